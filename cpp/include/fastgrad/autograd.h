@@ -1,0 +1,53 @@
+// The backward engine and the grad-mode switches.
+#pragma once
+
+#include <optional>
+
+#include "fastgrad/node.h"
+#include "fastgrad/tensor.h"
+
+namespace fastgrad {
+
+// Thread-local: whether ops record history. Each thread starts with grad mode on.
+struct GradMode {
+  static bool is_enabled();
+  static void set_enabled(bool enabled);
+};
+
+// RAII switch of grad mode (restores the previous state on exit).
+class AutoGradMode {
+ public:
+  explicit AutoGradMode(bool enabled) : prev_(GradMode::is_enabled()) { GradMode::set_enabled(enabled); }
+  ~AutoGradMode() { GradMode::set_enabled(prev_); }
+  AutoGradMode(const AutoGradMode&) = delete;
+  AutoGradMode& operator=(const AutoGradMode&) = delete;
+
+ private:
+  bool prev_;
+};
+
+class NoGradGuard : public AutoGradMode {
+ public:
+  NoGradGuard() : AutoGradMode(false) {}
+};
+
+// True when grad mode is on and any of the tensors requires grad: the op must record a Node.
+inline bool compute_requires_grad(std::initializer_list<const Tensor*> ts) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor* t : ts)
+    if (t && t->defined() && t->requires_grad()) return true;
+  return false;
+}
+
+// Runs backward from `tensors`, accumulating into the .grad of the leaves (or, with `inputs`, of those
+// tensors only). `grad_tensors[i]` may be undefined for a one-element tensor (implicitly ones).
+void backward(const tensor_list& tensors, const tensor_list& grad_tensors = {},
+              std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
+              const tensor_list& inputs = {});
+
+// Returns d(outputs)/d(inputs) contracted with grad_outputs, without touching any .grad.
+tensor_list grad(const tensor_list& outputs, const tensor_list& inputs, const tensor_list& grad_outputs = {},
+                 std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
+                 bool allow_unused = false);
+
+}  // namespace fastgrad

@@ -1,0 +1,132 @@
+// The backward graph: Nodes joined by Edges. A Node is the derivative of one forward op: apply() takes the
+// gradients of the op's outputs and returns the gradients of its inputs, in next_edges order.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fastgrad/tensor.h"
+
+namespace fastgrad {
+
+class Node;
+
+// Where a gradient goes: input `input_nr` of `function`. A null function means "no gradient needed".
+struct Edge {
+  std::shared_ptr<Node> function;
+  uint32_t input_nr = 0;
+  bool valid() const { return function != nullptr; }
+};
+
+// Shape and dtype of one forward output, i.e. of the gradient that Node input receives.
+struct InputMeta {
+  Dims shape;
+  ScalarType dtype;
+};
+
+// A tensor saved for backward. Note [No cycles]: a Node that saves its own output must not own that
+// output's grad_fn (itself), so outputs are saved as data only and re-linked to the Node on unpack.
+// See Note [Version counter]: unpack() refuses a tensor that was modified in place since it was saved.
+class SavedTensor {
+ public:
+  SavedTensor() = default;
+  SavedTensor(const Tensor& t, bool is_output);
+  Tensor unpack(const std::shared_ptr<Node>& owner) const;
+  bool defined() const { return data_.defined(); }
+  void reset() { data_ = Tensor(); }
+
+ private:
+  Tensor data_;
+  uint32_t version_ = 0;
+  uint32_t output_nr_ = 0;
+  bool is_output_ = false;
+};
+
+class Node : public std::enable_shared_from_this<Node> {
+ public:
+  Node();
+  explicit Node(uint64_t sequence_nr) : sequence_nr_(sequence_nr) {}
+  virtual ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  virtual std::string name() const = 0;
+  virtual tensor_list apply(tensor_list&& grads) = 0;
+
+  // Runs apply() with PyTorch's checks: refuses a released graph and unpacks saved tensors lazily.
+  tensor_list operator()(tensor_list&& grads);
+
+  // Frees what the Node saved; the graph can then no longer be run (released() is set).
+  virtual void release_saved();
+  bool released() const { return released_; }
+
+  uint64_t sequence_nr() const { return sequence_nr_; }
+  const std::vector<Edge>& next_edges() const { return next_edges_; }
+  std::vector<Edge>& mutable_next_edges() { return next_edges_; }
+  void add_next_edge(Edge e) { next_edges_.push_back(std::move(e)); }
+  uint32_t num_inputs() const { return static_cast<uint32_t>(input_meta_.size()); }
+  const InputMeta& input_meta(uint32_t i) const { return input_meta_[i]; }
+  uint32_t add_input_meta(const Tensor& t) {
+    input_meta_.push_back({t.sizes(), t.dtype()});
+    return static_cast<uint32_t>(input_meta_.size() - 1);
+  }
+  // True when input i of the forward op needs a gradient.
+  bool needs_input_grad(size_t i) const { return i < next_edges_.size() && next_edges_[i].valid(); }
+
+  // Saved tensors, by slot. Kept in the base class so that releasing and introspection are generic.
+  size_t save(const Tensor& t, bool is_output = false) {
+    saved_.emplace_back(t, is_output);
+    return saved_.size() - 1;
+  }
+  Tensor saved(size_t i) { return saved_[i].unpack(shared_from_this()); }
+  size_t num_saved() const { return saved_.size(); }
+
+  // Tensors whose .grad is filled from this Node's incoming gradient (retain_grad on a non-leaf).
+  void add_retained_grad(uint32_t output_nr, const std::shared_ptr<TensorImpl>& t);
+  void retain_grads(const tensor_list& grads);
+
+ protected:
+  // Zeros of the right shape for gradients that did not arrive (outputs that were not used).
+  Tensor grad_or_zeros(const tensor_list& grads, uint32_t i) const;
+
+ private:
+  uint64_t sequence_nr_;
+  bool released_ = false;
+  std::vector<Edge> next_edges_;
+  std::vector<InputMeta> input_meta_;
+  std::vector<SavedTensor> saved_;
+  std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained_;
+};
+
+// Sums incoming gradients into a leaf's .grad. It owns the leaf; the leaf refers to it weakly.
+class AccumulateGrad final : public Node {
+ public:
+  explicit AccumulateGrad(Tensor variable);
+  std::string name() const override { return "AccumulateGrad"; }
+  tensor_list apply(tensor_list&& grads) override;
+  void release_saved() override {}  // accumulators are shared by all graphs that use the leaf
+  const Tensor& variable() const { return variable_; }
+
+ private:
+  Tensor variable_;
+};
+
+// The edge a gradient for `t` flows along: its grad_fn, or its leaf accumulator, or nothing.
+Edge gradient_edge(const Tensor& t);
+// The leaf's accumulator, created on first use.
+std::shared_ptr<Node> grad_accumulator(const Tensor& t);
+
+// Makes `out` an output of `node` (sets grad_fn, output_nr and the Node's input metadata).
+void set_history(Tensor& out, const std::shared_ptr<Node>& node);
+
+// Creates node N (its constructor arguments follow), wiring next_edges to `inputs` in order.
+template <class N, class... Args>
+std::shared_ptr<N> make_node(std::initializer_list<const Tensor*> inputs, Args&&... args) {
+  auto node = std::make_shared<N>(std::forward<Args>(args)...);
+  for (const Tensor* t : inputs) node->add_next_edge(t ? gradient_edge(*t) : Edge{});
+  return node;
+}
+
+}  // namespace fastgrad

@@ -1,0 +1,137 @@
+// Sizes and strides. Tensors up to kInlineDims dimensions keep them inline, so creating a small tensor
+// does not allocate for its shape (see DESIGN.md section 10: the per-op budget is in allocation).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+namespace fastgrad {
+
+class Dims {
+ public:
+  static constexpr size_t kInlineDims = 5;
+
+  Dims() = default;
+  explicit Dims(size_t n, int64_t value = 0) { assign(n, value); }
+  Dims(std::initializer_list<int64_t> v) { assign(v.begin(), v.end()); }
+  Dims(const std::vector<int64_t>& v) { assign(v.data(), v.data() + v.size()); }  // NOLINT
+  Dims(const int64_t* b, const int64_t* e) { assign(b, e); }
+  Dims(const Dims& o) { assign(o.begin(), o.end()); }
+  Dims(Dims&& o) noexcept { steal(o); }
+  Dims& operator=(const Dims& o) {
+    if (this != &o) assign(o.begin(), o.end());
+    return *this;
+  }
+  Dims& operator=(Dims&& o) noexcept {
+    if (this != &o) {
+      release();
+      steal(o);
+    }
+    return *this;
+  }
+  ~Dims() { release(); }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  int64_t* data() { return heap_ ? heap_ : inline_; }
+  const int64_t* data() const { return heap_ ? heap_ : inline_; }
+  int64_t& operator[](size_t i) { return data()[i]; }
+  int64_t operator[](size_t i) const { return data()[i]; }
+  int64_t* begin() { return data(); }
+  int64_t* end() { return data() + size_; }
+  const int64_t* begin() const { return data(); }
+  const int64_t* end() const { return data() + size_; }
+  int64_t back() const { return data()[size_ - 1]; }
+  std::vector<int64_t> vec() const { return std::vector<int64_t>(begin(), end()); }
+
+  void push_back(int64_t v) {
+    reserve(size_ + 1);
+    data()[size_++] = v;
+  }
+  void insert(size_t pos, int64_t v) {
+    reserve(size_ + 1);
+    int64_t* d = data();
+    std::memmove(d + pos + 1, d + pos, (size_ - pos) * sizeof(int64_t));
+    d[pos] = v;
+    ++size_;
+  }
+  void erase(size_t pos) {
+    int64_t* d = data();
+    std::memmove(d + pos, d + pos + 1, (size_ - pos - 1) * sizeof(int64_t));
+    --size_;
+  }
+  void resize(size_t n, int64_t value = 0) {
+    reserve(n);
+    for (size_t i = size_; i < n; ++i) data()[i] = value;
+    size_ = n;
+  }
+
+  bool operator==(const Dims& o) const {
+    return size_ == o.size_ && std::equal(begin(), end(), o.begin());
+  }
+  bool operator!=(const Dims& o) const { return !(*this == o); }
+
+ private:
+  void reserve(size_t n) {
+    if (n <= capacity()) return;
+    size_t cap = std::max(n, 2 * capacity());
+    auto* h = new int64_t[cap];
+    std::memcpy(h, data(), size_ * sizeof(int64_t));
+    delete[] heap_;
+    heap_ = h;
+    heap_cap_ = cap;
+  }
+  size_t capacity() const { return heap_ ? heap_cap_ : kInlineDims; }
+  void assign(size_t n, int64_t value) {
+    size_ = 0;
+    resize(n, value);
+  }
+  void assign(const int64_t* b, const int64_t* e) {
+    size_ = 0;
+    reserve(static_cast<size_t>(e - b));
+    std::copy(b, e, data());
+    size_ = static_cast<size_t>(e - b);
+  }
+  void steal(Dims& o) {
+    size_ = o.size_;
+    heap_ = o.heap_;
+    heap_cap_ = o.heap_cap_;
+    if (!heap_) std::memcpy(inline_, o.inline_, size_ * sizeof(int64_t));
+    o.heap_ = nullptr;
+    o.size_ = 0;
+  }
+  void release() {
+    delete[] heap_;
+    heap_ = nullptr;
+  }
+
+  int64_t inline_[kInlineDims];
+  int64_t* heap_ = nullptr;
+  size_t heap_cap_ = 0;
+  size_t size_ = 0;
+};
+
+// Number of elements of a shape (1 for 0-d).
+inline int64_t numel_of(const Dims& sizes) {
+  int64_t n = 1;
+  for (int64_t s : sizes) n *= s;
+  return n;
+}
+
+// Row-major strides for a shape.
+Dims contiguous_strides(const Dims& sizes);
+
+// "[2, 3]" as PyTorch prints shapes in messages.
+std::string shape_str(const Dims& sizes);
+
+// Wraps a possibly negative dimension index into [0, ndim); IndexError naming the op otherwise.
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
+
+// The shape two shapes broadcast to; RuntimeError naming the op when they don't.
+Dims broadcast_shapes(const Dims& a, const Dims& b, const char* op);
+
+}  // namespace fastgrad

@@ -1,0 +1,177 @@
+// Tensor: a cheap, copyable handle to a TensorImpl (sizes, strides, offset, dtype, shared Storage and, only
+// when autograd needs it, an AutogradMeta). Views share the Storage, and with it the version counter.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "fastgrad/dtype.h"
+#include "fastgrad/shape.h"
+
+namespace fastgrad {
+
+class Node;
+class TensorImpl;
+
+// A shared buffer. Memory we allocate comes from the allocator (small buffers live inline, in the same
+// allocation as the Storage); foreign memory (NumPy arrays, other libraries) is wrapped with a deleter, so
+// it is never copied.
+class Storage {
+ public:
+  using Deleter = void (*)(void* context, void* data);
+
+  static std::shared_ptr<Storage> allocate(size_t nbytes);
+  static std::shared_ptr<Storage> wrap(void* data, size_t nbytes, Deleter deleter, void* context);
+
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  ~Storage();
+
+  void* data() const { return data_; }
+  size_t nbytes() const { return nbytes_; }
+
+  // Note [Version counter]: every in-place write to the buffer bumps this counter; a SavedTensor remembers
+  // the version it saw and refuses to unpack when it changed. It lives with the Storage so that all views
+  // and detach()ed aliases see the same counter.
+  uint32_t version() const { return version_.load(std::memory_order_relaxed); }
+  void bump_version() { version_.fetch_add(1, std::memory_order_relaxed); }
+
+  Storage() = default;  // use allocate()/wrap()
+
+ private:
+  static constexpr size_t kInlineBytes = 32;
+  void* data_ = nullptr;
+  size_t nbytes_ = 0;
+  Deleter deleter_ = nullptr;
+  void* context_ = nullptr;
+  std::atomic<uint32_t> version_{0};
+  alignas(16) unsigned char inline_[kInlineBytes];
+};
+
+class Tensor;
+using tensor_list = std::vector<Tensor>;
+
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  bool defined() const { return impl_ != nullptr; }
+  TensorImpl* get() const { return impl_.get(); }
+  TensorImpl* operator->() const { return impl_.get(); }
+  const std::shared_ptr<TensorImpl>& impl() const { return impl_; }
+  bool is_same(const Tensor& o) const { return impl_ == o.impl_; }
+
+  // Metadata.
+  const Dims& sizes() const;
+  const Dims& strides() const;
+  int64_t size(int64_t dim) const;
+  int64_t stride(int64_t dim) const;
+  int64_t dim() const;
+  int64_t numel() const;
+  ScalarType dtype() const;
+  int64_t storage_offset() const;
+  bool is_contiguous() const;
+  const std::shared_ptr<Storage>& storage() const;
+  void* data_ptr() const;  // address of element 0 (offset applied)
+  template <class T>
+  T* data() const {
+    return static_cast<T*>(data_ptr());
+  }
+  Scalar item() const;
+
+  // Autograd.
+  bool requires_grad() const;
+  Tensor& set_requires_grad(bool requires_grad);
+  bool is_leaf() const;
+  const std::shared_ptr<Node>& grad_fn() const;
+  uint32_t output_nr() const;
+  Tensor grad() const;
+  void set_grad(const Tensor& grad);
+  void retain_grad() const;
+  bool retains_grad() const;
+  uint32_t version() const;
+  void bump_version() const;
+  Tensor detach() const;   // shares storage and version counter; no history
+  void backward(const Tensor& gradient = Tensor(), bool retain_graph = false, bool create_graph = false) const;
+
+ private:
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+// What a tensor needs only when it takes part in autograd.
+struct AutogradMeta {
+  bool requires_grad = false;
+  bool retains_grad = false;
+  uint32_t output_nr = 0;
+  std::shared_ptr<Node> grad_fn;  // owns the Node that made this tensor; null for leaves
+  std::weak_ptr<Node> grad_accumulator;  // Note [No cycles]: the accumulator owns the leaf, not the reverse
+  Tensor grad;
+  std::mutex mutex;  // guards `grad` while several backward passes accumulate into the same leaf
+};
+
+class TensorImpl {
+ public:
+  TensorImpl(std::shared_ptr<Storage> storage, Dims sizes, Dims strides, int64_t offset, ScalarType dtype);
+  ~TensorImpl();
+  TensorImpl(const TensorImpl&) = delete;
+  TensorImpl& operator=(const TensorImpl&) = delete;
+
+  const Dims& sizes() const { return sizes_; }
+  const Dims& strides() const { return strides_; }
+  int64_t offset() const { return offset_; }
+  int64_t numel() const { return numel_; }
+  ScalarType dtype() const { return dtype_; }
+  const std::shared_ptr<Storage>& storage() const { return storage_; }
+  bool is_contiguous() const { return contiguous_; }
+  void* data_ptr() const {
+    return static_cast<char*>(storage_->data()) + offset_ * static_cast<int64_t>(element_size(dtype_));
+  }
+
+  // Views remember the tensor whose storage they look into (the root of a chain of views).
+  const std::shared_ptr<TensorImpl>& view_base() const { return view_base_; }
+  void set_view_base(std::shared_ptr<TensorImpl> base) { view_base_ = std::move(base); }
+
+  AutogradMeta* autograd() const { return autograd_.get(); }
+  AutogradMeta& ensure_autograd();
+
+  // `x.data = y`: x looks at y's memory from now on (same dtype), keeping its autograd identity.
+  void set_storage(std::shared_ptr<Storage> storage) { storage_ = std::move(storage); }
+  // In-place metadata changes (squeeze_, unsqueeze_, t_, resizing views).
+  void set_sizes_and_strides(Dims sizes, Dims strides, int64_t offset);
+
+ private:
+  void refresh();
+  Dims sizes_, strides_;
+  int64_t offset_ = 0;
+  int64_t numel_ = 1;
+  ScalarType dtype_;
+  bool contiguous_ = true;
+  std::shared_ptr<Storage> storage_;
+  std::shared_ptr<TensorImpl> view_base_;
+  std::unique_ptr<AutogradMeta> autograd_;
+};
+
+// Creation of raw tensors (no autograd).
+Tensor empty(const Dims& sizes, ScalarType dtype = default_dtype());
+Tensor make_view(const Tensor& base, Dims sizes, Dims strides, int64_t offset);  // shares storage
+Tensor from_blob(void* data, const Dims& sizes, const Dims& strides, ScalarType dtype, Storage::Deleter deleter,
+                 void* context);
+
+// Calls f(T{}) with T the C++ type of dtype.
+template <class F>
+decltype(auto) dispatch(ScalarType dtype, F&& f) {
+  switch (dtype) {
+    case ScalarType::Bool: return f(bool{});
+    case ScalarType::Int32: return f(int32_t{});
+    case ScalarType::Int64: return f(int64_t{});
+    case ScalarType::Float32: return f(float{});
+    case ScalarType::Float64: break;
+  }
+  return f(double{});
+}
+
+}  // namespace fastgrad

@@ -1,0 +1,260 @@
+// The backward engine. See DESIGN.md section 4.
+//
+// Note [Engine]
+// 1. Count, for every Node reachable from the roots, how many edges point at it (explicit stack, no
+//    recursion: graphs may be 10^6 Nodes deep).
+// 2. Put the roots' gradients into per-Node input buffers; a Node whose count is zero is ready.
+// 3. Pop ready Nodes from a heap ordered by sequence number (the latest-created first, as PyTorch does),
+//    run them, add each output gradient into the buffer of the Node its edge points at, and decrement
+//    that Node's count. Buffers sum the gradients of all uses of a tensor.
+// 4. Unless the graph is retained, each Node frees its saved tensors once run, and refuses to run again.
+// With `inputs` (autograd.grad, backward(inputs=...)), only the Nodes on a path to an input run, and the
+// gradients arriving at the inputs are captured instead of accumulated.
+#include <algorithm>
+#include <unordered_map>
+
+#include "fastgrad/autograd.h"
+#include "fastgrad/ops.h"
+
+namespace fastgrad {
+
+namespace {
+thread_local bool grad_mode_enabled = true;
+}  // namespace
+
+bool GradMode::is_enabled() { return grad_mode_enabled; }
+void GradMode::set_enabled(bool enabled) { grad_mode_enabled = enabled; }
+
+namespace {
+
+struct NodeState {
+  int dependencies = 0;
+  bool needed = true;   // false when capturing and no path leads from this Node to an input
+  bool visited = false;
+  tensor_list buffer;   // one slot per Node input
+  std::vector<std::pair<uint32_t, size_t>> captures;  // (input_nr, index into the results)
+};
+
+void accumulate_into(tensor_list& buffer, uint32_t slot, Tensor&& grad) {
+  if (buffer.size() <= slot) buffer.resize(slot + 1);
+  Tensor& cur = buffer[slot];
+  if (!cur.defined()) {
+    cur = std::move(grad);
+  } else if (!GradMode::is_enabled() && cur.impl().use_count() == 1 && cur.storage().use_count() == 1 &&
+             cur.sizes() == broadcast_shapes(cur.sizes(), grad.sizes(), "backward") &&
+             cur.dtype() == promote_types(cur.dtype(), grad.dtype())) {
+    add_(cur, grad);  // the buffer owns `cur` alone: summing in place is invisible to anyone else
+  } else {
+    cur = add(cur, grad);
+  }
+}
+
+// Brings a Node's output gradient to the shape and dtype of the forward input it belongs to.
+Tensor validate_gradient(Tensor grad, const Node& node, size_t index, const InputMeta& meta) {
+  if (grad.sizes() != meta.shape) {
+    bool expandable = grad.dim() >= static_cast<int64_t>(meta.shape.size());
+    if (expandable) {
+      try {
+        expandable = broadcast_shapes(meta.shape, grad.sizes(), "backward") == grad.sizes();
+      } catch (const Error&) {
+        expandable = false;
+      }
+    }
+    FG_CHECK(expandable, Error, "Function ", node.name(), " returned an invalid gradient at index ", index,
+             " - got ", shape_str(grad.sizes()), " but expected shape compatible with ", shape_str(meta.shape));
+    grad = sum_to(grad, meta.shape);
+  }
+  if (grad.dtype() != meta.dtype) grad = to_dtype(grad, meta.dtype);
+  return grad;
+}
+
+struct ReadyCompare {
+  bool operator()(const Node* a, const Node* b) const { return a->sequence_nr() < b->sequence_nr(); }
+};
+
+// Runs the graph below `roots`. Returns the gradients captured for `capture` (empty when none).
+tensor_list execute(const std::vector<Edge>& roots, tensor_list&& root_grads, bool keep_graph, bool create_graph,
+                    const std::vector<Edge>& capture) {
+  AutoGradMode mode(create_graph);
+  std::unordered_map<Node*, NodeState> state;
+  state.reserve(64);
+
+  // 1. Dependencies, with an explicit stack (Note [No recursion]).
+  std::vector<Node*> stack;
+  for (const Edge& r : roots)
+    if (r.function && !state[r.function.get()].visited) {
+      state[r.function.get()].visited = true;
+      stack.push_back(r.function.get());
+    }
+  std::vector<Node*> order;  // discovery order, for the "needed" pass below
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    order.push_back(n);
+    for (const Edge& e : n->next_edges()) {
+      if (!e.function) continue;
+      NodeState& s = state[e.function.get()];
+      ++s.dependencies;
+      if (!s.visited) {
+        s.visited = true;
+        stack.push_back(e.function.get());
+      }
+    }
+  }
+
+  tensor_list results(capture.size());
+  if (!capture.empty()) {
+    for (size_t i = 0; i < capture.size(); ++i) {
+      auto it = state.find(capture[i].function.get());
+      if (it != state.end()) it->second.captures.emplace_back(capture[i].input_nr, i);
+    }
+    // A Node is needed when it is captured or one of its next Nodes is needed. Children come after their
+    // parents in `order` is not guaranteed for DAGs, so iterate to a fixed point over a reverse
+    // topological order computed with Kahn's algorithm on a copy of the counts.
+    std::unordered_map<Node*, int> remaining;
+    for (auto& [n, s] : state) remaining[n] = s.dependencies;
+    std::vector<Node*> topo;
+    for (Node* n : order)
+      if (remaining[n] == 0) topo.push_back(n);
+    for (size_t i = 0; i < topo.size(); ++i)
+      for (const Edge& e : topo[i]->next_edges())
+        if (e.function && --remaining[e.function.get()] == 0) topo.push_back(e.function.get());
+    for (size_t i = topo.size(); i-- > 0;) {
+      Node* n = topo[i];
+      NodeState& s = state[n];
+      s.needed = !s.captures.empty();
+      for (const Edge& e : n->next_edges())
+        if (e.function && state[e.function.get()].needed) s.needed = true;
+    }
+  }
+
+  // 2. Seed the buffers.
+  for (size_t i = 0; i < roots.size(); ++i)
+    if (roots[i].function)
+      accumulate_into(state[roots[i].function.get()].buffer, roots[i].input_nr, std::move(root_grads[i]));
+
+  std::vector<Node*> heap;
+  for (const Edge& r : roots) {
+    Node* n = r.function.get();
+    if (n && state[n].dependencies == 0 && std::find(heap.begin(), heap.end(), n) == heap.end()) {
+      heap.push_back(n);
+      std::push_heap(heap.begin(), heap.end(), ReadyCompare{});
+    }
+  }
+
+  // 3. Run.
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), ReadyCompare{});
+    Node* node = heap.back();
+    heap.pop_back();
+    NodeState& s = state[node];
+    tensor_list inputs = std::move(s.buffer);
+    inputs.resize(node->num_inputs());
+
+    node->retain_grads(inputs);
+    for (auto& [input_nr, index] : s.captures) results[index] = inputs[input_nr];
+    if (!s.needed) continue;
+    if (!capture.empty() && dynamic_cast<AccumulateGrad*>(node)) continue;  // grad(): leave .grad alone
+
+    bool any = std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.defined(); });
+    tensor_list outputs;
+    if (any) {
+      outputs = (*node)(std::move(inputs));
+      if (!keep_graph) node->release_saved();
+    }
+    const auto& edges = node->next_edges();
+    FG_CHECK(!any || outputs.size() == edges.size(), Error, "function ", node->name(), " returned an incorrect ",
+             "number of gradients (expected ", edges.size(), ", got ", outputs.size(), ")");
+    for (size_t i = 0; i < edges.size(); ++i) {
+      const Edge& e = edges[i];
+      if (!e.function) continue;
+      NodeState& next = state[e.function.get()];
+      if (any && outputs[i].defined()) {
+        Tensor g = validate_gradient(std::move(outputs[i]), *node, i, e.function->input_meta(e.input_nr));
+        accumulate_into(next.buffer, e.input_nr, std::move(g));
+      }
+      if (--next.dependencies == 0) {
+        heap.push_back(e.function.get());
+        std::push_heap(heap.begin(), heap.end(), ReadyCompare{});
+      }
+    }
+  }
+  return results;
+}
+
+// Checks the roots and makes their initial gradients (ones for one-element outputs).
+void prepare_roots(const tensor_list& tensors, const tensor_list& grad_tensors, std::vector<Edge>& roots,
+                   tensor_list& grads) {
+  FG_CHECK(grad_tensors.empty() || grad_tensors.size() == tensors.size(), Error, "grad requires ",
+           tensors.size(), " gradients but got ", grad_tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor& t = tensors[i];
+    FG_CHECK(t.requires_grad(), Error, "element ", i, " of tensors does not require grad and does not have a grad_fn");
+    Tensor g = i < grad_tensors.size() ? grad_tensors[i] : Tensor();
+    if (!g.defined()) {
+      FG_CHECK(t.numel() == 1, Error, "grad can be implicitly created only for scalar outputs");
+      g = ones_like(t);
+    } else {
+      FG_CHECK(g.sizes() == t.sizes(), Error, "Mismatch in shape: grad_output[", i, "] has a shape of fastgrad.Size(",
+               shape_str(g.sizes()), ") and output[", i, "] has a shape of fastgrad.Size(", shape_str(t.sizes()), ").");
+      FG_CHECK(is_floating(g.dtype()) || !is_floating(t.dtype()), Error, "For complex Tensors, both grad_output and ",
+               "output are required to have the same dtype. Mismatch in dtype: grad_output[", i, "] has a dtype of ",
+               dtype_name(g.dtype()), " and output[", i, "] has a dtype of ", dtype_name(t.dtype()), ".");
+    }
+    roots.push_back(gradient_edge(t));
+    grads.push_back(std::move(g));
+  }
+}
+
+}  // namespace
+
+void backward(const tensor_list& tensors, const tensor_list& grad_tensors, std::optional<bool> retain_graph,
+              bool create_graph, const tensor_list& inputs) {
+  std::vector<Edge> roots;
+  tensor_list grads;
+  prepare_roots(tensors, grad_tensors, roots, grads);
+  bool keep_graph = retain_graph.value_or(create_graph);
+  if (inputs.empty()) {
+    execute(roots, std::move(grads), keep_graph, create_graph, {});
+    return;
+  }
+  // backward(inputs=...): accumulate only into these tensors (leaves or not).
+  std::vector<Edge> capture;
+  for (const Tensor& t : inputs) {
+    FG_CHECK(t.requires_grad(), Error, "One of the differentiated Tensors does not require grad");
+    capture.push_back(gradient_edge(t));
+  }
+  tensor_list got = execute(roots, std::move(grads), keep_graph, create_graph, capture);
+  AutoGradMode mode(create_graph);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!got[i].defined()) continue;
+    Tensor t = inputs[i];
+    if (t.is_leaf()) {
+      AccumulateGrad acc(t);
+      acc.apply({got[i]});
+    } else {
+      Tensor old = t.grad();
+      t.set_grad(old.defined() ? add(old, got[i]) : got[i]);
+    }
+  }
+}
+
+tensor_list grad(const tensor_list& outputs, const tensor_list& inputs, const tensor_list& grad_outputs,
+                 std::optional<bool> retain_graph, bool create_graph, bool allow_unused) {
+  std::vector<Edge> roots;
+  tensor_list grads;
+  prepare_roots(outputs, grad_outputs, roots, grads);
+  std::vector<Edge> capture;
+  for (const Tensor& t : inputs) {
+    FG_CHECK(t.requires_grad(), Error, "One of the differentiated Tensors does not require grad");
+    capture.push_back(gradient_edge(t));
+  }
+  tensor_list got = execute(roots, std::move(grads), retain_graph.value_or(create_graph), create_graph, capture);
+  for (size_t i = 0; i < got.size(); ++i)
+    FG_CHECK(allow_unused || got[i].defined(), Error,
+             "One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True "
+             "if this is the desired behavior.");
+  return got;
+}
+
+}  // namespace fastgrad

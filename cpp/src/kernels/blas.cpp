@@ -1,0 +1,98 @@
+#include "blas.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+
+#include "fastgrad/error.h"
+
+#if defined(FASTGRAD_BLAS_SCIPY_OPENBLAS)
+#define FG_CBLAS(name) scipy_cblas_##name
+#elif defined(FASTGRAD_BLAS_CBLAS)
+#define FG_CBLAS(name) cblas_##name
+#endif
+
+#ifdef FG_CBLAS
+// The few CBLAS declarations we need (LP64: 32-bit integers), so no BLAS header is required to build.
+extern "C" {
+void FG_CBLAS(sgemm)(int order, int trans_a, int trans_b, int m, int n, int k, float alpha, const float* a, int lda,
+                     const float* b, int ldb, float beta, float* c, int ldc);
+void FG_CBLAS(dgemm)(int order, int trans_a, int trans_b, int m, int n, int k, double alpha, const double* a,
+                     int lda, const double* b, int ldb, double beta, double* c, int ldc);
+}
+#endif
+
+namespace fastgrad::kernels {
+
+namespace {
+
+// Fallback and integer path: C = alpha * op(A) op(B) + beta * C, i-k-j order so the inner loop streams.
+template <class T>
+void gemm_loops(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
+                int64_t ldb, T beta, T* c, int64_t ldc) {
+  for (int64_t i = 0; i < m; ++i) {
+    T* ci = c + i * ldc;
+    for (int64_t j = 0; j < n; ++j) ci[j] = beta == T(0) ? T(0) : T(beta * ci[j]);
+    for (int64_t p = 0; p < k; ++p) {
+      T av = T(alpha * (ta ? a[p * lda + i] : a[i * lda + p]));
+      if (av == T(0)) continue;
+      if (!tb) {
+        const T* bp = b + p * ldb;
+        for (int64_t j = 0; j < n; ++j) ci[j] = T(ci[j] + av * bp[j]);
+      } else {
+        for (int64_t j = 0; j < n; ++j) ci[j] = T(ci[j] + av * b[j * ldb + p]);
+      }
+    }
+  }
+}
+
+#ifdef FG_CBLAS
+constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112;
+bool fits_int(int64_t v) { return v <= INT_MAX; }
+#endif
+
+}  // namespace
+
+template <class T>
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
+          int64_t ldb, T beta, T* c, int64_t ldc) {
+#ifdef FG_CBLAS
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    if (fits_int(m) && fits_int(n) && fits_int(k) && fits_int(lda) && fits_int(ldb) && fits_int(ldc)) {
+      auto args = [&](auto fn) {
+        fn(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, int(m), int(n), int(k), alpha, a,
+           int(std::max<int64_t>(lda, 1)), b, int(std::max<int64_t>(ldb, 1)), beta, c, int(std::max<int64_t>(ldc, 1)));
+      };
+      if constexpr (std::is_same_v<T, float>) args(FG_CBLAS(sgemm));
+      else args(FG_CBLAS(dgemm));
+      return;
+    }
+  }
+#endif
+  gemm_loops(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t,
+                          float, float*, int64_t);
+template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t, const double*,
+                           int64_t, double, double*, int64_t);
+template void gemm<int32_t>(bool, bool, int64_t, int64_t, int64_t, int32_t, const int32_t*, int64_t, const int32_t*,
+                            int64_t, int32_t, int32_t*, int64_t);
+template void gemm<int64_t>(bool, bool, int64_t, int64_t, int64_t, int64_t, const int64_t*, int64_t, const int64_t*,
+                            int64_t, int64_t, int64_t*, int64_t);
+
+const char* blas_name() {
+#if defined(FASTGRAD_BLAS_SCIPY_OPENBLAS)
+  return "scipy-openblas";
+#elif defined(FASTGRAD_BLAS_CBLAS)
+  return "cblas";
+#else
+  return "none";
+#endif
+}
+
+}  // namespace fastgrad::kernels
+
+namespace fastgrad {
+const char* blas_name() { return kernels::blas_name(); }
+}  // namespace fastgrad

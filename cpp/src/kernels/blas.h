@@ -1,0 +1,16 @@
+// The one place BLAS is called. Row-major C = alpha * op(A) @ op(B) + beta * C.
+// Without a BLAS library (FASTGRAD_BLAS=none) a cache-blocked loop does the same job.
+#pragma once
+
+#include <cstdint>
+
+namespace fastgrad::kernels {
+
+template <class T>
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
+          int64_t ldb, T beta, T* c, int64_t ldc);
+
+// Name of the BLAS in use ("scipy-openblas", "cblas" or "none"), for diagnostics.
+const char* blas_name();
+
+}  // namespace fastgrad::kernels

@@ -1,0 +1,149 @@
+// Strided elementwise loops over up to three operands (output first), with broadcasting expressed as zero
+// strides. Dimensions are merged where the memory layout allows, so a contiguous or simply broadcast
+// operation runs as one flat loop whose inner body the compiler vectorises.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "fastgrad/tensor.h"
+
+namespace fastgrad::kernels {
+
+// Strides (in elements) of `t` seen as a tensor of shape `out_shape` (right-aligned, 0 where broadcast).
+Dims broadcast_strides(const Tensor& t, const Dims& out_shape);
+
+template <size_t N>
+struct Operands {
+  std::array<char*, N> data;
+  std::array<int64_t, N> elem;     // element sizes in bytes
+  std::array<Dims, N> strides;     // in elements, one per output dimension
+};
+
+// Merges dimensions and calls row(ptrs, byte_strides, n) once per innermost row.
+template <size_t N, class Row>
+void for_each_row(const Dims& shape, Operands<N>& ops, Row&& row) {
+  // Collapse: drop size-1 dims, merge dim i into i+1 when every operand is contiguous across them.
+  Dims sizes;
+  std::array<Dims, N> st;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 1) continue;
+    if (!sizes.empty()) {
+      bool mergeable = true;
+      for (size_t k = 0; k < N; ++k)
+        if (st[k].back() != ops.strides[k][d] * shape[d]) mergeable = false;
+      if (mergeable) {
+        sizes[sizes.size() - 1] *= shape[d];
+        for (size_t k = 0; k < N; ++k) st[k][st[k].size() - 1] = ops.strides[k][d];
+        continue;
+      }
+    }
+    sizes.push_back(shape[d]);
+    for (size_t k = 0; k < N; ++k) st[k].push_back(ops.strides[k][d]);
+  }
+  if (numel_of(shape) == 0) return;
+  if (sizes.empty()) {  // a single element
+    sizes.push_back(1);
+    for (size_t k = 0; k < N; ++k) st[k].push_back(0);
+  }
+  const size_t nd = sizes.size();
+  const int64_t inner = sizes[nd - 1];
+  std::array<int64_t, N> inner_bytes;
+  for (size_t k = 0; k < N; ++k) inner_bytes[k] = st[k][nd - 1] * ops.elem[k];
+  std::array<char*, N> ptr = ops.data;
+  if (nd == 1) {
+    row(ptr, inner_bytes, inner);
+    return;
+  }
+  // Odometer over the outer dimensions: no per-element index arithmetic.
+  Dims counter(nd - 1, 0);
+  for (;;) {
+    row(ptr, inner_bytes, inner);
+    size_t d = nd - 1;
+    for (;;) {
+      if (d == 0) return;
+      --d;
+      for (size_t k = 0; k < N; ++k) ptr[k] += st[k][d] * ops.elem[k];
+      if (++counter[d] < sizes[d]) break;
+      for (size_t k = 0; k < N; ++k) ptr[k] -= st[k][d] * ops.elem[k] * sizes[d];
+      counter[d] = 0;
+    }
+  }
+}
+
+// out[i] = f(a[i]) with out of type O and a of type A; out has shape `out.sizes()` and a broadcasts to it.
+template <class O, class A, class F>
+void unary_loop(const Tensor& out, const Tensor& a, F f) {
+  Operands<2> ops{{static_cast<char*>(out.data_ptr()), static_cast<char*>(a.data_ptr())},
+                  {sizeof(O), sizeof(A)},
+                  {out.strides(), broadcast_strides(a, out.sizes())}};
+  for_each_row(out.sizes(), ops, [&](const std::array<char*, 2>& p, const std::array<int64_t, 2>& s, int64_t n) {
+    O* o = reinterpret_cast<O*>(p[0]);
+    const A* x = reinterpret_cast<const A*>(p[1]);
+    if (s[0] == sizeof(O) && s[1] == sizeof(A)) {
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+    } else if (s[0] == sizeof(O) && s[1] == 0) {
+      O v = f(*x);
+      for (int64_t i = 0; i < n; ++i) o[i] = v;
+    } else {
+      const int64_t so = s[0] / static_cast<int64_t>(sizeof(O)), sx = s[1] / static_cast<int64_t>(sizeof(A));
+      for (int64_t i = 0; i < n; ++i) o[i * so] = f(x[i * sx]);
+    }
+  });
+}
+
+// out[i] = f(a[i], b[i]) with a and b broadcasting to out's shape.
+template <class O, class A, class B, class F>
+void binary_loop(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
+  Operands<3> ops{{static_cast<char*>(out.data_ptr()), static_cast<char*>(a.data_ptr()),
+                   static_cast<char*>(b.data_ptr())},
+                  {sizeof(O), sizeof(A), sizeof(B)},
+                  {out.strides(), broadcast_strides(a, out.sizes()), broadcast_strides(b, out.sizes())}};
+  for_each_row(out.sizes(), ops, [&](const std::array<char*, 3>& p, const std::array<int64_t, 3>& s, int64_t n) {
+    O* o = reinterpret_cast<O*>(p[0]);
+    const A* x = reinterpret_cast<const A*>(p[1]);
+    const B* y = reinterpret_cast<const B*>(p[2]);
+    if (s[0] == sizeof(O) && s[1] == sizeof(A) && s[2] == sizeof(B)) {
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+    } else if (s[0] == sizeof(O) && s[1] == sizeof(A) && s[2] == 0) {
+      const B v = *y;
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], v);
+    } else if (s[0] == sizeof(O) && s[1] == 0 && s[2] == sizeof(B)) {
+      const A v = *x;
+      for (int64_t i = 0; i < n; ++i) o[i] = f(v, y[i]);
+    } else {
+      const int64_t so = s[0] / static_cast<int64_t>(sizeof(O)), sx = s[1] / static_cast<int64_t>(sizeof(A)),
+                    sy = s[2] / static_cast<int64_t>(sizeof(B));
+      for (int64_t i = 0; i < n; ++i) o[i * so] = f(x[i * sx], y[i * sy]);
+    }
+  });
+}
+
+// acc[j] = combine(acc[j], a[i]) where acc broadcasts (stride 0) over the reduced dimensions of a.
+// `acc` has a's number of dimensions with size 1 in reduced dims.
+template <class Acc, class A, class F>
+void reduce_loop(const Tensor& acc, const Tensor& a, F combine) {
+  Dims acc_strides(a.dim());
+  for (int64_t d = 0; d < a.dim(); ++d) acc_strides[d] = acc.sizes()[d] == 1 ? 0 : acc.strides()[d];
+  Operands<2> ops{{static_cast<char*>(acc.data_ptr()), static_cast<char*>(a.data_ptr())},
+                  {sizeof(Acc), sizeof(A)},
+                  {acc_strides, a.strides()}};
+  for_each_row(a.sizes(), ops, [&](const std::array<char*, 2>& p, const std::array<int64_t, 2>& s, int64_t n) {
+    Acc* o = reinterpret_cast<Acc*>(p[0]);
+    const A* x = reinterpret_cast<const A*>(p[1]);
+    if (s[0] == 0) {  // reducing along the row: keep the running value in a register
+      Acc v = *o;
+      const int64_t sx = s[1] / static_cast<int64_t>(sizeof(A));
+      if (sx == 1)
+        for (int64_t i = 0; i < n; ++i) v = combine(v, x[i]);
+      else
+        for (int64_t i = 0; i < n; ++i) v = combine(v, x[i * sx]);
+      *o = v;
+    } else {
+      const int64_t so = s[0] / static_cast<int64_t>(sizeof(Acc)), sx = s[1] / static_cast<int64_t>(sizeof(A));
+      for (int64_t i = 0; i < n; ++i) o[i * so] = combine(o[i * so], x[i * sx]);
+    }
+  });
+}
+
+}  // namespace fastgrad::kernels

@@ -1,0 +1,184 @@
+#include "fastgrad/node.h"
+
+#include "fastgrad/autograd.h"
+#include "fastgrad/ops.h"
+#include "release.h"
+
+namespace fastgrad {
+
+// Note [No recursion in destruction]
+// A graph is a chain of shared_ptr<Node>: dropping the last reference to the head would destroy the next
+// Node from inside the destructor of the previous one, one stack frame per Node, and a 10^6-node chain
+// would overflow the stack. Instead every reference a Node or TensorImpl drops is handed to
+// release_node(): the outermost call drains a thread-local list in a loop, and destructors that run
+// while it drains only append to that list. The stack depth stays constant whatever the graph.
+void release_node(std::shared_ptr<Node>&& node) {
+  if (!node) return;
+  if (node.use_count() > 1) {  // not the last owner: dropping it destroys nothing
+    node.reset();
+    return;
+  }
+  thread_local std::vector<std::shared_ptr<Node>> pending;
+  thread_local bool draining = false;
+  pending.push_back(std::move(node));
+  if (draining) return;
+  draining = true;
+  while (!pending.empty()) {
+    std::shared_ptr<Node> n = std::move(pending.back());
+    pending.pop_back();
+    n.reset();  // may append more Nodes to `pending`
+  }
+  draining = false;
+}
+
+namespace {
+// PyTorch numbers Nodes per thread; the engine runs later Nodes first.
+thread_local uint64_t next_sequence_nr = 0;
+}  // namespace
+
+Node::Node() : sequence_nr_(next_sequence_nr++) {}
+
+Node::~Node() {
+  for (auto& e : next_edges_) release_node(std::move(e.function));
+  saved_.clear();  // saved inputs own their grad_fn; their release goes through release_node too
+}
+
+tensor_list Node::operator()(tensor_list&& grads) {
+  FG_CHECK(!released_, Error,
+           "Trying to backward through the graph a second time (or directly access saved tensors after they "
+           "have already been freed). Saved intermediate values of the graph are freed when you call "
+           ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph "
+           "a second time or if you need to access saved tensors after calling backward.");
+  return apply(std::move(grads));
+}
+
+void Node::release_saved() {
+  saved_.clear();
+  released_ = true;
+}
+
+void Node::add_retained_grad(uint32_t output_nr, const std::shared_ptr<TensorImpl>& t) {
+  retained_.emplace_back(output_nr, t);
+}
+
+void Node::retain_grads(const tensor_list& grads) {
+  for (auto& [nr, weak] : retained_) {
+    auto impl = weak.lock();
+    if (!impl || nr >= grads.size() || !grads[nr].defined()) continue;
+    Tensor t(impl);
+    Tensor old = t.grad();
+    t.set_grad(old.defined() ? add(old, grads[nr]) : clone(grads[nr]).detach());
+  }
+}
+
+Tensor Node::grad_or_zeros(const tensor_list& grads, uint32_t i) const {
+  if (i < grads.size() && grads[i].defined()) return grads[i];
+  return zeros(input_meta_[i].shape, input_meta_[i].dtype);
+}
+
+// ---- SavedTensor ----
+
+SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
+  if (!t.defined()) return;
+  version_ = t.version();
+  if (is_output) {
+    data_ = t.detach();  // See Note [No cycles]: no link back to the Node that saves it
+    output_nr_ = t.output_nr();
+  } else {
+    data_ = t;
+  }
+}
+
+namespace {
+std::string type_string(const Tensor& t) {
+  static const char* names[] = {"BoolTensor", "IntTensor", "LongTensor", "FloatTensor", "DoubleTensor"};
+  return std::string("[fastgrad.") + names[static_cast<int>(t.dtype())] + " " + shape_str(t.sizes()) + "]";
+}
+}  // namespace
+
+Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
+  FG_CHECK(data_.defined(), Error,
+           "Trying to backward through the graph a second time (or directly access saved tensors after they "
+           "have already been freed). Specify retain_graph=True if you need to backward through the graph a "
+           "second time or if you need to access saved tensors after calling backward.");
+  if (data_.version() != version_) {
+    std::string origin;
+    if (is_output_)
+      origin = ", which is output " + std::to_string(output_nr_) + " of " + owner->name() + ",";
+    else if (data_.grad_fn())
+      origin = ", which is output " + std::to_string(data_.output_nr()) + " of " + data_.grad_fn()->name() + ",";
+    throw Error("one of the variables needed for gradient computation has been modified by an inplace "
+                "operation: " + type_string(data_) + origin + " is at version " + std::to_string(data_.version()) +
+                "; expected version " + std::to_string(version_) + " instead. It was saved by " + owner->name() +
+                ".");
+  }
+  if (is_output_ && GradMode::is_enabled()) {
+    // Higher-order gradients need the saved output's history: re-link it to its Node for this use only.
+    Tensor t = data_.detach();
+    auto& m = t->ensure_autograd();
+    m.grad_fn = owner;
+    m.output_nr = output_nr_;
+    return t;
+  }
+  return data_;
+}
+
+// ---- AccumulateGrad ----
+
+AccumulateGrad::AccumulateGrad(Tensor variable)
+    : Node(UINT64_MAX), variable_(std::move(variable)) {  // accumulate as soon as ready
+  add_input_meta(variable_);
+}
+
+tensor_list AccumulateGrad::apply(tensor_list&& grads) {
+  if (grads.empty() || !grads[0].defined()) return {};
+  Tensor& incoming = grads[0];
+  AutogradMeta& m = variable_->ensure_autograd();
+  std::lock_guard<std::mutex> lock(m.mutex);
+  if (GradMode::is_enabled()) {  // create_graph: keep the history of the gradient
+    m.grad = m.grad.defined() ? add(m.grad, incoming) : incoming;
+    return {};
+  }
+  if (!m.grad.defined()) {
+    // Steal the buffer when nothing else can see it; otherwise copy, so that .grad never aliases a
+    // tensor the user or another Node holds.
+    bool exclusive = incoming.impl().use_count() == 1 && incoming.storage().use_count() == 1 &&
+                     incoming.is_contiguous() && !incoming.requires_grad();
+    m.grad = exclusive ? incoming : contiguous(clone(incoming));
+  } else if (m.grad.requires_grad()) {
+    m.grad = add(m.grad, incoming);
+  } else {
+    add_(m.grad, incoming);  // in place, as PyTorch does: views of .grad see the sum
+  }
+  return {};
+}
+
+// ---- wiring ----
+
+std::shared_ptr<Node> grad_accumulator(const Tensor& t) {
+  AutogradMeta& m = t->ensure_autograd();
+  std::lock_guard<std::mutex> lock(m.mutex);
+  auto acc = m.grad_accumulator.lock();
+  if (!acc) {
+    acc = std::make_shared<AccumulateGrad>(t);
+    m.grad_accumulator = acc;
+  }
+  return acc;
+}
+
+Edge gradient_edge(const Tensor& t) {
+  if (!t.defined()) return {};
+  auto* m = t->autograd();
+  if (!m) return {};
+  if (m->grad_fn) return {m->grad_fn, m->output_nr};
+  if (m->requires_grad) return {grad_accumulator(t), 0};
+  return {};
+}
+
+void set_history(Tensor& out, const std::shared_ptr<Node>& node) {
+  AutogradMeta& m = out->ensure_autograd();
+  m.output_nr = node->add_input_meta(out);
+  m.grad_fn = node;
+}
+
+}  // namespace fastgrad

@@ -1,0 +1,79 @@
+#include "common.h"
+
+namespace fastgrad {
+
+std::string describe(const Tensor& t) {
+  return shape_str(t.sizes()) + " (" + dtype_name(t.dtype()) + ")";
+}
+
+void copy_into(const Tensor& dst, const Tensor& src) {
+  dispatch(dst.dtype(), [&](auto dtag) {
+    using D = decltype(dtag);
+    dispatch(src.dtype(), [&](auto stag) {
+      using S = decltype(stag);
+      kernels::unary_loop<D, S>(dst, src, [](S x) {
+        if constexpr (std::is_same_v<D, bool>) return x != S(0);
+        else return static_cast<D>(x);
+      });
+    });
+  });
+}
+
+Tensor cast(const Tensor& t, ScalarType dtype, bool force_copy) {
+  if (t.dtype() == dtype && !force_copy) return t;
+  Tensor out = empty(t.sizes(), dtype);
+  copy_into(out, t);
+  return out;
+}
+
+bool can_cast(ScalarType from, ScalarType to) {
+  if (is_floating(from) && !is_floating(to)) return false;
+  if (from != ScalarType::Bool && to == ScalarType::Bool) return false;
+  return true;
+}
+
+void check_inplace(const Tensor& self, const char* op) {
+  if (GradMode::is_enabled() && self->view_base()) {
+    Tensor base(self->view_base());
+    FG_CHECK(!(base.is_leaf() && base.requires_grad()), Error,
+             "a view of a leaf Variable that requires grad is being used in an in-place operation. (", op,
+             " on a view of shape ", describe(self), ")");
+  }
+  FG_CHECK(!(GradMode::is_enabled() && self.is_leaf() && self.requires_grad()), Error,
+           "a leaf Variable that requires grad is being used in an in-place operation. (", op, " on a tensor of shape ",
+           describe(self), ")");
+}
+
+void check_inplace_result(const Tensor& self, const Dims& result_shape, ScalarType result_dtype, const char* op) {
+  FG_CHECK(result_shape == self.sizes(), Error, op, ": output with shape ", shape_str(self.sizes()),
+           " doesn't match the broadcast shape ", shape_str(result_shape));
+  FG_CHECK(can_cast(result_dtype, self.dtype()), Error, op, ": result type ", scalar_type_name(result_dtype),
+           " can't be cast to the desired output type ", scalar_type_name(self.dtype()));
+}
+
+Tensor inplace_snapshot(const Tensor& self, bool copy_data) {
+  // In-place ops on views would need the view's base to learn the new history (PyTorch's CopySlices);
+  // until that exists, refuse rather than compute a wrong gradient.
+  FG_CHECK(!self->view_base(), NotImplementedError, "in-place operations on views of tensors that take part in autograd are not ",
+           "supported yet (tensor of shape ", describe(self), ")");
+  Tensor snap = copy_data ? cast(self, self.dtype(), /*force_copy=*/true) : self.detach();
+  if (auto* m = self->autograd()) {
+    auto& sm = snap->ensure_autograd();
+    sm.grad_fn = m->grad_fn;
+    sm.output_nr = m->output_nr;
+  }
+  return snap;
+}
+
+Tensor& inplace_commit(Tensor& self, const Tensor& result) {
+  copy_into(self, result);
+  self.bump_version();
+  if (result.grad_fn()) {
+    auto& m = self->ensure_autograd();
+    m.grad_fn = result.grad_fn();
+    m.output_nr = result.output_nr();
+  }
+  return self;
+}
+
+}  // namespace fastgrad

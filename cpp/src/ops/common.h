@@ -1,0 +1,74 @@
+// Internal helpers shared by the op files: raw kernels (no autograd) and the in-place protocol.
+#pragma once
+
+#include <string>
+
+#include "../kernels/loops.h"
+#include "fastgrad/autograd.h"
+#include "fastgrad/node.h"
+#include "fastgrad/ops.h"
+
+namespace fastgrad {
+
+// A Node whose name is fixed at compile time: `struct MulBackward0 : NamedNode<MulBackward0> {...}` with
+// `static constexpr const char* kName = "MulBackward0";`.
+template <class Derived>
+struct NamedNode : Node {
+  std::string name() const override { return Derived::kName; }
+};
+
+// "add(): shapes [2] and [3], dtypes float32 and int64" style descriptions for messages.
+std::string describe(const Tensor& t);
+
+// dst[i] = src[i] converted to dst's dtype; src broadcasts to dst's shape. No autograd, no checks.
+void copy_into(const Tensor& dst, const Tensor& src);
+// A contiguous copy of t with the given dtype (no autograd). Returns t itself when nothing changes and
+// `force_copy` is false.
+Tensor cast(const Tensor& t, ScalarType dtype, bool force_copy = false);
+
+// out = f(a) elementwise in compute type T == a's dtype (caller casts first). f is made per type by
+// make(T{}) so that scalars are converted once, not per element.
+template <class MakeF>
+Tensor map_unary(const Tensor& a, ScalarType out_dtype, MakeF make) {
+  Tensor out = empty(a.sizes(), out_dtype);
+  dispatch(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    auto f = make(tag);
+    using O = decltype(f(T{}));
+    kernels::unary_loop<O, T>(out, a, f);
+  });
+  return out;
+}
+
+// out = f(a, b) with a and b already of the same compute dtype, broadcasting to `out` (allocated when
+// undefined, with `out_dtype`).
+template <class MakeF>
+Tensor map_binary(const Tensor& a, const Tensor& b, ScalarType out_dtype, const char* op, MakeF make,
+                  Tensor out = Tensor()) {
+  if (!out.defined()) out = empty(broadcast_shapes(a.sizes(), b.sizes(), op), out_dtype);
+  dispatch(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    auto f = make(tag);
+    using O = decltype(f(T{}, T{}));
+    kernels::binary_loop<O, T, T>(out, a, b, f);
+  });
+  return out;
+}
+
+// Note [In-place ops]
+// An in-place op first checks that it may write into `self` (not a leaf that requires grad while grad
+// mode is on; the result's shape and dtype fit self). Without autograd it writes straight into self.
+// With autograd it computes the out-of-place result from a snapshot of self that carries self's history,
+// copies the result into self, and makes self the output of the result's Node: self's history is rebased
+// onto the new Node, exactly as if the op had been out of place.
+void check_inplace(const Tensor& self, const char* op);
+void check_inplace_result(const Tensor& self, const Dims& result_shape, ScalarType result_dtype, const char* op);
+// Self's current value and history, as the input of the out-of-place op (data copied when `copy_data`,
+// because the op saves it and self is about to change).
+Tensor inplace_snapshot(const Tensor& self, bool copy_data);
+// Copies `result` into self, bumps the version and rebases self's history onto result's Node.
+Tensor& inplace_commit(Tensor& self, const Tensor& result);
+
+bool can_cast(ScalarType from, ScalarType to);
+
+}  // namespace fastgrad

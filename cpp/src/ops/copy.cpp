@@ -1,0 +1,105 @@
+// Copies and conversions: forward and derivative side by side.
+#include "common.h"
+
+namespace fastgrad {
+
+struct ToCopyBackward0 : NamedNode<ToCopyBackward0> {
+  static constexpr const char* kName = "ToCopyBackward0";
+  ScalarType self_dtype;
+  explicit ToCopyBackward0(ScalarType t) : self_dtype(t) {}
+  tensor_list apply(tensor_list&& g) override { return {to_dtype(g[0], self_dtype)}; }
+};
+
+Tensor to_dtype(const Tensor& t, ScalarType dtype, bool copy) {
+  if (t.dtype() == dtype && !copy) return t;
+  Tensor out = cast(t, dtype, /*force_copy=*/true);
+  if (compute_requires_grad({&t}) && is_floating(dtype)) set_history(out, make_node<ToCopyBackward0>({&t}, t.dtype()));
+  return out;
+}
+
+struct CloneBackward0 : NamedNode<CloneBackward0> {
+  static constexpr const char* kName = "CloneBackward0";
+  tensor_list apply(tensor_list&& g) override { return {g[0]}; }
+};
+
+Tensor clone(const Tensor& t) {
+  Tensor out = cast(t, t.dtype(), /*force_copy=*/true);
+  if (compute_requires_grad({&t})) set_history(out, make_node<CloneBackward0>({&t}));
+  return out;
+}
+
+Tensor contiguous(const Tensor& t) { return t.is_contiguous() ? t : clone(t); }
+
+struct CopyBackwards : NamedNode<CopyBackwards> {
+  static constexpr const char* kName = "CopyBackwards";
+  ScalarType src_dtype;
+  explicit CopyBackwards(ScalarType t) : src_dtype(t) {}
+  tensor_list apply(tensor_list&& g) override {
+    // self's old value is overwritten: it gets no gradient; src gets g (summed back by the engine).
+    return {needs_input_grad(0) ? zeros_like(g[0]) : Tensor(),
+            needs_input_grad(1) ? to_dtype(g[0], src_dtype) : Tensor()};
+  }
+};
+
+Tensor& copy_(Tensor& self, const Tensor& src) {
+  check_inplace(self, "copy_");
+  FG_CHECK(broadcast_shapes(self.sizes(), src.sizes(), "copy_") == self.sizes(), Error, "copy_: output with shape ",
+           shape_str(self.sizes()), " doesn't match the broadcast shape ",
+           shape_str(broadcast_shapes(self.sizes(), src.sizes(), "copy_")));
+  if (!compute_requires_grad({&self, &src})) {
+    copy_into(self, src);
+    self.bump_version();
+    return self;
+  }
+  Tensor snapshot = inplace_snapshot(self, /*copy_data=*/false);
+  auto node = make_node<CopyBackwards>({&snapshot, &src}, src.dtype());
+  copy_into(self, src);
+  self.bump_version();
+  auto& m = self->ensure_autograd();
+  m.output_nr = node->add_input_meta(self);
+  m.grad_fn = node;
+  return self;
+}
+
+Tensor data_alias(const Tensor& t) {
+  // `.data` shares memory but not the version counter (PyTorch's documented difference from detach()):
+  // a Storage that aliases the same bytes and keeps the original alive.
+  auto keep = new std::shared_ptr<Storage>(t.storage());
+  auto storage = Storage::wrap(t.storage()->data(), t.storage()->nbytes(),
+                               [](void* ctx, void*) { delete static_cast<std::shared_ptr<Storage>*>(ctx); }, keep);
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), t.sizes(), t.strides(), t.storage_offset(), t.dtype()));
+}
+
+}  // namespace fastgrad
+
+namespace fastgrad {
+
+namespace {
+// fill_ and zero_ overwrite self: its history is replaced by a Node that passes no gradient back.
+template <int Variant>
+struct OverwriteBackward : NamedNode<OverwriteBackward<Variant>> {
+  static constexpr const char* kName = Variant == 0 ? "FillBackward0" : "ZeroBackward0";
+  tensor_list apply(tensor_list&& g) override { return {zeros_like(g[0])}; }
+};
+
+template <int Variant>
+Tensor& overwrite(Tensor& self, Scalar value, const char* op) {
+  check_inplace(self, op);
+  bool record = compute_requires_grad({&self});
+  Tensor snapshot = record ? inplace_snapshot(self, /*copy_data=*/false) : Tensor();
+  copy_into(self, scalar_tensor(value, self.dtype()));
+  self.bump_version();
+  if (record) {
+    auto node = make_node<OverwriteBackward<Variant>>({&snapshot});
+    auto& m = self->ensure_autograd();
+    m.output_nr = node->add_input_meta(self);
+    m.grad_fn = node;
+  }
+  return self;
+}
+}  // namespace
+
+Tensor& fill_(Tensor& self, Scalar value) { return overwrite<0>(self, value, "fill_"); }
+Tensor& zero_(Tensor& self) { return overwrite<1>(self, Scalar(0), "zero_"); }
+
+}  // namespace fastgrad

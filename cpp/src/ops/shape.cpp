@@ -1,0 +1,345 @@
+// Shape ops and views: forward and derivative side by side. Views share their input's storage.
+#include "common.h"
+
+namespace fastgrad {
+
+namespace {
+
+// Strides that let `new_sizes` view memory laid out as (sizes, strides), if any: dimensions may be split
+// or merged only inside chunks that are contiguous in memory.
+bool view_strides(const Dims& sizes, const Dims& strides, const Dims& new_sizes, Dims& out) {
+  int64_t numel = numel_of(sizes);
+  out = Dims(new_sizes.size(), 0);
+  if (numel == 0) {
+    out = contiguous_strides(new_sizes);
+    return true;
+  }
+  int64_t view_d = static_cast<int64_t>(new_sizes.size()) - 1;
+  int64_t chunk_base_stride = strides.empty() ? 1 : strides.back();
+  int64_t tensor_numel = 1, view_numel = 1;
+  for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
+    tensor_numel *= sizes[d];
+    // A chunk ends where the next outer dimension is not contiguous with this one.
+    if (d == 0 || (sizes[d - 1] != 1 && strides[d - 1] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || new_sizes[view_d] == 1)) {
+        out[view_d] = view_numel * chunk_base_stride;
+        view_numel *= new_sizes[view_d];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return false;
+      if (d > 0) {
+        chunk_base_stride = strides[d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  return view_d == -1;
+}
+
+// Replaces one -1 by the size that keeps the element count.
+Dims infer_size(const Dims& shape, int64_t numel) {
+  Dims out = shape;
+  int64_t known = 1;
+  int64_t infer = -1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      FG_CHECK(infer < 0, Error, "only one dimension can be inferred");
+      infer = static_cast<int64_t>(i);
+    } else {
+      FG_CHECK(shape[i] >= 0, Error, "invalid shape dimension ", shape[i]);
+      known *= shape[i];
+    }
+  }
+  if (infer >= 0 && known != 0 && numel % known == 0) out[infer] = numel / known;
+  FG_CHECK((infer >= 0 && known != 0 && numel % known == 0) || (infer < 0 && known == numel), Error, "shape '",
+           shape_str(shape), "' is invalid for input of size ", numel);
+  return out;
+}
+
+}  // namespace
+
+// ---- view / reshape ----
+
+struct ViewBackward0 : NamedNode<ViewBackward0> {
+  static constexpr const char* kName = "ViewBackward0";
+  Dims self_sizes;
+  explicit ViewBackward0(Dims s) : self_sizes(std::move(s)) {}
+  tensor_list apply(tensor_list&& g) override { return {reshape(g[0], self_sizes)}; }
+};
+
+Tensor view(const Tensor& t, const Dims& shape) {
+  Dims sizes = infer_size(shape, t.numel());
+  Dims strides;
+  FG_CHECK(view_strides(t.sizes(), t.strides(), sizes, strides), Error,
+           "view size is not compatible with input tensor's size and stride (at least one dimension spans across "
+           "two contiguous subspaces). Use .reshape(...) instead.");
+  Tensor out = make_view(t, sizes, strides, t.storage_offset());
+  if (compute_requires_grad({&t})) set_history(out, make_node<ViewBackward0>({&t}, t.sizes()));
+  return out;
+}
+
+Tensor reshape(const Tensor& t, const Dims& shape) {
+  Dims sizes = infer_size(shape, t.numel());
+  Dims strides;
+  if (view_strides(t.sizes(), t.strides(), sizes, strides)) return view(t, sizes);
+  return view(clone(t), sizes);  // clone() is contiguous
+}
+
+// ---- expand ----
+
+struct ExpandBackward0 : NamedNode<ExpandBackward0> {
+  static constexpr const char* kName = "ExpandBackward0";
+  Dims self_sizes;
+  explicit ExpandBackward0(Dims s) : self_sizes(std::move(s)) {}
+  tensor_list apply(tensor_list&& g) override { return {sum_to(g[0], self_sizes)}; }
+};
+
+Tensor expand(const Tensor& t, const Dims& shape) {
+  FG_CHECK(shape.size() >= static_cast<size_t>(t.dim()), Error, "expand: the number of sizes provided (",
+           shape.size(), ") must be greater or equal to the number of dimensions in the tensor (", t.dim(), ")");
+  const size_t lead = shape.size() - static_cast<size_t>(t.dim());
+  Dims sizes(shape.size()), strides(shape.size());
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i < lead) {
+      FG_CHECK(shape[i] >= 0, Error, "expand: the expanded size of the tensor (", shape[i],
+               ") isn't allowed in a leading, non-existing dimension ", i);
+      sizes[i] = shape[i];
+      strides[i] = 0;
+      continue;
+    }
+    int64_t have = t.sizes()[i - lead];
+    int64_t want = shape[i] == -1 ? have : shape[i];
+    FG_CHECK(have == want || have == 1, Error, "expand: The expanded size of the tensor (", want,
+             ") must match the existing size (", have, ") at non-singleton dimension ", i, ".  Target sizes: ",
+             shape_str(shape), ".  Tensor sizes: ", shape_str(t.sizes()));
+    sizes[i] = want;
+    strides[i] = have == want ? t.strides()[i - lead] : 0;
+  }
+  Tensor out = make_view(t, sizes, strides, t.storage_offset());
+  if (compute_requires_grad({&t})) set_history(out, make_node<ExpandBackward0>({&t}, t.sizes()));
+  return out;
+}
+
+// ---- transpose / t ----
+
+namespace {
+Tensor transposed_view(const Tensor& t, int64_t d0, int64_t d1) {
+  Dims sizes = t.sizes(), strides = t.strides();
+  if (t.dim() > 0) {
+    std::swap(sizes[d0], sizes[d1]);
+    std::swap(strides[d0], strides[d1]);
+  }
+  return make_view(t, sizes, strides, t.storage_offset());
+}
+}  // namespace
+
+struct TransposeBackward0 : NamedNode<TransposeBackward0> {
+  static constexpr const char* kName = "TransposeBackward0";
+  int64_t d0, d1;
+  TransposeBackward0(int64_t a, int64_t b) : d0(a), d1(b) {}
+  tensor_list apply(tensor_list&& g) override { return {transpose(g[0], d0, d1)}; }
+};
+
+Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1) {
+  int64_t d0 = wrap_dim(dim0, t.dim(), "transpose"), d1 = wrap_dim(dim1, t.dim(), "transpose");
+  Tensor out = transposed_view(t, d0, d1);
+  if (compute_requires_grad({&t})) set_history(out, make_node<TransposeBackward0>({&t}, d0, d1));
+  return out;
+}
+
+struct TBackward0 : NamedNode<TBackward0> {
+  static constexpr const char* kName = "TBackward0";
+  tensor_list apply(tensor_list&& g) override { return {fastgrad::t(g[0])}; }
+};
+
+Tensor t(const Tensor& self) {
+  FG_CHECK(self.dim() <= 2, Error, "t() expects a tensor with <= 2 dimensions, but self is ", self.dim(), "D");
+  Tensor out = self.dim() < 2 ? make_view(self, self.sizes(), self.strides(), self.storage_offset())
+                              : transposed_view(self, 0, 1);
+  if (compute_requires_grad({&self})) set_history(out, make_node<TBackward0>({&self}));
+  return out;
+}
+
+// ---- unsqueeze / squeeze ----
+
+struct UnsqueezeBackward0 : NamedNode<UnsqueezeBackward0> {
+  static constexpr const char* kName = "UnsqueezeBackward0";
+  int64_t dim;
+  explicit UnsqueezeBackward0(int64_t d) : dim(d) {}
+  tensor_list apply(tensor_list&& g) override { return {squeeze(g[0], dim)}; }
+};
+
+Tensor unsqueeze(const Tensor& t, int64_t dim) {
+  int64_t d = wrap_dim(dim, t.dim() + 1, "unsqueeze");
+  Dims sizes = t.sizes(), strides = t.strides();
+  int64_t stride = d < t.dim() ? sizes[d] * strides[d] : 1;
+  sizes.insert(static_cast<size_t>(d), 1);
+  strides.insert(static_cast<size_t>(d), stride);
+  Tensor out = make_view(t, sizes, strides, t.storage_offset());
+  if (compute_requires_grad({&t})) set_history(out, make_node<UnsqueezeBackward0>({&t}, d));
+  return out;
+}
+
+namespace {
+// Squeezes dimension d if it has size 1 (d < 0: every size-1 dimension).
+void squeezed(const Tensor& t, int64_t d, Dims& sizes, Dims& strides) {
+  for (int64_t i = 0; i < t.dim(); ++i) {
+    bool drop = t.sizes()[i] == 1 && (d < 0 || i == d);
+    if (drop) continue;
+    sizes.push_back(t.sizes()[i]);
+    strides.push_back(t.strides()[i]);
+  }
+}
+
+// The three squeeze Nodes differ only in PyTorch's name; their derivative is a reshape to the input.
+template <int Variant>
+struct SqueezeBackward : NamedNode<SqueezeBackward<Variant>> {
+  static constexpr const char* kName = Variant == 0 ? "SqueezeBackward0" : Variant == 1 ? "SqueezeBackward1" : "SqueezeBackward4";
+  Dims self_sizes;
+  explicit SqueezeBackward(Dims s) : self_sizes(std::move(s)) {}
+  tensor_list apply(tensor_list&& g) override { return {reshape(g[0], self_sizes)}; }
+};
+}  // namespace
+
+Tensor squeeze(const Tensor& t) {
+  Dims sizes, strides;
+  squeezed(t, -1, sizes, strides);
+  Tensor out = make_view(t, sizes, strides, t.storage_offset());
+  if (compute_requires_grad({&t})) set_history(out, make_node<SqueezeBackward<0>>({&t}, t.sizes()));
+  return out;
+}
+
+Tensor squeeze(const Tensor& t, int64_t dim) {
+  int64_t d = wrap_dim(dim, t.dim(), "squeeze");
+  Dims sizes, strides;
+  squeezed(t, t.dim() == 0 ? -2 : d, sizes, strides);
+  Tensor out = make_view(t, sizes, strides, t.storage_offset());
+  if (compute_requires_grad({&t})) set_history(out, make_node<SqueezeBackward<1>>({&t}, t.sizes()));
+  return out;
+}
+
+Tensor& squeeze_(Tensor& t, int64_t dim) {
+  // A metadata-only in-place op: the data is untouched, so no version bump; history is rebased.
+  int64_t d = wrap_dim(dim, t.dim(), "squeeze_");
+  Dims sizes, strides;
+  squeezed(t, t.dim() == 0 ? -2 : d, sizes, strides);
+  if (compute_requires_grad({&t})) {
+    FG_CHECK(!t.is_leaf(), Error, "a leaf Variable that requires grad is being used in an in-place operation.");
+    Tensor before = t.detach();
+    auto& m = before->ensure_autograd();
+    m.grad_fn = t.grad_fn();
+    m.output_nr = t.output_nr();
+    auto node = make_node<SqueezeBackward<4>>({&before}, t.sizes());
+    t->set_sizes_and_strides(sizes, strides, t.storage_offset());
+    auto& tm = t->ensure_autograd();
+    tm.output_nr = node->add_input_meta(t);
+    tm.grad_fn = node;
+    return t;
+  }
+  t->set_sizes_and_strides(sizes, strides, t.storage_offset());
+  return t;
+}
+
+// ---- select / slice ----
+
+namespace {
+// The gradient of a view that picks part of a tensor: zeros of the base's shape with `g` in the part.
+// Recorded as its own op so that create_graph works through indexing.
+template <class MakeView>
+Tensor embed(const Tensor& g, const Dims& base_sizes, MakeView make_part) {
+  Tensor out = zeros(base_sizes, g.dtype());
+  copy_into(make_part(out), g);
+  return out;
+}
+}  // namespace
+
+struct SelectBackward0 : NamedNode<SelectBackward0> {
+  static constexpr const char* kName = "SelectBackward0";
+  Dims self_sizes;
+  int64_t dim, index;
+  SelectBackward0(Dims s, int64_t d, int64_t i) : self_sizes(std::move(s)), dim(d), index(i) {}
+  tensor_list apply(tensor_list&& g) override;
+};
+
+struct SelectBackwardBackward0 : NamedNode<SelectBackwardBackward0> {
+  static constexpr const char* kName = "SelectBackwardBackward0";
+  int64_t dim, index;
+  SelectBackwardBackward0(int64_t d, int64_t i) : dim(d), index(i) {}
+  tensor_list apply(tensor_list&& g) override { return {select(g[0], dim, index)}; }
+};
+
+tensor_list SelectBackward0::apply(tensor_list&& g) {
+  int64_t d = dim, i = index;
+  Tensor out = embed(g[0], self_sizes, [&](const Tensor& base) {
+    NoGradGuard guard;
+    return select(base, d, i);
+  });
+  if (compute_requires_grad({&g[0]})) set_history(out, make_node<SelectBackwardBackward0>({&g[0]}, d, i));
+  return {out};
+}
+
+Tensor select(const Tensor& t, int64_t dim, int64_t index) {
+  FG_CHECK(t.dim() > 0, IndexError, "select() cannot be applied to a 0-dim tensor.");
+  int64_t d = wrap_dim(dim, t.dim(), "select");
+  int64_t size = t.sizes()[d];
+  FG_CHECK(index >= -size && index < size, IndexError, "select(): index ", index, " out of range for tensor of size ",
+           shape_str(t.sizes()), " at dimension ", d);
+  if (index < 0) index += size;
+  Dims sizes = t.sizes(), strides = t.strides();
+  int64_t offset = t.storage_offset() + index * strides[d];
+  sizes.erase(static_cast<size_t>(d));
+  strides.erase(static_cast<size_t>(d));
+  Tensor out = make_view(t, sizes, strides, offset);
+  if (compute_requires_grad({&t})) set_history(out, make_node<SelectBackward0>({&t}, t.sizes(), d, index));
+  return out;
+}
+
+struct SliceBackward0 : NamedNode<SliceBackward0> {
+  static constexpr const char* kName = "SliceBackward0";
+  Dims self_sizes;
+  int64_t dim, start, end, step;
+  SliceBackward0(Dims s, int64_t d, int64_t b, int64_t e, int64_t st)
+      : self_sizes(std::move(s)), dim(d), start(b), end(e), step(st) {}
+  tensor_list apply(tensor_list&& g) override;
+};
+
+struct SliceBackwardBackward0 : NamedNode<SliceBackwardBackward0> {
+  static constexpr const char* kName = "SliceBackwardBackward0";
+  int64_t dim, start, end, step;
+  SliceBackwardBackward0(int64_t d, int64_t b, int64_t e, int64_t s) : dim(d), start(b), end(e), step(s) {}
+  tensor_list apply(tensor_list&& g) override { return {slice(g[0], dim, start, end, step)}; }
+};
+
+tensor_list SliceBackward0::apply(tensor_list&& g) {
+  Tensor out = embed(g[0], self_sizes, [&](const Tensor& base) {
+    NoGradGuard guard;
+    return slice(base, dim, start, end, step);
+  });
+  if (compute_requires_grad({&g[0]}))
+    set_history(out, make_node<SliceBackwardBackward0>({&g[0]}, dim, start, end, step));
+  return {out};
+}
+
+Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start_opt, std::optional<int64_t> end_opt,
+             int64_t step) {
+  FG_CHECK(t.dim() > 0, IndexError, "slice() cannot be applied to a 0-dim tensor.");
+  FG_CHECK(step > 0, ValueError, "step must be greater than zero");
+  int64_t d = wrap_dim(dim, t.dim(), "slice");
+  int64_t size = t.sizes()[d];
+  auto clip = [size](int64_t v) {  // Python slice semantics: negative counts from the end, then clamp
+    if (v < 0) v += size;
+    return std::min(std::max<int64_t>(v, 0), size);
+  };
+  int64_t start = start_opt ? clip(*start_opt) : 0;
+  int64_t end = end_opt ? clip(*end_opt) : size;
+  if (end < start) end = start;
+  Dims sizes = t.sizes(), strides = t.strides();
+  sizes[d] = (end - start + step - 1) / step;
+  strides[d] *= step;
+  Tensor out = make_view(t, sizes, strides, t.storage_offset() + start * t.strides()[d]);
+  if (compute_requires_grad({&t})) set_history(out, make_node<SliceBackward0>({&t}, t.sizes(), d, start, end, step));
+  return out;
+}
+
+}  // namespace fastgrad

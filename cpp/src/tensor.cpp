@@ -1,0 +1,181 @@
+#include "fastgrad/tensor.h"
+
+#include "fastgrad/autograd.h"
+#include "fastgrad/node.h"
+#include "release.h"
+
+namespace fastgrad {
+
+TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, Dims sizes, Dims strides, int64_t offset,
+                       ScalarType dtype)
+    : sizes_(std::move(sizes)), strides_(std::move(strides)), offset_(offset), dtype_(dtype),
+      storage_(std::move(storage)) {
+  refresh();
+}
+
+TensorImpl::~TensorImpl() {
+  // See Note [No recursion in destruction]: the grad_fn may head a long chain of Nodes.
+  if (autograd_ && autograd_->grad_fn) release_node(std::move(autograd_->grad_fn));
+}
+
+AutogradMeta& TensorImpl::ensure_autograd() {
+  if (!autograd_) autograd_ = std::make_unique<AutogradMeta>();
+  return *autograd_;
+}
+
+void TensorImpl::set_sizes_and_strides(Dims sizes, Dims strides, int64_t offset) {
+  sizes_ = std::move(sizes);
+  strides_ = std::move(strides);
+  offset_ = offset;
+  refresh();
+}
+
+void TensorImpl::refresh() {
+  numel_ = numel_of(sizes_);
+  // Contiguous in PyTorch's sense: row-major, ignoring the strides of size-1 dimensions.
+  contiguous_ = true;
+  int64_t expected = 1;
+  for (size_t i = sizes_.size(); i-- > 0;) {
+    if (sizes_[i] == 1) continue;
+    if (strides_[i] != expected) {
+      contiguous_ = numel_ == 0;
+      break;
+    }
+    expected *= sizes_[i];
+  }
+}
+
+// ---- creation ----
+
+Tensor empty(const Dims& sizes, ScalarType dtype) {
+  for (int64_t s : sizes)
+    FG_CHECK(s >= 0, Error, "Trying to create tensor with negative dimension ", s, ": ", shape_str(sizes));
+  size_t nbytes = static_cast<size_t>(numel_of(sizes)) * element_size(dtype);
+  return Tensor(std::make_shared<TensorImpl>(Storage::allocate(nbytes), sizes, contiguous_strides(sizes), 0, dtype));
+}
+
+Tensor make_view(const Tensor& base, Dims sizes, Dims strides, int64_t offset) {
+  auto impl = std::make_shared<TensorImpl>(base.storage(), std::move(sizes), std::move(strides), offset, base.dtype());
+  const auto& root = base->view_base();
+  impl->set_view_base(root ? root : base.impl());
+  return Tensor(std::move(impl));
+}
+
+Tensor from_blob(void* data, const Dims& sizes, const Dims& strides, ScalarType dtype, Storage::Deleter deleter,
+                 void* context) {
+  int64_t extent = 1;  // elements spanned, to size the storage
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] == 0) {
+      extent = 0;
+      break;
+    }
+    extent += (sizes[i] - 1) * strides[i];
+  }
+  auto storage = Storage::wrap(data, static_cast<size_t>(extent) * element_size(dtype), deleter, context);
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), sizes, strides, 0, dtype));
+}
+
+// ---- Tensor handle ----
+
+const Dims& Tensor::sizes() const { return impl_->sizes(); }
+const Dims& Tensor::strides() const { return impl_->strides(); }
+int64_t Tensor::size(int64_t d) const { return impl_->sizes()[wrap_dim(d, dim(), "size")]; }
+int64_t Tensor::stride(int64_t d) const { return impl_->strides()[wrap_dim(d, dim(), "stride")]; }
+int64_t Tensor::dim() const { return static_cast<int64_t>(impl_->sizes().size()); }
+int64_t Tensor::numel() const { return impl_->numel(); }
+ScalarType Tensor::dtype() const { return impl_->dtype(); }
+int64_t Tensor::storage_offset() const { return impl_->offset(); }
+bool Tensor::is_contiguous() const { return impl_->is_contiguous(); }
+const std::shared_ptr<Storage>& Tensor::storage() const { return impl_->storage(); }
+void* Tensor::data_ptr() const { return impl_->data_ptr(); }
+
+Scalar Tensor::item() const {
+  FG_CHECK(numel() == 1, Error, "a Tensor with ", numel(), " elements cannot be converted to Scalar");
+  return dispatch(dtype(), [&](auto tag) -> Scalar {
+    using T = decltype(tag);
+    T v = *data<T>();
+    if constexpr (std::is_same_v<T, bool>) return Scalar(v);
+    else if constexpr (std::is_integral_v<T>) return Scalar(static_cast<int64_t>(v));
+    else return Scalar(static_cast<double>(v));
+  });
+}
+
+bool Tensor::requires_grad() const {
+  auto* m = impl_->autograd();
+  return m && (m->requires_grad || m->grad_fn);
+}
+
+Tensor& Tensor::set_requires_grad(bool requires_grad) {
+  FG_CHECK(is_leaf() || requires_grad, Error,
+           "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in "
+           "a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
+  FG_CHECK(!requires_grad || is_floating(dtype()), Error,
+           "only Tensors of floating point dtype can require gradients (got ", dtype_name(dtype()), ")");
+  if (requires_grad || impl_->autograd()) impl_->ensure_autograd().requires_grad = requires_grad;
+  return *this;
+}
+
+bool Tensor::is_leaf() const {
+  auto* m = impl_->autograd();
+  return !m || !m->grad_fn;
+}
+
+const std::shared_ptr<Node>& Tensor::grad_fn() const {
+  static const std::shared_ptr<Node> none;
+  auto* m = impl_->autograd();
+  return m ? m->grad_fn : none;
+}
+
+uint32_t Tensor::output_nr() const {
+  auto* m = impl_->autograd();
+  return m ? m->output_nr : 0;
+}
+
+Tensor Tensor::grad() const {
+  auto* m = impl_->autograd();
+  if (!m) return Tensor();
+  std::lock_guard<std::mutex> lock(m->mutex);
+  return m->grad;
+}
+
+void Tensor::set_grad(const Tensor& grad) {
+  if (grad.defined()) {
+    FG_CHECK(!grad.is_same(*this), Error, "can't assign Variable as its own grad");
+    FG_CHECK(grad.dtype() == dtype(), Error, "assigned grad has data of a different type (expected ",
+             dtype_name(dtype()), ", got ", dtype_name(grad.dtype()), ")");
+    FG_CHECK(grad.sizes() == sizes(), Error, "assigned grad has data of a different size (expected ",
+             shape_str(sizes()), ", got ", shape_str(grad.sizes()), ")");
+  } else if (!impl_->autograd()) {
+    return;
+  }
+  auto& m = impl_->ensure_autograd();
+  std::lock_guard<std::mutex> lock(m.mutex);
+  m.grad = grad;
+}
+
+void Tensor::retain_grad() const {
+  FG_CHECK(requires_grad(), Error, "can't retain_grad on Tensor that has requires_grad=False");
+  if (is_leaf()) return;  // leaves keep their .grad anyway
+  auto& m = impl_->ensure_autograd();
+  if (m.retains_grad) return;
+  m.retains_grad = true;
+  m.grad_fn->add_retained_grad(m.output_nr, impl_);
+}
+
+bool Tensor::retains_grad() const {
+  auto* m = impl_->autograd();
+  return m && m->retains_grad;
+}
+
+uint32_t Tensor::version() const { return impl_->storage()->version(); }
+void Tensor::bump_version() const { impl_->storage()->bump_version(); }
+
+Tensor Tensor::detach() const {
+  return Tensor(std::make_shared<TensorImpl>(storage(), sizes(), strides(), storage_offset(), dtype()));
+}
+
+void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
+  fastgrad::backward({*this}, {gradient}, retain_graph, create_graph);
+}
+
+}  // namespace fastgrad

@@ -1,0 +1,108 @@
+"""fastgrad: PyTorch's autograd on a small, fast C++ engine.
+
+`import fastgrad as torch` runs PyTorch-style autograd code: tensors with requires_grad, a dynamic graph of
+grad_fn Nodes, backward(), .grad accumulation, no_grad(), detach(), vector-Jacobian products.
+"""
+import builtins as _builtins
+
+from . import _C
+from ._C import (  # noqa: F401  (the public surface of the core)
+    Generator,
+    Tensor,
+    arange,
+    clamp,
+    clip,
+    clone,
+    cos,
+    default_generator,
+    dot,
+    dtype,
+    empty,
+    empty_like,
+    eq,
+    exp,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    ge,
+    get_default_dtype,
+    gt,
+    is_grad_enabled,
+    le,
+    linspace,
+    log,
+    lt,
+    matmul,
+    mean,
+    mm,
+    mul,
+    mv,
+    ne,
+    neg,
+    norm,
+    ones,
+    ones_like,
+    pow,
+    promote_types,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    reciprocal,
+    relu,
+    select,
+    set_default_dtype,
+    sigmoid,
+    sin,
+    sqrt,
+    squeeze,
+    sub,
+    sum,
+    t,
+    tanh,
+    transpose,
+    unsqueeze,
+    zeros,
+    zeros_like,
+)
+from ._C import add, div  # noqa: F401
+from ._C import bool as bool  # noqa: A001  (dtype objects named like PyTorch's)
+from ._C import float32, float64, int32, int64  # noqa: F401
+from . import _tensor  # noqa: F401  (adds the Python-side Tensor methods)
+from ._creation import as_tensor, tensor  # noqa: F401
+from ._device import device, set_default_device, get_default_device  # noqa: F401
+from ._size import Size  # noqa: F401
+from ._tensor_str import set_printoptions  # noqa: F401
+from .autograd.grad_mode import enable_grad, no_grad, set_grad_enabled  # noqa: F401
+from ._random import initial_seed, manual_seed, seed, get_rng_state, set_rng_state  # noqa: F401
+from . import autograd, cuda, nn  # noqa: F401
+
+# PyTorch's dtype aliases.
+float = float32  # noqa: A001
+double = float64
+long = int64
+int = int32  # noqa: A001
+del _builtins
+
+
+def is_tensor(obj):
+    """True if obj is a fastgrad Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def reshape(input, shape):
+    return input.reshape(shape)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+__version__ = "0.1.0"

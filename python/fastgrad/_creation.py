@@ -1,0 +1,71 @@
+"""fastgrad.tensor and fastgrad.as_tensor: tensors from Python data and NumPy arrays."""
+import warnings
+
+import numpy as np
+
+from . import _C
+
+def _from_data(data, dtype):
+    """A new tensor holding a copy of `data` (nested sequences, numbers, NumPy arrays, tensors)."""
+    if isinstance(data, (bool, int, float)) and not isinstance(data, np.generic):
+        return _C._scalar_tensor(data, dtype)
+    if isinstance(data, np.ndarray):
+        arr = np.array(data, copy=True)  # a NumPy array keeps its own dtype, as in PyTorch
+        if arr.dtype.kind == "f" and arr.dtype.itemsize not in (4, 8):
+            arr = arr.astype(np.float32)
+        inferred = None
+    else:
+        try:
+            arr = np.array(data)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"could not convert {type(data).__name__} to a tensor: {exc}") from None
+        if arr.dtype == object:
+            raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"new(): invalid data type '{arr.dtype.kind == 'U' and 'str' or arr.dtype}'")
+        # Python floats become the default dtype, ints int64, bools bool (NumPy would say float64 / int64).
+        inferred = {"b": _C.bool, "i": _C.int64, "u": _C.int64, "f": _C.get_default_dtype()}[arr.dtype.kind]
+        arr = np.ascontiguousarray(arr)
+    if arr.dtype.kind in "iu" and (arr.dtype.kind == "u" or arr.dtype.itemsize not in (4, 8)):
+        arr = arr.astype(np.int64)  # narrower integer types are not among fastgrad's dtypes
+    t = _C.from_numpy(arr)
+    target = dtype if dtype is not None else inferred
+    if target is not None and t.dtype != target:
+        t = t.to(target)
+    return t
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """Constructs a tensor with no autograd history by copying `data`."""
+    _C._check_device(device)
+    if isinstance(data, _C.Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+            "sourceTensor.detach().clone().requires_grad_(True), rather than fastgrad.tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=2,
+        )
+        t = data.detach().clone()
+        if dtype is not None:
+            t = t.to(dtype)
+    else:
+        t = _from_data(data, dtype)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like tensor(), but shares memory with a tensor or NumPy array of the right dtype."""
+    _C._check_device(device)
+    if isinstance(data, _C.Tensor):
+        return data if dtype is None or data.dtype == dtype else data.to(dtype)
+    if isinstance(data, np.ndarray) and data.dtype.kind in "bif" and all(s >= 0 for s in data.strides):
+        t = _C.from_numpy(data)
+        return t if dtype is None or t.dtype == dtype else t.to(dtype)
+    return _from_data(data, dtype)
+
+
+def _legacy_new(data):
+    """fastgrad.Tensor(data): always the default float dtype, like torch.Tensor([...])."""
+    return _from_data(data, _C.get_default_dtype())

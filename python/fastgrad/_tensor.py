@@ -1,0 +1,111 @@
+"""What the Tensor class gets from Python: printing, iteration, NumPy protocols and typed grad_fn Nodes.
+
+Everything on the hot path (operators, ops, backward) is bound in C++ (python/src/tensor.cpp).
+"""
+import numpy as np
+
+from . import _C, _tensor_str
+from ._creation import _legacy_new
+from ._device import _cpu
+
+Tensor = _C.Tensor
+
+# ---- construction ----
+
+
+def _legacy_source(*args, **kwargs):
+    """The data behind Tensor(...): Tensor() (empty), Tensor(2, 3) (uninitialised: zeros here),
+    Tensor([1, 2]) (always the default float dtype) or Tensor(t) (an alias of t)."""
+    if kwargs:
+        raise TypeError(f"Tensor() got unexpected keyword arguments {sorted(kwargs)}")
+    if not args:
+        return _C.zeros(0)
+    if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        return _C.zeros(*args)
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        return args[0]
+    if len(args) == 1:
+        return _legacy_new(args[0])
+    raise TypeError(f"Tensor(): invalid combination of arguments {tuple(type(a).__name__ for a in args)}")
+
+
+# ---- printing ----
+
+
+def _repr(self, *, tensor_contents=None):
+    grad_fn = self.grad_fn
+    return _tensor_str.format_tensor(
+        self.detach().numpy(),
+        dtype_name=str(self.dtype)[len("fastgrad."):],
+        grad_fn_name=grad_fn.name() if grad_fn is not None else None,
+        requires_grad=self.requires_grad,
+    )
+
+
+def _format(self, spec):
+    if self.dim() == 0:
+        return _tensor_str.format_scalar(self.detach().numpy()[()], spec)
+    if spec:
+        raise TypeError("unsupported format string passed to Tensor.__format__")
+    return repr(self)
+
+
+Tensor.__repr__ = _repr
+Tensor.__str__ = _repr
+Tensor.__format__ = _format
+
+
+# ---- Python protocols ----
+
+
+def _iter(self):
+    if self.dim() == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return (self[i] for i in range(self.shape[0]))
+
+
+def _array(self, dtype=None, copy=None):
+    arr = self.numpy()
+    return arr if dtype is None else arr.astype(dtype, copy=False)
+
+
+def _tolist(self):
+    return self.detach().numpy().tolist()
+
+
+def _device(self):
+    return _cpu
+
+
+Tensor.__iter__ = _iter
+Tensor.__array__ = _array
+Tensor.__array_priority__ = 1000  # `ndarray + tensor` defers to Tensor.__radd__
+Tensor.tolist = _tolist
+Tensor.device = property(_device)
+Tensor.is_tensor_like = True
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    from ._creation import tensor
+
+    return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return _C.full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    return _C.zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+def _new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    return _C.ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+Tensor.new_tensor = _new_tensor
+Tensor.new_full = _new_full
+Tensor.new_zeros = _new_zeros
+Tensor.new_ones = _new_ones
+Tensor.new_empty = _new_zeros
+del np

@@ -1,0 +1,38 @@
+"""fastgrad.autograd: the engine's Python entry points (backward, grad), grad mode and gradcheck."""
+from .. import _C
+from .grad_mode import enable_grad, no_grad, set_grad_enabled  # noqa: F401
+from .gradcheck import GradcheckError, gradcheck  # noqa: F401
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    if isinstance(x, _C.Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+    """Computes the sum of gradients of `tensors` w.r.t. the graph leaves (or `inputs`) into their .grad."""
+    if grad_variables is not None:
+        grad_tensors = grad_variables
+    tensors = _as_tuple(tensors)
+    grads = _as_tuple(grad_tensors)
+    inputs = _as_tuple(inputs)
+    if inputs is not None and len(inputs) == 0:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    _C._backward(tensors, grads, retain_graph, create_graph, inputs)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Returns the gradients of `outputs` w.r.t. `inputs` (a tuple), without touching any .grad."""
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
+                         "but got: allow_unused=False.")
+    allow = bool(allow_unused) or materialize_grads
+    inputs_t = _as_tuple(inputs)
+    result = _C._grad(_as_tuple(outputs), inputs_t, _as_tuple(grad_outputs), retain_graph, create_graph, allow)
+    if materialize_grads:
+        result = tuple(g if g is not None else _C.zeros_like(x) for g, x in zip(result, inputs_t))
+    return result

@@ -1,0 +1,92 @@
+"""Grad-mode switches: context managers that also work as decorators. Grad mode is thread-local."""
+import functools
+import inspect
+
+from .. import _C
+
+
+class _DecoratorContextManager:
+    """Usable as `with cm():`, `@cm()` and `@cm`."""
+
+    def __call__(self, func):
+        if inspect.isclass(func):
+            raise TypeError("fastgrad grad-mode decorators cannot decorate classes")
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def generator(*args, **kwargs):
+                gen = func(*args, **kwargs)
+                with self.clone():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        gen.close()
+                        raise
+                    with self.clone():
+                        response = gen.send(request)
+            return generator
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with self.clone():
+                return func(*args, **kwargs)
+
+        return wrapper
+
+    def clone(self):
+        return self.__class__()
+
+
+class no_grad(_DecoratorContextManager):
+    """Disables recording of operations: results of ops have requires_grad=False."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)  # bare @no_grad
+
+    def __enter__(self):
+        self.prev = _C.is_grad_enabled()
+        _C._set_grad_enabled(False)
+
+    def __exit__(self, *exc):
+        _C._set_grad_enabled(self.prev)
+
+
+class enable_grad(_DecoratorContextManager):
+    """Enables recording of operations inside a no_grad region."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+    def __enter__(self):
+        self.prev = _C.is_grad_enabled()
+        _C._set_grad_enabled(True)
+
+    def __exit__(self, *exc):
+        _C._set_grad_enabled(self.prev)
+
+
+class set_grad_enabled(_DecoratorContextManager):
+    """Sets grad mode on or off at once; as a context manager, restores the previous mode on exit."""
+
+    def __init__(self, mode):
+        self.prev = _C.is_grad_enabled()
+        self.mode = bool(mode)
+        _C._set_grad_enabled(self.mode)
+
+    def __call__(self, func):
+        _C._set_grad_enabled(self.prev)  # used as a decorator: only the calls are affected
+        return super().__call__(func)
+
+    def __enter__(self):
+        _C._set_grad_enabled(self.mode)
+
+    def __exit__(self, *exc):
+        _C._set_grad_enabled(self.prev)
+
+    def clone(self):
+        return self.__class__(self.mode)

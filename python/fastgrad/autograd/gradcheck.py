@@ -1,0 +1,77 @@
+"""gradcheck: compares autograd's gradients with central finite differences (use float64 inputs)."""
+from .. import _C
+
+
+class GradcheckError(RuntimeError):
+    """Raised by gradcheck when analytical and numerical gradients differ."""
+
+
+def _flat_outputs(out):
+    return (out,) if isinstance(out, _C.Tensor) else tuple(o for o in out if isinstance(o, _C.Tensor))
+
+
+def _numerical_jacobian(func, inputs, index, eps):
+    """J[i][j] = d out_j / d input[index]_i by central differences, one column per input element."""
+    x = inputs[index]
+    flat = x.detach().reshape(-1)
+    columns = []
+    with _C_no_grad():
+        for i in range(flat.numel()):
+            orig = flat[i].item()
+            flat[i] = orig + eps
+            plus = [o.detach().clone() for o in _flat_outputs(func(*inputs))]
+            flat[i] = orig - eps
+            minus = [o.detach().clone() for o in _flat_outputs(func(*inputs))]
+            flat[i] = orig
+            columns.append([((p - m) / (2 * eps)).reshape(-1) for p, m in zip(plus, minus)])
+    return columns  # columns[i][k]: derivative of output k (flattened) w.r.t. element i
+
+
+def _analytical_jacobian(outputs, inputs, index):
+    """rows[k][j] = gradient of element j of output k w.r.t. inputs[index], by vector-Jacobian products."""
+    from . import grad
+
+    x = inputs[index]
+    rows = []
+    for out in outputs:
+        per_out = []
+        for j in range(out.numel()):
+            v = _C.zeros(out.numel(), dtype=out.dtype)
+            v[j] = 1.0
+            (g,) = grad(out, x, v.reshape(out.shape), retain_graph=True, allow_unused=True)
+            per_out.append(_C.zeros_like(x).reshape(-1) if g is None else g.reshape(-1))
+        rows.append(per_out)
+    return rows
+
+
+class _C_no_grad:
+    def __enter__(self):
+        self.prev = _C.is_grad_enabled()
+        _C._set_grad_enabled(False)
+
+    def __exit__(self, *exc):
+        _C._set_grad_enabled(self.prev)
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **_ignored):
+    """True when the gradients of func at inputs match finite differences for every input that requires
+    grad; otherwise raises GradcheckError (or returns False with raise_exception=False)."""
+    inputs = (inputs,) if isinstance(inputs, _C.Tensor) else tuple(inputs)
+    outputs = _flat_outputs(func(*inputs))
+    for index, x in enumerate(inputs):
+        if not (isinstance(x, _C.Tensor) and x.requires_grad):
+            continue
+        numerical = _numerical_jacobian(func, inputs, index, eps)
+        analytical = _analytical_jacobian(outputs, inputs, index)
+        for k in range(len(outputs)):
+            for i in range(x.numel()):
+                for j in range(outputs[k].numel()):
+                    a = analytical[k][j][i].item()
+                    n = numerical[i][k][j].item()
+                    if abs(a - n) > atol + rtol * abs(n):
+                        if not raise_exception:
+                            return False
+                        raise GradcheckError(
+                            f"Jacobian mismatch for output {k} with respect to input {index},\n"
+                            f"numerical: {n}\nanalytical: {a}\n(at input element {i}, output element {j})")
+    return True

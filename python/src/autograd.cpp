@@ -1,0 +1,97 @@
+// The graph (Node) as Python sees it, the engine entry points and the grad-mode switch.
+#include <unordered_map>
+
+#include "bindings.h"
+
+namespace fastgrad::python {
+
+namespace {
+tensor_list tensors_from(py::handle h) {
+  tensor_list out;
+  if (h.is_none()) return out;
+  if (py::isinstance<TensorImpl>(h)) {
+    out.push_back(h.cast<Tensor>());
+    return out;
+  }
+  for (py::handle item : h) out.push_back(item.is_none() ? Tensor() : item.cast<Tensor>());
+  return out;
+}
+
+std::optional<bool> opt_bool(py::handle h) {
+  if (h.is_none()) return std::nullopt;
+  return h.cast<bool>();
+}
+PyTypeObject* node_base = nullptr;
+std::unordered_map<std::string, py::object>* node_classes = nullptr;  // name -> Python class (never freed)
+
+// A slot-less Python subclass of Node named after the C++ Node ("AddBackward0"), so that
+// type(t.grad_fn).__name__ reads as in PyTorch. Its instances have Node's exact layout (Node has a __dict__
+// and takes part in GC, like the subclass), which is what lets an instance switch to it.
+py::object node_class(const std::string& name) {
+  auto it = node_classes->find(name);
+  if (it != node_classes->end()) return it->second;
+  py::dict ns;
+  ns["__slots__"] = py::tuple();
+  ns["__module__"] = "fastgrad.autograd.graph";
+  py::object cls = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(&PyType_Type))(
+      name, py::make_tuple(py::handle(reinterpret_cast<PyObject*>(node_base))), ns);
+  (*node_classes)[name] = cls;
+  return cls;
+}
+}  // namespace
+
+py::object node_object(const std::shared_ptr<Node>& node) {
+  if (!node) return py::none();
+  py::object obj = py::cast(node);
+  if (Py_TYPE(obj.ptr()) == node_base) obj.attr("__class__") = node_class(node->name());
+  return obj;
+}
+
+void init_autograd(py::module_& m) {
+  node_classes = new std::unordered_map<std::string, py::object>();
+  py::class_<Node, std::shared_ptr<Node>> node_cls(m, "Node", py::dynamic_attr());
+  node_base = reinterpret_cast<PyTypeObject*>(node_cls.ptr());
+  node_cls
+      .def("name", &Node::name)
+      .def_property_readonly("next_functions", [](const Node& n) {
+        py::tuple out(n.next_edges().size());
+        for (size_t i = 0; i < n.next_edges().size(); ++i) {
+          const Edge& e = n.next_edges()[i];
+          out[i] = py::make_tuple(node_object(e.function), e.input_nr);
+        }
+        return out;
+      })
+      .def_property_readonly("variable", [](const Node& n) -> Tensor {
+        auto* acc = dynamic_cast<const AccumulateGrad*>(&n);
+        if (!acc) throw py::attribute_error("'" + n.name() + "' object has no attribute 'variable'");
+        return acc->variable();
+      })
+      .def("_sequence_nr", &Node::sequence_nr)
+      .def("__repr__", [](py::handle self) {
+        return "<" + self.cast<Node&>().name() + " object at " +
+               py::str(py::module_::import("builtins").attr("hex")(py::int_(reinterpret_cast<uintptr_t>(self.ptr())))).cast<std::string>() + ">";
+      });
+
+  m.def("_backward", [](py::handle tensors, py::handle grad_tensors, py::handle retain_graph, bool create_graph,
+                        py::handle inputs) {
+    tensor_list ts = tensors_from(tensors), gs = tensors_from(grad_tensors), in = tensors_from(inputs);
+    py::gil_scoped_release release;
+    backward(ts, gs, opt_bool(retain_graph), create_graph, in);
+  });
+  m.def("_grad", [](py::handle outputs, py::handle inputs, py::handle grad_outputs, py::handle retain_graph,
+                    bool create_graph, bool allow_unused) {
+    tensor_list os = tensors_from(outputs), in = tensors_from(inputs), gs = tensors_from(grad_outputs);
+    tensor_list result;
+    {
+      py::gil_scoped_release release;
+      result = grad(os, in, gs, opt_bool(retain_graph), create_graph, allow_unused);
+    }
+    py::tuple out(result.size());
+    for (size_t i = 0; i < result.size(); ++i) out[i] = py::cast(result[i]);
+    return out;
+  });
+  m.def("is_grad_enabled", &GradMode::is_enabled);
+  m.def("_set_grad_enabled", &GradMode::set_enabled);
+}
+
+}  // namespace fastgrad::python

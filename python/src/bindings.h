@@ -1,0 +1,91 @@
+// Shared by the binding files: type casters between Python and the core's types, and the init functions.
+// Note [Bindings hold no math]: these files only convert arguments, dispatch and translate errors.
+#pragma once
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "fastgrad/autograd.h"
+#include "fastgrad/fastgrad.h"
+
+namespace py = pybind11;
+
+namespace fastgrad::python {
+
+// The Python dtype objects (fastgrad.float32, ...), one per ScalarType.
+struct DType {
+  ScalarType type;
+};
+py::object dtype_object(ScalarType t);
+bool is_dtype_object(py::handle h);
+
+// Python number -> Scalar; false when h is not a bool, int or float (or a NumPy scalar of those kinds).
+bool to_scalar(py::handle h, Scalar& out);
+// Raises the error PyTorch raises for a device other than the CPU.
+void check_device(py::handle device);
+// The fastgrad.Size (tuple subclass) for a shape.
+py::object size_object(const Dims& sizes);
+// Dims from a Python int or sequence of ints (`view(2, 3)` and `view((2, 3))` both arrive here).
+Dims dims_from(py::handle h, const char* op);
+Dims dims_from_args(const py::args& args, const char* op);
+
+// A Node as a Python object of the class named after it (see autograd.cpp); None for a null Node.
+py::object node_object(const std::shared_ptr<Node>& node);
+
+void init_dtype(py::module_& m);
+void init_tensor(py::module_& m);
+void init_ops(py::module_& m);
+void init_autograd(py::module_& m);
+void init_numpy(py::module_& m);
+
+}  // namespace fastgrad::python
+
+namespace pybind11::detail {
+
+template <>
+struct type_caster<fastgrad::Tensor> {
+  PYBIND11_TYPE_CASTER(fastgrad::Tensor, const_name("Tensor"));
+  bool load(handle src, bool convert) {
+    make_caster<std::shared_ptr<fastgrad::TensorImpl>> c;
+    if (src.is_none() || !c.load(src, convert)) return false;
+    value = fastgrad::Tensor(static_cast<std::shared_ptr<fastgrad::TensorImpl>&>(c));
+    return true;
+  }
+  static handle cast(const fastgrad::Tensor& t, return_value_policy policy, handle parent) {
+    if (!t.defined()) return none().release();
+    return make_caster<std::shared_ptr<fastgrad::TensorImpl>>::cast(t.impl(), policy, parent);
+  }
+};
+
+template <>
+struct type_caster<fastgrad::ScalarType> {
+  PYBIND11_TYPE_CASTER(fastgrad::ScalarType, const_name("dtype"));
+  bool load(handle src, bool) {
+    if (fastgrad::python::is_dtype_object(src)) {
+      value = src.cast<fastgrad::python::DType&>().type;
+      return true;
+    }
+    // Python's own types name dtypes too, as in PyTorch: float -> float64, int -> int64, bool -> bool.
+    if (src.ptr() == reinterpret_cast<PyObject*>(&PyFloat_Type)) value = fastgrad::ScalarType::Float64;
+    else if (src.ptr() == reinterpret_cast<PyObject*>(&PyLong_Type)) value = fastgrad::ScalarType::Int64;
+    else if (src.ptr() == reinterpret_cast<PyObject*>(&PyBool_Type)) value = fastgrad::ScalarType::Bool;
+    else return false;
+    return true;
+  }
+  static handle cast(fastgrad::ScalarType t, return_value_policy, handle) {
+    return fastgrad::python::dtype_object(t).release();
+  }
+};
+
+template <>
+struct type_caster<fastgrad::Scalar> {
+  PYBIND11_TYPE_CASTER(fastgrad::Scalar, const_name("Number"));
+  bool load(handle src, bool) { return fastgrad::python::to_scalar(src, value); }
+  static handle cast(const fastgrad::Scalar& s, return_value_policy, handle) {
+    if (s.is_bool()) return pybind11::bool_(s.i != 0).release();
+    if (s.is_integral()) return PyLong_FromLongLong(s.i);
+    return PyFloat_FromDouble(s.f);
+  }
+};
+
+}  // namespace pybind11::detail
