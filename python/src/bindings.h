@@ -32,9 +32,71 @@ Dims dims_from_args(const py::args& args, const char* op);
 // A Node as a Python object of the class named after it (see autograd.cpp); None for a null Node.
 py::object node_object(const std::shared_ptr<Node>& node);
 
+
+// ---- shared by the per-area binding files ----
+
+using TensorClass = py::class_<TensorImpl, std::shared_ptr<TensorImpl>>;
+TensorClass tensor_class(py::module_& m);
+
+// Binds f as the Tensor method `name` and as the function `fastgrad.name(input, ...)`.
+template <class F, class... Extra>
+void def_both(TensorClass& cls, py::module_& m, const char* name, F f, const Extra&... extra) {
+  cls.def(name, f, extra...);
+  m.def(name, f, py::arg("input"), extra...);
+}
+
+PyTypeObject* tensor_type();
+inline bool is_tensor(py::handle h) { return PyObject_TypeCheck(h.ptr(), tensor_type()); }
+inline Tensor as_tensor(py::handle h) { return h.cast<Tensor>(); }
+inline py::object not_implemented() { return py::reinterpret_borrow<py::object>(Py_NotImplemented); }
+inline py::object wrap(const Tensor& t) { return py::cast(t); }
+
+// self op other, where other is a Tensor or a Python number; NotImplemented otherwise.
+template <class TensorFn, class ScalarFn>
+py::object binary(py::handle self, py::handle other, TensorFn tf, ScalarFn sf) {
+  Tensor a = as_tensor(self);
+  if (is_tensor(other)) return wrap(tf(a, as_tensor(other)));
+  Scalar s;
+  if (to_scalar(other, s)) return wrap(sf(a, s));
+  return not_implemented();
+}
+
+// self op= other: returns self itself (the same Python object), as Python's augmented assignment needs.
+template <class TensorFn, class ScalarFn>
+py::object inplace(py::handle self, py::handle other, TensorFn tf, ScalarFn sf) {
+  Tensor a = as_tensor(self);
+  if (is_tensor(other)) {
+    tf(a, as_tensor(other));
+  } else {
+    Scalar s;
+    if (!to_scalar(other, s)) return not_implemented();
+    sf(a, s);
+  }
+  return py::reinterpret_borrow<py::object>(self);
+}
+
+// dtype=None | dtype
+inline std::optional<ScalarType> opt_dtype(py::handle h) {
+  if (h.is_none()) return std::nullopt;
+  return h.cast<ScalarType>();
+}
+
+// dim=None | int | tuple of ints
+inline std::optional<Dims> opt_dims(py::handle h, const char* op) {
+  if (h.is_none()) return std::nullopt;
+  return dims_from(h, op);
+}
+
+void init_unary(py::module_& m);
+void init_binary(py::module_& m);
+void init_reduce(py::module_& m);
+void init_shape(py::module_& m);
+void init_index(py::module_& m);
+void init_linalg(py::module_& m);
+void init_creation(py::module_& m);
+void init_nn(py::module_& m);
 void init_dtype(py::module_& m);
 void init_tensor(py::module_& m);
-void init_ops(py::module_& m);
 void init_autograd(py::module_& m);
 void init_numpy(py::module_& m);
 

@@ -162,7 +162,14 @@ PYBIND11_MODULE(_C, m) {
   });
   init_dtype(m);
   init_tensor(m);
-  init_ops(m);
+  init_unary(m);
+  init_binary(m);
+  init_reduce(m);
+  init_shape(m);
+  init_index(m);
+  init_linalg(m);
+  init_creation(m);
+  init_nn(m);
   init_autograd(m);
   init_numpy(m);
 }

@@ -1,5 +1,4 @@
-// Function-only ops: creation, random streams, losses. (Ops that are also Tensor methods are bound once,
-// for both forms, in tensor.cpp.)
+// Creation: factories, *_like, random streams and Generator objects.
 #include "bindings.h"
 
 namespace fastgrad::python {
@@ -44,7 +43,7 @@ ScalarType scalar_dtype(const Scalar& s) { return s.wrapped_dtype(); }
 
 }  // namespace
 
-void init_ops(py::module_& m) {
+void init_creation(py::module_& m) {
   // ---- creation ----
   m.def("zeros", [](py::args size, py::kwargs kw) {
     auto o = parse_options(kw, "zeros");
@@ -158,16 +157,6 @@ void init_ops(py::module_& m) {
     return finish(randint(low, args[args.size() - 1].cast<int64_t>(), t.sizes(), o.dtype.value_or(t.dtype()),
                           o.generator), o);
   }, py::arg("input"));
-
-  // ---- losses (the Python nn.functional layer adds PyTorch's signatures) ----
-  m.def("_mse_loss", [](const Tensor& input, const Tensor& target, const std::string& reduction) {
-    return mse_loss(input, target, reduction_from_string(reduction));
-  });
-  m.def("_binary_cross_entropy_with_logits", [](const Tensor& input, const Tensor& target, std::optional<Tensor> weight,
-                                                std::optional<Tensor> pos_weight, const std::string& reduction) {
-    return binary_cross_entropy_with_logits(input, target, weight.value_or(Tensor()), pos_weight.value_or(Tensor()),
-                                            reduction_from_string(reduction));
-  });
 }
 
 }  // namespace fastgrad::python
