@@ -34,27 +34,6 @@ T scalar_as(const Scalar& s) {
 
 bool is_one(const Scalar& s) { return s.f == 1.0; }
 
-// Tensor-tensor or tensor-scalar in-place protocol (Note [In-place ops]).
-template <class OutOfPlace>
-Tensor& inplace_binary(Tensor& self, const Tensor* other, ScalarType result, const char* op, bool saves_self,
-                       OutOfPlace out_of_place) {
-  check_inplace(self, op);
-  Dims shape = other ? broadcast_shapes(self.sizes(), other->sizes(), op) : self.sizes();
-  check_inplace_result(self, shape, result, op);
-  if (compute_requires_grad({&self, other})) {
-    Tensor r = out_of_place(inplace_snapshot(self, saves_self));
-    return inplace_commit(self, r);
-  }
-  Tensor r;
-  {
-    NoGradGuard guard;
-    r = out_of_place(self);
-  }
-  copy_into(self, r);
-  self.bump_version();
-  return self;
-}
-
 }  // namespace
 
 // ---- add / sub ----

@@ -71,4 +71,27 @@ Tensor& inplace_commit(Tensor& self, const Tensor& result);
 
 bool can_cast(ScalarType from, ScalarType to);
 
+// The whole in-place protocol (Note [In-place ops]) for `self = out_of_place(self)`, where `other` (may be
+// null) is the op's other tensor input and `result` the dtype the out-of-place op would produce. Set
+// `saves_self` when the out-of-place op's Node saves its `self` input (mul saves it for other's gradient).
+template <class OutOfPlace>
+Tensor& inplace_binary(Tensor& self, const Tensor* other, ScalarType result, const char* op, bool saves_self,
+                       OutOfPlace out_of_place) {
+  check_inplace(self, op);
+  Dims shape = other ? broadcast_shapes(self.sizes(), other->sizes(), op) : self.sizes();
+  check_inplace_result(self, shape, result, op);
+  if (compute_requires_grad({&self, other})) {
+    Tensor r = out_of_place(inplace_snapshot(self, saves_self));
+    return inplace_commit(self, r);
+  }
+  Tensor r;
+  {
+    NoGradGuard guard;
+    r = out_of_place(self);
+  }
+  copy_into(self, r);
+  self.bump_version();
+  return self;
+}
+
 }  // namespace fastgrad
