@@ -29,9 +29,74 @@ py::object size_object(const Dims& sizes);
 Dims dims_from(py::handle h, const char* op);
 Dims dims_from_args(const py::args& args, const char* op);
 
+// The Python type of fastgrad.Tensor (subclasses pass PyObject_TypeCheck against it).
+PyTypeObject* tensor_type();
+
 // A Node as a Python object of the class named after it (see autograd.cpp); None for a null Node.
 py::object node_object(const std::shared_ptr<Node>& node);
 
+
+void init_dtype(py::module_& m);
+void init_tensor(py::module_& m);
+void init_autograd(py::module_& m);
+void init_numpy(py::module_& m);
+
+}  // namespace fastgrad::python
+
+namespace pybind11::detail {
+
+template <>
+struct type_caster<fastgrad::Tensor> {
+  PYBIND11_TYPE_CASTER(fastgrad::Tensor, const_name("Tensor"));
+  // The hot path of every op: read the shared_ptr holder straight out of the pybind11 instance, after one
+  // type check, instead of the generic (type-registry) lookup.
+  bool load(handle src, bool) {
+    if (!PyObject_TypeCheck(src.ptr(), fastgrad::python::tensor_type())) return false;
+    auto vh = reinterpret_cast<instance*>(src.ptr())->get_value_and_holder();
+    if (!vh.holder_constructed()) return false;
+    value = fastgrad::Tensor(vh.template holder<std::shared_ptr<fastgrad::TensorImpl>>());
+    return true;
+  }
+  static handle cast(const fastgrad::Tensor& t, return_value_policy policy, handle parent) {
+    if (!t.defined()) return none().release();
+    return make_caster<std::shared_ptr<fastgrad::TensorImpl>>::cast(t.impl(), policy, parent);
+  }
+};
+
+template <>
+struct type_caster<fastgrad::ScalarType> {
+  PYBIND11_TYPE_CASTER(fastgrad::ScalarType, const_name("dtype"));
+  bool load(handle src, bool) {
+    if (fastgrad::python::is_dtype_object(src)) {
+      value = src.cast<fastgrad::python::DType&>().type;
+      return true;
+    }
+    // Python's own types name dtypes too, as in PyTorch: float -> float64, int -> int64, bool -> bool.
+    if (src.ptr() == reinterpret_cast<PyObject*>(&PyFloat_Type)) value = fastgrad::ScalarType::Float64;
+    else if (src.ptr() == reinterpret_cast<PyObject*>(&PyLong_Type)) value = fastgrad::ScalarType::Int64;
+    else if (src.ptr() == reinterpret_cast<PyObject*>(&PyBool_Type)) value = fastgrad::ScalarType::Bool;
+    else return false;
+    return true;
+  }
+  static handle cast(fastgrad::ScalarType t, return_value_policy, handle) {
+    return fastgrad::python::dtype_object(t).release();
+  }
+};
+
+template <>
+struct type_caster<fastgrad::Scalar> {
+  PYBIND11_TYPE_CASTER(fastgrad::Scalar, const_name("Number"));
+  bool load(handle src, bool) { return fastgrad::python::to_scalar(src, value); }
+  static handle cast(const fastgrad::Scalar& s, return_value_policy, handle) {
+    if (s.is_bool()) return pybind11::bool_(s.i != 0).release();
+    if (s.is_integral()) return PyLong_FromLongLong(s.i);
+    return PyFloat_FromDouble(s.f);
+  }
+};
+
+}  // namespace pybind11::detail
+
+namespace fastgrad::python {
 
 // ---- shared by the per-area binding files ----
 
@@ -45,7 +110,6 @@ void def_both(TensorClass& cls, py::module_& m, const char* name, F f, const Ext
   m.def(name, f, py::arg("input"), extra...);
 }
 
-PyTypeObject* tensor_type();
 inline bool is_tensor(py::handle h) { return PyObject_TypeCheck(h.ptr(), tensor_type()); }
 inline Tensor as_tensor(py::handle h) { return h.cast<Tensor>(); }
 inline py::object not_implemented() { return py::reinterpret_borrow<py::object>(Py_NotImplemented); }
@@ -95,59 +159,5 @@ void init_index(py::module_& m);
 void init_linalg(py::module_& m);
 void init_creation(py::module_& m);
 void init_nn(py::module_& m);
-void init_dtype(py::module_& m);
-void init_tensor(py::module_& m);
-void init_autograd(py::module_& m);
-void init_numpy(py::module_& m);
 
 }  // namespace fastgrad::python
-
-namespace pybind11::detail {
-
-template <>
-struct type_caster<fastgrad::Tensor> {
-  PYBIND11_TYPE_CASTER(fastgrad::Tensor, const_name("Tensor"));
-  bool load(handle src, bool convert) {
-    make_caster<std::shared_ptr<fastgrad::TensorImpl>> c;
-    if (src.is_none() || !c.load(src, convert)) return false;
-    value = fastgrad::Tensor(static_cast<std::shared_ptr<fastgrad::TensorImpl>&>(c));
-    return true;
-  }
-  static handle cast(const fastgrad::Tensor& t, return_value_policy policy, handle parent) {
-    if (!t.defined()) return none().release();
-    return make_caster<std::shared_ptr<fastgrad::TensorImpl>>::cast(t.impl(), policy, parent);
-  }
-};
-
-template <>
-struct type_caster<fastgrad::ScalarType> {
-  PYBIND11_TYPE_CASTER(fastgrad::ScalarType, const_name("dtype"));
-  bool load(handle src, bool) {
-    if (fastgrad::python::is_dtype_object(src)) {
-      value = src.cast<fastgrad::python::DType&>().type;
-      return true;
-    }
-    // Python's own types name dtypes too, as in PyTorch: float -> float64, int -> int64, bool -> bool.
-    if (src.ptr() == reinterpret_cast<PyObject*>(&PyFloat_Type)) value = fastgrad::ScalarType::Float64;
-    else if (src.ptr() == reinterpret_cast<PyObject*>(&PyLong_Type)) value = fastgrad::ScalarType::Int64;
-    else if (src.ptr() == reinterpret_cast<PyObject*>(&PyBool_Type)) value = fastgrad::ScalarType::Bool;
-    else return false;
-    return true;
-  }
-  static handle cast(fastgrad::ScalarType t, return_value_policy, handle) {
-    return fastgrad::python::dtype_object(t).release();
-  }
-};
-
-template <>
-struct type_caster<fastgrad::Scalar> {
-  PYBIND11_TYPE_CASTER(fastgrad::Scalar, const_name("Number"));
-  bool load(handle src, bool) { return fastgrad::python::to_scalar(src, value); }
-  static handle cast(const fastgrad::Scalar& s, return_value_policy, handle) {
-    if (s.is_bool()) return pybind11::bool_(s.i != 0).release();
-    if (s.is_integral()) return PyLong_FromLongLong(s.i);
-    return PyFloat_FromDouble(s.f);
-  }
-};
-
-}  // namespace pybind11::detail
