@@ -68,6 +68,56 @@ Tensor validate_gradient(Tensor grad, const Node& node, size_t index, const Inpu
   return grad;
 }
 
+// Note [Hook order] (PyTorch's documented order): the hooks of the tensors whose gradients this Node
+// receives run first (Tensor.register_hook; for a leaf, the hooks on the leaf), then retain_grad() stores
+// the result, then the Node's pre-hooks run; after the Node, its post-hooks see inputs and outputs; an
+// AccumulateGrad finally runs the leaf's post-accumulate-grad hooks.
+void run_tensor_hooks(Node* node, tensor_list& inputs) {
+  if (NodeHooks* h = node->hooks()) {
+    auto hooks = h->tensor_pre;  // copied: a hook may remove itself
+    for (auto& e : hooks) {
+      Tensor& g = inputs[e.output_nr];
+      if (!g.defined()) continue;
+      Tensor r = (*e.hook)(g);
+      if (r.defined()) g = std::move(r);
+    }
+  }
+  if (auto* acc = dynamic_cast<AccumulateGrad*>(node)) {
+    AutogradMeta* m = acc->variable()->autograd();
+    if (m && m->hooks && !inputs.empty() && inputs[0].defined()) {
+      auto hooks = m->hooks->grad;
+      for (auto& e : hooks) {
+        Tensor r = (*e.hook)(inputs[0]);
+        if (r.defined()) inputs[0] = std::move(r);
+      }
+    }
+  }
+}
+
+void run_node_pre_hooks(Node* node, tensor_list& inputs) {
+  NodeHooks* h = node->hooks();
+  if (!h || h->pre.empty()) return;
+  auto hooks = h->pre;
+  for (auto& e : hooks)
+    if (auto r = (*e.hook)(inputs)) {
+      FG_CHECK(r->size() == inputs.size(), Error, "hook '", node->name(), "' has changed the number of gradients (",
+               "expected ", inputs.size(), ", got ", r->size(), ")");
+      inputs = std::move(*r);
+    }
+}
+
+void run_node_post_hooks(Node* node, tensor_list& outputs, const tensor_list& inputs) {
+  NodeHooks* h = node->hooks();
+  if (!h || h->post.empty()) return;
+  auto hooks = h->post;
+  for (auto& e : hooks)
+    if (auto r = (*e.hook)(outputs, inputs)) {
+      FG_CHECK(r->size() == outputs.size(), Error, "hook '", node->name(), "' has changed the number of grad_inputs ",
+               "(expected ", outputs.size(), ", got ", r->size(), ")");
+      outputs = std::move(*r);
+    }
+}
+
 struct ReadyCompare {
   bool operator()(const Node* a, const Node* b) const { return a->sequence_nr() < b->sequence_nr(); }
 };
@@ -151,15 +201,22 @@ tensor_list execute(const std::vector<Edge>& roots, tensor_list&& root_grads, bo
     tensor_list inputs = std::move(s.buffer);
     inputs.resize(node->num_inputs());
 
+    run_tensor_hooks(node, inputs);
     node->retain_grads(inputs);
     for (auto& [input_nr, index] : s.captures) results[index] = inputs[input_nr];
     if (!s.needed) continue;
-    if (!capture.empty() && dynamic_cast<AccumulateGrad*>(node)) continue;  // grad(): leave .grad alone
+    auto* accumulate = dynamic_cast<AccumulateGrad*>(node);
+    if (accumulate && !capture.empty()) continue;  // grad(): leave .grad alone
 
     bool any = std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.defined(); });
     tensor_list outputs;
     if (any) {
+      run_node_pre_hooks(node, inputs);
+      bool has_post = node->hooks() && !node->hooks()->post.empty();
+      tensor_list kept_inputs = has_post ? inputs : tensor_list();
       outputs = (*node)(std::move(inputs));
+      if (has_post) run_node_post_hooks(node, outputs, kept_inputs);
+      if (accumulate) accumulate->run_post_accumulate_hooks();
       if (!keep_graph) node->release_saved();
     }
     const auto& edges = node->next_edges();

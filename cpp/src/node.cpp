@@ -1,5 +1,7 @@
 #include "fastgrad/node.h"
 
+#include <atomic>
+
 #include "fastgrad/autograd.h"
 #include "fastgrad/ops.h"
 #include "release.h"
@@ -57,12 +59,20 @@ void Node::release_saved() {
   released_ = true;
 }
 
+uint64_t next_hook_id() {
+  static std::atomic<uint64_t> id{1};
+  return id.fetch_add(1, std::memory_order_relaxed);
+}
+
+AutogradMeta::~AutogradMeta() = default;
+
 void Node::add_retained_grad(uint32_t output_nr, const std::shared_ptr<TensorImpl>& t) {
-  retained_.emplace_back(output_nr, t);
+  ensure_hooks().retained.emplace_back(output_nr, t);
 }
 
 void Node::retain_grads(const tensor_list& grads) {
-  for (auto& [nr, weak] : retained_) {
+  if (!hooks_) return;
+  for (auto& [nr, weak] : hooks_->retained) {
     auto impl = weak.lock();
     if (!impl || nr >= grads.size() || !grads[nr].defined()) continue;
     Tensor t(impl);
@@ -151,6 +161,13 @@ tensor_list AccumulateGrad::apply(tensor_list&& grads) {
     add_(m.grad, incoming);  // in place, as PyTorch does: views of .grad see the sum
   }
   return {};
+}
+
+void AccumulateGrad::run_post_accumulate_hooks() {
+  AutogradMeta* m = variable_->autograd();
+  if (!m || !m->hooks) return;
+  auto hooks = m->hooks->post_accumulate;  // a hook may remove itself
+  for (auto& h : hooks) (*h.hook)(variable_);
 }
 
 // ---- wiring ----

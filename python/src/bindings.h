@@ -159,5 +159,6 @@ void init_index(py::module_& m);
 void init_linalg(py::module_& m);
 void init_creation(py::module_& m);
 void init_nn(py::module_& m);
+void init_hooks(py::module_& m);
 
 }  // namespace fastgrad::python

@@ -171,5 +171,6 @@ PYBIND11_MODULE(_C, m) {
   init_creation(m);
   init_nn(m);
   init_autograd(m);
+  init_hooks(m);
   init_numpy(m);
 }

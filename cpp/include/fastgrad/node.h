@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,62 @@ class SavedTensor {
   uint32_t version_ = 0;
   uint32_t output_nr_ = 0;
   bool is_output_ = false;
+};
+
+// Hooks: callbacks the engine runs around Nodes, in PyTorch's order (Note [Hook order] in engine.cpp).
+// A hook returning an undefined Tensor / nullopt leaves the gradients as they are.
+struct TensorHook {  // Tensor.register_hook: sees (and may replace) the gradient of one tensor
+  virtual ~TensorHook() = default;
+  virtual Tensor operator()(const Tensor& grad) = 0;
+};
+struct NodePreHook {  // Node.register_prehook: sees the gradients of the Node's outputs
+  virtual ~NodePreHook() = default;
+  virtual std::optional<tensor_list> operator()(const tensor_list& grad_outputs) = 0;
+};
+struct NodePostHook {  // Node.register_hook: sees the gradients the Node computed for its inputs
+  virtual ~NodePostHook() = default;
+  virtual std::optional<tensor_list> operator()(const tensor_list& grad_inputs, const tensor_list& grad_outputs) = 0;
+};
+struct PostAccumulateGradHook {  // Tensor.register_post_accumulate_grad_hook: runs after .grad is updated
+  virtual ~PostAccumulateGradHook() = default;
+  virtual void operator()(const Tensor& leaf) = 0;
+};
+
+template <class Hook>
+struct HookEntry {
+  uint64_t id;
+  std::shared_ptr<Hook> hook;
+};
+uint64_t next_hook_id();
+
+// Removes the entry with `id` from a hook list; true if it was there.
+template <class List>
+bool remove_hook_entry(List& list, uint64_t id) {
+  for (auto it = list.begin(); it != list.end(); ++it)
+    if (it->id == id) {
+      list.erase(it);
+      return true;
+    }
+  return false;
+}
+
+// Hooks registered on a leaf (non-leaf tensor hooks live on their grad_fn, see NodeHooks).
+struct LeafHooks {
+  std::vector<HookEntry<TensorHook>> grad;
+  std::vector<HookEntry<PostAccumulateGradHook>> post_accumulate;
+};
+
+// Everything a Node may carry besides its math. Allocated on first use, so plain Nodes stay small.
+struct NodeHooks {
+  struct TensorPreHook {
+    uint64_t id;
+    uint32_t output_nr;
+    std::shared_ptr<TensorHook> hook;
+  };
+  std::vector<TensorPreHook> tensor_pre;            // hooks of the non-leaf tensors this Node made
+  std::vector<HookEntry<NodePreHook>> pre;
+  std::vector<HookEntry<NodePostHook>> post;
+  std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;  // retain_grad() outputs
 };
 
 class Node : public std::enable_shared_from_this<Node> {
@@ -87,6 +144,12 @@ class Node : public std::enable_shared_from_this<Node> {
   void add_retained_grad(uint32_t output_nr, const std::shared_ptr<TensorImpl>& t);
   void retain_grads(const tensor_list& grads);
 
+  NodeHooks* hooks() const { return hooks_.get(); }
+  NodeHooks& ensure_hooks() {
+    if (!hooks_) hooks_ = std::make_unique<NodeHooks>();
+    return *hooks_;
+  }
+
  protected:
   // Zeros of the right shape for gradients that did not arrive (outputs that were not used).
   Tensor grad_or_zeros(const tensor_list& grads, uint32_t i) const;
@@ -97,7 +160,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::vector<Edge> next_edges_;
   std::vector<InputMeta> input_meta_;
   std::vector<SavedTensor> saved_;
-  std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained_;
+  std::unique_ptr<NodeHooks> hooks_;
 };
 
 // Sums incoming gradients into a leaf's .grad. It owns the leaf; the leaf refers to it weakly.
@@ -108,6 +171,7 @@ class AccumulateGrad final : public Node {
   tensor_list apply(tensor_list&& grads) override;
   void release_saved() override {}  // accumulators are shared by all graphs that use the leaf
   const Tensor& variable() const { return variable_; }
+  void run_post_accumulate_hooks();
 
  private:
   Tensor variable_;

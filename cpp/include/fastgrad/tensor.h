@@ -102,6 +102,8 @@ class Tensor {
   std::shared_ptr<TensorImpl> impl_;
 };
 
+struct LeafHooks;  // node.h
+
 // What a tensor needs only when it takes part in autograd.
 struct AutogradMeta {
   bool requires_grad = false;
@@ -111,6 +113,8 @@ struct AutogradMeta {
   std::weak_ptr<Node> grad_accumulator;  // Note [No cycles]: the accumulator owns the leaf, not the reverse
   Tensor grad;
   std::mutex mutex;  // guards `grad` while several backward passes accumulate into the same leaf
+  std::unique_ptr<LeafHooks> hooks;  // allocated by the first hook on a leaf (see node.h)
+  ~AutogradMeta();
 };
 
 class TensorImpl {

@@ -1,0 +1,221 @@
+// Python callables inside the graph: tensor and Node hooks, and the Node of a custom
+// fastgrad.autograd.Function. The engine runs without the GIL; everything here takes it before touching
+// Python.
+#include "bindings.h"
+
+namespace fastgrad::python {
+
+namespace {
+
+// A Python object that may be released on any thread (Nodes die wherever their last owner drops them).
+class GilObject {
+ public:
+  explicit GilObject(py::object o) : obj_(std::move(o)) {}
+  GilObject(const GilObject&) = delete;
+  GilObject& operator=(const GilObject&) = delete;
+  ~GilObject() {
+    if (!obj_) return;
+    if (!Py_IsInitialized() || _Py_IsFinalizing()) {
+      obj_.release();  // the interpreter is gone or going: leak rather than crash
+      return;
+    }
+    py::gil_scoped_acquire gil;
+    obj_ = py::object();
+  }
+  const py::object& get() const { return obj_; }
+
+ private:
+  py::object obj_;
+};
+
+py::object grads_to_python(const tensor_list& grads) {
+  py::tuple t(grads.size());
+  for (size_t i = 0; i < grads.size(); ++i) t[i] = py::cast(grads[i]);
+  return std::move(t);
+}
+
+tensor_list grads_from_python(py::handle r, size_t expected, const std::string& who) {
+  tensor_list out;
+  if (is_tensor(r) || r.is_none()) {
+    out.push_back(r.is_none() ? Tensor() : as_tensor(r));
+  } else {
+    for (py::handle h : r) {
+      FG_CHECK(h.is_none() || is_tensor(h), TypeError, who, " must return a tuple of Tensors or None, got ",
+               py::str(py::type::of(h).attr("__name__")).cast<std::string>());
+      out.push_back(h.is_none() ? Tensor() : as_tensor(h));
+    }
+  }
+  FG_CHECK(out.size() == expected, Error, "function ", who, " returned an incorrect number of gradients (expected ",
+           expected, ", got ", out.size(), ")");
+  return out;
+}
+
+struct PyTensorHook final : TensorHook {
+  GilObject fn;
+  explicit PyTensorHook(py::object f) : fn(std::move(f)) {}
+  Tensor operator()(const Tensor& grad) override {
+    py::gil_scoped_acquire gil;
+    py::object r = fn.get()(grad);
+    if (r.is_none()) return Tensor();
+    FG_CHECK(is_tensor(r), TypeError, "expected a Tensor or None to be returned from a tensor hook, got ",
+             py::str(py::type::of(r).attr("__name__")).cast<std::string>());
+    Tensor t = as_tensor(r);
+    FG_CHECK(t.sizes() == grad.sizes(), Error, "hook 'hook' has changed the size of value (expected ",
+             shape_str(grad.sizes()), ", got ", shape_str(t.sizes()), ")");
+    return t;
+  }
+};
+
+struct PyPostAccumulateHook final : PostAccumulateGradHook {
+  GilObject fn;
+  explicit PyPostAccumulateHook(py::object f) : fn(std::move(f)) {}
+  void operator()(const Tensor& leaf) override {
+    py::gil_scoped_acquire gil;
+    py::object r = fn.get()(leaf);
+    FG_CHECK(r.is_none(), Error, "Tensor post accumulate grad hooks should return None.");
+  }
+};
+
+struct PyNodePreHook final : NodePreHook {
+  GilObject fn;
+  explicit PyNodePreHook(py::object f) : fn(std::move(f)) {}
+  std::optional<tensor_list> operator()(const tensor_list& grad_outputs) override {
+    py::gil_scoped_acquire gil;
+    py::object r = fn.get()(grads_to_python(grad_outputs));
+    if (r.is_none()) return std::nullopt;
+    return grads_from_python(r, grad_outputs.size(), "pre-hook");
+  }
+};
+
+struct PyNodePostHook final : NodePostHook {
+  GilObject fn;
+  explicit PyNodePostHook(py::object f) : fn(std::move(f)) {}
+  std::optional<tensor_list> operator()(const tensor_list& grad_inputs, const tensor_list& grad_outputs) override {
+    py::gil_scoped_acquire gil;
+    py::object r = fn.get()(grads_to_python(grad_inputs), grads_to_python(grad_outputs));
+    if (r.is_none()) return std::nullopt;
+    return grads_from_python(r, grad_inputs.size(), "hook");
+  }
+};
+
+// What `handle.remove()` undoes. Holds the owner weakly: a handle never keeps a graph alive.
+struct RemovableHandle {
+  std::weak_ptr<Node> node;
+  std::weak_ptr<TensorImpl> leaf;
+  uint64_t id = 0;
+  void remove() {
+    if (auto n = node.lock()) {
+      if (NodeHooks* h = n->hooks())
+        remove_hook_entry(h->tensor_pre, id) || remove_hook_entry(h->pre, id) || remove_hook_entry(h->post, id);
+    }
+    if (auto t = leaf.lock()) {
+      if (AutogradMeta* m = t->autograd(); m && m->hooks)
+        remove_hook_entry(m->hooks->grad, id) || remove_hook_entry(m->hooks->post_accumulate, id);
+    }
+  }
+};
+
+// The Node of a custom Function: backward is a Python callable `fn(node, *grads) -> grads`.
+class PyNode final : public Node {
+ public:
+  PyNode(std::string name, py::object backward) : name_(std::move(name)), backward_(std::move(backward)) {}
+  std::string name() const override { return name_; }
+  tensor_list apply(tensor_list&& grads) override {
+    py::gil_scoped_acquire gil;
+    py::tuple args(grads.size() + 1);
+    args[0] = node_object(shared_from_this());
+    for (size_t i = 0; i < grads.size(); ++i) args[i + 1] = py::cast(grads[i]);
+    py::object r = backward_.get()(*args);
+    return grads_from_python(r, next_edges().size(), name_);
+  }
+  Tensor saved_tensor(size_t i) { return saved(i); }
+
+ private:
+  std::string name_;
+  GilObject backward_;
+};
+
+}  // namespace
+
+void init_hooks(py::module_& m) {
+  py::class_<RemovableHandle>(m, "RemovableHandle")
+      .def("remove", &RemovableHandle::remove)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](RemovableHandle& h, py::args) { h.remove(); });
+
+  TensorClass cls = tensor_class(m);
+  cls.def("register_hook", [](const Tensor& t, py::function fn) {
+    FG_CHECK(t.requires_grad(), Error, "cannot register a hook on a tensor that doesn't require gradient");
+    RemovableHandle handle;
+    handle.id = next_hook_id();
+    auto hook = std::make_shared<PyTensorHook>(std::move(fn));
+    if (t.is_leaf()) {
+      AutogradMeta& meta = t->ensure_autograd();
+      if (!meta.hooks) meta.hooks = std::make_unique<LeafHooks>();
+      meta.hooks->grad.push_back({handle.id, hook});
+      handle.leaf = t.impl();
+    } else {
+      t.grad_fn()->ensure_hooks().tensor_pre.push_back({handle.id, t.output_nr(), hook});
+      handle.node = t.grad_fn();
+    }
+    return handle;
+  }, py::arg("hook"));
+  cls.def("register_post_accumulate_grad_hook", [](const Tensor& t, py::function fn) {
+    FG_CHECK(t.requires_grad(), Error, "cannot register a hook on a tensor that doesn't require gradient");
+    FG_CHECK(t.is_leaf(), Error, "post accumulate grad hooks cannot be registered on non-leaf tensors");
+    RemovableHandle handle;
+    handle.id = next_hook_id();
+    AutogradMeta& meta = t->ensure_autograd();
+    if (!meta.hooks) meta.hooks = std::make_unique<LeafHooks>();
+    meta.hooks->post_accumulate.push_back({handle.id, std::make_shared<PyPostAccumulateHook>(std::move(fn))});
+    handle.leaf = t.impl();
+    return handle;
+  }, py::arg("hook"));
+
+  auto node_cls = m.attr("Node").cast<py::class_<Node, std::shared_ptr<Node>>>();
+  node_cls.def("register_prehook", [](const std::shared_ptr<Node>& n, py::function fn) {
+    RemovableHandle handle;
+    handle.id = next_hook_id();
+    n->ensure_hooks().pre.push_back({handle.id, std::make_shared<PyNodePreHook>(std::move(fn))});
+    handle.node = n;
+    return handle;
+  }, py::arg("fn"));
+  node_cls.def("register_hook", [](const std::shared_ptr<Node>& n, py::function fn) {
+    RemovableHandle handle;
+    handle.id = next_hook_id();
+    n->ensure_hooks().post.push_back({handle.id, std::make_shared<PyNodePostHook>(std::move(fn))});
+    handle.node = n;
+    return handle;
+  }, py::arg("fn"));
+  node_cls.def("_saved_tensors", [](const std::shared_ptr<Node>& n) {
+    py::tuple out(n->num_saved());
+    for (size_t i = 0; i < n->num_saved(); ++i) out[i] = py::cast(n->saved(i));
+    return out;
+  });
+
+  // ---- custom Functions (python/fastgrad/autograd/function.py drives these) ----
+  m.def("_function_node", [](const std::string& name, py::object backward, py::sequence inputs) {
+    auto node = std::make_shared<PyNode>(name, std::move(backward));
+    for (py::handle h : inputs) node->add_next_edge(is_tensor(h) ? gradient_edge(as_tensor(h)) : Edge{});
+    return node_object(node);
+  });
+  m.def("_function_save", [](const std::shared_ptr<Node>& node, py::handle t, bool is_output) {
+    node->save(t.is_none() ? Tensor() : as_tensor(t), is_output);
+  });
+  m.def("_function_set_output", [](const std::shared_ptr<Node>& node, const Tensor& out) {
+    Tensor t = out;
+    set_history(t, node);
+  });
+  m.def("_function_mark_dirty", [](const std::shared_ptr<Node>& node, const Tensor& dirty) {
+    FG_CHECK(!(dirty.is_leaf() && dirty.requires_grad()), Error,
+             "a leaf Variable that requires grad has been used in an in-place operation.");
+    Tensor t = dirty;
+    set_history(t, node);
+  });
+  m.def("_function_zero_grad", [](const std::shared_ptr<Node>& node, uint32_t i) {  // materialized grad of output i
+    const InputMeta& meta = node->input_meta(i);
+    return zeros(meta.shape, meta.dtype);
+  });
+}
+
+}  // namespace fastgrad::python
