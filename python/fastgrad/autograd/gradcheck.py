@@ -75,3 +75,28 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                             f"Jacobian mismatch for output {k} with respect to input {index},\n"
                             f"numerical: {n}\nanalytical: {a}\n(at input element {i}, output element {j})")
     return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3, gen_non_contig_grad_outputs=False,
+                  raise_exception=True, **_ignored):
+    """gradcheck of the first derivative: checks second derivatives (create_graph=True) by finite differences."""
+    from . import grad
+
+    inputs = (inputs,) if isinstance(inputs, _C.Tensor) else tuple(inputs)
+    outputs = _flat_outputs(func(*inputs))
+    if grad_outputs is None:
+        gen = _C.Generator().manual_seed(0)
+        grad_outputs = tuple(_C.randn(*o.shape, dtype=o.dtype, generator=gen).requires_grad_(True) for o in outputs)
+    else:
+        grad_outputs = (grad_outputs,) if isinstance(grad_outputs, _C.Tensor) else tuple(grad_outputs)
+    diff_inputs = [i for i, x in enumerate(inputs) if isinstance(x, _C.Tensor) and x.requires_grad]
+    n = len(inputs)
+
+    def first_derivative(*args):
+        ins, vs = args[:n], args[n:]
+        outs = _flat_outputs(func(*ins))
+        grads = grad(outs, [ins[i] for i in diff_inputs], vs, create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivative, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)
