@@ -10,7 +10,7 @@ namespace {
 bool view_strides(const Dims& sizes, const Dims& strides, const Dims& new_sizes, Dims& out) {
   int64_t numel = numel_of(sizes);
   out = Dims(new_sizes.size(), 0);
-  if (numel == 0) {
+  if (numel <= 1) {  // no element, or one: any shape views it
     out = contiguous_strides(new_sizes);
     return true;
   }

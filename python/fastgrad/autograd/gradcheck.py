@@ -15,15 +15,16 @@ def _numerical_jacobian(func, inputs, index, eps):
     x = inputs[index]
     flat = x.detach().reshape(-1)
     columns = []
-    with _C_no_grad():
-        for i in range(flat.numel()):
-            orig = flat[i].item()
-            flat[i] = orig + eps
-            plus = [o.detach().clone() for o in _flat_outputs(func(*inputs))]
-            flat[i] = orig - eps
-            minus = [o.detach().clone() for o in _flat_outputs(func(*inputs))]
-            flat[i] = orig
-            columns.append([((p - m) / (2 * eps)).reshape(-1) for p, m in zip(plus, minus)])
+    # func runs in the caller's grad mode (gradgradcheck's func differentiates inside); the perturbation
+    # writes through a detached alias, so it is not recorded.
+    for i in range(flat.numel()):
+        orig = flat[i].item()
+        flat[i] = orig + eps
+        plus = [o.detach().clone() for o in _flat_outputs(func(*inputs))]
+        flat[i] = orig - eps
+        minus = [o.detach().clone() for o in _flat_outputs(func(*inputs))]
+        flat[i] = orig
+        columns.append([((p - m) / (2 * eps)).reshape(-1) for p, m in zip(plus, minus)])
     return columns  # columns[i][k]: derivative of output k (flattened) w.r.t. element i
 
 
@@ -44,24 +45,16 @@ def _analytical_jacobian(outputs, inputs, index):
     return rows
 
 
-class _C_no_grad:
-    def __enter__(self):
-        self.prev = _C.is_grad_enabled()
-        _C._set_grad_enabled(False)
-
-    def __exit__(self, *exc):
-        _C._set_grad_enabled(self.prev)
-
-
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **_ignored):
     """True when the gradients of func at inputs match finite differences for every input that requires
     grad; otherwise raises GradcheckError (or returns False with raise_exception=False)."""
     inputs = (inputs,) if isinstance(inputs, _C.Tensor) else tuple(inputs)
-    outputs = _flat_outputs(func(*inputs))
     for index, x in enumerate(inputs):
         if not (isinstance(x, _C.Tensor) and x.requires_grad):
             continue
         numerical = _numerical_jacobian(func, inputs, index, eps)
+        # A fresh forward after the perturbations (they bumped the inputs' version counters).
+        outputs = _flat_outputs(func(*inputs))
         analytical = _analytical_jacobian(outputs, inputs, index)
         for k in range(len(outputs)):
             for i in range(x.numel()):
