@@ -11,6 +11,8 @@
 // With `inputs` (autograd.grad, backward(inputs=...)), only the Nodes on a path to an input run, and the
 // gradients arriving at the inputs are captured instead of accumulated.
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <unordered_map>
 
 #include "fastgrad/autograd.h"
@@ -20,10 +22,24 @@ namespace fastgrad {
 
 namespace {
 thread_local bool grad_mode_enabled = true;
+thread_local bool inference_mode_enabled = false;
+std::atomic<bool> anomaly_enabled{false};
+std::atomic<AnomalyMode::TraceProvider> trace_provider{nullptr};
+std::atomic<InterruptPoll> interrupt_poll{nullptr};
 }  // namespace
 
 bool GradMode::is_enabled() { return grad_mode_enabled; }
 void GradMode::set_enabled(bool enabled) { grad_mode_enabled = enabled; }
+bool InferenceMode::is_enabled() { return inference_mode_enabled; }
+void InferenceMode::set_enabled(bool enabled) { inference_mode_enabled = enabled; }
+bool AnomalyMode::is_enabled() { return anomaly_enabled.load(std::memory_order_relaxed); }
+void AnomalyMode::set_enabled(bool enabled) { anomaly_enabled.store(enabled); }
+void AnomalyMode::set_trace_provider(TraceProvider provider) { trace_provider.store(provider); }
+std::string AnomalyMode::current_trace() {
+  TraceProvider p = trace_provider.load();
+  return p ? p() : std::string();
+}
+void set_interrupt_poll(InterruptPoll poll) { interrupt_poll.store(poll); }
 
 namespace {
 
@@ -118,6 +134,40 @@ void run_node_post_hooks(Node* node, tensor_list& outputs, const tensor_list& in
     }
 }
 
+// Anomaly mode: a NaN in a gradient is reported at the Node that produced it, with where it was made.
+void check_for_nan(const Node& node, const tensor_list& outputs) {
+  NoGradGuard no_grad;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& g = outputs[i];
+    if (!g.defined() || !is_floating(g.dtype())) continue;
+    bool nan = sum(compare(g, g, CompareOp::Ne)).item().i > 0;  // NaN is the only value unequal to itself
+    if (!nan) continue;
+    std::string msg = "Function '" + node.name() + "' returned nan values in its " + std::to_string(i) + "th output.";
+    if (NodeHooks* h = node.hooks(); h && !h->creation_trace.empty())
+      msg += "\nTraceback of forward call that caused the error:\n" + h->creation_trace;
+    throw Error(msg);
+  }
+}
+
+// Polls for interruption every few milliseconds of engine time, not per Node: the clock is cheap, the
+// poll (which takes the GIL in Python) is not.
+class InterruptTimer {
+ public:
+  void tick() {
+    if (++count_ % 32 != 0) return;
+    InterruptPoll poll = interrupt_poll.load(std::memory_order_relaxed);
+    if (!poll) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(10)) return;
+    last_ = now;
+    poll();
+  }
+
+ private:
+  uint64_t count_ = 0;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
 struct ReadyCompare {
   bool operator()(const Node* a, const Node* b) const { return a->sequence_nr() < b->sequence_nr(); }
 };
@@ -137,7 +187,9 @@ tensor_list execute(const std::vector<Edge>& roots, tensor_list&& root_grads, bo
       stack.push_back(r.function.get());
     }
   std::vector<Node*> order;  // discovery order, for the "needed" pass below
+  InterruptTimer interrupt;
   while (!stack.empty()) {
+    interrupt.tick();
     Node* n = stack.back();
     stack.pop_back();
     order.push_back(n);
@@ -193,7 +245,9 @@ tensor_list execute(const std::vector<Edge>& roots, tensor_list&& root_grads, bo
   }
 
   // 3. Run.
+  const bool anomaly = AnomalyMode::is_enabled();
   while (!heap.empty()) {
+    interrupt.tick();
     std::pop_heap(heap.begin(), heap.end(), ReadyCompare{});
     Node* node = heap.back();
     heap.pop_back();
@@ -216,6 +270,7 @@ tensor_list execute(const std::vector<Edge>& roots, tensor_list&& root_grads, bo
       tensor_list kept_inputs = has_post ? inputs : tensor_list();
       outputs = (*node)(std::move(inputs));
       if (has_post) run_node_post_hooks(node, outputs, kept_inputs);
+      if (anomaly) check_for_nan(*node, outputs);
       if (accumulate) accumulate->run_post_accumulate_hooks();
       if (!keep_graph) node->release_saved();
     }

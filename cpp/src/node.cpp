@@ -90,6 +90,9 @@ Tensor Node::grad_or_zeros(const tensor_list& grads, uint32_t i) const {
 
 SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
   if (!t.defined()) return;
+  FG_CHECK(!t->is_inference() || InferenceMode::is_enabled(), Error,
+           "Inference tensors cannot be saved for backward. To work around you can make a clone to get a normal "
+           "tensor and use it in autograd.");
   version_ = t.version();
   if (is_output) {
     data_ = t.detach();  // See Note [No cycles]: no link back to the Node that saves it
@@ -193,6 +196,8 @@ Edge gradient_edge(const Tensor& t) {
 }
 
 void set_history(Tensor& out, const std::shared_ptr<Node>& node) {
+  if (AnomalyMode::is_enabled() && (!node->hooks() || node->hooks()->creation_trace.empty()))
+    node->ensure_hooks().creation_trace = AnomalyMode::current_trace();
   AutogradMeta& m = out->ensure_autograd();
   m.output_nr = node->add_input_meta(out);
   m.grad_fn = node;

@@ -9,7 +9,7 @@ namespace fastgrad {
 TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, Dims sizes, Dims strides, int64_t offset,
                        ScalarType dtype)
     : sizes_(std::move(sizes)), strides_(std::move(strides)), offset_(offset), dtype_(dtype),
-      storage_(std::move(storage)) {
+      inference_(InferenceMode::is_enabled()), storage_(std::move(storage)) {
   refresh();
 }
 
@@ -111,6 +111,8 @@ Tensor& Tensor::set_requires_grad(bool requires_grad) {
            "a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
   FG_CHECK(!requires_grad || is_floating(dtype()), Error,
            "only Tensors of floating point dtype can require gradients (got ", dtype_name(dtype()), ")");
+  FG_CHECK(!requires_grad || !impl_->is_inference() || InferenceMode::is_enabled(), Error,
+           "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.");
   if (requires_grad || impl_->autograd()) impl_->ensure_autograd().requires_grad = requires_grad;
   return *this;
 }

@@ -76,7 +76,8 @@ from ._creation import as_tensor, tensor  # noqa: F401
 from ._device import device, set_default_device, get_default_device  # noqa: F401
 from ._size import Size  # noqa: F401
 from ._tensor_str import set_printoptions  # noqa: F401
-from .autograd.grad_mode import enable_grad, no_grad, set_grad_enabled  # noqa: F401
+from .autograd.grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: F401
+from ._C import is_anomaly_enabled, is_inference_mode_enabled  # noqa: F401
 from ._random import initial_seed, manual_seed, seed, get_rng_state, set_rng_state  # noqa: F401
 from . import autograd, cuda, nn  # noqa: F401
 

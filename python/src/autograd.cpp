@@ -47,7 +47,31 @@ py::object node_object(const std::shared_ptr<Node>& node) {
   return obj;
 }
 
+namespace {
+// Ctrl-C during backward: the engine polls this every few ms; Python's handler raises KeyboardInterrupt.
+void python_interrupt_poll() {
+  py::gil_scoped_acquire gil;
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+}
+
+// In anomaly mode each Node remembers the Python stack of the forward call that made it.
+std::string python_forward_trace() {
+  py::gil_scoped_acquire gil;
+  py::list lines = py::module_::import("traceback").attr("format_stack")();
+  std::string out;
+  for (py::handle l : lines) out += l.cast<std::string>();
+  return out;
+}
+}  // namespace
+
 void init_autograd(py::module_& m) {
+  set_interrupt_poll(&python_interrupt_poll);
+  AnomalyMode::set_trace_provider(&python_forward_trace);
+  m.def("is_inference_mode_enabled", &InferenceMode::is_enabled);
+  m.def("_set_inference_mode", &InferenceMode::set_enabled);
+  m.def("is_anomaly_enabled", &AnomalyMode::is_enabled);
+  m.def("_set_anomaly_enabled", &AnomalyMode::set_enabled);
+  tensor_class(m).def("is_inference", [](const Tensor& t) { return t->is_inference(); });
   node_classes = new std::unordered_map<std::string, py::object>();
   py::class_<Node, std::shared_ptr<Node>> node_cls(m, "Node", py::dynamic_attr());
   node_base = reinterpret_cast<PyTypeObject*>(node_cls.ptr());

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "fastgrad/node.h"
 #include "fastgrad/tensor.h"
@@ -30,6 +31,30 @@ class NoGradGuard : public AutoGradMode {
  public:
   NoGradGuard() : AutoGradMode(false) {}
 };
+
+// Thread-local inference mode: no history at all, and tensors made inside are inference tensors, which
+// autograd refuses to save or to track outside inference mode (PyTorch's torch.inference_mode).
+struct InferenceMode {
+  static bool is_enabled();
+  static void set_enabled(bool enabled);
+};
+
+// Process-wide anomaly detection (PyTorch's set_detect_anomaly): the engine checks every gradient a Node
+// returns for NaN and names the Node, with the forward traceback when a provider is installed.
+struct AnomalyMode {
+  static bool is_enabled();
+  static void set_enabled(bool enabled);
+  // Called when a Node is created in anomaly mode; its result is kept with the Node (e.g. the Python
+  // traceback of the forward call; the bindings install it).
+  using TraceProvider = std::string (*)();
+  static void set_trace_provider(TraceProvider provider);
+  static std::string current_trace();
+};
+
+// Cooperative interruption (Ctrl-C): the engine calls the poll every few milliseconds of a long backward;
+// the poll may throw to abort the pass. The bindings install one that checks Python's signal handlers.
+using InterruptPoll = void (*)();
+void set_interrupt_poll(InterruptPoll poll);
 
 // True when grad mode is on and any of the tensors requires grad: the op must record a Node.
 inline bool compute_requires_grad(std::initializer_list<const Tensor*> ts) {

@@ -99,6 +99,7 @@ struct NodeHooks {
   std::vector<HookEntry<NodePreHook>> pre;
   std::vector<HookEntry<NodePostHook>> post;
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;  // retain_grad() outputs
+  std::string creation_trace;  // where the forward op ran, kept in anomaly mode
 };
 
 class Node : public std::enable_shared_from_this<Node> {

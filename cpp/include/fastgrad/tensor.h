@@ -139,6 +139,9 @@ class TensorImpl {
   const std::shared_ptr<TensorImpl>& view_base() const { return view_base_; }
   void set_view_base(std::shared_ptr<TensorImpl> base) { view_base_ = std::move(base); }
 
+  // Made in inference mode (see InferenceMode in autograd.h).
+  bool is_inference() const { return inference_; }
+
   AutogradMeta* autograd() const { return autograd_.get(); }
   AutogradMeta& ensure_autograd();
 
@@ -154,6 +157,7 @@ class TensorImpl {
   int64_t numel_ = 1;
   ScalarType dtype_;
   bool contiguous_ = true;
+  bool inference_ = false;
   std::shared_ptr<Storage> storage_;
   std::shared_ptr<TensorImpl> view_base_;
   std::unique_ptr<AutogradMeta> autograd_;

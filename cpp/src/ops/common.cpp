@@ -33,6 +33,9 @@ bool can_cast(ScalarType from, ScalarType to) {
 }
 
 void check_inplace(const Tensor& self, const char* op) {
+  FG_CHECK(!self->is_inference() || InferenceMode::is_enabled(), Error,
+           "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a "
+           "normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details.");
   if (GradMode::is_enabled() && self->view_base()) {
     Tensor base(self->view_base());
     FG_CHECK(!(base.is_leaf() && base.requires_grad()), Error,

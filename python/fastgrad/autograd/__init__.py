@@ -1,7 +1,8 @@
 """fastgrad.autograd: the engine's Python entry points (backward, grad), grad mode and gradcheck."""
 from .. import _C
 from .function import Function, FunctionCtx, once_differentiable  # noqa: F401
-from .grad_mode import enable_grad, no_grad, set_grad_enabled  # noqa: F401
+from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: F401
+from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: F401
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: F401
 
 
