@@ -23,6 +23,7 @@ class GilObject {
     obj_ = py::object();
   }
   const py::object& get() const { return obj_; }
+  void reset() { obj_ = py::object(); }  // with the GIL held (GC)
 
  private:
   py::object obj_;
@@ -122,6 +123,7 @@ class PyNode final : public Node {
   std::string name() const override { return name_; }
   tensor_list apply(tensor_list&& grads) override {
     py::gil_scoped_acquire gil;
+    FG_CHECK(backward_.get(), Error, name_, ": the Function's backward was released by the garbage collector");
     py::tuple args(grads.size() + 1);
     args[0] = node_object(shared_from_this());
     for (size_t i = 0; i < grads.size(); ++i) args[i + 1] = py::cast(grads[i]);
@@ -129,13 +131,65 @@ class PyNode final : public Node {
     return grads_from_python(r, next_edges().size(), name_);
   }
   Tensor saved_tensor(size_t i) { return saved(i); }
+  GilObject& backward_callable() { return backward_; }
 
  private:
   std::string name_;
   GilObject backward_;
 };
 
+// Calls f(py::object&) for each Python object the graph of `impl` holds that only `impl` can reach: the
+// hooks on the leaf, and the hooks and custom-Function callable of its grad_fn when the tensor owns that
+// Node alone. Objects shared with other owners are not claimed (claiming them would let the GC break
+// objects that are still in use).
+template <class F>
+void for_each_owned_python_object(TensorImpl& impl, F&& f) {
+  AutogradMeta* meta = impl.autograd();
+  if (!meta) return;
+  auto visit_hook = [&](const auto& hook) {
+    if (auto* p = dynamic_cast<PyTensorHook*>(hook.get())) f(p->fn);
+    else if (auto* q = dynamic_cast<PyPostAccumulateHook*>(hook.get())) f(q->fn);
+    else if (auto* r = dynamic_cast<PyNodePreHook*>(hook.get())) f(r->fn);
+    else if (auto* u = dynamic_cast<PyNodePostHook*>(hook.get())) f(u->fn);
+  };
+  if (meta->hooks) {
+    for (auto& e : meta->hooks->grad) visit_hook(e.hook);
+    for (auto& e : meta->hooks->post_accumulate) visit_hook(e.hook);
+  }
+  const std::shared_ptr<Node>& node = meta->grad_fn;
+  if (!node || node.use_count() != 1) return;
+  if (NodeHooks* h = node->hooks()) {
+    for (auto& e : h->tensor_pre) visit_hook(e.hook);
+    for (auto& e : h->pre) visit_hook(e.hook);
+    for (auto& e : h->post) visit_hook(e.hook);
+  }
+  if (auto* py_node = dynamic_cast<PyNode*>(node.get())) f(py_node->backward_callable());
+}
+
 }  // namespace
+
+int traverse_tensor(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  auto vh = reinterpret_cast<py::detail::instance*>(self)->get_value_and_holder();
+  if (!vh.holder_constructed()) return 0;
+  auto& holder = vh.holder<std::shared_ptr<TensorImpl>>();
+  if (!holder || holder.use_count() != 1) return 0;  // others own the tensor: its graph is not ours to claim
+  int result = 0;
+  for_each_owned_python_object(*holder, [&](GilObject& o) {
+    if (result == 0 && o.get()) result = visit(o.get().ptr(), arg);
+  });
+  return result;
+}
+
+int clear_tensor(PyObject* self) {
+  // The tensor is unreachable garbage: drop the Python objects its own graph holds, which breaks the cycle.
+  auto vh = reinterpret_cast<py::detail::instance*>(self)->get_value_and_holder();
+  if (!vh.holder_constructed()) return 0;
+  auto& holder = vh.holder<std::shared_ptr<TensorImpl>>();
+  if (!holder || holder.use_count() != 1) return 0;
+  for_each_owned_python_object(*holder, [](GilObject& o) { o.reset(); });
+  return 0;
+}
 
 void init_hooks(py::module_& m) {
   py::class_<RemovableHandle>(m, "RemovableHandle")

@@ -47,7 +47,15 @@ PyTypeObject* tensor_type() {
 TensorClass tensor_class(py::module_& m) { return m.attr("Tensor").cast<TensorClass>(); }
 
 void init_tensor(py::module_& m) {
-  TensorClass cls(m, "Tensor");
+  // Note [Tensors and the garbage collector]: Tensor objects take part in Python's GC so that a cycle
+  // through Python objects held by the graph (a hook that captures its own tensor, a custom Function's
+  // ctx holding its output) is found and freed by gc.collect(). See traverse_tensor in hooks.cpp.
+  TensorClass cls(m, "Tensor", py::custom_type_setup([](PyHeapTypeObject* heap_type) {
+    PyTypeObject* type = &heap_type->ht_type;
+    type->tp_flags |= Py_TPFLAGS_HAVE_GC;
+    type->tp_traverse = traverse_tensor;
+    type->tp_clear = clear_tensor;
+  }));
   cls.attr("__module__") = "fastgrad";
   // The legacy constructor (and what Python subclasses such as nn.Parameter call): a new tensor object
   // over the memory of the one fastgrad._tensor._legacy_source builds from the arguments.

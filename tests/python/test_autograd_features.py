@@ -286,3 +286,41 @@ def test_ctrl_c_interrupts_a_long_backward_quickly_and_the_engine_stays_usable()
     latency = float(out.split("latency_ms")[1].split()[0])
     assert latency < 1000  # generous: the machines are shared; the measured figure is in the closing note
     assert "grad 3.0" in out
+
+
+# ---- Python objects held by the graph are visible to the garbage collector ----
+
+
+def test_a_hook_capturing_its_own_tensor_is_freed_by_gc_collect():
+    import gc
+    import weakref
+
+    x = fastgrad.ones(3, requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: y.shape and g)  # y -> grad_fn -> hook -> closure -> y
+    ref = weakref.ref(y)
+    del y
+    gc.collect()
+    assert ref() is None  # PyTorch leaks this cycle
+
+
+def test_a_custom_function_ctx_holding_its_output_is_freed_by_gc_collect():
+    import gc
+    import weakref
+
+    class Keep(fastgrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            out = a * 2
+            ctx.out = out
+            return out
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    o = Keep.apply(fastgrad.ones(2, requires_grad=True))
+    ref = weakref.ref(o)
+    del o
+    gc.collect()
+    assert ref() is None
