@@ -77,7 +77,7 @@ def write_png(path, meta, rows):
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-    except Exception:
+    except Exception:  # noqa: BLE001  (optional dependency: any import failure means no chart)
         return False
     data = [r for r in rows if r.get("ratio") is not None and r["ratio"] > 0]
     if not data:

@@ -18,21 +18,21 @@ for _v in THREAD_VARS:
 if __package__ in (None, ""):  # run as a script: python bench/run.py
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import argparse  # noqa: E402
-import datetime  # noqa: E402
-import faulthandler  # noqa: E402
-import gc  # noqa: E402
-import platform  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-import traceback  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import datetime
+import faulthandler
+import gc
+import platform
+import subprocess
+import time
+import traceback
+from pathlib import Path
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from bench import report  # noqa: E402
-from bench.harness import Unsupported, measure_interleaved  # noqa: E402
-from bench.workloads import FG, NUMPY, TORCH, WORKLOADS, _np, select  # noqa: E402
+from bench import report
+from bench.harness import Unsupported, measure_interleaved
+from bench.workloads import FG, NUMPY, TORCH, WORKLOADS, _np, select
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -135,7 +135,7 @@ def run_workload(w, libs, opts, verbose=False):
         except (AttributeError, Unsupported, NotImplementedError) as e:
             row["status"][lib] = "unsupported"
             row["errors"][lib] = _short(e)
-        except Exception as e:  # a bug (in the library or in the workload)
+        except Exception as e:  # noqa: BLE001  (a bug, in the library or in the workload)
             row["status"][lib] = "error"
             row["errors"][lib] = _short(e)
             if verbose:
@@ -145,7 +145,7 @@ def run_workload(w, libs, opts, verbose=False):
     for lib, check in checks.items():
         try:
             results[lib] = check()
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001
             row["status"][lib] = "error"
             row["errors"][lib] = "check: " + _short(e)
             benches.pop(lib, None)
@@ -171,7 +171,7 @@ def run_workload(w, libs, opts, verbose=False):
                 stats = measure_interleaved(benches, repeats=opts.repeats,
                                             min_repeats=opts.min_repeats, chunk_s=opts.chunk_s,
                                             budget_s=opts.budget_s)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001
             for lib in benches:
                 row["status"][lib] = "error"
                 row["errors"][lib] = _short(e)
@@ -205,9 +205,9 @@ def run_workload(w, libs, opts, verbose=False):
 def meta_info(libs, opts, argv):
     def git(*args):
         try:
-            return subprocess.run(["git", *args], cwd=Path(__file__).resolve().parent, capture_output=True,
-                                  text=True, timeout=10).stdout.strip() or None
-        except Exception:
+            return subprocess.run(["git", *args], check=False, cwd=Path(__file__).resolve().parent,
+                                  capture_output=True, text=True, timeout=10).stdout.strip() or None
+        except (OSError, subprocess.SubprocessError):
             return None
 
     cpu = None

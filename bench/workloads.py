@@ -10,12 +10,14 @@ generator, so every library sees the same numbers.
 A library that lacks an op raises AttributeError (or `Unsupported`), which the row reports as
 "unsupported"; any other exception is reported as an error.
 """
+from __future__ import annotations
+
 import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
-from typing import Callable, Optional, Tuple
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -27,7 +29,7 @@ FG, TORCH, NUMPY = "fastgrad", "torch", "numpy"
 @dataclass
 class Case:
     bench: object
-    check: Optional[Callable[[], list]] = None
+    check: Callable[[], list] | None = None
 
 
 @dataclass
@@ -36,16 +38,15 @@ class Workload:
     name: str
     fn: Callable
     group: str
-    target: Optional[float] = None
+    target: float | None = None
     threads: int = 1
-    libs: Tuple[str, ...] = (FG, TORCH)
+    libs: tuple[str, ...] = (FG, TORCH)
     unit: str = "s"  # "s" for timed rows (seconds per call); metric rows give their own unit
-    flops: Optional[float] = None  # per call, to report GFLOP/s
+    flops: float | None = None  # per call, to report GFLOP/s
     rtol: float = 1e-4
     atol: float = 1e-5
-    repeats: Optional[int] = None  # metric rows (subprocesses) use fewer repeats
+    repeats: int | None = None  # metric rows (subprocesses) use fewer repeats
     doc: str = ""
-    tags: Tuple[str, ...] = field(default_factory=tuple)
 
 
 WORKLOADS = []
@@ -451,6 +452,7 @@ def _probe(src):
     with tempfile.TemporaryDirectory() as cwd:
         out = subprocess.run(
             [sys.executable, "-c", _RSS_SRC + src],
+            check=False,
             cwd=cwd,
             env=os.environ.copy(),
             capture_output=True,
@@ -520,4 +522,4 @@ def select(pattern):
     return out
 
 
-__all__ = ["WORKLOADS", "Workload", "Case", "Unsupported", "select", "FG", "TORCH", "NUMPY", "_np"]
+__all__ = ["FG", "NUMPY", "TORCH", "WORKLOADS", "Case", "Unsupported", "Workload", "_np", "select"]
