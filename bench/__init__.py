@@ -1,0 +1,1 @@
+"""fastgrad's benchmark suite: `python -m bench` (see bench/README.md)."""
