@@ -66,4 +66,26 @@ TEST(grad_returns_without_accumulating) {
   CHECK(!x.grad().defined());
 }
 
+struct Cube : Function<Cube> {
+  static constexpr const char* kName = "Cube";
+  static Tensor forward(AutogradContext& ctx, const Tensor& x, double scale) {
+    ctx.save_for_backward({x});
+    return mul(mul(mul(x, x), x), Scalar(scale));
+  }
+  static tensor_list backward(AutogradContext& ctx, const tensor_list& grads) {
+    Tensor x = ctx.saved_tensors()[0];
+    return {mul(mul(grads[0], mul(x, x)), Scalar(3.0))};
+  }
+};
+
+TEST(custom_cpp_function) {
+  Tensor x = full({2}, Scalar(2.0), ScalarType::Float64);
+  x.set_requires_grad(true);
+  Tensor y = Cube::apply(x, 1.0);
+  CHECK(y.grad_fn()->name() == "CubeBackward");
+  CHECK(y.data<double>()[0] == 8.0);
+  sum(y).backward();
+  CHECK(x.grad().data<double>()[1] == 12.0);
+}
+
 int main() { return fgtest::run_all(); }

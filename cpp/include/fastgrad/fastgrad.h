@@ -9,6 +9,7 @@
 #include "fastgrad/autograd.h"
 #include "fastgrad/dtype.h"
 #include "fastgrad/error.h"
+#include "fastgrad/function.h"
 #include "fastgrad/generator.h"
 #include "fastgrad/node.h"
 #include "fastgrad/ops.h"
