@@ -1,0 +1,1368 @@
+"""The op table: one entry per public op, with deterministic sample inputs; it drives test_ops.py.
+
+Each `OpInfo` names an op and gives
+  - `op(m, *args, **kwargs)`: calls the op on the module `m` (`fastgrad` or `torch`), so the same callable
+    runs on both libraries; `forms`: the other spellings of the same op (method, operator, nn.functional),
+    each checked against the NumPy reference too;
+  - `ref(*args, **kwargs)`: a NumPy (float64) reference, or None when NumPy has nothing sensible;
+  - `differentiable`: whether gradients flow to floating inputs (then gradcheck runs on every sample that
+    allows it, and a second-order check where `gradgrad` is True);
+  - `samples()`: a list of `Sample`s, built from seeded NumPy generators (deterministic across runs). A tensor
+    argument is a `TIn`: a contiguous float64 (or integer/bool) NumPy `base` plus an optional `view` recipe
+    (a transpose or a strided slice, written so that it works on NumPy arrays, torch tensors and fastgrad
+    tensors alike). Floating bases are converted to the dtype under test; integer and bool bases are kept.
+  - `errors()`: misuse samples with the exception type PyTorch raises;
+  - `api`: where the op must exist (`fastgrad.X`, `Tensor.X`, `F.X` for `fastgrad.nn.functional.X`);
+  - `view_op`: the result is a view (strides, storage offset and `_is_view()` are compared with torch).
+
+Nothing here imports fastgrad or torch: the table is data, the tests decide what to run it against.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import warnings
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+# --------------------------------------------------------------------------------------------------------
+# Sample building blocks
+# --------------------------------------------------------------------------------------------------------
+
+
+def _swap(a: int, b: int) -> Callable:
+    """A transpose recipe that works on NumPy arrays and on torch/fastgrad tensors."""
+
+    def view(x):
+        if isinstance(x, np.ndarray):
+            return np.swapaxes(x, a, b)
+        return x.transpose(a, b)
+
+    view.__name__ = f"swap{a}{b}"
+    return view
+
+
+def _every_other(dim: int) -> Callable:
+    """A strided-slice recipe: x[..., ::2] along `dim` (non-negative)."""
+
+    def view(x):
+        return x[(slice(None),) * dim + (slice(None, None, 2),)]
+
+    view.__name__ = f"step2@{dim}"
+    return view
+
+
+@dataclass
+class TIn:
+    """A tensor argument: `view(base)` (or `base` when there is no view)."""
+
+    base: np.ndarray
+    view: Optional[Callable] = None
+    requires_grad: bool = True
+
+    def value(self, dtype=None) -> np.ndarray:
+        """The NumPy value, in `dtype` when the base is floating (a fresh copy: nothing aliases the base)."""
+        base = self.base
+        if dtype is not None and base.dtype.kind == "f":
+            base = base.astype(dtype)
+        else:
+            base = base.copy()
+        return self.view(base) if self.view is not None else base
+
+    @property
+    def shape(self):
+        return self.value().shape
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def is_float(self):
+        return self.base.dtype.kind == "f"
+
+
+@dataclass
+class Sample:
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    id: str = ""
+    grad: bool = True  # gradcheck this sample (False e.g. when the output is float32 or integer)
+    gradgrad: bool = True  # also run the second-order check
+    # filled in by OpInfo.samples(): 0d, 0size, noncontig, broadcast, scalar
+    kinds: set = field(default_factory=set)
+
+    def tensors(self):
+        return [a for a in list(self.args) + list(self.kwargs.values()) if isinstance(a, TIn)]
+
+    def numpy_args(self, dtype=None):
+        def conv(a):
+            return a.value(dtype) if isinstance(a, TIn) else a
+
+        return tuple(conv(a) for a in self.args), {k: conv(v) for k, v in self.kwargs.items()}
+
+
+@dataclass
+class ErrorSample:
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    exc: type = RuntimeError
+    match: Optional[str] = None  # a regex the message must contain (checked on fastgrad and torch)
+    id: str = ""
+
+
+@dataclass
+class Form:
+    """Another spelling of the op (method, operator, functional alias); `when(sample)`: where it applies."""
+
+    name: str
+    fn: Callable
+    when: Optional[Callable] = None
+
+
+@dataclass
+class OpInfo:
+    name: str
+    op: Callable
+    ref: Optional[Callable]
+    differentiable: bool
+    sample_fn: Callable  # (Gen) -> list[Sample]
+    api: tuple = ()
+    forms: tuple = ()
+    error_fn: Optional[Callable] = None
+    gradgrad: bool = True
+    view_op: bool = False
+
+    def samples(self) -> list:
+        out = self.sample_fn(Gen(self.name))
+        seen = set()
+        for s in out:
+            assert s.id and s.id not in seen, f"{self.name}: sample ids must be unique ({s.id!r})"
+            seen.add(s.id)
+            s.kinds = set(s.kinds) | _infer_kinds(s)
+        return out
+
+    def errors(self) -> list:
+        return self.error_fn(Gen(self.name + "/errors")) if self.error_fn else []
+
+
+def _infer_kinds(s: Sample) -> set:
+    kinds = set()
+    tensors = s.tensors()
+    for t in tensors:
+        v = t.value()
+        if v.ndim == 0:
+            kinds.add("0d")
+        if v.size == 0:
+            kinds.add("0size")
+        if v.ndim > 0 and not v.flags["C_CONTIGUOUS"] and v.size > 1:
+            kinds.add("noncontig")
+    if len({t.shape for t in tensors}) > 1:
+        kinds.add("broadcast")
+    if any(isinstance(a, (bool, int, float)) for a in s.args):
+        kinds.add("scalar")
+    return kinds
+
+
+class Gen:
+    """Seeded value generator: the same op name always gives the same samples."""
+
+    def __init__(self, name: str):
+        self.rng = np.random.default_rng(zlib.crc32(name.encode()))
+
+    def values(self, shape, domain="real") -> np.ndarray:
+        r = self.rng
+        if domain == "real":
+            v = r.uniform(-2.0, 2.0, shape)
+        elif domain == "pos":  # log, sqrt, pow with a fractional exponent
+            v = r.uniform(0.5, 2.0, shape)
+        elif domain == "nonzero":  # kinks and poles at 0 (relu, reciprocal, div, norm p=1): |x| >= 0.3
+            v = r.uniform(0.3, 2.0, shape) * r.choice([-1.0, 1.0], shape)
+        elif domain == "clamp":  # away from the bounds +-0.5 used by the clamp samples
+            v = r.uniform(-2.0, 2.0, shape)
+            v = np.where(np.abs(np.abs(v) - 0.5) < 0.1, v + 0.25, v)
+        elif domain == "prob":  # BCE targets
+            v = r.uniform(0.0, 1.0, shape)
+        elif domain == "small_int":  # comparisons: many exact ties
+            v = r.integers(-2, 3, shape).astype(np.float64)
+        elif domain == "distinct":  # norm p=inf: a unique maximum of |x|
+            n = int(np.prod(shape))
+            v = (r.permutation(n) + 1.0).reshape(shape) * 0.25 * r.choice([-1.0, 1.0], shape)
+        else:
+            raise ValueError(domain)
+        return np.asarray(v, dtype=np.float64)
+
+    def t(self, shape, domain="real", requires_grad=True) -> TIn:
+        """A contiguous tensor."""
+        return TIn(self.values(shape, domain), None, requires_grad)
+
+    def T(self, shape, domain="real", requires_grad=True) -> TIn:
+        """A tensor of `shape` that is a transpose of its (contiguous) base: the last two dims swapped."""
+        assert len(shape) >= 2
+        n = len(shape)
+        base_shape = tuple(shape[:-2]) + (shape[-1], shape[-2])
+        return TIn(self.values(base_shape, domain), _swap(n - 2, n - 1), requires_grad)
+
+    def strided(self, shape, domain="real", requires_grad=True, dim=None) -> TIn:
+        """A tensor of `shape` that is every other element of its base along `dim` (default: the last)."""
+        assert len(shape) >= 1
+        dim = len(shape) - 1 if dim is None else dim
+        base_shape = list(shape)
+        base_shape[dim] = 2 * shape[dim]
+        return TIn(self.values(tuple(base_shape), domain), _every_other(dim), requires_grad)
+
+    def ints(self, shape, dtype=np.int32, lo=-3, hi=4) -> TIn:
+        return TIn(self.rng.integers(lo, hi, shape).astype(dtype), None, False)
+
+    def bools(self, shape) -> TIn:
+        return TIn(self.rng.integers(0, 2, shape).astype(np.bool_), None, False)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Shared sample sets
+# --------------------------------------------------------------------------------------------------------
+
+
+def unary_samples(domain="real", extreme=None, extreme_grad=True):
+    """The shared unary set; `extreme`: values far out in the op's domain (saturation, overflow to inf),
+    gradchecked unless extreme_grad is False (finite differences with eps=1e-6 need |x| >> 1e-6)."""
+
+    def make(g: Gen):
+        out = (
+            []
+            if extreme is None
+            else [Sample((TIn(np.array(extreme, dtype=np.float64)),), id="extreme", grad=extreme_grad)]
+        )
+        return out + [
+            Sample((g.t((3, 4), domain),), id="2d"),
+            Sample((g.t((5,), domain),), id="1d"),
+            Sample((g.t((2, 3, 2), domain),), id="3d"),
+            Sample((g.t((), domain),), id="0d"),
+            Sample((g.T((3, 4), domain),), id="transposed"),
+            Sample((g.strided((2, 3), domain),), id="strided"),
+            Sample((g.t((0, 3), domain),), id="0size"),
+        ]
+
+    return make
+
+
+def binary_samples(da="real", db="real", scalars=(2.5, 3)):
+    """tensor (+) tensor under broadcasting, views, 0-d, 0-size, and tensor (+) Python scalar."""
+
+    def make(g: Gen):
+        out = [
+            Sample((g.t((3, 4), da), g.t((3, 4), db)), id="same"),
+            Sample((g.t((3, 1), da), g.t((1, 4), db)), id="bcast_both"),
+            Sample((g.t((2, 3, 4), da), g.t((4,), db)), id="bcast_rank"),
+            Sample((g.t((4,), da), g.t((2, 3, 1), db)), id="bcast_rank_left"),
+            Sample((g.t((3, 4), da), g.t((), db)), id="tensor_0d"),
+            Sample((g.t((), da), g.t((3,), db)), id="0d_tensor"),
+            Sample((g.t((), da), g.t((), db)), id="0d_0d"),
+            Sample((g.T((3, 4), da), g.strided((3, 4), db)), id="transposed_strided"),
+            Sample((g.strided((2, 3), da, dim=0), g.T((2, 3), db)), id="strided0_transposed"),
+            Sample((g.t((0, 3), da), g.t((3,), db)), id="0size"),
+            Sample((g.t((2, 0), da), g.t((2, 1), db)), id="0size_bcast"),
+        ]
+        for s in scalars:
+            out.append(Sample((g.t((3, 4), da), s), id=f"scalar_{type(s).__name__}"))
+        out.append(Sample((g.T((3, 4), da), scalars[0]), id="transposed_scalar"))
+        out.append(Sample((g.t((), da), scalars[0]), id="0d_scalar"))
+        return out
+
+    return make
+
+
+def reflected_samples(domain="real", scalars=(2.5, 2)):
+    """Python scalar (+) tensor, the reflected operator forms."""
+
+    def make(g: Gen):
+        out = []
+        for s in scalars:
+            out.append(Sample((s, g.t((3, 4), domain)), id=f"{type(s).__name__}_2d"))
+        s = scalars[0]
+        out += [
+            Sample((s, g.t((), domain)), id="0d"),
+            Sample((s, g.T((3, 4), domain)), id="transposed"),
+            Sample((s, g.strided((2, 3), domain)), id="strided"),
+            Sample((s, g.t((0, 3), domain)), id="0size"),
+        ]
+        return out
+
+    return make
+
+
+def compare_samples(g: Gen):
+    d = "small_int"  # exact ties, so eq/le/ge see equal elements
+    return [
+        Sample((g.t((3, 4), d), g.t((3, 4), d)), id="same"),
+        Sample((g.t((3, 1), d), g.t((1, 4), d)), id="bcast"),
+        Sample((g.t((2, 3, 4), d), g.t((4,), d)), id="bcast_rank"),
+        Sample((g.t((3,), d), g.t((), d)), id="tensor_0d"),
+        Sample((g.t((), d), g.t((), d)), id="0d_0d"),
+        Sample((g.T((3, 4), d), g.strided((3, 4), d)), id="noncontig"),
+        Sample((g.t((0, 3), d), g.t((3,), d)), id="0size"),
+        Sample((g.t((3, 4), d), 1.0), id="scalar_float"),
+        Sample((g.t((3, 4), d), 0), id="scalar_int"),
+        Sample((g.t((3, 4), d), 0.5), id="scalar_nontie"),
+        Sample((g.ints((3, 4)), g.t((3, 4), d)), id="int32_float"),
+        Sample((g.ints((3, 4), np.int64), 1), id="int64_scalar"),
+        Sample((g.ints((3, 4)), 0.5), id="int32_scalar_float"),
+        Sample((g.bools((5,)), g.bools((5,))), id="bool_bool"),
+        Sample((g.bools((5,)), True), id="bool_scalar"),
+    ]
+
+
+def matmul_samples(g: Gen):
+    t, T, st = g.t, g.T, g.strided
+    return [
+        Sample((t((4,)), t((4,))), id="1d_1d"),
+        Sample((t((3, 4)), t((4, 2))), id="2d_2d"),
+        Sample((t((4,)), t((4, 3))), id="1d_2d"),
+        Sample((t((3, 4)), t((4,))), id="2d_1d"),
+        Sample((t((2, 3, 4)), t((2, 4, 2))), id="3d_3d"),
+        Sample((t((2, 3, 4)), t((4, 2))), id="3d_2d"),
+        Sample((t((3, 4)), t((2, 4, 2))), id="2d_3d"),
+        Sample((t((2, 3, 4)), t((4,))), id="3d_1d"),
+        Sample((t((4,)), t((2, 4, 3))), id="1d_3d"),
+        Sample((t((2, 1, 3, 4)), t((3, 4, 2))), id="4d_3d_bcast"),
+        Sample((t((1, 2, 4)), t((3, 1, 4, 2))), id="3d_4d_bcast"),
+        Sample((T((3, 4)), T((4, 2))), id="2d_transposed"),
+        Sample((st((3, 4)), st((4, 2), dim=0)), id="2d_strided"),
+        Sample((T((2, 3, 4)), st((2, 4, 2))), id="3d_noncontig"),
+        Sample((st((4,)), T((4, 3))), id="1d_2d_noncontig"),
+        Sample((t((3, 0)), t((0, 2))), id="0size_inner"),
+        Sample((t((0, 4)), t((4, 2))), id="0size_rows"),
+        Sample((t((0, 3, 4)), t((4, 2))), id="0size_batch"),
+        Sample((t((0,)), t((0,))), id="0size_1d"),
+    ]
+
+
+def matmul_errors(g: Gen):
+    t = g.t
+    return [
+        ErrorSample((t((3, 4)), t((3, 4))), exc=RuntimeError, id="2d_mismatch"),
+        ErrorSample((t((3,)), t((4,))), exc=RuntimeError, id="1d_mismatch"),
+        ErrorSample((t((2, 3, 4)), t((3, 5, 2))), exc=RuntimeError, id="batch_not_broadcastable"),
+        ErrorSample((t(()), t((3,))), exc=RuntimeError, id="0d"),
+    ]
+
+
+def reduce_samples(with_int=False):
+    def make(g: Gen):
+        t = g.t
+        out = [
+            Sample((t((3, 4)),), id="all"),
+            Sample((t((2, 3, 4)),), {"dim": 1}, id="dim1"),
+            Sample((t((2, 3, 4)),), {"dim": -1}, id="dim_neg"),
+            Sample((t((2, 3, 4)),), {"dim": (0, 2)}, id="dim_tuple"),
+            Sample((t((2, 3, 4)),), {"dim": (-1, -3)}, id="dim_tuple_neg"),
+            Sample((t((2, 3, 4)),), {"dim": 1, "keepdim": True}, id="dim_keepdim"),
+            Sample((t((2, 3, 4)),), {"dim": (0, 2), "keepdim": True}, id="tuple_keepdim"),
+            Sample((t((3, 4)),), {"dim": [0, 1]}, id="dim_list_all"),
+            Sample((t(()),), id="0d"),
+            Sample((t(()),), {"dim": 0}, id="0d_dim0"),
+            Sample((t(()),), {"dim": -1, "keepdim": True}, id="0d_dim_neg_keepdim"),
+            Sample((g.T((3, 4)),), {"dim": 0}, id="transposed_dim0"),
+            Sample((g.strided((2, 3)),), id="strided_all"),
+            Sample((g.strided((2, 3), dim=0),), {"dim": 1, "keepdim": True}, id="strided_dim1"),
+            Sample((t((0, 3)),), id="0size_all"),
+            Sample((t((0, 3)),), {"dim": 0}, id="0size_dim0"),
+            Sample((t((0, 3)),), {"dim": 1}, id="0size_dim1"),
+        ]
+        if with_int:
+            out += [
+                Sample((g.ints((3, 4)),), id="int32_all"),
+                Sample((g.ints((3, 4), np.int64),), {"dim": 0}, id="int64_dim0"),
+                Sample((g.bools((3, 4)),), {"dim": 1}, id="bool_dim1"),
+            ]
+        return out
+
+    return make
+
+
+def reduce_errors(g: Gen):
+    return [
+        ErrorSample(
+            (g.t((2, 3)),), {"dim": 2}, exc=IndexError, match="Dimension out of range", id="dim_out_of_range"
+        ),
+        ErrorSample((g.t((2, 3)),), {"dim": (0, 0)}, exc=RuntimeError, id="dim_repeated"),
+    ]
+
+
+def _axis(dim):
+    return tuple(dim) if isinstance(dim, (list, tuple)) else dim
+
+
+def _np_sum(x, dim=None, keepdim=False):
+    if x.ndim == 0:  # torch wraps dims of a 0-d tensor as if it were 1-d
+        return np.asarray(x.sum())
+    if x.dtype.kind in "bi":
+        x = x.astype(np.int64)  # torch sums integers and bools in int64
+    return np.asarray(np.sum(x, axis=_axis(dim), keepdims=keepdim))
+
+
+def _np_mean(x, dim=None, keepdim=False):
+    if x.ndim == 0:
+        return np.asarray(x.mean())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # mean of nothing is nan, as in torch
+        return np.asarray(np.mean(x, axis=_axis(dim), keepdims=keepdim))
+
+
+def _np_norm(x, p="fro", dim=None, keepdim=False):
+    p = 2.0 if p == "fro" else float(p)
+    axis = _axis(dim) if x.ndim > 0 else None
+    a = np.abs(x)
+    if math.isinf(p):
+        if a.size == 0:
+            return np.asarray(
+                np.zeros(()) if axis is None else np.max(a, axis=axis, keepdims=keepdim, initial=0.0)
+            )
+        r = np.max(a, axis=axis, keepdims=keepdim) if p > 0 else np.min(a, axis=axis, keepdims=keepdim)
+    else:
+        r = np.sum(a**p, axis=axis, keepdims=keepdim) ** (1.0 / p)
+    return np.asarray(r)
+
+
+def norm_samples(g: Gen):
+    t = g.t
+    nz = "nonzero"
+    return [
+        Sample((t((3, 4)),), id="default"),
+        Sample((t((3, 4)),), {"p": 2}, id="p2"),
+        Sample((t((3, 4), nz),), {"p": 1}, id="p1"),
+        Sample((t((3, 4)),), {"p": 3}, id="p3"),
+        Sample((t((3, 4)),), {"p": 0.5}, id="p0.5"),
+        Sample((t((3, 4), "distinct"),), {"p": float("inf")}, id="pinf"),
+        Sample((t((3, 4)),), {"p": "fro"}, id="fro"),
+        Sample((t((2, 3, 4)),), {"dim": 1}, id="dim1"),
+        Sample((t((2, 3, 4)),), {"p": 2, "dim": -1, "keepdim": True}, id="dim_neg_keepdim"),
+        Sample((t((2, 3, 4)),), {"p": 2, "dim": (0, 2)}, id="dim_tuple"),
+        Sample((t((2, 3, 4), nz),), {"p": 1, "dim": 0, "keepdim": True}, id="p1_dim_keepdim"),
+        Sample((t((), nz),), id="0d"),
+        Sample((g.T((3, 4)),), {"dim": 0}, id="transposed_dim0"),
+        Sample((g.strided((2, 3)),), id="strided"),
+        Sample((t((0, 3)),), id="0size", grad=True),
+        Sample((t((0, 3)),), {"dim": 0}, id="0size_dim0"),
+    ]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Helpers for the shape ops' references
+# --------------------------------------------------------------------------------------------------------
+
+
+def _np_expand(x, *shape):
+    shape = list(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else list(shape)
+    lead = len(shape) - x.ndim
+    full = [x.shape[i - lead] if s == -1 else s for i, s in enumerate(shape)]
+    return np.broadcast_to(x, full)
+
+
+def _np_squeeze(x, dim=None):
+    if dim is None:
+        return np.squeeze(x)
+    if x.ndim == 0:
+        return x
+    return np.squeeze(x, axis=dim) if x.shape[dim] == 1 else x
+
+
+def _np_select(x, dim, index):
+    if x.ndim == 0:
+        raise IndexError
+    return np.take(x, index, axis=dim)
+
+
+def _np_t(x):
+    return x.T if x.ndim == 2 else x
+
+
+def _ndim_is(n):
+    return lambda s: s.args[0].ndim == n
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _reduce(loss, reduction):
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return np.asarray(loss.sum())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.asarray(loss.mean())
+
+
+def _np_mse(a, b, reduction="mean"):
+    return _reduce((a - b) ** 2, reduction)
+
+
+def _np_bce_logits(x, y, weight=None, reduction="mean", pos_weight=None):
+    # The definition: -w [pw * y * log sigmoid(x) + (1 - y) * log(1 - sigmoid(x))], computed stably.
+    log_sig = -np.logaddexp(0.0, -x)  # log sigmoid(x)
+    log_one_minus = -np.logaddexp(0.0, x)  # log(1 - sigmoid(x))
+    pw = 1.0 if pos_weight is None else pos_weight
+    loss = -(pw * y * log_sig + (1.0 - y) * log_one_minus)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+_NP_DTYPES = {
+    "float32": np.float32,
+    "float64": np.float64,
+    "int64": np.int64,
+    "int32": np.int32,
+    "bool": np.bool_,
+}
+
+
+def _dt(m, name):
+    """The dtype object called `name` in module m."""
+    return getattr(m, name)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Per-op sample sets that are not shared
+# --------------------------------------------------------------------------------------------------------
+
+
+def pow_samples(g: Gen):
+    t, pos = g.t, "pos"
+    return [
+        Sample((t((3, 4)), 2), id="tensor_int2"),
+        Sample((t((3, 4)), 3), id="tensor_int3"),
+        Sample((t((3, 4), pos), 2.5), id="tensor_float"),
+        Sample((t((3, 4), pos), 0.5), id="tensor_sqrt"),
+        Sample((t((3, 4), pos), -1.5), id="tensor_negfloat"),
+        Sample((t((3, 4), "nonzero"), -2), id="tensor_negint"),
+        Sample((t((3, 4)), 0), id="tensor_zero"),
+        Sample((t((3, 4)), 1), id="tensor_one"),
+        Sample((t((), pos), 2.5), id="0d_scalar"),
+        Sample((g.T((3, 4), pos), 1.5), id="transposed_scalar"),
+        Sample((t((0, 3), pos), 2.5), id="0size_scalar"),
+        Sample((t((3, 4), pos), t((3, 4))), id="tensor_tensor"),
+        Sample((t((3, 1), pos), t((1, 4))), id="tensor_tensor_bcast"),
+        Sample((t((2, 3, 4), pos), t((4,))), id="tensor_tensor_bcast_rank"),
+        Sample((t((3, 4), pos), t(())), id="tensor_0d"),
+        Sample((t((), pos), t((3,))), id="0d_tensor"),
+        Sample((g.T((3, 4), pos), g.strided((3, 4))), id="tensor_tensor_noncontig"),
+        Sample((t((0, 3), pos), t((3,))), id="tensor_tensor_0size"),
+        Sample((2.0, t((3, 4))), id="scalar_tensor"),
+        Sample((2, t((3, 4))), id="intscalar_tensor"),
+        Sample((0.5, g.T((3, 4))), id="scalar_transposed"),
+    ]
+
+
+def clamp_samples(g: Gen):
+    c = "clamp"
+    return [
+        Sample((g.t((3, 4), c),), {"min": -0.5}, id="min"),
+        Sample((g.t((3, 4), c),), {"max": 0.5}, id="max"),
+        Sample((g.t((3, 4), c),), {"min": -0.5, "max": 0.5}, id="both"),
+        Sample((g.t((3, 4), c),), {"min": 0.5, "max": -0.5}, id="min_gt_max"),
+        Sample((g.t((3, 4), "nonzero"),), {"min": 0}, id="int_bound"),
+        Sample((g.t((), c),), {"min": -0.5, "max": 0.5}, id="0d"),
+        Sample((g.T((3, 4), c),), {"min": -0.5, "max": 0.5}, id="transposed"),
+        Sample((g.strided((2, 3), c),), {"max": 0.5}, id="strided"),
+        Sample((g.t((0, 3), c),), {"min": -0.5}, id="0size"),
+        Sample((g.ints((3, 4)),), {"min": -1, "max": 2}, id="int32"),
+    ]
+
+
+def _np_clamp(x, min=None, max=None):
+    r = x
+    if min is not None:
+        r = np.maximum(r, min)
+    if max is not None:
+        r = np.minimum(r, max)
+    return np.asarray(r)
+
+
+def view_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)), (12,)), id="flatten"),
+        Sample((t((3, 4)), (2, -1)), id="infer"),
+        Sample((t((2, 3, 2)), (6, 2)), id="merge"),
+        Sample((t((3, 4)), (3, 1, 4)), id="insert1"),
+        Sample((t(()), (1,)), id="0d_to_1"),
+        Sample((t((1,)), ()), id="1_to_0d"),
+        Sample((t((1, 1)), (-1,)), id="ones_infer"),
+        Sample((g.T((6, 4)), (2, 3, 4)), id="noncontig_split_dim"),
+        Sample((g.strided((3, 4), dim=0), (3, 2, 2)), id="strided_split_dim"),
+        Sample((t((0, 3)), (3, 0)), id="0size"),
+        Sample((t((0, 3)), (-1,)), id="0size_infer"),
+    ]
+
+
+def view_errors(g: Gen):
+    return [
+        ErrorSample((g.T((3, 4)), (12,)), exc=RuntimeError, id="noncontig_flatten"),
+        ErrorSample((g.t((3, 4)), (5, -1)), exc=RuntimeError, id="bad_numel"),
+        ErrorSample((g.t((3, 4)), (-1, -1)), exc=RuntimeError, id="two_infer"),
+    ]
+
+
+def reshape_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)), (12,)), id="flatten"),
+        Sample((t((3, 4)), (2, -1)), id="infer"),
+        Sample((t((2, 3, 2)), (3, 4)), id="regroup"),
+        Sample((t(()), (1, 1)), id="0d"),
+        Sample((t((1,)), ()), id="to_0d"),
+        Sample((g.T((3, 4)), (12,)), id="transposed_copy"),
+        Sample((g.T((6, 4)), (2, 3, 4)), id="transposed_view"),
+        Sample((g.strided((2, 3)), (-1,)), id="strided_view"),
+        Sample((g.strided((3, 4), dim=0), (-1,)), id="strided_copy"),
+        Sample((t((0, 3)), (3, 0, 1)), id="0size"),
+    ]
+
+
+def expand_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 1)), (3, 4)), id="2d"),
+        Sample((t((3,)), (2, 3)), id="new_leading"),
+        Sample((t((3, 1)), (2, -1, 4)), id="keep_minus1"),
+        Sample((t(()), (2, 2)), id="0d"),
+        Sample((t((1,)), (1,)), id="same"),
+        Sample((g.T((1, 3)), (2, 4, 3)), id="transposed"),
+        Sample((g.strided((1, 3)), (4, 3)), id="strided"),
+        Sample((t((1, 3)), (0, 3)), id="to_0size"),
+        Sample((t((0, 1)), (0, 2)), id="0size"),
+    ]
+
+
+def expand_errors(g: Gen):
+    return [
+        ErrorSample((g.t((3, 2)), (3, 4)), exc=RuntimeError, id="non_singleton"),
+        ErrorSample((g.t((3, 1)), (3,)), exc=RuntimeError, id="fewer_dims"),
+    ]
+
+
+def transpose_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)), 0, 1), id="2d"),
+        Sample((t((2, 3, 4)), 0, 2), id="3d_outer"),
+        Sample((t((2, 3, 4)), -1, -2), id="neg_dims"),
+        Sample((t((2, 3, 4)), 1, 1), id="same_dim"),
+        Sample((t((3,)), 0, -1), id="1d"),
+        Sample((t(()), 0, -1), id="0d"),
+        Sample((g.T((3, 4)), 0, 1), id="transposed"),
+        Sample((g.strided((2, 3, 2), dim=1), 0, 1), id="strided"),
+        Sample((t((0, 3)), 0, 1), id="0size"),
+    ]
+
+
+def t_samples(g: Gen):
+    return [
+        Sample((g.t((3, 4)),), id="2d"),
+        Sample((g.t((4,)),), id="1d"),
+        Sample((g.t(()),), id="0d"),
+        Sample((g.T((3, 4)),), id="transposed"),
+        Sample((g.strided((2, 3)),), id="strided"),
+        Sample((g.t((0, 3)),), id="0size"),
+    ]
+
+
+def unsqueeze_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)), 0), id="front"),
+        Sample((t((3, 4)), 1), id="middle"),
+        Sample((t((3, 4)), 2), id="end"),
+        Sample((t((3, 4)), -1), id="neg_end"),
+        Sample((t((3, 4)), -3), id="neg_front"),
+        Sample((t(()), 0), id="0d"),
+        Sample((t(()), -1), id="0d_neg"),
+        Sample((g.T((3, 4)), 1), id="transposed"),
+        Sample((g.strided((2, 3)), 2), id="strided"),
+        Sample((t((0, 3)), 1), id="0size"),
+    ]
+
+
+def squeeze_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 1, 4, 1)),), id="all"),
+        Sample((t((3, 1, 4)), 1), id="dim"),
+        Sample((t((3, 1, 4)), -2), id="neg_dim"),
+        Sample((t((3, 1, 4)), 0), id="not_size1_noop"),
+        Sample((t((1, 1)),), id="to_0d"),
+        Sample((t(()),), id="0d"),
+        Sample((t(()), 0), id="0d_dim0"),
+        Sample((TIn(g.values((1, 4, 3)), _swap(1, 2)), 0), id="transposed"),
+        Sample((TIn(g.values((3, 1, 4)), _every_other(2)),), id="strided"),
+        Sample((t((0, 1, 3)),), id="0size"),
+    ]
+
+
+def select_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)), 0, 1), id="row"),
+        Sample((t((3, 4)), 1, -1), id="col_neg_index"),
+        Sample((t((2, 3, 4)), -2, 2), id="neg_dim"),
+        Sample((t((4,)), 0, 3), id="1d_to_0d"),
+        Sample((g.T((3, 4)), 1, 2), id="transposed"),
+        Sample((g.strided((2, 3)), 1, 1), id="strided"),
+        Sample((t((0, 3)), 1, 0), id="0size"),
+    ]
+
+
+def select_errors(g: Gen):
+    return [
+        ErrorSample((g.t((3, 4)), 0, 3), exc=IndexError, id="index_out_of_range"),
+        ErrorSample((g.t((3, 4)), 2, 0), exc=IndexError, id="dim_out_of_range"),
+        ErrorSample((g.t(()), 0, 0), exc=IndexError, id="0d"),
+    ]
+
+
+def getitem_samples(g: Gen):
+    t = g.t
+    s = slice
+    return [
+        Sample((t((3, 4)), 1), id="int"),
+        Sample((t((3, 4)), -1), id="neg_int"),
+        Sample((t((3, 4)), (1, 2)), id="int_int_to_0d"),
+        Sample((t((3, 4)), (s(None), s(1, 3))), id="slice"),
+        Sample((t((5, 4)), s(None, None, 2)), id="step"),
+        Sample((t((5, 4)), (s(1, None, 3), s(None, None, 2))), id="steps_2d"),
+        Sample((t((3, 4)), s(1, 100)), id="slice_past_end"),
+        Sample((t((3, 4)), s(-2, None)), id="neg_start"),
+        Sample((t((3, 4)), s(2, 1)), id="empty_slice"),
+        Sample((t((2, 3, 4)), (Ellipsis, 1)), id="ellipsis"),
+        Sample((t((2, 3, 4)), (1, Ellipsis, s(0, 2))), id="int_ellipsis_slice"),
+        Sample((t((3, 4)), None), id="none"),
+        Sample((t((3, 4)), (None, s(None), None, 0)), id="none_mixed"),
+        Sample((t(()), ()), id="0d_empty_tuple"),
+        Sample((t(()), Ellipsis), id="0d_ellipsis"),
+        Sample((t(()), None), id="0d_none"),
+        Sample((g.T((3, 4)), (s(None), 1)), id="transposed_col"),
+        Sample((g.strided((4, 3), dim=0), s(1, None, 2)), id="strided_step"),
+        Sample((t((0, 3)), (s(None), 1)), id="0size"),
+    ]
+
+
+def getitem_errors(g: Gen):
+    return [
+        ErrorSample((g.t((3, 4)), 3), exc=IndexError, id="index_out_of_range"),
+        ErrorSample((g.t((3, 4)), (0, 0, 0)), exc=IndexError, id="too_many_indices"),
+        ErrorSample((g.t((3, 4)), slice(None, None, -1)), exc=ValueError, id="negative_step"),
+    ]
+
+
+def to_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)), "float64"), id="float64"),
+        Sample((t((3, 4)), "float32"), id="float32", grad=False),  # float32 output: no float64 gradcheck
+        Sample((t((3, 4)), "int64"), id="int64", grad=False),
+        Sample((t((3, 4)), "int32"), id="int32", grad=False),
+        Sample((TIn(np.array([0.0, 1.5, -0.0, -2.0])), "bool"), id="bool", grad=False),
+        Sample((t(()), "float64"), id="0d"),
+        Sample((g.T((3, 4)), "float64"), id="transposed"),
+        Sample((g.strided((2, 3)), "int64"), id="strided_int", grad=False),
+        Sample((t((0, 3)), "float64"), id="0size"),
+        Sample((g.ints((3, 4)), "float64"), id="int32_to_float64"),
+        Sample((g.bools((3,)), "int64"), id="bool_to_int64"),
+    ]
+
+
+def mse_samples(g: Gen):
+    out = []
+    for r in ("mean", "sum", "none"):
+        out.append(Sample((g.t((3, 4)), g.t((3, 4))), {"reduction": r}, id=f"{r}"))
+    out += [
+        Sample((g.t((3, 4)), g.t((3, 4))), id="default"),
+        Sample((g.t(()), g.t(())), id="0d"),
+        Sample((g.T((3, 4)), g.strided((3, 4))), {"reduction": "none"}, id="noncontig_none"),
+        Sample((g.T((3, 4)), g.strided((3, 4))), {"reduction": "mean"}, id="noncontig_mean"),
+        Sample((g.t((0, 3)), g.t((0, 3))), {"reduction": "mean"}, id="0size_mean"),
+        Sample((g.t((0, 3)), g.t((0, 3))), {"reduction": "sum"}, id="0size_sum"),
+        Sample((g.t((3, 4)), g.t((3, 4), requires_grad=False)), id="target_no_grad"),
+    ]
+    return out
+
+
+def bce_samples(g: Gen):
+    p = "prob"
+    out = []
+    for r in ("mean", "sum", "none"):
+        out.append(Sample((g.t((3, 4)), g.t((3, 4), p)), {"reduction": r}, id=r))
+    nog = dict(requires_grad=False)
+    out += [
+        Sample((g.t((3, 4)), g.t((3, 4), p)), {"weight": g.t((3, 4), "pos", **nog)}, id="weight"),
+        Sample(
+            (g.t((3, 4)), g.t((3, 4), p)),
+            {"weight": g.t((4,), "pos", **nog), "reduction": "sum"},
+            id="weight_bcast",
+        ),
+        Sample((g.t((3, 4)), g.t((3, 4), p)), {"pos_weight": g.t((4,), "pos", **nog)}, id="pos_weight"),
+        Sample(
+            (g.t((3, 4)), g.t((3, 4), p)),
+            {"weight": g.t((3, 1), "pos", **nog), "pos_weight": g.t((4,), "pos", **nog), "reduction": "none"},
+            id="weight_pos_weight_none",
+        ),
+        Sample((g.t(()), g.t((), p)), id="0d"),
+        Sample((g.T((3, 4)), g.strided((3, 4), p)), {"reduction": "none"}, id="noncontig"),
+        Sample(
+            (TIn(np.array([-60.0, -20.0, 20.0, 60.0])), TIn(np.array([0.0, 1.0, 0.25, 1.0]))),
+            {"reduction": "none"},
+            id="large_logits",
+        ),
+        Sample((g.t((0, 3)), g.t((0, 3), p)), {"reduction": "sum"}, id="0size_sum"),
+        Sample((g.t((3, 4)), g.t((3, 4), p, requires_grad=False)), id="target_no_grad"),
+    ]
+    return out
+
+
+def bce_errors(g: Gen):
+    return [
+        ErrorSample(
+            (g.t((3, 4)), g.t((3, 5))),
+            exc=ValueError,
+            match="must be the same as input size",
+            id="target_size",
+        ),
+    ]
+
+
+def binary_errors(g: Gen):
+    return [
+        ErrorSample(
+            (g.t((3, 4)), g.t((3, 5))), exc=RuntimeError, match="must match the size", id="not_broadcastable"
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------------------------------------
+# The table
+# --------------------------------------------------------------------------------------------------------
+
+F = "F."  # prefix for fastgrad.nn.functional names in `api`
+
+OPS: list = []
+
+
+def _add(*args, **kwargs):
+    OPS.append(OpInfo(*args, **kwargs))
+
+
+# ---- elementwise binary ----
+_add(
+    "add",
+    op=lambda m, a, b, **kw: m.add(a, b, **kw),
+    ref=lambda a, b, alpha=1: np.asarray(a + alpha * b),
+    differentiable=True,
+    sample_fn=lambda g: (
+        binary_samples()(g)
+        + [
+            Sample((g.t((3, 4)), g.t((3, 1))), {"alpha": 2}, id="alpha"),
+            Sample((g.t((3, 4)), 1.5), {"alpha": -0.5}, id="alpha_scalar"),
+        ]
+    ),
+    api=("fastgrad.add", "Tensor.add", "Tensor.__add__"),
+    forms=(
+        Form("a + b", lambda m, a, b, **kw: a + b, lambda s: not s.kwargs),
+        Form("a.add(b)", lambda m, a, b, **kw: a.add(b, **kw)),
+    ),
+    error_fn=binary_errors,
+)
+_add(
+    "sub",
+    op=lambda m, a, b, **kw: m.sub(a, b, **kw),
+    ref=lambda a, b, alpha=1: np.asarray(a - alpha * b),
+    differentiable=True,
+    sample_fn=lambda g: binary_samples()(g) + [Sample((g.t((3, 4)), g.t((4,))), {"alpha": 3}, id="alpha")],
+    api=("fastgrad.sub", "Tensor.sub", "Tensor.__sub__"),
+    forms=(
+        Form("a - b", lambda m, a, b, **kw: a - b, lambda s: not s.kwargs),
+        Form("a.sub(b)", lambda m, a, b, **kw: a.sub(b, **kw)),
+    ),
+    error_fn=binary_errors,
+)
+_add(
+    "mul",
+    op=lambda m, a, b: m.mul(a, b),
+    ref=lambda a, b: np.asarray(a * b),
+    differentiable=True,
+    sample_fn=binary_samples(),
+    api=("fastgrad.mul", "Tensor.mul", "Tensor.__mul__"),
+    forms=(Form("a * b", lambda m, a, b: a * b), Form("a.mul(b)", lambda m, a, b: a.mul(b))),
+    error_fn=binary_errors,
+)
+_add(
+    "div",
+    op=lambda m, a, b: m.div(a, b),
+    ref=lambda a, b: np.asarray(a / b),
+    differentiable=True,
+    sample_fn=binary_samples(db="nonzero", scalars=(2.5, 3)),
+    api=("fastgrad.div", "Tensor.div", "Tensor.__truediv__"),
+    forms=(Form("a / b", lambda m, a, b: a / b), Form("a.div(b)", lambda m, a, b: a.div(b))),
+    error_fn=binary_errors,
+)
+_add(
+    "pow",
+    op=lambda m, a, b: m.pow(a, b),
+    ref=lambda a, b: np.asarray(np.power(a, b)),
+    differentiable=True,
+    sample_fn=pow_samples,
+    api=("fastgrad.pow", "Tensor.pow", "Tensor.__pow__", "Tensor.__rpow__"),
+    forms=(
+        Form("a ** b", lambda m, a, b: a**b),
+        Form("a.pow(b)", lambda m, a, b: a.pow(b), lambda s: isinstance(s.args[0], TIn)),
+    ),
+)
+
+# ---- reflected scalar forms: scalar (+) tensor ----
+_add(
+    "radd",
+    op=lambda m, s, x: s + x,
+    ref=lambda s, x: np.asarray(s + x),
+    differentiable=True,
+    sample_fn=reflected_samples(),
+    api=("Tensor.__radd__",),
+)
+_add(
+    "rsub",
+    op=lambda m, s, x: s - x,
+    ref=lambda s, x: np.asarray(s - x),
+    differentiable=True,
+    sample_fn=reflected_samples(),
+    api=("Tensor.__rsub__",),
+)
+_add(
+    "rmul",
+    op=lambda m, s, x: s * x,
+    ref=lambda s, x: np.asarray(s * x),
+    differentiable=True,
+    sample_fn=reflected_samples(),
+    api=("Tensor.__rmul__",),
+)
+_add(
+    "rdiv",
+    op=lambda m, s, x: s / x,
+    ref=lambda s, x: np.asarray(s / x),
+    differentiable=True,
+    sample_fn=reflected_samples("nonzero"),
+    api=("Tensor.__rtruediv__",),
+)
+_add(
+    "rpow",
+    op=lambda m, s, x: s**x,
+    ref=lambda s, x: np.asarray(np.power(s, x)),
+    differentiable=True,
+    sample_fn=reflected_samples(scalars=(2.5, 2)),
+    api=("Tensor.__rpow__",),
+)
+
+# ---- elementwise unary ----
+_add(
+    "neg",
+    op=lambda m, x: m.neg(x),
+    ref=lambda x: np.asarray(-x),
+    differentiable=True,
+    sample_fn=unary_samples(),
+    api=("fastgrad.neg", "Tensor.neg", "Tensor.__neg__"),
+    forms=(Form("-x", lambda m, x: -x), Form("x.neg()", lambda m, x: x.neg())),
+)
+
+
+def _unary(name, ref, domain="real", extra_api=(), functional=False, extreme=None, extreme_grad=True):
+    forms = [Form(f"x.{name}()", lambda m, x: getattr(x, name)())]
+    if functional:
+        forms.append(Form(f"F.{name}(x)", lambda m, x: getattr(m.nn.functional, name)(x)))
+    _add(
+        name,
+        op=lambda m, x: getattr(m, name)(x),
+        ref=ref,
+        differentiable=True,
+        sample_fn=unary_samples(domain, extreme, extreme_grad),
+        api=(f"fastgrad.{name}", f"Tensor.{name}") + tuple(extra_api),
+        forms=tuple(forms),
+    )
+
+
+_unary("exp", lambda x: np.asarray(np.exp(x)), extreme=[-80.0, -30.0, 30.0, 80.0])
+_unary("log", lambda x: np.asarray(np.log(x)), "pos", extreme=[1e-30, 1e-5, 1e5, 1e30], extreme_grad=False)
+_unary("sin", lambda x: np.asarray(np.sin(x)))
+_unary("cos", lambda x: np.asarray(np.cos(x)))
+_unary("sqrt", lambda x: np.asarray(np.sqrt(x)), "pos")
+_unary("reciprocal", lambda x: np.asarray(1.0 / x), "nonzero")
+_unary("relu", lambda x: np.asarray(np.maximum(x, 0.0)), "nonzero", (F + "relu",), functional=True)
+_unary(
+    "sigmoid",
+    lambda x: np.asarray(_sigmoid(x)),
+    "real",
+    (F + "sigmoid",),
+    functional=True,
+    extreme=[-100.0, -30.0, 30.0, 100.0],
+)
+_unary(
+    "tanh",
+    lambda x: np.asarray(np.tanh(x)),
+    "real",
+    (F + "tanh",),
+    functional=True,
+    extreme=[-100.0, -20.0, 20.0, 100.0],
+)
+
+_add(
+    "clamp",
+    op=lambda m, x, **kw: m.clamp(x, **kw),
+    ref=_np_clamp,
+    differentiable=True,
+    sample_fn=clamp_samples,
+    api=("fastgrad.clamp", "Tensor.clamp"),
+    forms=(Form("x.clamp(...)", lambda m, x, **kw: x.clamp(**kw)),),
+)
+_add(
+    "clip",
+    op=lambda m, x, **kw: m.clip(x, **kw),
+    ref=_np_clamp,
+    differentiable=True,
+    sample_fn=lambda g: [s for s in clamp_samples(g) if s.id in ("both", "min", "0d", "transposed", "0size")],
+    api=("fastgrad.clip", "Tensor.clip"),
+    forms=(Form("x.clip(...)", lambda m, x, **kw: x.clip(**kw)),),
+)
+
+# ---- reductions ----
+_add(
+    "sum",
+    op=lambda m, x, **kw: m.sum(x, **kw),
+    ref=_np_sum,
+    differentiable=True,
+    sample_fn=reduce_samples(with_int=True),
+    api=("fastgrad.sum", "Tensor.sum"),
+    forms=(Form("x.sum(...)", lambda m, x, **kw: x.sum(**kw)),),
+    error_fn=reduce_errors,
+)
+_add(
+    "mean",
+    op=lambda m, x, **kw: m.mean(x, **kw),
+    ref=_np_mean,
+    differentiable=True,
+    sample_fn=reduce_samples(),
+    api=("fastgrad.mean", "Tensor.mean"),
+    forms=(Form("x.mean(...)", lambda m, x, **kw: x.mean(**kw)),),
+    error_fn=lambda g: (
+        reduce_errors(g) + [ErrorSample((g.ints((3, 4)),), exc=RuntimeError, match="mean", id="int_input")]
+    ),
+)
+_add(
+    "norm",
+    op=lambda m, x, **kw: m.norm(x, **kw),
+    ref=_np_norm,
+    differentiable=True,
+    sample_fn=norm_samples,
+    api=("fastgrad.norm", "Tensor.norm"),
+    forms=(Form("x.norm(...)", lambda m, x, **kw: x.norm(**kw)),),
+)
+
+# ---- comparisons ----
+for _name, _np_fn, _py in (
+    ("eq", np.equal, "=="),
+    ("ne", np.not_equal, "!="),
+    ("lt", np.less, "<"),
+    ("le", np.less_equal, "<="),
+    ("gt", np.greater, ">"),
+    ("ge", np.greater_equal, ">="),
+):
+    _add(
+        _name,
+        op=(lambda n: lambda m, a, b: getattr(m, n)(a, b))(_name),
+        ref=(lambda f: lambda a, b: np.asarray(f(a, b)))(_np_fn),
+        differentiable=False,
+        sample_fn=compare_samples,
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}", f"Tensor.__{_name}__"),
+        forms=(
+            Form(f"a {_py} b", (lambda n: lambda m, a, b: getattr(operator, n)(a, b))(_name)),
+            Form(f"a.{_name}(b)", (lambda n: lambda m, a, b: getattr(a, n)(b))(_name)),
+        ),
+        error_fn=binary_errors,
+    )
+
+# ---- linear algebra ----
+_add(
+    "matmul",
+    op=lambda m, a, b: m.matmul(a, b),
+    ref=lambda a, b: np.asarray(np.matmul(a, b)),
+    differentiable=True,
+    sample_fn=matmul_samples,
+    api=("fastgrad.matmul", "Tensor.matmul", "Tensor.__matmul__"),
+    forms=(Form("a @ b", lambda m, a, b: a @ b), Form("a.matmul(b)", lambda m, a, b: a.matmul(b))),
+    error_fn=matmul_errors,
+)
+_add(
+    "mm",
+    op=lambda m, a, b: m.mm(a, b),
+    ref=lambda a, b: np.asarray(a @ b),
+    differentiable=True,
+    sample_fn=lambda g: [s for s in matmul_samples(g) if s.args[0].ndim == 2 and s.args[1].ndim == 2],
+    api=("fastgrad.mm", "Tensor.mm"),
+    forms=(Form("a.mm(b)", lambda m, a, b: a.mm(b)),),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3, 4)), g.t((3, 4))), exc=RuntimeError, id="mismatch"),
+        ErrorSample((g.t((3, 4)), g.t((4,))), exc=RuntimeError, id="1d"),
+    ],
+)
+_add(
+    "mv",
+    op=lambda m, a, b: m.mv(a, b),
+    ref=lambda a, b: np.asarray(a @ b),
+    differentiable=True,
+    sample_fn=lambda g: (
+        [s for s in matmul_samples(g) if s.args[0].ndim == 2 and s.args[1].ndim == 1]
+        + [
+            Sample((g.T((3, 4)), g.strided((4,))), id="noncontig"),
+            Sample((g.t((0, 4)), g.t((4,))), id="0size_rows"),
+            Sample((g.t((3, 0)), g.t((0,))), id="0size_inner"),
+        ]
+    ),
+    api=("fastgrad.mv", "Tensor.mv"),
+    forms=(Form("a.mv(b)", lambda m, a, b: a.mv(b)),),
+    error_fn=lambda g: [ErrorSample((g.t((3, 4)), g.t((3,))), exc=RuntimeError, id="mismatch")],
+)
+_add(
+    "dot",
+    op=lambda m, a, b: m.dot(a, b),
+    ref=lambda a, b: np.asarray(np.dot(a, b)),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((5,)), g.t((5,))), id="1d"),
+        Sample((g.strided((4,)), g.t((4,))), id="strided"),
+        Sample((g.t((1,)), g.t((1,))), id="single"),
+        Sample((g.t((0,)), g.t((0,))), id="0size"),
+    ],
+    api=("fastgrad.dot", "Tensor.dot"),
+    forms=(Form("a.dot(b)", lambda m, a, b: a.dot(b)),),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3,)), g.t((4,))), exc=RuntimeError, id="mismatch"),
+        ErrorSample((g.t((3, 1)), g.t((3,))), exc=RuntimeError, id="2d"),
+    ],
+)
+_add(
+    "t",
+    op=lambda m, x: m.t(x),
+    ref=_np_t,
+    differentiable=True,
+    sample_fn=t_samples,
+    api=("fastgrad.t", "Tensor.t", "Tensor.T"),
+    forms=(Form("x.t()", lambda m, x: x.t()), Form("x.T", lambda m, x: x.T, _ndim_is(2))),
+    view_op=True,
+    error_fn=lambda g: [ErrorSample((g.t((2, 3, 4)),), exc=RuntimeError, id="3d")],
+)
+
+# ---- shape and views ----
+_add(
+    "view",
+    op=lambda m, x, shape: x.view(shape),
+    ref=lambda x, shape: x.reshape(shape),
+    differentiable=True,
+    sample_fn=view_samples,
+    api=("Tensor.view",),
+    forms=(Form("x.view(*shape)", lambda m, x, shape: x.view(*shape), lambda s: s.args[1]),),
+    view_op=True,
+    error_fn=view_errors,
+)
+_add(
+    "reshape",
+    op=lambda m, x, shape: m.reshape(x, shape),
+    ref=lambda x, shape: x.reshape(shape),
+    differentiable=True,
+    sample_fn=reshape_samples,
+    api=("fastgrad.reshape", "Tensor.reshape"),
+    forms=(
+        Form("x.reshape(*shape)", lambda m, x, shape: x.reshape(*shape)),
+        Form("x.reshape(tuple)", lambda m, x, shape: x.reshape(shape)),
+    ),
+    error_fn=lambda g: [ErrorSample((g.t((3, 4)), (5, -1)), exc=RuntimeError, id="bad_numel")],
+)
+_add(
+    "expand",
+    op=lambda m, x, shape: x.expand(*shape),
+    ref=_np_expand,
+    differentiable=True,
+    sample_fn=expand_samples,
+    api=("Tensor.expand",),
+    forms=(Form("x.expand(tuple)", lambda m, x, shape: x.expand(shape)),),
+    view_op=True,
+    error_fn=expand_errors,
+)
+_add(
+    "transpose",
+    op=lambda m, x, a, b: m.transpose(x, a, b),
+    ref=lambda x, a, b: np.swapaxes(x, a, b) if x.ndim else x,
+    differentiable=True,
+    sample_fn=transpose_samples,
+    api=("fastgrad.transpose", "Tensor.transpose"),
+    forms=(Form("x.transpose(a, b)", lambda m, x, a, b: x.transpose(a, b)),),
+    view_op=True,
+    error_fn=lambda g: [ErrorSample((g.t((3, 4)), 0, 2), exc=IndexError, id="dim_out_of_range")],
+)
+_add(
+    "unsqueeze",
+    op=lambda m, x, d: m.unsqueeze(x, d),
+    ref=lambda x, d: np.expand_dims(x, d),
+    differentiable=True,
+    sample_fn=unsqueeze_samples,
+    api=("fastgrad.unsqueeze", "Tensor.unsqueeze"),
+    forms=(Form("x.unsqueeze(d)", lambda m, x, d: x.unsqueeze(d)),),
+    view_op=True,
+    error_fn=lambda g: [ErrorSample((g.t((3, 4)), 3), exc=IndexError, id="dim_out_of_range")],
+)
+_add(
+    "squeeze",
+    op=lambda m, x, *d: m.squeeze(x, *d),
+    ref=_np_squeeze,
+    differentiable=True,
+    sample_fn=squeeze_samples,
+    api=("fastgrad.squeeze", "Tensor.squeeze"),
+    forms=(Form("x.squeeze(...)", lambda m, x, *d: x.squeeze(*d)),),
+    view_op=True,
+    error_fn=lambda g: [ErrorSample((g.t((3, 4)), 2), exc=IndexError, id="dim_out_of_range")],
+)
+_add(
+    "select",
+    op=lambda m, x, d, i: m.select(x, d, i),
+    ref=_np_select,
+    differentiable=True,
+    sample_fn=select_samples,
+    api=("fastgrad.select", "Tensor.select"),
+    forms=(Form("x.select(d, i)", lambda m, x, d, i: x.select(d, i)),),
+    view_op=True,
+    error_fn=select_errors,
+)
+_add(
+    "getitem",
+    op=lambda m, x, idx: x[idx],
+    ref=lambda x, idx: np.asarray(x[idx]),
+    differentiable=True,
+    sample_fn=getitem_samples,
+    api=("Tensor.__getitem__",),
+    view_op=True,
+    error_fn=getitem_errors,
+)
+
+# ---- copies and conversions ----
+_add(
+    "clone",
+    op=lambda m, x: m.clone(x),
+    ref=lambda x: x.copy(),
+    differentiable=True,
+    sample_fn=unary_samples(),
+    api=("fastgrad.clone", "Tensor.clone"),
+    forms=(Form("x.clone()", lambda m, x: x.clone()),),
+)
+_add(
+    "contiguous",
+    op=lambda m, x: x.contiguous(),
+    ref=lambda x: x.copy(),
+    differentiable=True,
+    sample_fn=unary_samples(),
+    api=("Tensor.contiguous",),
+)
+_add(
+    "to",
+    op=lambda m, x, dtype: x.to(_dt(m, dtype)),
+    ref=lambda x, dtype: x.astype(_NP_DTYPES[dtype]),
+    differentiable=True,
+    sample_fn=to_samples,
+    api=("Tensor.to",),
+    forms=(
+        Form("x.to(dtype=...)", lambda m, x, dtype: x.to(dtype=_dt(m, dtype))),
+        Form(
+            "x.double()/float()/long()/int()/bool()",
+            lambda m, x, dtype: getattr(
+                x,
+                {"float64": "double", "float32": "float", "int64": "long", "int32": "int", "bool": "bool"}[
+                    dtype
+                ],
+            )(),
+        ),
+    ),
+)
+
+# ---- nn.functional ----
+_add(
+    "mse_loss",
+    op=lambda m, a, b, **kw: m.nn.functional.mse_loss(a, b, **kw),
+    ref=_np_mse,
+    differentiable=True,
+    sample_fn=mse_samples,
+    api=(F + "mse_loss",),
+)
+_add(
+    "binary_cross_entropy_with_logits",
+    op=lambda m, x, y, **kw: m.nn.functional.binary_cross_entropy_with_logits(x, y, **kw),
+    ref=_np_bce_logits,
+    differentiable=True,
+    sample_fn=bce_samples,
+    api=(F + "binary_cross_entropy_with_logits",),
+    error_fn=bce_errors,
+)
+
+OPS_BY_NAME = {op.name: op for op in OPS}
+assert len(OPS_BY_NAME) == len(OPS), "op names in the table must be unique"
+
+# Public callables that are not ops (creation, random streams, grad mode, dtype utilities, printing):
+# the meta-test requires a table entry for every other public name of fastgrad and fastgrad.nn.functional.
+NOT_OPS = frozenset(
+    {
+        "arange",
+        "as_tensor",
+        "empty",
+        "empty_like",
+        "eye",
+        "from_numpy",
+        "full",
+        "full_like",
+        "linspace",
+        "ones",
+        "ones_like",
+        "rand",
+        "rand_like",
+        "randint",
+        "randint_like",
+        "randn",
+        "randn_like",
+        "tensor",
+        "zeros",
+        "zeros_like",
+        "manual_seed",
+        "seed",
+        "initial_seed",
+        "get_rng_state",
+        "set_rng_state",
+        "Generator",
+        "get_default_dtype",
+        "set_default_dtype",
+        "is_grad_enabled",
+        "promote_types",
+        "set_printoptions",
+        "device",
+        "set_default_device",
+        "get_default_device",
+        "is_tensor",
+        "is_floating_point",
+        "numel",
+        "no_grad",
+        "enable_grad",
+        "set_grad_enabled",
+        "inference_mode",
+        "is_inference_mode_enabled",
+        "Tensor",
+        "Size",
+        "dtype",
+    }
+)
