@@ -50,33 +50,6 @@ R_NORM_INF = "norm(p=inf) raises NotImplementedError 'norm: only finite p > 0 is
 _bug(R_NORM_INF, _FWD, "norm", ("pinf",))
 _bug(R_NORM_INF, ("numpy",), "norm", ("x.norm(...):pinf",))
 
-R_VIEW_0D = (
-    "view/reshape of a 0-d tensor to a 1-element shape ((1,), (-1,), (1, 1)) raises RuntimeError "
-    "'view size is not compatible with input tensor's size and stride'"
-)
-_bug(R_VIEW_0D, _FWD + ("view_meta",), "view", ("0d_to_1",))
-_bug(R_VIEW_0D, ("numpy",), "view", ("x.view(*shape):0d_to_1",))
-_bug(R_VIEW_0D, _FWD, "reshape", ("0d",))
-_bug(R_VIEW_0D, ("numpy",), "reshape", ("x.reshape(*shape):0d", "x.reshape(tuple):0d"))
-
-R_BACKWARD_TO_0D = (
-    "the backward of view/reshape/squeeze down to a 0-d tensor views the 0-d gradient as the "
-    "1-element input shape: " + R_VIEW_0D
-)
-for _op, _case in (("view", "1_to_0d"), ("reshape", "to_0d"), ("squeeze", "to_0d")):
-    _bug(R_BACKWARD_TO_0D, ("gradcheck", "gradgrad", "torch_backward"), _op, (_case,))
-
-R_DOUBLE_BACKWARD_0D = (
-    "double backward through a gradient that was reduced or squeezed to a 0-d tensor (sum_to "
-    "for a broadcast 0-d operand, unsqueeze/expand/None-index of a 0-d tensor) views a 0-d "
-    "tensor as a 1-element shape: " + R_VIEW_0D
-)
-for _op in ("add", "sub", "mul", "div", "pow"):
-    _bug(R_DOUBLE_BACKWARD_0D, ("gradgrad",), _op, ("tensor_0d", "0d_tensor"))
-_bug(R_DOUBLE_BACKWARD_0D, ("gradgrad",), "unsqueeze", ("0d", "0d_neg"))
-_bug(R_DOUBLE_BACKWARD_0D, ("gradgrad",), "expand", ("0d",))
-_bug(R_DOUBLE_BACKWARD_0D, ("gradgrad",), "getitem", ("0d_none",))
-
 R_GRADCHECK_NO_GRAD_OUTPUT = (
     "fastgrad.autograd.gradcheck raises RuntimeError 'element 0 of tensors does not "
     "require grad' for an output that does not require grad; torch's gradcheck checks "
@@ -287,18 +260,14 @@ def test_forward_numpy(op, fn, sample):
 # --------------------------------------------------------------------------------------------------------
 
 
-def _gradcheck_setup(op, sample, flat_output=True):
+def _gradcheck_setup(op, sample):
     """(func, leaves): func(*leaves) runs the op on the sample.
 
-    Note [gradcheck harness]: each tensor input that needs grad becomes a contiguous float64 leaf of at least
-    one dimension, and func rebuilds the sample's input from it: `leaf.clone()`, selected down to () for 0-d
-    inputs, then the sample's view (transpose / strided slice); a 0-d output is returned as shape (1,)
-    (unless flat_output=False: the second-order check differentiates the raw output). So
-    the op sees exactly the sample's input (0-d, non-contiguous, ...), while fastgrad's gradcheck only ever
-    perturbs plain contiguous leaves and flattens outputs of at least one dimension. This works around
-    limitations of gradcheck itself (and of reshape on 0-d tensors), each pinned by its own test below
-    (test_gradcheck_perturbs_saved_leaves, test_gradcheck_accepts_noncontiguous_leaves,
-    test_gradcheck_accepts_0d_leaves, test_gradcheck_accepts_0d_outputs); drop the workaround when they pass.
+    Note [gradcheck harness]: each tensor input that needs grad becomes a contiguous float64 leaf (its base),
+    and func applies the sample's view (transpose / strided slice) to it. So the op sees exactly the sample's
+    non-contiguous input, while gradcheck perturbs a contiguous leaf: fastgrad's gradcheck cannot perturb a
+    non-contiguous leaf yet (test_gradcheck_accepts_noncontiguous_leaves); the torch comparison tests cover
+    non-contiguous leaves directly.
     """
     leaves = []
 
@@ -308,9 +277,8 @@ def _gradcheck_setup(op, sample, flat_output=True):
         base = fastgrad.from_numpy(a.base.copy())
         if not (a.requires_grad and a.is_float):
             return ("const", a.view(base) if a.view is not None else base)
-        leaf = fastgrad.from_numpy(a.base.reshape(-1).copy() if a.base.ndim == 0 else a.base.copy())
-        leaves.append(leaf.requires_grad_(True))
-        return ("leaf", len(leaves) - 1, a.base.ndim == 0, a.view)
+        leaves.append(base.requires_grad_(True))
+        return ("leaf", len(leaves) - 1, a.view)
 
     arg_slots = [make(a) for a in sample.args]
     kw_slots = {k: make(v) for k, v in sample.kwargs.items()}
@@ -318,17 +286,13 @@ def _gradcheck_setup(op, sample, flat_output=True):
     def resolve(slot, ins):
         if slot[0] == "const":
             return slot[1]
-        _, i, zero_d, view = slot
-        x = ins[i].clone()
-        if zero_d:
-            x = x[0]  # select: reshape/view/squeeze to () have a broken backward (see KNOWN_BUGS)
-        return view(x) if view is not None else x
+        _, i, view = slot
+        return view(ins[i]) if view is not None else ins[i]
 
     def func(*ins):
         args = tuple(resolve(s, ins) for s in arg_slots)
         kwargs = {k: resolve(s, ins) for k, s in kw_slots.items()}
-        out = _call(op.op, fastgrad, args, kwargs)
-        return out.unsqueeze(0) if flat_output and out.dim() == 0 else out
+        return _call(op.op, fastgrad, args, kwargs)
 
     return func, leaves
 
@@ -341,62 +305,45 @@ def test_gradcheck(op, sample):
 
 @pytest.mark.parametrize("op,sample", _gradgrad_params())
 def test_gradgradcheck(op, sample):
-    func, leaves = _gradcheck_setup(op, sample, flat_output=False)
+    # Second order, spelled out: the first derivative (autograd.grad with create_graph=True, for a fixed
+    # random grad_output that is itself an input, as in torch's gradgradcheck) must pass gradcheck.
+    func, leaves = _gradcheck_setup(op, sample)
     out = func(*leaves)
     assert out.requires_grad
-    zero_d = out.dim() == 0
     rng = np.random.default_rng(1234)
-    v = fastgrad.from_numpy(rng.uniform(-1.0, 1.0, (1,) if zero_d else tuple(out.shape))).requires_grad_(True)
+    v = fastgrad.from_numpy(rng.uniform(-1.0, 1.0, tuple(out.shape))).requires_grad_(True)
     n = len(leaves)
 
     def first_derivative(*ins):
-        xs, gout = ins[:n], ins[n].clone()  # Note [gradcheck harness]
-        if zero_d:
-            gout = gout[0]
-        # gradcheck evaluates its function under no_grad for the finite differences (torch's does not);
-        # this function needs grad mode to differentiate (test_gradcheck_allows_grad_inside pins that).
-        with fastgrad.enable_grad():
-            grads = fastgrad.autograd.grad(func(*xs), xs, gout, create_graph=True, allow_unused=True)
+        xs, gout = ins[:n], ins[n]
+        grads = fastgrad.autograd.grad(func(*xs), xs, gout, create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
     assert fastgrad.autograd.gradcheck(first_derivative, tuple(leaves) + (v,))
 
 
 def test_gradcheck_catches_a_wrong_gradient():
-    # u * u.detach() has analytical gradient u but numerical gradient 2u: gradcheck must notice,
+    # x * x.detach() has analytical gradient x but numerical gradient 2x: gradcheck must notice,
     # otherwise every gradcheck above proves nothing.
     x = fastgrad.from_numpy(np.array([0.5, -1.5, 2.0])).requires_grad_(True)
 
     def wrong(t):
-        u = t.clone()  # Note [gradcheck harness]
-        return u * u.detach()
+        return t * t.detach()
 
     assert not fastgrad.autograd.gradcheck(wrong, (x,), raise_exception=False)
     with pytest.raises(fastgrad.autograd.GradcheckError):
         fastgrad.autograd.gradcheck(wrong, (x,))
 
 
-R_GRADCHECK_VERSION = (
-    "fastgrad.autograd.gradcheck perturbs inputs in place through x.detach(), which shares "
-    "x's version counter (torch uses x.data), so any op that saved an input fails with 'one of "
-    "the variables needed for gradient computation has been modified by an inplace operation'"
-)
 R_GRADCHECK_NONCONTIG = (
     "fastgrad.autograd.gradcheck perturbs x.detach().reshape(-1), a copy when x cannot be "
     "flattened as a view, so the numerical Jacobian of a non-contiguous input is all zeros"
 )
-R_GRADCHECK_0D = "fastgrad.autograd.gradcheck flattens inputs and outputs with reshape(-1): " + R_VIEW_0D
-R_GRADCHECK_GRAD_MODE = (
-    "fastgrad.autograd.gradcheck evaluates func under no_grad for the finite differences, so "
-    "a func that calls autograd.grad itself (gradgradcheck's pattern) raises 'element 0 of "
-    "tensors does not require grad and does not have a grad_fn'"
-)
 
 
-@pytest.mark.xfail(strict=True, reason=R_GRADCHECK_VERSION)
 def test_gradcheck_perturbs_saved_leaves():
-    # sin saves its input. torch.autograd.gradcheck perturbs inputs through `.data` (its own version
-    # counter), so outputs computed before the perturbation can still be differentiated.
+    # sin saves its input: perturbing the input in place must not break the analytical pass (torch's
+    # gradcheck perturbs through `.data`, which has its own version counter).
     x = fastgrad.from_numpy(np.array([0.5, -1.5, 2.0])).requires_grad_(True)
     assert fastgrad.autograd.gradcheck(lambda t: t.sin(), (x,), raise_exception=False)
 
@@ -416,26 +363,22 @@ def test_gradcheck_accepts_noncontiguous_leaves(make):
     assert fastgrad.autograd.gradcheck(lambda t: t.exp(), (x,), raise_exception=False)
 
 
-@pytest.mark.xfail(strict=True, reason=R_GRADCHECK_0D)
 def test_gradcheck_accepts_0d_leaves():
     x = fastgrad.from_numpy(np.array(0.5)).requires_grad_(True)
     assert fastgrad.autograd.gradcheck(lambda t: t.exp(), (x,), raise_exception=False)
 
 
-@pytest.mark.xfail(strict=True, reason=R_GRADCHECK_0D)
 def test_gradcheck_accepts_0d_outputs():
     x = fastgrad.from_numpy(np.array([0.5, 1.5])).requires_grad_(True)
     assert fastgrad.autograd.gradcheck(lambda t: t.exp().sum(), (x,), raise_exception=False)
 
 
-@pytest.mark.xfail(strict=True, reason=R_GRADCHECK_GRAD_MODE)
 def test_gradcheck_allows_grad_inside():
     # gradgradcheck's pattern: the checked function itself calls autograd.grad(create_graph=True).
     x = fastgrad.from_numpy(np.array([0.5, -1.5, 2.0])).requires_grad_(True)
 
     def first_derivative(t):
-        u = t.clone()  # Note [gradcheck harness]
-        return fastgrad.autograd.grad((u * u * u).sum(), t, create_graph=True)[0]
+        return fastgrad.autograd.grad((t * t * t).sum(), t, create_graph=True)[0]
 
     assert fastgrad.autograd.gradcheck(first_derivative, (x,), raise_exception=False)
 
