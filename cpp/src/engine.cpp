@@ -309,9 +309,7 @@ void prepare_roots(const tensor_list& tensors, const tensor_list& grad_tensors, 
     } else {
       FG_CHECK(g.sizes() == t.sizes(), Error, "Mismatch in shape: grad_output[", i, "] has a shape of fastgrad.Size(",
                shape_str(g.sizes()), ") and output[", i, "] has a shape of fastgrad.Size(", shape_str(t.sizes()), ").");
-      FG_CHECK(is_floating(g.dtype()) || !is_floating(t.dtype()), Error, "For complex Tensors, both grad_output and ",
-               "output are required to have the same dtype. Mismatch in dtype: grad_output[", i, "] has a dtype of ",
-               dtype_name(g.dtype()), " and output[", i, "] has a dtype of ", dtype_name(t.dtype()), ".");
+      if (g.dtype() != t.dtype()) g = to_dtype(g, t.dtype());  // PyTorch casts the gradient to the output
     }
     roots.push_back(gradient_edge(t));
     grads.push_back(std::move(g));
@@ -330,24 +328,21 @@ void backward(const tensor_list& tensors, const tensor_list& grad_tensors, std::
     execute(roots, std::move(grads), keep_graph, create_graph, {});
     return;
   }
-  // backward(inputs=...): accumulate only into these tensors (leaves or not).
+  // backward(inputs=...): accumulate only into these tensors. A non-leaf input gets its .grad the way
+  // retain_grad() fills it (PyTorch marks it as retaining its grad); leaves through their accumulator.
   std::vector<Edge> capture;
   for (const Tensor& t : inputs) {
     FG_CHECK(t.requires_grad(), Error, "One of the differentiated Tensors does not require grad");
+    if (!t.is_leaf()) t.retain_grad();
     capture.push_back(gradient_edge(t));
   }
   tensor_list got = execute(roots, std::move(grads), keep_graph, create_graph, capture);
   AutoGradMode mode(create_graph);
   for (size_t i = 0; i < inputs.size(); ++i) {
-    if (!got[i].defined()) continue;
-    Tensor t = inputs[i];
-    if (t.is_leaf()) {
-      AccumulateGrad acc(t);
-      acc.apply({got[i]});
-    } else {
-      Tensor old = t.grad();
-      t.set_grad(old.defined() ? add(old, got[i]) : got[i]);
-    }
+    if (!got[i].defined() || !inputs[i].is_leaf()) continue;
+    std::shared_ptr<Node> acc = grad_accumulator(inputs[i]);
+    static_cast<AccumulateGrad&>(*acc).apply({got[i]});
+    static_cast<AccumulateGrad&>(*acc).run_post_accumulate_hooks();
   }
 }
 

@@ -1,5 +1,7 @@
 #include "fastgrad/tensor.h"
 
+#include <cstdint>
+
 #include "fastgrad/autograd.h"
 #include "fastgrad/node.h"
 #include "release.h"
@@ -48,9 +50,16 @@ void TensorImpl::refresh() {
 // ---- creation ----
 
 Tensor empty(const Dims& sizes, ScalarType dtype) {
-  for (int64_t s : sizes)
+  uint64_t numel = 1;
+  bool overflow = false;
+  for (int64_t s : sizes) {
     FG_CHECK(s >= 0, Error, "Trying to create tensor with negative dimension ", s, ": ", shape_str(sizes));
-  size_t nbytes = static_cast<size_t>(numel_of(sizes)) * element_size(dtype);
+    overflow = overflow || __builtin_mul_overflow(numel, static_cast<uint64_t>(s), &numel);
+  }
+  uint64_t nbytes = 0;
+  overflow = overflow || __builtin_mul_overflow(numel, static_cast<uint64_t>(element_size(dtype)), &nbytes) ||
+             nbytes > static_cast<uint64_t>(INT64_MAX);
+  FG_CHECK(!overflow, Error, "Storage size calculation overflowed with sizes=", shape_str(sizes));
   return Tensor(std::make_shared<TensorImpl>(Storage::allocate(nbytes), sizes, contiguous_strides(sizes), 0, dtype));
 }
 
@@ -143,10 +152,12 @@ Tensor Tensor::grad() const {
 void Tensor::set_grad(const Tensor& grad) {
   if (grad.defined()) {
     FG_CHECK(!grad.is_same(*this), Error, "can't assign Variable as its own grad");
-    FG_CHECK(grad.dtype() == dtype(), Error, "assigned grad has data of a different type (expected ",
-             dtype_name(dtype()), ", got ", dtype_name(grad.dtype()), ")");
-    FG_CHECK(grad.sizes() == sizes(), Error, "assigned grad has data of a different size (expected ",
-             shape_str(sizes()), ", got ", shape_str(grad.sizes()), ")");
+    FG_CHECK(grad.sizes() == sizes(), Error, "attempting to assign a gradient of size '", shape_str(grad.sizes()),
+             "' to a tensor of size '", shape_str(sizes()),
+             "'. Please ensure that the gradient and the tensor are the same size");
+    FG_CHECK(grad.dtype() == dtype(), Error, "attempting to assign a gradient with dtype '",
+             dtype_name(grad.dtype()), "' to a tensor with dtype '", dtype_name(dtype()),
+             "'. Please ensure that the gradient and the tensor have the same dtype");
   } else if (!impl_->autograd()) {
     return;
   }

@@ -2,19 +2,33 @@
 from . import _C
 
 
+_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia",
+                 "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
+
+
 class device:
     __slots__ = ("type", "index")
 
     def __init__(self, type, index=None):  # noqa: A002  (PyTorch's argument name)
+        # Like torch.device this only parses: a device that cannot be used here fails when a tensor is put on it.
         if isinstance(type, device):
             type, index = type.type, type.index
+        elif isinstance(type, int) and not isinstance(type, bool):
+            type, index = "cuda", type  # PyTorch reads a bare ordinal as a CUDA device
         if not isinstance(type, str):
             raise TypeError(f"device() received an invalid combination of arguments - got ({type!r})")
-        name = type if index is None else f"{type}:{index}"
-        _C._check_device(name)
-        kind, _, idx = name.partition(":")
+        if type == "":
+            raise RuntimeError("Device string must not be empty")
+        kind, sep, idx = type.partition(":")
+        if sep:
+            if not idx.isdigit() or index is not None:
+                raise RuntimeError(f"Invalid device string: '{type}'")
+            index = int(idx)
+        if kind not in _DEVICE_TYPES:
+            raise RuntimeError("Expected one of " + ", ".join(_DEVICE_TYPES) +
+                               f" device type at start of device string: {type}")
         self.type = kind
-        self.index = int(idx) if idx else None
+        self.index = index
 
     def __repr__(self):
         if self.index is None:
@@ -39,7 +53,7 @@ _cpu = device("cpu")
 def set_default_device(dev):
     """Only the CPU exists here; anything else raises like a factory given that device would."""
     if dev is not None:
-        device(dev)
+        _C._check_device(str(device(dev)))
 
 
 def get_default_device():

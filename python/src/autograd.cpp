@@ -64,6 +64,18 @@ std::string python_forward_trace() {
 }
 }  // namespace
 
+void warn_backward_create_graph() {
+  static bool warned = false;
+  if (warned) return;
+  warned = true;
+  if (PyErr_WarnEx(PyExc_UserWarning,
+                   "Using backward() with create_graph=True will create a reference cycle between the parameter and "
+                   "its gradient which can cause a memory leak. We recommend using autograd.grad when creating the "
+                   "graph to avoid this. If you have to use this function, make sure to reset the .grad fields of "
+                   "your parameters to None after use to break the cycle and avoid the leak.", 1) < 0)
+    throw py::error_already_set();
+}
+
 void init_autograd(py::module_& m) {
   set_interrupt_poll(&python_interrupt_poll);
   AnomalyMode::set_trace_provider(&python_forward_trace);
@@ -99,6 +111,7 @@ void init_autograd(py::module_& m) {
   m.def("_backward", [](py::handle tensors, py::handle grad_tensors, py::handle retain_graph, bool create_graph,
                         py::handle inputs) {
     tensor_list ts = tensors_from(tensors), gs = tensors_from(grad_tensors), in = tensors_from(inputs);
+    if (create_graph) warn_backward_create_graph();
     py::gil_scoped_release release;
     backward(ts, gs, opt_bool(retain_graph), create_graph, in);
   });

@@ -32,6 +32,9 @@ Dims dims_from_args(const py::args& args, const char* op);
 // The Python type of fastgrad.Tensor (subclasses pass PyObject_TypeCheck against it).
 PyTypeObject* tensor_type();
 
+// PyTorch's one-time warning for backward(create_graph=True) (the .grad <-> graph reference cycle).
+void warn_backward_create_graph();
+
 // A Node as a Python object of the class named after it (see autograd.cpp); None for a null Node.
 py::object node_object(const std::shared_ptr<Node>& node);
 

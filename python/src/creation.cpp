@@ -21,7 +21,10 @@ FactoryOptions parse_options(const py::kwargs& kwargs, const char* op) {
     } else if (key == "device") {
       check_device(v);
     } else if (key == "requires_grad") {
-      o.requires_grad = v.cast<bool>();
+      if (!PyBool_Check(v.ptr()))
+        throw py::type_error(std::string(op) + "(): argument 'requires_grad' must be bool, not " +
+                             py::str(py::type::of(v).attr("__name__")).cast<std::string>());
+      o.requires_grad = v.ptr() == Py_True;
     } else if (key == "generator") {
       if (!v.is_none()) o.generator = &v.cast<Generator&>();
     } else if (key == "out") {

@@ -62,9 +62,12 @@ void check_device(py::handle device) {
     throw py::type_error("device must be a string, a fastgrad.device or None, got " +
                          py::str(py::type::of(device)).cast<std::string>());
   }
+  if (s.empty()) throw std::runtime_error("Device string must not be empty");
   std::string type = s.substr(0, s.find(':'));
+  std::string index = s.find(':') == std::string::npos ? "0" : s.substr(s.find(':') + 1);
+  if (index.empty() || index.find_first_not_of("0123456789") != std::string::npos)
+    throw std::runtime_error("Invalid device string: '" + s + "'");
   if (type == "cpu") {
-    std::string index = s.find(':') == std::string::npos ? "0" : s.substr(s.find(':') + 1);
     if (index == "0") return;
     throw std::runtime_error("fastgrad: the CPU is device 0; got device '" + s + "'");
   }

@@ -103,15 +103,16 @@ void init_tensor(py::module_& m) {
         return t.sizes()[0];
       })
       .def("__bool__", [](const Tensor& t) {
+        FG_CHECK(t.numel() != 0, Error, "Boolean value of Tensor with no values is ambiguous");
         FG_CHECK(t.numel() == 1, Error, "Boolean value of Tensor with more than one value is ambiguous");
         return t.item().f != 0;
       })
       .def("__float__", [](const Tensor& t) {
-        FG_CHECK(t.numel() == 1, Error, "only one element tensors can be converted to Python scalars");
+        FG_CHECK(t.numel() == 1, ValueError, "only one element tensors can be converted to Python scalars");
         return t.item().f;
       })
       .def("__int__", [](const Tensor& t) {
-        FG_CHECK(t.numel() == 1, Error, "only one element tensors can be converted to Python scalars");
+        FG_CHECK(t.numel() == 1, ValueError, "only one element tensors can be converted to Python scalars");
         Scalar s = t.item();
         return s.is_floating() ? static_cast<int64_t>(s.f) : s.i;
       })
@@ -168,12 +169,20 @@ void init_tensor(py::module_& m) {
       })
       .def("backward", [](const Tensor& t, py::object gradient, py::object retain_graph, bool create_graph,
                           py::object inputs) {
+        if (!gradient.is_none() && !is_tensor(gradient)) {
+          py::handle bad = gradient;
+          if (PyList_Check(gradient.ptr()) || PyTuple_Check(gradient.ptr()))
+            for (py::handle h : gradient) if (!is_tensor(h) && !h.is_none()) { bad = h; break; }
+          throw py::type_error("gradients can be either Tensors or None, but got " +
+                               py::str(py::type::of(bad).attr("__name__")).cast<std::string>());
+        }
+        if (create_graph) warn_backward_create_graph();
         tensor_list grads{gradient.is_none() ? Tensor() : gradient.cast<Tensor>()};
         tensor_list in;
         if (!inputs.is_none()) {
           if (is_tensor(inputs)) in.push_back(as_tensor(inputs));
           else for (py::handle h : inputs) in.push_back(h.cast<Tensor>());
-          FG_CHECK(!in.empty(), Error, "'inputs' argument to backward() cannot be empty.");
+          FG_CHECK(!in.empty(), Error, "`inputs` argument to `backward()` cannot be empty.");
         }
         std::optional<bool> rg = retain_graph.is_none() ? std::nullopt : std::optional<bool>(retain_graph.cast<bool>());
         py::gil_scoped_release release;
@@ -191,9 +200,8 @@ void init_tensor(py::module_& m) {
         Tensor t = as_tensor(self);
         Scalar s;
         if (is_tensor(v)) {
-          FG_CHECK(as_tensor(v).dim() == 0, Error, "fill_ only supports 0-dimension value tensor but got tensor with ",
-                   as_tensor(v).dim(), " dimensions.");
-          s = as_tensor(v).item();
+          fill_(t, as_tensor(v));
+          return self;
         } else if (!to_scalar(v, s)) {
           throw py::type_error("fill_(): argument 'value' must be Number, not " +
                                py::str(py::type::of(v).attr("__name__")).cast<std::string>());

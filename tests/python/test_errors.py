@@ -191,16 +191,11 @@ def test_autograd_grad_misuse():
                  "Set allow_unused=True if this is the desired behavior.")
 
 
-@xfail("backward(inputs=[]) says \"'inputs' argument to backward() cannot be empty.\"; PyTorch says "
-       "'`inputs` argument to `backward()` cannot be empty.'")
 def test_backward_with_empty_inputs():
     expect_error(lambda m: (_leaf(m) * 2).sum().backward(inputs=[]), RuntimeError,
                  "`inputs` argument to `backward()` cannot be empty.")
 
 
-@xfail("backward(gradient=<list>) raises RuntimeError 'Unable to cast Python instance of type <class 'list'> to "
-       "C++ type...' (pybind11's message); PyTorch raises TypeError 'gradients can be either Tensors or None, but "
-       "got list'")
 def test_backward_with_a_non_tensor_gradient_raises_type_error():
     expect_error(lambda m: (_leaf(m) * 2).backward([1.0, 1.0, 1.0]), TypeError,
                  "gradients can be either Tensors or None")
@@ -233,9 +228,6 @@ def test_switching_off_requires_grad_is_fine_on_an_integer_tensor():
     assert not t.requires_grad_(False).requires_grad
 
 
-@xfail("requires_grad='yes' raises RuntimeError 'Unable to cast Python instance of type <class 'str'> to C++ "
-       "type...' (pybind11's message); PyTorch raises TypeError \"ones(): argument 'requires_grad' must be bool, "
-       "not str\"")
 def test_requires_grad_argument_of_the_wrong_type_raises_type_error():
     expect_error(lambda m: m.ones(3, requires_grad="yes"), TypeError, "requires_grad", "must be bool")
 
@@ -273,16 +265,11 @@ def test_assigning_a_grad_of_the_wrong_shape_or_dtype_raises_runtime_error():
     expect_error(lambda m: setattr(_leaf(m), "grad", m.ones(3, dtype=m.int64)), RuntimeError)
 
 
-@xfail("assigning a grad of the wrong size says 'assigned grad has data of a different size (expected [3], got "
-       "[4])'; PyTorch 2.13 says \"attempting to assign a gradient of size '[4]' to a tensor of size '[3]'\"")
 def test_assigning_a_grad_of_the_wrong_shape_uses_pytorchs_message():
     expect_error(lambda m: setattr(_leaf(m), "grad", m.ones(4)), RuntimeError,
                  "attempting to assign a gradient of size '[4]' to a tensor of size '[3]'")
 
 
-@xfail("assigning a grad of the wrong dtype says 'assigned grad has data of a different type (expected float32, "
-       "got float64)'; PyTorch 2.13 says \"attempting to assign a gradient with dtype 'double' to a tensor with "
-       "grad_dtype 'Float'\"")
 def test_assigning_a_grad_of_the_wrong_dtype_uses_pytorchs_message():
     expect_error(lambda m: setattr(_leaf(m), "grad", m.ones(3, dtype=m.float64)), RuntimeError,
                  "attempting to assign a gradient with dtype")
@@ -326,8 +313,6 @@ def test_inplace_on_a_view_of_a_leaf_that_requires_grad(how):
     expect_error(f, RuntimeError, "a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
 
-@xfail("an in-place op writing into an expanded tensor (several elements sharing one memory location) runs and "
-       "silently writes through the aliasing; PyTorch refuses it")
 def test_inplace_write_into_overlapping_memory_is_refused():
     expect_error(lambda m: m.ones(3).expand(2, 3).add_(1), RuntimeError,
                  "more than one element of the written-to tensor refers to a single memory location")
@@ -398,14 +383,10 @@ def test_bool_of_a_one_element_tensor_is_its_value():
     assert bool(fastgrad.tensor([[3]]) > 2) is True
 
 
-@xfail("bool() of a 0-element tensor says 'Boolean value of Tensor with more than one value is ambiguous'; "
-       "PyTorch says 'Boolean value of Tensor with no values is ambiguous'")
 def test_bool_of_an_empty_tensor():
     expect_error(lambda m: bool(m.ones(0)), RuntimeError, "Boolean value of Tensor with no values is ambiguous")
 
 
-@xfail("float()/int() of a multi-element tensor raise RuntimeError; PyTorch raises ValueError('only one element "
-       "tensors can be converted to Python scalars')")
 @pytest.mark.parametrize("conv", ["float", "int"])
 def test_float_or_int_of_a_multi_element_tensor_raises_value_error(conv):
     fn = {"float": float, "int": int}[conv]
@@ -482,19 +463,14 @@ def test_tensor_cuda_method_raises_an_assertion_error():
     expect_error(lambda m: m.ones(2).cuda(), AssertionError, "not compiled with CUDA enabled")
 
 
-@xfail("fastgrad.device('cuda') raises AssertionError; PyTorch constructs the device object on CPU-only builds "
-       "(only using it fails), so `torch.device('cuda')` in user code does not break at import time")
 def test_cuda_device_object_can_be_constructed_like_torch():
     d = fastgrad.device("cuda")
     assert d.type == "cuda"
 
 
 @pytest.mark.parametrize("dev,phrase", [
-    pytest.param("", "Device string must not be empty", marks=xfail(
-        "device('') says 'Expected one of cpu, cuda, ...'; PyTorch says 'Device string must not be empty'")),
-    pytest.param("cpu:x", "Invalid device string: 'cpu:x'", marks=xfail(
-        "device('cpu:x') says \"fastgrad: the CPU is device 0; got device 'cpu:x'\"; PyTorch says "
-        "\"Invalid device string: 'cpu:x'\"")),
+    ("", "Device string must not be empty"),
+    ("cpu:x", "Invalid device string: 'cpu:x'"),
     ("CPU", "Expected one of cpu, cuda"),
 ])
 def test_malformed_device_strings(dev, phrase):
@@ -593,9 +569,6 @@ def test_nasty_misuse_raises_a_python_exception_and_the_interpreter_survives(cas
     assert "no exception" not in out, out
 
 
-@xfail("fastgrad.ones(2**62) does not check that numel * itemsize overflows: it returns a tensor over a tiny "
-       "buffer (zeros(2**40, 2**40) even reports numel() == 0) and reading it segfaults; PyTorch raises "
-       "RuntimeError 'Storage size calculation overflowed with sizes=[...]'")
 @pytest.mark.parametrize("sizes", ["2**62", "2**40, 2**40", "2**31, 2**31"])
 def test_size_overflow_is_refused_instead_of_crashing(sizes):
     out = run_isolated(caught(f"t = fastgrad.ones({sizes}); t.sum().item()", RuntimeError, MemoryError))

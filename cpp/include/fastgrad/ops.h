@@ -65,6 +65,7 @@ Tensor& div_(Tensor& self, const Tensor& other);
 Tensor& div_(Tensor& self, Scalar other);
 Tensor& zero_(Tensor& self);
 Tensor& fill_(Tensor& self, Scalar value);
+Tensor& fill_(Tensor& self, const Tensor& value);  // 0-d value, differentiable
 
 // ---- elementwise unary (cpp/src/ops/unary.cpp) ----
 Tensor neg(const Tensor& t);

@@ -33,6 +33,11 @@ bool can_cast(ScalarType from, ScalarType to) {
 }
 
 void check_inplace(const Tensor& self, const char* op) {
+  for (int64_t d = 0; d < self.dim(); ++d)
+    FG_CHECK(self.strides()[d] != 0 || self.sizes()[d] <= 1, Error,
+             "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+             "location. Please clone() the tensor before performing the operation. (", op, " on an expanded tensor ",
+             "of shape ", describe(self), ")");
   FG_CHECK(!self->is_inference() || InferenceMode::is_enabled(), Error,
            "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a "
            "normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details.");

@@ -78,7 +78,7 @@ namespace {
 // fill_ and zero_ overwrite self: its history is replaced by a Node that passes no gradient back.
 template <int Variant>
 struct OverwriteBackward : NamedNode<OverwriteBackward<Variant>> {
-  static constexpr const char* kName = Variant == 0 ? "FillBackward0" : "ZeroBackward0";
+  static constexpr const char* kName = Variant == 0 ? "FillBackward2" : "ZeroBackward0";
   tensor_list apply(tensor_list&& g) override { return {zeros_like(g[0])}; }
 };
 
@@ -100,6 +100,31 @@ Tensor& overwrite(Tensor& self, Scalar value, const char* op) {
 }  // namespace
 
 Tensor& fill_(Tensor& self, Scalar value) { return overwrite<0>(self, value, "fill_"); }
+
+// fill_ with a 0-d tensor value: differentiable in the value, whose gradient is the sum of self's.
+struct FillBackward3 : NamedNode<FillBackward3> {
+  static constexpr const char* kName = "FillBackward3";
+  tensor_list apply(tensor_list&& g) override {
+    return {needs_input_grad(0) ? zeros_like(g[0]) : Tensor(), needs_input_grad(1) ? sum(g[0]) : Tensor()};
+  }
+};
+
+Tensor& fill_(Tensor& self, const Tensor& value) {
+  FG_CHECK(value.dim() == 0, Error, "fill_ only supports 0-dimension value tensor but got tensor with ", value.dim(),
+           " dimensions.");
+  check_inplace(self, "fill_");
+  bool record = compute_requires_grad({&self, &value});
+  Tensor snapshot = record ? inplace_snapshot(self, /*copy_data=*/false) : Tensor();
+  copy_into(self, value);
+  self.bump_version();
+  if (record) {
+    auto node = make_node<FillBackward3>({&snapshot, &value});
+    auto& m = self->ensure_autograd();
+    m.output_nr = node->add_input_meta(self);
+    m.grad_fn = node;
+  }
+  return self;
+}
 Tensor& zero_(Tensor& self) { return overwrite<1>(self, Scalar(0), "zero_"); }
 
 }  // namespace fastgrad

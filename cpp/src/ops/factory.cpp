@@ -38,7 +38,7 @@ Tensor arange(Scalar start, Scalar end, Scalar step, std::optional<ScalarType> d
   FG_CHECK(step.f != 0, Error, "step must be nonzero");
   FG_CHECK(std::isfinite(start.f) && std::isfinite(end.f), Error, "unsupported range: ", start.f, " -> ", end.f);
   FG_CHECK((step.f > 0 && end.f >= start.f) || (step.f < 0 && end.f <= start.f), Error,
-           "upper bound and larger bound inconsistent with step sign");
+           "upper bound and lower bound inconsistent with step sign");
   bool any_float = start.is_floating() || end.is_floating() || step.is_floating();
   ScalarType dt = dtype ? *dtype : (any_float ? default_dtype() : ScalarType::Int64);
   // PyTorch sizes the result in double precision: ceil((end - start) / step).

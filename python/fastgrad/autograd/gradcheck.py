@@ -1,4 +1,6 @@
 """gradcheck: compares autograd's gradients with central finite differences (use float64 inputs)."""
+import itertools
+
 from .. import _C
 
 
@@ -13,17 +15,16 @@ def _flat_outputs(out):
 def _numerical_jacobian(func, inputs, index, eps):
     """J[i][j] = d out_j / d input[index]_i by central differences, one column per input element."""
     x = inputs[index]
-    flat = x.detach().reshape(-1)
+    alias = x.detach()  # same memory, whatever the strides; writes through it are not recorded
     columns = []
-    # func runs in the caller's grad mode (gradgradcheck's func differentiates inside); the perturbation
-    # writes through a detached alias, so it is not recorded.
-    for i in range(flat.numel()):
-        orig = flat[i].item()
-        flat[i] = orig + eps
+    # func runs in the caller's grad mode (gradgradcheck's func differentiates inside).
+    for idx in itertools.product(*(range(n) for n in x.shape)):
+        orig = alias[idx].item()
+        alias[idx] = orig + eps
         plus = [o.detach().clone() for o in _flat_outputs(func(*inputs))]
-        flat[i] = orig - eps
+        alias[idx] = orig - eps
         minus = [o.detach().clone() for o in _flat_outputs(func(*inputs))]
-        flat[i] = orig
+        alias[idx] = orig
         columns.append([((p - m) / (2 * eps)).reshape(-1) for p, m in zip(plus, minus)])
     return columns  # columns[i][k]: derivative of output k (flattened) w.r.t. element i
 
@@ -36,6 +37,10 @@ def _analytical_jacobian(outputs, inputs, index):
     rows = []
     for out in outputs:
         per_out = []
+        if not out.requires_grad:  # an output that does not depend on any input: a zero Jacobian
+            per_out.extend(_C.zeros(x.numel(), dtype=x.dtype) for _ in range(out.numel()))
+            rows.append(per_out)
+            continue
         for j in range(out.numel()):
             v = _C.zeros(out.numel(), dtype=out.dtype)
             v[j] = 1.0
@@ -87,9 +92,12 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
 
     def first_derivative(*args):
         ins, vs = args[:n], args[n:]
-        outs = _flat_outputs(func(*ins))
-        grads = grad(outs, [ins[i] for i in diff_inputs], vs, create_graph=True, allow_unused=True)
-        return tuple(g for g in grads if g is not None)
+        pairs = [(o, v) for o, v in zip(_flat_outputs(func(*ins)), vs) if o.requires_grad]
+        if not pairs:  # nothing depends on the inputs: the first derivative is zero
+            return tuple(_C.zeros_like(ins[i]) for i in diff_inputs)
+        grads = grad([o for o, _ in pairs], [ins[i] for i in diff_inputs], [v for _, v in pairs],
+                     create_graph=True, allow_unused=True)
+        return tuple(g if g is not None else _C.zeros_like(ins[i]) for g, i in zip(grads, diff_inputs))
 
     return gradcheck(first_derivative, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)
