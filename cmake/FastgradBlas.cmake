@@ -38,10 +38,17 @@ elseif(_fg_blas STREQUAL "scipy-openblas")
   target_link_libraries(fastgrad PRIVATE ${FASTGRAD_OPENBLAS_LIBRARY})
   target_compile_definitions(fastgrad PRIVATE FASTGRAD_BLAS_SCIPY_OPENBLAS)
   # In the wheel: site-packages/fastgrad/lib/libfastgrad.so -> site-packages/scipy_openblas32/lib. The
-  # absolute path keeps build trees and editable installs working.
+  # absolute path keeps build trees, editable installs and `cmake --install` prefixes working. A wheel gets
+  # the relative path only: pip's isolated build env (/tmp/pip-build-env-*) is gone once the wheel is built,
+  # and a stale /tmp path in RUNPATH is a place anyone could drop a library into.
+  if(SKBUILD_STATE STREQUAL "wheel")
+    set(_fg_blas_rpath "$ORIGIN/../../scipy_openblas32/lib")
+  else()
+    set(_fg_blas_rpath "$ORIGIN/../../scipy_openblas32/lib;${_fg_openblas_libdir}")
+    set(FASTGRAD_BLAS_RPATH_LINK "${_fg_openblas_libdir}")
+  endif()
   set_target_properties(fastgrad PROPERTIES
     BUILD_RPATH "${_fg_openblas_libdir}"
-    INSTALL_RPATH "$ORIGIN/../../scipy_openblas32/lib;${_fg_openblas_libdir}")
-  set(FASTGRAD_BLAS_RPATH_LINK "${_fg_openblas_libdir}")
+    INSTALL_RPATH "${_fg_blas_rpath}")
 endif()
 message(STATUS "fastgrad: BLAS = ${_fg_blas}")
