@@ -1,0 +1,136 @@
+"""The C++ side, driven from pytest so that one command runs everything.
+
+- the core and its C++ tests, built with plain CMake (no Python module) and run with ctest;
+- tests/consumer (a native app using find_package(fastgrad)) built against a `cmake --install` prefix of that
+  build, and against the installed Python package (`python -m fastgrad --cmake-dir`).
+
+The CMake build happens once per session (module-scoped fixture) in a temporary folder. Everything skips
+cleanly when cmake or a C++ compiler is missing.
+"""
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CONSUMER = ROOT / "tests" / "consumer"
+
+# The consumer computes loss = sum((W @ x) ** 2) with W = [[0, 1, 2], [3, 4, 5]] and x = [1, 2, 3]:
+#   W @ x = [8, 26], loss = 64 + 676 = 740,
+#   dloss/dW = 2 (W @ x) x^T = [[16, 32, 48], [52, 104, 156]],  dloss/dx = 2 W^T (W @ x) = [156, 224, 292].
+EXPECTED = {
+    "loss": [740.0],
+    "W.grad": [16.0, 32.0, 48.0, 52.0, 104.0, 156.0],
+    "x.grad": [156.0, 224.0, 292.0],
+}
+
+
+def _which(name):
+    """A tool from PATH, or from the folder of this Python (a venv's bin/, where pip puts cmake and ninja)."""
+    return shutil.which(name) or shutil.which(name, path=os.path.dirname(sys.executable))
+
+
+CMAKE = _which("cmake")
+NINJA = _which("ninja")
+CTEST = shutil.which("ctest", path=os.path.dirname(CMAKE)) if CMAKE else None
+
+
+def _have_cxx():
+    cxx = os.environ.get("CXX")
+    if cxx:
+        return shutil.which(cxx.split()[0]) is not None
+    return any(shutil.which(c) for c in ("c++", "g++", "clang++"))
+
+
+pytestmark = [
+    pytest.mark.skipif(CMAKE is None or CTEST is None, reason="cmake/ctest not found"),
+    pytest.mark.skipif(not _have_cxx(), reason="no C++ compiler found"),
+    pytest.mark.skipif(not (ROOT / "CMakeLists.txt").is_file(), reason="not a source checkout"),
+]
+
+
+def _run(cmd, cwd=None, timeout=900):
+    """Runs a command; on failure, the assertion message carries its whole output."""
+    proc = subprocess.run([str(c) for c in cmd], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=timeout)
+    assert proc.returncode == 0, f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{proc.stdout}"
+    return proc.stdout
+
+
+def _generator():
+    return ["-G", "Ninja", f"-DCMAKE_MAKE_PROGRAM={NINJA}"] if NINJA else []
+
+
+def _configure_and_build(source, build, *defs):
+    _run([CMAKE, "-S", source, "-B", build, *_generator(), "-DCMAKE_BUILD_TYPE=Release", *defs])
+    jobs = ["--parallel", str(os.cpu_count() or 2)]
+    _run([CMAKE, "--build", build, *jobs])
+
+
+@pytest.fixture(scope="module")
+def core_build(tmp_path_factory):
+    """libfastgrad and the C++ tests, built with plain CMake: no Python module, no scikit-build."""
+    build = tmp_path_factory.mktemp("core-build")
+    # Python only helps CMake find scipy-openblas32 (this interpreter's); the Python module stays off.
+    _configure_and_build(ROOT, build, "-DFASTGRAD_BUILD_TESTS=ON", "-DFASTGRAD_BUILD_PYTHON=OFF",
+                         f"-DPython_EXECUTABLE={sys.executable}")
+    return build
+
+
+@pytest.fixture(scope="module")
+def core_prefix(core_build, tmp_path_factory):
+    prefix = tmp_path_factory.mktemp("core-prefix")
+    _run([CMAKE, "--install", core_build, "--prefix", prefix])
+    return prefix
+
+
+def _build_and_run_consumer(build, *defs):
+    _configure_and_build(CONSUMER, build, *defs)
+    exe = build / "app"
+    assert exe.is_file(), f"the consumer app was not built in {build}"
+    return _run([exe], timeout=120)
+
+
+def _check_consumer_output(out):
+    values = {}
+    for line in out.splitlines():
+        m = re.match(r"^([\w. ]+): (.*)$", line)
+        if m:
+            values[m.group(1)] = m.group(2)
+    assert values.get("loss grad_fn") == "SumBackward0", out
+    for name, expected in EXPECTED.items():
+        got = [float(v) for v in values[name].split()]
+        assert got == pytest.approx(expected, rel=1e-12), f"{name}: {got} != {expected}\n{out}"
+
+
+def test_ctest_passes(core_build):
+    out = _run([CTEST, "--output-on-failure"], cwd=core_build)
+    assert "tests passed" in out, out
+
+
+def test_consumer_against_cmake_install_prefix(core_prefix, tmp_path):
+    assert list(core_prefix.glob("lib*/cmake/fastgrad/fastgradConfig.cmake")), "no CMake package installed"
+    out = _build_and_run_consumer(tmp_path / "consumer", f"-DCMAKE_PREFIX_PATH={core_prefix}")
+    _check_consumer_output(out)
+
+
+def test_consumer_against_python_package(tmp_path):
+    pytest.importorskip("fastgrad")
+    cmake_dir = subprocess.run([sys.executable, "-m", "fastgrad", "--cmake-dir"], stdout=subprocess.PIPE,
+                               text=True, check=True, timeout=120).stdout.strip()
+    if not os.path.isfile(os.path.join(cmake_dir, "fastgradConfig.cmake")):
+        import fastgrad._C
+
+        package_dir = os.path.dirname(os.path.abspath(fastgrad._C.__file__))
+        if os.path.isfile(os.path.join(package_dir, "lib", "cmake", "fastgrad", "fastgradConfig.cmake")):
+            # An editable install: the Python files stay in the source tree, the compiled parts (the module,
+            # the library and its CMake package) go to site-packages, and --cmake-dir looks beside __main__.py.
+            pytest.xfail(f"known bug: `python -m fastgrad --cmake-dir` printed {cmake_dir!r} in an editable "
+                         f"install; the package is in {package_dir}")
+        pytest.fail(f"`python -m fastgrad --cmake-dir` printed {cmake_dir!r}, which holds no fastgradConfig.cmake")
+    out = _build_and_run_consumer(tmp_path / "consumer", f"-Dfastgrad_DIR={cmake_dir}")
+    _check_consumer_output(out)
