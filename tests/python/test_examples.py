@@ -121,7 +121,8 @@ def test_example_output_matches_torch(name):
 
 
 def test_every_example_is_tested():
-    assert sorted(p.name for p in EXAMPLES_DIR.glob("*.py")) == sorted(EXAMPLES)
+    scripts = sorted(p.name for p in EXAMPLES_DIR.glob("*.py"))
+    assert scripts == sorted(EXAMPLES), "add each script in examples/ to EXAMPLES in this file"
 
 
 # ---- autograd quickstart (seeds 000, 001, 004) ----
