@@ -9,7 +9,12 @@ import sys
 
 
 def _package_dir():
-    return os.path.dirname(os.path.abspath(__file__))
+    # The folder of the compiled parts (_C, lib/, include/): next to __init__.py in a regular install, but in
+    # site-packages while the Python files come from the source tree in an editable one.
+    import importlib.util
+
+    spec = importlib.util.find_spec("fastgrad._C")
+    return os.path.dirname(os.path.abspath(spec.origin if spec and spec.origin else __file__))
 
 
 def tour():
