@@ -1,8 +1,10 @@
-// Elementwise binary ops: forward and derivative side by side. Gradients are returned at the broadcast
-// shape; the engine sums them back to each input's shape (see validate_gradient in engine.cpp).
+// Elementwise binary arithmetic (add, sub, mul, div and its rounding modes, floor_divide, remainder, fmod,
+// pow): forward and derivative side by side. Gradients are returned at the broadcast shape; the engine sums
+// them back to each input's shape (see validate_gradient in engine.cpp).
 #include <cmath>
+#include <type_traits>
 
-#include "common.h"
+#include "elementwise.h"
 
 namespace fastgrad {
 
@@ -34,6 +36,13 @@ T scalar_as(const Scalar& s) {
 
 bool is_one(const Scalar& s) { return s.f == 1.0; }
 
+// PyTorch's checks on add/sub's alpha: it must be representable in the result's dtype.
+void check_alpha(ScalarType result, const Scalar& alpha) {
+  FG_CHECK(!(alpha.is_bool() && result != ScalarType::Bool), Error, "Boolean alpha only supported for Boolean results.");
+  FG_CHECK(!(alpha.is_floating() && !is_floating(result)), Error,
+           "For integral input tensors, argument alpha must not be a floating point number.");
+}
+
 }  // namespace
 
 // ---- add / sub ----
@@ -51,6 +60,7 @@ struct AddBackward0 : NamedNode<AddBackward0> {
 
 Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
   ScalarType rt = promote(a, b);
+  check_alpha(rt, alpha);
   Tensor out = binary_forward(a, b, rt, rt, "add", [&](auto tag) {
     using T = decltype(tag);
     T al = scalar_as<T>(alpha);
@@ -65,6 +75,7 @@ Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
 
 Tensor add(const Tensor& a, Scalar b, Scalar alpha) {
   ScalarType rt = promote(a, b);
+  check_alpha(rt, alpha);
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
     using T = decltype(tag);
     T v = scalar_as<T>(Scalar(b.f * alpha.f));
@@ -94,12 +105,19 @@ void check_sub(const Tensor& a, ScalarType b) {
   FG_CHECK(!(a.dtype() == ScalarType::Bool && b == ScalarType::Bool), Error,
            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
            "operator instead.");
+  FG_CHECK(a.dtype() != ScalarType::Bool && b != ScalarType::Bool, Error,
+           "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+           "use the `~` or `logical_not()` operator instead.");
+}
+ScalarType scalar_kind(const Scalar& s) {
+  return s.is_bool() ? ScalarType::Bool : s.is_floating() ? ScalarType::Float64 : ScalarType::Int64;
 }
 }  // namespace
 
 Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
   check_sub(a, b.dtype());
   ScalarType rt = promote(a, b);
+  check_alpha(rt, alpha);
   Tensor out = binary_forward(a, b, rt, rt, "sub", [&](auto tag) {
     using T = decltype(tag);
     T al = scalar_as<T>(alpha);
@@ -110,8 +128,9 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
 }
 
 Tensor sub(const Tensor& a, Scalar b, Scalar alpha) {
-  check_sub(a, b.is_bool() ? ScalarType::Bool : ScalarType::Int64);
+  check_sub(a, scalar_kind(b));
   ScalarType rt = promote(a, b);
+  check_alpha(rt, alpha);
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
     using T = decltype(tag);
     T v = scalar_as<T>(b.is_floating() || alpha.is_floating() ? Scalar(b.f * alpha.f) : Scalar(b.i * alpha.i));
@@ -127,7 +146,7 @@ struct RsubBackward1 : NamedNode<RsubBackward1> {
 };
 
 Tensor rsub(const Tensor& a, Scalar b) {
-  check_sub(a, b.is_bool() ? ScalarType::Bool : ScalarType::Int64);
+  check_sub(a, scalar_kind(b));
   ScalarType rt = promote(a, b);
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
     using T = decltype(tag);
@@ -249,33 +268,249 @@ Tensor rdiv(const Tensor& a, Scalar b) {
   return mul(reciprocal(r), b);
 }
 
+// ---- division with rounding, floor_divide, remainder, fmod ----
+
+RoundingMode rounding_mode_from_string(const std::string& s) {
+  if (s == "trunc") return RoundingMode::Trunc;
+  if (s == "floor") return RoundingMode::Floor;
+  throw Error("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '" + s + "'");
+}
+
+namespace {
+
+// Integer division by zero raises (PyTorch's message is the Python exception's name); the lowest value
+// divided by -1 wraps instead of trapping.
+template <class T>
+void check_divisor(T b) {
+  if constexpr (std::is_integral_v<T>) FG_CHECK(b != 0, Error, "ZeroDivisionError");
+}
+
+template <class T>
+T trunc_div(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::trunc(a / b);
+  } else {
+    check_divisor(b);
+    if (b == -1) return static_cast<T>(0 - static_cast<std::make_unsigned_t<T>>(a));
+    return a / b;
+  }
+}
+
+template <class T>
+T floor_div(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    // Python's float floor division: exact where floor(a / b) would suffer from a / b rounding up.
+    if (b == 0) return a / b;
+    T mod = std::fmod(a, b);
+    T q = (a - mod) / b;
+    if (mod != 0 && (b < 0) != (mod < 0)) q -= 1;
+    if (q == 0) return std::copysign(T(0), a / b);
+    T fq = std::floor(q);
+    return q - fq > T(0.5) ? fq + 1 : fq;
+  } else {
+    T q = trunc_div(a, b);
+    if (b != -1 && a % b != 0 && ((a < 0) != (b < 0))) --q;
+    return q;
+  }
+}
+
+template <class T>
+T remainder_value(T a, T b) {  // the sign of b, as Python's %
+  if constexpr (std::is_floating_point_v<T>) {
+    T mod = std::fmod(a, b);
+    if (mod != 0 && (b < 0) != (mod < 0)) mod += b;
+    return mod;
+  } else {
+    check_divisor(b);
+    if (b == -1) return 0;
+    T mod = a % b;
+    if (mod != 0 && (b < 0) != (mod < 0)) mod += b;
+    return mod;
+  }
+}
+
+template <class T>
+T fmod_value(T a, T b) {  // the sign of a, as C's fmod
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::fmod(a, b);
+  } else {
+    check_divisor(b);
+    return b == -1 ? T(0) : T(a % b);
+  }
+}
+
+enum class IntDivOp : uint8_t { Trunc, Floor, Remainder, Fmod };
+
+// The kernels above over a and b promoted together (b may be a wrapped number); bool is refused with the
+// kernel name PyTorch reports.
+Tensor int_div_forward(const Tensor& a, const Tensor& b, ScalarType rt, IntDivOp op, const char* name) {
+  static const char* kernels[] = {"div_trunc_cpu", "div_floor_cpu", "remainder_cpu", "fmod_cpu"};
+  check_kernel(rt != ScalarType::Bool, kernels[static_cast<int>(op)], rt);
+  return binary_map(a, b, rt, rt, name, [op](auto tag) {
+    using T = decltype(tag);
+    return [op](T x, T y) -> T {
+      if constexpr (std::is_same_v<T, bool>) {
+        return x;  // unreachable: refused above
+      } else {
+        switch (op) {
+          case IntDivOp::Trunc: return trunc_div(x, y);
+          case IntDivOp::Floor: return floor_div(x, y);
+          case IntDivOp::Remainder: return remainder_value(x, y);
+          case IntDivOp::Fmod: break;
+        }
+        return fmod_value(x, y);
+      }
+    };
+  });
+}
+
+ScalarType promote_scalar_first(Scalar a, const Tensor& b) {
+  ResultType r;
+  r.add_scalar(a);
+  r.add_tensor(b.dtype(), b.dim());
+  return r.result();
+}
+
+}  // namespace
+
+// div(a, b, rounding_mode='trunc'|'floor') is piecewise constant: DivBackward2 gives zeros.
+Tensor div(const Tensor& a, const Tensor& b, RoundingMode mode) {
+  if (mode == RoundingMode::True) return div(a, b);
+  Tensor out = int_div_forward(a, b, promote(a, b), mode == RoundingMode::Trunc ? IntDivOp::Trunc : IntDivOp::Floor,
+                               "div");
+  return record_zero_grad(out, "DivBackward2", {&a, &b});
+}
+
+Tensor div(const Tensor& a, Scalar b, RoundingMode mode) {
+  if (mode == RoundingMode::True) return div(a, b);
+  ScalarType rt = promote(a, b);
+  Tensor out = int_div_forward(a, wrap_scalar(b, rt), rt,
+                               mode == RoundingMode::Trunc ? IntDivOp::Trunc : IntDivOp::Floor, "div");
+  return record_zero_grad(out, "DivBackward2", {&a});
+}
+
+// floor_divide has no derivative in PyTorch: its Node raises when backward reaches it.
+Tensor floor_divide(const Tensor& a, const Tensor& b) {
+  return record_not_implemented(int_div_forward(a, b, promote(a, b), IntDivOp::Floor, "floor_divide"),
+                                "floor_divide", {&a, &b});
+}
+
+Tensor floor_divide(const Tensor& a, Scalar b) {
+  ScalarType rt = promote(a, b);
+  return record_not_implemented(int_div_forward(a, wrap_scalar(b, rt), rt, IntDivOp::Floor, "floor_divide"),
+                                "floor_divide", {&a});
+}
+
+Tensor floor_divide(Scalar a, const Tensor& b) {
+  ScalarType rt = promote_scalar_first(a, b);
+  return record_not_implemented(int_div_forward(wrap_scalar(a, rt), b, rt, IntDivOp::Floor, "floor_divide"),
+                                "floor_divide", {&b});
+}
+
+// remainder(a, b) = a - floor(a / b) * b: d/da = 1, d/db = -floor(a / b).
+struct RemainderBackward1 : NamedNode<RemainderBackward1> {
+  static constexpr const char* kName = "RemainderBackward1";
+  tensor_list apply(tensor_list&& g) override {
+    Tensor gb;
+    if (needs_input_grad(1)) gb = mul(neg(g[0]), div(saved(0), saved(1), RoundingMode::Floor));
+    return {needs_input_grad(0) ? g[0] : Tensor(), gb};
+  }
+};
+
+Tensor remainder(const Tensor& a, const Tensor& b) {
+  Tensor out = int_div_forward(a, b, promote(a, b), IntDivOp::Remainder, "remainder");
+  if (compute_requires_grad({&a, &b})) {
+    auto node = make_node<RemainderBackward1>({&a, &b});
+    node->save(a);
+    node->save(b);
+    set_history(out, node);
+  }
+  return out;
+}
+
+struct RemainderBackward0 : NamedNode<RemainderBackward0> {
+  static constexpr const char* kName = "RemainderBackward0";
+  tensor_list apply(tensor_list&& g) override { return {g[0]}; }
+};
+
+Tensor remainder(const Tensor& a, Scalar b) {
+  ScalarType rt = promote(a, b);
+  Tensor out = int_div_forward(a, wrap_scalar(b, rt), rt, IntDivOp::Remainder, "remainder");
+  return record_unary<RemainderBackward0>(out, a, false, false);
+}
+
+Tensor remainder(Scalar a, const Tensor& b) {
+  ScalarType rt = promote_scalar_first(a, b);
+  return record_not_implemented(int_div_forward(wrap_scalar(a, rt), b, rt, IntDivOp::Remainder, "remainder"),
+                                "remainder", {&b});
+}
+
+// fmod(a, b) = a - trunc(a / b) * b: d/da = 1, d/db = -trunc(a / b).
+struct FmodBackward1 : NamedNode<FmodBackward1> {
+  static constexpr const char* kName = "FmodBackward1";
+  tensor_list apply(tensor_list&& g) override {
+    Tensor gb;
+    if (needs_input_grad(1)) gb = mul(neg(g[0]), div(saved(0), saved(1), RoundingMode::Trunc));
+    return {needs_input_grad(0) ? g[0] : Tensor(), gb};
+  }
+};
+
+Tensor fmod(const Tensor& a, const Tensor& b) {
+  Tensor out = int_div_forward(a, b, promote(a, b), IntDivOp::Fmod, "fmod");
+  if (compute_requires_grad({&a, &b})) {
+    auto node = make_node<FmodBackward1>({&a, &b});
+    node->save(a);
+    node->save(b);
+    set_history(out, node);
+  }
+  return out;
+}
+
+struct FmodBackward0 : NamedNode<FmodBackward0> {
+  static constexpr const char* kName = "FmodBackward0";
+  tensor_list apply(tensor_list&& g) override { return {g[0]}; }
+};
+
+Tensor fmod(const Tensor& a, Scalar b) {
+  ScalarType rt = promote(a, b);
+  Tensor out = int_div_forward(a, wrap_scalar(b, rt), rt, IntDivOp::Fmod, "fmod");
+  return record_unary<FmodBackward0>(out, a, false, false);
+}
+
 // ---- pow ----
 
 namespace {
+// Integer powers by squaring. A negative exponent gives 0 unless the base is 1 or -1 (the tensor ** scalar
+// form refuses negative exponents before getting here, as PyTorch does).
 template <class T>
 T int_pow(T base, T exp) {
   if (exp < 0) {
-    FG_CHECK(base == 1 || base == -1, Error, "Integers to negative integer powers are not allowed.");
-    return base == 1 ? 1 : ((exp % 2) ? -1 : 1);
+    if (base == 1) return 1;
+    if (base == -1) return (exp % 2) ? -1 : 1;
+    return 0;
   }
-  T result = 1;
+  using U = std::make_unsigned_t<T>;  // wraps on overflow like PyTorch, without signed-overflow UB
+  U result = 1, b = static_cast<U>(base);
   while (exp) {
-    if (exp & 1) result *= base;
-    base *= base;
+    if (exp & 1) result *= b;
+    b *= b;
     exp >>= 1;
   }
-  return result;
+  return static_cast<T>(result);
 }
 
 template <class T>
 T pow_value(T x, T e) {
-  if constexpr (std::is_same_v<T, bool>) return x || !e;
+  if constexpr (std::is_same_v<T, bool>) return x || !e;  // unreachable: pow refuses bool results
   else if constexpr (std::is_integral_v<T>) return int_pow(x, e);
   else return std::pow(x, e);
 }
 
-// exponent * x^(exponent-1), written with public ops so that it is differentiable again.
-Tensor pow_derivative(const Tensor& x, const Tensor& exponent) { return mul(exponent, pow(x, sub(exponent, 1))); }
+void check_pow_type(ScalarType rt) { check_kernel(rt != ScalarType::Bool, "pow", rt); }
+
+Tensor zero_where_exponent_zero(const Tensor& exponent, const Tensor& value) {
+  return where(compare(exponent, Scalar(0.0), CompareOp::Eq), Scalar(0.0), value);
+}
 }  // namespace
 
 struct PowBackward0 : NamedNode<PowBackward0> {  // tensor ** scalar
@@ -284,7 +519,7 @@ struct PowBackward0 : NamedNode<PowBackward0> {  // tensor ** scalar
   explicit PowBackward0(Scalar e) : exponent(e) {}
   tensor_list apply(tensor_list&& g) override {
     Tensor self = saved(0);
-    if (exponent.f == 0.0) return {zeros_like(self)};
+    if (exponent.f == 0.0) return {zeros_like(g[0])};
     Scalar em1 = exponent.is_floating() ? Scalar(exponent.f - 1) : Scalar(exponent.i - 1);
     return {mul(g[0], mul(pow(self, em1), exponent))};
   }
@@ -292,6 +527,7 @@ struct PowBackward0 : NamedNode<PowBackward0> {  // tensor ** scalar
 
 Tensor pow(const Tensor& a, Scalar exponent) {
   ScalarType rt = promote(a, exponent);
+  check_pow_type(rt);
   FG_CHECK(!(is_integral(rt, false) && exponent.is_integral() && exponent.i < 0), Error,
            "Integers to negative integer powers are not allowed.");
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
@@ -300,8 +536,13 @@ Tensor pow(const Tensor& a, Scalar exponent) {
     double ef = exponent.f;
     return [e, ef](T x) -> T {
       if constexpr (std::is_floating_point_v<T>) {
-        if (ef == 2.0) return x * x;  // exact and fast for the most common exponent
+        // The exponents PyTorch computes without pow (exact, and the same results at -0 and -inf).
+        if (ef == 2.0) return x * x;
+        if (ef == 3.0) return x * x * x;
         if (ef == 0.5) return std::sqrt(x);
+        if (ef == -0.5) return T(1) / std::sqrt(x);
+        if (ef == -1.0) return T(1) / x;
+        if (ef == -2.0) return T(1) / (x * x);
       }
       return pow_value(x, e);
     };
@@ -319,13 +560,13 @@ struct PowBackward1 : NamedNode<PowBackward1> {  // tensor ** tensor
   tensor_list apply(tensor_list&& g) override {
     Tensor self = saved(0), exponent = saved(1);
     Tensor ga, gb;
-    if (needs_input_grad(0)) ga = mul(g[0], pow_derivative(self, exponent));
+    // d/dx x^e = e x^(e-1), taken as 0 where e == 0 (so 0^0 does not give 0 * inf).
+    if (needs_input_grad(0)) ga = zero_where_exponent_zero(exponent, mul(g[0], mul(exponent, pow(self, sub(exponent, 1)))));
     if (needs_input_grad(1)) {
       // d/de x^e = x^e log x, taken as 0 where x == 0 and e >= 0 (the limit PyTorch uses).
-      Tensor result = saved(2);
-      Tensor mask = mul(compare(self, Scalar(0.0), CompareOp::Eq), compare(exponent, Scalar(0.0), CompareOp::Ge));
-      Tensor safe_log = log(add(self, to_dtype(mask, self.dtype())));
-      gb = mul(g[0], mul(result, safe_log));
+      Tensor at_zero = logical(compare(self, Scalar(0.0), CompareOp::Eq), compare(exponent, Scalar(0.0), CompareOp::Ge),
+                               LogicalOp::And);
+      gb = where(at_zero, Scalar(0.0), mul(g[0], mul(saved(2), log(self))));
     }
     return {ga, gb};
   }
@@ -333,6 +574,7 @@ struct PowBackward1 : NamedNode<PowBackward1> {  // tensor ** tensor
 
 Tensor pow(const Tensor& a, const Tensor& exponent) {
   ScalarType rt = promote(a, exponent);
+  check_pow_type(rt);
   Tensor out = binary_forward(a, exponent, rt, rt, "pow", [](auto tag) {
     using T = decltype(tag);
     return [](T x, T e) -> T { return pow_value(x, e); };
@@ -354,26 +596,17 @@ struct PowBackward2 : NamedNode<PowBackward2> {  // scalar ** tensor
   tensor_list apply(tensor_list&& g) override {
     Tensor result = saved(0);
     if (base.f == 0.0) {
-      // d/de 0^e is 0 for e >= 0 (PyTorch's convention) and -inf for e < 0: a piecewise constant.
-      Tensor exponent = saved(1);
-      Tensor slope = map_unary(cast(exponent, result.dtype()), result.dtype(), [](auto tag) {
-        using T = decltype(tag);
-        return [](T e) -> T {
-          if constexpr (std::is_floating_point_v<T>) return e < 0 ? -INFINITY : 0;
-          else return T(0);
-        };
-      });
-      return {mul(g[0], slope)};
+      // d/de 0^e is 0 for e >= 0 (PyTorch's convention) and -inf for e < 0.
+      Tensor negative = compare(saved(1), Scalar(0.0), CompareOp::Lt);
+      return {where(negative, mul(g[0], -INFINITY), Scalar(0.0))};
     }
     return {mul(g[0], mul(result, Scalar(std::log(base.f))))};
   }
 };
 
 Tensor pow(Scalar base, const Tensor& exponent) {
-  ResultType r;
-  r.add_scalar(base);
-  r.add_tensor(exponent.dtype(), exponent.dim());
-  ScalarType rt = r.result();
+  ScalarType rt = promote_scalar_first(base, exponent);
+  check_pow_type(rt);
   Tensor out = scalar_forward(exponent, rt, rt, [&](auto tag) {
     using T = decltype(tag);
     T b = scalar_as<T>(base);
@@ -386,45 +619,6 @@ Tensor pow(Scalar base, const Tensor& exponent) {
     if (base.f == 0.0) node->save(exponent);
   }
   return out;
-}
-
-// ---- comparisons (no gradient) ----
-
-namespace {
-template <class T>
-bool compare_values(T x, T y, CompareOp op) {
-  switch (op) {
-    case CompareOp::Eq: return x == y;
-    case CompareOp::Ne: return x != y;
-    case CompareOp::Lt: return x < y;
-    case CompareOp::Le: return x <= y;
-    case CompareOp::Gt: return x > y;
-    case CompareOp::Ge: return x >= y;
-  }
-  return false;
-}
-const char* compare_name(CompareOp op) {
-  static const char* names[] = {"eq", "ne", "lt", "le", "gt", "ge"};
-  return names[static_cast<int>(op)];
-}
-}  // namespace
-
-Tensor compare(const Tensor& a, const Tensor& b, CompareOp op) {
-  return binary_forward(a, b, promote(a, b), ScalarType::Bool, compare_name(op), [op](auto tag) {
-    using T = decltype(tag);
-    return [op](T x, T y) -> bool { return compare_values(x, y, op); };
-  });
-}
-
-Tensor compare(const Tensor& a, Scalar b, CompareOp op) {
-  // Compare in double when the scalar is a float and the tensor is not, as 1 < 1.5 must hold for ints.
-  ScalarType ct = promote(a, b);
-  if (b.is_floating() && !is_floating(a.dtype())) ct = ScalarType::Float64;
-  return scalar_forward(a, ct, ScalarType::Bool, [&](auto tag) {
-    using T = decltype(tag);
-    T v = scalar_as<T>(b);
-    return [v, op](T x) -> bool { return compare_values(x, v, op); };
-  });
 }
 
 // ---- in place ----
@@ -453,13 +647,46 @@ Tensor& mul_(Tensor& self, Scalar other) {
   return inplace_binary(self, nullptr, promote(self, other), "mul_", false,
                         [&](const Tensor& s) { return mul(s, other); });
 }
-Tensor& div_(Tensor& self, const Tensor& other) {
-  return inplace_binary(self, &other, true_div_type(promote(self, other)), "div_", other.requires_grad(),
-                        [&](const Tensor& s) { return div(s, other); });
+Tensor& div_(Tensor& self, const Tensor& other, RoundingMode mode) {
+  ScalarType rt = mode == RoundingMode::True ? true_div_type(promote(self, other)) : promote(self, other);
+  return inplace_binary(self, &other, rt, "div_", mode == RoundingMode::True && other.requires_grad(),
+                        [&](const Tensor& s) { return div(s, other, mode); });
 }
-Tensor& div_(Tensor& self, Scalar other) {
-  return inplace_binary(self, nullptr, true_div_type(promote(self, other)), "div_", false,
-                        [&](const Tensor& s) { return div(s, other); });
+Tensor& div_(Tensor& self, Scalar other, RoundingMode mode) {
+  ScalarType rt = mode == RoundingMode::True ? true_div_type(promote(self, other)) : promote(self, other);
+  return inplace_binary(self, nullptr, rt, "div_", false, [&](const Tensor& s) { return div(s, other, mode); });
+}
+Tensor& floor_divide_(Tensor& self, const Tensor& other) {
+  return inplace_binary(self, &other, promote(self, other), "floor_divide_", false,
+                        [&](const Tensor& s) { return floor_divide(s, other); });
+}
+Tensor& floor_divide_(Tensor& self, Scalar other) {
+  return inplace_binary(self, nullptr, promote(self, other), "floor_divide_", false,
+                        [&](const Tensor& s) { return floor_divide(s, other); });
+}
+Tensor& remainder_(Tensor& self, const Tensor& other) {
+  return inplace_binary(self, &other, promote(self, other), "remainder_", other.requires_grad(),
+                        [&](const Tensor& s) { return remainder(s, other); });
+}
+Tensor& remainder_(Tensor& self, Scalar other) {
+  return inplace_binary(self, nullptr, promote(self, other), "remainder_", false,
+                        [&](const Tensor& s) { return remainder(s, other); });
+}
+Tensor& fmod_(Tensor& self, const Tensor& other) {
+  return inplace_binary(self, &other, promote(self, other), "fmod_", other.requires_grad(),
+                        [&](const Tensor& s) { return fmod(s, other); });
+}
+Tensor& fmod_(Tensor& self, Scalar other) {
+  return inplace_binary(self, nullptr, promote(self, other), "fmod_", false,
+                        [&](const Tensor& s) { return fmod(s, other); });
+}
+Tensor& pow_(Tensor& self, const Tensor& exponent) {
+  return inplace_binary(self, &exponent, promote(self, exponent), "pow_", true,
+                        [&](const Tensor& s) { return pow(s, exponent); });
+}
+Tensor& pow_(Tensor& self, Scalar exponent) {
+  return inplace_binary(self, nullptr, promote(self, exponent), "pow_", true,
+                        [&](const Tensor& s) { return pow(s, exponent); });
 }
 
 }  // namespace fastgrad

@@ -1,0 +1,115 @@
+// Elementwise float functions (exp, log, trigonometric and hyperbolic functions, sigmoid, logit, erf):
+// forward and derivative side by side. They compute in the input's float dtype, or in the default dtype for
+// integer and bool inputs. Derivatives are written with the public ops, so they differentiate again.
+#include <cmath>
+
+#include "elementwise.h"
+
+namespace fastgrad {
+
+namespace {
+
+constexpr double kLn2 = 0.693147180559945309417232121458176568;
+constexpr double kLn10 = 2.30258509299404568401799145468436421;
+constexpr double kTwoOverSqrtPi = 1.12837916709551257389615890312154517;
+
+// out = f(x) with f a generic lambda such as [](auto x) { return std::exp(x); }.
+template <class F>
+Tensor apply_float(const Tensor& t, F f) {
+  return float_map(t, float_type(t.dtype()), [f](auto tag) {
+    using T = decltype(tag);
+    return [f](T x) -> T { return static_cast<T>(f(x)); };
+  });
+}
+
+// The in-place form of a float function: refused for integer tensors, which cannot hold the result.
+template <class F>
+Tensor& float_inplace(Tensor& self, const char* op, bool saves_self, F f) {
+  return inplace_binary(self, nullptr, float_type(self.dtype()), op, saves_self, f);
+}
+
+}  // namespace
+
+// Each op: its Node (what it saves, its formula), then its forward. Node N saves the input (`x`) or the
+// output (`y`), which `record_unary` is told.
+#define FG_FLOAT_UNARY(op, NodeName, save_input, save_output, forward, ...) \
+  struct NodeName : NamedNode<NodeName> {                                  \
+    static constexpr const char* kName = #NodeName;                        \
+    tensor_list apply(tensor_list&& g) override {                          \
+      Tensor s = saved(0);                                                 \
+      (void)s;                                                             \
+      return {__VA_ARGS__};                                                \
+    }                                                                      \
+  };                                                                       \
+  Tensor op(const Tensor& t) {                                             \
+    return record_unary<NodeName>(apply_float(t, forward), t, save_input, save_output); \
+  }                                                                        \
+  Tensor& op##_(Tensor& t) {                                               \
+    return float_inplace(t, #op "_", save_input, [](const Tensor& s) { return op(s); }); \
+  }
+
+// In each formula `g[0]` is the incoming gradient and `s` the saved tensor (x or y).
+//             op          Node                 saves x  saves y  forward                                       gradient
+FG_FLOAT_UNARY(exp,        ExpBackward0,        false,   true,    [](auto x) { return std::exp(x); },           mul(g[0], s))
+FG_FLOAT_UNARY(exp2,       Exp2Backward0,       false,   true,    [](auto x) { return std::exp2(x); },          mul(g[0], mul(s, kLn2)))
+FG_FLOAT_UNARY(expm1,      Expm1Backward0,      false,   true,    [](auto x) { return std::expm1(x); },         mul(g[0], add(s, 1)))
+FG_FLOAT_UNARY(log,        LogBackward0,        true,    false,   [](auto x) { return std::log(x); },           div(g[0], s))
+FG_FLOAT_UNARY(log1p,      Log1PBackward0,      true,    false,   [](auto x) { return std::log1p(x); },         div(g[0], add(s, 1)))
+FG_FLOAT_UNARY(log2,       Log2Backward0,       true,    false,   [](auto x) { return std::log2(x); },          div(g[0], mul(s, kLn2)))
+FG_FLOAT_UNARY(log10,      Log10Backward0,      true,    false,   [](auto x) { return std::log10(x); },         div(g[0], mul(s, kLn10)))
+FG_FLOAT_UNARY(sqrt,       SqrtBackward0,       false,   true,    [](auto x) { return std::sqrt(x); },          div(g[0], mul(s, 2)))
+FG_FLOAT_UNARY(rsqrt,      RsqrtBackward0,      false,   true,    [](auto x) { return decltype(x)(1) / std::sqrt(x); }, mul(mul(g[0], pow(s, Scalar(int64_t{3}))), -0.5))
+FG_FLOAT_UNARY(reciprocal, ReciprocalBackward0, false,   true,    [](auto x) { return decltype(x)(1) / x; },    mul(g[0], neg(mul(s, s))))
+FG_FLOAT_UNARY(sin,        SinBackward0,        true,    false,   [](auto x) { return std::sin(x); },           mul(g[0], cos(s)))
+FG_FLOAT_UNARY(cos,        CosBackward0,        true,    false,   [](auto x) { return std::cos(x); },           mul(g[0], neg(sin(s))))
+FG_FLOAT_UNARY(tan,        TanBackward0,        false,   true,    [](auto x) { return std::tan(x); },           mul(g[0], add(mul(s, s), 1)))
+FG_FLOAT_UNARY(asin,       AsinBackward0,       true,    false,   [](auto x) { return std::asin(x); },          mul(g[0], rsqrt(rsub(mul(s, s), 1))))
+FG_FLOAT_UNARY(acos,       AcosBackward0,       true,    false,   [](auto x) { return std::acos(x); },          mul(g[0], neg(rsqrt(rsub(mul(s, s), 1)))))
+FG_FLOAT_UNARY(atan,       AtanBackward0,       true,    false,   [](auto x) { return std::atan(x); },          div(g[0], add(mul(s, s), 1)))
+FG_FLOAT_UNARY(sinh,       SinhBackward0,       true,    false,   [](auto x) { return std::sinh(x); },          mul(g[0], cosh(s)))
+FG_FLOAT_UNARY(cosh,       CoshBackward0,       true,    false,   [](auto x) { return std::cosh(x); },          mul(g[0], sinh(s)))
+FG_FLOAT_UNARY(tanh,       TanhBackward0,       false,   true,    [](auto x) { return std::tanh(x); },          mul(g[0], rsub(mul(s, s), 1)))
+FG_FLOAT_UNARY(asinh,      AsinhBackward0,      true,    false,   [](auto x) { return std::asinh(x); },         mul(g[0], rsqrt(add(mul(s, s), 1))))
+FG_FLOAT_UNARY(acosh,      AcoshBackward0,      true,    false,   [](auto x) { return std::acosh(x); },         mul(g[0], rsqrt(sub(mul(s, s), 1))))
+FG_FLOAT_UNARY(atanh,      AtanhBackward0,      true,    false,   [](auto x) { return std::atanh(x); },         div(g[0], rsub(mul(s, s), 1)))
+FG_FLOAT_UNARY(sigmoid,    SigmoidBackward0,    false,   true,    [](auto x) { return decltype(x)(1) / (decltype(x)(1) + std::exp(-x)); }, mul(g[0], mul(s, rsub(s, 1))))
+FG_FLOAT_UNARY(erf,        ErfBackward0,        true,    false,   [](auto x) { return std::erf(x); },           mul(g[0], mul(exp(neg(mul(s, s))), kTwoOverSqrtPi)))
+FG_FLOAT_UNARY(erfc,       ErfcBackward0,       true,    false,   [](auto x) { return std::erfc(x); },          mul(g[0], mul(exp(neg(mul(s, s))), -kTwoOverSqrtPi)))
+
+#undef FG_FLOAT_UNARY
+
+// ---- logit ----
+
+// 1 / (x (1 - x)) inside the domain; outside it NaN without eps (the function is undefined there) and 0 with
+// eps (the input was clamped, so the output does not move).
+struct LogitBackward0 : NamedNode<LogitBackward0> {
+  static constexpr const char* kName = "LogitBackward0";
+  std::optional<double> eps;
+  explicit LogitBackward0(std::optional<double> e) : eps(e) {}
+  tensor_list apply(tensor_list&& g) override {
+    Tensor x = saved(0);
+    double lo = eps ? *eps : 0.0, hi = eps ? 1.0 - *eps : 1.0;
+    Tensor outside = logical(compare(x, lo, CompareOp::Lt), compare(x, hi, CompareOp::Gt), LogicalOp::Or);
+    Tensor inside = div(g[0], mul(x, rsub(x, 1)));
+    return {where(outside, Scalar(eps ? 0.0 : NAN), inside)};
+  }
+};
+
+Tensor logit(const Tensor& t, std::optional<double> eps) {
+  Tensor out = float_map(t, float_type(t.dtype()), [eps](auto tag) {
+    using T = decltype(tag);
+    const bool clamp = eps.has_value();
+    const T lo = static_cast<T>(eps.value_or(0.0)), hi = static_cast<T>(1.0 - eps.value_or(0.0));
+    return [=](T x) -> T {
+      if (clamp) x = x < lo ? lo : (x > hi ? hi : x);
+      return std::log(x / (T(1) - x));
+    };
+  });
+  return record_unary<LogitBackward0>(out, t, true, false, eps);
+}
+
+Tensor& logit_(Tensor& t, std::optional<double> eps) {
+  return float_inplace(t, "logit_", true, [eps](const Tensor& s) { return logit(s, eps); });
+}
+
+}  // namespace fastgrad
