@@ -390,21 +390,25 @@ Tensor div(const Tensor& a, Scalar b, RoundingMode mode) {
 }
 
 // floor_divide has no derivative in PyTorch: its Node raises when backward reaches it.
+namespace {
+Tensor floor_divide_impl(const Tensor& a, const Tensor& b, ScalarType rt, const char* aten,
+                         std::initializer_list<const Tensor*> inputs) {
+  return record_not_implemented(int_div_forward(a, b, rt, IntDivOp::Floor, "floor_divide"), aten, inputs);
+}
+}  // namespace
+
 Tensor floor_divide(const Tensor& a, const Tensor& b) {
-  return record_not_implemented(int_div_forward(a, b, promote(a, b), IntDivOp::Floor, "floor_divide"),
-                                "floor_divide", {&a, &b});
+  return floor_divide_impl(a, b, promote(a, b), "floor_divide", {&a, &b});
 }
 
 Tensor floor_divide(const Tensor& a, Scalar b) {
   ScalarType rt = promote(a, b);
-  return record_not_implemented(int_div_forward(a, wrap_scalar(b, rt), rt, IntDivOp::Floor, "floor_divide"),
-                                "floor_divide", {&a});
+  return floor_divide_impl(a, wrap_scalar(b, rt), rt, "floor_divide", {&a});
 }
 
 Tensor floor_divide(Scalar a, const Tensor& b) {
   ScalarType rt = promote_scalar_first(a, b);
-  return record_not_implemented(int_div_forward(wrap_scalar(a, rt), b, rt, IntDivOp::Floor, "floor_divide"),
-                                "floor_divide", {&b});
+  return floor_divide_impl(wrap_scalar(a, rt), b, rt, "floor_divide", {&b});
 }
 
 // remainder(a, b) = a - floor(a / b) * b: d/da = 1, d/db = -floor(a / b).
@@ -527,7 +531,8 @@ struct PowBackward0 : NamedNode<PowBackward0> {  // tensor ** scalar
 
 Tensor pow(const Tensor& a, Scalar exponent) {
   ScalarType rt = promote(a, exponent);
-  check_pow_type(rt);
+  // Exponents 0 and 1 never reach the kernel in PyTorch (so they work even for bool tensors).
+  if (rt != ScalarType::Bool || (exponent.f != 0.0 && exponent.f != 1.0)) check_pow_type(rt);
   FG_CHECK(!(is_integral(rt, false) && exponent.is_integral() && exponent.i < 0), Error,
            "Integers to negative integer powers are not allowed.");
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
@@ -535,6 +540,8 @@ Tensor pow(const Tensor& a, Scalar exponent) {
     T e = scalar_as<T>(exponent);
     double ef = exponent.f;
     return [e, ef](T x) -> T {
+      if (ef == 0.0) return T(1);
+      if (ef == 1.0) return x;
       if constexpr (std::is_floating_point_v<T>) {
         // The exponents PyTorch computes without pow (exact, and the same results at -0 and -inf).
         if (ef == 2.0) return x * x;
@@ -657,12 +664,16 @@ Tensor& div_(Tensor& self, Scalar other, RoundingMode mode) {
   return inplace_binary(self, nullptr, rt, "div_", false, [&](const Tensor& s) { return div(s, other, mode); });
 }
 Tensor& floor_divide_(Tensor& self, const Tensor& other) {
-  return inplace_binary(self, &other, promote(self, other), "floor_divide_", false,
-                        [&](const Tensor& s) { return floor_divide(s, other); });
+  ScalarType rt = promote(self, other);
+  return inplace_binary(self, &other, rt, "floor_divide_", false, [&](const Tensor& s) {
+    return floor_divide_impl(s, other, rt, "floor_divide_", {&s, &other});
+  });
 }
 Tensor& floor_divide_(Tensor& self, Scalar other) {
-  return inplace_binary(self, nullptr, promote(self, other), "floor_divide_", false,
-                        [&](const Tensor& s) { return floor_divide(s, other); });
+  ScalarType rt = promote(self, other);
+  return inplace_binary(self, nullptr, rt, "floor_divide_", false, [&](const Tensor& s) {
+    return floor_divide_impl(s, wrap_scalar(other, rt), rt, "floor_divide_", {&s});
+  });
 }
 Tensor& remainder_(Tensor& self, const Tensor& other) {
   return inplace_binary(self, &other, promote(self, other), "remainder_", other.requires_grad(),

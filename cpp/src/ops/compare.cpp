@@ -35,6 +35,11 @@ const char* compare_name(CompareOp op) {
   return names[static_cast<int>(op)];
 }
 
+const char* compare_inplace_name(CompareOp op) {
+  static const char* names[] = {"eq_", "ne_", "lt_", "le_", "gt_", "ge_"};
+  return names[static_cast<int>(op)];
+}
+
 // "LtBackward0" (scalar other) / "LtBackward1" (tensor other): the Nodes of the in-place comparisons.
 const char* compare_node_name(CompareOp op, bool tensor_other) {
   static const char* names[2][6] = {
@@ -55,9 +60,8 @@ Tensor compare(const Tensor& a, const Tensor& b, CompareOp op) {
 }
 
 Tensor compare(const Tensor& a, Scalar b, CompareOp op) {
-  // Compare in double when the scalar is a float and the tensor is not, as 1 < 1.5 must hold for ints.
+  // In the promoted dtype, as PyTorch: int64 tensor < 1.5 compares in float32.
   ScalarType ct = result_type(a.dtype(), a.dim(), b);
-  if (b.is_floating() && !is_floating(a.dtype())) ct = ScalarType::Float64;
   return map_unary(cast(a, ct), ScalarType::Bool, [&](auto tag) {
     using T = decltype(tag);
     T v = scalar_as<T>(b);
@@ -66,14 +70,14 @@ Tensor compare(const Tensor& a, Scalar b, CompareOp op) {
 }
 
 Tensor& compare_(Tensor& self, const Tensor& other, CompareOp op) {
-  return inplace_binary(self, &other, ScalarType::Bool, compare_name(op), false, [&](const Tensor& s) {
+  return inplace_binary(self, &other, ScalarType::Bool, compare_inplace_name(op), false, [&](const Tensor& s) {
     Tensor r = cast(compare(s, other, op), s.dtype());
     return record_zero_grad(r, compare_node_name(op, true), {&s, &other});
   });
 }
 
 Tensor& compare_(Tensor& self, Scalar other, CompareOp op) {
-  return inplace_binary(self, nullptr, ScalarType::Bool, compare_name(op), false, [&](const Tensor& s) {
+  return inplace_binary(self, nullptr, ScalarType::Bool, compare_inplace_name(op), false, [&](const Tensor& s) {
     Tensor r = cast(compare(s, other, op), s.dtype());
     return record_zero_grad(r, compare_node_name(op, false), {&s});
   });
@@ -140,6 +144,11 @@ const char* logical_name(LogicalOp op) {
   static const char* names[] = {"logical_and", "logical_or", "logical_xor"};
   return names[static_cast<int>(op)];
 }
+
+const char* logical_inplace_name(LogicalOp op) {
+  static const char* names[] = {"logical_and_", "logical_or_", "logical_xor_"};
+  return names[static_cast<int>(op)];
+}
 }  // namespace
 
 Tensor logical(const Tensor& a, const Tensor& b, LogicalOp op) {
@@ -159,7 +168,7 @@ Tensor logical_not(const Tensor& t) {
 // In place the result keeps self's dtype (1 or 0). PyTorch records MulBackward0 for these on tensors that
 // require grad; the gradient is zero either way.
 Tensor& logical_(Tensor& self, const Tensor& other, LogicalOp op) {
-  return inplace_binary(self, &other, ScalarType::Bool, logical_name(op), false, [&](const Tensor& s) {
+  return inplace_binary(self, &other, ScalarType::Bool, logical_inplace_name(op), false, [&](const Tensor& s) {
     return record_zero_grad(cast(logical(s, other, op), s.dtype()), "MulBackward0", {&s, &other});
   });
 }
@@ -175,6 +184,11 @@ Tensor& logical_not_(Tensor& self) {
 namespace {
 const char* bitwise_kernel(LogicalOp op) {
   static const char* names[] = {"bitwise_and_cpu", "bitwise_or_cpu", "bitwise_xor_cpu"};
+  return names[static_cast<int>(op)];
+}
+
+const char* bitwise_inplace_name(LogicalOp op) {
+  static const char* names[] = {"bitwise_and_", "bitwise_or_", "bitwise_xor_"};
   return names[static_cast<int>(op)];
 }
 
@@ -219,12 +233,12 @@ Tensor bitwise_not(const Tensor& t) {
 }
 
 Tensor& bitwise_(Tensor& self, const Tensor& other, LogicalOp op) {
-  return inplace_binary(self, &other, promote(self, other), bitwise_kernel(op), false,
+  return inplace_binary(self, &other, promote(self, other), bitwise_inplace_name(op), false,
                         [&](const Tensor& s) { return bitwise(s, other, op); });
 }
 
 Tensor& bitwise_(Tensor& self, Scalar other, LogicalOp op) {
-  return inplace_binary(self, nullptr, result_type(self.dtype(), self.dim(), other), bitwise_kernel(op), false,
+  return inplace_binary(self, nullptr, result_type(self.dtype(), self.dim(), other), bitwise_inplace_name(op), false,
                         [&](const Tensor& s) { return bitwise(s, other, op); });
 }
 

@@ -18,6 +18,12 @@ inline void check_kernel(bool ok, const char* kernel, ScalarType t) {
   FG_CHECK(ok, NotImplementedError, "\"", kernel, "\" not implemented for '", scalar_type_name(t), "'");
 }
 
+// The C type name PyTorch prints in some messages: "float", "double", "long int", "int", "bool".
+inline const char* c_type_name(ScalarType t) {
+  static const char* names[] = {"bool", "int", "long int", "float", "double"};
+  return names[static_cast<int>(t)];
+}
+
 // out = f(x) over t cast to `compute`; `make(T{})` builds f for the compute type T and is only instantiated
 // for floating types (the callers pick a float compute type).
 template <class MakeF>

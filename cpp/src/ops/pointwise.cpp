@@ -160,15 +160,9 @@ Tensor hypot(const Tensor& a, const Tensor& b) {
 
 namespace {
 
-const char* lower_dtype_name(ScalarType t) {
-  static const char* names[] = {"bool", "int", "long int", "float", "double"};
-  return names[static_cast<int>(t)];
-}
-
-void check_lerp(const Tensor& input, const Tensor& other, const char* what, const char* kernel) {
-  check_kernel(is_floating(input.dtype()), kernel, input.dtype());
-  FG_CHECK(other.dtype() == input.dtype(), Error, "expected dtype ", lower_dtype_name(input.dtype()), " for `", what,
-           "` but got dtype ", lower_dtype_name(other.dtype()));
+void check_lerp(const Tensor& input, const Tensor& other, const char* what) {
+  FG_CHECK(other.dtype() == input.dtype(), Error, "expected dtype ", c_type_name(input.dtype()), " for `", what,
+           "` but got dtype ", c_type_name(other.dtype()));
 }
 
 // PyTorch's formula: from the nearer end, so that weight 0 gives input and weight 1 gives end exactly.
@@ -190,7 +184,8 @@ struct LerpBackward0 : NamedNode<LerpBackward0> {  // scalar weight
 };
 
 Tensor lerp(const Tensor& input, const Tensor& end, Scalar weight) {
-  check_lerp(input, end, "end", "lerp_kernel_scalar");
+  check_lerp(input, end, "end");
+  check_kernel(is_floating(input.dtype()), "lerp_kernel_scalar", input.dtype());
   Tensor out = binary_map(input, end, input.dtype(), input.dtype(), "lerp", [&](auto tag) {
     using T = decltype(tag);
     const T w = weight.to<T>();
@@ -216,8 +211,9 @@ struct LerpBackward1 : NamedNode<LerpBackward1> {  // tensor weight
 };
 
 Tensor lerp(const Tensor& input, const Tensor& end, const Tensor& weight) {
-  check_lerp(input, end, "end", "lerp_kernel_tensor");
-  check_lerp(input, weight, "weight", "lerp_kernel_tensor");
+  check_lerp(input, end, "end");
+  check_lerp(input, weight, "weight");
+  check_kernel(is_floating(input.dtype()), "lerp_kernel_tensor", input.dtype());
   Tensor out = ternary_map(input, end, weight, input.dtype(), input.dtype(), "lerp", [](auto tag) {
     using T = decltype(tag);
     return [](T a, T b, T w) -> T {

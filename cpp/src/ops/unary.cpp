@@ -126,7 +126,8 @@ Tensor round(const Tensor& t) {
 }
 
 Tensor round(const Tensor& t, int64_t decimals) {
-  check_kernel(is_floating(t.dtype()), "round_cpu", t.dtype());
+  // decimals=0 runs the plain rounding kernel (and its error for integers), still recorded as RoundBackward1.
+  check_kernel(is_floating(t.dtype()), decimals == 0 ? "round_vml_cpu" : "round_cpu", t.dtype());
   Tensor out = float_map(t, t.dtype(), [decimals](auto tag) {
     using T = decltype(tag);
     // Scale so that the wanted digit is the units digit, round half to even, scale back.
@@ -166,16 +167,22 @@ T clamp_value(T x, bool has_lo, T lo, bool has_hi, T hi) {
   return x;
 }
 
-ScalarType clamp_type(const Tensor& t, std::initializer_list<const Tensor*> bounds,
-                      std::initializer_list<const Scalar*> scalars) {
+ScalarType clamp_type(const Tensor& t, const Tensor& min, const Tensor& max) {
   ResultType r;
   r.add_tensor(t.dtype(), t.dim());
-  for (const Tensor* b : bounds)
-    if (b->defined()) r.add_tensor(b->dtype(), b->dim());
-  for (const Scalar* s : scalars)
-    if (s) r.add_scalar(*s);
+  if (min.defined()) r.add_tensor(min.dtype(), min.dim());
+  if (max.defined()) r.add_tensor(max.dtype(), max.dim());
+  return r.result();  // bool is fine with tensor bounds
+}
+
+ScalarType clamp_type(const Tensor& t, const std::optional<Scalar>& min, const std::optional<Scalar>& max) {
+  ResultType r;
+  r.add_tensor(t.dtype(), t.dim());
+  if (min) r.add_scalar(*min);
+  if (max) r.add_scalar(*max);
   ScalarType rt = r.result();
-  check_kernel(rt != ScalarType::Bool, "clamp_scalar_cpu", rt);
+  check_kernel(rt != ScalarType::Bool, min && max ? "clamp_scalar_cpu" : min ? "clamp_min_scalar_cpu" : "clamp_max_scalar_cpu",
+               rt);
   return rt;
 }
 
@@ -202,7 +209,7 @@ struct ClampBackward1 : NamedNode<ClampBackward1> {
 
 Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max) {
   FG_CHECK(min || max, Error, "torch.clamp: At least one of 'min' or 'max' must not be None");
-  ScalarType rt = clamp_type(t, {}, {min ? &*min : nullptr, max ? &*max : nullptr});
+  ScalarType rt = clamp_type(t, min, max);
   Tensor out = map_unary(cast(t, rt), rt, [&](auto tag) {
     using T = decltype(tag);
     const bool has_lo = min.has_value(), has_hi = max.has_value();
@@ -243,7 +250,7 @@ struct ClampBackward0 : NamedNode<ClampBackward0> {
 
 Tensor clamp(const Tensor& t, const Tensor& min, const Tensor& max) {
   FG_CHECK(min.defined() || max.defined(), Error, "torch.clamp: At least one of 'min' or 'max' must not be None");
-  ScalarType rt = clamp_type(t, {&min, &max}, {});
+  ScalarType rt = clamp_type(t, min, max);
   Tensor out;
   if (min.defined() && max.defined()) {
     out = ternary_map(t, min, max, rt, rt, "clamp", [](auto tag) {
@@ -387,18 +394,16 @@ Tensor& trunc_(Tensor& t) { return unary_inplace(t, t.dtype(), "trunc_", false, 
 Tensor& frac_(Tensor& t) { return unary_inplace(t, t.dtype(), "frac_", false, [](const Tensor& s) { return frac(s); }); }
 
 Tensor& clamp_(Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max) {
-  ResultType r;
-  r.add_tensor(t.dtype(), t.dim());
-  if (min) r.add_scalar(*min);
-  if (max) r.add_scalar(*max);
-  return unary_inplace(t, r.result(), "clamp_", true, [&](const Tensor& s) { return clamp(s, min, max); });
+  FG_CHECK(min || max, Error, "torch.clamp: At least one of 'min' or 'max' must not be None");
+  ScalarType rt = clamp_type(t, min, max);
+  // clamp_ words this error with the C type name, unlike the other in-place ops.
+  FG_CHECK(can_cast(rt, t.dtype()), Error, "result type ", scalar_type_name(rt),
+           " can't be cast to the desired output type ", c_type_name(t.dtype()));
+  return unary_inplace(t, rt, "clamp_", true, [&](const Tensor& s) { return clamp(s, min, max); });
 }
 Tensor& clamp_(Tensor& t, const Tensor& min, const Tensor& max) {
-  ResultType r;
-  r.add_tensor(t.dtype(), t.dim());
-  if (min.defined()) r.add_tensor(min.dtype(), min.dim());
-  if (max.defined()) r.add_tensor(max.dtype(), max.dim());
-  return inplace_nary(t, {&min, &max}, r.result(), "clamp_", true, [&](const Tensor& s) { return clamp(s, min, max); });
+  return inplace_nary(t, {&min, &max}, clamp_type(t, min, max), "clamp_", true,
+                      [&](const Tensor& s) { return clamp(s, min, max); });
 }
 Tensor& clamp_min_(Tensor& t, Scalar min) {
   return unary_inplace(t, result_type(t.dtype(), t.dim(), min), "clamp_min_", true,

@@ -2,6 +2,7 @@
 // forward and derivative side by side. They compute in the input's float dtype, or in the default dtype for
 // integer and bool inputs. Derivatives are written with the public ops, so they differentiate again.
 #include <cmath>
+#include <string_view>
 
 #include "elementwise.h"
 
@@ -30,22 +31,51 @@ Tensor& float_inplace(Tensor& self, const char* op, bool saves_self, F f) {
 
 }  // namespace
 
-// Each op: its Node (what it saves, its formula), then its forward. Node N saves the input (`x`) or the
-// output (`y`), which `record_unary` is told.
-#define FG_FLOAT_UNARY(op, NodeName, save_input, save_output, forward, ...) \
-  struct NodeName : NamedNode<NodeName> {                                  \
-    static constexpr const char* kName = #NodeName;                        \
-    tensor_list apply(tensor_list&& g) override {                          \
-      Tensor s = saved(0);                                                 \
-      (void)s;                                                             \
-      return {__VA_ARGS__};                                                \
-    }                                                                      \
-  };                                                                       \
-  Tensor op(const Tensor& t) {                                             \
-    return record_unary<NodeName>(apply_float(t, forward), t, save_input, save_output); \
-  }                                                                        \
-  Tensor& op##_(Tensor& t) {                                               \
-    return float_inplace(t, #op "_", save_input, [](const Tensor& s) { return op(s); }); \
+// PyTorch has no derivative for asinh_, acosh_ and atanh_: their Nodes (AsinhBackward1, ...) raise.
+struct InplaceNoDerivative : Node {
+  const char* node_name;
+  const char* op;
+  InplaceNoDerivative(const char* n, const char* o) : node_name(n), op(o) {}
+  std::string name() const override { return node_name; }
+  tensor_list apply(tensor_list&&) override {
+    throw NotImplementedError(std::string("the derivative for 'inplace version of ") + op + "' is not implemented.");
+  }
+};
+
+constexpr const char* inplace_without_derivative(std::string_view op) {
+  return op == "asinh" ? "AsinhBackward1" : op == "acosh" ? "AcoshBackward1" : op == "atanh" ? "AtanhBackward1" : nullptr;
+}
+
+template <class F>
+Tensor inplace_result(const Tensor& s, const char* op, F out_of_place) {
+  const char* node = inplace_without_derivative(op);
+  if (!node) return out_of_place(s);
+  Tensor out;
+  {
+    NoGradGuard guard;
+    out = out_of_place(s);
+  }
+  if (compute_requires_grad({&s})) set_history(out, make_node<InplaceNoDerivative>({&s}, node, op));
+  return out;
+}
+
+// One row per op: the op, its Node, whether the Node saves the input x or the output y, the forward
+// function, and the gradient formula. Expands to the Node, the op and its in-place form.
+#define FG_FLOAT_UNARY(op, NodeName, save_input, save_output, forward, ...)                                  \
+  struct NodeName : NamedNode<NodeName> {                                                                    \
+    static constexpr const char* kName = #NodeName;                                                          \
+    tensor_list apply(tensor_list&& g) override {                                                            \
+      Tensor s = saved(0);                                                                                   \
+      return {__VA_ARGS__};                                                                                  \
+    }                                                                                                        \
+  };                                                                                                         \
+  Tensor op(const Tensor& t) {                                                                               \
+    return record_unary<NodeName>(apply_float(t, forward), t, save_input, save_output);                      \
+  }                                                                                                          \
+  Tensor& op##_(Tensor& t) {                                                                                 \
+    return float_inplace(t, #op "_", save_input, [](const Tensor& s) {                                       \
+      return inplace_result(s, #op, [](const Tensor& x) { return op(x); });                                  \
+    });                                                                                                      \
   }
 
 // In each formula `g[0]` is the incoming gradient and `s` the saved tensor (x or y).
