@@ -255,12 +255,14 @@ void init_binary(py::module_& m) {
                             [](const Tensor& x, Scalar s) { return floor_divide(x, s); });
   }, py::arg("other"));
   m.def("floor_divide", [](py::handle a, py::handle b) {
-    return either_first(a, b, "floor_divide", "other", [](const Tensor& x, const Tensor& y) { return floor_divide(x, y); },
+    return either_first(a, b, "floor_divide", "other",
+                        [](const Tensor& x, const Tensor& y) { return floor_divide(x, y); },
                         [](const Tensor& x, Scalar s) { return floor_divide(x, s); },
                         [](Scalar s, const Tensor& y) { return floor_divide(s, y); });
   }, py::arg("input"), py::arg("other"));
   cls.def("remainder", [](py::handle a, py::handle b) {
-    return tensor_or_number(a, b, "remainder", "other", [](const Tensor& x, const Tensor& y) { return remainder(x, y); },
+    return tensor_or_number(a, b, "remainder", "other",
+                            [](const Tensor& x, const Tensor& y) { return remainder(x, y); },
                             [](const Tensor& x, Scalar s) { return remainder(x, s); });
   }, py::arg("other"));
   m.def("remainder", [](py::handle a, py::handle b) {
@@ -286,7 +288,8 @@ void init_binary(py::module_& m) {
                    [](Tensor& x, Scalar s) { floor_divide_(x, s); });
   }, py::arg("other"));
   cls.def("remainder_", [](py::handle a, py::handle b) {
-    return inplace(a, b, [](Tensor& x, const Tensor& y) { remainder_(x, y); }, [](Tensor& x, Scalar s) { remainder_(x, s); });
+    return inplace(a, b, [](Tensor& x, const Tensor& y) { remainder_(x, y); },
+                   [](Tensor& x, Scalar s) { remainder_(x, s); });
   }, py::arg("other"));
   cls.def("fmod_", [](py::handle a, py::handle b) {
     return inplace(a, b, [](Tensor& x, const Tensor& y) { fmod_(x, y); }, [](Tensor& x, Scalar s) { fmod_(x, s); });
@@ -297,12 +300,13 @@ void init_binary(py::module_& m) {
 
   // ---- maximum, minimum, fmax, fmin, atan2, hypot: tensors only ----
   using TensorOp = Tensor (*)(const Tensor&, const Tensor&);
-  for (auto [name, f] : {std::pair<const char*, TensorOp>{"maximum", maximum}, std::pair<const char*, TensorOp>{"minimum", minimum},
-                         std::pair<const char*, TensorOp>{"fmax", fmax}, std::pair<const char*, TensorOp>{"fmin", fmin},
-                         std::pair<const char*, TensorOp>{"atan2", atan2}, std::pair<const char*, TensorOp>{"arctan2", atan2},
-                         std::pair<const char*, TensorOp>{"hypot", hypot}}) {
-    def_both(cls, m, name, [name = name, f = f](const Tensor& a, py::handle b) { return f(a, tensor_arg(b, name, "other", 2)); },
-             py::arg("other"));
+  const std::pair<const char*, TensorOp> tensor_ops[] = {{"maximum", maximum}, {"minimum", minimum}, {"fmax", fmax},
+                                                         {"fmin", fmin},       {"atan2", atan2},     {"arctan2", atan2},
+                                                         {"hypot", hypot}};
+  for (auto [name, f] : tensor_ops) {
+    def_both(cls, m, name, [name = name, f = f](const Tensor& a, py::handle b) {
+      return f(a, tensor_arg(b, name, "other", 2));
+    }, py::arg("other"));
   }
   using TensorOpInplace = Tensor& (*)(Tensor&, const Tensor&);
   for (auto [name, f] : {std::pair<const char*, TensorOpInplace>{"atan2_", atan2_},
@@ -365,7 +369,8 @@ void init_binary(py::module_& m) {
                            std::pair{std::vector<const char*>{"ge", "greater_equal"}, CompareOp::Ge}}) {
     for (const char* name : names) {
       def_both(cls, m, name, [op = op, name](py::handle a, py::handle b) {
-        return tensor_or_number(a, b, name, "other", [op](const Tensor& x, const Tensor& y) { return compare(x, y, op); },
+        return tensor_or_number(a, b, name, "other",
+                                [op](const Tensor& x, const Tensor& y) { return compare(x, y, op); },
                                 [op](const Tensor& x, Scalar s) { return compare(x, s, op); });
       }, py::arg("other"));
       std::string name_ = std::string(name) + "_";
@@ -415,12 +420,9 @@ void init_binary(py::module_& m) {
 
   // ---- predicates ----
   using Predicate = Tensor (*)(const Tensor&);
-  for (auto [name, f] : {std::pair<const char*, Predicate>{"isnan", isnan}, std::pair<const char*, Predicate>{"isinf", isinf},
-                         std::pair<const char*, Predicate>{"isfinite", isfinite},
-                         std::pair<const char*, Predicate>{"isposinf", isposinf},
-                         std::pair<const char*, Predicate>{"isneginf", isneginf}}) {
-    def_both(cls, m, name, [f = f](const Tensor& t) { return f(t); });
-  }
+  const std::pair<const char*, Predicate> predicates[] = {
+      {"isnan", isnan}, {"isinf", isinf}, {"isfinite", isfinite}, {"isposinf", isposinf}, {"isneginf", isneginf}};
+  for (auto [name, f] : predicates) def_both(cls, m, name, [f = f](const Tensor& t) { return f(t); });
 }
 
 }  // namespace fastgrad::python

@@ -448,6 +448,11 @@ PROMOTION_OPS = {
     "where": (lambda m, a, b: m.where(m.tensor([True, False]), a, b)),
     "where_first": (lambda m, a, b: m.where(m.tensor([True, False]), b, a)),
     "clamp": (lambda m, a, b: m.clamp(a, b)),
+    "sub": (lambda m, a, b: a - b), "div_floor": (lambda m, a, b: m.div(a, b, rounding_mode="floor")),
+    "maximum": (lambda m, a, b: m.maximum(a, b)), "fmin": (lambda m, a, b: m.fmin(a, b)),
+    "atan2": (lambda m, a, b: m.atan2(a, b)), "hypot": (lambda m, a, b: m.hypot(a, b)),
+    "logical_or": (lambda m, a, b: m.logical_or(a, b)), "eq": (lambda m, a, b: m.eq(a, b)),
+    "lerp": (lambda m, a, b: m.lerp(a, a, b)), "addcmul": (lambda m, a, b: m.addcmul(a, b, b)),
 }
 
 

@@ -34,7 +34,7 @@ Tensor clone(const Tensor& t);                                           // Clon
 Tensor& copy_(Tensor& self, const Tensor& src);                          // in place, broadcasting src
 Tensor data_alias(const Tensor& t);  // `.data`: same memory, own version counter, no history
 
-// ---- elementwise binary arithmetic (cpp/src/ops/binary.cpp) ----
+// ---- elementwise binary arithmetic (cpp/src/ops/binary.cpp; rounding division, remainder, fmod: division.cpp) ----
 // Type promotion follows PyTorch (see ResultType): dimensioned tensors outrank 0-d tensors, which outrank
 // Python numbers (the Scalar overloads).
 Tensor add(const Tensor& a, const Tensor& b, Scalar alpha = 1);

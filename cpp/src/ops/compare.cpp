@@ -9,7 +9,6 @@ namespace fastgrad {
 
 namespace {
 
-ScalarType promote(const Tensor& a, const Tensor& b) { return result_type(a.dtype(), a.dim(), b.dtype(), b.dim()); }
 
 template <class T>
 T scalar_as(const Scalar& s) {

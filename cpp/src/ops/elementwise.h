@@ -18,6 +18,13 @@ inline void check_kernel(bool ok, const char* kernel, ScalarType t) {
   FG_CHECK(ok, NotImplementedError, "\"", kernel, "\" not implemented for '", scalar_type_name(t), "'");
 }
 
+// PyTorch's result_type for the operands of a binary op (see ResultType).
+inline ScalarType promote(const Tensor& a, const Tensor& b) {
+  return result_type(a.dtype(), a.dim(), b.dtype(), b.dim());
+}
+inline ScalarType promote(const Tensor& a, Scalar b) { return result_type(a.dtype(), a.dim(), b); }
+inline ScalarType promote(Scalar a, const Tensor& b) { return result_type(b.dtype(), b.dim(), a); }
+
 // The C type name PyTorch prints in some messages: "float", "double", "long int", "int", "bool".
 inline const char* c_type_name(ScalarType t) {
   static const char* names[] = {"bool", "int", "long int", "float", "double"};

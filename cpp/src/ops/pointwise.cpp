@@ -9,9 +9,17 @@ namespace fastgrad {
 
 namespace {
 
-ScalarType promote(const Tensor& a, const Tensor& b) { return result_type(a.dtype(), a.dim(), b.dtype(), b.dim()); }
 
 Tensor half(const Tensor& g) { return mul(g, 0.5); }
+
+ScalarType promote3(const Tensor& a, const Tensor& b, const Tensor& c) {
+  ResultType r;
+  r.add_tensor(a.dtype(), a.dim());
+  r.add_tensor(b.dtype(), b.dim());
+  r.add_tensor(c.dtype(), c.dim());
+  return r.result();
+}
+
 
 // Saves both inputs of a two-input Node.
 template <class N>
@@ -132,7 +140,8 @@ struct HypotBackward0 : NamedNode<HypotBackward0> {
   static constexpr const char* kName = "HypotBackward0";
   tensor_list apply(tensor_list&& g) override {
     Tensor a = saved(0), b = saved(1), r = saved(2);
-    return {needs_input_grad(0) ? mul(g[0], div(a, r)) : Tensor(), needs_input_grad(1) ? mul(g[0], div(b, r)) : Tensor()};
+    return {needs_input_grad(0) ? mul(g[0], div(a, r)) : Tensor(),
+            needs_input_grad(1) ? mul(g[0], div(b, r)) : Tensor()};
   }
 };
 
@@ -212,8 +221,9 @@ struct LerpBackward1 : NamedNode<LerpBackward1> {  // tensor weight
 
 Tensor lerp(const Tensor& input, const Tensor& end, const Tensor& weight) {
   check_lerp(input, end, "end");
-  check_lerp(input, weight, "weight");
-  check_kernel(is_floating(input.dtype()), "lerp_kernel_tensor", input.dtype());
+  if (weight.dim() > 0) check_lerp(input, weight, "weight");  // a 0-d weight is converted
+  ScalarType ct = promote3(input, end, weight);
+  check_kernel(is_floating(ct), "lerp_kernel_tensor", ct);
   Tensor out = ternary_map(input, end, weight, input.dtype(), input.dtype(), "lerp", [](auto tag) {
     using T = decltype(tag);
     return [](T a, T b, T w) -> T {
@@ -236,13 +246,6 @@ Tensor lerp(const Tensor& input, const Tensor& end, const Tensor& weight) {
 // ---- addcmul, addcdiv: input + value * tensor1 (* or /) tensor2 ----
 
 namespace {
-ScalarType promote3(const Tensor& a, const Tensor& b, const Tensor& c) {
-  ResultType r;
-  r.add_tensor(a.dtype(), a.dim());
-  r.add_tensor(b.dtype(), b.dim());
-  r.add_tensor(c.dtype(), c.dim());
-  return r.result();
-}
 
 template <class T>
 T scalar_value(const Scalar& s) {
@@ -264,6 +267,7 @@ struct AddcmulBackward0 : NamedNode<AddcmulBackward0> {
 
 Tensor addcmul(const Tensor& input, const Tensor& tensor1, const Tensor& tensor2, Scalar value) {
   ScalarType rt = promote3(input, tensor1, tensor2);
+  check_kernel(rt != ScalarType::Bool, "addcmul_cpu_out", rt);
   Tensor out = ternary_map(input, tensor1, tensor2, rt, rt, "addcmul", [&](auto tag) {
     using T = decltype(tag);
     const T v = scalar_value<T>(value);
@@ -390,7 +394,8 @@ Tensor& hypot_(Tensor& self, const Tensor& other) {
                         [&](const Tensor& s) { return hypot(s, other); });
 }
 Tensor& lerp_(Tensor& self, const Tensor& end, Scalar weight) {
-  return inplace_binary(self, &end, self.dtype(), "lerp_", false, [&](const Tensor& s) { return lerp(s, end, weight); });
+  return inplace_binary(self, &end, self.dtype(), "lerp_", false,
+                        [&](const Tensor& s) { return lerp(s, end, weight); });
 }
 Tensor& lerp_(Tensor& self, const Tensor& end, const Tensor& weight) {
   return inplace_nary(self, {&end, &weight}, self.dtype(), "lerp_", weight.requires_grad(),

@@ -181,8 +181,8 @@ ScalarType clamp_type(const Tensor& t, const std::optional<Scalar>& min, const s
   if (min) r.add_scalar(*min);
   if (max) r.add_scalar(*max);
   ScalarType rt = r.result();
-  check_kernel(rt != ScalarType::Bool, min && max ? "clamp_scalar_cpu" : min ? "clamp_min_scalar_cpu" : "clamp_max_scalar_cpu",
-               rt);
+  const char* kernel = min && max ? "clamp_scalar_cpu" : min ? "clamp_min_scalar_cpu" : "clamp_max_scalar_cpu";
+  check_kernel(rt != ScalarType::Bool, kernel, rt);
   return rt;
 }
 
@@ -360,7 +360,8 @@ Tensor nan_to_num(const Tensor& t, std::optional<double> nan, std::optional<doub
       const T n = static_cast<T>(nan.value_or(0.0));
       const T pi = posinf ? static_cast<T>(*posinf) : std::numeric_limits<T>::max();
       const T ni = neginf ? static_cast<T>(*neginf) : std::numeric_limits<T>::lowest();
-      return [=](T x) -> T { return x != x ? n : (x == std::numeric_limits<T>::infinity() ? pi : (x == -std::numeric_limits<T>::infinity() ? ni : x)); };
+      constexpr T inf = std::numeric_limits<T>::infinity();
+      return [=](T x) -> T { return x != x ? n : x == inf ? pi : x == -inf ? ni : x; };
     });
   }
   return record_unary<NanToNumBackward0>(out, t, true, false);
@@ -374,24 +375,28 @@ template <class F>
 Tensor& unary_inplace(Tensor& self, ScalarType result, const char* op, bool saves_self, F f) {
   return inplace_binary(self, nullptr, result, op, saves_self, f);
 }
+// The in-place form of an op that keeps self's dtype.
+Tensor& same_type_inplace(Tensor& self, const char* op, bool saves_self, Tensor (*f)(const Tensor&)) {
+  return inplace_binary(self, nullptr, self.dtype(), op, saves_self, f);
+}
 }  // namespace
 
-Tensor& neg_(Tensor& t) { return unary_inplace(t, t.dtype(), "neg_", false, [](const Tensor& s) { return neg(s); }); }
-Tensor& abs_(Tensor& t) { return unary_inplace(t, t.dtype(), "abs_", true, [](const Tensor& s) { return abs(s); }); }
-Tensor& sign_(Tensor& t) { return unary_inplace(t, t.dtype(), "sign_", false, [](const Tensor& s) { return sign(s); }); }
+Tensor& neg_(Tensor& t) { return same_type_inplace(t, "neg_", false, neg); }
+Tensor& abs_(Tensor& t) { return same_type_inplace(t, "abs_", true, abs); }
+Tensor& sign_(Tensor& t) { return same_type_inplace(t, "sign_", false, sign); }
+Tensor& relu_(Tensor& t) { return same_type_inplace(t, "relu_", false, relu); }
+Tensor& floor_(Tensor& t) { return same_type_inplace(t, "floor_", false, floor); }
+Tensor& ceil_(Tensor& t) { return same_type_inplace(t, "ceil_", false, ceil); }
+Tensor& round_(Tensor& t) { return same_type_inplace(t, "round_", false, round); }
+Tensor& trunc_(Tensor& t) { return same_type_inplace(t, "trunc_", false, trunc); }
+Tensor& frac_(Tensor& t) { return same_type_inplace(t, "frac_", false, frac); }
+Tensor& round_(Tensor& t, int64_t decimals) {
+  return unary_inplace(t, t.dtype(), "round_", false, [decimals](const Tensor& s) { return round(s, decimals); });
+}
 Tensor& square_(Tensor& t) {
   ScalarType rt = result_type(t.dtype(), t.dim(), Scalar(int64_t{2}));
   return unary_inplace(t, rt, "square_", true, [](const Tensor& s) { return square(s); });
 }
-Tensor& relu_(Tensor& t) { return unary_inplace(t, t.dtype(), "relu_", false, [](const Tensor& s) { return relu(s); }); }
-Tensor& floor_(Tensor& t) { return unary_inplace(t, t.dtype(), "floor_", false, [](const Tensor& s) { return floor(s); }); }
-Tensor& ceil_(Tensor& t) { return unary_inplace(t, t.dtype(), "ceil_", false, [](const Tensor& s) { return ceil(s); }); }
-Tensor& round_(Tensor& t) { return unary_inplace(t, t.dtype(), "round_", false, [](const Tensor& s) { return round(s); }); }
-Tensor& round_(Tensor& t, int64_t decimals) {
-  return unary_inplace(t, t.dtype(), "round_", false, [decimals](const Tensor& s) { return round(s, decimals); });
-}
-Tensor& trunc_(Tensor& t) { return unary_inplace(t, t.dtype(), "trunc_", false, [](const Tensor& s) { return trunc(s); }); }
-Tensor& frac_(Tensor& t) { return unary_inplace(t, t.dtype(), "frac_", false, [](const Tensor& s) { return frac(s); }); }
 
 Tensor& clamp_(Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max) {
   FG_CHECK(min || max, Error, "torch.clamp: At least one of 'min' or 'max' must not be None");
