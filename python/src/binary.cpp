@@ -331,11 +331,13 @@ void init_binary(py::module_& m) {
       else lerp_(t, e, number_arg(weight, "lerp_", "weight", 2));
     });
   }, py::arg("end"), py::arg("weight"));
-  def_both(cls, m, "addcmul", [](const Tensor& a, const Tensor& t1, const Tensor& t2, Scalar value) {
-    return addcmul(a, t1, t2, value);
+  def_both(cls, m, "addcmul", [](const Tensor& a, py::handle t1, py::handle t2, Scalar value) {
+    Tensor x = tensor_arg(t1, "addcmul", "tensor1", 2);  // checked in order (argument order is unspecified)
+    return addcmul(a, x, tensor_arg(t2, "addcmul", "tensor2", 3), value);
   }, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
-  def_both(cls, m, "addcdiv", [](const Tensor& a, const Tensor& t1, const Tensor& t2, Scalar value) {
-    return addcdiv(a, t1, t2, value);
+  def_both(cls, m, "addcdiv", [](const Tensor& a, py::handle t1, py::handle t2, Scalar value) {
+    Tensor x = tensor_arg(t1, "addcdiv", "tensor1", 2);
+    return addcdiv(a, x, tensor_arg(t2, "addcdiv", "tensor2", 3), value);
   }, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
   cls.def("addcmul_", [](py::object self, const Tensor& t1, const Tensor& t2, Scalar value) {
     return in_place(self, [&](Tensor& t) { addcmul_(t, t1, t2, value); });

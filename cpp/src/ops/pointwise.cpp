@@ -221,10 +221,11 @@ struct LerpBackward1 : NamedNode<LerpBackward1> {  // tensor weight
 
 Tensor lerp(const Tensor& input, const Tensor& end, const Tensor& weight) {
   check_lerp(input, end, "end");
-  if (weight.dim() > 0) check_lerp(input, weight, "weight");  // a 0-d weight is converted
+  if (weight.dim() > 0) check_lerp(input, weight, "weight");
+  // A 0-d weight takes part in type promotion instead (so bool input and end with a float weight work).
   ScalarType ct = promote3(input, end, weight);
   check_kernel(is_floating(ct), "lerp_kernel_tensor", ct);
-  Tensor out = ternary_map(input, end, weight, input.dtype(), input.dtype(), "lerp", [](auto tag) {
+  Tensor out = ternary_map(input, end, weight, ct, ct, "lerp", [](auto tag) {
     using T = decltype(tag);
     return [](T a, T b, T w) -> T {
       if constexpr (std::is_floating_point_v<T>) return lerp_value(a, b, w);
@@ -398,7 +399,7 @@ Tensor& lerp_(Tensor& self, const Tensor& end, Scalar weight) {
                         [&](const Tensor& s) { return lerp(s, end, weight); });
 }
 Tensor& lerp_(Tensor& self, const Tensor& end, const Tensor& weight) {
-  return inplace_nary(self, {&end, &weight}, self.dtype(), "lerp_", weight.requires_grad(),
+  return inplace_nary(self, {&end, &weight}, promote3(self, end, weight), "lerp_", weight.requires_grad(),
                       [&](const Tensor& s) { return lerp(s, end, weight); });
 }
 Tensor& addcmul_(Tensor& self, const Tensor& tensor1, const Tensor& tensor2, Scalar value) {
