@@ -164,18 +164,16 @@ Tensor logical_not(const Tensor& t) {
   });
 }
 
-// In place the result keeps self's dtype (1 or 0). PyTorch records MulBackward0 for these on tensors that
-// require grad; the gradient is zero either way.
+// In place the result keeps self's dtype (1 or 0). Unlike the in-place comparisons, PyTorch leaves self's
+// history as it was (no Node is recorded), and so do we: the result carries no grad_fn of its own.
 Tensor& logical_(Tensor& self, const Tensor& other, LogicalOp op) {
-  return inplace_binary(self, &other, ScalarType::Bool, logical_inplace_name(op), false, [&](const Tensor& s) {
-    return record_zero_grad(cast(logical(s, other, op), s.dtype()), "MulBackward0", {&s, &other});
-  });
+  return inplace_binary(self, &other, ScalarType::Bool, logical_inplace_name(op), false,
+                        [&](const Tensor& s) { return cast(logical(s, other, op), s.dtype()); });
 }
 
 Tensor& logical_not_(Tensor& self) {
-  return inplace_binary(self, nullptr, ScalarType::Bool, "logical_not_", false, [](const Tensor& s) {
-    return record_zero_grad(cast(logical_not(s), s.dtype()), "MulBackward0", {&s});
-  });
+  return inplace_binary(self, nullptr, ScalarType::Bool, "logical_not_", false,
+                        [](const Tensor& s) { return cast(logical_not(s), s.dtype()); });
 }
 
 // ---- bitwise ops: bool and integer tensors only ----
