@@ -189,6 +189,10 @@ class Gen:
             v = r.uniform(0.0, 1.0, shape)
         elif domain == "small_int":  # comparisons: many exact ties
             v = r.integers(-2, 3, shape).astype(np.float64)
+        elif domain == "unit":  # asin, acos, atanh, tan: inside (-1, 1), away from the poles
+            v = r.uniform(-0.9, 0.9, shape)
+        elif domain == "above1":  # acosh: inside its domain (1, inf), away from the kink at 1
+            v = r.uniform(1.2, 3.0, shape)
         elif domain == "distinct":  # norm p=inf: a unique maximum of |x|
             n = int(np.prod(shape))
             v = (r.permutation(n) + 1.0).reshape(shape) * 0.25 * r.choice([-1.0, 1.0], shape)
@@ -1311,6 +1315,585 @@ _add(
     api=(F + "binary_cross_entropy_with_logits",),
     error_fn=bce_errors,
 )
+
+# ---- elementwise ops of issue 3 (unary, binary, ternary, comparisons, predicates) ----
+
+
+def _vectorize(f):
+    """A NumPy reference from a math function (NumPy has no erf)."""
+
+    def ref(x):
+        return np.asarray(np.vectorize(f, otypes=[np.float64])(x))
+
+    return ref
+
+
+def _tensor_pairs(da="real", db="real"):
+    """binary_samples without the Python-scalar samples (for ops that take tensors only)."""
+
+    def make(g: Gen):
+        return [s for s in binary_samples(da, db)(g) if all(isinstance(a, TIn) for a in s.args)]
+
+    return make
+
+
+def _no_grad(make):
+    """The same samples with inputs that do not require grad (ops without a derivative in PyTorch, whose
+    NotImplemented Node would make backward raise)."""
+
+    def wrapped(g: Gen):
+        out = make(g)
+        for smp in out:
+            for t in smp.tensors():
+                t.requires_grad = False
+        return out
+
+    return wrapped
+
+
+def _int_samples(g: Gen, with_scalar=None):
+    """Integer and bool tensors: 2-d, 0-d, transposed, 0-size, broadcast, and a Python scalar."""
+    out = [
+        Sample((g.ints((3, 4)), g.ints((3, 4))), id="int32"),
+        Sample((g.ints((3, 1), np.int64), g.ints((4,), np.int64)), id="int64_bcast"),
+        Sample((TIn(np.array(5, dtype=np.int32), None, False), g.ints((3,))), id="0d"),
+        Sample((TIn(g.ints((4, 3)).base, _swap(0, 1), False), g.ints((3, 4))), id="transposed"),
+        Sample((g.ints((0, 3)), g.ints((3,))), id="0size"),
+        Sample((g.bools((5,)), g.bools((5,))), id="bool_bool"),
+        Sample((g.ints((3, 4)), g.bools((3, 4))), id="int_bool"),
+    ]
+    if with_scalar is not None:
+        out.append(Sample((g.ints((3, 4)), with_scalar), id="scalar"))
+    return out
+
+
+def _unary_int_samples(g: Gen):
+    return [
+        Sample((g.ints((3, 4)),), id="int32"),
+        Sample((g.ints((5,), np.int64),), id="int64"),
+        Sample((TIn(np.array(-3, dtype=np.int64), None, False),), id="int_0d"),
+        Sample((TIn(g.ints((4, 3)).base, _swap(0, 1), False),), id="int_transposed"),
+        Sample((g.ints((0, 3)),), id="int_0size"),
+        Sample((g.bools((6,)),), id="bool"),
+    ]
+
+
+def _special_values():
+    return TIn(np.array([0.5, -1.5, np.nan, np.inf, -np.inf, 0.0, -0.0]), None, False)
+
+
+_INPLACE_FUNCTIONS = {  # the `_` forms that PyTorch also has as torch.X_ functions (sign_ is a method only)
+    "neg", "abs", "exp", "exp2", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "square",
+    "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh",
+    "atanh", "sigmoid", "logit", "relu", "erf", "erfc", "floor", "ceil", "round", "trunc", "frac",
+    "nan_to_num", "fix", "negative", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh",
+}
+
+
+def _inplace_forms(name, aliases=()):
+    """The in-place spellings of a unary op, run on a copy of the input (a leaf cannot be written in place)."""
+    forms, api = [], [f"Tensor.{name}_"]
+    for n in (name,) + tuple(aliases):
+        forms.append(Form(f"x.{n}_()", (lambda k: lambda m, x, **kw: getattr(x.clone(), k + "_")(**kw))(n)))
+        if n in _INPLACE_FUNCTIONS:
+            forms.append(Form(f"{n}_(x)", (lambda k: lambda m, x, **kw: getattr(m, k + "_")(x.clone(), **kw))(n)))
+            api.append(f"fastgrad.{n}_")
+    return forms, api
+
+
+def _unary_op(name, ref, domain="real", aliases=(), extreme=None, extreme_grad=True, gradgrad=True,
+              differentiable=True, inplace=True, extra_samples=None):
+    """A unary op with its method form, its aliases (fastgrad.X and Tensor.X) and its in-place forms."""
+    forms = [Form(f"x.{name}()", lambda m, x, **kw: getattr(x, name)(**kw))]
+    api = [f"fastgrad.{name}", f"Tensor.{name}"]
+    for a in aliases:
+        forms.append(Form(f"{a}(x)", (lambda k: lambda m, x, **kw: getattr(m, k)(x, **kw))(a)))
+        api += [f"fastgrad.{a}", f"Tensor.{a}"]
+    if inplace:
+        f_forms, f_api = _inplace_forms(name, aliases)
+        forms += f_forms
+        api += f_api
+    base = unary_samples(domain, extreme, extreme_grad)
+    _add(
+        name,
+        op=lambda m, x, **kw: getattr(m, name)(x, **kw),
+        ref=ref,
+        differentiable=differentiable,
+        sample_fn=base if extra_samples is None else (lambda g: base(g) + extra_samples(g)),
+        api=tuple(api),
+        forms=tuple(forms),
+        gradgrad=gradgrad,
+    )
+
+
+_erf = _vectorize(math.erf)
+_erfc = _vectorize(math.erfc)
+_unary_op("exp2", lambda x: np.asarray(np.exp2(x)))
+_unary_op("expm1", lambda x: np.asarray(np.expm1(x)), extreme=[-50.0, -1e-8, 1e-8, 50.0])
+_unary_op("log1p", lambda x: np.asarray(np.log1p(x)), "unit")
+_unary_op("log2", lambda x: np.asarray(np.log2(x)), "pos")
+_unary_op("log10", lambda x: np.asarray(np.log10(x)), "pos")
+_unary_op("rsqrt", lambda x: np.asarray(1.0 / np.sqrt(x)), "pos")
+_unary_op("tan", lambda x: np.asarray(np.tan(x)), "unit")
+_unary_op("asin", lambda x: np.asarray(np.arcsin(x)), "unit", aliases=("arcsin",))
+_unary_op("acos", lambda x: np.asarray(np.arccos(x)), "unit", aliases=("arccos",))
+_unary_op("atan", lambda x: np.asarray(np.arctan(x)), aliases=("arctan",))
+_unary_op("sinh", lambda x: np.asarray(np.sinh(x)))
+_unary_op("cosh", lambda x: np.asarray(np.cosh(x)))
+_unary_op("asinh", lambda x: np.asarray(np.arcsinh(x)), aliases=("arcsinh",))
+_unary_op("acosh", lambda x: np.asarray(np.arccosh(x)), "above1", aliases=("arccosh",))
+_unary_op("atanh", lambda x: np.asarray(np.arctanh(x)), "unit", aliases=("arctanh",))
+_unary_op("erf", _erf, extreme=[-10.0, -5.0, 5.0, 10.0])
+_unary_op("erfc", _erfc, extreme=[-10.0, -5.0, 5.0, 10.0])
+_unary_op("abs", lambda x: np.asarray(np.abs(x)), "nonzero", aliases=("absolute",),
+          extra_samples=lambda g: [Sample((g.ints((3, 4)),), id="int32")])
+_unary_op("sign", lambda x: np.asarray(x if x.dtype == np.bool_ else np.sign(x)), "nonzero", gradgrad=False,
+          extra_samples=lambda g: [Sample((g.ints((3, 4)),), id="int32"), Sample((g.bools((5,)),), id="bool")])
+_unary_op("square", lambda x: np.asarray(x * x),
+          extra_samples=lambda g: [Sample((g.ints((3, 4)),), id="int32")])
+_unary_op("floor", lambda x: np.asarray(np.floor(x)), gradgrad=False,
+          extra_samples=lambda g: [Sample((g.ints((3, 4)),), id="int32")])
+_unary_op("ceil", lambda x: np.asarray(np.ceil(x)), gradgrad=False)
+_unary_op("trunc", lambda x: np.asarray(np.trunc(x)), aliases=("fix",), gradgrad=False)
+_unary_op("frac", lambda x: np.asarray(x - np.trunc(x)), gradgrad=False)
+_unary_op(
+    "round",
+    lambda x, decimals=0: np.asarray(np.round(x, decimals)),
+    gradgrad=False,
+    extra_samples=lambda g: [
+        Sample((TIn(np.array([0.5, 1.5, 2.5, -0.5, -2.5, 3.25])),), id="half_even", grad=False),
+        Sample((g.t((3, 4)),), {"decimals": 2}, id="decimals"),
+        Sample((g.T((3, 4)),), {"decimals": -1}, id="neg_decimals"),
+        Sample((g.ints((3, 4)),), id="int32"),
+    ],
+)
+_unary_op(
+    "logit",
+    lambda x, eps=None: np.asarray(np.log(np.clip(x, eps, 1 - eps) / (1 - np.clip(x, eps, 1 - eps)))
+                                   if eps is not None else np.log(x / (1 - x))),
+    "prob",
+    extra_samples=lambda g: [Sample((g.t((3, 4), "prob"),), {"eps": 0.2}, id="eps")],
+)
+_unary_op(
+    "nan_to_num",
+    lambda x, nan=0.0, posinf=None, neginf=None: np.asarray(np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)),
+    extra_samples=lambda g: [
+        Sample((_special_values(),), id="special"),
+        Sample((_special_values(),), {"nan": 1.5, "posinf": 9.0, "neginf": -9.0}, id="replacements"),
+        Sample((g.ints((3, 4)),), id="int32"),
+    ],
+)
+
+def _fits_first_input(smp):
+    """An in-place form applies when the result has the shape of the tensor written to."""
+    return np.broadcast_shapes(*(t.shape for t in smp.tensors())) == smp.args[0].shape
+
+
+# The in-place forms and aliases of the unary ops already in the table.
+for _op in OPS:
+    if _op.name in ("exp", "log", "sin", "cos", "sqrt", "reciprocal", "relu", "sigmoid", "tanh", "neg"):
+        _f, _a = _inplace_forms(_op.name, ("negative",) if _op.name == "neg" else ())
+        if _op.name == "neg":
+            _f.append(Form("negative(x)", lambda m, x: m.negative(x)))
+            _a += ["fastgrad.negative", "Tensor.negative"]
+        _op.forms = tuple(_op.forms) + tuple(_f)
+        _op.api = tuple(_op.api) + tuple(_a)
+    if _op.name in ("clamp", "clip"):
+        _n = _op.name
+        _op.forms = tuple(_op.forms) + (
+            Form(f"{_n}_(x, ...)", (lambda k: lambda m, x, **kw: getattr(m, k + "_")(x.clone(), **kw))(_n),
+                 _fits_first_input),
+            Form(f"x.{_n}_(...)", (lambda k: lambda m, x, **kw: getattr(x.clone(), k + "_")(**kw))(_n),
+                 _fits_first_input),
+        )
+        _op.api = tuple(_op.api) + (f"fastgrad.{_n}_", f"Tensor.{_n}_")
+
+
+def _clamp_tensor_samples(g: Gen):
+    c = "clamp"
+    return [
+        Sample((g.t((3, 4), c),), {"min": g.t((3, 4), c)}, id="tensor_min"),
+        Sample((g.t((3, 4), c),), {"max": g.t((4,), c)}, id="tensor_max_bcast"),
+        Sample((g.t((3, 4), c),), {"min": g.t((3, 1), c), "max": g.t((3, 1), c)}, id="tensor_both"),
+        Sample((g.t((), c),), {"min": g.t((3,), c)}, id="0d_tensor_min"),
+        Sample((g.T((3, 4), c),), {"max": g.strided((3, 4), c)}, id="tensor_noncontig"),
+        Sample((g.t((0, 3), c),), {"min": g.t((3,), c)}, id="tensor_0size"),
+    ]
+
+
+_clamp_op = next(op for op in OPS if op.name == "clamp")
+_clamp_op.sample_fn = (lambda f: lambda g: f(g) + _clamp_tensor_samples(g))(_clamp_op.sample_fn)
+
+
+def _one_bound_samples(key):
+    def make(g: Gen):
+        c = "clamp"
+        return [
+            Sample((g.t((3, 4), c), 0.5 if key == "max" else -0.5), id="scalar"),
+            Sample((g.t((3, 4), c), g.t((3, 4), c)), id="tensor"),
+            Sample((g.t((3, 4), c), g.t((4,), c)), id="tensor_bcast"),
+            Sample((g.t((), c), 0), id="0d"),
+            Sample((g.T((3, 4), c), g.strided((3, 4), c)), id="noncontig"),
+            Sample((g.t((0, 3), c), g.t((3,), c)), id="0size"),
+            Sample((g.ints((3, 4)), 1), id="int32"),
+        ]
+
+    return make
+
+
+for _name, _np_fn in (("clamp_min", np.maximum), ("clamp_max", np.minimum)):
+    _add(
+        _name,
+        op=(lambda n: lambda m, x, b: getattr(m, n)(x, b))(_name),
+        ref=(lambda f: lambda x, b: np.asarray(f(x, b)))(_np_fn),
+        differentiable=True,
+        sample_fn=_one_bound_samples(_name[-3:]),
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}", f"fastgrad.{_name}_", f"Tensor.{_name}_"),
+        forms=(
+            Form(f"x.{_name}(b)", (lambda n: lambda m, x, b: getattr(x, n)(b))(_name)),
+            Form(f"{_name}_(x, b)", (lambda n: lambda m, x, b: getattr(m, n + "_")(x.clone(), b))(_name)),
+        ),
+    )
+
+def _int_divisions(g: Gen):
+    """Integer division and remainder, with divisors of both signs (never 0: that raises)."""
+    divisors = TIn(np.array([1, -2, 3, -3], dtype=np.int32), None, False)
+    return [Sample((g.ints((3, 4), lo=-9, hi=10), divisors), id="int32"),
+            Sample((g.ints((3, 4), np.int64, lo=-9, hi=10), -2), id="int64_scalar")]
+
+
+# Binary arithmetic.
+for _name, _np_fn, _py, _db, _diff in (
+    ("floor_divide", np.floor_divide, "//", "nonzero", False),
+    ("remainder", np.remainder, "%", "nonzero", True),
+    ("fmod", np.fmod, None, "nonzero", True),
+):
+    _forms = [Form(f"a.{_name}(b)", (lambda n: lambda m, a, b: getattr(a, n)(b))(_name))]
+    if _py:
+        _forms.append(Form(f"a {_py} b", (lambda o: lambda m, a, b: o(a, b))(
+            operator.floordiv if _py == "//" else operator.mod)))
+    _samples = binary_samples(db=_db) if _diff else _no_grad(binary_samples(db=_db))
+    _add(
+        _name,
+        op=(lambda n: lambda m, a, b: getattr(m, n)(a, b))(_name),
+        ref=(lambda f: lambda a, b: np.asarray(f(a, b)))(_np_fn),
+        differentiable=_diff,
+        sample_fn=(lambda base: lambda g: base(g) + _int_divisions(g))(_samples),
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}", f"Tensor.{_name}_")
+        + ((f"Tensor.__{'floordiv' if _py == '//' else 'mod'}__",) if _py else ()),
+        forms=tuple(_forms),
+        error_fn=binary_errors,
+    )
+_add(
+    "rfloordiv",
+    op=lambda m, s, x: s // x,
+    ref=lambda s, x: np.asarray(np.floor_divide(s, x)),
+    differentiable=False,
+    sample_fn=_no_grad(reflected_samples("nonzero")),
+    api=("Tensor.__rfloordiv__",),
+)
+_add(
+    "rmod",
+    op=lambda m, s, x: s % x,
+    ref=lambda s, x: np.asarray(np.remainder(s, x)),
+    differentiable=False,
+    sample_fn=_no_grad(reflected_samples("nonzero")),
+    api=("Tensor.__rmod__",),
+)
+_add(
+    "div_rounding",
+    op=lambda m, a, b, **kw: m.div(a, b, **kw),
+    ref=lambda a, b, rounding_mode: np.asarray(np.trunc(a / b) if rounding_mode == "trunc" else np.floor_divide(a, b)),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample(smp.args, {"rounding_mode": mode}, id=f"{smp.id}_{mode}")
+        for smp in binary_samples(db="nonzero")(g)
+        for mode in ("trunc", "floor")
+    ],
+    api=("fastgrad.div", "fastgrad.divide", "Tensor.divide"),
+    forms=(
+        Form("a.div(b, rounding_mode=...)", lambda m, a, b, **kw: a.div(b, **kw)),
+        Form("divide(a, b, rounding_mode=...)", lambda m, a, b, **kw: m.divide(a, b, **kw)),
+    ),
+    gradgrad=False,
+)
+for _name, _np_fn, _db in (
+    ("true_divide", np.true_divide, "nonzero"),
+    ("divide", np.true_divide, "nonzero"),
+    ("multiply", np.multiply, "real"),
+    ("subtract", np.subtract, "real"),
+):
+    _add(
+        _name,
+        op=(lambda n: lambda m, a, b: getattr(m, n)(a, b))(_name),
+        ref=(lambda f: lambda a, b: np.asarray(f(a, b)))(_np_fn),
+        differentiable=True,
+        sample_fn=binary_samples(db=_db),
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}", f"Tensor.{_name}_"),
+        forms=(Form(f"a.{_name}(b)", (lambda n: lambda m, a, b: getattr(a, n)(b))(_name)),),
+    )
+
+# Tensor-only binary ops with derivatives.
+for _name, _np_fn, _alias in (
+    ("maximum", np.maximum, None),
+    ("minimum", np.minimum, None),
+    ("fmax", np.fmax, None),
+    ("fmin", np.fmin, None),
+    ("atan2", np.arctan2, "arctan2"),
+    ("hypot", np.hypot, None),
+):
+    _forms = [Form(f"a.{_name}(b)", (lambda n: lambda m, a, b: getattr(a, n)(b))(_name))]
+    _api = [f"fastgrad.{_name}", f"Tensor.{_name}"]
+    if _alias:
+        _forms.append(Form(f"{_alias}(a, b)", (lambda n: lambda m, a, b: getattr(m, n)(a, b))(_alias)))
+        _api += [f"fastgrad.{_alias}", f"Tensor.{_alias}"]
+    if _name in ("atan2", "hypot"):
+        _forms.append(Form(f"a.{_name}_(b)", (lambda n: lambda m, a, b: getattr(a.clone(), n + "_")(b))(_name),
+                           _fits_first_input))
+        _api.append(f"Tensor.{_name}_")
+    _add(
+        _name,
+        op=(lambda n: lambda m, a, b: getattr(m, n)(a, b))(_name),
+        ref=(lambda f: lambda a, b: np.asarray(f(a, b)))(_np_fn),
+        differentiable=True,
+        sample_fn=_tensor_pairs(),
+        api=tuple(_api),
+        forms=tuple(_forms),
+        error_fn=binary_errors,
+    )
+
+
+def lerp_samples(g: Gen):
+    t, T = g.t, g.T
+    return [
+        Sample((t((3, 4)), t((3, 4)), 0.3), id="scalar_weight"),
+        Sample((t((3, 4)), t((3, 4)), 0.8), id="scalar_weight_upper"),
+        Sample((t((3, 4)), t((3, 4)), t((3, 4), "prob")), id="tensor_weight"),
+        Sample((t((3, 1)), t((4,)), t((3, 4), "prob")), id="bcast"),
+        Sample((t(()), t(()), 0.25), id="0d"),
+        Sample((t((3, 4)), t((3, 4)), t((), "prob")), id="0d_weight"),
+        Sample((T((3, 4)), g.strided((3, 4)), T((3, 4), "prob")), id="noncontig"),
+        Sample((t((0, 3)), t((3,)), 0.5), id="0size"),
+    ]
+
+
+_add(
+    "lerp",
+    op=lambda m, a, b, w: m.lerp(a, b, w),
+    ref=lambda a, b, w: np.asarray(a + w * (b - a)),
+    differentiable=True,
+    sample_fn=lerp_samples,
+    api=("fastgrad.lerp", "Tensor.lerp", "Tensor.lerp_"),
+    forms=(Form("a.lerp(b, w)", lambda m, a, b, w: a.lerp(b, w)),),
+)
+
+
+def addc_samples(divisor_domain):
+    def make(g: Gen):
+        t, d = g.t, divisor_domain
+        return [
+            Sample((t((3, 4)), t((3, 4)), t((3, 4), d)), id="same"),
+            Sample((t((3, 4)), t((3, 4)), t((3, 4), d)), {"value": -0.5}, id="value"),
+            Sample((t((3, 1)), t((4,)), t((3, 4), d)), {"value": 2}, id="bcast"),
+            Sample((t(()), t(()), t((), d)), id="0d"),
+            Sample((g.T((3, 4)), g.strided((3, 4)), g.T((3, 4), d)), id="noncontig"),
+            Sample((t((0, 3)), t((3,)), t((3,), d)), id="0size"),
+        ]
+
+    return make
+
+
+_add(
+    "addcmul",
+    op=lambda m, a, b, c, **kw: m.addcmul(a, b, c, **kw),
+    ref=lambda a, b, c, value=1: np.asarray(a + value * b * c),
+    differentiable=True,
+    sample_fn=addc_samples("real"),
+    api=("fastgrad.addcmul", "Tensor.addcmul", "Tensor.addcmul_"),
+    forms=(Form("a.addcmul(b, c)", lambda m, a, b, c, **kw: a.addcmul(b, c, **kw)),),
+)
+_add(
+    "addcdiv",
+    op=lambda m, a, b, c, **kw: m.addcdiv(a, b, c, **kw),
+    ref=lambda a, b, c, value=1: np.asarray(a + value * (b / c)),
+    differentiable=True,
+    sample_fn=addc_samples("nonzero"),
+    api=("fastgrad.addcdiv", "Tensor.addcdiv", "Tensor.addcdiv_"),
+    forms=(Form("a.addcdiv(b, c)", lambda m, a, b, c, **kw: a.addcdiv(b, c, **kw)),),
+)
+
+
+def where_samples(g: Gen):
+    t, b = g.t, g.bools
+    return [
+        Sample((b((3, 4)), t((3, 4)), t((3, 4))), id="same"),
+        Sample((b((3, 1)), t((4,)), t((3, 4))), id="bcast"),
+        Sample((b((3, 4)), t((3, 4)), 0.0), id="scalar_other"),
+        Sample((b((3, 4)), -1, t((3, 4))), id="scalar_input"),
+        Sample((TIn(np.array(True), None, False), t(()), t((3,))), id="0d"),
+        Sample((b((3, 4)), g.T((3, 4)), g.strided((3, 4))), id="noncontig"),
+        Sample((b((0, 3)), t((3,)), t((0, 3))), id="0size"),
+    ]
+
+
+_add(
+    "where",
+    op=lambda m, c, a, b: m.where(c, a, b),
+    ref=lambda c, a, b: np.asarray(np.where(c, a, b)),
+    differentiable=True,
+    sample_fn=where_samples,
+    api=("fastgrad.where", "Tensor.where"),
+    forms=(Form("a.where(c, b)", lambda m, c, a, b: a.where(c, b), lambda smp: isinstance(smp.args[1], TIn)),),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3,)), g.t((3,)), g.t((3,))), exc=RuntimeError, match="boolean tensor", id="float_cond")
+    ],
+)
+
+# Comparisons' aliases.
+for _name, _np_fn in (
+    ("greater", np.greater),
+    ("greater_equal", np.greater_equal),
+    ("less", np.less),
+    ("less_equal", np.less_equal),
+    ("not_equal", np.not_equal),
+):
+    _add(
+        _name,
+        op=(lambda n: lambda m, a, b: getattr(m, n)(a, b))(_name),
+        ref=(lambda f: lambda a, b: np.asarray(f(a, b)))(_np_fn),
+        differentiable=False,
+        sample_fn=compare_samples,
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}", f"Tensor.{_name}_"),
+        forms=(Form(f"a.{_name}(b)", (lambda n: lambda m, a, b: getattr(a, n)(b))(_name)),),
+    )
+
+
+def isclose_samples(g: Gen):
+    t = g.t
+    a = g.values((3, 4))
+    return [
+        Sample((TIn(a.copy()), TIn(a + 1e-9)), id="close"),
+        Sample((t((3, 4), "small_int"), t((3, 4), "small_int")), id="ties"),
+        Sample((t((3, 4)), t((4,))), {"rtol": 0.5, "atol": 0.1}, id="tolerances"),
+        Sample((_special_values(), _special_values()), id="special"),
+        Sample((_special_values(), _special_values()), {"equal_nan": True}, id="equal_nan"),
+        Sample((t(()), t(())), id="0d"),
+        Sample((g.T((3, 4), "small_int"), g.strided((3, 4), "small_int")), id="noncontig"),
+        Sample((t((0, 3)), t((3,))), id="0size"),
+        Sample((g.ints((3, 4)), g.ints((3, 4))), id="int32"),
+    ]
+
+
+_add(
+    "isclose",
+    op=lambda m, a, b, **kw: m.isclose(a, b, **kw),
+    ref=lambda a, b, **kw: np.asarray(np.isclose(a, b, **kw)),
+    differentiable=False,
+    sample_fn=isclose_samples,
+    api=("fastgrad.isclose", "Tensor.isclose"),
+    forms=(Form("a.isclose(b)", lambda m, a, b, **kw: a.isclose(b, **kw)),),
+)
+# allclose and equal return Python bools: wrapped in a tensor so that the harness can compare them.
+_add(
+    "allclose",
+    op=lambda m, a, b, **kw: m.tensor(m.allclose(a, b, **kw)),
+    ref=lambda a, b, **kw: np.asarray(np.allclose(a, b, **kw)),
+    differentiable=False,
+    sample_fn=isclose_samples,
+    api=("fastgrad.allclose", "Tensor.allclose"),
+    forms=(Form("a.allclose(b)", lambda m, a, b, **kw: m.tensor(a.allclose(b, **kw))),),
+)
+_add(
+    "equal",
+    op=lambda m, a, b: m.tensor(m.equal(a, b)),
+    ref=lambda a, b: np.asarray(a.shape == b.shape and bool(np.array_equal(a, b))),
+    differentiable=False,
+    sample_fn=lambda g: [smp for smp in compare_samples(g) if all(isinstance(x, TIn) for x in smp.args)]
+    + [Sample((TIn(np.arange(6.0)), TIn(np.arange(6.0))), id="equal")],
+    api=("fastgrad.equal", "Tensor.equal"),
+    forms=(Form("a.equal(b)", lambda m, a, b: m.tensor(a.equal(b))),),
+)
+
+# Logical and bitwise ops.
+for _name, _np_fn in (
+    ("logical_and", np.logical_and),
+    ("logical_or", np.logical_or),
+    ("logical_xor", np.logical_xor),
+):
+    _add(
+        _name,
+        op=(lambda n: lambda m, a, b: getattr(m, n)(a, b))(_name),
+        ref=(lambda f: lambda a, b: np.asarray(f(a, b)))(_np_fn),
+        differentiable=False,
+        sample_fn=lambda g: [smp for smp in compare_samples(g) if all(isinstance(x, TIn) for x in smp.args)]
+        + [Sample((g.t((3, 4)), g.ints((3, 4))), id="float_int")],
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}", f"Tensor.{_name}_"),
+        forms=(Form(f"a.{_name}(b)", (lambda n: lambda m, a, b: getattr(a, n)(b))(_name)),),
+    )
+_add(
+    "logical_not",
+    op=lambda m, x: m.logical_not(x),
+    ref=lambda x: np.asarray(np.logical_not(x)),
+    differentiable=False,
+    sample_fn=lambda g: unary_samples("small_int")(g) + _unary_int_samples(g),
+    api=("fastgrad.logical_not", "Tensor.logical_not", "Tensor.logical_not_"),
+    forms=(Form("x.logical_not()", lambda m, x: x.logical_not()),),
+)
+for _name, _np_fn, _py in (
+    ("bitwise_and", np.bitwise_and, operator.and_),
+    ("bitwise_or", np.bitwise_or, operator.or_),
+    ("bitwise_xor", np.bitwise_xor, operator.xor),
+):
+    _dunder = _py.__name__.strip("_")
+    _add(
+        _name,
+        op=(lambda n: lambda m, a, b: getattr(m, n)(a, b))(_name),
+        ref=(lambda f: lambda a, b: np.asarray(f(a, b)))(_np_fn),
+        differentiable=False,
+        sample_fn=lambda g: _int_samples(g, with_scalar=6),
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}", f"Tensor.{_name}_", f"Tensor.__{_dunder}__",
+             f"Tensor.__r{_dunder}__", f"Tensor.__i{_dunder}__"),
+        forms=(
+            Form(f"a.{_name}(b)", (lambda n: lambda m, a, b: getattr(a, n)(b))(_name)),
+            Form(f"a {_dunder} b", (lambda o: lambda m, a, b: o(a, b))(_py)),
+        ),
+        error_fn=lambda g: [
+            ErrorSample((g.t((3,)), g.t((3,))), exc=NotImplementedError, match="not implemented for 'Double'",
+                        id="float")
+        ],
+    )
+_add(
+    "bitwise_not",
+    op=lambda m, x: m.bitwise_not(x),
+    ref=lambda x: np.asarray(np.invert(x)),
+    differentiable=False,
+    sample_fn=_unary_int_samples,
+    api=("fastgrad.bitwise_not", "Tensor.bitwise_not", "Tensor.bitwise_not_", "Tensor.__invert__"),
+    forms=(Form("~x", lambda m, x: ~x), Form("x.bitwise_not()", lambda m, x: x.bitwise_not())),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3,)),), exc=NotImplementedError, match="not implemented for 'Double'", id="float")
+    ],
+)
+
+# Predicates.
+for _name, _np_fn in (
+    ("isnan", np.isnan),
+    ("isinf", np.isinf),
+    ("isfinite", np.isfinite),
+    ("isposinf", np.isposinf),
+    ("isneginf", np.isneginf),
+):
+    _add(
+        _name,
+        op=(lambda n: lambda m, x: getattr(m, n)(x))(_name),
+        ref=(lambda f: lambda x: np.asarray(f(x)))(_np_fn),
+        differentiable=False,
+        sample_fn=lambda g: unary_samples()(g) + [Sample((_special_values(),), id="special")]
+        + [smp for smp in _unary_int_samples(g) if smp.id in ("int32", "bool")],
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}"),
+        forms=(Form(f"x.{_name}()", (lambda n: lambda m, x: getattr(x, n)())(_name)),),
+    )
+
 
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names in the table must be unique"

@@ -40,12 +40,6 @@ def _bug(reason, tests, op, cases):
 
 _FWD = ("numpy", "gradcheck", "gradgrad", "torch_forward", "torch_backward", "grad_fn")
 
-R_POW_NUMBER_BASE = (
-    "fastgrad.pow(number, tensor) raises RuntimeError 'Unable to cast Python instance of type "
-    "<class 'float'> to C++ type' (torch.pow accepts a Number as self; `2 ** x` works)"
-)
-_bug(R_POW_NUMBER_BASE, _FWD, "pow", ("scalar_tensor", "intscalar_tensor", "scalar_transposed"))
-
 R_NORM_INF = "norm(p=inf) raises NotImplementedError 'norm: only finite p > 0 is supported' (torch: max |x|)"
 _bug(R_NORM_INF, _FWD, "norm", ("pinf",))
 _bug(R_NORM_INF, ("numpy",), "norm", ("x.norm(...):pinf",))
@@ -517,33 +511,6 @@ def _promotion_params():
         for case, a, b in pairs:
             out.append(_param("promotion", opname, case, opname, a, b))
     return out
-
-
-R_SUB_BOOL = (
-    "subtraction with exactly one bool operand (bool tensor - number/tensor, number/tensor - bool "
-    "tensor) returns a result; torch raises RuntimeError 'Subtraction, the `-` operator, with a bool "
-    "tensor is not supported'"
-)
-R_POW_BOOL = (
-    "pow with a bool base and a bool tensor (or a bool tensor base and a bool 0-d tensor) returns a "
-    "bool tensor; torch raises NotImplementedError '\"pow\" not implemented for 'Bool''"
-)
-
-
-def _register_promotion_bugs():
-    def is_bool(spec):
-        return spec[1] == "bool"
-
-    for p in _promotion_params():
-        opname, a, b = p.values
-        case = p.id.split("-", 1)[1]
-        if opname == "sub" and is_bool(a) != is_bool(b):
-            KNOWN_BUGS[("promotion", "sub", case)] = R_SUB_BOOL
-        if opname == "pow" and is_bool(a) and is_bool(b) and not (a[0] == "tensor" and b[0] == "scalar"):
-            KNOWN_BUGS[("promotion", "pow", case)] = R_POW_BOOL
-
-
-_register_promotion_bugs()
 
 
 @pytest.mark.parametrize("opname,a,b", _promotion_params())

@@ -34,7 +34,9 @@ Tensor clone(const Tensor& t);                                           // Clon
 Tensor& copy_(Tensor& self, const Tensor& src);                          // in place, broadcasting src
 Tensor data_alias(const Tensor& t);  // `.data`: same memory, own version counter, no history
 
-// ---- elementwise binary (cpp/src/ops/binary.cpp) ----
+// ---- elementwise binary arithmetic (cpp/src/ops/binary.cpp; rounding division, remainder, fmod: division.cpp) ----
+// Type promotion follows PyTorch (see ResultType): dimensioned tensors outrank 0-d tensors, which outrank
+// Python numbers (the Scalar overloads).
 Tensor add(const Tensor& a, const Tensor& b, Scalar alpha = 1);
 Tensor add(const Tensor& a, Scalar b, Scalar alpha = 1);
 Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha = 1);
@@ -45,40 +47,192 @@ Tensor mul(const Tensor& a, Scalar b);
 Tensor div(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, Scalar b);
 Tensor rdiv(const Tensor& a, Scalar b);  // b / a
+// div(rounding_mode=...): True is true division, Trunc rounds toward zero, Floor toward -inf.
+enum class RoundingMode : uint8_t { True, Trunc, Floor };
+RoundingMode rounding_mode_from_string(const std::string& s);  // "trunc" | "floor"
+Tensor div(const Tensor& a, const Tensor& b, RoundingMode mode);
+Tensor div(const Tensor& a, Scalar b, RoundingMode mode);
+Tensor floor_divide(const Tensor& a, const Tensor& b);
+Tensor floor_divide(const Tensor& a, Scalar b);
+Tensor floor_divide(Scalar a, const Tensor& b);
+Tensor remainder(const Tensor& a, const Tensor& b);  // Python's %: the sign of the divisor
+Tensor remainder(const Tensor& a, Scalar b);
+Tensor remainder(Scalar a, const Tensor& b);
+Tensor fmod(const Tensor& a, const Tensor& b);  // C's fmod: the sign of the dividend
+Tensor fmod(const Tensor& a, Scalar b);
 Tensor pow(const Tensor& a, const Tensor& exponent);
 Tensor pow(const Tensor& a, Scalar exponent);
 Tensor pow(Scalar base, const Tensor& exponent);
 
-enum class CompareOp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
-Tensor compare(const Tensor& a, const Tensor& b, CompareOp op);
-Tensor compare(const Tensor& a, Scalar b, CompareOp op);
-
 // In place: self op= other. Refuses leaves that require grad (outside no_grad) and results that do not fit
-// self's shape or dtype.
+// self's shape or dtype. See Note [In-place ops].
 Tensor& add_(Tensor& self, const Tensor& other, Scalar alpha = 1);
 Tensor& add_(Tensor& self, Scalar other, Scalar alpha = 1);
 Tensor& sub_(Tensor& self, const Tensor& other, Scalar alpha = 1);
 Tensor& sub_(Tensor& self, Scalar other, Scalar alpha = 1);
 Tensor& mul_(Tensor& self, const Tensor& other);
 Tensor& mul_(Tensor& self, Scalar other);
-Tensor& div_(Tensor& self, const Tensor& other);
-Tensor& div_(Tensor& self, Scalar other);
+Tensor& div_(Tensor& self, const Tensor& other, RoundingMode mode = RoundingMode::True);
+Tensor& div_(Tensor& self, Scalar other, RoundingMode mode = RoundingMode::True);
+Tensor& floor_divide_(Tensor& self, const Tensor& other);
+Tensor& floor_divide_(Tensor& self, Scalar other);
+Tensor& remainder_(Tensor& self, const Tensor& other);
+Tensor& remainder_(Tensor& self, Scalar other);
+Tensor& fmod_(Tensor& self, const Tensor& other);
+Tensor& fmod_(Tensor& self, Scalar other);
+Tensor& pow_(Tensor& self, const Tensor& exponent);
+Tensor& pow_(Tensor& self, Scalar exponent);
 Tensor& zero_(Tensor& self);
 Tensor& fill_(Tensor& self, Scalar value);
 Tensor& fill_(Tensor& self, const Tensor& value);  // 0-d value, differentiable
 
-// ---- elementwise unary (cpp/src/ops/unary.cpp) ----
+// ---- other pointwise ops with derivatives (cpp/src/ops/pointwise.cpp) ----
+Tensor maximum(const Tensor& a, const Tensor& b);  // NaN propagates; ties split the gradient in half
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor fmax(const Tensor& a, const Tensor& b);  // NaN ignored when the other value is a number
+Tensor fmin(const Tensor& a, const Tensor& b);
+Tensor atan2(const Tensor& a, const Tensor& b);
+Tensor hypot(const Tensor& a, const Tensor& b);
+Tensor lerp(const Tensor& input, const Tensor& end, Scalar weight);  // input + weight * (end - input)
+Tensor lerp(const Tensor& input, const Tensor& end, const Tensor& weight);
+Tensor addcmul(const Tensor& input, const Tensor& tensor1, const Tensor& tensor2, Scalar value = 1);
+Tensor addcdiv(const Tensor& input, const Tensor& tensor1, const Tensor& tensor2, Scalar value = 1);
+// where(condition, a, b): a where condition holds, else b; condition is a bool tensor; all three broadcast.
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& condition, const Tensor& a, Scalar b);
+Tensor where(const Tensor& condition, Scalar a, const Tensor& b);
+Tensor where(const Tensor& condition, Scalar a, Scalar b);
+Tensor& atan2_(Tensor& self, const Tensor& other);
+Tensor& hypot_(Tensor& self, const Tensor& other);
+Tensor& lerp_(Tensor& self, const Tensor& end, Scalar weight);
+Tensor& lerp_(Tensor& self, const Tensor& end, const Tensor& weight);
+Tensor& addcmul_(Tensor& self, const Tensor& tensor1, const Tensor& tensor2, Scalar value = 1);
+Tensor& addcdiv_(Tensor& self, const Tensor& tensor1, const Tensor& tensor2, Scalar value = 1);
+
+// ---- comparisons, logical and bitwise ops, predicates: no derivatives (cpp/src/ops/compare.cpp) ----
+enum class CompareOp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
+Tensor compare(const Tensor& a, const Tensor& b, CompareOp op);
+Tensor compare(const Tensor& a, Scalar b, CompareOp op);
+Tensor& compare_(Tensor& self, const Tensor& other, CompareOp op);  // self.lt_(other): 1/0 in self's dtype
+Tensor& compare_(Tensor& self, Scalar other, CompareOp op);
+// |a - b| <= atol + rtol * |b| elementwise (a and b of the same dtype); equal infinities are close.
+Tensor isclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false);
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false);
+bool equal(const Tensor& a, const Tensor& b);  // same shape and same values
+enum class LogicalOp : uint8_t { And, Or, Xor };
+Tensor logical(const Tensor& a, const Tensor& b, LogicalOp op);  // logical_and/or/xor: a bool tensor
+Tensor logical_not(const Tensor& t);
+Tensor& logical_(Tensor& self, const Tensor& other, LogicalOp op);
+Tensor& logical_not_(Tensor& self);
+Tensor bitwise(const Tensor& a, const Tensor& b, LogicalOp op);  // &, |, ^ on bool and integer tensors
+Tensor bitwise(const Tensor& a, Scalar b, LogicalOp op);
+Tensor bitwise_not(const Tensor& t);
+Tensor& bitwise_(Tensor& self, const Tensor& other, LogicalOp op);
+Tensor& bitwise_(Tensor& self, Scalar other, LogicalOp op);
+Tensor& bitwise_not_(Tensor& self);
+Tensor isnan(const Tensor& t);
+Tensor isinf(const Tensor& t);
+Tensor isfinite(const Tensor& t);
+Tensor isposinf(const Tensor& t);
+Tensor isneginf(const Tensor& t);
+
+// ---- elementwise unary (cpp/src/ops/unary.cpp: dtype-preserving; unary_float.cpp: float functions) ----
+// Float functions of integer or bool tensors return the default float dtype, as in PyTorch.
 Tensor neg(const Tensor& t);
+Tensor abs(const Tensor& t);
+Tensor sign(const Tensor& t);
+Tensor square(const Tensor& t);  // pow(t, 2)
+Tensor relu(const Tensor& t);
+Tensor floor(const Tensor& t);
+Tensor ceil(const Tensor& t);
+Tensor round(const Tensor& t);  // half to even
+Tensor round(const Tensor& t, int64_t decimals);
+Tensor trunc(const Tensor& t);
+Tensor frac(const Tensor& t);
+// clamp with Python numbers (at least one given) or with tensors (either may be undefined, not both).
+Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max);
+Tensor clamp(const Tensor& t, const Tensor& min, const Tensor& max);
+Tensor clamp_min(const Tensor& t, Scalar min);
+Tensor clamp_min(const Tensor& t, const Tensor& min);
+Tensor clamp_max(const Tensor& t, Scalar max);
+Tensor clamp_max(const Tensor& t, const Tensor& max);
+// NaN -> nan, +inf -> posinf (default: the dtype's largest value), -inf -> neginf (default: its lowest).
+Tensor nan_to_num(const Tensor& t, std::optional<double> nan = std::nullopt, std::optional<double> posinf = std::nullopt,
+                  std::optional<double> neginf = std::nullopt);
+
 Tensor exp(const Tensor& t);
+Tensor exp2(const Tensor& t);
+Tensor expm1(const Tensor& t);
 Tensor log(const Tensor& t);
+Tensor log1p(const Tensor& t);
+Tensor log2(const Tensor& t);
+Tensor log10(const Tensor& t);
+Tensor sqrt(const Tensor& t);
+Tensor rsqrt(const Tensor& t);
+Tensor reciprocal(const Tensor& t);
 Tensor sin(const Tensor& t);
 Tensor cos(const Tensor& t);
-Tensor sqrt(const Tensor& t);
-Tensor reciprocal(const Tensor& t);
-Tensor relu(const Tensor& t);
-Tensor sigmoid(const Tensor& t);
+Tensor tan(const Tensor& t);
+Tensor asin(const Tensor& t);
+Tensor acos(const Tensor& t);
+Tensor atan(const Tensor& t);
+Tensor sinh(const Tensor& t);
+Tensor cosh(const Tensor& t);
 Tensor tanh(const Tensor& t);
-Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max);
+Tensor asinh(const Tensor& t);
+Tensor acosh(const Tensor& t);
+Tensor atanh(const Tensor& t);
+Tensor sigmoid(const Tensor& t);
+Tensor logit(const Tensor& t, std::optional<double> eps = std::nullopt);  // log(p / (1 - p)), p clamped to [eps, 1-eps]
+Tensor erf(const Tensor& t);
+Tensor erfc(const Tensor& t);
+
+// In-place unary variants (PyTorch's `_` methods).
+Tensor& neg_(Tensor& t);
+Tensor& abs_(Tensor& t);
+Tensor& sign_(Tensor& t);
+Tensor& square_(Tensor& t);
+Tensor& relu_(Tensor& t);
+Tensor& floor_(Tensor& t);
+Tensor& ceil_(Tensor& t);
+Tensor& round_(Tensor& t);
+Tensor& round_(Tensor& t, int64_t decimals);
+Tensor& trunc_(Tensor& t);
+Tensor& frac_(Tensor& t);
+Tensor& clamp_(Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max);
+Tensor& clamp_(Tensor& t, const Tensor& min, const Tensor& max);
+Tensor& clamp_min_(Tensor& t, Scalar min);
+Tensor& clamp_min_(Tensor& t, const Tensor& min);
+Tensor& clamp_max_(Tensor& t, Scalar max);
+Tensor& clamp_max_(Tensor& t, const Tensor& max);
+Tensor& nan_to_num_(Tensor& t, std::optional<double> nan = std::nullopt, std::optional<double> posinf = std::nullopt,
+                    std::optional<double> neginf = std::nullopt);
+Tensor& exp_(Tensor& t);
+Tensor& exp2_(Tensor& t);
+Tensor& expm1_(Tensor& t);
+Tensor& log_(Tensor& t);
+Tensor& log1p_(Tensor& t);
+Tensor& log2_(Tensor& t);
+Tensor& log10_(Tensor& t);
+Tensor& sqrt_(Tensor& t);
+Tensor& rsqrt_(Tensor& t);
+Tensor& reciprocal_(Tensor& t);
+Tensor& sin_(Tensor& t);
+Tensor& cos_(Tensor& t);
+Tensor& tan_(Tensor& t);
+Tensor& asin_(Tensor& t);
+Tensor& acos_(Tensor& t);
+Tensor& atan_(Tensor& t);
+Tensor& sinh_(Tensor& t);
+Tensor& cosh_(Tensor& t);
+Tensor& tanh_(Tensor& t);
+Tensor& asinh_(Tensor& t);
+Tensor& acosh_(Tensor& t);
+Tensor& atanh_(Tensor& t);
+Tensor& sigmoid_(Tensor& t);
+Tensor& logit_(Tensor& t, std::optional<double> eps = std::nullopt);
+Tensor& erf_(Tensor& t);
+Tensor& erfc_(Tensor& t);
 
 // ---- reductions (cpp/src/ops/reduce.cpp) ----
 Tensor sum(const Tensor& t, std::optional<ScalarType> dtype = std::nullopt);

@@ -119,6 +119,29 @@ void binary_loop(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
   });
 }
 
+// out[i] = f(a[i], b[i], c[i]) with a, b and c broadcasting to out's shape (where, lerp, addcmul, clamp).
+template <class O, class A, class B, class C, class F>
+void ternary_loop(const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c, F f) {
+  Operands<4> ops{{static_cast<char*>(out.data_ptr()), static_cast<char*>(a.data_ptr()),
+                   static_cast<char*>(b.data_ptr()), static_cast<char*>(c.data_ptr())},
+                  {sizeof(O), sizeof(A), sizeof(B), sizeof(C)},
+                  {out.strides(), broadcast_strides(a, out.sizes()), broadcast_strides(b, out.sizes()),
+                   broadcast_strides(c, out.sizes())}};
+  for_each_row(out.sizes(), ops, [&](const std::array<char*, 4>& p, const std::array<int64_t, 4>& s, int64_t n) {
+    O* o = reinterpret_cast<O*>(p[0]);
+    const A* x = reinterpret_cast<const A*>(p[1]);
+    const B* y = reinterpret_cast<const B*>(p[2]);
+    const C* z = reinterpret_cast<const C*>(p[3]);
+    if (s[0] == sizeof(O) && s[1] == sizeof(A) && s[2] == sizeof(B) && s[3] == sizeof(C)) {
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i], z[i]);
+    } else {
+      const int64_t so = s[0] / static_cast<int64_t>(sizeof(O)), sx = s[1] / static_cast<int64_t>(sizeof(A)),
+                    sy = s[2] / static_cast<int64_t>(sizeof(B)), sz = s[3] / static_cast<int64_t>(sizeof(C));
+      for (int64_t i = 0; i < n; ++i) o[i * so] = f(x[i * sx], y[i * sy], z[i * sz]);
+    }
+  });
+}
+
 // acc[j] = combine(acc[j], a[i]) where acc broadcasts (stride 0) over the reduced dimensions of a.
 // `acc` has a's number of dimensions with size 1 in reduced dims.
 template <class Acc, class A, class F>

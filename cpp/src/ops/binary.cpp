@@ -1,15 +1,15 @@
-// Elementwise binary ops: forward and derivative side by side. Gradients are returned at the broadcast
-// shape; the engine sums them back to each input's shape (see validate_gradient in engine.cpp).
+// Elementwise binary arithmetic (add, sub, mul, true division, pow): forward and derivative side by side.
+// Division with rounding, floor_divide, remainder and fmod are in division.cpp. Gradients are returned at
+// the broadcast shape; the engine sums them back to each input's shape (see validate_gradient in engine.cpp).
 #include <cmath>
+#include <type_traits>
 
-#include "common.h"
+#include "elementwise.h"
 
 namespace fastgrad {
 
 namespace {
 
-ScalarType promote(const Tensor& a, const Tensor& b) { return result_type(a.dtype(), a.dim(), b.dtype(), b.dim()); }
-ScalarType promote(const Tensor& a, Scalar b) { return result_type(a.dtype(), a.dim(), b); }
 
 // Runs make(T{})(x, y) over a and b cast to `compute`.
 template <class MakeF>
@@ -34,6 +34,14 @@ T scalar_as(const Scalar& s) {
 
 bool is_one(const Scalar& s) { return s.f == 1.0; }
 
+// PyTorch's checks on add/sub's alpha: it must be representable in the result's dtype.
+void check_alpha(ScalarType result, const Scalar& alpha) {
+  FG_CHECK(!(alpha.is_bool() && result != ScalarType::Bool), Error,
+           "Boolean alpha only supported for Boolean results.");
+  FG_CHECK(!(alpha.is_floating() && !is_floating(result)), Error,
+           "For integral input tensors, argument alpha must not be a floating point number.");
+}
+
 }  // namespace
 
 // ---- add / sub ----
@@ -51,6 +59,7 @@ struct AddBackward0 : NamedNode<AddBackward0> {
 
 Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
   ScalarType rt = promote(a, b);
+  check_alpha(rt, alpha);
   Tensor out = binary_forward(a, b, rt, rt, "add", [&](auto tag) {
     using T = decltype(tag);
     T al = scalar_as<T>(alpha);
@@ -65,6 +74,7 @@ Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
 
 Tensor add(const Tensor& a, Scalar b, Scalar alpha) {
   ScalarType rt = promote(a, b);
+  check_alpha(rt, alpha);
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
     using T = decltype(tag);
     T v = scalar_as<T>(Scalar(b.f * alpha.f));
@@ -94,12 +104,19 @@ void check_sub(const Tensor& a, ScalarType b) {
   FG_CHECK(!(a.dtype() == ScalarType::Bool && b == ScalarType::Bool), Error,
            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
            "operator instead.");
+  FG_CHECK(a.dtype() != ScalarType::Bool && b != ScalarType::Bool, Error,
+           "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+           "use the `~` or `logical_not()` operator instead.");
+}
+ScalarType scalar_kind(const Scalar& s) {
+  return s.is_bool() ? ScalarType::Bool : s.is_floating() ? ScalarType::Float64 : ScalarType::Int64;
 }
 }  // namespace
 
 Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
   check_sub(a, b.dtype());
   ScalarType rt = promote(a, b);
+  check_alpha(rt, alpha);
   Tensor out = binary_forward(a, b, rt, rt, "sub", [&](auto tag) {
     using T = decltype(tag);
     T al = scalar_as<T>(alpha);
@@ -110,8 +127,9 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
 }
 
 Tensor sub(const Tensor& a, Scalar b, Scalar alpha) {
-  check_sub(a, b.is_bool() ? ScalarType::Bool : ScalarType::Int64);
+  check_sub(a, scalar_kind(b));
   ScalarType rt = promote(a, b);
+  check_alpha(rt, alpha);
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
     using T = decltype(tag);
     T v = scalar_as<T>(b.is_floating() || alpha.is_floating() ? Scalar(b.f * alpha.f) : Scalar(b.i * alpha.i));
@@ -127,7 +145,7 @@ struct RsubBackward1 : NamedNode<RsubBackward1> {
 };
 
 Tensor rsub(const Tensor& a, Scalar b) {
-  check_sub(a, b.is_bool() ? ScalarType::Bool : ScalarType::Int64);
+  check_sub(a, scalar_kind(b));
   ScalarType rt = promote(a, b);
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
     using T = decltype(tag);
@@ -252,30 +270,37 @@ Tensor rdiv(const Tensor& a, Scalar b) {
 // ---- pow ----
 
 namespace {
+// Integer powers by squaring. A negative exponent gives 0 unless the base is 1 or -1 (the tensor ** scalar
+// form refuses negative exponents before getting here, as PyTorch does).
 template <class T>
 T int_pow(T base, T exp) {
   if (exp < 0) {
-    FG_CHECK(base == 1 || base == -1, Error, "Integers to negative integer powers are not allowed.");
-    return base == 1 ? 1 : ((exp % 2) ? -1 : 1);
+    if (base == 1) return 1;
+    if (base == -1) return (exp % 2) ? -1 : 1;
+    return 0;
   }
-  T result = 1;
+  using U = std::make_unsigned_t<T>;  // wraps on overflow like PyTorch, without signed-overflow UB
+  U result = 1, b = static_cast<U>(base);
   while (exp) {
-    if (exp & 1) result *= base;
-    base *= base;
+    if (exp & 1) result *= b;
+    b *= b;
     exp >>= 1;
   }
-  return result;
+  return static_cast<T>(result);
 }
 
 template <class T>
 T pow_value(T x, T e) {
-  if constexpr (std::is_same_v<T, bool>) return x || !e;
+  if constexpr (std::is_same_v<T, bool>) return x || !e;  // unreachable: pow refuses bool results
   else if constexpr (std::is_integral_v<T>) return int_pow(x, e);
   else return std::pow(x, e);
 }
 
-// exponent * x^(exponent-1), written with public ops so that it is differentiable again.
-Tensor pow_derivative(const Tensor& x, const Tensor& exponent) { return mul(exponent, pow(x, sub(exponent, 1))); }
+void check_pow_type(ScalarType rt) { check_kernel(rt != ScalarType::Bool, "pow", rt); }
+
+Tensor zero_where_exponent_zero(const Tensor& exponent, const Tensor& value) {
+  return where(compare(exponent, Scalar(0.0), CompareOp::Eq), Scalar(0.0), value);
+}
 }  // namespace
 
 struct PowBackward0 : NamedNode<PowBackward0> {  // tensor ** scalar
@@ -284,7 +309,7 @@ struct PowBackward0 : NamedNode<PowBackward0> {  // tensor ** scalar
   explicit PowBackward0(Scalar e) : exponent(e) {}
   tensor_list apply(tensor_list&& g) override {
     Tensor self = saved(0);
-    if (exponent.f == 0.0) return {zeros_like(self)};
+    if (exponent.f == 0.0) return {zeros_like(g[0])};
     Scalar em1 = exponent.is_floating() ? Scalar(exponent.f - 1) : Scalar(exponent.i - 1);
     return {mul(g[0], mul(pow(self, em1), exponent))};
   }
@@ -292,6 +317,8 @@ struct PowBackward0 : NamedNode<PowBackward0> {  // tensor ** scalar
 
 Tensor pow(const Tensor& a, Scalar exponent) {
   ScalarType rt = promote(a, exponent);
+  // Exponents 0 and 1 never reach the kernel in PyTorch (so they work even for bool tensors).
+  if (rt != ScalarType::Bool || (exponent.f != 0.0 && exponent.f != 1.0)) check_pow_type(rt);
   FG_CHECK(!(is_integral(rt, false) && exponent.is_integral() && exponent.i < 0), Error,
            "Integers to negative integer powers are not allowed.");
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
@@ -299,9 +326,16 @@ Tensor pow(const Tensor& a, Scalar exponent) {
     T e = scalar_as<T>(exponent);
     double ef = exponent.f;
     return [e, ef](T x) -> T {
+      if (ef == 0.0) return T(1);
+      if (ef == 1.0) return x;
       if constexpr (std::is_floating_point_v<T>) {
-        if (ef == 2.0) return x * x;  // exact and fast for the most common exponent
+        // The exponents PyTorch computes without pow (exact, and the same results at -0 and -inf).
+        if (ef == 2.0) return x * x;
+        if (ef == 3.0) return x * x * x;
         if (ef == 0.5) return std::sqrt(x);
+        if (ef == -0.5) return T(1) / std::sqrt(x);
+        if (ef == -1.0) return T(1) / x;
+        if (ef == -2.0) return T(1) / (x * x);
       }
       return pow_value(x, e);
     };
@@ -319,13 +353,14 @@ struct PowBackward1 : NamedNode<PowBackward1> {  // tensor ** tensor
   tensor_list apply(tensor_list&& g) override {
     Tensor self = saved(0), exponent = saved(1);
     Tensor ga, gb;
-    if (needs_input_grad(0)) ga = mul(g[0], pow_derivative(self, exponent));
+    // d/dx x^e = e x^(e-1), taken as 0 where e == 0 (so 0^0 does not give 0 * inf).
+    if (needs_input_grad(0))
+      ga = zero_where_exponent_zero(exponent, mul(g[0], mul(exponent, pow(self, sub(exponent, 1)))));
     if (needs_input_grad(1)) {
       // d/de x^e = x^e log x, taken as 0 where x == 0 and e >= 0 (the limit PyTorch uses).
-      Tensor result = saved(2);
-      Tensor mask = mul(compare(self, Scalar(0.0), CompareOp::Eq), compare(exponent, Scalar(0.0), CompareOp::Ge));
-      Tensor safe_log = log(add(self, to_dtype(mask, self.dtype())));
-      gb = mul(g[0], mul(result, safe_log));
+      Tensor at_zero = logical(compare(self, Scalar(0.0), CompareOp::Eq), compare(exponent, Scalar(0.0), CompareOp::Ge),
+                               LogicalOp::And);
+      gb = where(at_zero, Scalar(0.0), mul(g[0], mul(saved(2), log(self))));
     }
     return {ga, gb};
   }
@@ -333,6 +368,7 @@ struct PowBackward1 : NamedNode<PowBackward1> {  // tensor ** tensor
 
 Tensor pow(const Tensor& a, const Tensor& exponent) {
   ScalarType rt = promote(a, exponent);
+  check_pow_type(rt);
   Tensor out = binary_forward(a, exponent, rt, rt, "pow", [](auto tag) {
     using T = decltype(tag);
     return [](T x, T e) -> T { return pow_value(x, e); };
@@ -354,26 +390,17 @@ struct PowBackward2 : NamedNode<PowBackward2> {  // scalar ** tensor
   tensor_list apply(tensor_list&& g) override {
     Tensor result = saved(0);
     if (base.f == 0.0) {
-      // d/de 0^e is 0 for e >= 0 (PyTorch's convention) and -inf for e < 0: a piecewise constant.
-      Tensor exponent = saved(1);
-      Tensor slope = map_unary(cast(exponent, result.dtype()), result.dtype(), [](auto tag) {
-        using T = decltype(tag);
-        return [](T e) -> T {
-          if constexpr (std::is_floating_point_v<T>) return e < 0 ? -INFINITY : 0;
-          else return T(0);
-        };
-      });
-      return {mul(g[0], slope)};
+      // d/de 0^e is 0 for e >= 0 (PyTorch's convention) and -inf for e < 0.
+      Tensor negative = compare(saved(1), Scalar(0.0), CompareOp::Lt);
+      return {where(negative, mul(g[0], -INFINITY), Scalar(0.0))};
     }
     return {mul(g[0], mul(result, Scalar(std::log(base.f))))};
   }
 };
 
 Tensor pow(Scalar base, const Tensor& exponent) {
-  ResultType r;
-  r.add_scalar(base);
-  r.add_tensor(exponent.dtype(), exponent.dim());
-  ScalarType rt = r.result();
+  ScalarType rt = promote(base, exponent);
+  check_pow_type(rt);
   Tensor out = scalar_forward(exponent, rt, rt, [&](auto tag) {
     using T = decltype(tag);
     T b = scalar_as<T>(base);
@@ -386,45 +413,6 @@ Tensor pow(Scalar base, const Tensor& exponent) {
     if (base.f == 0.0) node->save(exponent);
   }
   return out;
-}
-
-// ---- comparisons (no gradient) ----
-
-namespace {
-template <class T>
-bool compare_values(T x, T y, CompareOp op) {
-  switch (op) {
-    case CompareOp::Eq: return x == y;
-    case CompareOp::Ne: return x != y;
-    case CompareOp::Lt: return x < y;
-    case CompareOp::Le: return x <= y;
-    case CompareOp::Gt: return x > y;
-    case CompareOp::Ge: return x >= y;
-  }
-  return false;
-}
-const char* compare_name(CompareOp op) {
-  static const char* names[] = {"eq", "ne", "lt", "le", "gt", "ge"};
-  return names[static_cast<int>(op)];
-}
-}  // namespace
-
-Tensor compare(const Tensor& a, const Tensor& b, CompareOp op) {
-  return binary_forward(a, b, promote(a, b), ScalarType::Bool, compare_name(op), [op](auto tag) {
-    using T = decltype(tag);
-    return [op](T x, T y) -> bool { return compare_values(x, y, op); };
-  });
-}
-
-Tensor compare(const Tensor& a, Scalar b, CompareOp op) {
-  // Compare in double when the scalar is a float and the tensor is not, as 1 < 1.5 must hold for ints.
-  ScalarType ct = promote(a, b);
-  if (b.is_floating() && !is_floating(a.dtype())) ct = ScalarType::Float64;
-  return scalar_forward(a, ct, ScalarType::Bool, [&](auto tag) {
-    using T = decltype(tag);
-    T v = scalar_as<T>(b);
-    return [v, op](T x) -> bool { return compare_values(x, v, op); };
-  });
 }
 
 // ---- in place ----
@@ -453,13 +441,22 @@ Tensor& mul_(Tensor& self, Scalar other) {
   return inplace_binary(self, nullptr, promote(self, other), "mul_", false,
                         [&](const Tensor& s) { return mul(s, other); });
 }
-Tensor& div_(Tensor& self, const Tensor& other) {
-  return inplace_binary(self, &other, true_div_type(promote(self, other)), "div_", other.requires_grad(),
-                        [&](const Tensor& s) { return div(s, other); });
+Tensor& div_(Tensor& self, const Tensor& other, RoundingMode mode) {
+  ScalarType rt = mode == RoundingMode::True ? true_div_type(promote(self, other)) : promote(self, other);
+  return inplace_binary(self, &other, rt, "div_", mode == RoundingMode::True && other.requires_grad(),
+                        [&](const Tensor& s) { return div(s, other, mode); });
 }
-Tensor& div_(Tensor& self, Scalar other) {
-  return inplace_binary(self, nullptr, true_div_type(promote(self, other)), "div_", false,
-                        [&](const Tensor& s) { return div(s, other); });
+Tensor& div_(Tensor& self, Scalar other, RoundingMode mode) {
+  ScalarType rt = mode == RoundingMode::True ? true_div_type(promote(self, other)) : promote(self, other);
+  return inplace_binary(self, nullptr, rt, "div_", false, [&](const Tensor& s) { return div(s, other, mode); });
+}
+Tensor& pow_(Tensor& self, const Tensor& exponent) {
+  return inplace_binary(self, &exponent, promote(self, exponent), "pow_", true,
+                        [&](const Tensor& s) { return pow(s, exponent); });
+}
+Tensor& pow_(Tensor& self, Scalar exponent) {
+  return inplace_binary(self, nullptr, promote(self, exponent), "pow_", true,
+                        [&](const Tensor& s) { return pow(s, exponent); });
 }
 
 }  // namespace fastgrad

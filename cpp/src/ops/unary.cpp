@@ -1,43 +1,31 @@
-// Elementwise unary ops: forward and derivative side by side.
+// Elementwise unary ops that keep integer dtypes (neg, abs, sign, rounding, relu, clamp, nan_to_num):
+// forward and derivative side by side. The float functions (exp, sin, ...) are in unary_float.cpp.
 #include <cmath>
+#include <limits>
 
-#include "common.h"
+#include "elementwise.h"
 
 namespace fastgrad {
 
 namespace {
 
-// Floating-point functions compute in the input's float dtype, or the default dtype for integer inputs.
-ScalarType float_type(const Tensor& t) { return is_floating(t.dtype()) ? t.dtype() : default_dtype(); }
-
-// out = f(x) for floating-point math (exp, log, ...): make(T{}) is only instantiated for float and double.
+// out = f(x) in t's own dtype; make(T{}) is instantiated for every dtype.
 template <class MakeF>
-Tensor float_unary(const Tensor& t, MakeF make) {
-  ScalarType ft = float_type(t);
-  return map_unary(cast(t, ft), ft, [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<T>) {
-      return make(tag);
-    } else {
-      return [](T x) -> T { return x; };  // never runs: the input was cast to a float type
-    }
-  });
+Tensor same_type_map(const Tensor& t, MakeF make) {
+  return map_unary(t, t.dtype(), make);
 }
 
-// Records `node` (already wired to `input`) as the history of `out`, saving what it asks for.
-template <class N>
-Tensor record(Tensor out, const Tensor& input, bool save_input, bool save_output) {
-  if (!compute_requires_grad({&input})) return out;
-  auto node = make_node<N>({&input});
-  if (save_input) node->save(input);
-  set_history(out, node);
-  if (save_output) node->save(out, /*is_output=*/true);
-  return out;
+// -x for integers, wrapping (the lowest value is its own negation, as in PyTorch) without signed overflow.
+template <class T>
+T wrapping_neg(T x) {
+  if constexpr (std::is_same_v<T, bool>) return x;  // unreachable: bool is refused by the callers
+  else if constexpr (std::is_integral_v<T>) return static_cast<T>(0 - static_cast<std::make_unsigned_t<T>>(x));
+  else return -x;
 }
-
-Tensor float_mask(const Tensor& mask, ScalarType dtype) { return cast(mask, dtype); }
 
 }  // namespace
+
+// ---- neg, abs, sign ----
 
 struct NegBackward0 : NamedNode<NegBackward0> {
   static constexpr const char* kName = "NegBackward0";
@@ -48,181 +36,399 @@ Tensor neg(const Tensor& t) {
   FG_CHECK(t.dtype() != ScalarType::Bool, Error,
            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
            "use the `~` or `logical_not()` operator instead.");
-  Tensor out = map_unary(t, t.dtype(), [](auto tag) {
+  Tensor out = same_type_map(t, [](auto tag) {
     using T = decltype(tag);
-    return [](T x) -> T { return T(-x); };
+    return [](T x) -> T { return wrapping_neg(x); };
   });
-  return record<NegBackward0>(out, t, false, false);
+  return record_unary<NegBackward0>(out, t, false, false);
 }
 
-struct ExpBackward0 : NamedNode<ExpBackward0> {
-  static constexpr const char* kName = "ExpBackward0";
-  tensor_list apply(tensor_list&& g) override { return {mul(g[0], saved(0))}; }
+struct AbsBackward0 : NamedNode<AbsBackward0> {
+  static constexpr const char* kName = "AbsBackward0";
+  tensor_list apply(tensor_list&& g) override { return {mul(g[0], sign(saved(0)))}; }  // 0 at the kink
 };
 
-Tensor exp(const Tensor& t) {
-  Tensor out = float_unary(t, [](auto tag) {
+Tensor abs(const Tensor& t) {
+  check_kernel(t.dtype() != ScalarType::Bool, "abs_cpu", t.dtype());
+  Tensor out = same_type_map(t, [](auto tag) {
     using T = decltype(tag);
-    return [](T x) -> T { return std::exp(x); };
+    return [](T x) -> T {
+      if constexpr (std::is_floating_point_v<T>) return std::abs(x);
+      else if constexpr (std::is_same_v<T, bool>) return x;  // unreachable: refused above
+      else return x < T(0) ? wrapping_neg(x) : x;
+    };
   });
-  return record<ExpBackward0>(out, t, false, true);
+  return record_unary<AbsBackward0>(out, t, true, false);
 }
 
-struct LogBackward0 : NamedNode<LogBackward0> {
-  static constexpr const char* kName = "LogBackward0";
-  tensor_list apply(tensor_list&& g) override { return {div(g[0], saved(0))}; }
-};
-
-Tensor log(const Tensor& t) {
-  Tensor out = float_unary(t, [](auto tag) {
+Tensor sign(const Tensor& t) {
+  Tensor out = same_type_map(t, [](auto tag) {
     using T = decltype(tag);
-    return [](T x) -> T { return std::log(x); };
+    return [](T x) -> T {
+      if constexpr (std::is_same_v<T, bool>) return x;
+      else return static_cast<T>((T(0) < x) - (x < T(0)));  // NaN -> 0, as PyTorch's CPU kernel
+    };
   });
-  return record<LogBackward0>(out, t, true, false);
+  return record_zero_grad(out, "SignBackward0", {&t});
 }
 
-struct SinBackward0 : NamedNode<SinBackward0> {
-  static constexpr const char* kName = "SinBackward0";
-  tensor_list apply(tensor_list&& g) override { return {mul(g[0], cos(saved(0)))}; }
-};
+Tensor square(const Tensor& t) { return pow(t, Scalar(int64_t{2})); }  // PowBackward0, as in PyTorch
 
-Tensor sin(const Tensor& t) {
-  Tensor out = float_unary(t, [](auto tag) {
-    using T = decltype(tag);
-    return [](T x) -> T { return std::sin(x); };
-  });
-  return record<SinBackward0>(out, t, true, false);
-}
-
-struct CosBackward0 : NamedNode<CosBackward0> {
-  static constexpr const char* kName = "CosBackward0";
-  tensor_list apply(tensor_list&& g) override { return {mul(g[0], neg(sin(saved(0))))}; }
-};
-
-Tensor cos(const Tensor& t) {
-  Tensor out = float_unary(t, [](auto tag) {
-    using T = decltype(tag);
-    return [](T x) -> T { return std::cos(x); };
-  });
-  return record<CosBackward0>(out, t, true, false);
-}
-
-struct SqrtBackward0 : NamedNode<SqrtBackward0> {
-  static constexpr const char* kName = "SqrtBackward0";
-  tensor_list apply(tensor_list&& g) override { return {div(g[0], mul(saved(0), 2))}; }
-};
-
-Tensor sqrt(const Tensor& t) {
-  Tensor out = float_unary(t, [](auto tag) {
-    using T = decltype(tag);
-    return [](T x) -> T { return std::sqrt(x); };
-  });
-  return record<SqrtBackward0>(out, t, false, true);
-}
-
-struct ReciprocalBackward0 : NamedNode<ReciprocalBackward0> {
-  static constexpr const char* kName = "ReciprocalBackward0";
-  tensor_list apply(tensor_list&& g) override {
-    Tensor r = saved(0);
-    return {neg(mul(g[0], mul(r, r)))};
-  }
-};
-
-Tensor reciprocal(const Tensor& t) {
-  Tensor out = float_unary(t, [](auto tag) {
-    using T = decltype(tag);
-    return [](T x) -> T { return T(1) / x; };
-  });
-  return record<ReciprocalBackward0>(out, t, false, true);
-}
+// ---- relu ----
 
 struct ReluBackward0 : NamedNode<ReluBackward0> {
   static constexpr const char* kName = "ReluBackward0";
   tensor_list apply(tensor_list&& g) override {
-    Tensor result = saved(0);
-    return {mul(g[0], float_mask(compare(result, Scalar(0), CompareOp::Gt), g[0].dtype()))};
+    // Zero where the result is <= 0: the subgradient at 0 is 0.
+    return {where(compare(saved(0), Scalar(0), CompareOp::Le), Scalar(0), g[0])};
   }
 };
 
 Tensor relu(const Tensor& t) {
-  FG_CHECK(t.dtype() != ScalarType::Bool, Error, "relu: \"clamp_min_scalar_cpu\" not implemented for 'Bool'");
-  Tensor out = map_unary(t, t.dtype(), [](auto tag) {
+  FG_CHECK(t.dtype() != ScalarType::Bool, Error, "Boolean inputs not supported for relu");
+  Tensor out = same_type_map(t, [](auto tag) {
     using T = decltype(tag);
-    return [](T x) -> T { return x > T(0) ? x : T(0); };
+    return [](T x) -> T { return x > T(0) ? x : (x != x ? x : T(0)); };  // NaN stays NaN
   });
-  return record<ReluBackward0>(out, t, false, true);
+  return record_unary<ReluBackward0>(out, t, false, true);
 }
 
-struct SigmoidBackward0 : NamedNode<SigmoidBackward0> {
-  static constexpr const char* kName = "SigmoidBackward0";
-  tensor_list apply(tensor_list&& g) override {
-    Tensor y = saved(0);
-    return {mul(g[0], mul(y, rsub(y, 1)))};
-  }
-};
+// ---- rounding: zero derivative (Note [Piecewise-constant derivatives]) ----
 
-Tensor sigmoid(const Tensor& t) {
-  Tensor out = float_unary(t, [](auto tag) {
+namespace {
+// Integer tensors are returned as a copy; floats go through f.
+template <class F>
+Tensor rounding(const Tensor& t, const char* kernel, F f) {
+  check_kernel(t.dtype() != ScalarType::Bool, kernel, t.dtype());
+  return same_type_map(t, [&](auto tag) {
     using T = decltype(tag);
-    return [](T x) -> T { return T(1) / (T(1) + std::exp(-x)); };
+    return [f](T x) -> T {
+      if constexpr (std::is_floating_point_v<T>) return f(x);
+      else return x;
+    };
   });
-  return record<SigmoidBackward0>(out, t, false, true);
+}
+}  // namespace
+
+Tensor floor(const Tensor& t) {
+  return record_zero_grad(rounding(t, "floor_vml_cpu", [](auto x) { return std::floor(x); }), "FloorBackward0", {&t});
+}
+Tensor ceil(const Tensor& t) {
+  return record_zero_grad(rounding(t, "ceil_vml_cpu", [](auto x) { return std::ceil(x); }), "CeilBackward0", {&t});
+}
+Tensor trunc(const Tensor& t) {
+  return record_zero_grad(rounding(t, "trunc_vml_cpu", [](auto x) { return std::trunc(x); }), "TruncBackward0", {&t});
+}
+Tensor round(const Tensor& t) {
+  // nearbyint rounds half to even in the default rounding mode, like PyTorch and NumPy.
+  return record_zero_grad(rounding(t, "round_vml_cpu", [](auto x) { return std::nearbyint(x); }), "RoundBackward0",
+                          {&t});
 }
 
-struct TanhBackward0 : NamedNode<TanhBackward0> {
-  static constexpr const char* kName = "TanhBackward0";
-  tensor_list apply(tensor_list&& g) override {
-    Tensor y = saved(0);
-    return {mul(g[0], rsub(mul(y, y), 1))};
-  }
-};
-
-Tensor tanh(const Tensor& t) {
-  Tensor out = float_unary(t, [](auto tag) {
+Tensor round(const Tensor& t, int64_t decimals) {
+  // decimals=0 runs the plain rounding kernel (and its error for integers), still recorded as RoundBackward1.
+  check_kernel(is_floating(t.dtype()), decimals == 0 ? "round_vml_cpu" : "round_cpu", t.dtype());
+  Tensor out = float_map(t, t.dtype(), [decimals](auto tag) {
     using T = decltype(tag);
-    return [](T x) -> T { return std::tanh(x); };
+    // Scale so that the wanted digit is the units digit, round half to even, scale back.
+    const bool neg = decimals < 0;
+    const T scale = static_cast<T>(std::pow(10.0, static_cast<double>(neg ? -decimals : decimals)));
+    return [neg, scale](T x) -> T {
+      return neg ? std::nearbyint(x / scale) * scale : std::nearbyint(x * scale) / scale;
+    };
   });
-  return record<TanhBackward0>(out, t, false, true);
+  return record_zero_grad(out, "RoundBackward1", {&t});
 }
 
-struct ClampBackward1 : NamedNode<ClampBackward1> {
-  static constexpr const char* kName = "ClampBackward1";
-  std::optional<Scalar> min, max;
-  ClampBackward1(std::optional<Scalar> lo, std::optional<Scalar> hi) : min(lo), max(hi) {}
-  tensor_list apply(tensor_list&& g) override {
-    // Gradient flows where the input lies within [min, max] (bounds included, as in PyTorch).
-    Tensor self = saved(0);
-    Tensor pass = ones_like(self);
-    if (min) pass = mul(pass, float_mask(compare(self, *min, CompareOp::Ge), self.dtype()));
-    if (max) pass = mul(pass, float_mask(compare(self, *max, CompareOp::Le), self.dtype()));
-    return {mul(g[0], pass)};
-  }
+struct FracBackward0 : NamedNode<FracBackward0> {
+  static constexpr const char* kName = "FracBackward0";
+  tensor_list apply(tensor_list&& g) override { return {g[0]}; }
 };
 
-Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max) {
-  FG_CHECK(min || max, Error, "torch.clamp: At least one of 'min' or 'max' must not be None");
-  FG_CHECK(t.dtype() != ScalarType::Bool, Error, "clamp: \"clamp_scalar_cpu\" not implemented for 'Bool'");
+Tensor frac(const Tensor& t) {
+  check_kernel(is_floating(t.dtype()), "frac_cpu", t.dtype());
+  Tensor out = float_map(t, t.dtype(), [](auto tag) {
+    using T = decltype(tag);
+    return [](T x) -> T { return x - std::trunc(x); };
+  });
+  return record_unary<FracBackward0>(out, t, false, false);
+}
+
+// ---- clamp ----
+
+namespace {
+
+// NaN in the input or in a bound gives NaN, as in PyTorch; a lower bound above the upper one gives the
+// upper bound.
+template <class T>
+T clamp_value(T x, bool has_lo, T lo, bool has_hi, T hi) {
+  if (has_lo && (x < lo || lo != lo)) x = lo;
+  if (has_hi && (x > hi || hi != hi)) x = hi;
+  return x;
+}
+
+ScalarType clamp_type(const Tensor& t, const Tensor& min, const Tensor& max) {
+  ResultType r;
+  r.add_tensor(t.dtype(), t.dim());
+  if (min.defined()) r.add_tensor(min.dtype(), min.dim());
+  if (max.defined()) r.add_tensor(max.dtype(), max.dim());
+  return r.result();  // bool is fine with tensor bounds
+}
+
+ScalarType clamp_type(const Tensor& t, const std::optional<Scalar>& min, const std::optional<Scalar>& max) {
   ResultType r;
   r.add_tensor(t.dtype(), t.dim());
   if (min) r.add_scalar(*min);
   if (max) r.add_scalar(*max);
   ScalarType rt = r.result();
+  const char* kernel = min && max ? "clamp_scalar_cpu" : min ? "clamp_min_scalar_cpu" : "clamp_max_scalar_cpu";
+  check_kernel(rt != ScalarType::Bool, kernel, rt);
+  return rt;
+}
+
+Tensor where_mask(const Tensor& keep, const Tensor& g) { return where(keep, g, Scalar(0)); }
+
+}  // namespace
+
+// Scalar bounds: gradient flows where min <= x <= max (bounds included).
+struct ClampBackward1 : NamedNode<ClampBackward1> {
+  static constexpr const char* kName = "ClampBackward1";
+  std::optional<Scalar> min, max;
+  ClampBackward1(std::optional<Scalar> lo, std::optional<Scalar> hi) : min(lo), max(hi) {}
+  tensor_list apply(tensor_list&& g) override {
+    Tensor self = saved(0);
+    Tensor keep;
+    if (min) keep = compare(self, *min, CompareOp::Ge);
+    if (max) {
+      Tensor below = compare(self, *max, CompareOp::Le);
+      keep = keep.defined() ? logical(keep, below, LogicalOp::And) : below;
+    }
+    return {where_mask(keep, g[0])};
+  }
+};
+
+Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max) {
+  FG_CHECK(min || max, Error, "torch.clamp: At least one of 'min' or 'max' must not be None");
+  ScalarType rt = clamp_type(t, min, max);
   Tensor out = map_unary(cast(t, rt), rt, [&](auto tag) {
     using T = decltype(tag);
-    bool has_lo = min.has_value(), has_hi = max.has_value();
-    T lo = has_lo ? min->to<T>() : T(0), hi = has_hi ? max->to<T>() : T(0);
-    return [=](T x) -> T {
-      // NaN stays NaN: comparisons with NaN are false, so x passes through untouched.
-      if (has_lo && x < lo) x = lo;
-      if (has_hi && x > hi) x = hi;
-      return x;
-    };
+    const bool has_lo = min.has_value(), has_hi = max.has_value();
+    const T lo = has_lo ? min->to<T>() : T(0), hi = has_hi ? max->to<T>() : T(0);
+    return [=](T x) -> T { return clamp_value(x, has_lo, lo, has_hi, hi); };
   });
-  if (!compute_requires_grad({&t})) return out;
-  auto node = make_node<ClampBackward1>({&t}, min, max);
-  node->save(t);
-  set_history(out, node);
+  return record_unary<ClampBackward1>(out, t, true, false, min, max);
+}
+
+// Tensor bounds: the gradient goes to whichever of x, min, max the result took.
+struct ClampBackward0 : NamedNode<ClampBackward0> {
+  static constexpr const char* kName = "ClampBackward0";
+  bool has_min, has_max;
+  ClampBackward0(bool lo, bool hi) : has_min(lo), has_max(hi) {}
+  tensor_list apply(tensor_list&& g) override {
+    Tensor self = saved(0);
+    Tensor lo = has_min ? saved(1) : Tensor(), hi = has_max ? saved(has_min ? 2 : 1) : Tensor();
+    Tensor below = has_min ? compare(self, lo, CompareOp::Lt) : Tensor();
+    Tensor above = has_max ? compare(self, hi, CompareOp::Gt) : Tensor();
+    Tensor crossed = has_min && has_max ? compare(hi, lo, CompareOp::Lt) : Tensor();  // max < min: result is max
+    tensor_list out(next_edges().size());
+    if (needs_input_grad(0)) {
+      Tensor outside = below.defined() && above.defined() ? logical(below, above, LogicalOp::Or)
+                                                          : (below.defined() ? below : above);
+      out[0] = where(outside, Scalar(0), g[0]);
+    }
+    size_t slot = 1;
+    if (has_min) {
+      if (needs_input_grad(slot))
+        out[slot] = where_mask(crossed.defined() ? logical(below, logical_not(crossed), LogicalOp::And) : below, g[0]);
+      ++slot;
+    }
+    if (has_max && needs_input_grad(slot))
+      out[slot] = where_mask(crossed.defined() ? logical(above, crossed, LogicalOp::Or) : above, g[0]);
+    return out;
+  }
+};
+
+Tensor clamp(const Tensor& t, const Tensor& min, const Tensor& max) {
+  FG_CHECK(min.defined() || max.defined(), Error, "torch.clamp: At least one of 'min' or 'max' must not be None");
+  ScalarType rt = clamp_type(t, min, max);
+  Tensor out;
+  if (min.defined() && max.defined()) {
+    out = ternary_map(t, min, max, rt, rt, "clamp", [](auto tag) {
+      using T = decltype(tag);
+      return [](T x, T lo, T hi) -> T { return clamp_value(x, true, lo, true, hi); };
+    });
+  } else {
+    const bool lower = min.defined();
+    out = binary_map(t, lower ? min : max, rt, rt, "clamp", [lower](auto tag) {
+      using T = decltype(tag);
+      return [lower](T x, T b) -> T { return clamp_value(x, lower, b, !lower, b); };
+    });
+  }
+  if (compute_requires_grad({&t, &min, &max})) {
+    std::shared_ptr<ClampBackward0> node;
+    if (min.defined() && max.defined()) node = make_node<ClampBackward0>({&t, &min, &max}, true, true);
+    else if (min.defined()) node = make_node<ClampBackward0>({&t, &min}, true, false);
+    else node = make_node<ClampBackward0>({&t, &max}, false, true);
+    node->save(t);
+    if (min.defined()) node->save(min);
+    if (max.defined()) node->save(max);
+    set_history(out, node);
+  }
   return out;
+}
+
+struct ClampMinBackward0 : NamedNode<ClampMinBackward0> {
+  static constexpr const char* kName = "ClampMinBackward0";
+  Scalar min;
+  explicit ClampMinBackward0(Scalar m) : min(m) {}
+  tensor_list apply(tensor_list&& g) override { return {where_mask(compare(saved(0), min, CompareOp::Ge), g[0])}; }
+};
+
+Tensor clamp_min(const Tensor& t, Scalar min) {
+  Tensor out;
+  {
+    NoGradGuard guard;
+    out = clamp(t, min, std::nullopt);
+  }
+  return record_unary<ClampMinBackward0>(out, t, true, false, min);
+}
+
+struct ClampMaxBackward0 : NamedNode<ClampMaxBackward0> {
+  static constexpr const char* kName = "ClampMaxBackward0";
+  Scalar max;
+  explicit ClampMaxBackward0(Scalar m) : max(m) {}
+  tensor_list apply(tensor_list&& g) override { return {where_mask(compare(saved(0), max, CompareOp::Le), g[0])}; }
+};
+
+Tensor clamp_max(const Tensor& t, Scalar max) {
+  Tensor out;
+  {
+    NoGradGuard guard;
+    out = clamp(t, std::nullopt, max);
+  }
+  return record_unary<ClampMaxBackward0>(out, t, true, false, max);
+}
+
+// clamp_min/clamp_max with a tensor bound: ties go to the input.
+struct ClampMinMaxBackward1 : Node {
+  bool is_min;
+  explicit ClampMinMaxBackward1(bool m) : is_min(m) {}
+  std::string name() const override { return is_min ? "ClampMinBackward1" : "ClampMaxBackward1"; }
+  tensor_list apply(tensor_list&& g) override {
+    Tensor self = saved(0), bound = saved(1);
+    Tensor keep = compare(self, bound, is_min ? CompareOp::Ge : CompareOp::Le);
+    return {needs_input_grad(0) ? where_mask(keep, g[0]) : Tensor(),
+            needs_input_grad(1) ? where(keep, Scalar(0), g[0]) : Tensor()};
+  }
+};
+
+namespace {
+Tensor clamp_one_side(const Tensor& t, const Tensor& bound, bool is_min) {
+  Tensor out;
+  {
+    NoGradGuard guard;
+    out = is_min ? clamp(t, bound, Tensor()) : clamp(t, Tensor(), bound);
+  }
+  if (compute_requires_grad({&t, &bound})) {
+    auto node = make_node<ClampMinMaxBackward1>({&t, &bound}, is_min);
+    node->save(t);
+    node->save(bound);
+    set_history(out, node);
+  }
+  return out;
+}
+}  // namespace
+
+Tensor clamp_min(const Tensor& t, const Tensor& min) { return clamp_one_side(t, min, true); }
+Tensor clamp_max(const Tensor& t, const Tensor& max) { return clamp_one_side(t, max, false); }
+
+// ---- nan_to_num ----
+
+struct NanToNumBackward0 : NamedNode<NanToNumBackward0> {
+  static constexpr const char* kName = "NanToNumBackward0";
+  tensor_list apply(tensor_list&& g) override { return {mul(g[0], isfinite(saved(0)))}; }
+};
+
+Tensor nan_to_num(const Tensor& t, std::optional<double> nan, std::optional<double> posinf,
+                  std::optional<double> neginf) {
+  Tensor out;
+  if (!is_floating(t.dtype())) {
+    out = cast(t, t.dtype(), /*force_copy=*/true);  // nothing to replace
+  } else {
+    out = float_map(t, t.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const T n = static_cast<T>(nan.value_or(0.0));
+      const T pi = posinf ? static_cast<T>(*posinf) : std::numeric_limits<T>::max();
+      const T ni = neginf ? static_cast<T>(*neginf) : std::numeric_limits<T>::lowest();
+      constexpr T inf = std::numeric_limits<T>::infinity();
+      return [=](T x) -> T { return x != x ? n : x == inf ? pi : x == -inf ? ni : x; };
+    });
+  }
+  return record_unary<NanToNumBackward0>(out, t, true, false);
+}
+
+// ---- in place (Note [In-place ops]) ----
+
+namespace {
+// self = f(self); `saves_self` when f's Node saves its input (which the write would destroy).
+template <class F>
+Tensor& unary_inplace(Tensor& self, ScalarType result, const char* op, bool saves_self, F f) {
+  return inplace_binary(self, nullptr, result, op, saves_self, f);
+}
+// The in-place form of an op that keeps self's dtype.
+Tensor& same_type_inplace(Tensor& self, const char* op, bool saves_self, Tensor (*f)(const Tensor&)) {
+  return inplace_binary(self, nullptr, self.dtype(), op, saves_self, f);
+}
+}  // namespace
+
+Tensor& neg_(Tensor& t) { return same_type_inplace(t, "neg_", false, neg); }
+Tensor& abs_(Tensor& t) { return same_type_inplace(t, "abs_", true, abs); }
+Tensor& sign_(Tensor& t) { return same_type_inplace(t, "sign_", false, sign); }
+Tensor& relu_(Tensor& t) { return same_type_inplace(t, "relu_", false, relu); }
+Tensor& floor_(Tensor& t) { return same_type_inplace(t, "floor_", false, floor); }
+Tensor& ceil_(Tensor& t) { return same_type_inplace(t, "ceil_", false, ceil); }
+Tensor& round_(Tensor& t) { return same_type_inplace(t, "round_", false, round); }
+Tensor& trunc_(Tensor& t) { return same_type_inplace(t, "trunc_", false, trunc); }
+Tensor& frac_(Tensor& t) { return same_type_inplace(t, "frac_", false, frac); }
+Tensor& round_(Tensor& t, int64_t decimals) {
+  return unary_inplace(t, t.dtype(), "round_", false, [decimals](const Tensor& s) { return round(s, decimals); });
+}
+Tensor& square_(Tensor& t) {
+  ScalarType rt = result_type(t.dtype(), t.dim(), Scalar(int64_t{2}));
+  return unary_inplace(t, rt, "square_", true, [](const Tensor& s) { return square(s); });
+}
+
+Tensor& clamp_(Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max) {
+  FG_CHECK(min || max, Error, "torch.clamp: At least one of 'min' or 'max' must not be None");
+  ScalarType rt = clamp_type(t, min, max);
+  // clamp_ words this error with the C type name, unlike the other in-place ops.
+  FG_CHECK(can_cast(rt, t.dtype()), Error, "result type ", scalar_type_name(rt),
+           " can't be cast to the desired output type ", c_type_name(t.dtype()));
+  return unary_inplace(t, rt, "clamp_", true, [&](const Tensor& s) { return clamp(s, min, max); });
+}
+Tensor& clamp_(Tensor& t, const Tensor& min, const Tensor& max) {
+  return inplace_nary(t, {&min, &max}, clamp_type(t, min, max), "clamp_", true,
+                      [&](const Tensor& s) { return clamp(s, min, max); });
+}
+Tensor& clamp_min_(Tensor& t, Scalar min) {
+  return unary_inplace(t, result_type(t.dtype(), t.dim(), min), "clamp_min_", true,
+                       [&](const Tensor& s) { return clamp_min(s, min); });
+}
+Tensor& clamp_min_(Tensor& t, const Tensor& min) {
+  return inplace_binary(t, &min, result_type(t.dtype(), t.dim(), min.dtype(), min.dim()), "clamp_min_", true,
+                        [&](const Tensor& s) { return clamp_min(s, min); });
+}
+Tensor& clamp_max_(Tensor& t, Scalar max) {
+  return unary_inplace(t, result_type(t.dtype(), t.dim(), max), "clamp_max_", true,
+                       [&](const Tensor& s) { return clamp_max(s, max); });
+}
+Tensor& clamp_max_(Tensor& t, const Tensor& max) {
+  return inplace_binary(t, &max, result_type(t.dtype(), t.dim(), max.dtype(), max.dim()), "clamp_max_", true,
+                        [&](const Tensor& s) { return clamp_max(s, max); });
+}
+Tensor& nan_to_num_(Tensor& t, std::optional<double> nan, std::optional<double> posinf, std::optional<double> neginf) {
+  return unary_inplace(t, t.dtype(), "nan_to_num_", true,
+                       [&](const Tensor& s) { return nan_to_num(s, nan, posinf, neginf); });
 }
 
 }  // namespace fastgrad

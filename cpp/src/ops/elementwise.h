@@ -1,0 +1,148 @@
+// Helpers shared by the elementwise op files (unary.cpp, unary_float.cpp, binary.cpp, pointwise.cpp,
+// compare.cpp): dtype rules, kernels over a compute type, and the Nodes of ops without a real derivative.
+#pragma once
+
+#include <string>
+#include <type_traits>
+
+#include "common.h"
+
+namespace fastgrad {
+
+// Floating-point functions compute in the input's float dtype, or the default dtype for integer and bool
+// inputs (exp, sin, atan2, true division, ...).
+inline ScalarType float_type(ScalarType t) { return is_floating(t) ? t : default_dtype(); }
+
+// PyTorch's message for a kernel that does not exist for a dtype: "\"abs_cpu\" not implemented for 'Bool'".
+inline void check_kernel(bool ok, const char* kernel, ScalarType t) {
+  FG_CHECK(ok, NotImplementedError, "\"", kernel, "\" not implemented for '", scalar_type_name(t), "'");
+}
+
+// PyTorch's result_type for the operands of a binary op (see ResultType).
+inline ScalarType promote(const Tensor& a, const Tensor& b) {
+  return result_type(a.dtype(), a.dim(), b.dtype(), b.dim());
+}
+inline ScalarType promote(const Tensor& a, Scalar b) { return result_type(a.dtype(), a.dim(), b); }
+inline ScalarType promote(Scalar a, const Tensor& b) { return result_type(b.dtype(), b.dim(), a); }
+
+// The C type name PyTorch prints in some messages: "float", "double", "long int", "int", "bool".
+inline const char* c_type_name(ScalarType t) {
+  static const char* names[] = {"bool", "int", "long int", "float", "double"};
+  return names[static_cast<int>(t)];
+}
+
+// out = f(x) over t cast to `compute`; `make(T{})` builds f for the compute type T and is only instantiated
+// for floating types (the callers pick a float compute type).
+template <class MakeF>
+Tensor float_map(const Tensor& t, ScalarType compute, MakeF make) {
+  return map_unary(cast(t, compute), compute, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      return make(tag);
+    } else {
+      return [](T x) -> T { return x; };  // never runs: the input was cast to a float type
+    }
+  });
+}
+
+// out = f(x, y) over a and b cast to `compute` (which the op has checked), broadcasting.
+template <class MakeF>
+Tensor binary_map(const Tensor& a, const Tensor& b, ScalarType compute, ScalarType out_dtype, const char* op,
+                  MakeF make) {
+  return map_binary(cast(a, compute), cast(b, compute), out_dtype, op, make);
+}
+
+// out = f(x, y, z) over a, b, c cast to `compute`, broadcasting all three.
+template <class MakeF>
+Tensor ternary_map(const Tensor& a, const Tensor& b, const Tensor& c, ScalarType compute, ScalarType out_dtype,
+                   const char* op, MakeF make) {
+  Dims shape = broadcast_shapes(broadcast_shapes(a.sizes(), b.sizes(), op), c.sizes(), op);
+  Tensor out = empty(shape, out_dtype);
+  Tensor x = cast(a, compute), y = cast(b, compute), z = cast(c, compute);
+  dispatch(compute, [&](auto tag) {
+    using T = decltype(tag);
+    auto f = make(tag);
+    using O = decltype(f(T{}, T{}, T{}));
+    kernels::ternary_loop<O, T, T, T>(out, x, y, z, f);
+  });
+  return out;
+}
+
+// A Python number as a 0-d tensor of the dtype the op computes in (promotion decided by the caller, with the
+// number ranked below every tensor as PyTorch ranks wrapped numbers).
+inline Tensor wrap_scalar(Scalar s, ScalarType dtype) { return scalar_tensor(s, dtype); }
+
+// Records a single-input Node N on `out`: saves the input and/or the output when asked.
+template <class N, class... Args>
+Tensor record_unary(Tensor out, const Tensor& input, bool save_input, bool save_output, Args&&... args) {
+  if (!compute_requires_grad({&input})) return out;
+  auto node = make_node<N>({&input}, std::forward<Args>(args)...);
+  if (save_input) node->save(input);
+  set_history(out, node);
+  if (save_output) node->save(out, /*is_output=*/true);
+  return out;
+}
+
+// inplace_binary (Note [In-place ops]) for ops with several other tensor inputs (clamp_, lerp_, addcmul_);
+// undefined entries of `others` are skipped.
+template <class OutOfPlace>
+Tensor& inplace_nary(Tensor& self, std::initializer_list<const Tensor*> others, ScalarType result, const char* op,
+                     bool saves_self, OutOfPlace out_of_place) {
+  check_inplace(self, op);
+  Dims shape = self.sizes();
+  bool needs_grad = compute_requires_grad({&self});
+  for (const Tensor* o : others) {
+    if (!o->defined()) continue;
+    shape = broadcast_shapes(shape, o->sizes(), op);
+    needs_grad = needs_grad || compute_requires_grad({o});
+  }
+  check_inplace_result(self, shape, result, op);
+  if (needs_grad) return inplace_commit(self, out_of_place(inplace_snapshot(self, saves_self)));
+  Tensor r;
+  {
+    NoGradGuard guard;
+    r = out_of_place(self);
+  }
+  copy_into(self, r);
+  self.bump_version();
+  return self;
+}
+
+// Note [Piecewise-constant derivatives]
+// sign, floor, round, comparisons written in place, division with a rounding mode... are constant almost
+// everywhere: PyTorch records a Node (with the op's own name) whose gradient is zero for every input, so the
+// result still requires grad and leaves receive zeros rather than None.
+struct ZeroBackward : Node {
+  const char* op_name;
+  explicit ZeroBackward(const char* n) : op_name(n) {}
+  std::string name() const override { return op_name; }
+  tensor_list apply(tensor_list&& g) override {
+    // At the broadcast shape: the engine sums it back to each input's shape.
+    tensor_list out(next_edges().size());
+    for (size_t i = 0; i < out.size(); ++i)
+      if (needs_input_grad(i)) out[i] = zeros_like(g[0]);
+    return out;
+  }
+};
+inline Tensor record_zero_grad(Tensor out, const char* node_name, std::initializer_list<const Tensor*> inputs) {
+  if (compute_requires_grad(inputs)) set_history(out, make_node<ZeroBackward>(inputs, node_name));
+  return out;
+}
+
+// PyTorch records a Node named "NotImplemented" for ops without a derivative formula (floor_divide,
+// number % tensor); running backward through it raises.
+struct NotImplementedBackward : Node {
+  const char* aten_name;
+  explicit NotImplementedBackward(const char* n) : aten_name(n) {}
+  std::string name() const override { return "NotImplemented"; }
+  tensor_list apply(tensor_list&&) override {
+    FG_CHECK(false, Error, "derivative for aten::", aten_name, " is not implemented");
+    return {};
+  }
+};
+inline Tensor record_not_implemented(Tensor out, const char* aten_name, std::initializer_list<const Tensor*> inputs) {
+  if (compute_requires_grad(inputs)) set_history(out, make_node<NotImplementedBackward>(inputs, aten_name));
+  return out;
+}
+
+}  // namespace fastgrad

@@ -1,0 +1,153 @@
+// Elementwise float functions (exp, log, trigonometric and hyperbolic functions, sigmoid, logit, erf):
+// forward and derivative side by side. They compute in the input's float dtype, or in the default dtype for
+// integer and bool inputs. Derivatives are written with the public ops, so they differentiate again.
+#include <cmath>
+#include <string_view>
+
+#include "elementwise.h"
+
+namespace fastgrad {
+
+namespace {
+
+constexpr double kLn2 = 0.693147180559945309417232121458176568;
+constexpr double kLn10 = 2.30258509299404568401799145468436421;
+constexpr double kTwoOverSqrtPi = 1.12837916709551257389615890312154517;
+
+// out = f(x) with f a generic lambda such as [](auto x) { return std::exp(x); }.
+template <class F>
+Tensor apply_float(const Tensor& t, F f) {
+  return float_map(t, float_type(t.dtype()), [f](auto tag) {
+    using T = decltype(tag);
+    return [f](T x) -> T { return f(x); };
+  });
+}
+
+// The in-place form of a float function: refused for integer tensors, which cannot hold the result.
+template <class F>
+Tensor& float_inplace(Tensor& self, const char* op, bool saves_self, F f) {
+  return inplace_binary(self, nullptr, float_type(self.dtype()), op, saves_self, f);
+}
+
+}  // namespace
+
+// PyTorch has no derivative for asinh_, acosh_ and atanh_: their Nodes (AsinhBackward1, ...) raise.
+struct InplaceNoDerivative : Node {
+  const char* node_name;
+  const char* op;
+  InplaceNoDerivative(const char* n, const char* o) : node_name(n), op(o) {}
+  std::string name() const override { return node_name; }
+  tensor_list apply(tensor_list&&) override {
+    throw NotImplementedError(std::string("the derivative for 'inplace version of ") + op + "' is not implemented.");
+  }
+};
+
+constexpr const char* inplace_without_derivative(std::string_view op) {
+  return op == "asinh" ? "AsinhBackward1" : op == "acosh" ? "AcoshBackward1" : op == "atanh" ? "AtanhBackward1" : nullptr;
+}
+
+template <class F>
+Tensor inplace_result(const Tensor& s, const char* op, F out_of_place) {
+  const char* node = inplace_without_derivative(op);
+  if (!node) return out_of_place(s);
+  Tensor out;
+  {
+    NoGradGuard guard;
+    out = out_of_place(s);
+  }
+  if (compute_requires_grad({&s})) set_history(out, make_node<InplaceNoDerivative>({&s}, node, op));
+  return out;
+}
+
+// Which tensor a Node saves: the input x or the output y.
+enum class Saves : uint8_t { x, y };
+
+// One row per op: the op, its Node, what the Node saves, the forward value for an element x of float type T,
+// and the gradient from the incoming gradient g and the saved tensor s. Expands to the Node, the op and its
+// in-place form.
+#define FG_FLOAT_UNARY(op, NodeName, saves, forward, ...)                                                     \
+  struct NodeName : NamedNode<NodeName> {                                                                    \
+    static constexpr const char* kName = #NodeName;                                                          \
+    tensor_list apply(tensor_list&& grads) override {                                                        \
+      const Tensor& g = grads[0];                                                                            \
+      Tensor s = saved(0);                                                                                   \
+      return {__VA_ARGS__};                                                                                  \
+    }                                                                                                        \
+  };                                                                                                         \
+  Tensor op(const Tensor& t) {                                                                               \
+    Tensor out = apply_float(t, [](auto x) {                                                                 \
+      using T = decltype(x);                                                                                 \
+      return static_cast<T>(forward);                                                                        \
+    });                                                                                                      \
+    return record_unary<NodeName>(out, t, Saves::saves == Saves::x, Saves::saves == Saves::y);              \
+  }                                                                                                          \
+  Tensor& op##_(Tensor& t) {                                                                                 \
+    return float_inplace(t, #op "_", Saves::saves == Saves::x, [](const Tensor& s) {                         \
+      return inplace_result(s, #op, [](const Tensor& x) { return op(x); });                                  \
+    });                                                                                                      \
+  }
+
+//             op          Node                 saves forward(x)                    gradient(g, s)
+FG_FLOAT_UNARY(exp,        ExpBackward0,        y,    std::exp(x),                  mul(g, s))
+FG_FLOAT_UNARY(exp2,       Exp2Backward0,       y,    std::exp2(x),                 mul(g, mul(s, kLn2)))
+FG_FLOAT_UNARY(expm1,      Expm1Backward0,      y,    std::expm1(x),                mul(g, add(s, 1)))
+FG_FLOAT_UNARY(log,        LogBackward0,        x,    std::log(x),                  div(g, s))
+FG_FLOAT_UNARY(log1p,      Log1PBackward0,      x,    std::log1p(x),                div(g, add(s, 1)))
+FG_FLOAT_UNARY(log2,       Log2Backward0,       x,    std::log2(x),                 div(g, mul(s, kLn2)))
+FG_FLOAT_UNARY(log10,      Log10Backward0,      x,    std::log10(x),                div(g, mul(s, kLn10)))
+FG_FLOAT_UNARY(sqrt,       SqrtBackward0,       y,    std::sqrt(x),                 div(g, mul(s, 2)))
+FG_FLOAT_UNARY(rsqrt,      RsqrtBackward0,      y,    T(1) / std::sqrt(x),          mul(mul(g, pow(s, 3)), -0.5))
+FG_FLOAT_UNARY(reciprocal, ReciprocalBackward0, y,    T(1) / x,                     mul(g, neg(mul(s, s))))
+FG_FLOAT_UNARY(sin,        SinBackward0,        x,    std::sin(x),                  mul(g, cos(s)))
+FG_FLOAT_UNARY(cos,        CosBackward0,        x,    std::cos(x),                  mul(g, neg(sin(s))))
+FG_FLOAT_UNARY(tan,        TanBackward0,        y,    std::tan(x),                  mul(g, add(mul(s, s), 1)))
+FG_FLOAT_UNARY(asin,       AsinBackward0,       x,    std::asin(x),                 mul(g, rsqrt(rsub(mul(s, s), 1))))
+FG_FLOAT_UNARY(acos,       AcosBackward0,       x,    std::acos(x),                 mul(g, neg(rsqrt(rsub(mul(s, s), 1)))))
+FG_FLOAT_UNARY(atan,       AtanBackward0,       x,    std::atan(x),                 div(g, add(mul(s, s), 1)))
+FG_FLOAT_UNARY(sinh,       SinhBackward0,       x,    std::sinh(x),                 mul(g, cosh(s)))
+FG_FLOAT_UNARY(cosh,       CoshBackward0,       x,    std::cosh(x),                 mul(g, sinh(s)))
+FG_FLOAT_UNARY(tanh,       TanhBackward0,       y,    std::tanh(x),                 mul(g, rsub(mul(s, s), 1)))
+FG_FLOAT_UNARY(asinh,      AsinhBackward0,      x,    std::asinh(x),                mul(g, rsqrt(add(mul(s, s), 1))))
+FG_FLOAT_UNARY(acosh,      AcoshBackward0,      x,    std::acosh(x),                mul(g, rsqrt(sub(mul(s, s), 1))))
+FG_FLOAT_UNARY(atanh,      AtanhBackward0,      x,    std::atanh(x),                div(g, rsub(mul(s, s), 1)))
+FG_FLOAT_UNARY(sigmoid,    SigmoidBackward0,    y,    T(1) / (T(1) + std::exp(-x)), mul(g, mul(s, rsub(s, 1))))
+FG_FLOAT_UNARY(erf,        ErfBackward0,        x,    std::erf(x),                  mul(g, mul(exp(neg(mul(s, s))), kTwoOverSqrtPi)))
+FG_FLOAT_UNARY(erfc,       ErfcBackward0,       x,    std::erfc(x),                 mul(g, mul(exp(neg(mul(s, s))), -kTwoOverSqrtPi)))
+
+#undef FG_FLOAT_UNARY
+
+// ---- logit ----
+
+// 1 / (x (1 - x)) inside the domain; outside it NaN without eps (the function is undefined there) and 0 with
+// eps (the input was clamped, so the output does not move).
+struct LogitBackward0 : NamedNode<LogitBackward0> {
+  static constexpr const char* kName = "LogitBackward0";
+  std::optional<double> eps;
+  explicit LogitBackward0(std::optional<double> e) : eps(e) {}
+  tensor_list apply(tensor_list&& g) override {
+    Tensor x = saved(0);
+    double lo = eps ? *eps : 0.0, hi = eps ? 1.0 - *eps : 1.0;
+    Tensor outside = logical(compare(x, lo, CompareOp::Lt), compare(x, hi, CompareOp::Gt), LogicalOp::Or);
+    Tensor inside = div(g[0], mul(x, rsub(x, 1)));
+    return {where(outside, Scalar(eps ? 0.0 : NAN), inside)};
+  }
+};
+
+Tensor logit(const Tensor& t, std::optional<double> eps) {
+  Tensor out = float_map(t, float_type(t.dtype()), [eps](auto tag) {
+    using T = decltype(tag);
+    const bool clamp = eps.has_value();
+    const T lo = static_cast<T>(eps.value_or(0.0)), hi = static_cast<T>(1.0 - eps.value_or(0.0));
+    return [=](T x) -> T {
+      if (clamp) x = x < lo ? lo : (x > hi ? hi : x);
+      return std::log(x / (T(1) - x));
+    };
+  });
+  return record_unary<LogitBackward0>(out, t, true, false, eps);
+}
+
+Tensor& logit_(Tensor& t, std::optional<double> eps) {
+  return float_inplace(t, "logit_", true, [eps](const Tensor& s) { return logit(s, eps); });
+}
+
+}  // namespace fastgrad
