@@ -735,3 +735,54 @@ def test_mlp_training_matches_torch_step_by_step():
         assert math.isclose(lf.item(), lt.item(), rel_tol=1e-5)
     for a, b in zip(ours.parameters(), theirs.parameters()):
         assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+# ---- copy.deepcopy and nn.utils ----
+
+def test_deepcopy_clones_parameters_and_buffers():
+    import copy
+
+    net = Net()
+    net.shared = net.fc1  # a module reachable twice stays one module in the copy
+    clone = copy.deepcopy(net)
+    assert clone.fc1 is clone.shared and clone.fc1 is not net.fc1
+    assert isinstance(clone.fc1.weight, nn.Parameter) and clone.fc1.weight.requires_grad
+    assert clone.fc1.weight is not net.fc1.weight
+    np.testing.assert_array_equal(clone.fc1.weight.detach().numpy(), net.fc1.weight.detach().numpy())
+    with fastgrad.no_grad():
+        clone.fc1.weight.add_(1.0)
+        clone.steps.add_(1.0)
+    assert not np.array_equal(clone.fc1.weight.detach().numpy(), net.fc1.weight.detach().numpy())
+    assert net.steps.tolist() == [0.0]
+    x = fastgrad.randn(2, 4)
+    assert clone(x).shape == net(x).shape
+
+
+def test_clip_grad_norm_and_value_match_torch():
+    ours, theirs = [], []
+    for i, shape in enumerate([(3, 4), (5,)]):
+        g = np.random.default_rng(i).standard_normal(shape).astype(np.float32) * 3
+        p = nn.Parameter(fastgrad.zeros(*shape))
+        p.grad = fastgrad.from_numpy(g.copy())
+        q = torch.nn.Parameter(torch.zeros(*shape))
+        q.grad = torch.from_numpy(g.copy())
+        ours.append(p)
+        theirs.append(q)
+    for norm_type in [2.0, 1.0, float("inf")]:
+        total_f = nn.utils.clip_grad_norm_(ours, max_norm=1.0, norm_type=norm_type)
+        total_t = torch.nn.utils.clip_grad_norm_(theirs, max_norm=1.0, norm_type=norm_type)
+        np.testing.assert_allclose(total_f.item(), total_t.item(), rtol=1e-5)
+        for p, q in zip(ours, theirs):
+            assert_close(p.grad, q.grad)
+    nn.utils.clip_grad_value_(ours, 0.1)
+    torch.nn.utils.clip_grad_value_(theirs, 0.1)
+    for p, q in zip(ours, theirs):
+        assert_close(p.grad, q.grad)
+
+
+def test_parameters_to_vector_and_back():
+    lin = nn.Linear(3, 2)
+    vec = nn.utils.parameters_to_vector(lin.parameters())
+    assert vec.shape == (8,)
+    nn.utils.vector_to_parameters(vec * 0 + 1, lin.parameters())
+    assert lin.weight.detach().numpy().sum() == 6 and lin.bias.detach().numpy().sum() == 2

@@ -1,4 +1,5 @@
 """nn.Module: the base class that registers parameters, buffers and submodules by attribute assignment."""
+import copy
 import itertools
 import weakref
 from collections import OrderedDict, namedtuple
@@ -271,6 +272,20 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+    def __deepcopy__(self, memo):
+        """copy.deepcopy(model): parameters and buffers are cloned (Parameters stay Parameters), everything
+        else is deep-copied as usual; shared tensors and modules stay shared in the copy."""
+        for module in self.modules():
+            for store in (module._parameters, module._buffers):
+                for t in store.values():
+                    if t is not None and id(t) not in memo:
+                        memo[id(t)] = _copy_tensor(t)
+        new = self.__class__.__new__(self.__class__)
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            object.__setattr__(new, key, copy.deepcopy(value, memo))
+        return new
 
     # ---- calling ----
 
@@ -621,6 +636,12 @@ class Module:
             else:
                 text += "\n  " + "\n  ".join(lines) + "\n"
         return text + ")"
+
+
+def _copy_tensor(t):
+    if isinstance(t, Parameter):
+        return type(t)(t.detach().clone(), t.requires_grad)
+    return t.detach().clone().requires_grad_(t.requires_grad)
 
 
 def _parse_to(args, kwargs):
