@@ -11,6 +11,7 @@ Needs scikit-learn (and tqdm, matplotlib if available): pip install "fastgrad[ex
 """
 import argparse
 import os
+import tempfile
 import time
 
 import numpy as np
@@ -39,7 +40,8 @@ parser.add_argument("--batch-size", type=int, default=64)
 parser.add_argument("--lr", type=float, default=3e-3)
 parser.add_argument("--hidden", type=int, default=128)
 parser.add_argument("--seed", type=int, default=0)
-parser.add_argument("--out-dir", default=".", help="where the loss-curve PNG is written")
+parser.add_argument("--out-dir", default=os.path.join(tempfile.gettempdir(), "fastgrad-examples"),
+                    help="where the loss-curve PNG is written (default: a folder in the temp dir)")
 parser.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
 args = parser.parse_args()
 

@@ -9,10 +9,15 @@ prediction is drawn with make_dot: to a PNG when Graphviz's `dot` program is ins
     python examples/linear_regression_nn.py [--out-dir DIR]                  # on fastgrad
     FASTGRAD_EXAMPLES_BACKEND=torch python examples/linear_regression_nn.py  # the same code on PyTorch
                                                                              # (make_dot from torchviz)
+
+The script prints what PyTorch prints for the same code (tests/python/test_examples.py compares them);
+where the picture went is reported on stderr. Pictures go to DIR, by default a folder in the temp dir.
 """
 import argparse
 import os
 import shutil
+import sys
+import tempfile
 
 import numpy as np
 
@@ -32,7 +37,8 @@ else:
     from fastgrad.viz import make_dot
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--out-dir", default=".", help="where the graph picture (or DOT text) is written")
+parser.add_argument("--out-dir", default=os.path.join(tempfile.gettempdir(), "fastgrad-examples"),
+                    help="where the graph picture (or DOT text) is written")
 parser.add_argument("--epochs", type=int, default=1000)
 args = parser.parse_args()
 
@@ -88,14 +94,15 @@ yhat = model(x_train_tensor)
 try:
     dot = make_dot(yhat, params=dict(model.named_parameters()))
 except ImportError as exc:
-    print(f"no graph picture: {exc}")
+    print(f"no graph picture: {exc}", file=sys.stderr)
 else:
     os.makedirs(args.out_dir, exist_ok=True)
     base = os.path.join(args.out_dir, "linear_regression_nn_graph")
     if shutil.which("dot"):
         path = dot.render(base, format="png", cleanup=True)
-        print(f"graph drawn to {path}")
+        print(f"graph drawn to {path}", file=sys.stderr)
     else:
         with open(base + ".dot", "w") as f:
             f.write(dot.source)
-        print(f"Graphviz's dot program is not installed: graph written as DOT text to {base}.dot")
+        print(f"Graphviz's dot program is not installed: graph written as DOT text to {base}.dot",
+              file=sys.stderr)
