@@ -1367,5 +1367,7 @@ NOT_OPS = frozenset(
         "Tensor",
         "Size",
         "dtype",
+        "save",  # serialization, not ops
+        "load",
     }
 )
