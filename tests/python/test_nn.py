@@ -786,3 +786,64 @@ def test_parameters_to_vector_and_back():
     assert vec.shape == (8,)
     nn.utils.vector_to_parameters(vec * 0 + 1, lin.parameters())
     assert lin.weight.detach().numpy().sum() == 6 and lin.bias.detach().numpy().sum() == 2
+
+
+# ---- the stand-ins in nn/_fallback.py, directly (layers use nn.functional's op once the core has it) ----
+
+from fastgrad.nn import _fallback  # noqa: E402
+
+FALLBACK_CASES = [
+    ("linear", lambda t: [randn(5, 4), randn(3, 4, seed=1), randn(3, seed=2)], {}),
+    ("bilinear", lambda t: [randn(5, 3), randn(5, 4, seed=1), randn(2, 3, 4, seed=2), randn(2, seed=3)], {}),
+    ("layer_norm", lambda t: [randn(3, 4), (4,), randn(4, seed=1), randn(4, seed=2)], {}),
+    ("leaky_relu", lambda t: [randn(4, 5)], {"negative_slope": 0.2}),
+    ("gelu", lambda t: [randn(4, 5)], {}),
+    ("gelu", lambda t: [randn(4, 5)], {"approximate": "tanh"}),
+    ("silu", lambda t: [randn(4, 5)], {}),
+    ("softmax", lambda t: [randn(4, 5)], {"dim": 1}),
+    ("log_softmax", lambda t: [randn(4, 5)], {"dim": 0}),
+    ("l1_loss", lambda t: [randn(4, 5), randn(4, 5, seed=1, requires_grad=False)], {}),
+    ("smooth_l1_loss", lambda t: [randn(4, 5), randn(4, 5, seed=1, requires_grad=False)], {"beta": 0.5}),
+    ("huber_loss", lambda t: [randn(4, 5), randn(4, 5, seed=1, requires_grad=False)], {"delta": 0.5}),
+    ("binary_cross_entropy", lambda t: [t.sigmoid(randn(4, 5)).detach().requires_grad_(True),
+                                        t.rand(4, 5, generator=t.Generator().manual_seed(0))], {}),
+    ("nll_loss", lambda t: [t.log_softmax(randn(6, 4), 1).detach().requires_grad_(True),
+                            t.tensor([0, 1, 2, 3, 1, -100])], {}),
+    ("cross_entropy", lambda t: [randn(6, 4), t.tensor([0, 1, 2, 3, 1, 2])], {"label_smoothing": 0.1}),
+    ("cross_entropy", lambda t: [randn(2, 4, 3), t.tensor([[0, 1, 2], [3, 1, 2]])], {"weight": torch.ones(4) * 2}),
+]
+
+
+@pytest.mark.parametrize("name,make,kwargs", FALLBACK_CASES, ids=[f"{c[0]}{c[2]}" for c in FALLBACK_CASES])
+def test_fallback_matches_torch_functional(name, make, kwargs):
+    theirs = make(torch)
+    ours = [fg_tensor(a) if isinstance(a, torch.Tensor) else a for a in theirs]
+    kw_f = {k: fg_tensor(v) if isinstance(v, torch.Tensor) else v for k, v in kwargs.items()}
+    out_t = getattr(torch.nn.functional, name)(*theirs, **kwargs)
+    out_f = getattr(_fallback, name)(*ours, **kw_f)
+    assert_close(out_f, out_t)
+    out_t.sum().backward()
+    out_f.sum().backward()
+    for a, b in zip(ours, theirs):
+        if isinstance(b, torch.Tensor) and b.requires_grad:
+            assert_close(a.grad, b.grad)
+
+
+def test_fallback_embedding_and_batch_norm_match_torch():
+    w = randn(10, 3)
+    idx = torch.tensor([[1, 2, 0], [4, 0, 9]])
+    wf = fg_tensor(w)
+    out_f = _fallback.embedding(fg_tensor(idx), wf, padding_idx=0)
+    out_t = torch.nn.functional.embedding(idx, w, padding_idx=0)
+    assert_close(out_f, out_t)
+    out_f.sum().backward()
+    out_t.sum().backward()
+    assert_close(wf.grad, w.grad)
+    x = randn(6, 3, 4)
+    rm_t, rv_t = torch.zeros(3), torch.ones(3)
+    rm_f, rv_f = fastgrad.zeros(3), fastgrad.ones(3)
+    out_t = torch.nn.functional.batch_norm(x, rm_t, rv_t, training=True, momentum=0.2)
+    out_f = _fallback.batch_norm(fg_tensor(x), rm_f, rv_f, training=True, momentum=0.2)
+    assert_close(out_f, out_t)
+    assert_close(rm_f, rm_t)
+    assert_close(rv_f, rv_t)
