@@ -9,6 +9,7 @@ the test accuracy is printed at the end, and the loss curve is saved as a PNG wh
 
 Needs scikit-learn (and tqdm, matplotlib if available): pip install "fastgrad[examples]".
 """
+
 import argparse
 import os
 import tempfile
@@ -31,8 +32,10 @@ else:
 try:
     from tqdm import tqdm
 except ImportError:  # the progress bar is optional
+
     def tqdm(iterable, **kwargs):
         return iterable
+
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--epochs", type=int, default=30)
@@ -40,8 +43,11 @@ parser.add_argument("--batch-size", type=int, default=64)
 parser.add_argument("--lr", type=float, default=3e-3)
 parser.add_argument("--hidden", type=int, default=128)
 parser.add_argument("--seed", type=int, default=0)
-parser.add_argument("--out-dir", default=os.path.join(tempfile.gettempdir(), "fastgrad-examples"),
-                    help="where the loss-curve PNG is written (default: a folder in the temp dir)")
+parser.add_argument(
+    "--out-dir",
+    default=os.path.join(tempfile.gettempdir(), "fastgrad-examples"),
+    help="where the loss-curve PNG is written (default: a folder in the temp dir)",
+)
 parser.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
 args = parser.parse_args()
 
@@ -56,7 +62,9 @@ x_test, y_test = torch.from_numpy(x_test), torch.from_numpy(y_test)
 torch.manual_seed(args.seed)
 generator = torch.Generator()
 generator.manual_seed(args.seed)
-loader = DataLoader(TensorDataset(x_train, y_train), batch_size=args.batch_size, shuffle=True, generator=generator)
+loader = DataLoader(
+    TensorDataset(x_train, y_train), batch_size=args.batch_size, shuffle=True, generator=generator
+)
 
 # ---- model, loss, optimizer ----
 model = nn.Sequential(
@@ -74,7 +82,7 @@ print(f"{len(x_train)} training and {len(x_test)} test images, backend: {BACKEND
 start = time.perf_counter()
 epoch_losses = []
 bar = tqdm(range(args.epochs), desc="epochs", unit="epoch", disable=args.no_progress or None)
-for epoch in bar:
+for _epoch in bar:
     model.train()
     total, count = 0.0, 0
     for xb, yb in loader:

@@ -13,6 +13,7 @@ prediction is drawn with make_dot: to a PNG when Graphviz's `dot` program is ins
 The script prints what PyTorch prints for the same code (tests/python/test_examples.py compares them);
 where the picture went is reported on stderr. Pictures go to DIR, by default a folder in the temp dir.
 """
+
 import argparse
 import os
 import shutil
@@ -37,15 +38,18 @@ else:
     from fastgrad.viz import make_dot
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--out-dir", default=os.path.join(tempfile.gettempdir(), "fastgrad-examples"),
-                    help="where the graph picture (or DOT text) is written")
+parser.add_argument(
+    "--out-dir",
+    default=os.path.join(tempfile.gettempdir(), "fastgrad-examples"),
+    help="where the graph picture (or DOT text) is written",
+)
 parser.add_argument("--epochs", type=int, default=1000)
 args = parser.parse_args()
 
 # Data generation, as in the post: 100 points, shuffled, the first 80 for training.
 np.random.seed(42)
 x = np.random.rand(100, 1)
-y = 1 + 2 * x + .1 * np.random.randn(100, 1)
+y = 1 + 2 * x + 0.1 * np.random.randn(100, 1)
 idx = np.arange(100)
 np.random.shuffle(idx)
 train_idx, val_idx = idx[:80], idx[80:]
@@ -70,11 +74,11 @@ optimizer = optim.SGD(model.parameters(), lr=lr)
 
 for epoch in range(args.epochs):
     model.train()
-    yhat = model(x_train_tensor)                 # Step 1: forward pass
-    loss = loss_fn(yhat, y_train_tensor)         # Step 2: the loss
-    loss.backward()                              # Step 3: gradients of b and w
-    optimizer.step()                             # Step 4: b -= lr * b.grad, w -= lr * w.grad
-    optimizer.zero_grad()                        # ... and b.grad, w.grad reset
+    yhat = model(x_train_tensor)  # Step 1: forward pass
+    loss = loss_fn(yhat, y_train_tensor)  # Step 2: the loss
+    loss.backward()  # Step 3: gradients of b and w
+    optimizer.step()  # Step 4: b -= lr * b.grad, w -= lr * w.grad
+    optimizer.zero_grad()  # ... and b.grad, w.grad reset
     if epoch in (0, 1, args.epochs - 1):
         print(f"epoch {epoch}: loss = {loss.item():.6f}")
 
@@ -104,5 +108,7 @@ else:
     else:
         with open(base + ".dot", "w") as f:
             f.write(dot.source)
-        print(f"Graphviz's dot program is not installed: graph written as DOT text to {base}.dot",
-              file=sys.stderr)
+        print(
+            f"Graphviz's dot program is not installed: graph written as DOT text to {base}.dot",
+            file=sys.stderr,
+        )

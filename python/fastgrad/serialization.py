@@ -16,6 +16,7 @@ earlier in the same file: shared tensors stay shared), {"t": "dtype", "name": "f
 "repr": "nan"} for non-finite floats. Loading only builds these types; a damaged or truncated file fails
 a length, bounds or checksum check with a RuntimeError before any tensor is built.
 """
+
 import json
 import math
 import os
@@ -39,9 +40,9 @@ class _Writer:
     def __init__(self):
         self.chunks = []
         self.offset = 0
-        self.tensor_ids = {}   # id(tensor) -> index, so a tensor saved twice is stored once
-        self.keep_alive = []   # the tensors whose ids are in tensor_ids
-        self.active = set()    # ids of the containers being encoded, to refuse cycles
+        self.tensor_ids = {}  # id(tensor) -> index, so a tensor saved twice is stored once
+        self.keep_alive = []  # the tensors whose ids are in tensor_ids
+        self.active = set()  # ids of the containers being encoded, to refuse cycles
 
     def encode(self, obj):
         if obj is None or isinstance(obj, (bool, str)):
@@ -60,8 +61,10 @@ class _Writer:
             self.active.add(id(obj))
             try:
                 if isinstance(obj, dict):
-                    out = {"t": "odict" if isinstance(obj, OrderedDict) else "dict",
-                           "items": [[self.encode(k), self.encode(v)] for k, v in obj.items()]}
+                    out = {
+                        "t": "odict" if isinstance(obj, OrderedDict) else "dict",
+                        "items": [[self.encode(k), self.encode(v)] for k, v in obj.items()],
+                    }
                     metadata = getattr(obj, "_metadata", None)
                     if metadata is not None:
                         out["metadata"] = self.encode(metadata)
@@ -74,8 +77,10 @@ class _Writer:
                 self.active.discard(id(obj))
         if isinstance(obj, (np.integer, np.floating, np.bool_)):
             return self.encode(obj.item())
-        raise TypeError(f"fastgrad.save: cannot save objects of type {type(obj).__name__}; supported are tensors, "
-                        "numbers, strings, None, dtypes and lists/tuples/dicts of them")
+        raise TypeError(
+            f"fastgrad.save: cannot save objects of type {type(obj).__name__}; supported are tensors, "
+            "numbers, strings, None, dtypes and lists/tuples/dicts of them"
+        )
 
     def encode_tensor(self, t):
         if id(t) in self.tensor_ids:
@@ -88,9 +93,16 @@ class _Writer:
         self.keep_alive.append(t)
         from .nn.parameter import Parameter
 
-        entry = {"t": "tensor", "id": index, "dtype": arr.dtype.str, "shape": list(arr.shape),
-                 "offset": self.offset, "nbytes": len(data), "requires_grad": bool(t.requires_grad),
-                 "parameter": isinstance(t, Parameter)}
+        entry = {
+            "t": "tensor",
+            "id": index,
+            "dtype": arr.dtype.str,
+            "shape": list(arr.shape),
+            "offset": self.offset,
+            "nbytes": len(data),
+            "requires_grad": bool(t.requires_grad),
+            "parameter": isinstance(t, Parameter),
+        }
         self.chunks.append(data)
         self.offset += len(data)
         return entry
@@ -102,15 +114,23 @@ def _is_size(obj):
     return isinstance(obj, Size)
 
 
-def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True,
-         _disable_byteorder_record=False):
+def save(
+    obj,
+    f,
+    pickle_module=None,
+    pickle_protocol=2,
+    _use_new_zipfile_serialization=True,
+    _disable_byteorder_record=False,
+):
     """Saves obj (tensors, numbers, strings, None and nested dicts/lists/tuples of them, e.g. a state_dict)
     to a path or a writable binary file object."""
     writer = _Writer()
     root = writer.encode(obj)
     data = b"".join(writer.chunks)
-    header = json.dumps({"format": _FORMAT, "data_nbytes": len(data), "data_crc32": zlib.crc32(data),
-                         "root": root}, separators=(",", ":")).encode("utf-8")
+    header = json.dumps(
+        {"format": _FORMAT, "data_nbytes": len(data), "data_crc32": zlib.crc32(data), "root": root},
+        separators=(",", ":"),
+    ).encode("utf-8")
     blob = _MAGIC + struct.pack("<QI", len(header), zlib.crc32(header)) + header + data
     if isinstance(f, (str, os.PathLike)):
         with open(f, "wb") as fh:
@@ -179,8 +199,10 @@ class _Reader:
         offset, nbytes, index = entry.get("offset"), entry.get("nbytes"), entry.get("id")
         if dtype_str not in _ALLOWED_DTYPES:
             self.fail(f"tensor dtype {dtype_str!r} is not allowed")
-        if not (isinstance(shape, list) and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0
-                                                for s in shape)):
+        if not (
+            isinstance(shape, list)
+            and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape)
+        ):
             self.fail("bad tensor shape")
         if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (offset, nbytes)):
             self.fail("bad tensor offset")
@@ -191,8 +213,11 @@ class _Reader:
             self.fail("duplicate tensor id")
         arr = np.frombuffer(self.data, dtype=dtype, count=math.prod(shape), offset=offset).reshape(shape)
         arr = arr.astype(dtype.newbyteorder("="), copy=True)
-        t = _C.from_numpy(arr) if arr.dtype.kind != "u" or arr.dtype.itemsize == 1 else \
-            _C.from_numpy(arr.astype(np.int64))
+        t = (
+            _C.from_numpy(arr)
+            if arr.dtype.kind != "u" or arr.dtype.itemsize == 1
+            else _C.from_numpy(arr.astype(np.int64))
+        )
         if entry.get("parameter"):
             from .nn.parameter import Parameter
 
@@ -220,23 +245,27 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     a file; truncated or damaged files raise RuntimeError."""
     if map_location is not None and not callable(map_location) and not isinstance(map_location, dict):
         if str(map_location).startswith("cuda"):
-            raise RuntimeError("Attempting to deserialize object on a CUDA device but fastgrad.cuda.is_available() "
-                               "is False. If you are running on a CPU-only machine, please use fastgrad.load with "
-                               "map_location=fastgrad.device('cpu') to map your storages to the CPU.")
+            raise RuntimeError(
+                "Attempting to deserialize object on a CUDA device but fastgrad.cuda.is_available() "
+                "is False. If you are running on a CPU-only machine, please use fastgrad.load with "
+                "map_location=fastgrad.device('cpu') to map your storages to the CPU."
+            )
         _C._check_device(str(map_location))
     blob = _read_all(f)
     fixed = len(_MAGIC) + 12
     if not blob.startswith(_MAGIC):
         if blob and _MAGIC.startswith(blob):
             raise RuntimeError("fastgrad.load: the file is truncated (incomplete header)")
-        raise RuntimeError("fastgrad.load: not a fastgrad file (bad magic number); fastgrad only reads files "
-                           "written by fastgrad.save")
+        raise RuntimeError(
+            "fastgrad.load: not a fastgrad file (bad magic number); fastgrad only reads files "
+            "written by fastgrad.save"
+        )
     if len(blob) < fixed:
         raise RuntimeError("fastgrad.load: the file is truncated (incomplete header)")
     header_len, header_crc = struct.unpack_from("<QI", blob, len(_MAGIC))
     if fixed + header_len > len(blob):
         raise RuntimeError("fastgrad.load: the file is truncated (header runs past the end of the file)")
-    header = blob[fixed:fixed + header_len]
+    header = blob[fixed : fixed + header_len]
     if zlib.crc32(header) != header_crc:
         raise RuntimeError("fastgrad.load: the file is corrupt (header checksum mismatch)")
     try:
@@ -246,10 +275,12 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
         found = meta.get("format") if isinstance(meta, dict) else meta
         raise RuntimeError(f"fastgrad.load: unsupported file format {found!r}")
-    data = blob[fixed + header_len:]
+    data = blob[fixed + header_len :]
     if len(data) < meta.get("data_nbytes", -1):
-        raise RuntimeError(f"fastgrad.load: the file is truncated (expected {meta['data_nbytes']} bytes of tensor "
-                           f"data, found {len(data)})")
+        raise RuntimeError(
+            f"fastgrad.load: the file is truncated (expected {meta['data_nbytes']} bytes of tensor "
+            f"data, found {len(data)})"
+        )
     if len(data) != meta.get("data_nbytes") or zlib.crc32(data) != meta.get("data_crc32"):
         raise RuntimeError("fastgrad.load: the file is corrupt (tensor data checksum mismatch)")
     try:

@@ -9,6 +9,7 @@ that do not require grad never appear: no gradient flows to them.
 Note [Graph walks without recursion]: both functions walk the graph with an explicit stack, so a graph of a
 million Nodes (a long recurrent loop) draws without hitting Python's recursion limit.
 """
+
 import sys
 
 from . import _C
@@ -28,9 +29,11 @@ def _digraph_class():
     try:
         from graphviz import Digraph
     except ImportError:
-        raise ImportError("fastgrad.viz.make_dot needs the 'graphviz' Python package (pip install graphviz; "
-                          "rendering to PNG/SVG also needs the Graphviz 'dot' program, e.g. apt-get install "
-                          "graphviz). fastgrad.viz.print_graph works without it.") from None
+        raise ImportError(
+            "fastgrad.viz.make_dot needs the 'graphviz' Python package (pip install graphviz; "
+            "rendering to PNG/SVG also needs the Graphviz 'dot' program, e.g. apt-get install "
+            "graphviz). fastgrad.viz.print_graph works without it."
+        ) from None
     return Digraph
 
 
@@ -46,7 +49,7 @@ def _saved_items(fn):
     for attr in dir(fn):
         if attr.startswith(_SAVED_PREFIX) and attr != "_saved_tensors":
             try:
-                items.append((attr[len(_SAVED_PREFIX):], getattr(fn, attr)))
+                items.append((attr[len(_SAVED_PREFIX) :], getattr(fn, attr)))
             except RuntimeError:  # released after backward
                 pass
     if items:
@@ -102,8 +105,15 @@ def make_dot(var, params=None, show_attrs=False, show_saved=False, max_attr_char
     else:
         param_map = {}
 
-    node_attr = dict(style="filled", shape="box", align="left", fontsize="10", ranksep="0.1", height="0.2",
-                     fontname="monospace")
+    node_attr = dict(
+        style="filled",
+        shape="box",
+        align="left",
+        fontsize="10",
+        ranksep="0.1",
+        height="0.2",
+        fontname="monospace",
+    )
     dot = Digraph(node_attr=node_attr, graph_attr=dict(size="12,12"))
     seen = set()
     alive = []  # keeps every visited object alive, so that no two of them can share an id()
@@ -181,7 +191,7 @@ def format_graph(var, params=None):
     param_map = {id(v): k for k, v in params.items()} if params else {}
     outputs = var if isinstance(var, tuple) else (var,)
     lines = []
-    number = {}   # id(node) -> its number in the listing, for back-references
+    number = {}  # id(node) -> its number in the listing, for back-references
     alive = []
     for out in outputs:
         head = f"{param_map.get(id(out), 'output')} {_size_to_str(out.shape)}"
@@ -207,8 +217,13 @@ def format_graph(var, params=None):
             children = [u for u, _ in fn.next_functions if u is not None]
             for i in reversed(range(len(children))):
                 last = i == len(children) - 1
-                stack.append((children[i], child_prefix + ("└── " if last else "├── "),
-                              child_prefix + ("    " if last else "│   ")))
+                stack.append(
+                    (
+                        children[i],
+                        child_prefix + ("└── " if last else "├── "),
+                        child_prefix + ("    " if last else "│   "),
+                    )
+                )
     return "\n".join(lines)
 
 

@@ -1,10 +1,20 @@
 """utils.data: datasets, DataLoader batching/shuffling/collation and random_split, against PyTorch."""
-import numpy as np
-import pytest
 
 import fastgrad
-from fastgrad.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, RandomSampler, SequentialSampler,
-                                 Subset, TensorDataset, default_collate, random_split)
+import numpy as np
+import pytest
+from fastgrad.utils.data import (
+    BatchSampler,
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    RandomSampler,
+    SequentialSampler,
+    Subset,
+    TensorDataset,
+    default_collate,
+    random_split,
+)
 
 # PyTorch's shuffling order is reproduced when the core has randperm and Tensor.random_ (the DataLoader
 # draws its worker base seed with random_ before shuffling); otherwise only the permutation is checked.
@@ -57,14 +67,17 @@ def test_shuffle_covers_everything_and_changes_between_epochs():
 def test_shuffle_order_matches_torch():
     torch = pytest.importorskip("torch")
     ours = DataLoader(make_dataset(37), batch_size=5, shuffle=True, generator=_gen(fastgrad, 3))
-    theirs = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.arange(37)), batch_size=5,
-                                         shuffle=True, generator=_gen(torch, 3))
+    theirs = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.arange(37)), batch_size=5, shuffle=True, generator=_gen(torch, 3)
+    )
     for _ in range(2):
         assert [y.tolist() for _, y in ours] == [y.tolist() for (y,) in theirs]
     fastgrad.manual_seed(11)
     torch.manual_seed(11)
     ours = DataLoader(make_dataset(37), batch_size=5, shuffle=True)
-    theirs = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.arange(37)), batch_size=5, shuffle=True)
+    theirs = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.arange(37)), batch_size=5, shuffle=True
+    )
     assert [y.tolist() for _, y in ours] == [y.tolist() for (y,) in theirs]
 
 
@@ -124,7 +137,9 @@ def test_random_split():
     assert [len(p) for p in parts] == [5, 3, 2]
     parts = random_split(range(11), [0.5, 0.5])
     assert [len(p) for p in parts] == [6, 5]
-    with pytest.raises(ValueError, match="Sum of input lengths does not equal the length of the input dataset!"):
+    with pytest.raises(
+        ValueError, match="Sum of input lengths does not equal the length of the input dataset!"
+    ):
         random_split(ds, [3, 3])
     with pytest.raises(ValueError, match="Fraction at index 0 is not between 0 and 1"):
         random_split(ds, [-0.5, 1.5])
@@ -143,7 +158,9 @@ def test_subset_concat_and_samplers():
     sub = Subset(ds, [5, 0, 2])
     assert [sub[i][1].item() for i in range(3)] == [5, 0, 2]
     cat = ds + make_dataset(4)
-    assert isinstance(cat, ConcatDataset) and len(cat) == 10 and cat[7][1].item() == 1 and cat[-1][1].item() == 3
+    assert (
+        isinstance(cat, ConcatDataset) and len(cat) == 10 and cat[7][1].item() == 1 and cat[-1][1].item() == 3
+    )
     assert list(SequentialSampler(ds)) == list(range(6))
     assert sorted(RandomSampler(ds)) == list(range(6))
     assert len(list(RandomSampler(ds, replacement=True, num_samples=40))) == 40
@@ -159,14 +176,16 @@ def test_argument_errors_match_torch():
         DataLoader(ds, sampler=SequentialSampler(ds), shuffle=True)
     with pytest.raises(ValueError, match="batch_sampler option is mutually exclusive with batch_size"):
         DataLoader(ds, batch_size=2, batch_sampler=BatchSampler(SequentialSampler(ds), 2, False))
-    with pytest.raises(ValueError, match="batch_size should be a positive integer value, but got batch_size=0"):
+    with pytest.raises(
+        ValueError, match="batch_size should be a positive integer value, but got batch_size=0"
+    ):
         DataLoader(ds, batch_size=0)
 
 
 def test_training_loop_with_dataloader():
     fastgrad.manual_seed(0)
     x = fastgrad.randn(128, 2)
-    y = (x.matmul(fastgrad.tensor([[2.0], [-1.0]])) + 0.5)
+    y = x.matmul(fastgrad.tensor([[2.0], [-1.0]])) + 0.5
     loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True)
     model = fastgrad.nn.Linear(2, 1)
     opt = fastgrad.optim.SGD(model.parameters(), lr=0.1)

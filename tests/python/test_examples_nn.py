@@ -1,5 +1,6 @@
 """The training examples run end to end: linear regression with nn/optim draws its graph (its printout is
 compared with PyTorch's by test_examples.py), and the digits classifier reaches at least 95% test accuracy."""
+
 import os
 import pathlib
 import re
@@ -14,8 +15,14 @@ EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
 
 def run(script, *args, backend="fastgrad", timeout=600):
     env = dict(os.environ, FASTGRAD_EXAMPLES_BACKEND=backend)
-    proc = subprocess.run([sys.executable, str(EXAMPLES / script), *args], env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / script), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=timeout,
+    )
     assert proc.returncode == 0, f"{script} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout
 
@@ -23,7 +30,9 @@ def run(script, *args, backend="fastgrad", timeout=600):
 def test_linear_regression_nn(tmp_path):
     pytest.importorskip("graphviz")
     out = run("linear_regression_nn.py", "--out-dir", str(tmp_path))
-    assert "fitted state: OrderedDict([('0.weight', tensor([[1.9690]])), ('0.bias', tensor([1.0235]))])" in out
+    assert (
+        "fitted state: OrderedDict([('0.weight', tensor([[1.9690]])), ('0.bias', tensor([1.0235]))])" in out
+    )
     assert "least squares: b = 1.0235, w = 1.9690" in out
     if shutil.which("dot"):
         png = tmp_path / "linear_regression_nn_graph.png"

@@ -1,20 +1,21 @@
 """nn: Module behaviour, every layer and loss against PyTorch (values and gradients), init, repr."""
+
 import math
 import re
 import warnings
 from collections import OrderedDict
 
-import numpy as np
-import pytest
-
 import fastgrad
 import fastgrad.nn as nn
 import fastgrad.nn.functional as F
+import numpy as np
+import pytest
 
 torch = pytest.importorskip("torch")
 
 
 # ---- helpers ----
+
 
 def fg_tensor(t, requires_grad=None):
     out = fastgrad.from_numpy(t.detach().numpy().copy())
@@ -48,7 +49,9 @@ def run_both(fg_module, torch_module, *torch_inputs, grad_inputs=True, seed=0):
     out_f = fg_module(*fg_inputs)
     assert_close(out_f, out_t)
     gen = np.random.default_rng(seed)
-    cot = gen.standard_normal(tuple(out_t.shape)).astype(np.float32 if out_t.dtype == torch.float32 else np.float64)
+    cot = gen.standard_normal(tuple(out_t.shape)).astype(
+        np.float32 if out_t.dtype == torch.float32 else np.float64
+    )
     out_t.backward(torch.from_numpy(cot))
     out_f.backward(fastgrad.from_numpy(cot.copy()))
     if grad_inputs:
@@ -74,6 +77,7 @@ def randn(*shape, requires_grad=True, dtype=torch.float32, seed=0):
 
 # ---- Parameter ----
 
+
 def test_parameter_is_a_tensor_that_requires_grad_and_prints_like_torch():
     p = nn.Parameter(fastgrad.tensor([1.0, 2.0]))
     assert isinstance(p, fastgrad.Tensor) and isinstance(p, nn.Parameter)
@@ -94,6 +98,7 @@ def test_parameter_aliases_its_data():
 
 
 # ---- Module registration and traversal ----
+
 
 class Net(nn.Module):
     def __init__(self):
@@ -185,7 +190,9 @@ def test_attribute_errors_match_torch():
 
 
 def test_forward_is_required():
-    with pytest.raises(NotImplementedError, match=r'Module \[Module\] is missing the required "forward" function'):
+    with pytest.raises(
+        NotImplementedError, match=r'Module \[Module\] is missing the required "forward" function'
+    ):
         nn.Module()(1)
 
 
@@ -265,6 +272,7 @@ def test_forward_hooks():
 
 # ---- state_dict ----
 
+
 def test_load_state_dict_round_trip_and_errors_match_torch():
     net, tnet = Net(), TorchNet()
     copy_state(net, tnet)
@@ -295,8 +303,9 @@ def test_load_state_dict_round_trip_and_errors_match_torch():
         net.load_state_dict(sd)
     with pytest.raises(RuntimeError) as e2:
         tnet.load_state_dict(tsd)
-    assert str(e1.value).replace("Net", "X").replace("fastgrad.", "torch.") == \
-        str(e2.value).replace("TorchNet", "X")
+    assert str(e1.value).replace("Net", "X").replace("fastgrad.", "torch.") == str(e2.value).replace(
+        "TorchNet", "X"
+    )
 
 
 def test_load_state_dict_copies_in_place():
@@ -311,27 +320,60 @@ def test_load_state_dict_copies_in_place():
 
 # ---- repr ----
 
+
 def _both_reprs(build):
     return repr(build(nn)), torch_name(repr(build(torch.nn)))
 
 
 REPR_CASES = {
     "sequential": lambda m: m.Sequential(m.Linear(2, 3), m.ReLU(), m.Linear(3, 1, bias=False)),
-    "nested": lambda m: m.Sequential(OrderedDict(
-        enc=m.Sequential(m.Linear(4, 4), m.GELU(), m.Dropout(0.1)), norm=m.LayerNorm(4), out=m.Linear(4, 2))),
-    "modulelist_runs": lambda m: m.ModuleList([m.Linear(2, 2), m.Linear(2, 2), m.Linear(2, 2), m.ReLU(),
-                                                m.Linear(2, 2)]),
+    "nested": lambda m: m.Sequential(
+        OrderedDict(
+            enc=m.Sequential(m.Linear(4, 4), m.GELU(), m.Dropout(0.1)),
+            norm=m.LayerNorm(4),
+            out=m.Linear(4, 2),
+        )
+    ),
+    "modulelist_runs": lambda m: m.ModuleList(
+        [m.Linear(2, 2), m.Linear(2, 2), m.Linear(2, 2), m.ReLU(), m.Linear(2, 2)]
+    ),
     "modulelist_empty": lambda m: m.ModuleList(),
     "moduledict": lambda m: m.ModuleDict({"a": m.Tanh(), "b": m.Sigmoid()}),
-    "activations": lambda m: m.Sequential(m.LeakyReLU(), m.LeakyReLU(0.2, inplace=True), m.GELU(approximate="tanh"),
-                                          m.SiLU(), m.Softmax(dim=1), m.LogSoftmax(dim=-1), m.ReLU(inplace=True),
-                                          m.Softmax()),
-    "layers": lambda m: m.Sequential(m.Embedding(10, 3), m.Embedding(10, 3, padding_idx=0), m.Flatten(),
-                                     m.Flatten(0, 2), m.Identity(), m.Bilinear(2, 3, 4), m.BatchNorm1d(5),
-                                     m.BatchNorm1d(5, momentum=None, affine=False), m.LayerNorm((2, 3)),
-                                     m.LayerNorm(3, elementwise_affine=False), m.Unflatten(1, (2, 2))),
-    "losses": lambda m: m.ModuleList([m.MSELoss(), m.L1Loss(), m.SmoothL1Loss(), m.HuberLoss(), m.BCELoss(),
-                                      m.BCEWithLogitsLoss(), m.NLLLoss(), m.CrossEntropyLoss()]),
+    "activations": lambda m: m.Sequential(
+        m.LeakyReLU(),
+        m.LeakyReLU(0.2, inplace=True),
+        m.GELU(approximate="tanh"),
+        m.SiLU(),
+        m.Softmax(dim=1),
+        m.LogSoftmax(dim=-1),
+        m.ReLU(inplace=True),
+        m.Softmax(),
+    ),
+    "layers": lambda m: m.Sequential(
+        m.Embedding(10, 3),
+        m.Embedding(10, 3, padding_idx=0),
+        m.Flatten(),
+        m.Flatten(0, 2),
+        m.Identity(),
+        m.Bilinear(2, 3, 4),
+        m.BatchNorm1d(5),
+        m.BatchNorm1d(5, momentum=None, affine=False),
+        m.LayerNorm((2, 3)),
+        m.LayerNorm(3, elementwise_affine=False),
+        m.Unflatten(1, (2, 2)),
+    ),
+    "losses": lambda m: m.ModuleList(
+        [
+            m.MSELoss(),
+            m.L1Loss(),
+            m.SmoothL1Loss(),
+            m.HuberLoss(),
+            m.BCELoss(),
+            m.BCEWithLogitsLoss(),
+            m.NLLLoss(),
+            m.CrossEntropyLoss(),
+        ]
+    ),
 }
 
 
@@ -350,11 +392,13 @@ def test_user_module_repr_with_extra_repr():
         def extra_repr(self):
             return "factor=2\nmode=fast"
 
-    assert repr(Scale()) == ("Scale(\n  factor=2\n  mode=fast\n  (inner): Linear(in_features=1, out_features=1, "
-                             "bias=True)\n)")
+    assert repr(Scale()) == (
+        "Scale(\n  factor=2\n  mode=fast\n  (inner): Linear(in_features=1, out_features=1, bias=True)\n)"
+    )
 
 
 # ---- containers ----
+
 
 def test_sequential_indexing_and_editing():
     seq = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Tanh())
@@ -391,26 +435,36 @@ def test_modulelist_and_moduledict():
 
 # ---- layers vs torch ----
 
+
 def test_linear():
     for kwargs, shape in [({}, (5, 4)), ({"bias": False}, (5, 4)), ({}, (2, 5, 4)), ({}, (4,))]:
         run_both(nn.Linear(4, 3, **kwargs), torch.nn.Linear(4, 3, **kwargs), randn(*shape))
 
 
 def test_linear_float64():
-    run_both(nn.Linear(4, 3, dtype=fastgrad.float64), torch.nn.Linear(4, 3, dtype=torch.float64),
-             randn(5, 4, dtype=torch.float64))
+    run_both(
+        nn.Linear(4, 3, dtype=fastgrad.float64),
+        torch.nn.Linear(4, 3, dtype=torch.float64),
+        randn(5, 4, dtype=torch.float64),
+    )
 
 
 def test_bilinear():
     run_both(nn.Bilinear(3, 4, 2), torch.nn.Bilinear(3, 4, 2), randn(5, 3, seed=1), randn(5, 4, seed=2))
-    run_both(nn.Bilinear(3, 4, 2, bias=False), torch.nn.Bilinear(3, 4, 2, bias=False), randn(2, 5, 3, seed=1),
-             randn(2, 5, 4, seed=2))
+    run_both(
+        nn.Bilinear(3, 4, 2, bias=False),
+        torch.nn.Bilinear(3, 4, 2, bias=False),
+        randn(2, 5, 3, seed=1),
+        randn(2, 5, 4, seed=2),
+    )
 
 
 def test_embedding():
     idx = torch.tensor([[1, 2, 4, 5], [4, 3, 2, 9]])
     run_both(nn.Embedding(10, 3), torch.nn.Embedding(10, 3), idx, grad_inputs=False)
-    run_both(nn.Embedding(10, 3, padding_idx=2), torch.nn.Embedding(10, 3, padding_idx=2), idx, grad_inputs=False)
+    run_both(
+        nn.Embedding(10, 3, padding_idx=2), torch.nn.Embedding(10, 3, padding_idx=2), idx, grad_inputs=False
+    )
     emb = nn.Embedding(10, 3, padding_idx=-1)
     assert emb.padding_idx == 9 and emb.weight[9].tolist() == [0.0, 0.0, 0.0]
     pre = nn.Embedding.from_pretrained(fastgrad.ones(4, 2))
@@ -446,7 +500,11 @@ def test_dropout():
 def test_layer_norm():
     run_both(nn.LayerNorm(4), torch.nn.LayerNorm(4), randn(3, 4))
     run_both(nn.LayerNorm((3, 4)), torch.nn.LayerNorm((3, 4)), randn(2, 3, 4))
-    run_both(nn.LayerNorm(4, elementwise_affine=False), torch.nn.LayerNorm(4, elementwise_affine=False), randn(3, 4))
+    run_both(
+        nn.LayerNorm(4, elementwise_affine=False),
+        torch.nn.LayerNorm(4, elementwise_affine=False),
+        randn(3, 4),
+    )
     run_both(nn.LayerNorm(4, bias=False), torch.nn.LayerNorm(4, bias=False), randn(3, 4))
     # non-trivial affine parameters
     t = torch.nn.LayerNorm(4)
@@ -490,9 +548,17 @@ def test_batch_norm_cumulative_momentum_and_errors():
 
 
 ACTIVATIONS = [
-    ("ReLU", (), {}), ("LeakyReLU", (), {}), ("LeakyReLU", (0.2,), {}), ("GELU", (), {}),
-    ("GELU", (), {"approximate": "tanh"}), ("SiLU", (), {}), ("Sigmoid", (), {}), ("Tanh", (), {}),
-    ("Softmax", (), {"dim": 1}), ("Softmax", (), {"dim": 0}), ("LogSoftmax", (), {"dim": 1}),
+    ("ReLU", (), {}),
+    ("LeakyReLU", (), {}),
+    ("LeakyReLU", (0.2,), {}),
+    ("GELU", (), {}),
+    ("GELU", (), {"approximate": "tanh"}),
+    ("SiLU", (), {}),
+    ("Sigmoid", (), {}),
+    ("Tanh", (), {}),
+    ("Softmax", (), {"dim": 1}),
+    ("Softmax", (), {"dim": 0}),
+    ("LogSoftmax", (), {"dim": 1}),
     ("LogSoftmax", (), {"dim": -1}),
 ]
 
@@ -523,10 +589,17 @@ def test_softmax_is_stable_for_large_inputs():
 # ---- losses vs torch ----
 
 REGRESSION_LOSSES = [
-    ("MSELoss", {}), ("MSELoss", {"reduction": "sum"}), ("MSELoss", {"reduction": "none"}),
-    ("L1Loss", {}), ("L1Loss", {"reduction": "sum"}), ("L1Loss", {"reduction": "none"}),
-    ("SmoothL1Loss", {}), ("SmoothL1Loss", {"beta": 0.5}), ("SmoothL1Loss", {"beta": 0.0, "reduction": "sum"}),
-    ("HuberLoss", {}), ("HuberLoss", {"delta": 0.7, "reduction": "none"}),
+    ("MSELoss", {}),
+    ("MSELoss", {"reduction": "sum"}),
+    ("MSELoss", {"reduction": "none"}),
+    ("L1Loss", {}),
+    ("L1Loss", {"reduction": "sum"}),
+    ("L1Loss", {"reduction": "none"}),
+    ("SmoothL1Loss", {}),
+    ("SmoothL1Loss", {"beta": 0.5}),
+    ("SmoothL1Loss", {"beta": 0.0, "reduction": "sum"}),
+    ("HuberLoss", {}),
+    ("HuberLoss", {"delta": 0.7, "reduction": "none"}),
 ]
 
 
@@ -534,7 +607,9 @@ REGRESSION_LOSSES = [
 def test_regression_loss(name, kwargs):
     x = randn(6, 3, seed=1) * 2
     y = randn(6, 3, requires_grad=False, seed=2)
-    run_both(getattr(nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs), x.detach().requires_grad_(True), y)
+    run_both(
+        getattr(nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs), x.detach().requires_grad_(True), y
+    )
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -543,12 +618,22 @@ def test_bce_losses(reduction):
     t = torch.rand(5, 3, generator=torch.Generator().manual_seed(4))
     w = torch.rand(3, generator=torch.Generator().manual_seed(5))
     run_both(nn.BCELoss(reduction=reduction), torch.nn.BCELoss(reduction=reduction), p, t)
-    run_both(nn.BCELoss(weight=fg_tensor(w), reduction=reduction),
-             torch.nn.BCELoss(weight=w, reduction=reduction), p.detach().requires_grad_(True), t)
+    run_both(
+        nn.BCELoss(weight=fg_tensor(w), reduction=reduction),
+        torch.nn.BCELoss(weight=w, reduction=reduction),
+        p.detach().requires_grad_(True),
+        t,
+    )
     logits = randn(5, 3, seed=6)
-    run_both(nn.BCEWithLogitsLoss(reduction=reduction), torch.nn.BCEWithLogitsLoss(reduction=reduction), logits, t)
-    run_both(nn.BCEWithLogitsLoss(pos_weight=fg_tensor(w), reduction=reduction),
-             torch.nn.BCEWithLogitsLoss(pos_weight=w, reduction=reduction), logits.detach().requires_grad_(True), t)
+    run_both(
+        nn.BCEWithLogitsLoss(reduction=reduction), torch.nn.BCEWithLogitsLoss(reduction=reduction), logits, t
+    )
+    run_both(
+        nn.BCEWithLogitsLoss(pos_weight=fg_tensor(w), reduction=reduction),
+        torch.nn.BCEWithLogitsLoss(pos_weight=w, reduction=reduction),
+        logits.detach().requires_grad_(True),
+        t,
+    )
 
 
 def test_bce_rejects_bad_inputs():
@@ -557,14 +642,22 @@ def test_bce_rejects_bad_inputs():
 
 
 CLASSIFICATION_CASES = [
-    ({}, (6, 5)), ({"reduction": "sum"}, (6, 5)), ({"reduction": "none"}, (6, 5)),
-    ({"weight": True}, (6, 5)), ({"weight": True, "reduction": "none"}, (6, 5)),
-    ({"ignore_index": 1}, (6, 5)), ({"ignore_index": 1, "weight": True}, (6, 5)),
-    ({}, (5,)), ({}, (4, 5, 3)), ({"weight": True, "reduction": "sum"}, (4, 5, 3)),
+    ({}, (6, 5)),
+    ({"reduction": "sum"}, (6, 5)),
+    ({"reduction": "none"}, (6, 5)),
+    ({"weight": True}, (6, 5)),
+    ({"weight": True, "reduction": "none"}, (6, 5)),
+    ({"ignore_index": 1}, (6, 5)),
+    ({"ignore_index": 1, "weight": True}, (6, 5)),
+    ({}, (5,)),
+    ({}, (4, 5, 3)),
+    ({"weight": True, "reduction": "sum"}, (4, 5, 3)),
 ]
 
 
-@pytest.mark.parametrize("kwargs,shape", CLASSIFICATION_CASES, ids=[f"{k}{s}" for k, s in CLASSIFICATION_CASES])
+@pytest.mark.parametrize(
+    "kwargs,shape", CLASSIFICATION_CASES, ids=[f"{k}{s}" for k, s in CLASSIFICATION_CASES]
+)
 def test_nll_and_cross_entropy(kwargs, shape):
     c = shape[1] if len(shape) > 1 else shape[0]
     target_shape = (shape[0],) + shape[2:] if len(shape) > 1 else ()
@@ -577,7 +670,11 @@ def test_nll_and_cross_entropy(kwargs, shape):
         kw_t["weight"], kw_f["weight"] = w, fg_tensor(w)
     logits = randn(*shape, seed=9)
     run_both(nn.CrossEntropyLoss(**kw_f), torch.nn.CrossEntropyLoss(**kw_t), logits, target)
-    logp = torch.log_softmax(randn(*shape, seed=10), dim=0 if len(shape) == 1 else 1).detach().requires_grad_(True)
+    logp = (
+        torch.log_softmax(randn(*shape, seed=10), dim=0 if len(shape) == 1 else 1)
+        .detach()
+        .requires_grad_(True)
+    )
     run_both(nn.NLLLoss(**kw_f), torch.nn.NLLLoss(**kw_t), logp, target)
 
 
@@ -588,23 +685,37 @@ def test_cross_entropy_label_smoothing_and_probabilities(reduction):
     w = torch.tensor([0.5, 1.0, 2.0, 1.5])
     for kw in [{}, {"ignore_index": 2}, {"weight": w}]:
         kw_f = {k: (fg_tensor(v) if isinstance(v, torch.Tensor) else v) for k, v in kw.items()}
-        run_both(nn.CrossEntropyLoss(label_smoothing=0.2, reduction=reduction, **kw_f),
-                 torch.nn.CrossEntropyLoss(label_smoothing=0.2, reduction=reduction, **kw),
-                 logits.detach().requires_grad_(True), target)
+        run_both(
+            nn.CrossEntropyLoss(label_smoothing=0.2, reduction=reduction, **kw_f),
+            torch.nn.CrossEntropyLoss(label_smoothing=0.2, reduction=reduction, **kw),
+            logits.detach().requires_grad_(True),
+            target,
+        )
     probs = torch.softmax(randn(6, 4, seed=12, requires_grad=False), dim=1)
-    run_both(nn.CrossEntropyLoss(reduction=reduction), torch.nn.CrossEntropyLoss(reduction=reduction),
-             logits.detach().requires_grad_(True), probs)
-    run_both(nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.1),
-             torch.nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.1),
-             logits.detach().requires_grad_(True), probs)
+    run_both(
+        nn.CrossEntropyLoss(reduction=reduction),
+        torch.nn.CrossEntropyLoss(reduction=reduction),
+        logits.detach().requires_grad_(True),
+        probs,
+    )
+    run_both(
+        nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.1),
+        torch.nn.CrossEntropyLoss(reduction=reduction, label_smoothing=0.1),
+        logits.detach().requires_grad_(True),
+        probs,
+    )
 
 
 def test_loss_float64():
     x = randn(6, 4, dtype=torch.float64, seed=13)
     t = torch.tensor([0, 1, 2, 3, 1, 0])
     run_both(nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(), x, t)
-    run_both(nn.L1Loss(), torch.nn.L1Loss(), x.detach().requires_grad_(True), randn(6, 4, dtype=torch.float64,
-                                                                                     requires_grad=False))
+    run_both(
+        nn.L1Loss(),
+        torch.nn.L1Loss(),
+        x.detach().requires_grad_(True),
+        randn(6, 4, dtype=torch.float64, requires_grad=False),
+    )
 
 
 def test_loss_module_weight_is_a_buffer():
@@ -615,13 +726,18 @@ def test_loss_module_weight_is_a_buffer():
 
 # ---- initialisation ----
 
+
 @pytest.mark.parametrize("seed", [0, 1, 42])
 def test_default_linear_init_equals_torch(seed):
     fastgrad.manual_seed(seed)
     torch.manual_seed(seed)
     ours = nn.Sequential(nn.Linear(7, 5), nn.Linear(5, 3), nn.Linear(3, 1, bias=False), nn.Linear(64, 32))
-    theirs = torch.nn.Sequential(torch.nn.Linear(7, 5), torch.nn.Linear(5, 3), torch.nn.Linear(3, 1, bias=False),
-                                 torch.nn.Linear(64, 32))
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(7, 5),
+        torch.nn.Linear(5, 3),
+        torch.nn.Linear(3, 1, bias=False),
+        torch.nn.Linear(64, 32),
+    )
     for (n1, a), (n2, b) in zip(ours.state_dict().items(), theirs.state_dict().items()):
         assert n1 == n2
         np.testing.assert_array_equal(a.numpy(), b.numpy())
@@ -633,7 +749,12 @@ def test_default_init_of_other_layers_equals_torch():
     fastgrad.manual_seed(3)
     torch.manual_seed(3)
     ours = [nn.Bilinear(3, 4, 2), nn.LayerNorm(3), nn.BatchNorm1d(2), nn.Embedding(6, 4)]
-    theirs = [torch.nn.Bilinear(3, 4, 2), torch.nn.LayerNorm(3), torch.nn.BatchNorm1d(2), torch.nn.Embedding(6, 4)]
+    theirs = [
+        torch.nn.Bilinear(3, 4, 2),
+        torch.nn.LayerNorm(3),
+        torch.nn.BatchNorm1d(2),
+        torch.nn.Embedding(6, 4),
+    ]
     for a, b in zip(ours, theirs):
         for (n1, x), (n2, y) in zip(a.state_dict().items(), b.state_dict().items()):
             assert n1 == n2
@@ -642,11 +763,20 @@ def test_default_init_of_other_layers_equals_torch():
 
 
 INITS = [
-    ("uniform_", {"a": -0.3, "b": 0.7}), ("normal_", {"mean": 0.5, "std": 2.0}), ("zeros_", {}), ("ones_", {}),
-    ("constant_", {"val": 0.25}), ("xavier_uniform_", {}), ("xavier_uniform_", {"gain": 2.0}),
-    ("xavier_normal_", {}), ("kaiming_uniform_", {}), ("kaiming_uniform_", {"a": 0.1, "mode": "fan_out"}),
-    ("kaiming_uniform_", {"nonlinearity": "relu"}), ("kaiming_normal_", {}),
-    ("kaiming_normal_", {"mode": "fan_out", "nonlinearity": "relu"}), ("eye_", {}),
+    ("uniform_", {"a": -0.3, "b": 0.7}),
+    ("normal_", {"mean": 0.5, "std": 2.0}),
+    ("zeros_", {}),
+    ("ones_", {}),
+    ("constant_", {"val": 0.25}),
+    ("xavier_uniform_", {}),
+    ("xavier_uniform_", {"gain": 2.0}),
+    ("xavier_normal_", {}),
+    ("kaiming_uniform_", {}),
+    ("kaiming_uniform_", {"a": 0.1, "mode": "fan_out"}),
+    ("kaiming_uniform_", {"nonlinearity": "relu"}),
+    ("kaiming_normal_", {}),
+    ("kaiming_normal_", {"mode": "fan_out", "nonlinearity": "relu"}),
+    ("eye_", {}),
 ]
 
 
@@ -673,8 +803,16 @@ def test_trunc_normal_matches_torch_closely():
 
 
 def test_init_helpers_and_errors_match_torch():
-    for nl, param in [("linear", None), ("sigmoid", None), ("tanh", None), ("relu", None), ("leaky_relu", None),
-                      ("leaky_relu", 0.2), ("selu", None), ("conv2d", None)]:
+    for nl, param in [
+        ("linear", None),
+        ("sigmoid", None),
+        ("tanh", None),
+        ("relu", None),
+        ("leaky_relu", None),
+        ("leaky_relu", 0.2),
+        ("selu", None),
+        ("conv2d", None),
+    ]:
         assert nn.init.calculate_gain(nl, param) == torch.nn.init.calculate_gain(nl, param)
     for bad in [("foo", None), ("leaky_relu", "x")]:
         with pytest.raises(ValueError) as e1:
@@ -684,8 +822,11 @@ def test_init_helpers_and_errors_match_torch():
         assert str(e1.value) == str(e2.value)
     t = fastgrad.empty(4, 3, 2, 2)
     assert nn.init._calculate_fan_in_and_fan_out(t) == torch.nn.init._calculate_fan_in_and_fan_out(
-        torch.empty(4, 3, 2, 2))
-    with pytest.raises(ValueError, match="Fan in and fan out can not be computed for tensor with fewer than 2"):
+        torch.empty(4, 3, 2, 2)
+    )
+    with pytest.raises(
+        ValueError, match="Fan in and fan out can not be computed for tensor with fewer than 2"
+    ):
         nn.init.xavier_uniform_(fastgrad.empty(3))
     with pytest.raises(ValueError, match="Mode fan_avg not supported"):
         nn.init.kaiming_uniform_(fastgrad.empty(3, 3), mode="fan_avg")
@@ -713,6 +854,7 @@ def test_orthogonal_init_is_orthogonal():
 
 # ---- a small end-to-end training loop, both libraries in lockstep ----
 
+
 def test_mlp_training_matches_torch_step_by_step():
     fastgrad.manual_seed(0)
     torch.manual_seed(0)
@@ -726,7 +868,11 @@ def test_mlp_training_matches_torch_step_by_step():
     for _ in range(10):
         opt_f.zero_grad()
         opt_t.zero_grad()
-        lf = F.cross_entropy(ours(xf), yf) if hasattr(F, "cross_entropy") else nn.CrossEntropyLoss()(ours(xf), yf)
+        lf = (
+            F.cross_entropy(ours(xf), yf)
+            if hasattr(F, "cross_entropy")
+            else nn.CrossEntropyLoss()(ours(xf), yf)
+        )
         lt = torch.nn.functional.cross_entropy(theirs(x), y)
         lf.backward()
         lt.backward()
@@ -738,6 +884,7 @@ def test_mlp_training_matches_torch_step_by_step():
 
 
 # ---- copy.deepcopy and nn.utils ----
+
 
 def test_deepcopy_clones_parameters_and_buffers():
     import copy
@@ -805,12 +952,28 @@ FALLBACK_CASES = [
     ("l1_loss", lambda t: [randn(4, 5), randn(4, 5, seed=1, requires_grad=False)], {}),
     ("smooth_l1_loss", lambda t: [randn(4, 5), randn(4, 5, seed=1, requires_grad=False)], {"beta": 0.5}),
     ("huber_loss", lambda t: [randn(4, 5), randn(4, 5, seed=1, requires_grad=False)], {"delta": 0.5}),
-    ("binary_cross_entropy", lambda t: [t.sigmoid(randn(4, 5)).detach().requires_grad_(True),
-                                        t.rand(4, 5, generator=t.Generator().manual_seed(0))], {}),
-    ("nll_loss", lambda t: [t.log_softmax(randn(6, 4), 1).detach().requires_grad_(True),
-                            t.tensor([0, 1, 2, 3, 1, -100])], {}),
+    (
+        "binary_cross_entropy",
+        lambda t: [
+            t.sigmoid(randn(4, 5)).detach().requires_grad_(True),
+            t.rand(4, 5, generator=t.Generator().manual_seed(0)),
+        ],
+        {},
+    ),
+    (
+        "nll_loss",
+        lambda t: [
+            t.log_softmax(randn(6, 4), 1).detach().requires_grad_(True),
+            t.tensor([0, 1, 2, 3, 1, -100]),
+        ],
+        {},
+    ),
     ("cross_entropy", lambda t: [randn(6, 4), t.tensor([0, 1, 2, 3, 1, 2])], {"label_smoothing": 0.1}),
-    ("cross_entropy", lambda t: [randn(2, 4, 3), t.tensor([[0, 1, 2], [3, 1, 2]])], {"weight": torch.ones(4) * 2}),
+    (
+        "cross_entropy",
+        lambda t: [randn(2, 4, 3), t.tensor([[0, 1, 2], [3, 1, 2]])],
+        {"weight": torch.ones(4) * 2},
+    ),
 ]
 
 

@@ -1,14 +1,14 @@
 """optim: each optimizer matches torch.optim parameter for parameter over 10 steps; groups, state_dict,
 zero_grad, errors and the learning-rate schedulers behave as PyTorch's."""
+
 import math
 import warnings
-
-import numpy as np
-import pytest
 
 import fastgrad
 import fastgrad.nn as nn
 import fastgrad.optim as optim
+import numpy as np
+import pytest
 
 torch = pytest.importorskip("torch")
 
@@ -72,8 +72,9 @@ def test_optimizer_matches_torch_over_10_steps(name, kwargs, np_dtype):
         opt_f.step()
         opt_t.step()
         for p, q in zip(ours, theirs):
-            np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), **TOLERANCE[np_dtype],
-                                       err_msg=f"step {step}")
+            np.testing.assert_allclose(
+                p.detach().numpy(), q.detach().numpy(), **TOLERANCE[np_dtype], err_msg=f"step {step}"
+            )
             assert p.dtype == (fastgrad.float32 if np_dtype == np.float32 else fastgrad.float64)
     # the state holds the same tensors under the same names
     for p, q in zip(ours, theirs):
@@ -112,9 +113,16 @@ def test_param_groups_and_add_param_group():
 
 def test_repr_matches_torch():
     ours, theirs = make_params(np.float32)
-    for name, kwargs in [("SGD", {"lr": 0.1, "momentum": 0.9}), ("Adam", {}), ("AdamW", {}), ("RMSprop", {}),
-                         ("Adagrad", {})]:
-        assert repr(getattr(optim, name)(ours, **kwargs)) == repr(getattr(torch.optim, name)(theirs, **kwargs))
+    for name, kwargs in [
+        ("SGD", {"lr": 0.1, "momentum": 0.9}),
+        ("Adam", {}),
+        ("AdamW", {}),
+        ("RMSprop", {}),
+        ("Adagrad", {}),
+    ]:
+        assert repr(getattr(optim, name)(ours, **kwargs)) == repr(
+            getattr(torch.optim, name)(theirs, **kwargs)
+        )
 
 
 def test_zero_grad():
@@ -129,8 +137,15 @@ def test_zero_grad():
     assert p.tolist() == [1.0, 1.0]
 
 
-@pytest.mark.parametrize("name,kwargs", [("SGD", {"lr": 0.05, "momentum": 0.9}), ("Adam", {"amsgrad": True}),
-                                         ("RMSprop", {"centered": True, "momentum": 0.1}), ("Adagrad", {})])
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("SGD", {"lr": 0.05, "momentum": 0.9}),
+        ("Adam", {"amsgrad": True}),
+        ("RMSprop", {"centered": True, "momentum": 0.1}),
+        ("Adagrad", {}),
+    ],
+)
 def test_state_dict_matches_torch_and_resumes(name, kwargs):
     ours, theirs = make_params(np.float32)
     opt_f = getattr(optim, name)(ours, **kwargs)
@@ -188,13 +203,22 @@ def test_load_state_dict_errors_match_torch():
         opt_f.load_state_dict({"state": {}, "param_groups": []})
 
 
-@pytest.mark.parametrize("build", [
-    lambda m, p: m.SGD(p, lr=-1), lambda m, p: m.SGD(p, lr=0.1, momentum=-1),
-    lambda m, p: m.SGD(p, lr=0.1, weight_decay=-1), lambda m, p: m.SGD(p, lr=0.1, nesterov=True),
-    lambda m, p: m.Adam(p, lr=-1), lambda m, p: m.Adam(p, eps=-1), lambda m, p: m.Adam(p, betas=(1.0, 0.9)),
-    lambda m, p: m.Adam(p, betas=(0.9, -0.1)), lambda m, p: m.RMSprop(p, alpha=-1),
-    lambda m, p: m.Adagrad(p, lr_decay=-1), lambda m, p: m.SGD([], lr=0.1),
-])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda m, p: m.SGD(p, lr=-1),
+        lambda m, p: m.SGD(p, lr=0.1, momentum=-1),
+        lambda m, p: m.SGD(p, lr=0.1, weight_decay=-1),
+        lambda m, p: m.SGD(p, lr=0.1, nesterov=True),
+        lambda m, p: m.Adam(p, lr=-1),
+        lambda m, p: m.Adam(p, eps=-1),
+        lambda m, p: m.Adam(p, betas=(1.0, 0.9)),
+        lambda m, p: m.Adam(p, betas=(0.9, -0.1)),
+        lambda m, p: m.RMSprop(p, alpha=-1),
+        lambda m, p: m.Adagrad(p, lr_decay=-1),
+        lambda m, p: m.SGD([], lr=0.1),
+    ],
+)
 def test_argument_errors_match_torch(build):
     ours, theirs = make_params(np.float32)
     with pytest.raises(ValueError) as e1:
@@ -252,9 +276,12 @@ def test_module_training_with_each_optimizer_decreases_loss():
 # ---- lr_scheduler ----
 
 SCHEDULERS = [
-    ("StepLR", {"step_size": 3}), ("StepLR", {"step_size": 2, "gamma": 0.5}), ("ExponentialLR", {"gamma": 0.9}),
-    ("CosineAnnealingLR", {"T_max": 5}), ("CosineAnnealingLR", {"T_max": 4, "eta_min": 0.01}),
-    ("LambdaLR", {"lr_lambda": lambda epoch: 0.95 ** epoch}),
+    ("StepLR", {"step_size": 3}),
+    ("StepLR", {"step_size": 2, "gamma": 0.5}),
+    ("ExponentialLR", {"gamma": 0.9}),
+    ("CosineAnnealingLR", {"T_max": 5}),
+    ("CosineAnnealingLR", {"T_max": 4, "eta_min": 0.01}),
+    ("LambdaLR", {"lr_lambda": lambda epoch: 0.95**epoch}),
 ]
 
 
@@ -280,8 +307,11 @@ def test_scheduler_matches_torch(name, kwargs):
     assert sorted(sd_f) == sorted(sd_t)
     for key in sd_t:
         if key != "lr_lambdas":
-            assert sd_f[key] == pytest.approx(sd_t[key]) if isinstance(sd_t[key], (list, float)) else \
-                sd_f[key] == sd_t[key], key
+            assert (
+                sd_f[key] == pytest.approx(sd_t[key])
+                if isinstance(sd_t[key], (list, float))
+                else sd_f[key] == sd_t[key]
+            ), key
 
 
 def test_scheduler_state_dict_resume_and_closed_form():
@@ -305,7 +335,9 @@ def test_scheduler_state_dict_resume_and_closed_form():
 def test_scheduler_warns_when_stepped_before_optimizer():
     opt = optim.SGD([fastgrad.zeros(1, requires_grad=True)], lr=1.0)
     sched = optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
-    with pytest.warns(UserWarning, match=r"Detected call of `lr_scheduler.step\(\)` before `optimizer.step\(\)`"):
+    with pytest.warns(
+        UserWarning, match=r"Detected call of `lr_scheduler.step\(\)` before `optimizer.step\(\)`"
+    ):
         sched.step()
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -1,4 +1,5 @@
 """fastgrad.save / fastgrad.load: round trips, state dicts, and clear errors for damaged files."""
+
 import io
 import json
 import math
@@ -6,11 +7,10 @@ import struct
 import zlib
 from collections import OrderedDict
 
-import numpy as np
-import pytest
-
 import fastgrad
 import fastgrad.nn as nn
+import numpy as np
+import pytest
 from fastgrad import serialization
 
 
@@ -21,11 +21,21 @@ def round_trip(obj):
     return fastgrad.load(buf)
 
 
-@pytest.mark.parametrize("tensor", [
-    fastgrad.randn(3, 4), fastgrad.randn(2, 3, dtype=fastgrad.float64), fastgrad.arange(6),
-    fastgrad.arange(6, dtype=fastgrad.int32), fastgrad.tensor([True, False, True]), fastgrad.tensor(3.5),
-    fastgrad.zeros(0, 3), fastgrad.randn(4, 5).t(), fastgrad.randn(10)[::3] if True else None,
-], ids=["f32", "f64", "i64", "i32", "bool", "0d", "empty", "transposed", "strided"])
+@pytest.mark.parametrize(
+    "tensor",
+    [
+        fastgrad.randn(3, 4),
+        fastgrad.randn(2, 3, dtype=fastgrad.float64),
+        fastgrad.arange(6),
+        fastgrad.arange(6, dtype=fastgrad.int32),
+        fastgrad.tensor([True, False, True]),
+        fastgrad.tensor(3.5),
+        fastgrad.zeros(0, 3),
+        fastgrad.randn(4, 5).t(),
+        fastgrad.randn(10)[::3] if True else None,
+    ],
+    ids=["f32", "f64", "i64", "i32", "bool", "0d", "empty", "transposed", "strided"],
+)
 def test_tensor_round_trip(tensor):
     loaded = round_trip(tensor)
     assert isinstance(loaded, fastgrad.Tensor)
@@ -46,9 +56,16 @@ def test_requires_grad_and_parameters_survive():
 
 def test_nested_containers_and_scalars():
     obj = {
-        "ints": [1, -2, 2**62], "floats": (0.5, float("inf"), float("-inf")), "nan": float("nan"),
-        "str": "héllo", "none": None, "flags": [True, False], 3: "int key", (1, "a"): "tuple key",
-        "nested": {"t": fastgrad.ones(2), "deeper": [[fastgrad.zeros(1)], ()]}, "dtype": fastgrad.float64,
+        "ints": [1, -2, 2**62],
+        "floats": (0.5, float("inf"), float("-inf")),
+        "nan": float("nan"),
+        "str": "héllo",
+        "none": None,
+        "flags": [True, False],
+        3: "int key",
+        (1, "a"): "tuple key",
+        "nested": {"t": fastgrad.ones(2), "deeper": [[fastgrad.zeros(1)], ()]},
+        "dtype": fastgrad.float64,
         "size": fastgrad.Size([2, 3]),
     }
     loaded = round_trip(obj)
@@ -109,9 +126,12 @@ def test_unsupported_objects_are_refused():
 
 # ---- damaged files ----
 
+
 def saved_bytes(obj=None):
     buf = io.BytesIO()
-    fastgrad.save(obj if obj is not None else {"w": fastgrad.randn(4, 4), "b": [fastgrad.arange(3), "x"]}, buf)
+    fastgrad.save(
+        obj if obj is not None else {"w": fastgrad.randn(4, 4), "b": [fastgrad.arange(3), "x"]}, buf
+    )
     return buf.getvalue()
 
 
@@ -150,18 +170,21 @@ def craft(header_obj, data=b""):
     return serialization._MAGIC + struct.pack("<QI", len(header), zlib.crc32(header)) + header + data
 
 
-@pytest.mark.parametrize("root,data", [
-    ({"t": "tensor", "id": 0, "dtype": "|O", "shape": [1], "offset": 0, "nbytes": 8}, b"\0" * 8),
-    ({"t": "tensor", "id": 0, "dtype": "<f4", "shape": [4], "offset": 0, "nbytes": 16}, b"\0" * 8),
-    ({"t": "tensor", "id": 0, "dtype": "<f4", "shape": [2], "offset": 4, "nbytes": 8}, b"\0" * 8),
-    ({"t": "tensor", "id": 0, "dtype": "<f4", "shape": [-1], "offset": 0, "nbytes": 4}, b"\0" * 4),
-    ({"t": "pickle", "data": "cos\nsystem\n"}, b""),
-    ({"t": "ref", "id": 7}, b""),
-    ({"t": "dtype", "name": "__class__"}, b""),
-    ({"t": "dict", "items": [[{"t": "list", "items": []}, 1]]}, b""),
-    ({"t": "float", "repr": "__import__('os')"}, b""),
-    ([1, 2], b""),
-])
+@pytest.mark.parametrize(
+    "root,data",
+    [
+        ({"t": "tensor", "id": 0, "dtype": "|O", "shape": [1], "offset": 0, "nbytes": 8}, b"\0" * 8),
+        ({"t": "tensor", "id": 0, "dtype": "<f4", "shape": [4], "offset": 0, "nbytes": 16}, b"\0" * 8),
+        ({"t": "tensor", "id": 0, "dtype": "<f4", "shape": [2], "offset": 4, "nbytes": 8}, b"\0" * 8),
+        ({"t": "tensor", "id": 0, "dtype": "<f4", "shape": [-1], "offset": 0, "nbytes": 4}, b"\0" * 4),
+        ({"t": "pickle", "data": "cos\nsystem\n"}, b""),
+        ({"t": "ref", "id": 7}, b""),
+        ({"t": "dtype", "name": "__class__"}, b""),
+        ({"t": "dict", "items": [[{"t": "list", "items": []}, 1]]}, b""),
+        ({"t": "float", "repr": "__import__('os')"}, b""),
+        ([1, 2], b""),
+    ],
+)
 def test_malicious_headers_are_refused(root, data):
     with pytest.raises(RuntimeError, match="corrupt"):
         fastgrad.load(io.BytesIO(craft({"format": 1, "root": root}, data)))

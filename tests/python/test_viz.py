@@ -1,13 +1,13 @@
 """viz: make_dot draws the nodes and edges torchviz would draw for the same computation in PyTorch
 (expected graphs are computed here from torch's grad_fn graph), and print_graph prints it as text."""
+
 import re
 import shutil
 import sys
 from collections import Counter
 
-import pytest
-
 import fastgrad
+import pytest
 from fastgrad import viz
 
 graphviz = pytest.importorskip("graphviz")
@@ -29,6 +29,7 @@ def parse_dot(source):
 
 
 # ---- the graph torchviz draws, computed from torch's own grad_fn graph ----
+
 
 def torch_graph(var, params=None):
     """Nodes {id: (label, color)} and edges [(src, dst, attrs)] following torchviz's conventions."""
@@ -103,6 +104,7 @@ def assert_same_drawing(ours_dot, theirs, our_root, their_root):
 
 # ---- the seed blog's graphs, in both libraries ----
 
+
 def blog_data(lib):
     lib.manual_seed(42)
     x = lib.rand(100, 1)
@@ -128,7 +130,7 @@ def build_control_flow(lib):
     w = lib.randn(1, requires_grad=True, dtype=lib.float)
     yhat = b + w * x
     error = y - yhat
-    loss = (error ** 2).mean()
+    loss = (error**2).mean()
     if loss > 0:
         yhat2 = w * x
         error2 = y - yhat2
@@ -142,8 +144,9 @@ def test_yhat_graph_matches_torchviz(torch, with_params):
     t_yhat, tb, tw = build_yhat(torch)
     dot = viz.make_dot(yhat, params={"b": b, "w": w} if with_params else None)
     assert isinstance(dot, graphviz.Digraph)
-    assert_same_drawing(dot, torch_graph(t_yhat, {"b": tb, "w": tw} if with_params else None),
-                        str(id(yhat)), str(id(t_yhat)))
+    assert_same_drawing(
+        dot, torch_graph(t_yhat, {"b": tb, "w": tw} if with_params else None), str(id(yhat)), str(id(t_yhat))
+    )
     nodes, _ = parse_dot(dot.source)
     labels = sorted(label for label, _ in nodes.values())
     assert labels.count("AccumulateGrad") == 2 and "MulBackward0" in labels and "AddBackward0" in labels
@@ -169,8 +172,11 @@ def test_control_flow_graph_matches_torchviz(torch):
         assert_same_drawing(dot, torch_graph(t_loss, t_params), str(id(loss)), str(id(t_loss)))
     nodes, edges = parse_dot(viz.make_dot(loss).source)
     # w feeds both branches through one AccumulateGrad: two edges leave it
-    acc_w = [n for n, (label, _) in nodes.items() if label == "AccumulateGrad" and
-             sum(1 for a, _, _ in edges if a == n) == 2]
+    acc_w = [
+        n
+        for n, (label, _) in nodes.items()
+        if label == "AccumulateGrad" and sum(1 for a, _, _ in edges if a == n) == 2
+    ]
     assert len(acc_w) == 1
 
 

@@ -6,6 +6,7 @@ names its native version is used and the stand-in here is dead code. Each follow
 lacks (a max, an erf, a sign) it takes a constant computed with NumPy from the detached data, which has
 no gradient of its own and so leaves the derivative unchanged.
 """
+
 import math
 import warnings
 
@@ -29,8 +30,11 @@ def _reduction_enum(size_average, reduce, reduction):
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
     result = "none" if not reduce else "mean" if size_average else "sum"
-    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{result}' instead.",
-                  UserWarning, stacklevel=3)
+    warnings.warn(
+        f"size_average and reduce args will be deprecated, please use reduction='{result}' instead.",
+        UserWarning,
+        stacklevel=3,
+    )
     return result
 
 
@@ -63,12 +67,17 @@ def _float_mask(mask, like):
 
 def _check_same_size(input, target, name):
     if target.shape != input.shape:
-        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
-                      "This will likely lead to incorrect results due to broadcasting. "
-                      "Please ensure they have the same size.", UserWarning, stacklevel=3)
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+            "This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 # ---- linear layers ----
+
 
 def linear(input, weight, bias=None):
     out = input.matmul(weight.t())
@@ -78,25 +87,32 @@ def linear(input, weight, bias=None):
 def bilinear(input1, input2, weight, bias=None):
     # y[..., o] = sum_ij x1[..., i] W[o, i, j] x2[..., j]
     if input1.shape[:-1] != input2.shape[:-1]:
-        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got {tuple(input1.shape[:-1])} "
-                           f"and {tuple(input2.shape[:-1])}")
+        raise RuntimeError(
+            f"bilinear(): input batch dimensions do not match: got {tuple(input1.shape[:-1])} "
+            f"and {tuple(input2.shape[:-1])}"
+        )
     lead = tuple(input1.shape[:-1])
     x1 = input1.reshape(-1, input1.shape[-1])
     x2 = input2.reshape(-1, input2.shape[-1])
-    t = _C.matmul(x1.unsqueeze(0), weight)                 # (out, n, in2)
-    out = (t * x2.unsqueeze(0)).sum(-1).t()                # (n, out)
+    t = _C.matmul(x1.unsqueeze(0), weight)  # (out, n, in2)
+    out = (t * x2.unsqueeze(0)).sum(-1).t()  # (n, out)
     if bias is not None:
         out = out + bias
     return out.reshape(*lead, weight.shape[0])
 
 
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
-              sparse=False):
+def embedding(
+    input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False
+):
     if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("fastgrad: embedding(max_norm/scale_grad_by_freq/sparse) is not supported yet")
+        raise NotImplementedError(
+            "fastgrad: embedding(max_norm/scale_grad_by_freq/sparse) is not supported yet"
+        )
     if input.is_floating_point():
-        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
-                           f"Long, Int; but got {input.type()} instead (while checking arguments for embedding)")
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+            f"Long, Int; but got {input.type()} instead (while checking arguments for embedding)"
+        )
     num = weight.shape[0]
     idx = input.detach().numpy()
     if idx.size and (idx.min() < 0 or idx.max() >= num):
@@ -116,6 +132,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
 
 # ---- dropout and normalisation ----
 
+
 def dropout(input, p=0.5, training=True, inplace=False):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -134,10 +151,12 @@ def dropout(input, p=0.5, training=True, inplace=False):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     normalized_shape = tuple(normalized_shape)
     k = len(normalized_shape)
-    if tuple(input.shape[input.dim() - k:]) != normalized_shape:
-        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
-                           f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size"
-                           f"{list(input.shape)}")
+    if tuple(input.shape[input.dim() - k :]) != normalized_shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size"
+            f"{list(input.shape)}"
+        )
     dims = tuple(range(input.dim() - k, input.dim()))
     mean = input.mean(dims, keepdim=True)
     centered = input - mean
@@ -150,15 +169,18 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return out
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
-               eps=1e-5):
+def batch_norm(
+    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
     c = input.shape[1]
     dims = (0,) + tuple(range(2, input.dim()))
     view = (1, c) + (1,) * (input.dim() - 2)
     if training:
         n = input.numel() // c
         if n <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size {input.shape}"
+            )
         mean = input.mean(dims, keepdim=True)
         centered = input - mean
         var = (centered * centered).mean(dims, keepdim=True)
@@ -185,6 +207,7 @@ def _no_grad():
 
 
 # ---- activations ----
+
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     positive = _float_mask(input > 0, input)
@@ -229,7 +252,7 @@ def gelu(input, approximate="none"):
     if approximate == "tanh":
         inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
         return input * 0.5 * (inner.tanh() + 1.0)
-    raise RuntimeError(f"approximate argument must be either none or tanh.")
+    raise RuntimeError("approximate argument must be either none or tanh.")
 
 
 def silu(input, inplace=False):
@@ -237,8 +260,12 @@ def silu(input, inplace=False):
 
 
 def _softmax_dim(ndim):
-    warnings.warn("Implicit dimension choice for softmax has been deprecated. Change the call to include dim=X as "
-                  "an argument.", UserWarning, stacklevel=4)
+    warnings.warn(
+        "Implicit dimension choice for softmax has been deprecated. Change the call to include dim=X as "
+        "an argument.",
+        UserWarning,
+        stacklevel=4,
+    )
     return 0 if ndim in (0, 1, 3) else 1
 
 
@@ -270,6 +297,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 
 # ---- losses ----
+
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _check_same_size(input, target, "l1_loss")
@@ -308,8 +336,10 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction_enum(size_average, reduce, reduction)
     if target.shape != input.shape:
-        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
-                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}) is deprecated. Please ensure they have the same size."
+        )
     x = input.detach().numpy()
     if x.size and ((x < 0).any() or (x > 1).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
@@ -335,9 +365,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if input.dim() < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
     if input.dim() >= 2 and input.shape[0] != target.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0]}).")
-    logp = _class_last(input)                                  # (..., C)
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target.shape[0]})."
+        )
+    logp = _class_last(input)  # (..., C)
     c = logp.shape[-1]
     t = target.detach().numpy().astype(np.int64)
     valid = t != ignore_index
@@ -347,15 +378,23 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     np.put_along_axis(onehot, np.where(valid, t, 0)[..., None], 1.0, axis=-1)
     onehot *= valid[..., None]
     w = np.ones(c) if weight is None else weight.detach().numpy().astype(np.float64)
-    weighted = _const(onehot * w, logp)                        # w[target] on the target class, 0 elsewhere
+    weighted = _const(onehot * w, logp)  # w[target] on the target class, 0 elsewhere
     loss = (logp * weighted).sum(-1) * -1.0
     if reduction == "mean":
         return loss.sum() / float((onehot * w).sum())
     return _reduce(loss, reduction)
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
-                  label_smoothing=0.0):
+def cross_entropy(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+    label_smoothing=0.0,
+):
     reduction = _reduction_enum(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")

@@ -4,6 +4,7 @@ Every function fills its tensor under no_grad and returns it. The scale of each 
 the same float arithmetic as PyTorch's (gain, then std, then bound), because a one-ulp difference in a bound
 changes every weight it scales.
 """
+
 import math
 import warnings
 
@@ -14,14 +15,34 @@ from ..autograd.grad_mode import no_grad
 
 Tensor = _C.Tensor
 
-__all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
-           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_"]
+__all__ = [
+    "calculate_gain",
+    "uniform_",
+    "normal_",
+    "trunc_normal_",
+    "constant_",
+    "ones_",
+    "zeros_",
+    "eye_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
+    "kaiming_normal_",
+    "orthogonal_",
+]
 
 
 def calculate_gain(nonlinearity, param=None):
     """The recommended gain for an activation (sqrt(2) for relu, 5/3 for tanh, ...)."""
-    linear_fns = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-                  "conv_transpose3d"]
+    linear_fns = [
+        "linear",
+        "conv1d",
+        "conv2d",
+        "conv3d",
+        "conv_transpose1d",
+        "conv_transpose2d",
+        "conv_transpose3d",
+    ]
     if nonlinearity in linear_fns or nonlinearity == "sigmoid":
         return 1
     if nonlinearity == "tanh":
@@ -63,6 +84,7 @@ def _calculate_correct_fan(tensor, mode):
 
 
 # ---- the two random fills everything else builds on ----
+
 
 def _fill_uniform(tensor, a, b, generator):
     if hasattr(Tensor, "uniform_"):
@@ -115,8 +137,11 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
     if (mean < a - 2 * std) or (mean > b + 2 * std):
-        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
-                      "The distribution of values may be incorrect.", stacklevel=2)
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+            "The distribution of values may be incorrect.",
+            stacklevel=2,
+        )
     shape, dtype = tuple(tensor.shape), tensor.dtype
     with no_grad():
         mass = norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std)
@@ -138,7 +163,9 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
                 return z * z * x.dtype.type(-0.5) - x.dtype.type(log_peak)
 
             result = _draw(shape, dtype, _fill_uniform, generator, a, b)
-            pending = np.log(_draw(shape, dtype, _fill_uniform, generator, 0.0, 1.0)) > log_density_ratio(result)
+            pending = np.log(_draw(shape, dtype, _fill_uniform, generator, 0.0, 1.0)) > log_density_ratio(
+                result
+            )
             while pending.any():
                 candidates = _draw(shape, dtype, _fill_uniform, generator, a, b)
                 result = np.where(pending, candidates, result)
@@ -223,4 +250,6 @@ def orthogonal_(tensor, gain=1, generator=None):
     if rows < cols:
         q = q.T
     with no_grad():
-        return tensor.copy_(_C.from_numpy(np.asarray(q * gain, order="C")).to(tensor.dtype).reshape(tensor.shape))
+        return tensor.copy_(
+            _C.from_numpy(np.asarray(q * gain, order="C")).to(tensor.dtype).reshape(tensor.shape)
+        )

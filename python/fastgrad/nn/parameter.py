@@ -1,4 +1,5 @@
 """nn.Parameter and nn.Buffer: tensors that a Module registers when they are assigned as attributes."""
+
 from .. import _C
 
 Tensor = _C.Tensor

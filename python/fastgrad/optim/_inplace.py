@@ -5,6 +5,7 @@ in-place ops every core has (add_, mul_, copy_). PyTorch's CPU kernels compute
   addcmul_: self + value * t1 * t2        addcdiv_: self + value * t1 / t2
   lerp_:    self + w * (end - self) if w < 0.5 else end - (end - self) * (1 - w)
 """
+
 from .. import _C
 
 Tensor = _C.Tensor

@@ -1,4 +1,5 @@
 """Adagrad: per-coordinate learning rates from the running sum of squared gradients."""
+
 from .. import _C
 from . import _inplace
 from .adam import _scalar_dtype
@@ -6,8 +7,20 @@ from .optimizer import Optimizer
 
 
 class Adagrad(Optimizer):
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
-                 foreach=None, *, maximize=False, differentiable=False, fused=None):
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        lr_decay=0,
+        weight_decay=0,
+        initial_accumulator_value=0,
+        eps=1e-10,
+        foreach=None,
+        *,
+        maximize=False,
+        differentiable=False,
+        fused=None,
+    ):
         if isinstance(lr, _C.Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if not 0.0 <= lr:
@@ -20,9 +33,17 @@ class Adagrad(Optimizer):
             raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
-        defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
-                    "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
-                    "maximize": maximize, "differentiable": differentiable, "fused": fused}
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+            "fused": fused,
+        }
         super().__init__(params, defaults)
         # Adagrad's state exists from the start (PyTorch creates it in the constructor too).
         for group in self.param_groups:
@@ -35,7 +56,12 @@ class Adagrad(Optimizer):
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):
-        lr, lr_decay, eps, weight_decay = float(group["lr"]), group["lr_decay"], group["eps"], group["weight_decay"]
+        lr, lr_decay, eps, weight_decay = (
+            float(group["lr"]),
+            group["lr_decay"],
+            group["eps"],
+            group["weight_decay"],
+        )
         for p in group["params"]:
             if p.grad is None:
                 continue

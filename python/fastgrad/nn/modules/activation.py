@@ -1,4 +1,5 @@
 """Activation functions as modules."""
+
 from .. import functional as F
 from .._fallback import op
 from .module import Module

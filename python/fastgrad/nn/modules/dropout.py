@@ -1,4 +1,5 @@
 """Dropout, Flatten and Unflatten."""
+
 from .._fallback import op
 from .module import Module
 
@@ -39,9 +40,9 @@ class Flatten(Module):
         if start > end:
             raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
         middle = 1
-        for s in shape[start:end + 1]:
+        for s in shape[start : end + 1]:
             middle *= s
-        return input.reshape(shape[:start] + (middle,) + shape[end + 1:])
+        return input.reshape(shape[:start] + (middle,) + shape[end + 1 :])
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -53,12 +54,14 @@ class Unflatten(Module):
     def __init__(self, dim, unflattened_size):
         super().__init__()
         self.dim = dim
-        self.unflattened_size = tuple(unflattened_size) if isinstance(unflattened_size, list) else unflattened_size
+        self.unflattened_size = (
+            tuple(unflattened_size) if isinstance(unflattened_size, list) else unflattened_size
+        )
 
     def forward(self, input):
         shape = tuple(input.shape)
         d = self.dim % len(shape)
-        return input.reshape(shape[:d] + tuple(self.unflattened_size) + shape[d + 1:])
+        return input.reshape(shape[:d] + tuple(self.unflattened_size) + shape[d + 1 :])
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -1,4 +1,5 @@
 """nn.Module: the base class that registers parameters, buffers and submodules by attribute assignment."""
+
 import copy
 import itertools
 import weakref
@@ -82,11 +83,13 @@ class Module:
 
     def __init__(self, *args, **kwargs):
         if kwargs:
-            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument "
-                            f"'{next(iter(kwargs))}'")
+            raise TypeError(
+                f"{type(self).__name__}.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'"
+            )
         if args:
-            raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but "
-                            f"{len(args) + 1} were given")
+            raise TypeError(
+                f"{type(self).__name__}.__init__() takes 1 positional argument but {len(args) + 1} were given"
+            )
         setattr_ = object.__setattr__
         setattr_(self, "training", True)
         setattr_(self, "_parameters", {})
@@ -114,8 +117,10 @@ class Module:
         if hasattr(self, name) and name not in self._buffers:
             raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
-                            "(torch Tensor or None required)")
+            raise TypeError(
+                f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
+                "(torch Tensor or None required)"
+            )
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -136,13 +141,16 @@ class Module:
             raise KeyError(f"attribute '{name}' already exists")
         if param is not None:
             if not isinstance(param, Parameter):
-                raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
-                                "(torch.nn.Parameter or None required)")
+                raise TypeError(
+                    f"cannot assign '{_typename(param)}' object to parameter '{name}' "
+                    "(torch.nn.Parameter or None required)"
+                )
             if param.grad_fn is not None:
                 raise ValueError(
                     f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be created "
                     f"explicitly. To express '{name}' as a function of another Tensor, compute the value in "
-                    "the forward() method.")
+                    "the forward() method."
+                )
         self._parameters[name] = param
 
     def add_module(self, name, module):
@@ -214,8 +222,10 @@ class Module:
             return
         if params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
-                                "(torch.nn.Parameter or None expected)")
+                raise TypeError(
+                    f"cannot assign '{_typename(value)}' as parameter '{name}' "
+                    "(torch.nn.Parameter or None expected)"
+                )
             self.register_parameter(name, value)
             return
         modules = d.get("_modules")
@@ -227,15 +237,19 @@ class Module:
             return
         if modules is not None and name in modules:
             if value is not None:
-                raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
-                                "(torch.nn.Module or None expected)")
+                raise TypeError(
+                    f"cannot assign '{_typename(value)}' as child module '{name}' "
+                    "(torch.nn.Module or None expected)"
+                )
             modules[name] = value
             return
         buffers = d.get("_buffers")
         if isinstance(value, Buffer) or (buffers is not None and name in buffers):
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
-                                "(torch.nn.Buffer, torch.Tensor or None expected)")
+                raise TypeError(
+                    f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                    "(torch.nn.Buffer, torch.Tensor or None expected)"
+                )
             if isinstance(value, Buffer):
                 persistent = value.persistent
                 value = value.detach()
@@ -266,8 +280,13 @@ class Module:
             object.__delattr__(self, name)
 
     def __dir__(self):
-        keys = dir(self.__class__) + list(self.__dict__) + list(self._parameters) + list(self._modules) + \
-            list(self._buffers)
+        keys = (
+            dir(self.__class__)
+            + list(self.__dict__)
+            + list(self._parameters)
+            + list(self._modules)
+            + list(self._buffers)
+        )
         return sorted(k for k in set(keys) if not k[0].isdigit())
 
     def __setstate__(self, state):
@@ -301,8 +320,10 @@ class Module:
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
         """hook(module, args, output) -> None or a new output."""
-        handle = RemovableHandle(self._forward_hooks, extra_dicts=(self._forward_hooks_with_kwargs,
-                                                                  self._forward_hooks_always_called))
+        handle = RemovableHandle(
+            self._forward_hooks,
+            extra_dicts=(self._forward_hooks_with_kwargs, self._forward_hooks_always_called),
+        )
         self._forward_hooks[handle.id] = hook
         if with_kwargs:
             self._forward_hooks_with_kwargs[handle.id] = True
@@ -320,8 +341,10 @@ class Module:
                 result = hook(self, args, kwargs)
                 if result is not None:
                     if not (isinstance(result, tuple) and len(result) == 2):
-                        raise RuntimeError("forward pre-hook must return None or a tuple of (new_args, "
-                                           f"new_kwargs), but got {result}.")
+                        raise RuntimeError(
+                            "forward pre-hook must return None or a tuple of (new_args, "
+                            f"new_kwargs), but got {result}."
+                        )
                     args, kwargs = result
             else:
                 result = hook(self, args)
@@ -333,8 +356,9 @@ class Module:
             for hook_id, hook in self._forward_hooks.items():
                 if hook_id in self._forward_hooks_always_called:
                     try:
-                        hook(self, args, None) if hook_id not in self._forward_hooks_with_kwargs else \
-                            hook(self, args, kwargs, None)
+                        hook(self, args, None) if hook_id not in self._forward_hooks_with_kwargs else hook(
+                            self, args, kwargs, None
+                        )
                     except Exception:
                         pass
             raise
@@ -353,8 +377,11 @@ class Module:
 
     def _named_members(self, get_members, prefix="", recurse=True, remove_duplicate=True):
         seen = set()
-        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse \
+        modules = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
             else [(prefix, self)]
+        )
         for module_prefix, module in modules:
             for name, value in get_members(module):
                 if value is None or (remove_duplicate and id(value) in seen):
@@ -405,8 +432,11 @@ class Module:
                     continue
                 memo.add(id(module))
             yield name, module
-            children = [(name + ("." if name else "") + child_name, child)
-                        for child_name, child in module._modules.items() if child is not None]
+            children = [
+                (name + ("." if name else "") + child_name, child)
+                for child_name, child in module._modules.items()
+                if child is not None
+            ]
             stack.extend(reversed(children))
 
     # ---- modes and gradients ----
@@ -478,8 +508,9 @@ class Module:
         parameters and buffers to dtype (fastgrad computes on the CPU only)."""
         device, dtype = _parse_to(args, kwargs)
         if dtype is not None and not dtype.is_floating_point:
-            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired "
-                            f"dtype={dtype}")
+            raise TypeError(
+                f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}"
+            )
         if device is not None:
             _C._check_device(str(device))
 
@@ -534,15 +565,24 @@ class Module:
             if metadata is not None:
                 metadata[module_prefix[:-1]] = {"version": module._version}
             module._save_to_state_dict(destination, module_prefix, keep_vars)
-            stack.extend(reversed([(child, module_prefix + name + ".")
-                                   for name, child in module._modules.items() if child is not None]))
+            stack.extend(
+                reversed(
+                    [
+                        (child, module_prefix + name + ".")
+                        for name, child in module._modules.items()
+                        if child is not None
+                    ]
+                )
+            )
         return destination
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs):
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ):
         persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
-        local_state = {k: v for k, v in itertools.chain(self._parameters.items(), persistent.items())
-                       if v is not None}
+        local_state = {
+            k: v for k, v in itertools.chain(self._parameters.items(), persistent.items()) if v is not None
+        }
         assign = local_metadata.get("assign_to_params_buffers", False)
         for name, param in local_state.items():
             key = prefix + name
@@ -552,14 +592,18 @@ class Module:
                 continue
             value = state_dict[key]
             if not isinstance(value, Tensor):
-                error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
-                                  f"Tensor-like object from checkpoint but received {type(value)}")
+                error_msgs.append(
+                    f'While copying the parameter named "{key}", expected torch.Tensor or '
+                    f"Tensor-like object from checkpoint but received {type(value)}"
+                )
                 continue
             if param.dim() == 0 and value.dim() == 1 and value.shape[0] == 1:
                 value = value[0]
             if value.shape != param.shape:
-                error_msgs.append(f"size mismatch for {key}: copying a param with shape {value.shape} from "
-                                  f"checkpoint, the shape in current model is {param.shape}.")
+                error_msgs.append(
+                    f"size mismatch for {key}: copying a param with shape {value.shape} from "
+                    f"checkpoint, the shape in current model is {param.shape}."
+                )
                 continue
             try:
                 with no_grad():
@@ -570,14 +614,16 @@ class Module:
                     else:
                         param.copy_(value)
             except Exception as ex:
-                error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the model '
-                                  f"are {param.size()} and whose dimensions in the checkpoint are "
-                                  f"{value.size()}, an exception occurred : {ex.args}.")
+                error_msgs.append(
+                    f'While copying the parameter named "{key}", whose dimensions in the model '
+                    f"are {param.size()} and whose dimensions in the checkpoint are "
+                    f"{value.size()}, an exception occurred : {ex.args}."
+                )
         if strict:
             for key in state_dict:
                 if not key.startswith(prefix):
                     continue
-                input_name = key[len(prefix):].split(".", 1)
+                input_name = key[len(prefix) :].split(".", 1)
                 if input_name[0] not in self._modules and input_name[0] not in local_state:
                     unexpected_keys.append(key)
 
@@ -594,25 +640,39 @@ class Module:
             local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
             if assign:
                 local_metadata["assign_to_params_buffers"] = True
-            module._load_from_state_dict(local_dict, prefix, local_metadata, True, missing_keys,
-                                         unexpected_keys, error_msgs)
+            module._load_from_state_dict(
+                local_dict, prefix, local_metadata, True, missing_keys, unexpected_keys, error_msgs
+            )
             children = []
             for name, child in module._modules.items():
                 if child is not None:
                     child_prefix = prefix + name + "."
-                    children.append((child, {k: v for k, v in local_dict.items() if k.startswith(child_prefix)},
-                                     child_prefix))
+                    children.append(
+                        (
+                            child,
+                            {k: v for k, v in local_dict.items() if k.startswith(child_prefix)},
+                            child_prefix,
+                        )
+                    )
             stack.extend(reversed(children))
         if strict:
             if unexpected_keys:
-                error_msgs.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected_keys)))
+                error_msgs.insert(
+                    0,
+                    "Unexpected key(s) in state_dict: {}. ".format(
+                        ", ".join(f'"{k}"' for k in unexpected_keys)
+                    ),
+                )
             if missing_keys:
-                error_msgs.insert(0, "Missing key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in missing_keys)))
+                error_msgs.insert(
+                    0, "Missing key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in missing_keys))
+                )
         if error_msgs:
-            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
-                self.__class__.__name__, "\n\t".join(error_msgs)))
+            raise RuntimeError(
+                "Error(s) in loading state_dict for {}:\n\t{}".format(
+                    self.__class__.__name__, "\n\t".join(error_msgs)
+                )
+            )
         return _IncompatibleKeys(missing_keys, unexpected_keys)
 
     # ---- printing ----
@@ -627,7 +687,9 @@ class Module:
     def __repr__(self):
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
-        child_lines = ["(" + key + "): " + _addindent(repr(module), 2) for key, module in self._modules.items()]
+        child_lines = [
+            "(" + key + "): " + _addindent(repr(module), 2) for key, module in self._modules.items()
+        ]
         lines = extra_lines + child_lines
         text = self._get_name() + "("
         if lines:
@@ -651,7 +713,9 @@ def _parse_to(args, kwargs):
     kwargs.pop("non_blocking", None)
     kwargs.pop("memory_format", None)
     if kwargs:
-        raise TypeError(f"to() received an invalid combination of arguments - got unexpected {sorted(kwargs)}")
+        raise TypeError(
+            f"to() received an invalid combination of arguments - got unexpected {sorted(kwargs)}"
+        )
     for arg in args:
         if isinstance(arg, _C.dtype):
             dtype = arg

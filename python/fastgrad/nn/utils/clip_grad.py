@@ -1,4 +1,5 @@
 """clip_grad_norm_ and clip_grad_value_: rescale or clamp gradients in place before an optimizer step."""
+
 import math
 
 import numpy as np
@@ -43,9 +44,12 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         value = total.item()
         if error_if_nonfinite and not math.isfinite(value):
             raise RuntimeError(
-                f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot "
-                "be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "
-                "`error_if_nonfinite=False`")
+                f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it "
+                f"cannot "
+                "be clipped. To disable this error and scale the gradients by the non-finite norm anyway, "
+                "set "
+                "`error_if_nonfinite=False`"
+            )
         clip_coef = min(max_norm / (value + 1e-6), 1.0)
         for g in grads:
             g.mul_(clip_coef)

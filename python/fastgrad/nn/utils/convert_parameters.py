@@ -1,4 +1,5 @@
 """parameters_to_vector / vector_to_parameters: all parameters as one flat vector and back."""
+
 import numpy as np
 
 from ... import _C
@@ -23,5 +24,5 @@ def vector_to_parameters(vec, parameters):
     with no_grad():
         for p in parameters:
             n = p.numel()
-            p.copy_(vec[offset:offset + n].reshape(p.shape))
+            p.copy_(vec[offset : offset + n].reshape(p.shape))
             offset += n
