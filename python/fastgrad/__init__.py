@@ -207,6 +207,8 @@ from .autograd.grad_mode import enable_grad, inference_mode, no_grad, set_grad_e
 from ._C import is_anomaly_enabled, is_inference_mode_enabled  # noqa: F401
 from ._random import initial_seed, manual_seed, seed, get_rng_state, set_rng_state  # noqa: F401
 from . import autograd, cuda, nn  # noqa: F401
+from . import optim, utils, viz  # noqa: F401
+from .serialization import load, save  # noqa: F401
 
 # PyTorch's dtype aliases.
 float = float32  # noqa: A001

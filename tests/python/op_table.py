@@ -1950,5 +1950,7 @@ NOT_OPS = frozenset(
         "Tensor",
         "Size",
         "dtype",
+        "save",  # serialization, not ops
+        "load",
     }
 )

@@ -19,7 +19,10 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = ROOT / "examples"
-EXAMPLES = ["autograd_quickstart.py", "linear_regression.py", "blitz_autograd.py"]
+EXAMPLES = ["autograd_quickstart.py", "linear_regression.py", "blitz_autograd.py", "linear_regression_nn.py"]
+# Scripts whose output cannot match PyTorch's line for line (training runs with their own random draws and
+# timings); tests/python/test_examples_nn.py checks what they promise instead (accuracy, pictures).
+TESTED_ELSEWHERE = ["digits_classifier.py"]
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
 
 _outputs = {}
@@ -122,7 +125,7 @@ def test_example_output_matches_torch(name):
 
 def test_every_example_is_tested():
     scripts = sorted(p.name for p in EXAMPLES_DIR.glob("*.py"))
-    assert scripts == sorted(EXAMPLES), "add each script in examples/ to EXAMPLES in this file"
+    assert scripts == sorted(EXAMPLES + TESTED_ELSEWHERE), "add each script in examples/ to EXAMPLES in this file"
 
 
 # ---- autograd quickstart (seeds 000, 001, 004) ----

@@ -1,0 +1,3 @@
+"""fastgrad.utils: data loading (fastgrad.utils.data)."""
+
+from . import data  # noqa: F401
