@@ -163,9 +163,9 @@ void init_tensor(py::module_& m) {
       })
       .def_property("data", [](const Tensor& t) { return data_alias(t); }, [](Tensor& t, const Tensor& d) {
         // `x.data = y` makes x look at y's memory and metadata, keeping x's autograd identity.
-        FG_CHECK(d.dtype() == t.dtype() || t.is_leaf(), Error, "data set to a tensor of a different dtype");
-        t->set_storage(d.storage());
-        t->set_sizes_and_strides(d.sizes(), d.strides(), d.storage_offset());
+        t->set_data(*d.get());
+        // A leaf's accumulator recorded the old shape and dtype: the next graph makes a fresh one.
+        if (AutogradMeta* meta = t->autograd(); meta && t.is_leaf()) meta->grad_accumulator.reset();
       })
       .def("backward", [](const Tensor& t, py::object gradient, py::object retain_graph, bool create_graph,
                           py::object inputs) {

@@ -145,8 +145,12 @@ class TensorImpl {
   AutogradMeta* autograd() const { return autograd_.get(); }
   AutogradMeta& ensure_autograd();
 
-  // `x.data = y`: x looks at y's memory from now on (same dtype), keeping its autograd identity.
-  void set_storage(std::shared_ptr<Storage> storage) { storage_ = std::move(storage); }
+  // `x.data = y`: x looks at y's memory (and takes its dtype and shape), keeping its autograd identity.
+  void set_data(const TensorImpl& other) {
+    storage_ = other.storage_;
+    dtype_ = other.dtype_;
+    set_sizes_and_strides(other.sizes_, other.strides_, other.offset_);
+  }
   // In-place metadata changes (squeeze_, unsqueeze_, t_, resizing views).
   void set_sizes_and_strides(Dims sizes, Dims strides, int64_t offset);
 
