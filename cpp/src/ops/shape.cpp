@@ -51,8 +51,10 @@ Dims infer_size(const Dims& shape, int64_t numel) {
       known *= shape[i];
     }
   }
-  if (infer >= 0 && known != 0 && numel % known == 0) out[infer] = numel / known;
-  FG_CHECK((infer >= 0 && known != 0 && numel % known == 0) || (infer < 0 && known == numel), Error, "shape '",
+  FG_CHECK(!(infer >= 0 && known == 0), Error, "cannot reshape tensor of 0 elements into shape ", shape_str(shape),
+           " because the unspecified dimension size -1 can be any value and is ambiguous");
+  if (infer >= 0 && numel % known == 0) out[infer] = numel / known;
+  FG_CHECK((infer >= 0 && numel % known == 0) || (infer < 0 && known == numel), Error, "shape '",
            shape_str(shape), "' is invalid for input of size ", numel);
   return out;
 }
@@ -79,11 +81,79 @@ Tensor view(const Tensor& t, const Dims& shape) {
   return out;
 }
 
+// The copy path of reshape: a contiguous clone seen with the new sizes. Not a view of the input (it owns
+// its copy), so in-place changes to it never reach the input.
+struct UnsafeViewBackward0 : NamedNode<UnsafeViewBackward0> {
+  static constexpr const char* kName = "UnsafeViewBackward0";
+  Dims self_sizes;
+  explicit UnsafeViewBackward0(Dims s) : self_sizes(std::move(s)) {}
+  tensor_list apply(tensor_list&& g) override { return {reshape(g[0], self_sizes)}; }
+};
+
+// reshape of a non-contiguous tensor whose layout still allows a view (PyTorch's _reshape_alias).
+struct ReshapeAliasBackward0 : NamedNode<ReshapeAliasBackward0> {
+  static constexpr const char* kName = "ReshapeAliasBackward0";
+  Dims self_sizes;
+  explicit ReshapeAliasBackward0(Dims s) : self_sizes(std::move(s)) {}
+  tensor_list apply(tensor_list&& g) override { return {reshape(g[0], self_sizes)}; }
+};
+
 Tensor reshape(const Tensor& t, const Dims& shape) {
   Dims sizes = infer_size(shape, t.numel());
+  if (t.is_contiguous()) return view(t, sizes);
   Dims strides;
-  if (view_strides(t.sizes(), t.strides(), sizes, strides)) return view(t, sizes);
-  return view(clone(t), sizes);  // clone() is contiguous
+  if (view_strides(t.sizes(), t.strides(), sizes, strides)) {
+    Tensor out = make_view(t, sizes, strides, t.storage_offset());
+    if (compute_requires_grad({&t})) set_history(out, make_node<ReshapeAliasBackward0>({&t}, t.sizes()));
+    return out;
+  }
+  Tensor copy = clone(t);  // contiguous
+  Tensor out(std::make_shared<TensorImpl>(copy.storage(), sizes, contiguous_strides(sizes), copy.storage_offset(),
+                                          copy.dtype()));
+  if (compute_requires_grad({&copy})) set_history(out, make_node<UnsafeViewBackward0>({&copy}, copy.sizes()));
+  return out;
+}
+
+// ---- flatten / unflatten ----
+
+Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim) {
+  int64_t s = wrap_dim(start_dim, t.dim(), "flatten"), e = wrap_dim(end_dim, t.dim(), "flatten");
+  FG_CHECK(s <= e, Error, "flatten() has invalid args: start_dim cannot come after end_dim");
+  if (t.dim() == 0) return reshape(t, {1});
+  if (s == e) return t;
+  Dims shape;
+  int64_t merged = 1;
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    if (d < s || d > e) shape.push_back(t.sizes()[d]);
+    else merged *= t.sizes()[d];
+    if (d == e) shape.push_back(merged);
+  }
+  return reshape(t, shape);
+}
+
+Tensor unflatten(const Tensor& t, int64_t dim, const Dims& sizes) {
+  int64_t d = wrap_dim(dim, t.dim(), "unflatten");
+  FG_CHECK(!sizes.empty(), Error, "unflatten: sizes must be non-empty");
+  const int64_t size = t.dim() == 0 ? 1 : t.sizes()[d];
+  int64_t known = 1, inferred = 0;
+  for (int64_t s : sizes) {
+    if (s == -1) ++inferred;
+    else known *= s;
+  }
+  FG_CHECK(inferred <= 1, Error, "unflatten: only one dimension can be inferred (sizes ", shape_str(sizes), ")");
+  Dims dims = sizes;
+  if (inferred == 1 && known != 0 && size % known == 0)
+    for (auto& s : dims)
+      if (s == -1) s = size / known;
+  FG_CHECK(numel_of(dims) == size && (inferred == 0 || known != 0), Error, "unflatten: Provided sizes ",
+           shape_str(sizes), " don't multiply up to the size of dim ", d, " (", size, ") in the input tensor");
+  Dims shape;
+  for (int64_t i = 0; i < t.dim(); ++i) {
+    if (i != d) shape.push_back(t.sizes()[i]);
+    else for (int64_t s : dims) shape.push_back(s);
+  }
+  if (t.dim() == 0) shape = dims;
+  return view(t, shape);
 }
 
 // ---- expand ----
@@ -100,7 +170,7 @@ Tensor expand(const Tensor& t, const Dims& shape) {
            shape.size(), ") must be greater or equal to the number of dimensions in the tensor (", t.dim(), ")");
   const size_t lead = shape.size() - static_cast<size_t>(t.dim());
   Dims sizes(shape.size()), strides(shape.size());
-  for (size_t i = 0; i < shape.size(); ++i) {
+  for (size_t i = shape.size(); i-- > 0;) {  // trailing dims first, so errors name the same dim as PyTorch
     if (i < lead) {
       FG_CHECK(shape[i] >= 0, Error, "expand: the expanded size of the tensor (", shape[i],
                ") isn't allowed in a leading, non-existing dimension ", i);
@@ -121,7 +191,18 @@ Tensor expand(const Tensor& t, const Dims& shape) {
   return out;
 }
 
-// ---- transpose / t ----
+Tensor broadcast_to(const Tensor& t, const Dims& shape) { return expand(t, shape); }
+
+tensor_list broadcast_tensors(const tensor_list& tensors) {
+  Dims shape;
+  for (const Tensor& x : tensors) shape = broadcast_shapes(shape, x.sizes(), "broadcast_tensors");
+  tensor_list out;
+  out.reserve(tensors.size());
+  for (const Tensor& x : tensors) out.push_back(x.sizes() == shape ? x : expand(x, shape));
+  return out;
+}
+
+// ---- transpose / t / permute ----
 
 namespace {
 Tensor transposed_view(const Tensor& t, int64_t d0, int64_t d1) {
@@ -161,6 +242,44 @@ Tensor t(const Tensor& self) {
   return out;
 }
 
+struct PermuteBackward0 : NamedNode<PermuteBackward0> {
+  static constexpr const char* kName = "PermuteBackward0";
+  Dims inverse;
+  explicit PermuteBackward0(Dims inv) : inverse(std::move(inv)) {}
+  tensor_list apply(tensor_list&& g) override { return {permute(g[0], inverse)}; }
+};
+
+Tensor permute(const Tensor& t, const Dims& dims) {
+  FG_CHECK(static_cast<int64_t>(dims.size()) == t.dim(), Error, "permute(): number of dimensions in the tensor input ",
+           "does not match the length of the desired ordering of dimensions i.e. input.dim() = ", t.dim(),
+           " is not equal to len(dims) = ", dims.size());
+  Dims sizes(dims.size()), strides(dims.size()), inverse(dims.size());
+  std::vector<bool> seen(dims.size(), false);
+  for (size_t i = 0; i < dims.size(); ++i) {
+    int64_t d = wrap_dim(dims[i], t.dim(), "permute");
+    FG_CHECK(!seen[d], Error, "permute(): duplicate dims are not allowed.");
+    seen[d] = true;
+    sizes[i] = t.sizes()[d];
+    strides[i] = t.strides()[d];
+    inverse[d] = static_cast<int64_t>(i);
+  }
+  Tensor out = make_view(t, sizes, strides, t.storage_offset());
+  if (compute_requires_grad({&t})) set_history(out, make_node<PermuteBackward0>({&t}, inverse));
+  return out;
+}
+
+Tensor numpy_T(const Tensor& t) {
+  Dims reversed;
+  for (int64_t d = t.dim() - 1; d >= 0; --d) reversed.push_back(d);
+  return permute(t, reversed);
+}
+
+Tensor matrix_transpose(const Tensor& t) {
+  FG_CHECK(t.dim() >= 2, Error, "tensor.mT is only supported on matrices or batches of matrices. Got ", t.dim(),
+           "-D tensor.");
+  return transpose(t, -2, -1);
+}
+
 // ---- unsqueeze / squeeze ----
 
 struct UnsqueezeBackward0 : NamedNode<UnsqueezeBackward0> {
@@ -195,7 +314,10 @@ void squeezed(const Tensor& t, int64_t d, Dims& sizes, Dims& strides) {
 // The three squeeze Nodes differ only in PyTorch's name; their derivative is a reshape to the input.
 template <int Variant>
 struct SqueezeBackward : NamedNode<SqueezeBackward<Variant>> {
-  static constexpr const char* kName = Variant == 0 ? "SqueezeBackward0" : Variant == 1 ? "SqueezeBackward1" : "SqueezeBackward4";
+  static constexpr const char* kName = Variant == 0   ? "SqueezeBackward0"
+                                       : Variant == 1 ? "SqueezeBackward1"
+                                       : Variant == 2 ? "SqueezeBackward2"
+                                                      : "SqueezeBackward4";
   Dims self_sizes;
   explicit SqueezeBackward(Dims s) : self_sizes(std::move(s)) {}
   tensor_list apply(tensor_list&& g) override { return {reshape(g[0], self_sizes)}; }
@@ -216,6 +338,25 @@ Tensor squeeze(const Tensor& t, int64_t dim) {
   squeezed(t, t.dim() == 0 ? -2 : d, sizes, strides);
   Tensor out = make_view(t, sizes, strides, t.storage_offset());
   if (compute_requires_grad({&t})) set_history(out, make_node<SqueezeBackward<1>>({&t}, t.sizes()));
+  return out;
+}
+
+Tensor squeeze(const Tensor& t, const Dims& dims) {
+  std::vector<bool> drop(static_cast<size_t>(t.dim()), false);
+  for (int64_t dim : dims) {
+    int64_t d = wrap_dim(dim, t.dim(), "squeeze");
+    if (t.dim() == 0) continue;
+    FG_CHECK(!drop[d], Error, "dim ", d, " appears multiple times in the list of dims");
+    drop[d] = true;
+  }
+  Dims sizes, strides;
+  for (int64_t i = 0; i < t.dim(); ++i) {
+    if (drop[i] && t.sizes()[i] == 1) continue;
+    sizes.push_back(t.sizes()[i]);
+    strides.push_back(t.strides()[i]);
+  }
+  Tensor out = make_view(t, sizes, strides, t.storage_offset());
+  if (compute_requires_grad({&t})) set_history(out, make_node<SqueezeBackward<2>>({&t}, t.sizes()));
   return out;
 }
 
@@ -339,6 +480,71 @@ Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start_opt, std
   strides[d] *= step;
   Tensor out = make_view(t, sizes, strides, t.storage_offset() + start * t.strides()[d]);
   if (compute_requires_grad({&t})) set_history(out, make_node<SliceBackward0>({&t}, t.sizes(), d, start, end, step));
+  return out;
+}
+
+Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length) {
+  FG_CHECK(t.dim() > 0, Error, "narrow() cannot be applied to a 0-dim tensor.");
+  FG_CHECK(length >= 0, Error, "narrow(): length must be non-negative.");
+  int64_t d = wrap_dim(dim, t.dim(), "narrow");
+  const int64_t size = t.sizes()[d];
+  FG_CHECK(start >= -size && start <= size, IndexError, "start out of range (expected to be in range of [", -size,
+           ", ", size, "], but got ", start, ")");
+  if (start < 0) start += size;
+  FG_CHECK(start <= size - length, Error, "start (", start, ") + length (", length, ") exceeds dimension size (",
+           size, ").");
+  return slice(t, d, start, start + length, 1);
+}
+
+// ---- diagonal ----
+
+namespace {
+// The diagonal of (dim1, dim2) at `offset` as a view of t, without autograd.
+Tensor diagonal_view(const Tensor& t, int64_t offset, int64_t d1, int64_t d2) {
+  const int64_t s1 = t.sizes()[d1], s2 = t.sizes()[d2];
+  int64_t length = offset >= 0 ? std::min(s1, s2 - offset) : std::min(s1 + offset, s2);
+  length = std::max<int64_t>(length, 0);
+  int64_t start = t.storage_offset();
+  if (length > 0) start += offset >= 0 ? offset * t.strides()[d2] : -offset * t.strides()[d1];
+  Dims sizes, strides;
+  for (int64_t i = 0; i < t.dim(); ++i) {
+    if (i == d1 || i == d2) continue;
+    sizes.push_back(t.sizes()[i]);
+    strides.push_back(t.strides()[i]);
+  }
+  sizes.push_back(length);
+  strides.push_back(t.strides()[d1] + t.strides()[d2]);
+  return make_view(t, sizes, strides, start);
+}
+}  // namespace
+
+struct DiagonalBackward0 : NamedNode<DiagonalBackward0> {
+  static constexpr const char* kName = "DiagonalBackward0";
+  Dims self_sizes;
+  int64_t offset, dim1, dim2;
+  DiagonalBackward0(Dims s, int64_t o, int64_t a, int64_t b) : self_sizes(std::move(s)), offset(o), dim1(a), dim2(b) {}
+  tensor_list apply(tensor_list&& g) override { return {diagonal_backward(g[0], self_sizes, offset, dim1, dim2)}; }
+};
+
+struct DiagonalBackwardBackward0 : NamedNode<DiagonalBackwardBackward0> {
+  static constexpr const char* kName = "DiagonalBackwardBackward0";
+  int64_t offset, dim1, dim2;
+  DiagonalBackwardBackward0(int64_t o, int64_t a, int64_t b) : offset(o), dim1(a), dim2(b) {}
+  tensor_list apply(tensor_list&& g) override { return {diagonal(g[0], offset, dim1, dim2)}; }
+};
+
+Tensor diagonal_backward(const Tensor& grad, const Dims& input_sizes, int64_t offset, int64_t dim1, int64_t dim2) {
+  Tensor out = embed(grad, input_sizes, [&](const Tensor& base) { return diagonal_view(base, offset, dim1, dim2); });
+  if (compute_requires_grad({&grad}))
+    set_history(out, make_node<DiagonalBackwardBackward0>({&grad}, offset, dim1, dim2));
+  return out;
+}
+
+Tensor diagonal(const Tensor& t, int64_t offset, int64_t dim1, int64_t dim2) {
+  int64_t d1 = wrap_dim(dim1, t.dim(), "diagonal"), d2 = wrap_dim(dim2, t.dim(), "diagonal");
+  FG_CHECK(d1 != d2, Error, "diagonal dimensions cannot be identical ", dim1, ", ", dim2);
+  Tensor out = diagonal_view(t, offset, d1, d2);
+  if (compute_requires_grad({&t})) set_history(out, make_node<DiagonalBackward0>({&t}, t.sizes(), offset, d1, d2));
   return out;
 }
 
