@@ -362,6 +362,31 @@ def test_gradcheck(case, sample):
         assert fastgrad.autograd.gradcheck(fn, leaves, eps=1e-6, atol=1e-5, rtol=1e-3)
 
 
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 17, 40])
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64"])
+def test_long_runs_with_ties_and_nan(n, dtype):
+    """Contiguous runs take a vectorised path (eight partial results): ties must still give the first
+    index, NaN must propagate from any position."""
+    rng = np.random.default_rng(n)
+    arrays = [rng.integers(-3, 4, size=(3, n)).astype(dtype)]
+    if dtype != "int64":
+        b = arrays[0].copy()
+        b[1, n // 2] = NAN
+        b[2, n - 1] = NAN
+        arrays.append(b)
+    fns = [lambda x: x.max(1), lambda x: x.min(1), lambda x: x.amax(-1), lambda x: x.amin(), lambda x: x.max(),
+           lambda x: x.argmax(1), lambda x: x.argmin(), lambda x: x.sum(1), lambda x: x.prod(1),
+           lambda x: x.count_nonzero(1), lambda x: x.all(1), lambda x: x.any()]
+    if dtype != "int64":
+        fns += [lambda x: x.norm(dim=1), lambda x: x.mean(), lambda x: x.norm(p=INF, dim=1)]
+    for arr in arrays:
+        for fn in fns:
+            to, fo = fn(torch.tensor(arr)), fn(fastgrad.tensor(arr))
+            for t, f in zip(as_list(to), as_list(fo)):
+                assert dtype_name(f) == dtype_name(t)
+                np.testing.assert_allclose(f.numpy(), t.numpy(), rtol=1e-6, equal_nan=True)
+
+
 # ---- named results ----
 
 

@@ -18,6 +18,39 @@ bool better(T candidate, T best) {
   return IsMax ? candidate > best : candidate < best;
 }
 
+template <class T>
+T extreme_identity(bool is_max) {
+  if constexpr (std::is_same_v<T, bool>) return !is_max;
+  else if constexpr (std::is_floating_point_v<T>)
+    return is_max ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+  else return is_max ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
+}
+
+// The extreme of n contiguous values (see Note [Extremes and NaN]), branch-free in eight lanes so that it
+// vectorises; NaN is tracked on the side.
+template <bool IsMax, class T>
+T extreme_run(const T* x, int64_t n) {
+  constexpr int kLanes = 8;
+  T lane[kLanes];
+  unsigned char nan[kLanes] = {};
+  for (auto& l : lane) l = extreme_identity<T>(IsMax);
+  auto step = [](T& l, unsigned char& bad, T v) {
+    if constexpr (std::is_floating_point_v<T>) bad |= static_cast<unsigned char>(v != v);
+    if constexpr (IsMax) l = v > l ? v : l;
+    else l = v < l ? v : l;
+  };
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int k = 0; k < kLanes; ++k) step(lane[k], nan[k], x[i + k]);
+  for (; i < n; ++i) step(lane[0], nan[0], x[i]);
+  T v = lane[0];
+  for (int k = 0; k < kLanes; ++k) {
+    if (nan[k]) return std::numeric_limits<T>::quiet_NaN();
+    if (IsMax ? lane[k] > v : lane[k] < v) v = lane[k];
+  }
+  return v;
+}
+
 // The extreme value of every line along `dim` and its position, keepdim-shaped (size 1 at dim).
 template <bool IsMax>
 void extreme_along(const Tensor& t, int64_t dim, Tensor& values, Tensor& indices) {
@@ -30,6 +63,18 @@ void extreme_along(const Tensor& t, int64_t dim, Tensor& values, Tensor& indices
     using T = decltype(tag);
     for_each_line<3>({&t, &values, &indices}, dim, [&](const std::array<char*, 3>& p) {
       const T* x = reinterpret_cast<const T*>(p[0]);
+      if (stride == 1) {  // contiguous line: the value in one vectorised pass, then its first position
+        T best = extreme_run<IsMax>(x, n);
+        int64_t at = 0;
+        if (is_nan_value(best)) {
+          while (!is_nan_value(x[at])) ++at;
+        } else {
+          while (x[at] != best) ++at;
+        }
+        *reinterpret_cast<T*>(p[1]) = best;
+        *reinterpret_cast<int64_t*>(p[2]) = at;
+        return;
+      }
       T best = x[0];
       int64_t at = 0;
       for (int64_t i = 1; i < n; ++i) {
@@ -49,15 +94,16 @@ void extreme_along(const Tensor& t, int64_t dim, Tensor& values, Tensor& indices
 template <bool IsMax>
 Tensor extreme_over(const Tensor& t, const std::vector<bool>& mask, bool keepdim) {
   Tensor acc = empty(reduced_shape(t, mask, true), t.dtype());
+  int64_t rows = 0, length = 0;
+  const bool runs = contiguous_runs(t, mask, rows, length);
   dispatch(t.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    T init;
-    if constexpr (std::is_same_v<T, bool>) init = !IsMax;
-    else if constexpr (std::is_floating_point_v<T>)
-      init = IsMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
-    else init = IsMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
     T* p = acc.data<T>();
-    std::fill(p, p + acc.numel(), init);
+    if (runs) {
+      for (int64_t r = 0; r < rows; ++r) p[r] = extreme_run<IsMax>(t.data<T>() + r * length, length);
+      return;
+    }
+    std::fill(p, p + acc.numel(), extreme_identity<T>(IsMax));
     kernels::reduce_loop<T, T>(acc, t, [](T v, T x) { return better<IsMax>(x, v) ? x : v; });
   });
   return drop_reduced(acc, t, mask, keepdim);

@@ -10,18 +10,32 @@ namespace fastgrad {
 
 namespace {
 
+enum class Merge : uint8_t { Add, Multiply };
+
 // Folds the masked dims of t with combine(acc, x) starting from `init`, accumulating in double for floating
-// outputs and in int64 otherwise; the result is converted to out_dtype.
+// outputs and in int64 otherwise; the result is converted to out_dtype. Partial results combine with `merge`.
 template <class MakeCombine>
 Tensor fold(const Tensor& t, const std::vector<bool>& mask, bool keepdim, ScalarType out_dtype, double init,
-            MakeCombine make) {
+            MakeCombine make, Merge merge = Merge::Add) {
   ScalarType acc_type = is_floating(out_dtype) ? ScalarType::Float64 : ScalarType::Int64;
   Tensor acc = full(reduced_shape(t, mask, true), Scalar(init), acc_type);
+  int64_t rows = 0, length = 0;
+  const bool runs = contiguous_runs(t, mask, rows, length);
   auto run = [&](auto acc_tag) {
     using Acc = decltype(acc_tag);
     dispatch(t.dtype(), [&](auto in_tag) {
       using A = decltype(in_tag);
-      kernels::reduce_loop<Acc, A>(acc, t, make(acc_tag, in_tag));
+      auto combine = make(acc_tag, in_tag);
+      if (!runs) {
+        kernels::reduce_loop<Acc, A>(acc, t, combine);
+        return;
+      }
+      Acc* out = acc.data<Acc>();
+      const A* x = t.data<A>();
+      for (int64_t r = 0; r < rows; ++r)
+        out[r] = fold_run<Acc, A>(x + r * length, length, static_cast<Acc>(init), combine, [merge](Acc a, Acc b) {
+          return merge == Merge::Add ? a + b : a * b;
+        });
     });
   };
   if (acc_type == ScalarType::Float64) run(double{});
@@ -165,7 +179,7 @@ Tensor prod_kernel(const Tensor& t, const std::vector<bool>& mask, bool keepdim,
     using Acc = decltype(acc_tag);
     using A = decltype(in_tag);
     return [](Acc v, A x) { return v * static_cast<Acc>(x); };
-  });
+  }, Merge::Multiply);
 }
 
 bool has_zero(const Tensor& x) {
@@ -275,7 +289,23 @@ Moments moments(const Tensor& t, const std::vector<bool>& mask, double correctio
 Tensor var_grad(const Tensor& g, const Tensor& x, const std::vector<bool>& mask, bool keepdim, double correction) {
   const auto dof = static_cast<double>(reduced_count(x, mask)) - correction;
   Tensor gx = expand_reduced(g, x.sizes(), mask, keepdim);
-  if (dof <= 0) return mul(gx, Scalar(std::numeric_limits<double>::infinity()));
+  if (dof <= 0) {
+    // 2 / 0 times (x - mean): infinite, or nan where x equals the mean (PyTorch's values here).
+    Tensor scale;
+    {
+      NoGradGuard guard;
+      Tensor at_mean = cast(compare(x, mean(x, mask_dims(mask), true), CompareOp::Eq), x.dtype());
+      scale = map_unary(at_mean, x.dtype(), [](auto tag) {
+        using T = decltype(tag);
+        return [](T same) -> T {
+          if constexpr (std::is_floating_point_v<T>)
+            return same != 0 ? std::numeric_limits<T>::quiet_NaN() : std::numeric_limits<T>::infinity();
+          else return same;
+        };
+      });
+    }
+    return mul(gx, scale);
+  }
   return mul(gx, mul(sub(x, mean(x, mask_dims(mask), true)), Scalar(2.0 / dof)));
 }
 

@@ -94,6 +94,37 @@ void for_each_line(const std::array<const Tensor*, N>& tensors, int64_t dim, F f
   }
 }
 
+// True when t is contiguous and no reduced dim (of size > 1) comes before a kept one: then the reduction
+// folds `rows` contiguous runs of `length` elements, one per output element, in output order.
+inline bool contiguous_runs(const Tensor& t, const std::vector<bool>& mask, int64_t& rows, int64_t& length) {
+  if (!t.is_contiguous()) return false;
+  int64_t first = t.dim();  // start of the trailing block of reduced dims
+  while (first > 0 && mask[first - 1]) --first;
+  rows = 1;
+  length = 1;
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    if (d < first && mask[d] && t.sizes()[d] != 1) return false;
+    (d < first ? rows : length) *= t.sizes()[d];
+  }
+  return true;
+}
+
+// Folds n contiguous values with eight independent partial results, merged at the end: no loop-carried
+// dependency on one accumulator, so the compiler vectorises the loop.
+template <class Acc, class A, class Combine, class Merge>
+Acc fold_run(const A* x, int64_t n, Acc init, Combine combine, Merge merge) {
+  constexpr int kLanes = 8;
+  Acc lane[kLanes];
+  for (auto& l : lane) l = init;
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int k = 0; k < kLanes; ++k) lane[k] = combine(lane[k], x[i + k]);
+  for (; i < n; ++i) lane[0] = combine(lane[0], x[i]);
+  Acc v = lane[0];
+  for (int k = 1; k < kLanes; ++k) v = merge(v, lane[k]);
+  return v;
+}
+
 // Length and stride (in elements) of t along dim; a 0-d tensor is a line of one element.
 inline int64_t line_size(const Tensor& t, int64_t dim) { return t.dim() == 0 ? 1 : t.sizes()[dim]; }
 inline int64_t line_stride(const Tensor& t, int64_t dim) { return t.dim() == 0 ? 0 : t.strides()[dim]; }
