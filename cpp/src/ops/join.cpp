@@ -26,7 +26,7 @@ std::shared_ptr<N> make_node_for(const tensor_list& inputs, Args&&... args) {
 Tensor narrow_view(const Tensor& t, int64_t dim, int64_t start, int64_t length) {
   Dims sizes = t.sizes();
   sizes[dim] = length;
-  int64_t offset = t.storage_offset() + (length > 0 ? start * t.strides()[dim] : 0);
+  int64_t offset = t.storage_offset() + start * t.strides()[dim];
   return make_view(t, sizes, t.strides(), offset);
 }
 

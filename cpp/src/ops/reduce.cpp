@@ -285,16 +285,25 @@ Moments moments(const Tensor& t, const std::vector<bool>& mask, double correctio
   return m;
 }
 
+// What var, std and their _mean forms share in their Nodes. `whole`: no dims were given (all reduced).
+struct MomentsInfo {
+  std::vector<bool> mask;
+  bool keepdim;
+  double correction;
+  bool whole;
+};
+
 // The gradient of var: 2 (x - mean) / (N - correction), times g brought back to the input's shape.
-Tensor var_grad(const Tensor& g, const Tensor& x, const std::vector<bool>& mask, bool keepdim, double correction) {
-  const auto dof = static_cast<double>(reduced_count(x, mask)) - correction;
-  Tensor gx = expand_reduced(g, x.sizes(), mask, keepdim);
-  if (dof <= 0) {
-    // 2 / 0 times (x - mean): infinite, or nan where x equals the mean (PyTorch's values here).
+// Without degrees of freedom PyTorch differs by form: over everything it gives inf (nan where x equals the
+// mean); over dims it keeps 2 / (N - correction) as it is (infinite at 0, finite below).
+Tensor var_grad(const Tensor& g, const Tensor& x, const MomentsInfo& info) {
+  const auto dof = static_cast<double>(reduced_count(x, info.mask)) - info.correction;
+  Tensor gx = expand_reduced(g, x.sizes(), info.mask, info.keepdim);
+  if (dof <= 0 && info.whole) {
     Tensor scale;
     {
       NoGradGuard guard;
-      Tensor at_mean = cast(compare(x, mean(x, mask_dims(mask), true), CompareOp::Eq), x.dtype());
+      Tensor at_mean = cast(compare(x, mean(x), CompareOp::Eq), x.dtype());
       scale = map_unary(at_mean, x.dtype(), [](auto tag) {
         using T = decltype(tag);
         return [](T same) -> T {
@@ -306,26 +315,19 @@ Tensor var_grad(const Tensor& g, const Tensor& x, const std::vector<bool>& mask,
     }
     return mul(gx, scale);
   }
-  return mul(gx, mul(sub(x, mean(x, mask_dims(mask), true)), Scalar(2.0 / dof)));
+  const double two_over_dof = dof == 0 ? std::numeric_limits<double>::infinity() : 2.0 / dof;
+  return mul(gx, mul(sub(x, mean(x, mask_dims(info.mask), true)), Scalar(two_over_dof)));
 }
 
 // The gradient of std = sqrt(var): g / (2 std) through var's gradient; zero where std is zero.
-Tensor std_grad(const Tensor& g, const Tensor& x, const Tensor& result, const std::vector<bool>& mask, bool keepdim,
-                double correction) {
+Tensor std_grad(const Tensor& g, const Tensor& x, const Tensor& result, const MomentsInfo& info) {
   Tensor gv = zero_where(div(g, mul(result, Scalar(2))), condition(result, compare(result, Scalar(0), CompareOp::Eq)));
-  return var_grad(gv, x, mask, keepdim, correction);
+  return var_grad(gv, x, info);
 }
 
 Tensor mean_grad(const Tensor& g, const Tensor& x, const std::vector<bool>& mask, bool keepdim) {
   return div(expand_reduced(g, x.sizes(), mask, keepdim), Scalar(static_cast<double>(reduced_count(x, mask))));
 }
-
-// What var, std and their _mean forms share in their Nodes.
-struct MomentsInfo {
-  std::vector<bool> mask;
-  bool keepdim;
-  double correction;
-};
 
 }  // namespace
 
@@ -334,7 +336,7 @@ struct VarBackward0 : NamedNode<VarBackward0> {
   MomentsInfo info;
   explicit VarBackward0(MomentsInfo i) : info(std::move(i)) {}
   tensor_list apply(tensor_list&& g) override {
-    return {var_grad(g[0], saved(0), info.mask, info.keepdim, info.correction)};
+    return {var_grad(g[0], saved(0), info)};
   }
 };
 
@@ -343,7 +345,7 @@ struct StdBackward0 : NamedNode<StdBackward0> {
   MomentsInfo info;
   explicit StdBackward0(MomentsInfo i) : info(std::move(i)) {}
   tensor_list apply(tensor_list&& g) override {
-    return {std_grad(g[0], saved(0), saved(1), info.mask, info.keepdim, info.correction)};
+    return {std_grad(g[0], saved(0), saved(1), info)};
   }
 };
 
@@ -357,8 +359,7 @@ struct MomentsMeanBackward : NamedNode<MomentsMeanBackward<IsStd>> {
     Tensor x = this->saved(0);
     Tensor out;
     if (g[0].defined())
-      out = IsStd ? std_grad(g[0], x, this->saved(1), info.mask, info.keepdim, info.correction)
-                  : var_grad(g[0], x, info.mask, info.keepdim, info.correction);
+      out = IsStd ? std_grad(g[0], x, this->saved(1), info) : var_grad(g[0], x, info);
     if (g.size() > 1 && g[1].defined()) {
       Tensor gm = mean_grad(g[1], x, info.mask, info.keepdim);
       out = out.defined() ? add(out, gm) : gm;
@@ -375,7 +376,7 @@ Tensor var_or_std(const Tensor& t, const Dims& dims, double correction, bool kee
   Moments m = moments(t, mask, correction, keepdim, false);
   Tensor out = IsStd ? sqrt(m.var) : m.var;
   if (compute_requires_grad({&t})) {
-    MomentsInfo info{mask, keepdim, correction};
+    MomentsInfo info{mask, keepdim, correction, dims.empty() || t.dim() == 0};
     if constexpr (IsStd) {
       auto node = make_node<StdBackward0>({&t}, info);
       node->save(t);
@@ -398,7 +399,7 @@ std::tuple<Tensor, Tensor> moments_mean(const Tensor& t, const Dims& dims, doubl
   Moments m = moments(t, mask, correction, keepdim, true);
   Tensor first = IsStd ? sqrt(m.var) : m.var;
   if (compute_requires_grad({&t})) {
-    auto node = make_node<MomentsMeanBackward<IsStd>>({&t}, MomentsInfo{mask, keepdim, correction});
+    auto node = make_node<MomentsMeanBackward<IsStd>>({&t}, MomentsInfo{mask, keepdim, correction, dims.empty() || t.dim() == 0});
     node->save(t);
     set_history(first, node);
     set_history(m.mean, node);

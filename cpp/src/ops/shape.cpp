@@ -132,9 +132,10 @@ Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim) {
 }
 
 Tensor unflatten(const Tensor& t, int64_t dim, const Dims& sizes) {
+  FG_CHECK(t.dim() > 0, Error, "unflatten: Dimension specified as ", dim, " but tensor has no dimensions");
   int64_t d = wrap_dim(dim, t.dim(), "unflatten");
   FG_CHECK(!sizes.empty(), Error, "unflatten: sizes must be non-empty");
-  const int64_t size = t.dim() == 0 ? 1 : t.sizes()[d];
+  const int64_t size = t.sizes()[d];
   int64_t known = 1, inferred = 0;
   for (int64_t s : sizes) {
     if (s == -1) ++inferred;
@@ -152,7 +153,6 @@ Tensor unflatten(const Tensor& t, int64_t dim, const Dims& sizes) {
     if (i != d) shape.push_back(t.sizes()[i]);
     else for (int64_t s : dims) shape.push_back(s);
   }
-  if (t.dim() == 0) shape = dims;
   return view(t, shape);
 }
 
