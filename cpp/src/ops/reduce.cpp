@@ -1,6 +1,6 @@
-// Reductions that fold values: sum, mean, prod, var/std (and var_mean/std_mean), norm, logsumexp, all/any,
-// count_nonzero. Forward and derivative side by side. The reductions that select values (max, min, amax,
-// argmax, ...) are in minmax.cpp; cumsum and cumprod in scan.cpp.
+// Reductions that fold values: sum, mean, prod, norm, logsumexp, all/any, count_nonzero. Forward and
+// derivative side by side. var/std are in moments.cpp, the reductions that select values (max, min, amax,
+// argmax, ...) in minmax.cpp, cumsum and cumprod in scan.cpp.
 #include <cmath>
 #include <limits>
 
@@ -43,6 +43,21 @@ Tensor fold(const Tensor& t, const std::vector<bool>& mask, bool keepdim, Scalar
   return drop_reduced(cast(acc, out_dtype), t, mask, keepdim);
 }
 
+ScalarType sum_type(const Tensor& t, std::optional<ScalarType> dtype) {
+  if (dtype) return *dtype;
+  return is_floating(t.dtype()) ? t.dtype() : ScalarType::Int64;
+}
+
+// The derivative of zero_where is zero_where again (same mask), so every order flows through it.
+struct MaskedFillBackward0 : NamedNode<MaskedFillBackward0> {
+  static constexpr const char* kName = "MaskedFillBackward0";
+  tensor_list apply(tensor_list&& g) override { return {reduce_detail::zero_where(g[0], saved(0))}; }
+};
+
+}  // namespace
+
+namespace reduce_detail {
+
 Tensor sum_kernel(const Tensor& t, const std::vector<bool>& mask, bool keepdim, ScalarType out_dtype) {
   return fold(t, mask, keepdim, out_dtype, 0, [](auto acc_tag, auto in_tag) {
     using Acc = decltype(acc_tag);
@@ -51,36 +66,24 @@ Tensor sum_kernel(const Tensor& t, const std::vector<bool>& mask, bool keepdim, 
   });
 }
 
-ScalarType sum_type(const Tensor& t, std::optional<ScalarType> dtype) {
-  if (dtype) return *dtype;
-  return is_floating(t.dtype()) ? t.dtype() : ScalarType::Int64;
-}
-
-// v with zeros where cond holds (a masked_fill with 0), recorded so that higher-order gradients see it.
-struct MaskedFillBackward0 : NamedNode<MaskedFillBackward0> {
-  static constexpr const char* kName = "MaskedFillBackward0";
-  tensor_list apply(tensor_list&& g) override;
-};
-
 Tensor zero_where(const Tensor& v, const Tensor& cond) {
-  Tensor out = map_binary(v, cond, v.dtype(), "masked_fill", [](auto tag) {
+  Tensor c = mask_as(cond, v.dtype());
+  Tensor out = map_binary(v, c, v.dtype(), "masked_fill", [](auto tag) {
     using T = decltype(tag);
-    return [](T x, T c) -> T { return c != T(0) ? T(0) : x; };
+    return [](T x, T m) -> T { return m != T(0) ? T(0) : x; };
   }, Tensor());
   if (compute_requires_grad({&v})) {
     auto node = make_node<MaskedFillBackward0>({&v});
-    node->save(cond);
+    node->save(c);
     set_history(out, node);
   }
   return out;
 }
 
-tensor_list MaskedFillBackward0::apply(tensor_list&& g) { return {zero_where(g[0], saved(0))}; }
+}  // namespace reduce_detail
 
-// `cond` as a tensor of v's dtype, so that zero_where can run both through one kernel.
-Tensor condition(const Tensor& v, const Tensor& c) { return mask_as(c, v.dtype()); }
-
-}  // namespace
+using reduce_detail::sum_kernel;
+using reduce_detail::zero_where;
 
 // ---- sum ----
 
@@ -239,7 +242,7 @@ struct ProdBackward1 : NamedNode<ProdBackward1> {
   ProdBackward1(int64_t d, bool k) : dim(d), keepdim(k) {}
   tensor_list apply(tensor_list&& g) override {
     Tensor x = saved(0), result = saved(1);
-    if (x.dim() == 0) return {mul(g[0], div(result, x)) /* x itself: d x / d x */ };
+    if (x.dim() == 0) return {g[0]};  // the product of one element is that element
     Tensor gk = keepdim ? g[0] : unsqueeze(g[0], dim);
     Tensor rk = keepdim ? result : unsqueeze(result, dim);
     return {prod_grad(gk, x, rk, dim)};
@@ -258,168 +261,6 @@ Tensor prod(const Tensor& t, int64_t dim, bool keepdim, std::optional<ScalarType
     node->save(out, /*is_output=*/true);
   }
   return out;
-}
-
-// ---- var / std and their _mean forms ----
-
-namespace {
-
-void check_var_dtype(const Tensor& t) {
-  FG_CHECK(is_floating(t.dtype()), Error, "std and var only support floating point and complex dtypes");
-}
-
-// Two passes in double: the mean, then the squared deviations summed and divided by max(0, N - correction)
-// (PyTorch's convention: no degrees of freedom left gives inf, or nan for 0 / 0).
-struct Moments {
-  Tensor var, mean;
-};
-Moments moments(const Tensor& t, const std::vector<bool>& mask, double correction, bool keepdim, bool want_mean) {
-  NoGradGuard guard;
-  const auto n = static_cast<double>(reduced_count(t, mask));
-  Tensor x = cast(t, ScalarType::Float64);
-  Tensor centered = sub(x, div(sum_kernel(x, mask, true, ScalarType::Float64), Scalar(n)));
-  Tensor squares = sum_kernel(mul(centered, centered), mask, keepdim, ScalarType::Float64);
-  Moments m;
-  m.var = cast(div(squares, Scalar(std::max(0.0, n - correction))), t.dtype());
-  if (want_mean) m.mean = cast(div(sum_kernel(x, mask, keepdim, ScalarType::Float64), Scalar(n)), t.dtype());
-  return m;
-}
-
-// What var, std and their _mean forms share in their Nodes. `whole`: no dims were given (all reduced).
-struct MomentsInfo {
-  std::vector<bool> mask;
-  bool keepdim;
-  double correction;
-  bool whole;
-};
-
-// The gradient of var: 2 (x - mean) / (N - correction), times g brought back to the input's shape.
-// Without degrees of freedom PyTorch differs by form: over everything it gives inf (nan where x equals the
-// mean); over dims it keeps 2 / (N - correction) as it is (infinite at 0, finite below).
-Tensor var_grad(const Tensor& g, const Tensor& x, const MomentsInfo& info) {
-  const auto dof = static_cast<double>(reduced_count(x, info.mask)) - info.correction;
-  Tensor gx = expand_reduced(g, x.sizes(), info.mask, info.keepdim);
-  if (dof <= 0 && info.whole) {
-    Tensor scale;
-    {
-      NoGradGuard guard;
-      Tensor at_mean = cast(compare(x, mean(x), CompareOp::Eq), x.dtype());
-      scale = map_unary(at_mean, x.dtype(), [](auto tag) {
-        using T = decltype(tag);
-        return [](T same) -> T {
-          if constexpr (std::is_floating_point_v<T>)
-            return same != 0 ? std::numeric_limits<T>::quiet_NaN() : std::numeric_limits<T>::infinity();
-          else return same;
-        };
-      });
-    }
-    return mul(gx, scale);
-  }
-  const double two_over_dof = dof == 0 ? std::numeric_limits<double>::infinity() : 2.0 / dof;
-  return mul(gx, mul(sub(x, mean(x, mask_dims(info.mask), true)), Scalar(two_over_dof)));
-}
-
-// The gradient of std = sqrt(var): g / (2 std) through var's gradient; zero where std is zero.
-Tensor std_grad(const Tensor& g, const Tensor& x, const Tensor& result, const MomentsInfo& info) {
-  Tensor gv = zero_where(div(g, mul(result, Scalar(2))), condition(result, compare(result, Scalar(0), CompareOp::Eq)));
-  return var_grad(gv, x, info);
-}
-
-Tensor mean_grad(const Tensor& g, const Tensor& x, const std::vector<bool>& mask, bool keepdim) {
-  return div(expand_reduced(g, x.sizes(), mask, keepdim), Scalar(static_cast<double>(reduced_count(x, mask))));
-}
-
-}  // namespace
-
-struct VarBackward0 : NamedNode<VarBackward0> {
-  static constexpr const char* kName = "VarBackward0";
-  MomentsInfo info;
-  explicit VarBackward0(MomentsInfo i) : info(std::move(i)) {}
-  tensor_list apply(tensor_list&& g) override {
-    return {var_grad(g[0], saved(0), info)};
-  }
-};
-
-struct StdBackward0 : NamedNode<StdBackward0> {
-  static constexpr const char* kName = "StdBackward0";
-  MomentsInfo info;
-  explicit StdBackward0(MomentsInfo i) : info(std::move(i)) {}
-  tensor_list apply(tensor_list&& g) override {
-    return {std_grad(g[0], saved(0), saved(1), info)};
-  }
-};
-
-// var_mean / std_mean: one Node, two outputs; a gradient may arrive for either or both.
-template <bool IsStd>
-struct MomentsMeanBackward : NamedNode<MomentsMeanBackward<IsStd>> {
-  static constexpr const char* kName = IsStd ? "StdMeanBackward0" : "VarMeanBackward0";
-  MomentsInfo info;
-  explicit MomentsMeanBackward(MomentsInfo i) : info(std::move(i)) {}
-  tensor_list apply(tensor_list&& g) override {
-    Tensor x = this->saved(0);
-    Tensor out;
-    if (g[0].defined())
-      out = IsStd ? std_grad(g[0], x, this->saved(1), info) : var_grad(g[0], x, info);
-    if (g.size() > 1 && g[1].defined()) {
-      Tensor gm = mean_grad(g[1], x, info.mask, info.keepdim);
-      out = out.defined() ? add(out, gm) : gm;
-    }
-    return {out};
-  }
-};
-
-namespace {
-template <bool IsStd>
-Tensor var_or_std(const Tensor& t, const Dims& dims, double correction, bool keepdim, const char* op) {
-  check_var_dtype(t);
-  auto mask = reduced_mask(t, dims, op);
-  Moments m = moments(t, mask, correction, keepdim, false);
-  Tensor out = IsStd ? sqrt(m.var) : m.var;
-  if (compute_requires_grad({&t})) {
-    MomentsInfo info{mask, keepdim, correction, dims.empty() || t.dim() == 0};
-    if constexpr (IsStd) {
-      auto node = make_node<StdBackward0>({&t}, info);
-      node->save(t);
-      set_history(out, node);
-      node->save(out, /*is_output=*/true);
-    } else {
-      auto node = make_node<VarBackward0>({&t}, info);
-      node->save(t);
-      set_history(out, node);
-    }
-  }
-  return out;
-}
-
-template <bool IsStd>
-std::tuple<Tensor, Tensor> moments_mean(const Tensor& t, const Dims& dims, double correction, bool keepdim,
-                                        const char* op) {
-  check_var_dtype(t);
-  auto mask = reduced_mask(t, dims, op);
-  Moments m = moments(t, mask, correction, keepdim, true);
-  Tensor first = IsStd ? sqrt(m.var) : m.var;
-  if (compute_requires_grad({&t})) {
-    auto node = make_node<MomentsMeanBackward<IsStd>>({&t}, MomentsInfo{mask, keepdim, correction, dims.empty() || t.dim() == 0});
-    node->save(t);
-    set_history(first, node);
-    set_history(m.mean, node);
-    if (IsStd) node->save(first, /*is_output=*/true);
-  }
-  return {first, m.mean};
-}
-}  // namespace
-
-Tensor var(const Tensor& t, const Dims& dims, double correction, bool keepdim) {
-  return var_or_std<false>(t, dims, correction, keepdim, "var");
-}
-Tensor std(const Tensor& t, const Dims& dims, double correction, bool keepdim) {
-  return var_or_std<true>(t, dims, correction, keepdim, "std");
-}
-std::tuple<Tensor, Tensor> var_mean(const Tensor& t, const Dims& dims, double correction, bool keepdim) {
-  return moments_mean<false>(t, dims, correction, keepdim, "var_mean");
-}
-std::tuple<Tensor, Tensor> std_mean(const Tensor& t, const Dims& dims, double correction, bool keepdim) {
-  return moments_mean<true>(t, dims, correction, keepdim, "std_mean");
 }
 
 // ---- norm ----
@@ -466,9 +307,9 @@ struct LinalgVectorNormBackward0 : NamedNode<LinalgVectorNormBackward0> {
     } else {
       // sign(x) |x|^(p-1) / ||x||^(p-1); for p < 1 the power blows up at x = 0, where PyTorch takes 0.
       grad = div(mul(sign, pow(abs_value(x), Scalar(p - 1))), pow(nx, Scalar(p - 1)));
-      if (p < 1) grad = zero_where(grad, condition(grad, compare(x, Scalar(0), CompareOp::Eq)));
+      if (p < 1) grad = zero_where(grad, compare(x, Scalar(0), CompareOp::Eq));
     }
-    if (p != 1) grad = zero_where(grad, condition(grad, compare(nx, Scalar(0), CompareOp::Eq)));
+    if (p != 1) grad = zero_where(grad, compare(nx, Scalar(0), CompareOp::Eq));
     return {mul(gx, grad)};
   }
 };

@@ -1,4 +1,4 @@
-// Helpers shared by the reduction files (reduce.cpp, minmax.cpp, scan.cpp): which dimensions a reduction
+// Helpers shared by the reduction files (reduce.cpp, moments.cpp, minmax.cpp, scan.cpp): which dimensions a reduction
 // removes, the shape it leaves, how its gradient is brought back, and a walk over the lines of a tensor
 // along one dimension (for reductions and scans that need positions, not just values).
 #pragma once
@@ -124,6 +124,13 @@ Acc fold_run(const A* x, int64_t n, Acc init, Combine combine, Merge merge) {
   for (int k = 1; k < kLanes; ++k) v = merge(v, lane[k]);
   return v;
 }
+
+namespace reduce_detail {  // defined in reduce.cpp
+// Sum over the masked dims, accumulated in double (floating out_dtype) or int64; no autograd.
+Tensor sum_kernel(const Tensor& t, const std::vector<bool>& mask, bool keepdim, ScalarType out_dtype);
+// v with zeros where cond is nonzero (a masked_fill with 0), recorded so higher-order gradients see it.
+Tensor zero_where(const Tensor& v, const Tensor& cond);
+}  // namespace reduce_detail
 
 // Length and stride (in elements) of t along dim; a 0-d tensor is a line of one element.
 inline int64_t line_size(const Tensor& t, int64_t dim) { return t.dim() == 0 ? 1 : t.sizes()[dim]; }

@@ -128,14 +128,15 @@ struct CumprodBackward0 : NamedNode<CumprodBackward0> {
       zero = sum(compare(x, Scalar(0), CompareOp::Eq)).item().i > 0;
     }
     if (!zero) return {div(reverse_cumsum(mul(g[0], out), dim), x)};
-    if (GradMode::is_enabled()) return {cumprod_grad_differentiable(g[0], x, dim)};
+    if (compute_requires_grad({&g[0], &x})) return {cumprod_grad_differentiable(g[0], x, dim)};
     return {cumprod_grad_with_zeros(g[0], x, out, dim)};
   }
 };
 
 Tensor cumprod(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype) {
   int64_t d = wrap_dim(dim, t.dim(), "cumprod");
-  if (dtype && *dtype != t.dtype() && t.requires_grad()) return cumprod(to_dtype(t, *dtype), dim, std::nullopt);
+  // With a dtype and a gradient to record, convert first (recorded), so the Node saves tensors of one dtype.
+  if (dtype && *dtype != t.dtype() && compute_requires_grad({&t})) return cumprod(to_dtype(t, *dtype), dim, std::nullopt);
   Tensor out = scan<true>(t, d, scan_type(t, dtype));
   if (compute_requires_grad({&t}) && is_floating(out.dtype())) {
     auto node = make_node<CumprodBackward0>({&t}, d);
