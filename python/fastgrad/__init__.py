@@ -196,6 +196,8 @@ from ._C import (  # noqa: F401  (elementwise ops and their in-place forms)
     trunc_,
     where,
 )
+from ._C import bool as bool  # noqa: A001  (dtype objects named like PyTorch's)
+from ._C import float32, float64, int32, int64  # noqa: F401
 from ._C import (  # noqa: F401  (reductions)
     all,  # noqa: A004
     amax,
@@ -246,8 +248,6 @@ from ._C import (  # noqa: F401  (shape ops, views, joining and splitting)
     unflatten,
     vstack,
 )
-from ._C import bool as bool  # noqa: A001  (dtype objects named like PyTorch's)
-from ._C import float32, float64, int32, int64  # noqa: F401
 from . import _tensor  # noqa: F401  (adds the Python-side Tensor methods)
 from ._creation import as_tensor, tensor  # noqa: F401
 from ._device import device, set_default_device, get_default_device  # noqa: F401
