@@ -81,6 +81,10 @@ Tensor view(const Tensor& t, const Dims& shape) {
   return out;
 }
 
+namespace {
+// Internal linkage: matmul records an UnsafeViewBackward0 of its own (linalg.cpp), and two classes of one
+// name in namespace fastgrad would break the one-definition rule.
+
 // The copy path of reshape: a contiguous clone seen with the new sizes. Not a view of the input (it owns
 // its copy), so in-place changes to it never reach the input.
 struct UnsafeViewBackward0 : NamedNode<UnsafeViewBackward0> {
@@ -97,6 +101,8 @@ struct ReshapeAliasBackward0 : NamedNode<ReshapeAliasBackward0> {
   explicit ReshapeAliasBackward0(Dims s) : self_sizes(std::move(s)) {}
   tensor_list apply(tensor_list&& g) override { return {reshape(g[0], self_sizes)}; }
 };
+
+}  // namespace
 
 Tensor reshape(const Tensor& t, const Dims& shape) {
   Dims sizes = infer_size(shape, t.numel());
