@@ -168,6 +168,16 @@ void init_reduce(py::module_& m) {
   def_both(cls, m, "cumprod", [](const Tensor& t, int64_t dim, py::object dtype) {
         return cumprod(t, dim, opt_dtype(dtype));
       }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+  cls.def("cumsum_", [](py::object self, int64_t dim, py::object dtype) {
+        Tensor x = as_tensor(self);
+        cumsum_(x, dim, opt_dtype(dtype));
+        return self;
+      }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+  cls.def("cumprod_", [](py::object self, int64_t dim, py::object dtype) {
+        Tensor x = as_tensor(self);
+        cumprod_(x, dim, opt_dtype(dtype));
+        return self;
+      }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
   def_both(cls, m, "all", [](const Tensor& t, py::object dim, bool keepdim) {
         auto dims = opt_dims(dim, "all");
         return dims ? all(t, *dims, keepdim) : all(t);

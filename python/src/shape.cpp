@@ -134,6 +134,45 @@ void init_shape(py::module_& m) {
         return squeeze(x, dims_from(d, "squeeze"));
       }, py::arg("dim") = py::none());
 
+  // ---- in place, sizes and strides only (they return self itself) ----
+  cls.def("t_", [](py::object self) {
+        Tensor x = as_tensor(self);
+        t_(x);
+        return self;
+      });
+  for (const char* name : {"transpose_", "swapdims_"})
+    cls.def(name, [](py::object self, int64_t a, int64_t b) {
+          Tensor x = as_tensor(self);
+          transpose_(x, a, b);
+          return self;
+        }, py::arg("dim0"), py::arg("dim1"));
+  cls.def("swapaxes_", [](py::object self, int64_t a, int64_t b) {
+        Tensor x = as_tensor(self);
+        transpose_(x, a, b);
+        return self;
+      }, py::arg("axis0"), py::arg("axis1"));
+  cls.def("unsqueeze_", [](py::object self, int64_t d) {
+        Tensor x = as_tensor(self);
+        unsqueeze_(x, d);
+        return self;
+      }, py::arg("dim"));
+  cls.def("squeeze_", [](py::object self, py::object d) {
+        Tensor x = as_tensor(self);
+        if (d.is_none()) squeeze_(x);
+        else squeeze_(x, d.cast<int64_t>());
+        return self;
+      }, py::arg("dim") = py::none());
+  cls.def("tril_", [](py::object self, int64_t k) {
+        Tensor x = as_tensor(self);
+        tril_(x, k);
+        return self;
+      }, py::arg("diagonal") = 0);
+  cls.def("triu_", [](py::object self, int64_t k) {
+        Tensor x = as_tensor(self);
+        triu_(x, k);
+        return self;
+      }, py::arg("diagonal") = 0);
+
   // ---- picking parts ----
   def_both(cls, m, "select", [](const Tensor& x, int64_t d, int64_t i) { return select(x, d, i); }, py::arg("dim"),
            py::arg("index"));

@@ -603,6 +603,43 @@ def test_views_of_non_contiguous_and_empty():
         np.testing.assert_array_equal(fn(base).numpy(), fn(tbase).numpy())
 
 
+# ---- in-place forms ----
+
+
+@pytest.mark.parametrize("call", ["t_()", "transpose_(0, 1)", "swapaxes_(1, 0)", "swapdims_(0, -1)",
+                                  "unsqueeze_(1)", "squeeze_()", "squeeze_(0)", "tril_()", "triu_(1)",
+                                  "cumsum_(0)", "cumprod_(1)", "unsqueeze_(0).squeeze_(0).t_()"])
+def test_inplace_forms(call):
+    arr = np.array([[1.5, -0.3, 2.0], [0.5, 0.0, 3.0]])
+    results = []
+    for M in (torch, fastgrad):
+        x = M.tensor(arr, requires_grad=True)
+        y = x * 1
+        v0 = y._version
+        r = eval("y." + call)
+        assert r is y
+        assert y._version > v0
+        y.backward(M.tensor(np.arange(y.numel(), dtype=np.float64).reshape(tuple(y.shape))))
+        results.append((tuple(y.shape), tuple(y.stride()), type(y.grad_fn).__name__, y.detach().numpy(),
+                        x.grad.numpy()))
+        with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+            eval("x." + call)
+        plain = M.tensor(arr)
+        eval("plain." + call)
+        np.testing.assert_array_equal(plain.numpy(), y.detach().numpy())
+    (ts, tst, tn, tv, tg), (fs, fst, fn, fv, fg) = results
+    assert (fs, fst, fn) == (ts, tst, tn)
+    np.testing.assert_allclose(fv, tv)
+    np.testing.assert_allclose(fg, tg)
+
+
+def test_inplace_scans_keep_the_dtype():
+    for M in (torch, fastgrad):
+        x = M.tensor([1, 2, 3], dtype=M.int32)
+        x.cumsum_(0)
+        assert dtype_name(x) == "int32" and x.tolist() == [1, 3, 6]
+
+
 # ---- errors: same exception type as torch, and torch's message inside ours ----
 
 ERRORS = [

@@ -273,6 +273,8 @@ Tensor argmin(const Tensor& t, std::optional<int64_t> dim = std::nullopt, bool k
 
 Tensor cumsum(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
 Tensor cumprod(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+Tensor& cumsum_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+Tensor& cumprod_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
 
 // ---- shape and views (cpp/src/ops/shape.cpp) ----
 // Views share the input's storage; each records its own backward Node.
@@ -292,6 +294,11 @@ Tensor unsqueeze(const Tensor& t, int64_t dim);
 Tensor squeeze(const Tensor& t);
 Tensor squeeze(const Tensor& t, int64_t dim);
 Tensor squeeze(const Tensor& t, const Dims& dims);
+// In place, changing only sizes and strides (the version is bumped, history rebased, as in PyTorch).
+Tensor& t_(Tensor& t);
+Tensor& transpose_(Tensor& t, int64_t dim0, int64_t dim1);
+Tensor& unsqueeze_(Tensor& t, int64_t dim);
+Tensor& squeeze_(Tensor& t);
 Tensor& squeeze_(Tensor& t, int64_t dim);
 Tensor select(const Tensor& t, int64_t dim, int64_t index);
 Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step = 1);
@@ -320,6 +327,8 @@ Tensor flip(const Tensor& t, const Dims& dims);
 Tensor roll(const Tensor& t, const Dims& shifts, const Dims& dims = {});
 Tensor tril(const Tensor& t, int64_t diagonal = 0);
 Tensor triu(const Tensor& t, int64_t diagonal = 0);
+Tensor& tril_(Tensor& self, int64_t diagonal = 0);
+Tensor& triu_(Tensor& self, int64_t diagonal = 0);
 Tensor diag(const Tensor& t, int64_t diagonal = 0);  // 1-D -> 2-D matrix, 2-D -> 1-D copy of a diagonal
 
 // ---- indexing (cpp/src/ops/index.cpp) ----

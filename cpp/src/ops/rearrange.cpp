@@ -214,6 +214,14 @@ Tensor triu(const Tensor& t, int64_t diagonal) {
   return out;
 }
 
+Tensor& tril_(Tensor& self, int64_t diagonal) {
+  return inplace_binary(self, nullptr, self.dtype(), "tril_", false, [&](const Tensor& s) { return tril(s, diagonal); });
+}
+
+Tensor& triu_(Tensor& self, int64_t diagonal) {
+  return inplace_binary(self, nullptr, self.dtype(), "triu_", false, [&](const Tensor& s) { return triu(s, diagonal); });
+}
+
 // ---- diag: vector -> matrix with it on a diagonal; matrix -> copy of a diagonal ----
 
 struct DiagEmbedBackward0 : NamedNode<DiagEmbedBackward0> {

@@ -147,4 +147,15 @@ Tensor cumprod(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype) {
   return out;
 }
 
+// In place: the scan in self's dtype (or `dtype`, which must then fit self).
+Tensor& cumsum_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  ScalarType rt = dtype ? *dtype : self.dtype();
+  return inplace_binary(self, nullptr, rt, "cumsum_", false, [&](const Tensor& s) { return cumsum(s, dim, rt); });
+}
+
+Tensor& cumprod_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  ScalarType rt = dtype ? *dtype : self.dtype();
+  return inplace_binary(self, nullptr, rt, "cumprod_", true, [&](const Tensor& s) { return cumprod(s, dim, rt); });
+}
+
 }  // namespace fastgrad

@@ -317,12 +317,13 @@ void squeezed(const Tensor& t, int64_t d, Dims& sizes, Dims& strides) {
   }
 }
 
-// The three squeeze Nodes differ only in PyTorch's name; their derivative is a reshape to the input.
+// The squeeze Nodes differ only in PyTorch's name; their derivative is a reshape to the input.
 template <int Variant>
 struct SqueezeBackward : NamedNode<SqueezeBackward<Variant>> {
   static constexpr const char* kName = Variant == 0   ? "SqueezeBackward0"
                                        : Variant == 1 ? "SqueezeBackward1"
                                        : Variant == 2 ? "SqueezeBackward2"
+                                       : Variant == 3 ? "SqueezeBackward3"
                                                       : "SqueezeBackward4";
   Dims self_sizes;
   explicit SqueezeBackward(Dims s) : self_sizes(std::move(s)) {}
@@ -366,26 +367,86 @@ Tensor squeeze(const Tensor& t, const Dims& dims) {
   return out;
 }
 
-Tensor& squeeze_(Tensor& t, int64_t dim) {
-  // A metadata-only in-place op: the data is untouched, so no version bump; history is rebased.
-  int64_t d = wrap_dim(dim, t.dim(), "squeeze_");
-  Dims sizes, strides;
-  squeezed(t, t.dim() == 0 ? -2 : d, sizes, strides);
+// ---- in-place metadata ops: t_, transpose_, swapaxes_, unsqueeze_, squeeze_ ----
+
+namespace {
+
+// Note [In-place metadata ops]: these give self new sizes and strides over the same data. As in PyTorch
+// they count as in-place ops: leaves that require grad are refused, the version is bumped, and self's
+// history is rebased onto a Node (fed by self's previous history) that maps the gradient back.
+template <class N, class... Args>
+Tensor& restride_(Tensor& t, const Dims& sizes, const Dims& strides, const char* op, Args&&... args) {
+  check_inplace(t, op);
   if (compute_requires_grad({&t})) {
-    FG_CHECK(!t.is_leaf(), Error, "a leaf Variable that requires grad is being used in an in-place operation.");
     Tensor before = t.detach();
     auto& m = before->ensure_autograd();
     m.grad_fn = t.grad_fn();
     m.output_nr = t.output_nr();
-    auto node = make_node<SqueezeBackward<4>>({&before}, t.sizes());
+    auto node = make_node<N>({&before}, std::forward<Args>(args)...);
     t->set_sizes_and_strides(sizes, strides, t.storage_offset());
     auto& tm = t->ensure_autograd();
     tm.output_nr = node->add_input_meta(t);
     tm.grad_fn = node;
-    return t;
+  } else {
+    t->set_sizes_and_strides(sizes, strides, t.storage_offset());
   }
-  t->set_sizes_and_strides(sizes, strides, t.storage_offset());
+  t.bump_version();
   return t;
+}
+
+struct TBackward1 : NamedNode<TBackward1> {
+  static constexpr const char* kName = "TBackward1";
+  tensor_list apply(tensor_list&& g) override { return {fastgrad::t(g[0])}; }
+};
+
+struct TransposeBackward1 : NamedNode<TransposeBackward1> {
+  static constexpr const char* kName = "TransposeBackward1";
+  int64_t d0, d1;
+  TransposeBackward1(int64_t a, int64_t b) : d0(a), d1(b) {}
+  tensor_list apply(tensor_list&& g) override { return {transpose(g[0], d0, d1)}; }
+};
+
+struct UnsqueezeBackward1 : NamedNode<UnsqueezeBackward1> {
+  static constexpr const char* kName = "UnsqueezeBackward1";
+  int64_t dim;
+  explicit UnsqueezeBackward1(int64_t d) : dim(d) {}
+  tensor_list apply(tensor_list&& g) override { return {squeeze(g[0], dim)}; }
+};
+
+}  // namespace
+
+Tensor& t_(Tensor& t) {
+  FG_CHECK(t.dim() <= 2, Error, "t_() expects a tensor with <= 2 dimensions, but self is ", t.dim(), "D");
+  Tensor v = t.dim() < 2 ? t : transposed_view(t, 0, 1);
+  return restride_<TBackward1>(t, v.sizes(), v.strides(), "t_");
+}
+
+Tensor& transpose_(Tensor& t, int64_t dim0, int64_t dim1) {
+  int64_t d0 = wrap_dim(dim0, t.dim(), "transpose_"), d1 = wrap_dim(dim1, t.dim(), "transpose_");
+  Tensor v = transposed_view(t, d0, d1);
+  return restride_<TransposeBackward1>(t, v.sizes(), v.strides(), "transpose_", d0, d1);
+}
+
+Tensor& unsqueeze_(Tensor& t, int64_t dim) {
+  int64_t d = wrap_dim(dim, t.dim() + 1, "unsqueeze_");
+  Dims sizes = t.sizes(), strides = t.strides();
+  int64_t stride = d < t.dim() ? sizes[d] * strides[d] : 1;
+  sizes.insert(static_cast<size_t>(d), 1);
+  strides.insert(static_cast<size_t>(d), stride);
+  return restride_<UnsqueezeBackward1>(t, sizes, strides, "unsqueeze_", d);
+}
+
+Tensor& squeeze_(Tensor& t) {
+  Dims sizes, strides;
+  squeezed(t, -1, sizes, strides);
+  return restride_<SqueezeBackward<3>>(t, sizes, strides, "squeeze_", t.sizes());
+}
+
+Tensor& squeeze_(Tensor& t, int64_t dim) {
+  int64_t d = wrap_dim(dim, t.dim(), "squeeze_");
+  Dims sizes, strides;
+  squeezed(t, t.dim() == 0 ? -2 : d, sizes, strides);
+  return restride_<SqueezeBackward<4>>(t, sizes, strides, "squeeze_", t.sizes());
 }
 
 // ---- select / slice ----
