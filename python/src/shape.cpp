@@ -112,7 +112,7 @@ void init_shape(py::module_& m) {
   // ---- transposes ----
   def_both(cls, m, "t", [](const Tensor& x) { return t(x); });
   cls.def_property_readonly("T", &numpy_T_checked);
-  cls.def_property_readonly("mT", [](const Tensor& x) { return matrix_transpose(x); });
+  cls.def_property_readonly("mT", [](const Tensor& x) { return mT(x); });
   cls.def_property_readonly("mH", [](const Tensor& x) { return adjoint_checked(x, "mH"); });
   def_both(cls, m, "adjoint", [](const Tensor& x) { return adjoint_checked(x, "adjoint()"); });
   for (const char* name : {"transpose", "swapdims"})

@@ -280,7 +280,7 @@ Tensor numpy_T(const Tensor& t) {
   return permute(t, reversed);
 }
 
-Tensor matrix_transpose(const Tensor& t) {
+Tensor mT(const Tensor& t) {
   FG_CHECK(t.dim() >= 2, Error, "tensor.mT is only supported on matrices or batches of matrices. Got ", t.dim(),
            "-D tensor.");
   return transpose(t, -2, -1);
