@@ -232,6 +232,8 @@ from ._C import (  # noqa: F401  (shape ops, views, joining and splitting)
     flatten,
     flip,
     hstack,
+    moveaxis,
+    movedim,
     narrow,
     permute,
     reshape,

@@ -126,6 +126,11 @@ void init_shape(py::module_& m) {
   m.def("permute", [](const Tensor& x, py::handle dims) { return permute(x, dims_from(dims, "permute")); },
         py::arg("input"), py::arg("dims"));
 
+  for (const char* name : {"movedim", "moveaxis"})
+    def_both(cls, m, name, [](const Tensor& x, py::handle source, py::handle destination) {
+          return movedim(x, dims_from(source, "movedim"), dims_from(destination, "movedim"));
+        }, py::arg("source"), py::arg("destination"));
+
   // ---- adding and removing dims ----
   def_both(cls, m, "unsqueeze", [](const Tensor& x, int64_t d) { return unsqueeze(x, d); }, py::arg("dim"));
   def_both(cls, m, "squeeze", [](const Tensor& x, py::object d) {

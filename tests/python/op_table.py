@@ -2694,6 +2694,28 @@ _add(
         ErrorSample((g.t((3, 4)), (0,)), exc=RuntimeError, match="number of dimensions", id="length"),
     ],
 )
+for _name in ("movedim", "moveaxis"):
+    _add(
+        _name,
+        op=(lambda n: lambda m, x, s, d: getattr(m, n)(x, s, d))(_name),
+        ref=lambda x, s, d: np.moveaxis(x, s, d) if x.ndim else x,
+        differentiable=True,
+        sample_fn=lambda g: [
+            Sample((g.t((2, 3, 4)), 0, -1), id="one"),
+            Sample((g.t((2, 3, 4)), (0, 1), (2, 0)), id="two"),
+            Sample((g.t(()), 0, 0), id="0d"),
+            Sample((g.T((2, 3, 4)), -1, 0), id="transposed"),
+            Sample((g.strided((2, 3)), 1, 0), id="strided"),
+            Sample((g.t((0, 3, 1)), (2,), (0,)), id="0size"),
+        ],
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}"),
+        forms=(Form(f"x.{_name}(s, d)", _method(_name)),),
+        view_op=True,
+        error_fn=lambda g: [
+            ErrorSample((g.t((2, 3)), (0, 0), (0, 1)), exc=RuntimeError, match="repeated dim", id="repeated"),
+            ErrorSample((g.t((2, 3)), (0, 1), (0,)), exc=RuntimeError, match="same number of dims", id="count"),
+        ],
+    )
 for _name in ("swapaxes", "swapdims"):
     _add(
         _name,

@@ -288,6 +288,7 @@ tensor_list broadcast_tensors(const tensor_list& tensors);
 Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1);
 Tensor t(const Tensor& t);  // TBackward0; 0-d, 1-d and 2-d only
 Tensor permute(const Tensor& t, const Dims& dims);
+Tensor movedim(const Tensor& t, const Dims& source, const Dims& destination);  // a permute
 Tensor numpy_T(const Tensor& t);  // Tensor.T: all dims reversed
 Tensor mT(const Tensor& t);       // Tensor.mT: the last two dims swapped
 Tensor unsqueeze(const Tensor& t, int64_t dim);

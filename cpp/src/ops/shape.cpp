@@ -274,6 +274,46 @@ Tensor permute(const Tensor& t, const Dims& dims) {
   return out;
 }
 
+namespace {
+// A new view of all of t (what movedim of a 0-d tensor is in PyTorch). Internal linkage: indexing may
+// record its own AliasBackward0.
+struct AliasBackward0 : NamedNode<AliasBackward0> {
+  static constexpr const char* kName = "AliasBackward0";
+  tensor_list apply(tensor_list&& g) override { return {g[0]}; }
+};
+
+Tensor alias(const Tensor& t) {
+  Tensor out = make_view(t, t.sizes(), t.strides(), t.storage_offset());
+  if (compute_requires_grad({&t})) set_history(out, make_node<AliasBackward0>({&t}));
+  return out;
+}
+}  // namespace
+
+Tensor movedim(const Tensor& t, const Dims& source, const Dims& destination) {
+  FG_CHECK(source.size() == destination.size(), Error, "movedim: Invalid source or destination dims: source (",
+           shape_str(source), " dims) should contain the same number of dims as destination (",
+           shape_str(destination), " dims)");
+  const auto n = static_cast<size_t>(t.dim());
+  Dims perm(n, -1);
+  std::vector<bool> moved(n, false);
+  for (size_t i = 0; i < source.size(); ++i) {
+    int64_t s = wrap_dim(source[i], t.dim(), "movedim"), d = wrap_dim(destination[i], t.dim(), "movedim");
+    if (t.dim() == 0) return alias(t);
+    FG_CHECK(!moved[s], Error, "movedim: repeated dim in `source` (", shape_str(source), ")");
+    FG_CHECK(perm[d] < 0, Error, "movedim: repeated dim in `destination` (", shape_str(destination), ")");
+    moved[s] = true;
+    perm[d] = s;
+  }
+  // The dims that do not move keep their order in the places left free.
+  size_t next = 0;
+  for (size_t d = 0; d < n; ++d) {
+    if (perm[d] >= 0) continue;
+    while (moved[next]) ++next;
+    perm[d] = static_cast<int64_t>(next++);
+  }
+  return permute(t, perm);
+}
+
 Tensor numpy_T(const Tensor& t) {
   Dims reversed;
   for (int64_t d = t.dim() - 1; d >= 0; --d) reversed.push_back(d);
