@@ -36,10 +36,11 @@ template <bool IsMax>
 py::object extreme(const Tensor& t, py::object dim, bool keepdim, py::object other) {
   const char* name = IsMax ? "max" : "min";
   if (is_tensor(dim) && other.is_none()) std::swap(dim, other);
-  if (!other.is_none()) {
-    // The binary form is maximum/minimum (elementwise ops, bound by their own area); dispatched by name.
-    static const char* binary = IsMax ? "maximum" : "minimum";
-    return py::module_::import("fastgrad._C").attr(binary)(t, other);
+  if (!other.is_none()) {  // the binary form is the elementwise maximum/minimum
+    if (!is_tensor(other))
+      throw py::type_error(std::string(name) + "(): argument 'other' must be Tensor, not " +
+                           py::str(py::type::of(other).attr("__name__")).cast<std::string>());
+    return wrap(IsMax ? maximum(t, as_tensor(other)) : minimum(t, as_tensor(other)));
   }
   if (dim.is_none()) return wrap(IsMax ? max(t) : min(t));
   int64_t d = int_dim(dim, name);
