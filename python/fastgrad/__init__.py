@@ -198,6 +198,58 @@ from ._C import (  # noqa: F401  (elementwise ops and their in-place forms)
 )
 from ._C import bool as bool  # noqa: A001  (dtype objects named like PyTorch's)
 from ._C import float32, float64, int32, int64  # noqa: F401
+from ._C import (  # noqa: F401  (reductions)
+    all,  # noqa: A004
+    amax,
+    amin,
+    any,  # noqa: A004
+    argmax,
+    argmin,
+    count_nonzero,
+    cumprod,
+    cumsum,
+    logsumexp,
+    max,  # noqa: A004
+    min,  # noqa: A004
+    prod,
+    std,
+    std_mean,
+    var,
+    var_mean,
+)
+from ._C import (  # noqa: F401  (shape ops, views, joining and splitting)
+    adjoint,
+    broadcast_shapes,
+    broadcast_tensors,
+    broadcast_to,
+    cat,
+    chunk,
+    concat,
+    concatenate,
+    diag,
+    diagonal,
+    dstack,
+    flatten,
+    flip,
+    hstack,
+    moveaxis,
+    movedim,
+    narrow,
+    permute,
+    reshape,
+    roll,
+    split,
+    stack,
+    swapaxes,
+    swapdims,
+    tensor_split,
+    tile,
+    tril,
+    triu,
+    unbind,
+    unflatten,
+    vstack,
+)
 from . import _tensor  # noqa: F401  (adds the Python-side Tensor methods)
 from ._creation import as_tensor, tensor  # noqa: F401
 from ._device import device, set_default_device, get_default_device  # noqa: F401
@@ -206,7 +258,7 @@ from ._tensor_str import set_printoptions  # noqa: F401
 from .autograd.grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: F401
 from ._C import is_anomaly_enabled, is_inference_mode_enabled  # noqa: F401
 from ._random import initial_seed, manual_seed, seed, get_rng_state, set_rng_state  # noqa: F401
-from . import autograd, cuda, nn  # noqa: F401
+from . import autograd, cuda, nn, return_types  # noqa: F401
 from . import optim, utils, viz  # noqa: F401
 from .serialization import load, save  # noqa: F401
 
@@ -225,10 +277,6 @@ def is_tensor(obj):
 
 def numel(input):
     return input.numel()
-
-
-def reshape(input, shape):
-    return input.reshape(shape)
 
 
 def is_floating_point(input):

@@ -1,7 +1,76 @@
 // Reductions: methods and function forms.
+#include <cmath>
+#include <limits>
+
 #include "bindings.h"
 
 namespace fastgrad::python {
+
+namespace {
+
+// fastgrad.return_types.<name>((values, indices)); the type is looked up once (Python-side class, never freed:
+// see the note on module-lifetime objects in module.cpp).
+py::object named_pair(const char* name, const std::tuple<Tensor, Tensor>& r) {
+  static PyObject* max_type = nullptr;
+  static PyObject* min_type = nullptr;
+  PyObject*& type = std::string(name) == "max" ? max_type : min_type;
+  if (!type) type = py::module_::import("fastgrad.return_types").attr(name).cast<py::object>().release().ptr();
+  return py::reinterpret_borrow<py::object>(type)(py::make_tuple(std::get<0>(r), std::get<1>(r)));
+}
+
+// dim=None (all) | int | tuple of ints
+Dims dims_or_all(py::handle dim, const char* op) {
+  auto d = opt_dims(dim, op);
+  return d ? *d : Dims{};
+}
+
+int64_t int_dim(py::handle dim, const char* op) {
+  if (!PyLong_Check(dim.ptr()) || PyBool_Check(dim.ptr()))
+    throw py::type_error(std::string(op) + "(): argument 'dim' must be int, not " +
+                         py::str(py::type::of(dim).attr("__name__")).cast<std::string>());
+  return dim.cast<int64_t>();
+}
+
+// max/min: (input), (input, dim, keepdim=False) -> (values, indices), or (input, other) -> elementwise.
+template <bool IsMax>
+py::object extreme(const Tensor& t, py::object dim, bool keepdim, py::object other) {
+  const char* name = IsMax ? "max" : "min";
+  if (is_tensor(dim) && other.is_none()) std::swap(dim, other);
+  if (!other.is_none()) {  // the binary form is the elementwise maximum/minimum
+    if (!is_tensor(other))
+      throw py::type_error(std::string(name) + "(): argument 'other' must be Tensor, not " +
+                           py::str(py::type::of(other).attr("__name__")).cast<std::string>());
+    return wrap(IsMax ? maximum(t, as_tensor(other)) : minimum(t, as_tensor(other)));
+  }
+  if (dim.is_none()) return wrap(IsMax ? max(t) : min(t));
+  int64_t d = int_dim(dim, name);
+  return named_pair(name, IsMax ? max(t, d, keepdim) : min(t, d, keepdim));
+}
+
+// var/std and their _mean forms: (dim=None, *, correction=None, keepdim=False), and the legacy
+// (dim, unbiased, keepdim=False) and (unbiased) forms.
+struct MomentsArgs {
+  Dims dims;
+  double correction = 1;
+  bool keepdim = false;
+};
+MomentsArgs moments_args(py::object dim, py::object unbiased, bool keepdim, py::object correction, const char* op) {
+  MomentsArgs a;
+  a.keepdim = keepdim;
+  if (PyBool_Check(dim.ptr())) {  // var(x, False): the legacy `unbiased` given first
+    FG_CHECK(unbiased.is_none(), TypeError, op, "(): unbiased given twice");
+    unbiased = dim;
+    dim = py::none();
+  }
+  a.dims = dims_or_all(dim, op);
+  FG_CHECK(unbiased.is_none() || correction.is_none(), TypeError, op,
+           "(): cannot specify both `unbiased` and `correction`");
+  if (!unbiased.is_none()) a.correction = unbiased.cast<bool>() ? 1 : 0;
+  if (!correction.is_none()) a.correction = correction.cast<double>();
+  return a;
+}
+
+}  // namespace
 
 void init_reduce(py::module_& m) {
   TensorClass cls = tensor_class(m);
@@ -13,12 +82,114 @@ void init_reduce(py::module_& m) {
         auto dims = opt_dims(dim, "mean");
         return dims ? mean(t, *dims, keepdim, opt_dtype(dtype)) : mean(t, opt_dtype(dtype));
       }, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none());
-  def_both(cls, m, "norm", [](const Tensor& t, py::object p, py::object dim, bool keepdim) {
-        double pv = 2;
-        if (!p.is_none() && !(PyUnicode_Check(p.ptr()) && p.cast<std::string>() == "fro")) pv = p.cast<double>();
-        auto dims = opt_dims(dim, "norm");
-        return norm(t, pv, dims ? *dims : Dims{}, keepdim);
-      }, py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  def_both(cls, m, "prod", [](const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
+        if (dim.is_none()) return prod(t, opt_dtype(dtype));
+        return prod(t, int_dim(dim, "prod"), keepdim, opt_dtype(dtype));
+      }, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none());
+
+  def_both(cls, m, "max", &extreme<true>, py::arg("dim") = py::none(), py::arg("keepdim") = false,
+           py::arg("other") = py::none());
+  def_both(cls, m, "min", &extreme<false>, py::arg("dim") = py::none(), py::arg("keepdim") = false,
+           py::arg("other") = py::none());
+  def_both(cls, m, "amax", [](const Tensor& t, py::object dim, bool keepdim) {
+        return amax(t, dims_or_all(dim, "amax"), keepdim);
+      }, py::arg("dim") = py::tuple(), py::arg("keepdim") = false);
+  def_both(cls, m, "amin", [](const Tensor& t, py::object dim, bool keepdim) {
+        return amin(t, dims_or_all(dim, "amin"), keepdim);
+      }, py::arg("dim") = py::tuple(), py::arg("keepdim") = false);
+  def_both(cls, m, "argmax", [](const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
+        return argmax(t, dim, keepdim);
+      }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  def_both(cls, m, "argmin", [](const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
+        return argmin(t, dim, keepdim);
+      }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+
+  def_both(cls, m, "var", [](const Tensor& t, py::object dim, py::object u, bool k, py::object c) {
+        auto a = moments_args(dim, u, k, c, "var");
+        return var(t, a.dims, a.correction, a.keepdim);
+      }, py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+      py::arg("correction") = py::none());
+  def_both(cls, m, "std", [](const Tensor& t, py::object dim, py::object u, bool k, py::object c) {
+        auto a = moments_args(dim, u, k, c, "std");
+        return std(t, a.dims, a.correction, a.keepdim);
+      }, py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+      py::arg("correction") = py::none());
+  m.def("var_mean", [](const Tensor& t, py::object dim, py::object u, bool k, py::object c) {
+        auto a = moments_args(dim, u, k, c, "var_mean");
+        auto r = var_mean(t, a.dims, a.correction, a.keepdim);
+        return py::make_tuple(std::get<0>(r), std::get<1>(r));
+      }, py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false,
+      py::kw_only(), py::arg("correction") = py::none());
+  m.def("std_mean", [](const Tensor& t, py::object dim, py::object u, bool k, py::object c) {
+        auto a = moments_args(dim, u, k, c, "std_mean");
+        auto r = std_mean(t, a.dims, a.correction, a.keepdim);
+        return py::make_tuple(std::get<0>(r), std::get<1>(r));
+      }, py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false,
+      py::kw_only(), py::arg("correction") = py::none());
+
+  // norm(p='fro', dim=None, keepdim=False, dtype=None): a number p is a vector norm; 'fro' is the 2-norm of
+  // the elements over at most two dims; 'nuc' needs singular values, which fastgrad does not have.
+  auto norm_fn = [](const Tensor& t, py::object p, py::object dim, bool keepdim, py::object dtype) {
+    auto dims = opt_dims(dim, "norm");
+    double pv = 2;
+    if (PyUnicode_Check(p.ptr())) {
+      std::string s = p.cast<std::string>();
+      if (s == "fro") {
+        if (dims && dims->size() > 2) {
+          std::string got;
+          for (int64_t d : *dims) got += (got.empty() ? "" : " ") + std::to_string(d);
+          throw Error("linalg.matrix_norm: dim must be a 2-tuple. Got " + got);
+        }
+      } else if (s == "nuc") {
+        throw NotImplementedError("norm: the nuclear norm ('nuc') needs singular values, which fastgrad does not "
+                                  "support");
+      } else {
+        throw Error("linalg.matrix_norm: Order " + s + " not supported.");
+      }
+    } else if (!p.is_none()) {
+      pv = p.cast<double>();
+    }
+    return norm(t, pv, dims ? *dims : Dims{}, keepdim, opt_dtype(dtype));
+  };
+  cls.def("norm", norm_fn, py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim") = false,
+          py::arg("dtype") = py::none());
+  m.def("norm", [norm_fn](const Tensor& t, py::object p, py::object dim, bool keepdim, py::object out,
+                          py::object dtype) {
+        FG_CHECK(out.is_none(), NotImplementedError, "norm: out= is not supported");
+        return norm_fn(t, p, dim, keepdim, dtype);
+      }, py::arg("input"), py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim") = false,
+      py::arg("out") = py::none(), py::arg("dtype") = py::none());
+
+  def_both(cls, m, "logsumexp", [](const Tensor& t, py::object dim, bool keepdim) {
+        return logsumexp(t, dims_from(dim, "logsumexp"), keepdim);
+      }, py::arg("dim"), py::arg("keepdim") = false);
+  def_both(cls, m, "cumsum", [](const Tensor& t, int64_t dim, py::object dtype) {
+        return cumsum(t, dim, opt_dtype(dtype));
+      }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+  def_both(cls, m, "cumprod", [](const Tensor& t, int64_t dim, py::object dtype) {
+        return cumprod(t, dim, opt_dtype(dtype));
+      }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+  cls.def("cumsum_", [](py::object self, int64_t dim, py::object dtype) {
+        Tensor x = as_tensor(self);
+        cumsum_(x, dim, opt_dtype(dtype));
+        return self;
+      }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+  cls.def("cumprod_", [](py::object self, int64_t dim, py::object dtype) {
+        Tensor x = as_tensor(self);
+        cumprod_(x, dim, opt_dtype(dtype));
+        return self;
+      }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+  def_both(cls, m, "all", [](const Tensor& t, py::object dim, bool keepdim) {
+        auto dims = opt_dims(dim, "all");
+        return dims ? all(t, *dims, keepdim) : all(t);
+      }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  def_both(cls, m, "any", [](const Tensor& t, py::object dim, bool keepdim) {
+        auto dims = opt_dims(dim, "any");
+        return dims ? any(t, *dims, keepdim) : any(t);
+      }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  def_both(cls, m, "count_nonzero", [](const Tensor& t, py::object dim) {
+        return count_nonzero(t, dims_or_all(dim, "count_nonzero"));
+      }, py::arg("dim") = py::none());
 }
 
 }  // namespace fastgrad::python

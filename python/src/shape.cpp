@@ -1,30 +1,235 @@
-// Shape ops and views: methods and function forms.
+// Shape ops, views, joining and splitting: methods and function forms.
 #include "bindings.h"
 
 namespace fastgrad::python {
 
+namespace {
+
+// Methods that take sizes or dims either spread out or as one sequence (`x.permute(1, 0)`,
+// `x.permute((1, 0))`, `x.permute(dims=(1, 0))`).
+Dims spread_dims(const py::args& args, const py::kwargs& kwargs, const char* keyword, const char* op) {
+  if (kwargs.contains(keyword)) {
+    if (args.size() != 0 || kwargs.size() != 1)
+      throw py::type_error(std::string(op) + "() received an invalid combination of arguments");
+    return dims_from(kwargs[keyword], op);
+  }
+  if (kwargs.size() != 0)
+    throw py::type_error(std::string(op) + "() got an unexpected keyword argument '" +
+                         py::str(kwargs.begin()->first).cast<std::string>() + "'");
+  return dims_from_args(args, op);
+}
+
+py::tuple as_tuple(const tensor_list& ts) {
+  py::tuple out(ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) out[i] = wrap(ts[i]);
+  return out;
+}
+
+void warn(const char* message) {
+  if (PyErr_WarnEx(PyExc_UserWarning, message, 1) < 0) throw py::error_already_set();
+}
+
+// Once per process, like PyTorch's TORCH_WARN_ONCE.
+Tensor numpy_T_checked(const Tensor& x) {
+  static bool warned_0d = false, warned_nd = false;
+  if (x.dim() == 0 && !warned_0d) {
+    warned_0d = true;
+    warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.");
+  } else if (x.dim() != 2 && x.dim() != 0 && !warned_nd) {
+    warned_nd = true;
+    warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it will "
+         "throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+         "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.");
+  }
+  return numpy_T(x);
+}
+
+// mH and adjoint(): the conjugate transpose of the last two dims, which for real tensors is mT.
+Tensor adjoint_checked(const Tensor& x, const char* name) {
+  FG_CHECK(x.dim() >= 2, Error, "tensor.", name, " is only supported on matrices or batches of matrices. Got ",
+           x.dim(), "-D tensor.");
+  return transpose(x, -2, -1);
+}
+
+// tensor_split's second argument: a number of sections, or indices (a sequence or an integer tensor).
+tensor_list tensor_split_any(const Tensor& x, py::handle spec, int64_t dim) {
+  if (is_tensor(spec)) {
+    Tensor s = as_tensor(spec);
+    FG_CHECK(!is_floating(s.dtype()) && s.dtype() != ScalarType::Bool && s.dim() <= 1, Error,
+             "tensor_split expected tensor_indices_or_sections to be a zero-dimensional or one-dimensional tensor "
+             "with dtype long, but got a tensor with ", s.dim(), " dims");
+    if (s.dim() == 0) return tensor_split(x, s.item().i, dim);
+    return tensor_split_indices(x, dims_from(spec.attr("tolist")(), "tensor_split"), dim);
+  }
+  if (PyLong_Check(spec.ptr())) return tensor_split(x, spec.cast<int64_t>(), dim);
+  return tensor_split_indices(x, dims_from(spec, "tensor_split"), dim);
+}
+
+tensor_list split_any(const Tensor& x, py::handle size, int64_t dim) {
+  if (PyLong_Check(size.ptr())) return split(x, size.cast<int64_t>(), dim);
+  return split_with_sizes(x, dims_from(size, "split"), dim);
+}
+
+}  // namespace
+
 void init_shape(py::module_& m) {
   TensorClass cls = tensor_class(m);
-  def_both(cls, m, "t", [](const Tensor& x) { return t(x); });
-  cls.def_property_readonly("T", [](const Tensor& x) {
-        // Reverses all dimensions; for <= 2-D this is t().
-        FG_CHECK(x.dim() <= 2, NotImplementedError, "fastgrad: Tensor.T is only supported for <= 2-D tensors yet");
-        return t(x);
+
+  // ---- views ----
+  cls.def("view", [](const Tensor& x, py::args shape, py::kwargs kw) { return view(x, spread_dims(shape, kw, "size", "view")); });
+  cls.def("view_as", [](const Tensor& x, const Tensor& o) { return view(x, o.sizes()); }, py::arg("other"));
+  cls.def("reshape", [](const Tensor& x, py::args shape, py::kwargs kw) {
+        return reshape(x, spread_dims(shape, kw, "shape", "reshape"));
       });
-  def_both(cls, m, "transpose", [](const Tensor& x, int64_t a, int64_t b) { return transpose(x, a, b); },
-           py::arg("dim0"), py::arg("dim1"));
-  cls.def("view", [](const Tensor& x, py::args shape) { return view(x, dims_from_args(shape, "view")); });
-  cls.def("reshape", [](const Tensor& x, py::args shape) { return reshape(x, dims_from_args(shape, "reshape")); });
-  cls.def("expand", [](const Tensor& x, py::args shape) { return expand(x, dims_from_args(shape, "expand")); });
-  cls.def("expand_as", [](const Tensor& x, const Tensor& o) { return expand(x, o.sizes()); });
-  cls.def("view_as", [](const Tensor& x, const Tensor& o) { return view(x, o.sizes()); });
-  cls.def("reshape_as", [](const Tensor& x, const Tensor& o) { return reshape(x, o.sizes()); });
+  m.def("reshape", [](const Tensor& x, py::handle shape) { return reshape(x, dims_from(shape, "reshape")); },
+        py::arg("input"), py::arg("shape"));
+  cls.def("reshape_as", [](const Tensor& x, const Tensor& o) { return reshape(x, o.sizes()); }, py::arg("other"));
+  def_both(cls, m, "flatten", [](const Tensor& x, int64_t s, int64_t e) { return flatten(x, s, e); },
+           py::arg("start_dim") = 0, py::arg("end_dim") = -1);
+  def_both(cls, m, "unflatten", [](const Tensor& x, int64_t d, py::handle sizes) {
+        return unflatten(x, d, dims_from(sizes, "unflatten"));
+      }, py::arg("dim"), py::arg("sizes"));
+  cls.def("expand", [](const Tensor& x, py::args shape, py::kwargs kw) {
+        return expand(x, spread_dims(shape, kw, "size", "expand"));
+      });
+  cls.def("expand_as", [](const Tensor& x, const Tensor& o) { return expand(x, o.sizes()); }, py::arg("other"));
+  cls.def("broadcast_to", [](const Tensor& x, py::args size, py::kwargs kw) {
+        return broadcast_to(x, spread_dims(size, kw, "size", "broadcast_to"));
+      });
+  m.def("broadcast_to", [](const Tensor& x, py::handle size) { return broadcast_to(x, dims_from(size, "broadcast_to")); },
+        py::arg("input"), py::arg("size"));
+  m.def("broadcast_tensors", [](py::args tensors) {
+        tensor_list ts;
+        for (py::handle h : tensors) ts.push_back(h.cast<Tensor>());
+        return as_tuple(broadcast_tensors(ts));
+      });
+  m.def("broadcast_shapes", [](py::args shapes) {
+        Dims shape;
+        for (py::handle h : shapes) shape = broadcast_shapes(shape, dims_from(h, "broadcast_shapes"), "broadcast_shapes");
+        return size_object(shape);
+      });
+
+  // ---- transposes ----
+  def_both(cls, m, "t", [](const Tensor& x) { return t(x); });
+  cls.def_property_readonly("T", &numpy_T_checked);
+  cls.def_property_readonly("mT", [](const Tensor& x) { return mT(x); });
+  cls.def_property_readonly("mH", [](const Tensor& x) { return adjoint_checked(x, "mH"); });
+  def_both(cls, m, "adjoint", [](const Tensor& x) { return adjoint_checked(x, "adjoint()"); });
+  for (const char* name : {"transpose", "swapdims"})
+    def_both(cls, m, name, [](const Tensor& x, int64_t a, int64_t b) { return transpose(x, a, b); }, py::arg("dim0"),
+             py::arg("dim1"));
+  def_both(cls, m, "swapaxes", [](const Tensor& x, int64_t a, int64_t b) { return transpose(x, a, b); },
+           py::arg("axis0"), py::arg("axis1"));
+  cls.def("permute", [](const Tensor& x, py::args dims, py::kwargs kw) {
+        return permute(x, spread_dims(dims, kw, "dims", "permute"));
+      });
+  m.def("permute", [](const Tensor& x, py::handle dims) { return permute(x, dims_from(dims, "permute")); },
+        py::arg("input"), py::arg("dims"));
+
+  for (const char* name : {"movedim", "moveaxis"})
+    def_both(cls, m, name, [](const Tensor& x, py::handle source, py::handle destination) {
+          return movedim(x, dims_from(source, "movedim"), dims_from(destination, "movedim"));
+        }, py::arg("source"), py::arg("destination"));
+
+  // ---- adding and removing dims ----
   def_both(cls, m, "unsqueeze", [](const Tensor& x, int64_t d) { return unsqueeze(x, d); }, py::arg("dim"));
   def_both(cls, m, "squeeze", [](const Tensor& x, py::object d) {
-        return d.is_none() ? squeeze(x) : squeeze(x, d.cast<int64_t>());
+        if (d.is_none()) return squeeze(x);
+        if (PyLong_Check(d.ptr())) return squeeze(x, d.cast<int64_t>());
+        return squeeze(x, dims_from(d, "squeeze"));
       }, py::arg("dim") = py::none());
+
+  // ---- in place, sizes and strides only (they return self itself) ----
+  cls.def("t_", [](py::object self) {
+        Tensor x = as_tensor(self);
+        t_(x);
+        return self;
+      });
+  for (const char* name : {"transpose_", "swapdims_"})
+    cls.def(name, [](py::object self, int64_t a, int64_t b) {
+          Tensor x = as_tensor(self);
+          transpose_(x, a, b);
+          return self;
+        }, py::arg("dim0"), py::arg("dim1"));
+  cls.def("swapaxes_", [](py::object self, int64_t a, int64_t b) {
+        Tensor x = as_tensor(self);
+        transpose_(x, a, b);
+        return self;
+      }, py::arg("axis0"), py::arg("axis1"));
+  cls.def("unsqueeze_", [](py::object self, int64_t d) {
+        Tensor x = as_tensor(self);
+        unsqueeze_(x, d);
+        return self;
+      }, py::arg("dim"));
+  cls.def("squeeze_", [](py::object self, py::object d) {
+        Tensor x = as_tensor(self);
+        if (d.is_none()) squeeze_(x);
+        else squeeze_(x, d.cast<int64_t>());
+        return self;
+      }, py::arg("dim") = py::none());
+  cls.def("tril_", [](py::object self, int64_t k) {
+        Tensor x = as_tensor(self);
+        tril_(x, k);
+        return self;
+      }, py::arg("diagonal") = 0);
+  cls.def("triu_", [](py::object self, int64_t k) {
+        Tensor x = as_tensor(self);
+        triu_(x, k);
+        return self;
+      }, py::arg("diagonal") = 0);
+
+  // ---- picking parts ----
   def_both(cls, m, "select", [](const Tensor& x, int64_t d, int64_t i) { return select(x, d, i); }, py::arg("dim"),
            py::arg("index"));
+  def_both(cls, m, "narrow", [](const Tensor& x, int64_t d, py::handle start, int64_t length) {
+        int64_t s = is_tensor(start) ? as_tensor(start).item().i : start.cast<int64_t>();
+        return narrow(x, d, s, length);
+      }, py::arg("dim"), py::arg("start"), py::arg("length"));
+  def_both(cls, m, "diagonal", [](const Tensor& x, int64_t o, int64_t a, int64_t b) { return diagonal(x, o, a, b); },
+           py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1);
+  def_both(cls, m, "diag", [](const Tensor& x, int64_t k) { return diag(x, k); }, py::arg("diagonal") = 0);
+  def_both(cls, m, "tril", [](const Tensor& x, int64_t k) { return tril(x, k); }, py::arg("diagonal") = 0);
+  def_both(cls, m, "triu", [](const Tensor& x, int64_t k) { return triu(x, k); }, py::arg("diagonal") = 0);
+
+  // ---- rearranging copies ----
+  cls.def("repeat", [](const Tensor& x, py::args r, py::kwargs kw) {
+        return repeat(x, spread_dims(r, kw, "repeats", "repeat"));
+      });
+  cls.def("tile", [](const Tensor& x, py::args d, py::kwargs kw) { return tile(x, spread_dims(d, kw, "dims", "tile")); });
+  m.def("tile", [](const Tensor& x, py::handle d) { return tile(x, dims_from(d, "tile")); }, py::arg("input"),
+        py::arg("dims"));
+  cls.def("flip", [](const Tensor& x, py::args d, py::kwargs kw) { return flip(x, spread_dims(d, kw, "dims", "flip")); });
+  m.def("flip", [](const Tensor& x, py::handle d) { return flip(x, dims_from(d, "flip")); }, py::arg("input"),
+        py::arg("dims"));
+  def_both(cls, m, "roll", [](const Tensor& x, py::handle shifts, py::object dims) {
+        return roll(x, dims_from(shifts, "roll"), dims.is_none() ? Dims{} : dims_from(dims, "roll"));
+      }, py::arg("shifts"), py::arg("dims") = py::none());
+
+  // ---- splitting ----
+  def_both(cls, m, "unbind", [](const Tensor& x, int64_t d) { return as_tuple(unbind(x, d)); }, py::arg("dim") = 0);
+  def_both(cls, m, "chunk", [](const Tensor& x, int64_t n, int64_t d) { return as_tuple(chunk(x, n, d)); },
+           py::arg("chunks"), py::arg("dim") = 0);
+  cls.def("split", [](const Tensor& x, py::handle size, int64_t d) { return as_tuple(split_any(x, size, d)); },
+          py::arg("split_size"), py::arg("dim") = 0);
+  m.def("split", [](const Tensor& x, py::handle size, int64_t d) { return as_tuple(split_any(x, size, d)); },
+        py::arg("tensor"), py::arg("split_size_or_sections"), py::arg("dim") = 0);
+  cls.def("split_with_sizes", [](const Tensor& x, py::handle sizes, int64_t d) {
+        return as_tuple(split_with_sizes(x, dims_from(sizes, "split_with_sizes"), d));
+      }, py::arg("split_sizes"), py::arg("dim") = 0);
+  def_both(cls, m, "tensor_split", [](const Tensor& x, py::handle spec, int64_t d) {
+        return as_tuple(tensor_split_any(x, spec, d));
+      }, py::arg("indices_or_sections"), py::arg("dim") = 0);
+
+  // ---- joining (function forms only, as in PyTorch) ----
+  for (const char* name : {"cat", "concat"})
+    m.def(name, [](const tensor_list& ts, int64_t d) { return cat(ts, d); }, py::arg("tensors"), py::arg("dim") = 0);
+  m.def("concatenate", [](const tensor_list& ts, int64_t axis, py::object dim) {
+        return cat(ts, dim.is_none() ? axis : dim.cast<int64_t>());
+      }, py::arg("tensors"), py::arg("axis") = 0, py::kw_only(), py::arg("dim") = py::none());
+  m.def("stack", [](const tensor_list& ts, int64_t d) { return stack(ts, d); }, py::arg("tensors"), py::arg("dim") = 0);
+  m.def("hstack", [](const tensor_list& ts) { return hstack(ts); }, py::arg("tensors"));
+  m.def("vstack", [](const tensor_list& ts) { return vstack(ts); }, py::arg("tensors"));
+  m.def("dstack", [](const tensor_list& ts) { return dstack(ts); }, py::arg("tensors"));
 }
 
 }  // namespace fastgrad::python

@@ -421,6 +421,8 @@ def _np_norm(x, p="fro", dim=None, keepdim=False):
     p = 2.0 if p == "fro" else float(p)
     axis = _axis(dim) if x.ndim > 0 else None
     a = np.abs(x)
+    if p == 0:
+        return np.asarray(np.sum(a != 0, axis=axis, keepdims=keepdim).astype(x.dtype))
     if math.isinf(p):
         if a.size == 0:
             return np.asarray(
@@ -442,6 +444,10 @@ def norm_samples(g: Gen):
         Sample((t((3, 4)),), {"p": 3}, id="p3"),
         Sample((t((3, 4)),), {"p": 0.5}, id="p0.5"),
         Sample((t((3, 4), "distinct"),), {"p": float("inf")}, id="pinf"),
+        Sample((t((2, 3, 4), "distinct"),), {"p": float("-inf"), "dim": 1}, id="pneginf_dim"),
+        Sample((t((3, 4), "distinct"),), {"p": float("inf"), "dim": (0, 1), "keepdim": True}, id="pinf_keepdim"),
+        Sample((t((3, 4)),), {"p": 0}, id="p0"),
+        Sample((t((3, 4), nz),), {"p": -1, "dim": 0}, id="pneg1"),
         Sample((t((3, 4)),), {"p": "fro"}, id="fro"),
         Sample((t((2, 3, 4)),), {"dim": 1}, id="dim1"),
         Sample((t((2, 3, 4)),), {"p": 2, "dim": -1, "keepdim": True}, id="dim_neg_keepdim"),
@@ -1895,6 +1901,1055 @@ for _name, _np_fn in (
     )
 
 
+# --------------------------------------------------------------------------------------------------------
+# Reductions, shape ops and views (issue 3): samples and references
+# --------------------------------------------------------------------------------------------------------
+
+
+def _first(r):
+    """The first tensor of a multi-output result ((values, indices), (var, mean), ...): the table compares one
+    tensor per op; the other outputs have their own entries or forms."""
+    return r[0] if isinstance(r, tuple) else r
+
+
+def _np_int64_if_integral(x):
+    return x.astype(np.int64) if x.dtype.kind in "biu" else x
+
+
+def _np_fold(fn, promote_ints=False):
+    """A NumPy reference for a reduction with torch's (dim=None|int|tuple, keepdim) arguments."""
+
+    def ref(x, dim=None, keepdim=False):
+        if promote_ints:
+            x = _np_int64_if_integral(x)
+        if x.ndim == 0:  # torch wraps the dims of a 0-d tensor as if it had one
+            return np.asarray(fn(x, axis=None))
+        return np.asarray(fn(x, axis=_axis(dim), keepdims=keepdim))
+
+    return ref
+
+
+def _np_extreme(fn):
+    def ref(x, dim=None, keepdim=False):
+        if dim is None or x.ndim == 0:
+            return np.asarray(fn(x))
+        return np.asarray(fn(x, axis=dim, keepdims=keepdim))
+
+    return ref
+
+
+def _np_arg(fn):
+    def ref(x, dim=None, keepdim=False):
+        if x.ndim == 0:
+            return np.asarray(0, dtype=np.int64)
+        if dim is None:
+            r = np.asarray(fn(x), dtype=np.int64)
+            return r.reshape((1,) * x.ndim) if keepdim else r
+        r = np.asarray(fn(x, axis=dim), dtype=np.int64)
+        return np.expand_dims(r, dim) if keepdim else r
+
+    return ref
+
+
+def _np_prod(x, dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        x = x.astype(_NP_DTYPES[dtype])
+    return _np_fold(np.prod, promote_ints=True)(x, dim, keepdim)
+
+
+def _np_var(x, dim=None, unbiased=None, keepdim=False, correction=None, sqrt=False):
+    ddof = 1 if unbiased is None and correction is None else (correction if correction is not None else int(unbiased))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # no degrees of freedom: inf or nan, as in torch
+        if x.ndim == 0:
+            v = np.var(x, ddof=ddof)
+        else:
+            v = np.var(x, axis=_axis(dim), ddof=ddof, keepdims=keepdim)
+    return np.asarray(np.sqrt(v) if sqrt else v)
+
+
+def _np_logsumexp(x, dim, keepdim=False):
+    if x.dtype.kind in "biu":
+        x = x.astype(np.float32)  # the default float dtype
+    if x.ndim == 0:
+        return np.asarray(x)
+    ax = _axis(dim)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        m = np.max(x, axis=ax, keepdims=True, initial=-np.inf)
+        m = np.where(np.isfinite(m), m, 0.0)
+        r = np.log(np.sum(np.exp(x - m), axis=ax, keepdims=True)) + m
+    return np.asarray(r if keepdim else np.squeeze(r, axis=ax)).astype(x.dtype)
+
+
+def _np_scan(fn):
+    def ref(x, dim, dtype=None):
+        x = x.astype(_NP_DTYPES[dtype]) if dtype is not None else _np_int64_if_integral(x)
+        return np.asarray(x.copy() if x.ndim == 0 else fn(x, axis=dim))
+
+    return ref
+
+
+def _np_count_nonzero(x, dim=None):
+    if x.ndim == 0:
+        return np.asarray(np.count_nonzero(x), dtype=np.int64)
+    return np.asarray(np.count_nonzero(x, axis=_axis(dim)), dtype=np.int64)
+
+
+def _np_flatten(x, start_dim=0, end_dim=-1):
+    if x.ndim == 0:
+        return x.reshape(1)
+    s, e = start_dim % x.ndim, end_dim % x.ndim
+    return x.reshape(x.shape[:s] + (-1 if x.size else int(np.prod(x.shape[s : e + 1])),) + x.shape[e + 1 :])
+
+
+def _np_unflatten(x, dim, sizes):
+    if x.ndim == 0:
+        return x.reshape(sizes)
+    d = dim % x.ndim
+    return x.reshape(x.shape[:d] + tuple(sizes) + x.shape[d + 1 :])
+
+
+def _np_split_points(n, spec):
+    """Start offsets of the pieces of a length-n dim split by `spec` (a piece length or a list of lengths)."""
+    sizes = list(spec) if isinstance(spec, (list, tuple)) else [spec] * max(1, -(-n // spec) if spec else 1)
+    if not isinstance(spec, (list, tuple)):
+        sizes[-1] = n - spec * (len(sizes) - 1)
+    return np.cumsum([0] + sizes)
+
+
+def _np_piece(x, dim, start, stop):
+    return np.asarray(x[(slice(None),) * (dim % x.ndim) + (slice(start, stop),)])
+
+
+def _np_split(x, spec, dim, i):
+    points = _np_split_points(x.shape[dim], spec)
+    return _np_piece(x, dim, points[i], points[i + 1])
+
+
+def _np_chunk(x, chunks, dim, i):
+    n = x.shape[dim]
+    return _np_split(x, -(-n // chunks) if n else [0] * chunks, dim, i)
+
+
+def _np_tensor_split(x, spec, dim, i):
+    n = x.shape[dim]
+    if isinstance(spec, int):
+        base, extra = divmod(n, spec)
+        sizes = [base + (k < extra) for k in range(spec)]
+        return _np_split(x, sizes, dim, i)
+    bounds = [0] + list(spec) + [None]
+    return _np_piece(x, dim, bounds[i], bounds[i + 1])
+
+
+def _np_roll(x, shifts, dims=None):
+    if dims is None:
+        return np.roll(x.reshape(-1), shifts).reshape(x.shape)
+    return np.roll(x, shifts, axis=dims)
+
+
+def _np_diag(x, diagonal=0):
+    return np.asarray(np.diag(x, diagonal))
+
+
+def _np_hstack(a, b):
+    return np.hstack([np.atleast_1d(a), np.atleast_1d(b)])
+
+
+def _zeros_sample(g: Gen, arr, **kw):
+    """A sample with exact zeros (prod and cumprod differentiate through them)."""
+    return TIn(np.asarray(arr, dtype=np.float64), **kw)
+
+
+def minmax_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)),), id="all"),
+        Sample((t((2, 3, 4)), 1), id="dim1"),
+        Sample((t((2, 3, 4)),), {"dim": -1, "keepdim": True}, id="dim_neg_keepdim"),
+        Sample((t(()),), id="0d"),
+        Sample((t(()), 0), id="0d_dim0"),
+        Sample((g.T((3, 4)), 0), id="transposed_dim0"),
+        Sample((g.strided((2, 3)),), id="strided_all"),
+        Sample((g.strided((2, 3), dim=0), 1, True), id="strided_dim1"),
+        Sample((t((0, 3)), 1), id="0size_dim1"),
+        Sample((g.ints((3, 4)), 0), id="int32_dim0"),
+        Sample((g.ints((3, 4), np.int64),), id="int64_all"),
+    ]
+
+
+def minmax_errors(g: Gen):
+    return [
+        ErrorSample((g.t((0, 3)),), exc=RuntimeError, match="numel", id="empty_all"),
+        ErrorSample((g.t((0, 3)), 0), exc=IndexError, match="non-zero size", id="empty_dim"),
+        ErrorSample((g.t((2, 3)), 2), exc=IndexError, match="Dimension out of range", id="dim_out_of_range"),
+    ]
+
+
+def amax_samples(g: Gen):
+    return [s for s in reduce_samples(with_int=True)(g) if s.id not in ("0size_all", "0size_dim0", "bool_dim1")]
+
+
+def arg_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)),), id="all"),
+        Sample((t((3, 4)),), {"keepdim": True}, id="all_keepdim"),
+        Sample((t((2, 3, 4)),), {"dim": 1}, id="dim1"),
+        Sample((t((2, 3, 4)),), {"dim": -1, "keepdim": True}, id="dim_neg_keepdim"),
+        Sample((t(()),), id="0d"),
+        Sample((t(()),), {"dim": 0}, id="0d_dim0"),
+        Sample((g.T((3, 4)),), {"dim": 0}, id="transposed_dim0"),
+        Sample((g.strided((2, 3)),), id="strided_all"),
+        Sample((t((0, 3)),), {"dim": 1}, id="0size_dim1"),
+        Sample((g.ints((3, 4)),), {"dim": 1}, id="int32_dim1"),
+    ]
+
+
+def prod_samples(g: Gen):
+    t, z = g.t, _zeros_sample
+    return [
+        Sample((t((3, 4)),), id="all"),
+        Sample((t((2, 3, 4)),), {"dim": 1}, id="dim1"),
+        Sample((t((2, 3, 4)),), {"dim": -1, "keepdim": True}, id="dim_neg_keepdim"),
+        Sample((t(()),), id="0d"),
+        Sample((t(()),), {"dim": 0}, id="0d_dim0"),
+        Sample((g.T((3, 4)),), {"dim": 0}, id="transposed_dim0"),
+        Sample((g.strided((2, 3)),), id="strided_all"),
+        Sample((t((0, 3)),), id="0size_all"),
+        Sample((t((0, 3)),), {"dim": 0}, id="0size_dim0"),
+        Sample((z(g, [[1.5, 0.0, 2.0], [0.5, -1.0, 3.0]]),), id="one_zero"),
+        Sample((z(g, [[0.0, 2.0, 0.0], [1.5, 0.0, 0.0]]),), id="two_zeros"),
+        Sample((z(g, [[1.5, 0.0, 2.0], [0.0, -1.0, 0.0]]),), {"dim": 1}, id="zeros_dim1"),
+        Sample((z(g, [[1.5, 0.0], [0.0, 2.0]], view=_swap(0, 1)),), {"dim": 0}, id="zeros_transposed"),
+        Sample((g.ints((3, 4)),), id="int32"),
+        Sample((g.bools((3, 4)),), {"dim": 0}, id="bool_dim0"),
+        Sample((g.ints((2, 3)),), {"dtype": "float64"}, id="int_dtype"),
+    ]
+
+
+def var_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)),), id="all"),
+        Sample((t((2, 3, 4)),), {"dim": 1}, id="dim1"),
+        Sample((t((2, 3, 4)),), {"dim": (0, 2), "keepdim": True}, id="tuple_keepdim"),
+        Sample((t((3, 4)),), {"dim": 1, "unbiased": False}, id="unbiased_false"),
+        Sample((t((3, 4)),), {"dim": 0, "correction": 0}, id="correction0"),
+        Sample((t((3, 4)),), {"dim": -1, "correction": 2.5}, id="correction_float"),
+        Sample((t((3, 4)),), {"dim": 0, "correction": 3}, id="no_dof", grad=False),
+        Sample((t(()),), id="0d", grad=False),
+        Sample((t(()),), {"correction": 0}, id="0d_correction0", gradgrad=False),
+        Sample((g.T((3, 4)),), {"dim": 0}, id="transposed_dim0"),
+        Sample((g.strided((2, 3)),), id="strided_all"),
+        Sample((t((0, 3)),), {"dim": 0}, id="0size_dim0", grad=False),
+        Sample((t((0, 3)),), {"dim": 1}, id="0size_dim1"),
+    ]
+
+
+def var_errors(g: Gen):
+    return [
+        ErrorSample((g.ints((3, 4)),), exc=RuntimeError, match="floating point", id="int_input"),
+        ErrorSample((g.t((2, 3)),), {"dim": 2}, exc=IndexError, match="Dimension out of range", id="dim"),
+    ]
+
+
+def logsumexp_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)), 1), id="dim1"),
+        Sample((t((2, 3, 4)), (0, 2)), id="dim_tuple"),
+        Sample((t((2, 3, 4)), -1, True), id="dim_neg_keepdim"),
+        Sample((t(()), 0), id="0d"),
+        Sample((g.T((3, 4)), 0), id="transposed_dim0"),
+        Sample((g.strided((2, 3)), 1), id="strided"),
+        Sample((t((0, 3)), 0), id="0size_dim0"),
+        Sample((t((0, 3)), 1), id="0size_dim1"),
+        Sample((TIn(np.array([[-np.inf, -np.inf], [np.inf, 1.0], [-np.inf, 2.0]]), requires_grad=False), 1),
+               id="infinities"),
+        Sample((g.ints((3, 4)), 1), id="int32"),
+    ]
+
+
+def scan_samples(with_zeros=False):
+    def make(g: Gen):
+        t = g.t
+        out = [
+            Sample((t((3, 4)), 1), id="dim1"),
+            Sample((t((2, 3, 4)), 0), id="dim0"),
+            Sample((t((2, 3, 4)), -1), id="dim_neg"),
+            Sample((t(()), 0), id="0d"),
+            Sample((g.T((3, 4)), 0), id="transposed_dim0"),
+            Sample((g.strided((2, 3)), 1), id="strided"),
+            Sample((t((0, 3)), 0), id="0size"),
+            Sample((g.ints((3, 4)), 1), id="int32"),
+            Sample((g.bools((3, 4)), 0), id="bool"),
+            Sample((g.ints((2, 3)), 1), {"dtype": "float64"}, id="int_dtype"),
+        ]
+        if with_zeros:
+            z = _zeros_sample
+            out += [
+                Sample((z(g, [[1.5, 0.0, 2.0], [0.5, -1.0, 3.0]]), 1), id="one_zero"),
+                Sample((z(g, [[0.0, 2.0, 0.0], [1.5, 0.0, 0.0]]), 1), id="two_zeros"),
+                Sample((z(g, [[0.0, 2.0, 0.0], [1.5, 0.0, 0.5]], view=_swap(0, 1)), 0), id="zeros_transposed"),
+            ]
+        return out
+
+    return make
+
+
+def all_any_samples(g: Gen):
+    b = g.bools
+    return [
+        Sample((b((3, 4)),), id="all"),
+        Sample((b((2, 3, 4)),), {"dim": 1}, id="dim1"),
+        Sample((b((2, 3, 4)),), {"dim": (0, 2), "keepdim": True}, id="tuple_keepdim"),
+        Sample((TIn(np.array(True)),), id="0d"),
+        Sample((TIn(np.array(False)),), {"dim": 0}, id="0d_dim0"),
+        Sample((TIn(g.rng.integers(0, 2, (4, 3)).astype(np.bool_), _swap(0, 1)),), {"dim": 0}, id="transposed"),
+        Sample((TIn(g.rng.integers(0, 2, (2, 6)).astype(np.bool_), _every_other(1)),), id="strided"),
+        Sample((TIn(np.zeros((0, 3), np.bool_)),), id="0size_all"),
+        Sample((TIn(np.zeros((0, 3), np.bool_)),), {"dim": 0}, id="0size_dim0"),
+        Sample((g.ints((3, 4)),), {"dim": 1}, id="int32"),
+        Sample((g.t((3, 4), "small_int"),), id="float"),
+    ]
+
+
+def count_nonzero_samples(g: Gen):
+    s = "small_int"
+    return [
+        Sample((g.t((3, 4), s),), id="all"),
+        Sample((g.t((2, 3, 4), s),), {"dim": 1}, id="dim1"),
+        Sample((g.t((2, 3, 4), s),), {"dim": (0, 2)}, id="dim_tuple"),
+        Sample((g.t((), s),), id="0d"),
+        Sample((g.T((3, 4), s),), {"dim": 0}, id="transposed"),
+        Sample((g.strided((2, 3), s),), id="strided"),
+        Sample((g.t((0, 3), s),), {"dim": 0}, id="0size"),
+        Sample((g.bools((3, 4)),), id="bool"),
+        Sample((g.ints((3, 4)),), {"dim": -1}, id="int32"),
+    ]
+
+
+def flatten_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((2, 3, 4)),), id="all"),
+        Sample((t((2, 3, 4)), 1), id="from1"),
+        Sample((t((2, 3, 4)), 0, -2), id="to_neg2"),
+        Sample((t((2, 3, 4)), 1, 1), id="same_dim"),
+        Sample((t(()),), id="0d"),
+        Sample((g.T((3, 4)),), id="transposed_copy"),
+        Sample((g.strided((2, 3)), 0, 1), id="strided_copy"),
+        Sample((g.strided((2, 3, 2), dim=0), 1), id="strided_view"),
+        Sample((t((2, 0, 3)), 1), id="0size"),
+    ]
+
+
+def unflatten_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)), 1, (2, 2)), id="split_last"),
+        Sample((t((6, 2)), 0, (2, -1)), id="infer"),
+        Sample((t((3, 4)), -1, (1, 4, 1)), id="ones"),
+        Sample((g.T((3, 4)), 1, (2, 2)), id="transposed"),
+        Sample((g.strided((3, 4)), 1, (2, 2)), id="strided"),
+        Sample((t((0, 4)), 1, (2, 2)), id="0size"),
+    ]
+
+
+def permute_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((2, 3, 4)), (2, 0, 1)), id="3d"),
+        Sample((t((3, 4)), (-1, 0)), id="neg"),
+        Sample((t(()), ()), id="0d"),
+        Sample((g.T((3, 4)), (1, 0)), id="transposed"),
+        Sample((g.strided((2, 3, 2)), (1, 2, 0)), id="strided"),
+        Sample((t((0, 3)), (1, 0)), id="0size"),
+    ]
+
+
+def swap_samples(g: Gen):
+    return [s for s in transpose_samples(g) if s.id != "0d"] + [Sample((g.t(()), 0, 0), id="0d")]
+
+
+def matrix_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)),), id="2d"),
+        Sample((t((2, 3, 4)),), id="batched"),
+        Sample((g.T((3, 4)),), id="transposed"),
+        Sample((g.strided((2, 3)),), id="strided"),
+        Sample((t((0, 3)),), id="0size"),
+    ]
+
+
+def narrow_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)), 1, 1, 2), id="cols"),
+        Sample((t((3, 4)), 0, -2, 2), id="neg_start"),
+        Sample((t((3, 4)), 0, 3, 0), id="empty_at_end"),
+        Sample((g.T((3, 4)), 0, 1, 2), id="transposed"),
+        Sample((g.strided((2, 3)), 1, 1, 2), id="strided"),
+        Sample((t((0, 3)), 1, 0, 2), id="0size"),
+    ]
+
+
+def narrow_errors(g: Gen):
+    return [
+        ErrorSample((g.t((3, 4)), 0, 2, 2), exc=RuntimeError, match="exceeds dimension size", id="too_long"),
+        ErrorSample((g.t((3, 4)), 0, 4, 0), exc=IndexError, match="start out of range", id="start"),
+        ErrorSample((g.t((3, 4)), 0, 0, -1), exc=RuntimeError, match="non-negative", id="negative_length"),
+    ]
+
+
+def diagonal_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)),), id="main"),
+        Sample((t((3, 4)), 1), id="above"),
+        Sample((t((3, 4)), -2), id="below"),
+        Sample((t((2, 3, 4)), -1, 0, 2), id="dims"),
+        Sample((t((3, 4)), 10), id="outside"),
+        Sample((g.T((3, 4)), 1), id="transposed"),
+        Sample((g.strided((3, 3)),), id="strided"),
+        Sample((t((0, 3)),), id="0size"),
+    ]
+
+
+def unbind_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)), 0, 1), id="dim0"),
+        Sample((t((2, 3, 4)), -1, 3), id="dim_neg_last"),
+        Sample((g.T((3, 4)), 1, 0), id="transposed"),
+        Sample((g.strided((2, 3)), 1, 2), id="strided"),
+        Sample((t((3, 0)), 0, 1), id="0size"),
+    ]
+
+
+def split_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((5, 2)), 2, 0, 1), id="size_middle"),
+        Sample((t((5, 2)), 2, 0, 2), id="size_last_short"),
+        Sample((t((3, 4)), [1, 0, 3], 1, 2), id="sizes"),
+        Sample((t((3, 4)), [1, 0, 3], -1, 1), id="sizes_empty_piece"),
+        Sample((g.T((5, 2)), 3, 0, 1), id="transposed"),
+        Sample((g.strided((2, 5)), 2, 1, 0), id="strided"),
+        Sample((t((0, 2)), 2, 0, 0), id="0size"),
+    ]
+
+
+def chunk_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((5, 2)), 3, 0, 2), id="uneven"),
+        Sample((t((3, 4)), 2, 1, 1), id="even"),
+        Sample((t((3, 4)), 5, 0, 2), id="more_chunks_than_rows"),
+        Sample((g.T((5, 2)), 2, 0, 0), id="transposed"),
+        Sample((g.strided((2, 5)), 2, 1, 1), id="strided"),
+        Sample((t((0, 2)), 3, 0, 1), id="0size"),
+    ]
+
+
+def tensor_split_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((5, 2)), 3, 0, 0), id="sections"),
+        Sample((t((5, 2)), 3, 0, 2), id="sections_last"),
+        Sample((t((5, 2)), [1, 4, 2], 0, 2), id="indices_backwards"),
+        Sample((t((2, 5)), [1, 3], 1, 1), id="indices_dim1"),
+        Sample((g.T((5, 2)), 2, 0, 1), id="transposed"),
+        Sample((g.strided((2, 5)), [2], 1, 1), id="strided"),
+        Sample((t((0, 2)), 2, 0, 1), id="0size"),
+    ]
+
+
+def split_errors(g: Gen):
+    return [
+        ErrorSample((g.t((3, 4)), 0, 0, 0), exc=RuntimeError, match="split_size can only be 0", id="zero_size"),
+        ErrorSample((g.t((3, 4)), [1, 1], 0, 0), exc=RuntimeError, match="sum exactly", id="bad_sum"),
+        ErrorSample((g.t((3, 4)), -1, 0, 0), exc=RuntimeError, match="non-negative", id="negative"),
+    ]
+
+
+def cat_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((2, 3)), t((1, 3))), id="dim0"),
+        Sample((t((2, 3)), t((2, 1))), {"dim": 1}, id="dim1"),
+        Sample((t((2, 3, 2)), t((2, 3, 1))), {"dim": -1}, id="dim_neg"),
+        Sample((g.T((3, 4)), g.strided((2, 4))), id="noncontig"),
+        Sample((t((0, 3)), t((2, 3))), id="0size_piece"),
+        Sample((t((2, 3)), TIn(np.zeros(0))), id="legacy_empty_1d"),
+        Sample((g.ints((2, 3)), t((1, 3))), id="promote_int_float"),
+    ]
+
+
+def cat_errors(g: Gen):
+    return [
+        ErrorSample((g.t((2, 3)), g.t((2, 4))), exc=RuntimeError, match="Sizes of tensors must match", id="sizes"),
+        ErrorSample((g.t((2, 3)), g.t((3,))), exc=RuntimeError, match="same number of dimensions", id="ndim"),
+        ErrorSample((g.t(()), g.t(())), exc=RuntimeError, match="zero-dimensional", id="0d"),
+        ErrorSample((g.t((2, 3)), g.t((2, 3))), {"dim": 2}, exc=IndexError, match="Dimension out of range", id="dim"),
+    ]
+
+
+def stack_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((2, 3)), t((2, 3))), id="dim0"),
+        Sample((t((2, 3)), t((2, 3))), {"dim": -1}, id="dim_last"),
+        Sample((t(()), t(())), id="0d"),
+        Sample((g.T((2, 3)), g.strided((2, 3))), {"dim": 1}, id="noncontig"),
+        Sample((t((0, 3)), t((0, 3))), id="0size"),
+        Sample((g.ints((2, 3)), t((2, 3))), id="promote_int_float"),
+    ]
+
+
+def stacks_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3,)), t((3,))), id="1d"),
+        Sample((t((2, 3)), t((2, 3))), id="2d"),
+        Sample((t(()), t(())), id="0d"),
+        Sample((g.T((2, 3)), g.strided((2, 3))), id="noncontig"),
+        Sample((t((0, 3)), t((0, 3))), id="0size"),
+    ]
+
+
+def repeat_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 2)), (2, 3)), id="2d"),
+        Sample((t((3, 2)), (2, 1, 3)), id="new_dim"),
+        Sample((t((2,)), (3,)), id="1d"),
+        Sample((t(()), (2, 2)), id="0d"),
+        Sample((t((3, 2)), (0, 2)), id="zero_times"),
+        Sample((g.T((3, 2)), (1, 2)), id="transposed"),
+        Sample((g.strided((2, 3)), (2, 1)), id="strided"),
+        Sample((t((0, 2)), (2, 2)), id="0size"),
+    ]
+
+
+def tile_samples(g: Gen):
+    return repeat_samples(g) + [Sample((g.t((3, 2)), (2,)), id="fewer_dims")]
+
+
+def flip_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)), (0,)), id="dim0"),
+        Sample((t((2, 3, 4)), (0, -1)), id="two_dims"),
+        Sample((t((3, 4)), ()), id="no_dims"),
+        Sample((t(()), (0,)), id="0d"),
+        Sample((g.T((3, 4)), (1,)), id="transposed"),
+        Sample((g.strided((2, 3)), (1,)), id="strided"),
+        Sample((t((0, 3)), (0, 1)), id="0size"),
+    ]
+
+
+def roll_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)), 1), id="flat"),
+        Sample((t((3, 4)), -5), id="flat_neg"),
+        Sample((t((3, 4)), 1, 0), id="dim0"),
+        Sample((t((2, 3, 4)), (1, -7), (0, 2)), id="two_dims"),
+        Sample((t(()), 1), id="0d"),
+        Sample((g.T((3, 4)), 2, 1), id="transposed"),
+        Sample((g.strided((2, 3)), (1,), (1,)), id="strided"),
+        Sample((t((0, 3)), 1, 1), id="0size"),
+    ]
+
+
+def triangle_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)),), id="2d"),
+        Sample((t((3, 4)), 1), id="above"),
+        Sample((t((3, 4)), -1), id="below"),
+        Sample((t((2, 3, 3)), 5), id="batched_all"),
+        Sample((g.T((3, 4)), -2), id="transposed"),
+        Sample((g.strided((3, 3)),), id="strided"),
+        Sample((t((0, 3)),), id="0size"),
+        Sample((g.ints((3, 3)),), id="int32"),
+    ]
+
+
+def diag_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3,)),), id="vector"),
+        Sample((t((3,)), -1), id="vector_below"),
+        Sample((t((3, 4)),), id="matrix"),
+        Sample((t((3, 4)), 2), id="matrix_above"),
+        Sample((g.T((3, 4)), -1), id="transposed"),
+        Sample((g.strided((3,)), 1), id="strided"),
+        Sample((t((0,)),), id="0size"),
+    ]
+
+
+def _np_tril(x, k=0):
+    return np.asarray(np.tril(x, k))
+
+
+def _np_triu(x, k=0):
+    return np.asarray(np.triu(x, k))
+
+
+def _method(name):
+    return lambda m, x, *a, **kw: getattr(x, name)(*a, **kw)
+
+
+def _kw_dtype(m, kw):
+    if kw.get("dtype") is not None:
+        kw = dict(kw, dtype=_dt(m, kw["dtype"]))
+    return kw
+
+
+# ---- reductions ----
+_add(
+    "prod",
+    op=lambda m, x, **kw: m.prod(x, **_kw_dtype(m, kw)),
+    ref=_np_prod,
+    differentiable=True,
+    sample_fn=prod_samples,
+    api=("fastgrad.prod", "Tensor.prod"),
+    forms=(Form("x.prod(...)", lambda m, x, **kw: x.prod(**_kw_dtype(m, kw))),),
+    error_fn=lambda g: [ErrorSample((g.t((2, 3)),), {"dim": 2}, exc=IndexError, id="dim_out_of_range")],
+)
+for _name, _np_fn in (("max", np.max), ("min", np.min)):
+    _add(
+        _name,
+        op=(lambda n: lambda m, x, *a, **kw: _first(getattr(m, n)(x, *a, **kw)))(_name),
+        ref=_np_extreme(_np_fn),
+        differentiable=True,
+        sample_fn=minmax_samples,
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}"),
+        forms=(
+            Form(f"x.{_name}(...)", (lambda n: lambda m, x, *a, **kw: _first(getattr(x, n)(*a, **kw)))(_name)),
+            Form(
+                f"{_name}(...).values",
+                (lambda n: lambda m, x, *a, **kw: getattr(m, n)(x, *a, **kw).values)(_name),
+                lambda s: len(s.args) > 1 or "dim" in s.kwargs,
+            ),
+        ),
+        error_fn=minmax_errors,
+    )
+    _add(
+        f"{_name}_indices",
+        op=(lambda n: lambda m, x, *a, **kw: getattr(m, n)(x, *a, **kw).indices)(_name),
+        ref=(lambda f: lambda x, dim, keepdim=False: _np_arg(f)(x, dim, keepdim))(
+            np.argmax if _name == "max" else np.argmin
+        ),
+        differentiable=False,
+        sample_fn=lambda g: [s for s in minmax_samples(g) if len(s.args) > 1 or "dim" in s.kwargs],
+        api=(f"fastgrad.{_name}",),
+    )
+for _name, _np_fn in (("amax", np.max), ("amin", np.min)):
+    _add(
+        _name,
+        op=(lambda n: lambda m, x, **kw: getattr(m, n)(x, **kw))(_name),
+        ref=_np_fold(_np_fn),
+        differentiable=True,
+        sample_fn=amax_samples,
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}"),
+        forms=(Form(f"x.{_name}(...)", (lambda n: lambda m, x, **kw: getattr(x, n)(**kw))(_name)),),
+        error_fn=lambda g: reduce_errors(g)
+        + [ErrorSample((g.t((0, 3)),), {"dim": 0}, exc=IndexError, match="non-zero size", id="empty_dim")],
+    )
+for _name, _np_fn in (("argmax", np.argmax), ("argmin", np.argmin)):
+    _add(
+        _name,
+        op=(lambda n: lambda m, x, **kw: getattr(m, n)(x, **kw))(_name),
+        ref=_np_arg(_np_fn),
+        differentiable=False,
+        sample_fn=arg_samples,
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}"),
+        forms=(Form(f"x.{_name}(...)", (lambda n: lambda m, x, **kw: getattr(x, n)(**kw))(_name)),),
+        error_fn=lambda g: [
+            ErrorSample((g.t((0, 3)),), exc=IndexError, match="numel", id="empty"),
+            ErrorSample((g.bools((3,)),), exc=RuntimeError, match="bool", id="bool"),
+        ],
+    )
+for _name, _sqrt in (("var", False), ("std", True)):
+    _add(
+        _name,
+        op=(lambda n: lambda m, x, **kw: getattr(m, n)(x, **kw))(_name),
+        ref=(lambda s: lambda x, **kw: _np_var(x, sqrt=s, **kw))(_sqrt),
+        differentiable=True,
+        sample_fn=var_samples,
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}"),
+        forms=(Form(f"x.{_name}(...)", (lambda n: lambda m, x, **kw: getattr(x, n)(**kw))(_name)),),
+        error_fn=var_errors,
+    )
+_add(
+    "var_mean",  # the first output (var); std_mean checks the second (mean)
+    op=lambda m, x, **kw: m.var_mean(x, **kw)[0],
+    ref=lambda x, **kw: _np_var(x, **kw),
+    differentiable=True,
+    sample_fn=var_samples,
+    api=("fastgrad.var_mean",),
+    error_fn=var_errors,
+)
+_add(
+    "std_mean",
+    op=lambda m, x, **kw: m.std_mean(x, **kw)[1],
+    ref=lambda x, dim=None, unbiased=None, keepdim=False, correction=None: _np_mean(x, dim, keepdim),
+    differentiable=True,
+    sample_fn=lambda g: [s for s in var_samples(g) if s.id != "0size_dim0"],
+    api=("fastgrad.std_mean",),
+    error_fn=var_errors,
+)
+_add(
+    "logsumexp",
+    op=lambda m, x, *a, **kw: m.logsumexp(x, *a, **kw),
+    ref=_np_logsumexp,
+    differentiable=True,
+    sample_fn=logsumexp_samples,
+    api=("fastgrad.logsumexp", "Tensor.logsumexp"),
+    forms=(Form("x.logsumexp(...)", lambda m, x, *a, **kw: x.logsumexp(*a, **kw)),),
+    error_fn=lambda g: [ErrorSample((g.t((2, 3)), 2), exc=IndexError, id="dim_out_of_range")],
+)
+for _name, _np_fn, _zeros in (("cumsum", np.cumsum, False), ("cumprod", np.cumprod, True)):
+    _add(
+        _name,
+        op=(lambda n: lambda m, x, d, **kw: getattr(m, n)(x, d, **_kw_dtype(m, kw)))(_name),
+        ref=_np_scan(_np_fn),
+        differentiable=True,
+        sample_fn=scan_samples(with_zeros=_zeros),
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}"),
+        forms=(Form(f"x.{_name}(d)", (lambda n: lambda m, x, d, **kw: getattr(x, n)(d, **_kw_dtype(m, kw)))(_name)),),
+        error_fn=lambda g: [ErrorSample((g.t((2, 3)), 2), exc=IndexError, id="dim_out_of_range")],
+    )
+for _name, _np_fn in (("all", np.all), ("any", np.any)):
+    _add(
+        _name,
+        op=(lambda n: lambda m, x, **kw: getattr(m, n)(x, **kw))(_name),
+        ref=_np_fold(_np_fn),
+        differentiable=False,
+        sample_fn=all_any_samples,
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}"),
+        forms=(Form(f"x.{_name}(...)", (lambda n: lambda m, x, **kw: getattr(x, n)(**kw))(_name)),),
+        error_fn=reduce_errors,
+    )
+_add(
+    "count_nonzero",
+    op=lambda m, x, **kw: m.count_nonzero(x, **kw),
+    ref=_np_count_nonzero,
+    differentiable=False,
+    sample_fn=count_nonzero_samples,
+    api=("fastgrad.count_nonzero", "Tensor.count_nonzero"),
+    forms=(Form("x.count_nonzero(...)", lambda m, x, **kw: x.count_nonzero(**kw)),),
+    error_fn=reduce_errors,
+)
+
+# ---- shape ops and views ----
+_add(
+    "flatten",
+    op=lambda m, x, *a: m.flatten(x, *a),
+    ref=_np_flatten,
+    differentiable=True,
+    sample_fn=flatten_samples,
+    api=("fastgrad.flatten", "Tensor.flatten"),
+    forms=(Form("x.flatten(...)", _method("flatten")),),
+    view_op=True,
+    error_fn=lambda g: [
+        ErrorSample((g.t((2, 3)), 1, 0), exc=RuntimeError, match="start_dim cannot come after end_dim", id="order"),
+        ErrorSample((g.t((2, 3)), 2), exc=IndexError, match="Dimension out of range", id="dim"),
+    ],
+)
+_add(
+    "unflatten",
+    op=lambda m, x, d, sizes: m.unflatten(x, d, sizes),
+    ref=_np_unflatten,
+    differentiable=True,
+    sample_fn=unflatten_samples,
+    api=("fastgrad.unflatten", "Tensor.unflatten"),
+    forms=(Form("x.unflatten(d, sizes)", _method("unflatten")),),
+    view_op=True,
+    error_fn=lambda g: [
+        ErrorSample((g.t((3, 4)), 1, (3,)), exc=RuntimeError, match="don't multiply up", id="product"),
+        ErrorSample((g.t((3, 4)), 1, ()), exc=RuntimeError, match="non-empty", id="empty_sizes"),
+        ErrorSample((g.t(()), 0, (1,)), exc=RuntimeError, match="no dimensions", id="0d"),
+    ],
+)
+_add(
+    "permute",
+    op=lambda m, x, dims: m.permute(x, dims),
+    ref=lambda x, dims: np.transpose(x, dims) if x.ndim else x,
+    differentiable=True,
+    sample_fn=permute_samples,
+    api=("fastgrad.permute", "Tensor.permute"),
+    forms=(
+        Form("x.permute(*dims)", lambda m, x, dims: x.permute(*dims), lambda s: len(s.args[1]) > 0),
+        Form("x.permute(dims)", lambda m, x, dims: x.permute(dims)),
+    ),
+    view_op=True,
+    error_fn=lambda g: [
+        ErrorSample((g.t((3, 4)), (0, 0)), exc=RuntimeError, match="duplicate dims", id="duplicate"),
+        ErrorSample((g.t((3, 4)), (0,)), exc=RuntimeError, match="number of dimensions", id="length"),
+    ],
+)
+for _name in ("movedim", "moveaxis"):
+    _add(
+        _name,
+        op=(lambda n: lambda m, x, s, d: getattr(m, n)(x, s, d))(_name),
+        ref=lambda x, s, d: np.moveaxis(x, s, d) if x.ndim else x,
+        differentiable=True,
+        sample_fn=lambda g: [
+            Sample((g.t((2, 3, 4)), 0, -1), id="one"),
+            Sample((g.t((2, 3, 4)), (0, 1), (2, 0)), id="two"),
+            Sample((g.t(()), 0, 0), id="0d"),
+            Sample((g.T((2, 3, 4)), -1, 0), id="transposed"),
+            Sample((g.strided((2, 3)), 1, 0), id="strided"),
+            Sample((g.t((0, 3, 1)), (2,), (0,)), id="0size"),
+        ],
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}"),
+        forms=(Form(f"x.{_name}(s, d)", _method(_name)),),
+        view_op=True,
+        error_fn=lambda g: [
+            ErrorSample((g.t((2, 3)), (0, 0), (0, 1)), exc=RuntimeError, match="repeated dim", id="repeated"),
+            ErrorSample((g.t((2, 3)), (0, 1), (0,)), exc=RuntimeError, match="same number of dims", id="count"),
+        ],
+    )
+for _name in ("swapaxes", "swapdims"):
+    _add(
+        _name,
+        op=(lambda n: lambda m, x, a, b: getattr(m, n)(x, a, b))(_name),
+        ref=lambda x, a, b: np.swapaxes(x, a, b) if x.ndim else x,
+        differentiable=True,
+        sample_fn=swap_samples,
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}"),
+        forms=(Form(f"x.{_name}(a, b)", _method(_name)),),
+        view_op=True,
+    )
+_add(
+    "adjoint",
+    op=lambda m, x: m.adjoint(x),
+    ref=lambda x: np.swapaxes(x, -1, -2),
+    differentiable=True,
+    sample_fn=matrix_samples,
+    api=("fastgrad.adjoint", "Tensor.adjoint", "Tensor.mT", "Tensor.mH"),
+    forms=(
+        Form("x.adjoint()", lambda m, x: x.adjoint()),
+        Form("x.mT", lambda m, x: x.mT),
+        Form("x.mH", lambda m, x: x.mH),
+    ),
+    view_op=True,
+    error_fn=lambda g: [ErrorSample((g.t((3,)),), exc=RuntimeError, match="matrices", id="1d")],
+)
+_add(
+    "numpy_T",
+    op=lambda m, x: x.T,
+    ref=lambda x: x.T,
+    differentiable=True,
+    sample_fn=lambda g: t_samples(g) + [Sample((g.t((2, 3, 4)),), id="3d")],
+    api=("Tensor.T",),
+    view_op=True,
+)
+_add(
+    "broadcast_to",
+    op=lambda m, x, shape: m.broadcast_to(x, shape),
+    ref=lambda x, shape: _np_expand(x, shape),
+    differentiable=True,
+    sample_fn=expand_samples,
+    api=("fastgrad.broadcast_to", "Tensor.broadcast_to"),
+    forms=(
+        Form("x.broadcast_to(shape)", lambda m, x, shape: x.broadcast_to(shape)),
+    ),
+    view_op=True,
+    error_fn=expand_errors,
+)
+_add(
+    "broadcast_tensors",
+    op=lambda m, a, b, i=0: m.broadcast_tensors(a, b)[i],
+    ref=lambda a, b, i=0: np.asarray(np.broadcast_arrays(a, b)[i]),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 1)), g.t((1, 4))), id="both"),
+        Sample((g.t((3, 1)), g.t((1, 4))), {"i": 1}, id="both_second"),
+        Sample((g.t(()), g.t((2, 3))), id="0d"),
+        Sample((g.T((3, 4)), g.strided((4,))), {"i": 1}, id="noncontig"),
+        Sample((g.t((0, 1)), g.t((3,))), {"i": 1}, id="0size"),
+        Sample((g.t((2, 3)), g.t((2, 3))), id="same_shape"),
+    ],
+    api=("fastgrad.broadcast_tensors",),
+)
+_add(
+    "narrow",
+    op=lambda m, x, d, s, n: m.narrow(x, d, s, n),
+    ref=lambda x, d, s, n: _np_piece(x, d, s % x.shape[d] if s < 0 else s, (s % x.shape[d] if s < 0 else s) + n),
+    differentiable=True,
+    sample_fn=narrow_samples,
+    api=("fastgrad.narrow", "Tensor.narrow"),
+    forms=(Form("x.narrow(d, s, n)", _method("narrow")),),
+    view_op=True,
+    error_fn=narrow_errors,
+)
+_add(
+    "diagonal",
+    op=lambda m, x, *a: m.diagonal(x, *a),
+    ref=lambda x, offset=0, d1=0, d2=1: np.asarray(np.diagonal(x, offset, d1, d2)),
+    differentiable=True,
+    sample_fn=diagonal_samples,
+    api=("fastgrad.diagonal", "Tensor.diagonal"),
+    forms=(Form("x.diagonal(...)", _method("diagonal")),),
+    view_op=True,
+    error_fn=lambda g: [ErrorSample((g.t((3, 4)), 0, 0, 0), exc=RuntimeError, match="cannot be identical", id="same")],
+)
+
+# ---- splitting: one output per entry (the i-th piece); the others share its Node ----
+_add(
+    "unbind",
+    op=lambda m, x, d, i: m.unbind(x, d)[i],
+    ref=lambda x, d, i: np.asarray(np.take(x, i, axis=d)),
+    differentiable=True,
+    sample_fn=unbind_samples,
+    api=("fastgrad.unbind", "Tensor.unbind"),
+    forms=(Form("x.unbind(d)[i]", lambda m, x, d, i: x.unbind(d)[i]),),
+    view_op=True,
+    error_fn=lambda g: [ErrorSample((g.t(()), 0, 0), exc=IndexError, match="no dimensions", id="0d")],
+)
+_add(
+    "split",
+    op=lambda m, x, s, d, i: m.split(x, s, d)[i],
+    ref=_np_split,
+    differentiable=True,
+    sample_fn=split_samples,
+    api=("fastgrad.split", "Tensor.split", "Tensor.split_with_sizes"),
+    forms=(
+        Form("x.split(s, d)[i]", lambda m, x, s, d, i: x.split(s, d)[i]),
+        Form("x.split_with_sizes(s, d)[i]", lambda m, x, s, d, i: x.split_with_sizes(s, d)[i],
+             lambda s: isinstance(s.args[1], list)),
+    ),
+    view_op=True,
+    error_fn=split_errors,
+)
+_add(
+    "chunk",
+    op=lambda m, x, n, d, i: m.chunk(x, n, d)[i],
+    ref=_np_chunk,
+    differentiable=True,
+    sample_fn=chunk_samples,
+    api=("fastgrad.chunk", "Tensor.chunk"),
+    forms=(Form("x.chunk(n, d)[i]", lambda m, x, n, d, i: x.chunk(n, d)[i]),),
+    view_op=True,
+    error_fn=lambda g: [ErrorSample((g.t((3, 4)), 0, 0, 0), exc=RuntimeError, match="greater than 0", id="zero")],
+)
+_add(
+    "tensor_split",
+    op=lambda m, x, s, d, i: m.tensor_split(x, s, d)[i],
+    ref=_np_tensor_split,
+    differentiable=True,
+    sample_fn=tensor_split_samples,
+    api=("fastgrad.tensor_split", "Tensor.tensor_split"),
+    forms=(Form("x.tensor_split(s, d)[i]", lambda m, x, s, d, i: x.tensor_split(s, d)[i]),),
+    view_op=True,
+    error_fn=lambda g: [ErrorSample((g.t((3, 4)), 0, 0, 0), exc=RuntimeError, match="larger than 0", id="zero")],
+)
+
+# ---- joining ----
+for _name in ("cat", "concat", "concatenate"):
+    _add(
+        _name,
+        op=(lambda n: lambda m, a, b, **kw: getattr(m, n)([a, b], **kw))(_name),
+        ref=lambda a, b, dim=0: np.concatenate([x for x in (a, b) if not (x.ndim == 1 and x.size == 0)]
+                                               if a.ndim > 1 or b.ndim > 1 else [a, b], axis=dim)
+        .astype(np.result_type(a, b)),
+        differentiable=True,
+        sample_fn=cat_samples,
+        api=(f"fastgrad.{_name}",),
+        error_fn=cat_errors,
+    )
+_add(
+    "stack",
+    op=lambda m, a, b, **kw: m.stack((a, b), **kw),
+    ref=lambda a, b, dim=0: np.stack([a, b], axis=dim).astype(np.result_type(a, b)),
+    differentiable=True,
+    sample_fn=stack_samples,
+    api=("fastgrad.stack",),
+    error_fn=lambda g: [
+        ErrorSample((g.t((2, 3)), g.t((3, 2))), exc=RuntimeError, match="equal size", id="sizes"),
+        ErrorSample((g.t((2, 3)), g.t((2, 3))), {"dim": 3}, exc=IndexError, id="dim"),
+    ],
+)
+for _name, _np_fn in (("hstack", _np_hstack), ("vstack", lambda a, b: np.vstack([a, b])),
+                      ("dstack", lambda a, b: np.dstack([a, b]))):
+    _add(
+        _name,
+        op=(lambda n: lambda m, a, b: getattr(m, n)([a, b]))(_name),
+        ref=_np_fn,
+        differentiable=True,
+        sample_fn=stacks_samples,
+        api=(f"fastgrad.{_name}",),
+    )
+
+# ---- copies into a new arrangement ----
+_add(
+    "repeat",
+    op=lambda m, x, r: x.repeat(*r),
+    ref=lambda x, r: np.tile(x, r),
+    differentiable=True,
+    sample_fn=repeat_samples,
+    api=("Tensor.repeat",),
+    forms=(Form("x.repeat(tuple)", lambda m, x, r: x.repeat(r)),),
+    error_fn=lambda g: [ErrorSample((g.t((3, 4)), (2,)), exc=RuntimeError, match="can not be smaller", id="fewer")],
+)
+_add(
+    "tile",
+    op=lambda m, x, r: m.tile(x, r),
+    ref=lambda x, r: np.tile(x, r),
+    differentiable=True,
+    sample_fn=tile_samples,
+    api=("fastgrad.tile", "Tensor.tile"),
+    forms=(Form("x.tile(*dims)", lambda m, x, r: x.tile(*r)),),
+)
+_add(
+    "flip",
+    op=lambda m, x, dims: m.flip(x, dims),
+    ref=lambda x, dims: np.flip(x, dims) if x.ndim else x,
+    differentiable=True,
+    sample_fn=flip_samples,
+    api=("fastgrad.flip", "Tensor.flip"),
+    forms=(Form("x.flip(*dims)", lambda m, x, dims: x.flip(*dims), lambda s: len(s.args[1]) > 0),),
+    error_fn=lambda g: [ErrorSample((g.t((3, 4)), (0, 0)), exc=RuntimeError, match="multiple times", id="dup")],
+)
+_add(
+    "roll",
+    op=lambda m, x, *a: m.roll(x, *a),
+    ref=_np_roll,
+    differentiable=True,
+    sample_fn=roll_samples,
+    api=("fastgrad.roll", "Tensor.roll"),
+    forms=(Form("x.roll(...)", _method("roll")),),
+    error_fn=lambda g: [ErrorSample((g.t((3, 4)), 1, (0, 1)), exc=RuntimeError, match="must align", id="align")],
+)
+for _name, _np_fn in (("tril", _np_tril), ("triu", _np_triu)):
+    _add(
+        _name,
+        op=(lambda n: lambda m, x, *a: getattr(m, n)(x, *a))(_name),
+        ref=_np_fn,
+        differentiable=True,
+        sample_fn=triangle_samples,
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}"),
+        forms=(Form(f"x.{_name}(...)", _method(_name)),),
+        error_fn=lambda g: [ErrorSample((g.t((3,)),), exc=RuntimeError, match="at least 2 dimensions", id="1d")],
+    )
+_add(
+    "diag",
+    op=lambda m, x, *a: m.diag(x, *a),
+    ref=_np_diag,
+    differentiable=True,
+    sample_fn=diag_samples,
+    api=("fastgrad.diag", "Tensor.diag"),
+    forms=(Form("x.diag(...)", _method("diag")),),
+    error_fn=lambda g: [ErrorSample((g.t((2, 3, 4)),), exc=RuntimeError, match="1D or 2D", id="3d")],
+)
+
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names in the table must be unique"
 
@@ -1932,6 +2987,7 @@ NOT_OPS = frozenset(
         "set_default_dtype",
         "is_grad_enabled",
         "promote_types",
+        "broadcast_shapes",
         "set_printoptions",
         "device",
         "set_default_device",

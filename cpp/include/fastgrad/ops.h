@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <tuple>
 
 #include "fastgrad/generator.h"
 #include "fastgrad/tensor.h"
@@ -234,28 +235,102 @@ Tensor& logit_(Tensor& t, std::optional<double> eps = std::nullopt);
 Tensor& erf_(Tensor& t);
 Tensor& erfc_(Tensor& t);
 
-// ---- reductions (cpp/src/ops/reduce.cpp) ----
+// ---- reductions (cpp/src/ops/reduce.cpp, minmax.cpp, scan.cpp) ----
+// `dims` lists the reduced dimensions; empty means all of them.
 Tensor sum(const Tensor& t, std::optional<ScalarType> dtype = std::nullopt);
 Tensor sum(const Tensor& t, const Dims& dims, bool keepdim = false, std::optional<ScalarType> dtype = std::nullopt);
 Tensor mean(const Tensor& t, std::optional<ScalarType> dtype = std::nullopt);
 Tensor mean(const Tensor& t, const Dims& dims, bool keepdim = false, std::optional<ScalarType> dtype = std::nullopt);
-// Vector p-norm over all elements (dims empty) or over dims.
-Tensor norm(const Tensor& t, double p = 2, const Dims& dims = {}, bool keepdim = false);
+Tensor prod(const Tensor& t, std::optional<ScalarType> dtype = std::nullopt);
+Tensor prod(const Tensor& t, int64_t dim, bool keepdim = false, std::optional<ScalarType> dtype = std::nullopt);
+// var/std divide by max(0, N - correction); correction 1 is Bessel's (PyTorch's `unbiased=True`).
+Tensor var(const Tensor& t, const Dims& dims = {}, double correction = 1, bool keepdim = false);
+Tensor std(const Tensor& t, const Dims& dims = {}, double correction = 1, bool keepdim = false);
+std::tuple<Tensor, Tensor> var_mean(const Tensor& t, const Dims& dims = {}, double correction = 1, bool keepdim = false);
+std::tuple<Tensor, Tensor> std_mean(const Tensor& t, const Dims& dims = {}, double correction = 1, bool keepdim = false);
+// Vector p-norm (any p, including 0 and +-infinity) over all elements (dims empty) or over dims.
+Tensor norm(const Tensor& t, double p = 2, const Dims& dims = {}, bool keepdim = false,
+            std::optional<ScalarType> dtype = std::nullopt);
+Tensor logsumexp(const Tensor& t, const Dims& dims, bool keepdim = false);
+Tensor all(const Tensor& t);
+Tensor all(const Tensor& t, const Dims& dims, bool keepdim = false);
+Tensor any(const Tensor& t);
+Tensor any(const Tensor& t, const Dims& dims, bool keepdim = false);
+Tensor count_nonzero(const Tensor& t, const Dims& dims = {});
 // Sums a broadcast gradient back to `shape` (the inverse of broadcasting).
 Tensor sum_to(const Tensor& t, const Dims& shape);
 
+// max/min of all elements, or along `dim` as (values, indices); amax/amin over dims; argmax/argmin of the
+// flattened tensor (dim empty) or along dim. NaN propagates; ties give the first index.
+Tensor max(const Tensor& t);
+Tensor min(const Tensor& t);
+std::tuple<Tensor, Tensor> max(const Tensor& t, int64_t dim, bool keepdim = false);
+std::tuple<Tensor, Tensor> min(const Tensor& t, int64_t dim, bool keepdim = false);
+Tensor amax(const Tensor& t, const Dims& dims = {}, bool keepdim = false);
+Tensor amin(const Tensor& t, const Dims& dims = {}, bool keepdim = false);
+Tensor argmax(const Tensor& t, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor argmin(const Tensor& t, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+
+Tensor cumsum(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+Tensor cumprod(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+Tensor& cumsum_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+Tensor& cumprod_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+
 // ---- shape and views (cpp/src/ops/shape.cpp) ----
+// Views share the input's storage; each records its own backward Node.
 Tensor view(const Tensor& t, const Dims& shape);     // may contain one -1
-Tensor reshape(const Tensor& t, const Dims& shape);  // view when possible, else a copy
+Tensor reshape(const Tensor& t, const Dims& shape);  // view when possible, else a copy (UnsafeViewBackward0)
+Tensor flatten(const Tensor& t, int64_t start_dim = 0, int64_t end_dim = -1);
+Tensor unflatten(const Tensor& t, int64_t dim, const Dims& sizes);
 Tensor expand(const Tensor& t, const Dims& shape);
+Tensor broadcast_to(const Tensor& t, const Dims& shape);
+tensor_list broadcast_tensors(const tensor_list& tensors);
 Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1);
 Tensor t(const Tensor& t);  // TBackward0; 0-d, 1-d and 2-d only
+Tensor permute(const Tensor& t, const Dims& dims);
+Tensor movedim(const Tensor& t, const Dims& source, const Dims& destination);  // a permute
+Tensor numpy_T(const Tensor& t);  // Tensor.T: all dims reversed
+Tensor mT(const Tensor& t);       // Tensor.mT: the last two dims swapped
 Tensor unsqueeze(const Tensor& t, int64_t dim);
 Tensor squeeze(const Tensor& t);
 Tensor squeeze(const Tensor& t, int64_t dim);
+Tensor squeeze(const Tensor& t, const Dims& dims);
+// In place, changing only sizes and strides (the version is bumped, history rebased, as in PyTorch).
+Tensor& t_(Tensor& t);
+Tensor& transpose_(Tensor& t, int64_t dim0, int64_t dim1);
+Tensor& unsqueeze_(Tensor& t, int64_t dim);
+Tensor& squeeze_(Tensor& t);
 Tensor& squeeze_(Tensor& t, int64_t dim);
 Tensor select(const Tensor& t, int64_t dim, int64_t index);
 Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step = 1);
+Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length);
+Tensor diagonal(const Tensor& t, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1);
+// Zeros of input_sizes with `grad` on the diagonal (the derivative of diagonal).
+Tensor diagonal_backward(const Tensor& grad, const Dims& input_sizes, int64_t offset, int64_t dim1, int64_t dim2);
+
+// ---- joining and splitting (cpp/src/ops/join.cpp) ----
+Tensor cat(const tensor_list& tensors, int64_t dim = 0);
+Tensor stack(const tensor_list& tensors, int64_t dim = 0);
+Tensor hstack(const tensor_list& tensors);
+Tensor vstack(const tensor_list& tensors);
+Tensor dstack(const tensor_list& tensors);
+tensor_list unbind(const Tensor& t, int64_t dim = 0);
+tensor_list split(const Tensor& t, int64_t split_size, int64_t dim = 0);
+tensor_list split_with_sizes(const Tensor& t, const Dims& split_sizes, int64_t dim = 0);
+tensor_list chunk(const Tensor& t, int64_t chunks, int64_t dim = 0);
+tensor_list tensor_split(const Tensor& t, int64_t sections, int64_t dim = 0);
+tensor_list tensor_split_indices(const Tensor& t, const Dims& indices, int64_t dim = 0);
+
+// ---- copies into a new arrangement (cpp/src/ops/rearrange.cpp) ----
+Tensor repeat(const Tensor& t, const Dims& repeats);
+Tensor tile(const Tensor& t, const Dims& dims);
+Tensor flip(const Tensor& t, const Dims& dims);
+Tensor roll(const Tensor& t, const Dims& shifts, const Dims& dims = {});
+Tensor tril(const Tensor& t, int64_t diagonal = 0);
+Tensor triu(const Tensor& t, int64_t diagonal = 0);
+Tensor& tril_(Tensor& self, int64_t diagonal = 0);
+Tensor& triu_(Tensor& self, int64_t diagonal = 0);
+Tensor diag(const Tensor& t, int64_t diagonal = 0);  // 1-D -> 2-D matrix, 2-D -> 1-D copy of a diagonal
 
 // ---- indexing (cpp/src/ops/index.cpp) ----
 // One entry of a subscript `t[a, b:c, None, ...]`.

@@ -1,60 +1,46 @@
-// Reductions: forward and derivative side by side.
+// Reductions that fold values: sum, mean, prod, norm, logsumexp, all/any, count_nonzero. Forward and
+// derivative side by side. var/std are in moments.cpp, the reductions that select values (max, min, amax,
+// argmax, ...) in minmax.cpp, cumsum and cumprod in scan.cpp.
 #include <cmath>
+#include <limits>
 
-#include "common.h"
+#include "reduce_common.h"
 
 namespace fastgrad {
 
 namespace {
 
-// Which dimensions are reduced: all of them when `dims` is empty.
-std::vector<bool> reduced_mask(const Tensor& t, const Dims& dims, const char* op) {
-  std::vector<bool> mask(static_cast<size_t>(t.dim()), dims.empty());
-  for (int64_t d : dims) {
-    int64_t w = wrap_dim(d, t.dim(), op);
-    if (t.dim() == 0) continue;
-    FG_CHECK(!mask[w], Error, op, ": dim ", w, " appears multiple times in the list of dims");
-    mask[w] = true;
-  }
-  return mask;
-}
+enum class Merge : uint8_t { Add, Multiply };
 
-Dims reduced_shape(const Tensor& t, const std::vector<bool>& mask, bool keepdim) {
-  Dims out;
-  for (int64_t d = 0; d < t.dim(); ++d) {
-    if (!mask[d]) out.push_back(t.sizes()[d]);
-    else if (keepdim) out.push_back(1);
-  }
-  return out;
-}
-
-// Sum (or sum of |x|^p when p > 0) over the masked dims, accumulated in double / int64.
-Tensor sum_kernel(const Tensor& t, const std::vector<bool>& mask, bool keepdim, ScalarType out_dtype, double p = 0) {
-  Dims keep = reduced_shape(t, mask, /*keepdim=*/true);
+// Folds the masked dims of t with combine(acc, x) starting from `init`, accumulating in double for floating
+// outputs and in int64 otherwise; the result is converted to out_dtype. Partial results combine with `merge`.
+template <class MakeCombine>
+Tensor fold(const Tensor& t, const std::vector<bool>& mask, bool keepdim, ScalarType out_dtype, double init,
+            MakeCombine make, Merge merge = Merge::Add) {
   ScalarType acc_type = is_floating(out_dtype) ? ScalarType::Float64 : ScalarType::Int64;
-  Tensor acc = zeros(keep, acc_type);
-  dispatch(acc_type, [&](auto acc_tag) {
+  Tensor acc = full(reduced_shape(t, mask, true), Scalar(init), acc_type);
+  int64_t rows = 0, length = 0;
+  const bool runs = contiguous_runs(t, mask, rows, length);
+  auto run = [&](auto acc_tag) {
     using Acc = decltype(acc_tag);
-    if constexpr (!std::is_same_v<Acc, bool>) {
-      dispatch(t.dtype(), [&](auto in_tag) {
-        using A = decltype(in_tag);
-        if (p == 0)
-          kernels::reduce_loop<Acc, A>(acc, t, [](Acc v, A x) { return v + static_cast<Acc>(x); });
-        else if (p == 2)
-          kernels::reduce_loop<Acc, A>(acc, t, [](Acc v, A x) { return v + static_cast<Acc>(x) * static_cast<Acc>(x); });
-        else
-          kernels::reduce_loop<Acc, A>(acc, t, [p](Acc v, A x) {
-            return v + static_cast<Acc>(std::pow(std::abs(static_cast<double>(x)), p));
-          });
-      });
-    }
-  });
-  Tensor out = cast(acc, out_dtype);
-  if (!keepdim) {  // `out` is a fresh contiguous tensor: dropping the size-1 dims is a metadata change
-    Dims shape = reduced_shape(t, mask, false);
-    out->set_sizes_and_strides(shape, contiguous_strides(shape), 0);
-  }
-  return out;
+    dispatch(t.dtype(), [&](auto in_tag) {
+      using A = decltype(in_tag);
+      auto combine = make(acc_tag, in_tag);
+      if (!runs) {
+        kernels::reduce_loop<Acc, A>(acc, t, combine);
+        return;
+      }
+      Acc* out = acc.data<Acc>();
+      const A* x = t.data<A>();
+      for (int64_t r = 0; r < rows; ++r)
+        out[r] = fold_run<Acc, A>(x + r * length, length, static_cast<Acc>(init), combine, [merge](Acc a, Acc b) {
+          return merge == Merge::Add ? a + b : a * b;
+        });
+    });
+  };
+  if (acc_type == ScalarType::Float64) run(double{});
+  else run(int64_t{});
+  return drop_reduced(cast(acc, out_dtype), t, mask, keepdim);
 }
 
 ScalarType sum_type(const Tensor& t, std::optional<ScalarType> dtype) {
@@ -62,23 +48,42 @@ ScalarType sum_type(const Tensor& t, std::optional<ScalarType> dtype) {
   return is_floating(t.dtype()) ? t.dtype() : ScalarType::Int64;
 }
 
-int64_t reduced_count(const Tensor& t, const std::vector<bool>& mask) {
-  int64_t n = 1;
-  for (int64_t d = 0; d < t.dim(); ++d)
-    if (mask[d]) n *= t.sizes()[d];
-  return n;
-}
-
-// The gradient of a reduction, brought back to the input's shape: unsqueeze the reduced dims, expand.
-Tensor expand_reduced(const Tensor& g, const Dims& shape, const std::vector<bool>& mask, bool keepdim) {
-  Tensor r = g;
-  if (!keepdim)
-    for (size_t d = 0; d < mask.size(); ++d)
-      if (mask[d]) r = unsqueeze(r, static_cast<int64_t>(d));
-  return expand(r, shape);
-}
+// The derivative of zero_where is zero_where again (same mask), so every order flows through it.
+struct MaskedFillBackward0 : NamedNode<MaskedFillBackward0> {
+  static constexpr const char* kName = "MaskedFillBackward0";
+  tensor_list apply(tensor_list&& g) override { return {reduce_detail::zero_where(g[0], saved(0))}; }
+};
 
 }  // namespace
+
+namespace reduce_detail {
+
+Tensor sum_kernel(const Tensor& t, const std::vector<bool>& mask, bool keepdim, ScalarType out_dtype) {
+  return fold(t, mask, keepdim, out_dtype, 0, [](auto acc_tag, auto in_tag) {
+    using Acc = decltype(acc_tag);
+    using A = decltype(in_tag);
+    return [](Acc v, A x) { return v + static_cast<Acc>(x); };
+  });
+}
+
+Tensor zero_where(const Tensor& v, const Tensor& cond) {
+  Tensor c = mask_as(cond, v.dtype());
+  Tensor out = map_binary(v, c, v.dtype(), "masked_fill", [](auto tag) {
+    using T = decltype(tag);
+    return [](T x, T m) -> T { return m != T(0) ? T(0) : x; };
+  }, Tensor());
+  if (compute_requires_grad({&v})) {
+    auto node = make_node<MaskedFillBackward0>({&v});
+    node->save(c);
+    set_history(out, node);
+  }
+  return out;
+}
+
+}  // namespace reduce_detail
+
+using reduce_detail::sum_kernel;
+using reduce_detail::zero_where;
 
 // ---- sum ----
 
@@ -90,7 +95,7 @@ struct SumBackward0 : NamedNode<SumBackward0> {
 };
 
 Tensor sum(const Tensor& t, std::optional<ScalarType> dtype) {
-  Tensor out = sum_kernel(t, std::vector<bool>(t.dim(), true), false, sum_type(t, dtype));
+  Tensor out = sum_kernel(t, all_dims_mask(t), false, sum_type(t, dtype));
   if (compute_requires_grad({&t})) set_history(out, make_node<SumBackward0>({&t}, t.sizes()));
   return out;
 }
@@ -134,9 +139,11 @@ struct MeanBackward0 : NamedNode<MeanBackward0> {
 
 Tensor mean(const Tensor& t, std::optional<ScalarType> dtype) {
   ScalarType rt = mean_type(t, dtype, "mean");
-  std::vector<bool> all(t.dim(), true);
-  Tensor out = sum_kernel(t, all, false, ScalarType::Float64);
-  out = cast(div(out, Scalar(static_cast<double>(t.numel()))), rt);
+  Tensor out;
+  {
+    NoGradGuard guard;
+    out = cast(div(sum_kernel(t, all_dims_mask(t), false, ScalarType::Float64), Scalar(static_cast<double>(t.numel()))), rt);
+  }
   if (compute_requires_grad({&t})) set_history(out, make_node<MeanBackward0>({&t}, t.sizes()));
   return out;
 }
@@ -167,49 +174,269 @@ Tensor mean(const Tensor& t, const Dims& dims, bool keepdim, std::optional<Scala
   return out;
 }
 
-// ---- norm ----
+// ---- prod ----
 
-struct LinalgVectorNormBackward0 : NamedNode<LinalgVectorNormBackward0> {
-  static constexpr const char* kName = "LinalgVectorNormBackward0";
-  double p;
-  Dims shape;
-  std::vector<bool> mask;
-  bool keepdim;
-  LinalgVectorNormBackward0(double p_, Dims s, std::vector<bool> m, bool k)
-      : p(p_), shape(std::move(s)), mask(std::move(m)), keepdim(k) {}
+namespace {
+Tensor prod_kernel(const Tensor& t, const std::vector<bool>& mask, bool keepdim, ScalarType out_dtype) {
+  return fold(t, mask, keepdim, out_dtype, 1, [](auto acc_tag, auto in_tag) {
+    using Acc = decltype(acc_tag);
+    using A = decltype(in_tag);
+    return [](Acc v, A x) { return v * static_cast<Acc>(x); };
+  }, Merge::Multiply);
+}
+
+bool has_zero(const Tensor& x) {
+  NoGradGuard guard;
+  return sum(compare(x, Scalar(0), CompareOp::Eq)).item().i > 0;
+}
+
+// d prod(x)/dx_k along `dim` is the product of the other elements. `g` and `result` keep the reduced dim
+// (size 1). Without zeros that is result / x_k. With zeros the division is undefined, so the product of
+// the others is built as (product of those before k) * (product of those after k): exclusive cumulative
+// products, which stay exact and differentiable (PyTorch's convention for prod with zeros).
+Tensor prod_grad(const Tensor& g, const Tensor& x, const Tensor& result, int64_t dim) {
+  if (!has_zero(x)) return mul(g, div(result, x));
+  auto exclusive_cumprod = [&](const Tensor& v) {
+    Dims one = v.sizes();
+    one[dim] = 1;
+    Tensor c = cumprod(v, dim);
+    return cat({ones(one, v.dtype()), narrow(c, dim, 0, v.sizes()[dim] - 1)}, dim);
+  };
+  Tensor before = exclusive_cumprod(x);
+  Tensor after = flip(exclusive_cumprod(flip(x, {dim})), {dim});
+  return mul(g, mul(before, after));
+}
+
+std::optional<ScalarType> prod_cast(const Tensor& t, std::optional<ScalarType> dtype) {
+  if (dtype && *dtype != t.dtype()) return dtype;
+  return std::nullopt;
+}
+}  // namespace
+
+struct ProdBackward0 : NamedNode<ProdBackward0> {
+  static constexpr const char* kName = "ProdBackward0";
   tensor_list apply(tensor_list&& g) override {
-    // d||x||_p/dx = x |x|^(p-2) / ||x||^(p-1); taken as 0 where the norm is 0.
-    Tensor x = saved(0), norm = saved(1);
-    Tensor gn = expand_reduced(g[0], shape, mask, keepdim);
-    Tensor nn = expand_reduced(norm, shape, mask, keepdim);
-    Tensor zero = cast(compare(nn, Scalar(0.0), CompareOp::Eq), x.dtype());
-    Tensor denom = add(p == 2 ? nn : pow(nn, Scalar(p - 1)), zero);  // avoids 0/0
-    Tensor num = p == 2 ? x : mul(x, pow(mul(x, x), Scalar((p - 2) / 2)));
-    return {mul(gn, div(num, denom))};
+    Tensor x = saved(0), result = saved(1);
+    Tensor flat = reshape(x, {-1});
+    return {reshape(prod_grad(g[0], flat, result, 0), x.sizes())};
   }
 };
 
-Tensor norm(const Tensor& t, double p, const Dims& dims, bool keepdim) {
-  FG_CHECK(is_floating(t.dtype()), Error, "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ",
-           scalar_type_name(t.dtype()));
-  FG_CHECK(p > 0 && std::isfinite(p), NotImplementedError, "norm: only finite p > 0 is supported, got p=", p);
-  auto mask = reduced_mask(t, dims, "norm");
-  Tensor out = sum_kernel(t, mask, keepdim, ScalarType::Float64, p);
-  out = map_unary(out, ScalarType::Float64, [p](auto tag) {
-    using T = decltype(tag);
-    return [p](T v) -> T {
-      if constexpr (std::is_same_v<T, double>) return p == 2 ? std::sqrt(v) : std::pow(v, 1.0 / p);
-      else return v;
-    };
-  });
-  out = cast(out, t.dtype());
+Tensor prod(const Tensor& t, std::optional<ScalarType> dtype) {
+  // An explicit dtype converts the input first (a recorded conversion, so that gradients flow through it).
+  if (auto d = prod_cast(t, dtype)) return prod(to_dtype(t, *d), std::nullopt);
+  Tensor out = prod_kernel(t, all_dims_mask(t), false, sum_type(t, std::nullopt));
   if (compute_requires_grad({&t})) {
-    auto node = make_node<LinalgVectorNormBackward0>({&t}, p, t.sizes(), mask, keepdim);
+    auto node = make_node<ProdBackward0>({&t});
     node->save(t);
     set_history(out, node);
     node->save(out, /*is_output=*/true);
   }
   return out;
+}
+
+struct ProdBackward1 : NamedNode<ProdBackward1> {
+  static constexpr const char* kName = "ProdBackward1";
+  int64_t dim;
+  bool keepdim;
+  ProdBackward1(int64_t d, bool k) : dim(d), keepdim(k) {}
+  tensor_list apply(tensor_list&& g) override {
+    Tensor x = saved(0), result = saved(1);
+    if (x.dim() == 0) return {g[0]};  // the product of one element is that element
+    Tensor gk = keepdim ? g[0] : unsqueeze(g[0], dim);
+    Tensor rk = keepdim ? result : unsqueeze(result, dim);
+    return {prod_grad(gk, x, rk, dim)};
+  }
+};
+
+Tensor prod(const Tensor& t, int64_t dim, bool keepdim, std::optional<ScalarType> dtype) {
+  if (auto d = prod_cast(t, dtype)) return prod(to_dtype(t, *d), dim, keepdim, std::nullopt);
+  int64_t d = wrap_dim(dim, t.dim(), "prod");
+  auto mask = reduced_mask(t, {d}, "prod");
+  Tensor out = prod_kernel(t, mask, keepdim, sum_type(t, std::nullopt));
+  if (compute_requires_grad({&t})) {
+    auto node = make_node<ProdBackward1>({&t}, d, keepdim);
+    node->save(t);
+    set_history(out, node);
+    node->save(out, /*is_output=*/true);
+  }
+  return out;
+}
+
+// ---- norm ----
+
+namespace {
+Tensor power_sum(const Tensor& t, const std::vector<bool>& mask, bool keepdim, double p) {
+  return fold(t, mask, keepdim, ScalarType::Float64, 0, [p](auto acc_tag, auto in_tag) {
+    using Acc = decltype(acc_tag);
+    using A = decltype(in_tag);
+    return [p](Acc v, A x) {
+      double a = std::abs(static_cast<double>(x));
+      if (p == 0) return v + static_cast<Acc>(a != 0);
+      if (p == 1) return v + static_cast<Acc>(a);
+      if (p == 2) return v + static_cast<Acc>(a * a);
+      return v + static_cast<Acc>(std::pow(a, p));
+    };
+  });
+}
+}  // namespace
+
+struct LinalgVectorNormBackward0 : NamedNode<LinalgVectorNormBackward0> {
+  static constexpr const char* kName = "LinalgVectorNormBackward0";
+  double p;
+  std::vector<bool> mask;
+  bool keepdim;
+  LinalgVectorNormBackward0(double p_, std::vector<bool> m, bool k) : p(p_), mask(std::move(m)), keepdim(k) {}
+  tensor_list apply(tensor_list&& g) override {
+    if (p == 0) return {Tensor()};  // piecewise constant: no gradient, as in PyTorch
+    Tensor x = saved(0), norm = saved(1);
+    Tensor gx = unsqueeze_reduced(g[0], mask, keepdim);
+    Tensor nx = unsqueeze_reduced(norm, mask, keepdim);
+    Tensor sign = sign_constant(x);
+    if (std::isinf(p)) {
+      // The extreme |x| gets the gradient, shared evenly between ties.
+      Tensor hit = mask_as(compare(abs_value(x), nx, CompareOp::Eq), x.dtype());
+      Tensor count = sum(hit, mask_dims(mask), true);
+      return {mul(mul(sign, hit), div(gx, count))};
+    }
+    Tensor grad;
+    if (p == 1) {
+      grad = sign;
+    } else if (p == 2) {
+      grad = div(x, nx);
+    } else {
+      // sign(x) |x|^(p-1) / ||x||^(p-1); for p < 1 the power blows up at x = 0, where PyTorch takes 0.
+      grad = div(mul(sign, pow(abs_value(x), Scalar(p - 1))), pow(nx, Scalar(p - 1)));
+      if (p < 1) grad = zero_where(grad, compare(x, Scalar(0), CompareOp::Eq));
+    }
+    if (p != 1) grad = zero_where(grad, compare(nx, Scalar(0), CompareOp::Eq));
+    return {mul(gx, grad)};
+  }
+};
+
+Tensor norm(const Tensor& t, double p, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
+  FG_CHECK(is_floating(t.dtype()), Error, "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ",
+           scalar_type_name(t.dtype()));
+  if (dtype && *dtype != t.dtype()) {
+    FG_CHECK(is_floating(*dtype), Error, "linalg.vector_norm: dtype should be floating point or complex. Got ",
+             scalar_type_name(*dtype));
+    return norm(to_dtype(t, *dtype), p, dims, keepdim, std::nullopt);
+  }
+  FG_CHECK(!std::isnan(p), Error, "linalg.vector_norm: ord must not be nan");
+  auto mask = reduced_mask(t, dims, "linalg.vector_norm");
+  Tensor out;
+  if (std::isinf(p)) {
+    const char* which = p > 0 ? "inf" : "-inf";
+    FG_CHECK(t.numel() != 0 || !dims.empty(), Error, "linalg.vector_norm cannot compute the ", which,
+             " norm on an empty tensor because the operation does not have an identity");
+    for (int64_t d = 0; d < t.dim(); ++d)
+      FG_CHECK(!mask[d] || t.sizes()[d] != 0, Error, "linalg.vector_norm cannot compute the ", which,
+               " norm on the dimension ", d, "because this dimension is empty and the operation does not have an identity");
+    NoGradGuard guard;
+    Tensor a = abs_value(t);
+    out = p > 0 ? amax(a, mask_dims(mask), keepdim) : amin(a, mask_dims(mask), keepdim);
+  } else {
+    Tensor s = power_sum(t, mask, keepdim, p);
+    out = map_unary(s, ScalarType::Float64, [p](auto tag) {
+      using T = decltype(tag);
+      return [p](T v) -> T {
+        if constexpr (std::is_same_v<T, double>) {
+          if (p == 0 || p == 1) return v;
+          return p == 2 ? std::sqrt(v) : std::pow(v, 1.0 / p);
+        } else {
+          return v;
+        }
+      };
+    });
+    out = cast(out, t.dtype());
+  }
+  if (compute_requires_grad({&t})) {
+    auto node = make_node<LinalgVectorNormBackward0>({&t}, p, mask, keepdim);
+    node->save(t);
+    set_history(out, node);
+    node->save(out, /*is_output=*/true);
+  }
+  return out;
+}
+
+// ---- logsumexp ----
+
+struct LogsumexpBackward0 : NamedNode<LogsumexpBackward0> {
+  static constexpr const char* kName = "LogsumexpBackward0";
+  std::vector<bool> mask;
+  bool keepdim;
+  LogsumexpBackward0(std::vector<bool> m, bool k) : mask(std::move(m)), keepdim(k) {}
+  tensor_list apply(tensor_list&& g) override {
+    Tensor x = saved(0), result = saved(1);
+    return {mul(unsqueeze_reduced(g[0], mask, keepdim), exp(sub(x, unsqueeze_reduced(result, mask, keepdim))))};
+  }
+};
+
+Tensor logsumexp(const Tensor& t, const Dims& dims, bool keepdim) {
+  ScalarType ft = is_floating(t.dtype()) ? t.dtype() : default_dtype();
+  auto mask = reduced_mask(t, dims, "logsumexp");
+  Tensor out;
+  {
+    NoGradGuard guard;
+    Tensor x = cast(t, ft);
+    if (reduced_count(t, mask) == 0) {
+      out = full(reduced_shape(t, mask, keepdim), Scalar(-std::numeric_limits<double>::infinity()), ft);
+    } else {
+      // Shift by the maximum so that exp cannot overflow; an infinite maximum is not shifted (it would
+      // make inf - inf = nan), and then the result is that infinity itself.
+      Tensor shift = map_unary(amax(x, mask_dims(mask), true), ft, [](auto tag) {
+        using T = decltype(tag);
+        return [](T m) -> T {
+          if constexpr (std::is_floating_point_v<T>) return std::isinf(m) ? T(0) : m;
+          else return m;
+        };
+      });
+      Tensor s = sum_kernel(exp(sub(x, shift)), mask, true, ft);
+      out = drop_reduced(add(log(s), shift), t, mask, keepdim);
+    }
+  }
+  if (compute_requires_grad({&t})) {
+    auto node = make_node<LogsumexpBackward0>({&t}, mask, keepdim);
+    node->save(t);
+    set_history(out, node);
+    node->save(out, /*is_output=*/true);
+  }
+  return out;
+}
+
+// ---- all / any / count_nonzero (no gradient) ----
+
+namespace {
+template <bool IsAll>
+Tensor all_any(const Tensor& t, const std::vector<bool>& mask, bool keepdim) {
+  Tensor acc = full(reduced_shape(t, mask, true), Scalar(IsAll), ScalarType::Bool);
+  dispatch(t.dtype(), [&](auto tag) {
+    using A = decltype(tag);
+    kernels::reduce_loop<bool, A>(acc, t, [](bool v, A x) {
+      if constexpr (IsAll) return v && x != A(0);
+      else return v || x != A(0);
+    });
+  });
+  return drop_reduced(acc, t, mask, keepdim);
+}
+}  // namespace
+
+Tensor all(const Tensor& t) { return all_any<true>(t, all_dims_mask(t), false); }
+Tensor all(const Tensor& t, const Dims& dims, bool keepdim) {
+  return all_any<true>(t, reduced_mask(t, dims, "all"), keepdim);
+}
+Tensor any(const Tensor& t) { return all_any<false>(t, all_dims_mask(t), false); }
+Tensor any(const Tensor& t, const Dims& dims, bool keepdim) {
+  return all_any<false>(t, reduced_mask(t, dims, "any"), keepdim);
+}
+
+Tensor count_nonzero(const Tensor& t, const Dims& dims) {
+  auto mask = reduced_mask(t, dims, "count_nonzero");
+  return fold(t, mask, false, ScalarType::Int64, 0, [](auto acc_tag, auto in_tag) {
+    using Acc = decltype(acc_tag);
+    using A = decltype(in_tag);
+    return [](Acc v, A x) { return v + static_cast<Acc>(x != A(0)); };
+  });
 }
 
 // ---- sum_to ----

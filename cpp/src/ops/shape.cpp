@@ -51,8 +51,10 @@ Dims infer_size(const Dims& shape, int64_t numel) {
       known *= shape[i];
     }
   }
-  if (infer >= 0 && known != 0 && numel % known == 0) out[infer] = numel / known;
-  FG_CHECK((infer >= 0 && known != 0 && numel % known == 0) || (infer < 0 && known == numel), Error, "shape '",
+  FG_CHECK(!(infer >= 0 && known == 0), Error, "cannot reshape tensor of 0 elements into shape ", shape_str(shape),
+           " because the unspecified dimension size -1 can be any value and is ambiguous");
+  if (infer >= 0 && numel % known == 0) out[infer] = numel / known;
+  FG_CHECK((infer >= 0 && numel % known == 0) || (infer < 0 && known == numel), Error, "shape '",
            shape_str(shape), "' is invalid for input of size ", numel);
   return out;
 }
@@ -79,11 +81,85 @@ Tensor view(const Tensor& t, const Dims& shape) {
   return out;
 }
 
+namespace {
+// Internal linkage: matmul records an UnsafeViewBackward0 of its own (linalg.cpp), and two classes of one
+// name in namespace fastgrad would break the one-definition rule.
+
+// The copy path of reshape: a contiguous clone seen with the new sizes. Not a view of the input (it owns
+// its copy), so in-place changes to it never reach the input.
+struct UnsafeViewBackward0 : NamedNode<UnsafeViewBackward0> {
+  static constexpr const char* kName = "UnsafeViewBackward0";
+  Dims self_sizes;
+  explicit UnsafeViewBackward0(Dims s) : self_sizes(std::move(s)) {}
+  tensor_list apply(tensor_list&& g) override { return {reshape(g[0], self_sizes)}; }
+};
+
+// reshape of a non-contiguous tensor whose layout still allows a view (PyTorch's _reshape_alias).
+struct ReshapeAliasBackward0 : NamedNode<ReshapeAliasBackward0> {
+  static constexpr const char* kName = "ReshapeAliasBackward0";
+  Dims self_sizes;
+  explicit ReshapeAliasBackward0(Dims s) : self_sizes(std::move(s)) {}
+  tensor_list apply(tensor_list&& g) override { return {reshape(g[0], self_sizes)}; }
+};
+
+}  // namespace
+
 Tensor reshape(const Tensor& t, const Dims& shape) {
   Dims sizes = infer_size(shape, t.numel());
+  if (t.is_contiguous()) return view(t, sizes);
   Dims strides;
-  if (view_strides(t.sizes(), t.strides(), sizes, strides)) return view(t, sizes);
-  return view(clone(t), sizes);  // clone() is contiguous
+  if (view_strides(t.sizes(), t.strides(), sizes, strides)) {
+    Tensor out = make_view(t, sizes, strides, t.storage_offset());
+    if (compute_requires_grad({&t})) set_history(out, make_node<ReshapeAliasBackward0>({&t}, t.sizes()));
+    return out;
+  }
+  Tensor copy = clone(t);  // contiguous
+  Tensor out(std::make_shared<TensorImpl>(copy.storage(), sizes, contiguous_strides(sizes), copy.storage_offset(),
+                                          copy.dtype()));
+  if (compute_requires_grad({&copy})) set_history(out, make_node<UnsafeViewBackward0>({&copy}, copy.sizes()));
+  return out;
+}
+
+// ---- flatten / unflatten ----
+
+Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim) {
+  int64_t s = wrap_dim(start_dim, t.dim(), "flatten"), e = wrap_dim(end_dim, t.dim(), "flatten");
+  FG_CHECK(s <= e, Error, "flatten() has invalid args: start_dim cannot come after end_dim");
+  if (t.dim() == 0) return reshape(t, {1});
+  if (s == e) return t;
+  Dims shape;
+  int64_t merged = 1;
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    if (d < s || d > e) shape.push_back(t.sizes()[d]);
+    else merged *= t.sizes()[d];
+    if (d == e) shape.push_back(merged);
+  }
+  return reshape(t, shape);
+}
+
+Tensor unflatten(const Tensor& t, int64_t dim, const Dims& sizes) {
+  FG_CHECK(t.dim() > 0, Error, "unflatten: Dimension specified as ", dim, " but tensor has no dimensions");
+  int64_t d = wrap_dim(dim, t.dim(), "unflatten");
+  FG_CHECK(!sizes.empty(), Error, "unflatten: sizes must be non-empty");
+  const int64_t size = t.sizes()[d];
+  int64_t known = 1, inferred = 0;
+  for (int64_t s : sizes) {
+    if (s == -1) ++inferred;
+    else known *= s;
+  }
+  FG_CHECK(inferred <= 1, Error, "unflatten: only one dimension can be inferred (sizes ", shape_str(sizes), ")");
+  Dims dims = sizes;
+  if (inferred == 1 && known != 0 && size % known == 0)
+    for (auto& s : dims)
+      if (s == -1) s = size / known;
+  FG_CHECK(numel_of(dims) == size && (inferred == 0 || known != 0), Error, "unflatten: Provided sizes ",
+           shape_str(sizes), " don't multiply up to the size of dim ", d, " (", size, ") in the input tensor");
+  Dims shape;
+  for (int64_t i = 0; i < t.dim(); ++i) {
+    if (i != d) shape.push_back(t.sizes()[i]);
+    else for (int64_t s : dims) shape.push_back(s);
+  }
+  return view(t, shape);
 }
 
 // ---- expand ----
@@ -100,7 +176,7 @@ Tensor expand(const Tensor& t, const Dims& shape) {
            shape.size(), ") must be greater or equal to the number of dimensions in the tensor (", t.dim(), ")");
   const size_t lead = shape.size() - static_cast<size_t>(t.dim());
   Dims sizes(shape.size()), strides(shape.size());
-  for (size_t i = 0; i < shape.size(); ++i) {
+  for (size_t i = shape.size(); i-- > 0;) {  // trailing dims first, so errors name the same dim as PyTorch
     if (i < lead) {
       FG_CHECK(shape[i] >= 0, Error, "expand: the expanded size of the tensor (", shape[i],
                ") isn't allowed in a leading, non-existing dimension ", i);
@@ -121,7 +197,18 @@ Tensor expand(const Tensor& t, const Dims& shape) {
   return out;
 }
 
-// ---- transpose / t ----
+Tensor broadcast_to(const Tensor& t, const Dims& shape) { return expand(t, shape); }
+
+tensor_list broadcast_tensors(const tensor_list& tensors) {
+  Dims shape;
+  for (const Tensor& x : tensors) shape = broadcast_shapes(shape, x.sizes(), "broadcast_tensors");
+  tensor_list out;
+  out.reserve(tensors.size());
+  for (const Tensor& x : tensors) out.push_back(x.sizes() == shape ? x : expand(x, shape));
+  return out;
+}
+
+// ---- transpose / t / permute ----
 
 namespace {
 Tensor transposed_view(const Tensor& t, int64_t d0, int64_t d1) {
@@ -161,6 +248,84 @@ Tensor t(const Tensor& self) {
   return out;
 }
 
+struct PermuteBackward0 : NamedNode<PermuteBackward0> {
+  static constexpr const char* kName = "PermuteBackward0";
+  Dims inverse;
+  explicit PermuteBackward0(Dims inv) : inverse(std::move(inv)) {}
+  tensor_list apply(tensor_list&& g) override { return {permute(g[0], inverse)}; }
+};
+
+Tensor permute(const Tensor& t, const Dims& dims) {
+  FG_CHECK(static_cast<int64_t>(dims.size()) == t.dim(), Error, "permute(): number of dimensions in the tensor input ",
+           "does not match the length of the desired ordering of dimensions i.e. input.dim() = ", t.dim(),
+           " is not equal to len(dims) = ", dims.size());
+  Dims sizes(dims.size()), strides(dims.size()), inverse(dims.size());
+  std::vector<bool> seen(dims.size(), false);
+  for (size_t i = 0; i < dims.size(); ++i) {
+    int64_t d = wrap_dim(dims[i], t.dim(), "permute");
+    FG_CHECK(!seen[d], Error, "permute(): duplicate dims are not allowed.");
+    seen[d] = true;
+    sizes[i] = t.sizes()[d];
+    strides[i] = t.strides()[d];
+    inverse[d] = static_cast<int64_t>(i);
+  }
+  Tensor out = make_view(t, sizes, strides, t.storage_offset());
+  if (compute_requires_grad({&t})) set_history(out, make_node<PermuteBackward0>({&t}, inverse));
+  return out;
+}
+
+namespace {
+// A new view of all of t (what movedim of a 0-d tensor is in PyTorch). Internal linkage: indexing may
+// record its own AliasBackward0.
+struct AliasBackward0 : NamedNode<AliasBackward0> {
+  static constexpr const char* kName = "AliasBackward0";
+  tensor_list apply(tensor_list&& g) override { return {g[0]}; }
+};
+
+Tensor alias(const Tensor& t) {
+  Tensor out = make_view(t, t.sizes(), t.strides(), t.storage_offset());
+  if (compute_requires_grad({&t})) set_history(out, make_node<AliasBackward0>({&t}));
+  return out;
+}
+}  // namespace
+
+Tensor movedim(const Tensor& t, const Dims& source, const Dims& destination) {
+  FG_CHECK(source.size() == destination.size(), Error, "movedim: Invalid source or destination dims: source (",
+           shape_str(source), " dims) should contain the same number of dims as destination (",
+           shape_str(destination), " dims)");
+  const auto n = static_cast<size_t>(t.dim());
+  Dims perm(n, -1);
+  std::vector<bool> moved(n, false);
+  for (size_t i = 0; i < source.size(); ++i) {
+    int64_t s = wrap_dim(source[i], t.dim(), "movedim"), d = wrap_dim(destination[i], t.dim(), "movedim");
+    if (t.dim() == 0) return alias(t);
+    FG_CHECK(!moved[s], Error, "movedim: repeated dim in `source` (", shape_str(source), ")");
+    FG_CHECK(perm[d] < 0, Error, "movedim: repeated dim in `destination` (", shape_str(destination), ")");
+    moved[s] = true;
+    perm[d] = s;
+  }
+  // The dims that do not move keep their order in the places left free.
+  size_t next = 0;
+  for (size_t d = 0; d < n; ++d) {
+    if (perm[d] >= 0) continue;
+    while (moved[next]) ++next;
+    perm[d] = static_cast<int64_t>(next++);
+  }
+  return permute(t, perm);
+}
+
+Tensor numpy_T(const Tensor& t) {
+  Dims reversed;
+  for (int64_t d = t.dim() - 1; d >= 0; --d) reversed.push_back(d);
+  return permute(t, reversed);
+}
+
+Tensor mT(const Tensor& t) {
+  FG_CHECK(t.dim() >= 2, Error, "tensor.mT is only supported on matrices or batches of matrices. Got ", t.dim(),
+           "-D tensor.");
+  return transpose(t, -2, -1);
+}
+
 // ---- unsqueeze / squeeze ----
 
 struct UnsqueezeBackward0 : NamedNode<UnsqueezeBackward0> {
@@ -192,10 +357,14 @@ void squeezed(const Tensor& t, int64_t d, Dims& sizes, Dims& strides) {
   }
 }
 
-// The three squeeze Nodes differ only in PyTorch's name; their derivative is a reshape to the input.
+// The squeeze Nodes differ only in PyTorch's name; their derivative is a reshape to the input.
 template <int Variant>
 struct SqueezeBackward : NamedNode<SqueezeBackward<Variant>> {
-  static constexpr const char* kName = Variant == 0 ? "SqueezeBackward0" : Variant == 1 ? "SqueezeBackward1" : "SqueezeBackward4";
+  static constexpr const char* kName = Variant == 0   ? "SqueezeBackward0"
+                                       : Variant == 1 ? "SqueezeBackward1"
+                                       : Variant == 2 ? "SqueezeBackward2"
+                                       : Variant == 3 ? "SqueezeBackward3"
+                                                      : "SqueezeBackward4";
   Dims self_sizes;
   explicit SqueezeBackward(Dims s) : self_sizes(std::move(s)) {}
   tensor_list apply(tensor_list&& g) override { return {reshape(g[0], self_sizes)}; }
@@ -219,26 +388,105 @@ Tensor squeeze(const Tensor& t, int64_t dim) {
   return out;
 }
 
-Tensor& squeeze_(Tensor& t, int64_t dim) {
-  // A metadata-only in-place op: the data is untouched, so no version bump; history is rebased.
-  int64_t d = wrap_dim(dim, t.dim(), "squeeze_");
+Tensor squeeze(const Tensor& t, const Dims& dims) {
+  std::vector<bool> drop(static_cast<size_t>(t.dim()), false);
+  for (int64_t dim : dims) {
+    int64_t d = wrap_dim(dim, t.dim(), "squeeze");
+    if (t.dim() == 0) continue;
+    FG_CHECK(!drop[d], Error, "dim ", d, " appears multiple times in the list of dims");
+    drop[d] = true;
+  }
   Dims sizes, strides;
-  squeezed(t, t.dim() == 0 ? -2 : d, sizes, strides);
+  for (int64_t i = 0; i < t.dim(); ++i) {
+    if (drop[i] && t.sizes()[i] == 1) continue;
+    sizes.push_back(t.sizes()[i]);
+    strides.push_back(t.strides()[i]);
+  }
+  Tensor out = make_view(t, sizes, strides, t.storage_offset());
+  if (compute_requires_grad({&t})) set_history(out, make_node<SqueezeBackward<2>>({&t}, t.sizes()));
+  return out;
+}
+
+// ---- in-place metadata ops: t_, transpose_, swapaxes_, unsqueeze_, squeeze_ ----
+
+namespace {
+
+// Note [In-place metadata ops]: these give self new sizes and strides over the same data. As in PyTorch
+// they count as in-place ops: leaves that require grad are refused, the version is bumped, and self's
+// history is rebased onto a Node (fed by self's previous history) that maps the gradient back.
+template <class N, class... Args>
+Tensor& restride_(Tensor& t, const Dims& sizes, const Dims& strides, const char* op, Args&&... args) {
+  check_inplace(t, op);
   if (compute_requires_grad({&t})) {
-    FG_CHECK(!t.is_leaf(), Error, "a leaf Variable that requires grad is being used in an in-place operation.");
     Tensor before = t.detach();
     auto& m = before->ensure_autograd();
     m.grad_fn = t.grad_fn();
     m.output_nr = t.output_nr();
-    auto node = make_node<SqueezeBackward<4>>({&before}, t.sizes());
+    auto node = make_node<N>({&before}, std::forward<Args>(args)...);
     t->set_sizes_and_strides(sizes, strides, t.storage_offset());
     auto& tm = t->ensure_autograd();
     tm.output_nr = node->add_input_meta(t);
     tm.grad_fn = node;
-    return t;
+  } else {
+    t->set_sizes_and_strides(sizes, strides, t.storage_offset());
   }
-  t->set_sizes_and_strides(sizes, strides, t.storage_offset());
+  t.bump_version();
   return t;
+}
+
+struct TBackward1 : NamedNode<TBackward1> {
+  static constexpr const char* kName = "TBackward1";
+  tensor_list apply(tensor_list&& g) override { return {fastgrad::t(g[0])}; }
+};
+
+struct TransposeBackward1 : NamedNode<TransposeBackward1> {
+  static constexpr const char* kName = "TransposeBackward1";
+  int64_t d0, d1;
+  TransposeBackward1(int64_t a, int64_t b) : d0(a), d1(b) {}
+  tensor_list apply(tensor_list&& g) override { return {transpose(g[0], d0, d1)}; }
+};
+
+struct UnsqueezeBackward1 : NamedNode<UnsqueezeBackward1> {
+  static constexpr const char* kName = "UnsqueezeBackward1";
+  int64_t dim;
+  explicit UnsqueezeBackward1(int64_t d) : dim(d) {}
+  tensor_list apply(tensor_list&& g) override { return {squeeze(g[0], dim)}; }
+};
+
+}  // namespace
+
+Tensor& t_(Tensor& t) {
+  FG_CHECK(t.dim() <= 2, Error, "t_() expects a tensor with <= 2 dimensions, but self is ", t.dim(), "D");
+  Tensor v = t.dim() < 2 ? t : transposed_view(t, 0, 1);
+  return restride_<TBackward1>(t, v.sizes(), v.strides(), "t_");
+}
+
+Tensor& transpose_(Tensor& t, int64_t dim0, int64_t dim1) {
+  int64_t d0 = wrap_dim(dim0, t.dim(), "transpose_"), d1 = wrap_dim(dim1, t.dim(), "transpose_");
+  Tensor v = transposed_view(t, d0, d1);
+  return restride_<TransposeBackward1>(t, v.sizes(), v.strides(), "transpose_", d0, d1);
+}
+
+Tensor& unsqueeze_(Tensor& t, int64_t dim) {
+  int64_t d = wrap_dim(dim, t.dim() + 1, "unsqueeze_");
+  Dims sizes = t.sizes(), strides = t.strides();
+  int64_t stride = d < t.dim() ? sizes[d] * strides[d] : 1;
+  sizes.insert(static_cast<size_t>(d), 1);
+  strides.insert(static_cast<size_t>(d), stride);
+  return restride_<UnsqueezeBackward1>(t, sizes, strides, "unsqueeze_", d);
+}
+
+Tensor& squeeze_(Tensor& t) {
+  Dims sizes, strides;
+  squeezed(t, -1, sizes, strides);
+  return restride_<SqueezeBackward<3>>(t, sizes, strides, "squeeze_", t.sizes());
+}
+
+Tensor& squeeze_(Tensor& t, int64_t dim) {
+  int64_t d = wrap_dim(dim, t.dim(), "squeeze_");
+  Dims sizes, strides;
+  squeezed(t, t.dim() == 0 ? -2 : d, sizes, strides);
+  return restride_<SqueezeBackward<4>>(t, sizes, strides, "squeeze_", t.sizes());
 }
 
 // ---- select / slice ----
@@ -339,6 +587,71 @@ Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start_opt, std
   strides[d] *= step;
   Tensor out = make_view(t, sizes, strides, t.storage_offset() + start * t.strides()[d]);
   if (compute_requires_grad({&t})) set_history(out, make_node<SliceBackward0>({&t}, t.sizes(), d, start, end, step));
+  return out;
+}
+
+Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length) {
+  FG_CHECK(t.dim() > 0, Error, "narrow() cannot be applied to a 0-dim tensor.");
+  FG_CHECK(length >= 0, Error, "narrow(): length must be non-negative.");
+  int64_t d = wrap_dim(dim, t.dim(), "narrow");
+  const int64_t size = t.sizes()[d];
+  FG_CHECK(start >= -size && start <= size, IndexError, "start out of range (expected to be in range of [", -size,
+           ", ", size, "], but got ", start, ")");
+  if (start < 0) start += size;
+  FG_CHECK(start <= size - length, Error, "start (", start, ") + length (", length, ") exceeds dimension size (",
+           size, ").");
+  return slice(t, d, start, start + length, 1);
+}
+
+// ---- diagonal ----
+
+namespace {
+// The diagonal of (dim1, dim2) at `offset` as a view of t, without autograd.
+Tensor diagonal_view(const Tensor& t, int64_t offset, int64_t d1, int64_t d2) {
+  const int64_t s1 = t.sizes()[d1], s2 = t.sizes()[d2];
+  int64_t length = offset >= 0 ? std::min(s1, s2 - offset) : std::min(s1 + offset, s2);
+  length = std::max<int64_t>(length, 0);
+  int64_t start = t.storage_offset();
+  if (length > 0) start += offset >= 0 ? offset * t.strides()[d2] : -offset * t.strides()[d1];
+  Dims sizes, strides;
+  for (int64_t i = 0; i < t.dim(); ++i) {
+    if (i == d1 || i == d2) continue;
+    sizes.push_back(t.sizes()[i]);
+    strides.push_back(t.strides()[i]);
+  }
+  sizes.push_back(length);
+  strides.push_back(t.strides()[d1] + t.strides()[d2]);
+  return make_view(t, sizes, strides, start);
+}
+}  // namespace
+
+struct DiagonalBackward0 : NamedNode<DiagonalBackward0> {
+  static constexpr const char* kName = "DiagonalBackward0";
+  Dims self_sizes;
+  int64_t offset, dim1, dim2;
+  DiagonalBackward0(Dims s, int64_t o, int64_t a, int64_t b) : self_sizes(std::move(s)), offset(o), dim1(a), dim2(b) {}
+  tensor_list apply(tensor_list&& g) override { return {diagonal_backward(g[0], self_sizes, offset, dim1, dim2)}; }
+};
+
+struct DiagonalBackwardBackward0 : NamedNode<DiagonalBackwardBackward0> {
+  static constexpr const char* kName = "DiagonalBackwardBackward0";
+  int64_t offset, dim1, dim2;
+  DiagonalBackwardBackward0(int64_t o, int64_t a, int64_t b) : offset(o), dim1(a), dim2(b) {}
+  tensor_list apply(tensor_list&& g) override { return {diagonal(g[0], offset, dim1, dim2)}; }
+};
+
+Tensor diagonal_backward(const Tensor& grad, const Dims& input_sizes, int64_t offset, int64_t dim1, int64_t dim2) {
+  Tensor out = embed(grad, input_sizes, [&](const Tensor& base) { return diagonal_view(base, offset, dim1, dim2); });
+  if (compute_requires_grad({&grad}))
+    set_history(out, make_node<DiagonalBackwardBackward0>({&grad}, offset, dim1, dim2));
+  return out;
+}
+
+Tensor diagonal(const Tensor& t, int64_t offset, int64_t dim1, int64_t dim2) {
+  int64_t d1 = wrap_dim(dim1, t.dim(), "diagonal"), d2 = wrap_dim(dim2, t.dim(), "diagonal");
+  FG_CHECK(d1 != d2, Error, "diagonal dimensions cannot be identical ", dim1, ", ", dim2);
+  Tensor out = diagonal_view(t, offset, d1, d2);
+  if (compute_requires_grad({&t})) set_history(out, make_node<DiagonalBackward0>({&t}, t.sizes(), offset, d1, d2));
   return out;
 }
 

@@ -1,0 +1,262 @@
+// Ops that copy elements into a new arrangement: repeat, tile, flip, roll, tril, triu, diag. Forward and
+// derivative side by side. Most are one strided copy from a view of the input built with the right
+// strides (zero strides to repeat, negative strides to flip), so the copy loop does all the work.
+#include "common.h"
+
+namespace fastgrad {
+
+// ---- repeat / tile ----
+
+namespace {
+// The input with leading size-1 dims added until it has n dims (a raw view).
+Tensor pad_dims(const Tensor& t, size_t n) {
+  Dims sizes(n - static_cast<size_t>(t.dim()), 1), strides(n - static_cast<size_t>(t.dim()), 0);
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    sizes.push_back(t.sizes()[d]);
+    strides.push_back(t.strides()[d]);
+  }
+  return make_view(t, sizes, strides, t.storage_offset());
+}
+
+// Sizes [r0, s0, r1, s1, ...]: the result of repeat seen with each dim split into (repeat, size).
+Dims interleave(const Dims& repeats, const Dims& sizes) {
+  Dims out;
+  for (size_t i = 0; i < repeats.size(); ++i) {
+    out.push_back(repeats[i]);
+    out.push_back(sizes[i]);
+  }
+  return out;
+}
+}  // namespace
+
+struct RepeatBackward0 : NamedNode<RepeatBackward0> {
+  static constexpr const char* kName = "RepeatBackward0";
+  Dims repeats, padded_sizes, self_sizes;
+  RepeatBackward0(Dims r, Dims p, Dims s) : repeats(std::move(r)), padded_sizes(std::move(p)), self_sizes(std::move(s)) {}
+  tensor_list apply(tensor_list&& g) override {
+    if (repeats.empty()) return {g[0]};  // a 0-d tensor repeated no times: a copy
+    Dims reduce;
+    for (size_t i = 0; i < repeats.size(); ++i) reduce.push_back(static_cast<int64_t>(2 * i));
+    Tensor split = reshape(g[0], interleave(repeats, padded_sizes));
+    return {reshape(sum(split, reduce), self_sizes)};
+  }
+};
+
+Tensor repeat(const Tensor& t, const Dims& repeats) {
+  FG_CHECK(static_cast<int64_t>(repeats.size()) >= t.dim(), Error,
+           "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor");
+  Tensor src = pad_dims(t, repeats.size());
+  Dims shape(repeats.size());
+  for (size_t i = 0; i < repeats.size(); ++i) shape[i] = repeats[i] * src.sizes()[i];
+  Tensor out = empty(shape, t.dtype());
+  // out seen as [r0, s0, r1, s1, ...]; the input as the same shape with zero strides on the r dims.
+  Dims split_sizes = interleave(repeats, src.sizes()), out_strides, src_strides;
+  for (size_t i = 0; i < repeats.size(); ++i) {
+    out_strides.push_back(src.sizes()[i] * out.strides()[i]);
+    out_strides.push_back(out.strides()[i]);
+    src_strides.push_back(0);
+    src_strides.push_back(src.strides()[i]);
+  }
+  if (out.numel() > 0)
+    copy_into(make_view(out, split_sizes, out_strides, 0), make_view(src, split_sizes, src_strides, src.storage_offset()));
+  if (compute_requires_grad({&t}))
+    set_history(out, make_node<RepeatBackward0>({&t}, repeats, src.sizes(), t.sizes()));
+  return out;
+}
+
+Tensor tile(const Tensor& t, const Dims& dims) {
+  if (static_cast<int64_t>(dims.size()) >= t.dim()) return repeat(t, dims);
+  Dims padded(static_cast<size_t>(t.dim()) - dims.size(), 1);
+  for (int64_t r : dims) padded.push_back(r);
+  return repeat(t, padded);
+}
+
+// ---- flip ----
+
+namespace {
+std::vector<bool> dims_mask(const Tensor& t, const Dims& dims, const char* op) {
+  std::vector<bool> mask(static_cast<size_t>(t.dim()), false);
+  for (int64_t dim : dims) {
+    int64_t d = wrap_dim(dim, t.dim(), op);
+    if (t.dim() == 0) continue;
+    FG_CHECK(!mask[d], Error, "dim ", d, " appears multiple times in the list of dims");
+    mask[d] = true;
+  }
+  return mask;
+}
+}  // namespace
+
+struct FlipBackward0 : NamedNode<FlipBackward0> {
+  static constexpr const char* kName = "FlipBackward0";
+  Dims dims;
+  explicit FlipBackward0(Dims d) : dims(std::move(d)) {}
+  tensor_list apply(tensor_list&& g) override { return {flip(g[0], dims)}; }
+};
+
+Tensor flip(const Tensor& t, const Dims& dims) {
+  auto mask = dims_mask(t, dims, "flip");
+  Tensor out = empty(t.sizes(), t.dtype());
+  if (t.numel() > 0) {
+    // The input read backwards along the flipped dims: start at their last element, negative strides.
+    Dims strides = t.strides();
+    int64_t offset = t.storage_offset();
+    for (int64_t d = 0; d < t.dim(); ++d) {
+      if (!mask[d]) continue;
+      offset += (t.sizes()[d] - 1) * strides[d];
+      strides[d] = -strides[d];
+    }
+    copy_into(out, make_view(t, t.sizes(), strides, offset));
+  }
+  if (compute_requires_grad({&t})) set_history(out, make_node<FlipBackward0>({&t}, dims));
+  return out;
+}
+
+// ---- roll ----
+
+namespace {
+// One copy per rolled dim: out[(i + shift) mod n] = in[i], as two block copies.
+Tensor roll_one(const Tensor& t, int64_t d, int64_t shift) {
+  const int64_t n = t.sizes()[d];
+  Tensor out = empty(t.sizes(), t.dtype());
+  if (t.numel() == 0) return out;
+  shift = ((shift % n) + n) % n;
+  auto part = [&](const Tensor& x, int64_t start, int64_t length) {
+    Dims sizes = x.sizes();
+    sizes[d] = length;
+    return make_view(x, sizes, x.strides(), x.storage_offset() + start * x.strides()[d]);
+  };
+  copy_into(part(out, shift, n - shift), part(t, 0, n - shift));
+  if (shift > 0) copy_into(part(out, 0, shift), part(t, n - shift, shift));
+  return out;
+}
+}  // namespace
+
+struct RollBackward0 : NamedNode<RollBackward0> {
+  static constexpr const char* kName = "RollBackward0";
+  Dims shifts, dims;
+  RollBackward0(Dims s, Dims d) : shifts(std::move(s)), dims(std::move(d)) {}
+  tensor_list apply(tensor_list&& g) override {
+    Dims back = shifts;
+    for (auto& s : back) s = -s;
+    return {roll(g[0], back, dims)};
+  }
+};
+
+Tensor roll(const Tensor& t, const Dims& shifts, const Dims& dims) {
+  FG_CHECK(!shifts.empty(), Error, "`shifts` required");
+  FG_CHECK(dims.empty() ? shifts.size() == 1 : shifts.size() == dims.size(), Error,
+           "shifts and dimensions must align. shifts: ", shifts.size(), ", dims:", dims.size());
+  Tensor out;
+  if (t.dim() == 0 || t.numel() == 0) {
+    for (int64_t d : dims) wrap_dim(d, t.dim(), "roll");
+    out = cast(t, t.dtype(), /*force_copy=*/true);
+  } else if (dims.empty()) {
+    // Without dims the tensor rolls as if flattened.
+    Tensor flat = cast(t, t.dtype(), /*force_copy=*/true);
+    flat->set_sizes_and_strides({t.numel()}, {1}, 0);
+    out = roll_one(flat, 0, shifts[0]);
+    out->set_sizes_and_strides(t.sizes(), contiguous_strides(t.sizes()), 0);
+  } else {
+    out = t;
+    for (size_t i = 0; i < dims.size(); ++i) out = roll_one(out, wrap_dim(dims[i], t.dim(), "roll"), shifts[i]);
+    if (out.is_same(t)) out = cast(t, t.dtype(), /*force_copy=*/true);
+  }
+  if (compute_requires_grad({&t})) set_history(out, make_node<RollBackward0>({&t}, shifts, dims));
+  return out;
+}
+
+// ---- tril / triu ----
+
+namespace {
+// A copy of t with the elements outside the kept triangle of each matrix (the last two dims) set to zero:
+// tril keeps col - row <= k, triu keeps col - row >= k.
+template <bool Lower>
+Tensor triangle(const Tensor& t, int64_t k, const char* op) {
+  FG_CHECK(t.dim() >= 2, Error, op, ": input tensor must have at least 2 dimensions");
+  Tensor out = cast(t, t.dtype(), /*force_copy=*/true);
+  const int64_t rows = t.sizes()[t.dim() - 2], cols = t.sizes()[t.dim() - 1];
+  const int64_t matrices = rows * cols == 0 ? 0 : out.numel() / (rows * cols);
+  dispatch(t.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* p = out.data<T>();
+    for (int64_t m = 0; m < matrices; ++m, p += rows * cols)
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < cols; ++j)
+          if (Lower ? j - i > k : j - i < k) p[i * cols + j] = T(0);
+  });
+  return out;
+}
+}  // namespace
+
+struct TrilBackward0 : NamedNode<TrilBackward0> {
+  static constexpr const char* kName = "TrilBackward0";
+  int64_t diagonal;
+  explicit TrilBackward0(int64_t k) : diagonal(k) {}
+  tensor_list apply(tensor_list&& g) override { return {tril(g[0], diagonal)}; }
+};
+
+struct TriuBackward0 : NamedNode<TriuBackward0> {
+  static constexpr const char* kName = "TriuBackward0";
+  int64_t diagonal;
+  explicit TriuBackward0(int64_t k) : diagonal(k) {}
+  tensor_list apply(tensor_list&& g) override { return {triu(g[0], diagonal)}; }
+};
+
+Tensor tril(const Tensor& t, int64_t diagonal) {
+  Tensor out = triangle<true>(t, diagonal, "tril");
+  if (compute_requires_grad({&t})) set_history(out, make_node<TrilBackward0>({&t}, diagonal));
+  return out;
+}
+
+Tensor triu(const Tensor& t, int64_t diagonal) {
+  Tensor out = triangle<false>(t, diagonal, "triu");
+  if (compute_requires_grad({&t})) set_history(out, make_node<TriuBackward0>({&t}, diagonal));
+  return out;
+}
+
+Tensor& tril_(Tensor& self, int64_t diagonal) {
+  return inplace_binary(self, nullptr, self.dtype(), "tril_", false, [&](const Tensor& s) { return tril(s, diagonal); });
+}
+
+Tensor& triu_(Tensor& self, int64_t diagonal) {
+  return inplace_binary(self, nullptr, self.dtype(), "triu_", false, [&](const Tensor& s) { return triu(s, diagonal); });
+}
+
+// ---- diag: vector -> matrix with it on a diagonal; matrix -> copy of a diagonal ----
+
+struct DiagEmbedBackward0 : NamedNode<DiagEmbedBackward0> {
+  static constexpr const char* kName = "DiagEmbedBackward0";
+  int64_t offset;
+  explicit DiagEmbedBackward0(int64_t o) : offset(o) {}
+  tensor_list apply(tensor_list&& g) override { return {diagonal(g[0], offset, 0, 1)}; }
+};
+
+struct DiagonalCopyBackward0 : NamedNode<DiagonalCopyBackward0> {
+  static constexpr const char* kName = "DiagonalBackward0_copy";
+  Dims self_sizes;
+  int64_t offset;
+  DiagonalCopyBackward0(Dims s, int64_t o) : self_sizes(std::move(s)), offset(o) {}
+  tensor_list apply(tensor_list&& g) override { return {diagonal_backward(g[0], self_sizes, offset, 0, 1)}; }
+};
+
+Tensor diag(const Tensor& t, int64_t diagonal_offset) {
+  FG_CHECK(t.dim() == 1 || t.dim() == 2, Error, "diag(): Supports 1D or 2D tensors. Got ", t.dim(), "D");
+  Tensor out;
+  {
+    NoGradGuard guard;
+    if (t.dim() == 1) {
+      const int64_t n = t.sizes()[0] + (diagonal_offset < 0 ? -diagonal_offset : diagonal_offset);
+      out = zeros({n, n}, t.dtype());
+      copy_into(diagonal(out, diagonal_offset, 0, 1), t);
+    } else {
+      out = cast(diagonal(t, diagonal_offset, 0, 1), t.dtype(), /*force_copy=*/true);
+    }
+  }
+  if (compute_requires_grad({&t})) {
+    if (t.dim() == 1) set_history(out, make_node<DiagEmbedBackward0>({&t}, diagonal_offset));
+    else set_history(out, make_node<DiagonalCopyBackward0>({&t}, t.sizes(), diagonal_offset));
+  }
+  return out;
+}
+
+}  // namespace fastgrad

@@ -1,0 +1,43 @@
+"""Named result tuples, as torch.return_types: `values, indices = x.max(1)` or `x.max(1).values`.
+
+Each type is a tuple subclass with named fields, built from one sequence like PyTorch's structseqs, and
+printed as `fastgrad.return_types.max(\\nvalues=...,\\nindices=...)`.
+"""
+import operator as _operator
+
+__all__ = ["max", "min"]
+
+
+def _make(name, fields):
+    def __new__(cls, sequence):
+        values = tuple(sequence)
+        if len(values) != len(fields):
+            raise TypeError(f"fastgrad.return_types.{name}() takes a {len(fields)}-sequence "
+                            f"({len(values)}-sequence given)")
+        return tuple.__new__(cls, values)
+
+    def __repr__(self):
+        body = ",\n".join(f"{field}={value!r}" for field, value in zip(fields, self))
+        return f"fastgrad.return_types.{name}(\n{body})"
+
+    def __reduce__(self):
+        return (type(self), (tuple(self),))
+
+    namespace = {
+        "__slots__": (),
+        "__new__": __new__,
+        "__repr__": __repr__,
+        "__reduce__": __reduce__,
+        "__module__": __name__,
+        "_fields": fields,
+        "n_fields": len(fields),
+        "n_sequence_fields": len(fields),
+        "n_unnamed_fields": 0,
+    }
+    for i, field in enumerate(fields):
+        namespace[field] = property(_operator.itemgetter(i), doc=f"Alias for field number {i}")
+    return type(name, (tuple,), namespace)
+
+
+max = _make("max", ("values", "indices"))  # noqa: A001  (named like the op, as in PyTorch)
+min = _make("min", ("values", "indices"))  # noqa: A001
