@@ -1,46 +1,615 @@
-// Subscripts: t[...] as a composition of view ops (select, slice, unsqueeze), so autograd comes from them.
-#include "common.h"
+// Indexing: t[...] and t[...] = v. Basic subscripts (integers, slices, None, Ellipsis) are views made by
+// select, slice and unsqueeze, so their autograd comes from those ops; tensor subscripts (integer or boolean)
+// run the advanced index op below, whose result is a copy (IndexBackward0), and its inverse index_put
+// (IndexPutBackward0).
+#include "index_plan.h"
 
 namespace fastgrad {
 
-Tensor index(const Tensor& t, const std::vector<TensorIndex>& indices) {
-  using Kind = TensorIndex::Kind;
-  int64_t consumed = 0;  // dimensions of t the subscript names (everything but None and Ellipsis)
-  int ellipses = 0;
-  for (const auto& i : indices) {
-    if (i.kind == Kind::Ellipsis) ++ellipses;
-    else if (i.kind != Kind::None) ++consumed;
+// ---- the advanced-index plan (see Note [Advanced indexing] in index_plan.h) ----
+
+tensor_list expand_masks(const Tensor& self, const tensor_list& indices) {
+  tensor_list out;
+  int64_t dim = 0;  // the dimension of self the next entry indexes
+  for (const Tensor& idx : indices) {
+    if (!idx.defined()) {
+      out.push_back(idx);
+      ++dim;
+      continue;
+    }
+    FG_CHECK(idx.dtype() != ScalarType::Float32 && idx.dtype() != ScalarType::Float64, IndexError,
+             "tensors used as indices must be long, int, byte or bool tensors");
+    if (idx.dtype() != ScalarType::Bool) {
+      out.push_back(idx);
+      ++dim;
+      continue;
+    }
+    // A k-dimensional mask indexes k dimensions: it becomes the k columns of its nonzero().
+    FG_CHECK(idx.dim() > 0, IndexError, "a 0-d bool tensor can only index in a subscript (t[mask])");
+    FG_CHECK(dim + idx.dim() <= self.dim(), IndexError, "too many indices for tensor of dimension ", self.dim());
+    for (int64_t j = 0; j < idx.dim(); ++j)
+      FG_CHECK(idx.sizes()[j] == self.sizes()[dim + j], IndexError, "The shape of the mask ", shape_str(idx.sizes()),
+               " at index ", j, " does not match the shape of the indexed tensor ", shape_str(self.sizes()),
+               " at index ", dim + j);
+    for (Tensor& c : nonzero_numpy(idx)) out.push_back(std::move(c));
+    dim += idx.dim();
   }
-  FG_CHECK(ellipses <= 1, IndexError, "an index can only have a single ellipsis ('...')");
+  return out;
+}
+
+Dims broadcast_index_shapes(const tensor_list& indices) {
+  Dims shape;
+  bool first = true;
+  for (const Tensor& idx : indices) {
+    if (!idx.defined()) continue;
+    if (first) {
+      shape = idx.sizes();
+      first = false;
+      continue;
+    }
+    const size_t n = std::max(shape.size(), idx.sizes().size());
+    Dims merged(n);
+    for (size_t i = 0; i < n; ++i) {
+      const int64_t a = i < n - shape.size() ? 1 : shape[i - (n - shape.size())];
+      const int64_t b = i < n - idx.sizes().size() ? 1 : idx.sizes()[i - (n - idx.sizes().size())];
+      if (!(a == b || a == 1 || b == 1)) {
+        std::string shapes;
+        for (const Tensor& t : indices)
+          if (t.defined()) shapes += (shapes.empty() ? "" : ", ") + shape_str(t.sizes());
+        throw IndexError("shape mismatch: indexing tensors could not be broadcast together with shapes " + shapes);
+      }
+      merged[i] = a == 1 ? b : a;
+    }
+    shape = merged;
+  }
+  return shape;
+}
+
+IndexPlan::IndexPlan(const Tensor& self, const tensor_list& raw) {
+  tensor_list indices = expand_masks(self, raw);
+  FG_CHECK(static_cast<int64_t>(indices.size()) <= self.dim(), IndexError, "too many indices for tensor of dimension ",
+           self.dim(), " (got ", indices.size(), ")");
+  self_sizes = self.sizes();
+  b_shape = broadcast_index_shapes(indices);
+  nb = numel_of(b_shape);
+  // Which dimensions are indexed, and whether they are adjacent.
+  int64_t first_dim = -1, last_dim = -1, count = 0;
+  for (size_t d = 0; d < indices.size(); ++d)
+    if (indices[d].defined()) {
+      if (first_dim < 0) first_dim = static_cast<int64_t>(d);
+      last_dim = static_cast<int64_t>(d);
+      ++count;
+    }
+  const bool adjacent = count == 0 || last_dim - first_dim + 1 == count;
+  for (int64_t d = 0; d < self.dim(); ++d) {
+    const bool indexed = d < static_cast<int64_t>(indices.size()) && indices[d].defined();
+    if (indexed) continue;
+    if (adjacent && (count == 0 || d < first_dim)) pre_dims.push_back(d);
+    else post_dims.push_back(d);
+  }
+  for (int64_t d : pre_dims) out_shape.push_back(self.sizes()[d]);
+  for (int64_t s : b_shape) out_shape.push_back(s);
+  for (int64_t d : post_dims) out_shape.push_back(self.sizes()[d]);
+  // Normalised (non-negative, checked) copies of the index tensors at the broadcast shape.
+  int64_t ordinal = 0;
+  for (size_t d = 0; d < indices.size(); ++d) {
+    if (!indices[d].defined()) continue;
+    const int64_t size = self.sizes()[d];
+    Tensor v = empty(b_shape, ScalarType::Int64);
+    copy_into(v, indices[d]);
+    int64_t* p = v.data<int64_t>();
+    for (int64_t i = 0; i < nb; ++i) {
+      FG_CHECK(p[i] >= -size && p[i] < size, IndexError, "index ", p[i], " is out of bounds for dimension ", ordinal,
+               " with size ", size);
+      if (p[i] < 0) p[i] += size;
+    }
+    dims.push_back(static_cast<int64_t>(d));
+    values.push_back(v);
+    ++ordinal;
+  }
+}
+
+tensor_list IndexPlan::normalized_indices() const {
+  tensor_list out(self_sizes.size());
+  for (size_t i = 0; i < dims.size(); ++i) out[dims[i]] = values[i];
+  // Trailing undefined entries are not needed.
+  while (!out.empty() && !out.back().defined()) out.pop_back();
+  return out;
+}
+
+namespace {
+// Offsets (in elements) of every position of the given dimensions, row-major.
+std::vector<int64_t> offsets_of(const std::vector<int64_t>& dims, const Dims& sizes, const Dims& strides) {
+  std::vector<int64_t> out{0};
+  for (int64_t d : dims) {
+    std::vector<int64_t> next;
+    next.reserve(out.size() * static_cast<size_t>(sizes[d]));
+    for (int64_t o : out)
+      for (int64_t i = 0; i < sizes[d]; ++i) next.push_back(o + i * strides[d]);
+    out = std::move(next);
+  }
+  return out;
+}
+}  // namespace
+
+IndexPlan::Offsets IndexPlan::offsets(const Dims& strides) const {
+  Offsets o;
+  o.pre = offsets_of(pre_dims, self_sizes, strides);
+  o.post = offsets_of(post_dims, self_sizes, strides);
+  o.base.assign(static_cast<size_t>(nb), 0);
+  for (size_t k = 0; k < dims.size(); ++k) {
+    const int64_t* p = values[k].data<int64_t>();
+    const int64_t s = strides[dims[k]];
+    for (int64_t i = 0; i < nb; ++i) o.base[i] += p[i] * s;
+  }
+  return o;
+}
+
+Tensor IndexPlan::gather(const Tensor& self) const {
+  Tensor out = empty(out_shape, self.dtype());
+  if (out.numel() == 0) return out;
+  Offsets o = offsets(self.strides());
+  dispatch(self.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* src = self.data<T>();
+    T* dst = out.data<T>();
+    for (int64_t p : o.pre)
+      for (int64_t b : o.base) {
+        const T* s = src + p + b;
+        for (int64_t q : o.post) *dst++ = s[q];
+      }
+  });
+  return out;
+}
+
+void IndexPlan::put(const Tensor& dst, const Tensor& values_, bool accumulate) const {
+  if (numel_of(out_shape) == 0) return;
+  Tensor v = empty(out_shape, dst.dtype());  // contiguous, broadcast and converted; also breaks any aliasing
+  copy_into(v, values_);
+  Offsets o = offsets(dst.strides());
+  dispatch(dst.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* out = dst.data<T>();
+    const T* src = v.data<T>();
+    for (int64_t p : o.pre)
+      for (int64_t b : o.base) {
+        T* d = out + p + b;
+        if (accumulate) {
+          for (int64_t q : o.post) {
+            if constexpr (std::is_same_v<T, bool>) d[q] = d[q] || *src++;
+            else d[q] = T(d[q] + *src++);
+          }
+        } else {
+          for (int64_t q : o.post) d[q] = *src++;
+        }
+      }
+  });
+}
+
+// ---- nonzero ----
+
+Tensor nonzero(const Tensor& self) {
+  Tensor c = self.is_contiguous() ? self : cast(self, self.dtype(), /*force_copy=*/true);
+  const int64_t n = c.numel(), nd = c.dim();
+  int64_t count = 0;
+  dispatch(c.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = c.data<T>();
+    for (int64_t i = 0; i < n; ++i) count += p[i] != T(0);
+  });
+  Tensor out = empty({count, nd}, ScalarType::Int64);
+  int64_t* o = out.data<int64_t>();
+  dispatch(c.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = c.data<T>();
+    Dims coord(static_cast<size_t>(nd), 0);
+    for (int64_t i = 0; i < n; ++i) {
+      if (p[i] != T(0))
+        for (int64_t d = 0; d < nd; ++d) *o++ = coord[d];
+      for (int64_t d = nd - 1; d >= 0; --d) {  // odometer
+        if (++coord[d] < c.sizes()[d]) break;
+        coord[d] = 0;
+      }
+    }
+  });
+  return out;
+}
+
+tensor_list nonzero_numpy(const Tensor& self) {
+  // A 0-d tensor counts as one element of a 1-D one, as in PyTorch.
+  Tensor nz = nonzero(self.dim() == 0 ? make_view(self, {1}, {1}, self.storage_offset()) : self);
+  const int64_t n = nz.sizes()[0], nd = nz.sizes()[1];
+  tensor_list cols;
+  for (int64_t d = 0; d < nd; ++d) cols.push_back(cast(make_view(nz, {n}, {nd}, d), ScalarType::Int64, true));
+  return cols;
+}
+
+// ---- index / index_put ----
+
+struct IndexBackward0 : NamedNode<IndexBackward0> {
+  static constexpr const char* kName = "IndexBackward0";
+  Dims self_sizes;
+  tensor_list indices;  // normalised int64 copies: no one else can modify them
+  IndexBackward0(Dims s, tensor_list i) : self_sizes(std::move(s)), indices(std::move(i)) {}
+  tensor_list apply(tensor_list&& g) override {
+    return {index_put(zeros(self_sizes, g[0].dtype()), indices, g[0], /*accumulate=*/true)};
+  }
+  void release_saved() override {
+    indices.clear();
+    Node::release_saved();
+  }
+};
+
+Tensor index(const Tensor& self, const tensor_list& indices) {
+  IndexPlan plan(self, indices);
+  Tensor out = plan.gather(self);
+  if (compute_requires_grad({&self}))
+    set_history(out, make_node<IndexBackward0>({&self}, self.sizes(), plan.normalized_indices()));
+  return out;
+}
+
+struct IndexPutBackward0 : NamedNode<IndexPutBackward0> {
+  static constexpr const char* kName = "IndexPutBackward0";
+  tensor_list indices;
+  bool accumulate;
+  IndexPutBackward0(tensor_list i, bool a) : indices(std::move(i)), accumulate(a) {}
+  tensor_list apply(tensor_list&& g) override {
+    Tensor gs, gv;
+    if (needs_input_grad(0)) gs = accumulate ? g[0] : index_put(g[0], indices, zeros({}, g[0].dtype()), false);
+    if (needs_input_grad(1)) gv = index(g[0], indices);
+    return {gs, gv};
+  }
+  void release_saved() override {
+    indices.clear();
+    Node::release_saved();
+  }
+};
+
+namespace {
+// PyTorch's rule: the values must have self's dtype, except a 0-d value put through a single mask (that is a
+// masked_fill).
+void check_put_values(const Tensor& self, const tensor_list& indices, const Tensor& values, const IndexPlan& plan) {
+  const bool single_mask = indices.size() == 1 && indices[0].defined() && indices[0].dtype() == ScalarType::Bool;
+  FG_CHECK(values.dtype() == self.dtype() || (single_mask && values.dim() == 0), Error,
+           "Index put requires the source and destination dtypes match, got ", scalar_type_name(self.dtype()),
+           " for the destination and ", scalar_type_name(values.dtype()), " for the source.");
+  bool fits = values.dim() <= static_cast<int64_t>(plan.out_shape.size());
+  for (int64_t i = 0; fits && i < values.dim(); ++i) {
+    const int64_t v = values.sizes()[values.dim() - 1 - i];
+    const int64_t o = plan.out_shape[plan.out_shape.size() - 1 - static_cast<size_t>(i)];
+    fits = v == o || v == 1;
+  }
+  FG_CHECK(fits, Error, "shape mismatch: value tensor of shape ", shape_str(values.sizes()),
+           " cannot be broadcast to indexing result of shape ", shape_str(plan.out_shape));
+}
+}  // namespace
+
+Tensor index_put(const Tensor& self, const tensor_list& indices, const Tensor& values, bool accumulate) {
+  IndexPlan plan(self, indices);
+  check_put_values(self, indices, values, plan);
+  Tensor out = cast(self, self.dtype(), /*force_copy=*/true);
+  plan.put(out, values, accumulate);
+  if (compute_requires_grad({&self, &values}))
+    set_history(out, make_node<IndexPutBackward0>({&self, &values}, plan.normalized_indices(), accumulate));
+  return out;
+}
+
+Tensor& index_put_(Tensor& self, const tensor_list& indices, const Tensor& values, bool accumulate) {
+  check_inplace(self, "index_put_");
+  if (compute_requires_grad({&self, &values})) {
+    Tensor r = index_put(inplace_snapshot(self, /*copy_data=*/false), indices, values, accumulate);
+    return inplace_commit(self, r);
+  }
+  IndexPlan plan(self, indices);
+  check_put_values(self, indices, values, plan);
+  plan.put(self, values, accumulate);
+  self.bump_version();
+  return self;
+}
+
+// ---- subscripts: t[...] ----
+
+struct AliasBackward0 : NamedNode<AliasBackward0> {
+  static constexpr const char* kName = "AliasBackward0";
+  tensor_list apply(tensor_list&& g) override { return {g[0]}; }
+};
+
+namespace {
+
+using Kind = TensorIndex::Kind;
+
+// A 0-d integer tensor in a subscript is an integer; a 0-d bool tensor is a Python bool.
+TensorIndex canonical(const TensorIndex& i) {
+  if (i.kind != Kind::Tensor || i.tensor.dim() != 0) return i;
+  if (i.tensor.dtype() == ScalarType::Bool) return TensorIndex::from_bool(i.tensor.item().i != 0);
+  FG_CHECK(is_integral(i.tensor.dtype(), false), IndexError,
+           "tensors used as indices must be long, int, byte or bool tensors");
+  return TensorIndex::from_integer(i.tensor.item().i);
+}
+
+// The dimensions of t a subscript names (everything but None, Ellipsis and bools).
+int64_t consumed_dims(const std::vector<TensorIndex>& indices) {
+  int64_t n = 0;
+  for (const auto& i : indices) {
+    if (i.kind == Kind::Integer || i.kind == Kind::Slice) ++n;
+    else if (i.kind == Kind::Tensor) n += i.tensor.dtype() == ScalarType::Bool ? i.tensor.dim() : 1;
+  }
+  return n;
+}
+
+int64_t checked_integer(int64_t i, int64_t size, int64_t real_dim) {
+  FG_CHECK(i >= -size && i < size, IndexError, "index ", i, " is out of bounds for dimension ", real_dim, " with size ",
+           size);
+  return i < 0 ? i + size : i;
+}
+
+bool trivial_slice(const TensorIndex& i, int64_t size) {
+  return i.step == 1 && (!i.start || *i.start == 0) && (!i.stop || *i.stop >= size);
+}
+
+// Entries of an advanced index list are positional: a k-dimensional mask takes one entry but covers k
+// dimensions. `covered` counts the dimensions the list covers so far.
+void add_advanced(tensor_list& adv, int64_t& covered, int64_t dim, const Tensor& idx) {
+  while (covered < dim) {
+    adv.emplace_back();
+    ++covered;
+  }
+  adv.push_back(idx);
+  covered += idx.dtype() == ScalarType::Bool ? std::max<int64_t>(idx.dim(), 1) : 1;
+}
+
+Tensor bool_mask(bool b) { return full({1}, Scalar(b), ScalarType::Bool); }
+
+// Applies the basic part of a subscript as views, collecting the tensor subscripts (positional, for index()).
+Tensor apply_basic(const Tensor& t, const std::vector<TensorIndex>& raw, tensor_list& adv) {
+  std::vector<TensorIndex> indices;
+  indices.reserve(raw.size());
+  for (const auto& i : raw) indices.push_back(canonical(i));
+  const int64_t consumed = consumed_dims(indices);
   FG_CHECK(consumed <= t.dim(), IndexError, "too many indices for tensor of dimension ", t.dim());
+  const bool several = indices.size() > 1;
   Tensor r = t;
-  int64_t dim = 0;  // current dimension of r
+  int64_t dim = 0, real_dim = 0, covered = 0;
+  bool seen_ellipsis = false;
   for (const auto& i : indices) {
     switch (i.kind) {
       case Kind::Integer:
-        r = select(r, dim, i.integer);
+        r = select(r, dim, checked_integer(i.integer, r.sizes()[dim], real_dim));
+        ++real_dim;
         break;
       case Kind::Slice:
-        r = slice(r, dim, i.start, i.stop, i.step);
+        if (!(several && trivial_slice(i, r.sizes()[dim]))) r = slice(r, dim, i.start, i.stop, i.step);
         ++dim;
+        ++real_dim;
         break;
       case Kind::None:
         r = unsqueeze(r, dim);
         ++dim;
+        ++real_dim;
         break;
       case Kind::Ellipsis:
-        dim += t.dim() - consumed;
+        if (!seen_ellipsis) {
+          dim += t.dim() - consumed;
+          real_dim += t.dim() - consumed;
+        }
+        seen_ellipsis = true;
         break;
+      case Kind::Boolean:
+        r = unsqueeze(r, dim);
+        add_advanced(adv, covered, dim, bool_mask(i.boolean));
+        ++dim;
+        ++real_dim;
+        break;
+      case Kind::Tensor: {
+        add_advanced(adv, covered, dim, i.tensor);
+        const int64_t k = i.tensor.dtype() == ScalarType::Bool ? i.tensor.dim() : 1;
+        dim += k;
+        real_dim += k;
+        break;
+      }
     }
   }
-  if (r.is_same(t))  // `t[...]` and `t[()]` are new views of t, never t itself
-    r = t.dim() ? slice(t, 0, std::nullopt, std::nullopt, 1) : view(t, t.sizes());
   return r;
 }
 
+}  // namespace
+
+Tensor index(const Tensor& t, const std::vector<TensorIndex>& indices) {
+  tensor_list adv;
+  Tensor r = apply_basic(t, indices, adv);
+  if (!adv.empty()) return index(r, adv);
+  if (!r.is_same(t)) return r;
+  // `t[...]`, `t[()]`, `t[:, :]`: a new view of all of t.
+  Tensor out = make_view(t, t.sizes(), t.strides(), t.storage_offset());
+  if (compute_requires_grad({&t})) set_history(out, make_node<AliasBackward0>({&t}));
+  return out;
+}
+
+// ---- subscripts: t[...] = v ----
+
+// Note [setitem under autograd]
+// Without autograd, t[subscript] = v writes through a view (basic part) and, for tensor subscripts, puts
+// into it. With autograd that would be an in-place op on a view, which needs the view's base to learn its new
+// history (PyTorch's CopySlices). Instead, the whole subscript is rewritten as one int64 index tensor per
+// dimension of t (an integer becomes a 0-d tensor, a slice an arange placed at its result dimension, a tensor
+// subscript keeps its place in the advanced block), all broadcasting to the shape of t[subscript]; the write
+// is then one index_put_ on t itself, an ordinary in-place op whose Node is IndexPutBackward0.
+
+namespace {
+
+struct FullIndex {
+  tensor_list indices;      // one per dimension of t
+  bool selects_nothing = false;  // a False in the subscript
+  bool has_tensor_index = false;
+  bool single_mask = false;  // t[mask] = v: a 0-d v of another dtype is allowed (a masked_fill)
+};
+
+FullIndex full_indices(const Tensor& t, const std::vector<TensorIndex>& raw) {
+  std::vector<TensorIndex> indices;
+  for (const auto& i : raw) indices.push_back(canonical(i));
+  const int64_t consumed = consumed_dims(indices);
+  FG_CHECK(consumed <= t.dim(), IndexError, "too many indices for tensor of dimension ", t.dim());
+
+  // The dimensions of t[subscript] in subscript order, before the advanced ones gather into their block.
+  enum class DimKind { Source, NewAxis, Advanced };
+  struct ResultDim {
+    DimKind kind;
+    int64_t src = -1, start = 0, length = 1, step = 1;  // Source: dimension of t and its slice
+  };
+  std::vector<ResultDim> rdims;
+  tensor_list block_parts;                 // every advanced index, for the block's shape
+  std::vector<std::pair<Tensor, int64_t>> parts;  // advanced index -> the dimension of t it indexes
+  FullIndex f;
+  f.indices.assign(static_cast<size_t>(t.dim()), Tensor());
+  int64_t d = 0, real_dim = 0, tensor_entries = 0, masks = 0;
+  bool seen_ellipsis = false;
+  for (const auto& i : indices) {
+    switch (i.kind) {
+      case Kind::Integer:
+        f.indices[d] = scalar_tensor(Scalar(checked_integer(i.integer, t.sizes()[d], real_dim)), ScalarType::Int64);
+        ++d;
+        ++real_dim;
+        break;
+      case Kind::Slice: {
+        FG_CHECK(i.step > 0, ValueError, "step must be greater than zero");
+        const int64_t size = t.sizes()[d];
+        auto clip = [size](int64_t v) { return std::min(std::max<int64_t>(v < 0 ? v + size : v, 0), size); };
+        const int64_t start = i.start ? clip(*i.start) : 0;
+        const int64_t stop = std::max(start, i.stop ? clip(*i.stop) : size);
+        rdims.push_back({DimKind::Source, d, start, (stop - start + i.step - 1) / i.step, i.step});
+        ++d;
+        ++real_dim;
+        break;
+      }
+      case Kind::None:
+        rdims.push_back({DimKind::NewAxis});
+        ++real_dim;
+        break;
+      case Kind::Ellipsis:
+        if (!seen_ellipsis)
+          for (int64_t k = 0; k < t.dim() - consumed; ++k, ++d, ++real_dim)
+            rdims.push_back({DimKind::Source, d, 0, t.sizes()[d], 1});
+        seen_ellipsis = true;
+        break;
+      case Kind::Boolean:
+        // Like a [1]-shaped mask over a new dimension: one entry of the block, or none at all for False.
+        rdims.push_back({DimKind::Advanced});
+        block_parts.push_back(empty({1}, ScalarType::Int64));
+        f.selects_nothing |= !i.boolean;
+        ++tensor_entries;
+        ++real_dim;
+        break;
+      case Kind::Tensor: {
+        ++tensor_entries;
+        const Tensor& idx = i.tensor;
+        const int64_t k = idx.dtype() == ScalarType::Bool ? idx.dim() : 1;
+        masks += idx.dtype() == ScalarType::Bool;
+        Tensor rest = make_view(t, Dims(t.sizes().begin() + d, t.sizes().end()),
+                                Dims(t.strides().begin() + d, t.strides().end()), t.storage_offset());
+        tensor_list cols = expand_masks(rest, {idx});
+        for (size_t j = 0; j < cols.size(); ++j) {
+          rdims.push_back({DimKind::Advanced});
+          block_parts.push_back(cols[j]);
+          parts.emplace_back(cols[j], d + static_cast<int64_t>(j));
+        }
+        d += k;
+        real_dim += k;
+        break;
+      }
+    }
+  }
+  for (; d < t.dim(); ++d) rdims.push_back({DimKind::Source, d, 0, t.sizes()[d], 1});
+  f.has_tensor_index = tensor_entries > 0;
+  f.single_mask = tensor_entries == 1 && masks == 1 && indices.size() == 1;
+
+  // Lay out the result: the block replaces adjacent advanced dimensions, or goes first.
+  const Dims block = broadcast_index_shapes(block_parts);
+  int64_t first = -1, last = -1, count = 0;
+  for (size_t r = 0; r < rdims.size(); ++r)
+    if (rdims[r].kind == DimKind::Advanced) {
+      if (first < 0) first = static_cast<int64_t>(r);
+      last = static_cast<int64_t>(r);
+      ++count;
+    }
+  const bool adjacent = count == 0 || last - first + 1 == count;
+  std::vector<int64_t> pos(rdims.size(), -1);  // result position of each non-advanced dimension
+  Dims shape;
+  int64_t block_pos = 0;
+  auto place = [&](size_t r) {
+    pos[r] = static_cast<int64_t>(shape.size());
+    shape.push_back(rdims[r].length);
+  };
+  if (!adjacent) {
+    for (int64_t s : block) shape.push_back(s);
+    for (size_t r = 0; r < rdims.size(); ++r)
+      if (rdims[r].kind != DimKind::Advanced) place(r);
+  } else {
+    for (size_t r = 0; r < rdims.size(); ++r) {
+      if (static_cast<int64_t>(r) == first) {
+        block_pos = static_cast<int64_t>(shape.size());
+        for (int64_t s : block) shape.push_back(s);
+      }
+      if (rdims[r].kind != DimKind::Advanced) place(r);
+    }
+  }
+  const size_t nr = shape.size();
+
+  // One index tensor per dimension of t, each spread over the result dimensions it varies along.
+  for (size_t r = 0; r < rdims.size(); ++r) {
+    const ResultDim& rd = rdims[r];
+    if (rd.kind != DimKind::Source) continue;
+    Tensor ar = arange(Scalar(rd.start), Scalar(rd.start + rd.length * rd.step), Scalar(rd.step), ScalarType::Int64);
+    Dims sizes(nr, 1);
+    sizes[pos[r]] = rd.length;
+    f.indices[rd.src] = make_view(ar, sizes, Dims(nr, 1), 0);
+  }
+  for (auto& [idx, src] : parts) {
+    Dims sizes(nr, 1);
+    const int64_t offset = block_pos + static_cast<int64_t>(block.size()) - idx.dim();
+    for (int64_t k = 0; k < idx.dim(); ++k) sizes[offset + k] = idx.sizes()[k];
+    Tensor c = cast(idx, ScalarType::Int64, /*force_copy=*/true);
+    f.indices[src] = make_view(c, sizes, contiguous_strides(sizes), 0);
+  }
+  return f;
+}
+
+// PyTorch drops a value's leading size-1 dimensions, so that a [1, 1, n] value fits a [n] slot.
+Tensor strip_leading_ones(const Tensor& v) {
+  int64_t k = 0;
+  while (k < v.dim() && v.sizes()[k] == 1) ++k;
+  return k == 0 ? v : view(v, Dims(v.sizes().begin() + k, v.sizes().end()));
+}
+
+}  // namespace
+
 void index_put_(Tensor& t, const std::vector<TensorIndex>& indices, const Tensor& value) {
-  Tensor part = index(t, indices);
-  copy_(part, value);
+  Tensor v = strip_leading_ones(value);
+  if (!compute_requires_grad({&t, &v})) {
+    tensor_list adv;
+    Tensor r;
+    {
+      NoGradGuard guard;
+      r = apply_basic(t, indices, adv);
+      if (adv.empty()) expand(v, r.sizes());  // v must broadcast to the slot: expand's check and message
+    }
+    if (adv.empty()) {
+      copy_into(r, v);
+    } else {
+      IndexPlan plan(r, adv);
+      check_put_values(r, adv, v, plan);
+      plan.put(r, v, /*accumulate=*/false);
+    }
+    t.bump_version();
+    return;
+  }
+  // See Note [setitem under autograd].
+  check_inplace(t, "index_put_");
+  FullIndex f = full_indices(t, indices);
+  FG_CHECK(!f.has_tensor_index || v.dtype() == t.dtype() || (f.single_mask && v.dim() == 0), Error,
+           "Index put requires the source and destination dtypes match, got ", scalar_type_name(t.dtype()),
+           " for the destination and ", scalar_type_name(v.dtype()), " for the source.");
+  if (f.selects_nothing) return;
+  index_put_(t, f.indices, v.dtype() == t.dtype() ? v : to_dtype(v, t.dtype()), /*accumulate=*/false);
 }
 
 }  // namespace fastgrad
