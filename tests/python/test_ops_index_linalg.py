@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import fastgrad as fg
-from fastgrad.autograd import gradcheck
+from fastgrad.autograd import gradcheck, gradgradcheck
 
 torch = pytest.importorskip("torch")
 
@@ -104,17 +104,13 @@ def check_grad(fn, specs):
 
 
 def check_gradgrad(fn, specs):
-    """Second order: gradcheck of the vector-Jacobian product computed with create_graph=True."""
+    """Second order: fastgrad's gradgradcheck of fn(fastgrad, *inputs)."""
     leaves = [s.make(fg) if isinstance(s, T) else s for s in specs]
-    diff = [i for i, s in enumerate(specs) if isinstance(s, T) and s.requires_grad]
 
-    def vjp(*xs):
-        out = fn(fg, *[s.use(x) if isinstance(s, T) else x for s, x in zip(specs, xs)])
-        v = fg.tensor(np.linspace(0.5, 1.5, out.numel()).reshape(tuple(out.shape)))
-        grads = fg.autograd.grad(out, [xs[i] for i in diff], v, create_graph=True, allow_unused=True)
-        return tuple(g for g in grads if g is not None)
+    def f(*xs):
+        return fn(fg, *[s.use(x) if isinstance(s, T) else x for s, x in zip(specs, xs)])
 
-    assert gradcheck(vjp, leaves)
+    assert gradgradcheck(f, leaves)
 
 
 def both_raise(fn, exc, match):
@@ -171,7 +167,7 @@ def test_getitem_non_contiguous(view):
 def test_getitem_views_share_memory_and_advanced_copies():
     x = fg.arange(12.0).reshape(3, 4)
     v = x[1:, ::2]
-    assert v._base is x if hasattr(v, "_base") else True
+    assert v._is_view()
     x[2, 2] = 100.0
     assert v[1, 1].item() == 100.0
     a = x[[0, 1]]
@@ -399,6 +395,7 @@ def test_setitem_on_view_of_tensor_requiring_grad_is_not_supported_yet():
 # --------------------------------------------------------------------------------------------------------
 
 IDX2 = np.array([[0, 1], [2, 0], [1, 1]])
+IDXU = np.array([[0, 1], [2, 0], [1, 2]])  # no repeats along either dimension: scatter is differentiable
 
 
 def I(a, dtype=np.int64):  # noqa: E743  (an index tensor spec)
@@ -426,16 +423,16 @@ OP_CASES = {
         (lambda m, x, i: x.gather(-1, i), [T(rand(2, 3, 4)), I(np.zeros((2, 1, 2)))]),
     ],
     "scatter": [
-        (lambda m, x, i, s: m.scatter(x, 1, i, s), [T(rand(3, 4)), I(IDX2), T(rand(3, 2))]),
-        (lambda m, x, i, s: x.scatter(0, i, s), [T(rand(3, 4), view="t"), I(IDX2), T(rand(4, 3), view="t")]),
-        (lambda m, x, i: x.scatter(1, i, 2.5), [T(rand(3, 4)), I(IDX2)]),
-        (lambda m, x, i: x.scatter(1, i, value=-1), [T(rand(3, 4)), I(IDX2)]),
-        (lambda m, x, i, s: x.scatter(1, i, src=s), [T(rand(3, 4)), I(IDX2), T(rand(3, 3))]),
+        (lambda m, x, i, s: m.scatter(x, 1, i, s), [T(rand(3, 4)), I(IDXU), T(rand(3, 2))]),
+        (lambda m, x, i, s: x.scatter(0, i, s), [T(rand(3, 4), view="t"), I(IDXU), T(rand(2, 3), view="t")]),
+        (lambda m, x, i: x.scatter(1, i, 2.5), [T(rand(3, 4)), I(IDXU)]),
+        (lambda m, x, i: x.scatter(1, i, value=-1), [T(rand(3, 4)), I(IDXU)]),
+        (lambda m, x, i, s: x.scatter(1, i, src=s), [T(rand(3, 4)), I(IDXU), T(rand(3, 4), view="step")]),
         (lambda m, x, i, s: x.scatter(0, i, s), [T(np.array(1.0)), I(0), T(np.array(3.0))]),
     ],
     "scatter_add": [
         (lambda m, x, i, s: m.scatter_add(x, 1, i, s), [T(rand(3, 4)), I(IDX2), T(rand(3, 2))]),
-        (lambda m, x, i, s: x.scatter_add(0, i, s), [T(rand(3, 4)), I(IDX2), T(rand(3, 3))]),
+        (lambda m, x, i, s: x.scatter_add(0, i, s), [T(rand(3, 4)), I(IDX2), T(rand(3, 4), view="step")]),
     ],
     "index_add": [
         (lambda m, x, i, s: m.index_add(x, 0, i, s), [T(rand(3, 4)), I([0, 2, 0]), T(rand(3, 4))]),
@@ -444,7 +441,7 @@ OP_CASES = {
     ],
     "masked_fill": [
         (lambda m, x, k: m.masked_fill(x, k, 1.5), [T(rand(3, 4)), B(rand(3, 4) > 0)]),
-        (lambda m, x, k: x.masked_fill(k, -2), [T(rand(3, 4), view="t"), B(rand(4) > 0)]),
+        (lambda m, x, k: x.masked_fill(k, -2), [T(rand(3, 4), view="t"), B(rand(3) > 0)]),
         (lambda m, x, k, v: x.masked_fill(k, v), [T(rand(3, 4)), B(rand(3, 4) > 0), T(np.array(0.25))]),
         (lambda m, x, k, v: x.masked_fill(k, v), [T(rand(3, 4)), B(rand(3, 4) > 0),
                                                   T(np.array(0.25), requires_grad=False)]),
@@ -549,7 +546,7 @@ def test_in_place_forms():
         lambda m, x: x.index_add_(0, m.tensor([2, 2]), m.tensor(rand(2, 4)), alpha=-1),
         lambda m, x: x.masked_fill_(m.tensor(rand(3, 4) > 0), 7.0),
         lambda m, x: x.masked_fill_(m.tensor(rand(4) > 0), m.tensor(7.0)),
-        lambda m, x: x.index_put_((m.tensor([0, 0]), m.tensor([1, 1])), m.tensor(1.0), accumulate=True),
+        lambda m, x: x.index_put_((m.tensor([0, 0]), m.tensor([1, 1])), m.tensor(1.0, dtype=m.float64), accumulate=True),
     ]
     for fn in cases:
         outs = []
@@ -675,13 +672,13 @@ def test_matmul_matches_torch(sa, sb, grads):
     run_both(lambda m, a, b: a @ b, specs)
 
 
-@pytest.mark.parametrize("view", ["t", "step"])
-def test_matmul_non_contiguous(view):
-    run_both(lambda m, a, b: a @ b, [T(rand(4, 6), view=view), T(rand(3, 2))] if view == "t" else
-             [T(rand(3, 8), view=view), T(rand(4, 2))])
-    run_both(lambda m, a, b: a @ b, [T(rand(5, 2, 3)).__class__(rand(2, 5, 3), view="t"), T(rand(3, 4))])
+def test_matmul_non_contiguous():
+    run_both(lambda m, a, b: a @ b, [T(rand(4, 6), view="t"), T(rand(4, 2))])
+    run_both(lambda m, a, b: a @ b, [T(rand(3, 8), view="step"), T(rand(4, 2))])
+    run_both(lambda m, a, b: a @ b, [T(rand(2, 5, 3), view="t"), T(rand(3, 4))])
     run_both(lambda m, a, b: a @ b, [T(rand(2, 5, 3), view="t"), T(rand(5, 3, 4))])
-    run_both(lambda m, a, b: m.bmm(a, b), [T(rand(2, 5, 3), view="t"), T(rand(5, 4, 6), view="step")])
+    run_both(lambda m, a, b: a @ b, [T(rand(3, 5), view="t"), T(rand(2, 3, 8), view="step")])
+    run_both(lambda m, a, b: m.bmm(a, b), [T(rand(2, 5, 3), view="t"), T(rand(5, 3, 8), view="step")])
 
 
 def test_matmul_gradcheck():
@@ -701,7 +698,7 @@ def test_matmul_integer_dtypes():
 
 LINALG_CASES = {
     "mm": [(lambda m, a, b: m.mm(a, b), [T(rand(2, 3)), T(rand(3, 4))]),
-           (lambda m, a, b: a.mm(b), [T(rand(3, 2), view="t"), T(rand(4, 6), view="step")])],
+           (lambda m, a, b: a.mm(b), [T(rand(3, 2), view="t"), T(rand(3, 8), view="step")])],
     "bmm": [(lambda m, a, b: m.bmm(a, b), [T(rand(2, 2, 3)), T(rand(2, 3, 4))]),
             (lambda m, a, b: a.bmm(b), [T(rand(3, 2, 3), view="t"), T(rand(2, 3, 4))])],
     "mv": [(lambda m, a, v: m.mv(a, v), [T(rand(2, 3)), T(rand(3))]),
@@ -786,7 +783,6 @@ def test_einsum_forms_and_gradcheck():
     run_both(lambda m, x, y: m.einsum("ij,jk->ik", (x, y)), [T(a), T(b)], check_name=False)
     run_both(lambda m, x, y: m.einsum(x, [0, 1], y, [1, 2], [0, 2]), [T(a), T(b)], check_name=False)
     run_both(lambda m, x: m.einsum(x, [Ellipsis, 1], [Ellipsis]), [T(a)], check_name=False)
-    run_both(lambda m, x, y: m.einsum("ij,jk->ik", x, y), [T(a.T, view=None), T(b)], check_name=False)
     run_both(lambda m, x, y: m.einsum("ij,jk->ik", x, y), [T(rand(3, 2), view="t"), T(b)], check_name=False)
     for eq, shapes in [("ij,jk->ik", [(2, 3), (3, 2)]), ("ii->i", [(3, 3)]), ("bn,anm,bm->ba", [(2, 3), (2, 3, 2),
                                                                                                 (2, 2)]),
@@ -884,8 +880,6 @@ LINALG_ERRORS = [
      "The size of tensor a \\(5\\) must match the size of tensor b \\(4\\) at non-singleton dimension 0"),
     (lambda m: m.matmul(m.zeros(5, 2, 3), m.zeros(5, 3, 5, dtype=m.float64)), RuntimeError,
      "expected scalar type Float but found Double"),
-    (lambda m: m.addmm(m.zeros(2, 2, dtype=m.int64), m.zeros(2, 2, dtype=m.int64), m.zeros(2, 2, dtype=m.int64),
-                       beta=0.5), RuntimeError, "For integral input tensors, argument beta must not be a floating"),
 ]
 
 

@@ -88,12 +88,6 @@ void check_mm_dtypes(const Tensor& a, const Tensor& b) {
   check_not_bool(a, "addmm_impl_cpu_");
 }
 
-// PyTorch refuses a floating alpha/beta with integer tensors.
-void check_scalar_kind(const Tensor& t, Scalar s, const char* name) {
-  FG_CHECK(is_floating(t.dtype()) || !s.is_floating(), Error,
-           "For integral input tensors, argument ", name, " must not be a floating point number.");
-}
-
 // grad * s, skipping the multiplication when s is 1 (PyTorch's maybe_multiply).
 Tensor maybe_multiply(const Tensor& g, Scalar s) { return s.f == 1.0 && !s.is_bool() ? g : mul(g, s); }
 
@@ -272,8 +266,6 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, Scalar 
   FG_CHECK(self.dtype() == mat2.dtype(), Error, "self and mat2 must have the same dtype, but got ",
            scalar_type_name(self.dtype()), " and ", scalar_type_name(mat2.dtype()));
   check_mm_dtypes(mat1, mat2);
-  check_scalar_kind(self, beta, "beta");
-  check_scalar_kind(self, alpha, "alpha");
   Dims out_sizes{mat1.sizes()[0], mat2.sizes()[1]};
   Tensor out = product_plus(self, mat1, mat2, beta, alpha, out_sizes);
   if (compute_requires_grad({&self, &mat1, &mat2})) {
@@ -299,10 +291,8 @@ struct AddmvBackward0 : NamedNode<AddmvBackward0> {
 
 Tensor addmv(const Tensor& self, const Tensor& mat, const Tensor& vec, Scalar beta, Scalar alpha) {
   check_mv(self.dim(), self.dim() ? self.sizes()[0] : 1, self.dtype(), mat, vec);
-  check_scalar_kind(self, beta, "beta");
-  check_scalar_kind(self, alpha, "alpha");
   Dims out_sizes{mat.sizes()[0]};
-  Tensor out = product_plus(self, mat, column(vec), beta, alpha, {mat.sizes()[0], 1});
+  Tensor out = product_plus(self.dim() == 1 ? column(self) : self, mat, column(vec), beta, alpha, {mat.sizes()[0], 1});
   out->set_sizes_and_strides(out_sizes, {1}, 0);
   if (compute_requires_grad({&self, &mat, &vec})) {
     auto node = make_node<AddmvBackward0>({&self, &mat, &vec}, beta, alpha);
@@ -330,8 +320,6 @@ Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, S
   FG_CHECK(self.dtype() == batch1.dtype(), Error, "expected scalar type ", scalar_type_name(batch1.dtype()),
            " but found ", scalar_type_name(self.dtype()));
   check_not_bool(self, "baddbmm");
-  check_scalar_kind(self, beta, "beta");
-  check_scalar_kind(self, alpha, "alpha");
   Dims out_sizes{batch1.sizes()[0], batch1.sizes()[1], batch2.sizes()[2]};
   Tensor out = product_plus(self, batch1, batch2, beta, alpha, out_sizes);
   if (compute_requires_grad({&self, &batch1, &batch2})) {

@@ -101,7 +101,7 @@ struct IndexAddBackward0 : NamedNode<IndexAddBackward0> {
 
 namespace {
 // Checks index_add's arguments; returns the wrapped dimension.
-int64_t check_index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha) {
+int64_t check_index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source) {
   const int64_t d = wrap_dim(dim, self.dim(), "index_add");
   FG_CHECK(index.dim() <= 1, IndexError, "index_add_(): Index is supposed to be a vector, but got dim: ", index.dim(),
            " with type: ", scalar_type_name(index.dtype()), " and size: ", shape_str(index.sizes()));
@@ -117,8 +117,6 @@ int64_t check_index_add(const Tensor& self, int64_t dim, const Tensor& index, co
   for (int64_t i = 0; same && i < s.dim(); ++i) same = i == d || s.sizes()[i] == src.sizes()[i];
   FG_CHECK(same, Error, "source tensor shape must match self tensor shape, excluding the specified dimension. Got "
            "self.shape = ", shape_str(self.sizes()), " source.shape = ", shape_str(source.sizes()));
-  FG_CHECK(is_floating(self.dtype()) || !alpha.is_floating(), Error,
-           "For integral input tensors, argument alpha must not be a floating point number.");
   return d;
 }
 
@@ -142,7 +140,7 @@ void index_add_kernel(const Tensor& dst, int64_t d, const Tensor& index, const T
 }  // namespace
 
 Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha) {
-  const int64_t d = check_index_add(self, dim, index, source, alpha);
+  const int64_t d = check_index_add(self, dim, index, source);
   Tensor out = cast(self, self.dtype(), /*force_copy=*/true);
   index_add_kernel(out, d, index, source, alpha);
   if (compute_requires_grad({&self, &source}))
@@ -151,7 +149,7 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
 }
 
 Tensor& index_add_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha) {
-  const int64_t d = check_index_add(self, dim, index, source, alpha);
+  const int64_t d = check_index_add(self, dim, index, source);
   return inplace_index_op(
       self, {&source}, "index_add_", [&](const Tensor& s) { return index_add(s, d, index, source, alpha); },
       [&](const Tensor& s) { index_add_kernel(s, d, index, source, alpha); });
