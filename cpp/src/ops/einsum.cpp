@@ -185,11 +185,10 @@ Labelled contract(const Labelled& a, const Labelled& b, const std::array<bool, 1
   }
 
   // bmm over (batch, a_only, summed) x (batch, summed, b_only).
-  auto group = [&](const Labelled& x, const Labels& g1, const Labels& g2, const Labels& g3) {
+  auto group = [&](const Labelled& x, const Labels& g1, const Labels& g2) {
     Labels order = batch;
     order.insert(order.end(), g1.begin(), g1.end());
     order.insert(order.end(), g2.begin(), g2.end());
-    order.insert(order.end(), g3.begin(), g3.end());
     Tensor t = reorder(x.t, x.labels, order);
     Dims full;
     for (int l : order) full.push_back(contains(summed, l) || contains(batch, l) ? joint(l) : size_in(x, l));
@@ -200,7 +199,7 @@ Labelled contract(const Labelled& a, const Labelled& b, const std::array<bool, 1
     for (int l : g2) n2 *= contains(summed, l) ? joint(l) : size_in(x, l);
     return reshape(t, {nb, n1, n2});
   };
-  Tensor prod = bmm(group(a, a_only, summed, {}), group(b, summed, b_only, {}));
+  Tensor prod = bmm(group(a, a_only, summed), group(b, summed, b_only));
   Dims shape;
   for (int l : batch) shape.push_back(joint(l));
   for (int l : a_only) shape.push_back(size_in(a, l));

@@ -66,6 +66,25 @@ Dims broadcast_index_shapes(const tensor_list& indices) {
 }
 
 IndexPlan::IndexPlan(const Tensor& self, const tensor_list& raw) {
+  if (raw.size() == 1 && raw[0].defined() && raw[0].dtype() == ScalarType::Bool && raw[0].dim() > 0) {
+    const Tensor& m = raw[0];
+    FG_CHECK(m.dim() <= self.dim(), IndexError, "too many indices for tensor of dimension ", self.dim());
+    for (int64_t j = 0; j < m.dim(); ++j)
+      FG_CHECK(m.sizes()[j] == self.sizes()[j], IndexError, "The shape of the mask ", shape_str(m.sizes()), " at index ",
+               j, " does not match the shape of the indexed tensor ", shape_str(self.sizes()), " at index ", j);
+    mask = cast(m, ScalarType::Bool, /*force_copy=*/true);
+    const bool* p = mask.data<bool>();
+    nb = 0;
+    for (int64_t i = 0; i < mask.numel(); ++i) nb += p[i];
+    self_sizes = self.sizes();
+    b_shape = {nb};
+    out_shape = b_shape;
+    for (int64_t d = m.dim(); d < self.dim(); ++d) {
+      post_dims.push_back(d);
+      out_shape.push_back(self.sizes()[d]);
+    }
+    return;
+  }
   tensor_list indices = expand_masks(self, raw);
   FG_CHECK(static_cast<int64_t>(indices.size()) <= self.dim(), IndexError, "too many indices for tensor of dimension ",
            self.dim(), " (got ", indices.size(), ")");
@@ -110,6 +129,7 @@ IndexPlan::IndexPlan(const Tensor& self, const tensor_list& raw) {
 }
 
 tensor_list IndexPlan::normalized_indices() const {
+  if (mask.defined()) return {mask};
   tensor_list out(self_sizes.size());
   for (size_t i = 0; i < dims.size(); ++i) out[dims[i]] = values[i];
   // Trailing undefined entries are not needed.
@@ -137,6 +157,31 @@ IndexPlan::Offsets IndexPlan::offsets(const Dims& strides) const {
   o.pre = offsets_of(pre_dims, self_sizes, strides);
   o.post = offsets_of(post_dims, self_sizes, strides);
   o.base.assign(static_cast<size_t>(nb), 0);
+  if (mask.defined()) {
+    // Walk the mask in row-major order, one row of its last dimension at a time. Writes are unconditional
+    // and the cursor advances by the mask value: a random mask would defeat the branch predictor.
+    const bool* p = mask.data<bool>();
+    const int64_t k = mask.dim(), inner = mask.sizes()[k - 1], step = strides[k - 1];
+    if (mask.numel() == 0) return o;
+    o.base.resize(static_cast<size_t>(nb) + 1);
+    int64_t* base = o.base.data();
+    Dims coord(static_cast<size_t>(k), 0);
+    int64_t row = 0, out = 0;  // offset of the current row's first element
+    for (int64_t i = 0; i < mask.numel(); i += inner) {
+      for (int64_t j = 0; j < inner; ++j) {
+        base[out] = row + j * step;
+        out += p[i + j];
+      }
+      for (int64_t d = k - 2; d >= 0; --d) {
+        row += strides[d];
+        if (++coord[d] < mask.sizes()[d]) break;
+        row -= strides[d] * mask.sizes()[d];
+        coord[d] = 0;
+      }
+    }
+    o.base.resize(static_cast<size_t>(nb));
+    return o;
+  }
   for (size_t k = 0; k < dims.size(); ++k) {
     const int64_t* p = values[k].data<int64_t>();
     const int64_t s = strides[dims[k]];
@@ -197,21 +242,31 @@ Tensor nonzero(const Tensor& self) {
     const T* p = c.data<T>();
     for (int64_t i = 0; i < n; ++i) count += p[i] != T(0);
   });
-  Tensor out = empty({count, nd}, ScalarType::Int64);
+  // One spare row: every position is written and the cursor advances only past nonzeros (no branch on the
+  // data, which a random mask would mispredict half the time).
+  Tensor out = empty({count + 1, nd}, ScalarType::Int64);
   int64_t* o = out.data<int64_t>();
   dispatch(c.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* p = c.data<T>();
+    if (nd == 1) {
+      for (int64_t i = 0; i < n; ++i) {
+        *o = i;
+        o += p[i] != T(0);
+      }
+      return;
+    }
     Dims coord(static_cast<size_t>(nd), 0);
     for (int64_t i = 0; i < n; ++i) {
-      if (p[i] != T(0))
-        for (int64_t d = 0; d < nd; ++d) *o++ = coord[d];
+      for (int64_t d = 0; d < nd; ++d) o[d] = coord[d];
+      o += (p[i] != T(0)) * nd;
       for (int64_t d = nd - 1; d >= 0; --d) {  // odometer
         if (++coord[d] < c.sizes()[d]) break;
         coord[d] = 0;
       }
     }
   });
+  out->set_sizes_and_strides({count, nd}, {nd, 1}, 0);
   return out;
 }
 
@@ -594,6 +649,8 @@ void index_put_(Tensor& t, const std::vector<TensorIndex>& indices, const Tensor
     }
     if (adv.empty()) {
       copy_into(r, v);
+    } else if (adv.size() == 1 && adv[0].dtype() == ScalarType::Bool && adv[0].sizes() == r.sizes() && v.dim() == 0) {
+      masked_fill_kernel(r, adv[0], v.item());  // t[mask] = scalar, the most common write
     } else {
       IndexPlan plan(r, adv);
       check_put_values(r, adv, v, plan);

@@ -22,6 +22,9 @@ struct IndexPlan {
   std::vector<int64_t> pre_dims, post_dims;      // non-indexed dimensions of self, in result order
   std::vector<int64_t> dims;                     // the indexed dimensions
   tensor_list values;                            // per indexed dimension: int64 of shape B, non-negative, checked
+  // Fast path for the most common advanced index, t[mask] with a mask over t's leading dimensions: the
+  // selected positions are read off the mask (a contiguous copy) instead of its nonzero() columns.
+  Tensor mask;
 
   struct Offsets {
     std::vector<int64_t> pre, base, post;
@@ -38,6 +41,8 @@ struct IndexPlan {
 // Replaces each bool mask by the columns of its nonzero(), checking its shape against self's dimensions and
 // every index's dtype.
 tensor_list expand_masks(const Tensor& self, const tensor_list& indices);
+// dst[mask] = value in place, mask broadcasting to dst's shape (no autograd; scatter.cpp).
+void masked_fill_kernel(const Tensor& dst, const Tensor& mask, Scalar value);
 // The shape index tensors broadcast to (IndexError with PyTorch's message when they don't).
 Dims broadcast_index_shapes(const tensor_list& indices);
 

@@ -49,6 +49,23 @@ void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar al
         for (int64_t i = 0; i < out.numel(); ++i) c[i] = beta.f == 0 ? T(0) : T(be * c[i]);
         return;
       }
+      if (batch > 1 && m * n * k <= 64) {
+        // Many tiny matrices: one strided loop nest beats a call per matrix.
+        const int64_t o = nd - 2;
+        const int64_t sab = nd == 3 ? a.strides()[0] : 0, sa0 = a.strides()[o], sa1 = a.strides()[o + 1];
+        const int64_t sbb = nd == 3 ? b.strides()[0] : 0, sb0 = b.strides()[o], sb1 = b.strides()[o + 1];
+        const T* pa = a.template data<T>();
+        const T* pb = b.template data<T>();
+        const T al = alpha.to<T>();
+        for (int64_t bi = 0; bi < batch; ++bi, pa += sab, pb += sbb)
+          for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j, ++c) {
+              T acc = T(0);
+              for (int64_t q = 0; q < k; ++q) acc = T(acc + pa[i * sa0 + q * sa1] * pb[q * sb0 + j * sb1]);
+              *c = beta.f == 0 ? T(al * acc) : T(al * acc + be * *c);
+            }
+        return;
+      }
       Operand oa = as_blas_operand(a), ob = as_blas_operand(b);
       const T* pa = oa.t.template data<T>();
       const T* pb = ob.t.template data<T>();

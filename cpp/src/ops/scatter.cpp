@@ -379,20 +379,6 @@ Tensor& scatter_add_(Tensor& self, int64_t dim, const Tensor& index, const Tenso
 
 // ---- masked_fill / masked_select ----
 
-namespace {
-
-void check_mask(const Tensor& mask, const char* op) {
-  FG_CHECK(mask.dtype() == ScalarType::Bool, Error, op, " only supports boolean masks, but got mask with dtype ",
-           c_type_name(mask.dtype()));
-}
-
-Scalar fill_value(const Tensor& value) {
-  FG_CHECK(value.dim() == 0, Error, "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ",
-           value.dim(), " dimension(s).");
-  return value.item();
-}
-
-// dst[mask] = value, with mask broadcasting to dst's shape.
 void masked_fill_kernel(const Tensor& dst, const Tensor& mask, Scalar value) {
   dispatch(dst.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -410,6 +396,20 @@ void masked_fill_kernel(const Tensor& dst, const Tensor& mask, Scalar value) {
     });
   });
 }
+
+namespace {
+
+void check_mask(const Tensor& mask, const char* op) {
+  FG_CHECK(mask.dtype() == ScalarType::Bool, Error, op, " only supports boolean masks, but got mask with dtype ",
+           c_type_name(mask.dtype()));
+}
+
+Scalar fill_value(const Tensor& value) {
+  FG_CHECK(value.dim() == 0, Error, "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ",
+           value.dim(), " dimension(s).");
+  return value.item();
+}
+
 
 Tensor masked_fill_forward(const Tensor& self, const Tensor& mask, Scalar value) {
   check_mask(mask, "masked_fill_");
