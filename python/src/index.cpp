@@ -135,8 +135,16 @@ std::string opt_reduce(py::handle h) { return h.is_none() ? std::string() : h.ca
 void init_index(py::module_& m) {
   TensorClass cls = tensor_class(m);
   // ---- subscripts ----
-  cls.def("__getitem__", [](const Tensor& t, py::handle idx) { return index(t, parse_index(idx)); })
+  cls.def("__getitem__", [](const Tensor& t, py::handle idx) {
+        // A bare slice is always a slice (SliceBackward0); inside a tuple a full slice is skipped.
+        if (PySlice_Check(idx.ptr())) {
+          TensorIndex s = parse_one(idx);
+          return slice(t, 0, s.start, s.stop, s.step);
+        }
+        return index(t, parse_index(idx));
+      })
       .def("__setitem__", [](Tensor& t, py::handle idx, py::handle value) {
+        if (idx.ptr() == Py_False) return;  // PyTorch: a bare False writes and records nothing
         if (!is_tensor(value)) {
           Scalar s;
           if (!to_scalar(value, s))

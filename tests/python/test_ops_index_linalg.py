@@ -149,6 +149,10 @@ SUBSCRIPTS = [
     ([1, 0], [0, 0], [4, 3]), (slice(None), slice(None), X[0, 0] > 0), (slice(None), X[0] > 0), ([0, 0, 1],),
     True, False, (0, True), ([0, 1], True), (np.array(True), 1), np.array([], dtype=np.int64), [],
     (np.array([0, 1], dtype=np.int32), 2), (Ellipsis, np.array([[True, False, True, False, True]])[0]),
+    # PyTorch's quirks: a bare `:` is a slice, `(:,)` an alias; every ellipsis expands; indices are only
+    # checked when something is read
+    slice(None), (slice(None),), (Ellipsis, Ellipsis), (Ellipsis, 0, Ellipsis, slice(None)),
+    (slice(None, 0), [5, 5]), (False,),
 ]
 
 
@@ -243,7 +247,7 @@ SET_SUBSCRIPTS = [
     np.array([0, 2]), [2, 0], np.array([True, False, True]), (slice(None), [0, 1]), ([0, 1], [1, 2]), (X > 0),
     (1, [0, 1]), ([0, 1], slice(None), [1, 2]), ([[0], [1]], [0, 2]), (None, [0, 1]), ([0, 1], None, [1, 2]),
     (slice(1, None), [0, 1]), (slice(None), np.array([[0, 1], [2, 3]]), slice(None, None, 2)), (1, X[0] > 0),
-    True, False, (0, True), (slice(None), slice(None), X[0, 0] > 0),
+    True, False, (False,), (0, True), (slice(None), slice(None), X[0, 0] > 0),
 ]
 
 

@@ -117,7 +117,8 @@ IndexPlan::IndexPlan(const Tensor& self, const tensor_list& raw) {
     Tensor v = empty(b_shape, ScalarType::Int64);
     copy_into(v, indices[d]);
     int64_t* p = v.data<int64_t>();
-    for (int64_t i = 0; i < nb; ++i) {
+    const bool empty_result = numel_of(out_shape) == 0;  // PyTorch checks indices only as it reads them
+    for (int64_t i = 0; i < nb && !empty_result; ++i) {
       FG_CHECK(p[i] >= -size && p[i] < size, IndexError, "index ", p[i], " is out of bounds for dimension ", ordinal,
                " with size ", size);
       if (p[i] < 0) p[i] += size;
@@ -398,6 +399,12 @@ int64_t checked_integer(int64_t i, int64_t size, int64_t real_dim) {
   return i < 0 ? i + size : i;
 }
 
+// A subscript entry past the last dimension (after several ellipses): PyTorch's message.
+void check_subscript_dim(int64_t dim, int64_t ndim) {
+  FG_CHECK(dim < ndim, IndexError, "Dimension out of range (expected to be in range of [", -std::max<int64_t>(ndim, 1),
+           ", ", std::max<int64_t>(ndim, 1) - 1, "], but got ", dim, ")");
+}
+
 bool trivial_slice(const TensorIndex& i, int64_t size) {
   return i.step == 1 && (!i.start || *i.start == 0) && (!i.stop || *i.stop >= size);
 }
@@ -422,44 +429,38 @@ Tensor apply_basic(const Tensor& t, const std::vector<TensorIndex>& raw, tensor_
   for (const auto& i : raw) indices.push_back(canonical(i));
   const int64_t consumed = consumed_dims(indices);
   FG_CHECK(consumed <= t.dim(), IndexError, "too many indices for tensor of dimension ", t.dim());
-  const bool several = indices.size() > 1;
   Tensor r = t;
-  int64_t dim = 0, real_dim = 0, covered = 0;
-  bool seen_ellipsis = false;
+  int64_t dim = 0, covered = 0, real_dim = -1;  // real_dim: the entry's position, for messages
   for (const auto& i : indices) {
+    ++real_dim;
     switch (i.kind) {
       case Kind::Integer:
+        check_subscript_dim(dim, r.dim());
         r = select(r, dim, checked_integer(i.integer, r.sizes()[dim], real_dim));
-        ++real_dim;
         break;
       case Kind::Slice:
-        if (!(several && trivial_slice(i, r.sizes()[dim]))) r = slice(r, dim, i.start, i.stop, i.step);
+        if (!(i.step == 1 && !i.start && !i.stop)) {  // `:` is skipped unchecked, as in PyTorch
+          check_subscript_dim(dim, r.dim());
+          if (!trivial_slice(i, r.sizes()[dim])) r = slice(r, dim, i.start, i.stop, i.step);
+        }
         ++dim;
-        ++real_dim;
         break;
       case Kind::None:
         r = unsqueeze(r, dim);
         ++dim;
-        ++real_dim;
         break;
-      case Kind::Ellipsis:
-        if (!seen_ellipsis) {
-          dim += t.dim() - consumed;
-          real_dim += t.dim() - consumed;
-        }
-        seen_ellipsis = true;
+      case Kind::Ellipsis:  // every ellipsis stands for the unnamed dimensions, as in PyTorch
+        dim += t.dim() - consumed;
         break;
       case Kind::Boolean:
         r = unsqueeze(r, dim);
         add_advanced(adv, covered, dim, bool_mask(i.boolean));
         ++dim;
-        ++real_dim;
         break;
       case Kind::Tensor: {
         add_advanced(adv, covered, dim, i.tensor);
         const int64_t k = i.tensor.dtype() == ScalarType::Bool ? i.tensor.dim() : 1;
         dim += k;
-        real_dim += k;
         break;
       }
     }
@@ -516,16 +517,21 @@ FullIndex full_indices(const Tensor& t, const std::vector<TensorIndex>& raw) {
   std::vector<std::pair<Tensor, int64_t>> parts;  // advanced index -> the dimension of t it indexes
   FullIndex f;
   f.indices.assign(static_cast<size_t>(t.dim()), Tensor());
-  int64_t d = 0, real_dim = 0, tensor_entries = 0, masks = 0;
-  bool seen_ellipsis = false;
+  int64_t d = 0, real_dim = -1, tensor_entries = 0, masks = 0;
   for (const auto& i : indices) {
+    ++real_dim;
     switch (i.kind) {
       case Kind::Integer:
+        check_subscript_dim(d, t.dim());
         f.indices[d] = scalar_tensor(Scalar(checked_integer(i.integer, t.sizes()[d], real_dim)), ScalarType::Int64);
         ++d;
-        ++real_dim;
         break;
       case Kind::Slice: {
+        if (d >= t.dim() && i.step == 1 && !i.start && !i.stop) {  // `:` past the end: skipped, as in PyTorch
+          ++d;
+          break;
+        }
+        check_subscript_dim(d, t.dim());
         FG_CHECK(i.step > 0, ValueError, "step must be greater than zero");
         const int64_t size = t.sizes()[d];
         auto clip = [size](int64_t v) { return std::min(std::max<int64_t>(v < 0 ? v + size : v, 0), size); };
@@ -533,32 +539,28 @@ FullIndex full_indices(const Tensor& t, const std::vector<TensorIndex>& raw) {
         const int64_t stop = std::max(start, i.stop ? clip(*i.stop) : size);
         rdims.push_back({DimKind::Source, d, start, (stop - start + i.step - 1) / i.step, i.step});
         ++d;
-        ++real_dim;
         break;
       }
       case Kind::None:
         rdims.push_back({DimKind::NewAxis});
-        ++real_dim;
         break;
       case Kind::Ellipsis:
-        if (!seen_ellipsis)
-          for (int64_t k = 0; k < t.dim() - consumed; ++k, ++d, ++real_dim)
-            rdims.push_back({DimKind::Source, d, 0, t.sizes()[d], 1});
-        seen_ellipsis = true;
+        for (int64_t k = 0; k < t.dim() - consumed; ++k, ++d)
+          if (d < t.dim()) rdims.push_back({DimKind::Source, d, 0, t.sizes()[d], 1});  // a 2nd ellipsis: past the end
         break;
       case Kind::Boolean:
         // Like a [1]-shaped mask over a new dimension: one entry of the block, or none at all for False.
         rdims.push_back({DimKind::Advanced});
-        block_parts.push_back(empty({1}, ScalarType::Int64));
+        block_parts.push_back(empty({i.boolean ? 1 : 0}, ScalarType::Int64));
         f.selects_nothing |= !i.boolean;
         ++tensor_entries;
-        ++real_dim;
         break;
       case Kind::Tensor: {
         ++tensor_entries;
         const Tensor& idx = i.tensor;
         const int64_t k = idx.dtype() == ScalarType::Bool ? idx.dim() : 1;
         masks += idx.dtype() == ScalarType::Bool;
+        if (k > 0) check_subscript_dim(d + k - 1, t.dim());
         Tensor rest = make_view(t, Dims(t.sizes().begin() + d, t.sizes().end()),
                                 Dims(t.strides().begin() + d, t.strides().end()), t.storage_offset());
         tensor_list cols = expand_masks(rest, {idx});
@@ -568,7 +570,6 @@ FullIndex full_indices(const Tensor& t, const std::vector<TensorIndex>& raw) {
           parts.emplace_back(cols[j], d + static_cast<int64_t>(j));
         }
         d += k;
-        real_dim += k;
         break;
       }
     }
@@ -624,6 +625,15 @@ FullIndex full_indices(const Tensor& t, const std::vector<TensorIndex>& raw) {
     for (int64_t k = 0; k < idx.dim(); ++k) sizes[offset + k] = idx.sizes()[k];
     Tensor c = cast(idx, ScalarType::Int64, /*force_copy=*/true);
     f.indices[src] = make_view(c, sizes, contiguous_strides(sizes), 0);
+  }
+  if (f.selects_nothing && t.dim() > 0) {
+    // A False selects nothing, but the write is still recorded (the value gets an empty gradient, as in
+    // PyTorch): give the first index the empty block dimension.
+    Dims sizes(nr, 1);
+    for (size_t k = 0; k < block.size(); ++k) sizes[block_pos + static_cast<int64_t>(k)] = block[k];
+    Tensor empty_block = zeros(sizes, ScalarType::Int64);
+    f.indices[0] = add(f.indices[0], empty_block);
+    f.selects_nothing = false;
   }
   return f;
 }
