@@ -44,28 +44,6 @@ R_NORM_INF = "norm(p=inf) raises NotImplementedError 'norm: only finite p > 0 is
 _bug(R_NORM_INF, _FWD, "norm", ("pinf",))
 _bug(R_NORM_INF, ("numpy",), "norm", ("x.norm(...):pinf",))
 
-R_MATMUL_BATCHED = (
-    "matmul with an operand of 3 or more dims is computed as unsqueeze, mul (broadcast) and sum: "
-    "grad_fn SumBackward1/SqueezeBackward1 instead of torch's UnsafeViewBackward0 over "
-    "BmmBackward0/MvBackward0 (CloneBackward0 for an empty batch), and it materialises the whole "
-    "batch x M x K x N product"
-)
-_bug(
-    R_MATMUL_BATCHED,
-    ("grad_fn",),
-    "matmul",
-    (
-        "3d_3d",
-        "3d_2d",
-        "2d_3d",
-        "3d_1d",
-        "1d_3d",
-        "4d_3d_bcast",
-        "3d_4d_bcast",
-        "3d_noncontig",
-        "0size_batch",
-    ),
-)
 _bug(
     "reshape that has to copy: grad_fn ViewBackward0 (over CloneBackward0), torch's is UnsafeViewBackward0",
     ("grad_fn",),
@@ -79,11 +57,20 @@ _bug(
     "reshape",
     ("transposed_view", "strided_view"),
 )
+
 _bug(
-    "x[()] and x[...] on a 0-d tensor: grad_fn ViewBackward0, torch's is AliasBackward0",
+    "t[subscript] = v under autograd is one index_put_ on t (Note [setitem under autograd] in index.cpp): "
+    "IndexPutBackward0 where torch writes through a view and records CopySlices (CopyBackwards for t[()])",
     ("grad_fn",),
-    "getitem",
-    ("0d_empty_tuple", "0d_ellipsis"),
+    "setitem",
+    ("int", "slice_broadcast", "slice_then_index", "ellipsis_leading_ones", "transposed", "0size", "0d"),
+)
+_bug(
+    "einsum is composed of fastgrad's own ops (transpose, index, mul, sum, bmm): its top Node differs from "
+    "torch's (PermuteBackward0/DiagonalBackward0 compositions) where no permute/diagonal op exists yet",
+    ("grad_fn",),
+    "einsum",
+    ("dot", "transpose", "diagonal"),
 )
 
 
@@ -598,6 +585,10 @@ _NO_KIND = {
     ("view", "broadcast"),
     ("expand", "broadcast"),
     ("select", "0d"),
+    ("bmm", "0d"),
+    ("outer", "0d"),
+    ("ger", "0d"),
+    ("trace", "0d"),
 }
 _BINARY = {"add", "sub", "mul", "div", "pow", "eq", "ne", "lt", "le", "gt", "ge", "matmul"}
 

@@ -669,7 +669,19 @@ void index_put_(Tensor& t, const std::vector<TensorIndex>& indices, const Tensor
     t.bump_version();
     return;
   }
-  // See Note [setitem under autograd].
+  // See Note [setitem under autograd]. PyTorch writes through a view unless the subscript is all tensors (and
+  // full slices): its refusal of a leaf that requires grad names whichever it wrote into.
+  if (GradMode::is_enabled() && t.is_leaf() && t.requires_grad()) {
+    tensor_list adv;
+    Tensor r;
+    {
+      NoGradGuard guard;
+      r = apply_basic(t, indices, adv);
+    }
+    FG_CHECK(!adv.empty() && r.is_same(t), Error,
+             "a view of a leaf Variable that requires grad is being used in an in-place operation. (setitem on a "
+             "tensor of shape ", describe(t), ")");
+  }
   check_inplace(t, "index_put_");
   FullIndex f = full_indices(t, indices);
   FG_CHECK(!f.has_tensor_index || v.dtype() == t.dtype() || (f.single_mask && v.dim() == 0), Error,

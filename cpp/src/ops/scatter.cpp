@@ -527,11 +527,11 @@ Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<i
   FG_CHECK(indices.dtype() == ScalarType::Int64, Error, "torch.take_along_dim(): dtype of indices should be Long but got ",
            scalar_type_name(indices.dtype()));
   if (!dim) return gather(reshape(self, {-1}), 0, reshape(indices, {-1}));
+  FG_CHECK(self.dim() > 0, IndexError, "Dimension specified as ", *dim, " but tensor has no dimensions");
   const int64_t d = wrap_dim(*dim, self.dim(), "take_along_dim");
   FG_CHECK(self.dim() == indices.dim(), Error,
            "torch.take_along_dim(): input and indices should have the same number of dimensions, but got ", self.dim(),
            " dimensions for input, and ", indices.dim(), " dimensions for indices");
-  if (self.dim() == 0) return gather(self, d, indices);
   // Broadcast everything but `dim`: self keeps its length along dim, indices theirs.
   Dims self_like = self.sizes(), index_like = indices.sizes();
   self_like[d] = indices.sizes()[d];
