@@ -1943,11 +1943,21 @@ def getitem_advanced_samples(g: Gen):
 
 def getitem_advanced_errors(g: Gen):
     return [
-        ErrorSample((g.t((3, 4)), np.array([3])), exc=IndexError, match="index 3 is out of bounds for dimension 0 "
-                    "with size 3", id="out_of_bounds"),
-        ErrorSample((g.t((3, 4)), np.array([True, False])), exc=IndexError, match="The shape of the mask", id="mask"),
-        ErrorSample((g.t((3, 4)), (np.array([0, 1]), np.array([0, 1, 2]))), exc=IndexError,
-                    match="shape mismatch: indexing tensors could not be broadcast together", id="broadcast"),
+        ErrorSample(
+            (g.t((3, 4)), np.array([3])),
+            exc=IndexError,
+            match="index 3 is out of bounds for dimension 0 with size 3",
+            id="out_of_bounds",
+        ),
+        ErrorSample(
+            (g.t((3, 4)), np.array([True, False])), exc=IndexError, match="The shape of the mask", id="mask"
+        ),
+        ErrorSample(
+            (g.t((3, 4)), (np.array([0, 1]), np.array([0, 1, 2]))),
+            exc=IndexError,
+            match="shape mismatch: indexing tensors could not be broadcast together",
+            id="broadcast",
+        ),
     ]
 
 
@@ -2031,7 +2041,11 @@ def _np_index_put(x, indices, v, accumulate=False):
 def _np_take_along_dim(x, idx, dim=None):
     if dim is None:
         return np.take_along_axis(x.reshape(-1), idx.reshape(-1), 0)
-    shape = list(np.broadcast_shapes(x.shape[:dim] + (1,) + x.shape[dim + 1:], idx.shape[:dim] + (1,) + idx.shape[dim + 1:]))
+    shape = list(
+        np.broadcast_shapes(
+            x.shape[:dim] + (1,) + x.shape[dim + 1 :], idx.shape[:dim] + (1,) + idx.shape[dim + 1 :]
+        )
+    )
     xs, ixs = list(shape), list(shape)
     xs[dim], ixs[dim] = x.shape[dim], idx.shape[dim]
     return np.take_along_axis(np.broadcast_to(x, xs), np.broadcast_to(idx, ixs), dim)
@@ -2069,8 +2083,12 @@ _add(
     api=("fastgrad.index_put", "Tensor.index_put", "Tensor.index_put_"),
     forms=(Form("x.index_put((i,), v)", lambda m, x, i, v, **kw: x.index_put((i,), v, **kw)),),
     error_fn=lambda g: [
-        ErrorSample((g.t((3,)), _i64([5]), g.t((1,))), exc=IndexError, match="index 5 is out of bounds", id="oob"),
-        ErrorSample((g.t((3,)), _i64([0, 1]), g.t((3,))), exc=RuntimeError, match="shape mismatch", id="shape"),
+        ErrorSample(
+            (g.t((3,)), _i64([5]), g.t((1,))), exc=IndexError, match="index 5 is out of bounds", id="oob"
+        ),
+        ErrorSample(
+            (g.t((3,)), _i64([0, 1]), g.t((3,))), exc=RuntimeError, match="shape mismatch", id="shape"
+        ),
     ],
 )
 _add(
@@ -2090,8 +2108,12 @@ _add(
     forms=(Form("x.index_select(d, i)", lambda m, x, d, i: x.index_select(d, i)),),
     error_fn=lambda g: [
         ErrorSample((g.t((3, 4)), 1, _i64([4])), match="out of DATA bounds", id="oob"),
-        ErrorSample((g.t((3, 4)), 1, _i64([[0]])), exc=IndexError, match="Index is supposed to be a vector",
-                    id="2d_index"),
+        ErrorSample(
+            (g.t((3, 4)), 1, _i64([[0]])),
+            exc=IndexError,
+            match="Index is supposed to be a vector",
+            id="2d_index",
+        ),
     ],
 )
 _add(
@@ -2109,8 +2131,11 @@ _add(
     api=("fastgrad.gather", "Tensor.gather"),
     forms=(Form("x.gather(d, i)", lambda m, x, d, i: x.gather(d, i)),),
     error_fn=lambda g: [
-        ErrorSample((g.t((3, 4)), 1, _i64([[4]])), match="index 4 is out of bounds for dimension 1 with size 4",
-                    id="oob"),
+        ErrorSample(
+            (g.t((3, 4)), 1, _i64([[4]])),
+            match="index 4 is out of bounds for dimension 1 with size 4",
+            id="oob",
+        ),
         ErrorSample((g.t((3, 4)), 1, _i64([0])), match="same number of dimensions", id="ndim"),
     ],
 )
@@ -2123,8 +2148,11 @@ _add(
         Sample((g.t((3, 4)), 1, _i64(_IDX), g.t((3, 2))), id="src"),
         Sample((g.T((3, 4)), 0, _i64(_IDX), g.t((3, 3), requires_grad=False)), id="transposed_larger_src"),
         Sample((g.t((3, 4)), 1, _i64(_IDX), 2.5), id="value"),
-        Sample((g.t((3, 4), requires_grad=False), 1, _i64(_REP), g.t((3, 2), requires_grad=False)), {"reduce": "add"},
-               id="reduce_add"),  # no derivative with reduce= (torch neither)
+        Sample(
+            (g.t((3, 4), requires_grad=False), 1, _i64(_REP), g.t((3, 2), requires_grad=False)),
+            {"reduce": "add"},
+            id="reduce_add",
+        ),  # no derivative with reduce= (torch neither)
         Sample((g.t(()), 0, _i64(0), g.t(())), id="0d"),
         Sample((g.t((3, 4)), 1, _i64(np.zeros((3, 0))), g.t((3, 0))), id="0size"),
     ],
@@ -2132,8 +2160,11 @@ _add(
     forms=(Form("x.scatter(d, i, src)", lambda m, x, d, i, src, **kw: x.scatter(d, i, src, **kw)),),
     error_fn=lambda g: [
         ErrorSample((g.t((3, 4)), 1, _i64([[4]]), g.t((1, 1))), match="index 4 is out of bounds", id="oob"),
-        ErrorSample((g.t((3, 4)), 1, _i64(np.zeros((4, 1))), g.t((4, 1))), match="to be no larger than self",
-                    id="index_too_large"),
+        ErrorSample(
+            (g.t((3, 4)), 1, _i64(np.zeros((4, 1))), g.t((4, 1))),
+            match="to be no larger than self",
+            id="index_too_large",
+        ),
     ],
 )
 _add(
@@ -2183,7 +2214,9 @@ _add(
     forms=(Form("x.masked_fill(mask, v)", lambda m, x, mask, v: x.masked_fill(mask, v)),),
     error_fn=lambda g: [
         ErrorSample((g.t((3,)), _i64([1, 0, 1]), 1.0), match="only supports boolean masks", id="int_mask"),
-        ErrorSample((g.t((3,)), _mask(g, (3,)), g.t((1,))), match="0-dimensional value tensor", id="1d_value"),
+        ErrorSample(
+            (g.t((3,)), _mask(g, (3,)), g.t((1,))), match="0-dimensional value tensor", id="1d_value"
+        ),
     ],
 )
 _add(
@@ -2200,7 +2233,9 @@ _add(
     ],
     api=("fastgrad.masked_select", "Tensor.masked_select"),
     forms=(Form("x.masked_select(mask)", lambda m, x, mask: x.masked_select(mask)),),
-    error_fn=lambda g: [ErrorSample((g.t((3,)), _i64([1, 0, 1])), match="expected BoolTensor", id="int_mask")],
+    error_fn=lambda g: [
+        ErrorSample((g.t((3,)), _i64([1, 0, 1])), match="expected BoolTensor", id="int_mask")
+    ],
 )
 _add(
     "take",
@@ -2215,7 +2250,9 @@ _add(
     ],
     api=("fastgrad.take", "Tensor.take"),
     forms=(Form("x.take(i)", lambda m, x, i: x.take(i)),),
-    error_fn=lambda g: [ErrorSample((g.t((3, 4)), _i64([12])), exc=IndexError, match="out of range", id="oob")],
+    error_fn=lambda g: [
+        ErrorSample((g.t((3, 4)), _i64([12])), exc=IndexError, match="out of range", id="oob")
+    ],
 )
 _add(
     "take_along_dim",
@@ -2232,7 +2269,9 @@ _add(
     ],
     api=("fastgrad.take_along_dim", "Tensor.take_along_dim"),
     forms=(Form("x.take_along_dim(i, ...)", lambda m, x, i, *d: x.take_along_dim(i, *d)),),
-    error_fn=lambda g: [ErrorSample((g.t((3, 4)), _i64([0]), 1), match="same number of dimensions", id="ndim")],
+    error_fn=lambda g: [
+        ErrorSample((g.t((3, 4)), _i64([0]), 1), match="same number of dimensions", id="ndim")
+    ],
 )
 for _name in ("nonzero", "argwhere"):
     _add(
@@ -2266,7 +2305,9 @@ _add(
     forms=(Form("a.bmm(b)", lambda m, a, b: a.bmm(b)),),
     error_fn=lambda g: [
         ErrorSample((g.t((3, 4)), g.t((2, 4, 2))), match="batch1 must be a 3D tensor", id="2d"),
-        ErrorSample((g.t((2, 3, 4)), g.t((3, 4, 2))), match="Expected size for first two dimensions", id="batch"),
+        ErrorSample(
+            (g.t((2, 3, 4)), g.t((3, 4, 2))), match="Expected size for first two dimensions", id="batch"
+        ),
     ],
 )
 for _name in ("outer", "ger"):
@@ -2284,22 +2325,35 @@ for _name in ("outer", "ger"):
         forms=(Form(f"a.{_name}(b)", (lambda n: lambda m, a, b: getattr(a, n)(b))(_name)),),
         error_fn=lambda g: [ErrorSample((g.t((3, 1)), g.t((4,))), match="Expected 1-D argument", id="2d")],
     )
-for _name, _shapes in (("addmm", ((2, 4), (2, 3), (3, 4), (2, 0), (0, 4))), ("addmv", ((2,), (2, 3), (3,), (2, 0), (0,))),
-                       ("baddbmm", ((2, 2, 4), (2, 2, 3), (2, 3, 4), (2, 2, 0), (2, 0, 4)))):
+for _name, _shapes in (
+    ("addmm", ((2, 4), (2, 3), (3, 4), (2, 0), (0, 4))),
+    ("addmv", ((2,), (2, 3), (3,), (2, 0), (0,))),
+    ("baddbmm", ((2, 2, 4), (2, 2, 3), (2, 3, 4), (2, 2, 0), (2, 0, 4))),
+):
     _add(
         _name,
         op=(lambda n: lambda m, s, a, b, **kw: getattr(m, n)(s, a, b, **kw))(_name),
         ref=lambda s, a, b, beta=1, alpha=1: np.asarray(beta * s + alpha * (a @ b)),
         differentiable=True,
-        sample_fn=(lambda sh: lambda g: [
-            Sample((g.t(sh[0]), g.t(sh[1]), g.t(sh[2])), id="plain"),
-            Sample((g.t(sh[0][-1:]), g.t(sh[1]), g.t(sh[2])), {"beta": 0.5, "alpha": -2}, id="broadcast_beta_alpha"),
-            Sample((g.t(()), g.t(sh[1]), g.t(sh[2])), {"beta": 0}, id="beta0_0d"),
-            Sample((g.t(sh[0]), g.T(sh[1]), g.strided(sh[2])), id="noncontig"),
-            Sample((g.t(sh[0]), g.t(sh[3]), g.t(sh[4])), id="0size_inner"),
-        ])(_shapes),
+        sample_fn=(
+            lambda sh: (
+                lambda g: [
+                    Sample((g.t(sh[0]), g.t(sh[1]), g.t(sh[2])), id="plain"),
+                    Sample(
+                        (g.t(sh[0][-1:]), g.t(sh[1]), g.t(sh[2])),
+                        {"beta": 0.5, "alpha": -2},
+                        id="broadcast_beta_alpha",
+                    ),
+                    Sample((g.t(()), g.t(sh[1]), g.t(sh[2])), {"beta": 0}, id="beta0_0d"),
+                    Sample((g.t(sh[0]), g.T(sh[1]), g.strided(sh[2])), id="noncontig"),
+                    Sample((g.t(sh[0]), g.t(sh[3]), g.t(sh[4])), id="0size_inner"),
+                ]
+            )
+        )(_shapes),
         api=(f"fastgrad.{_name}", f"Tensor.{_name}", f"Tensor.{_name}_"),
-        forms=(Form(f"s.{_name}(a, b)", (lambda n: lambda m, s, a, b, **kw: getattr(s, n)(a, b, **kw))(_name)),),
+        forms=(
+            Form(f"s.{_name}(a, b)", (lambda n: lambda m, s, a, b, **kw: getattr(s, n)(a, b, **kw))(_name)),
+        ),
     )
 _add(
     "trace",
@@ -2339,8 +2393,11 @@ _add(
     api=("fastgrad.einsum",),
     forms=(Form("einsum(eq, [ops])", lambda m, eq, *ops: m.einsum(eq, list(ops))),),
     error_fn=lambda g: [
-        ErrorSample(("ij,jk->ik", g.t((2, 3)), g.t((4, 4))), match="does not broadcast with previously seen size",
-                    id="size"),
+        ErrorSample(
+            ("ij,jk->ik", g.t((2, 3)), g.t((4, 4))),
+            match="does not broadcast with previously seen size",
+            id="size",
+        ),
         ErrorSample(("ij,jk->ik", g.t((2, 3))), match="fewer operands", id="operands"),
     ],
 )

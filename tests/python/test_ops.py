@@ -59,7 +59,7 @@ _bug(
 )
 
 _bug(
-    "t[subscript] = v under autograd is one index_put_ on t (Note [setitem under autograd] in index.cpp): "
+    "t[subscript] = v under autograd is one index_put_ on t (Note [setitem under autograd] in subscript.cpp): "
     "IndexPutBackward0 where torch writes through a view and records CopySlices (CopyBackwards for t[()])",
     ("grad_fn",),
     "setitem",

@@ -1,5 +1,6 @@
 """Indexing and linear algebra against PyTorch: values, dtypes, shapes, grad_fn names, gradients (also through
 non-contiguous, broadcast, 0-d and 0-size inputs), float64 gradcheck, and errors (type and message)."""
+
 import re
 import warnings
 
@@ -138,21 +139,65 @@ def conv_index(idx, lib):
 
 X = rand(3, 4, 5)
 SUBSCRIPTS = [
-    0, -1, (0, 1), (1, -2, 3), slice(None, None, 2), slice(1, None), slice(-2, None), slice(None, -1, 2), None,
-    (Ellipsis, 1), (None, Ellipsis, None, 0), (0, Ellipsis, 0), Ellipsis, (), (slice(None), slice(None)),
-    (slice(None), None), (slice(1, 3), slice(None, None, 3), 4), np.array(1), (np.array(2), np.array(-1)),
+    0,
+    -1,
+    (0, 1),
+    (1, -2, 3),
+    slice(None, None, 2),
+    slice(1, None),
+    slice(-2, None),
+    slice(None, -1, 2),
+    None,
+    (Ellipsis, 1),
+    (None, Ellipsis, None, 0),
+    (0, Ellipsis, 0),
+    Ellipsis,
+    (),
+    (slice(None), slice(None)),
+    (slice(None), None),
+    (slice(1, 3), slice(None, None, 3), 4),
+    np.array(1),
+    (np.array(2), np.array(-1)),
     # advanced
-    np.array([0, 2]), [0, 2], [2, 2, 0], [-1, 0], np.array([True, False, True]), [True, False, True],
-    (slice(None), [0, 1]), ([0, 1], [1, 2]), (X > 0), (1, [0, 1]), ([0, 1], slice(None), [1, 2]),
-    ([[0], [1]], [0, 2]), (None, [0, 1]), (Ellipsis, [0, 1]), (X[:, :, 0] > 0), ([0, 1], None, [1, 2]),
-    (slice(1, None), [0, 1]), (slice(None), np.array([[0, 1], [2, 3]]), slice(None, None, 2)),
-    ([1, 0], [0, 0], [4, 3]), (slice(None), slice(None), X[0, 0] > 0), (slice(None), X[0] > 0), ([0, 0, 1],),
-    True, False, (0, True), ([0, 1], True), (np.array(True), 1), np.array([], dtype=np.int64), [],
-    (np.array([0, 1], dtype=np.int32), 2), (Ellipsis, np.array([[True, False, True, False, True]])[0]),
+    np.array([0, 2]),
+    [0, 2],
+    [2, 2, 0],
+    [-1, 0],
+    np.array([True, False, True]),
+    [True, False, True],
+    (slice(None), [0, 1]),
+    ([0, 1], [1, 2]),
+    (X > 0),
+    (1, [0, 1]),
+    ([0, 1], slice(None), [1, 2]),
+    ([[0], [1]], [0, 2]),
+    (None, [0, 1]),
+    (Ellipsis, [0, 1]),
+    (X[:, :, 0] > 0),
+    ([0, 1], None, [1, 2]),
+    (slice(1, None), [0, 1]),
+    (slice(None), np.array([[0, 1], [2, 3]]), slice(None, None, 2)),
+    ([1, 0], [0, 0], [4, 3]),
+    (slice(None), slice(None), X[0, 0] > 0),
+    (slice(None), X[0] > 0),
+    ([0, 0, 1],),
+    True,
+    False,
+    (0, True),
+    ([0, 1], True),
+    (np.array(True), 1),
+    np.array([], dtype=np.int64),
+    [],
+    (np.array([0, 1], dtype=np.int32), 2),
+    (Ellipsis, np.array([[True, False, True, False, True]])[0]),
     # PyTorch's quirks: a bare `:` is a slice, `(:,)` an alias; every ellipsis expands; indices are only
     # checked when something is read
-    slice(None), (slice(None),), (Ellipsis, Ellipsis), (Ellipsis, 0, Ellipsis, slice(None)),
-    (slice(None, 0), [5, 5]), (False,),
+    slice(None),
+    (slice(None),),
+    (Ellipsis, Ellipsis),
+    (Ellipsis, 0, Ellipsis, slice(None)),
+    (slice(None, 0), [5, 5]),
+    (False,),
 ]
 
 
@@ -198,7 +243,12 @@ def test_getitem_list_of_sequences_is_a_tuple():
 
 
 def test_getitem_gradcheck():
-    for idx in [(slice(None), [0, 2, 2]), ([1, 0], None, [2, 2]), (X[:2, :3, 0] > 0,), (0, [0, 0], slice(1, 3))]:
+    for idx in [
+        (slice(None), [0, 2, 2]),
+        ([1, 0], None, [2, 2]),
+        (X[:2, :3, 0] > 0,),
+        (0, [0, 0], slice(1, 3)),
+    ]:
         check_grad(lambda m, x: x[conv_index(idx, m)], [T(rand(2, 3, 4))])
     check_gradgrad(lambda m, x: x[[1, 1, 0]], [T(rand(3, 2))])
 
@@ -213,12 +263,25 @@ GETITEM_ERRORS = [
     (lambda x: x[:, :, [0, 9]], IndexError, "index 9 is out of bounds for dimension 0 with size 5"),
     (lambda x: x[[0, 1], [0, 9]], IndexError, "index 9 is out of bounds for dimension 1 with size 4"),
     (lambda x: x[0, 0, 0, 0], IndexError, "too many indices for tensor of dimension 3"),
-    (lambda x: x[[True, False]], IndexError,
-     re.escape("The shape of the mask [2] at index 0 does not match the shape of the indexed tensor [3, 4, 5] at index 0")),
-    (lambda x: x[:, [True, False]], IndexError,
-     re.escape("The shape of the mask [2] at index 0 does not match the shape of the indexed tensor [3, 4, 5] at index 1")),
-    (lambda x: x[[0, 1], [0, 1, 2]], IndexError,
-     re.escape("shape mismatch: indexing tensors could not be broadcast together with shapes [2], [3]")),
+    (
+        lambda x: x[[True, False]],
+        IndexError,
+        re.escape(
+            "The shape of the mask [2] at index 0 does not match the shape of the indexed tensor [3, 4, 5] at index 0"
+        ),
+    ),
+    (
+        lambda x: x[:, [True, False]],
+        IndexError,
+        re.escape(
+            "The shape of the mask [2] at index 0 does not match the shape of the indexed tensor [3, 4, 5] at index 1"
+        ),
+    ),
+    (
+        lambda x: x[[0, 1], [0, 1, 2]],
+        IndexError,
+        re.escape("shape mismatch: indexing tensors could not be broadcast together with shapes [2], [3]"),
+    ),
     (lambda x: x[1.5], IndexError, "only integers, slices"),
     (lambda x: x[::0], ValueError, "slice step cannot be zero"),
     (lambda x: x[::-1], ValueError, "step must be greater than zero"),
@@ -232,10 +295,16 @@ def test_getitem_errors(case):
 
 
 def test_getitem_float_tensor_index_is_refused():
-    both_raise(lambda m: m.tensor(X)[m.tensor([1.0])], IndexError,
-               "tensors used as indices must be long, int, byte or bool tensors")
-    both_raise(lambda m: m.tensor(X)[m.tensor(2.0)], IndexError,
-               "tensors used as indices must be long, int, byte or bool tensors")
+    both_raise(
+        lambda m: m.tensor(X)[m.tensor([1.0])],
+        IndexError,
+        "tensors used as indices must be long, int, byte or bool tensors",
+    )
+    both_raise(
+        lambda m: m.tensor(X)[m.tensor(2.0)],
+        IndexError,
+        "tensors used as indices must be long, int, byte or bool tensors",
+    )
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -243,11 +312,33 @@ def test_getitem_float_tensor_index_is_refused():
 # --------------------------------------------------------------------------------------------------------
 
 SET_SUBSCRIPTS = [
-    0, (0, 1), slice(None, None, 2), (Ellipsis, 1), (slice(1, 3), slice(None, None, 3), 4), None, Ellipsis, (),
-    np.array([0, 2]), [2, 0], np.array([True, False, True]), (slice(None), [0, 1]), ([0, 1], [1, 2]), (X > 0),
-    (1, [0, 1]), ([0, 1], slice(None), [1, 2]), ([[0], [1]], [0, 2]), (None, [0, 1]), ([0, 1], None, [1, 2]),
-    (slice(1, None), [0, 1]), (slice(None), np.array([[0, 1], [2, 3]]), slice(None, None, 2)), (1, X[0] > 0),
-    True, False, (False,), (0, True), (slice(None), slice(None), X[0, 0] > 0),
+    0,
+    (0, 1),
+    slice(None, None, 2),
+    (Ellipsis, 1),
+    (slice(1, 3), slice(None, None, 3), 4),
+    None,
+    Ellipsis,
+    (),
+    np.array([0, 2]),
+    [2, 0],
+    np.array([True, False, True]),
+    (slice(None), [0, 1]),
+    ([0, 1], [1, 2]),
+    (X > 0),
+    (1, [0, 1]),
+    ([0, 1], slice(None), [1, 2]),
+    ([[0], [1]], [0, 2]),
+    (None, [0, 1]),
+    ([0, 1], None, [1, 2]),
+    (slice(1, None), [0, 1]),
+    (slice(None), np.array([[0, 1], [2, 3]]), slice(None, None, 2)),
+    (1, X[0] > 0),
+    True,
+    False,
+    (False,),
+    (0, True),
+    (slice(None), slice(None), X[0, 0] > 0),
 ]
 
 
@@ -288,8 +379,11 @@ def test_setitem_without_grad_matches_torch(idx):
 
 
 def test_setitem_grad_fn_names():
-    for idx, name in [(np.array([True, False, True]), "IndexPutBackward0"), ((slice(None), [0, 1]), "IndexPutBackward0"),
-                      ([0, 1], "IndexPutBackward0")]:
+    for idx, name in [
+        (np.array([True, False, True]), "IndexPutBackward0"),
+        ((slice(None), [0, 1]), "IndexPutBackward0"),
+        ([0, 1], "IndexPutBackward0"),
+    ]:
         for m in (fg, torch):
             y = m.tensor(X, requires_grad=True) * 2
             y[conv_index(idx, m)] = 0.0
@@ -321,7 +415,7 @@ def test_setitem_rows_built_one_by_one():
         out = m.zeros(4, 2, dtype=m.float64)
         for i in range(4):
             out[i] = w[i % 3] * (i + 1)
-        (out ** 2).sum().backward()
+        (out**2).sum().backward()
         res.append(w.grad.numpy())
     np.testing.assert_allclose(res[0], res[1])
 
@@ -329,9 +423,13 @@ def test_setitem_rows_built_one_by_one():
 def test_setitem_on_leaf_requiring_grad_is_refused_but_works_under_no_grad():
     for m in (fg, torch):
         x = m.ones(3, requires_grad=True)
-        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        with pytest.raises(
+            RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"
+        ):
             x[0] = 2.0
-        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        with pytest.raises(
+            RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"
+        ):
             x[[0]] = 2.0
         with m.no_grad():
             x[0] = 2.0
@@ -366,9 +464,12 @@ def test_setitem_gradcheck():
 
 
 def test_setitem_dtype_rules_match_torch():
-    both_raise(lambda m: m.zeros(3).__setitem__([0], m.tensor([1.5], dtype=m.float64)), RuntimeError,
-               "Index put requires the source and destination dtypes match, got Float for the destination and "
-               "Double for the source.")
+    both_raise(
+        lambda m: m.zeros(3).__setitem__([0], m.tensor([1.5], dtype=m.float64)),
+        RuntimeError,
+        "Index put requires the source and destination dtypes match, got Float for the destination and "
+        "Double for the source.",
+    )
     for m in (fg, torch):
         x = m.zeros(3, dtype=m.int64)
         x[0] = 1.7
@@ -378,11 +479,19 @@ def test_setitem_dtype_rules_match_torch():
 
 
 def test_setitem_value_shape_errors():
-    both_raise(lambda m: m.zeros(3, 4, 5).__setitem__([0, 1], m.ones(3, 4, 5)), RuntimeError,
-               re.escape("shape mismatch: value tensor of shape [3, 4, 5] cannot be broadcast to indexing result of "
-                         "shape [2, 4, 5]"))
-    both_raise(lambda m: m.zeros(3).__setitem__(m.tensor([True, False, True]), m.tensor([1.0, 2.0, 3.0])),
-               RuntimeError, "shape mismatch")
+    both_raise(
+        lambda m: m.zeros(3, 4, 5).__setitem__([0, 1], m.ones(3, 4, 5)),
+        RuntimeError,
+        re.escape(
+            "shape mismatch: value tensor of shape [3, 4, 5] cannot be broadcast to indexing result of "
+            "shape [2, 4, 5]"
+        ),
+    )
+    both_raise(
+        lambda m: m.zeros(3).__setitem__(m.tensor([True, False, True]), m.tensor([1.0, 2.0, 3.0])),
+        RuntimeError,
+        "shape mismatch",
+    )
     both_raise(lambda m: m.zeros(3).__setitem__(0, "a"), TypeError, "can't assign a str")
 
 
@@ -440,15 +549,20 @@ OP_CASES = {
     ],
     "index_add": [
         (lambda m, x, i, s: m.index_add(x, 0, i, s), [T(rand(3, 4)), I([0, 2, 0]), T(rand(3, 4))]),
-        (lambda m, x, i, s: x.index_add(1, i, s, alpha=2.5), [T(rand(3, 4)), I([3, 3]), T(rand(2, 3), view="t")]),
+        (
+            lambda m, x, i, s: x.index_add(1, i, s, alpha=2.5),
+            [T(rand(3, 4)), I([3, 3]), T(rand(2, 3), view="t")],
+        ),
         (lambda m, x, i, s: x.index_add(0, i, s), [T(np.array(1.0)), I([0]), T(np.array(2.0))]),
     ],
     "masked_fill": [
         (lambda m, x, k: m.masked_fill(x, k, 1.5), [T(rand(3, 4)), B(rand(3, 4) > 0)]),
         (lambda m, x, k: x.masked_fill(k, -2), [T(rand(3, 4), view="t"), B(rand(3) > 0)]),
         (lambda m, x, k, v: x.masked_fill(k, v), [T(rand(3, 4)), B(rand(3, 4) > 0), T(np.array(0.25))]),
-        (lambda m, x, k, v: x.masked_fill(k, v), [T(rand(3, 4)), B(rand(3, 4) > 0),
-                                                  T(np.array(0.25), requires_grad=False)]),
+        (
+            lambda m, x, k, v: x.masked_fill(k, v),
+            [T(rand(3, 4)), B(rand(3, 4) > 0), T(np.array(0.25), requires_grad=False)],
+        ),
         (lambda m, x, k: x.masked_fill(k, 0.0), [T(rand(4)), B(rand(3, 4) > 0)]),
     ],
     "masked_select": [
@@ -466,13 +580,18 @@ OP_CASES = {
         (lambda m, x, i: m.take_along_dim(x, i, 1), [T(rand(3, 4)), I(IDX2)]),
         (lambda m, x, i: m.take_along_dim(x, i), [T(rand(3, 4)), I([0, 5, 11])]),
         (lambda m, x, i: x.take_along_dim(i, dim=1), [T(rand(3, 4)), I([[0]])]),
-        (lambda m, x, i: m.take_along_dim(x, i, dim=0), [T(rand(3, 1, 4), view="step"), I(np.zeros((1, 5, 1)))]),
+        (
+            lambda m, x, i: m.take_along_dim(x, i, dim=0),
+            [T(rand(3, 1, 4), view="step"), I(np.zeros((1, 5, 1)))],
+        ),
     ],
     "index_put": [
         (lambda m, x, i, v: m.index_put(x, (i,), v), [T(rand(3, 4)), I([0, 2]), T(rand(2, 4))]),
         (lambda m, x, i, v: x.index_put((i,), v, accumulate=True), [T(rand(3, 4)), I([0, 0]), T(rand(4))]),
-        (lambda m, x, i, j, v: x.index_put((i, j), v, True), [T(rand(3, 4)), I([0, 0, 1]), I([1, 1, 1]),
-                                                              T(np.array(1.5))]),
+        (
+            lambda m, x, i, j, v: x.index_put((i, j), v, True),
+            [T(rand(3, 4)), I([0, 0, 1]), I([1, 1, 1]), T(np.array(1.5))],
+        ),
         (lambda m, x, k, v: x.index_put((k,), v), [T(rand(3, 4)), B(rand(3, 4) > 0), T(np.array(2.0))]),
     ],
 }
@@ -530,8 +649,12 @@ def test_scatter_reduce_forward_and_refused_backward(reduce):
 def test_nonzero_and_argwhere():
     for value in [rand(3, 4) > 0, np.array(5.0), np.array(0.0), np.zeros((2, 0)), np.array([[1, 0], [2, 3]])]:
         fx, tx = fg.tensor(value), torch.tensor(value)
-        for f, t in [(fg.nonzero(fx), torch.nonzero(tx)), (fx.nonzero(), tx.nonzero()),
-                     (fg.argwhere(fx), torch.argwhere(tx)), (fx.argwhere(), tx.argwhere())]:
+        for f, t in [
+            (fg.nonzero(fx), torch.nonzero(tx)),
+            (fx.nonzero(), tx.nonzero()),
+            (fg.argwhere(fx), torch.argwhere(tx)),
+            (fx.argwhere(), tx.argwhere()),
+        ]:
             assert tuple(f.shape) == tuple(t.shape) and f.dtype == fg.int64
             np.testing.assert_array_equal(f.numpy(), t.numpy())
         ft, tt = fg.nonzero(fx, as_tuple=True), torch.nonzero(tx, as_tuple=True)
@@ -550,7 +673,9 @@ def test_in_place_forms():
         lambda m, x: x.index_add_(0, m.tensor([2, 2]), m.tensor(rand(2, 4)), alpha=-1),
         lambda m, x: x.masked_fill_(m.tensor(rand(3, 4) > 0), 7.0),
         lambda m, x: x.masked_fill_(m.tensor(rand(4) > 0), m.tensor(7.0)),
-        lambda m, x: x.index_put_((m.tensor([0, 0]), m.tensor([1, 1])), m.tensor(1.0, dtype=m.float64), accumulate=True),
+        lambda m, x: x.index_put_(
+            (m.tensor([0, 0]), m.tensor([1, 1])), m.tensor(1.0, dtype=m.float64), accumulate=True
+        ),
     ]
     for fn in cases:
         outs = []
@@ -585,66 +710,160 @@ def test_in_place_forms_with_autograd():
 
 
 INDEX_OP_ERRORS = [
-    (lambda m: m.index_select(m.zeros(3, 4), 1, m.tensor([[1]])), IndexError,
-     "index_select\\(\\): Index is supposed to be a vector"),
-    (lambda m: m.index_select(m.zeros(3, 4), 1, m.tensor([1.0])), RuntimeError,
-     "index_select\\(\\): Expected dtype int32 or int64 for index"),
-    (lambda m: m.index_select(m.zeros(3, 4), 1, m.tensor([7])), RuntimeError,
-     "INDICES element is out of DATA bounds, id=7 axis_dim=4"),
-    (lambda m: m.gather(m.zeros(3, 4), 1, m.tensor([[5]])), RuntimeError,
-     "index 5 is out of bounds for dimension 1 with size 4"),
-    (lambda m: m.gather(m.zeros(3, 4), 1, m.tensor([[-1]])), RuntimeError,
-     "index -1 is out of bounds for dimension 1 with size 4"),
-    (lambda m: m.gather(m.zeros(3, 4), 1, m.zeros(4, 2, dtype=m.int64)), RuntimeError,
-     re.escape("Size does not match at dimension 0 expected index [4, 2] to be no larger than self [3, 4] apart "
-               "from dimension 1")),
-    (lambda m: m.gather(m.zeros(3, 4), 1, m.zeros(4, dtype=m.int64)), RuntimeError,
-     "Index tensor must have the same number of dimensions as input tensor"),
-    (lambda m: m.gather(m.zeros(3, 4), 1, m.zeros(3, 1)), RuntimeError,
-     "gather\\(\\): Expected dtype int32/int64 for index"),
-    (lambda m: m.gather(m.zeros(3, 4), 5, m.zeros(3, 1, dtype=m.int64)), IndexError, "Dimension out of range"),
-    (lambda m: m.scatter(m.zeros(3, 4), 1, m.zeros(3, 1, dtype=m.int64), m.ones(3, 1, dtype=m.float64)),
-     RuntimeError, "scatter\\(\\): Expected self.dtype to be equal to src.dtype"),
-    (lambda m: m.scatter(m.zeros(3, 4), 1, m.zeros(4, 1, dtype=m.int64), m.ones(2, 4)), RuntimeError,
-     re.escape("Expected index [4, 1] to be no larger than self [3, 4] apart from dimension 1 and to be no larger "
-               "size than src [2, 4]")),
-    (lambda m: m.scatter(m.zeros(3, 4), 1, m.tensor([[9]]), m.ones(2, 4)), RuntimeError,
-     "index 9 is out of bounds for dimension 1 with size 4"),
-    (lambda m: m.scatter(m.zeros(3, 4), 1, m.tensor([0]), m.ones(2, 4)), RuntimeError,
-     "Index tensor must have the same number of dimensions as self tensor"),
-    (lambda m: m.zeros(3, 4).scatter(1, m.tensor([[0]]), 1.0, reduce="mean"), RuntimeError,
-     "reduce argument must be either add or multiply."),
-    (lambda m: m.scatter_add(m.zeros(3, 4), 1, m.tensor([[0.0]]), m.ones(2, 4)), RuntimeError,
-     "scatter\\(\\): Expected dtype int32/int64 for index"),
-    (lambda m: m.zeros(3).masked_fill(m.ones(3, dtype=m.int64), 1.0), RuntimeError,
-     "masked_fill_ only supports boolean masks, but got mask with dtype long int"),
-    (lambda m: m.zeros(3).masked_fill(m.ones(3, dtype=m.bool), m.ones(1)), RuntimeError,
-     re.escape("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with 1 dimension(s).")),
-    (lambda m: m.zeros(3).masked_fill_(m.ones(2, 3, dtype=m.bool), 1.0), RuntimeError,
-     re.escape("output with shape [3] doesn't match the broadcast shape [2, 3]")),
-    (lambda m: m.masked_select(m.zeros(3), m.ones(3, dtype=m.int64)), RuntimeError,
-     "masked_select: expected BoolTensor for mask"),
-    (lambda m: m.index_add(m.zeros(3, 4), 0, m.tensor([0, 1]), m.ones(3, 4)), RuntimeError,
-     re.escape("index_add_(): Number of indices (2) should be equal to source.size(dim): (3), for dim: 0")),
-    (lambda m: m.index_add(m.zeros(3, 4), 0, m.tensor([0, 1]), m.ones(2, 5)), RuntimeError,
-     "source tensor shape must match self tensor shape, excluding the specified dimension"),
-    (lambda m: m.index_add(m.zeros(3, 4), 0, m.tensor([0, 7]), m.ones(2, 4)), RuntimeError,
-     "index 7 is out of bounds for dimension 0 with size 3"),
-    (lambda m: m.index_add(m.zeros(3, 4), 0, m.tensor([[0, 1]]), m.ones(2, 4)), IndexError,
-     "index_add_\\(\\): Index is supposed to be a vector, but got dim: 2"),
-    (lambda m: m.index_add(m.zeros(3, 4), 0, m.tensor([0, 1]), m.ones(2, 4, dtype=m.float64)), RuntimeError,
-     re.escape("index_add_(): self (Float) and source (Double) must have the same scalar type")),
-    (lambda m: m.take(m.zeros(3, 4), m.tensor([12])), IndexError,
-     "out of range: tried to access index 12 on a tensor of 12 elements."),
-    (lambda m: m.take(m.zeros(3, 4), m.tensor([-13])), IndexError,
-     "out of range: tried to access index -13 on a tensor of 12 elements."),
-    (lambda m: m.take_along_dim(m.zeros(3, 4), m.tensor([[0.0]]), 1), RuntimeError,
-     "torch.take_along_dim\\(\\): dtype of indices should be Long but got Float"),
-    (lambda m: m.take_along_dim(m.zeros(3, 4), m.tensor([0]), 1), RuntimeError,
-     "torch.take_along_dim\\(\\): input and indices should have the same number of dimensions, but got 2 "
-     "dimensions for input, and 1 dimensions for indices"),
-    (lambda m: m.index_put(m.zeros(3), (m.tensor([0]),), m.tensor([1.0], dtype=m.float64)), RuntimeError,
-     "Index put requires the source and destination dtypes match"),
+    (
+        lambda m: m.index_select(m.zeros(3, 4), 1, m.tensor([[1]])),
+        IndexError,
+        "index_select\\(\\): Index is supposed to be a vector",
+    ),
+    (
+        lambda m: m.index_select(m.zeros(3, 4), 1, m.tensor([1.0])),
+        RuntimeError,
+        "index_select\\(\\): Expected dtype int32 or int64 for index",
+    ),
+    (
+        lambda m: m.index_select(m.zeros(3, 4), 1, m.tensor([7])),
+        RuntimeError,
+        "INDICES element is out of DATA bounds, id=7 axis_dim=4",
+    ),
+    (
+        lambda m: m.gather(m.zeros(3, 4), 1, m.tensor([[5]])),
+        RuntimeError,
+        "index 5 is out of bounds for dimension 1 with size 4",
+    ),
+    (
+        lambda m: m.gather(m.zeros(3, 4), 1, m.tensor([[-1]])),
+        RuntimeError,
+        "index -1 is out of bounds for dimension 1 with size 4",
+    ),
+    (
+        lambda m: m.gather(m.zeros(3, 4), 1, m.zeros(4, 2, dtype=m.int64)),
+        RuntimeError,
+        re.escape(
+            "Size does not match at dimension 0 expected index [4, 2] to be no larger than self [3, 4] apart "
+            "from dimension 1"
+        ),
+    ),
+    (
+        lambda m: m.gather(m.zeros(3, 4), 1, m.zeros(4, dtype=m.int64)),
+        RuntimeError,
+        "Index tensor must have the same number of dimensions as input tensor",
+    ),
+    (
+        lambda m: m.gather(m.zeros(3, 4), 1, m.zeros(3, 1)),
+        RuntimeError,
+        "gather\\(\\): Expected dtype int32/int64 for index",
+    ),
+    (
+        lambda m: m.gather(m.zeros(3, 4), 5, m.zeros(3, 1, dtype=m.int64)),
+        IndexError,
+        "Dimension out of range",
+    ),
+    (
+        lambda m: m.scatter(m.zeros(3, 4), 1, m.zeros(3, 1, dtype=m.int64), m.ones(3, 1, dtype=m.float64)),
+        RuntimeError,
+        "scatter\\(\\): Expected self.dtype to be equal to src.dtype",
+    ),
+    (
+        lambda m: m.scatter(m.zeros(3, 4), 1, m.zeros(4, 1, dtype=m.int64), m.ones(2, 4)),
+        RuntimeError,
+        re.escape(
+            "Expected index [4, 1] to be no larger than self [3, 4] apart from dimension 1 and to be no larger "
+            "size than src [2, 4]"
+        ),
+    ),
+    (
+        lambda m: m.scatter(m.zeros(3, 4), 1, m.tensor([[9]]), m.ones(2, 4)),
+        RuntimeError,
+        "index 9 is out of bounds for dimension 1 with size 4",
+    ),
+    (
+        lambda m: m.scatter(m.zeros(3, 4), 1, m.tensor([0]), m.ones(2, 4)),
+        RuntimeError,
+        "Index tensor must have the same number of dimensions as self tensor",
+    ),
+    (
+        lambda m: m.zeros(3, 4).scatter(1, m.tensor([[0]]), 1.0, reduce="mean"),
+        RuntimeError,
+        "reduce argument must be either add or multiply.",
+    ),
+    (
+        lambda m: m.scatter_add(m.zeros(3, 4), 1, m.tensor([[0.0]]), m.ones(2, 4)),
+        RuntimeError,
+        "scatter\\(\\): Expected dtype int32/int64 for index",
+    ),
+    (
+        lambda m: m.zeros(3).masked_fill(m.ones(3, dtype=m.int64), 1.0),
+        RuntimeError,
+        "masked_fill_ only supports boolean masks, but got mask with dtype long int",
+    ),
+    (
+        lambda m: m.zeros(3).masked_fill(m.ones(3, dtype=m.bool), m.ones(1)),
+        RuntimeError,
+        re.escape(
+            "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with 1 dimension(s)."
+        ),
+    ),
+    (
+        lambda m: m.zeros(3).masked_fill_(m.ones(2, 3, dtype=m.bool), 1.0),
+        RuntimeError,
+        re.escape("output with shape [3] doesn't match the broadcast shape [2, 3]"),
+    ),
+    (
+        lambda m: m.masked_select(m.zeros(3), m.ones(3, dtype=m.int64)),
+        RuntimeError,
+        "masked_select: expected BoolTensor for mask",
+    ),
+    (
+        lambda m: m.index_add(m.zeros(3, 4), 0, m.tensor([0, 1]), m.ones(3, 4)),
+        RuntimeError,
+        re.escape("index_add_(): Number of indices (2) should be equal to source.size(dim): (3), for dim: 0"),
+    ),
+    (
+        lambda m: m.index_add(m.zeros(3, 4), 0, m.tensor([0, 1]), m.ones(2, 5)),
+        RuntimeError,
+        "source tensor shape must match self tensor shape, excluding the specified dimension",
+    ),
+    (
+        lambda m: m.index_add(m.zeros(3, 4), 0, m.tensor([0, 7]), m.ones(2, 4)),
+        RuntimeError,
+        "index 7 is out of bounds for dimension 0 with size 3",
+    ),
+    (
+        lambda m: m.index_add(m.zeros(3, 4), 0, m.tensor([[0, 1]]), m.ones(2, 4)),
+        IndexError,
+        "index_add_\\(\\): Index is supposed to be a vector, but got dim: 2",
+    ),
+    (
+        lambda m: m.index_add(m.zeros(3, 4), 0, m.tensor([0, 1]), m.ones(2, 4, dtype=m.float64)),
+        RuntimeError,
+        re.escape("index_add_(): self (Float) and source (Double) must have the same scalar type"),
+    ),
+    (
+        lambda m: m.take(m.zeros(3, 4), m.tensor([12])),
+        IndexError,
+        "out of range: tried to access index 12 on a tensor of 12 elements.",
+    ),
+    (
+        lambda m: m.take(m.zeros(3, 4), m.tensor([-13])),
+        IndexError,
+        "out of range: tried to access index -13 on a tensor of 12 elements.",
+    ),
+    (
+        lambda m: m.take_along_dim(m.zeros(3, 4), m.tensor([[0.0]]), 1),
+        RuntimeError,
+        "torch.take_along_dim\\(\\): dtype of indices should be Long but got Float",
+    ),
+    (
+        lambda m: m.take_along_dim(m.zeros(3, 4), m.tensor([0]), 1),
+        RuntimeError,
+        "torch.take_along_dim\\(\\): input and indices should have the same number of dimensions, but got 2 "
+        "dimensions for input, and 1 dimensions for indices",
+    ),
+    (
+        lambda m: m.index_put(m.zeros(3), (m.tensor([0]),), m.tensor([1.0], dtype=m.float64)),
+        RuntimeError,
+        "Index put requires the source and destination dtypes match",
+    ),
 ]
 
 
@@ -659,10 +878,24 @@ def test_index_op_errors(case):
 # --------------------------------------------------------------------------------------------------------
 
 MATMUL_SHAPES = [
-    ((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)), ((3,), (5, 3, 4)), ((5, 2, 3), (3,)),
-    ((5, 2, 3), (3, 4)), ((2, 3), (5, 3, 4)), ((5, 2, 3), (5, 3, 4)), ((2, 5, 2, 3), (5, 3, 4)),
-    ((2, 1, 2, 3), (5, 3, 4)), ((1, 5, 2, 3), (2, 5, 3, 4)), ((5, 3), (2, 1, 3, 4)), ((2, 2, 3), (3,)),
-    ((0, 2, 3), (3, 4)), ((2, 0), (0, 3)), ((4, 2, 0), (0, 3)), ((2, 3), (3, 0)),
+    ((3,), (3,)),
+    ((2, 3), (3,)),
+    ((3,), (3, 4)),
+    ((2, 3), (3, 4)),
+    ((3,), (5, 3, 4)),
+    ((5, 2, 3), (3,)),
+    ((5, 2, 3), (3, 4)),
+    ((2, 3), (5, 3, 4)),
+    ((5, 2, 3), (5, 3, 4)),
+    ((2, 5, 2, 3), (5, 3, 4)),
+    ((2, 1, 2, 3), (5, 3, 4)),
+    ((1, 5, 2, 3), (2, 5, 3, 4)),
+    ((5, 3), (2, 1, 3, 4)),
+    ((2, 2, 3), (3,)),
+    ((0, 2, 3), (3, 4)),
+    ((2, 0), (0, 3)),
+    ((4, 2, 0), (0, 3)),
+    ((2, 3), (3, 0)),
 ]
 
 
@@ -686,8 +919,14 @@ def test_matmul_non_contiguous():
 
 
 def test_matmul_gradcheck():
-    for sa, sb in [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 1, 2, 3), (3, 3, 2)), ((2, 3), (2, 3, 2)),
-                   ((2, 2, 3), (3,))]:
+    for sa, sb in [
+        ((3,), (3,)),
+        ((2, 3), (3,)),
+        ((3,), (3, 2)),
+        ((2, 1, 2, 3), (3, 3, 2)),
+        ((2, 3), (2, 3, 2)),
+        ((2, 2, 3), (3,)),
+    ]:
         check_grad(lambda m, a, b: a @ b, [T(rand(*sa)), T(rand(*sb, seed=1))])
     check_gradgrad(lambda m, a, b: a @ b, [T(rand(2, 2, 3)), T(rand(3, 2, seed=1))])
 
@@ -701,56 +940,91 @@ def test_matmul_integer_dtypes():
 
 
 LINALG_CASES = {
-    "mm": [(lambda m, a, b: m.mm(a, b), [T(rand(2, 3)), T(rand(3, 4))]),
-           (lambda m, a, b: a.mm(b), [T(rand(3, 2), view="t"), T(rand(3, 8), view="step")])],
-    "bmm": [(lambda m, a, b: m.bmm(a, b), [T(rand(2, 2, 3)), T(rand(2, 3, 4))]),
-            (lambda m, a, b: a.bmm(b), [T(rand(3, 2, 3), view="t"), T(rand(2, 3, 4))])],
-    "mv": [(lambda m, a, v: m.mv(a, v), [T(rand(2, 3)), T(rand(3))]),
-           (lambda m, a, v: a.mv(v), [T(rand(3, 2), view="t"), T(rand(6), view="step")])],
-    "dot": [(lambda m, a, b: m.dot(a, b), [T(rand(3)), T(rand(3, seed=1))]),
-            (lambda m, a, b: a.dot(b), [T(rand(6), view="step"), T(rand(3))]),
-            (lambda m, a, b: m.dot(a, b), [T(np.zeros(0)), T(np.zeros(0))])],
-    "outer": [(lambda m, a, b: m.outer(a, b), [T(rand(3)), T(rand(4))]),
-              (lambda m, a, b: a.ger(b), [T(rand(6), view="step"), T(rand(2))]),
-              (lambda m, a, b: m.outer(a, b), [T(rand(3)), I([1, 2])])],
-    "addmm": [(lambda m, s, a, b: m.addmm(s, a, b), [T(rand(2, 4)), T(rand(2, 3)), T(rand(3, 4))]),
-              (lambda m, s, a, b: m.addmm(s, a, b, beta=0.5, alpha=-2), [T(rand(4)), T(rand(2, 3)), T(rand(3, 4))]),
-              (lambda m, s, a, b: s.addmm(a, b, beta=0), [T(rand(1, 1)), T(rand(3, 2), view="t"), T(rand(3, 4))])],
-    "addmv": [(lambda m, s, a, v: m.addmv(s, a, v), [T(rand(2)), T(rand(2, 3)), T(rand(3))]),
-              (lambda m, s, a, v: s.addmv(a, v, beta=2, alpha=0.5), [T(np.array(1.0)), T(rand(2, 3)), T(rand(3))])],
-    "baddbmm": [(lambda m, s, a, b: m.baddbmm(s, a, b), [T(rand(2, 2, 4)), T(rand(2, 2, 3)), T(rand(2, 3, 4))]),
-                (lambda m, s, a, b: s.baddbmm(a, b, beta=-1, alpha=3), [T(rand(4)), T(rand(2, 2, 3)),
-                                                                        T(rand(2, 3, 4))])],
-    "trace": [(lambda m, a: m.trace(a), [T(rand(3, 3))]), (lambda m, a: a.trace(), [T(rand(3, 5), view="t")]),
-              (lambda m, a: m.trace(a), [T(np.zeros((0, 2)))])],
+    "mm": [
+        (lambda m, a, b: m.mm(a, b), [T(rand(2, 3)), T(rand(3, 4))]),
+        (lambda m, a, b: a.mm(b), [T(rand(3, 2), view="t"), T(rand(3, 8), view="step")]),
+    ],
+    "bmm": [
+        (lambda m, a, b: m.bmm(a, b), [T(rand(2, 2, 3)), T(rand(2, 3, 4))]),
+        (lambda m, a, b: a.bmm(b), [T(rand(3, 2, 3), view="t"), T(rand(2, 3, 4))]),
+    ],
+    "mv": [
+        (lambda m, a, v: m.mv(a, v), [T(rand(2, 3)), T(rand(3))]),
+        (lambda m, a, v: a.mv(v), [T(rand(3, 2), view="t"), T(rand(6), view="step")]),
+    ],
+    "dot": [
+        (lambda m, a, b: m.dot(a, b), [T(rand(3)), T(rand(3, seed=1))]),
+        (lambda m, a, b: a.dot(b), [T(rand(6), view="step"), T(rand(3))]),
+        (lambda m, a, b: m.dot(a, b), [T(np.zeros(0)), T(np.zeros(0))]),
+    ],
+    "outer": [
+        (lambda m, a, b: m.outer(a, b), [T(rand(3)), T(rand(4))]),
+        (lambda m, a, b: a.ger(b), [T(rand(6), view="step"), T(rand(2))]),
+        (lambda m, a, b: m.outer(a, b), [T(rand(3)), I([1, 2])]),
+    ],
+    "addmm": [
+        (lambda m, s, a, b: m.addmm(s, a, b), [T(rand(2, 4)), T(rand(2, 3)), T(rand(3, 4))]),
+        (lambda m, s, a, b: m.addmm(s, a, b, beta=0.5, alpha=-2), [T(rand(4)), T(rand(2, 3)), T(rand(3, 4))]),
+        (lambda m, s, a, b: s.addmm(a, b, beta=0), [T(rand(1, 1)), T(rand(3, 2), view="t"), T(rand(3, 4))]),
+    ],
+    "addmv": [
+        (lambda m, s, a, v: m.addmv(s, a, v), [T(rand(2)), T(rand(2, 3)), T(rand(3))]),
+        (lambda m, s, a, v: s.addmv(a, v, beta=2, alpha=0.5), [T(np.array(1.0)), T(rand(2, 3)), T(rand(3))]),
+    ],
+    "baddbmm": [
+        (lambda m, s, a, b: m.baddbmm(s, a, b), [T(rand(2, 2, 4)), T(rand(2, 2, 3)), T(rand(2, 3, 4))]),
+        (
+            lambda m, s, a, b: s.baddbmm(a, b, beta=-1, alpha=3),
+            [T(rand(4)), T(rand(2, 2, 3)), T(rand(2, 3, 4))],
+        ),
+    ],
+    "trace": [
+        (lambda m, a: m.trace(a), [T(rand(3, 3))]),
+        (lambda m, a: a.trace(), [T(rand(3, 5), view="t")]),
+        (lambda m, a: m.trace(a), [T(np.zeros((0, 2)))]),
+    ],
 }
 
 
-@pytest.mark.parametrize("op,case", [(op, i) for op, cases in LINALG_CASES.items() for i in range(len(cases))])
+@pytest.mark.parametrize(
+    "op,case", [(op, i) for op, cases in LINALG_CASES.items() for i in range(len(cases))]
+)
 def test_linalg_op_matches_torch(op, case):
     fn, specs = LINALG_CASES[op][case]
     run_both(fn, specs)
 
 
-@pytest.mark.parametrize("op,case", [(op, i) for op, cases in LINALG_CASES.items() for i in range(len(cases))])
+@pytest.mark.parametrize(
+    "op,case", [(op, i) for op, cases in LINALG_CASES.items() for i in range(len(cases))]
+)
 def test_linalg_op_gradcheck(op, case):
     fn, specs = LINALG_CASES[op][case]
     check_grad(fn, specs)
 
 
 def test_linalg_second_order():
-    check_gradgrad(lambda m, s, a, b: m.addmm(s, a, b, alpha=2), [T(rand(2, 2)), T(rand(2, 3)), T(rand(3, 2))])
-    check_gradgrad(lambda m, s, a, b: m.baddbmm(s, a, b), [T(rand(2, 2, 2)), T(rand(2, 2, 3)), T(rand(2, 3, 2))])
+    check_gradgrad(
+        lambda m, s, a, b: m.addmm(s, a, b, alpha=2), [T(rand(2, 2)), T(rand(2, 3)), T(rand(3, 2))]
+    )
+    check_gradgrad(
+        lambda m, s, a, b: m.baddbmm(s, a, b), [T(rand(2, 2, 2)), T(rand(2, 2, 3)), T(rand(2, 3, 2))]
+    )
     check_gradgrad(lambda m, a: m.trace(a * a), [T(rand(2, 2))])
 
 
 def test_linalg_in_place():
-    for name, args in [("addmm_", ((2, 3), (3, 4))), ("addmv_", ((2, 3), (3,))), ("baddbmm_", ((2, 2, 3), (2, 3, 4)))]:
+    for name, args in [
+        ("addmm_", ((2, 3), (3, 4))),
+        ("addmv_", ((2, 3), (3,))),
+        ("baddbmm_", ((2, 2, 3), (2, 3, 4))),
+    ]:
         outs = []
         for m in (fg, torch):
             shape = {"addmm_": (2, 4), "addmv_": (2,), "baddbmm_": (2, 2, 4)}[name]
             s = m.tensor(rand(*shape))
-            r = getattr(s, name)(m.tensor(rand(*args[0])), m.tensor(rand(*args[1], seed=2)), beta=0.5, alpha=2)
+            r = getattr(s, name)(
+                m.tensor(rand(*args[0])), m.tensor(rand(*args[1], seed=2)), beta=0.5, alpha=2
+            )
             assert r is s
             outs.append(s.numpy())
         np.testing.assert_allclose(outs[0], outs[1])
@@ -763,15 +1037,37 @@ def test_linalg_in_place():
 
 
 EINSUM_CASES = [
-    ("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(5, 2, 3), (5, 3, 4)]), ("i,i->", [(3,), (3,)]),
-    ("ij->ji", [(3, 2)]), ("ii->i", [(3, 3)]), ("ii", [(3, 3)]), ("i,j->ij", [(3,), (2,)]),
-    ("...ij,...jk->...ik", [(5, 2, 3), (3, 4)]), ("ij,jk", [(2, 3), (3, 4)]), ("ij", [(2, 3)]), ("ji", [(2, 3)]),
-    ("ij->", [(2, 3)]), ("ij->j", [(2, 3)]), ("ij,ij->ij", [(2, 3), (1, 3)]), ("...j,...j->...", [(4, 2, 3), (2, 3)]),
-    ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]), ("i j , j k -> i k", [(2, 3), (3, 4)]),
-    ("bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)]), ("iij->j", [(3, 3, 2)]), ("Ab,bc->Ac", [(2, 3), (3, 4)]),
-    ("...i->i", [(2, 3)]), ("i...", [(2, 3)]), ("ij->...", [(2, 3)]), ("bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 5, 4)]),
-    ("ij,j->i", [(3, 4), (4,)]), ("i,i->i", [(3,), (3,)]), ("ijk,ikl->ijl", [(2, 0, 3), (2, 3, 4)]),
-    ("iji->j", [(2, 3, 2)]), ("", [()]), ("->", [()]), ("bi,bi->b", [(4, 3), (4, 3)]),
+    ("ij,jk->ik", [(2, 3), (3, 4)]),
+    ("bij,bjk->bik", [(5, 2, 3), (5, 3, 4)]),
+    ("i,i->", [(3,), (3,)]),
+    ("ij->ji", [(3, 2)]),
+    ("ii->i", [(3, 3)]),
+    ("ii", [(3, 3)]),
+    ("i,j->ij", [(3,), (2,)]),
+    ("...ij,...jk->...ik", [(5, 2, 3), (3, 4)]),
+    ("ij,jk", [(2, 3), (3, 4)]),
+    ("ij", [(2, 3)]),
+    ("ji", [(2, 3)]),
+    ("ij->", [(2, 3)]),
+    ("ij->j", [(2, 3)]),
+    ("ij,ij->ij", [(2, 3), (1, 3)]),
+    ("...j,...j->...", [(4, 2, 3), (2, 3)]),
+    ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]),
+    ("i j , j k -> i k", [(2, 3), (3, 4)]),
+    ("bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)]),
+    ("iij->j", [(3, 3, 2)]),
+    ("Ab,bc->Ac", [(2, 3), (3, 4)]),
+    ("...i->i", [(2, 3)]),
+    ("i...", [(2, 3)]),
+    ("ij->...", [(2, 3)]),
+    ("bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 5, 4)]),
+    ("ij,j->i", [(3, 4), (4,)]),
+    ("i,i->i", [(3,), (3,)]),
+    ("ijk,ikl->ijl", [(2, 0, 3), (2, 3, 4)]),
+    ("iji->j", [(2, 3, 2)]),
+    ("", [()]),
+    ("->", [()]),
+    ("bi,bi->b", [(4, 3), (4, 3)]),
 ]
 
 
@@ -788,35 +1084,67 @@ def test_einsum_forms_and_gradcheck():
     run_both(lambda m, x, y: m.einsum(x, [0, 1], y, [1, 2], [0, 2]), [T(a), T(b)], check_name=False)
     run_both(lambda m, x: m.einsum(x, [Ellipsis, 1], [Ellipsis]), [T(a)], check_name=False)
     run_both(lambda m, x, y: m.einsum("ij,jk->ik", x, y), [T(rand(3, 2), view="t"), T(b)], check_name=False)
-    for eq, shapes in [("ij,jk->ik", [(2, 3), (3, 2)]), ("ii->i", [(3, 3)]), ("bn,anm,bm->ba", [(2, 3), (2, 3, 2),
-                                                                                                (2, 2)]),
-                       ("...j,...j->...", [(2, 2, 3), (2, 3)])]:
+    for eq, shapes in [
+        ("ij,jk->ik", [(2, 3), (3, 2)]),
+        ("ii->i", [(3, 3)]),
+        ("bn,anm,bm->ba", [(2, 3), (2, 3, 2), (2, 2)]),
+        ("...j,...j->...", [(2, 2, 3), (2, 3)]),
+    ]:
         check_grad(lambda m, *ops: m.einsum(eq, *ops), [T(rand(*s, seed=i)) for i, s in enumerate(shapes)])
     check_gradgrad(lambda m, x, y: m.einsum("bij,bjk->bik", x, y), [T(rand(2, 2, 3)), T(rand(2, 3, 2))])
 
 
 def test_einsum_integer():
-    run_both(lambda m, x, y: m.einsum("ij,jk->ik", x, y),
-             [T(np.arange(6).reshape(2, 3)), T(np.arange(6).reshape(3, 2))])
+    run_both(
+        lambda m, x, y: m.einsum("ij,jk->ik", x, y),
+        [T(np.arange(6).reshape(2, 3)), T(np.arange(6).reshape(3, 2))],
+    )
 
 
 EINSUM_ERRORS = [
-    ("ij,jk->ik", [(2, 3), (4, 4)], "einsum\\(\\): subscript j has size 4 for operand 1 which does not broadcast with "
-                                    "previously seen size 3"),
+    (
+        "ij,jk->ik",
+        [(2, 3), (4, 4)],
+        "einsum\\(\\): subscript j has size 4 for operand 1 which does not broadcast with "
+        "previously seen size 3",
+    ),
     ("ij,jk->ik", [(2, 3)], "einsum\\(\\): fewer operands were provided than specified in the equation"),
     ("ij", [(2, 3), (2, 3)], "einsum\\(\\): more operands were provided than specified in the equation"),
-    ("ijk,jk->ik", [(2, 3), (3, 4)], re.escape("einsum(): the number of subscripts in the equation (3) does not match "
-                                               "the number of dimensions (2) for operand 0 and no ellipsis was given")),
-    ("ijk...", [(2, 3)], re.escape("einsum(): the number of subscripts in the equation (3) is more than the number of "
-                                   "dimensions (2) for operand 0")),
-    ("ij,jk->il", [(2, 3), (3, 4)], "einsum\\(\\): output subscript l does not appear in the equation for any input "
-                                    "operand"),
+    (
+        "ijk,jk->ik",
+        [(2, 3), (3, 4)],
+        re.escape(
+            "einsum(): the number of subscripts in the equation (3) does not match "
+            "the number of dimensions (2) for operand 0 and no ellipsis was given"
+        ),
+    ),
+    (
+        "ijk...",
+        [(2, 3)],
+        re.escape(
+            "einsum(): the number of subscripts in the equation (3) is more than the number of "
+            "dimensions (2) for operand 0"
+        ),
+    ),
+    (
+        "ij,jk->il",
+        [(2, 3), (3, 4)],
+        "einsum\\(\\): output subscript l does not appear in the equation for any input operand",
+    ),
     ("ij,jk->ii", [(2, 3), (3, 4)], "einsum\\(\\): output subscript i appears more than once in the output"),
     ("i..", [(2, 3)], "einsum\\(\\): found '.' for operand 0 that is not part of any ellipsis"),
     ("i...j...", [(2, 3)], "einsum\\(\\): found '.' for operand 0 for which an ellipsis was already found"),
-    ("i1", [(2, 3)], "einsum\\(\\): invalid subscript given at index 1 in the equation string, subscripts must be in "
-                     "\\[a-zA-Z\\]"),
-    ("ij->...i...", [(2, 3)], re.escape("einsum(): found '.' for output but an ellipsis (...) was already found")),
+    (
+        "i1",
+        [(2, 3)],
+        "einsum\\(\\): invalid subscript given at index 1 in the equation string, subscripts must be in "
+        "\\[a-zA-Z\\]",
+    ),
+    (
+        "ij->...i...",
+        [(2, 3)],
+        re.escape("einsum(): found '.' for output but an ellipsis (...) was already found"),
+    ),
     ("ii", [(2, 3)], "einsum\\(\\): subscript i is repeated for operand 0 but the sizes don't match, 3 != 2"),
 ]
 
@@ -827,63 +1155,147 @@ def test_einsum_errors(eq, shapes, match):
 
 
 def test_einsum_dtype_error_and_missing_operands():
-    both_raise(lambda m: m.einsum("ij,jk->ik", m.zeros(2, 3), m.zeros(3, 4, dtype=m.float64)), RuntimeError,
-               "expected scalar type Float but found Double")
+    both_raise(
+        lambda m: m.einsum("ij,jk->ik", m.zeros(2, 3), m.zeros(3, 4, dtype=m.float64)),
+        RuntimeError,
+        "expected scalar type Float but found Double",
+    )
     both_raise(lambda m: m.einsum("i"), ValueError, "einsum\\(\\): must specify the equation string")
 
 
 LINALG_ERRORS = [
-    (lambda m: m.mm(m.zeros(2, 3), m.zeros(4, 5)), RuntimeError,
-     re.escape("mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)")),
-    (lambda m: m.mm(m.zeros(2, 3), m.zeros(3, 5, dtype=m.float64)), RuntimeError,
-     "expected m1 and m2 to have the same dtype, but got: float != double"),
-    (lambda m: m.mm(m.zeros(2, 3, dtype=m.int64), m.zeros(3, 5)), RuntimeError,
-     "expected m1 and m2 to have the same dtype, but got: long int != float"),
+    (
+        lambda m: m.mm(m.zeros(2, 3), m.zeros(4, 5)),
+        RuntimeError,
+        re.escape("mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)"),
+    ),
+    (
+        lambda m: m.mm(m.zeros(2, 3), m.zeros(3, 5, dtype=m.float64)),
+        RuntimeError,
+        "expected m1 and m2 to have the same dtype, but got: float != double",
+    ),
+    (
+        lambda m: m.mm(m.zeros(2, 3, dtype=m.int64), m.zeros(3, 5)),
+        RuntimeError,
+        "expected m1 and m2 to have the same dtype, but got: long int != float",
+    ),
     (lambda m: m.mm(m.zeros(3), m.zeros(3, 5)), RuntimeError, "self must be a matrix"),
     (lambda m: m.mm(m.zeros(2, 3), m.zeros(3)), RuntimeError, "mat2 must be a matrix"),
-    (lambda m: m.mm(m.zeros(2, 3, dtype=m.bool), m.zeros(3, 2, dtype=m.bool)), NotImplementedError,
-     "\"addmm_impl_cpu_\" not implemented for 'Bool'"),
+    (
+        lambda m: m.mm(m.zeros(2, 3, dtype=m.bool), m.zeros(3, 2, dtype=m.bool)),
+        NotImplementedError,
+        "\"addmm_impl_cpu_\" not implemented for 'Bool'",
+    ),
     (lambda m: m.bmm(m.zeros(2, 3), m.zeros(2, 3, 5)), RuntimeError, "batch1 must be a 3D tensor"),
     (lambda m: m.bmm(m.zeros(2, 2, 3), m.zeros(3, 5)), RuntimeError, "batch2 must be a 3D tensor"),
-    (lambda m: m.bmm(m.zeros(2, 2, 3), m.zeros(3, 3, 5)), RuntimeError,
-     re.escape("Expected size for first two dimensions of batch2 tensor to be: [2, 3] but got: [3, 3].")),
-    (lambda m: m.bmm(m.zeros(2, 2, 3), m.zeros(2, 3, 5, dtype=m.float64)), RuntimeError,
-     "expected scalar type Float but found Double"),
-    (lambda m: m.mv(m.zeros(2, 3), m.zeros(4)), RuntimeError,
-     re.escape("size mismatch, got input (2), mat (2x3), vec (4)")),
-    (lambda m: m.mv(m.zeros(2, 3), m.zeros(3, 1)), RuntimeError, "vector \\+ matrix @ vector expected, got 1, 2, 2"),
-    (lambda m: m.mv(m.zeros(2, 3), m.zeros(3, dtype=m.float64)), RuntimeError,
-     "addmv input tensors must have the same dtype, but got Double, Float, and Double"),
-    (lambda m: m.dot(m.zeros(3), m.zeros(4)), RuntimeError,
-     re.escape("inconsistent tensor size, expected tensor [3] and src [4] to have the same number of elements, but "
-               "got 3 and 4 elements respectively")),
-    (lambda m: m.dot(m.zeros(3, 1), m.zeros(3)), RuntimeError, "1D tensors expected, but got 2D and 1D tensors"),
-    (lambda m: m.dot(m.zeros(3), m.zeros(3, dtype=m.float64)), RuntimeError,
-     "dot : expected both vectors to have same dtype, but found Float and Double"),
-    (lambda m: m.outer(m.zeros(3, 1), m.zeros(4)), RuntimeError, "outer: Expected 1-D argument self, but got 2-D"),
-    (lambda m: m.addmm(m.zeros(3), m.zeros(2, 3), m.zeros(3, 5)), RuntimeError,
-     re.escape("The expanded size of the tensor (5) must match the existing size (3) at non-singleton dimension 1.  "
-               "Target sizes: [2, 5].  Tensor sizes: [3]")),
-    (lambda m: m.addmm(m.zeros(5, dtype=m.float64), m.zeros(2, 3), m.zeros(3, 5)), RuntimeError,
-     "self and mat2 must have the same dtype, but got Double and Float"),
-    (lambda m: m.baddbmm(m.zeros(5), m.zeros(2, 3), m.zeros(2, 3, 5)), RuntimeError, "batch1 must be a 3D tensor"),
+    (
+        lambda m: m.bmm(m.zeros(2, 2, 3), m.zeros(3, 3, 5)),
+        RuntimeError,
+        re.escape("Expected size for first two dimensions of batch2 tensor to be: [2, 3] but got: [3, 3]."),
+    ),
+    (
+        lambda m: m.bmm(m.zeros(2, 2, 3), m.zeros(2, 3, 5, dtype=m.float64)),
+        RuntimeError,
+        "expected scalar type Float but found Double",
+    ),
+    (
+        lambda m: m.mv(m.zeros(2, 3), m.zeros(4)),
+        RuntimeError,
+        re.escape("size mismatch, got input (2), mat (2x3), vec (4)"),
+    ),
+    (
+        lambda m: m.mv(m.zeros(2, 3), m.zeros(3, 1)),
+        RuntimeError,
+        "vector \\+ matrix @ vector expected, got 1, 2, 2",
+    ),
+    (
+        lambda m: m.mv(m.zeros(2, 3), m.zeros(3, dtype=m.float64)),
+        RuntimeError,
+        "addmv input tensors must have the same dtype, but got Double, Float, and Double",
+    ),
+    (
+        lambda m: m.dot(m.zeros(3), m.zeros(4)),
+        RuntimeError,
+        re.escape(
+            "inconsistent tensor size, expected tensor [3] and src [4] to have the same number of elements, but "
+            "got 3 and 4 elements respectively"
+        ),
+    ),
+    (
+        lambda m: m.dot(m.zeros(3, 1), m.zeros(3)),
+        RuntimeError,
+        "1D tensors expected, but got 2D and 1D tensors",
+    ),
+    (
+        lambda m: m.dot(m.zeros(3), m.zeros(3, dtype=m.float64)),
+        RuntimeError,
+        "dot : expected both vectors to have same dtype, but found Float and Double",
+    ),
+    (
+        lambda m: m.outer(m.zeros(3, 1), m.zeros(4)),
+        RuntimeError,
+        "outer: Expected 1-D argument self, but got 2-D",
+    ),
+    (
+        lambda m: m.addmm(m.zeros(3), m.zeros(2, 3), m.zeros(3, 5)),
+        RuntimeError,
+        re.escape(
+            "The expanded size of the tensor (5) must match the existing size (3) at non-singleton dimension 1.  "
+            "Target sizes: [2, 5].  Tensor sizes: [3]"
+        ),
+    ),
+    (
+        lambda m: m.addmm(m.zeros(5, dtype=m.float64), m.zeros(2, 3), m.zeros(3, 5)),
+        RuntimeError,
+        "self and mat2 must have the same dtype, but got Double and Float",
+    ),
+    (
+        lambda m: m.baddbmm(m.zeros(5), m.zeros(2, 3), m.zeros(2, 3, 5)),
+        RuntimeError,
+        "batch1 must be a 3D tensor",
+    ),
     (lambda m: m.trace(m.zeros(3)), RuntimeError, "trace: expected a matrix, but got tensor with dim 1"),
-    (lambda m: m.trace(m.zeros(3, 3, dtype=m.bool)), NotImplementedError, "\"trace\" not implemented for 'Bool'"),
-    (lambda m: m.matmul(m.zeros(3), m.tensor(1.0)), RuntimeError,
-     "both arguments to matmul need to be at least 1D, but they are 1D and 0D"),
-    (lambda m: m.matmul(m.zeros(2, 3), m.zeros(4, 5)), RuntimeError,
-     re.escape("mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)")),
+    (
+        lambda m: m.trace(m.zeros(3, 3, dtype=m.bool)),
+        NotImplementedError,
+        "\"trace\" not implemented for 'Bool'",
+    ),
+    (
+        lambda m: m.matmul(m.zeros(3), m.tensor(1.0)),
+        RuntimeError,
+        "both arguments to matmul need to be at least 1D, but they are 1D and 0D",
+    ),
+    (
+        lambda m: m.matmul(m.zeros(2, 3), m.zeros(4, 5)),
+        RuntimeError,
+        re.escape("mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)"),
+    ),
     (lambda m: m.matmul(m.zeros(3), m.zeros(4)), RuntimeError, "inconsistent tensor size"),
-    (lambda m: m.matmul(m.zeros(5, 2, 3), m.zeros(5, 4, 5)), RuntimeError,
-     re.escape("Expected size for first two dimensions of batch2 tensor to be: [5, 3] but got: [5, 4].")),
-    (lambda m: m.matmul(m.zeros(5, 2, 3), m.zeros(4, 5)), RuntimeError,
-     re.escape("mat1 and mat2 shapes cannot be multiplied (10x3 and 4x5)")),
-    (lambda m: m.matmul(m.zeros(5, 2, 3, requires_grad=True), m.zeros(4, requires_grad=True)), RuntimeError,
-     re.escape("size mismatch, got input (10), mat (10x3), vec (4)")),
-    (lambda m: m.matmul(m.zeros(5, 2, 3), m.zeros(4, 3, 5)), RuntimeError,
-     "The size of tensor a \\(5\\) must match the size of tensor b \\(4\\) at non-singleton dimension 0"),
-    (lambda m: m.matmul(m.zeros(5, 2, 3), m.zeros(5, 3, 5, dtype=m.float64)), RuntimeError,
-     "expected scalar type Float but found Double"),
+    (
+        lambda m: m.matmul(m.zeros(5, 2, 3), m.zeros(5, 4, 5)),
+        RuntimeError,
+        re.escape("Expected size for first two dimensions of batch2 tensor to be: [5, 3] but got: [5, 4]."),
+    ),
+    (
+        lambda m: m.matmul(m.zeros(5, 2, 3), m.zeros(4, 5)),
+        RuntimeError,
+        re.escape("mat1 and mat2 shapes cannot be multiplied (10x3 and 4x5)"),
+    ),
+    (
+        lambda m: m.matmul(m.zeros(5, 2, 3, requires_grad=True), m.zeros(4, requires_grad=True)),
+        RuntimeError,
+        re.escape("size mismatch, got input (10), mat (10x3), vec (4)"),
+    ),
+    (
+        lambda m: m.matmul(m.zeros(5, 2, 3), m.zeros(4, 3, 5)),
+        RuntimeError,
+        "The size of tensor a \\(5\\) must match the size of tensor b \\(4\\) at non-singleton dimension 0",
+    ),
+    (
+        lambda m: m.matmul(m.zeros(5, 2, 3), m.zeros(5, 3, 5, dtype=m.float64)),
+        RuntimeError,
+        "expected scalar type Float but found Double",
+    ),
 ]
 
 

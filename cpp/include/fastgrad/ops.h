@@ -257,7 +257,7 @@ Tensor& squeeze_(Tensor& t, int64_t dim);
 Tensor select(const Tensor& t, int64_t dim, int64_t index);
 Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step = 1);
 
-// ---- indexing (cpp/src/ops/index.cpp, scatter.cpp) ----
+// ---- indexing (cpp/src/ops/index.cpp, subscript.cpp, scatter.cpp) ----
 // One entry of a subscript `t[a, b:c, None, ..., mask, idx]`.
 struct TensorIndex {
   enum class Kind : uint8_t { Integer, Slice, None, Ellipsis, Boolean, Tensor };
@@ -299,7 +299,7 @@ struct TensorIndex {
 };
 // t[indices]: a view for basic subscripts (select/slice/unsqueeze), a copy with tensor subscripts (IndexBackward0).
 Tensor index(const Tensor& t, const std::vector<TensorIndex>& indices);
-// t[indices] = value (value broadcasts to the selected shape); see Note [setitem under autograd] in index.cpp.
+// t[indices] = value (value broadcasts to the selected shape); see Note [setitem under autograd] in subscript.cpp.
 void index_put_(Tensor& t, const std::vector<TensorIndex>& indices, const Tensor& value);
 // Advanced indexing proper: indices[d] indexes dimension d (undefined: all of it; a k-dim bool mask indexes k
 // dimensions). See Note [Advanced indexing] in index_plan.h.
