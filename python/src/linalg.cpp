@@ -1,14 +1,87 @@
-// Matrix products: operators, methods and function forms.
+// Matrix products: methods and function forms (the @ operator is bound with the other operators).
 #include "bindings.h"
 
 namespace fastgrad::python {
+
+namespace {
+
+// einsum(equation, *operands), einsum(equation, [operands]) or the sublist form
+// einsum(op0, [0, 1], op1, [1, 2], [0, 2]), whose subscripts become letters here.
+py::object einsum_binding(py::args args) {
+  if (args.size() == 0 || (args.size() == 1 && PyUnicode_Check(args[0].ptr())))
+    throw py::value_error("einsum(): must specify the equation string and at least one operand, or at least one "
+                          "operand and its subscripts list");
+  tensor_list operands;
+  std::string equation;
+  if (PyUnicode_Check(args[0].ptr())) {
+    equation = args[0].cast<std::string>();
+    if (args.size() == 2 && (PyList_Check(args[1].ptr()) || PyTuple_Check(args[1].ptr()))) {
+      for (py::handle h : args[1]) operands.push_back(h.cast<Tensor>());
+    } else {
+      for (size_t i = 1; i < args.size(); ++i) operands.push_back(args[i].cast<Tensor>());
+    }
+  } else {
+    auto letters = [](py::handle sub) {
+      std::string s;
+      for (py::handle h : sub) {
+        if (h.ptr() == Py_Ellipsis) {
+          s += "...";
+          continue;
+        }
+        const int64_t v = h.cast<int64_t>();
+        if (v < 0 || v >= 52)
+          throw py::value_error("einsum(): subscript in subscript list is not within the valid range [0, 52)");
+        s += static_cast<char>(v < 26 ? 'A' + v : 'a' + v - 26);
+      }
+      return s;
+    };
+    size_t i = 0;
+    for (; i + 1 < args.size(); i += 2) {
+      operands.push_back(args[i].cast<Tensor>());
+      equation += (i ? "," : "") + letters(args[i + 1]);
+    }
+    if (i < args.size()) equation += "->" + letters(args[i]);
+  }
+  return wrap(einsum(equation, operands));
+}
+
+}  // namespace
 
 void init_linalg(py::module_& m) {
   TensorClass cls = tensor_class(m);
   def_both(cls, m, "matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); }, py::arg("other"));
   def_both(cls, m, "mm", [](const Tensor& a, const Tensor& b) { return mm(a, b); }, py::arg("mat2"));
+  def_both(cls, m, "bmm", [](const Tensor& a, const Tensor& b) { return bmm(a, b); }, py::arg("mat2"));
   def_both(cls, m, "mv", [](const Tensor& a, const Tensor& b) { return mv(a, b); }, py::arg("vec"));
-  def_both(cls, m, "dot", [](const Tensor& a, const Tensor& b) { return dot(a, b); }, py::arg("other"));
+  def_both(cls, m, "dot", [](const Tensor& a, const Tensor& b) { return dot(a, b); }, py::arg("tensor"));
+  def_both(cls, m, "outer", [](const Tensor& a, const Tensor& b) { return outer(a, b); }, py::arg("vec2"));
+  def_both(cls, m, "ger", [](const Tensor& a, const Tensor& b) { return outer(a, b); }, py::arg("vec2"));
+  def_both(cls, m, "trace", [](const Tensor& a) { return trace(a); });
+  def_both(cls, m, "addmm", [](const Tensor& s, const Tensor& a, const Tensor& b, Scalar beta, Scalar alpha) {
+        return addmm(s, a, b, beta, alpha);
+      }, py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
+  def_both(cls, m, "addmv", [](const Tensor& s, const Tensor& a, const Tensor& v, Scalar beta, Scalar alpha) {
+        return addmv(s, a, v, beta, alpha);
+      }, py::arg("mat"), py::arg("vec"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
+  def_both(cls, m, "baddbmm", [](const Tensor& s, const Tensor& a, const Tensor& b, Scalar beta, Scalar alpha) {
+        return baddbmm(s, a, b, beta, alpha);
+      }, py::arg("batch1"), py::arg("batch2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
+  cls.def("addmm_", [](py::handle self, const Tensor& a, const Tensor& b, Scalar beta, Scalar alpha) {
+        Tensor s = as_tensor(self);
+        addmm_(s, a, b, beta, alpha);
+        return self;
+      }, py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
+  cls.def("addmv_", [](py::handle self, const Tensor& a, const Tensor& v, Scalar beta, Scalar alpha) {
+        Tensor s = as_tensor(self);
+        addmv_(s, a, v, beta, alpha);
+        return self;
+      }, py::arg("mat"), py::arg("vec"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
+  cls.def("baddbmm_", [](py::handle self, const Tensor& a, const Tensor& b, Scalar beta, Scalar alpha) {
+        Tensor s = as_tensor(self);
+        baddbmm_(s, a, b, beta, alpha);
+        return self;
+      }, py::arg("batch1"), py::arg("batch2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
+  m.def("einsum", &einsum_binding);
 }
 
 }  // namespace fastgrad::python

@@ -41,33 +41,19 @@ def _bug(reason, tests, op, cases):
 _FWD = ("numpy", "gradcheck", "gradgrad", "torch_forward", "torch_backward", "grad_fn")
 
 
-R_MATMUL_BATCHED = (
-    "matmul with an operand of 3 or more dims is computed as unsqueeze, mul (broadcast) and sum: "
-    "grad_fn SumBackward1/SqueezeBackward1 instead of torch's UnsafeViewBackward0 over "
-    "BmmBackward0/MvBackward0 (CloneBackward0 for an empty batch), and it materialises the whole "
-    "batch x M x K x N product"
+_bug(
+    "t[subscript] = v under autograd is one index_put_ on t (Note [setitem under autograd] in subscript.cpp): "
+    "IndexPutBackward0 where torch writes through a view and records CopySlices (CopyBackwards for t[()])",
+    ("grad_fn",),
+    "setitem",
+    ("int", "slice_broadcast", "slice_then_index", "ellipsis_leading_ones", "transposed", "0size", "0d"),
 )
 _bug(
-    R_MATMUL_BATCHED,
+    "einsum is composed of fastgrad's own ops (transpose, index, mul, sum, bmm): its top Node differs from "
+    "torch's (PermuteBackward0/DiagonalBackward0 compositions) where no permute/diagonal op exists yet",
     ("grad_fn",),
-    "matmul",
-    (
-        "3d_3d",
-        "3d_2d",
-        "2d_3d",
-        "3d_1d",
-        "1d_3d",
-        "4d_3d_bcast",
-        "3d_4d_bcast",
-        "3d_noncontig",
-        "0size_batch",
-    ),
-)
-_bug(
-    "x[()] and x[...] on a 0-d tensor: grad_fn ViewBackward0, torch's is AliasBackward0",
-    ("grad_fn",),
-    "getitem",
-    ("0d_empty_tuple", "0d_ellipsis"),
+    "einsum",
+    ("dot", "transpose", "diagonal"),
 )
 
 
@@ -597,6 +583,10 @@ _NO_KIND = {
     ("triu", "0d"),
     ("diag", "0d"),
     ("narrow", "0d"),
+    ("bmm", "0d"),
+    ("outer", "0d"),
+    ("ger", "0d"),
+    ("trace", "0d"),
 }
 _BINARY = {"add", "sub", "mul", "div", "pow", "eq", "ne", "lt", "le", "gt", "ge", "matmul"}
 

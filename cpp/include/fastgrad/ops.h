@@ -332,23 +332,91 @@ Tensor& tril_(Tensor& self, int64_t diagonal = 0);
 Tensor& triu_(Tensor& self, int64_t diagonal = 0);
 Tensor diag(const Tensor& t, int64_t diagonal = 0);  // 1-D -> 2-D matrix, 2-D -> 1-D copy of a diagonal
 
-// ---- indexing (cpp/src/ops/index.cpp) ----
-// One entry of a subscript `t[a, b:c, None, ...]`.
+// ---- indexing (cpp/src/ops/index.cpp, subscript.cpp, scatter.cpp) ----
+// One entry of a subscript `t[a, b:c, None, ..., mask, idx]`.
 struct TensorIndex {
-  enum class Kind : uint8_t { Integer, Slice, None, Ellipsis };
+  enum class Kind : uint8_t { Integer, Slice, None, Ellipsis, Boolean, Tensor };
   Kind kind = Kind::Integer;
   int64_t integer = 0;
   std::optional<int64_t> start, stop;
   int64_t step = 1;
-};
-Tensor index(const Tensor& t, const std::vector<TensorIndex>& indices);  // t[indices] (a view)
-void index_put_(Tensor& t, const std::vector<TensorIndex>& indices, const Tensor& value);  // t[indices] = value
+  bool boolean = false;
+  Tensor tensor;  // integer indices or a bool mask
 
-// ---- linear algebra (cpp/src/ops/linalg.cpp) ----
+  static TensorIndex from_integer(int64_t i) { return make(Kind::Integer, i); }
+  static TensorIndex from_slice(std::optional<int64_t> start, std::optional<int64_t> stop, int64_t step = 1) {
+    TensorIndex r = make(Kind::Slice);
+    r.start = start;
+    r.stop = stop;
+    r.step = step;
+    return r;
+  }
+  static TensorIndex new_axis() { return make(Kind::None); }
+  static TensorIndex ellipsis() { return make(Kind::Ellipsis); }
+  static TensorIndex from_bool(bool b) {
+    TensorIndex r = make(Kind::Boolean);
+    r.boolean = b;
+    return r;
+  }
+  static TensorIndex from_tensor(Tensor t) {
+    TensorIndex r = make(Kind::Tensor);
+    r.tensor = std::move(t);
+    return r;
+  }
+
+ private:
+  static TensorIndex make(Kind k, int64_t i = 0) {
+    TensorIndex r;
+    r.kind = k;
+    r.integer = i;
+    return r;
+  }
+};
+// t[indices]: a view for basic subscripts (select/slice/unsqueeze), a copy with tensor subscripts (IndexBackward0).
+Tensor index(const Tensor& t, const std::vector<TensorIndex>& indices);
+// t[indices] = value (value broadcasts to the selected shape); see Note [setitem under autograd] in subscript.cpp.
+void index_put_(Tensor& t, const std::vector<TensorIndex>& indices, const Tensor& value);
+// Advanced indexing proper: indices[d] indexes dimension d (undefined: all of it; a k-dim bool mask indexes k
+// dimensions). See Note [Advanced indexing] in index_plan.h.
+Tensor index(const Tensor& self, const tensor_list& indices);
+Tensor index_put(const Tensor& self, const tensor_list& indices, const Tensor& values, bool accumulate = false);
+Tensor& index_put_(Tensor& self, const tensor_list& indices, const Tensor& values, bool accumulate = false);
+Tensor nonzero(const Tensor& self);               // (count, dim) int64 coordinates
+tensor_list nonzero_numpy(const Tensor& self);    // nonzero(as_tuple=True)
+Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index);
+Tensor gather(const Tensor& self, int64_t dim, const Tensor& index);
+// reduce: "" (replace), "add" or "multiply".
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce = "");
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, Scalar value, const std::string& reduce = "");
+Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce = "");
+Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, Scalar value, const std::string& reduce = "");
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor& scatter_add_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha = 1);
+Tensor& index_add_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha = 1);
+Tensor masked_fill(const Tensor& self, const Tensor& mask, Scalar value);
+Tensor masked_fill(const Tensor& self, const Tensor& mask, const Tensor& value);  // value: 0-d
+Tensor& masked_fill_(Tensor& self, const Tensor& mask, Scalar value);
+Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Tensor& value);
+Tensor masked_select(const Tensor& self, const Tensor& mask);
+Tensor take(const Tensor& self, const Tensor& index);
+Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<int64_t> dim = std::nullopt);
+
+// ---- linear algebra (cpp/src/ops/linalg.cpp, einsum.cpp) ----
 Tensor mm(const Tensor& a, const Tensor& b);
+Tensor bmm(const Tensor& a, const Tensor& b);
 Tensor mv(const Tensor& a, const Tensor& v);
 Tensor dot(const Tensor& a, const Tensor& b);
-Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor outer(const Tensor& a, const Tensor& b);
+Tensor matmul(const Tensor& a, const Tensor& b);  // see Note [matmul's graph]
+Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, Scalar beta = 1, Scalar alpha = 1);
+Tensor addmv(const Tensor& self, const Tensor& mat, const Tensor& vec, Scalar beta = 1, Scalar alpha = 1);
+Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, Scalar beta = 1, Scalar alpha = 1);
+Tensor& addmm_(Tensor& self, const Tensor& mat1, const Tensor& mat2, Scalar beta = 1, Scalar alpha = 1);
+Tensor& addmv_(Tensor& self, const Tensor& mat, const Tensor& vec, Scalar beta = 1, Scalar alpha = 1);
+Tensor& baddbmm_(Tensor& self, const Tensor& batch1, const Tensor& batch2, Scalar beta = 1, Scalar alpha = 1);
+Tensor trace(const Tensor& self);
+Tensor einsum(const std::string& equation, const tensor_list& operands);
 
 // The BLAS behind mm/matmul: "scipy-openblas", "cblas" or "none".
 const char* blas_name();

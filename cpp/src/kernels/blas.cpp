@@ -35,7 +35,6 @@ void gemm_loops(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, cons
     for (int64_t j = 0; j < n; ++j) ci[j] = beta == T(0) ? T(0) : T(beta * ci[j]);
     for (int64_t p = 0; p < k; ++p) {
       T av = T(alpha * (ta ? a[p * lda + i] : a[i * lda + p]));
-      if (av == T(0)) continue;
       if (!tb) {
         const T* bp = b + p * ldb;
         for (int64_t j = 0; j < n; ++j) ci[j] = T(ci[j] + av * bp[j]);
@@ -57,8 +56,11 @@ template <class T>
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
           int64_t ldb, T beta, T* c, int64_t ldc) {
 #ifdef FG_CBLAS
+  // A BLAS call costs ~0.1 us before any arithmetic: tiny products (batches of 2x2 matrices) are faster here.
+  constexpr int64_t kSmallProduct = 512;
   if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
-    if (fits_int(m) && fits_int(n) && fits_int(k) && fits_int(lda) && fits_int(ldb) && fits_int(ldc)) {
+    if (m * n * k > kSmallProduct && fits_int(m) && fits_int(n) && fits_int(k) && fits_int(lda) && fits_int(ldb) &&
+        fits_int(ldc)) {
       auto args = [&](auto fn) {
         fn(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, int(m), int(n), int(k), alpha, a,
            int(std::max<int64_t>(lda, 1)), b, int(std::max<int64_t>(ldb, 1)), beta, c, int(std::max<int64_t>(ldc, 1)));

@@ -1,4 +1,5 @@
-// Matrix products: forward and derivative side by side. Float and double go through BLAS.
+// Matrix products: forward and derivative side by side. Every product runs through batched_gemm, which hands
+// float and double to BLAS (one gemm per batch entry) and integers to a plain loop.
 #include "../kernels/blas.h"
 #include "common.h"
 
@@ -6,50 +7,113 @@ namespace fastgrad {
 
 namespace {
 
-const char* short_type(ScalarType t) {
+// PyTorch's C type names in dtype messages ("expected m1 and m2 to have the same dtype, but got: float != double").
+const char* c_type_name(ScalarType t) {
   static const char* names[] = {"bool", "int", "long int", "float", "double"};
   return names[static_cast<int>(t)];
 }
 
-// How a 2-D operand can be handed to BLAS without a copy: row-major (ld = stride 0) or transposed.
+// How one matrix of a (batch of) matrices reaches BLAS without a copy: row-major with leading dimension `ld`,
+// or transposed. `batch_stride` steps from one matrix to the next (0 for a single or broadcast matrix).
 struct Operand {
   Tensor t;
   bool trans = false;
-  int64_t ld = 0;
+  int64_t ld = 0, batch_stride = 0;
 };
 
+// `t` is 2-D (one matrix) or 3-D (a batch); copies only when neither layout fits.
 Operand as_blas_operand(const Tensor& t) {
-  int64_t rows = t.sizes()[0], cols = t.sizes()[1];
-  int64_t s0 = t.strides()[0], s1 = t.strides()[1];
-  if ((s1 == 1 || cols <= 1) && s0 >= std::max<int64_t>(cols, 1)) return {t, false, s0};
-  if ((s0 == 1 || rows <= 1) && s1 >= std::max<int64_t>(rows, 1)) return {t, true, s1};
+  const bool batched = t.dim() == 3;
+  const int64_t rows = t.sizes()[t.dim() - 2], cols = t.sizes()[t.dim() - 1];
+  const int64_t s0 = t.strides()[t.dim() - 2], s1 = t.strides()[t.dim() - 1];
+  const int64_t sb = batched ? t.strides()[0] : 0;
+  if ((s1 == 1 || cols <= 1) && s0 >= std::max<int64_t>(cols, 1)) return {t, false, s0, sb};
+  if ((s0 == 1 || rows <= 1) && s1 >= std::max<int64_t>(rows, 1)) return {t, true, s1, sb};
   Tensor c = cast(t, t.dtype(), /*force_copy=*/true);
-  return {c, false, std::max<int64_t>(cols, 1)};
+  return {c, false, std::max<int64_t>(cols, 1), batched ? rows * cols : 0};
 }
 
-// out (m x n, contiguous) = a (m x k) @ b (k x n), no autograd.
-Tensor mm_kernel(const Tensor& a, const Tensor& b) {
-  int64_t m = a.sizes()[0], k = a.sizes()[1], n = b.sizes()[1];
-  Tensor out = empty({m, n}, a.dtype());
-  if (m == 0 || n == 0) return out;
-  if (k == 0) return zeros({m, n}, a.dtype());
-  Operand oa = as_blas_operand(a), ob = as_blas_operand(b);
-  dispatch(a.dtype(), [&](auto tag) {
+// out = alpha * a @ b + beta * out, per batch entry. out is contiguous (batch x m x n, or m x n); a and b have
+// out's rank and any strides. beta == 0 ignores out's contents (NaNs included), as BLAS does.
+void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar alpha, Scalar beta) {
+  const int64_t nd = out.dim();
+  const int64_t batch = nd == 3 ? out.sizes()[0] : 1;
+  const int64_t m = out.sizes()[nd - 2], n = out.sizes()[nd - 1], k = a.sizes()[nd - 1];
+  if (out.numel() == 0) return;
+  dispatch(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    if constexpr (!std::is_same_v<T, bool>)
-      kernels::gemm<T>(oa.trans, ob.trans, m, n, k, T(1), oa.t.data<T>(), oa.ld, ob.t.data<T>(), ob.ld, T(0),
-                       out.data<T>(), n);
+    if constexpr (!std::is_same_v<T, bool>) {
+      T* c = out.data<T>();
+      const T be = beta.to<T>();
+      if (k == 0) {  // an empty sum: out = beta * out
+        for (int64_t i = 0; i < out.numel(); ++i) c[i] = beta.f == 0 ? T(0) : T(be * c[i]);
+        return;
+      }
+      if (batch > 1 && m * n * k <= 64) {
+        // Many tiny matrices: one strided loop nest beats a call per matrix.
+        const int64_t o = nd - 2;
+        const int64_t sab = nd == 3 ? a.strides()[0] : 0, sa0 = a.strides()[o], sa1 = a.strides()[o + 1];
+        const int64_t sbb = nd == 3 ? b.strides()[0] : 0, sb0 = b.strides()[o], sb1 = b.strides()[o + 1];
+        const T* pa = a.template data<T>();
+        const T* pb = b.template data<T>();
+        const T al = alpha.to<T>();
+        for (int64_t bi = 0; bi < batch; ++bi, pa += sab, pb += sbb)
+          for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j, ++c) {
+              T acc = T(0);
+              for (int64_t q = 0; q < k; ++q) acc = T(acc + pa[i * sa0 + q * sa1] * pb[q * sb0 + j * sb1]);
+              *c = beta.f == 0 ? T(al * acc) : T(al * acc + be * *c);
+            }
+        return;
+      }
+      Operand oa = as_blas_operand(a), ob = as_blas_operand(b);
+      const T* pa = oa.t.template data<T>();
+      const T* pb = ob.t.template data<T>();
+      for (int64_t i = 0; i < batch; ++i)
+        kernels::gemm<T>(oa.trans, ob.trans, m, n, k, alpha.to<T>(), pa + i * oa.batch_stride, oa.ld,
+                         pb + i * ob.batch_stride, ob.ld, be, c + i * m * n, n);
+    }
   });
+}
+
+// The product alone: a fresh contiguous out = a @ b.
+Tensor product(const Tensor& a, const Tensor& b, Dims out_sizes) {
+  Tensor out = empty(out_sizes, a.dtype());
+  batched_gemm(out, a, b, Scalar(1), Scalar(0));
   return out;
 }
 
-void check_same_dtype(const Tensor& a, const Tensor& b) {
-  FG_CHECK(a.dtype() == b.dtype(), Error, "expected m1 and m2 to have the same dtype, but got: ", short_type(a.dtype()),
-           " != ", short_type(b.dtype()));
-  FG_CHECK(a.dtype() != ScalarType::Bool, Error, "\"addmm_impl_cpu_\" not implemented for 'Bool'");
+// beta * self (broadcast to out_sizes) + alpha * a @ b, for addmm, addmv and baddbmm.
+Tensor product_plus(const Tensor& self, const Tensor& a, const Tensor& b, Scalar beta, Scalar alpha, Dims out_sizes) {
+  {
+    NoGradGuard guard;
+    expand(self, out_sizes);  // self must broadcast to the result: expand's check and message
+  }
+  Tensor out = empty(out_sizes, a.dtype());
+  if (beta.f != 0) copy_into(out, self);
+  batched_gemm(out, a, b, alpha, beta);
+  return out;
 }
 
+void check_not_bool(const Tensor& t, const char* kernel) {
+  FG_CHECK(t.dtype() != ScalarType::Bool, NotImplementedError, "\"", kernel, "\" not implemented for 'Bool'");
+}
+
+void check_mm_dtypes(const Tensor& a, const Tensor& b) {
+  FG_CHECK(a.dtype() == b.dtype(), Error, "expected m1 and m2 to have the same dtype, but got: ", c_type_name(a.dtype()),
+           " != ", c_type_name(b.dtype()));
+  check_not_bool(a, "addmm_impl_cpu_");
+}
+
+// grad * s, skipping the multiplication when s is 1 (PyTorch's maybe_multiply).
+Tensor maybe_multiply(const Tensor& g, Scalar s) { return s.f == 1.0 && !s.is_bool() ? g : mul(g, s); }
+
+// Size-1 dims at both ends of a matrix for messages: "2x3".
+std::string matrix_str(const Tensor& t) { return std::to_string(t.sizes()[0]) + "x" + std::to_string(t.sizes()[1]); }
+
 }  // namespace
+
+// ---- mm ----
 
 struct MmBackward0 : NamedNode<MmBackward0> {
   static constexpr const char* kName = "MmBackward0";
@@ -65,10 +129,10 @@ Tensor mm(const Tensor& a, const Tensor& b) {
            shape_str(a.sizes()), ")");
   FG_CHECK(b.dim() == 2, Error, "mat2 must be a matrix (mm: got a ", b.dim(), "-D tensor of shape ",
            shape_str(b.sizes()), ")");
-  FG_CHECK(a.sizes()[1] == b.sizes()[0], Error, "mat1 and mat2 shapes cannot be multiplied (", a.sizes()[0], "x",
-           a.sizes()[1], " and ", b.sizes()[0], "x", b.sizes()[1], ")");
-  check_same_dtype(a, b);
-  Tensor out = mm_kernel(a, b);
+  FG_CHECK(a.sizes()[1] == b.sizes()[0], Error, "mat1 and mat2 shapes cannot be multiplied (", matrix_str(a), " and ",
+           matrix_str(b), ")");
+  check_mm_dtypes(a, b);
+  Tensor out = product(a, b, {a.sizes()[0], b.sizes()[1]});
   if (compute_requires_grad({&a, &b})) {
     auto node = make_node<MmBackward0>({&a, &b});
     if (node->needs_input_grad(0)) node->mat2_slot = node->save(b);
@@ -77,6 +141,45 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   }
   return out;
 }
+
+// ---- bmm ----
+
+struct BmmBackward0 : NamedNode<BmmBackward0> {
+  static constexpr const char* kName = "BmmBackward0";
+  size_t self_slot = SIZE_MAX, mat2_slot = SIZE_MAX;
+  tensor_list apply(tensor_list&& g) override {
+    return {needs_input_grad(0) ? bmm(g[0], transpose(saved(mat2_slot), 1, 2)) : Tensor(),
+            needs_input_grad(1) ? bmm(transpose(saved(self_slot), 1, 2), g[0]) : Tensor()};
+  }
+};
+
+namespace {
+// Checks shared by bmm and baddbmm.
+void check_batches(const Tensor& b1, const Tensor& b2) {
+  FG_CHECK(b1.dim() == 3, Error, "batch1 must be a 3D tensor (got shape ", shape_str(b1.sizes()), ")");
+  FG_CHECK(b2.dim() == 3, Error, "batch2 must be a 3D tensor (got shape ", shape_str(b2.sizes()), ")");
+  FG_CHECK(b2.sizes()[0] == b1.sizes()[0] && b2.sizes()[1] == b1.sizes()[2], Error,
+           "Expected size for first two dimensions of batch2 tensor to be: [", b1.sizes()[0], ", ", b1.sizes()[2],
+           "] but got: [", b2.sizes()[0], ", ", b2.sizes()[1], "].");
+  FG_CHECK(b1.dtype() == b2.dtype(), Error, "expected scalar type ", scalar_type_name(b1.dtype()), " but found ",
+           scalar_type_name(b2.dtype()));
+}
+}  // namespace
+
+Tensor bmm(const Tensor& a, const Tensor& b) {
+  check_batches(a, b);
+  check_not_bool(a, "bmm");
+  Tensor out = product(a, b, {a.sizes()[0], a.sizes()[1], b.sizes()[2]});
+  if (compute_requires_grad({&a, &b})) {
+    auto node = make_node<BmmBackward0>({&a, &b});
+    if (node->needs_input_grad(0)) node->mat2_slot = node->save(b);
+    if (node->needs_input_grad(1)) node->self_slot = node->save(a);
+    set_history(out, node);
+  }
+  return out;
+}
+
+// ---- mv ----
 
 struct MvBackward0 : NamedNode<MvBackward0> {
   static constexpr const char* kName = "MvBackward0";
@@ -89,18 +192,26 @@ struct MvBackward0 : NamedNode<MvBackward0> {
   }
 };
 
+namespace {
+// Checks shared by mv and addmv; PyTorch reports mv's errors as addmv's, with a 1-D input of the vector's dtype.
+void check_mv(int64_t self_dim, int64_t self_len, ScalarType self_dtype, const Tensor& a, const Tensor& v) {
+  FG_CHECK(a.dim() == 2 && v.dim() == 1 && self_dim <= 1, Error, "vector + matrix @ vector expected, got ", self_dim,
+           ", ", a.dim(), ", ", v.dim());
+  FG_CHECK(a.sizes()[1] == v.sizes()[0] && (self_len == 1 || self_len == a.sizes()[0]), Error,
+           "size mismatch, got input (", self_len, "), mat (", matrix_str(a), "), vec (", v.sizes()[0], ")");
+  FG_CHECK(a.dtype() == v.dtype() && self_dtype == a.dtype(), Error,
+           "addmv input tensors must have the same dtype, but got ", scalar_type_name(self_dtype), ", ",
+           scalar_type_name(a.dtype()), ", and ", scalar_type_name(v.dtype()));
+  check_not_bool(a, "addmv_impl_cpu");
+}
+// The vector as an (n x 1) matrix, without autograd.
+Tensor column(const Tensor& v) { return make_view(v, {v.sizes()[0], 1}, {v.strides()[0], 1}, v.storage_offset()); }
+}  // namespace
+
 Tensor mv(const Tensor& a, const Tensor& v) {
-  FG_CHECK(a.dim() == 2 && v.dim() == 1, Error, "vector + matrix @ vector expected, got ", a.dim(), ", ", v.dim(),
-           " (mv: shapes ", shape_str(a.sizes()), " and ", shape_str(v.sizes()), ")");
-  FG_CHECK(a.sizes()[1] == v.sizes()[0], Error, "size mismatch, got input (", a.sizes()[0], "), mat (", a.sizes()[0],
-           "x", a.sizes()[1], "), vec (", v.sizes()[0], ")");
-  check_same_dtype(a, v);
-  Tensor out;
-  {
-    NoGradGuard guard;
-    out = mm_kernel(a, view(v, {v.sizes()[0], 1}));
-    out->set_sizes_and_strides({a.sizes()[0]}, {1}, 0);
-  }
+  check_mv(1, a.dim() == 2 ? a.sizes()[0] : 1, v.dtype(), a, v);
+  Tensor out = product(a, column(v), {a.sizes()[0], 1});
+  out->set_sizes_and_strides({a.sizes()[0]}, {1}, 0);
   if (compute_requires_grad({&a, &v})) {
     auto node = make_node<MvBackward0>({&a, &v});
     if (node->needs_input_grad(0)) node->vec_slot = node->save(v);
@@ -109,6 +220,8 @@ Tensor mv(const Tensor& a, const Tensor& v) {
   }
   return out;
 }
+
+// ---- dot ----
 
 struct DotBackward0 : NamedNode<DotBackward0> {
   static constexpr const char* kName = "DotBackward0";
@@ -127,13 +240,10 @@ Tensor dot(const Tensor& a, const Tensor& b) {
   FG_CHECK(a.numel() == b.numel(), Error, "inconsistent tensor size, expected tensor [", a.numel(), "] and src [",
            b.numel(), "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(),
            " elements respectively");
-  check_same_dtype(a, b);
-  Tensor out;
-  {
-    NoGradGuard guard;
-    out = mm_kernel(view(a, {1, a.numel()}), view(b, {b.numel(), 1}));
-    out->set_sizes_and_strides({}, {}, 0);
-  }
+  check_not_bool(a, "dot");
+  Tensor row = make_view(a, {1, a.numel()}, {1, a.strides()[0]}, a.storage_offset());
+  Tensor out = product(row, column(b), {1, 1});
+  out->set_sizes_and_strides({}, {}, 0);
   if (compute_requires_grad({&a, &b})) {
     auto node = make_node<DotBackward0>({&a, &b});
     if (node->needs_input_grad(0)) node->other_slot = node->save(b);
@@ -143,30 +253,263 @@ Tensor dot(const Tensor& a, const Tensor& b) {
   return out;
 }
 
+// ---- outer ----
+
+Tensor outer(const Tensor& a, const Tensor& b) {
+  FG_CHECK(a.dim() == 1, Error, "outer: Expected 1-D argument self, but got ", a.dim(), "-D");
+  FG_CHECK(b.dim() == 1, Error, "outer: Expected 1-D argument vec2, but got ", b.dim(), "-D");
+  return mul(view(a, {a.sizes()[0], 1}), b);  // PyTorch's own composition: MulBackward0 over ViewBackward0
+}
+
+// ---- addmm / addmv / baddbmm ----
+
+struct AddmmBackward0 : NamedNode<AddmmBackward0> {
+  static constexpr const char* kName = "AddmmBackward0";
+  Scalar beta, alpha;
+  size_t mat1_slot = SIZE_MAX, mat2_slot = SIZE_MAX;
+  AddmmBackward0(Scalar b, Scalar a) : beta(b), alpha(a) {}
+  tensor_list apply(tensor_list&& g) override {
+    return {needs_input_grad(0) ? maybe_multiply(g[0], beta) : Tensor(),
+            needs_input_grad(1) ? maybe_multiply(mm(g[0], t(saved(mat2_slot))), alpha) : Tensor(),
+            needs_input_grad(2) ? maybe_multiply(mm(t(saved(mat1_slot)), g[0]), alpha) : Tensor()};
+  }
+};
+
+Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, Scalar beta, Scalar alpha) {
+  FG_CHECK(mat1.dim() == 2, Error, "mat1 must be a matrix, got ", mat1.dim(), "-D tensor");
+  FG_CHECK(mat2.dim() == 2, Error, "mat2 must be a matrix, got ", mat2.dim(), "-D tensor");
+  FG_CHECK(mat1.sizes()[1] == mat2.sizes()[0], Error, "mat1 and mat2 shapes cannot be multiplied (", matrix_str(mat1),
+           " and ", matrix_str(mat2), ")");
+  FG_CHECK(self.dtype() == mat2.dtype(), Error, "self and mat2 must have the same dtype, but got ",
+           scalar_type_name(self.dtype()), " and ", scalar_type_name(mat2.dtype()));
+  check_mm_dtypes(mat1, mat2);
+  Dims out_sizes{mat1.sizes()[0], mat2.sizes()[1]};
+  Tensor out = product_plus(self, mat1, mat2, beta, alpha, out_sizes);
+  if (compute_requires_grad({&self, &mat1, &mat2})) {
+    auto node = make_node<AddmmBackward0>({&self, &mat1, &mat2}, beta, alpha);
+    if (node->needs_input_grad(1)) node->mat2_slot = node->save(mat2);
+    if (node->needs_input_grad(2)) node->mat1_slot = node->save(mat1);
+    set_history(out, node);
+  }
+  return out;
+}
+
+struct AddmvBackward0 : NamedNode<AddmvBackward0> {
+  static constexpr const char* kName = "AddmvBackward0";
+  Scalar beta, alpha;
+  size_t mat_slot = SIZE_MAX, vec_slot = SIZE_MAX;
+  AddmvBackward0(Scalar b, Scalar a) : beta(b), alpha(a) {}
+  tensor_list apply(tensor_list&& g) override {
+    return {needs_input_grad(0) ? maybe_multiply(g[0], beta) : Tensor(),
+            needs_input_grad(1) ? maybe_multiply(outer(g[0], saved(vec_slot)), alpha) : Tensor(),
+            needs_input_grad(2) ? maybe_multiply(mv(t(saved(mat_slot)), g[0]), alpha) : Tensor()};
+  }
+};
+
+Tensor addmv(const Tensor& self, const Tensor& mat, const Tensor& vec, Scalar beta, Scalar alpha) {
+  check_mv(self.dim(), self.dim() ? self.sizes()[0] : 1, self.dtype(), mat, vec);
+  Dims out_sizes{mat.sizes()[0]};
+  Tensor out = product_plus(self.dim() == 1 ? column(self) : self, mat, column(vec), beta, alpha, {mat.sizes()[0], 1});
+  out->set_sizes_and_strides(out_sizes, {1}, 0);
+  if (compute_requires_grad({&self, &mat, &vec})) {
+    auto node = make_node<AddmvBackward0>({&self, &mat, &vec}, beta, alpha);
+    if (node->needs_input_grad(1)) node->vec_slot = node->save(vec);
+    if (node->needs_input_grad(2)) node->mat_slot = node->save(mat);
+    set_history(out, node);
+  }
+  return out;
+}
+
+struct BaddbmmBackward0 : NamedNode<BaddbmmBackward0> {
+  static constexpr const char* kName = "BaddbmmBackward0";
+  Scalar beta, alpha;
+  size_t batch1_slot = SIZE_MAX, batch2_slot = SIZE_MAX;
+  BaddbmmBackward0(Scalar b, Scalar a) : beta(b), alpha(a) {}
+  tensor_list apply(tensor_list&& g) override {
+    return {needs_input_grad(0) ? maybe_multiply(g[0], beta) : Tensor(),
+            needs_input_grad(1) ? maybe_multiply(bmm(g[0], transpose(saved(batch2_slot), 1, 2)), alpha) : Tensor(),
+            needs_input_grad(2) ? maybe_multiply(bmm(transpose(saved(batch1_slot), 1, 2), g[0]), alpha) : Tensor()};
+  }
+};
+
+Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, Scalar beta, Scalar alpha) {
+  check_batches(batch1, batch2);
+  FG_CHECK(self.dtype() == batch1.dtype(), Error, "expected scalar type ", scalar_type_name(batch1.dtype()),
+           " but found ", scalar_type_name(self.dtype()));
+  check_not_bool(self, "baddbmm");
+  Dims out_sizes{batch1.sizes()[0], batch1.sizes()[1], batch2.sizes()[2]};
+  Tensor out = product_plus(self, batch1, batch2, beta, alpha, out_sizes);
+  if (compute_requires_grad({&self, &batch1, &batch2})) {
+    auto node = make_node<BaddbmmBackward0>({&self, &batch1, &batch2}, beta, alpha);
+    if (node->needs_input_grad(1)) node->batch2_slot = node->save(batch2);
+    if (node->needs_input_grad(2)) node->batch1_slot = node->save(batch1);
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor& addmm_(Tensor& self, const Tensor& mat1, const Tensor& mat2, Scalar beta, Scalar alpha) {
+  return inplace_binary(self, nullptr, self.dtype(), "addmm_", false,
+                        [&](const Tensor& s) { return addmm(s, mat1, mat2, beta, alpha); });
+}
+Tensor& addmv_(Tensor& self, const Tensor& mat, const Tensor& vec, Scalar beta, Scalar alpha) {
+  return inplace_binary(self, nullptr, self.dtype(), "addmv_", false,
+                        [&](const Tensor& s) { return addmv(s, mat, vec, beta, alpha); });
+}
+Tensor& baddbmm_(Tensor& self, const Tensor& batch1, const Tensor& batch2, Scalar beta, Scalar alpha) {
+  return inplace_binary(self, nullptr, self.dtype(), "baddbmm_", false,
+                        [&](const Tensor& s) { return baddbmm(s, batch1, batch2, beta, alpha); });
+}
+
+// ---- trace ----
+
+struct TraceBackward0 : NamedNode<TraceBackward0> {
+  static constexpr const char* kName = "TraceBackward0";
+  Dims self_sizes;
+  ScalarType self_dtype;
+  TraceBackward0(Dims s, ScalarType t) : self_sizes(std::move(s)), self_dtype(t) {}
+  tensor_list apply(tensor_list&& g) override {
+    return {mul(eye(self_sizes[0], self_sizes[1], self_dtype), g[0])};  // g on the diagonal
+  }
+};
+
+Tensor trace(const Tensor& self) {
+  FG_CHECK(self.dim() == 2, Error, "trace: expected a matrix, but got tensor with dim ", self.dim());
+  check_not_bool(self, "trace");
+  const ScalarType out_dtype = is_floating(self.dtype()) ? self.dtype() : ScalarType::Int64;
+  const int64_t n = std::min(self.sizes()[0], self.sizes()[1]);
+  Tensor out = empty({}, out_dtype);
+  dispatch(out_dtype, [&](auto tag) {
+    using T = decltype(tag);
+    dispatch(self.dtype(), [&](auto stag) {
+      using S = decltype(stag);
+      const S* p = self.data<S>();
+      const int64_t step = self.strides()[0] + self.strides()[1];
+      T acc = T(0);
+      for (int64_t i = 0; i < n; ++i) acc = T(acc + static_cast<T>(p[i * step]));
+      *out.data<T>() = acc;
+    });
+  });
+  if (compute_requires_grad({&self})) set_history(out, make_node<TraceBackward0>({&self}, self.sizes(), self.dtype()));
+  return out;
+}
+
+// ---- matmul ----
+
+// Note [matmul's graph]
+// matmul is a composition, and PyTorch users see its parts in grad_fn: 1-D @ 1-D is a dot, 2-D @ 1-D an mv,
+// 2-D @ 2-D an mm; a >= 3-D operand against a <= 2-D one is folded into one mm or mv (UnsafeViewBackward0 on
+// top); everything else expands the batch dimensions and runs one bmm. We make the same choices, so that the
+// Nodes, the copies and the error messages match.
+
+struct UnsafeViewBackward0 : NamedNode<UnsafeViewBackward0> {
+  static constexpr const char* kName = "UnsafeViewBackward0";
+  Dims self_sizes;
+  explicit UnsafeViewBackward0(Dims s) : self_sizes(std::move(s)) {}
+  tensor_list apply(tensor_list&& g) override { return {reshape(g[0], self_sizes)}; }
+};
+
+namespace {
+
+// A new shape for a fresh contiguous tensor that no one else sees: shares the memory but is not a view (so the
+// result of matmul may be modified in place like any other op's result).
+Tensor unsafe_view(const Tensor& t, const Dims& shape) {
+  Tensor out(std::make_shared<TensorImpl>(t.storage(), shape, contiguous_strides(shape), t.storage_offset(), t.dtype()));
+  if (compute_requires_grad({&t})) set_history(out, make_node<UnsafeViewBackward0>({&t}, t.sizes()));
+  return out;
+}
+
+// Whether the dimensions before the last `keep` ones can be merged into one without a copy (the condition for
+// view(); size-1 dimensions never matter).
+bool leading_dims_mergeable(const Tensor& t, int64_t keep) {
+  if (t.numel() == 0) return true;
+  int64_t prev = -1;
+  for (int64_t d = 0; d < t.dim() - keep; ++d) {
+    if (t.sizes()[d] == 1) continue;
+    if (prev >= 0 && t.strides()[prev] != t.strides()[d] * t.sizes()[d]) return false;
+    prev = d;
+  }
+  return true;
+}
+
+// reshape as PyTorch records it when merging leading dimensions: a view when the strides allow, else
+// clone + unsafe view.
+Tensor merge_leading_dims(const Tensor& t, int64_t keep, const Dims& shape) {
+  return leading_dims_mergeable(t, keep) ? view(t, shape) : unsafe_view(clone(t), shape);
+}
+
+Tensor matrix_transpose(const Tensor& t) { return transpose(t, -2, -1); }
+
+// Whether a >= 3-D operand against a <= 2-D one can be folded into a single mm/mv (see Note [matmul's graph]).
+bool should_fold(const Tensor& a, const Tensor& b) {
+  const bool a_larger = a.dim() >= b.dim();
+  const Tensor& big = a_larger ? a : b;
+  const int64_t big_dim = big.dim(), small_dim = a_larger ? b.dim() : a.dim();
+  if (!(big_dim >= 3 && small_dim <= 2)) return false;
+  // Folding costs a copy when the big operand is not foldable in memory, but saves a batch-sized gradient
+  // when the small one requires grad.
+  if ((a_larger ? b : a).requires_grad()) return true;
+  if (a.dim() == 2) return false;  // folding would need the transposed result copied back
+  if (big.numel() == 0) return true;
+  Dims sizes = big.sizes(), strides = big.strides();
+  if (!a_larger) {  // the big operand is used transposed
+    std::swap(sizes[big_dim - 1], sizes[big_dim - 2]);
+    std::swap(strides[big_dim - 1], strides[big_dim - 2]);
+  }
+  for (int64_t i = 0; i + 2 < big_dim; ++i)
+    if (strides[i] != strides[i + 1] * sizes[i + 1]) return false;
+  return true;
+}
+
+Dims prefix(const Dims& d, int64_t n) { return Dims(d.begin(), d.begin() + std::max<int64_t>(n, 0)); }
+
+}  // namespace
+
 Tensor matmul(const Tensor& a, const Tensor& b) {
-  FG_CHECK(a.dim() > 0 && b.dim() > 0, Error, "both arguments to matmul need to be at least 1D, but they are ",
-           a.dim(), "D and ", b.dim(), "D");
-  if (a.dim() == 1 && b.dim() == 1) return dot(a, b);
-  if (a.dim() == 2 && b.dim() == 2) return mm(a, b);
-  if (a.dim() == 2 && b.dim() == 1) return mv(a, b);
-  if (a.dim() == 1 && b.dim() == 2) {
-    // As PyTorch: unsqueeze, mm, and squeeze the result in place (SqueezeBackward4 in the graph).
-    FG_CHECK(a.sizes()[0] == b.sizes()[0], Error, "mat1 and mat2 shapes cannot be multiplied (1x", a.sizes()[0],
-             " and ", b.sizes()[0], "x", b.sizes()[1], ")");
+  const int64_t da = a.dim(), db = b.dim();
+  FG_CHECK(da > 0 && db > 0, Error, "both arguments to matmul need to be at least 1D, but they are ", da, "D and ", db,
+           "D");
+  if (da == 1 && db == 1) return dot(a, b);
+  if (da == 2 && db == 1) return mv(a, b);
+  if (da == 1 && db == 2) {
     Tensor out = mm(unsqueeze(a, 0), b);
     return squeeze_(out, 0);
   }
-  // Batched: broadcast the batch dimensions, multiply and sum over the contracted dimension.
-  Tensor x = a.dim() == 1 ? unsqueeze(a, 0) : a;
-  Tensor y = b.dim() == 1 ? unsqueeze(b, 1) : b;
-  FG_CHECK(x.sizes()[x.dim() - 1] == y.sizes()[y.dim() - 2], Error, "Expected size for first two dimensions of batch2 ",
-           "tensor to be: [", x.sizes()[x.dim() - 1], "] but got: [", y.sizes()[y.dim() - 2],
-           "] (matmul: shapes ", shape_str(a.sizes()), " and ", shape_str(b.sizes()), ")");
-  check_same_dtype(x, y);
-  Tensor out = sum(mul(unsqueeze(x, -1), unsqueeze(y, -3)), {-2});
-  if (a.dim() == 1) out = squeeze(out, -2);
-  if (b.dim() == 1) out = squeeze(out, -1);
-  return out;
+  if (da == 2 && db == 2) return mm(a, b);
+
+  if (should_fold(a, b)) {
+    const bool transposed = db > da;
+    Tensor t1 = transposed ? matrix_transpose(b) : a;
+    Tensor t2 = !transposed ? b : (da == 2 ? t(a) : a);
+    Dims out_shape = prefix(t1.sizes(), t1.dim() - 1);
+    const int64_t folded = numel_of(out_shape);
+    Tensor t1_folded = merge_leading_dims(t1, 1, {folded, t1.sizes()[t1.dim() - 1]});
+    if (t2.dim() == 2) {
+      out_shape.push_back(t2.sizes()[1]);
+      Tensor out = unsafe_view(mm(t1_folded, t2), out_shape);
+      return transposed ? contiguous(matrix_transpose(out)) : out;
+    }
+    return unsafe_view(mv(t1_folded, t2), out_shape);
+  }
+
+  // Batched: broadcast the batch dimensions and run one bmm.
+  const int64_t n = da > 1 ? a.sizes()[da - 2] : 1, m1 = a.sizes()[da - 1];
+  const int64_t m2 = db > 1 ? b.sizes()[db - 2] : b.sizes()[0], p = db > 1 ? b.sizes()[db - 1] : 1;
+  Dims batch = broadcast_shapes(prefix(a.sizes(), da - 2), prefix(b.sizes(), db - 2), "matmul");
+  const int64_t batch_numel = numel_of(batch);
+  Dims a_size = batch, b_size = batch;
+  a_size.push_back(n);
+  a_size.push_back(m1);
+  b_size.push_back(m2);
+  b_size.push_back(p);
+  Tensor a3 = merge_leading_dims(expand(a, a_size), 2, {batch_numel, n, m1});
+  Tensor b3 = merge_leading_dims(expand(db == 1 ? unsqueeze(b, -1) : b, b_size), 2, {batch_numel, m2, p});
+  Tensor out = bmm(a3, b3);
+  if (db == 1) out = squeeze(out, -1);
+  Dims out_shape = batch;
+  if (da > 1) out_shape.push_back(n);
+  if (db > 1) out_shape.push_back(p);
+  return unsafe_view(out, out_shape);
 }
 
 }  // namespace fastgrad
