@@ -26,6 +26,25 @@ Tensor rand(const Dims& sizes, ScalarType dtype = default_dtype(), Generator* ge
 Tensor randn(const Dims& sizes, ScalarType dtype = default_dtype(), Generator* gen = nullptr);
 Tensor randint(int64_t low, int64_t high, const Dims& sizes, ScalarType dtype = ScalarType::Int64,
                Generator* gen = nullptr);
+Tensor randperm(int64_t n, ScalarType dtype = ScalarType::Int64, Generator* gen = nullptr);
+// torch.normal's four overloads. The tensor forms draw standard normals of the broadcast shape, then scale.
+Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen = nullptr);  // NormalBackward3
+Tensor normal(const Tensor& mean, double std = 1.0, Generator* gen = nullptr);   // NormalBackward1
+Tensor normal(double mean, const Tensor& std, Generator* gen = nullptr);         // NormalBackward2
+Tensor normal(double mean, double std, const Dims& sizes, ScalarType dtype = default_dtype(), Generator* gen = nullptr);
+Tensor bernoulli(const Tensor& p, Generator* gen = nullptr);                   // 1 with probability p[i]
+Tensor bernoulli(const Tensor& self, double p, Generator* gen = nullptr);      // self's shape and dtype
+// Category indices (int64), num_samples per row of a 1-D or 2-D tensor of non-negative weights.
+Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = false, Generator* gen = nullptr);
+// In-place fills (see Note [Fill order] in random.cpp). Each records a zero-gradient Node when self has history.
+Tensor& uniform_(Tensor& self, double from = 0, double to = 1, Generator* gen = nullptr);
+Tensor& normal_(Tensor& self, double mean = 0, double std = 1, Generator* gen = nullptr);
+Tensor& exponential_(Tensor& self, double lambd = 1, Generator* gen = nullptr);
+Tensor& bernoulli_(Tensor& self, double p = 0.5, Generator* gen = nullptr);
+Tensor& bernoulli_(Tensor& self, const Tensor& p, Generator* gen = nullptr);
+Tensor& random_(Tensor& self, Generator* gen = nullptr);                                          // [0, 2^digits]
+Tensor& random_(Tensor& self, int64_t to, Generator* gen = nullptr);                              // [0, to)
+Tensor& random_(Tensor& self, int64_t from, std::optional<int64_t> to, Generator* gen = nullptr);  // [from, to)
 
 // ---- copies and conversions (cpp/src/ops/copy.cpp) ----
 Tensor to_dtype(const Tensor& t, ScalarType dtype, bool copy = false);  // ToCopyBackward0
