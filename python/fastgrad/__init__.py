@@ -17,6 +17,8 @@ from ._C import (  # noqa: F401  (the public surface of the core)
     cos,
     default_generator,
     dot,
+    dropout,
+    dropout_,
     dtype,
     empty,
     empty_like,
@@ -33,6 +35,7 @@ from ._C import (  # noqa: F401  (the public surface of the core)
     le,
     linspace,
     log,
+    log_softmax,
     lt,
     matmul,
     mean,
@@ -58,9 +61,12 @@ from ._C import (  # noqa: F401  (the public surface of the core)
     reciprocal,
     relu,
     select,
+    selu,
+    selu_,
     set_default_dtype,
     sigmoid,
     sin,
+    softmax,
     sqrt,
     squeeze,
     sub,
@@ -213,6 +219,7 @@ from ._random import initial_seed, manual_seed, seed, get_rng_state, set_rng_sta
 from . import autograd, cuda, nn  # noqa: F401
 from . import optim, utils, viz  # noqa: F401
 from .serialization import load, save  # noqa: F401
+from .nn.functional import _binary_cross_entropy_with_logits as binary_cross_entropy_with_logits  # noqa: F401,E501
 
 # PyTorch's dtype aliases.
 float = float32  # noqa: A001

@@ -503,6 +503,38 @@ Tensor& random_(Tensor& self, int64_t to, Generator* gen) {
   return self;
 }
 
+// ---- dropout ----
+// torch's CPU dropout: noise = bernoulli_(1 - p) on a tensor laid out like the input, noise /= 1 - p, and
+// the result is input * noise (MulBackward0). p = 0 or eval mode returns the input itself; p = 1 multiplies
+// by zero without drawing.
+
+namespace {
+void check_dropout_p(double p) {
+  FG_CHECK(p >= 0 && p <= 1, Error, "dropout probability has to be between 0 and 1, but got ", p);
+}
+
+Tensor dropout_noise(const Tensor& input, double p) {
+  NoGradGuard guard;
+  Tensor noise = empty_like_layout(input);
+  bernoulli_(noise, 1 - p);
+  return div_(noise, Scalar(1 - p));
+}
+}  // namespace
+
+Tensor dropout(const Tensor& input, double p, bool train) {
+  check_dropout_p(p);
+  if (p == 0 || !train || input.numel() == 0) return input;
+  if (p == 1) return mul(input, zeros({}, input.dtype()));
+  return mul(input, dropout_noise(input, p));
+}
+
+Tensor& dropout_(Tensor& input, double p, bool train) {
+  check_dropout_p(p);
+  if (p == 0 || !train || input.numel() == 0) return input;
+  if (p == 1) return mul_(input, zeros({}, input.dtype()));
+  return mul_(input, dropout_noise(input, p));
+}
+
 // ---- multinomial ----
 
 namespace {
