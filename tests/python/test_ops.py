@@ -86,6 +86,27 @@ _bug(
     ("0d_empty_tuple", "0d_ellipsis"),
 )
 
+_bug(
+    "F.linear with a bias is matmul + add (AddBackward0); torch's is addmm (AddmmBackward0, with a ViewBackward0 "
+    "for other ranks): linear moves to addmm when that op lands (branch ops-index-linalg)",
+    ("grad_fn",),
+    "linear",
+    ("2d_bias", "3d_bias", "1d_bias", "transposed", "0size"),
+)
+_bug(
+    "l1_loss(reduction='none') has |d| as clamp(d, min=0) - clamp(d, max=0) (SubBackward0) until Tensor.abs "
+    "lands (branch ops-elementwise); torch's grad_fn is AbsBackward0",
+    ("grad_fn",),
+    "l1_loss",
+    ("none", "noncontig"),
+)
+_bug(
+    "tensor / Python number records DivBackward0; torch records DivBackward1 (cross_entropy with class "
+    "probabilities divides the sum by the batch size)",
+    ("grad_fn",),
+    "cross_entropy",
+    ("probs",),
+)
 
 def _known(test, op, case):
     """The reason `case` of `test` on `op` is expected to fail, or None. A dtype-qualified case such as

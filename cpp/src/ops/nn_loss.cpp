@@ -159,7 +159,7 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction
 
 // ---- binary_cross_entropy ----
 // loss = -w (y log(x) + (1 - y) log(1 - x)), each log clamped to >= -100 so that x = 0 or 1 stays finite.
-// d/dx = w (x - y) / max(x (1 - x), 1e-12); d/dy = w (log(1 - x) - log(x)).
+// d/dx = w (x - y) / max(x (1 - x), eps); d/dy = w (log(1 - x) - log(x)).
 
 struct BinaryCrossEntropyBackward0 : NamedNode<BinaryCrossEntropyBackward0> {
   static constexpr const char* kName = "BinaryCrossEntropyBackward0";
@@ -172,7 +172,8 @@ struct BinaryCrossEntropyBackward0 : NamedNode<BinaryCrossEntropyBackward0> {
     if (has_weight) gr = mul(gr, saved(2));
     Tensor gx, gy;
     if (needs_input_grad(0)) {
-      Tensor denom = clamp(mul(rsub(x, 1), x), Scalar(1e-12), std::nullopt);
+      // torch's epsilon here is the float 1e-12 (9.99999996e-13 as a double); the same one keeps x = 0 or 1 exact.
+      Tensor denom = clamp(mul(rsub(x, 1), x), Scalar(static_cast<double>(1e-12f)), std::nullopt);
       gx = mul(gr, div(sub(x, y), denom));
     }
     if (needs_input_grad(1)) gy = mul(gr, sub(log(rsub(x, 1)), log(x)));

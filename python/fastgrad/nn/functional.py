@@ -51,10 +51,6 @@ def relu(input, inplace=False):
     return _inplace_op("relu_")(input) if inplace else _C.relu(input)
 
 
-def relu_(input):
-    return _inplace_op("relu_")(input)
-
-
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
@@ -182,7 +178,9 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     _warn_target_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    errors = (input - target).abs()
+    diff = input - target
+    # (abs comes with the elementwise ops; until then |d| = max(d, 0) - min(d, 0), whose gradient is sign(d))
+    errors = diff.abs() if hasattr(diff, "abs") else diff.clamp(min=0) - diff.clamp(max=0)
     if weight is not None:
         if weight.shape != input.shape:
             raise ValueError("Weights and input must have the same size.")
