@@ -21,7 +21,7 @@ Tensor linspace(double start, double end, int64_t steps, ScalarType dtype = defa
 Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
 
-// ---- random (cpp/src/ops/random.cpp): PyTorch's CPU streams; `gen` null means default_generator() ----
+// ---- random (cpp/src/ops/random.cpp, sampling.cpp): PyTorch's CPU streams; `gen` null means default_generator() ----
 Tensor rand(const Dims& sizes, ScalarType dtype = default_dtype(), Generator* gen = nullptr);
 Tensor randn(const Dims& sizes, ScalarType dtype = default_dtype(), Generator* gen = nullptr);
 Tensor randint(int64_t low, int64_t high, const Dims& sizes, ScalarType dtype = ScalarType::Int64,
@@ -297,7 +297,7 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 // The BLAS behind mm/matmul: "scipy-openblas", "cblas" or "none".
 const char* blas_name();
 
-// ---- nn (cpp/src/ops/nn.cpp, nn_activation.cpp, nn_loss.cpp; dropout in random.cpp) ----
+// ---- nn (cpp/src/ops/nn.cpp, nn_activation.cpp, nn_loss.cpp; dropout in sampling.cpp) ----
 enum class Reduction : uint8_t { None, Mean, Sum };
 Reduction reduction_from_string(const std::string& s);
 
