@@ -1987,6 +1987,7 @@ def _inplace_activation(name, fname, ref, domain, kw=None):
     )
 
 
+_inplace_activation("relu_functional", "relu_", lambda x: np.asarray(np.maximum(x, 0.0)), "nonzero")
 _inplace_activation("hardtanh_", "hardtanh_", lambda x: np.asarray(np.clip(x, -1.0, 1.0)), "clamp")
 _inplace_activation(
     "leaky_relu_", "leaky_relu_", lambda x, negative_slope: np.asarray(np.where(x > 0, x, x * negative_slope)),

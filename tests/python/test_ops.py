@@ -94,13 +94,6 @@ _bug(
     ("2d_bias", "3d_bias", "1d_bias", "transposed", "0size"),
 )
 _bug(
-    "l1_loss(reduction='none') has |d| as clamp(d, min=0) - clamp(d, max=0) (SubBackward0) until Tensor.abs "
-    "lands (branch ops-elementwise); torch's grad_fn is AbsBackward0",
-    ("grad_fn",),
-    "l1_loss",
-    ("none", "noncontig"),
-)
-_bug(
     "tensor / Python number records DivBackward0; torch records DivBackward1 (cross_entropy with class "
     "probabilities divides the sum by the batch size)",
     ("grad_fn",),

@@ -280,6 +280,8 @@ def test_hardtanh_and_relu6_keep_integer_dtypes():
 
 
 @pytest.mark.parametrize("name,call,node", [
+    ("relu", lambda Fm, y: Fm.relu(y, inplace=True), "ReluBackward0"),
+    ("relu_", lambda Fm, y: Fm.relu_(y), "ReluBackward0"),
     ("relu6", lambda Fm, y: Fm.relu6(y, inplace=True), "HardtanhBackward0"),
     ("hardtanh", lambda Fm, y: Fm.hardtanh(y, -0.5, 0.5, inplace=True), "HardtanhBackward0"),
     ("hardtanh_", lambda Fm, y: Fm.hardtanh_(y), "HardtanhBackward0"),

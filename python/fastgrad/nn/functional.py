@@ -36,19 +36,15 @@ def _warn_target_size(input, target):
             UserWarning, stacklevel=3)
 
 
-def _inplace_op(name):
-    # In-place activations owned by the elementwise ops (relu_, sigmoid_, tanh_).
-    op = getattr(_C, name, None)
-    if op is None:
-        raise NotImplementedError(f"fastgrad: {name} is not available in this build")
-    return op
-
-
 # ---- activations ----
 
 
 def relu(input, inplace=False):
-    return _inplace_op("relu_")(input) if inplace else _C.relu(input)
+    return _C.relu_(input) if inplace else _C.relu(input)
+
+
+def relu_(input):
+    return _C.relu_(input)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -178,9 +174,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     _warn_target_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    diff = input - target
-    # (abs comes with the elementwise ops; until then |d| = max(d, 0) - min(d, 0), whose gradient is sign(d))
-    errors = diff.abs() if hasattr(diff, "abs") else diff.clamp(min=0) - diff.clamp(max=0)
+    errors = (input - target).abs()
     if weight is not None:
         if weight.shape != input.shape:
             raise ValueError("Weights and input must have the same size.")
