@@ -7,6 +7,14 @@ import builtins as _builtins
 
 from . import _C
 from ._C import (  # noqa: F401  (the public surface of the core)
+    log_softmax,
+    multinomial,
+    normal,
+    randperm,
+    selu,
+    selu_,
+    softmax,
+)
     Generator,
     Tensor,
     addmm,
@@ -15,12 +23,15 @@ from ._C import (  # noqa: F401  (the public surface of the core)
     argwhere,
     baddbmm,
     bmm,
+    bernoulli,
     clamp,
     clip,
     clone,
     cos,
     default_generator,
     dot,
+    dropout,
+    dropout_,
     dtype,
     einsum,
     empty,
@@ -281,6 +292,7 @@ from ._random import initial_seed, manual_seed, seed, get_rng_state, set_rng_sta
 from . import autograd, cuda, nn, return_types  # noqa: F401
 from . import optim, utils, viz  # noqa: F401
 from .serialization import load, save  # noqa: F401
+from .nn.functional import _binary_cross_entropy_with_logits as binary_cross_entropy_with_logits  # noqa: F401,E501
 
 # PyTorch's dtype aliases.
 float = float32  # noqa: A001

@@ -1,4 +1,6 @@
 // Creation: factories, *_like, random streams and Generator objects.
+#include <limits>
+
 #include "bindings.h"
 
 namespace fastgrad::python {
@@ -39,6 +41,25 @@ FactoryOptions parse_options(const py::kwargs& kwargs, const char* op) {
 Tensor finish(Tensor t, const FactoryOptions& o) {
   if (o.requires_grad) t.set_requires_grad(true);
   return t;
+}
+
+Generator* generator_from(py::handle h) { return h.is_none() ? nullptr : &h.cast<Generator&>(); }
+
+// PyTorch warns (and still draws) when random_'s bounds are integers a float dtype cannot all represent.
+void warn_float_bounds(const Tensor& t, int64_t from, int64_t to_inc) {
+  if (!is_floating(t.dtype())) return;
+  const int digits = t.dtype() == ScalarType::Float32 ? 24 : 53;
+  const int64_t lim = int64_t{1} << digits;
+  const char* type = digits == 24 ? "float" : "double";
+  const std::pair<const char*, int64_t> bounds[] = {{"from", from}, {"to - 1", to_inc}};
+  for (const auto& [name, v] : bounds) {
+    if (v >= -lim && v <= lim) continue;
+    std::string msg = std::string(name) + " is out of bounds [-(2^" + std::to_string(digits) + "), 2^" +
+                      std::to_string(digits) + "]. Due to precision limitations " + type +
+                      " can support discrete uniform distribution only within this range. This warning will "
+                      "become an error in version 1.7 release, please fix the code in advance";
+    if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) != 0) throw py::error_already_set();
+  }
 }
 
 // The dtype `full` infers from its fill value: bool, int64 or the default float.
@@ -153,6 +174,99 @@ void init_creation(py::module_& m) {
     return finish(randint(low, high, dims_from(args[args.size() - 1], "randint"), o.dtype.value_or(ScalarType::Int64),
                           o.generator), o);
   });
+  m.def("randperm", [](int64_t n, py::kwargs kw) {
+    auto o = parse_options(kw, "randperm");
+    return finish(randperm(n, o.dtype.value_or(ScalarType::Int64), o.generator), o);
+  }, py::arg("n"));
+
+  // normal(mean, std, size=None, *, generator, out, dtype, ...): the overload is chosen by which of mean
+  // and std are tensors, as in PyTorch.
+  m.def("normal", [](py::handle mean, py::handle std, py::handle size, py::kwargs kw) {
+    auto o = parse_options(kw, "normal");
+    const bool mt = is_tensor(mean), st = is_tensor(std);
+    if (size.is_none() && (mt || st)) {
+      if (mt && st) return finish(normal(as_tensor(mean), as_tensor(std), o.generator), o);
+      if (mt) return finish(normal(as_tensor(mean), std.is_none() ? 1.0 : std.cast<double>(), o.generator), o);
+      return finish(normal(mean.cast<double>(), as_tensor(std), o.generator), o);
+    }
+    if (!mt && !st && !size.is_none() && !std.is_none())
+      return finish(normal(mean.cast<double>(), std.cast<double>(), dims_from(size, "normal"),
+                           o.dtype.value_or(default_dtype()), o.generator), o);
+    throw py::type_error(
+        "normal() received an invalid combination of arguments - expected one of:\n"
+        " * (Tensor mean, Tensor std, *, torch.Generator generator = None, Tensor out = None)\n"
+        " * (Tensor mean, float std = 1, *, torch.Generator generator = None, Tensor out = None)\n"
+        " * (float mean, Tensor std, *, torch.Generator generator = None, Tensor out = None)\n"
+        " * (float mean, float std, tuple of ints size, *, torch.Generator generator = None, Tensor out = None, "
+        "torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False, "
+        "bool requires_grad = False)");
+  }, py::arg("mean"), py::arg("std") = py::none(), py::arg("size") = py::none());
+
+  TensorClass cls = tensor_class(m);
+  // bernoulli(input, *, generator) or bernoulli(input, p, *, generator)
+  def_both(cls, m, "bernoulli", [](const Tensor& t, py::object p, py::object generator) {
+    Generator* g = generator_from(generator);
+    return p.is_none() ? bernoulli(t, g) : bernoulli(t, p.cast<double>(), g);
+  }, py::arg("p") = py::none(), py::kw_only(), py::arg("generator") = py::none());
+  def_both(cls, m, "multinomial", [](const Tensor& t, int64_t num_samples, bool replacement, py::object generator) {
+    return multinomial(t, num_samples, replacement, generator_from(generator));
+  }, py::arg("num_samples"), py::arg("replacement") = false, py::kw_only(), py::arg("generator") = py::none());
+
+  // In-place fills return self, the same Python object.
+  cls.def("uniform_", [](py::object self, double from, double to, py::object generator) {
+        Tensor t = as_tensor(self);
+        uniform_(t, from, to, generator_from(generator));
+        return self;
+      }, py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = py::none())
+      .def("normal_", [](py::object self, double mean, double std, py::object generator) {
+        Tensor t = as_tensor(self);
+        normal_(t, mean, std, generator_from(generator));
+        return self;
+      }, py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = py::none())
+      .def("exponential_", [](py::object self, double lambd, py::object generator) {
+        Tensor t = as_tensor(self);
+        exponential_(t, lambd, generator_from(generator));
+        return self;
+      }, py::arg("lambd") = 1.0, py::kw_only(), py::arg("generator") = py::none())
+      .def("bernoulli_", [](py::object self, py::handle p, py::object generator) {
+        Tensor t = as_tensor(self);
+        if (is_tensor(p)) bernoulli_(t, as_tensor(p), generator_from(generator));
+        else bernoulli_(t, p.cast<double>(), generator_from(generator));
+        return self;
+      }, py::arg("p") = 0.5, py::kw_only(), py::arg("generator") = py::none())
+      // random_(), random_(to), random_(from, to) with to=None meaning "up to the dtype's largest integer".
+      .def("random_", [](py::object self, py::args args, py::kwargs kw) {
+        Tensor t = as_tensor(self);
+        py::object from = py::none(), to = py::none(), generator = py::none();
+        bool to_given = false;
+        FG_CHECK(args.size() <= 2, TypeError, "random_() takes at most 2 positional arguments (", args.size(), " given)");
+        if (args.size() == 1) to = args[0], to_given = true;
+        if (args.size() == 2) from = args[0], to = args[1], to_given = true;
+        for (auto [k, v] : kw) {
+          std::string key = py::str(k);
+          if (key == "from") from = py::reinterpret_borrow<py::object>(v);
+          else if (key == "to") to = py::reinterpret_borrow<py::object>(v), to_given = true;
+          else if (key == "generator") generator = py::reinterpret_borrow<py::object>(v);
+          else throw py::type_error("random_() got an unexpected keyword argument '" + key + "'");
+        }
+        Generator* g = generator_from(generator);
+        if (from.is_none() && !to_given) {
+          random_(t, g);
+        } else if (from.is_none() && !to.is_none()) {
+          warn_float_bounds(t, 0, to.cast<int64_t>() - 1);
+          random_(t, to.cast<int64_t>(), g);
+        } else {
+          int64_t f = from.is_none() ? 0 : from.cast<int64_t>();
+          std::optional<int64_t> hi;
+          if (!to.is_none()) hi = to.cast<int64_t>();
+          // Without `to` the upper end is the dtype's own limit, and the full int64 range is not checked.
+          if (hi) warn_float_bounds(t, f, *hi - 1);
+          else if (f != std::numeric_limits<int64_t>::min()) warn_float_bounds(t, f, 0);
+          random_(t, f, hi, g);
+        }
+        return self;
+      });
+
   m.def("randint_like", [](const Tensor& t, py::args args, py::kwargs kw) {
     FG_CHECK(args.size() == 1 || args.size() == 2, TypeError, "randint_like() takes (input, high) or (input, low, high)");
     int64_t low = args.size() == 2 ? args[0].cast<int64_t>() : 0;

@@ -1,17 +1,107 @@
-// nn.functional ops (the Python layer, python/fastgrad/nn/functional.py, adds PyTorch's signatures).
+// nn.functional ops. The Python layer (python/fastgrad/nn/functional.py) adds PyTorch's full signatures
+// (inplace=, legacy size_average/reduce, warnings); the names here without a leading underscore are also
+// PyTorch's top-level functions (torch.softmax, torch.dropout, torch.selu, ...).
 #include "bindings.h"
 
 namespace fastgrad::python {
 
+namespace {
+Tensor opt(const std::optional<Tensor>& t) { return t.value_or(Tensor()); }
+}  // namespace
+
+// In-place ops take `self` as a Python object and return it, so the caller gets the same object back.
+
 void init_nn(py::module_& m) {
-  // ---- losses (the Python nn.functional layer adds PyTorch's signatures) ----
+  TensorClass cls = tensor_class(m);
+
+  // ---- activations ----
+  m.def("_relu6", [](const Tensor& t) { return relu6(t); });
+  m.def("_hardtanh", [](const Tensor& t, Scalar lo, Scalar hi) { return hardtanh(t, lo, hi); });
+  m.def("_hardtanh_", [](py::object self, Scalar lo, Scalar hi) {
+    Tensor t = as_tensor(self);
+    hardtanh_(t, lo, hi);
+    return self;
+  });
+  m.def("_leaky_relu", [](const Tensor& t, double slope) { return leaky_relu(t, slope); });
+  m.def("_leaky_relu_", [](py::object self, double slope) {
+    Tensor t = as_tensor(self);
+    leaky_relu_(t, slope);
+    return self;
+  });
+  m.def("_elu", [](const Tensor& t, double alpha) { return elu(t, alpha); });
+  m.def("_elu_", [](py::object self, double alpha) {
+    Tensor t = as_tensor(self);
+    elu_(t, alpha);
+    return self;
+  });
+  m.def("selu", [](const Tensor& t) { return selu(t); }, py::arg("input"));
+  m.def("selu_", [](py::object self) {
+    Tensor t = as_tensor(self);
+    selu_(t);
+    return self;
+  }, py::arg("input"));
+  m.def("_gelu", [](const Tensor& t, const std::string& approximate) { return gelu(t, approximate); });
+  m.def("_silu", [](const Tensor& t) { return silu(t); });
+  m.def("_silu_", [](py::object self) {
+    Tensor t = as_tensor(self);
+    silu_(t);
+    return self;
+  });
+  m.def("_mish", [](const Tensor& t) { return mish(t); });
+  m.def("_mish_", [](py::object self) {
+    Tensor t = as_tensor(self);
+    mish_(t);
+    return self;
+  });
+  m.def("_softplus", [](const Tensor& t, double beta, double threshold) { return softplus(t, beta, threshold); });
+
+  // softmax(input, dim, dtype=None), as torch.softmax and Tensor.softmax.
+  def_both(cls, m, "softmax", [](const Tensor& t, int64_t dim, py::object dtype) {
+    return softmax(t, dim, opt_dtype(dtype));
+  }, py::arg("dim"), py::arg("dtype") = py::none());
+  def_both(cls, m, "log_softmax", [](const Tensor& t, int64_t dim, py::object dtype) {
+    return log_softmax(t, dim, opt_dtype(dtype));
+  }, py::arg("dim"), py::arg("dtype") = py::none());
+
+  // ---- linear, dropout, one_hot ----
+  m.def("_linear", [](const Tensor& input, const Tensor& weight, std::optional<Tensor> bias) {
+    return linear(input, weight, opt(bias));
+  });
+  m.def("dropout", [](const Tensor& t, double p, bool train) { return dropout(t, p, train); }, py::arg("input"),
+        py::arg("p"), py::arg("train"));
+  m.def("dropout_", [](py::object self, double p, bool train) {
+    Tensor t = as_tensor(self);
+    dropout_(t, p, train);
+    return self;
+  }, py::arg("input"), py::arg("p"), py::arg("train"));
+  m.def("_one_hot", [](const Tensor& t, int64_t num_classes) { return one_hot(t, num_classes); });
+
+  // ---- losses (reduction as a string: "none", "mean" or "sum") ----
   m.def("_mse_loss", [](const Tensor& input, const Tensor& target, const std::string& reduction) {
     return mse_loss(input, target, reduction_from_string(reduction));
   });
+  m.def("_smooth_l1_loss", [](const Tensor& input, const Tensor& target, const std::string& reduction, double beta) {
+    return smooth_l1_loss(input, target, reduction_from_string(reduction), beta);
+  });
+  m.def("_huber_loss", [](const Tensor& input, const Tensor& target, const std::string& reduction, double delta) {
+    return huber_loss(input, target, reduction_from_string(reduction), delta);
+  });
+  m.def("_binary_cross_entropy", [](const Tensor& input, const Tensor& target, std::optional<Tensor> weight,
+                                    const std::string& reduction) {
+    return binary_cross_entropy(input, target, opt(weight), reduction_from_string(reduction));
+  });
   m.def("_binary_cross_entropy_with_logits", [](const Tensor& input, const Tensor& target, std::optional<Tensor> weight,
                                                 std::optional<Tensor> pos_weight, const std::string& reduction) {
-    return binary_cross_entropy_with_logits(input, target, weight.value_or(Tensor()), pos_weight.value_or(Tensor()),
+    return binary_cross_entropy_with_logits(input, target, opt(weight), opt(pos_weight),
                                             reduction_from_string(reduction));
+  });
+  m.def("_nll_loss", [](const Tensor& input, const Tensor& target, std::optional<Tensor> weight,
+                        const std::string& reduction, int64_t ignore_index) {
+    return nll_loss(input, target, opt(weight), reduction_from_string(reduction), ignore_index);
+  });
+  m.def("_cross_entropy", [](const Tensor& input, const Tensor& target, std::optional<Tensor> weight,
+                             const std::string& reduction, int64_t ignore_index, double label_smoothing) {
+    return cross_entropy(input, target, opt(weight), reduction_from_string(reduction), ignore_index, label_smoothing);
   });
 }
 

@@ -2948,6 +2948,7 @@ _add(
     api=("fastgrad.diag", "Tensor.diag"),
     forms=(Form("x.diag(...)", _method("diag")),),
     error_fn=lambda g: [ErrorSample((g.t((2, 3, 4)),), exc=RuntimeError, match="1D or 2D", id="3d")],
+)
 
 # ---- advanced indexing, index ops and more linear algebra (issue 3) ----
 
@@ -3456,6 +3457,551 @@ _add(
     ],
 )
 
+# ---- nn.functional: activations (cpp/src/ops/nn_activation.cpp) ----
+
+
+def _np_softplus(x, beta=1.0, threshold=20.0):
+    return np.where(x * beta > threshold, x, np.logaddexp(0.0, x * beta) / beta)
+
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def _np_elu(x, alpha=1.0, scale=1.0):
+    return np.asarray(scale * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0))))
+
+
+def _np_gelu(x, approximate="none"):
+    if approximate == "tanh":
+        return np.asarray(0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3))))
+    return np.asarray(0.5 * x * (1 + _erf(x / math.sqrt(2))))
+
+
+def _np_log_softmax(x, dim):
+    if x.ndim == 0:
+        return np.zeros_like(x)
+    m = np.max(x, axis=dim, keepdims=True) if x.size else x
+    return np.asarray(x - m - np.log(np.sum(np.exp(x - m), axis=dim, keepdims=True)))
+
+
+def activation_samples(domain="real", variants=(), extreme=None):
+    """The unary set for an activation, plus its keyword variants (each a dict, on a 2-D input)."""
+
+    def make(g: Gen):
+        out = unary_samples(domain, extreme)(g)
+        for i, kw in enumerate(variants):
+            out.append(Sample((g.t((3, 4), domain),), dict(kw), id=f"kw{i}"))
+        return out
+
+    return make
+
+
+def _activation(name, ref, domain="real", variants=(), extreme=None, api=(), gradgrad=True):
+    _add(
+        name,
+        op=lambda m, x, **kw: getattr(m.nn.functional, name)(x, **kw),
+        ref=ref,
+        differentiable=True,
+        sample_fn=activation_samples(domain, variants, extreme),
+        api=(F + name,) + tuple(api),
+        gradgrad=gradgrad,
+    )
+
+
+# Kinks (0 and the clamp bounds) are kept away from the samples: "nonzero" keeps |x| >= 0.3, "clamp" keeps
+# |x| away from 0.5.
+_activation("relu6", lambda x: np.asarray(np.clip(x, 0.0, 6.0)), "nonzero", extreme=[-7.0, -1.0, 3.0, 7.0])
+_activation(
+    "hardtanh",
+    lambda x, min_val=-1.0, max_val=1.0: np.asarray(np.clip(x, min_val, max_val)),
+    "clamp",
+    variants=({"min_val": -0.5, "max_val": 0.5},),
+)
+_activation(
+    "leaky_relu",
+    lambda x, negative_slope=0.01: np.asarray(np.where(x > 0, x, x * negative_slope)),
+    "nonzero",
+    variants=({"negative_slope": 0.2},),
+)
+_activation("elu", _np_elu, "nonzero", variants=({"alpha": 0.5},), extreme=[-50.0, -1.0, 1.0, 50.0])
+_activation("selu", lambda x: _np_elu(x, _SELU_ALPHA, _SELU_SCALE), "nonzero")
+_activation("gelu", _np_gelu, variants=({"approximate": "tanh"},), extreme=[-40.0, -5.0, 5.0, 40.0])
+_activation("silu", lambda x: np.asarray(x * _sigmoid(x)), extreme=[-40.0, 40.0])
+_activation("mish", lambda x: np.asarray(x * np.tanh(_np_softplus(x))), extreme=[-40.0, 25.0])
+_activation(
+    "softplus",
+    lambda x, beta=1.0, threshold=20.0: np.asarray(_np_softplus(x, beta, threshold)),
+    variants=({"beta": 2.0, "threshold": 1.5},),
+    extreme=[-40.0, 30.0],
+)
+
+
+def _inplace_activation(name, fname, ref, domain, kw=None):
+    """F.<fname>: the in-place form, run on a copy of a leaf (x * 1) so that autograd goes through it."""
+    kw = kw or {}
+    _add(
+        name,
+        op=lambda m, x: getattr(m.nn.functional, fname)(x * 1, **kw),
+        ref=lambda x: ref(x, **kw),
+        differentiable=True,
+        sample_fn=unary_samples(domain),
+        api=(F + fname,),
+    )
+
+
+_inplace_activation("relu_functional", "relu_", lambda x: np.asarray(np.maximum(x, 0.0)), "nonzero")
+_inplace_activation("hardtanh_", "hardtanh_", lambda x: np.asarray(np.clip(x, -1.0, 1.0)), "clamp")
+_inplace_activation(
+    "leaky_relu_", "leaky_relu_", lambda x, negative_slope: np.asarray(np.where(x > 0, x, x * negative_slope)),
+    "nonzero", {"negative_slope": 0.1},
+)
+_inplace_activation("elu_", "elu_", lambda x, alpha: _np_elu(x, alpha), "nonzero", {"alpha": 0.7})
+_inplace_activation("selu_functional", "selu_", lambda x: _np_elu(x, _SELU_ALPHA, _SELU_SCALE), "nonzero")
+_add(
+    "selu_top_inplace",
+    op=lambda m, x: m.selu_(x * 1),
+    ref=lambda x: _np_elu(x, _SELU_ALPHA, _SELU_SCALE),
+    differentiable=True,
+    sample_fn=unary_samples("nonzero"),
+    api=("fastgrad.selu_",),
+)
+_add(
+    "selu_top",
+    op=lambda m, x: m.selu(x),
+    ref=lambda x: _np_elu(x, _SELU_ALPHA, _SELU_SCALE),
+    differentiable=True,
+    sample_fn=unary_samples("nonzero"),
+    api=("fastgrad.selu",),
+)
+
+
+def softmax_samples(g: Gen):
+    return [
+        Sample((g.t((3, 4)), 1), id="2d_dim1"),
+        Sample((g.t((3, 4)), 0), id="2d_dim0"),
+        Sample((g.t((2, 3, 4)), -2), id="3d_dim-2"),
+        Sample((g.t(()), 0), id="0d"),
+        Sample((g.T((3, 4)), 1), id="transposed"),
+        Sample((g.strided((2, 3)), 0), id="strided"),
+        Sample((g.t((0, 3)), 1), id="0size"),
+        Sample((TIn(np.array([[300.0, -300.0, 0.0], [1000.0, 999.0, -1000.0]])), 1), id="large"),
+        Sample((g.t((3, 4)), 1), {"dtype": "float64"}, id="dtype"),
+    ]
+
+
+def _softmax_op(name):
+    def op(m, x, dim, **kw):
+        if "dtype" in kw:
+            kw = {"dtype": _dt(m, kw["dtype"])}
+        return getattr(m, name)(x, dim, **kw)
+
+    return op
+
+
+def _np_softmax(x, dim, dtype=None):
+    return np.asarray(np.exp(_np_log_softmax(x, dim)))
+
+
+for _name, _ref in (("softmax", _np_softmax), ("log_softmax", lambda x, dim, dtype=None: _np_log_softmax(x, dim))):
+    _add(
+        _name,
+        op=_softmax_op(_name),
+        ref=_ref,
+        differentiable=True,
+        sample_fn=softmax_samples,
+        api=(f"fastgrad.{_name}", f"Tensor.{_name}", F + _name),
+        forms=(
+            Form(f"F.{_name}", lambda m, x, dim, _n=_name, **kw: getattr(m.nn.functional, _n)(x, dim),
+                 lambda s: not s.kwargs),
+            Form(f"x.{_name}", lambda m, x, dim, _n=_name, **kw: getattr(x, _n)(dim), lambda s: not s.kwargs),
+        ),
+        error_fn=lambda g: [
+            ErrorSample((g.t((3,)), 1), exc=IndexError, match="Dimension out of range", id="dim"),
+            ErrorSample((g.ints((3,), np.int64), 0), exc=NotImplementedError, match="not implemented for 'Long'",
+                        id="int"),
+        ],
+    )
+
+# ---- nn.functional: linear, dropout, normalize, one_hot ----
+
+
+def linear_samples(g: Gen):
+    return [
+        Sample((g.t((4, 5)), g.t((3, 5)), g.t((3,))), id="2d_bias"),
+        Sample((g.t((4, 5)), g.t((3, 5))), id="2d_nobias"),
+        Sample((g.t((2, 4, 5)), g.t((3, 5)), g.t((3,))), id="3d_bias"),
+        Sample((g.t((5,)), g.t((3, 5)), g.t((3,))), id="1d_bias"),
+        Sample((g.t((5,)), g.t((5,)), g.t(())), id="1d_weight_0d_bias"),
+        Sample((g.T((4, 5)), g.T((3, 5)), g.t((3,))), id="transposed"),
+        Sample((g.t((0, 5)), g.t((3, 5)), g.t((3,))), id="0size"),
+    ]
+
+
+def _np_linear(x, w, b=None):
+    out = x @ w.T
+    return np.asarray(out if b is None else out + b)
+
+
+_add(
+    "linear",
+    op=lambda m, x, w, b=None: m.nn.functional.linear(x, w, b),
+    ref=_np_linear,
+    differentiable=True,
+    sample_fn=linear_samples,
+    api=(F + "linear",),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3, 4)), g.t((5, 3))), match="cannot be multiplied", id="shapes"),
+    ],
+)
+
+
+def dropout_samples(g: Gen):
+    # Deterministic cases only (eval mode, p = 0, p = 1); the random stream is tested against torch in
+    # test_ops_nn_random.py.
+    return [
+        Sample((g.t((3, 4)),), {"p": 0.5, "training": False}, id="eval"),
+        Sample((g.t((3, 4)),), {"p": 0.0}, id="p0"),
+        Sample((g.t((3, 4)),), {"p": 1.0}, id="p1"),
+        Sample((g.t(()),), {"p": 1.0}, id="0d"),
+        Sample((g.T((3, 4)),), {"p": 1.0}, id="transposed"),
+        Sample((g.t((0, 3)),), {"p": 0.5}, id="0size"),
+    ]
+
+
+def _np_dropout(x, p=0.5, training=True):
+    return np.asarray(x * 0.0 if (training and p == 1.0) else x)
+
+
+_add(
+    "dropout",
+    op=lambda m, x, **kw: m.nn.functional.dropout(x * 1, **kw),
+    ref=_np_dropout,
+    differentiable=True,
+    sample_fn=dropout_samples,
+    api=(F + "dropout",),
+    forms=(
+        Form("fastgrad.dropout", lambda m, x, p=0.5, training=True: m.dropout(x, p, training)),
+        Form("fastgrad.dropout_", lambda m, x, p=0.5, training=True: m.dropout_(x.clone(), p, training)),
+    ),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3,)),), {"p": 1.5}, exc=ValueError, match="dropout probability has to be", id="p"),
+    ],
+)
+_add(
+    "dropout_",
+    op=lambda m, x, p, train: m.dropout_(x * 1, p, train),
+    ref=lambda x, p, train: _np_dropout(x, p, train),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 4)), 1.0, True), id="p1"),
+        Sample((g.t(()), 0.5, False), id="0d_eval"),
+        Sample((g.T((3, 4)), 0.0, True), id="transposed_p0"),
+        Sample((g.t((0, 3)), 0.5, True), id="0size"),
+    ],
+    api=("fastgrad.dropout_", "fastgrad.dropout"),
+)
+
+
+def _np_normalize(x, p=2.0, dim=1, eps=1e-12):
+    n = np.sum(np.abs(x) ** p, axis=dim, keepdims=True) ** (1.0 / p)
+    return np.asarray(x / np.maximum(n, eps))
+
+
+_add(
+    "normalize",
+    op=lambda m, x, **kw: m.nn.functional.normalize(x, **kw),
+    ref=_np_normalize,
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 4)),), id="default"),
+        Sample((g.t((3, 4)),), {"dim": 0}, id="dim0"),
+        Sample((g.t((2, 3, 4), "nonzero"),), {"p": 1.0, "dim": -1}, id="p1"),
+        Sample((g.t((5,)),), {"dim": 0}, id="1d"),
+        Sample((g.t(()),), {"dim": 0}, id="0d"),
+        Sample((g.T((3, 4)),), id="transposed"),
+        Sample((g.t((0, 3)),), id="0size"),
+    ],
+    api=(F + "normalize",),
+)
+
+
+def _np_one_hot(x, num_classes=-1):
+    n = int(x.max()) + 1 if num_classes == -1 else num_classes
+    return np.asarray((x[..., None] == np.arange(n)).astype(np.int64))
+
+
+_add(
+    "one_hot",
+    op=lambda m, x, *a: m.nn.functional.one_hot(x, *a),
+    ref=_np_one_hot,
+    differentiable=False,
+    sample_fn=lambda g: [
+        Sample((g.ints((5,), np.int64, 0, 4),), id="1d"),
+        Sample((g.ints((2, 3), np.int64, 0, 4), 6), id="2d_classes"),
+        Sample((TIn(np.array(2, dtype=np.int64)), 3), id="0d"),
+        Sample((TIn(np.arange(8, dtype=np.int64).reshape(2, 4), _swap(0, 1)),), id="transposed"),
+        Sample((TIn(np.zeros((0,), dtype=np.int64)), 3), id="0size"),
+    ],
+    api=(F + "one_hot",),
+    error_fn=lambda g: [
+        ErrorSample((TIn(np.array([0, 2])), 2), match="Class values must be smaller than num_classes", id="big"),
+        ErrorSample((TIn(np.array([0, -1])),), match="Class values must be non-negative", id="negative"),
+    ],
+)
+
+# ---- nn.functional: losses (cpp/src/ops/nn_loss.cpp) ----
+
+
+def loss_samples(target_domain="real", input_domain="real", with_weight=False, extra=()):
+    """Pairwise-loss samples: each reduction, 0-d, views, 0-size; `extra` adds keyword variants."""
+
+    def make(g: Gen):
+        td, xd = target_domain, input_domain
+        out = [Sample((g.t((3, 4), xd), g.t((3, 4), td)), {"reduction": r}, id=r) for r in ("mean", "sum", "none")]
+        out += [
+            Sample((g.t((), xd), g.t((), td)), id="0d"),
+            Sample((g.T((3, 4), xd), g.strided((3, 4), td)), {"reduction": "none"}, id="noncontig"),
+            Sample((g.t((0, 3), xd), g.t((0, 3), td)), {"reduction": "sum"}, id="0size_sum"),
+            Sample((g.t((3, 4), xd), g.t((3, 4), td, requires_grad=False)), id="target_no_grad"),
+        ]
+        if with_weight:
+            nog = dict(requires_grad=False)
+            out.append(Sample((g.t((3, 4), xd), g.t((3, 4), td)), {"weight": g.t((3, 4), "pos", **nog)}, id="weight"))
+        for i, kw in enumerate(extra):
+            out.append(Sample((g.t((3, 4), xd), g.t((3, 4), td)), dict(kw), id=f"kw{i}"))
+        return out
+
+    return make
+
+
+def _np_smooth_l1(a, b, reduction="mean", beta=1.0):
+    d = np.abs(a - b)
+    loss = d if beta == 0 else np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def _np_huber(a, b, reduction="mean", delta=1.0, weight=None):
+    d = np.abs(a - b)
+    loss = np.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def _np_l1(a, b, reduction="mean", weight=None):
+    loss = np.abs(a - b)
+    if weight is not None:
+        loss = loss * weight
+        if reduction == "mean":
+            return np.asarray(loss.sum() / weight.sum())
+    return _reduce(loss, reduction)
+
+
+def _np_bce(x, y, weight=None, reduction="mean"):
+    with np.errstate(divide="ignore"):
+        loss = -(y * np.maximum(np.log(x), -100) + (1 - y) * np.maximum(np.log1p(-x), -100))
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+_add(
+    "l1_loss",
+    op=lambda m, a, b, **kw: m.nn.functional.l1_loss(a, b, **kw),
+    ref=_np_l1,
+    differentiable=True,
+    sample_fn=loss_samples("nonzero", with_weight=True),
+    api=(F + "l1_loss",),
+)
+_add(
+    "smooth_l1_loss",
+    op=lambda m, a, b, **kw: m.nn.functional.smooth_l1_loss(a, b, **kw),
+    ref=_np_smooth_l1,
+    differentiable=True,
+    sample_fn=loss_samples(extra=({"beta": 0.5}, {"beta": 0.0})),
+    api=(F + "smooth_l1_loss",),
+    error_fn=lambda g: [ErrorSample((g.t((3,)), g.t((3,))), {"beta": -1.0}, match="negative values for beta",
+                                    id="beta")],
+)
+_add(
+    "huber_loss",
+    op=lambda m, a, b, **kw: m.nn.functional.huber_loss(a, b, **kw),
+    ref=_np_huber,
+    differentiable=True,
+    sample_fn=loss_samples(extra=({"delta": 0.5},), with_weight=True),
+    api=(F + "huber_loss",),
+    error_fn=lambda g: [ErrorSample((g.t((3,)), g.t((3,))), {"delta": 0.0}, match="non-positive values for delta",
+                                    id="delta")],
+)
+
+
+def bce_prob_samples(g: Gen):
+    p, nog = "prob", dict(requires_grad=False)
+    out = [Sample((g.t((3, 4), p), g.t((3, 4), p)), {"reduction": r}, id=r) for r in ("mean", "sum", "none")]
+    out += [
+        Sample((g.t((3, 4), p), g.t((3, 4), p)), {"weight": g.t((4,), "pos", **nog)}, id="weight_bcast"),
+        Sample((g.t((), p), g.t((), p)), id="0d"),
+        Sample((g.T((3, 4), p), g.strided((3, 4), p)), {"reduction": "none"}, id="noncontig"),
+        Sample((g.t((0, 3), p), g.t((0, 3), p)), {"reduction": "sum"}, id="0size_sum"),
+        # log clamped at -100 at the ends of [0, 1] (no gradient check there: the slope is clamped too)
+        Sample((TIn(np.array([0.0, 1.0, 0.5])), TIn(np.array([1.0, 0.0, 0.5]))), {"reduction": "none"},
+               id="ends", grad=False),
+    ]
+    return out
+
+
+_add(
+    "binary_cross_entropy",
+    op=lambda m, x, y, **kw: m.nn.functional.binary_cross_entropy(x, y, **kw),
+    ref=_np_bce,
+    differentiable=True,
+    sample_fn=bce_prob_samples,
+    api=(F + "binary_cross_entropy",),
+    error_fn=lambda g: [
+        ErrorSample((TIn(np.array([1.5])), TIn(np.array([0.5]))), match="between 0 and 1", id="range"),
+        ErrorSample((g.t((3,), "prob"), g.t((3, 1), "prob")), exc=ValueError, match="different to the input size",
+                    id="size"),
+    ],
+)
+_add(
+    "bce_with_logits_top",
+    op=lambda m, x, y, r: m.binary_cross_entropy_with_logits(x, y, None, None, r),
+    ref=lambda x, y, r: _np_bce_logits(x, y, reduction={0: "none", 1: "mean", 2: "sum"}[r]),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 4)), g.t((3, 4), "prob"), 1), id="mean"),
+        Sample((g.t(()), g.t((), "prob"), 2), id="0d"),
+        Sample((g.T((3, 4)), g.t((3, 4), "prob"), 0), id="transposed"),
+        Sample((g.t((0, 2)), g.t((0, 2), "prob"), 2), id="0size"),
+    ],
+    api=("fastgrad.binary_cross_entropy_with_logits",),
+)
+
+
+def _np_nll(x, t, weight=None, ignore_index=-100, reduction="mean"):
+    x1, t1 = (x[None], np.asarray(t).reshape(1)) if x.ndim == 1 else (x, t)
+    w = np.ones(x1.shape[1]) if weight is None else weight
+    keep = t1 != ignore_index
+    tsafe = np.where(keep, t1, 0)
+    wi = np.where(keep, w[tsafe], 0.0)
+    picked = np.take_along_axis(np.moveaxis(x1, 1, -1), tsafe[..., None], -1)[..., 0]
+    loss = -wi * picked
+    if reduction == "none":
+        return np.asarray(loss.reshape(np.shape(t)))
+    if reduction == "sum":
+        return np.asarray(loss.sum())
+    with np.errstate(invalid="ignore"):
+        return np.asarray(loss.sum() / wi.sum())
+
+
+def _targets(g, shape, classes, ignored=()):
+    t = g.rng.integers(0, classes, shape).astype(np.int64)
+    for pos in ignored:
+        t[pos] = -100
+    return TIn(t, None, False)
+
+
+def nll_samples(g: Gen):
+    nog = dict(requires_grad=False)
+    out = [Sample((g.t((4, 5)), _targets(g, (4,), 5)), {"reduction": r}, id=r) for r in ("mean", "sum", "none")]
+    out += [
+        Sample((g.t((4, 5)), _targets(g, (4,), 5, [(1,)])), id="ignore"),
+        Sample((g.t((4, 5)), _targets(g, (4,), 5, [(1,)])), {"weight": g.t((5,), "pos", **nog)}, id="weight"),
+        Sample((g.t((4, 5)), _targets(g, (4,), 5)), {"weight": g.t((5,), "pos", **nog), "reduction": "none"},
+               id="weight_none"),
+        Sample((g.t((5,)), TIn(np.array(2, dtype=np.int64), None, False)), id="0d_target"),
+        Sample((g.t((5,)), TIn(np.array(2, dtype=np.int64), None, False)), {"reduction": "none"}, id="0d_none"),
+        Sample((g.t((2, 3, 4, 2)), _targets(g, (2, 4, 2), 3, [(0, 1, 1)])), {"reduction": "none"}, id="2d_spatial"),
+        Sample((g.t((2, 3, 4)), _targets(g, (2, 4), 3)), id="1d_spatial"),
+        Sample((g.t((2, 3, 2, 2, 2)), _targets(g, (2, 2, 2, 2), 3)), {"reduction": "sum"}, id="3d_spatial"),
+        Sample((g.T((4, 5)), _targets(g, (4,), 5)), id="transposed"),
+        Sample((g.t((0, 5)), TIn(np.zeros((0,), dtype=np.int64), None, False)), {"reduction": "sum"}, id="0size"),
+    ]
+    return out
+
+
+def nll_errors(g: Gen):
+    return [
+        ErrorSample((g.t((3, 4)), TIn(np.array([0, 1, 5]))), exc=IndexError, match="Target 5 is out of bounds",
+                    id="bounds"),
+        ErrorSample((g.t((3, 4)), TIn(np.array([0, 1]))), exc=ValueError, match="to match target batch_size",
+                    id="batch"),
+        ErrorSample((g.t((3, 4)), TIn(np.array([0, 1, 2], dtype=np.int32))), match="expected target dtype",
+                    id="int32_target"),
+    ]
+
+
+_add(
+    "nll_loss",
+    op=lambda m, x, t, **kw: m.nn.functional.nll_loss(x, t, **kw),
+    ref=_np_nll,
+    differentiable=True,
+    sample_fn=nll_samples,
+    api=(F + "nll_loss",),
+    error_fn=nll_errors,
+)
+
+
+def _np_cross_entropy(x, t, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    class_dim = 0 if x.ndim == 1 else 1
+    logp = _np_log_softmax(x, class_dim)
+    c = x.shape[class_dim]
+    wshape = [1] * x.ndim
+    wshape[class_dim] = c
+    w = np.ones(c) if weight is None else weight
+    if t.dtype.kind == "f":
+        tt = t * (1 - label_smoothing) + label_smoothing / c
+        loss = -(logp * tt * w.reshape(wshape)).sum(axis=class_dim)
+        if reduction == "mean":
+            with np.errstate(invalid="ignore"):
+                return np.asarray(loss.sum() / (x.size / c))
+        return _reduce(loss, reduction)
+    nll = _np_nll(logp, t, weight, ignore_index, reduction)
+    if label_smoothing == 0:
+        return nll
+    keep = t != ignore_index
+    smooth = -(logp * w.reshape(wshape)).sum(axis=class_dim) * keep
+    if reduction == "none":
+        ret = smooth
+    elif reduction == "sum":
+        ret = smooth.sum()
+    else:
+        ret = smooth.sum() / (w[np.where(keep, t, 0)] * keep).sum()
+    return np.asarray((1 - label_smoothing) * nll + ret * (label_smoothing / c))
+
+
+def ce_samples(g: Gen):
+    nog = dict(requires_grad=False)
+    p = "prob"
+    out = [Sample((g.t((4, 5)), _targets(g, (4,), 5)), {"reduction": r}, id=r) for r in ("mean", "sum", "none")]
+    out += [
+        Sample((g.t((4, 5)), _targets(g, (4,), 5, [(2,)])), {"weight": g.t((5,), "pos", **nog),
+                                                              "label_smoothing": 0.2}, id="weight_smoothing"),
+        Sample((g.t((4, 5)), _targets(g, (4,), 5, [(2,)])), {"label_smoothing": 0.1, "reduction": "none"},
+               id="smoothing_none"),
+        Sample((g.t((4, 5)), g.t((4, 5), p)), id="probs"),
+        Sample((g.t((4, 5)), g.t((4, 5), p)), {"weight": g.t((5,), "pos", **nog), "label_smoothing": 0.3,
+                                                "reduction": "sum"}, id="probs_weight_smoothing"),
+        Sample((g.t((4, 5)), g.t((4, 5), p)), {"reduction": "none"}, id="probs_none"),
+        Sample((g.t((2, 3, 4)), _targets(g, (2, 4), 3)), id="spatial"),
+        Sample((g.t((5,)), TIn(np.array(1, dtype=np.int64), None, False)), id="0d_target"),
+        Sample((g.T((4, 5)), _targets(g, (4,), 5)), id="transposed"),
+        Sample((g.t((0, 5)), g.t((0, 5), p)), {"reduction": "sum"}, id="0size"),
+    ]
+    return out
+
+
+_add(
+    "cross_entropy",
+    op=lambda m, x, t, **kw: m.nn.functional.cross_entropy(x, t, **kw),
+    ref=_np_cross_entropy,
+    differentiable=True,
+    sample_fn=ce_samples,
+    api=(F + "cross_entropy",),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3, 4)), TIn(np.array([1, 2, 3]))), {"label_smoothing": 1.5},
+                    match="label_smoothing must be between 0.0 and 1.0", id="smoothing"),
+        ErrorSample((g.t((3, 4)), g.t((3, 4), "prob")), {"ignore_index": 1},
+                    match="ignore_index is not supported for floating point target", id="ignore_probs"),
+    ],
+)
+
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names in the table must be unique"
 
@@ -3488,6 +4034,11 @@ NOT_OPS = frozenset(
         "initial_seed",
         "get_rng_state",
         "set_rng_state",
+        # random streams: compared with torch's draw by draw in test_ops_nn_random_streams.py
+        "bernoulli",
+        "multinomial",
+        "normal",
+        "randperm",
         "Generator",
         "get_default_dtype",
         "set_default_dtype",

@@ -22,11 +22,30 @@ Tensor linspace(double start, double end, int64_t steps, ScalarType dtype = defa
 Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
 
-// ---- random (cpp/src/ops/random.cpp): PyTorch's CPU streams; `gen` null means default_generator() ----
+// ---- random (cpp/src/ops/random.cpp, sampling.cpp): PyTorch's CPU streams; `gen` null means default_generator() ----
 Tensor rand(const Dims& sizes, ScalarType dtype = default_dtype(), Generator* gen = nullptr);
 Tensor randn(const Dims& sizes, ScalarType dtype = default_dtype(), Generator* gen = nullptr);
 Tensor randint(int64_t low, int64_t high, const Dims& sizes, ScalarType dtype = ScalarType::Int64,
                Generator* gen = nullptr);
+Tensor randperm(int64_t n, ScalarType dtype = ScalarType::Int64, Generator* gen = nullptr);
+// torch.normal's four overloads. The tensor forms draw standard normals of the broadcast shape, then scale.
+Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen = nullptr);  // NormalBackward3
+Tensor normal(const Tensor& mean, double std = 1.0, Generator* gen = nullptr);   // NormalBackward1
+Tensor normal(double mean, const Tensor& std, Generator* gen = nullptr);         // NormalBackward2
+Tensor normal(double mean, double std, const Dims& sizes, ScalarType dtype = default_dtype(), Generator* gen = nullptr);
+Tensor bernoulli(const Tensor& p, Generator* gen = nullptr);                   // 1 with probability p[i]
+Tensor bernoulli(const Tensor& self, double p, Generator* gen = nullptr);      // self's shape and dtype
+// Category indices (int64), num_samples per row of a 1-D or 2-D tensor of non-negative weights.
+Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = false, Generator* gen = nullptr);
+// In-place fills (see Note [Fill order] in random.cpp). Each records a zero-gradient Node when self has history.
+Tensor& uniform_(Tensor& self, double from = 0, double to = 1, Generator* gen = nullptr);
+Tensor& normal_(Tensor& self, double mean = 0, double std = 1, Generator* gen = nullptr);
+Tensor& exponential_(Tensor& self, double lambd = 1, Generator* gen = nullptr);
+Tensor& bernoulli_(Tensor& self, double p = 0.5, Generator* gen = nullptr);
+Tensor& bernoulli_(Tensor& self, const Tensor& p, Generator* gen = nullptr);
+Tensor& random_(Tensor& self, Generator* gen = nullptr);                                          // [0, 2^digits]
+Tensor& random_(Tensor& self, int64_t to, Generator* gen = nullptr);                              // [0, to)
+Tensor& random_(Tensor& self, int64_t from, std::optional<int64_t> to, Generator* gen = nullptr);  // [from, to)
 
 // ---- copies and conversions (cpp/src/ops/copy.cpp) ----
 Tensor to_dtype(const Tensor& t, ScalarType dtype, bool copy = false);  // ToCopyBackward0
@@ -421,12 +440,57 @@ Tensor einsum(const std::string& equation, const tensor_list& operands);
 // The BLAS behind mm/matmul: "scipy-openblas", "cblas" or "none".
 const char* blas_name();
 
-// ---- nn (cpp/src/ops/nn.cpp) ----
+// ---- nn (cpp/src/ops/nn.cpp, nn_activation.cpp, nn_loss.cpp; dropout in sampling.cpp) ----
 enum class Reduction : uint8_t { None, Mean, Sum };
 Reduction reduction_from_string(const std::string& s);
+
+// Activations (torch.nn.functional names; each one fused Node). The `_` forms work in place.
+Tensor relu6(const Tensor& t);  // hardtanh(t, 0, 6)
+Tensor hardtanh(const Tensor& t, Scalar min_val = -1.0, Scalar max_val = 1.0);
+Tensor& hardtanh_(Tensor& t, Scalar min_val = -1.0, Scalar max_val = 1.0);
+Tensor leaky_relu(const Tensor& t, double negative_slope = 0.01);
+Tensor& leaky_relu_(Tensor& t, double negative_slope = 0.01);
+Tensor elu(const Tensor& t, double alpha = 1.0);
+Tensor& elu_(Tensor& t, double alpha = 1.0);
+Tensor selu(const Tensor& t);
+Tensor& selu_(Tensor& t);
+Tensor gelu(const Tensor& t, const std::string& approximate = "none");  // "none" (erf) or "tanh"
+Tensor gelu_backward(const Tensor& grad, const Tensor& x, const std::string& approximate = "none");
+Tensor silu(const Tensor& t);
+Tensor& silu_(Tensor& t);
+Tensor mish(const Tensor& t);
+Tensor& mish_(Tensor& t);
+Tensor softplus(const Tensor& t, double beta = 1.0, double threshold = 20.0);
+// Along `dim`, numerically stable; `dtype` casts the input first.
+Tensor softmax(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+Tensor log_softmax(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+
+// input @ weight^T + bias (bias may be undefined).
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor());
+// Zeroes each element with probability p (from the default generator, as torch's CPU dropout draws) and
+// scales the rest by 1 / (1 - p); returns the input itself when p == 0 or not training.
+Tensor dropout(const Tensor& input, double p = 0.5, bool train = true);
+Tensor& dropout_(Tensor& input, double p = 0.5, bool train = true);
+// int64 indices -> int64 one-hot rows; num_classes -1 means max + 1.
+Tensor one_hot(const Tensor& tensor, int64_t num_classes = -1);
+
+// Losses. `weight` and `pos_weight` may be undefined.
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean,
+                      double beta = 1.0);
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean,
+                  double delta = 1.0);
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
+                            Reduction reduction = Reduction::Mean);
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
                                         const Tensor& pos_weight = Tensor(), Reduction reduction = Reduction::Mean);
+// input (C), (N, C) or (N, C, d1, ...) of log-probabilities; target of class indices (int64).
+Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
+                Reduction reduction = Reduction::Mean, int64_t ignore_index = -100);
+// target: class indices (as nll_loss) or class probabilities (input's shape).
+Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
+                     Reduction reduction = Reduction::Mean, int64_t ignore_index = -100,
+                     double label_smoothing = 0.0);
 
 // ---- operators for C++ users ----
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }

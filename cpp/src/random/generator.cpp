@@ -29,6 +29,11 @@
 //    at most 3 ulp in our measurements (the test allows 4 and reports the count). The uniforms consumed,
 //    and so the rest of the stream, are identical.
 //
+// Non-contiguous tensors (normal_ on a transposed view) always take the per-element path, whatever n is.
+//
+// Exponential (exponential_(lambd)): one 53-bit uniform u per element, -1 / lambd * log1p(-u) in double,
+// then rounded to the output type.
+//
 // Random range (torch.randint(low, high)): range = high - low as uint64. Ranges below 2^28 use a 32-bit
 // draw, larger ones random64(); the value is low + draw % range (plain modulo, no rejection), converted
 // to the output dtype through int64. The 2^28 cut-off holds for every output dtype.
@@ -328,9 +333,7 @@ template <typename T>
 void normal_impl(T* out, int64_t n, double mean, double std, Generator& g) {
   GeneratorAccess acc(g);
   if (n < 16) {
-    for (int64_t i = 0; i < n; ++i) {
-      out[i] = static_cast<T>(std::fma(acc.scalar_standard_normal(), std, mean));
-    }
+    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(std::fma(acc.scalar_standard_normal(), std, mean));
     return;
   }
   const T mean_t = static_cast<T>(mean);
@@ -342,6 +345,19 @@ void normal_impl(T* out, int64_t n, double mean, double std, Generator& g) {
     for (int i = 0; i < 16; ++i) tail[i] = acc.unit_uniform<T>();
     normal_block16(tail, mean_t, std_t);
   }
+}
+
+template <typename T>
+void normal_serial_impl(T* out, int64_t n, double mean, double std, Generator& g) {
+  GeneratorAccess acc(g);
+  for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(std::fma(acc.scalar_standard_normal(), std, mean));
+}
+
+template <typename T>
+void exponential_impl(T* out, int64_t n, double lambd, Generator& g) {
+  GeneratorAccess acc(g);
+  const double scale = -1.0 / lambd;
+  for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(scale * std::log1p(-acc.unit_uniform<double>()));
 }
 
 template <typename T>
@@ -378,6 +394,25 @@ void fill_normal(float* out, int64_t n, double mean, double std, Generator& g) {
 }
 void fill_normal(double* out, int64_t n, double mean, double std, Generator& g) {
   normal_impl(out, n, mean, std, g);
+}
+
+void fill_normal_serial(float* out, int64_t n, double mean, double std, Generator& g) {
+  normal_serial_impl(out, n, mean, std, g);
+}
+void fill_normal_serial(double* out, int64_t n, double mean, double std, Generator& g) {
+  normal_serial_impl(out, n, mean, std, g);
+}
+
+void fill_exponential(float* out, int64_t n, double lambd, Generator& g) { exponential_impl(out, n, lambd, g); }
+void fill_exponential(double* out, int64_t n, double lambd, Generator& g) { exponential_impl(out, n, lambd, g); }
+
+void fill_bits32(uint32_t* out, int64_t n, Generator& g) {
+  GeneratorAccess acc(g);
+  for (int64_t i = 0; i < n; ++i) out[i] = acc.next32();
+}
+void fill_bits64(uint64_t* out, int64_t n, Generator& g) {
+  GeneratorAccess acc(g);
+  for (int64_t i = 0; i < n; ++i) out[i] = acc.next64();
 }
 
 void fill_random_range(int64_t* out, int64_t n, int64_t low, int64_t high, Generator& g) {

@@ -1,0 +1,495 @@
+// Activation functions and softmax: forward and derivative side by side. Each is one fused op with
+// PyTorch's Node name; derivatives are written with public ops so that they are differentiable again.
+#include <cmath>
+#include <string>
+
+#include "common.h"
+
+namespace fastgrad {
+
+namespace {
+
+constexpr double kSqrt1_2 = 0.70710678118654752440;      // 1 / sqrt(2)
+constexpr double kSqrt2OverPi = 0.79788456080286535588;  // sqrt(2 / pi)
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;   // 1 / sqrt(2 pi)
+constexpr double kGeluTanhCoeff = 0.044715;
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
+
+// torch's dispatch error for an activation that only exists for floating types.
+void check_floating(const Tensor& t, const char* kernel) {
+  FG_CHECK(is_floating(t.dtype()), NotImplementedError, "\"", kernel, "\" not implemented for '",
+           scalar_type_name(t.dtype()), "'");
+}
+
+// out = f(x) over a floating tensor: make(T{}) returns the per-element functor, only built for float/double.
+template <class MakeF>
+Tensor float_map(const Tensor& t, MakeF make) {
+  return map_unary(t, t.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      return make(tag);
+    } else {
+      return [](T x) -> T { return x; };  // never runs: callers check for a floating dtype first
+    }
+  });
+}
+
+// A 0/1 mask of `cond` in dtype `dtype` (a constant: masks carry no gradient).
+Tensor mask_of(const Tensor& cond, ScalarType dtype) { return cast(cond, dtype); }
+
+}  // namespace
+
+// ---- leaky_relu ----
+
+struct LeakyReluBackward0 : NamedNode<LeakyReluBackward0> {
+  static constexpr const char* kName = "LeakyReluBackward0";
+  double slope;
+  explicit LeakyReluBackward0(double s) : slope(s) {}
+  tensor_list apply(tensor_list&& g) override {
+    // d/dx = 1 where x > 0, else negative_slope.
+    Tensor pos = mask_of(compare(saved(0), Scalar(0.0), CompareOp::Gt), g[0].dtype());
+    return {mul(g[0], add(mul(pos, Scalar(1.0 - slope)), Scalar(slope)))};
+  }
+};
+
+// The in-place form saves its result instead of its input: result > 0 exactly where input > 0 (slope >= 0).
+struct LeakyReluBackward1 : NamedNode<LeakyReluBackward1> {
+  static constexpr const char* kName = "LeakyReluBackward1";
+  double slope;
+  explicit LeakyReluBackward1(double s) : slope(s) {}
+  tensor_list apply(tensor_list&& g) override {
+    Tensor pos = mask_of(compare(saved(0), Scalar(0.0), CompareOp::Gt), g[0].dtype());
+    return {mul(g[0], add(mul(pos, Scalar(1.0 - slope)), Scalar(slope)))};
+  }
+};
+
+namespace {
+Tensor leaky_relu_impl(const Tensor& t, double slope, bool save_result) {
+  check_floating(t, "leaky_relu_cpu");
+  Tensor out = float_map(t, [slope](auto tag) {
+    using T = decltype(tag);
+    const T s = static_cast<T>(slope);
+    return [s](T x) -> T { return x > T(0) ? x : x * s; };
+  });
+  if (!compute_requires_grad({&t})) return out;
+  if (save_result) {
+    auto node = make_node<LeakyReluBackward1>({&t}, slope);
+    set_history(out, node);
+    node->save(out, /*is_output=*/true);
+  } else {
+    auto node = make_node<LeakyReluBackward0>({&t}, slope);
+    node->save(t);
+    set_history(out, node);
+  }
+  return out;
+}
+}  // namespace
+
+Tensor leaky_relu(const Tensor& t, double negative_slope) { return leaky_relu_impl(t, negative_slope, false); }
+
+Tensor& leaky_relu_(Tensor& t, double negative_slope) {
+  FG_CHECK(!(negative_slope < 0 && compute_requires_grad({&t})), Error,
+           "In-place leakyReLu backward calculation is triggered with a negative slope which is not supported. "
+           "This is caused by calling in-place forward function with a negative slope, please call out-of-place "
+           "version instead. File an issue at https://github.com/pytorch/pytorch if you do require supporting "
+           "in-place leakRelu backward calculation with negative slope");
+  return inplace_binary(t, nullptr, t.dtype(), "leaky_relu_", false,
+                        [&](const Tensor& s) { return leaky_relu_impl(s, negative_slope, true); });
+}
+
+// ---- elu / selu ----
+// elu(x) = scale * x for x > 0, scale * alpha * (exp(input_scale * x) - 1) otherwise; selu is elu with
+// fixed alpha and scale.
+
+struct EluBackward0 : NamedNode<EluBackward0> {
+  static constexpr const char* kName = "EluBackward0";
+  double alpha, scale, input_scale;
+  EluBackward0(double a, double s, double i) : alpha(a), scale(s), input_scale(i) {}
+  tensor_list apply(tensor_list&& g) override {
+    Tensor x = saved(0);
+    Tensor pos = mask_of(compare(x, Scalar(0.0), CompareOp::Gt), g[0].dtype());
+    Tensor neg_slope = mul(exp(mul(x, Scalar(input_scale))), Scalar(scale * alpha * input_scale));
+    Tensor slope = add(mul(pos, Scalar(scale)), mul(rsub(pos, 1), neg_slope));
+    return {mul(g[0], slope)};
+  }
+};
+
+// In place: saves the result y; for x <= 0, exp(input_scale x) = y / (scale alpha) + 1, so the slope is
+// input_scale (y + scale alpha).
+struct EluBackward1 : NamedNode<EluBackward1> {
+  static constexpr const char* kName = "EluBackward1";
+  double alpha, scale, input_scale;
+  EluBackward1(double a, double s, double i) : alpha(a), scale(s), input_scale(i) {}
+  tensor_list apply(tensor_list&& g) override {
+    Tensor y = saved(0);
+    Tensor pos = mask_of(compare(y, Scalar(0.0), CompareOp::Gt), g[0].dtype());
+    Tensor neg_slope = mul(add(y, Scalar(scale * alpha)), Scalar(input_scale));
+    Tensor slope = add(mul(pos, Scalar(scale)), mul(rsub(pos, 1), neg_slope));
+    return {mul(g[0], slope)};
+  }
+};
+
+namespace {
+Tensor elu_impl(const Tensor& t, double alpha, double scale, double input_scale, bool save_result) {
+  check_floating(t, "elu_cpu");
+  Tensor out = float_map(t, [=](auto tag) {
+    using T = decltype(tag);
+    return [=](T x) -> T {
+      return x > T(0) ? static_cast<T>(scale * x)
+                      : static_cast<T>(scale * alpha * std::expm1(static_cast<double>(x) * input_scale));
+    };
+  });
+  if (!compute_requires_grad({&t})) return out;
+  if (save_result) {
+    auto node = make_node<EluBackward1>({&t}, alpha, scale, input_scale);
+    set_history(out, node);
+    node->save(out, /*is_output=*/true);
+  } else {
+    auto node = make_node<EluBackward0>({&t}, alpha, scale, input_scale);
+    node->save(t);
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor& elu_inplace(Tensor& t, double alpha, double scale, double input_scale) {
+  FG_CHECK(!(alpha < 0 && compute_requires_grad({&t})), Error,
+           "In-place elu backward calculation is triggered with a negative slope which is not supported. "
+           "This is caused by calling in-place forward function with a negative slope, please call out-of-place "
+           "version instead.");
+  return inplace_binary(t, nullptr, t.dtype(), "elu_", false,
+                        [&](const Tensor& s) { return elu_impl(s, alpha, scale, input_scale, true); });
+}
+}  // namespace
+
+Tensor elu(const Tensor& t, double alpha) { return elu_impl(t, alpha, 1.0, 1.0, false); }
+Tensor& elu_(Tensor& t, double alpha) { return elu_inplace(t, alpha, 1.0, 1.0); }
+Tensor selu(const Tensor& t) { return elu_impl(t, kSeluAlpha, kSeluScale, 1.0, false); }
+Tensor& selu_(Tensor& t) { return elu_inplace(t, kSeluAlpha, kSeluScale, 1.0); }
+
+// ---- gelu ----
+// 'none': x Phi(x) with Phi the standard normal CDF; 'tanh': 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+// The derivative is its own differentiable op, gelu_backward(grad, x), as in PyTorch.
+
+namespace {
+bool gelu_is_tanh(const std::string& approximate) {
+  FG_CHECK(approximate == "none" || approximate == "tanh", Error,
+           "approximate argument must be either none or tanh.");
+  return approximate == "tanh";
+}
+
+// The inner argument u(x) of the tanh approximation, and its derivative.
+template <class T>
+T gelu_u(T x) {
+  return static_cast<T>(kSqrt2OverPi) * (x + static_cast<T>(kGeluTanhCoeff) * x * x * x);
+}
+template <class T>
+T gelu_du(T x) {
+  return static_cast<T>(kSqrt2OverPi) * (T(1) + static_cast<T>(3 * kGeluTanhCoeff) * x * x);
+}
+
+// d gelu / dx as a raw kernel (no autograd).
+Tensor gelu_derivative(const Tensor& x, bool tanh_approx) {
+  return float_map(x, [tanh_approx](auto tag) {
+    using T = decltype(tag);
+    return [tanh_approx](T v) -> T {
+      if (tanh_approx) {
+        const T t = std::tanh(gelu_u(v));
+        return T(0.5) * (T(1) + t) + T(0.5) * v * (T(1) - t * t) * gelu_du(v);
+      }
+      const T cdf = T(0.5) * (T(1) + std::erf(v * static_cast<T>(kSqrt1_2)));
+      const T pdf = static_cast<T>(kInvSqrt2Pi) * std::exp(T(-0.5) * v * v);
+      return cdf + v * pdf;
+    };
+  });
+}
+
+// The second derivative, with public ops (so that it is differentiable once more):
+//   'none': phi(x) (2 - x^2);  'tanh': (1 - t^2) (u' - x t u'^2 + 3 sqrt(2/pi) 0.044715 x^2), t = tanh(u).
+Tensor gelu_second_derivative(const Tensor& x, bool tanh_approx) {
+  Tensor x2 = mul(x, x);
+  if (!tanh_approx) return mul(mul(exp(mul(x2, Scalar(-0.5))), Scalar(kInvSqrt2Pi)), rsub(x2, 2));
+  Tensor u = mul(add(x, mul(mul(x2, x), Scalar(kGeluTanhCoeff))), Scalar(kSqrt2OverPi));
+  Tensor du = mul(add(mul(x2, Scalar(3 * kGeluTanhCoeff)), Scalar(1.0)), Scalar(kSqrt2OverPi));
+  Tensor t = tanh(u);
+  Tensor inner = add(sub(du, mul(mul(x, t), mul(du, du))), mul(x2, Scalar(3 * kSqrt2OverPi * kGeluTanhCoeff)));
+  return mul(rsub(mul(t, t), 1), inner);
+}
+}  // namespace
+
+struct GeluBackwardBackward0 : NamedNode<GeluBackwardBackward0> {
+  static constexpr const char* kName = "GeluBackwardBackward0";
+  bool tanh_approx;
+  explicit GeluBackwardBackward0(bool t) : tanh_approx(t) {}
+  tensor_list apply(tensor_list&& g) override {
+    Tensor grad = saved(0), x = saved(1);
+    const char* approx = tanh_approx ? "tanh" : "none";
+    return {needs_input_grad(0) ? gelu_backward(g[0], x, approx) : Tensor(),
+            needs_input_grad(1) ? mul(mul(g[0], grad), gelu_second_derivative(x, tanh_approx)) : Tensor()};
+  }
+};
+
+Tensor gelu_backward(const Tensor& grad, const Tensor& x, const std::string& approximate) {
+  const bool tanh_approx = gelu_is_tanh(approximate);
+  Tensor out;
+  {
+    NoGradGuard guard;
+    out = mul(grad, gelu_derivative(x, tanh_approx));
+  }
+  if (compute_requires_grad({&grad, &x})) {
+    auto node = make_node<GeluBackwardBackward0>({&grad, &x}, tanh_approx);
+    node->save(grad);
+    node->save(x);
+    set_history(out, node);
+  }
+  return out;
+}
+
+struct GeluBackward0 : NamedNode<GeluBackward0> {
+  static constexpr const char* kName = "GeluBackward0";
+  bool tanh_approx;
+  explicit GeluBackward0(bool t) : tanh_approx(t) {}
+  tensor_list apply(tensor_list&& g) override { return {gelu_backward(g[0], saved(0), tanh_approx ? "tanh" : "none")}; }
+};
+
+Tensor gelu(const Tensor& t, const std::string& approximate) {
+  const bool tanh_approx = gelu_is_tanh(approximate);
+  check_floating(t, "GeluKernelImpl");
+  Tensor out = float_map(t, [tanh_approx](auto tag) {
+    using T = decltype(tag);
+    return [tanh_approx](T x) -> T {
+      if (tanh_approx) return T(0.5) * x * (T(1) + std::tanh(gelu_u(x)));
+      return T(0.5) * x * (T(1) + std::erf(x * static_cast<T>(kSqrt1_2)));
+    };
+  });
+  if (compute_requires_grad({&t})) {
+    auto node = make_node<GeluBackward0>({&t}, tanh_approx);
+    node->save(t);
+    set_history(out, node);
+  }
+  return out;
+}
+
+// ---- silu ----
+
+struct SiluBackward0 : NamedNode<SiluBackward0> {
+  static constexpr const char* kName = "SiluBackward0";
+  tensor_list apply(tensor_list&& g) override {
+    // d/dx x s(x) = s (1 + x (1 - s)), s = sigmoid(x).
+    Tensor x = saved(0);
+    Tensor s = sigmoid(x);
+    return {mul(g[0], mul(s, add(mul(x, rsub(s, 1)), Scalar(1.0))))};
+  }
+};
+
+Tensor silu(const Tensor& t) {
+  check_floating(t, "silu_cpu");
+  Tensor out = float_map(t, [](auto tag) {
+    using T = decltype(tag);
+    return [](T x) -> T { return x / (T(1) + std::exp(-x)); };
+  });
+  if (compute_requires_grad({&t})) {
+    auto node = make_node<SiluBackward0>({&t});
+    node->save(t);
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor& silu_(Tensor& t) {
+  check_floating(t, "silu_cpu");
+  return inplace_binary(t, nullptr, t.dtype(), "silu_", true, [](const Tensor& s) { return silu(s); });
+}
+
+// ---- softplus ----
+// softplus(x) = log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (for stability).
+
+struct SoftplusBackward0 : NamedNode<SoftplusBackward0> {
+  static constexpr const char* kName = "SoftplusBackward0";
+  double beta, threshold;
+  SoftplusBackward0(double b, double th) : beta(b), threshold(th) {}
+  tensor_list apply(tensor_list&& g) override {
+    // sigmoid(beta x) below the threshold, 1 above it.
+    Tensor bx = mul(saved(0), Scalar(beta));
+    Tensor linear = mask_of(compare(bx, Scalar(threshold), CompareOp::Gt), g[0].dtype());
+    Tensor slope = add(linear, mul(rsub(linear, 1), sigmoid(bx)));
+    return {mul(g[0], slope)};
+  }
+};
+
+Tensor softplus(const Tensor& t, double beta, double threshold) {
+  check_floating(t, "softplus_cpu");
+  Tensor out = float_map(t, [beta, threshold](auto tag) {
+    using T = decltype(tag);
+    const T b = static_cast<T>(beta), th = static_cast<T>(threshold);
+    return [b, th](T x) -> T { return x * b > th ? x : std::log1p(std::exp(x * b)) / b; };
+  });
+  if (compute_requires_grad({&t})) {
+    auto node = make_node<SoftplusBackward0>({&t}, beta, threshold);
+    node->save(t);
+    set_history(out, node);
+  }
+  return out;
+}
+
+// ---- mish ----
+// mish(x) = x tanh(softplus(x)); d/dx = tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2).
+
+struct MishBackward0 : NamedNode<MishBackward0> {
+  static constexpr const char* kName = "MishBackward0";
+  tensor_list apply(tensor_list&& g) override {
+    Tensor x = saved(0);
+    Tensor t = tanh(softplus(x, 1.0, 20.0));
+    Tensor slope = add(t, mul(mul(x, sigmoid(x)), rsub(mul(t, t), 1)));
+    return {mul(g[0], slope)};
+  }
+};
+
+Tensor mish(const Tensor& t) {
+  check_floating(t, "mish_cpu");
+  Tensor out = float_map(t, [](auto tag) {
+    using T = decltype(tag);
+    return [](T x) -> T { return x * std::tanh(x > T(20) ? x : std::log1p(std::exp(x))); };
+  });
+  if (compute_requires_grad({&t})) {
+    auto node = make_node<MishBackward0>({&t});
+    node->save(t);
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor& mish_(Tensor& t) {
+  check_floating(t, "mish_cpu");
+  return inplace_binary(t, nullptr, t.dtype(), "mish_", true, [](const Tensor& s) { return mish(s); });
+}
+
+// ---- hardtanh (and relu6 = hardtanh(0, 6)) ----
+
+struct HardtanhBackward0 : NamedNode<HardtanhBackward0> {
+  static constexpr const char* kName = "HardtanhBackward0";
+  Scalar min_val, max_val;
+  HardtanhBackward0(Scalar lo, Scalar hi) : min_val(lo), max_val(hi) {}
+  tensor_list apply(tensor_list&& g) override {
+    // The gradient passes strictly inside (min_val, max_val).
+    Tensor x = saved(0);
+    Tensor inside = mul(compare(x, min_val, CompareOp::Gt), compare(x, max_val, CompareOp::Lt));
+    return {mul(g[0], mask_of(inside, g[0].dtype()))};
+  }
+};
+
+Tensor hardtanh(const Tensor& t, Scalar min_val, Scalar max_val) {
+  FG_CHECK(t.dtype() != ScalarType::Bool, NotImplementedError, "\"hardtanh_cpu\" not implemented for 'Bool'");
+  Tensor out = map_unary(t, t.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T lo = min_val.to<T>(), hi = max_val.to<T>();
+    return [lo, hi](T x) -> T { return x < lo ? lo : (x > hi ? hi : x); };  // NaN passes through
+  });
+  if (compute_requires_grad({&t})) {
+    auto node = make_node<HardtanhBackward0>({&t}, min_val, max_val);
+    node->save(t);
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor& hardtanh_(Tensor& t, Scalar min_val, Scalar max_val) {
+  return inplace_binary(t, nullptr, t.dtype(), "hardtanh_", true,
+                        [&](const Tensor& s) { return hardtanh(s, min_val, max_val); });
+}
+
+Tensor relu6(const Tensor& t) { return hardtanh(t, Scalar(int64_t{0}), Scalar(int64_t{6})); }
+
+// ---- softmax / log_softmax ----
+// Along `dim`, numerically stable: exp(x - max) / sum(exp(x - max)), and x - max - log(sum(exp(x - max))).
+// Computed on a contiguous copy seen as (outer, n, inner); accumulated in double.
+
+namespace {
+template <class T>
+void softmax_rows(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, bool log) {
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i) {
+      const T* xs = x + o * n * inner + i;
+      T* ys = y + o * n * inner + i;
+      double m = -INFINITY;
+      for (int64_t j = 0; j < n; ++j) m = std::max(m, static_cast<double>(xs[j * inner]));
+      double total = 0;
+      for (int64_t j = 0; j < n; ++j) total += std::exp(static_cast<double>(xs[j * inner]) - m);
+      if (log) {
+        const double shift = m + std::log(total);
+        for (int64_t j = 0; j < n; ++j) ys[j * inner] = static_cast<T>(static_cast<double>(xs[j * inner]) - shift);
+      } else {
+        for (int64_t j = 0; j < n; ++j)
+          ys[j * inner] = static_cast<T>(std::exp(static_cast<double>(xs[j * inner]) - m) / total);
+      }
+    }
+  }
+}
+
+Tensor softmax_kernel(const Tensor& t, int64_t dim, bool log) {
+  const int64_t d = wrap_dim(dim, t.dim(), log ? "log_softmax" : "softmax");
+  const char* kernel = log ? (d == t.dim() - 1 || t.dim() == 0 ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
+                           : (d == t.dim() - 1 || t.dim() == 0 ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl");
+  check_floating(t, kernel);
+  Tensor x = cast(t, t.dtype(), /*force_copy=*/!t.is_contiguous());
+  Tensor out = empty(t.sizes(), t.dtype());
+  int64_t outer = 1, inner = 1;
+  const int64_t n = t.dim() == 0 ? 1 : t.size(d);
+  for (int64_t k = 0; k < t.dim(); ++k) {
+    if (k < d) outer *= t.size(k);
+    if (k > d) inner *= t.size(k);
+  }
+  if (out.numel() == 0) return out;
+  if (t.dtype() == ScalarType::Float32) softmax_rows(x.data<float>(), out.data<float>(), outer, n, inner, log);
+  else softmax_rows(x.data<double>(), out.data<double>(), outer, n, inner, log);
+  return out;
+}
+}  // namespace
+
+struct SoftmaxBackward0 : NamedNode<SoftmaxBackward0> {
+  static constexpr const char* kName = "SoftmaxBackward0";
+  int64_t dim;
+  explicit SoftmaxBackward0(int64_t d) : dim(d) {}
+  tensor_list apply(tensor_list&& g) override {
+    // y (g - sum(g y)) along dim.
+    Tensor y = saved(0);
+    Tensor gy = mul(g[0], y);
+    return {sub(gy, mul(y, sum(gy, {dim}, /*keepdim=*/true)))};
+  }
+};
+
+struct LogSoftmaxBackward0 : NamedNode<LogSoftmaxBackward0> {
+  static constexpr const char* kName = "LogSoftmaxBackward0";
+  int64_t dim;
+  explicit LogSoftmaxBackward0(int64_t d) : dim(d) {}
+  tensor_list apply(tensor_list&& g) override {
+    // g - exp(y) sum(g) along dim.
+    Tensor y = saved(0);
+    return {sub(g[0], mul(exp(y), sum(g[0], {dim}, /*keepdim=*/true)))};
+  }
+};
+
+namespace {
+template <class N>
+Tensor softmax_op(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype, bool log) {
+  Tensor x = dtype && *dtype != t.dtype() ? to_dtype(t, *dtype) : t;  // ToCopyBackward0 first, as in torch
+  Tensor out = softmax_kernel(x, dim, log);
+  if (compute_requires_grad({&x})) {
+    auto node = make_node<N>({&x}, dim);
+    set_history(out, node);
+    node->save(out, /*is_output=*/true);
+  }
+  return out;
+}
+}  // namespace
+
+Tensor softmax(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype) {
+  return softmax_op<SoftmaxBackward0>(t, dim, dtype, false);
+}
+
+Tensor log_softmax(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype) {
+  return softmax_op<LogSoftmaxBackward0>(t, dim, dtype, true);
+}
+
+}  // namespace fastgrad
