@@ -71,19 +71,23 @@ Tensor& inplace_commit(Tensor& self, const Tensor& result);
 
 bool can_cast(ScalarType from, ScalarType to);
 
-// The whole in-place protocol (Note [In-place ops]) for `self = out_of_place(self)`, where `other` (may be
-// null) is the op's other tensor input and `result` the dtype the out-of-place op would produce. Set
-// `saves_self` when the out-of-place op's Node saves its `self` input (mul saves it for other's gradient).
+// The whole in-place protocol (Note [In-place ops]) for `self = out_of_place(self)`, where `others` are the
+// op's other tensor inputs (undefined ones are skipped) and `result` the dtype the out-of-place op would
+// produce. Set `saves_self` when the out-of-place op's Node saves its `self` input (mul saves it for
+// other's gradient).
 template <class OutOfPlace>
-Tensor& inplace_binary(Tensor& self, const Tensor* other, ScalarType result, const char* op, bool saves_self,
-                       OutOfPlace out_of_place) {
+Tensor& inplace_nary(Tensor& self, std::initializer_list<const Tensor*> others, ScalarType result, const char* op,
+                     bool saves_self, OutOfPlace out_of_place) {
   check_inplace(self, op);
-  Dims shape = other ? broadcast_shapes(self.sizes(), other->sizes(), op) : self.sizes();
-  check_inplace_result(self, shape, result, op);
-  if (compute_requires_grad({&self, other})) {
-    Tensor r = out_of_place(inplace_snapshot(self, saves_self));
-    return inplace_commit(self, r);
+  Dims shape = self.sizes();
+  bool needs_grad = compute_requires_grad({&self});
+  for (const Tensor* o : others) {
+    if (!o || !o->defined()) continue;
+    shape = broadcast_shapes(shape, o->sizes(), op);
+    needs_grad = needs_grad || compute_requires_grad({o});
   }
+  check_inplace_result(self, shape, result, op);
+  if (needs_grad) return inplace_commit(self, out_of_place(inplace_snapshot(self, saves_self)));
   Tensor r;
   {
     NoGradGuard guard;
@@ -92,6 +96,13 @@ Tensor& inplace_binary(Tensor& self, const Tensor* other, ScalarType result, con
   copy_into(self, r);
   self.bump_version();
   return self;
+}
+
+// The common case: one other tensor input (or none, for `self op= number`).
+template <class OutOfPlace>
+Tensor& inplace_binary(Tensor& self, const Tensor* other, ScalarType result, const char* op, bool saves_self,
+                       OutOfPlace out_of_place) {
+  return inplace_nary(self, {other}, result, op, saves_self, out_of_place);
 }
 
 }  // namespace fastgrad

@@ -83,31 +83,6 @@ Tensor record_unary(Tensor out, const Tensor& input, bool save_input, bool save_
   return out;
 }
 
-// inplace_binary (Note [In-place ops]) for ops with several other tensor inputs (clamp_, lerp_, addcmul_);
-// undefined entries of `others` are skipped.
-template <class OutOfPlace>
-Tensor& inplace_nary(Tensor& self, std::initializer_list<const Tensor*> others, ScalarType result, const char* op,
-                     bool saves_self, OutOfPlace out_of_place) {
-  check_inplace(self, op);
-  Dims shape = self.sizes();
-  bool needs_grad = compute_requires_grad({&self});
-  for (const Tensor* o : others) {
-    if (!o->defined()) continue;
-    shape = broadcast_shapes(shape, o->sizes(), op);
-    needs_grad = needs_grad || compute_requires_grad({o});
-  }
-  check_inplace_result(self, shape, result, op);
-  if (needs_grad) return inplace_commit(self, out_of_place(inplace_snapshot(self, saves_self)));
-  Tensor r;
-  {
-    NoGradGuard guard;
-    r = out_of_place(self);
-  }
-  copy_into(self, r);
-  self.bump_version();
-  return self;
-}
-
 // Note [Piecewise-constant derivatives]
 // sign, floor, round, comparisons written in place, division with a rounding mode... are constant almost
 // everywhere: PyTorch records a Node (with the op's own name) whose gradient is zero for every input, so the
