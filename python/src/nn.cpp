@@ -103,6 +103,20 @@ void init_nn(py::module_& m) {
                              const std::string& reduction, int64_t ignore_index, double label_smoothing) {
     return cross_entropy(input, target, opt(weight), reduction_from_string(reduction), ignore_index, label_smoothing);
   });
+  m.def("_embedding", [](const Tensor& weight, const Tensor& indices, int64_t padding_idx) {
+    return embedding(weight, indices, padding_idx);
+  }, py::arg("weight"), py::arg("indices"), py::arg("padding_idx") = -1);
+  m.def("_layer_norm", [](const Tensor& input, py::handle normalized_shape, std::optional<Tensor> weight,
+                         std::optional<Tensor> bias, double eps) {
+    return layer_norm(input, dims_from(normalized_shape, "layer_norm"), opt(weight), opt(bias), eps);
+  }, py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
+     py::arg("eps") = 1e-5);
+  m.def("_batch_norm", [](const Tensor& input, std::optional<Tensor> running_mean, std::optional<Tensor> running_var,
+                         std::optional<Tensor> weight, std::optional<Tensor> bias, bool training, double momentum,
+                         double eps) {
+    return batch_norm(input, opt(running_mean), opt(running_var), opt(weight), opt(bias), training, momentum, eps);
+  }, py::arg("input"), py::arg("running_mean"), py::arg("running_var"), py::arg("weight") = py::none(),
+     py::arg("bias") = py::none(), py::arg("training") = false, py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
 }
 
 }  // namespace fastgrad::python

@@ -935,11 +935,11 @@ def test_parameters_to_vector_and_back():
     assert lin.weight.detach().numpy().sum() == 6 and lin.bias.detach().numpy().sum() == 2
 
 
-# ---- the stand-ins in nn/_fallback.py, directly (layers use nn.functional's op once the core has it) ----
+# ---- nn.functional, the ops the layers call, against torch.nn.functional ----
 
-from fastgrad.nn import _fallback  # noqa: E402
+F = fastgrad.nn.functional
 
-FALLBACK_CASES = [
+FUNCTIONAL_CASES = [
     ("linear", lambda t: [randn(5, 4), randn(3, 4, seed=1), randn(3, seed=2)], {}),
     ("bilinear", lambda t: [randn(5, 3), randn(5, 4, seed=1), randn(2, 3, 4, seed=2), randn(2, seed=3)], {}),
     ("layer_norm", lambda t: [randn(3, 4), (4,), randn(4, seed=1), randn(4, seed=2)], {}),
@@ -977,13 +977,13 @@ FALLBACK_CASES = [
 ]
 
 
-@pytest.mark.parametrize("name,make,kwargs", FALLBACK_CASES, ids=[f"{c[0]}{c[2]}" for c in FALLBACK_CASES])
-def test_fallback_matches_torch_functional(name, make, kwargs):
+@pytest.mark.parametrize("name,make,kwargs", FUNCTIONAL_CASES, ids=[f"{c[0]}{c[2]}" for c in FUNCTIONAL_CASES])
+def test_functional_matches_torch_functional(name, make, kwargs):
     theirs = make(torch)
     ours = [fg_tensor(a) if isinstance(a, torch.Tensor) else a for a in theirs]
     kw_f = {k: fg_tensor(v) if isinstance(v, torch.Tensor) else v for k, v in kwargs.items()}
     out_t = getattr(torch.nn.functional, name)(*theirs, **kwargs)
-    out_f = getattr(_fallback, name)(*ours, **kw_f)
+    out_f = getattr(F, name)(*ours, **kw_f)
     assert_close(out_f, out_t)
     out_t.sum().backward()
     out_f.sum().backward()
@@ -992,11 +992,11 @@ def test_fallback_matches_torch_functional(name, make, kwargs):
             assert_close(a.grad, b.grad)
 
 
-def test_fallback_embedding_and_batch_norm_match_torch():
+def test_functional_embedding_and_batch_norm_match_torch():
     w = randn(10, 3)
     idx = torch.tensor([[1, 2, 0], [4, 0, 9]])
     wf = fg_tensor(w)
-    out_f = _fallback.embedding(fg_tensor(idx), wf, padding_idx=0)
+    out_f = F.embedding(fg_tensor(idx), wf, padding_idx=0)
     out_t = torch.nn.functional.embedding(idx, w, padding_idx=0)
     assert_close(out_f, out_t)
     out_f.sum().backward()
@@ -1006,7 +1006,7 @@ def test_fallback_embedding_and_batch_norm_match_torch():
     rm_t, rv_t = torch.zeros(3), torch.ones(3)
     rm_f, rv_f = fastgrad.zeros(3), fastgrad.ones(3)
     out_t = torch.nn.functional.batch_norm(x, rm_t, rv_t, training=True, momentum=0.2)
-    out_f = _fallback.batch_norm(fg_tensor(x), rm_f, rv_f, training=True, momentum=0.2)
+    out_f = F.batch_norm(fg_tensor(x), rm_f, rv_f, training=True, momentum=0.2)
     assert_close(out_f, out_t)
     assert_close(rm_f, rm_t)
     assert_close(rv_f, rv_t)

@@ -598,6 +598,10 @@ _NO_KIND = {
     ("diag", "0d"),
     ("narrow", "0d"),
     ("bmm", "0d"),
+    ("embedding", "noncontig"),  # (the weight is transposed in one sample; indices are contiguous)
+    ("bilinear", "0d"),
+    ("layer_norm", "0d"),
+    ("batch_norm", "0d"),
     ("outer", "0d"),
     ("ger", "0d"),
     ("trace", "0d"),

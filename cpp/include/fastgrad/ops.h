@@ -492,6 +492,18 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
                      Reduction reduction = Reduction::Mean, int64_t ignore_index = -100,
                      double label_smoothing = 0.0);
 
+// Embedding and normalisation layers (cpp/src/ops/nn_norm.cpp). `indices` int64 or int32, in
+// [0, weight.size(0)); padding_idx -1 means none (else its row gets no gradient).
+Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx = -1);
+// Normalises over the trailing dims given by normalized_shape; weight and bias (that shape) may be undefined.
+Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tensor& weight = Tensor(),
+                  const Tensor& bias = Tensor(), double eps = 1e-5);
+// input (N, C, ...): statistics per channel C from the batch when training (updating the running buffers
+// in place when given), else from the running buffers. Any of the four tensors may be undefined in training.
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                  const Tensor& weight = Tensor(), const Tensor& bias = Tensor(), bool training = false,
+                  double momentum = 0.1, double eps = 1e-5);
+
 // ---- operators for C++ users ----
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }

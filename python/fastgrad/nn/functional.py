@@ -237,3 +237,68 @@ _REDUCTION_ENUM = {0: "none", 1: "mean", 2: "sum"}
 def _binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=1):
     # torch.binary_cross_entropy_with_logits: the top-level form, whose reduction is PyTorch's enum value.
     return _C._binary_cross_entropy_with_logits(input, target, weight, pos_weight, _REDUCTION_ENUM[reduction])
+
+
+# ---- embedding, bilinear and normalisation layers ----
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+              sparse=False):
+    if padding_idx is not None:
+        if padding_idx > 0:
+            assert padding_idx < weight.size(0), "Padding_idx must be within num_embeddings"
+        elif padding_idx < 0:
+            assert padding_idx >= -weight.size(0), "Padding_idx must be within num_embeddings"
+            padding_idx = weight.size(0) + padding_idx
+    else:
+        padding_idx = -1
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("fastgrad: embedding(scale_grad_by_freq=True / sparse=True) is not supported")
+    if max_norm is not None:
+        # torch.embedding_renorm_: the rows looked up are rescaled in place to a norm of at most max_norm.
+        with _no_grad():
+            from .._creation import tensor
+
+            rows = tensor(sorted(set(input.reshape(-1).tolist())), dtype=_C.int64)
+            norms = weight[rows].norm(p=norm_type, dim=1, keepdim=True)
+            scale = _C.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+            weight[rows] = weight[rows] * scale
+    return _C._embedding(weight, input, padding_idx)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    # y[..., o] = sum_ij x1[..., i] W[o, i, j] x2[..., j] + b[o]
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got {list(input1.shape[:-1])} "
+                           f"and {list(input2.shape[:-1])}")
+    if weight.dim() != 3 or input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(f"bilinear(): weight of size {list(weight.shape)} does not match inputs of size "
+                           f"{list(input1.shape)} and {list(input2.shape)}")
+    lead = tuple(input1.shape[:-1])
+    x1 = input1.reshape(-1, input1.shape[-1])
+    x2 = input2.reshape(-1, input2.shape[-1])
+    out = _C.einsum("ni,oij,nj->no", x1, weight, x2).reshape(*lead, weight.shape[0])
+    return out if bias is None else out + bias
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    return _C._layer_norm(input, tuple(normalized_shape), weight, bias, eps)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    if training:
+        size = input.size()
+        per_channel = size[0]
+        for s in size[2:]:
+            per_channel *= s
+        if per_channel == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+    return _C._batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def _no_grad():
+    from ..autograd.grad_mode import no_grad
+
+    return no_grad()

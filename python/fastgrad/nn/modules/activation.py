@@ -1,7 +1,6 @@
 """Activation functions as modules."""
 
 from .. import functional as F
-from .._fallback import op
 from .module import Module
 
 
@@ -33,7 +32,7 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return _inplace_or_not(op("leaky_relu"), input, self.inplace, self.negative_slope)
+        return _inplace_or_not(F.leaky_relu, input, self.inplace, self.negative_slope)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -45,7 +44,7 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, input):
-        return op("gelu")(input, approximate=self.approximate)
+        return F.gelu(input, approximate=self.approximate)
 
     def extra_repr(self):
         return f"approximate={self.approximate!r}"
@@ -57,7 +56,7 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return _inplace_or_not(op("silu"), input, self.inplace)
+        return _inplace_or_not(F.silu, input, self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -84,7 +83,7 @@ class Softmax(Module):
             self.dim = None
 
     def forward(self, input):
-        return op("softmax")(input, self.dim, _stacklevel=5)
+        return F.softmax(input, self.dim, _stacklevel=5)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -101,7 +100,7 @@ class LogSoftmax(Module):
             self.dim = None
 
     def forward(self, input):
-        return op("log_softmax")(input, self.dim, _stacklevel=5)
+        return F.log_softmax(input, self.dim, _stacklevel=5)
 
     def extra_repr(self):
         return f"dim={self.dim}"

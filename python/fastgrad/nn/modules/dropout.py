@@ -1,6 +1,6 @@
 """Dropout, Flatten and Unflatten."""
 
-from .._fallback import op
+from .. import functional as F
 from .module import Module
 
 
@@ -15,7 +15,7 @@ class Dropout(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return op("dropout")(input, self.p, self.training, self.inplace)
+        return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"

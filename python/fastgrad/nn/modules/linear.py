@@ -4,7 +4,7 @@ import math
 
 from ... import _C
 from .. import init
-from .._fallback import op
+from .. import functional as F
 from ..parameter import Parameter
 from .module import Module
 
@@ -49,7 +49,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        return op("linear")(input, self.weight, self.bias)
+        return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):
         return (
@@ -80,7 +80,7 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1, input2):
-        return op("bilinear")(input1, input2, self.weight, self.bias)
+        return F.bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self):
         return (

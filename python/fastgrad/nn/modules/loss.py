@@ -1,7 +1,6 @@
 """Loss modules: each stores its options and calls the matching nn.functional loss."""
 
 from .. import functional as F
-from .._fallback import _reduction_enum, op
 from .module import Module
 
 
@@ -9,7 +8,7 @@ class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
         if size_average is not None or reduce is not None:
-            self.reduction = _reduction_enum(size_average, reduce, reduction)
+            self.reduction = F._reduction(size_average, reduce, reduction)
         else:
             self.reduction = reduction
 
@@ -22,7 +21,7 @@ class _WeightedLoss(_Loss):
 
 class L1Loss(_Loss):
     def forward(self, input, target):
-        return op("l1_loss")(input, target, reduction=self.reduction)
+        return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class MSELoss(_Loss):
@@ -36,7 +35,7 @@ class SmoothL1Loss(_Loss):
         self.beta = beta
 
     def forward(self, input, target):
-        return op("smooth_l1_loss")(input, target, reduction=self.reduction, beta=self.beta)
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
 class HuberLoss(_Loss):
@@ -45,12 +44,12 @@ class HuberLoss(_Loss):
         self.delta = delta
 
     def forward(self, input, target):
-        return op("huber_loss")(input, target, reduction=self.reduction, delta=self.delta)
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
 class BCELoss(_WeightedLoss):
     def forward(self, input, target):
-        return op("binary_cross_entropy")(input, target, weight=self.weight, reduction=self.reduction)
+        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -71,7 +70,7 @@ class NLLLoss(_WeightedLoss):
         self.ignore_index = ignore_index
 
     def forward(self, input, target):
-        return op("nll_loss")(
+        return F.nll_loss(
             input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction
         )
 
@@ -91,7 +90,7 @@ class CrossEntropyLoss(_WeightedLoss):
         self.label_smoothing = label_smoothing
 
     def forward(self, input, target):
-        return op("cross_entropy")(
+        return F.cross_entropy(
             input,
             target,
             weight=self.weight,

@@ -5,7 +5,7 @@ import numbers
 from ... import _C
 from ...autograd.grad_mode import no_grad
 from .. import init
-from .._fallback import op
+from .. import functional as F
 from ..parameter import Parameter
 from .linear import _factory
 from .module import Module
@@ -42,7 +42,7 @@ class LayerNorm(Module):
                 init.zeros_(self.bias)
 
     def forward(self, input):
-        return op("layer_norm")(input, self.normalized_shape, self.weight, self.bias, self.eps)
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
         return (
@@ -141,7 +141,7 @@ class _BatchNorm(_NormBase):
             factor = 1.0 / float(self.num_batches_tracked.item()) if self.momentum is None else self.momentum
         use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
         track = not self.training or self.track_running_stats
-        return op("batch_norm")(
+        return F.batch_norm(
             input,
             self.running_mean if track else None,
             self.running_var if track else None,

@@ -2,7 +2,7 @@
 
 from ... import _C
 from .. import init
-from .._fallback import op
+from .. import functional as F
 from ..parameter import Parameter
 from .linear import _factory
 from .module import Module
@@ -65,7 +65,7 @@ class Embedding(Module):
                 self.weight[self.padding_idx].fill_(0)
 
     def forward(self, input):
-        return op("embedding")(
+        return F.embedding(
             input,
             self.weight,
             self.padding_idx,
