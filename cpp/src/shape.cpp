@@ -34,7 +34,7 @@ Dims broadcast_shapes(const Dims& a, const Dims& b, const char* op) {
   if (a == b) return a;
   size_t n = std::max(a.size(), b.size());
   Dims out(n);
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = n; i-- > 0;) {  // from the last dim, so the first mismatch reported is torch's
     int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
     int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
     FG_CHECK(da == db || da == 1 || db == 1, Error, op, ": The size of tensor a (", da,

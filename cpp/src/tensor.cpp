@@ -119,7 +119,7 @@ Tensor& Tensor::set_requires_grad(bool requires_grad) {
            "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in "
            "a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
   FG_CHECK(!requires_grad || is_floating(dtype()), Error,
-           "only Tensors of floating point dtype can require gradients (got ", dtype_name(dtype()), ")");
+           "Only Tensors of floating point and complex dtype can require gradients (got ", dtype_name(dtype()), ")");
   FG_CHECK(!requires_grad || !impl_->is_inference() || InferenceMode::is_enabled(), Error,
            "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.");
   if (requires_grad || impl_->autograd()) impl_->ensure_autograd().requires_grad = requires_grad;

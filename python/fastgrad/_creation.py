@@ -5,6 +5,34 @@ import numpy as np
 
 from . import _C
 
+def _ragged_error(data):
+    """PyTorch's error for nested sequences that are not rectangular: the shape is read off the first
+    element at each depth, then every sequence is checked against it, depth first."""
+    def is_seq(x):
+        return isinstance(x, (list, tuple))
+
+    shape = []
+    x = data
+    while is_seq(x):
+        shape.append(len(x))
+        if not x:
+            break
+        x = x[0]
+    stack = [(data, 0)]
+    while stack:
+        x, dim = stack.pop()
+        if dim >= len(shape):
+            if is_seq(x):
+                return TypeError(f"'{type(x).__name__}' object cannot be interpreted as a number")
+            continue
+        if not is_seq(x):
+            return TypeError("not a sequence")
+        if len(x) != shape[dim]:
+            return ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {len(x)})")
+        stack.extend((item, dim + 1) for item in reversed(x))
+    return None
+
+
 def _from_data(data, dtype):
     """A new tensor holding a copy of `data` (nested sequences, numbers, NumPy arrays, tensors)."""
     if isinstance(data, (bool, int, float)) and not isinstance(data, np.generic):
@@ -18,7 +46,8 @@ def _from_data(data, dtype):
         try:
             arr = np.array(data)
         except (ValueError, TypeError) as exc:
-            raise ValueError(f"could not convert {type(data).__name__} to a tensor: {exc}") from None
+            ragged = _ragged_error(data)
+            raise ragged or ValueError(f"could not convert {type(data).__name__} to a tensor: {exc}") from None
         if arr.dtype == object:
             raise TypeError(f"Could not infer dtype of {type(data).__name__}")
         if arr.dtype.kind not in "biuf":

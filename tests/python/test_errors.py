@@ -80,6 +80,28 @@ def test_non_broadcastable_shapes_raise_runtime_error(op):
     expect_error(BINARY[op], RuntimeError, BROADCAST)
 
 
+def test_broadcast_error_names_the_last_mismatching_dim_as_torch_does():
+    # torch compares shapes from the trailing dim: (2, 3) + (3, 2) fails at dim 1 first
+    expect_error(lambda m: m.ones(2, 3) + m.ones(3, 2), RuntimeError,
+                 "The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 1")
+    expect_error(lambda m: m.ones(5, 2, 3) * m.ones(4, 1, 3), RuntimeError,
+                 "The size of tensor a (5) must match the size of tensor b (4) at non-singleton dimension 0")
+
+
+@pytest.mark.parametrize(
+    "data,exc,phrase",
+    [
+        ([[1, 2], [3]], ValueError, "expected sequence of length 2 at dim 1 (got 1)"),
+        ([[[1], [2]], [[1], [2, 3]]], ValueError, "expected sequence of length 1 at dim 2 (got 2)"),
+        ([[1.0, 2.0], 3.0], TypeError, "not a sequence"),
+        ([1, [2]], TypeError, "object cannot be interpreted as"),
+    ],
+    ids=["short_row", "deep", "scalar_for_row", "row_for_scalar"],
+)
+def test_ragged_nested_lists_raise_torchs_error(data, exc, phrase):
+    expect_error(lambda m: m.tensor(data), exc, phrase)
+
+
 def test_inplace_result_that_would_need_broadcasting_the_output_is_refused():
     expect_error(lambda m: m.ones(3).add_(m.ones(2, 3)), RuntimeError,
                  "output with shape [3] doesn't match the broadcast shape [2, 3]")
