@@ -314,4 +314,6 @@ def is_floating_point(input):
     return input.is_floating_point()
 
 
+from ._legacy import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor  # noqa: E402,F401
+
 __version__ = "0.1.0"

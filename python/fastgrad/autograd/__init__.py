@@ -4,6 +4,7 @@ from .function import Function, FunctionCtx, once_differentiable  # noqa: F401
 from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: F401
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: F401
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: F401
+from .._legacy import Variable  # noqa: F401
 
 
 def _as_tuple(x):
