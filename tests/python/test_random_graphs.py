@@ -216,9 +216,10 @@ def test_random_graph_autograd_grad_and_second_order_match_torch(seed):
         assert (a is None) == (b is None)
         if b is not None:
             np.testing.assert_allclose(_np(a), _np(b), rtol=1e-10, atol=1e-12)
+            assert a.requires_grad == b.requires_grad
     # Second order: d/dleaf of sum(g * g). Where the exact second derivative is zero PyTorch may still return a
-    # gradient that requires grad (relu's ThresholdBackwardBackward0) and later a zero tensor, where fastgrad
-    # returns a constant and later None: None and zeros are compared as equal here (see the xfail below).
+    # gradient that requires grad and later a zero tensor where fastgrad may return a constant and later None
+    # (abs: torch's sgn(x) is a Node): None and zeros are compared as equal here.
     f2 = sum(((g * g).sum() for g in fg if g is not None), fastgrad.zeros(()))
     t2 = sum(((g * g).sum() for g in tg if g is not None), torch.zeros((), dtype=torch.float64))
     np.testing.assert_allclose(_np(f2), _np(t2), rtol=1e-10, atol=1e-12)
@@ -230,16 +231,15 @@ def test_random_graph_autograd_grad_and_second_order_match_torch(seed):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
 
 
-@pytest.mark.xfail(strict=True, reason="relu's derivative under create_graph=True is a constant in fastgrad; "
-                   "PyTorch records ThresholdBackwardBackward0 (whose own derivative is zero), so its gradient "
-                   "requires grad")
 def test_relu_gradient_under_create_graph_requires_grad_as_in_torch():
     x = fastgrad.tensor([1.0, -2.0], requires_grad=True)
     (g,) = fastgrad.autograd.grad(x.relu().sum(), x, create_graph=True)
     xt = torch.tensor([1.0, -2.0], requires_grad=True)
     (gt,) = torch.autograd.grad(xt.relu().sum(), xt, create_graph=True)
-    assert gt.requires_grad
-    assert g.requires_grad
+    assert gt.requires_grad and g.requires_grad and g.grad_fn.name() == gt.grad_fn.name()
+    (h,) = fastgrad.autograd.grad(g.sum(), x)
+    (ht,) = torch.autograd.grad(gt.sum(), xt)
+    np.testing.assert_array_equal(_np(h), _np(ht))  # zeros, not None
 
 
 @pytest.mark.xfail(strict=True, reason="fastgrad's elementwise ops always write a row-major output; PyTorch's "

@@ -76,12 +76,38 @@ Tensor square(const Tensor& t) { return pow(t, Scalar(int64_t{2})); }  // PowBac
 
 // ---- relu ----
 
+// relu's derivative is threshold_backward(g, out): g where out > 0, else 0 (the subgradient at 0 is 0). Under
+// create_graph it records its own Node, as PyTorch does, so the result depends on g and on out: the
+// derivative is the same mask for g and zero for out (leaves reached only that way get zeros, not None).
+Tensor threshold_backward(const Tensor& g, const Tensor& out);
+
+struct ThresholdBackwardBackward0 : NamedNode<ThresholdBackwardBackward0> {
+  static constexpr const char* kName = "ThresholdBackwardBackward0";
+  tensor_list apply(tensor_list&& g) override {
+    tensor_list r(2);
+    if (needs_input_grad(0)) r[0] = threshold_backward(g[0], saved(0));
+    if (needs_input_grad(1)) r[1] = zeros_like(g[0]);
+    return r;
+  }
+};
+
+Tensor threshold_backward(const Tensor& g, const Tensor& out) {
+  Tensor r;
+  {
+    NoGradGuard no_grad;
+    r = where(compare(out, Scalar(0), CompareOp::Le), Scalar(0), g);
+  }
+  if (compute_requires_grad({&g, &out})) {
+    auto node = make_node<ThresholdBackwardBackward0>({&g, &out});
+    node->save(out);
+    set_history(r, node);
+  }
+  return r;
+}
+
 struct ReluBackward0 : NamedNode<ReluBackward0> {
   static constexpr const char* kName = "ReluBackward0";
-  tensor_list apply(tensor_list&& g) override {
-    // Zero where the result is <= 0: the subgradient at 0 is 0.
-    return {where(compare(saved(0), Scalar(0), CompareOp::Le), Scalar(0), g[0])};
-  }
+  tensor_list apply(tensor_list&& g) override { return {threshold_backward(g[0], saved(0))}; }
 };
 
 Tensor relu(const Tensor& t) {
