@@ -3634,6 +3634,16 @@ def linear_samples(g: Gen):
         Sample((g.t((5,)), g.t((5,)), g.t(())), id="1d_weight_0d_bias"),
         Sample((g.T((4, 5)), g.T((3, 5)), g.t((3,))), id="transposed"),
         Sample((g.t((0, 5)), g.t((3, 5)), g.t((3,))), id="0size"),
+        # The ranks and layouts PyTorch sends down different paths (addmm viewed back, or matmul + add).
+        Sample((g.t((2, 2, 4, 5)), g.t((3, 5)), g.t((3,))), id="4d_bias"),
+        Sample((TIn(g.values((2, 5, 4)), _swap(1, 2)), g.t((3, 5)), g.t((3,))), id="3d_noncontig_bias"),
+        Sample((g.t((2, 0, 5)), g.t((3, 5)), g.t((3,))), id="3d_0size_bias"),
+        Sample((g.t((2, 4, 5)), g.t((3, 5))), id="3d_nobias"),
+        Sample((g.t((5,)), g.t((3, 5))), id="1d_nobias"),
+        Sample((g.t((2, 4, 5)), g.t((3, 5)), g.t(())), id="3d_0d_bias"),
+        Sample((g.t((2, 2, 4, 5)), g.t((3, 5)), g.t((4, 3))), id="4d_2d_bias"),
+        Sample((g.t((2, 4, 5)), g.t((3, 5)), g.t((1, 3))), id="3d_row_bias"),
+        Sample((g.t((5,)), g.t((3, 5)), g.t((1,))), id="1d_bias_size1"),
     ]
 
 

@@ -66,6 +66,9 @@ Tensor mul(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, Scalar b);
 Tensor div(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, Scalar b);
+// a / b recorded as PyTorch's Scalar overload (DivBackward1), as its C++ composites record it; see
+// Note [Scalar overload names] in binary.cpp.
+Tensor div_by_number(const Tensor& a, Scalar b);
 Tensor rdiv(const Tensor& a, Scalar b);  // b / a
 // div(rounding_mode=...): True is true division, Trunc rounds toward zero, Floor toward -inf.
 enum class RoundingMode : uint8_t { True, Trunc, Floor };
