@@ -249,11 +249,15 @@ from ._C import (  # noqa: F401  (reductions)
 )
 from ._C import (  # noqa: F401  (shape ops, views, joining and splitting)
     adjoint,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
     broadcast_shapes,
     broadcast_tensors,
     broadcast_to,
     cat,
     chunk,
+    column_stack,
     concat,
     concatenate,
     diag,
@@ -268,6 +272,7 @@ from ._C import (  # noqa: F401  (shape ops, views, joining and splitting)
     permute,
     reshape,
     roll,
+    row_stack,
     split,
     stack,
     swapaxes,

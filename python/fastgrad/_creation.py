@@ -33,9 +33,32 @@ def _ragged_error(data):
     return None
 
 
+_OVERFLOW = "Overflow when unpacking long long"  # PyTorch's ValueError for ints outside int64
+
+
+def _outside_int64(v):
+    return isinstance(v, int) and not isinstance(v, bool) and not -(2**63) <= v < 2**63
+
+
+def _big_ints(data, dtype):
+    """An array for nested data holding Python ints outside int64 (NumPy made it object or uint64): floats
+    when the tensor is floating (a float among the data, or a floating `dtype`), else PyTorch's ValueError."""
+    flat = np.array(data, dtype=object).ravel()
+    if not any(_outside_int64(v) for v in flat):
+        return None
+    has_float = any(isinstance(v, float) for v in flat)
+    if not (has_float or (dtype is not None and dtype.is_floating_point)):
+        raise ValueError(_OVERFLOW)
+    return np.array(data, dtype=np.float64), (_C.get_default_dtype() if has_float else None)
+
+
 def _from_data(data, dtype):
     """A new tensor holding a copy of `data` (nested sequences, numbers, NumPy arrays, tensors)."""
     if isinstance(data, (bool, int, float)) and not isinstance(data, np.generic):
+        if _outside_int64(data):
+            if dtype is None or not dtype.is_floating_point:
+                raise ValueError(_OVERFLOW)
+            data = float(data)
         return _C._scalar_tensor(data, dtype)
     if isinstance(data, np.ndarray):
         arr = np.array(data, copy=True)  # a NumPy array keeps its own dtype, as in PyTorch
@@ -48,12 +71,17 @@ def _from_data(data, dtype):
         except (ValueError, TypeError) as exc:
             ragged = _ragged_error(data)
             raise ragged or ValueError(f"could not convert {type(data).__name__} to a tensor: {exc}") from None
+        big = _big_ints(data, dtype) if arr.dtype == object or arr.dtype.kind == "u" else None
+        if big is not None:
+            arr, float_inferred = big
         if arr.dtype == object:
             raise TypeError(f"Could not infer dtype of {type(data).__name__}")
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"new(): invalid data type '{arr.dtype.kind == 'U' and 'str' or arr.dtype}'")
         # Python floats become the default dtype, ints int64, bools bool (NumPy would say float64 / int64).
         inferred = {"b": _C.bool, "i": _C.int64, "u": _C.int64, "f": _C.get_default_dtype()}[arr.dtype.kind]
+        if big is not None:
+            inferred = float_inferred
         arr = np.ascontiguousarray(arr)
     if arr.dtype.kind in "iu" and (arr.dtype.kind == "u" or arr.dtype.itemsize not in (4, 8)):
         arr = arr.astype(np.int64)  # narrower integer types are not among fastgrad's dtypes

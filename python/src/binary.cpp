@@ -358,6 +358,9 @@ void init_binary(py::module_& m) {
   m.def("where", [where_any](py::handle condition, py::handle a, py::handle b) {
     return where_any(tensor_arg(condition, "where", "condition", 1), a, b);
   }, py::arg("condition"), py::arg("input"), py::arg("other"));
+  // where(condition) alone is nonzero(condition, as_tuple=True).
+  m.def("where", [](const Tensor& condition) { return py::tuple(py::cast(nonzero_numpy(condition))); },
+        py::arg("condition"));
   cls.def("where", [where_any](py::handle self, const Tensor& condition, py::handle other) {
     return where_any(condition, self, other);
   }, py::arg("condition"), py::arg("other"));

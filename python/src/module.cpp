@@ -25,7 +25,12 @@ bool to_scalar(py::handle h, Scalar& out) {
   if (PyLong_Check(o)) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
-    if (overflow) throw py::value_error("value cannot be converted to type int64_t without overflow");
+    // PyTorch's messages for Python ints outside int64 (it reads [2**63, 2**64) as uint64, which fastgrad's
+    // Scalar cannot hold: those are refused too).
+    if (overflow) {
+      PyErr_SetString(PyExc_OverflowError, overflow < 0 ? "can't convert negative int to unsigned" : "int too big to convert");
+      throw py::error_already_set();
+    }
     out = Scalar(static_cast<int64_t>(v));
     return true;
   }

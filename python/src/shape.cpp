@@ -164,7 +164,8 @@ void init_shape(py::module_& m) {
   cls.def("squeeze_", [](py::object self, py::object d) {
         Tensor x = as_tensor(self);
         if (d.is_none()) squeeze_(x);
-        else squeeze_(x, d.cast<int64_t>());
+        else if (PyLong_Check(d.ptr())) squeeze_(x, d.cast<int64_t>());
+        else squeeze_(x, dims_from(d, "squeeze_"));
         return self;
       }, py::arg("dim") = py::none());
   cls.def("tril_", [](py::object self, int64_t k) {
@@ -230,6 +231,32 @@ void init_shape(py::module_& m) {
   m.def("hstack", [](const tensor_list& ts) { return hstack(ts); }, py::arg("tensors"));
   m.def("vstack", [](const tensor_list& ts) { return vstack(ts); }, py::arg("tensors"));
   m.def("dstack", [](const tensor_list& ts) { return dstack(ts); }, py::arg("tensors"));
+  m.def("row_stack", [](const tensor_list& ts) { return vstack(ts); }, py::arg("tensors"));
+  m.def("column_stack", [](const tensor_list& ts) { return column_stack(ts); }, py::arg("tensors"));
+
+  // atleast_Nd(t) gives a tensor; atleast_Nd(t, u, ...) and atleast_Nd([t, u]) a tuple, as in PyTorch.
+  using AtLeast = Tensor (*)(const Tensor&);
+  for (auto [name, fn] : {std::pair<const char*, AtLeast>{"atleast_1d", &atleast_1d},
+                          std::pair<const char*, AtLeast>{"atleast_2d", &atleast_2d},
+                          std::pair<const char*, AtLeast>{"atleast_3d", &atleast_3d}}) {
+    m.def(name, [fn, name](py::args args) -> py::object {
+      py::handle arg = args.size() == 1 ? args[0] : py::handle(args);
+      if (is_tensor(arg)) return wrap(fn(as_tensor(arg)));
+      if (PyList_Check(arg.ptr()) || PyTuple_Check(arg.ptr())) {
+        tensor_list out;
+        for (py::handle h : py::reinterpret_borrow<py::sequence>(arg)) {
+          if (!is_tensor(h))
+            throw py::type_error(std::string(name) + "(): expected Tensor as element " + std::to_string(out.size()) +
+                                 " in argument 0, but got " + py::str(py::type::of(h).attr("__name__")).cast<std::string>());
+          out.push_back(fn(as_tensor(h)));
+        }
+        return as_tuple(out);
+      }
+      throw py::type_error(std::string(name) + "() received an invalid combination of arguments - got (" +
+                           py::str(py::type::of(arg).attr("__name__")).cast<std::string>() +
+                           "), but expected one of:\n * (Tensor input)\n * (tuple of Tensors tensors)");
+    });
+  }
 }
 
 }  // namespace fastgrad::python

@@ -478,6 +478,8 @@ def _np_squeeze(x, dim=None):
         return np.squeeze(x)
     if x.ndim == 0:
         return x
+    if isinstance(dim, tuple):  # the listed dims of size 1 (others are kept, as in PyTorch)
+        return np.squeeze(x, axis=tuple(d for d in dim if x.shape[d] == 1))
     return np.squeeze(x, axis=dim) if x.shape[dim] == 1 else x
 
 
@@ -713,6 +715,11 @@ def squeeze_samples(g: Gen):
         Sample((TIn(g.values((1, 4, 3)), _swap(1, 2)), 0), id="transposed"),
         Sample((TIn(g.values((3, 1, 4)), _every_other(2)),), id="strided"),
         Sample((t((0, 1, 3)),), id="0size"),
+        Sample((t((1, 3, 1)), (0, 2)), id="dims_tuple"),
+        Sample((t((1, 3, 1)), (0, -3 + 1)), id="dims_tuple_partial"),  # dim 1 has size 3: kept
+        Sample((t((1, 3, 1)), ()), id="dims_empty"),
+        Sample((TIn(g.values((1, 4, 3)), _swap(1, 2)), (0, 2)), id="dims_transposed"),
+        Sample((t(()), (0,)), id="0d_dims"),
     ]
 
 
@@ -1238,9 +1245,28 @@ _add(
     differentiable=True,
     sample_fn=squeeze_samples,
     api=("fastgrad.squeeze", "Tensor.squeeze"),
-    forms=(Form("x.squeeze(...)", lambda m, x, *d: x.squeeze(*d)),),
+    forms=(
+        Form("x.squeeze(...)", lambda m, x, *d: x.squeeze(*d)),
+        Form("squeeze(x, dim=...)", lambda m, x, *d: m.squeeze(x, dim=d[0]), lambda smp: len(smp.args) > 1),
+    ),
     view_op=True,
-    error_fn=lambda g: [ErrorSample((g.t((3, 4)), 2), exc=IndexError, id="dim_out_of_range")],
+    error_fn=lambda g: [
+        ErrorSample((g.t((3, 4)), 2), exc=IndexError, id="dim_out_of_range"),
+        ErrorSample((g.t((1, 4)), (0, 0)), exc=RuntimeError, match="appears multiple times", id="dims_repeated"),
+        ErrorSample((g.t((1, 4)), (0, 5)), exc=IndexError, match="Dimension out of range", id="dims_out_of_range"),
+    ],
+)
+# In place on a non-leaf (x * 1): SqueezeBackward3/4/5 for no dim, one dim, a tuple of dims.
+_add(
+    "squeeze_",
+    op=lambda m, x, *d: (x * 1).squeeze_(*d),
+    ref=_np_squeeze,
+    differentiable=True,
+    sample_fn=squeeze_samples,
+    api=("Tensor.squeeze_",),
+    error_fn=lambda g: [
+        ErrorSample((g.t((1, 4)), (0, 0)), exc=RuntimeError, match="appears multiple times", id="dims_repeated"),
+    ],
 )
 _add(
     "select",
@@ -1753,6 +1779,28 @@ _add(
     error_fn=lambda g: [
         ErrorSample((g.t((3,)), g.t((3,)), g.t((3,))), exc=RuntimeError, match="boolean tensor", id="float_cond")
     ],
+)
+
+# where(condition) alone is nonzero(condition, as_tuple=True); stacked here to compare one tensor.
+_add(
+    "where_condition",
+    op=lambda m, c: m.stack(m.where(c)),
+    ref=lambda c: np.stack(np.nonzero(np.atleast_1d(c))),
+    differentiable=False,
+    sample_fn=lambda g: [
+        Sample((g.bools((3, 4)),), id="2d_bool"),
+        Sample((g.t((4,), "small_int"),), id="1d_float"),
+        Sample((g.ints((2, 3, 2), np.int64, -1, 2),), id="3d_int"),
+        Sample((g.t((), "small_int"),), id="0d"),
+        Sample((TIn(np.array(0.0)),), id="0d_zero"),
+        Sample((g.T((3, 4), "small_int"),), id="transposed"),
+        Sample((g.t((0, 3)),), id="0size"),
+    ],
+    api=("fastgrad.where",),
+    forms=(
+        Form("nonzero(as_tuple=True)", lambda m, c: m.stack(m.nonzero(c, as_tuple=True))),
+        Form("x.nonzero(as_tuple=True)", lambda m, c: m.stack(c.nonzero(as_tuple=True))),
+    ),
 )
 
 # Comparisons' aliases.
@@ -2888,6 +2936,78 @@ for _name, _np_fn in (("hstack", _np_hstack), ("vstack", lambda a, b: np.vstack(
         api=(f"fastgrad.{_name}",),
     )
 
+_add(
+    "row_stack",
+    op=lambda m, a, b: m.row_stack([a, b]),
+    ref=lambda a, b: np.vstack([a, b]),
+    differentiable=True,
+    sample_fn=stacks_samples,
+    api=("fastgrad.row_stack",),
+    error_fn=lambda g: [ErrorSample((g.t((3,)), g.t((3, 2))), match="Sizes of tensors must match", id="sizes")],
+)
+
+
+def column_stack_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3,)), t((3,))), id="1d"),
+        Sample((t(()), t(())), id="0d"),
+        Sample((t((3,)), t((3, 2))), id="1d_2d"),
+        Sample((t((2, 3)), t((2,))), id="2d_1d"),
+        Sample((t((2, 3, 2)), t((2, 1, 2))), id="3d"),
+        Sample((g.T((3, 2)), g.strided((3,))), id="noncontig"),
+        Sample((t((0,)), t((0, 2))), id="0size"),
+    ]
+
+
+_add(
+    "column_stack",
+    op=lambda m, a, b: m.column_stack((a, b)),
+    ref=lambda a, b: np.column_stack([a, b]),
+    differentiable=True,
+    sample_fn=column_stack_samples,
+    api=("fastgrad.column_stack",),
+    error_fn=lambda g: [
+        ErrorSample((g.t((2,)), g.t((3,))), match="Sizes of tensors must match except in dimension 1", id="sizes"),
+    ],
+)
+
+
+def atleast_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t(()),), id="0d"),
+        Sample((t((3,)),), id="1d"),
+        Sample((t((2, 3)),), id="2d"),
+        Sample((t((2, 3, 2)),), id="3d"),
+        Sample((t((1, 2, 1, 2)),), id="4d"),
+        Sample((g.T((3, 2)),), id="transposed"),
+        Sample((g.strided((3,)),), id="strided"),
+        Sample((t((0,)),), id="0size"),
+        Sample((t((2, 0)),), id="0size_2d"),
+    ]
+
+
+for _n in (1, 2, 3):
+    _name = f"atleast_{_n}d"
+    _add(
+        _name,
+        op=(lambda n: lambda m, x: getattr(m, n)(x))(_name),
+        ref=getattr(np, _name),
+        differentiable=True,
+        sample_fn=atleast_samples,
+        api=(f"fastgrad.{_name}",),
+        forms=(  # several tensors, or one sequence of them: a tuple back
+            Form("atleast(x, x)[1]", (lambda n: lambda m, x: getattr(m, n)(x, x)[1])(_name)),
+            Form("atleast([x])[0]", (lambda n: lambda m, x: getattr(m, n)([x])[0])(_name)),
+            Form("atleast((x,))[0]", (lambda n: lambda m, x: getattr(m, n)((x,))[0])(_name)),
+        ),
+        view_op=True,
+        error_fn=(lambda n: lambda g: [
+            ErrorSample((1.5,), exc=TypeError, match=f"{n}\\(\\) received an invalid combination", id="number"),
+        ])(_name),
+    )
+
 # ---- copies into a new arrangement ----
 _add(
     "repeat",
@@ -3634,6 +3754,16 @@ def linear_samples(g: Gen):
         Sample((g.t((5,)), g.t((5,)), g.t(())), id="1d_weight_0d_bias"),
         Sample((g.T((4, 5)), g.T((3, 5)), g.t((3,))), id="transposed"),
         Sample((g.t((0, 5)), g.t((3, 5)), g.t((3,))), id="0size"),
+        # The ranks and layouts PyTorch sends down different paths (addmm viewed back, or matmul + add).
+        Sample((g.t((2, 2, 4, 5)), g.t((3, 5)), g.t((3,))), id="4d_bias"),
+        Sample((TIn(g.values((2, 5, 4)), _swap(1, 2)), g.t((3, 5)), g.t((3,))), id="3d_noncontig_bias"),
+        Sample((g.t((2, 0, 5)), g.t((3, 5)), g.t((3,))), id="3d_0size_bias"),
+        Sample((g.t((2, 4, 5)), g.t((3, 5))), id="3d_nobias"),
+        Sample((g.t((5,)), g.t((3, 5))), id="1d_nobias"),
+        Sample((g.t((2, 4, 5)), g.t((3, 5)), g.t(())), id="3d_0d_bias"),
+        Sample((g.t((2, 2, 4, 5)), g.t((3, 5)), g.t((4, 3))), id="4d_2d_bias"),
+        Sample((g.t((2, 4, 5)), g.t((3, 5)), g.t((1, 3))), id="3d_row_bias"),
+        Sample((g.t((5,)), g.t((3, 5)), g.t((1,))), id="1d_bias_size1"),
     ]
 
 

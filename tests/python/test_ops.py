@@ -48,28 +48,7 @@ _bug(
     "setitem",
     ("int", "slice_broadcast", "slice_then_index", "ellipsis_leading_ones", "transposed", "0size", "0d"),
 )
-_bug(
-    "einsum is composed of fastgrad's own ops (transpose, index, mul, sum, bmm): its top Node differs from "
-    "torch's (PermuteBackward0/DiagonalBackward0 compositions) where no permute/diagonal op exists yet",
-    ("grad_fn",),
-    "einsum",
-    ("dot", "transpose", "diagonal"),
-)
 
-_bug(
-    "F.linear with a bias is matmul + add (AddBackward0); torch's is addmm (AddmmBackward0, with a ViewBackward0 "
-    "for other ranks): linear moves to addmm when that op lands (branch ops-index-linalg)",
-    ("grad_fn",),
-    "linear",
-    ("2d_bias", "3d_bias", "1d_bias", "transposed", "0size"),
-)
-_bug(
-    "tensor / Python number records DivBackward0; torch records DivBackward1 (cross_entropy with class "
-    "probabilities divides the sum by the batch size)",
-    ("grad_fn",),
-    "cross_entropy",
-    ("probs",),
-)
 
 def _known(test, op, case):
     """The reason `case` of `test` on `op` is expected to fail, or None. A dtype-qualified case such as

@@ -66,6 +66,9 @@ Tensor mul(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, Scalar b);
 Tensor div(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, Scalar b);
+// a / b recorded as PyTorch's Scalar overload (DivBackward1), as its C++ composites record it; see
+// Note [Scalar overload names] in binary.cpp.
+Tensor div_by_number(const Tensor& a, Scalar b);
 Tensor rdiv(const Tensor& a, Scalar b);  // b / a
 // div(rounding_mode=...): True is true division, Trunc rounds toward zero, Floor toward -inf.
 enum class RoundingMode : uint8_t { True, Trunc, Floor };
@@ -320,6 +323,7 @@ Tensor& transpose_(Tensor& t, int64_t dim0, int64_t dim1);
 Tensor& unsqueeze_(Tensor& t, int64_t dim);
 Tensor& squeeze_(Tensor& t);
 Tensor& squeeze_(Tensor& t, int64_t dim);
+Tensor& squeeze_(Tensor& t, const Dims& dims);
 Tensor select(const Tensor& t, int64_t dim, int64_t index);
 Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step = 1);
 Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length);
@@ -333,6 +337,11 @@ Tensor stack(const tensor_list& tensors, int64_t dim = 0);
 Tensor hstack(const tensor_list& tensors);
 Tensor vstack(const tensor_list& tensors);
 Tensor dstack(const tensor_list& tensors);
+Tensor column_stack(const tensor_list& tensors);  // 0-d and 1-d inputs as columns, then cat along dim 1
+// At least 1, 2 or 3 dims: [] -> [1], [1, 1], [1, 1, 1]; [k] -> [1, k], [1, k, 1]; [m, k] -> [m, k, 1].
+Tensor atleast_1d(const Tensor& t);
+Tensor atleast_2d(const Tensor& t);
+Tensor atleast_3d(const Tensor& t);
 tensor_list unbind(const Tensor& t, int64_t dim = 0);
 tensor_list split(const Tensor& t, int64_t split_size, int64_t dim = 0);
 tensor_list split_with_sizes(const Tensor& t, const Dims& split_sizes, int64_t dim = 0);

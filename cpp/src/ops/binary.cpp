@@ -238,8 +238,12 @@ Tensor div(const Tensor& a, const Tensor& b) {
   return out;
 }
 
-struct DivScalarBackward : NamedNode<DivScalarBackward> {
-  static constexpr const char* kName = "DivBackward0";
+// Note [Scalar overload names]: PyTorch's Python layer wraps a number into a 0-d tensor, so `t / 2` records
+// DivBackward0; its C++ composites call the Scalar overload (`loss / n` in cross_entropy), which records
+// DivBackward1. div(a, Scalar) is the Python form; div_by_number is the Scalar overload.
+template <int Variant>
+struct DivScalarBackward : NamedNode<DivScalarBackward<Variant>> {
+  static constexpr const char* kName = Variant == 0 ? "DivBackward0" : "DivBackward1";
   Scalar other;
   explicit DivScalarBackward(Scalar s) : other(s) {}
   tensor_list apply(tensor_list&& g) override { return {div(g[0], other)}; }
@@ -256,7 +260,13 @@ Tensor div(const Tensor& a, Scalar b) {
       return [v](T x) -> T { return x / v; };
     }
   });
-  if (compute_requires_grad({&a})) set_history(out, make_node<DivScalarBackward>({&a}, b));
+  if (compute_requires_grad({&a})) set_history(out, make_node<DivScalarBackward<0>>({&a}, b));
+  return out;
+}
+
+Tensor div_by_number(const Tensor& a, Scalar b) {
+  Tensor out = div(a.detach(), b);
+  if (compute_requires_grad({&a})) set_history(out, make_node<DivScalarBackward<1>>({&a}, b));
   return out;
 }
 

@@ -1,5 +1,7 @@
-// einsum: parsed here, computed as a composition of public ops (index for repeated subscripts, sum, transpose,
-// expand, view, mul and bmm), so its gradient, at any order, comes from theirs.
+// einsum: parsed here, computed as a composition of public ops (diagonal for repeated subscripts, permute, sum,
+// expand, view, mul and bmm), so its gradient, at any order, comes from theirs. The composition follows
+// PyTorch's where it shows in the result's grad_fn: a lone operand is permuted into the output's order (even
+// when the order is unchanged) and then summed; a pair sharing a summed label is one bmm, viewed back.
 #include <algorithm>
 #include <array>
 
@@ -81,24 +83,16 @@ int64_t position(const Labels& labels, int l) {
 }
 bool contains(const Labels& labels, int l) { return position(labels, l) < static_cast<int64_t>(labels.size()); }
 
-// t with its dimensions permuted (result dimension i is t's dimension perm[i]), done with transposes so that
-// only existing view ops are recorded.
-Tensor permuted(Tensor t, std::vector<int64_t> perm) {
-  std::vector<int64_t> cur(perm.size());  // cur[i]: which original dimension sits at i now
-  for (size_t i = 0; i < cur.size(); ++i) cur[i] = static_cast<int64_t>(i);
-  for (size_t i = 0; i < perm.size(); ++i) {
-    const auto j = static_cast<size_t>(std::find(cur.begin(), cur.end(), perm[i]) - cur.begin());
-    if (j != i) {
-      t = transpose(t, static_cast<int64_t>(i), static_cast<int64_t>(j));
-      std::swap(cur[i], cur[j]);
-    }
-  }
+// t with its dimensions permuted (result dimension i is t's dimension perm[i]); no Node when nothing moves.
+Tensor permuted(const Tensor& t, const Dims& perm) {
+  for (size_t i = 0; i < perm.size(); ++i)
+    if (perm[i] != static_cast<int64_t>(i)) return permute(t, perm);
   return t;
 }
 
 // t (labelled `from`, all distinct) with its dimensions in the order of `to` (a permutation of `from`).
 Tensor reorder(const Tensor& t, const Labels& from, const Labels& to) {
-  std::vector<int64_t> perm;
+  Dims perm;
   for (int l : to) perm.push_back(position(from, l));
   return permuted(t, perm);
 }
@@ -117,8 +111,8 @@ void sum_labels(Labelled& x, Pred drop) {
   x.labels = kept;
 }
 
-// The diagonal over every label that appears twice in one operand ("ii->i"): the two dimensions are moved to
-// the front and indexed with the same arange, which leaves the diagonal in front.
+// The diagonal over every label that appears twice in one operand ("ii->i"): diagonal() drops the two
+// dimensions and puts their diagonal last.
 void take_diagonals(Labelled& x, size_t operand) {
   for (;;) {
     int64_t d0 = -1, d1 = -1;
@@ -133,16 +127,11 @@ void take_diagonals(Labelled& x, size_t operand) {
     const int64_t n0 = x.t.sizes()[d0], n1 = x.t.sizes()[d1];
     FG_CHECK(n0 == n1, Error, "einsum(): subscript ", label_letter(x.labels[d0]), " is repeated for operand ", operand,
              " but the sizes don't match, ", n1, " != ", n0);
-    std::vector<int64_t> perm{d0, d1};
-    Labels labels{x.labels[d0]};
-    for (int64_t d = 0; d < static_cast<int64_t>(x.labels.size()); ++d)
-      if (d != d0 && d != d1) {
-        perm.push_back(d);
-        labels.push_back(x.labels[d]);
-      }
-    Tensor ar = arange(Scalar(int64_t(0)), Scalar(n0), Scalar(int64_t(1)), ScalarType::Int64);
-    x.t = index(permuted(x.t, perm), tensor_list{ar, ar});
-    x.labels = labels;
+    const int label = x.labels[d0];
+    x.t = diagonal(x.t, 0, d0, d1);
+    x.labels.erase(x.labels.begin() + d1);
+    x.labels.erase(x.labels.begin() + d0);
+    x.labels.push_back(label);
   }
 }
 
@@ -164,10 +153,9 @@ Labelled contract(const Labelled& a, const Labelled& b, const std::array<bool, 1
   out_labels.insert(out_labels.end(), a_only.begin(), a_only.end());
   out_labels.insert(out_labels.end(), b_only.begin(), b_only.end());
 
-  if (summed.empty() || (a_only.empty() && b_only.empty())) {
-    // A broadcast product (then a sum for batched dot products): no matrix product hides in here.
+  if (summed.empty()) {
+    // A broadcast product: no matrix product hides in here.
     Labels order = batch;
-    order.insert(order.end(), summed.begin(), summed.end());
     order.insert(order.end(), a_only.begin(), a_only.end());
     order.insert(order.end(), b_only.begin(), b_only.end());
     auto aligned = [&](const Labelled& x) {
@@ -179,9 +167,7 @@ Labelled contract(const Labelled& a, const Labelled& b, const std::array<bool, 1
       for (int l : order) shape.push_back(contains(x.labels, l) ? size_in(x, l) : 1);
       return shape == t.sizes() ? t : view(t, shape);
     };
-    Labelled r{mul(aligned(a), aligned(b)), order};
-    sum_labels(r, [&](int l) { return contains(summed, l); });
-    return r;
+    return {mul(aligned(a), aligned(b)), order};
   }
 
   // bmm over (batch, a_only, summed) x (batch, summed, b_only).
@@ -280,6 +266,22 @@ Tensor einsum(const std::string& equation, const tensor_list& operands) {
   }
   std::array<bool, 128> in_output{};
   for (int l : out_labels) in_output[l] = true;
+
+  if (ops.size() == 1) {
+    // A lone operand: its diagonals, permuted into the output's order followed by the summed labels (one
+    // PermuteBackward0 even when nothing moves, as PyTorch records it), then those labels summed.
+    Labelled& x = ops[0];
+    take_diagonals(x, 0);
+    Labels order = out_labels;
+    for (int l : x.labels)
+      if (!in_output[l]) order.push_back(l);
+    Dims perm;
+    for (int l : order) perm.push_back(position(x.labels, l));
+    x.t = permute(x.t, perm);
+    x.labels = order;
+    sum_labels(x, [&](int l) { return !in_output[l]; });
+    return x.t;
+  }
 
   // Per operand: diagonals, then sum the labels no one else needs.
   for (size_t i = 0; i < ops.size(); ++i) {

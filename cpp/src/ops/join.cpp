@@ -135,10 +135,10 @@ Tensor stack(const tensor_list& tensors, int64_t dim) {
   return out;
 }
 
-// ---- hstack / vstack / dstack: cat after bringing every input to at least 1, 2 or 3 dims ----
+// ---- atleast_1d/2d/3d, and hstack / vstack / dstack / column_stack: cat after raising the rank ----
 
 namespace {
-// atleast_1d/2d/3d: [] -> [1], [1, 1], [1, 1, 1]; [k] -> [1, k] or [1, k, 1]; [m, k] -> [m, k, 1].
+// [] -> [1], [1, 1], [1, 1, 1]; [k] -> [1, k] or [1, k, 1]; [m, k] -> [m, k, 1]. Higher ranks: t itself.
 Tensor at_least(const Tensor& t, int64_t n) {
   if (t.dim() >= n) return t;
   if (t.dim() == 0) return reshape(t, Dims(static_cast<size_t>(n), 1));
@@ -168,6 +168,19 @@ Tensor vstack(const tensor_list& tensors) {
 Tensor dstack(const tensor_list& tensors) {
   FG_CHECK(!tensors.empty(), Error, "dstack expects a non-empty TensorList");
   return cat(all_at_least(tensors, 3), 2);
+}
+
+Tensor atleast_1d(const Tensor& t) { return at_least(t, 1); }
+Tensor atleast_2d(const Tensor& t) { return at_least(t, 2); }
+Tensor atleast_3d(const Tensor& t) { return at_least(t, 3); }
+
+// 0-d and 1-d inputs become columns (n, 1); the rest join along dimension 1 as they are.
+Tensor column_stack(const tensor_list& tensors) {
+  FG_CHECK(!tensors.empty(), Error, "column_stack expects a non-empty TensorList");
+  tensor_list ts;
+  ts.reserve(tensors.size());
+  for (const Tensor& t : tensors) ts.push_back(t.dim() <= 1 ? reshape(t, {t.numel(), 1}) : t);
+  return cat(ts, 1);
 }
 
 // ---- unbind ----

@@ -12,9 +12,28 @@ Reduction reduction_from_string(const std::string& s) {
 }
 
 // ---- linear ----
-// input @ weight^T + bias. A 2-D input with a bias is one matrix product plus a broadcast add; other ranks
-// go through matmul, which folds the batch dimensions.
+// input @ weight^T + bias, recorded as PyTorch 2.13 records it (Node names are part of the contract):
+//  - a 2-D input with a bias is one addmm (AddmmBackward0);
+//  - a contiguous input of another rank with a row bias (1-D, or (1, ..., 1, out_features)) is flattened to
+//    2-D, goes through addmm and is viewed back (ViewBackward0 over AddmmBackward0); a 1-D input is (1, in);
+//  - anything else (no bias, a non-contiguous input, a 0-d or batched bias) is matmul, then the bias added.
+// (PyTorch also takes the addmm path for a few biases whose addmm then fails, e.g. (out_features, 1);
+// those are computed here through the add instead.)
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  const int64_t rank = input.dim();
+  if (bias.defined() && rank == 2) return addmm(bias, input, t(weight));
+  const bool row_bias = bias.defined() && bias.dim() >= 1 &&
+                        (bias.dim() == 1 || (bias.numel() == bias.size(-1) && weight.dim() == 2 &&
+                                             bias.size(-1) == weight.size(0)));
+  if (row_bias && rank > 0 && input.is_contiguous()) {
+    // The flattened size is a product, not -1: a 0-size dimension would make -1 ambiguous.
+    int64_t rows = 1;
+    for (int64_t d = 0; d + 1 < rank; ++d) rows *= input.size(d);
+    Tensor out = addmm(bias, reshape(input, {rows, input.size(rank - 1)}), t(weight));
+    Dims shape(input.sizes().begin(), input.sizes().end() - 1);
+    shape.push_back(out.size(1));
+    return view(out, shape);
+  }
   Tensor out = matmul(input, t(weight));
   return bias.defined() ? add(out, bias) : out;
 }

@@ -483,7 +483,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
     Tensor total = neg(sum(prod));
     if (reduction == Reduction::Sum) return total;
     // The mean over all but the class dimension (nan for an empty batch).
-    return div(total, Scalar(static_cast<double>(input.numel()) / static_cast<double>(classes)));
+    return div_by_number(total, Scalar(static_cast<double>(input.numel()) / static_cast<double>(classes)));
   }
 
   Tensor logp = log_softmax(input, class_dim);

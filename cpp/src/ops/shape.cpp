@@ -364,7 +364,8 @@ struct SqueezeBackward : NamedNode<SqueezeBackward<Variant>> {
                                        : Variant == 1 ? "SqueezeBackward1"
                                        : Variant == 2 ? "SqueezeBackward2"
                                        : Variant == 3 ? "SqueezeBackward3"
-                                                      : "SqueezeBackward4";
+                                       : Variant == 4 ? "SqueezeBackward4"
+                                                      : "SqueezeBackward5";
   Dims self_sizes;
   explicit SqueezeBackward(Dims s) : self_sizes(std::move(s)) {}
   tensor_list apply(tensor_list&& g) override { return {reshape(g[0], self_sizes)}; }
@@ -388,20 +389,27 @@ Tensor squeeze(const Tensor& t, int64_t dim) {
   return out;
 }
 
-Tensor squeeze(const Tensor& t, const Dims& dims) {
+namespace {
+// Squeezes the listed dimensions that have size 1 (a repeated dimension is refused).
+void squeezed(const Tensor& t, const Dims& dims, const char* op, Dims& sizes, Dims& strides) {
   std::vector<bool> drop(static_cast<size_t>(t.dim()), false);
   for (int64_t dim : dims) {
-    int64_t d = wrap_dim(dim, t.dim(), "squeeze");
+    int64_t d = wrap_dim(dim, t.dim(), op);
     if (t.dim() == 0) continue;
     FG_CHECK(!drop[d], Error, "dim ", d, " appears multiple times in the list of dims");
     drop[d] = true;
   }
-  Dims sizes, strides;
   for (int64_t i = 0; i < t.dim(); ++i) {
     if (drop[i] && t.sizes()[i] == 1) continue;
     sizes.push_back(t.sizes()[i]);
     strides.push_back(t.strides()[i]);
   }
+}
+}  // namespace
+
+Tensor squeeze(const Tensor& t, const Dims& dims) {
+  Dims sizes, strides;
+  squeezed(t, dims, "squeeze", sizes, strides);
   Tensor out = make_view(t, sizes, strides, t.storage_offset());
   if (compute_requires_grad({&t})) set_history(out, make_node<SqueezeBackward<2>>({&t}, t.sizes()));
   return out;
@@ -487,6 +495,12 @@ Tensor& squeeze_(Tensor& t, int64_t dim) {
   Dims sizes, strides;
   squeezed(t, t.dim() == 0 ? -2 : d, sizes, strides);
   return restride_<SqueezeBackward<4>>(t, sizes, strides, "squeeze_", t.sizes());
+}
+
+Tensor& squeeze_(Tensor& t, const Dims& dims) {
+  Dims sizes, strides;
+  squeezed(t, dims, "squeeze_", sizes, strides);
+  return restride_<SqueezeBackward<5>>(t, sizes, strides, "squeeze_", t.sizes());
 }
 
 // ---- select / slice ----

@@ -1,0 +1,61 @@
+"""Python ints outside int64: fastgrad raises what torch raises (type and message), never wraps or crashes.
+
+As arguments of ops (PyTorch's Scalar) torch raises OverflowError; as tensor data, ValueError. A float tensor
+built from such ints holds their float value."""
+
+import numpy as np
+import pytest
+
+import fastgrad
+
+torch = pytest.importorskip("torch")
+
+BIG, NEG = 2**70, -(2**70)
+
+CASES = {
+    "add": lambda m: m.tensor([1]) + BIG,
+    "add_float": lambda m: m.tensor([1.0]) + BIG,
+    "radd": lambda m: BIG + m.tensor([1]),
+    "sub_negative": lambda m: m.tensor([1]) - NEG,
+    "mul": lambda m: m.tensor([1]) * 2**64,
+    "rmul_float": lambda m: BIG * m.tensor([1.0]),
+    "div": lambda m: m.tensor([1]) / BIG,
+    "pow": lambda m: m.tensor([2]) ** BIG,
+    "eq": lambda m: m.tensor([1]) == BIG,
+    "add_alpha": lambda m: m.tensor([1]).add(1, alpha=BIG),
+    "fill_": lambda m: m.tensor([1]).fill_(BIG),
+    "clamp": lambda m: m.tensor([1]).clamp(max=BIG),
+    "where": lambda m: m.where(m.tensor([True]), m.tensor([1]), BIG),
+    "full": lambda m: m.full((2,), BIG),
+    "tensor_scalar": lambda m: m.tensor(BIG),
+    "tensor_list": lambda m: m.tensor([1, BIG]),
+    "tensor_nested": lambda m: m.tensor([[1], [NEG]]),
+    "tensor_uint64_range": lambda m: m.tensor([2**63]),
+    "tensor_bool_and_big": lambda m: m.tensor([True, BIG]),
+}
+
+FITS = {
+    "int64_max": lambda m: m.tensor([1]) + (2**63 - 1),
+    "int64_min": lambda m: m.tensor([0]) + (-(2**63)),
+    "tensor_int64_max": lambda m: m.tensor([2**63 - 1, -(2**63)]),
+    "tensor_float_with_big": lambda m: m.tensor([1.5, BIG]),
+    "tensor_big_as_float64": lambda m: m.tensor([BIG], dtype=m.float64),
+    "tensor_scalar_as_float64": lambda m: m.tensor(BIG, dtype=m.float64),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_int_out_of_range_raises_like_torch(name):
+    with pytest.raises(Exception) as expected:
+        CASES[name](torch)
+    with pytest.raises(expected.type) as got:
+        CASES[name](fastgrad)
+    assert str(got.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("name", sorted(FITS))
+def test_ints_that_fit_work_like_torch(name):
+    expected = FITS[name](torch)
+    got = FITS[name](fastgrad)
+    assert str(got.dtype).split(".")[-1] == str(expected.dtype).split(".")[-1]
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
