@@ -42,13 +42,6 @@ _FWD = ("numpy", "gradcheck", "gradgrad", "torch_forward", "torch_backward", "gr
 
 
 _bug(
-    "t[subscript] = v under autograd is one index_put_ on t (Note [setitem under autograd] in subscript.cpp): "
-    "IndexPutBackward0 where torch writes through a view and records CopySlices (CopyBackwards for t[()])",
-    ("grad_fn",),
-    "setitem",
-    ("int", "slice_broadcast", "slice_then_index", "ellipsis_leading_ones", "transposed", "0size", "0d"),
-)
-_bug(
     "einsum is composed of fastgrad's own ops (transpose, index, mul, sum, bmm): its top Node differs from "
     "torch's (PermuteBackward0/DiagonalBackward0 compositions) where no permute/diagonal op exists yet",
     ("grad_fn",),
