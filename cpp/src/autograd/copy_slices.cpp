@@ -23,6 +23,43 @@ struct StridedGeometry {
   }
 };
 
+// True when the base is laid out contiguously and the view lies inside it, so that a contiguous tensor of
+// the base's shape holds the view's elements at the view's strides, from view.offset - base.offset.
+bool view_inside_contiguous_base(const StridedGeometry& base, const StridedGeometry& view) {
+  if (!(base.strides == contiguous_strides(base.sizes))) {
+    int64_t expected = 1;  // size-1 dimensions may have any stride
+    for (size_t d = base.sizes.size(); d-- > 0;) {
+      if (base.sizes[d] == 1) continue;
+      if (base.strides[d] != expected) return false;
+      expected *= base.sizes[d];
+    }
+  }
+  if (view.numel() == 0) return true;
+  return view.offset >= base.offset && view.last() < base.offset + base.numel();
+}
+
+// True when no two elements of the view share a storage position (a sufficient test: each dimension,
+// by increasing stride, steps past everything the smaller ones reach).
+bool non_overlapping(const StridedGeometry& g) {
+  std::vector<std::pair<int64_t, int64_t>> dims;  // (stride, size)
+  for (size_t d = 0; d < g.sizes.size(); ++d)
+    if (g.sizes[d] > 1) dims.emplace_back(g.strides[d], g.sizes[d]);
+  std::sort(dims.begin(), dims.end());
+  int64_t reach = 0;
+  for (auto [stride, size] : dims) {
+    if (stride <= reach) return false;
+    reach += (size - 1) * stride;
+  }
+  return true;
+}
+
+// A contiguous tensor with g's values that the caller may write: g itself when nothing else can see it.
+Tensor writable_copy(Tensor&& g) {
+  const bool exclusive = g.impl().use_count() == 1 && g.storage().use_count() == 1 && g.is_contiguous() &&
+                         !g.requires_grad();
+  return exclusive ? std::move(g) : cast(g, g.dtype(), /*force_copy=*/true);
+}
+
 // A scratch buffer that covers both the base's and the view's storage positions, so that gradients of
 // either can be laid out as in the forward storage: position p lives at buf[p - lo].
 struct Scratch {
@@ -79,7 +116,15 @@ struct AsStridedBackward0 : NamedNode<AsStridedBackward0> {
   static constexpr const char* kName = "AsStridedBackward0";
   StridedGeometry base, view;
   AsStridedBackward0(StridedGeometry b, StridedGeometry v) : base(std::move(b)), view(std::move(v)) {}
-  tensor_list apply(tensor_list&& g) override { return {strided_scatter(g[0], base, view)}; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!GradMode::is_enabled() && view_inside_contiguous_base(base, view) && non_overlapping(view)) {
+      // The common case, without scratch buffers: zeros of the base's shape with g where the view lies.
+      Tensor out = zeros(base.sizes, g[0].dtype());
+      copy_into(make_view(out, view.sizes, view.strides, view.offset - base.offset), g[0]);
+      return {out};
+    }
+    return {strided_scatter(g[0], base, view)};
+  }
 };
 
 struct AsStridedBackwardBackward0 : NamedNode<AsStridedBackwardBackward0> {
@@ -129,11 +174,28 @@ class CopySlices final : public Node {
 
   tensor_list apply(tensor_list&& grads) override {
     Tensor g = grad_or_zeros(grads, 0);
+    if (!GradMode::is_enabled() && view_inside_contiguous_base(base_, view_)) return apply_in_place(std::move(g));
     tensor_list res = (*fn_)({strided_gather(g, base_, view_)});
     tensor_list out(next_edges().size());
     if (needs_input_grad(0)) {
       Tensor part = !res.empty() && res[0].defined() ? res[0] : zeros(view_.sizes, g.dtype());
       out[0] = where(covered_by_view(base_, view_), strided_scatter(part, base_, view_), g);
+    }
+    for (size_t i = 1; i < out.size() && i < res.size(); ++i) out[i] = std::move(res[i]);
+    return out;
+  }
+
+  // Without create_graph, PyTorch's way: the base's gradient in a contiguous buffer, the view's part of it
+  // replaced by fn's gradient in place.
+  tensor_list apply_in_place(Tensor&& g) {
+    Tensor result = writable_copy(std::move(g));
+    Tensor part = make_view(result, view_.sizes, view_.strides, result.storage_offset() + view_.offset - base_.offset);
+    tensor_list res = (*fn_)({cast(part, result.dtype(), /*force_copy=*/true)});
+    tensor_list out(next_edges().size());
+    if (needs_input_grad(0)) {
+      if (!res.empty() && res[0].defined()) copy_into(part, res[0]);
+      else copy_into(part, zeros({}, result.dtype()));
+      out[0] = std::move(result);
     }
     for (size_t i = 1; i < out.size() && i < res.size(); ++i) out[i] = std::move(res[i]);
     return out;
