@@ -2,6 +2,7 @@
 // one of its views is written in place, and AsStridedBackward0, the grad_fn a view gets when its history
 // is regenerated from its base's.
 #include <algorithm>
+#include <mutex>
 
 #include "../ops/common.h"
 #include "../release.h"
@@ -254,25 +255,28 @@ std::string forward_op_name(const Node& node) { return strip_backward_suffix(nod
 
 void refresh_view_grad_fn(const Tensor& view) {
   TensorImpl& v = *view.get();
-  const uint32_t current = v.storage()->version();
-  if (!v.view_base() || v.view_version() == current) return;
+  if (!v.view_base() || v.view_version() == v.storage()->version()) return;
   TensorImpl& base = *v.view_base();
-  AutogradMeta* m = v.autograd();
-  if (!impl_requires_grad(base)) {
-    // Nothing to regenerate from: a view without history stays so; a view whose base lost its
-    // requires_grad keeps what it had.
-    if (m && m->grad_fn) v.set_view_version(current);
-    return;
-  }
+  // Nothing to regenerate from when the base has no history: a view without one stays so (and is looked
+  // at again once the base gets one); a view whose base lost its requires_grad keeps what it had.
+  if (!impl_requires_grad(base)) return;
   if (v.view_creation() != TensorImpl::ViewCreation::Default) refuse_view_rebase(v, /*direct=*/false, nullptr);
-  Tensor base_t(v.view_base());
-  auto node = std::make_shared<AsStridedBackward0>(StridedGeometry::of(base), StridedGeometry::of(v));
-  node->add_next_edge(gradient_edge(base_t));
-  AutogradMeta& vm = v.ensure_autograd();
-  std::shared_ptr<Node> old = std::move(vm.grad_fn);
-  vm.output_nr = node->add_input_meta(view);
-  vm.grad_fn = std::move(node);
-  v.set_view_version(current);
+  std::shared_ptr<Node> old;  // released after the lock (See Note [No recursion in destruction])
+  {
+    // Rare (only after an in-place write), so one lock for all views: two threads looking at the same
+    // stale view must not both replace its grad_fn. The base is never a view: nothing below comes back here.
+    static std::mutex mutex;
+    std::lock_guard<std::mutex> lock(mutex);
+    const uint32_t current = v.storage()->version();
+    if (v.view_version() == current) return;
+    auto node = std::make_shared<AsStridedBackward0>(StridedGeometry::of(base), StridedGeometry::of(v));
+    node->add_next_edge(gradient_edge(Tensor(v.view_base())));
+    AutogradMeta& vm = v.ensure_autograd();
+    old = std::move(vm.grad_fn);
+    vm.output_nr = node->add_input_meta(view);
+    vm.grad_fn = std::move(node);
+    v.set_view_version(current);
+  }
   release_node(std::move(old));
 }
 
