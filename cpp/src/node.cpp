@@ -115,15 +115,20 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
            "have already been freed). Specify retain_graph=True if you need to backward through the graph a "
            "second time or if you need to access saved tensors after calling backward.");
   if (data_.version() != version_) {
+    // PyTorch's wording, plus who saved the tensor and which in-place op changed it last.
     std::string origin;
+    const AutogradMeta* m = data_->autograd();
     if (is_output_)
-      origin = ", which is output " + std::to_string(output_nr_) + " of " + owner->name() + ",";
-    else if (data_.grad_fn())
-      origin = ", which is output " + std::to_string(data_.output_nr()) + " of " + data_.grad_fn()->name() + ",";
+      origin = ", which is output " + std::to_string(output_nr_) + " of " + forward_op_name(*owner) + ",";
+    else if (m && m->grad_fn)
+      origin = ", which is output " + std::to_string(m->output_nr) + " of " + forward_op_name(*m->grad_fn) + ",";
+    const char* op = data_.storage()->last_inplace_op();
     throw Error("one of the variables needed for gradient computation has been modified by an inplace "
                 "operation: " + type_string(data_) + origin + " is at version " + std::to_string(data_.version()) +
-                "; expected version " + std::to_string(version_) + " instead. It was saved by " + owner->name() +
-                ".");
+                "; expected version " + std::to_string(version_) + " instead. It was saved for backward by " +
+                owner->name() + (op ? std::string(" and then modified by ") + op : std::string()) +
+                ". Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+                "fastgrad.autograd.set_detect_anomaly(True).");
   }
   if (is_output_ && GradMode::is_enabled()) {
     // Higher-order gradients need the saved output's history: re-link it to its Node for this use only.
@@ -188,6 +193,7 @@ std::shared_ptr<Node> grad_accumulator(const Tensor& t) {
 
 Edge gradient_edge(const Tensor& t) {
   if (!t.defined()) return {};
+  if (t->view_is_stale()) refresh_view_grad_fn(t);  // See Note [Differentiable views]
   auto* m = t->autograd();
   if (!m) return {};
   if (m->grad_fn) return {m->grad_fn, m->output_nr};

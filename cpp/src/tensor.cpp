@@ -67,6 +67,9 @@ Tensor make_view(const Tensor& base, Dims sizes, Dims strides, int64_t offset) {
   auto impl = std::make_shared<TensorImpl>(base.storage(), std::move(sizes), std::move(strides), offset, base.dtype());
   const auto& root = base->view_base();
   impl->set_view_base(root ? root : base.impl());
+  // See Note [Differentiable views].
+  impl->set_view_version(impl->storage()->version());
+  if (!GradMode::is_enabled()) impl->set_view_creation(TensorImpl::ViewCreation::NoGradMode);
   return Tensor(std::move(impl));
 }
 
@@ -85,6 +88,15 @@ Tensor from_blob(void* data, const Dims& sizes, const Dims& strides, ScalarType 
 }
 
 // ---- Tensor handle ----
+
+namespace {
+// See Note [Differentiable views]. requires_grad(), is_leaf() and output_nr() look at a stale view's
+// regenerated history but, as in PyTorch, only grad_fn() (and so recording a new op) raises for views that
+// may not be rebased (made in no-grad mode or as one of several outputs).
+bool quiet_refresh_due(const TensorImpl& t) {
+  return t.view_is_stale() && t.view_creation() == TensorImpl::ViewCreation::Default;
+}
+}  // namespace
 
 const Dims& Tensor::sizes() const { return impl_->sizes(); }
 const Dims& Tensor::strides() const { return impl_->strides(); }
@@ -110,6 +122,7 @@ Scalar Tensor::item() const {
 }
 
 bool Tensor::requires_grad() const {
+  if (quiet_refresh_due(*impl_)) refresh_view_grad_fn(*this);
   auto* m = impl_->autograd();
   return m && (m->requires_grad || m->grad_fn);
 }
@@ -127,17 +140,20 @@ Tensor& Tensor::set_requires_grad(bool requires_grad) {
 }
 
 bool Tensor::is_leaf() const {
+  if (quiet_refresh_due(*impl_)) refresh_view_grad_fn(*this);
   auto* m = impl_->autograd();
   return !m || !m->grad_fn;
 }
 
 const std::shared_ptr<Node>& Tensor::grad_fn() const {
   static const std::shared_ptr<Node> none;
+  if (impl_->view_is_stale()) refresh_view_grad_fn(*this);
   auto* m = impl_->autograd();
   return m ? m->grad_fn : none;
 }
 
 uint32_t Tensor::output_nr() const {
+  if (quiet_refresh_due(*impl_)) refresh_view_grad_fn(*this);
   auto* m = impl_->autograd();
   return m ? m->output_nr : 0;
 }

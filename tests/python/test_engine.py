@@ -1225,9 +1225,6 @@ def test_inplace_on_a_non_leaf_matches_torch():
     compare_with_torch(f, rtol=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason="in-place ops on a view of a non-leaf raise NotImplementedError ('in-place "
-                   "operations on views of tensors that take part in autograd are not supported yet'); PyTorch "
-                   "rebases the view's history (CopySlices)")
 def test_inplace_on_a_view_of_a_non_leaf_flows_the_gradient_like_torch():
     def f(m):
         x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)

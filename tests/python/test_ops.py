@@ -41,15 +41,6 @@ def _bug(reason, tests, op, cases):
 _FWD = ("numpy", "gradcheck", "gradgrad", "torch_forward", "torch_backward", "grad_fn")
 
 
-_bug(
-    "t[subscript] = v under autograd is one index_put_ on t (Note [setitem under autograd] in subscript.cpp): "
-    "IndexPutBackward0 where torch writes through a view and records CopySlices (CopyBackwards for t[()])",
-    ("grad_fn",),
-    "setitem",
-    ("int", "slice_broadcast", "slice_then_index", "ellipsis_leading_ones", "transposed", "0size", "0d"),
-)
-
-
 def _known(test, op, case):
     """The reason `case` of `test` on `op` is expected to fail, or None. A dtype-qualified case such as
     "float32-2d" also matches its plain sample id "2d"."""

@@ -495,12 +495,18 @@ def test_setitem_value_shape_errors():
     both_raise(lambda m: m.zeros(3).__setitem__(0, "a"), TypeError, "can't assign a str")
 
 
-def test_setitem_on_view_of_tensor_requiring_grad_is_not_supported_yet():
-    x = fg.ones(3, 4, requires_grad=True)
-    y = x * 2
-    row = y[0]
-    with pytest.raises(NotImplementedError):
-        row[[0, 1]] = 0.0
+def test_setitem_on_view_of_tensor_requiring_grad_rebases_like_torch():
+    torch = pytest.importorskip("torch")
+    grads = []
+    for m in (torch, fg):
+        x = m.ones(3, 4, requires_grad=True)
+        y = x * 2
+        row = y[0]
+        row[[0, 1]] = 0.0  # index_put_ on a view: the base's grad_fn becomes CopySlices
+        assert type(y.grad_fn).__name__ == "CopySlices"
+        (y * m.arange(12.0).view(3, 4)).sum().backward()
+        grads.append(x.grad.detach().numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -186,6 +186,18 @@ std::shared_ptr<Node> grad_accumulator(const Tensor& t);
 // Makes `out` an output of `node` (sets grad_fn, output_nr and the Node's input metadata).
 void set_history(Tensor& out, const std::shared_ptr<Node>& node);
 
+// See Note [Differentiable views] in tensor.h (autograd/copy_slices.cpp).
+// Makes `self`, just written in place, the output of `node`; when self is a view, its base's history is
+// rebased onto a CopySlices Node wrapping `node` instead, and self's grad_fn follows on its next use.
+void rebase_history(Tensor& self, const std::shared_ptr<Node>& node);
+// Regenerates a stale view's grad_fn as AsStridedBackward0 of its base (no-op when it is up to date).
+void refresh_view_grad_fn(const Tensor& view);
+// Refuses an in-place op on a view under autograd as PyTorch does (views made in no-grad mode or as one of
+// several outputs; views of a leaf that requires grad).
+void check_view_inplace(const Tensor& view, const char* op);
+// A Node's forward op as PyTorch names it in messages ("ExpBackward0" -> "Exp").
+std::string forward_op_name(const Node& node);
+
 // Creates node N (its constructor arguments follow), wiring next_edges to `inputs` in order.
 template <class N, class... Args>
 std::shared_ptr<N> make_node(std::initializer_list<const Tensor*> inputs, Args&&... args) {

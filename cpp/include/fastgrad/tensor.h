@@ -38,6 +38,9 @@ class Storage {
   // and detach()ed aliases see the same counter.
   uint32_t version() const { return version_.load(std::memory_order_relaxed); }
   void bump_version() { version_.fetch_add(1, std::memory_order_relaxed); }
+  // The name of the last in-place op that wrote here (a string literal), for version-counter errors.
+  void note_inplace(const char* op) { last_inplace_op_.store(op, std::memory_order_relaxed); }
+  const char* last_inplace_op() const { return last_inplace_op_.load(std::memory_order_relaxed); }
 
   Storage() = default;  // use allocate()/wrap()
 
@@ -48,6 +51,7 @@ class Storage {
   Deleter deleter_ = nullptr;
   void* context_ = nullptr;
   std::atomic<uint32_t> version_{0};
+  std::atomic<const char*> last_inplace_op_{nullptr};
   alignas(16) unsigned char inline_[kInlineBytes];
 };
 
@@ -139,6 +143,21 @@ class TensorImpl {
   const std::shared_ptr<TensorImpl>& view_base() const { return view_base_; }
   void set_view_base(std::shared_ptr<TensorImpl> base) { view_base_ = std::move(base); }
 
+  // Note [Differentiable views]
+  // A view records how it was made (ViewCreation) and the version of the shared storage when its grad_fn
+  // was last set (view_version). An in-place op on a view rebases the base's history onto a CopySlices
+  // Node (autograd/copy_slices.cpp); any in-place write to the storage makes every other view's grad_fn
+  // stale, and the next look at it regenerates it as AsStridedBackward0 of the base (refresh_view_grad_fn
+  // in node.h), as PyTorch does. Views made in no-grad mode or as one of several outputs (unbind, split,
+  // chunk) refuse in-place ops under autograd with PyTorch's messages.
+  enum class ViewCreation : uint8_t { Default, NoGradMode, MultiOutput };
+  ViewCreation view_creation() const { return view_creation_; }
+  void set_view_creation(ViewCreation c) { view_creation_ = c; }
+  uint32_t view_version() const { return view_version_.load(std::memory_order_relaxed); }
+  void set_view_version(uint32_t v) { view_version_.store(v, std::memory_order_relaxed); }
+  // True when the view's grad_fn must be looked at again (the storage changed since it was set).
+  bool view_is_stale() const { return view_base_ && view_version() != storage_->version(); }
+
   // Made in inference mode (see InferenceMode in autograd.h).
   bool is_inference() const { return inference_; }
 
@@ -162,6 +181,8 @@ class TensorImpl {
   ScalarType dtype_;
   bool contiguous_ = true;
   bool inference_ = false;
+  ViewCreation view_creation_ = ViewCreation::Default;
+  std::atomic<uint32_t> view_version_{0};
   std::shared_ptr<Storage> storage_;
   std::shared_ptr<TensorImpl> view_base_;
   std::unique_ptr<AutogradMeta> autograd_;

@@ -32,7 +32,7 @@ bool can_cast(ScalarType from, ScalarType to) {
   return true;
 }
 
-void check_inplace(const Tensor& self, const char* op) {
+void check_inplace(const Tensor& self, const char* op, bool others_require_grad) {
   for (int64_t d = 0; d < self.dim(); ++d)
     FG_CHECK(self.strides()[d] != 0 || self.sizes()[d] <= 1, Error,
              "unsupported operation: more than one element of the written-to tensor refers to a single memory "
@@ -41,15 +41,16 @@ void check_inplace(const Tensor& self, const char* op) {
   FG_CHECK(!self->is_inference() || InferenceMode::is_enabled(), Error,
            "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a "
            "normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details.");
-  if (GradMode::is_enabled() && self->view_base()) {
-    Tensor base(self->view_base());
-    FG_CHECK(!(base.is_leaf() && base.requires_grad()), Error,
-             "a view of a leaf Variable that requires grad is being used in an in-place operation. (", op,
-             " on a view of shape ", describe(self), ")");
+  if (GradMode::is_enabled()) {
+    // See Note [Differentiable views]: as in PyTorch, a view whose base requires grad counts as requiring
+    // grad here, even when it was made without history.
+    if (self->view_base() && (others_require_grad || self.requires_grad() || Tensor(self->view_base()).requires_grad()))
+      check_view_inplace(self, op);
+    FG_CHECK(!(self.is_leaf() && self.requires_grad()), Error,
+             "a leaf Variable that requires grad is being used in an in-place operation. (", op,
+             " on a tensor of shape ", describe(self), ")");
   }
-  FG_CHECK(!(GradMode::is_enabled() && self.is_leaf() && self.requires_grad()), Error,
-           "a leaf Variable that requires grad is being used in an in-place operation. (", op, " on a tensor of shape ",
-           describe(self), ")");
+  self.storage()->note_inplace(op);  // named by version-counter errors (SavedTensor::unpack)
 }
 
 void check_inplace_result(const Tensor& self, const Dims& result_shape, ScalarType result_dtype, const char* op) {
@@ -60,10 +61,7 @@ void check_inplace_result(const Tensor& self, const Dims& result_shape, ScalarTy
 }
 
 Tensor inplace_snapshot(const Tensor& self, bool copy_data) {
-  // In-place ops on views would need the view's base to learn the new history (PyTorch's CopySlices);
-  // until that exists, refuse rather than compute a wrong gradient.
-  FG_CHECK(!self->view_base(), NotImplementedError, "in-place operations on views of tensors that take part in autograd are not ",
-           "supported yet (tensor of shape ", describe(self), ")");
+  if (self->view_base()) self.grad_fn();  // a stale view's history is regenerated first
   Tensor snap = copy_data ? cast(self, self.dtype(), /*force_copy=*/true) : self.detach();
   if (auto* m = self->autograd()) {
     auto& sm = snap->ensure_autograd();
@@ -76,7 +74,9 @@ Tensor inplace_snapshot(const Tensor& self, bool copy_data) {
 Tensor& inplace_commit(Tensor& self, const Tensor& result) {
   copy_into(self, result);
   self.bump_version();
-  if (result.grad_fn()) {
+  if (result.grad_fn() && self->view_base()) {
+    rebase_view_history(self, result.grad_fn());
+  } else if (result.grad_fn()) {
     auto& m = self->ensure_autograd();
     m.grad_fn = result.grad_fn();
     m.output_nr = result.output_nr();

@@ -60,16 +60,29 @@ Tensor map_binary(const Tensor& a, const Tensor& b, ScalarType out_dtype, const 
 // mode is on; the result's shape and dtype fit self). Without autograd it writes straight into self.
 // With autograd it computes the out-of-place result from a snapshot of self that carries self's history,
 // copies the result into self, and makes self the output of the result's Node: self's history is rebased
-// onto the new Node, exactly as if the op had been out of place.
-void check_inplace(const Tensor& self, const char* op);
+// onto the new Node, exactly as if the op had been out of place. When self is a view, its base's history is
+// rebased instead, onto a CopySlices Node around the result's Node (See Note [Differentiable views]).
+// `others_require_grad`: another input of the op requires grad (a view may then not be written in place
+// even when it does not require grad itself; see Note [Differentiable views]).
+void check_inplace(const Tensor& self, const char* op, bool others_require_grad = false);
 void check_inplace_result(const Tensor& self, const Dims& result_shape, ScalarType result_dtype, const char* op);
 // Self's current value and history, as the input of the out-of-place op (data copied when `copy_data`,
 // because the op saves it and self is about to change).
 Tensor inplace_snapshot(const Tensor& self, bool copy_data);
-// Copies `result` into self, bumps the version and rebases self's history onto result's Node.
+// Copies `result` into self, bumps the version and rebases self's history onto result's Node (for a view,
+// the base's history, through CopySlices: rebase_history in node.h).
 Tensor& inplace_commit(Tensor& self, const Tensor& result);
+// rebase_history for a Node that already describes self as its output `output_nr` (autograd/copy_slices.cpp).
+void rebase_view_history(Tensor& view, const std::shared_ptr<Node>& fn);
 
 bool can_cast(ScalarType from, ScalarType to);
+
+// Outputs of a view op that returns several views (unbind, split, chunk) may not be written in place
+// under autograd (See Note [Differentiable views]); views made in no-grad mode keep that mark instead.
+inline void mark_multi_output_views(tensor_list& views) {
+  if (!GradMode::is_enabled()) return;
+  for (Tensor& v : views) v->set_view_creation(TensorImpl::ViewCreation::MultiOutput);
+}
 
 // The whole in-place protocol (Note [In-place ops]) for `self = out_of_place(self)`, where `others` are the
 // op's other tensor inputs (undefined ones are skipped) and `result` the dtype the out-of-place op would
@@ -78,14 +91,13 @@ bool can_cast(ScalarType from, ScalarType to);
 template <class OutOfPlace>
 Tensor& inplace_nary(Tensor& self, std::initializer_list<const Tensor*> others, ScalarType result, const char* op,
                      bool saves_self, OutOfPlace out_of_place) {
-  check_inplace(self, op);
+  bool others_grad = false;
+  for (const Tensor* o : others) others_grad = others_grad || compute_requires_grad({o});
+  check_inplace(self, op, others_grad);
   Dims shape = self.sizes();
-  bool needs_grad = compute_requires_grad({&self});
-  for (const Tensor* o : others) {
-    if (!o || !o->defined()) continue;
-    shape = broadcast_shapes(shape, o->sizes(), op);
-    needs_grad = needs_grad || compute_requires_grad({o});
-  }
+  for (const Tensor* o : others)
+    if (o && o->defined()) shape = broadcast_shapes(shape, o->sizes(), op);
+  const bool needs_grad = others_grad || compute_requires_grad({&self});
   check_inplace_result(self, shape, result, op);
   if (needs_grad) return inplace_commit(self, out_of_place(inplace_snapshot(self, saves_self)));
   Tensor r;

@@ -42,7 +42,7 @@ struct CopyBackwards : NamedNode<CopyBackwards> {
 };
 
 Tensor& copy_(Tensor& self, const Tensor& src) {
-  check_inplace(self, "copy_");
+  check_inplace(self, "copy_", compute_requires_grad({&src}));
   FG_CHECK(broadcast_shapes(self.sizes(), src.sizes(), "copy_") == self.sizes(), Error, "copy_: output with shape ",
            shape_str(self.sizes()), " doesn't match the broadcast shape ",
            shape_str(broadcast_shapes(self.sizes(), src.sizes(), "copy_")));
@@ -55,9 +55,7 @@ Tensor& copy_(Tensor& self, const Tensor& src) {
   auto node = make_node<CopyBackwards>({&snapshot, &src}, src.dtype());
   copy_into(self, src);
   self.bump_version();
-  auto& m = self->ensure_autograd();
-  m.output_nr = node->add_input_meta(self);
-  m.grad_fn = node;
+  rebase_history(self, node);
   return self;
 }
 
@@ -90,10 +88,7 @@ Tensor& overwrite(Tensor& self, Scalar value, const char* op) {
   copy_into(self, scalar_tensor(value, self.dtype()));
   self.bump_version();
   if (record) {
-    auto node = make_node<OverwriteBackward<Variant>>({&snapshot});
-    auto& m = self->ensure_autograd();
-    m.output_nr = node->add_input_meta(self);
-    m.grad_fn = node;
+    rebase_history(self, make_node<OverwriteBackward<Variant>>({&snapshot}));
   }
   return self;
 }
@@ -112,16 +107,13 @@ struct FillBackward3 : NamedNode<FillBackward3> {
 Tensor& fill_(Tensor& self, const Tensor& value) {
   FG_CHECK(value.dim() == 0, Error, "fill_ only supports 0-dimension value tensor but got tensor with ", value.dim(),
            " dimensions.");
-  check_inplace(self, "fill_");
+  check_inplace(self, "fill_", compute_requires_grad({&value}));
   bool record = compute_requires_grad({&self, &value});
   Tensor snapshot = record ? inplace_snapshot(self, /*copy_data=*/false) : Tensor();
   copy_into(self, value);
   self.bump_version();
   if (record) {
-    auto node = make_node<FillBackward3>({&snapshot, &value});
-    auto& m = self->ensure_autograd();
-    m.output_nr = node->add_input_meta(self);
-    m.grad_fn = node;
+    rebase_history(self, make_node<FillBackward3>({&snapshot, &value}));
   }
   return self;
 }

@@ -205,6 +205,7 @@ tensor_list unbind(const Tensor& t, int64_t dim) {
   tensor_list out;
   for (int64_t i = 0; i < t.sizes()[d]; ++i)
     out.push_back(make_view(t, sizes, strides, t.storage_offset() + i * t.strides()[d]));
+  mark_multi_output_views(out);
   if (compute_requires_grad({&t}) && !out.empty()) {
     auto node = make_node<UnbindBackward0>({&t}, d);
     for (Tensor& o : out) set_history(o, node);
@@ -236,6 +237,7 @@ tensor_list split_pieces(const Tensor& t, int64_t d, const std::vector<int64_t>&
     out.push_back(narrow_view(t, d, start, n));
     start += n;
   }
+  mark_multi_output_views(out);
   if (compute_requires_grad({&t})) {
     auto node = make_node<SplitBackward<Variant>>({&t}, d);
     for (Tensor& o : out) set_history(o, node);

@@ -60,7 +60,7 @@ Tensor& random_inplace(Tensor& self, const char* op, const Tensor* p, Fill fill)
   Tensor before = grad ? inplace_snapshot(self, /*copy_data=*/false) : Tensor();
   fill();
   self.bump_version();
-  if (grad) set_history(self, make_node<N>({&before, p}));
+  if (grad) rebase_history(self, make_node<N>({&before, p}));
   return self;
 }
 
@@ -414,7 +414,7 @@ Tensor& random_(Tensor& self, int64_t to, Generator* gen) {
     NoGradGuard guard;
     random_(self, 0, to, gen);
   }
-  if (grad) set_history(self, make_node<RandomBackward1>({&before}));
+  if (grad) rebase_history(self, make_node<RandomBackward1>({&before}));
   return self;
 }
 

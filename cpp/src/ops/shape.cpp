@@ -439,6 +439,8 @@ Tensor& restride_(Tensor& t, const Dims& sizes, const Dims& strides, const char*
     t->set_sizes_and_strides(sizes, strides, t.storage_offset());
   }
   t.bump_version();
+  // A view keeps the history just given to it (See Note [Differentiable views]): no data was written.
+  if (t->view_base()) t->set_view_version(t.version());
   return t;
 }
 

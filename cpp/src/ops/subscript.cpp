@@ -126,12 +126,14 @@ Tensor index(const Tensor& t, const std::vector<TensorIndex>& indices) {
 // ---- subscripts: t[...] = v ----
 
 // Note [setitem under autograd]
-// Without autograd, t[subscript] = v writes through a view (basic part) and, for tensor subscripts, puts
-// into it. With autograd that would be an in-place op on a view, which needs the view's base to learn its new
-// history (PyTorch's CopySlices). Instead, the whole subscript is rewritten as one int64 index tensor per
-// dimension of t (an integer becomes a 0-d tensor, a slice an arange placed at its result dimension, a tensor
-// subscript keeps its place in the advanced block), all broadcasting to the shape of t[subscript]; the write
-// is then one index_put_ on t itself, an ordinary in-place op whose Node is IndexPutBackward0.
+// As in PyTorch, t[subscript] = v applies the basic part of the subscript (integers, slices, None,
+// Ellipsis) as views and writes into the result: a copy_ (fill_ for a 0-d value), which on a view of t
+// rebases t's history onto CopySlices (See Note [Differentiable views] in tensor.h). Tensor subscripts are
+// then an index_put_ into that view; when the basic part leaves t itself (only tensors and full slices), the
+// whole subscript is rewritten as one int64 index tensor per dimension of t (an integer becomes a 0-d
+// tensor, a slice an arange placed at its result dimension, a tensor subscript keeps its place in the
+// advanced block), all broadcasting to the shape of t[subscript], and the write is one index_put_ on t
+// (IndexPutBackward0).
 
 namespace {
 
@@ -309,20 +311,24 @@ void index_put_(Tensor& t, const std::vector<TensorIndex>& indices, const Tensor
       plan.put(r, v, /*accumulate=*/false);
     }
     t.bump_version();
+    t.storage()->note_inplace(adv.empty() ? "copy_" : "index_put_");
     return;
   }
-  // See Note [setitem under autograd]. PyTorch writes through a view unless the subscript is all tensors (and
-  // full slices): its refusal of a leaf that requires grad names whichever it wrote into.
-  if (GradMode::is_enabled() && t.is_leaf() && t.requires_grad()) {
-    tensor_list adv;
-    Tensor r;
-    {
-      NoGradGuard guard;
-      r = apply_basic(t, indices, adv);
-    }
-    FG_CHECK(!adv.empty() && r.is_same(t), Error,
-             "a view of a leaf Variable that requires grad is being used in an in-place operation. (setitem on a "
-             "tensor of shape ", describe(t), ")");
+  // See Note [setitem under autograd].
+  tensor_list adv;
+  Tensor r = apply_basic(t, indices, adv);
+  if (adv.empty()) {
+    // PyTorch's copy_to: the same shape is a copy_, a 0-d value a fill_, anything else broadcasts first.
+    if (r.sizes() == v.sizes()) copy_(r, v);
+    else if (v.dim() == 0) fill_(r, v);
+    else copy_(r, expand(v, r.sizes()));
+    return;
+  }
+  if (!r.is_same(t)) {
+    FG_CHECK(v.dtype() == t.dtype(), Error, "Index put requires the source and destination dtypes match, got ",
+             scalar_type_name(t.dtype()), " for the destination and ", scalar_type_name(v.dtype()), " for the source.");
+    index_put_(r, adv, v, /*accumulate=*/false);
+    return;
   }
   check_inplace(t, "index_put_");
   FullIndex f = full_indices(t, indices);
