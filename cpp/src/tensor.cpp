@@ -86,17 +86,8 @@ Tensor from_blob(void* data, const Dims& sizes, const Dims& strides, ScalarType 
 
 // ---- Tensor handle ----
 
-const Dims& Tensor::sizes() const { return impl_->sizes(); }
-const Dims& Tensor::strides() const { return impl_->strides(); }
 int64_t Tensor::size(int64_t d) const { return impl_->sizes()[wrap_dim(d, dim(), "size")]; }
 int64_t Tensor::stride(int64_t d) const { return impl_->strides()[wrap_dim(d, dim(), "stride")]; }
-int64_t Tensor::dim() const { return static_cast<int64_t>(impl_->sizes().size()); }
-int64_t Tensor::numel() const { return impl_->numel(); }
-ScalarType Tensor::dtype() const { return impl_->dtype(); }
-int64_t Tensor::storage_offset() const { return impl_->offset(); }
-bool Tensor::is_contiguous() const { return impl_->is_contiguous(); }
-const std::shared_ptr<Storage>& Tensor::storage() const { return impl_->storage(); }
-void* Tensor::data_ptr() const { return impl_->data_ptr(); }
 
 Scalar Tensor::item() const {
   FG_CHECK(numel() == 1, Error, "a Tensor with ", numel(), " elements cannot be converted to Scalar");
@@ -109,11 +100,6 @@ Scalar Tensor::item() const {
   });
 }
 
-bool Tensor::requires_grad() const {
-  auto* m = impl_->autograd();
-  return m && (m->requires_grad || m->grad_fn);
-}
-
 Tensor& Tensor::set_requires_grad(bool requires_grad) {
   FG_CHECK(is_leaf() || requires_grad, Error,
            "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in "
@@ -124,11 +110,6 @@ Tensor& Tensor::set_requires_grad(bool requires_grad) {
            "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.");
   if (requires_grad || impl_->autograd()) impl_->ensure_autograd().requires_grad = requires_grad;
   return *this;
-}
-
-bool Tensor::is_leaf() const {
-  auto* m = impl_->autograd();
-  return !m || !m->grad_fn;
 }
 
 const std::shared_ptr<Node>& Tensor::grad_fn() const {
