@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <unordered_map>
 
 #include "fastgrad/autograd.h"
 #include "fastgrad/ops.h"
@@ -21,8 +20,12 @@
 namespace fastgrad {
 
 namespace {
-thread_local bool grad_mode_enabled = true;
-thread_local bool inference_mode_enabled = false;
+// Note [Static TLS]: every op reads these flags. The initial-exec model makes each read one instruction
+// instead of a call to __tls_get_addr (the default for a shared library); plain bools with constant
+// initializers use a few bytes of the static TLS space that glibc keeps for dlopen()ed libraries.
+#define FASTGRAD_STATIC_TLS __attribute__((tls_model("initial-exec")))
+thread_local bool grad_mode_enabled FASTGRAD_STATIC_TLS = true;
+thread_local bool inference_mode_enabled FASTGRAD_STATIC_TLS = false;
 std::atomic<bool> anomaly_enabled{false};
 std::atomic<AnomalyMode::TraceProvider> trace_provider{nullptr};
 std::atomic<InterruptPoll> interrupt_poll{nullptr};
@@ -49,6 +52,58 @@ struct NodeState {
   bool visited = false;
   tensor_list buffer;   // one slot per Node input
   std::vector<std::pair<uint32_t, size_t>> captures;  // (input_nr, index into the results)
+};
+
+// The NodeState of every Node of one backward pass: a flat open-addressing table from Node* to a slot in
+// a vector, because a std::unordered_map costs an allocation per Node, which dominates small graphs.
+// States are only added while dependencies are counted; references stay valid after that.
+class GraphState {
+ public:
+  GraphState() : keys_(16, nullptr), slots_(16, 0) { states_.reserve(8); }
+
+  NodeState& operator[](Node* n) {
+    size_t i = probe(n);
+    if (keys_[i] == n) return states_[slots_[i]];
+    if ((states_.size() + 1) * 2 > keys_.size()) {
+      grow();
+      i = probe(n);
+    }
+    keys_[i] = n;
+    slots_[i] = static_cast<uint32_t>(states_.size());
+    nodes_.push_back(n);
+    return states_.emplace_back();
+  }
+  NodeState* find(Node* n) {
+    size_t i = probe(n);
+    return keys_[i] == n ? &states_[slots_[i]] : nullptr;
+  }
+  size_t size() const { return states_.size(); }
+  Node* node(size_t slot) const { return nodes_[slot]; }
+  NodeState& state(size_t slot) { return states_[slot]; }
+
+ private:
+  size_t probe(Node* n) const {
+    size_t mask = keys_.size() - 1;
+    size_t i = (reinterpret_cast<uintptr_t>(n) >> 4) * 0x9E3779B97F4A7C15ull >> 20 & mask;
+    while (keys_[i] && keys_[i] != n) i = (i + 1) & mask;
+    return i;
+  }
+  void grow() {
+    std::vector<Node*> old = std::move(keys_);
+    std::vector<uint32_t> old_slots = std::move(slots_);
+    keys_.assign(old.size() * 2, nullptr);
+    slots_.assign(old.size() * 2, 0);
+    for (size_t j = 0; j < old.size(); ++j)
+      if (old[j]) {
+        size_t i = probe(old[j]);
+        keys_[i] = old[j];
+        slots_[i] = old_slots[j];
+      }
+  }
+  std::vector<Node*> keys_;
+  std::vector<uint32_t> slots_;
+  std::vector<Node*> nodes_;  // by slot
+  std::vector<NodeState> states_;
 };
 
 void accumulate_into(tensor_list& buffer, uint32_t slot, Tensor&& grad) {
@@ -98,8 +153,8 @@ void run_tensor_hooks(Node* node, tensor_list& inputs) {
       if (r.defined()) g = std::move(r);
     }
   }
-  if (auto* acc = dynamic_cast<AccumulateGrad*>(node)) {
-    AutogradMeta* m = acc->variable()->autograd();
+  if (node->is_accumulator()) {
+    AutogradMeta* m = static_cast<AccumulateGrad*>(node)->variable()->autograd();
     if (m && m->hooks && !inputs.empty() && inputs[0].defined()) {
       auto hooks = m->hooks->grad;
       for (auto& e : hooks) {
@@ -176,23 +231,21 @@ struct ReadyCompare {
 tensor_list execute(const std::vector<Edge>& roots, tensor_list&& root_grads, bool keep_graph, bool create_graph,
                     const std::vector<Edge>& capture) {
   AutoGradMode mode(create_graph);
-  std::unordered_map<Node*, NodeState> state;
-  state.reserve(64);
+  GraphState state;
 
   // 1. Dependencies, with an explicit stack (Note [No recursion]).
   std::vector<Node*> stack;
+  stack.reserve(16);
   for (const Edge& r : roots)
     if (r.function && !state[r.function.get()].visited) {
       state[r.function.get()].visited = true;
       stack.push_back(r.function.get());
     }
-  std::vector<Node*> order;  // discovery order, for the "needed" pass below
   InterruptTimer interrupt;
   while (!stack.empty()) {
     interrupt.tick();
     Node* n = stack.back();
     stack.pop_back();
-    order.push_back(n);
     for (const Edge& e : n->next_edges()) {
       if (!e.function) continue;
       NodeState& s = state[e.function.get()];
@@ -206,27 +259,26 @@ tensor_list execute(const std::vector<Edge>& roots, tensor_list&& root_grads, bo
 
   tensor_list results(capture.size());
   if (!capture.empty()) {
-    for (size_t i = 0; i < capture.size(); ++i) {
-      auto it = state.find(capture[i].function.get());
-      if (it != state.end()) it->second.captures.emplace_back(capture[i].input_nr, i);
-    }
-    // A Node is needed when it is captured or one of its next Nodes is needed. Children come after their
-    // parents in `order` is not guaranteed for DAGs, so iterate to a fixed point over a reverse
-    // topological order computed with Kahn's algorithm on a copy of the counts.
-    std::unordered_map<Node*, int> remaining;
-    for (auto& [n, s] : state) remaining[n] = s.dependencies;
+    for (size_t i = 0; i < capture.size(); ++i)
+      if (NodeState* s = state.find(capture[i].function.get())) s->captures.emplace_back(capture[i].input_nr, i);
+    // A Node is needed when it is captured or one of its next Nodes is needed. Children are not
+    // guaranteed to come after their parents in discovery order for DAGs, so walk a reverse topological
+    // order computed with Kahn's algorithm on a copy of the counts. (Slots are in discovery order.)
+    std::vector<int> remaining(state.size());
+    for (size_t i = 0; i < state.size(); ++i) remaining[i] = state.state(i).dependencies;
+    auto slot_of = [&](Node* n) { return static_cast<size_t>(state.find(n) - &state.state(0)); };
     std::vector<Node*> topo;
-    for (Node* n : order)
-      if (remaining[n] == 0) topo.push_back(n);
+    for (size_t i = 0; i < state.size(); ++i)
+      if (remaining[i] == 0) topo.push_back(state.node(i));
     for (size_t i = 0; i < topo.size(); ++i)
       for (const Edge& e : topo[i]->next_edges())
-        if (e.function && --remaining[e.function.get()] == 0) topo.push_back(e.function.get());
+        if (e.function && --remaining[slot_of(e.function.get())] == 0) topo.push_back(e.function.get());
     for (size_t i = topo.size(); i-- > 0;) {
       Node* n = topo[i];
-      NodeState& s = state[n];
+      NodeState& s = *state.find(n);
       s.needed = !s.captures.empty();
       for (const Edge& e : n->next_edges())
-        if (e.function && state[e.function.get()].needed) s.needed = true;
+        if (e.function && state.find(e.function.get())->needed) s.needed = true;
     }
   }
 
@@ -236,9 +288,10 @@ tensor_list execute(const std::vector<Edge>& roots, tensor_list&& root_grads, bo
       accumulate_into(state[roots[i].function.get()].buffer, roots[i].input_nr, std::move(root_grads[i]));
 
   std::vector<Node*> heap;
+  heap.reserve(16);
   for (const Edge& r : roots) {
     Node* n = r.function.get();
-    if (n && state[n].dependencies == 0 && std::find(heap.begin(), heap.end(), n) == heap.end()) {
+    if (n && state.find(n)->dependencies == 0 && std::find(heap.begin(), heap.end(), n) == heap.end()) {
       heap.push_back(n);
       std::push_heap(heap.begin(), heap.end(), ReadyCompare{});
     }
@@ -251,7 +304,7 @@ tensor_list execute(const std::vector<Edge>& roots, tensor_list&& root_grads, bo
     std::pop_heap(heap.begin(), heap.end(), ReadyCompare{});
     Node* node = heap.back();
     heap.pop_back();
-    NodeState& s = state[node];
+    NodeState& s = *state.find(node);
     tensor_list inputs = std::move(s.buffer);
     inputs.resize(node->num_inputs());
 
@@ -259,7 +312,7 @@ tensor_list execute(const std::vector<Edge>& roots, tensor_list&& root_grads, bo
     node->retain_grads(inputs);
     for (auto& [input_nr, index] : s.captures) results[index] = inputs[input_nr];
     if (!s.needed) continue;
-    auto* accumulate = dynamic_cast<AccumulateGrad*>(node);
+    auto* accumulate = node->is_accumulator() ? static_cast<AccumulateGrad*>(node) : nullptr;
     if (accumulate && !capture.empty()) continue;  // grad(): leave .grad alone
 
     bool any = std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.defined(); });
@@ -280,7 +333,7 @@ tensor_list execute(const std::vector<Edge>& roots, tensor_list&& root_grads, bo
     for (size_t i = 0; i < edges.size(); ++i) {
       const Edge& e = edges[i];
       if (!e.function) continue;
-      NodeState& next = state[e.function.get()];
+      NodeState& next = *state.find(e.function.get());
       if (any && outputs[i].defined()) {
         Tensor g = validate_gradient(std::move(outputs[i]), *node, i, e.function->input_meta(e.input_nr));
         accumulate_into(next.buffer, e.input_nr, std::move(g));

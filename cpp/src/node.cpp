@@ -14,18 +14,30 @@ namespace fastgrad {
 // would overflow the stack. Instead every reference a Node or TensorImpl drops is handed to
 // release_node(): the outermost call drains a thread-local list in a loop, and destructors that run
 // while it drains only append to that list. The stack depth stays constant whatever the graph.
+namespace {
+// Plain (trivially initialized) thread-locals, so that each access is cheap (Note [Static TLS] in
+// engine.cpp); the list is made on a thread's first release of a Node that owns other Nodes, and kept
+// for the thread's life (a few bytes per thread: destroying it would need a thread_local destructor).
+thread_local std::vector<std::shared_ptr<Node>>* pending_release __attribute__((tls_model("initial-exec"))) = nullptr;
+thread_local bool draining __attribute__((tls_model("initial-exec"))) = false;
+}  // namespace
+
 void release_node(std::shared_ptr<Node>&& node) {
   if (!node) return;
   if (node.use_count() > 1) {  // not the last owner: dropping it destroys nothing
     node.reset();
     return;
   }
-  thread_local std::vector<std::shared_ptr<Node>> pending;
-  thread_local bool draining = false;
-  pending.push_back(std::move(node));
-  if (draining) return;
+  if (draining) {
+    if (!pending_release) pending_release = new std::vector<std::shared_ptr<Node>>();
+    pending_release->push_back(std::move(node));
+    return;
+  }
   draining = true;
-  while (!pending.empty()) {
+  node.reset();  // destroys this Node; the Nodes it owned alone are appended to the list (destructors
+                 // do not throw)
+  while (pending_release && !pending_release->empty()) {
+    auto& pending = *pending_release;
     std::shared_ptr<Node> n = std::move(pending.back());
     pending.pop_back();
     n.reset();  // may append more Nodes to `pending`
@@ -35,7 +47,8 @@ void release_node(std::shared_ptr<Node>&& node) {
 
 namespace {
 // PyTorch numbers Nodes per thread; the engine runs later Nodes first.
-thread_local uint64_t next_sequence_nr = 0;
+// See Note [Static TLS] in engine.cpp.
+thread_local uint64_t next_sequence_nr __attribute__((tls_model("initial-exec"))) = 0;
 }  // namespace
 
 Node::Node() : sequence_nr_(next_sequence_nr++) {}
@@ -83,7 +96,7 @@ void Node::retain_grads(const tensor_list& grads) {
 
 Tensor Node::grad_or_zeros(const tensor_list& grads, uint32_t i) const {
   if (i < grads.size() && grads[i].defined()) return grads[i];
-  return zeros(input_meta_[i].shape, input_meta_[i].dtype);
+  return zeros(input_meta(i).shape, input_meta(i).dtype);
 }
 
 // ---- SavedTensor ----
@@ -143,8 +156,32 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
 
 // ---- AccumulateGrad ----
 
+namespace {
+// grad += incoming for the common case of two contiguous tensors of one shape and dtype: the sum every
+// training step does per parameter, without the general in-place protocol's checks, temporary and copy
+// (nothing can observe the difference: .grad has no history here, and the version is bumped the same).
+bool add_same_layout(Tensor& grad, const Tensor& incoming) {
+  if (grad.dtype() != incoming.dtype() || !is_floating(grad.dtype()) || !grad.is_contiguous() ||
+      !incoming.is_contiguous() || grad.sizes() != incoming.sizes() || grad.storage() == incoming.storage())
+    return false;
+  int64_t n = grad.numel();
+  if (grad.dtype() == ScalarType::Float32) {
+    float* d = grad.data<float>();
+    const float* s = incoming.data<float>();
+    for (int64_t i = 0; i < n; ++i) d[i] += s[i];
+  } else {
+    double* d = grad.data<double>();
+    const double* s = incoming.data<double>();
+    for (int64_t i = 0; i < n; ++i) d[i] += s[i];
+  }
+  grad.bump_version();
+  return true;
+}
+}  // namespace
+
 AccumulateGrad::AccumulateGrad(Tensor variable)
     : Node(UINT64_MAX), variable_(std::move(variable)) {  // accumulate as soon as ready
+  is_accumulator_ = true;
   add_input_meta(variable_);
 }
 
@@ -165,7 +202,7 @@ tensor_list AccumulateGrad::apply(tensor_list&& grads) {
     m.grad = exclusive ? incoming : contiguous(clone(incoming));
   } else if (m.grad.requires_grad()) {
     m.grad = add(m.grad, incoming);
-  } else {
+  } else if (!add_same_layout(m.grad, incoming)) {
     add_(m.grad, incoming);  // in place, as PyTorch does: views of .grad see the sum
   }
   return {};

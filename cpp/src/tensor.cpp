@@ -98,17 +98,8 @@ bool quiet_refresh_due(const TensorImpl& t) {
 }
 }  // namespace
 
-const Dims& Tensor::sizes() const { return impl_->sizes(); }
-const Dims& Tensor::strides() const { return impl_->strides(); }
 int64_t Tensor::size(int64_t d) const { return impl_->sizes()[wrap_dim(d, dim(), "size")]; }
 int64_t Tensor::stride(int64_t d) const { return impl_->strides()[wrap_dim(d, dim(), "stride")]; }
-int64_t Tensor::dim() const { return static_cast<int64_t>(impl_->sizes().size()); }
-int64_t Tensor::numel() const { return impl_->numel(); }
-ScalarType Tensor::dtype() const { return impl_->dtype(); }
-int64_t Tensor::storage_offset() const { return impl_->offset(); }
-bool Tensor::is_contiguous() const { return impl_->is_contiguous(); }
-const std::shared_ptr<Storage>& Tensor::storage() const { return impl_->storage(); }
-void* Tensor::data_ptr() const { return impl_->data_ptr(); }
 
 Scalar Tensor::item() const {
   FG_CHECK(numel() == 1, Error, "a Tensor with ", numel(), " elements cannot be converted to Scalar");

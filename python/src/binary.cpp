@@ -60,51 +60,9 @@ RoundingMode rounding_mode(py::handle h) {
 void init_binary(py::module_& m) {
   TensorClass cls = tensor_class(m);
   // ---- operators ----
-  cls.def("__add__", [](py::handle a, py::handle b) {
-        return binary(a, b, [](const Tensor& x, const Tensor& y) { return add(x, y); },
-                      [](const Tensor& x, Scalar s) { return add(x, s); });
-      })
-      .def("__radd__", [](py::handle a, py::handle b) {
-        return binary(a, b, [](const Tensor& x, const Tensor& y) { return add(y, x); },
-                      [](const Tensor& x, Scalar s) { return add(x, s); });
-      })
-      .def("__iadd__", [](py::handle a, py::handle b) {
-        return inplace(a, b, [](Tensor& x, const Tensor& y) { add_(x, y); }, [](Tensor& x, Scalar s) { add_(x, s); });
-      })
-      .def("__sub__", [](py::handle a, py::handle b) {
-        return binary(a, b, [](const Tensor& x, const Tensor& y) { return sub(x, y); },
-                      [](const Tensor& x, Scalar s) { return sub(x, s); });
-      })
-      .def("__rsub__", [](py::handle a, py::handle b) {
-        return binary(a, b, [](const Tensor& x, const Tensor& y) { return sub(y, x); },
-                      [](const Tensor& x, Scalar s) { return rsub(x, s); });
-      })
-      .def("__isub__", [](py::handle a, py::handle b) {
-        return inplace(a, b, [](Tensor& x, const Tensor& y) { sub_(x, y); }, [](Tensor& x, Scalar s) { sub_(x, s); });
-      })
-      .def("__mul__", [](py::handle a, py::handle b) {
-        return binary(a, b, [](const Tensor& x, const Tensor& y) { return mul(x, y); },
-                      [](const Tensor& x, Scalar s) { return mul(x, s); });
-      })
-      .def("__rmul__", [](py::handle a, py::handle b) {
-        return binary(a, b, [](const Tensor& x, const Tensor& y) { return mul(y, x); },
-                      [](const Tensor& x, Scalar s) { return mul(x, s); });
-      })
-      .def("__imul__", [](py::handle a, py::handle b) {
-        return inplace(a, b, [](Tensor& x, const Tensor& y) { mul_(x, y); }, [](Tensor& x, Scalar s) { mul_(x, s); });
-      })
-      .def("__truediv__", [](py::handle a, py::handle b) {
-        return binary(a, b, [](const Tensor& x, const Tensor& y) { return div(x, y); },
-                      [](const Tensor& x, Scalar s) { return div(x, s); });
-      })
-      .def("__rtruediv__", [](py::handle a, py::handle b) {
-        return binary(a, b, [](const Tensor& x, const Tensor& y) { return div(y, x); },
-                      [](const Tensor& x, Scalar s) { return rdiv(x, s); });
-      })
-      .def("__itruediv__", [](py::handle a, py::handle b) {
-        return inplace(a, b, [](Tensor& x, const Tensor& y) { div_(x, y); }, [](Tensor& x, Scalar s) { div_(x, s); });
-      })
-      .def("__floordiv__", [](py::handle a, py::handle b) {
+  // +, -, *, /, **, @, unary - and + (and their reflected and in-place forms) are Python number slots:
+  // See Note [Operator slots] (operators.cpp). The rarer ones below are ordinary methods.
+  cls.def("__floordiv__", [](py::handle a, py::handle b) {
         return binary(a, b, [](const Tensor& x, const Tensor& y) { return floor_divide(x, y); },
                       [](const Tensor& x, Scalar s) { return floor_divide(x, s); });
       })
@@ -128,27 +86,6 @@ void init_binary(py::module_& m) {
         return inplace(a, b, [](Tensor& x, const Tensor& y) { remainder_(x, y); },
                        [](Tensor& x, Scalar s) { remainder_(x, s); });
       })
-      .def("__pow__", [](py::handle a, py::handle b, py::object) {
-        return binary(a, b, [](const Tensor& x, const Tensor& y) { return pow(x, y); },
-                      [](const Tensor& x, Scalar s) { return pow(x, s); });
-      }, py::arg("other"), py::arg("modulo") = py::none())
-      .def("__rpow__", [](py::handle a, py::handle b, py::object) {
-        return binary(a, b, [](const Tensor& x, const Tensor& y) { return pow(y, x); },
-                      [](const Tensor& x, Scalar s) { return pow(s, x); });
-      }, py::arg("other"), py::arg("modulo") = py::none())
-      .def("__ipow__", [](py::handle a, py::handle b) {
-        return inplace(a, b, [](Tensor& x, const Tensor& y) { pow_(x, y); }, [](Tensor& x, Scalar s) { pow_(x, s); });
-      })
-      .def("__matmul__", [](py::handle a, py::handle b) -> py::object {
-        if (!is_tensor(b)) return not_implemented();
-        return wrap(matmul(as_tensor(a), as_tensor(b)));
-      })
-      .def("__rmatmul__", [](py::handle a, py::handle b) -> py::object {
-        if (!is_tensor(b)) return not_implemented();
-        return wrap(matmul(as_tensor(b), as_tensor(a)));
-      })
-      .def("__neg__", [](const Tensor& t) { return neg(t); })
-      .def("__pos__", [](const Tensor& t) { return t; })
       .def("__invert__", [](const Tensor& t) {
         if (is_floating(t.dtype()))
           throw py::type_error("~ (operator.invert) is only implemented on integer and Boolean-type tensors");

@@ -31,6 +31,12 @@ Dims dims_from_args(const py::args& args, const char* op);
 
 // The Python type of fastgrad.Tensor (subclasses pass PyObject_TypeCheck against it).
 PyTypeObject* tensor_type();
+// A new Python Tensor object owning `impl`, which must not have one yet (operators.cpp).
+PyObject* new_tensor_object(std::shared_ptr<TensorImpl> impl);
+// Tensor's number-protocol slots, filled in before PyType_Ready (See Note [Operator slots]).
+void fill_number_slots(PyHeapTypeObject* heap_type);
+// Direct entry points for the hottest Tensor methods, installed over the full bindings (fast_methods.cpp).
+void install_fast_methods(py::module_& m);
 
 // PyTorch's one-time warning for backward(create_graph=True) (the .grad <-> graph reference cycle).
 void warn_backward_create_graph();
@@ -62,6 +68,8 @@ struct type_caster<fastgrad::Tensor> {
   }
   static handle cast(const fastgrad::Tensor& t, return_value_policy policy, handle parent) {
     if (!t.defined()) return none().release();
+    // A tensor only this handle owns has no Python object yet: skip pybind11's registry lookup.
+    if (t.impl().use_count() == 1) return fastgrad::python::new_tensor_object(t.impl());
     return make_caster<std::shared_ptr<fastgrad::TensorImpl>>::cast(t.impl(), policy, parent);
   }
 };
@@ -114,6 +122,18 @@ void def_both(TensorClass& cls, py::module_& m, const char* name, F f, const Ext
 }
 
 inline bool is_tensor(py::handle h) { return PyObject_TypeCheck(h.ptr(), tensor_type()); }
+// The Tensor inside a Python Tensor object (is_tensor(o) must hold), without copying the handle: a Tensor
+// is exactly its shared_ptr, which is what the pybind11 holder stores.
+static_assert(sizeof(Tensor) == sizeof(std::shared_ptr<TensorImpl>), "Tensor is a shared_ptr handle");
+inline const Tensor& tensor_ref(PyObject* o) {
+  auto vh = reinterpret_cast<py::detail::instance*>(o)->get_value_and_holder();
+  if (!vh.holder_constructed()) throw py::type_error("fastgrad.Tensor object is not initialized");
+  return reinterpret_cast<const Tensor&>(vh.template holder<std::shared_ptr<TensorImpl>>());
+}
+// A new reference to the Python object for t (None when undefined); nullptr with a Python error set.
+inline PyObject* to_python(const Tensor& t) {
+  return py::detail::make_caster<Tensor>::cast(t, py::return_value_policy::move, py::handle()).ptr();
+}
 inline Tensor as_tensor(py::handle h) { return h.cast<Tensor>(); }
 inline py::object not_implemented() { return py::reinterpret_borrow<py::object>(Py_NotImplemented); }
 inline py::object wrap(const Tensor& t) { return py::cast(t); }

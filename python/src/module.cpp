@@ -181,4 +181,5 @@ PYBIND11_MODULE(_C, m) {
   init_autograd(m);
   init_hooks(m);
   init_numpy(m);
+  install_fast_methods(m);  // last: it stands in front of bindings made above (Note [Fast methods])
 }

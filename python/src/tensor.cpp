@@ -55,6 +55,7 @@ void init_tensor(py::module_& m) {
     type->tp_flags |= Py_TPFLAGS_HAVE_GC;
     type->tp_traverse = traverse_tensor;
     type->tp_clear = clear_tensor;
+    fill_number_slots(heap_type);
   }));
   cls.attr("__module__") = "fastgrad";
   // The legacy constructor (and what Python subclasses such as nn.Parameter call): a new tensor object

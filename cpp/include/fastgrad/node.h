@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <new>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,60 @@ struct Edge {
   std::shared_ptr<Node> function;
   uint32_t input_nr = 0;
   bool valid() const { return function != nullptr; }
+};
+
+// A Node's next edges. Most Nodes have one or two (unary and binary ops): those live inside the Node, so
+// creating a Node costs one allocation, not two (See DESIGN.md section 10). More spill to the heap.
+class EdgeList {
+ public:
+  EdgeList() = default;
+  EdgeList(const EdgeList&) = delete;
+  EdgeList& operator=(const EdgeList&) = delete;
+  ~EdgeList() {
+    clear();
+    if (heap_) ::operator delete(heap_);
+  }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  Edge* begin() { return data(); }
+  Edge* end() { return data() + size_; }
+  const Edge* begin() const { return data(); }
+  const Edge* end() const { return data() + size_; }
+  Edge& operator[](size_t i) { return data()[i]; }
+  const Edge& operator[](size_t i) const { return data()[i]; }
+
+  void reserve(size_t n) {
+    if (n <= capacity_) return;
+    Edge* fresh = static_cast<Edge*>(::operator new(n * sizeof(Edge)));
+    Edge* old = data();
+    for (size_t i = 0; i < size_; ++i) {
+      new (fresh + i) Edge(std::move(old[i]));
+      old[i].~Edge();
+    }
+    if (heap_) ::operator delete(heap_);
+    heap_ = fresh;
+    capacity_ = static_cast<uint32_t>(n);
+  }
+  void push_back(Edge e) {
+    if (size_ == capacity_) reserve(2 * capacity_);
+    new (data() + size_) Edge(std::move(e));
+    ++size_;
+  }
+  void clear() {
+    Edge* d = data();
+    for (size_t i = 0; i < size_; ++i) d[i].~Edge();
+    size_ = 0;
+  }
+
+ private:
+  static constexpr uint32_t kInline = 2;
+  Edge* data() { return heap_ ? heap_ : reinterpret_cast<Edge*>(inline_); }
+  const Edge* data() const { return heap_ ? heap_ : reinterpret_cast<const Edge*>(inline_); }
+  alignas(Edge) unsigned char inline_[kInline * sizeof(Edge)];
+  Edge* heap_ = nullptr;
+  uint32_t size_ = 0;
+  uint32_t capacity_ = kInline;
 };
 
 // Shape and dtype of one forward output, i.e. of the gradient that Node input receives.
@@ -119,22 +174,28 @@ class Node : public std::enable_shared_from_this<Node> {
   // Frees what the Node saved; the graph can then no longer be run (released() is set).
   virtual void release_saved();
   bool released() const { return released_; }
+  // The engine's cheap alternative to dynamic_cast<AccumulateGrad*> on every Node it runs.
+  bool is_accumulator() const { return is_accumulator_; }
 
   uint64_t sequence_nr() const { return sequence_nr_; }
-  const std::vector<Edge>& next_edges() const { return next_edges_; }
-  std::vector<Edge>& mutable_next_edges() { return next_edges_; }
+  const EdgeList& next_edges() const { return next_edges_; }
+  EdgeList& mutable_next_edges() { return next_edges_; }
   void add_next_edge(Edge e) { next_edges_.push_back(std::move(e)); }
-  uint32_t num_inputs() const { return static_cast<uint32_t>(input_meta_.size()); }
-  const InputMeta& input_meta(uint32_t i) const { return input_meta_[i]; }
+  void reserve_next_edges(size_t n) { next_edges_.reserve(n); }
+  // Almost every Node has one output: its metadata lives in the Node itself (no allocation per op).
+  uint32_t num_inputs() const { return num_inputs_; }
+  const InputMeta& input_meta(uint32_t i) const { return i == 0 ? first_input_meta_ : more_input_meta_[i - 1]; }
   uint32_t add_input_meta(const Tensor& t) {
-    input_meta_.push_back({t.sizes(), t.dtype()});
-    return static_cast<uint32_t>(input_meta_.size() - 1);
+    if (num_inputs_ == 0) first_input_meta_ = {t.sizes(), t.dtype()};
+    else more_input_meta_.push_back({t.sizes(), t.dtype()});
+    return num_inputs_++;
   }
   // True when input i of the forward op needs a gradient.
   bool needs_input_grad(size_t i) const { return i < next_edges_.size() && next_edges_[i].valid(); }
 
   // Saved tensors, by slot. Kept in the base class so that releasing and introspection are generic.
   size_t save(const Tensor& t, bool is_output = false) {
+    if (saved_.empty()) saved_.reserve(2);  // most Nodes save one or two tensors: one allocation
     saved_.emplace_back(t, is_output);
     return saved_.size() - 1;
   }
@@ -158,8 +219,15 @@ class Node : public std::enable_shared_from_this<Node> {
  private:
   uint64_t sequence_nr_;
   bool released_ = false;
-  std::vector<Edge> next_edges_;
-  std::vector<InputMeta> input_meta_;
+  uint32_t num_inputs_ = 0;
+
+ protected:
+  bool is_accumulator_ = false;
+
+ private:
+  EdgeList next_edges_;
+  InputMeta first_input_meta_{{}, ScalarType::Float32};
+  std::vector<InputMeta> more_input_meta_;
   std::vector<SavedTensor> saved_;
   std::unique_ptr<NodeHooks> hooks_;
 };
@@ -202,6 +270,7 @@ std::string forward_op_name(const Node& node);
 template <class N, class... Args>
 std::shared_ptr<N> make_node(std::initializer_list<const Tensor*> inputs, Args&&... args) {
   auto node = std::make_shared<N>(std::forward<Args>(args)...);
+  node->reserve_next_edges(inputs.size());
   for (const Tensor* t : inputs) node->add_next_edge(t ? gradient_edge(*t) : Edge{});
   return node;
 }

@@ -188,6 +188,18 @@ class TensorImpl {
   std::unique_ptr<AutogradMeta> autograd_;
 };
 
+// The handle's accessors are inline: every op calls them many times (See DESIGN.md section 10).
+inline const Dims& Tensor::sizes() const { return impl_->sizes(); }
+inline const Dims& Tensor::strides() const { return impl_->strides(); }
+inline int64_t Tensor::dim() const { return static_cast<int64_t>(impl_->sizes().size()); }
+inline int64_t Tensor::numel() const { return impl_->numel(); }
+inline ScalarType Tensor::dtype() const { return impl_->dtype(); }
+inline int64_t Tensor::storage_offset() const { return impl_->offset(); }
+inline bool Tensor::is_contiguous() const { return impl_->is_contiguous(); }
+inline const std::shared_ptr<Storage>& Tensor::storage() const { return impl_->storage(); }
+inline void* Tensor::data_ptr() const { return impl_->data_ptr(); }
+// requires_grad() and is_leaf() are out of line: a stale view regenerates its history first (tensor.cpp).
+
 // Creation of raw tensors (no autograd).
 Tensor empty(const Dims& sizes, ScalarType dtype = default_dtype());
 Tensor make_view(const Tensor& base, Dims sizes, Dims strides, int64_t offset);  // shares storage
