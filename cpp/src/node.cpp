@@ -146,9 +146,11 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
   if (is_output_ && GradMode::is_enabled()) {
     // Higher-order gradients need the saved output's history: re-link it to its Node for this use only.
     Tensor t = data_.detach();
+    std::shared_ptr<Node> fn = origin_ ? origin_->grad_fn(t) : owner;
+    if (!fn) return t;
     auto& m = t->ensure_autograd();
-    m.grad_fn = owner;
-    m.output_nr = output_nr_;
+    m.output_nr = origin_ ? 0 : output_nr_;
+    m.grad_fn = std::move(fn);
     return t;
   }
   return data_;

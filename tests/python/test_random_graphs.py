@@ -131,14 +131,55 @@ def _stack_sum(m, x, y, rng):
     return m.stack([x.sum(), y.sum(), (x * 0.5).mean()])
 
 
+# In-place ops on non-leaf tensors and on views of them (history rebased onto the base: CopySlices).
+def _mul_(m, x, rng):
+    y = x * 1.0
+    return y.mul_(float(np.round(rng.uniform(0.5, 2), 2)))
+
+
+def _relu_(m, x, rng):
+    return (x + 0.1).relu_()
+
+
+def _row_add_(m, x, rng):
+    y = x.clone()
+    if y.dim() == 0:
+        return y.add_(1.0)
+    y[0] += 1.5  # an in-place op on a view of y
+    return y
+
+
+def _col_mul_(m, x, rng):
+    y = x * 2.0
+    if y.dim() < 2:
+        return y.sin_()
+    y[:, 0] *= y[:, -1].clone()  # the multiplier is read from the base (a copy: the write bumps y's version)
+    return y
+
+
+def _view_exp_(m, x, rng):
+    y = x - 0.5
+    v = y.view(-1) if y.is_contiguous() else y.reshape(-1)
+    v.exp_()
+    return y
+
+
+def _setitem(m, x, y, rng):
+    z = x.clone()
+    if z.dim() == 0:
+        return z
+    z[0] = y.sum() * 0.5  # a value that requires grad written into a view
+    return z
+
+
 UNARY = [
     _unary("exp"), _unary("sin"), _unary("cos"), _unary("tanh"), _unary("sigmoid"), _unary("relu"), _unary("abs"),
     _safe_log, _safe_sqrt, _pow, _scalar_ops, _sum_dim, _mean_dim, _amax, _softmax, _transpose, _reshape,
-    _unsqueeze_expand, _slice, _select, _index, _clamp,
+    _unsqueeze_expand, _slice, _select, _index, _clamp, _mul_, _relu_, _row_add_, _col_mul_, _view_exp_,
 ]
 BINARY = [
     lambda m, x, y, rng: x + y, lambda m, x, y, rng: x - y, lambda m, x, y, rng: x * y, _safe_div, _where,
-    _maximum, _matmul, _cat, _stack_sum,
+    _maximum, _matmul, _cat, _stack_sum, _setitem,
 ]
 
 
@@ -179,6 +220,11 @@ def build(m, seed):
     return leaves, pool, retained, losses, rng
 
 
+def _name(t):
+    # torch names its C++-defined Nodes with their namespace (torch::autograd::CopySlices)
+    return t.grad_fn.name().replace("torch::autograd::", "") if t.grad_fn is not None else None
+
+
 def _np(t):
     if t is None:
         return None
@@ -193,7 +239,7 @@ def test_random_graph_backward_matches_torch(seed):
     tl, tpool, tret, tlosses, _ = build(torch, seed)
     for a, b in zip(fpool, tpool):
         np.testing.assert_allclose(_np(a), _np(b), rtol=1e-10, atol=1e-12)
-        assert (a.grad_fn.name() if a.grad_fn else None) == (b.grad_fn.name() if b.grad_fn else None)
+        assert _name(a) == _name(b)
     for k, (fo, to) in enumerate(zip(flosses, tlosses)):
         last = k == len(flosses) - 1
         fo.backward(retain_graph=not last)

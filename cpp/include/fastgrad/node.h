@@ -82,6 +82,15 @@ struct InputMeta {
   ScalarType dtype;
 };
 
+// Where a saved output's history lives when it is not its saver's output: after an in-place op on a view,
+// the view's new value is the base's CopySlices output seen through the view (autograd/copy_slices.cpp).
+// Held by the saved tensor; must not own the Node that owns the saver (Note [No cycles]).
+struct SavedOutputOrigin {
+  virtual ~SavedOutputOrigin() = default;
+  // The history to re-link the saved output to (its output 0), or null when that Node is gone.
+  virtual std::shared_ptr<Node> grad_fn(const Tensor& saved) const = 0;
+};
+
 // A tensor saved for backward. Note [No cycles]: a Node that saves its own output must not own that
 // output's grad_fn (itself), so outputs are saved as data only and re-linked to the Node on unpack.
 // See Note [Version counter]: unpack() refuses a tensor that was modified in place since it was saved.
@@ -92,9 +101,12 @@ class SavedTensor {
   Tensor unpack(const std::shared_ptr<Node>& owner) const;
   bool defined() const { return data_.defined(); }
   void reset() { data_ = Tensor(); }
+  bool is_output() const { return is_output_; }
+  void set_origin(std::shared_ptr<const SavedOutputOrigin> origin) { origin_ = std::move(origin); }
 
  private:
   Tensor data_;
+  std::shared_ptr<const SavedOutputOrigin> origin_;
   uint32_t version_ = 0;
   uint32_t output_nr_ = 0;
   bool is_output_ = false;
@@ -201,6 +213,11 @@ class Node : public std::enable_shared_from_this<Node> {
   }
   Tensor saved(size_t i) { return saved_[i].unpack(shared_from_this()); }
   size_t num_saved() const { return saved_.size(); }
+  // Re-links the outputs this Node saved to `origin` instead of to the Node itself (see SavedOutputOrigin).
+  void set_saved_output_origin(const std::shared_ptr<const SavedOutputOrigin>& origin) {
+    for (SavedTensor& s : saved_)
+      if (s.is_output()) s.set_origin(origin);
+  }
 
   // Tensors whose .grad is filled from this Node's incoming gradient (retain_grad on a non-leaf).
   void add_retained_grad(uint32_t output_nr, const std::shared_ptr<TensorImpl>& t);

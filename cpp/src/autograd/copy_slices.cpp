@@ -212,6 +212,28 @@ class CopySlices final : public Node {
   std::shared_ptr<Node> fn_;
 };
 
+// The view's new value after an in-place op on it, as a saved output of that op's Node: the base's
+// CopySlices output seen through the view, through a fresh AsStridedBackward0 at each unpack (so that
+// create_graph runs the base's history, never the wrapped Node on its own). Held weakly: CopySlices owns
+// the Node that saves this.
+class ViewOfCopySlices final : public SavedOutputOrigin {
+ public:
+  ViewOfCopySlices(const std::shared_ptr<Node>& copy_slices, StridedGeometry base, StridedGeometry view)
+      : copy_slices_(copy_slices), base_(std::move(base)), view_(std::move(view)) {}
+  std::shared_ptr<Node> grad_fn(const Tensor& saved) const override {
+    std::shared_ptr<Node> cs = copy_slices_.lock();
+    if (!cs) return nullptr;
+    auto node = std::make_shared<AsStridedBackward0>(base_, view_);
+    node->add_next_edge(Edge{std::move(cs), 0});
+    node->add_input_meta(saved);
+    return node;
+  }
+
+ private:
+  std::weak_ptr<Node> copy_slices_;
+  StridedGeometry base_, view_;
+};
+
 std::string strip_backward_suffix(const std::string& name) {
   // PyTorch names a Node's forward op in its messages: "UnbindBackward0" -> "Unbind".
   size_t p = name.rfind("Backward");
@@ -305,6 +327,8 @@ void rebase_view_history(Tensor& self, const std::shared_ptr<Node>& fn) {
   auto copy_slices = std::make_shared<CopySlices>(StridedGeometry::of(*base.get()), StridedGeometry::of(*self.get()), fn);
   copy_slices->add_next_edge(gradient_edge(base));
   for (size_t i = 1; i < fn->next_edges().size(); ++i) copy_slices->add_next_edge(fn->next_edges()[i]);
+  fn->set_saved_output_origin(std::make_shared<ViewOfCopySlices>(copy_slices, StridedGeometry::of(*base.get()),
+                                                                 StridedGeometry::of(*self.get())));
   set_history(base, copy_slices);
 }
 
