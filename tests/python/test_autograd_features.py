@@ -263,15 +263,16 @@ def test_ctrl_c_interrupts_a_long_backward_quickly_and_the_engine_stays_usable()
         import fastgrad as torch
         x = torch.ones(1, requires_grad=True)
         y = x
-        for _ in range(300_000):
+        for _ in range(500_000):
             y = y * 1.0
         loss = y.sum()
         fired = []
         def fire():
-            time.sleep(0.02)
+            time.sleep(0.01)
             fired.append(time.perf_counter())
             os.kill(os.getpid(), signal.SIGINT)
-        threading.Thread(target=fire).start()
+        # The signal is sent once backward has started (from a hook on the first Node it runs).
+        y.register_hook(lambda g: threading.Thread(target=fire).start())
         try:
             loss.backward()
             print("not interrupted")
