@@ -796,14 +796,7 @@ GRAPHS = {
     "imul_scalar": _inplace(lambda m, y, w: y.mul_(3)),
     "bce_with_logits": lambda m, x, w, c: m.nn.functional.binary_cross_entropy_with_logits(x, c),
 }
-_SCALAR_EDGE = ("add/sub/mul/div (also reflected and in-place) with a Python scalar record one next_functions "
-                "edge; PyTorch records two, the scalar's being (None, 0)")
-GRAPH_XFAIL = {k: _SCALAR_EDGE for k in ("add_scalar", "mul_scalar", "rmul_scalar", "sub_scalar", "div_scalar",
-                                         "rdiv_scalar", "iadd_scalar", "imul_scalar")}
-GRAPH_XFAIL.update({k: "the graph starts with y = x * 2, whose MulBackward0 lacks the scalar's (None, 0) edge: "
-                    + _SCALAR_EDGE for k in ("inplace_tensor", "zero_")})
-GRAPH_XFAIL["bce_with_logits"] = ("BinaryCrossEntropyWithLogitsBackward0 has 4 next_functions (input, target, "
-                                  "weight, pos_weight); PyTorch has 2 (input, target)")
+GRAPH_XFAIL: dict = {}
 
 
 @pytest.mark.parametrize("graph", _params(GRAPHS, GRAPH_XFAIL))

@@ -51,7 +51,6 @@ struct AddBackward0 : NamedNode<AddBackward0> {
   Scalar alpha;
   explicit AddBackward0(Scalar a) : alpha(a) {}
   tensor_list apply(tensor_list&& g) override {
-    if (next_edges().size() == 1) return {g[0]};  // tensor + scalar
     return {needs_input_grad(0) ? g[0] : Tensor(),
             needs_input_grad(1) ? (is_one(alpha) ? g[0] : mul(g[0], alpha)) : Tensor()};
   }
@@ -84,7 +83,7 @@ Tensor add(const Tensor& a, Scalar b, Scalar alpha) {
       else return T(x + v);
     };
   });
-  if (compute_requires_grad({&a})) set_history(out, make_node<AddBackward0>({&a}, Scalar(1)));
+  if (compute_requires_grad({&a})) set_history(out, make_node<AddBackward0>({&a, nullptr}, Scalar(1)));
   return out;
 }
 
@@ -93,7 +92,6 @@ struct SubBackward0 : NamedNode<SubBackward0> {
   Scalar alpha;
   explicit SubBackward0(Scalar a) : alpha(a) {}
   tensor_list apply(tensor_list&& g) override {
-    if (next_edges().size() == 1) return {g[0]};  // tensor - scalar
     return {needs_input_grad(0) ? g[0] : Tensor(),
             needs_input_grad(1) ? (is_one(alpha) ? neg(g[0]) : mul(g[0], Scalar(-alpha.f))) : Tensor()};
   }
@@ -135,7 +133,7 @@ Tensor sub(const Tensor& a, Scalar b, Scalar alpha) {
     T v = scalar_as<T>(b.is_floating() || alpha.is_floating() ? Scalar(b.f * alpha.f) : Scalar(b.i * alpha.i));
     return [v](T x) -> T { return T(x - v); };
   });
-  if (compute_requires_grad({&a})) set_history(out, make_node<SubBackward0>({&a}, Scalar(1)));
+  if (compute_requires_grad({&a})) set_history(out, make_node<SubBackward0>({&a, nullptr}, Scalar(1)));
   return out;
 }
 
@@ -189,7 +187,7 @@ struct MulScalarBackward : NamedNode<MulScalarBackward> {
   static constexpr const char* kName = "MulBackward0";
   Scalar other;
   explicit MulScalarBackward(Scalar s) : other(s) {}
-  tensor_list apply(tensor_list&& g) override { return {mul(g[0], other)}; }
+  tensor_list apply(tensor_list&& g) override { return {mul(g[0], other), Tensor()}; }
 };
 
 Tensor mul(const Tensor& a, Scalar b) {
@@ -202,7 +200,7 @@ Tensor mul(const Tensor& a, Scalar b) {
       else return T(x * v);
     };
   });
-  if (compute_requires_grad({&a})) set_history(out, make_node<MulScalarBackward>({&a}, b));
+  if (compute_requires_grad({&a})) set_history(out, make_node<MulScalarBackward>({&a, nullptr}, b));
   return out;
 }
 
@@ -240,13 +238,18 @@ Tensor div(const Tensor& a, const Tensor& b) {
 
 // Note [Scalar overload names]: PyTorch's Python layer wraps a number into a 0-d tensor, so `t / 2` records
 // DivBackward0; its C++ composites call the Scalar overload (`loss / n` in cross_entropy), which records
-// DivBackward1. div(a, Scalar) is the Python form; div_by_number is the Scalar overload.
+// DivBackward1. div(a, Scalar) is the Python form; div_by_number is the Scalar overload. The wrapped number
+// is an input that does not require grad, so the Python forms (add, sub, mul, div with a number) record an
+// empty (None, 0) edge for it, as PyTorch's next_functions show; the Scalar overloads record none.
 template <int Variant>
 struct DivScalarBackward : NamedNode<DivScalarBackward<Variant>> {
   static constexpr const char* kName = Variant == 0 ? "DivBackward0" : "DivBackward1";
   Scalar other;
   explicit DivScalarBackward(Scalar s) : other(s) {}
-  tensor_list apply(tensor_list&& g) override { return {div(g[0], other)}; }
+  tensor_list apply(tensor_list&& g) override {
+    if constexpr (Variant == 0) return {div(g[0], other), Tensor()};
+    else return {div(g[0], other)};
+  }
 };
 
 Tensor div(const Tensor& a, Scalar b) {
@@ -260,7 +263,7 @@ Tensor div(const Tensor& a, Scalar b) {
       return [v](T x) -> T { return x / v; };
     }
   });
-  if (compute_requires_grad({&a})) set_history(out, make_node<DivScalarBackward<0>>({&a}, b));
+  if (compute_requires_grad({&a})) set_history(out, make_node<DivScalarBackward<0>>({&a, nullptr}, b));
   return out;
 }
 

@@ -247,7 +247,7 @@ struct BinaryCrossEntropyWithLogitsBackward0 : NamedNode<BinaryCrossEntropyWithL
       gy = has_pos_weight ? sub(mul(sub(pos_weight, 1), softplus_neg(x)), x) : neg(x);
       gy = mul(gr, gy);
     }
-    return {gx, gy, Tensor(), Tensor()};
+    return {gx, gy};
   }
 };
 
@@ -267,8 +267,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     if (weight.defined()) loss = mul(loss, weight);
     out = reduce(loss, reduction);
   }
-  if (compute_requires_grad({&input, &target, &weight, &pos_weight})) {
-    auto node = make_node<BinaryCrossEntropyWithLogitsBackward0>({&input, &target, &weight, &pos_weight}, reduction,
+  if (compute_requires_grad({&input, &target})) {  // weight and pos_weight are not differentiable (checked above)
+    auto node = make_node<BinaryCrossEntropyWithLogitsBackward0>({&input, &target}, reduction,
                                                                 weight.defined(), pos_weight.defined());
     node->save(input);
     node->save(target);
