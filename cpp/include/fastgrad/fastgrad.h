@@ -13,5 +13,6 @@
 #include "fastgrad/generator.h"
 #include "fastgrad/node.h"
 #include "fastgrad/ops.h"
+#include "fastgrad/parallel.h"
 #include "fastgrad/shape.h"
 #include "fastgrad/tensor.h"
