@@ -3,10 +3,12 @@
 // along one dimension (for reductions and scans that need positions, not just values).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
 #include "common.h"
+#include "fastgrad/parallel.h"
 
 namespace fastgrad {
 
@@ -123,6 +125,61 @@ Acc fold_run(const A* x, int64_t n, Acc init, Combine combine, Merge merge) {
   Acc v = lane[0];
   for (int k = 1; k < kLanes; ++k) v = merge(v, lane[k]);
   return v;
+}
+
+// Note [Deterministic parallel reductions]
+// A run longer than kReduceBlock is folded block by block (fold_run on each), and the blocks' partial
+// results are merged in order on the calling thread. The blocks are the units handed to the intra-op
+// threads, and their boundaries do not depend on the thread count: a sum gives the same bits with 1 or
+// 2 threads. Partials accumulate in double (or int64), so the float32 sum of 2^24 ones is exact.
+constexpr int64_t kReduceBlock = 65536;
+
+// The sum of n floats, in double. Sixteen float lanes (vector registers the compiler can use without
+// -ffast-math) each add at most 16 values before they are flushed into double lanes: float-speed loads and
+// adds, with the error bound of a 16-term float sum per element plus a double-precision total (integers
+// stay exact: the float32 sum of 2^24 ones is 16777216).
+inline double sum_floats(const float* x, int64_t n) {
+  constexpr int kLanes = 16;
+  constexpr int64_t kSegment = 256;
+  double total[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kSegment <= n; i += kSegment) {
+    float lane[kLanes] = {};
+    for (int64_t j = i; j < i + kSegment; j += kLanes)
+      for (int k = 0; k < kLanes; ++k) lane[k] += x[j + k];
+    for (int k = 0; k < kLanes; ++k) total[k] += static_cast<double>(lane[k]);
+  }
+  for (; i < n; ++i) total[0] += static_cast<double>(x[i]);
+  double v = 0;
+  for (double t : total) v += t;
+  return v;
+}
+
+// out[r] = merge of run_fold(x + start, n) over blocks of row r's run x[r * length, (r + 1) * length),
+// for r < rows; threaded above a grain (See Note [Deterministic parallel reductions]).
+template <class Acc, class A, class RunFold, class Merge>
+void fold_runs(Acc* out, const A* x, int64_t rows, int64_t length, RunFold run_fold, Merge merge) {
+  const int64_t blocks = length <= kReduceBlock ? 1 : (length + kReduceBlock - 1) / kReduceBlock;
+  if (blocks == 1) {
+    const int64_t grain = std::max<int64_t>(1, kReduceBlock / std::max<int64_t>(length, 1));
+    parallel_for(0, rows, grain, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) out[r] = run_fold(x + r * length, length);
+    });
+    return;
+  }
+  std::vector<Acc> partial(static_cast<size_t>(rows * blocks));
+  parallel_for(0, rows * blocks, 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t r = i / blocks, k = i % blocks;
+      const int64_t start = k * kReduceBlock, n = std::min(kReduceBlock, length - start);
+      partial[static_cast<size_t>(i)] = run_fold(x + r * length + start, n);
+    }
+  });
+  for (int64_t r = 0; r < rows; ++r) {
+    Acc v = partial[static_cast<size_t>(r * blocks)];
+    for (int64_t k = 1; k < blocks; ++k) v = merge(v, partial[static_cast<size_t>(r * blocks + k)]);
+    out[r] = v;
+  }
 }
 
 namespace reduce_detail {  // defined in reduce.cpp
