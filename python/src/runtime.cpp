@@ -1,5 +1,7 @@
-// Process-wide knobs: intra-op threads (See Note [Intra-op threads]).
+// Process-wide knobs: intra-op threads (See Note [Intra-op threads]) and the allocator's cache (See Note
+// [Caching allocator]).
 #include "bindings.h"
+#include "fastgrad/allocator.h"
 #include "fastgrad/parallel.h"
 
 namespace fastgrad::python {
@@ -17,6 +19,22 @@ void init_runtime(py::module_& m) {
     set_num_threads(static_cast<int>(v));
   }, py::arg("int"));
   m.def("get_num_threads", [] { return get_num_threads(); });
+  m.def("empty_cache", [] {
+    py::gil_scoped_release release;
+    empty_cache();
+  });
+  m.def("_allocator_stats", [] {
+    AllocatorStats s = allocator_stats();
+    py::dict d;
+    d["allocated_bytes"] = s.allocated_bytes;
+    d["cached_bytes"] = s.cached_bytes;
+    d["peak_allocated_bytes"] = s.peak_allocated_bytes;
+    d["allocations"] = s.allocations;
+    d["cache_hits"] = s.cache_hits;
+    d["cache_limit"] = cache_limit();
+    return d;
+  });
+  m.def("_set_cache_limit", [](size_t bytes) { set_cache_limit(bytes); });
 }
 
 }  // namespace fastgrad::python

@@ -6,6 +6,7 @@
 //   loss.backward();            // w.grad() == 2 * w
 #pragma once
 
+#include "fastgrad/allocator.h"
 #include "fastgrad/autograd.h"
 #include "fastgrad/dtype.h"
 #include "fastgrad/error.h"
