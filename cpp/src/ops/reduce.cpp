@@ -28,7 +28,11 @@ Tensor fold(const Tensor& t, const std::vector<bool>& mask, bool keepdim, Scalar
       using A = decltype(in_tag);
       auto combine = make(acc_tag, in_tag);
       if (!runs) {
-        kernels::reduce_loop<Acc, A>(acc, t, combine);
+        int64_t lead_rows = 0, lead_length = 0;
+        if (leading_reduction(t, mask, lead_rows, lead_length))
+          fold_columns<Acc, A>(acc.data<Acc>(), t.data<A>(), lead_rows, lead_length, combine);
+        else
+          kernels::reduce_loop<Acc, A>(acc, t, combine);
         return;
       }
       auto merge_fn = [merge](Acc a, Acc b) { return merge == Merge::Add ? a + b : a * b; };

@@ -111,6 +111,44 @@ inline bool contiguous_runs(const Tensor& t, const std::vector<bool>& mask, int6
   return true;
 }
 
+// Elements per unit of work handed to a thread by the reductions (See Note [Deterministic parallel
+// reductions]).
+constexpr int64_t kReduceBlock = 65536;
+
+// True when t is contiguous and every reduced dim (of size > 1) comes before every kept one: the reduction
+// then folds `rows` contiguous rows of `length` elements into one row, element by element (a bias
+// gradient: the sum over the batch).
+inline bool leading_reduction(const Tensor& t, const std::vector<bool>& mask, int64_t& rows, int64_t& length) {
+  if (!t.is_contiguous()) return false;
+  rows = 1;
+  length = 1;
+  bool kept_seen = false;
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    if (t.sizes()[d] == 1) continue;
+    if (mask[d]) {
+      if (kept_seen) return false;
+      rows *= t.sizes()[d];
+    } else {
+      kept_seen = true;
+      length *= t.sizes()[d];
+    }
+  }
+  return true;
+}
+
+// out[j] = combine(... combine(out[j], x[j]) ..., x[(rows - 1) * length + j]): each column folded in row
+// order whatever the thread count (the threads share out the columns).
+template <class Acc, class A, class Combine>
+void fold_columns(Acc* out, const A* x, int64_t rows, int64_t length, Combine combine) {
+  const int64_t grain = std::max<int64_t>(16, kReduceBlock / std::max<int64_t>(rows, 1));
+  parallel_for(0, length, grain, [&](int64_t b, int64_t e) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const A* xr = x + r * length;
+      for (int64_t j = b; j < e; ++j) out[j] = combine(out[j], xr[j]);
+    }
+  });
+}
+
 // Folds n contiguous values with eight independent partial results, merged at the end: no loop-carried
 // dependency on one accumulator, so the compiler vectorises the loop.
 template <class Acc, class A, class Combine, class Merge>
@@ -132,7 +170,6 @@ Acc fold_run(const A* x, int64_t n, Acc init, Combine combine, Merge merge) {
 // results are merged in order on the calling thread. The blocks are the units handed to the intra-op
 // threads, and their boundaries do not depend on the thread count: a sum gives the same bits with 1 or
 // 2 threads. Partials accumulate in double (or int64), so the float32 sum of 2^24 ones is exact.
-constexpr int64_t kReduceBlock = 65536;
 
 // The sum of n floats, in double. Sixteen float lanes (vector registers the compiler can use without
 // -ffast-math) each add at most 16 values before they are flushed into double lanes: float-speed loads and
