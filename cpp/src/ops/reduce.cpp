@@ -38,7 +38,7 @@ Tensor fold(const Tensor& t, const std::vector<bool>& mask, bool keepdim, Scalar
       auto merge_fn = [merge](Acc a, Acc b) { return merge == Merge::Add ? a + b : a * b; };
       auto run_fold = [&](const A* x, int64_t n) -> Acc {
         if constexpr (std::is_same_v<A, float> && std::is_same_v<Acc, double>)
-          if (plain_sum) return sum_floats(x, n);
+          if (plain_sum) return kernels::sum_floats(x, n);
         return fold_run<Acc, A>(x, n, static_cast<Acc>(init), combine, merge_fn);
       };
       fold_runs<Acc, A>(acc.data<Acc>(), t.data<A>(), rows, length, run_fold, merge_fn);

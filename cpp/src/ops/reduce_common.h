@@ -7,10 +7,7 @@
 #include <array>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
+#include "../kernels/sum.h"
 #include "common.h"
 #include "fastgrad/parallel.h"
 
@@ -174,45 +171,6 @@ Acc fold_run(const A* x, int64_t n, Acc init, Combine combine, Merge merge) {
 // results are merged in order on the calling thread. The blocks are the units handed to the intra-op
 // threads, and their boundaries do not depend on the thread count: a sum gives the same bits with 1 or
 // 2 threads. Partials accumulate in double (or int64), so the float32 sum of 2^24 ones is exact.
-
-// The sum of n floats, in double. Float lanes each add at most 16 values before they are flushed into
-// double lanes: float-speed loads and adds, with the error bound of a 16-term float sum per element plus a
-// double-precision total (integers stay exact: the float32 sum of 2^24 ones is 16777216). With SSE2
-// (every x86-64) eight vector accumulators keep enough adds in flight to hide their latency.
-inline double sum_floats(const float* x, int64_t n) {
-  int64_t i = 0;
-  double v = 0;
-#if defined(__SSE2__)
-  constexpr int64_t kSegment = 512;  // 8 registers x 4 lanes x 16 values
-  __m128d total[4] = {_mm_setzero_pd(), _mm_setzero_pd(), _mm_setzero_pd(), _mm_setzero_pd()};
-  for (; i + kSegment <= n; i += kSegment) {
-    __m128 lane[8];
-    for (auto& l : lane) l = _mm_setzero_ps();
-    for (int64_t j = i; j < i + kSegment; j += 32)
-      for (int k = 0; k < 8; ++k) lane[k] = _mm_add_ps(lane[k], _mm_loadu_ps(x + j + 4 * k));
-    for (int k = 0; k < 8; ++k) {
-      total[k % 4] = _mm_add_pd(total[k % 4], _mm_cvtps_pd(lane[k]));
-      total[k % 4] = _mm_add_pd(total[k % 4], _mm_cvtps_pd(_mm_movehl_ps(lane[k], lane[k])));
-    }
-  }
-  double parts[8];
-  for (int k = 0; k < 4; ++k) _mm_storeu_pd(parts + 2 * k, total[k]);
-  for (double p : parts) v += p;
-#else
-  constexpr int kLanes = 16;
-  constexpr int64_t kSegment = 256;
-  double total[kLanes] = {};
-  for (; i + kSegment <= n; i += kSegment) {
-    float lane[kLanes] = {};
-    for (int64_t j = i; j < i + kSegment; j += kLanes)
-      for (int k = 0; k < kLanes; ++k) lane[k] += x[j + k];
-    for (int k = 0; k < kLanes; ++k) total[k] += static_cast<double>(lane[k]);
-  }
-  for (double t : total) v += t;
-#endif
-  for (; i < n; ++i) v += static_cast<double>(x[i]);
-  return v;
-}
 
 // out[r] = merge of run_fold(x + start, n) over blocks of row r's run x[r * length, (r + 1) * length),
 // for r < rows; threaded above a grain (See Note [Deterministic parallel reductions]).
