@@ -1,15 +1,12 @@
-#include <cstdlib>
-#include <new>
-
+#include "fastgrad/allocator.h"
 #include "fastgrad/error.h"
 #include "fastgrad/tensor.h"
 
 namespace fastgrad {
 
 namespace {
-constexpr size_t kAlignment = 64;  // cache line; also enough for any SIMD width we use
-
-void free_aligned(void*, void* data) { std::free(data); }
+// The block's size travels in the context pointer, so a release needs no lookup.
+void release_to_allocator(void* context, void* data) { release_block(data, reinterpret_cast<size_t>(context)); }
 }  // namespace
 
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes) {
@@ -19,12 +16,10 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes) {
     s->data_ = s->inline_;  // small tensors: one allocation for storage and data together
     return s;
   }
-  size_t rounded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
-  void* p = std::aligned_alloc(kAlignment, rounded);
-  if (!p)
-    throw std::bad_alloc();  // the bindings turn this into MemoryError
-  s->data_ = p;
-  s->deleter_ = free_aligned;
+  size_t block = 0;
+  s->data_ = allocate_block(nbytes, block);  // See Note [Caching allocator]
+  s->deleter_ = release_to_allocator;
+  s->context_ = reinterpret_cast<void*>(block);
   return s;
 }
 

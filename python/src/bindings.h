@@ -183,6 +183,7 @@ void init_linalg(py::module_& m);
 void init_creation(py::module_& m);
 void init_nn(py::module_& m);
 void init_hooks(py::module_& m);
+void init_runtime(py::module_& m);
 
 // GC support of Tensor objects (hooks.cpp): visit / neuter the Python objects their graph holds.
 int traverse_tensor(PyObject* self, visitproc visit, void* arg);

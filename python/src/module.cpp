@@ -180,6 +180,7 @@ PYBIND11_MODULE(_C, m) {
   init_nn(m);
   init_autograd(m);
   init_hooks(m);
+  init_runtime(m);
   init_numpy(m);
   install_fast_methods(m);  // last: it stands in front of bindings made above (Note [Fast methods])
 }

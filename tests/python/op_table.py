@@ -4319,5 +4319,8 @@ NOT_OPS = frozenset(
         "dtype",
         "save",  # serialization, not ops
         "load",
+        "set_num_threads",  # runtime knobs: test_parallel.py
+        "get_num_threads",
+        "empty_cache",
     }
 )

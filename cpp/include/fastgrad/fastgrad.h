@@ -6,6 +6,7 @@
 //   loss.backward();            // w.grad() == 2 * w
 #pragma once
 
+#include "fastgrad/allocator.h"
 #include "fastgrad/autograd.h"
 #include "fastgrad/dtype.h"
 #include "fastgrad/error.h"
@@ -13,5 +14,6 @@
 #include "fastgrad/generator.h"
 #include "fastgrad/node.h"
 #include "fastgrad/ops.h"
+#include "fastgrad/parallel.h"
 #include "fastgrad/shape.h"
 #include "fastgrad/tensor.h"

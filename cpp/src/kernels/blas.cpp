@@ -22,6 +22,14 @@ void FG_CBLAS(dgemm)(int order, int trans_a, int trans_b, int m, int n, int k, d
 }
 #endif
 
+// The thread-count knob: scipy-openblas32 always has it; a system CBLAS may (OpenBLAS) or may not
+// (reference BLAS, BLIS), so that one is looked up weakly.
+#if defined(FASTGRAD_BLAS_SCIPY_OPENBLAS)
+extern "C" void scipy_openblas_set_num_threads(int n);
+#elif defined(FASTGRAD_BLAS_CBLAS) && defined(__GNUC__)
+extern "C" void openblas_set_num_threads(int n) __attribute__((weak));
+#endif
+
 namespace fastgrad::kernels {
 
 namespace {
@@ -83,6 +91,16 @@ template void gemm<int32_t>(bool, bool, int64_t, int64_t, int64_t, int32_t, cons
 template void gemm<int64_t>(bool, bool, int64_t, int64_t, int64_t, int64_t, const int64_t*, int64_t, const int64_t*,
                             int64_t, int64_t, int64_t*, int64_t);
 
+void set_blas_num_threads(int n) {
+#if defined(FASTGRAD_BLAS_SCIPY_OPENBLAS)
+  scipy_openblas_set_num_threads(n);
+#elif defined(FASTGRAD_BLAS_CBLAS) && defined(__GNUC__)
+  if (openblas_set_num_threads) openblas_set_num_threads(n);
+#else
+  (void)n;
+#endif
+}
+
 const char* blas_name() {
 #if defined(FASTGRAD_BLAS_SCIPY_OPENBLAS)
   return "scipy-openblas";
@@ -96,5 +114,15 @@ const char* blas_name() {
 }  // namespace fastgrad::kernels
 
 namespace fastgrad {
+void set_blas_num_threads(int n) {
+#if defined(FASTGRAD_BLAS_SCIPY_OPENBLAS)
+  scipy_openblas_set_num_threads(n);
+#elif defined(FASTGRAD_BLAS_CBLAS) && defined(__GNUC__)
+  if (openblas_set_num_threads) openblas_set_num_threads(n);
+#else
+  (void)n;
+#endif
+}
+
 const char* blas_name() { return kernels::blas_name(); }
 }  // namespace fastgrad

@@ -10,6 +10,9 @@ template <class T>
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
           int64_t ldb, T beta, T* c, int64_t ldc);
 
+// Threads BLAS may use (kept equal to fastgrad::get_num_threads() by set_num_threads).
+void set_blas_num_threads(int n);
+
 // Name of the BLAS in use ("scipy-openblas", "cblas" or "none"), for diagnostics.
 const char* blas_name();
 

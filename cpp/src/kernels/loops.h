@@ -3,9 +3,11 @@
 // operation runs as one flat loop whose inner body the compiler vectorises.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
+#include "fastgrad/parallel.h"
 #include "fastgrad/tensor.h"
 
 namespace fastgrad::kernels {
@@ -20,8 +22,15 @@ struct Operands {
   std::array<Dims, N> strides;     // in elements, one per output dimension
 };
 
-// Merges dimensions and calls row(ptrs, byte_strides, n) once per innermost row.
-template <size_t N, class Row>
+// Elements below which an elementwise loop stays on the calling thread: a thread hand-off costs a few
+// microseconds, which 32K floats take to stream through an add.
+constexpr int64_t kElementwiseGrain = 32768;
+
+// Merges dimensions and calls row(ptrs, byte_strides, n) once per innermost row. With `Parallel`, a big
+// iteration is split across the intra-op threads (parallel_for): rows of a contiguous run are cut into
+// pieces, and outer rows are shared out. Only loops whose rows write disjoint memory may set it (not
+// reduce_loop, whose accumulator broadcasts over the input).
+template <bool Parallel = false, size_t N, class Row>
 void for_each_row(const Dims& shape, Operands<N>& ops, Row&& row) {
   // Collapse: drop size-1 dims, merge dim i into i+1 when every operand is contiguous across them.
   Dims sizes;
@@ -41,7 +50,8 @@ void for_each_row(const Dims& shape, Operands<N>& ops, Row&& row) {
     sizes.push_back(shape[d]);
     for (size_t k = 0; k < N; ++k) st[k].push_back(ops.strides[k][d]);
   }
-  if (numel_of(shape) == 0) return;
+  const int64_t numel = numel_of(shape);
+  if (numel == 0) return;
   if (sizes.empty()) {  // a single element
     sizes.push_back(1);
     for (size_t k = 0; k < N; ++k) st[k].push_back(0);
@@ -50,24 +60,46 @@ void for_each_row(const Dims& shape, Operands<N>& ops, Row&& row) {
   const int64_t inner = sizes[nd - 1];
   std::array<int64_t, N> inner_bytes;
   for (size_t k = 0; k < N; ++k) inner_bytes[k] = st[k][nd - 1] * ops.elem[k];
-  std::array<char*, N> ptr = ops.data;
   if (nd == 1) {
-    row(ptr, inner_bytes, inner);
+    if constexpr (Parallel) {
+      parallel_for(0, inner, kElementwiseGrain, [&](int64_t b, int64_t e) {
+        std::array<char*, N> ptr = ops.data;
+        for (size_t k = 0; k < N; ++k) ptr[k] += b * inner_bytes[k];
+        row(ptr, inner_bytes, e - b);
+      });
+    } else {
+      row(ops.data, inner_bytes, inner);
+    }
     return;
   }
-  // Odometer over the outer dimensions: no per-element index arithmetic.
-  Dims counter(nd - 1, 0);
-  for (;;) {
-    row(ptr, inner_bytes, inner);
-    size_t d = nd - 1;
-    for (;;) {
-      if (d == 0) return;
-      --d;
-      for (size_t k = 0; k < N; ++k) ptr[k] += st[k][d] * ops.elem[k];
-      if (++counter[d] < sizes[d]) break;
-      for (size_t k = 0; k < N; ++k) ptr[k] -= st[k][d] * ops.elem[k] * sizes[d];
-      counter[d] = 0;
+  // Rows [first, last) of the outer dimensions, walked with an odometer: no per-element index arithmetic.
+  auto rows = [&](int64_t first, int64_t last) {
+    std::array<char*, N> ptr = ops.data;
+    Dims counter(nd - 1, 0);
+    int64_t rest = first;
+    for (size_t d = nd - 1; d-- > 0;) {  // position of row `first`, innermost outer dim fastest
+      counter[d] = rest % sizes[d];
+      rest /= sizes[d];
+      for (size_t k = 0; k < N; ++k) ptr[k] += counter[d] * st[k][d] * ops.elem[k];
     }
+    for (int64_t r = first;;) {
+      row(ptr, inner_bytes, inner);
+      if (++r == last) return;
+      size_t d = nd - 1;
+      for (;;) {
+        --d;
+        for (size_t k = 0; k < N; ++k) ptr[k] += st[k][d] * ops.elem[k];
+        if (++counter[d] < sizes[d]) break;
+        for (size_t k = 0; k < N; ++k) ptr[k] -= st[k][d] * ops.elem[k] * sizes[d];
+        counter[d] = 0;
+      }
+    }
+  };
+  const int64_t outer = numel / inner;
+  if constexpr (Parallel) {
+    parallel_for(0, outer, std::max<int64_t>(1, kElementwiseGrain / inner), rows);
+  } else {
+    rows(0, outer);
   }
 }
 
@@ -77,7 +109,7 @@ void unary_loop(const Tensor& out, const Tensor& a, F f) {
   Operands<2> ops{{static_cast<char*>(out.data_ptr()), static_cast<char*>(a.data_ptr())},
                   {sizeof(O), sizeof(A)},
                   {out.strides(), broadcast_strides(a, out.sizes())}};
-  for_each_row(out.sizes(), ops, [&](const std::array<char*, 2>& p, const std::array<int64_t, 2>& s, int64_t n) {
+  for_each_row<true>(out.sizes(), ops, [&](const std::array<char*, 2>& p, const std::array<int64_t, 2>& s, int64_t n) {
     O* o = reinterpret_cast<O*>(p[0]);
     const A* x = reinterpret_cast<const A*>(p[1]);
     if (s[0] == sizeof(O) && s[1] == sizeof(A)) {
@@ -99,7 +131,7 @@ void binary_loop(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
                    static_cast<char*>(b.data_ptr())},
                   {sizeof(O), sizeof(A), sizeof(B)},
                   {out.strides(), broadcast_strides(a, out.sizes()), broadcast_strides(b, out.sizes())}};
-  for_each_row(out.sizes(), ops, [&](const std::array<char*, 3>& p, const std::array<int64_t, 3>& s, int64_t n) {
+  for_each_row<true>(out.sizes(), ops, [&](const std::array<char*, 3>& p, const std::array<int64_t, 3>& s, int64_t n) {
     O* o = reinterpret_cast<O*>(p[0]);
     const A* x = reinterpret_cast<const A*>(p[1]);
     const B* y = reinterpret_cast<const B*>(p[2]);
@@ -127,7 +159,7 @@ void ternary_loop(const Tensor& out, const Tensor& a, const Tensor& b, const Ten
                   {sizeof(O), sizeof(A), sizeof(B), sizeof(C)},
                   {out.strides(), broadcast_strides(a, out.sizes()), broadcast_strides(b, out.sizes()),
                    broadcast_strides(c, out.sizes())}};
-  for_each_row(out.sizes(), ops, [&](const std::array<char*, 4>& p, const std::array<int64_t, 4>& s, int64_t n) {
+  for_each_row<true>(out.sizes(), ops, [&](const std::array<char*, 4>& p, const std::array<int64_t, 4>& s, int64_t n) {
     O* o = reinterpret_cast<O*>(p[0]);
     const A* x = reinterpret_cast<const A*>(p[1]);
     const B* y = reinterpret_cast<const B*>(p[2]);

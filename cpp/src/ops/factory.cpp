@@ -11,7 +11,7 @@ Tensor full(const Dims& sizes, Scalar value, ScalarType dtype) {
     using T = decltype(tag);
     T v = std::is_same_v<T, bool> ? static_cast<T>(value.f != 0) : value.to<T>();
     T* p = out.data<T>();
-    std::fill(p, p + out.numel(), v);
+    parallel_for(0, out.numel(), kernels::kElementwiseGrain, [&](int64_t b, int64_t e) { std::fill(p + b, p + e, v); });
   });
   return out;
 }

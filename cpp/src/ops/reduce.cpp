@@ -14,9 +14,10 @@ enum class Merge : uint8_t { Add, Multiply };
 
 // Folds the masked dims of t with combine(acc, x) starting from `init`, accumulating in double for floating
 // outputs and in int64 otherwise; the result is converted to out_dtype. Partial results combine with `merge`.
+// `plain_sum`: combine is `acc + x` (lets float32 runs take sum_floats).
 template <class MakeCombine>
 Tensor fold(const Tensor& t, const std::vector<bool>& mask, bool keepdim, ScalarType out_dtype, double init,
-            MakeCombine make, Merge merge = Merge::Add) {
+            MakeCombine make, Merge merge = Merge::Add, bool plain_sum = false) {
   ScalarType acc_type = is_floating(out_dtype) ? ScalarType::Float64 : ScalarType::Int64;
   Tensor acc = full(reduced_shape(t, mask, true), Scalar(init), acc_type);
   int64_t rows = 0, length = 0;
@@ -27,15 +28,20 @@ Tensor fold(const Tensor& t, const std::vector<bool>& mask, bool keepdim, Scalar
       using A = decltype(in_tag);
       auto combine = make(acc_tag, in_tag);
       if (!runs) {
-        kernels::reduce_loop<Acc, A>(acc, t, combine);
+        int64_t lead_rows = 0, lead_length = 0;
+        if (leading_reduction(t, mask, lead_rows, lead_length))
+          fold_columns<Acc, A>(acc.data<Acc>(), t.data<A>(), lead_rows, lead_length, combine);
+        else
+          kernels::reduce_loop<Acc, A>(acc, t, combine);
         return;
       }
-      Acc* out = acc.data<Acc>();
-      const A* x = t.data<A>();
-      for (int64_t r = 0; r < rows; ++r)
-        out[r] = fold_run<Acc, A>(x + r * length, length, static_cast<Acc>(init), combine, [merge](Acc a, Acc b) {
-          return merge == Merge::Add ? a + b : a * b;
-        });
+      auto merge_fn = [merge](Acc a, Acc b) { return merge == Merge::Add ? a + b : a * b; };
+      auto run_fold = [&](const A* x, int64_t n) -> Acc {
+        if constexpr (std::is_same_v<A, float> && std::is_same_v<Acc, double>)
+          if (plain_sum) return kernels::sum_floats(x, n);
+        return fold_run<Acc, A>(x, n, static_cast<Acc>(init), combine, merge_fn);
+      };
+      fold_runs<Acc, A>(acc.data<Acc>(), t.data<A>(), rows, length, run_fold, merge_fn);
     });
   };
   if (acc_type == ScalarType::Float64) run(double{});
@@ -59,11 +65,14 @@ struct MaskedFillBackward0 : NamedNode<MaskedFillBackward0> {
 namespace reduce_detail {
 
 Tensor sum_kernel(const Tensor& t, const std::vector<bool>& mask, bool keepdim, ScalarType out_dtype) {
-  return fold(t, mask, keepdim, out_dtype, 0, [](auto acc_tag, auto in_tag) {
-    using Acc = decltype(acc_tag);
-    using A = decltype(in_tag);
-    return [](Acc v, A x) { return v + static_cast<Acc>(x); };
-  });
+  return fold(
+      t, mask, keepdim, out_dtype, 0,
+      [](auto acc_tag, auto in_tag) {
+        using Acc = decltype(acc_tag);
+        using A = decltype(in_tag);
+        return [](Acc v, A x) { return v + static_cast<Acc>(x); };
+      },
+      Merge::Add, /*plain_sum=*/true);
 }
 
 Tensor zero_where(const Tensor& v, const Tensor& cond) {

@@ -3,10 +3,13 @@
 // along one dimension (for reductions and scans that need positions, not just values).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
+#include "../kernels/sum.h"
 #include "common.h"
+#include "fastgrad/parallel.h"
 
 namespace fastgrad {
 
@@ -109,6 +112,44 @@ inline bool contiguous_runs(const Tensor& t, const std::vector<bool>& mask, int6
   return true;
 }
 
+// Elements per unit of work handed to a thread by the reductions (See Note [Deterministic parallel
+// reductions]).
+constexpr int64_t kReduceBlock = 65536;
+
+// True when t is contiguous and every reduced dim (of size > 1) comes before every kept one: the reduction
+// then folds `rows` contiguous rows of `length` elements into one row, element by element (a bias
+// gradient: the sum over the batch).
+inline bool leading_reduction(const Tensor& t, const std::vector<bool>& mask, int64_t& rows, int64_t& length) {
+  if (!t.is_contiguous()) return false;
+  rows = 1;
+  length = 1;
+  bool kept_seen = false;
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    if (t.sizes()[d] == 1) continue;
+    if (mask[d]) {
+      if (kept_seen) return false;
+      rows *= t.sizes()[d];
+    } else {
+      kept_seen = true;
+      length *= t.sizes()[d];
+    }
+  }
+  return true;
+}
+
+// out[j] = combine(... combine(out[j], x[j]) ..., x[(rows - 1) * length + j]): each column folded in row
+// order whatever the thread count (the threads share out the columns).
+template <class Acc, class A, class Combine>
+void fold_columns(Acc* out, const A* x, int64_t rows, int64_t length, Combine combine) {
+  const int64_t grain = std::max<int64_t>(16, kReduceBlock / std::max<int64_t>(rows, 1));
+  parallel_for(0, length, grain, [&](int64_t b, int64_t e) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const A* xr = x + r * length;
+      for (int64_t j = b; j < e; ++j) out[j] = combine(out[j], xr[j]);
+    }
+  });
+}
+
 // Folds n contiguous values with eight independent partial results, merged at the end: no loop-carried
 // dependency on one accumulator, so the compiler vectorises the loop.
 template <class Acc, class A, class Combine, class Merge>
@@ -123,6 +164,39 @@ Acc fold_run(const A* x, int64_t n, Acc init, Combine combine, Merge merge) {
   Acc v = lane[0];
   for (int k = 1; k < kLanes; ++k) v = merge(v, lane[k]);
   return v;
+}
+
+// Note [Deterministic parallel reductions]
+// A run longer than kReduceBlock is folded block by block (fold_run on each), and the blocks' partial
+// results are merged in order on the calling thread. The blocks are the units handed to the intra-op
+// threads, and their boundaries do not depend on the thread count: a sum gives the same bits with 1 or
+// 2 threads. Partials accumulate in double (or int64), so the float32 sum of 2^24 ones is exact.
+
+// out[r] = merge of run_fold(x + start, n) over blocks of row r's run x[r * length, (r + 1) * length),
+// for r < rows; threaded above a grain (See Note [Deterministic parallel reductions]).
+template <class Acc, class A, class RunFold, class Merge>
+void fold_runs(Acc* out, const A* x, int64_t rows, int64_t length, RunFold run_fold, Merge merge) {
+  const int64_t blocks = length <= kReduceBlock ? 1 : (length + kReduceBlock - 1) / kReduceBlock;
+  if (blocks == 1) {
+    const int64_t grain = std::max<int64_t>(1, kReduceBlock / std::max<int64_t>(length, 1));
+    parallel_for(0, rows, grain, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) out[r] = run_fold(x + r * length, length);
+    });
+    return;
+  }
+  std::vector<Acc> partial(static_cast<size_t>(rows * blocks));
+  parallel_for(0, rows * blocks, 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t r = i / blocks, k = i % blocks;
+      const int64_t start = k * kReduceBlock, n = std::min(kReduceBlock, length - start);
+      partial[static_cast<size_t>(i)] = run_fold(x + r * length + start, n);
+    }
+  });
+  for (int64_t r = 0; r < rows; ++r) {
+    Acc v = partial[static_cast<size_t>(r * blocks)];
+    for (int64_t k = 1; k < blocks; ++k) v = merge(v, partial[static_cast<size_t>(r * blocks + k)]);
+    out[r] = v;
+  }
 }
 
 namespace reduce_detail {  // defined in reduce.cpp

@@ -95,7 +95,15 @@ Tensor threshold_backward(const Tensor& g, const Tensor& out) {
   Tensor r;
   {
     NoGradGuard no_grad;
-    r = where(compare(out, Scalar(0), CompareOp::Le), Scalar(0), g);
+    if (g.dtype() == out.dtype() && is_floating(g.dtype())) {
+      // One pass, no bool mask: the same values as the where() below (NaN in out lets g through).
+      r = map_binary(g, out, g.dtype(), "threshold_backward", [](auto tag) {
+        using T = decltype(tag);
+        return [](T gv, T ov) -> T { return ov <= T(0) ? T(0) : gv; };
+      });
+    } else {
+      r = where(compare(out, Scalar(0), CompareOp::Le), Scalar(0), g);
+    }
   }
   if (compute_requires_grad({&g, &out})) {
     auto node = make_node<ThresholdBackwardBackward0>({&g, &out});
@@ -114,7 +122,7 @@ Tensor relu(const Tensor& t) {
   FG_CHECK(t.dtype() != ScalarType::Bool, Error, "Boolean inputs not supported for relu");
   Tensor out = same_type_map(t, [](auto tag) {
     using T = decltype(tag);
-    return [](T x) -> T { return x > T(0) ? x : (x != x ? x : T(0)); };  // NaN stays NaN
+    return [](T x) -> T { return x <= T(0) ? T(0) : x; };  // NaN compares false: it stays NaN
   });
   return record_unary<ReluBackward0>(out, t, false, true);
 }

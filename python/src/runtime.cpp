@@ -1,0 +1,40 @@
+// Process-wide knobs: intra-op threads (See Note [Intra-op threads]) and the allocator's cache (See Note
+// [Caching allocator]).
+#include "bindings.h"
+#include "fastgrad/allocator.h"
+#include "fastgrad/parallel.h"
+
+namespace fastgrad::python {
+
+void init_runtime(py::module_& m) {
+  // PyTorch's messages: a float is refused by type ("expects an int"), a non-positive int by the core.
+  m.def("set_num_threads", [](py::handle n) {
+    if (!PyLong_Check(n.ptr()) || PyBool_Check(n.ptr()))
+      throw std::runtime_error("set_num_threads expects an int, but got " +
+                               py::str(py::type::of(n).attr("__name__")).cast<std::string>());
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(n.ptr(), &overflow);
+    if (overflow || v > INT32_MAX || v < INT32_MIN) throw py::value_error("Overflow when unpacking long");
+    py::gil_scoped_release release;  // resizing the pool joins worker threads
+    set_num_threads(static_cast<int>(v));
+  }, py::arg("int"));
+  m.def("get_num_threads", [] { return get_num_threads(); });
+  m.def("empty_cache", [] {
+    py::gil_scoped_release release;
+    empty_cache();
+  });
+  m.def("_allocator_stats", [] {
+    AllocatorStats s = allocator_stats();
+    py::dict d;
+    d["allocated_bytes"] = s.allocated_bytes;
+    d["cached_bytes"] = s.cached_bytes;
+    d["peak_allocated_bytes"] = s.peak_allocated_bytes;
+    d["allocations"] = s.allocations;
+    d["cache_hits"] = s.cache_hits;
+    d["cache_limit"] = cache_limit();
+    return d;
+  });
+  m.def("_set_cache_limit", [](size_t bytes) { set_cache_limit(bytes); });
+}
+
+}  // namespace fastgrad::python
