@@ -323,3 +323,7 @@ def is_floating_point(input):
 from ._legacy import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor  # noqa: E402,F401
 
 __version__ = "0.1.0"
+
+from . import _numpy_names  # noqa: E402
+
+_numpy_names.install(globals())
