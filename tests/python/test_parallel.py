@@ -26,6 +26,15 @@ needs_torch = pytest.mark.skipif(torch is None, reason="torch not installed")
 BIG = (1 << 20) + 17  # above the grain, not a multiple of anything
 
 
+def _run_in_threads(work, n):
+    """work(k) in n Python threads at once; returns when all have finished."""
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 @pytest.fixture(autouse=True)
 def restore_threads():
     saved = fastgrad.get_num_threads()
@@ -267,11 +276,7 @@ def test_concurrent_ops_from_python_threads_are_exact():
         except BaseException as e:  # surface worker failures in the main thread
             errors.append(e)
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _run_in_threads(work, 8)
     assert errors == []
     for (y, s), (ey, es) in zip(reference, expected):
         np.testing.assert_array_equal(y, ey)
@@ -374,10 +379,6 @@ def test_allocator_is_thread_safe():
         except BaseException as e:
             errors.append(e)
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _run_in_threads(work, 8)
     assert errors == []
     assert fastgrad._C._allocator_stats()["allocated_bytes"] == before

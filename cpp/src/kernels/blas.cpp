@@ -114,15 +114,7 @@ const char* blas_name() {
 }  // namespace fastgrad::kernels
 
 namespace fastgrad {
-void set_blas_num_threads(int n) {
-#if defined(FASTGRAD_BLAS_SCIPY_OPENBLAS)
-  scipy_openblas_set_num_threads(n);
-#elif defined(FASTGRAD_BLAS_CBLAS) && defined(__GNUC__)
-  if (openblas_set_num_threads) openblas_set_num_threads(n);
-#else
-  (void)n;
-#endif
-}
+void set_blas_num_threads(int n) { kernels::set_blas_num_threads(n); }
 
 const char* blas_name() { return kernels::blas_name(); }
 }  // namespace fastgrad
