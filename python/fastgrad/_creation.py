@@ -52,6 +52,64 @@ def _big_ints(data, dtype):
     return np.array(data, dtype=np.float64), (_C.get_default_dtype() if has_float else None)
 
 
+def _holds_tensors(data):
+    """True when the nested lists/tuples `data` hold a Tensor anywhere (one type scan per level, in C)."""
+    stack = [data]
+    while stack:
+        seq = stack.pop()
+        types = set(map(type, seq))
+        if any(issubclass(t, _C.Tensor) for t in types):
+            return True
+        if list in types or tuple in types:
+            stack.extend(e for e in seq if isinstance(e, (list, tuple)))
+    return False
+
+
+_NUMPY_KINDS = {"b": _C.bool, "i": _C.int64, "u": _C.int64}
+
+
+def _scalars_of(data):
+    """`data` with each one-element Tensor replaced by its value, and the dtype PyTorch infers for it: the
+    promotion of every element's own type (a tensor's dtype; bool, int64 or the default dtype for numbers)."""
+    dtypes = set()
+    grad = False
+
+    def convert(x):
+        nonlocal grad
+        if isinstance(x, (list, tuple)):
+            return [convert(e) for e in x]
+        if isinstance(x, _C.Tensor):
+            if x.numel() != 1:
+                raise ValueError("only one element tensors can be converted to Python scalars")
+            grad = grad or x.requires_grad
+            dtypes.add(x.dtype)
+            return x.detach().item()
+        if isinstance(x, np.generic):
+            kind = np.asarray(x).dtype
+            dtypes.add(_NUMPY_KINDS.get(kind.kind) or (_C.float64 if kind.itemsize == 8 else _C.float32))
+            return x.item()
+        if isinstance(x, bool):
+            dtypes.add(_C.bool)
+        elif isinstance(x, int):
+            dtypes.add(_C.int64)
+        elif isinstance(x, float):
+            dtypes.add(_C.get_default_dtype())
+        elif isinstance(x, str):
+            raise TypeError("new(): invalid data type 'str'")
+        else:
+            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+        return x
+
+    values = convert(data)
+    if grad:
+        warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                      "Consider using tensor.detach() first.", UserWarning, stacklevel=4)
+    inferred = None
+    for d in dtypes:
+        inferred = d if inferred is None else _C.promote_types(inferred, d)
+    return values, inferred
+
+
 def _from_data(data, dtype):
     """A new tensor holding a copy of `data` (nested sequences, numbers, NumPy arrays, tensors)."""
     if isinstance(data, (bool, int, float)) and not isinstance(data, np.generic):
@@ -65,6 +123,15 @@ def _from_data(data, dtype):
         if arr.dtype.kind == "f" and arr.dtype.itemsize not in (4, 8):
             arr = arr.astype(np.float32)
         inferred = None
+    elif isinstance(data, (list, tuple)) and _holds_tensors(data):
+        values, inferred = _scalars_of(data)
+        kind = {_C.bool: np.bool_, _C.int64: np.int64, _C.int32: np.int64}.get(inferred, np.float64)
+        try:
+            arr = np.array(values, dtype=kind)
+        except ValueError:
+            raise _ragged_error(values) or ValueError("could not convert the sequence to a tensor") from None
+        if inferred is None:  # empty nested lists
+            inferred = _C.get_default_dtype()
     else:
         try:
             arr = np.array(data)

@@ -109,6 +109,13 @@ void init_tensor(py::module_& m) {
         return t.item().f != 0;
       })
       .def("__float__", [](const Tensor& t) {
+        // PyTorch warns here (and only here: not in item(), int() or bool()).
+        if (t.requires_grad() &&
+            PyErr_WarnEx(PyExc_UserWarning,
+                         "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                         "Consider using tensor.detach() first.",
+                         1) < 0)
+          throw py::error_already_set();
         FG_CHECK(t.numel() == 1, ValueError, "only one element tensors can be converted to Python scalars");
         return t.item().f;
       })

@@ -297,3 +297,55 @@ def test_format_of_a_0d_tensor_formats_its_item():
     assert f"{fastgrad.tensor(5):>3}" == "  5"
     with pytest.raises(TypeError):
         format(fastgrad.ones(2), ".2f")
+
+
+# ---- fastgrad.tensor over sequences holding tensors: PyTorch reads each one-element tensor as a number and
+# infers the dtype by promoting every element's own dtype (a Python float counts as the default dtype).
+_SEQUENCES_OF_TENSORS = {
+    "float64_pair": lambda m: [m.tensor(2.0, dtype=m.float64), m.tensor(2.5, dtype=m.float64)],
+    "int64_pair": lambda m: [m.tensor(3), m.tensor(-4)],
+    "float64_with_int": lambda m: [m.tensor(2.0, dtype=m.float64), 1],
+    "int64_with_float": lambda m: [m.tensor(3), 1.5],
+    "nested": lambda m: [[m.tensor(3)], [m.tensor(5)]],
+    "bool_with_int": lambda m: [m.tensor(True), 7],
+    "bool_pair": lambda m: [m.tensor(True), False],
+    "numpy_scalar": lambda m: [np.float64(1.25), m.tensor(3)],
+    "one_element_2d": lambda m: [m.ones(1, 1), 2],
+    "requires_grad": lambda m: [m.tensor(1.5, requires_grad=True), m.tensor(0.5, requires_grad=True) * 2],
+    "int32": lambda m: [m.tensor(3, dtype=m.int32), m.tensor(4, dtype=m.int32)],
+}
+
+
+@pytest.mark.parametrize("case", sorted(_SEQUENCES_OF_TENSORS))
+def test_tensor_from_a_sequence_of_tensors_matches_torch(case):
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = torch.tensor(_SEQUENCES_OF_TENSORS[case](torch))
+        got = fastgrad.tensor(_SEQUENCES_OF_TENSORS[case](fastgrad))
+    assert str(got.dtype).split(".")[-1] == str(ref.dtype).split(".")[-1]
+    assert tuple(got.shape) == tuple(ref.shape)
+    assert got.tolist() == ref.tolist()
+    assert not got.requires_grad and got.grad_fn is None
+
+
+@pytest.mark.parametrize("data, exc, match", [
+    (lambda m: [m.ones(2), m.ones(2)], ValueError, "only one element tensors can be converted to Python scalars"),
+    (lambda m: [[m.tensor(1.0), 1], [2]], ValueError, "expected sequence of length 2 at dim 1 \\(got 1\\)"),
+    (lambda m: [m.tensor(1), "x"], TypeError, "invalid data type 'str'"),
+])
+def test_tensor_from_a_bad_sequence_of_tensors_raises_as_torch(data, exc, match):
+    torch = pytest.importorskip("torch")
+    for m in (torch, fastgrad):
+        with pytest.raises(exc, match=match):
+            m.tensor(data(m))
+
+
+def test_tensor_from_tensors_that_require_grad_warns_as_torch():
+    x = fastgrad.tensor(1.5, requires_grad=True)
+    with pytest.warns(UserWarning, match="Converting a tensor with requires_grad=True to a scalar"):
+        fastgrad.tensor([x, x])
+    with pytest.warns(UserWarning, match="Converting a tensor with requires_grad=True to a scalar"):
+        float(x)
