@@ -4321,3 +4321,5 @@ NOT_OPS = frozenset(
         "load",
     }
 )
+
+import op_table_nn_extra  # noqa: E402,F401  (the nn.functional breadth entries, appended to OPS)
