@@ -425,3 +425,81 @@ _entry(
     ],
     no_kind=("0d",),
 )
+
+
+# ---- normalisation ----
+
+
+def _nograd(t: TIn) -> TIn:
+    return TIn(t.base, t.view, False)
+
+
+_entry(
+    "group_norm",
+    lambda m, x, groups, **kw: m.nn.functional.group_norm(x, groups, **kw),
+    None,
+    lambda g: [
+        Sample((g.t((4, 6, 5)), 3), id="3d"),
+        Sample((g.t((2, 6, 3, 2)), 2), {"weight": g.t((6,), "pos"), "bias": g.t((6,))}, id="4d_affine"),
+        Sample((g.t((3, 4)), 4), {"eps": 0.1}, id="2d_eps"),
+        Sample((g.T((6, 5)), 1), id="noncontig"),
+        Sample((g.t((0, 4, 3)), 2), id="0size"),
+    ],
+    errors=lambda g: [ErrorSample((g.t((2, 6, 3)), 4), match="divisible by num_groups", id="groups")],
+    no_kind=("0d",),
+)
+_entry(
+    "instance_norm",
+    lambda m, x, **kw: m.nn.functional.instance_norm(x, **kw),
+    None,
+    lambda g: [
+        Sample((g.t((4, 3, 5)),), id="3d"),
+        Sample((g.t((2, 3, 4, 2)),), {"weight": g.t((3,), "pos"), "bias": g.t((3,))}, id="4d_affine"),
+        Sample(
+            (g.t((2, 3, 4)),),
+            {
+                "running_mean": _nograd(g.t((3,))),
+                "running_var": _nograd(g.t((3,), "pos")),
+                "use_input_stats": False,
+            },
+            id="running_stats",
+        ),
+        Sample((g.strided((2, 3, 4)),), id="noncontig"),
+        Sample((g.t((0, 3, 4)),), id="0size"),
+    ],
+    errors=lambda g: [
+        ErrorSample((g.t((2, 3, 1)),), exc=ValueError, match="Expected more than 1 spatial element", id="one")
+    ],
+    no_kind=("0d",),
+)
+_entry(
+    "rms_norm",
+    lambda m, x, shape, **kw: m.nn.functional.rms_norm(x, shape, **kw),
+    None,
+    lambda g: [
+        Sample((g.t((4, 5)), (5,)), id="2d"),
+        Sample((g.t((2, 3, 4)), (3, 4)), {"weight": g.t((3, 4), "pos"), "eps": 1e-3}, id="3d_weight"),
+        Sample((g.t((5,)), [5]), {"weight": g.strided((5,))}, id="1d_strided_weight"),
+        Sample((g.T((4, 5)), (5,)), id="noncontig"),
+        Sample((g.t((0, 5)), (5,)), id="0size"),
+    ],
+    errors=lambda g: [
+        ErrorSample((g.t((2, 6, 3)), (3, 4)), match="expected input with shape", id="shape"),
+        ErrorSample((g.t((2, 5)), (5,)), {"weight": g.t((1, 5))}, match="Expected weight to be of same shape",
+                    id="weight_shape"),
+        ErrorSample((g.t((2, 5)), 5), exc=TypeError, match="must be tuple of ints, not int", id="int_shape"),
+    ],
+    no_kind=("0d",),
+)
+_entry(
+    "local_response_norm",
+    lambda m, x, size, **kw: m.nn.functional.local_response_norm(x, size, **kw),
+    None,
+    lambda g: [
+        Sample((g.t((2, 6, 4)), 3), id="3d"),
+        Sample((g.t((2, 5, 3, 2)), 2), {"alpha": 0.5, "beta": 0.6, "k": 1.5}, id="4d"),
+        Sample((g.strided((2, 4, 3)), 5), id="noncontig"),
+        Sample((g.t((0, 4, 3)), 3), id="0size"),
+    ],
+    no_kind=("0d",),
+)

@@ -471,3 +471,122 @@ def test_parameter_dict_behaves_and_prints_like_torch():
         fd[1]
     fd.clear()
     assert len(fd) == 0 and list(fd.parameters()) == []
+
+
+# ---- normalisation layers ----
+
+
+def _copy_state(fm, tm):
+    from collections import OrderedDict
+
+    fm.load_state_dict(
+        OrderedDict((k, fastgrad.from_numpy(v.detach().numpy().copy())) for k, v in tm.state_dict().items())
+    )
+
+
+def _randomize_affine(tm, seed=0):
+    with torch.no_grad():
+        for p in tm.parameters():
+            p.copy_(torch.from_numpy(rng(seed).uniform(0.5, 1.5, tuple(p.shape))))
+
+
+def _train_then_eval(fm, tm, shape, steps=3):
+    """A few training-mode steps (outputs, input and parameter gradients, running statistics), then eval."""
+    _copy_state(fm, tm)
+    for step in range(steps):
+        check_both(fm, tm, [values(shape, seed=10 + step) * 2 + 0.5])
+        for (name, fp), (_, tp) in zip(fm.named_parameters(), tm.named_parameters()):
+            assert_close(fp.grad, tp.grad), name
+            fp.grad = None
+            tp.grad = None
+        for (name, fb), (_, tb) in zip(fm.named_buffers(), tm.named_buffers()):
+            assert_close(fb, tb), name
+    fm.eval()
+    tm.eval()
+    check_both(fm, tm, [values(shape, seed=20)])
+
+
+@pytest.mark.parametrize(
+    "cls,shape,kwargs",
+    [
+        ("BatchNorm2d", (4, 3, 5, 2), {}),
+        ("BatchNorm2d", (4, 3, 5, 2), {"momentum": None}),
+        ("BatchNorm2d", (4, 3, 5, 2), {"affine": False, "momentum": 0.3}),
+        ("BatchNorm3d", (2, 3, 2, 3, 2), {}),
+        ("InstanceNorm1d", (4, 3, 5), {}),
+        ("InstanceNorm1d", (4, 3, 5), {"affine": True, "track_running_stats": True}),
+        ("InstanceNorm1d", (3, 5), {"affine": True}),
+        ("InstanceNorm2d", (2, 3, 4, 5), {"track_running_stats": True, "momentum": 0.2}),
+        ("InstanceNorm2d", (3, 4, 5), {"affine": True}),
+        ("InstanceNorm3d", (2, 3, 2, 3, 2), {"affine": True, "track_running_stats": True}),
+    ],
+    ids=str,
+)
+def test_batch_and_instance_norm_match_torch(cls, shape, kwargs):
+    fm, tm = getattr(nn, cls)(3, **kwargs), getattr(torch.nn, cls)(3, **kwargs)
+    assert repr(fm) == repr(tm)
+    assert [n for n, _ in fm.named_parameters()] == [n for n, _ in tm.named_parameters()]
+    assert [n for n, _ in fm.named_buffers()] == [n for n, _ in tm.named_buffers()]
+    tm.double()
+    _randomize_affine(tm)
+    fm.double()
+    _train_then_eval(fm, tm, shape)
+
+
+def test_norm_input_checks_match_torch():
+    for m in (fastgrad, torch):
+        with pytest.raises(ValueError, match="expected 4D input"):
+            m.nn.BatchNorm2d(3)(m.ones(2, 3))
+        with pytest.raises(ValueError, match="expected 5D input"):
+            m.nn.BatchNorm3d(3)(m.ones(2, 3, 4, 5))
+        with pytest.raises(ValueError, match="expected 3D or 4D input"):
+            m.nn.InstanceNorm2d(3)(m.ones(2, 3))
+        with pytest.raises(ValueError, match="Expected more than 1 spatial element when training"):
+            m.nn.InstanceNorm1d(3)(m.ones(2, 3, 1))
+        with pytest.raises(ValueError, match=r"num_channels \(6\) must be divisible by num_groups \(4\)"):
+            m.nn.GroupNorm(4, 6)
+        with pytest.raises(RuntimeError, match="divisible by num_groups, but got input of shape \\[2, 6, 3\\]"):
+            m.nn.functional.group_norm(m.ones(2, 6, 3), 4)
+        with pytest.raises(RuntimeError, match=r"expected input with shape \[\*3, 4\], but got input of size\[2, 6, 3\]"):
+            m.nn.functional.rms_norm(m.ones(2, 6, 3), (3, 4))
+
+
+@pytest.mark.parametrize("shape,groups,affine", [((4, 6, 5), 3, True), ((2, 6, 3, 2), 2, True), ((3, 4), 4, False),
+                                                 ((2, 6, 3), 1, True)])
+def test_group_norm(shape, groups, affine):
+    fm, tm = nn.GroupNorm(groups, shape[1], affine=affine), torch.nn.GroupNorm(groups, shape[1], affine=affine)
+    assert repr(fm) == repr(tm)
+    tm.double()
+    _randomize_affine(tm)
+    fm.double()
+    _copy_state(fm, tm)
+    check_both(fm, tm, [values(shape) * 3 + 1])
+    for fp, tp in zip(fm.parameters(), tm.parameters()):
+        assert_close(fp.grad, tp.grad)
+
+
+@pytest.mark.parametrize("shape,normalized,kwargs", [((4, 5), 5, {}), ((2, 3, 4), (3, 4), {"eps": 1e-3}),
+                                                     ((3, 4), [4], {"elementwise_affine": False})])
+def test_rms_norm(shape, normalized, kwargs):
+    fm, tm = nn.RMSNorm(normalized, **kwargs), torch.nn.RMSNorm(normalized, **kwargs)
+    assert repr(fm) == repr(tm)
+    tm.double()
+    _randomize_affine(tm)
+    fm.double()
+    _copy_state(fm, tm)
+    check_both(fm, tm, [values(shape)])
+    for fp, tp in zip(fm.parameters(), tm.parameters()):
+        assert_close(fp.grad, tp.grad)
+    # float32 with eps=None uses float32's machine epsilon
+    x = values(shape).astype(np.float32) * 1e-4
+    out_f = nn.RMSNorm(normalized)(fastgrad.from_numpy(x))
+    out_t = torch.nn.RMSNorm(normalized)(torch.from_numpy(x))
+    assert out_f.dtype == fastgrad.float32
+    assert_close(out_f, out_t, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("size,shape", [(3, (2, 6, 4)), (2, (2, 5, 3, 2)), (5, (1, 3, 4))])
+def test_local_response_norm(size, shape):
+    fm, tm = nn.LocalResponseNorm(size, alpha=0.5, beta=0.6, k=1.5), torch.nn.LocalResponseNorm(size, 0.5, 0.6, 1.5)
+    assert repr(fm) == repr(tm) and repr(nn.LocalResponseNorm(3)) == repr(torch.nn.LocalResponseNorm(3))
+    check_both(fm, tm, [values(shape)])

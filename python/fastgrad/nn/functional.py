@@ -557,6 +557,109 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     return _reduce((margin + d_pos - d_neg).clamp(min=0), reduction)
 
 
+
+def _prod(sizes):
+    out = 1
+    for s in sizes:
+        out *= s
+    return out
+
+
+def _normalize_over(x, dims, eps):
+    # (x - mean) / sqrt(var + eps) over `dims`, with the biased variance
+    mean = x.mean(dims, keepdim=True)
+    centered = x - mean
+    var = (centered * centered).mean(dims, keepdim=True)
+    return centered * (var + eps).rsqrt()
+
+
+def _channel_affine(out, weight, bias):
+    # per-channel (dim 1) scale and shift
+    shape = (1, -1) + (1,) * (out.dim() - 2)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
+    n, c = input.shape[0], input.shape[1]
+    if c % num_groups != 0:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
+                           f"shape {list(input.shape)} and num_groups={num_groups}")
+    per_group = input.numel() // (n * num_groups) if n else (c // num_groups) * _prod(input.shape[2:])
+    grouped = input.reshape(n, num_groups, per_group)
+    out = _normalize_over(grouped, (2,), eps).reshape(input.shape)
+    return _channel_affine(out, weight, bias)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    # each (sample, channel) slice normalised over its own spatial positions
+    spatial = tuple(range(2, input.dim()))
+    size = _prod(input.shape[2:])
+    if use_input_stats and size == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.size()}")
+    if not use_input_stats:
+        shape = (1, -1) + (1,) * len(spatial)
+        out = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
+        return _channel_affine(out, weight, bias)
+    if running_mean is not None or running_var is not None:
+        # running statistics: the batch average of each instance's mean and unbiased variance
+        with _no_grad():
+            x = input.detach()
+            mean = x.mean(spatial)
+            var = x.var(spatial, correction=1)
+            if running_mean is not None:
+                running_mean.mul_(1 - momentum).add_(mean.mean(0) * momentum)
+            if running_var is not None:
+                running_var.mul_(1 - momentum).add_(var.mean(0) * momentum)
+    return _channel_affine(_normalize_over(input, spatial, eps), weight, bias)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    # x / sqrt(mean(x^2 over the last len(normalized_shape) dims) + eps) * weight
+    if not isinstance(normalized_shape, (tuple, list)):
+        raise TypeError(f"rms_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
+                        f"{type(normalized_shape).__name__}")
+    normalized_shape = tuple(normalized_shape)
+    if weight is not None and tuple(weight.shape) != normalized_shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
+                           f"{list(weight.shape)} and normalized_shape = {list(normalized_shape)}")
+    k = len(normalized_shape)
+    if k == 0 or tuple(input.shape[input.dim() - k:]) != normalized_shape or input.dim() < k:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*{', '.join(str(s) for s in normalized_shape)}], but got input of size"
+                           f"{list(input.shape)}")
+    if eps is None:
+        eps = 2.220446049250313e-16 if input.dtype == _C.float64 else 1.1920928955078125e-07
+    dims = tuple(range(input.dim() - k, input.dim()))
+    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return out if weight is None else out * weight
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    # x / (k + alpha / size * sum of x^2 over `size` neighbouring channels)^beta (zero-padded at the edges)
+    if input.dim() < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
+    if input.numel() == 0:
+        return input
+    squared = input * input
+    channels = input.shape[1]
+    before, after = size // 2, (size - 1) // 2
+    zeros_before = _C.zeros((input.shape[0], before) + tuple(input.shape[2:]), dtype=input.dtype)
+    zeros_after = _C.zeros((input.shape[0], after) + tuple(input.shape[2:]), dtype=input.dtype)
+    padded = _C.cat([zeros_before, squared, zeros_after], 1)
+    window = padded.narrow(1, 0, channels)
+    for offset in range(1, size):
+        window = window + padded.narrow(1, offset, channels)
+    div = (window * (alpha / size) + k) ** beta
+    return input / div
+
+
 def _no_grad():
     from ..autograd.grad_mode import no_grad
 

@@ -53,7 +53,18 @@ from .loss import (  # noqa: F401
     TripletMarginLoss,
 )
 from .module import Module  # noqa: F401
-from .normalization import BatchNorm1d, LayerNorm  # noqa: F401
+from .normalization import (  # noqa: F401
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LayerNorm,
+    LocalResponseNorm,
+    RMSNorm,
+)
 from .sparse import Embedding  # noqa: F401
 
 # every layer class above is public (fastgrad.nn re-exports them all)
