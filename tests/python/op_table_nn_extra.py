@@ -503,3 +503,146 @@ _entry(
     ],
     no_kind=("0d",),
 )
+
+
+# ---- padding, convolution, pooling ----
+
+_entry(
+    "pad",
+    lambda m, x, amounts, **kw: m.nn.functional.pad(x, amounts, **kw),
+    None,
+    lambda g: [
+        Sample((g.t((3, 4)), (1, 2)), id="constant"),
+        Sample((g.t((2, 3, 4)), (1, 0, 2, 1)), {"value": 1.5}, id="value"),
+        Sample((g.t((2, 3, 4)), (-1, 2)), id="crop"),
+        Sample((g.t((2, 3, 5)), (2, 1)), {"mode": "reflect"}, id="reflect"),
+        Sample((g.t((2, 3, 4, 5)), (2, 1, 1, 2)), {"mode": "replicate"}, id="replicate"),
+        Sample((g.t((2, 3, 5)), (2, 3)), {"mode": "circular"}, id="circular"),
+        Sample((g.t(()), ()), id="0d"),
+        Sample((g.T((3, 4)), (1, 1, 1, 1)), id="noncontig"),
+        Sample((g.t((0, 3)), (1, 1)), id="0size"),
+    ],
+    errors=lambda g: [
+        ErrorSample((g.t((2, 3)), (1,)), match="Padding length must be divisible by 2", id="odd"),
+        ErrorSample((g.t((2, 3)), (3, 3)), {"mode": "reflect"}, match="Padding size should be less than",
+                    id="reflect_too_wide"),
+        ErrorSample((g.t((2, 3)), (1, 1, 1, 1)), {"mode": "reflect"}, exc=NotImplementedError,
+                    match="Padding size 4 is not supported for 2D input tensor", id="dims"),
+    ],
+)
+
+
+def _conv_samples(nd):
+    def make(g: Gen):
+        if nd == 1:
+            x, w = (2, 4, 9), (6, 2, 3)
+        else:
+            x, w = (2, 4, 6, 5), (6, 2, 3, 2)
+        return [
+            Sample((g.t(x), TIn(g.values((w[0], 4) + w[2:]))), id="plain"),
+            Sample((g.t(x), TIn(g.values((w[0], 4) + w[2:])), g.t((w[0],))), {"stride": 2, "padding": 1},
+                   id="bias_stride_padding"),
+            Sample((g.t(x), g.t(w)), {"groups": 2, "dilation": 2}, id="groups_dilation"),
+            Sample((g.t(x), TIn(g.values((w[0], 4) + w[2:]))), {"padding": "same"}, id="same"),
+            Sample((g.t(x[1:]), TIn(g.values((w[0], 4) + w[2:]))), {"padding": "valid"}, id="unbatched"),
+            Sample((g.T(x), TIn(g.values((w[0], 4) + w[2:]))), id="noncontig"),
+            Sample((g.t((0,) + x[1:]), TIn(g.values((w[0], 4) + w[2:]))), id="0size"),
+        ]
+
+    return make
+
+
+def _conv_errors(nd):
+    def make(g: Gen):
+        x = (1, 2) + (5,) * nd
+        return [
+            ErrorSample((g.t(x), g.t((3, 3) + (3,) * nd)), match="to have 3 channels, but got 2 channels instead",
+                        id="channels"),
+            ErrorSample((g.t(x), g.t((3, 2) + (7,) * nd)), match="Kernel size can't be greater than actual input size",
+                        id="kernel"),
+            ErrorSample((g.t(x), g.t((3, 2) + (3,) * nd)), {"padding": "same", "stride": 2},
+                        match="padding='same' is not supported for strided convolutions", id="same_strided"),
+        ]
+
+    return make
+
+
+for _nd in (1, 2):
+    _entry(
+        f"conv{_nd}d",
+        (lambda m, x, w, b=None, _n=_nd, **kw: getattr(m.nn.functional, f"conv{_n}d")(x, w, b, **kw)),
+        None,
+        _conv_samples(_nd),
+        errors=_conv_errors(_nd),
+        no_kind=("0d",),
+    )
+_entry(
+    "conv3d",
+    lambda m, x, w, b=None, **kw: m.nn.functional.conv3d(x, w, b, **kw),
+    None,
+    lambda g: [
+        Sample((g.t((1, 2, 4, 3, 5)), g.t((3, 2, 2, 2, 3)), g.t((3,))), {"stride": (1, 2, 1), "padding": 1}, id="3d"),
+        Sample((g.strided((1, 2, 3, 3, 3)), g.t((4, 1, 2, 2, 2))), {"groups": 2}, id="noncontig"),
+        Sample((g.t((0, 2, 3, 3, 3)), g.t((3, 2, 2, 2, 2))), id="0size"),
+    ],
+    no_kind=("0d",),
+)
+
+
+def _pool_samples(nd, extra):
+    def make(g: Gen):
+        x = (2, 3, 10) if nd == 1 else (2, 3, 7, 6)
+        out = [
+            Sample((g.t(x, "distinct"), 3), id="plain"),
+            Sample((g.t(x[1:], "distinct"), 2), id="unbatched"),
+            Sample((g.T(x, "distinct"), 2), id="noncontig"),
+            Sample((g.t((0,) + x[1:]), 2), id="0size"),
+        ]
+        for i, kw in enumerate(extra):
+            out.append(Sample((g.t(x, "distinct"), 3), dict(kw), id=f"kw{i}"))
+        return out
+
+    return make
+
+
+_MAX_POOL_VARIANTS = ({"stride": 2, "padding": 1, "ceil_mode": True}, {"stride": 1, "dilation": 2})
+_AVG_POOL_VARIANTS = (
+    {"stride": 2, "padding": 1, "ceil_mode": True},
+    {"stride": 2, "padding": 1, "count_include_pad": False},
+)
+for _nd in (1, 2):
+    _entry(
+        f"max_pool{_nd}d",
+        (lambda m, x, k, _n=_nd, **kw: getattr(m.nn.functional, f"max_pool{_n}d")(x, k, **kw)),
+        None,
+        _pool_samples(_nd, _MAX_POOL_VARIANTS),
+        errors=lambda g, _n=_nd: [
+            ErrorSample((g.t((1, 2) + (5,) * _n), 1), {"padding": 1}, match="should be at most half", id="pad"),
+            ErrorSample((g.t((5,) * _n), 2), match="3D", id="dims"),
+            ErrorSample((g.t((1, 2) + (5,) * _n), 7), match="output size", id="too_small"),
+        ],
+        no_kind=("0d",),
+    )
+    _entry(
+        f"avg_pool{_nd}d",
+        (lambda m, x, k, _n=_nd, **kw: getattr(m.nn.functional, f"avg_pool{_n}d")(x, k, **kw)),
+        None,
+        _pool_samples(_nd, _AVG_POOL_VARIANTS + (({"divisor_override": 4},) if _nd == 2 else ())),
+        errors=lambda g, _n=_nd: [
+            ErrorSample((g.t((1, 2) + (5,) * _n), 2), {"padding": 2}, match="pad should be at most half", id="pad"),
+            ErrorSample((g.t((1, 2) + (5,) * _n), 7), match="Output size is too small", id="too_small"),
+        ] + ([ErrorSample((g.t((5,)), 2), match="Expected 2 to 3 dimensions", id="dims")] if _n == 1 else []),
+        no_kind=("0d",),
+    )
+    _entry(
+        f"adaptive_avg_pool{_nd}d",
+        (lambda m, x, size, _n=_nd: getattr(m.nn.functional, f"adaptive_avg_pool{_n}d")(x, size)),
+        None,
+        lambda g, _n=_nd: [
+            Sample((g.t((2, 3, 10) if _n == 1 else (2, 3, 7, 6)), 4 if _n == 1 else (3, 4)), id="plain"),
+            Sample((g.t((3, 7) if _n == 1 else (3, 7, 5)), 3 if _n == 1 else (None, 2)), id="unbatched"),
+            Sample((g.T((2, 3, 10) if _n == 1 else (2, 3, 7, 6)), 1), id="noncontig"),
+            Sample((g.t((0, 3, 6) if _n == 1 else (0, 3, 6, 5)), 2), id="0size"),
+        ],
+        no_kind=("0d",),
+    )

@@ -590,3 +590,152 @@ def test_local_response_norm(size, shape):
     fm, tm = nn.LocalResponseNorm(size, alpha=0.5, beta=0.6, k=1.5), torch.nn.LocalResponseNorm(size, 0.5, 0.6, 1.5)
     assert repr(fm) == repr(tm) and repr(nn.LocalResponseNorm(3)) == repr(torch.nn.LocalResponseNorm(3))
     check_both(fm, tm, [values(shape)])
+
+
+# ---- convolution, padding and pooling ----
+
+CONVS = [
+    ("Conv1d", (3, 4, 3), {}, (2, 3, 9)),
+    ("Conv1d", (4, 6, 4), {"stride": 2, "padding": 2, "dilation": 2, "groups": 2}, (2, 4, 11)),
+    ("Conv1d", (3, 2, 4), {"padding": "same", "bias": False}, (3, 7)),  # unbatched, even kernel
+    ("Conv1d", (3, 2, 3), {"padding": 1, "padding_mode": "circular"}, (2, 3, 6)),
+    ("Conv2d", (3, 5, 3), {}, (2, 3, 7, 6)),
+    ("Conv2d", (4, 6, (3, 2)), {"stride": (2, 1), "padding": (1, 0), "dilation": (1, 2), "groups": 2},
+     (2, 4, 8, 7)),
+    ("Conv2d", (2, 4, 3), {"padding": "same", "dilation": 2}, (1, 2, 7, 7)),
+    ("Conv2d", (2, 4, 3), {"padding": "valid", "stride": 2}, (2, 6, 6)),
+    ("Conv2d", (2, 3, 3), {"padding": 2, "padding_mode": "reflect"}, (2, 2, 5, 6)),
+    ("Conv2d", (2, 3, 3), {"padding": (1, 2), "padding_mode": "replicate"}, (2, 2, 5, 6)),
+    ("Conv3d", (2, 3, 2), {"stride": 2, "padding": 1}, (1, 2, 4, 5, 3)),
+]
+
+
+@pytest.mark.parametrize("cls,args,kwargs,shape", CONVS, ids=[f"{c[0]}-{c[2]}" for c in CONVS])
+def test_conv_matches_torch_including_seeded_init(cls, args, kwargs, shape):
+    fastgrad.manual_seed(7)
+    torch.manual_seed(7)
+    fm, tm = getattr(nn, cls)(*args, **kwargs), getattr(torch.nn, cls)(*args, **kwargs)
+    assert repr(fm) == repr(tm)
+    assert [n for n, _ in fm.named_parameters()] == [n for n, _ in tm.named_parameters()]
+    for (name, fp), (_, tp) in zip(fm.named_parameters(), tm.named_parameters()):
+        assert fp.dtype == fastgrad.float32
+        np.testing.assert_array_equal(fp.detach().numpy(), tp.detach().numpy(), err_msg=name)  # same RNG stream
+    tm.double()
+    fm.double()
+    check_both(fm, tm, [values(shape)])
+    for (name, fp), (_, tp) in zip(fm.named_parameters(), tm.named_parameters()):
+        assert_close(fp.grad, tp.grad), name
+
+
+def test_conv_errors_match_torch():
+    for m in (fastgrad, torch):
+        x = m.ones(1, 2, 5, 5)
+        with pytest.raises(RuntimeError, match=r"Given groups=1, weight of size \[3, 3, 3, 3\], expected input\[1, 2, 5, "
+                                               r"5\] to have 3 channels, but got 2 channels instead"):
+            m.nn.functional.conv2d(x, m.ones(3, 3, 3, 3))
+        with pytest.raises(RuntimeError, match=r"Kernel size: \(7 x 7\). Kernel size can't be greater"):
+            m.nn.functional.conv2d(x, m.ones(3, 2, 7, 7))
+        with pytest.raises(RuntimeError, match="padding='same' is not supported for strided convolutions"):
+            m.nn.functional.conv2d(x, m.ones(3, 2, 3, 3), padding="same", stride=2)
+        with pytest.raises(RuntimeError, match="Invalid padding string: 'foo'"):
+            m.nn.functional.conv2d(x, m.ones(3, 2, 3, 3), padding="foo")
+        with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
+            m.nn.Conv2d(3, 4, 3, groups=2)
+        with pytest.raises(ValueError, match="padding='same' is not supported for strided convolutions"):
+            m.nn.Conv1d(3, 4, 3, padding="same", stride=2)
+
+
+PADS = [
+    ((1, 2), {}),
+    ((1, 2, 0, 3), {"value": 2.5}),
+    ((-1, 2, 1, -2), {}),
+    ((2, 1), {"mode": "reflect"}),
+    ((2, 1, 1, 2), {"mode": "reflect"}),
+    ((3, 1, 2, 0), {"mode": "replicate"}),
+    ((2, 3), {"mode": "circular"}),
+    ((1, 1, 2, 1), {"mode": "circular"}),
+]
+
+
+@pytest.mark.parametrize("amounts,kwargs", PADS, ids=str)
+def test_pad_matches_torch(amounts, kwargs):
+    # non-constant modes take a batch-and-channel input (3-D for 1-D padding, 4-D for 2-D padding)
+    shape = (2, 3, 5) if len(amounts) == 2 and kwargs.get("mode") else (2, 3, 4, 5)
+    check_both(lambda a: F.pad(a, amounts, **kwargs), lambda a: torch.nn.functional.pad(a, amounts, **kwargs),
+               [values(shape)])
+
+
+def test_pad_errors_match_torch():
+    for m in (fastgrad, torch):
+        fn = m.nn.functional.pad
+        with pytest.raises(RuntimeError, match="Padding length must be divisible by 2"):
+            fn(m.ones(2, 3), (1,))
+        with pytest.raises(RuntimeError, match="Padding length should be less than or equal to two times"):
+            fn(m.ones(2, 3), (1, 1, 1, 1, 1, 1))
+        with pytest.raises(RuntimeError, match=r"Padding size should be less than the corresponding input dimension, but "
+                                               r"got: padding \(3, 3\) at dimension 1 of input \[2, 3\]"):
+            fn(m.ones(2, 3), (3, 3), mode="reflect")
+        with pytest.raises(NotImplementedError, match="Padding size 4 is not supported for 2D input tensor"):
+            fn(m.ones(2, 3), (1, 1, 1, 1), mode="reflect")
+        with pytest.raises(RuntimeError, match="Padding value causes wrapping around more than once"):
+            fn(m.ones(2, 3), (4, 4), mode="circular")
+        with pytest.raises(NotImplementedError, match="Unrecognised padding mode foo"):
+            fn(m.ones(2, 3), (1, 1), mode="foo")
+
+
+POOLS = [
+    ("MaxPool1d", (3,), {}, (2, 3, 10)),
+    ("MaxPool1d", (3,), {"stride": 2, "padding": 1, "dilation": 2, "ceil_mode": True}, (2, 3, 10)),
+    ("MaxPool2d", (3,), {}, (2, 3, 7, 8)),
+    ("MaxPool2d", ((3, 2),), {"stride": (2, 1), "padding": (1, 0), "ceil_mode": True}, (2, 3, 7, 8)),
+    ("MaxPool2d", (2,), {"stride": 1, "dilation": 2}, (3, 6, 5)),
+    ("AvgPool1d", (3,), {}, (2, 3, 10)),
+    ("AvgPool1d", (4,), {"stride": 3, "padding": 2, "ceil_mode": True, "count_include_pad": False}, (2, 3, 10)),
+    ("AvgPool2d", (3,), {}, (2, 3, 7, 8)),
+    ("AvgPool2d", (3,), {"stride": 2, "padding": 1, "ceil_mode": True}, (2, 3, 7, 8)),
+    ("AvgPool2d", ((3, 2),), {"stride": 2, "padding": 1, "count_include_pad": False}, (2, 3, 7, 8)),
+    ("AvgPool2d", (2,), {"divisor_override": 3}, (3, 6, 5)),
+    ("AdaptiveAvgPool1d", (4,), {}, (2, 3, 10)),
+    ("AdaptiveAvgPool2d", ((3, 4),), {}, (2, 3, 7, 8)),
+    ("AdaptiveAvgPool2d", ((None, 3),), {}, (3, 7, 5)),
+    ("AdaptiveAvgPool2d", (1,), {}, (2, 3, 7, 8)),
+]
+
+
+@pytest.mark.parametrize("cls,args,kwargs,shape", POOLS, ids=[f"{p[0]}-{p[1]}-{p[2]}" for p in POOLS])
+def test_pooling_matches_torch(cls, args, kwargs, shape):
+    fm, tm = getattr(nn, cls)(*args, **kwargs), getattr(torch.nn, cls)(*args, **kwargs)
+    assert repr(fm) == repr(tm)
+    check_both(fm, tm, [values(shape)])
+
+
+def test_pooling_errors_match_torch():
+    for m in (fastgrad, torch):
+        with pytest.raises(RuntimeError, match="pad should be at most half of effective kernel size"):
+            m.nn.functional.max_pool2d(m.ones(1, 2, 5, 5), 3, padding=2)
+        with pytest.raises(RuntimeError, match="pad should be at most half of effective kernel size"):
+            m.nn.functional.avg_pool2d(m.ones(1, 2, 5, 5), 2, padding=2)
+
+
+def test_small_convnet_trains_like_torch():
+    fastgrad.manual_seed(0)
+    torch.manual_seed(0)
+
+    def build(m):
+        return m.nn.Sequential(m.nn.Conv2d(1, 4, 3, padding=1), m.nn.ReLU(), m.nn.MaxPool2d(2),
+                               m.nn.Conv2d(4, 6, 3), m.nn.GELU(), m.nn.AdaptiveAvgPool2d(1), m.nn.Flatten(),
+                               m.nn.Linear(6, 3))
+
+    fm, tm = build(fastgrad), build(torch)
+    x = values((4, 1, 8, 8)).astype(np.float32)
+    y = np.array([0, 2, 1, 2])
+    opt_f = fastgrad.optim.SGD(fm.parameters(), lr=0.1, momentum=0.9)
+    opt_t = torch.optim.SGD(tm.parameters(), lr=0.1, momentum=0.9)
+    for _ in range(5):
+        for m, model, opt in ((fastgrad, fm, opt_f), (torch, tm, opt_t)):
+            opt.zero_grad()
+            loss = m.nn.functional.cross_entropy(model(m.from_numpy(x.copy())), m.from_numpy(y.copy()))
+            loss.backward()
+            opt.step()
+    for (name, fp), (_, tp) in zip(fm.named_parameters(), tm.named_parameters()):
+        assert_close(fp, tp, rtol=1e-4, atol=1e-5), name

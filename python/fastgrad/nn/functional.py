@@ -664,3 +664,17 @@ def _no_grad():
     from ..autograd.grad_mode import no_grad
 
     return no_grad()
+
+
+from ._functional_conv import (  # noqa: E402  (padding, convolution and pooling: see that file's note)
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv3d,
+    max_pool1d,
+    max_pool2d,
+    pad,
+)
