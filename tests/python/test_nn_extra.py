@@ -739,3 +739,115 @@ def test_small_convnet_trains_like_torch():
             opt.step()
     for (name, fp), (_, tp) in zip(fm.named_parameters(), tm.named_parameters()):
         assert_close(fp, tp, rtol=1e-4, atol=1e-5), name
+
+
+# ---- recurrent layers ----
+
+RNNS = [
+    ("RNN", {}),
+    ("RNN", {"num_layers": 2, "nonlinearity": "relu"}),
+    ("RNN", {"batch_first": True, "bidirectional": True, "bias": False}),
+    ("LSTM", {}),
+    ("LSTM", {"num_layers": 2, "batch_first": True}),
+    ("LSTM", {"num_layers": 2, "bidirectional": True}),
+    ("GRU", {}),
+    ("GRU", {"num_layers": 3, "bidirectional": True, "batch_first": True}),
+    ("GRU", {"bias": False}),
+]
+
+
+def _rnn_inputs(kwargs, with_state, unbatched=False, seq=5, batch=3, features=4, hidden=6):
+    layers = kwargs.get("num_layers", 1) * (2 if kwargs.get("bidirectional") else 1)
+    if unbatched:
+        shape, state = (seq, features), (layers, hidden)
+    else:
+        shape = (batch, seq, features) if kwargs.get("batch_first") else (seq, batch, features)
+        state = (layers, batch, hidden)
+    arrays = [values(shape, 1)]
+    if with_state:
+        arrays += [values(state, 2) * 0.3, values(state, 3) * 0.3]
+    return arrays
+
+
+@pytest.mark.parametrize("cls,kwargs", RNNS, ids=[f"{c}-{k}" for c, k in RNNS])
+@pytest.mark.parametrize("with_state", [False, True])
+@pytest.mark.parametrize("unbatched", [False, True])
+def test_recurrent_layers_match_torch(cls, kwargs, with_state, unbatched):
+    fastgrad.manual_seed(3)
+    torch.manual_seed(3)
+    fm, tm = getattr(nn, cls)(4, 6, **kwargs), getattr(torch.nn, cls)(4, 6, **kwargs)
+    assert repr(fm) == repr(tm)
+    assert [n for n, _ in fm.named_parameters()] == [n for n, _ in tm.named_parameters()]
+    for (name, fp), (_, tp) in zip(fm.named_parameters(), tm.named_parameters()):
+        np.testing.assert_array_equal(fp.detach().numpy(), tp.detach().numpy(), err_msg=name)  # same RNG stream
+    fm.double()
+    tm.double()
+    arrays = _rnn_inputs(kwargs, with_state, unbatched)
+    lstm = cls == "LSTM"
+
+    def run(module, x, h=None, c=None):
+        if h is None:
+            out, state = module(x)
+        else:
+            out, state = module(x, (h, c) if lstm else h)
+        # one output to backward through: the sequence output plus every final state
+        total = out.sum() * 0.5 + (state[0] * state[1]).sum() if lstm else out.sum() * 0.5 + (state * state).sum()
+        return out, total
+
+    fs = [fastgrad.from_numpy(a.copy()).requires_grad_() for a in arrays]
+    ts = [torch.from_numpy(a.copy()).requires_grad_() for a in arrays]
+    if not lstm and with_state:
+        fs, ts = fs[:2], ts[:2]
+    out_f, total_f = run(fm, *fs)
+    out_t, total_t = run(tm, *ts)
+    assert_close(out_f, out_t)
+    assert_close(total_f, total_t)
+    total_f.backward()
+    total_t.backward()
+    for a, b in zip(fs, ts):
+        assert_close(a.grad, b.grad)
+    for (name, fp), (_, tp) in zip(fm.named_parameters(), tm.named_parameters()):
+        assert_close(fp.grad, tp.grad), name
+
+
+@pytest.mark.parametrize("cls,kwargs", [("RNNCell", {}), ("RNNCell", {"nonlinearity": "relu", "bias": False}),
+                                        ("LSTMCell", {}), ("GRUCell", {}), ("GRUCell", {"bias": False})], ids=str)
+@pytest.mark.parametrize("unbatched", [False, True])
+def test_recurrent_cells_match_torch(cls, kwargs, unbatched):
+    fastgrad.manual_seed(5)
+    torch.manual_seed(5)
+    fm, tm = getattr(nn, cls)(4, 6, **kwargs), getattr(torch.nn, cls)(4, 6, **kwargs)
+    assert repr(fm) == repr(tm)
+    assert [n for n, _ in fm.named_parameters()] == [n for n, _ in tm.named_parameters()]
+    for (name, fp), (_, tp) in zip(fm.named_parameters(), tm.named_parameters()):
+        np.testing.assert_array_equal(fp.detach().numpy(), tp.detach().numpy(), err_msg=name)
+    fm.double()
+    tm.double()
+    x_shape, h_shape = ((4,), (6,)) if unbatched else ((3, 4), (3, 6))
+    if cls == "LSTMCell":
+        check_both(lambda x, h, c: fm(x, (h, c))[0] * fm(x, (h, c))[1],
+                   lambda x, h, c: tm(x, (h, c))[0] * tm(x, (h, c))[1],
+                   [values(x_shape, 1), values(h_shape, 2) * 0.3, values(h_shape, 3) * 0.3])
+    else:
+        check_both(fm, tm, [values(x_shape, 1), values(h_shape, 2) * 0.3])
+        check_both(fm, tm, [values(x_shape, 1)])
+
+
+def test_recurrent_errors_and_state_dict_interop():
+    for m in (fastgrad, torch):
+        with pytest.raises(ValueError, match="Unknown nonlinearity 'gelu'"):
+            m.nn.RNN(3, 4, nonlinearity="gelu")
+        with pytest.raises(ValueError, match="Expected input to be 2D or 3D, got 4D instead"):
+            m.nn.GRU(3, 4)(m.ones(1, 2, 3, 3))
+        with pytest.raises(RuntimeError, match="input.size\\(-1\\) must be equal to input_size. Expected 3, got 5"):
+            m.nn.LSTM(3, 4)(m.ones(2, 2, 5))
+    # a torch LSTM's state_dict loads into the fastgrad LSTM and gives the same outputs
+    tm = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True).double()
+    fm = nn.LSTM(3, 4, num_layers=2, bidirectional=True).double()
+    _copy_state(fm, tm)
+    x = values((5, 2, 3))
+    out_f, (h_f, c_f) = fm(fastgrad.from_numpy(x.copy()))
+    out_t, (h_t, c_t) = tm(torch.from_numpy(x.copy()))
+    assert_close(out_f, out_t)
+    assert_close(h_f, h_t)
+    assert_close(c_f, c_t)
