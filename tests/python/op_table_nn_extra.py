@@ -485,8 +485,12 @@ _entry(
     ],
     errors=lambda g: [
         ErrorSample((g.t((2, 6, 3)), (3, 4)), match="expected input with shape", id="shape"),
-        ErrorSample((g.t((2, 5)), (5,)), {"weight": g.t((1, 5))}, match="Expected weight to be of same shape",
-                    id="weight_shape"),
+        ErrorSample(
+            (g.t((2, 5)), (5,)),
+            {"weight": g.t((1, 5))},
+            match="Expected weight to be of same shape",
+            id="weight_shape",
+        ),
         ErrorSample((g.t((2, 5)), 5), exc=TypeError, match="must be tuple of ints, not int", id="int_shape"),
     ],
     no_kind=("0d",),
@@ -524,10 +528,19 @@ _entry(
     ],
     errors=lambda g: [
         ErrorSample((g.t((2, 3)), (1,)), match="Padding length must be divisible by 2", id="odd"),
-        ErrorSample((g.t((2, 3)), (3, 3)), {"mode": "reflect"}, match="Padding size should be less than",
-                    id="reflect_too_wide"),
-        ErrorSample((g.t((2, 3)), (1, 1, 1, 1)), {"mode": "reflect"}, exc=NotImplementedError,
-                    match="Padding size 4 is not supported for 2D input tensor", id="dims"),
+        ErrorSample(
+            (g.t((2, 3)), (3, 3)),
+            {"mode": "reflect"},
+            match="Padding size should be less than",
+            id="reflect_too_wide",
+        ),
+        ErrorSample(
+            (g.t((2, 3)), (1, 1, 1, 1)),
+            {"mode": "reflect"},
+            exc=NotImplementedError,
+            match="Padding size 4 is not supported for 2D input tensor",
+            id="dims",
+        ),
     ],
 )
 
@@ -540,8 +553,11 @@ def _conv_samples(nd):
             x, w = (2, 4, 6, 5), (6, 2, 3, 2)
         return [
             Sample((g.t(x), TIn(g.values((w[0], 4) + w[2:]))), id="plain"),
-            Sample((g.t(x), TIn(g.values((w[0], 4) + w[2:])), g.t((w[0],))), {"stride": 2, "padding": 1},
-                   id="bias_stride_padding"),
+            Sample(
+                (g.t(x), TIn(g.values((w[0], 4) + w[2:])), g.t((w[0],))),
+                {"stride": 2, "padding": 1},
+                id="bias_stride_padding",
+            ),
             Sample((g.t(x), g.t(w)), {"groups": 2, "dilation": 2}, id="groups_dilation"),
             Sample((g.t(x), TIn(g.values((w[0], 4) + w[2:]))), {"padding": "same"}, id="same"),
             Sample((g.t(x[1:]), TIn(g.values((w[0], 4) + w[2:]))), {"padding": "valid"}, id="unbatched"),
@@ -556,12 +572,22 @@ def _conv_errors(nd):
     def make(g: Gen):
         x = (1, 2) + (5,) * nd
         return [
-            ErrorSample((g.t(x), g.t((3, 3) + (3,) * nd)), match="to have 3 channels, but got 2 channels instead",
-                        id="channels"),
-            ErrorSample((g.t(x), g.t((3, 2) + (7,) * nd)), match="Kernel size can't be greater than actual input size",
-                        id="kernel"),
-            ErrorSample((g.t(x), g.t((3, 2) + (3,) * nd)), {"padding": "same", "stride": 2},
-                        match="padding='same' is not supported for strided convolutions", id="same_strided"),
+            ErrorSample(
+                (g.t(x), g.t((3, 3) + (3,) * nd)),
+                match="to have 3 channels, but got 2 channels instead",
+                id="channels",
+            ),
+            ErrorSample(
+                (g.t(x), g.t((3, 2) + (7,) * nd)),
+                match="Kernel size can't be greater than actual input size",
+                id="kernel",
+            ),
+            ErrorSample(
+                (g.t(x), g.t((3, 2) + (3,) * nd)),
+                {"padding": "same", "stride": 2},
+                match="padding='same' is not supported for strided convolutions",
+                id="same_strided",
+            ),
         ]
 
     return make
@@ -581,7 +607,11 @@ _entry(
     lambda m, x, w, b=None, **kw: m.nn.functional.conv3d(x, w, b, **kw),
     None,
     lambda g: [
-        Sample((g.t((1, 2, 4, 3, 5)), g.t((3, 2, 2, 2, 3)), g.t((3,))), {"stride": (1, 2, 1), "padding": 1}, id="3d"),
+        Sample(
+            (g.t((1, 2, 4, 3, 5)), g.t((3, 2, 2, 2, 3)), g.t((3,))),
+            {"stride": (1, 2, 1), "padding": 1},
+            id="3d",
+        ),
         Sample((g.strided((1, 2, 3, 3, 3)), g.t((4, 1, 2, 2, 2))), {"groups": 2}, id="noncontig"),
         Sample((g.t((0, 2, 3, 3, 3)), g.t((3, 2, 2, 2, 2))), id="0size"),
     ],
@@ -617,7 +647,9 @@ for _nd in (1, 2):
         None,
         _pool_samples(_nd, _MAX_POOL_VARIANTS),
         errors=lambda g, _n=_nd: [
-            ErrorSample((g.t((1, 2) + (5,) * _n), 1), {"padding": 1}, match="should be at most half", id="pad"),
+            ErrorSample(
+                (g.t((1, 2) + (5,) * _n), 1), {"padding": 1}, match="should be at most half", id="pad"
+            ),
             ErrorSample((g.t((5,) * _n), 2), match="3D", id="dims"),
             ErrorSample((g.t((1, 2) + (5,) * _n), 7), match="output size", id="too_small"),
         ],
@@ -628,10 +660,19 @@ for _nd in (1, 2):
         (lambda m, x, k, _n=_nd, **kw: getattr(m.nn.functional, f"avg_pool{_n}d")(x, k, **kw)),
         None,
         _pool_samples(_nd, _AVG_POOL_VARIANTS + (({"divisor_override": 4},) if _nd == 2 else ())),
-        errors=lambda g, _n=_nd: [
-            ErrorSample((g.t((1, 2) + (5,) * _n), 2), {"padding": 2}, match="pad should be at most half", id="pad"),
-            ErrorSample((g.t((1, 2) + (5,) * _n), 7), match="Output size is too small", id="too_small"),
-        ] + ([ErrorSample((g.t((5,)), 2), match="Expected 2 to 3 dimensions", id="dims")] if _n == 1 else []),
+        errors=lambda g, _n=_nd: (
+            [
+                ErrorSample(
+                    (g.t((1, 2) + (5,) * _n), 2), {"padding": 2}, match="pad should be at most half", id="pad"
+                ),
+                ErrorSample((g.t((1, 2) + (5,) * _n), 7), match="Output size is too small", id="too_small"),
+            ]
+            + (
+                [ErrorSample((g.t((5,)), 2), match="Expected 2 to 3 dimensions", id="dims")]
+                if _n == 1
+                else []
+            )
+        ),
         no_kind=("0d",),
     )
     _entry(

@@ -545,16 +545,25 @@ def test_norm_input_checks_match_torch():
             m.nn.InstanceNorm1d(3)(m.ones(2, 3, 1))
         with pytest.raises(ValueError, match=r"num_channels \(6\) must be divisible by num_groups \(4\)"):
             m.nn.GroupNorm(4, 6)
-        with pytest.raises(RuntimeError, match="divisible by num_groups, but got input of shape \\[2, 6, 3\\]"):
+        with pytest.raises(
+            RuntimeError, match="divisible by num_groups, but got input of shape \\[2, 6, 3\\]"
+        ):
             m.nn.functional.group_norm(m.ones(2, 6, 3), 4)
-        with pytest.raises(RuntimeError, match=r"expected input with shape \[\*3, 4\], but got input of size\[2, 6, 3\]"):
+        with pytest.raises(
+            RuntimeError, match=r"expected input with shape \[\*3, 4\], but got input of size\[2, 6, 3\]"
+        ):
             m.nn.functional.rms_norm(m.ones(2, 6, 3), (3, 4))
 
 
-@pytest.mark.parametrize("shape,groups,affine", [((4, 6, 5), 3, True), ((2, 6, 3, 2), 2, True), ((3, 4), 4, False),
-                                                 ((2, 6, 3), 1, True)])
+@pytest.mark.parametrize(
+    "shape,groups,affine",
+    [((4, 6, 5), 3, True), ((2, 6, 3, 2), 2, True), ((3, 4), 4, False), ((2, 6, 3), 1, True)],
+)
 def test_group_norm(shape, groups, affine):
-    fm, tm = nn.GroupNorm(groups, shape[1], affine=affine), torch.nn.GroupNorm(groups, shape[1], affine=affine)
+    fm, tm = (
+        nn.GroupNorm(groups, shape[1], affine=affine),
+        torch.nn.GroupNorm(groups, shape[1], affine=affine),
+    )
     assert repr(fm) == repr(tm)
     tm.double()
     _randomize_affine(tm)
@@ -565,8 +574,10 @@ def test_group_norm(shape, groups, affine):
         assert_close(fp.grad, tp.grad)
 
 
-@pytest.mark.parametrize("shape,normalized,kwargs", [((4, 5), 5, {}), ((2, 3, 4), (3, 4), {"eps": 1e-3}),
-                                                     ((3, 4), [4], {"elementwise_affine": False})])
+@pytest.mark.parametrize(
+    "shape,normalized,kwargs",
+    [((4, 5), 5, {}), ((2, 3, 4), (3, 4), {"eps": 1e-3}), ((3, 4), [4], {"elementwise_affine": False})],
+)
 def test_rms_norm(shape, normalized, kwargs):
     fm, tm = nn.RMSNorm(normalized, **kwargs), torch.nn.RMSNorm(normalized, **kwargs)
     assert repr(fm) == repr(tm)
@@ -587,7 +598,10 @@ def test_rms_norm(shape, normalized, kwargs):
 
 @pytest.mark.parametrize("size,shape", [(3, (2, 6, 4)), (2, (2, 5, 3, 2)), (5, (1, 3, 4))])
 def test_local_response_norm(size, shape):
-    fm, tm = nn.LocalResponseNorm(size, alpha=0.5, beta=0.6, k=1.5), torch.nn.LocalResponseNorm(size, 0.5, 0.6, 1.5)
+    fm, tm = (
+        nn.LocalResponseNorm(size, alpha=0.5, beta=0.6, k=1.5),
+        torch.nn.LocalResponseNorm(size, 0.5, 0.6, 1.5),
+    )
     assert repr(fm) == repr(tm) and repr(nn.LocalResponseNorm(3)) == repr(torch.nn.LocalResponseNorm(3))
     check_both(fm, tm, [values(shape)])
 
@@ -600,8 +614,12 @@ CONVS = [
     ("Conv1d", (3, 2, 4), {"padding": "same", "bias": False}, (3, 7)),  # unbatched, even kernel
     ("Conv1d", (3, 2, 3), {"padding": 1, "padding_mode": "circular"}, (2, 3, 6)),
     ("Conv2d", (3, 5, 3), {}, (2, 3, 7, 6)),
-    ("Conv2d", (4, 6, (3, 2)), {"stride": (2, 1), "padding": (1, 0), "dilation": (1, 2), "groups": 2},
-     (2, 4, 8, 7)),
+    (
+        "Conv2d",
+        (4, 6, (3, 2)),
+        {"stride": (2, 1), "padding": (1, 0), "dilation": (1, 2), "groups": 2},
+        (2, 4, 8, 7),
+    ),
     ("Conv2d", (2, 4, 3), {"padding": "same", "dilation": 2}, (1, 2, 7, 7)),
     ("Conv2d", (2, 4, 3), {"padding": "valid", "stride": 2}, (2, 6, 6)),
     ("Conv2d", (2, 3, 3), {"padding": 2, "padding_mode": "reflect"}, (2, 2, 5, 6)),
@@ -619,7 +637,9 @@ def test_conv_matches_torch_including_seeded_init(cls, args, kwargs, shape):
     assert [n for n, _ in fm.named_parameters()] == [n for n, _ in tm.named_parameters()]
     for (name, fp), (_, tp) in zip(fm.named_parameters(), tm.named_parameters()):
         assert fp.dtype == fastgrad.float32
-        np.testing.assert_array_equal(fp.detach().numpy(), tp.detach().numpy(), err_msg=name)  # same RNG stream
+        np.testing.assert_array_equal(
+            fp.detach().numpy(), tp.detach().numpy(), err_msg=name
+        )  # same RNG stream
     tm.double()
     fm.double()
     check_both(fm, tm, [values(shape)])
@@ -630,8 +650,11 @@ def test_conv_matches_torch_including_seeded_init(cls, args, kwargs, shape):
 def test_conv_errors_match_torch():
     for m in (fastgrad, torch):
         x = m.ones(1, 2, 5, 5)
-        with pytest.raises(RuntimeError, match=r"Given groups=1, weight of size \[3, 3, 3, 3\], expected input\[1, 2, 5, "
-                                               r"5\] to have 3 channels, but got 2 channels instead"):
+        with pytest.raises(
+            RuntimeError,
+            match=r"Given groups=1, weight of size \[3, 3, 3, 3\], expected input\[1, 2, 5, "
+            r"5\] to have 3 channels, but got 2 channels instead",
+        ):
             m.nn.functional.conv2d(x, m.ones(3, 3, 3, 3))
         with pytest.raises(RuntimeError, match=r"Kernel size: \(7 x 7\). Kernel size can't be greater"):
             m.nn.functional.conv2d(x, m.ones(3, 2, 7, 7))
@@ -661,8 +684,11 @@ PADS = [
 def test_pad_matches_torch(amounts, kwargs):
     # non-constant modes take a batch-and-channel input (3-D for 1-D padding, 4-D for 2-D padding)
     shape = (2, 3, 5) if len(amounts) == 2 and kwargs.get("mode") else (2, 3, 4, 5)
-    check_both(lambda a: F.pad(a, amounts, **kwargs), lambda a: torch.nn.functional.pad(a, amounts, **kwargs),
-               [values(shape)])
+    check_both(
+        lambda a: F.pad(a, amounts, **kwargs),
+        lambda a: torch.nn.functional.pad(a, amounts, **kwargs),
+        [values(shape)],
+    )
 
 
 def test_pad_errors_match_torch():
@@ -672,8 +698,11 @@ def test_pad_errors_match_torch():
             fn(m.ones(2, 3), (1,))
         with pytest.raises(RuntimeError, match="Padding length should be less than or equal to two times"):
             fn(m.ones(2, 3), (1, 1, 1, 1, 1, 1))
-        with pytest.raises(RuntimeError, match=r"Padding size should be less than the corresponding input dimension, but "
-                                               r"got: padding \(3, 3\) at dimension 1 of input \[2, 3\]"):
+        with pytest.raises(
+            RuntimeError,
+            match=r"Padding size should be less than the corresponding input dimension, but "
+            r"got: padding \(3, 3\) at dimension 1 of input \[2, 3\]",
+        ):
             fn(m.ones(2, 3), (3, 3), mode="reflect")
         with pytest.raises(NotImplementedError, match="Padding size 4 is not supported for 2D input tensor"):
             fn(m.ones(2, 3), (1, 1, 1, 1), mode="reflect")
@@ -690,7 +719,12 @@ POOLS = [
     ("MaxPool2d", ((3, 2),), {"stride": (2, 1), "padding": (1, 0), "ceil_mode": True}, (2, 3, 7, 8)),
     ("MaxPool2d", (2,), {"stride": 1, "dilation": 2}, (3, 6, 5)),
     ("AvgPool1d", (3,), {}, (2, 3, 10)),
-    ("AvgPool1d", (4,), {"stride": 3, "padding": 2, "ceil_mode": True, "count_include_pad": False}, (2, 3, 10)),
+    (
+        "AvgPool1d",
+        (4,),
+        {"stride": 3, "padding": 2, "ceil_mode": True, "count_include_pad": False},
+        (2, 3, 10),
+    ),
     ("AvgPool2d", (3,), {}, (2, 3, 7, 8)),
     ("AvgPool2d", (3,), {"stride": 2, "padding": 1, "ceil_mode": True}, (2, 3, 7, 8)),
     ("AvgPool2d", ((3, 2),), {"stride": 2, "padding": 1, "count_include_pad": False}, (2, 3, 7, 8)),
@@ -722,9 +756,16 @@ def test_small_convnet_trains_like_torch():
     torch.manual_seed(0)
 
     def build(m):
-        return m.nn.Sequential(m.nn.Conv2d(1, 4, 3, padding=1), m.nn.ReLU(), m.nn.MaxPool2d(2),
-                               m.nn.Conv2d(4, 6, 3), m.nn.GELU(), m.nn.AdaptiveAvgPool2d(1), m.nn.Flatten(),
-                               m.nn.Linear(6, 3))
+        return m.nn.Sequential(
+            m.nn.Conv2d(1, 4, 3, padding=1),
+            m.nn.ReLU(),
+            m.nn.MaxPool2d(2),
+            m.nn.Conv2d(4, 6, 3),
+            m.nn.GELU(),
+            m.nn.AdaptiveAvgPool2d(1),
+            m.nn.Flatten(),
+            m.nn.Linear(6, 3),
+        )
 
     fm, tm = build(fastgrad), build(torch)
     x = values((4, 1, 8, 8)).astype(np.float32)
@@ -779,7 +820,9 @@ def test_recurrent_layers_match_torch(cls, kwargs, with_state, unbatched):
     assert repr(fm) == repr(tm)
     assert [n for n, _ in fm.named_parameters()] == [n for n, _ in tm.named_parameters()]
     for (name, fp), (_, tp) in zip(fm.named_parameters(), tm.named_parameters()):
-        np.testing.assert_array_equal(fp.detach().numpy(), tp.detach().numpy(), err_msg=name)  # same RNG stream
+        np.testing.assert_array_equal(
+            fp.detach().numpy(), tp.detach().numpy(), err_msg=name
+        )  # same RNG stream
     fm.double()
     tm.double()
     arrays = _rnn_inputs(kwargs, with_state, unbatched)
@@ -791,7 +834,9 @@ def test_recurrent_layers_match_torch(cls, kwargs, with_state, unbatched):
         else:
             out, state = module(x, (h, c) if lstm else h)
         # one output to backward through: the sequence output plus every final state
-        total = out.sum() * 0.5 + (state[0] * state[1]).sum() if lstm else out.sum() * 0.5 + (state * state).sum()
+        total = (
+            out.sum() * 0.5 + (state[0] * state[1]).sum() if lstm else out.sum() * 0.5 + (state * state).sum()
+        )
         return out, total
 
     fs = [fastgrad.from_numpy(a.copy()).requires_grad_() for a in arrays]
@@ -810,8 +855,17 @@ def test_recurrent_layers_match_torch(cls, kwargs, with_state, unbatched):
         assert_close(fp.grad, tp.grad), name
 
 
-@pytest.mark.parametrize("cls,kwargs", [("RNNCell", {}), ("RNNCell", {"nonlinearity": "relu", "bias": False}),
-                                        ("LSTMCell", {}), ("GRUCell", {}), ("GRUCell", {"bias": False})], ids=str)
+@pytest.mark.parametrize(
+    "cls,kwargs",
+    [
+        ("RNNCell", {}),
+        ("RNNCell", {"nonlinearity": "relu", "bias": False}),
+        ("LSTMCell", {}),
+        ("GRUCell", {}),
+        ("GRUCell", {"bias": False}),
+    ],
+    ids=str,
+)
 @pytest.mark.parametrize("unbatched", [False, True])
 def test_recurrent_cells_match_torch(cls, kwargs, unbatched):
     fastgrad.manual_seed(5)
@@ -825,9 +879,11 @@ def test_recurrent_cells_match_torch(cls, kwargs, unbatched):
     tm.double()
     x_shape, h_shape = ((4,), (6,)) if unbatched else ((3, 4), (3, 6))
     if cls == "LSTMCell":
-        check_both(lambda x, h, c: fm(x, (h, c))[0] * fm(x, (h, c))[1],
-                   lambda x, h, c: tm(x, (h, c))[0] * tm(x, (h, c))[1],
-                   [values(x_shape, 1), values(h_shape, 2) * 0.3, values(h_shape, 3) * 0.3])
+        check_both(
+            lambda x, h, c: fm(x, (h, c))[0] * fm(x, (h, c))[1],
+            lambda x, h, c: tm(x, (h, c))[0] * tm(x, (h, c))[1],
+            [values(x_shape, 1), values(h_shape, 2) * 0.3, values(h_shape, 3) * 0.3],
+        )
     else:
         check_both(fm, tm, [values(x_shape, 1), values(h_shape, 2) * 0.3])
         check_both(fm, tm, [values(x_shape, 1)])
@@ -839,7 +895,9 @@ def test_recurrent_errors_and_state_dict_interop():
             m.nn.RNN(3, 4, nonlinearity="gelu")
         with pytest.raises(ValueError, match="Expected input to be 2D or 3D, got 4D instead"):
             m.nn.GRU(3, 4)(m.ones(1, 2, 3, 3))
-        with pytest.raises(RuntimeError, match="input.size\\(-1\\) must be equal to input_size. Expected 3, got 5"):
+        with pytest.raises(
+            RuntimeError, match="input.size\\(-1\\) must be equal to input_size. Expected 3, got 5"
+        ):
             m.nn.LSTM(3, 4)(m.ones(2, 2, 5))
     # a torch LSTM's state_dict loads into the fastgrad LSTM and gives the same outputs
     tm = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True).double()

@@ -125,16 +125,24 @@ def test_defaults_repr_and_state_dict_match_torch(name):
 def test_argument_errors_match_torch(name, kwargs, match):
     for m in (optim, torch.optim):
         with pytest.raises(ValueError, match=match):
-            getattr(m, name)([fastgrad.zeros(2).requires_grad_() if m is optim else torch.zeros(2, requires_grad=True)],
-                             **kwargs)
+            getattr(m, name)(
+                [fastgrad.zeros(2).requires_grad_() if m is optim else torch.zeros(2, requires_grad=True)],
+                **kwargs,
+            )
 
 
 def test_new_optimizers_train_a_module():
     rng = np.random.default_rng(0)
     x = fastgrad.from_numpy(rng.standard_normal((32, 3)).astype(np.float32))
     y = fastgrad.from_numpy(rng.standard_normal((32, 1)).astype(np.float32))
-    for name, kwargs in [("Adamax", {"lr": 0.05}), ("NAdam", {"lr": 0.05}), ("RAdam", {"lr": 0.05}),
-                         ("Adadelta", {}), ("Rprop", {}), ("ASGD", {"lr": 0.05})]:
+    for name, kwargs in [
+        ("Adamax", {"lr": 0.05}),
+        ("NAdam", {"lr": 0.05}),
+        ("RAdam", {"lr": 0.05}),
+        ("Adadelta", {}),
+        ("Rprop", {}),
+        ("ASGD", {"lr": 0.05}),
+    ]:
         fastgrad.manual_seed(0)
         model = fastgrad.nn.Linear(3, 1)
         opt = getattr(optim, name)(model.parameters(), **kwargs)
@@ -177,22 +185,56 @@ SCHEDULERS = [
     ("LinearLR-down", lambda m, o: m.LinearLR(o, start_factor=1.0, end_factor=0.1, total_iters=17)),
     ("PolynomialLR", lambda m, o: m.PolynomialLR(o, total_iters=20, power=2.0)),
     ("CosineAnnealingWarmRestarts", lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=5)),
-    ("CosineAnnealingWarmRestarts-mult", lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=1e-3)),
+    (
+        "CosineAnnealingWarmRestarts-mult",
+        lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=1e-3),
+    ),
     ("OneCycleLR", lambda m, o: m.OneCycleLR(o, max_lr=1.0, total_steps=40)),
-    ("OneCycleLR-linear-3phase", lambda m, o: m.OneCycleLR(o, max_lr=[1.0, 0.5], epochs=4, steps_per_epoch=10,
-                                                            anneal_strategy="linear", three_phase=True,
-                                                            pct_start=0.25)),
+    (
+        "OneCycleLR-linear-3phase",
+        lambda m, o: m.OneCycleLR(
+            o,
+            max_lr=[1.0, 0.5],
+            epochs=4,
+            steps_per_epoch=10,
+            anneal_strategy="linear",
+            three_phase=True,
+            pct_start=0.25,
+        ),
+    ),
     ("CyclicLR", lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=4)),
-    ("CyclicLR-triangular2", lambda m, o: m.CyclicLR(o, base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=3,
-                                                      step_size_down=5, mode="triangular2")),
-    ("CyclicLR-exp_range", lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=4, mode="exp_range",
-                                                    gamma=0.95)),
-    ("SequentialLR", lambda m, o: m.SequentialLR(o, [m.LinearLR(o, start_factor=0.1, total_iters=5),
-                                                     m.ExponentialLR(o, gamma=0.9),
-                                                     m.StepLR(o, step_size=4, gamma=0.5)], milestones=[5, 15])),
-    ("ChainedScheduler", lambda m, o: m.ChainedScheduler([m.ConstantLR(o, factor=0.5, total_iters=4),
-                                                          m.ExponentialLR(o, gamma=0.9),
-                                                          m.MultiStepLR(o, [10, 20])])),
+    (
+        "CyclicLR-triangular2",
+        lambda m, o: m.CyclicLR(
+            o, base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=3, step_size_down=5, mode="triangular2"
+        ),
+    ),
+    (
+        "CyclicLR-exp_range",
+        lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=4, mode="exp_range", gamma=0.95),
+    ),
+    (
+        "SequentialLR",
+        lambda m, o: m.SequentialLR(
+            o,
+            [
+                m.LinearLR(o, start_factor=0.1, total_iters=5),
+                m.ExponentialLR(o, gamma=0.9),
+                m.StepLR(o, step_size=4, gamma=0.5),
+            ],
+            milestones=[5, 15],
+        ),
+    ),
+    (
+        "ChainedScheduler",
+        lambda m, o: m.ChainedScheduler(
+            [
+                m.ConstantLR(o, factor=0.5, total_iters=4),
+                m.ExponentialLR(o, gamma=0.9),
+                m.MultiStepLR(o, [10, 20]),
+            ]
+        ),
+    ),
 ]
 
 
@@ -222,7 +264,8 @@ def test_one_cycle_with_adam_cycles_beta1_and_refuses_extra_steps():
         sched_f.step()
         sched_t.step()
         assert [g["betas"][0] for g in opt_f.param_groups] == pytest.approx(
-            [g["betas"][0] for g in opt_t.param_groups], rel=1e-13)
+            [g["betas"][0] for g in opt_t.param_groups], rel=1e-13
+        )
     sched_f.step()
     with pytest.raises(ValueError, match="Tried to step 11 times. The specified number of total steps is 10"):
         sched_f.step()
@@ -233,8 +276,12 @@ def test_one_cycle_with_adam_cycles_beta1_and_refuses_extra_steps():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{}, {"mode": "max", "factor": 0.5, "patience": 2}, {"threshold_mode": "abs", "threshold": 0.05, "cooldown": 3,
-                                                          "patience": 1}, {"min_lr": [0.02, 0.04], "patience": 0}],
+    [
+        {},
+        {"mode": "max", "factor": 0.5, "patience": 2},
+        {"threshold_mode": "abs", "threshold": 0.05, "cooldown": 3, "patience": 1},
+        {"min_lr": [0.02, 0.04], "patience": 0},
+    ],
 )
 def test_reduce_lr_on_plateau_matches_torch(kwargs):
     opt_f, opt_t = _two_group_optimizers()
@@ -247,7 +294,10 @@ def test_reduce_lr_on_plateau_matches_torch(kwargs):
         assert [g["lr"] for g in opt_f.param_groups] == pytest.approx([g["lr"] for g in opt_t.param_groups])
         assert sched_f.get_last_lr() == pytest.approx(sched_t.get_last_lr())
         assert (sched_f.num_bad_epochs, sched_f.cooldown_counter, sched_f.best) == (
-            sched_t.num_bad_epochs, sched_t.cooldown_counter, sched_t.best)
+            sched_t.num_bad_epochs,
+            sched_t.cooldown_counter,
+            sched_t.best,
+        )
     state = sched_f.state_dict()
     assert set(state) == set(sched_t.state_dict())
     with pytest.raises(ValueError, match="Factor should be < 1.0."):
@@ -266,7 +316,8 @@ def test_closed_forms_match_torch():
                 sched_f.step(epoch)
                 sched_t.step(epoch)
             assert [g["lr"] for g in opt_f.param_groups] == pytest.approx(
-                [g["lr"] for g in opt_t.param_groups], rel=1e-13), (name, epoch)
+                [g["lr"] for g in opt_t.param_groups], rel=1e-13
+            ), (name, epoch)
 
 
 def test_scheduler_state_dicts_round_trip():
@@ -296,15 +347,32 @@ def test_scheduler_argument_errors_match_torch():
         (lambda m, o: m.ConstantLR(o, factor=2.0), ValueError, "Constant multiplicative factor"),
         (lambda m, o: m.LinearLR(o, start_factor=0.0), ValueError, "Starting multiplicative factor"),
         (lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=0), ValueError, "Expected positive integer T_0"),
-        (lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=0), ValueError, "Expected integer T_mult"),
+        (
+            lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=0),
+            ValueError,
+            "Expected integer T_mult",
+        ),
         (lambda m, o: m.OneCycleLR(o, max_lr=1.0), ValueError, "You must define either total_steps"),
-        (lambda m, o: m.OneCycleLR(o, max_lr=1.0, total_steps=10, pct_start=2.0), ValueError,
-         "Expected float between 0 and 1 pct_start"),
-        (lambda m, o: m.OneCycleLR(o, max_lr=[1.0], total_steps=10), ValueError,
-         "max_lr must have the same length as optimizer.param_groups"),
-        (lambda m, o: m.CyclicLR(o, 0.1, 1.0, mode="nope"), ValueError, "mode is invalid and scale_fn is None"),
-        (lambda m, o: m.SequentialLR(o, [m.ConstantLR(o)], milestones=[3]), ValueError,
-         "expects number of schedulers provided to be one more"),
+        (
+            lambda m, o: m.OneCycleLR(o, max_lr=1.0, total_steps=10, pct_start=2.0),
+            ValueError,
+            "Expected float between 0 and 1 pct_start",
+        ),
+        (
+            lambda m, o: m.OneCycleLR(o, max_lr=[1.0], total_steps=10),
+            ValueError,
+            "max_lr must have the same length as optimizer.param_groups",
+        ),
+        (
+            lambda m, o: m.CyclicLR(o, 0.1, 1.0, mode="nope"),
+            ValueError,
+            "mode is invalid and scale_fn is None",
+        ),
+        (
+            lambda m, o: m.SequentialLR(o, [m.ConstantLR(o)], milestones=[3]),
+            ValueError,
+            "expects number of schedulers provided to be one more",
+        ),
         (lambda m, o: m.ChainedScheduler([]), ValueError, "expects at least one scheduler to be chained"),
         (lambda m, o: m.MultiplicativeLR(o, 0.5), TypeError, "lr_lambda should be a function, but got float"),
     ]

@@ -22,8 +22,10 @@ def _ntuple(value, n, name="argument"):
         if len(value) == 1 and n > 1:
             return tuple(value) * n
         if len(value) != n:
-            raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values to match "
-                               f"the convolution dimensions, but got {name}={list(value)}")
+            raise RuntimeError(
+                f"expected {name} to be a single integer value or a list of {n} values to match "
+                f"the convolution dimensions, but got {name}={list(value)}"
+            )
         return tuple(int(v) for v in value)
     return (int(value),) * n
 
@@ -50,8 +52,10 @@ def pad(input, pad, mode="constant", value=None):
     if len(pad) % 2 != 0:
         raise RuntimeError("Padding length must be divisible by 2")
     if len(pad) // 2 > input.dim():
-        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but "
-                           f"got padding length {len(pad)} and input of dimension {input.dim()}")
+        raise RuntimeError(
+            f"Padding length should be less than or equal to two times the input dimension but "
+            f"got padding length {len(pad)} and input of dimension {input.dim()}"
+        )
     if mode not in ("constant", "reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     out = input
@@ -76,7 +80,7 @@ def pad(input, pad, mode="constant", value=None):
                 out = _C.cat(pieces, dim)
         return out
     if value is not None and value != 0:
-        raise ValueError(f"Padding mode \"{mode}\" doesn't take in value argument.")
+        raise ValueError(f'Padding mode "{mode}" doesn\'t take in value argument.')
     spatial = len(pad) // 2
     if input.dim() not in (spatial + 1, spatial + 2):
         raise NotImplementedError(
@@ -84,14 +88,17 @@ def pad(input, pad, mode="constant", value=None):
             "Supported combinations for non-constant padding:\n"
             "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
-            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+        )
     for i in range(spatial):
         dim = input.dim() - 1 - i
         left, right = pad[2 * i], pad[2 * i + 1]
         size = input.shape[dim]
         if mode == "reflect" and (left >= size or right >= size):
-            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
-                               f"but got: padding ({left}, {right}) at dimension {dim} of input {list(input.shape)}")
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input dimension, "
+                f"but got: padding ({left}, {right}) at dimension {dim} of input {list(input.shape)}"
+            )
         if mode == "circular" and (left > size or right > size):
             raise RuntimeError("Padding value causes wrapping around more than once.")
         out = out.index_select(dim, _pad_indices(size, left, right, mode))
@@ -131,8 +138,10 @@ def _out_size(size, kernel, stride, padding, dilation, ceil_mode=False):
 def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
     unbatched = input.dim() == nd + 1
     if input.dim() not in (nd + 1, nd + 2):
-        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
-                           f"input of size: {list(input.shape)}")
+        raise RuntimeError(
+            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
+            f"input of size: {list(input.shape)}"
+        )
     if unbatched:
         input = input.unsqueeze(0)
     stride = _ntuple(stride, nd, "stride")
@@ -157,12 +166,16 @@ def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
     n, channels = input.shape[0], input.shape[1]
     out_channels = weight.shape[0]
     if channels != weight.shape[1] * groups:
-        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
-                           f"{list(input.shape)} to have {weight.shape[1] * groups} channels, but got {channels} "
-                           f"channels instead")
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
+            f"{list(input.shape)} to have {weight.shape[1] * groups} channels, but got {channels} "
+            f"channels instead"
+        )
     if out_channels % groups != 0:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
-                           f"but got weight of size {list(weight.shape)} instead")
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            f"but got weight of size {list(weight.shape)} instead"
+        )
     if any(p > 0 for p in padding):
         input = pad(input, [p for p in reversed(padding) for _ in range(2)])
     spatial = tuple(input.shape[2:])
@@ -170,8 +183,10 @@ def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
     if any(e > s for e, s in zip(effective, spatial)):
         sizes = " x ".join(str(s) for s in spatial)
         kernels = " x ".join(str(e) for e in effective)
-        raise RuntimeError(f"Calculated padded input size per channel: ({sizes}). Kernel size: ({kernels}). "
-                           "Kernel size can't be greater than actual input size")
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({sizes}). Kernel size: ({kernels}). "
+            "Kernel size can't be greater than actual input size"
+        )
     out_sizes = tuple(_out_size(s, k, st, 0, d) for s, k, st, d in zip(spatial, kernel, stride, dilation))
     k_numel = math.prod(kernel)
     # (N, C, K, *out) -> (N, groups, C/groups * K, L): column c * K + k matches weight.reshape(O, C/g * K)
@@ -201,8 +216,11 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def _pool_args(nd, kernel_size, stride, padding, dilation):
     kernel = _ntuple(kernel_size, nd, "kernel_size")
-    stride = kernel if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else \
-        _ntuple(stride, nd, "stride")
+    stride = (
+        kernel
+        if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)
+        else _ntuple(stride, nd, "stride")
+    )
     return kernel, stride, _ntuple(padding, nd, "padding"), _ntuple(dilation, nd, "dilation")
 
 
@@ -212,28 +230,37 @@ def _check_pool_input(name, nd, input):
     if d in (nd + 1, nd + 2):
         return
     if name == "max_pool1d":
-        raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
-                           f"input, but got:{list(input.shape)}")
+        raise RuntimeError(
+            f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
+            f"input, but got:{list(input.shape)}"
+        )
     if name == "max_pool2d":
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     if name == "avg_pool2d":
-        raise IndexError(f"Dimension out of range (expected to be in range of [-{max(d, 1)}, {max(d, 1) - 1}], but "
-                         f"got -3)")
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [-{max(d, 1)}, {max(d, 1) - 1}], but got -3)"
+        )
     if name == "adaptive_avg_pool2d":
         raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
-    raise RuntimeError(f"Expected 2 to 3 dimensions, but got {d}-dimensional tensor for argument #1 'self' (while "
-                       f"checking arguments for {name})")
+    raise RuntimeError(
+        f"Expected 2 to 3 dimensions, but got {d}-dimensional tensor for argument #1 'self' (while "
+        f"checking arguments for {name})"
+    )
 
 
 def _check_pool_padding(name, padding, kernel, dilation):
     for p, k, d in zip(padding, kernel, dilation):
         if name == "max_pool1d":
             if p > k // 2:
-                raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got padding={p} "
-                                   f"and kernel_size={k}")
+                raise RuntimeError(
+                    f"max_pool1d() padding should be at most half of kernel size, but got padding={p} "
+                    f"and kernel_size={k}"
+                )
         elif p > ((k - 1) * d + 1) // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
-                               f"kernel_size={k} and dilation={d}")
+            raise RuntimeError(
+                f"pad should be at most half of effective kernel size, but got pad={p}, "
+                f"kernel_size={k} and dilation={d}"
+            )
 
 
 def _check_pool_output(name, input, nd, out_sizes):
@@ -244,7 +271,9 @@ def _check_pool_output(name, input, nd, out_sizes):
     channels = input.shape[-nd - 1]
     given = "x".join(str(s) for s in (channels,) + tuple(input.shape[-nd:]))
     calculated = "x".join(str(s) for s in (channels,) + tuple(out_sizes))
-    raise RuntimeError(f"Given input size: ({given}). Calculated output size: ({calculated}). Output size is too small")
+    raise RuntimeError(
+        f"Given input size: ({given}). Calculated output size: ({calculated}). Output size is too small"
+    )
 
 
 def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
@@ -254,8 +283,10 @@ def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode
     kernel, stride, padding, dilation = _pool_args(nd, kernel_size, stride, padding, dilation)
     _check_pool_padding(name, padding, kernel, dilation)
     spatial = tuple(input.shape[-nd:])
-    out_sizes = tuple(_out_size(s, k, st, p, d, ceil_mode)
-                      for s, k, st, p, d in zip(spatial, kernel, stride, padding, dilation))
+    out_sizes = tuple(
+        _out_size(s, k, st, p, d, ceil_mode)
+        for s, k, st, p, d in zip(spatial, kernel, stride, padding, dilation)
+    )
     _check_pool_output(name, input, nd, out_sizes)
     # -inf padding never wins; in ceil mode the last windows may reach past the right padding
     amounts = []
@@ -268,11 +299,15 @@ def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+    return _max_pool(
+        "max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+    return _max_pool(
+        "max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
 
 
 def _avg_divisors(spatial, kernel, stride, padding, out_sizes, count_include_pad):
@@ -295,7 +330,9 @@ def _avg_pool(name, nd, input, kernel_size, stride, padding, ceil_mode, count_in
     kernel, stride, padding, _ = _pool_args(nd, kernel_size, stride, padding, 1)
     _check_pool_padding(name, padding, kernel, (1,) * nd)
     spatial = tuple(input.shape[-nd:])
-    out_sizes = tuple(_out_size(s, k, st, p, 1, ceil_mode) for s, k, st, p in zip(spatial, kernel, stride, padding))
+    out_sizes = tuple(
+        _out_size(s, k, st, p, 1, ceil_mode) for s, k, st, p in zip(spatial, kernel, stride, padding)
+    )
     _check_pool_output(name, input, nd, out_sizes)
     amounts = []
     for s, k, st, p, o in reversed(list(zip(spatial, kernel, stride, padding, out_sizes))):
@@ -312,10 +349,12 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
-    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                     divisor_override)
+def avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    return _avg_pool(
+        "avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+    )
 
 
 def _adaptive_matrix(size, out):

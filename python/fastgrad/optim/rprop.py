@@ -7,13 +7,30 @@ from .optimizer import Optimizer
 
 
 class Rprop(Optimizer):
-    def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, capturable=False, foreach=None,
-                 maximize=False, differentiable=False):
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        etas=(0.5, 1.2),
+        step_sizes=(1e-6, 50),
+        *,
+        capturable=False,
+        foreach=None,
+        maximize=False,
+        differentiable=False,
+    ):
         _checks.check_lr(lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
-        defaults = {"lr": lr, "etas": etas, "step_sizes": step_sizes, "foreach": foreach, "maximize": maximize,
-                    "differentiable": differentiable, "capturable": capturable}
+        defaults = {
+            "lr": lr,
+            "etas": etas,
+            "step_sizes": step_sizes,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+            "capturable": capturable,
+        }
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -37,8 +54,11 @@ class Rprop(Optimizer):
             # flipped, 1 where either is zero
             sign = grad.mul(prev).sign()
             flipped = sign < 0
-            factor = _C.where(sign > 0, _C.full_like(p, etaplus), _C.where(flipped, _C.full_like(p, etaminus),
-                                                                          _C.ones_like(p)))
+            factor = _C.where(
+                sign > 0,
+                _C.full_like(p, etaplus),
+                _C.where(flipped, _C.full_like(p, etaminus), _C.ones_like(p)),
+            )
             step_size.mul_(factor).clamp_(step_size_min, step_size_max)
             # after a sign flip the step is skipped, and the next step sees a zero previous gradient
             grad = _C.where(flipped, _C.zeros_like(grad), grad)

@@ -322,7 +322,9 @@ class ParameterList(Module):
 
     def extend(self, values):
         if not isinstance(values, Iterable) or isinstance(values, _C.Tensor):
-            raise TypeError("ParameterList.extend should be called with an iterable, but got " + type(values).__name__)
+            raise TypeError(
+                "ParameterList.extend should be called with an iterable, but got " + type(values).__name__
+            )
         for value in values:
             self.append(value)
         return self
@@ -428,12 +430,17 @@ class ParameterDict(Module):
             for j, p in enumerate(parameters):
                 if not isinstance(p, Iterable):
                     raise TypeError(
-                        "ParameterDict update sequence element #" + str(j) + " should be Iterable; is"
+                        "ParameterDict update sequence element #"
+                        + str(j)
+                        + " should be Iterable; is"
                         + type(p).__name__
                     )
                 if not len(p) == 2:
                     raise ValueError(
-                        "ParameterDict update sequence element #" + str(j) + " has length " + str(len(p))
+                        "ParameterDict update sequence element #"
+                        + str(j)
+                        + " has length "
+                        + str(len(p))
                         + "; 2 is required"
                     )
                 self[p[0]] = p[1]

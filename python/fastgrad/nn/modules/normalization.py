@@ -5,8 +5,8 @@ import warnings
 
 from ... import _C
 from ...autograd.grad_mode import no_grad
-from .. import init
 from .. import functional as F
+from .. import init
 from ..parameter import Parameter
 from .linear import _factory
 from .module import Module
@@ -180,8 +180,16 @@ class BatchNorm3d(_BatchNorm):
 
 class _InstanceNorm(_NormBase):
     # PyTorch's defaults differ from batch norm's: no affine parameters, no running statistics
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
-                 dtype=None):
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=False,
+        track_running_stats=False,
+        device=None,
+        dtype=None,
+    ):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
 
     def _get_no_batch_dim(self):
@@ -197,14 +205,25 @@ class _InstanceNorm(_NormBase):
             if self.affine:
                 raise ValueError(
                     f"expected input's size at dim=1 to match num_features ({self.num_features}), but got: "
-                    f"{channels}.")
+                    f"{channels}."
+                )
             warnings.warn(
-                f"input's size at dim=1 does not match num_features. You can silence this warning by not "
-                f"passing in num_features, which is not used because affine=False", stacklevel=2)
+                "input's size at dim=1 does not match num_features. You can silence this warning by not "
+                "passing in num_features, which is not used because affine=False",
+                stacklevel=2,
+            )
         use_input_stats = self.training or not self.track_running_stats
         momentum = self.momentum if self.momentum is not None else 0.0
-        out = F.instance_norm(input, self.running_mean, self.running_var, self.weight, self.bias, use_input_stats,
-                              momentum, self.eps)
+        out = F.instance_norm(
+            input,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            use_input_stats,
+            momentum,
+            self.eps,
+        )
         return out.squeeze(0) if unbatched else out
 
 
@@ -270,8 +289,10 @@ class GroupNorm(Module):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class RMSNorm(Module):
