@@ -208,6 +208,8 @@ def test_activation_errors_match_torch():
             fn.softshrink(x.double(), -1.5)
         with pytest.raises(AssertionError):
             m.nn.Hardtanh(1.0, -1.0)
+        with pytest.raises(RuntimeError, match="ZeroDivisionError: alpha cannot be 0 for CELU"):
+            fn.celu(x, alpha=0.0)
 
 
 def test_threshold_functional_forms():

@@ -311,7 +311,7 @@ def _maybe_inplace(fn, input, inplace):
 def celu(input, alpha=1.0, inplace=False):
     # celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)) = alpha * elu(x / alpha)
     if alpha == 0:
-        raise RuntimeError("ZeroDivisionError")
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     return _maybe_inplace(lambda x: _C._elu(x / alpha, 1.0) * alpha, input, inplace)
 
 
@@ -396,8 +396,8 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     # ||x1 - x2 + eps||_p over the last dim (eps keeps the norm's gradient finite at x1 == x2)
-    if x1.dim() == 0 and x2.dim() == 0:
-        return (x1 - x2 + eps).abs() if p != 0 else (x1 - x2 + eps != 0).to(x1.dtype)
+    if x1.dim() == 0 and x2.dim() == 0:  # two scalars: the distance of the values
+        return (x1 - x2 + eps).abs()
     return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
 
 
