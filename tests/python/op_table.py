@@ -4324,3 +4324,5 @@ NOT_OPS = frozenset(
         "empty_cache",
     }
 )
+
+import op_table_nn_extra  # noqa: E402,F401  (the nn.functional breadth entries, appended to OPS)

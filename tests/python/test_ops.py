@@ -22,6 +22,7 @@ import pytest
 
 import fastgrad
 from op_table import NOT_OPS, OPS, TIn
+from op_table_nn_extra import COMPOSITE_GRAD_FN, NO_KIND, TORCH_BACKWARD_DIFFERS
 
 F = fastgrad.nn.functional
 
@@ -39,6 +40,9 @@ def _bug(reason, tests, op, cases):
 
 
 _FWD = ("numpy", "gradcheck", "gradgrad", "torch_forward", "torch_backward", "grad_fn")
+
+for (_name, _case), _reason in TORCH_BACKWARD_DIFFERS.items():
+    _bug(_reason, ("torch_backward",), _name, (_case,))
 
 
 def _known(test, op, case):
@@ -370,7 +374,10 @@ def _node_name(t):
     return None if t.grad_fn is None else type(t.grad_fn).__name__
 
 
-@pytest.mark.parametrize("op,sample,dtype", _torch_params("grad_fn"))
+# (ops composed of core ops in fastgrad end in their last core op's node: no name to compare)
+@pytest.mark.parametrize(
+    "op,sample,dtype", [p for p in _torch_params("grad_fn") if p.values[0].name not in COMPOSITE_GRAD_FN]
+)
 def test_grad_fn_name(op, sample, dtype):
     torch, (_, tout, _), (_, fout, _) = _run_both(op, sample, dtype)
     assert _node_name(fout) == _node_name(tout)
@@ -576,6 +583,7 @@ _NO_KIND = {
     ("ger", "0d"),
     ("trace", "0d"),
 }
+_NO_KIND |= NO_KIND
 _BINARY = {"add", "sub", "mul", "div", "pow", "eq", "ne", "lt", "le", "gt", "ge", "matmul"}
 
 

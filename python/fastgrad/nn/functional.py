@@ -298,7 +298,383 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return _C._batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
+
+# ---- more activations: compositions of core ops (their gradients come from the ops they are built of) ----
+
+
+def _maybe_inplace(fn, input, inplace):
+    # The in-place spelling of a composite activation: the same values, written into `input`. The
+    # composite runs on a clone, so that what its backward saves is not the tensor being overwritten.
+    return input.copy_(fn(input.clone())) if inplace else fn(input)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    # celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)) = alpha * elu(x / alpha)
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _maybe_inplace(lambda x: _C._elu(x / alpha, 1.0) * alpha, input, inplace)
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, inplace=True)
+
+
+def softsign(input):
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):
+    return input - input.tanh()
+
+
+def logsigmoid(input):
+    # log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)): no overflow for large |x|
+    return input.clamp(max=0) - (-input.abs()).exp().log1p()
+
+
+def hardsigmoid(input, inplace=False):
+    return _maybe_inplace(lambda x: _C._relu6(x + 3) / 6, input, inplace)
+
+
+def hardswish(input, inplace=False):
+    return _maybe_inplace(lambda x: x * (_C._relu6(x + 3) / 6), input, inplace)
+
+
+def softshrink(input, lambd=0.5):
+    # x - clamp(x, -lambd, lambd): x - lambd above lambd, x + lambd below -lambd, 0 between
+    if lambd < 0:
+        dtype, largest = ("Double", "1.79769e+308") if input.dtype == _C.float64 else ("Float", "3.40282e+38")
+        raise RuntimeError(f"softshrink: lambda must be in range [0, {largest}] for input dtype {dtype}, "
+                           f"but found {lambd:g}")
+    return input - input.clamp(-lambd, lambd)
+
+
+def hardshrink(input, lambd=0.5):
+    return _C.where(input.abs() > lambd, input, 0.0)
+
+
+def threshold(input, threshold, value, inplace=False):
+    return _maybe_inplace(lambda x: _C.where(x > threshold, x, value), input, inplace)
+
+
+def threshold_(input, threshold, value):
+    return _maybe_inplace(lambda x: _C.where(x > threshold, x, value), input, True)
+
+
+def glu(input, dim=-1):
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    size = input.shape[dim]
+    if size % 2:
+        raise RuntimeError(f"glu: Halving dimension must be even, but dimension {dim % input.dim()} is size {size}")
+    first, second = input.chunk(2, dim)
+    return first * second.sigmoid()
+
+
+def prelu(input, weight):
+    # max(0, x) + weight * min(0, x), with one weight per channel (dim 1) or a single shared one
+    if weight.numel() != 1:
+        channels = input.shape[1] if input.dim() >= 2 else 1
+        if input.dim() == 0 or weight.numel() != channels:
+            raise RuntimeError(
+                f"prelu: Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                f"{weight.numel()} and channel size = {channels}.")
+        weight = weight.reshape((channels,) + (1,) * (input.dim() - 2))
+    else:
+        weight = weight.reshape(())  # a 0-d input gives a 0-d output
+    return input.clamp(min=0) + weight * input.clamp(max=0)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("softmin", input.dim(), _stacklevel)
+    return _C.softmax(-input, dim, dtype)
+
+
+# ---- distances ----
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    # ||x1 - x2 + eps||_p over the last dim (eps keeps the norm's gradient finite at x1 == x2)
+    if x1.dim() == 0 and x2.dim() == 0:  # two scalars: the distance of the values
+        return (x1 - x2 + eps).abs()
+    return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    # sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)) along dim. As in PyTorch, the clamp changes the
+    # norms' values only: the gradient flows through each norm as if it were not clamped.
+    x1, x2 = _C.broadcast_tensors(x1, x2)
+    n1 = x1.norm(2, dim, keepdim=True)
+    n2 = x2.norm(2, dim, keepdim=True)
+    n1 = n1 + (n1.clamp(min=eps) - n1).detach()
+    n2 = n2 + (n2.clamp(min=eps) - n2).detach()
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+# ---- more losses: compositions, reduced the way PyTorch reduces them ----
+
+
+def _reduce(loss, reduction):
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    # pointwise target * (log(target) - input), with 0 * log(0) = 0 as in xlogy
+    legacy = size_average is not None or reduce is not None
+    reduction = _reduction(size_average, reduce, reduction)
+    if reduction == "mean" and not legacy:
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      UserWarning, stacklevel=2)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        positive = target > 0
+        loss = target * _C.where(positive, target, 1.0).log() - target * input
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.dim() != 0 else loss.sum()
+    return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    # log(1 + exp(-y * x))
+    reduction = _reduction(size_average, reduce, reduction)
+    return _reduce((-input * target).exp().log1p(), reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+    # max(0, -y * (x1 - x2) + margin)
+    reduction = _reduction(size_average, reduce, reduction)
+    if not (input1.dim() == input2.dim() == target.dim()):
+        raise RuntimeError(
+            f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
+    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+    # x where y == 1, max(0, margin - x) where y == -1
+    reduction = _reduction(size_average, reduce, reduction)
+    margin_part = _C.where(target != 1, (margin - input).clamp(min=0), 0.0)
+    self_part = _C.where(target != -1, input, 0.0)
+    return _reduce(margin_part + self_part, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+    # 1 - cos(x1, x2) where y == 1, max(0, cos(x1, x2) - margin) where y == -1
+    reduction = _reduction(size_average, reduce, reduction)
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"cosine_embedding_loss: inputs must have the same number of dimensions, got "
+                           f"{input1.dim()} and {input2.dim()}")
+    if input1.dim() not in (1, 2):
+        raise RuntimeError(f"cosine_embedding_loss: 1D target tensor expects 2D input tensors, but found inputs "
+                           f"with sizes {list(input1.shape)} and {list(input2.shape)}.")
+    eps = 1e-12
+    dot = (input1 * input2).sum(-1)
+    squared1 = (input1 * input1).sum(-1) + eps
+    squared2 = (input2 * input2).sum(-1) + eps
+    cos = dot / (squared1 * squared2).sqrt()
+    positive = _C.where(target == 1, 1 - cos, 0.0)
+    negative = _C.where(target == -1, (cos - margin).clamp(min=0), 0.0)
+    return _reduce(positive + negative, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                     reduction="mean"):
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        # Stirling's approximation of log(target!), only where target > 1
+        safe = _C.where(target > 1, target, 1.0)
+        stirling = safe * safe.log() - safe + 0.5 * (2 * 3.141592653589793 * safe).log()
+        loss = loss + _C.where(target > 1, stirling, 0.0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    # 0.5 * (log(max(var, eps)) + (input - target)^2 / max(var, eps)) (+ 0.5 * log(2 pi) when full)
+    import math
+
+    if not isinstance(var, _C.Tensor):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = _C.full_like(input, float(var))
+    if var.shape != input.shape:
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)  # one variance per sample, shared by its last dim
+        elif tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1:
+            pass  # heteroscedastic: broadcast over the last dim
+        else:
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    if bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    # The clamp changes values only; the gradient flows to var as if it were not there (PyTorch clamps a
+    # clone in place under no_grad).
+    var = var + (var.clamp(min=eps) - var).detach()
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    reduction = _reduction(size_average, reduce, reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    loss = loss.sum(class_dim) / input.shape[class_dim]
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
+                        reduce=None, reduction="mean"):
+    # max(0, margin + d(a, p) - d(a, n)), d the pairwise p-norm distance
+    reduction = _reduction(size_average, reduce, reduction)
+    dims = (anchor.dim(), positive.dim(), negative.dim())
+    if len(set(dims)) != 1:
+        raise RuntimeError(
+            f"The anchor, positive, and negative tensors are expected to have the same number of dimensions, "
+            f"but got: anchor {dims[0]}D, positive {dims[1]}D, and negative {dims[2]}D inputs")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = _C.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + d_pos - d_neg).clamp(min=0), reduction)
+
+
+
+def _prod(sizes):
+    out = 1
+    for s in sizes:
+        out *= s
+    return out
+
+
+def _normalize_over(x, dims, eps):
+    # (x - mean) / sqrt(var + eps) over `dims`, with the biased variance
+    mean = x.mean(dims, keepdim=True)
+    centered = x - mean
+    var = (centered * centered).mean(dims, keepdim=True)
+    return centered * (var + eps).rsqrt()
+
+
+def _channel_affine(out, weight, bias):
+    # per-channel (dim 1) scale and shift
+    shape = (1, -1) + (1,) * (out.dim() - 2)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
+    n, c = input.shape[0], input.shape[1]
+    if c % num_groups != 0:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
+                           f"shape {list(input.shape)} and num_groups={num_groups}")
+    per_group = input.numel() // (n * num_groups) if n else (c // num_groups) * _prod(input.shape[2:])
+    grouped = input.reshape(n, num_groups, per_group)
+    out = _normalize_over(grouped, (2,), eps).reshape(input.shape)
+    return _channel_affine(out, weight, bias)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    # each (sample, channel) slice normalised over its own spatial positions
+    spatial = tuple(range(2, input.dim()))
+    size = _prod(input.shape[2:])
+    if use_input_stats and size == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.size()}")
+    if not use_input_stats:
+        shape = (1, -1) + (1,) * len(spatial)
+        out = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
+        return _channel_affine(out, weight, bias)
+    if running_mean is not None or running_var is not None:
+        # running statistics: the batch average of each instance's mean and unbiased variance
+        with _no_grad():
+            x = input.detach()
+            mean = x.mean(spatial)
+            var = x.var(spatial, correction=1)
+            if running_mean is not None:
+                running_mean.mul_(1 - momentum).add_(mean.mean(0) * momentum)
+            if running_var is not None:
+                running_var.mul_(1 - momentum).add_(var.mean(0) * momentum)
+    return _channel_affine(_normalize_over(input, spatial, eps), weight, bias)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    # x / sqrt(mean(x^2 over the last len(normalized_shape) dims) + eps) * weight
+    if not isinstance(normalized_shape, (tuple, list)):
+        raise TypeError(f"rms_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
+                        f"{type(normalized_shape).__name__}")
+    normalized_shape = tuple(normalized_shape)
+    if weight is not None and tuple(weight.shape) != normalized_shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
+                           f"{list(weight.shape)} and normalized_shape = {list(normalized_shape)}")
+    k = len(normalized_shape)
+    if k == 0 or tuple(input.shape[input.dim() - k:]) != normalized_shape or input.dim() < k:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*{', '.join(str(s) for s in normalized_shape)}], but got input of size"
+                           f"{list(input.shape)}")
+    if eps is None:
+        eps = 2.220446049250313e-16 if input.dtype == _C.float64 else 1.1920928955078125e-07
+    dims = tuple(range(input.dim() - k, input.dim()))
+    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return out if weight is None else out * weight
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    # x / (k + alpha / size * sum of x^2 over `size` neighbouring channels)^beta (zero-padded at the edges)
+    if input.dim() < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
+    if input.numel() == 0:
+        return input
+    squared = input * input
+    channels = input.shape[1]
+    before, after = size // 2, (size - 1) // 2
+    zeros_before = _C.zeros((input.shape[0], before) + tuple(input.shape[2:]), dtype=input.dtype)
+    zeros_after = _C.zeros((input.shape[0], after) + tuple(input.shape[2:]), dtype=input.dtype)
+    padded = _C.cat([zeros_before, squared, zeros_after], 1)
+    window = padded.narrow(1, 0, channels)
+    for offset in range(1, size):
+        window = window + padded.narrow(1, offset, channels)
+    div = (window * (alpha / size) + k) ** beta
+    return input / div
+
+
 def _no_grad():
     from ..autograd.grad_mode import no_grad
 
     return no_grad()
+
+
+from ._functional_conv import (  # noqa: E402  (padding, convolution and pooling: see that file's note)
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv3d,
+    max_pool1d,
+    max_pool2d,
+    pad,
+)

@@ -1,0 +1,391 @@
+"""Padding, convolution and pooling for nn.functional, composed of differentiable core ops.
+
+Note [Windows as strided slices]
+A convolution or pooling window visits input positions start + k * dilation (k < kernel) for output
+positions start = o * stride. Instead of materialising an index tensor, each kernel offset is one strided
+slice of the (padded) input, x[..., k*d : k*d + s*(out-1) + 1 : s], whose shape is already the output's;
+stacking the prod(kernel) slices gives every window at once (the im2col matrix). The slices are views, so
+the backward of the stack scatters each window's gradient back into place through the slicing ops'
+own derivatives. Convolution is then one batched matmul with the weight; pooling a reduction over the
+stacked dim.
+"""
+
+import math
+
+import numpy as np
+
+from .. import _C
+
+
+def _ntuple(value, n, name="argument"):
+    if isinstance(value, (list, tuple)):
+        if len(value) == 1 and n > 1:
+            return tuple(value) * n
+        if len(value) != n:
+            raise RuntimeError(
+                f"expected {name} to be a single integer value or a list of {n} values to match "
+                f"the convolution dimensions, but got {name}={list(value)}"
+            )
+        return tuple(int(v) for v in value)
+    return (int(value),) * n
+
+
+# ---- pad ----
+
+
+def _pad_indices(size, left, right, mode):
+    positions = np.arange(-left, size + right)
+    if mode == "reflect":
+        positions = np.abs(positions)
+        positions = np.where(positions >= size, 2 * (size - 1) - positions, positions)
+    elif mode == "replicate":
+        positions = np.clip(positions, 0, size - 1)
+    else:  # circular
+        positions = np.mod(positions, size)
+    return _C.from_numpy(positions.astype(np.int64))
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pads the last len(pad) // 2 dims: pad = (left_last, right_last, left_second_last, ...). Negative
+    amounts crop (constant mode). Non-constant modes gather with index_select, so gradients of the
+    repeated entries add up."""
+    if len(pad) % 2 != 0:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.dim():
+        raise RuntimeError(
+            f"Padding length should be less than or equal to two times the input dimension but "
+            f"got padding length {len(pad)} and input of dimension {input.dim()}"
+        )
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    out = input
+    if mode == "constant":
+        fill = 0.0 if value is None else value
+        for i in range(len(pad) // 2):
+            dim = input.dim() - 1 - i
+            left, right = pad[2 * i], pad[2 * i + 1]
+            if left < 0:
+                out = out.narrow(dim, -left, out.shape[dim] + left)
+            if right < 0:
+                out = out.narrow(dim, 0, out.shape[dim] + right)
+            pieces = []
+            for amount in (left, None, right):
+                if amount is None:
+                    pieces.append(out)
+                elif amount > 0:
+                    shape = list(out.shape)
+                    shape[dim] = amount
+                    pieces.append(_C.full(tuple(shape), fill, dtype=out.dtype))
+            if len(pieces) > 1:
+                out = _C.cat(pieces, dim)
+        return out
+    if value is not None and value != 0:
+        raise ValueError(f'Padding mode "{mode}" doesn\'t take in value argument.')
+    spatial = len(pad) // 2
+    if input.dim() not in (spatial + 1, spatial + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.dim()}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+        )
+    for i in range(spatial):
+        dim = input.dim() - 1 - i
+        left, right = pad[2 * i], pad[2 * i + 1]
+        size = input.shape[dim]
+        if mode == "reflect" and (left >= size or right >= size):
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input dimension, "
+                f"but got: padding ({left}, {right}) at dimension {dim} of input {list(input.shape)}"
+            )
+        if mode == "circular" and (left > size or right > size):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        out = out.index_select(dim, _pad_indices(size, left, right, mode))
+    return out
+
+
+# ---- windows ----
+
+
+def _windows(x, kernel, stride, dilation, out_sizes):
+    """Every window of x's last len(kernel) dims, stacked at dim -len(kernel)-1 (see Note [Windows as strided
+    slices]): shape (..., prod(kernel), *out_sizes)."""
+    nd = len(kernel)
+    views = []
+    for offsets in np.ndindex(*kernel):
+        index = [slice(None)] * (x.dim() - nd)
+        for k, s, d, o in zip(offsets, stride, dilation, out_sizes):
+            start = k * d
+            index.append(slice(start, start + s * (o - 1) + 1, s))
+        views.append(x[tuple(index)])
+    return _C.stack(views, x.dim() - nd)
+
+
+def _out_size(size, kernel, stride, padding, dilation, ceil_mode=False):
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    if ceil_mode:
+        out = -(-span // stride) + 1
+        if (out - 1) * stride >= size + padding:  # the last window must start inside the input or left pad
+            out -= 1
+        return out
+    return span // stride + 1
+
+
+# ---- convolution ----
+
+
+def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
+    unbatched = input.dim() == nd + 1
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(
+            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
+            f"input of size: {list(input.shape)}"
+        )
+    if unbatched:
+        input = input.unsqueeze(0)
+    stride = _ntuple(stride, nd, "stride")
+    dilation = _ntuple(dilation, nd, "dilation")
+    kernel = tuple(weight.shape[2:])
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0,) * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            # total padding d * (k - 1) per dim; the odd one out goes to the right, as in PyTorch
+            amounts = []
+            for k, d in zip(reversed(kernel), reversed(dilation)):
+                total = d * (k - 1)
+                amounts += [total // 2, total - total // 2]
+            input = pad(input, amounts)
+            padding = (0,) * nd
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    padding = _ntuple(padding, nd, "padding")
+    n, channels = input.shape[0], input.shape[1]
+    out_channels = weight.shape[0]
+    if channels != weight.shape[1] * groups:
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
+            f"{list(input.shape)} to have {weight.shape[1] * groups} channels, but got {channels} "
+            f"channels instead"
+        )
+    if out_channels % groups != 0:
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            f"but got weight of size {list(weight.shape)} instead"
+        )
+    if any(p > 0 for p in padding):
+        input = pad(input, [p for p in reversed(padding) for _ in range(2)])
+    spatial = tuple(input.shape[2:])
+    effective = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if any(e > s for e, s in zip(effective, spatial)):
+        sizes = " x ".join(str(s) for s in spatial)
+        kernels = " x ".join(str(e) for e in effective)
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({sizes}). Kernel size: ({kernels}). "
+            "Kernel size can't be greater than actual input size"
+        )
+    out_sizes = tuple(_out_size(s, k, st, 0, d) for s, k, st, d in zip(spatial, kernel, stride, dilation))
+    k_numel = math.prod(kernel)
+    # (N, C, K, *out) -> (N, groups, C/groups * K, L): column c * K + k matches weight.reshape(O, C/g * K)
+    cols = _windows(input, kernel, stride, dilation, out_sizes)
+    cols = cols.reshape(n, groups, (channels // groups) * k_numel, math.prod(out_sizes))
+    w = weight.reshape(groups, out_channels // groups, (channels // groups) * k_numel)
+    out = _C.matmul(w, cols).reshape((n, out_channels) + out_sizes)
+    if bias is not None:
+        out = out + bias.reshape((1, out_channels) + (1,) * nd)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+# ---- pooling ----
+
+
+def _pool_args(nd, kernel_size, stride, padding, dilation):
+    kernel = _ntuple(kernel_size, nd, "kernel_size")
+    stride = (
+        kernel
+        if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)
+        else _ntuple(stride, nd, "stride")
+    )
+    return kernel, stride, _ntuple(padding, nd, "padding"), _ntuple(dilation, nd, "dilation")
+
+
+def _check_pool_input(name, nd, input):
+    # each pooling op words its rank error its own way in PyTorch
+    d = input.dim()
+    if d in (nd + 1, nd + 2):
+        return
+    if name == "max_pool1d":
+        raise RuntimeError(
+            f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
+            f"input, but got:{list(input.shape)}"
+        )
+    if name == "max_pool2d":
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
+    if name == "avg_pool2d":
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [-{max(d, 1)}, {max(d, 1) - 1}], but got -3)"
+        )
+    if name == "adaptive_avg_pool2d":
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    raise RuntimeError(
+        f"Expected 2 to 3 dimensions, but got {d}-dimensional tensor for argument #1 'self' (while "
+        f"checking arguments for {name})"
+    )
+
+
+def _check_pool_padding(name, padding, kernel, dilation):
+    for p, k, d in zip(padding, kernel, dilation):
+        if name == "max_pool1d":
+            if p > k // 2:
+                raise RuntimeError(
+                    f"max_pool1d() padding should be at most half of kernel size, but got padding={p} "
+                    f"and kernel_size={k}"
+                )
+        elif p > ((k - 1) * d + 1) // 2:
+            raise RuntimeError(
+                f"pad should be at most half of effective kernel size, but got pad={p}, "
+                f"kernel_size={k} and dilation={d}"
+            )
+
+
+def _check_pool_output(name, input, nd, out_sizes):
+    if all(o > 0 for o in out_sizes):
+        return
+    if name == "max_pool1d":
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {out_sizes[0]}")
+    channels = input.shape[-nd - 1]
+    given = "x".join(str(s) for s in (channels,) + tuple(input.shape[-nd:]))
+    calculated = "x".join(str(s) for s in (channels,) + tuple(out_sizes))
+    raise RuntimeError(
+        f"Given input size: ({given}). Calculated output size: ({calculated}). Output size is too small"
+    )
+
+
+def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    _check_pool_input(name, nd, input)
+    if return_indices:
+        raise NotImplementedError(f"fastgrad: {name}(return_indices=True) is not supported")
+    kernel, stride, padding, dilation = _pool_args(nd, kernel_size, stride, padding, dilation)
+    _check_pool_padding(name, padding, kernel, dilation)
+    spatial = tuple(input.shape[-nd:])
+    out_sizes = tuple(
+        _out_size(s, k, st, p, d, ceil_mode)
+        for s, k, st, p, d in zip(spatial, kernel, stride, padding, dilation)
+    )
+    _check_pool_output(name, input, nd, out_sizes)
+    # -inf padding never wins; in ceil mode the last windows may reach past the right padding
+    amounts = []
+    for s, k, st, p, d, o in reversed(list(zip(spatial, kernel, stride, padding, dilation, out_sizes))):
+        needed = (o - 1) * st + d * (k - 1) + 1
+        amounts += [p, max(needed - s - p, 0)]
+    x = pad(input, amounts, value=-math.inf) if any(amounts) else input
+    windows = _windows(x, kernel, stride, dilation, out_sizes)
+    return windows.max(input.dim() - nd)[0]
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return _max_pool(
+        "max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return _max_pool(
+        "max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
+
+
+def _avg_divisors(spatial, kernel, stride, padding, out_sizes, count_include_pad):
+    # one divisor per output position and dim; their product is the window's divisor
+    per_dim = []
+    for size, k, s, p, o in zip(spatial, kernel, stride, padding, out_sizes):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, size + p)
+        full = end - start  # the window clipped to the padded input
+        inner = np.minimum(end, size) - np.maximum(start, 0)
+        per_dim.append(full if count_include_pad else inner)
+    divisor = per_dim[0].astype(np.float64)
+    for d in per_dim[1:]:
+        divisor = np.multiply.outer(divisor, d)
+    return divisor
+
+
+def _avg_pool(name, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    _check_pool_input(name, nd, input)
+    kernel, stride, padding, _ = _pool_args(nd, kernel_size, stride, padding, 1)
+    _check_pool_padding(name, padding, kernel, (1,) * nd)
+    spatial = tuple(input.shape[-nd:])
+    out_sizes = tuple(
+        _out_size(s, k, st, p, 1, ceil_mode) for s, k, st, p in zip(spatial, kernel, stride, padding)
+    )
+    _check_pool_output(name, input, nd, out_sizes)
+    amounts = []
+    for s, k, st, p, o in reversed(list(zip(spatial, kernel, stride, padding, out_sizes))):
+        amounts += [p, max((o - 1) * st + k - s - p, 0)]
+    x = pad(input, amounts) if any(amounts) else input
+    total = _windows(x, kernel, stride, (1,) * nd, out_sizes).sum(input.dim() - nd)
+    if divisor_override:
+        return total / divisor_override
+    divisor = _avg_divisors(spatial, kernel, stride, padding, out_sizes, count_include_pad)
+    return total / _C.from_numpy(divisor).to(input.dtype)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
+
+
+def avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    return _avg_pool(
+        "avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+    )
+
+
+def _adaptive_matrix(size, out):
+    # row i averages input positions floor(i * size / out) .. ceil((i + 1) * size / out) - 1
+    m = np.zeros((out, size))
+    for i in range(out):
+        start = (i * size) // out
+        end = -(-((i + 1) * size) // out)
+        m[i, start:end] = 1.0 / (end - start)
+    return m
+
+
+def _adaptive_avg_pool(name, nd, input, output_size):
+    _check_pool_input(name, nd, input)
+    sizes = output_size if isinstance(output_size, (list, tuple)) else (output_size,) * nd
+    if len(sizes) != nd:
+        raise RuntimeError(f"{name}: output_size must be {nd}")
+    spatial = tuple(input.shape[-nd:])
+    sizes = tuple(s if o is None else int(o) for s, o in zip(spatial, sizes))
+    out = input
+    # one averaging matrix per spatial dim, applied along that dim
+    for i, (s, o) in enumerate(zip(spatial, sizes)):
+        dim = input.dim() - nd + i
+        m = _C.from_numpy(_adaptive_matrix(s, o)).to(input.dtype)
+        out = _C.matmul(out.movedim(dim, -1), m.t()).movedim(-1, dim)
+    return out
+
+
+def adaptive_avg_pool1d(input, output_size):
+    return _adaptive_avg_pool("adaptive_avg_pool1d", 1, input, output_size)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    return _adaptive_avg_pool("adaptive_avg_pool2d", 2, input, output_size)

@@ -1,0 +1,59 @@
+"""Adamax: Adam with the infinity norm in place of the second moment."""
+
+from .. import _C
+from . import _checks, _inplace
+from .adam import _scalar_dtype
+from .optimizer import Optimizer
+
+
+class Adamax(Optimizer):
+    def __init__(
+        self,
+        params,
+        lr=2e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0,
+        foreach=None,
+        *,
+        maximize=False,
+        differentiable=False,
+        capturable=False,
+    ):
+        _checks.check_adam_like(lr, betas, eps, weight_decay)
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+            "capturable": capturable,
+        }
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        return self._run_step(closure, self._update_group)
+
+    def _update_group(self, group):
+        lr, (beta1, beta2) = float(group["lr"]), group["betas"]
+        eps, weight_decay = group["eps"], group["weight_decay"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _C.zeros((), dtype=_scalar_dtype())
+                state["exp_avg"] = _C.zeros_like(p)
+                state["exp_inf"] = _C.zeros_like(p)
+            grad = p.grad if not group["maximize"] else -p.grad
+            exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
+            state["step"] += 1
+            if weight_decay != 0:
+                grad = grad.add(p, alpha=weight_decay)
+            _inplace.lerp_(exp_avg, grad, 1 - beta1)
+            # exp_inf = max(beta2 * exp_inf, |grad| + eps)
+            exp_inf.copy_(_inplace.maximum(exp_inf.mul_(beta2), grad.abs().add_(eps)))
+            clr = lr / (1 - beta1 ** state["step"].item())
+            _inplace.addcdiv_(p, exp_avg, exp_inf, value=-clr)

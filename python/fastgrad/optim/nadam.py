@@ -1,0 +1,77 @@
+"""NAdam: Adam with Nesterov momentum and a momentum-decay schedule (Dozat, 2016)."""
+
+from .. import _C
+from . import _checks, _inplace
+from .adam import _scalar_dtype
+from .optimizer import Optimizer
+
+
+class NAdam(Optimizer):
+    def __init__(
+        self,
+        params,
+        lr=2e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0,
+        momentum_decay=4e-3,
+        decoupled_weight_decay=False,
+        *,
+        foreach=None,
+        maximize=False,
+        capturable=False,
+        differentiable=False,
+    ):
+        _checks.check_adam_like(lr, betas, eps, weight_decay)
+        if not 0.0 <= momentum_decay:
+            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "momentum_decay": momentum_decay,
+            "decoupled_weight_decay": decoupled_weight_decay,
+            "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "differentiable": differentiable,
+        }
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        return self._run_step(closure, self._update_group)
+
+    def _update_group(self, group):
+        lr, (beta1, beta2) = float(group["lr"]), group["betas"]
+        eps, weight_decay, momentum_decay = group["eps"], group["weight_decay"], group["momentum_decay"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _C.zeros((), dtype=_scalar_dtype())
+                # the running product of the momentum coefficients, kept (like step) in the scalar dtype
+                state["mu_product"] = _C.ones((), dtype=_scalar_dtype())
+                state["exp_avg"] = _C.zeros_like(p)
+                state["exp_avg_sq"] = _C.zeros_like(p)
+            grad = p.grad if not group["maximize"] else -p.grad
+            exp_avg, exp_avg_sq, mu_product = state["exp_avg"], state["exp_avg_sq"], state["mu_product"]
+            state["step"] += 1
+            step = state["step"].item()
+            bias_correction2 = 1 - beta2**step
+            if weight_decay != 0:
+                if group["decoupled_weight_decay"]:
+                    p.mul_(1 - lr * weight_decay)
+                else:
+                    grad = grad.add(p, alpha=weight_decay)
+            mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+            mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+            mu_product.mul_(mu)
+            _inplace.lerp_(exp_avg, grad, 1 - beta1)
+            _inplace.addcmul_(exp_avg_sq.mul_(beta2), grad, grad, value=1 - beta2)
+            denom = exp_avg_sq.div(bias_correction2).sqrt().add_(eps)
+            mu_product_value = mu_product.item()
+            mu_product_next = mu_product_value * mu_next
+            _inplace.addcdiv_(p, grad, denom, value=-lr * (1.0 - mu) / (1.0 - mu_product_value))
+            _inplace.addcdiv_(p, exp_avg, denom, value=(-lr * mu_next) / (1.0 - mu_product_next))
