@@ -108,8 +108,11 @@ struct EluBackward0 : NamedNode<EluBackward0> {
   EluBackward0(double a, double s, double i) : alpha(a), scale(s), input_scale(i) {}
   tensor_list apply(tensor_list&& g) override {
     Tensor x = saved(0);
-    Tensor pos = mask_of(compare(x, Scalar(0.0), CompareOp::Gt), g[0].dtype());
-    Tensor neg_slope = mul(exp(mul(x, Scalar(input_scale))), Scalar(scale * alpha * input_scale));
+    Tensor above = compare(x, Scalar(0.0), CompareOp::Gt);
+    Tensor pos = mask_of(above, g[0].dtype());
+    // exp only where it is used: exp(input_scale x) for large positive x would overflow to inf, and inf * 0 = nan.
+    Tensor neg_slope =
+        mul(exp(mul(where(above, Scalar(0.0), x), Scalar(input_scale))), Scalar(scale * alpha * input_scale));
     Tensor slope = add(mul(pos, Scalar(scale)), mul(rsub(pos, 1), neg_slope));
     return {mul(g[0], slope)};
   }
