@@ -2,7 +2,6 @@
 
 from .. import _C
 from . import _checks, _inplace
-from .adam import _scalar_dtype
 from .optimizer import Optimizer
 
 
@@ -43,17 +42,10 @@ class Adadelta(Optimizer):
 
     def _update_group(self, group):
         lr, rho, eps, weight_decay = float(group["lr"]), group["rho"], group["eps"], group["weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _C.zeros((), dtype=_scalar_dtype())
-                state["square_avg"] = _C.zeros_like(p)
-                state["acc_delta"] = _C.zeros_like(p)
+        init = lambda p: {"square_avg": _C.zeros_like(p), "acc_delta": _C.zeros_like(p)}  # noqa: E731
+        for p, grad, state in self._each_param(group, init):
             square_avg, acc_delta = state["square_avg"], state["acc_delta"]
             state["step"] += 1
-            grad = p.grad if not group["maximize"] else -p.grad
             if weight_decay != 0:
                 grad = grad.add(p, alpha=weight_decay)
             _inplace.addcmul_(square_avg.mul_(rho), grad, grad, value=1 - rho)

@@ -2,11 +2,7 @@
 
 from .. import _C
 from . import _inplace
-from .optimizer import Optimizer
-
-
-def _scalar_dtype():
-    return _C.float64 if _C.get_default_dtype() == _C.float64 else _C.float32
+from .optimizer import Optimizer, _scalar_dtype  # noqa: F401  (_scalar_dtype: imported from here too)
 
 
 class Adam(Optimizer):

@@ -2,7 +2,7 @@
 
 from .. import _C
 from . import _checks
-from .adam import _scalar_dtype
+from .optimizer import _scalar_dtype
 from .optimizer import Optimizer
 
 
@@ -41,18 +41,13 @@ class ASGD(Optimizer):
     def _update_group(self, group):
         lr, lambd, alpha, t0 = float(group["lr"]), group["lambd"], group["alpha"], group["t0"]
         weight_decay = group["weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if len(state) == 0:
-                # step, eta (the current step size) and mu (the averaging weight) are scalar-dtype tensors,
-                # as in PyTorch: their values are rounded to it
-                state["step"] = _C.zeros((), dtype=_scalar_dtype())
-                state["eta"] = _C.full((), lr, dtype=_scalar_dtype())
-                state["mu"] = _C.ones((), dtype=_scalar_dtype())
-                state["ax"] = _C.zeros_like(p)
-            grad = p.grad if not group["maximize"] else -p.grad
+        def init(p):
+            # step, eta (the current step size) and mu (the averaging weight) are scalar-dtype tensors, as in
+            # PyTorch: their values are rounded to it
+            scalar = _scalar_dtype()
+            return {"eta": _C.full((), lr, dtype=scalar), "mu": _C.ones((), dtype=scalar), "ax": _C.zeros_like(p)}
+
+        for p, grad, state in self._each_param(group, init):
             eta, mu, ax = state["eta"], state["mu"], state["ax"]
             state["step"] += 1
             if weight_decay != 0:

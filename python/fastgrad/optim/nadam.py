@@ -2,7 +2,7 @@
 
 from .. import _C
 from . import _checks, _inplace
-from .adam import _scalar_dtype
+from .optimizer import _scalar_dtype
 from .optimizer import Optimizer
 
 
@@ -45,17 +45,12 @@ class NAdam(Optimizer):
     def _update_group(self, group):
         lr, (beta1, beta2) = float(group["lr"]), group["betas"]
         eps, weight_decay, momentum_decay = group["eps"], group["weight_decay"], group["momentum_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _C.zeros((), dtype=_scalar_dtype())
-                # the running product of the momentum coefficients, kept (like step) in the scalar dtype
-                state["mu_product"] = _C.ones((), dtype=_scalar_dtype())
-                state["exp_avg"] = _C.zeros_like(p)
-                state["exp_avg_sq"] = _C.zeros_like(p)
-            grad = p.grad if not group["maximize"] else -p.grad
+        def init(p):
+            # mu_product: the running product of the momentum coefficients, kept (like step) in the scalar dtype
+            ones = _C.ones((), dtype=_scalar_dtype())
+            return {"mu_product": ones, "exp_avg": _C.zeros_like(p), "exp_avg_sq": _C.zeros_like(p)}
+
+        for p, grad, state in self._each_param(group, init):
             exp_avg, exp_avg_sq, mu_product = state["exp_avg"], state["exp_avg_sq"], state["mu_product"]
             state["step"] += 1
             step = state["step"].item()

@@ -10,6 +10,11 @@ from ..autograd.grad_mode import no_grad
 Tensor = _C.Tensor
 
 
+def _scalar_dtype():
+    """The dtype of 0-d optimizer state such as `step` (float32 unless the default dtype is float64)."""
+    return _C.float64 if _C.get_default_dtype() == _C.float64 else _C.float32
+
+
 class _RequiredParameter:
     """Marks a hyperparameter that has no default (the lr of SGD)."""
 
@@ -150,6 +155,19 @@ class Optimizer:
             for group in self.param_groups:
                 update(group)
         return loss
+
+    def _each_param(self, group, init):
+        """(p, grad, state) for each parameter of `group` that has a gradient, `grad` negated under
+        `maximize`. A parameter's state is made on its first step: a 0-d `step` in the scalar dtype, then
+        the entries init(p) returns, in PyTorch's order."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _C.zeros((), dtype=_scalar_dtype())
+                state.update(init(p))
+            yield p, (-p.grad if group.get("maximize") else p.grad), state
 
     # ---- state_dict ----
 

@@ -2,7 +2,6 @@
 
 from .. import _C
 from . import _checks, _inplace
-from .adam import _scalar_dtype
 from .optimizer import Optimizer
 
 
@@ -41,15 +40,8 @@ class RAdam(Optimizer):
     def _update_group(self, group):
         lr, (beta1, beta2) = float(group["lr"]), group["betas"]
         eps, weight_decay = group["eps"], group["weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _C.zeros((), dtype=_scalar_dtype())
-                state["exp_avg"] = _C.zeros_like(p)
-                state["exp_avg_sq"] = _C.zeros_like(p)
-            grad = p.grad if not group["maximize"] else -p.grad
+        init = lambda p: {"exp_avg": _C.zeros_like(p), "exp_avg_sq": _C.zeros_like(p)}  # noqa: E731
+        for p, grad, state in self._each_param(group, init):
             exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
             state["step"] += 1
             step = state["step"].item()

@@ -2,7 +2,6 @@
 
 from .. import _C
 from . import _checks, _inplace
-from .adam import _scalar_dtype
 from .optimizer import Optimizer
 
 
@@ -39,17 +38,10 @@ class Rprop(Optimizer):
     def _update_group(self, group):
         etaminus, etaplus = group["etas"]
         step_size_min, step_size_max = group["step_sizes"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _C.zeros((), dtype=_scalar_dtype())
-                state["prev"] = _C.zeros_like(p)
-                state["step_size"] = _C.full_like(p, float(group["lr"]))
+        init = lambda p: {"prev": _C.zeros_like(p), "step_size": _C.full_like(p, float(group["lr"]))}  # noqa: E731
+        for p, grad, state in self._each_param(group, init):
             prev, step_size = state["prev"], state["step_size"]
             state["step"] += 1
-            grad = p.grad if not group["maximize"] else -p.grad
             # the factor for each element: etaplus where the gradient kept its sign, etaminus where it
             # flipped, 1 where either is zero
             sign = grad.mul(prev).sign()
