@@ -192,8 +192,15 @@ class _InstanceNorm(_NormBase):
     ):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
 
+    _spatial_dims = 0  # 1, 2 or 3 in the subclasses
+
     def _get_no_batch_dim(self):
-        raise NotImplementedError
+        return self._spatial_dims + 1
+
+    def _check_input_dim(self, input):
+        n = self._spatial_dims
+        if input.dim() not in (n + 1, n + 2):
+            raise ValueError(f"expected {n + 1}D or {n + 2}D input (got {input.dim()}D input)")
 
     def forward(self, input):
         self._check_input_dim(input)
@@ -230,34 +237,19 @@ class _InstanceNorm(_NormBase):
 class InstanceNorm1d(_InstanceNorm):
     """Instance normalisation over (N, C, L) or unbatched (C, L) inputs."""
 
-    def _get_no_batch_dim(self):
-        return 2
-
-    def _check_input_dim(self, input):
-        if input.dim() not in (2, 3):
-            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+    _spatial_dims = 1
 
 
 class InstanceNorm2d(_InstanceNorm):
     """Instance normalisation over (N, C, H, W) or unbatched (C, H, W) inputs."""
 
-    def _get_no_batch_dim(self):
-        return 3
-
-    def _check_input_dim(self, input):
-        if input.dim() not in (3, 4):
-            raise ValueError(f"expected 3D or 4D input (got {input.dim()}D input)")
+    _spatial_dims = 2
 
 
 class InstanceNorm3d(_InstanceNorm):
     """Instance normalisation over (N, C, D, H, W) or unbatched (C, D, H, W) inputs."""
 
-    def _get_no_batch_dim(self):
-        return 4
-
-    def _check_input_dim(self, input):
-        if input.dim() not in (4, 5):
-            raise ValueError(f"expected 4D or 5D input (got {input.dim()}D input)")
+    _spatial_dims = 3
 
 
 class GroupNorm(Module):
