@@ -11,7 +11,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-SHAPES = [(3, 4), (5,), ()]
+from test_optim import TOLERANCE, make_params, set_grads  # noqa: E402  (the same parameters and gradients)
 
 CONFIGS = [
     ("Adamax", {}),
@@ -37,25 +37,6 @@ CONFIGS = [
     ("ASGD", {"lr": 0.05, "t0": 2, "weight_decay": 0.1, "maximize": True}),
 ]
 
-TOLERANCE = {np.float32: dict(rtol=1e-6, atol=1e-7), np.float64: dict(rtol=1e-13, atol=1e-15)}
-
-
-def make_params(np_dtype, seed=0):
-    rng = np.random.default_rng(seed)
-    values = [rng.standard_normal(s).astype(np_dtype) for s in SHAPES]
-    ours = [fastgrad.from_numpy(v.copy()).requires_grad_(True) for v in values]
-    theirs = [torch.from_numpy(v.copy()).requires_grad_(True) for v in values]
-    return ours, theirs
-
-
-def set_grads(ours, theirs, step, np_dtype):
-    """The same gradients on both sides: a fixed random part plus a part that depends on each side's own
-    parameters (so that a difference in the updates would grow)."""
-    rng = np.random.default_rng(100 + step)
-    for p, q in zip(ours, theirs):
-        noise = rng.standard_normal(tuple(q.shape)).astype(np_dtype)
-        p.grad = fastgrad.from_numpy(np.asarray(noise + np_dtype(0.5) * p.detach().numpy(), order="C"))
-        q.grad = torch.from_numpy(np.asarray(noise + np_dtype(0.5) * q.detach().numpy(), order="C"))
 
 
 @pytest.mark.parametrize("np_dtype", [np.float32, np.float64], ids=["float32", "float64"])
