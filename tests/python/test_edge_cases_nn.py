@@ -192,8 +192,16 @@ def test_clamp_broadcast_bounds_gradients():
 
 @pytest.mark.parametrize("eps", [None, 0.0, 1e-6, 0.1, 0.5])
 def test_logit_gradient_at_and_outside_the_boundary(eps):
-    x = np.array([0.0, 1.0, 0.5, -0.1, 1.1, 0.1, 0.9, 1e-7, 1 - 1e-7, nan, inf, -inf])
+    x = np.array([0.0, -0.0, 1.0, 0.5, -0.1, 1.1, 0.1, 0.9, 1e-7, 1 - 1e-7, nan, inf, -inf])
     run_both(lambda lib, a: lib.logit(a, eps), [x])
+    # the sign of an infinite slope follows the incoming gradient alone (-0.0 is the boundary too)
+    for cot in (1.0, -1.0):
+        grads = []
+        for lib in (fastgrad, torch):
+            t = lib_tensor(lib, x[:3], requires_grad=True)
+            lib.logit(t, eps).backward(lib_tensor(lib, np.full(3, cot)))
+            grads.append(t.grad)
+        np.testing.assert_array_equal(to_numpy(grads[0]), to_numpy(grads[1]))
     run_both(lambda lib, a: a.logit(eps), [x])
 
 

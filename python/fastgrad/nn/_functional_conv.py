@@ -396,13 +396,14 @@ def _max_unpool(name, nd, input, indices, kernel_size, stride, padding, output_s
                 raise ValueError(f'invalid output_size "{sizes}" (dim {i} must be between {low} and {high})')
     lead = tuple(input.shape[: input.dim() - nd])
     plane = math.prod(sizes)
-    flat_indices = indices.reshape(lead + (-1,))
+    pooled = math.prod(input.shape[input.dim() - nd:])
+    flat_indices = indices.reshape(lead + (pooled,))
     if flat_indices.numel() and (int(flat_indices.min()) < 0 or int(flat_indices.max()) >= plane):
         bad = int(flat_indices.max()) if int(flat_indices.max()) >= plane else int(flat_indices.min())
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
                            f"{'x'.join(str(s) for s in sizes)}")
     out = _C.zeros(lead + (plane,), dtype=input.dtype)
-    out = out.scatter(input.dim() - nd, flat_indices, input.reshape(lead + (-1,)))
+    out = out.scatter(input.dim() - nd, flat_indices, input.reshape(lead + (pooled,)))
     return out.reshape(lead + tuple(sizes))
 
 
