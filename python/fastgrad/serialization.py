@@ -199,8 +199,8 @@ class _Reader:
         dtype_str, shape = entry.get("dtype"), entry.get("shape")
         offset, nbytes, index = entry.get("offset"), entry.get("nbytes"), entry.get("id")
         if not isinstance(dtype_str, str) or dtype_str not in _ALLOWED_DTYPES:
-            raise RuntimeError(f"fastgrad.load: tensor dtype {_dtype_name(dtype_str)} is not supported by fastgrad "
-                               f"(supported: {', '.join(_ALLOWED_DTYPES.values())})")
+            self.fail(f"tensor dtype {_dtype_name(dtype_str)} is not supported by fastgrad; supported: "
+                      f"{', '.join(_ALLOWED_DTYPES.values())}")
         if not (
             isinstance(shape, list)
             and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape)
