@@ -206,6 +206,13 @@ void init_dtype(py::module_& m) {
     m.attr(dtype_name(t)) = dtype_object(t);
   }
   m.def("_check_device", [](py::handle d) { check_device(d); });
+  // The int-list parser for the Python layer (nn.functional's kernel sizes, strides, paddings): a tuple.
+  m.def("_int_list", [](py::handle value, const std::string& op, const std::string& name, int position, bool single) {
+    Dims d = dims_from(value, IntListArg{op.c_str(), name.c_str(), position, single});
+    py::tuple t(d.size());
+    for (size_t i = 0; i < d.size(); ++i) t[i] = py::int_(d[i]);
+    return t;
+  }, py::arg("value"), py::arg("op"), py::arg("name"), py::arg("position") = 0, py::arg("single") = true);
   m.def("_set_size_class", [](py::object cls) { size_class = cls.release().ptr(); });
   m.def("get_default_dtype", [] { return default_dtype(); });
   m.def("set_default_dtype", [](ScalarType t) { set_default_dtype(t); });

@@ -185,6 +185,33 @@ def test_size_errors_name_op_argument_and_position():
         fastgrad.zeros(size=fastgrad.tensor([2, 3]))
 
 
+NN_INT_LIST_CASES = {
+    "pad_tensor": lambda m: m.nn.functional.pad(ones(m), T(m, [1, 1])),
+    "pad_float": lambda m: m.nn.functional.pad(ones(m), (1.5, 1)),
+    "pad_str": lambda m: m.nn.functional.pad(ones(m), "a"),
+    "pad_tensor_element": lambda m: m.nn.functional.pad(ones(m), [T(m, 1), 1]),
+    "max_pool_tensor": lambda m: m.nn.functional.max_pool2d(m.ones(1, 1, 4, 4), T(m, [2, 2])),
+    "max_pool_float": lambda m: m.nn.functional.max_pool2d(m.ones(1, 1, 4, 4), 2.5),
+    "max_pool_float_element": lambda m: m.nn.functional.max_pool2d(m.ones(1, 1, 4, 4), (2, 2.5)),
+    "max_pool_0d_tensor": lambda m: m.nn.functional.max_pool2d(m.ones(1, 1, 4, 4), T(m, 2)),
+    "max_pool_bool": lambda m: m.nn.functional.max_pool2d(m.ones(1, 1, 4, 4), True),
+    "max_pool1d_float": lambda m: m.nn.functional.max_pool1d(m.ones(1, 1, 4), 2.5),
+    "avg_pool_str": lambda m: m.nn.functional.avg_pool2d(m.ones(1, 1, 4, 4), "a"),
+    "avg_pool_stride_str": lambda m: m.nn.functional.avg_pool2d(m.ones(1, 1, 4, 4), 2, stride="a"),
+    "conv_stride_tensor": lambda m: m.nn.functional.conv2d(m.ones(1, 1, 4, 4), m.ones(1, 1, 2, 2), stride=T(m, [2, 2])),
+    "conv_stride_float": lambda m: m.nn.functional.conv2d(m.ones(1, 1, 4, 4), m.ones(1, 1, 2, 2), stride=1.5),
+    "conv_padding_float": lambda m: m.nn.functional.conv2d(m.ones(1, 1, 4, 4), m.ones(1, 1, 2, 2), padding=1.5),
+    "conv_dilation_one": lambda m: m.nn.functional.conv2d(m.ones(1, 1, 4, 4), m.ones(1, 1, 2, 2), dilation=(1,)),
+    "conv_padding_same": lambda m: m.nn.functional.conv2d(m.ones(1, 1, 4, 4), m.ones(1, 1, 2, 2), padding="same"),
+    "index_select_0d_two_indices": lambda m: m.index_select(m.tensor(1.0), 0, T(m, [0, 0])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NN_INT_LIST_CASES))
+def test_nn_int_lists_match_torch(name):
+    same_as_torch(NN_INT_LIST_CASES[name], message=False)
+
+
 # ---- wrong argument types and counts: TypeError naming the function and the argument ----
 
 TYPE_CASES = {
