@@ -52,7 +52,7 @@ TEST(a_cached_block_is_poisoned_until_handed_out_again) {
   empty_cache();
   char* p = nullptr;
   {
-    Tensor t = full({1000}, Scalar(1.0));  // 4000 bytes, back to the cache when t dies
+    Tensor t = full({1000}, Scalar(1.0), ScalarType::Float32);  // 4000 bytes, back to the cache when t dies
     p = bytes(t);
     CHECK(usable(p, 4000));
   }
