@@ -39,6 +39,8 @@ void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar al
   const int64_t nd = out.dim();
   const int64_t batch = nd == 3 ? out.sizes()[0] : 1;
   const int64_t m = out.sizes()[nd - 2], n = out.sizes()[nd - 1], k = a.sizes()[nd - 1];
+  check_scalar_fits(beta, out.dtype());  // Note [Checked scalar conversion]
+  check_scalar_fits(alpha, out.dtype());
   if (out.numel() == 0) return;
   dispatch(out.dtype(), [&](auto tag) {
     using T = decltype(tag);

@@ -197,7 +197,7 @@ Tensor lerp(const Tensor& input, const Tensor& end, Scalar weight) {
   check_kernel(is_floating(input.dtype()), "lerp_kernel_scalar", input.dtype());
   Tensor out = binary_map(input, end, input.dtype(), input.dtype(), "lerp", [&](auto tag) {
     using T = decltype(tag);
-    const T w = weight.to<T>();
+    const T w = checked_convert<T>(weight);
     return [w](T a, T b) -> T {
       if constexpr (std::is_floating_point_v<T>) return lerp_value(a, b, w);
       else return a;  // unreachable: refused above
@@ -250,8 +250,7 @@ namespace {
 
 template <class T>
 T scalar_value(const Scalar& s) {
-  if constexpr (std::is_same_v<T, bool>) return s.f != 0;
-  else return s.to<T>();
+  return checked_convert<T>(s);  // addcmul/addcdiv's value: checked like PyTorch
 }
 }  // namespace
 

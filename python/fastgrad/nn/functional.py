@@ -312,6 +312,7 @@ def celu(input, alpha=1.0, inplace=False):
     # celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)) = alpha * elu(x / alpha)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    _element(alpha, input)  # checked against the input's dtype like PyTorch's parameter
     return _maybe_inplace(lambda x: _C._elu(x / alpha, 1.0) * alpha, input, inplace)
 
 
@@ -349,16 +350,23 @@ def softshrink(input, lambd=0.5):
     return input - input.clamp(-lambd, lambd)
 
 
+def _element(value, like):
+    """The number `value` as a 0-d tensor of like's dtype: converted (and checked) as PyTorch's kernels do."""
+    return _C.full((), value, dtype=like.dtype)
+
+
 def hardshrink(input, lambd=0.5):
-    return _C.where(input.abs() > lambd, input, 0.0)
+    # 0 where -lambd <= x <= lambd (never for a NaN lambd), x elsewhere
+    return _C.where(input.abs() <= _element(lambd, input), 0.0, input)
 
 
 def threshold(input, threshold, value, inplace=False):
-    return _maybe_inplace(lambda x: _C.where(x > threshold, x, value), input, inplace)
+    # value where x <= threshold (never for a NaN threshold), x elsewhere
+    return _maybe_inplace(lambda x: _C.where(x <= _element(threshold, x), _element(value, x), x), input, inplace)
 
 
 def threshold_(input, threshold, value):
-    return _maybe_inplace(lambda x: _C.where(x > threshold, x, value), input, True)
+    return _maybe_inplace(lambda x: _C.where(x <= _element(threshold, x), _element(value, x), x), input, True)
 
 
 def glu(input, dim=-1):
