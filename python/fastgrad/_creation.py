@@ -112,15 +112,14 @@ def _scalars_of(data):
 
 def _from_data(data, dtype):
     """A new tensor holding a copy of `data` (nested sequences, numbers, NumPy arrays, tensors)."""
+    if isinstance(data, np.generic):
+        data = np.asarray(data)  # a NumPy scalar is a 0-d array of its own dtype, as in PyTorch
     if isinstance(data, (bool, int, float)) and not isinstance(data, np.generic):
         if _outside_int64(data):
             if dtype is None or not dtype.is_floating_point:
                 raise ValueError(_OVERFLOW)
             data = float(data)
-        if dtype is None:
-            return _C._scalar_tensor(data, None)
-        # The number in its own type (a float as float64), then checked into dtype like list data.
-        return _C._convert_data(_C._scalar_tensor(data, _C.float64 if isinstance(data, float) else None), dtype)
+        return _C._scalar_tensor(data, dtype)
     if isinstance(data, np.ndarray):
         arr = np.array(data, copy=True)  # a NumPy array keeps its own dtype, as in PyTorch
         if arr.dtype.kind == "f" and arr.dtype.itemsize not in (4, 8):
@@ -152,15 +151,13 @@ def _from_data(data, dtype):
         inferred = {"b": _C.bool, "i": _C.int64, "u": _C.int64, "f": _C.get_default_dtype()}[arr.dtype.kind]
         if big is not None:
             inferred = float_inferred
-        arr = np.asarray(arr, order="C")  # (ascontiguousarray would make a 0-d array 1-d)
+        arr = np.ascontiguousarray(arr).reshape(arr.shape)  # (ascontiguousarray makes 0-d arrays 1-d)
     if arr.dtype.kind in "iu" and (arr.dtype.kind == "u" or arr.dtype.itemsize not in (4, 8)):
         arr = arr.astype(np.int64)  # narrower integer types are not among fastgrad's dtypes
     t = _C.from_numpy(arr)
     target = dtype if dtype is not None else inferred
     if target is not None and t.dtype != target:
-        # Python numbers are checked one by one against an integer dtype, as PyTorch does (nan or 2**31 into
-        # int32 raise); a NumPy array converts like .to() (it wraps), as in PyTorch.
-        t = t.to(target) if isinstance(data, np.ndarray) else _C._convert_data(t, target)
+        t = t.to(target)
     return t
 
 
