@@ -138,6 +138,7 @@ FILL_PATHS = {
     "clamp_": lambda m, dt, v: m.zeros(3, dtype=getattr(m, dt)).clamp_(min=v),
     "where_other": lambda m, dt, v: m.where(_mask(m), m.zeros(4, dtype=getattr(m, dt)), v),
     "where_input": lambda m, dt, v: m.where(_mask(m), v, m.zeros(4, dtype=getattr(m, dt))),
+    "where_two_numbers": lambda m, dt, v: m.where(_mask(m), v, m.zeros((), dtype=getattr(m, dt)).item()),
     "add_alpha": lambda m, dt, v: m.add(m.ones(2, dtype=getattr(m, dt)), m.ones(2, dtype=getattr(m, dt)), alpha=v),
     "add_scalar_alpha": lambda m, dt, v: m.ones(2, dtype=getattr(m, dt)).add(1, alpha=v),
     "sub_alpha": lambda m, dt, v: m.sub(m.ones(2, dtype=getattr(m, dt)), m.ones(2, dtype=getattr(m, dt)), alpha=v),
@@ -236,5 +237,11 @@ def test_arithmetic_with_numbers_wraps_like_torch(dtype):
         lambda m: m.ones(2, dtype=getattr(m, dtype)) == 2**40,
         lambda m: m.ones(2, dtype=getattr(m, dtype)) - 1e300,
         lambda m: (2**31) ** m.ones(2, dtype=getattr(m, dtype)),
+        lambda m: 1e300 % (m.ones(2, dtype=getattr(m, dtype)) + 1),
+        lambda m: (m.ones(2, dtype=getattr(m, dtype)) + 1) % 2**31,
+        lambda m: (m.ones(2, dtype=getattr(m, dtype)) + 1) // 2**31,
+        lambda m: m.fmod(m.ones(2, dtype=getattr(m, dtype)) + 1, 2**31),
+        lambda m: m.ones(2, dtype=getattr(m, dtype)) & 2**40,
+        lambda m: m.ones(2, dtype=getattr(m, dtype)) | 2**40,
     ]:
         check_like_torch(fn)

@@ -367,12 +367,12 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
 
 Tensor where(const Tensor& condition, const Tensor& a, Scalar b) {
   ScalarType rt = result_type(a.dtype(), a.dim(), b);
-  return where_impl(condition, a, wrap_scalar(b, rt), rt);
+  return where_impl(condition, a, scalar_tensor(b, rt), rt);
 }
 
 Tensor where(const Tensor& condition, Scalar a, const Tensor& b) {
   ScalarType rt = result_type(b.dtype(), b.dim(), a);
-  return where_impl(condition, wrap_scalar(a, rt), b, rt);
+  return where_impl(condition, scalar_tensor(a, rt), b, rt);
 }
 
 Tensor where(const Tensor& condition, Scalar a, Scalar b) {
@@ -380,7 +380,7 @@ Tensor where(const Tensor& condition, Scalar a, Scalar b) {
   r.add_scalar(a);
   r.add_scalar(b);
   ScalarType rt = r.result();
-  return where_impl(condition, wrap_scalar(a, rt), wrap_scalar(b, rt), rt);
+  return where_impl(condition, scalar_tensor(a, rt), scalar_tensor(b, rt), rt);
 }
 
 // ---- in place (Note [In-place ops]) ----
