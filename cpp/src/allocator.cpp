@@ -12,6 +12,7 @@
 // - Blocks of 4 MB and more ask for transparent huge pages (system_alloc).
 // - The allocator is created on first use and never destroyed: storage freed during interpreter shutdown,
 //   after static destructors have run, still finds it.
+// - Under AddressSanitizer a block's slack and every cached block are poisoned (See Note [ASan and the pools]).
 #include "fastgrad/allocator.h"
 
 #include <array>
@@ -23,6 +24,8 @@
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
+
+#include "asan.h"
 
 namespace fastgrad {
 
@@ -78,7 +81,7 @@ class CachingAllocator {
         cached_ -= block;
         ++hits_;
         note_allocated(block);
-        return p;
+        return handed_out(p, nbytes, block);
       }
     }
     void* p = system_alloc(block);
@@ -89,7 +92,7 @@ class CachingAllocator {
     }
     std::lock_guard<std::mutex> lock(mutex_);
     note_allocated(block);
-    return p;
+    return handed_out(p, nbytes, block);
   }
 
   void release(void* p, size_t block) {
@@ -99,6 +102,7 @@ class CachingAllocator {
       std::lock_guard<std::mutex> lock(mutex_);
       allocated_ -= block;
       if (c >= 0 && cached_ + block <= limit_) {
+        detail::asan_poison(p, block);  // cached: no tensor may touch it until it is handed out again
         free_[c].push_back(p);
         cached_ += block;
         return;
@@ -137,6 +141,13 @@ class CachingAllocator {
   }
 
  private:
+  // The caller may touch its nbytes, not the slack up to the block's size.
+  static void* handed_out(void* p, size_t nbytes, size_t block) {
+    detail::asan_unpoison(p, nbytes);
+    detail::asan_poison(static_cast<char*>(p) + nbytes, block - nbytes);
+    return p;
+  }
+
   void note_allocated(size_t block) {
     allocated_ += block;
     if (allocated_ > peak_) peak_ = allocated_;

@@ -2,6 +2,8 @@
 #include "fastgrad/error.h"
 #include "fastgrad/tensor.h"
 
+#include "asan.h"
+
 namespace fastgrad {
 
 namespace {
@@ -14,6 +16,7 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes) {
   s->nbytes_ = nbytes;
   if (nbytes <= kInlineBytes) {
     s->data_ = s->inline_;  // small tensors: one allocation for storage and data together
+    detail::asan_poison(s->inline_ + nbytes, kInlineBytes - nbytes);  // See Note [ASan and the pools]
     return s;
   }
   size_t block = 0;
@@ -34,6 +37,7 @@ std::shared_ptr<Storage> Storage::wrap(void* data, size_t nbytes, Deleter delete
 
 Storage::~Storage() {
   if (deleter_) deleter_(context_, data_);
+  if (data_ == inline_) detail::asan_unpoison(inline_, kInlineBytes);
 }
 
 }  // namespace fastgrad

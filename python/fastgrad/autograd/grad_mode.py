@@ -74,6 +74,9 @@ class set_grad_enabled(_DecoratorContextManager):
     """Sets grad mode on or off at once; as a context manager, restores the previous mode on exit."""
 
     def __init__(self, mode):
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not "
+                            f"{type(mode).__name__}")
         self.prev = _C.is_grad_enabled()
         self.mode = bool(mode)
         _C._set_grad_enabled(self.mode)
