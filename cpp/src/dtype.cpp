@@ -1,6 +1,8 @@
 #include "fastgrad/dtype.h"
 
 #include <atomic>
+#include <cmath>
+#include <limits>
 
 namespace fastgrad {
 
@@ -12,6 +14,41 @@ const char* dtype_name(ScalarType t) {
 const char* scalar_type_name(ScalarType t) {
   static const char* names[] = {"Bool", "Int", "Long", "Float", "Double"};
   return names[static_cast<int>(t)];
+}
+
+const char* element_type_name(ScalarType t) {
+  static const char* names[] = {"bool", "int", "int64_t", "float", "double"};
+  return names[static_cast<int>(t)];
+}
+
+bool scalar_fits(const Scalar& s, ScalarType t) {
+  switch (t) {
+    case ScalarType::Bool:
+    case ScalarType::Float64:
+      return true;
+    case ScalarType::Float32:
+      // NaN and infinities stay what they are; only finite values beyond float's range overflow.
+      return !s.is_floating() || !std::isfinite(s.f) ||
+             std::fabs(s.f) <= static_cast<double>(std::numeric_limits<float>::max());
+    case ScalarType::Int32:
+    case ScalarType::Int64: {
+      const bool wide = t == ScalarType::Int64;
+      if (!s.is_floating())
+        return wide || (s.i >= std::numeric_limits<int32_t>::min() && s.i <= std::numeric_limits<int32_t>::max());
+      // Compared in double, as given (NaN fails both comparisons' complement).
+      const double lo = wide ? static_cast<double>(std::numeric_limits<int64_t>::min())
+                             : static_cast<double>(std::numeric_limits<int32_t>::min());
+      const double hi = wide ? static_cast<double>(std::numeric_limits<int64_t>::max())
+                             : static_cast<double>(std::numeric_limits<int32_t>::max());
+      return s.f >= lo && s.f <= hi;
+    }
+  }
+  return false;
+}
+
+void check_scalar_fits(const Scalar& s, ScalarType t, const char* name) {
+  FG_CHECK(scalar_fits(s, t), Error, "value cannot be converted to type ", name ? name : element_type_name(t),
+           " without overflow");
 }
 
 namespace {

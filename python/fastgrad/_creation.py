@@ -112,6 +112,9 @@ def _scalars_of(data):
 
 def _from_data(data, dtype):
     """A new tensor holding a copy of `data` (nested sequences, numbers, NumPy arrays, tensors)."""
+    # Python numbers (and NumPy scalars) are checked one by one against an integer dtype, as PyTorch does (nan
+    # or 2**31 into int32 raise); a NumPy array converts like .to() (it wraps), as in PyTorch.
+    checked = not isinstance(data, np.ndarray)
     if isinstance(data, np.generic):
         data = np.asarray(data)  # a NumPy scalar is a 0-d array of its own dtype, as in PyTorch
     if isinstance(data, (bool, int, float)) and not isinstance(data, np.generic):
@@ -119,7 +122,10 @@ def _from_data(data, dtype):
             if dtype is None or not dtype.is_floating_point:
                 raise ValueError(_OVERFLOW)
             data = float(data)
-        return _C._scalar_tensor(data, dtype)
+        if dtype is None:
+            return _C._scalar_tensor(data, None)
+        # The number in its own type (a float as float64), then checked into dtype like list data.
+        return _C._convert_data(_C._scalar_tensor(data, _C.float64 if isinstance(data, float) else None), dtype)
     if isinstance(data, np.ndarray):
         arr = np.array(data, copy=True)  # a NumPy array keeps its own dtype, as in PyTorch
         if arr.dtype.kind == "f" and arr.dtype.itemsize not in (4, 8):
@@ -157,7 +163,7 @@ def _from_data(data, dtype):
     t = _C.from_numpy(arr)
     target = dtype if dtype is not None else inferred
     if target is not None and t.dtype != target:
-        t = t.to(target)
+        t = _C._convert_data(t, target) if checked else t.to(target)
     return t
 
 

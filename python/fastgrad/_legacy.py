@@ -19,6 +19,10 @@ class _TensorType(type):
             args = args[0]  # FloatTensor(torch.Size([2, 3])): a shape
         if args and all(isinstance(a, int) and not isinstance(a, bool) for a in args):
             return _C.zeros(*args, dtype=cls.dtype)
+        if len(args) == 1 and isinstance(args[0], (list, tuple)):
+            # IntTensor([...]): the data read straight into the class's dtype (checked like tensor(data, dtype=)).
+            from ._creation import _from_data
+            return _from_data(args[0], cls.dtype)
         src = _legacy_source(*args)
         if len(args) == 1 and isinstance(args[0], Tensor):
             if src.dtype != cls.dtype:

@@ -127,6 +127,7 @@ void init_creation(py::module_& m) {
     auto o = parse_options(kw, "linspace");
     return finish(linspace(start, end, steps, o.dtype.value_or(default_dtype())), o);
   }, py::arg("start"), py::arg("end"), py::arg("steps"));
+  m.def("_convert_data", [](const Tensor& t, ScalarType dtype) { return convert_data(t, dtype); });
   m.def("_scalar_tensor", [](Scalar v, py::object dtype) {
     return scalar_tensor(v, dtype.is_none() ? scalar_dtype(v) : dtype.cast<ScalarType>());
   });

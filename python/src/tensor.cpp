@@ -199,24 +199,30 @@ void init_tensor(py::module_& m) {
          py::arg("inputs") = py::none());
 
   // ---- copies, conversions and filling ----
-  cls.def("zero_", [](py::object self) {
-        Tensor t = as_tensor(self);
-        zero_(t);
-        return self;
-      });
-  cls.def("fill_", [](py::object self, py::handle v) {
-        Tensor t = as_tensor(self);
-        Scalar s;
-        if (is_tensor(v)) {
-          fill_(t, as_tensor(v));
-          return self;
-        } else if (!to_scalar(v, s)) {
-          throw py::type_error("fill_(): argument 'value' must be Number, not " +
-                               py::str(py::type::of(v).attr("__name__")).cast<std::string>());
-        }
-        fill_(t, s);
-        return self;
-      }, py::arg("value"));
+  // zero_ and fill_ are also functions (torch.zero_(t), torch.fill_(t, v)).
+  auto zero_method = [](py::object self) {
+    Tensor t = as_tensor(self);
+    zero_(t);
+    return self;
+  };
+  auto fill_method = [](py::object self, py::handle v) {
+    Tensor t = as_tensor(self);
+    Scalar s;
+    if (is_tensor(v)) {
+      fill_(t, as_tensor(v));
+      return self;
+    } else if (!to_scalar(v, s)) {
+      throw py::type_error("fill_(): argument 'value' must be Number, not " +
+                           py::str(py::type::of(v).attr("__name__")).cast<std::string>());
+    }
+    fill_(t, s);
+    return self;
+  };
+  cls.def("zero_", zero_method);
+  m.def("zero_", [zero_method](const Tensor& input) { return zero_method(py::cast(input)); }, py::arg("input"));
+  cls.def("fill_", fill_method, py::arg("value"));
+  m.def("fill_", [fill_method](const Tensor& input, py::handle value) { return fill_method(py::cast(input), value); },
+        py::arg("input"), py::arg("value"));
   cls.def("copy_", [](py::object self, const Tensor& src, bool) {
         Tensor t = as_tensor(self);
         copy_(t, src);

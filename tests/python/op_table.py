@@ -4283,6 +4283,9 @@ NOT_OPS = frozenset(
         "tensor",
         "zeros",
         "zeros_like",
+        # filling in place with a number: compared with torch in test_scalar_conversion.py
+        "fill_",
+        "zero_",
         "manual_seed",
         "seed",
         "initial_seed",

@@ -49,6 +49,10 @@ Tensor& random_(Tensor& self, int64_t from, std::optional<int64_t> to, Generator
 
 // ---- copies and conversions (cpp/src/ops/copy.cpp) ----
 Tensor to_dtype(const Tensor& t, ScalarType dtype, bool copy = false);  // ToCopyBackward0
+// A copy of t (numbers read from Python data) in dtype, as tensor(data, dtype=...) converts them: each value
+// is checked against an integer dtype (Note [Checked scalar conversion], naming the dtype: "int32");
+// floating dtypes take any value (1e300 becomes inf in float32), bool any value. No history.
+Tensor convert_data(const Tensor& t, ScalarType dtype);
 Tensor contiguous(const Tensor& t);
 Tensor clone(const Tensor& t);                                           // CloneBackward0
 Tensor& copy_(Tensor& self, const Tensor& src);                          // in place, broadcasting src

@@ -2,6 +2,7 @@
 // Division with rounding, floor_divide, remainder and fmod are in division.cpp. Gradients are returned at
 // the broadcast shape; the engine sums them back to each input's shape (see validate_gradient in engine.cpp).
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "elementwise.h"
@@ -34,12 +35,21 @@ T scalar_as(const Scalar& s) {
 
 bool is_one(const Scalar& s) { return s.f == 1.0; }
 
-// PyTorch's checks on add/sub's alpha: it must be representable in the result's dtype.
-void check_alpha(ScalarType result, const Scalar& alpha) {
+// PyTorch's checks on add/sub's alpha: it must be representable in the result's dtype (sub multiplies by
+// -alpha, so that is what must fit; see Note [Checked scalar conversion]).
+void check_alpha(ScalarType result, const Scalar& alpha, bool negated = false) {
   FG_CHECK(!(alpha.is_bool() && result != ScalarType::Bool), Error,
            "Boolean alpha only supported for Boolean results.");
   FG_CHECK(!(alpha.is_floating() && !is_floating(result)), Error,
            "For integral input tensors, argument alpha must not be a floating point number.");
+  if (!negated || alpha.is_bool()) {
+    check_scalar_fits(alpha, result);
+  } else if (alpha.is_floating()) {
+    check_scalar_fits(Scalar(-alpha.f), result);
+  } else {
+    // -INT64_MIN is not an int64: its value as a double (2**63) is what gets checked.
+    check_scalar_fits(alpha.i == std::numeric_limits<int64_t>::min() ? Scalar(-alpha.f) : Scalar(-alpha.i), result);
+  }
 }
 
 }  // namespace
@@ -114,7 +124,7 @@ ScalarType scalar_kind(const Scalar& s) {
 Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
   check_sub(a, b.dtype());
   ScalarType rt = promote(a, b);
-  check_alpha(rt, alpha);
+  check_alpha(rt, alpha, /*negated=*/true);
   Tensor out = binary_forward(a, b, rt, rt, "sub", [&](auto tag) {
     using T = decltype(tag);
     T al = scalar_as<T>(alpha);
@@ -127,7 +137,7 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
 Tensor sub(const Tensor& a, Scalar b, Scalar alpha) {
   check_sub(a, scalar_kind(b));
   ScalarType rt = promote(a, b);
-  check_alpha(rt, alpha);
+  check_alpha(rt, alpha, /*negated=*/true);
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
     using T = decltype(tag);
     T v = scalar_as<T>(b.is_floating() || alpha.is_floating() ? Scalar(b.f * alpha.f) : Scalar(b.i * alpha.i));
@@ -336,7 +346,8 @@ Tensor pow(const Tensor& a, Scalar exponent) {
            "Integers to negative integer powers are not allowed.");
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
     using T = decltype(tag);
-    T e = scalar_as<T>(exponent);
+    // An integer result takes the exponent as an element, checked; a floating one uses its double value.
+    T e = std::is_floating_point_v<T> ? scalar_as<T>(exponent) : checked_convert<T>(exponent);
     double ef = exponent.f;
     return [e, ef](T x) -> T {
       if (ef == 0.0) return T(1);

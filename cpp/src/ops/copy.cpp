@@ -17,6 +17,29 @@ Tensor to_dtype(const Tensor& t, ScalarType dtype, bool copy) {
   return out;
 }
 
+Tensor convert_data(const Tensor& t, ScalarType dtype) {
+  if (!is_integral(dtype, /*include_bool=*/false) || t.dtype() == dtype) return cast(t, dtype, /*force_copy=*/true);
+  Tensor src = t.is_contiguous() ? t : cast(t, t.dtype(), /*force_copy=*/true);
+  Tensor out = empty(t.sizes(), dtype);
+  const int64_t n = src.numel();
+  dispatch(dtype, [&](auto out_tag) {
+    using D = decltype(out_tag);
+    D* o = out.data<D>();
+    dispatch(src.dtype(), [&](auto in_tag) {
+      using S = decltype(in_tag);
+      const S* p = src.data<S>();
+      for (int64_t i = 0; i < n; ++i) {
+        Scalar s;
+        if constexpr (std::is_floating_point_v<S>) s = Scalar(static_cast<double>(p[i]));
+        else if constexpr (std::is_same_v<S, bool>) s = Scalar(p[i]);
+        else s = Scalar(static_cast<int64_t>(p[i]));
+        o[i] = checked_convert<D>(s, dtype_name(dtype));
+      }
+    });
+  });
+  return out;
+}
+
 struct CloneBackward0 : NamedNode<CloneBackward0> {
   static constexpr const char* kName = "CloneBackward0";
   tensor_list apply(tensor_list&& g) override { return {g[0]}; }

@@ -69,8 +69,19 @@ Tensor ternary_map(const Tensor& a, const Tensor& b, const Tensor& c, ScalarType
 }
 
 // A Python number as a 0-d tensor of the dtype the op computes in (promotion decided by the caller, with the
-// number ranked below every tensor as PyTorch ranks wrapped numbers).
-inline Tensor wrap_scalar(Scalar s, ScalarType dtype) { return scalar_tensor(s, dtype); }
+// number ranked below every tensor as PyTorch ranks wrapped numbers). An operand of arithmetic (t % 2**31,
+// 1e300 % t, t & 2**40), so it is converted unchecked like PyTorch's wrapped numbers: it wraps or becomes inf.
+// A number stored as an element (where's scalars) uses scalar_tensor, which checks (Note [Checked scalar
+// conversion]).
+inline Tensor wrap_scalar(Scalar s, ScalarType dtype) {
+  Tensor out = empty({}, dtype);
+  dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_same_v<T, bool>) *out.data<T>() = s.is_floating() ? s.f != 0 : s.i != 0;
+    else *out.data<T>() = s.to<T>();
+  });
+  return out;
+}
 
 // Records a single-input Node N on `out`: saves the input and/or the output when asked.
 template <class N, class... Args>

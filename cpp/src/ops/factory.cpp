@@ -1,5 +1,6 @@
 // Tensor creation.
 #include <cmath>
+#include <limits>
 
 #include "common.h"
 
@@ -9,7 +10,7 @@ Tensor full(const Dims& sizes, Scalar value, ScalarType dtype) {
   Tensor out = empty(sizes, dtype);
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
-    T v = std::is_same_v<T, bool> ? static_cast<T>(value.f != 0) : value.to<T>();
+    const T v = checked_convert<T>(value);  // Note [Checked scalar conversion]
     T* p = out.data<T>();
     parallel_for(0, out.numel(), kernels::kElementwiseGrain, [&](int64_t b, int64_t e) { std::fill(p + b, p + e, v); });
   });
@@ -34,45 +35,84 @@ Tensor eye(int64_t n, int64_t m, ScalarType dtype) {
   return out;
 }
 
+// Note [arange in the accumulate type]
+// As in PyTorch, the checks (nonzero step, finite bounds, step sign) see the arguments as given, but the
+// values are computed in the dtype's accumulate type and then converted: int64 for the integer dtypes, so
+// start and step are truncated first (arange(-1.5, 3.7, dtype=int32) is -1, 0, 1, 2, 3, 4, not -1.5 + i cast),
+// double for the floating ones. The length is ceil((end - start) / step) in double, except for int64, whose
+// length is counted on the truncated start, end and step (arange(-1.5, 3.7, dtype=int64) is -1, 0, 1, 2).
 Tensor arange(Scalar start, Scalar end, Scalar step, std::optional<ScalarType> dtype) {
-  FG_CHECK(dtype != ScalarType::Bool, NotImplementedError, "\"arange_cpu\" not implemented for 'Bool'");
+  bool any_float = start.is_floating() || end.is_floating() || step.is_floating();
+  ScalarType dt = dtype ? *dtype : (any_float ? default_dtype() : ScalarType::Int64);
+  FG_CHECK(dt != ScalarType::Bool, NotImplementedError, "\"arange_cpu\" not implemented for 'Bool'");
   FG_CHECK(step.f != 0, Error, "step must be nonzero");
   FG_CHECK(std::isfinite(start.f) && std::isfinite(end.f), Error, "unsupported range: ", start.f, " -> ", end.f);
   FG_CHECK((step.f > 0 && end.f >= start.f) || (step.f < 0 && end.f <= start.f), Error,
            "upper bound and lower bound inconsistent with step sign");
-  bool any_float = start.is_floating() || end.is_floating() || step.is_floating();
-  ScalarType dt = dtype ? *dtype : (any_float ? default_dtype() : ScalarType::Int64);
-  // PyTorch sizes the result in double precision: ceil((end - start) / step).
-  auto n = static_cast<int64_t>(std::ceil((end.f - start.f) / step.f));
+  const bool integer = !is_floating(dt);
+  int64_t xstart = 0, xstep = 0;
+  double size_d = 0;
+  if (integer) {
+    xstart = checked_convert<int64_t>(start);
+    xstep = checked_convert<int64_t>(step);
+  }
+  if (dt == ScalarType::Int64) {
+    const int64_t xend = checked_convert<int64_t>(end);
+    FG_CHECK(xstep != 0, ValueError, "step must be nonzero");
+    // ceil(diff / step) in exact integer arithmetic; diff has step's sign (truncation keeps start <= end).
+    const __int128 diff = static_cast<__int128>(xend) - xstart;
+    const __int128 sgn = xstep > 0 ? 1 : -1;
+    size_d = static_cast<double>((diff + xstep - sgn) / xstep);
+  } else {
+    size_d = std::ceil((end.f - start.f) / step.f);
+  }
+  FG_CHECK(size_d >= 0 && size_d <= static_cast<double>(std::numeric_limits<int64_t>::max()), Error,
+           "invalid size, possible overflow?");
+  const auto n = static_cast<int64_t>(size_d);
   Tensor out = empty({n}, dt);
   dispatch(dt, [&](auto tag) {
     using T = decltype(tag);
     T* p = out.data<T>();
-    for (int64_t i = 0; i < n; ++i) {
-      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-        if (!any_float) {
-          p[i] = static_cast<T>(start.i + i * step.i);
-          continue;
-        }
-      }
-      p[i] = static_cast<T>(start.f + static_cast<double>(i) * step.f);
+    if constexpr (std::is_integral_v<T>) {
+      // int64 arithmetic that wraps like PyTorch's instead of overflowing (unsigned, then converted).
+      const auto s0 = static_cast<uint64_t>(xstart), st = static_cast<uint64_t>(xstep);
+      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(static_cast<int64_t>(s0 + static_cast<uint64_t>(i) * st));
+    } else {
+      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start.f + static_cast<double>(i) * step.f);
     }
   });
   return out;
 }
 
+// Note [linspace ends]
+// PyTorch fills the first half from start and the second half from end, so both ends are exact; one step is
+// [start]. start and end are first converted to the dtype (checked: see Note [Checked scalar conversion]):
+// an integer linspace is spaced between the truncated ends and each value truncated, a float32 one computed
+// in float32. bool has no linspace kernel beyond one element.
 Tensor linspace(double start, double end, int64_t steps, ScalarType dtype) {
-  FG_CHECK(steps >= 0, Error, "linspace: number of steps must be non-negative");
+  FG_CHECK(steps >= 0, Error, "number of steps must be non-negative");
+  FG_CHECK(dtype != ScalarType::Bool || steps <= 1, NotImplementedError, "\"linspace_cpu\" not implemented for 'Bool'");
   Tensor out = empty({steps}, dtype);
-  // PyTorch fills the first half from start and the second half from end, so both ends are exact.
-  double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0;
-  int64_t half = steps / 2;
+  if (steps == 0) return out;
+  const int64_t half = steps / 2;
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = out.data<T>();
-    for (int64_t i = 0; i < steps; ++i) {
-      double v = i < half ? start + step * static_cast<double>(i) : end - step * static_cast<double>(steps - i - 1);
-      p[i] = static_cast<T>(v);
+    const T xs = checked_convert<T>(Scalar(start));
+    if (steps == 1) {  // end is not read
+      p[0] = xs;
+      return;
+    }
+    const T xe = checked_convert<T>(Scalar(end));
+    if constexpr (std::is_floating_point_v<T>) {
+      const T step = (xe - xs) / static_cast<T>(steps - 1);
+      for (int64_t i = 0; i < steps; ++i)
+        p[i] = i < half ? xs + step * static_cast<T>(i) : xe - step * static_cast<T>(steps - i - 1);
+    } else if constexpr (!std::is_same_v<T, bool>) {
+      const double ds = static_cast<double>(xs), de = static_cast<double>(xe);
+      const double step = (de - ds) / static_cast<double>(steps - 1);
+      for (int64_t i = 0; i < steps; ++i)
+        p[i] = static_cast<T>(i < half ? ds + step * static_cast<double>(i) : de - step * static_cast<double>(steps - i - 1));
     }
   });
   return out;

@@ -220,8 +220,11 @@ void IndexPlan::put(const Tensor& dst, const Tensor& values_, bool accumulate) c
         T* d = out + p + b;
         if (accumulate) {
           for (int64_t q : o.post) {
-            if constexpr (std::is_same_v<T, bool>) d[q] = d[q] || *src++;
-            else d[q] = T(d[q] + *src++);
+            // Read the value before combining: `d[q] || *src++` would skip the increment whenever d[q] is
+            // true, shifting every later value (and reading past the end of the values).
+            const T x = *src++;
+            if constexpr (std::is_same_v<T, bool>) d[q] = d[q] || x;
+            else d[q] = T(d[q] + x);
           }
         } else {
           for (int64_t q : o.post) d[q] = *src++;

@@ -41,6 +41,8 @@ void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar al
   const int64_t nd = out.dim();
   const int64_t batch = nd == 3 ? out.sizes()[0] : 1;
   const int64_t m = out.sizes()[nd - 2], n = out.sizes()[nd - 1], k = a.sizes()[nd - 1];
+  check_scalar_fits(beta, out.dtype());  // Note [Checked scalar conversion]
+  check_scalar_fits(alpha, out.dtype());
   if (out.numel() == 0) return;
   if (out.dtype() == ScalarType::Bool) {  // only an empty sum gets here (check_not_bool): beta * out or False
     if (beta.f == 0) std::memset(out.data_ptr(), 0, static_cast<size_t>(out.numel()));

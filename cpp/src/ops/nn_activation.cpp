@@ -1,6 +1,7 @@
 // Activation functions and softmax: forward and derivative side by side. Each is one fused op with
 // PyTorch's Node name; derivatives are written with public ops so that they are differentiable again.
 #include <cmath>
+#include <initializer_list>
 #include <string>
 
 #include "common.h"
@@ -38,6 +39,12 @@ Tensor float_map(const Tensor& t, MakeF make) {
 // A 0/1 mask of `cond` in dtype `dtype` (a constant: masks carry no gradient).
 Tensor mask_of(const Tensor& cond, ScalarType dtype) { return cast(cond, dtype); }
 
+// An activation's number parameters become elements of the input's dtype: checked like every other number
+// (Note [Checked scalar conversion]; leaky_relu(x32, 1e300) raises as in PyTorch).
+void check_params(const Tensor& t, std::initializer_list<double> params) {
+  for (double p : params) check_scalar_fits(Scalar(p), t.dtype());
+}
+
 }  // namespace
 
 // ---- leaky_relu ----
@@ -67,6 +74,7 @@ struct LeakyReluBackward1 : NamedNode<LeakyReluBackward1> {
 namespace {
 Tensor leaky_relu_impl(const Tensor& t, double slope, bool save_result) {
   check_floating(t, "leaky_relu_cpu");
+  check_params(t, {slope});
   Tensor out = float_map(t, [slope](auto tag) {
     using T = decltype(tag);
     const T s = static_cast<T>(slope);
@@ -138,6 +146,7 @@ struct EluBackward1 : NamedNode<EluBackward1> {
 namespace {
 Tensor elu_impl(const Tensor& t, double alpha, double scale, double input_scale, bool save_result) {
   check_floating(t, "elu_cpu");
+  check_params(t, {alpha, scale, input_scale});
   Tensor out = float_map(t, [=](auto tag) {
     using T = decltype(tag);
     return [=](T x) -> T {
@@ -325,6 +334,7 @@ struct SoftplusBackward0 : NamedNode<SoftplusBackward0> {
 
 Tensor softplus(const Tensor& t, double beta, double threshold) {
   check_floating(t, "softplus_cpu");
+  check_params(t, {beta, threshold});
   Tensor out = float_map(t, [beta, threshold](auto tag) {
     using T = decltype(tag);
     const T b = static_cast<T>(beta), th = static_cast<T>(threshold);
@@ -388,8 +398,10 @@ Tensor hardtanh(const Tensor& t, Scalar min_val, Scalar max_val) {
   FG_CHECK(t.dtype() != ScalarType::Bool, Error, "Bool inputs not supported for hardtanh");
   Tensor out = map_unary(t, t.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T lo = min_val.to<T>(), hi = max_val.to<T>();
-    return [lo, hi](T x) -> T { return x < lo ? lo : (x > hi ? hi : x); };  // NaN passes through
+    const T lo = checked_convert<T>(min_val), hi = checked_convert<T>(max_val);
+    // A NaN input passes through; a NaN bound makes every result NaN (as clamp's does).
+    const bool nan_bound = lo != lo || hi != hi;
+    return [lo, hi, nan_bound](T x) -> T { return nan_bound ? lo + hi : x < lo ? lo : (x > hi ? hi : x); };
   });
   if (compute_requires_grad({&t})) {
     auto node = make_node<HardtanhBackward0>({&t}, min_val, max_val);

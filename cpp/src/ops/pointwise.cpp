@@ -197,7 +197,7 @@ Tensor lerp(const Tensor& input, const Tensor& end, Scalar weight) {
   check_kernel(is_floating(input.dtype()), "lerp_kernel_scalar", input.dtype());
   Tensor out = binary_map(input, end, input.dtype(), input.dtype(), "lerp", [&](auto tag) {
     using T = decltype(tag);
-    const T w = weight.to<T>();
+    const T w = checked_convert<T>(weight);
     return [w](T a, T b) -> T {
       if constexpr (std::is_floating_point_v<T>) return lerp_value(a, b, w);
       else return a;  // unreachable: refused above
@@ -250,8 +250,7 @@ namespace {
 
 template <class T>
 T scalar_value(const Scalar& s) {
-  if constexpr (std::is_same_v<T, bool>) return s.f != 0;
-  else return s.to<T>();
+  return checked_convert<T>(s);  // addcmul/addcdiv's value: checked like PyTorch
 }
 }  // namespace
 
@@ -368,12 +367,12 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
 
 Tensor where(const Tensor& condition, const Tensor& a, Scalar b) {
   ScalarType rt = result_type(a.dtype(), a.dim(), b);
-  return where_impl(condition, a, wrap_scalar(b, rt), rt);
+  return where_impl(condition, a, scalar_tensor(b, rt), rt);
 }
 
 Tensor where(const Tensor& condition, Scalar a, const Tensor& b) {
   ScalarType rt = result_type(b.dtype(), b.dim(), a);
-  return where_impl(condition, wrap_scalar(a, rt), b, rt);
+  return where_impl(condition, scalar_tensor(a, rt), b, rt);
 }
 
 Tensor where(const Tensor& condition, Scalar a, Scalar b) {
@@ -381,7 +380,7 @@ Tensor where(const Tensor& condition, Scalar a, Scalar b) {
   r.add_scalar(a);
   r.add_scalar(b);
   ScalarType rt = r.result();
-  return where_impl(condition, wrap_scalar(a, rt), wrap_scalar(b, rt), rt);
+  return where_impl(condition, scalar_tensor(a, rt), scalar_tensor(b, rt), rt);
 }
 
 // ---- in place (Note [In-place ops]) ----

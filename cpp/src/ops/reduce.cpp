@@ -54,6 +54,13 @@ ScalarType sum_type(const Tensor& t, std::optional<ScalarType> dtype) {
   return is_floating(t.dtype()) ? t.dtype() : ScalarType::Int64;
 }
 
+// An explicit dtype converts each element first, then sums (PyTorch's rule, as for prod and cumsum):
+// [0.5, 0.5].sum(dtype=bool) is True | True, and [1.5, 2.5].sum(dtype=int64) is 1 + 2. No history is
+// recorded for the conversion: the engine converts the gradient back to the input's dtype.
+Tensor sum_input(const Tensor& t, std::optional<ScalarType> dtype) {
+  return dtype && *dtype != t.dtype() ? cast(t, *dtype) : t;
+}
+
 // The derivative of zero_where is zero_where again (same mask), so every order flows through it.
 struct MaskedFillBackward0 : NamedNode<MaskedFillBackward0> {
   static constexpr const char* kName = "MaskedFillBackward0";
@@ -104,7 +111,7 @@ struct SumBackward0 : NamedNode<SumBackward0> {
 };
 
 Tensor sum(const Tensor& t, std::optional<ScalarType> dtype) {
-  Tensor out = sum_kernel(t, all_dims_mask(t), false, sum_type(t, dtype));
+  Tensor out = sum_kernel(sum_input(t, dtype), all_dims_mask(t), false, sum_type(t, dtype));
   if (compute_requires_grad({&t})) set_history(out, make_node<SumBackward0>({&t}, t.sizes()));
   return out;
 }
@@ -120,7 +127,7 @@ struct SumBackward1 : NamedNode<SumBackward1> {
 
 Tensor sum(const Tensor& t, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
   auto mask = reduced_mask(t, dims, "sum");
-  Tensor out = sum_kernel(t, mask, keepdim, sum_type(t, dtype));
+  Tensor out = sum_kernel(sum_input(t, dtype), mask, keepdim, sum_type(t, dtype));
   if (compute_requires_grad({&t})) set_history(out, make_node<SumBackward1>({&t}, t.sizes(), mask, keepdim));
   return out;
 }
@@ -232,9 +239,10 @@ struct ProdBackward0 : NamedNode<ProdBackward0> {
 };
 
 Tensor prod(const Tensor& t, std::optional<ScalarType> dtype) {
-  // An explicit dtype converts the input first (a recorded conversion, so that gradients flow through it).
-  if (auto d = prod_cast(t, dtype)) return prod(to_dtype(t, *d), std::nullopt);
-  Tensor out = prod_kernel(t, all_dims_mask(t), false, sum_type(t, std::nullopt));
+  // An explicit dtype converts the input first (a recorded conversion, so that gradients flow through it) and
+  // is the result's dtype (an int32 product stays int32).
+  if (auto d = prod_cast(t, dtype)) return prod(to_dtype(t, *d), dtype);
+  Tensor out = prod_kernel(t, all_dims_mask(t), false, sum_type(t, dtype));
   if (compute_requires_grad({&t})) {
     auto node = make_node<ProdBackward0>({&t});
     node->save(t);
@@ -259,10 +267,10 @@ struct ProdBackward1 : NamedNode<ProdBackward1> {
 };
 
 Tensor prod(const Tensor& t, int64_t dim, bool keepdim, std::optional<ScalarType> dtype) {
-  if (auto d = prod_cast(t, dtype)) return prod(to_dtype(t, *d), dim, keepdim, std::nullopt);
+  if (auto d = prod_cast(t, dtype)) return prod(to_dtype(t, *d), dim, keepdim, dtype);
   int64_t d = wrap_dim(dim, t.dim(), "prod");
   auto mask = reduced_mask(t, {d}, "prod");
-  Tensor out = prod_kernel(t, mask, keepdim, sum_type(t, std::nullopt));
+  Tensor out = prod_kernel(t, mask, keepdim, sum_type(t, dtype));
   if (compute_requires_grad({&t})) {
     auto node = make_node<ProdBackward1>({&t}, d, keepdim);
     node->save(t);

@@ -6,7 +6,8 @@ namespace fastgrad {
 namespace {
 
 // Integer and bool inputs accumulate in int64 (PyTorch's rule for cumsum/cumprod without a dtype).
-ScalarType scan_type(const Tensor& t, std::optional<ScalarType> dtype) {
+ScalarType scan_type(const Tensor& t, std::optional<ScalarType> dtype, const char* kernel) {
+  FG_CHECK(dtype != ScalarType::Bool || t.numel() == 0, NotImplementedError, "\"", kernel, "\" not implemented for 'Bool'");
   if (dtype) return *dtype;
   return is_floating(t.dtype()) ? t.dtype() : ScalarType::Int64;
 }
@@ -53,7 +54,7 @@ struct CumsumBackward0 : NamedNode<CumsumBackward0> {
 
 Tensor cumsum(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype) {
   int64_t d = wrap_dim(dim, t.dim(), "cumsum");
-  Tensor out = scan<false>(t, d, scan_type(t, dtype));
+  Tensor out = scan<false>(t, d, scan_type(t, dtype, "cumsum_out_cpu"));
   if (compute_requires_grad({&t}) && is_floating(out.dtype())) set_history(out, make_node<CumsumBackward0>({&t}, d));
   return out;
 }
@@ -138,7 +139,7 @@ Tensor cumprod(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype) {
   int64_t d = wrap_dim(dim, t.dim(), "cumprod");
   // With a dtype and a gradient to record, convert first (recorded), so the Node saves tensors of one dtype.
   if (dtype && *dtype != t.dtype() && compute_requires_grad({&t})) return cumprod(to_dtype(t, *dtype), dim, std::nullopt);
-  Tensor out = scan<true>(t, d, scan_type(t, dtype));
+  Tensor out = scan<true>(t, d, scan_type(t, dtype, "cumprod_out_cpu"));
   if (compute_requires_grad({&t}) && is_floating(out.dtype())) {
     auto node = make_node<CumprodBackward0>({&t}, d);
     node->save(t);

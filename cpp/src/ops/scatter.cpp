@@ -126,17 +126,34 @@ int64_t check_index_add(const Tensor& self, int64_t dim, const Tensor& index, co
 }
 
 void index_add_kernel(const Tensor& dst, int64_t d, const Tensor& index, const Tensor& source, Scalar alpha) {
+  check_scalar_fits(alpha, dst.dtype());  // Note [Checked scalar conversion]
+  // Nothing to write: PyTorch reads no index (so out-of-range and negative ones pass).
+  if (dst.numel() == 0 || source.numel() == 0) return;
   Tensor s = as_1d(dst);
   const int64_t size = s.sizes()[d];
   Tensor idx = cast(as_1d(index), ScalarType::Int64);
+  // Indices are not wrapped: negative ones are out of range. PyTorch's error depends on its kernel: the scatter
+  // kernel it uses for alpha 1 along the first or last of several dims names the index, the others do not.
+  const bool scatter_path = alpha.f == 1.0 && !alpha.is_bool() && dst.dim() > 1 && (d == 0 || d == dst.dim() - 1);
   for (int64_t i = 0; i < idx.numel(); ++i) {
     const int64_t v = idx.data<int64_t>()[i * idx.strides()[0]];
-    FG_CHECK(v >= 0 && v < size, Error, "index ", v, " is out of bounds for dimension ", d, " with size ", size);
+    if (v >= 0 && v < size) continue;
+    if (scatter_path) throw Error(detail::concat("index ", v, " is out of bounds for dimension ", d, " with size ", size));
+    throw IndexError("index out of range in self");
   }
   Tensor values = as_1d(source);
   if (alpha.f != 1.0 || alpha.is_bool()) {
+    // alpha as an element of self's dtype (True for any nonzero alpha into bool), then the product in it.
+    Scalar a;
+    dispatch(dst.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const T v = checked_convert<T>(alpha);
+      if constexpr (std::is_same_v<T, bool>) a = Scalar(v);
+      else if constexpr (std::is_integral_v<T>) a = Scalar(static_cast<int64_t>(v));
+      else a = Scalar(static_cast<double>(v));
+    });
     NoGradGuard guard;
-    values = mul(values, alpha);
+    values = mul(values, a);
   }
   tensor_list indices(static_cast<size_t>(d));
   indices.push_back(idx);
@@ -282,7 +299,7 @@ void scatter_kernel(const Tensor& dst, int64_t d, const Tensor& index, const Ten
         combine(reinterpret_cast<T*>(p[0])[v * step], *reinterpret_cast<const T*>(p[1]));
       });
     } else {
-      const T tv = std::is_same_v<T, bool> ? T(value.f != 0) : value.to<T>();
+      const T tv = checked_convert<T>(value);
       for_each_index<1>(idx, d, s.sizes()[d], {rows}, [&](int64_t v, auto& p) {
         combine(reinterpret_cast<T*>(p[0])[v * step], tv);
       });
@@ -387,7 +404,7 @@ Tensor& scatter_add_(Tensor& self, int64_t dim, const Tensor& index, const Tenso
 void masked_fill_kernel(const Tensor& dst, const Tensor& mask, Scalar value) {
   dispatch(dst.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T v = std::is_same_v<T, bool> ? T(value.f != 0) : value.to<T>();
+    const T v = checked_convert<T>(value);
     kernels::Operands<2> ops{{static_cast<char*>(dst.data_ptr()), static_cast<char*>(mask.data_ptr())},
                              {sizeof(T), 1},
                              {dst.strides(), kernels::broadcast_strides(mask, dst.sizes())}};
@@ -543,7 +560,16 @@ Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<i
   index_like[d] = self.sizes()[d];
   const Dims index_shape = broadcast_shapes(self_like, indices.sizes(), "take_along_dim");
   const Dims self_shape = broadcast_shapes(index_like, self.sizes(), "take_along_dim");
-  return gather(expand(self, self_shape), d, expand(indices, index_shape));
+  // Along a dim PyTorch takes every index modulo the dim's length (floor modulo: -1 is the last, and so is
+  // size - 1 + k * size); with no dim it gathers from the flattened input, where they must be in range.
+  const int64_t size = self.sizes()[d];
+  Tensor wrapped = indices;
+  if (indices.numel() > 0) {
+    FG_CHECK(size != 0, Error, "ZeroDivisionError");
+    NoGradGuard guard;
+    wrapped = remainder(indices, Scalar(size));
+  }
+  return gather(expand(self, self_shape), d, expand(wrapped, index_shape));
 }
 
 }  // namespace fastgrad

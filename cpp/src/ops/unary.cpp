@@ -247,7 +247,7 @@ Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> m
   Tensor out = map_unary(cast(t, rt), rt, [&](auto tag) {
     using T = decltype(tag);
     const bool has_lo = min.has_value(), has_hi = max.has_value();
-    const T lo = has_lo ? min->to<T>() : T(0), hi = has_hi ? max->to<T>() : T(0);
+    const T lo = has_lo ? checked_convert<T>(*min) : T(0), hi = has_hi ? checked_convert<T>(*max) : T(0);
     return [=](T x) -> T { return clamp_value(x, has_lo, lo, has_hi, hi); };
   });
   return record_unary<ClampBackward1>(out, t, true, false, min, max);

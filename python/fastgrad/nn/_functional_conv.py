@@ -65,7 +65,7 @@ def pad(input, pad, mode="constant", value=None):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     out = input
     if mode == "constant":
-        fill = 0.0 if value is None else value
+        fill = 0.0 if value is None else float(value)  # PyTorch's pad takes the value as a double
         for i in range(len(pad) // 2):
             dim = input.dim() - 1 - i
             left, right = pad[2 * i], pad[2 * i + 1]

@@ -361,6 +361,7 @@ def celu(input, alpha=1.0, inplace=False):
     _floating_kernel("elu_cpu", input)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    _element(alpha, input)  # checked against the input's dtype like PyTorch's parameter
     return _maybe_inplace(lambda x: _C._elu(x / alpha, 1.0) * alpha, input, inplace)
 
 
@@ -402,17 +403,24 @@ def softshrink(input, lambd=0.5):
     return input - input.clamp(-lambd, lambd)
 
 
+def _element(value, like):
+    """The number `value` as a 0-d tensor of like's dtype: converted (and checked) as PyTorch's kernels do."""
+    return _C.full((), value, dtype=like.dtype)
+
+
 def hardshrink(input, lambd=0.5):
     _floating_kernel("hardshrink_cpu", input)
-    return _C.where(input.abs() > lambd, input, 0.0)
+    # 0 where -lambd <= x <= lambd (never for a NaN lambd), x elsewhere
+    return _C.where(input.abs() <= _element(lambd, input), 0.0, input)
 
 
 def _threshold(input, threshold, value, inplace):
-    # The result keeps the input's dtype (value is converted to it, as torch's kernel does).
+    # The result keeps the input's dtype: threshold and value are converted (checked) to it, as torch's kernel
+    # does; value where x <= threshold (never for a NaN threshold), x elsewhere.
     if input.dtype == _C.bool:
         raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
-    value = _C.full((), value, dtype=input.dtype)
-    return _maybe_inplace(lambda x: _C.where(x > threshold, x, value), input, inplace)
+    threshold, value = _element(threshold, input), _element(value, input)
+    return _maybe_inplace(lambda x: _C.where(x <= threshold, value, x), input, inplace)
 
 
 def threshold(input, threshold, value, inplace=False):
