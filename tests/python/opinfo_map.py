@@ -101,7 +101,7 @@ def _attrs_exist(f, fg):
     """Whether every attribute a wrapper function uses exists somewhere in fastgrad (a static check)."""
     import fastgrad.nn.functional as F
 
-    places = [fg, fg.Tensor, F, getattr(fg, "linalg", None), getattr(fg, "special", None)]
+    places = [fg, fg.Tensor, fg.nn, F, getattr(fg, "linalg", None), getattr(fg, "special", None)]
     for n in _code_names(f.__code__):
         if n in f.__globals__ or n in ("__class__",):
             continue
@@ -363,6 +363,7 @@ def run_opinfo(op, fg, max_samples=None):
         return None
     records = []
     random_op = op.name in RANDOM_OPS
+    variants = [("", op.op, f)] + _variants(op, f, fg)
     for dtype in (torch.float64, torch.float32):
         if not op.supports_dtype(dtype, "cpu"):
             continue
@@ -371,54 +372,88 @@ def run_opinfo(op, fg, max_samples=None):
         for idx, sample in enumerate(samples):
             for layout in ("contig", "noncontig"):
                 s = sample if layout == "contig" else sample.noncontiguous()
-                records.extend(_run_sample(op, f, fg, s, f"{_dtype_name(dtype)}/{layout}/{idx}",
-                                           want_grad, random_op))
+                for variant, t_fn, fg_fn in variants:
+                    records.extend(_run_sample(op, t_fn, fg_fn, fg, s, f"{_dtype_name(dtype)}/{layout}/{idx}",
+                                               want_grad, random_op, variant))
     return records
 
 
-def _run_sample(op, f, fg, sample, sid, want_grad, random_op):
+def _variants(op, f, fg):
+    """The method and in-place forms of ``op`` that both torch and fastgrad have, besides ``f``."""
+    out = []
+    if getattr(f, "__qualname__", "").startswith("_method") or op.name in RANDOM_OPS:
+        return out  # the op itself already runs as a method
+    for variant, t_fn in (("method", op.method_variant), ("inplace", op.inplace_variant)):
+        name = getattr(t_fn, "__name__", None)
+        if t_fn is None or not name or not callable(getattr(fg.Tensor, name, None)):
+            continue
+        if variant == "method" and t_fn is op.op:
+            continue
+        out.append((variant, t_fn, _method(name)))
+    return out
+
+
+def _fresh_self(t):
+    """A copy of ``t`` (same strides, no grad) to write into."""
+    import torch
+
+    return torch.from_numpy(_np_same_layout(t))
+
+
+def _run_sample(op, t_fn, f, fg, sample, sid, want_grad, random_op, variant=""):
     import torch
 
     name = full_name(op)
-    # torch's result first; a sample torch refuses is not compared
+    suffix = "/" + variant if variant else ""
+    fwd, grad = sid + "/fwd" + suffix, sid + "/grad" + suffix
     t_args = (sample.input, *sample.args)
+    if variant == "inplace":
+        if not isinstance(sample.input, torch.Tensor):
+            return []
+        t_args = (_fresh_self(sample.input), *sample.args)
     try:  # converted before torch runs: some ops write into their inputs
         fg_args = to_fg(t_args, fg)
         fg_kwargs = to_fg(dict(sample.kwargs), fg)
     except Unsupported as e:
-        return [Record(name, sid + "/fwd", "skip", str(e))]
+        return [Record(name, fwd, "skip", str(e))]
+    # a sample torch refuses is not compared
     try:
         torch.manual_seed(0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            expected = op.op(*t_args, **sample.kwargs)
+            expected = t_fn(*t_args, **sample.kwargs)
     except Exception as e:  # noqa: BLE001
-        return [Record(name, sid + "/fwd", "torch_raises", _err(e))]
+        return [Record(name, fwd, "torch_raises", _err(e))]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             actual = f(*fg_args, **fg_kwargs)
     except Exception as e:  # noqa: BLE001
-        return [Record(name, sid + "/fwd", "fg_raises", _err(e))]
+        return [Record(name, fwd, "fg_raises", _err(e))]
+    if variant == "inplace" and actual is not fg_args[0]:
+        return [Record(name, fwd, "mismatch", "the in-place form did not return self")]
     if random_op:
         d = _shape_dtype_only(expected, actual, fg)
-        return [Record(name, sid + "/fwd", "mismatch" if d else "ok", d or "")]
+        return [Record(name, fwd, "mismatch" if d else "ok", d or "")]
     try:
         actual_t = fg_to_torch(actual, fg)
     except Exception as e:  # noqa: BLE001
-        return [Record(name, sid + "/fwd", "mismatch", "output not convertible: " + _err(e))]
+        return [Record(name, fwd, "mismatch", "output not convertible: " + _err(e))]
     d = _compare(expected, actual, actual_t, fg)
-    records = [Record(name, sid + "/fwd", "mismatch" if d else "ok", d or "")]
+    records = [Record(name, fwd, "mismatch" if d else "ok", d or "")]
     if not want_grad or d:
         return records
-    records.append(_grad_record(op, sample, t_args, expected, fg_args, fg_kwargs, actual, fg, sid))
+    if variant == "inplace":  # gradients with respect to the other inputs (self was written into)
+        t_args, fg_args = t_args[1:], fg_args[1:]
+    records.append(_grad_record(op, sample, t_args, expected, fg_args, fg_kwargs, actual, fg, grad))
     return records
 
 
-def _grad_record(op, sample, t_args, expected, fg_args, fg_kwargs, actual, fg, sid):
+def _grad_record(op, sample, t_args, expected, fg_args, fg_kwargs, actual, fg, grad_id):
     import torch
 
     name = full_name(op)
+    sid = grad_id
     t_inputs = [t for t in _flat_tensors((t_args, sample.kwargs), lambda o: isinstance(o, torch.Tensor))
                 if t.requires_grad]
     fg_inputs = [t for t in _flat_tensors((fg_args, fg_kwargs), lambda o: isinstance(o, fg.Tensor))
@@ -427,22 +462,22 @@ def _grad_record(op, sample, t_args, expected, fg_args, fg_kwargs, actual, fg, s
     fg_outs = [o for o in _flat_tensors(actual, lambda o: isinstance(o, fg.Tensor))]
     keep = [i for i, o in enumerate(t_outs) if o.requires_grad and o.dtype.is_floating_point]
     if not t_inputs or not keep:
-        return Record(name, sid + "/grad", "skip", "no differentiable output")
+        return Record(name, sid, "skip", "no differentiable output")
     if len(t_inputs) != len(fg_inputs) or len(t_outs) != len(fg_outs):
-        return Record(name, sid + "/grad", "mismatch", "inputs/outputs do not line up")
+        return Record(name, sid, "mismatch", "inputs/outputs do not line up")
     gen = torch.Generator().manual_seed(1234)
     ups = [torch.randn(t_outs[i].shape, dtype=t_outs[i].dtype, generator=gen) for i in keep]
     try:
         t_grads = torch.autograd.grad([t_outs[i] for i in keep], t_inputs, ups, allow_unused=True)
     except Exception as e:  # noqa: BLE001
-        return Record(name, sid + "/grad", "torch_raises", _err(e))
+        return Record(name, sid, "torch_raises", _err(e))
     fg_out_sel = [fg_outs[i] for i in keep]
     if any(not o.requires_grad for o in fg_out_sel):
-        return Record(name, sid + "/grad", "mismatch", "fastgrad output does not require grad")
+        return Record(name, sid, "mismatch", "fastgrad output does not require grad")
     try:
         fg_grads = fg.autograd.grad(fg_out_sel, fg_inputs, [to_fg(u, fg) for u in ups], allow_unused=True)
     except Exception as e:  # noqa: BLE001
-        return Record(name, sid + "/grad", "fg_raises", _err(e))
+        return Record(name, sid, "fg_raises", _err(e))
     for i, (tg, fgg, inp) in enumerate(zip(t_grads, fg_grads, t_inputs)):
         if tg is None:
             tg = torch.zeros_like(inp)
@@ -450,13 +485,14 @@ def _grad_record(op, sample, t_args, expected, fg_args, fg_kwargs, actual, fg, s
             fgg = fg.zeros(tuple(inp.shape), dtype=getattr(fg, _dtype_name(inp.dtype)))
         d = _compare(tg, fgg, fg_to_torch(fgg, fg), fg, f"grad[{i}]")
         if d:
-            return Record(name, sid + "/grad", "mismatch", d)
-    return Record(name, sid + "/grad", "ok")
+            return Record(name, sid, "mismatch", d)
+    return Record(name, sid, "ok")
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Known differences: (OpInfo full name pattern, sample pattern, reason). Patterns are fnmatch patterns;
-# sample ids look like "float64/noncontig/3/fwd" or "float32/contig/0/grad".
+# sample ids look like "float64/noncontig/3/fwd" or "float32/contig/0/grad" for the op itself, with
+# "/method" or "/inplace" appended for its Tensor method and in-place forms.
 
 # "{1,2,5}" in a sample pattern stands for any of those sample indices. A fourth element, when present, must
 # also occur in the difference's description. Owners in brackets: differences another part of the
@@ -476,7 +512,15 @@ EXPECTED: list[tuple] = [
     ("nn.functional.pad.circular", "*/*/7/fwd", "circular padding with negative pads: wrong values [edges]"),
     ("norm.nuc", "*/*/{0,1}/fwd", "the nuclear norm needs singular values, which fastgrad does not compute "
      "(docs/differences.md)"),
-    ("take_along_dim", "*/*/4/fwd", "negative indices refused [scalars]"),
+    ("take_along_dim", "*/*/4/{fwd,fwd/method}", "negative indices refused [scalars]"),
+    ("norm.nuc", "*/*/{0,1}/fwd/method", "the nuclear norm needs singular values (docs/differences.md)"),
+    ("nn.functional.embedding", "*/*/{7,9}/fwd", "embedding(scale_grad_by_freq=True) refused [edges]"),
+    ("nn.functional.embedding", "*/*/8/fwd", "embedding(sparse=True) refused: fastgrad has no sparse gradients "
+     "(docs/differences.md)"),
+    # The sample is a 0-size tensor made through NumPy, whose strides are all 0: fastgrad takes it for an
+    # expanded tensor and refuses to write into it.
+    ("*", "*/fwd/inplace", "in-place ops on 0-size tensors from NumPy refused [scalars]",
+     "more than one element of the written-to tensor refers to a single memory location"),
 ]
 
 
@@ -510,7 +554,7 @@ def suggest_expected(records):
 
     groups = collections.defaultdict(set)
     for r in records:
-        dtype, layout, idx, kind = r.sample.split("/")
+        dtype, layout, idx, kind = r.sample.split("/", 3)
         groups[r.op, kind].add(int(idx))
     out = []
     for (op, kind), idxs in sorted(groups.items()):
@@ -546,14 +590,14 @@ def main():  # pragma: no cover - a measuring tool
             continue
         present.append(name)
         for r in recs:
-            kind = r.sample.rsplit("/", 1)[1]
+            kind = r.sample.split("/", 3)[3]
             counts[kind, r.status] += 1
             if r.status in ("mismatch", "fg_raises"):
                 bad.append(r)
     names_total = len({op.name for op in op_db if not only or any(fnmatch.fnmatchcase(full_name(op), p) for p in only)})
     names_present = len({n.split(".")[0] if not n.startswith(("nn.", "linalg.", "special.", "fft.")) else n for n in present})
     print(f"OpInfos present: {len(present)} of {len(present) + len(absent)} ({names_present} distinct names of {names_total})")
-    for kind in ("fwd", "grad"):
+    for kind in sorted({k for k, _ in counts}):
         ok = counts[kind, "ok"]
         diff = counts[kind, "mismatch"] + counts[kind, "fg_raises"]
         tot = ok + diff

@@ -1,6 +1,6 @@
 """PyTorch's OpInfo database as a second oracle: each OpInfo whose op fastgrad has runs its sample inputs
-(float64 and float32, contiguous and non-contiguous) on fastgrad and on PyTorch, comparing values, dtypes,
-shapes and float64 gradients (see opinfo_map.py). Known differences are listed in opinfo_map.EXPECTED (and
+(float64 and float32, contiguous and non-contiguous; the op, its Tensor method and its in-place form) on
+fastgrad and on PyTorch, comparing values, dtypes, shapes and float64 gradients (see opinfo_map.py). Known differences are listed in opinfo_map.EXPECTED (and
 docs/differences.md); any other difference fails, and so does an EXPECTED entry that no longer matches.
 """
 

@@ -108,3 +108,33 @@ def test_method_function_forms_refuse_non_tensors_as_torch_does(name):
         getattr(fastgrad, name)(3, *args)
     assert str(got.value).startswith(f"{name}(): ") and str(expected.value).startswith(f"{name}()")
     assert "Tensor" in str(got.value) and "int" in str(got.value)
+
+
+# ---- in-place matrix products whose self does not require grad while the operands do: the result must
+# join the graph (it did not: only self's requires_grad was consulted) ----
+
+
+@pytest.mark.parametrize("op", ["addmm_", "addmv_", "baddbmm_"])
+@pytest.mark.parametrize("self_grad", [False, True])
+def test_inplace_products_track_their_operands_gradients(op, self_grad):
+    rng = np.random.default_rng(0)
+    shapes = {"addmm_": ((2, 4), (2, 3), (3, 4)), "addmv_": ((2,), (2, 3), (3,)),
+              "baddbmm_": ((2, 2, 4), (2, 2, 3), (2, 3, 4))}[op]
+    arrays = [rng.standard_normal(s) for s in shapes]
+    up = rng.standard_normal(shapes[0])
+    results = []
+    for lib in (torch, fastgrad):
+        leaf = lib.tensor(arrays[0], requires_grad=self_grad)
+        a = lib.tensor(arrays[1], requires_grad=True)
+        b = lib.tensor(arrays[2], requires_grad=True)
+        s = leaf.clone() if self_grad else leaf
+        out = getattr(s, op)(a, b, beta=0.5, alpha=2.0)
+        assert out is s and out.requires_grad
+        assert type(out.grad_fn).__name__ == op[0].upper() + op[1:-1] + "Backward0"
+        out.backward(lib.tensor(up))
+        grads = [a.grad.numpy(), b.grad.numpy()] + ([leaf.grad.numpy()] if self_grad else [])
+        results.append((out.detach().numpy(), grads))
+    (t_out, t_grads), (f_out, f_grads) = results
+    np.testing.assert_allclose(f_out, t_out, rtol=1e-12, atol=1e-12)
+    for fg_g, t_g in zip(f_grads, t_grads):
+        np.testing.assert_allclose(fg_g, t_g, rtol=1e-12, atol=1e-12)
