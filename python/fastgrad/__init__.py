@@ -321,6 +321,24 @@ def is_floating_point(input):
     return input.is_floating_point()
 
 
+def _method_as_function(name):
+    method = getattr(Tensor, name)
+
+    def fn(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        return method(input, *args, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"fastgrad.{name}(input, ...) is input.{name}(...)."
+    return fn
+
+
+# Functions PyTorch also has at the top level that fastgrad implements as Tensor methods.
+for _name in ("addmv_", "detach", "detach_", "fill_", "index_put_", "is_inference", "split_with_sizes", "zero_"):
+    globals()[_name] = _method_as_function(_name)
+del _name
+
 from ._legacy import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor  # noqa: E402,F401
 
 __version__ = "0.1.0"

@@ -20,7 +20,8 @@ void copy_into(const Tensor& dst, const Tensor& src) {
 }
 
 Tensor cast(const Tensor& t, ScalarType dtype, bool force_copy) {
-  if (t.dtype() == dtype && !force_copy) return t;
+  // Callers read the result through raw pointers, so t itself only serves when it is contiguous.
+  if (t.dtype() == dtype && !force_copy && t.is_contiguous()) return t;
   Tensor out = empty(t.sizes(), dtype);
   copy_into(out, t);
   return out;

@@ -22,8 +22,8 @@ std::string describe(const Tensor& t);
 
 // dst[i] = src[i] converted to dst's dtype; src broadcasts to dst's shape. No autograd, no checks.
 void copy_into(const Tensor& dst, const Tensor& src);
-// A contiguous copy of t with the given dtype (no autograd). Returns t itself when nothing changes and
-// `force_copy` is false.
+// t contiguous with the given dtype (no autograd): a copy, or t itself when it already is contiguous with
+// that dtype and `force_copy` is false.
 Tensor cast(const Tensor& t, ScalarType dtype, bool force_copy = false);
 // Note [Dense operands]: a kernel that reads or writes a tensor through a raw pointer as a flat array
 // (p[i] for element i) must take it from dense(): `t` itself when it already is contiguous and of `dtype`,

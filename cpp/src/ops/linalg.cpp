@@ -363,17 +363,31 @@ Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, S
   return out;
 }
 
+namespace {
+// self = self * beta + alpha * (a @ b) in place (Note [In-place ops]). a and b are the product's operands:
+// they decide whether the result needs a graph (self may not require grad while they do), but they do not
+// broadcast with self, so the result's shape is checked against self's once it is known.
+template <class OutOfPlace>
+Tensor& inplace_product(Tensor& self, const Tensor& a, const Tensor& b, const char* op, OutOfPlace out_of_place) {
+  const bool others_grad = compute_requires_grad({&a, &b});
+  if (!others_grad) return inplace_binary(self, nullptr, self.dtype(), op, false, out_of_place);
+  check_inplace(self, op, others_grad);
+  Tensor r = out_of_place(inplace_snapshot(self, false));
+  check_inplace_result(self, r.sizes(), r.dtype(), op);
+  return inplace_commit(self, r);
+}
+}  // namespace
+
 Tensor& addmm_(Tensor& self, const Tensor& mat1, const Tensor& mat2, Scalar beta, Scalar alpha) {
-  return inplace_binary(self, nullptr, self.dtype(), "addmm_", false,
-                        [&](const Tensor& s) { return addmm(s, mat1, mat2, beta, alpha); });
+  return inplace_product(self, mat1, mat2, "addmm_",
+                         [&](const Tensor& s) { return addmm(s, mat1, mat2, beta, alpha); });
 }
 Tensor& addmv_(Tensor& self, const Tensor& mat, const Tensor& vec, Scalar beta, Scalar alpha) {
-  return inplace_binary(self, nullptr, self.dtype(), "addmv_", false,
-                        [&](const Tensor& s) { return addmv(s, mat, vec, beta, alpha); });
+  return inplace_product(self, mat, vec, "addmv_", [&](const Tensor& s) { return addmv(s, mat, vec, beta, alpha); });
 }
 Tensor& baddbmm_(Tensor& self, const Tensor& batch1, const Tensor& batch2, Scalar beta, Scalar alpha) {
-  return inplace_binary(self, nullptr, self.dtype(), "baddbmm_", false,
-                        [&](const Tensor& s) { return baddbmm(s, batch1, batch2, beta, alpha); });
+  return inplace_product(self, batch1, batch2, "baddbmm_",
+                         [&](const Tensor& s) { return baddbmm(s, batch1, batch2, beta, alpha); });
 }
 
 // ---- trace ----
