@@ -133,7 +133,14 @@ def save(
     ).encode("utf-8")
     blob = _MAGIC + struct.pack("<QI", len(header), zlib.crc32(header)) + header + data
     if isinstance(f, (str, os.PathLike)):
-        with open(f, "wb") as fh:
+        parent = os.path.dirname(os.path.abspath(os.fspath(f)))
+        if not os.path.isdir(parent):
+            raise RuntimeError(f"Parent directory {parent} does not exist.")
+        try:
+            fh = open(f, "wb")
+        except OSError as e:  # PyTorch's writer reports any path it cannot open as a RuntimeError
+            raise RuntimeError(f"open file failed with strerror: {e.strerror} ({os.fspath(f)})") from e
+        with fh:
             fh.write(blob)
     else:
         f.write(blob)
