@@ -84,7 +84,12 @@ struct PyPostAccumulateHook final : PostAccumulateGradHook {
   void operator()(const Tensor& leaf) override {
     py::gil_scoped_acquire gil;
     py::object r = fn.get()(leaf);
-    FG_CHECK(r.is_none(), Error, "Tensor post accumulate grad hooks should return None.");
+    // As in PyTorch: None, or the parameter itself; another tensor is refused, a non-tensor is a TypeError.
+    if (r.is_none()) return;
+    FG_CHECK(is_tensor(r), TypeError, "expected Variable, but hook returned '",
+             py::str(py::type::of(r).attr("__name__")).cast<std::string>(), "' (a post accumulate grad hook should ",
+             "return None)");
+    FG_CHECK(as_tensor(r).is_same(leaf), Error, "Tensor post accumulate grad hooks should return None.");
   }
 };
 

@@ -312,6 +312,7 @@ void index_put_(Tensor& t, const std::vector<TensorIndex>& indices, const Tensor
       if (adv.empty()) expand(v, r.sizes());  // v must broadcast to the slot: expand's check and message
     }
     if (adv.empty()) {
+      check_inplace(r, "copy_");  // as copy_ would: no write through an expanded view or an inference tensor
       copy_into(r, v);
     } else if (adv.size() == 1 && adv[0].dtype() == ScalarType::Bool && adv[0].sizes() == r.sizes() && v.dim() == 0) {
       masked_fill_kernel(r, adv[0], v.item());  // t[mask] = scalar, the most common write
