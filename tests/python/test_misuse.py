@@ -8,10 +8,9 @@ Areas: autograd, shapes, dtypes, devices, indexing, hooks, custom autograd.Funct
 save/load, data.
 """
 import io
-import os
-import pickle
 import warnings
 
+import numpy as np
 import pytest
 
 import fastgrad
@@ -327,6 +326,49 @@ def m_backward_in_inference_mode_tensor(T):
     with T.inference_mode():
         x = T.ones(3)
     x.requires_grad_()
+
+
+@misuse("cannot be empty")
+def m_autograd_grad_empty_inputs(T):
+    x = _leaf(T)
+    T.autograd.grad((x * 2).sum(), [])
+
+
+@misuse("gradient")
+def m_gradcheck_no_input_requires_grad(T):
+    T.autograd.gradcheck(lambda a: a * 2, (T.ones(3, dtype=T.float64),))
+
+
+@misuse("nan")
+def m_anomaly_nan_in_backward(T):
+    with T.autograd.detect_anomaly():
+        x = _leaf(T)
+        (x * 0).sqrt().sum().backward()
+
+
+@misuse()
+def m_jacobian_non_tensor_output(T):
+    T.autograd.functional.jacobian(lambda a: 3, T.ones(2))
+
+
+@misuse()
+def m_assign_data_non_tensor(T):
+    _leaf(T).data = 3
+
+
+@misuse()
+def m_assign_grad_fn(T):
+    (_leaf(T) * 2).grad_fn = None
+
+
+@misuse()
+def m_assign_is_leaf(T):
+    _leaf(T).is_leaf = False
+
+
+@misuse()
+def m_assign_shape(T):
+    T.ones(3).shape = (3,)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -669,6 +711,166 @@ def m_lerp_int(T):
     T.lerp(T.tensor([1, 2]), T.tensor([3, 4]), 0.5)
 
 
+@misuse("std and var")
+def m_var_of_int(T):
+    T.tensor([1, 2]).var()
+
+
+@misuse()
+def m_norm_of_int(T):
+    T.tensor([1, 2]).norm()
+
+
+@misuse("negative integer powers")
+def m_int_negative_power(T):
+    T.tensor([1, 2]).pow(-1)
+
+
+@misuse("scatter")
+def m_scatter_float_index(T):
+    T.ones(3).scatter_(0, T.tensor([0.0]), 1.0)
+
+
+@misuse("same scalar type")
+def m_index_add_dtype_mismatch(T):
+    T.ones(3).index_add_(0, T.tensor([0]), T.ones(1, dtype=T.float64))
+
+
+@misuse("multinomial")
+def m_multinomial_int(T):
+    T.multinomial(T.tensor([1, 2]), 1)
+
+
+@misuse()
+def m_multinomial_negative(T):
+    T.multinomial(T.tensor([-1.0, 2.0]), 1)
+
+
+@misuse("n_sample")
+def m_multinomial_too_many(T):
+    T.multinomial(T.tensor([1.0, 2.0]), 3)
+
+
+@misuse()
+def m_bernoulli_p_above_one(T):
+    T.bernoulli(T.tensor([1.5]))
+
+
+@misuse("from")
+def m_randint_empty_range(T):
+    T.randint(5, 2, (3,))
+
+
+@misuse("std")
+def m_normal_negative_std(T):
+    T.normal(0.0, -1.0, (3,))
+
+
+@misuse("uniform_")
+def m_uniform_reversed(T):
+    T.empty(3).uniform_(2, 1)
+
+
+@misuse()
+def m_randperm_negative(T):
+    T.randperm(-1)
+
+
+@misuse("step")
+def m_arange_zero_step(T):
+    T.arange(0, 10, 0)
+
+
+@misuse("bound")
+def m_arange_wrong_sign(T):
+    T.arange(10, 0, 1)
+
+
+@misuse()
+def m_eye_negative(T):
+    T.eye(-1)
+
+
+@misuse("diag")
+def m_diag_3d(T):
+    T.diag(T.ones(2, 2, 2))
+
+
+@misuse("trace")
+def m_trace_1d(T):
+    T.trace(T.ones(3))
+
+
+@misuse("tril")
+def m_tril_1d(T):
+    T.tril(T.ones(3))
+
+
+@misuse("outer")
+def m_outer_2d(T):
+    T.outer(T.ones(2, 2), T.ones(2))
+
+
+@misuse("einsum")
+def m_einsum_shape_mismatch(T):
+    T.einsum("ij,jk->ik", T.ones(2, 3), T.ones(4, 5))
+
+
+@misuse("einsum")
+def m_einsum_unknown_output(T):
+    T.einsum("ij->ik", T.ones(2, 3))
+
+
+@misuse("einsum")
+def m_einsum_too_many_operands(T):
+    T.einsum("ij", T.ones(2, 3), T.ones(2, 3))
+
+
+@misuse("3 elements")
+def m_item_many(T):
+    T.ones(3).item()
+
+
+@misuse("ambiguous")
+def m_bool_many(T):
+    bool(T.ones(3))
+
+
+@misuse()
+def m_float_many(T):
+    float(T.ones(3))
+
+
+@misuse()
+def m_index_with_float_tensor_in_list(T):
+    [1, 2, 3][T.tensor(1.5)]
+
+
+@misuse("0-d")
+def m_len_0d(T):
+    len(T.tensor(1.0))
+
+
+@misuse("0-d")
+def m_iter_0d(T):
+    iter(T.tensor(1.0))
+
+
+@misuse()
+def m_tensor_of_object(T):
+    T.tensor(object())
+
+
+@misuse()
+def m_from_numpy_list(T):
+    T.from_numpy([1, 2])
+
+
+@misuse()
+def m_from_numpy_strings(T):
+    T.from_numpy(np.array(["a"]))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # devices
 
@@ -721,6 +923,21 @@ def m_module_to_cuda(T):
 @misuse("CUDA")
 def m_module_cuda(T):
     T.nn.Linear(2, 2).cuda()
+
+
+@misuse("Invalid device string")
+def m_device_negative_index(T):
+    T.device("cuda:-1")
+
+
+@misuse()
+def m_to_mps(T):
+    T.ones(3).to("mps")
+
+
+@misuse()
+def m_device_from_float(T):
+    T.device(3.5)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -819,6 +1036,57 @@ def m_index_bool_mask_too_many_dims(T):
     T.ones(3)[T.ones(3, 1, dtype=T.bool)]
 
 
+@misuse("mask")
+def m_bool_list_wrong_length(T):
+    T.ones(3)[[True, False]]
+
+
+@misuse("shape mismatch")
+def m_index_tensors_dont_broadcast(T):
+    T.ones(3, 3)[T.tensor([0, 1]), T.tensor([0, 1, 2])]
+
+
+@misuse()
+def m_index_put_out_of_range(T):
+    T.ones(3).index_put_((T.tensor([5]),), T.tensor(1.0))
+
+
+@misuse("out of bounds")
+def m_scatter_out_of_range(T):
+    T.ones(3).scatter_(0, T.tensor([5]), 1.0)
+
+
+@misuse(xfail="IndexError class for out-of-range indices is owned by NAME=args")
+def m_index_add_out_of_range(T):
+    T.ones(3).index_add_(0, T.tensor([5]), T.ones(1))
+
+
+@misuse()
+def m_masked_select_mask_shape(T):
+    T.ones(3).masked_select(T.tensor([True, False]))
+
+
+@misuse()
+def m_take_out_of_range(T):
+    T.ones(3).take(T.tensor([10]))
+
+
+@misuse("out of bounds")
+def m_index_second_dim_tensor_out_of_range(T):
+    T.ones(2, 3)[:, T.tensor([3])]
+
+
+@misuse("memory location")
+def m_setitem_on_expanded(T):
+    x = T.ones(1).expand(3)
+    x[...] = T.tensor([1.0, 2.0, 3.0])
+
+
+@misuse("memory location")
+def m_inplace_add_on_expanded(T):
+    T.ones(1).expand(3).add_(1)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # hooks
 
@@ -881,6 +1149,67 @@ def m_hook_not_callable(T):
     y = x * 2
     y.register_hook(3)
     y.sum().backward()
+
+
+@misuse()
+def m_node_prehook_wrong_count(T):
+    x = _leaf(T)
+    y = x * 2
+    y.grad_fn.register_prehook(lambda go: (go[0], go[0]))
+    y.sum().backward()
+
+
+@misuse()
+def m_node_hook_wrong_shape(T):
+    x = _leaf(T)
+    y = x * 2
+    y.grad_fn.register_hook(lambda gi, go: (T.ones(2),))
+    y.sum().backward()
+
+
+@misuse("should return None")
+def m_post_accumulate_hook_returns_other_tensor(T):
+    x = _leaf(T)
+    x.register_post_accumulate_grad_hook(lambda p: p * 0)
+    (x * 2).sum().backward()
+
+
+@misuse("hook returned")
+def m_post_accumulate_hook_returns_int(T):
+    x = _leaf(T)
+    x.register_post_accumulate_grad_hook(lambda p: 3)
+    (x * 2).sum().backward()
+
+
+@misuse("Inplace update to inference tensor", xfail="a view of an inference tensor is not an inference tensor yet")
+def m_setitem_on_inference_tensor(T):
+    with T.inference_mode():
+        t = T.ones(3)
+    t[0:2] = 2.0
+
+
+@misuse("Inplace update to inference tensor")
+def m_inplace_on_inference_tensor(T):
+    with T.inference_mode():
+        t = T.ones(3)
+    t.mul_(2)
+
+
+@misuse("got 2 tensors and 1 gradients")
+def m_backward_fewer_grad_tensors(T):
+    x = _leaf(T)
+    T.autograd.backward([(x * 2).sum(), (x * 3).sum()], grad_tensors=[T.tensor(1.0)])
+
+
+@misuse("boom")
+def m_forward_hook_raises(T):
+    m = T.nn.Linear(3, 2)
+
+    def hook(mod, inp, out):
+        raise ValueError("boom")
+
+    m.register_forward_hook(hook)
+    m(T.ones(1, 3))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1132,6 +1461,92 @@ def m_lr_scheduler_without_optimizer(T):
     T.optim.lr_scheduler.StepLR(3, step_size=1)
 
 
+@misuse("weight_decay")
+def m_adam_negative_weight_decay(T):
+    T.optim.Adam([_leaf(T)], weight_decay=-1)
+
+
+@misuse("Nesterov")
+def m_sgd_nesterov_with_dampening(T):
+    T.optim.SGD([_leaf(T)], lr=0.1, momentum=0.9, dampening=0.5, nesterov=True)
+
+
+@misuse()
+def m_optim_group_without_params(T):
+    T.optim.SGD([{"lr": 0.1}], lr=0.1)
+
+
+@misuse()
+def m_optim_add_param_group_not_dict(T):
+    T.optim.SGD([_leaf(T)], lr=0.1).add_param_group([_leaf(T)])
+
+
+@misuse()
+def m_optim_lr_string(T):
+    T.optim.SGD([_leaf(T)], lr="a")
+
+
+@misuse("eta")
+def m_rprop_bad_etas(T):
+    T.optim.Rprop([_leaf(T)], etas=(1.2, 0.5))
+
+
+@misuse("beta")
+def m_adamax_bad_beta(T):
+    T.optim.Adamax([_leaf(T)], betas=(0.9, 1.5))
+
+
+@misuse("momentum_decay")
+def m_nadam_negative_momentum_decay(T):
+    T.optim.NAdam([_leaf(T)], momentum_decay=-1)
+
+
+@misuse("lr_lambdas")
+def m_lambda_lr_wrong_count(T):
+    opt = T.optim.SGD([_leaf(T)], lr=0.1)
+    T.optim.lr_scheduler.LambdaLR(opt, [lambda e: 1.0, lambda e: 1.0])
+
+
+@misuse("unknown")
+def m_plateau_bad_mode(T):
+    opt = T.optim.SGD([_leaf(T)], lr=0.1)
+    T.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="foo")
+
+
+@misuse("Factor")
+def m_plateau_bad_factor(T):
+    opt = T.optim.SGD([_leaf(T)], lr=0.1)
+    T.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=1.0)
+
+
+@misuse("T_0")
+def m_cosine_warm_restarts_zero(T):
+    opt = T.optim.SGD([_leaf(T)], lr=0.1)
+    T.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=0)
+
+
+@misuse("initial_lr")
+def m_scheduler_resume_without_initial_lr(T):
+    opt = T.optim.SGD([_leaf(T)], lr=0.1)
+    T.optim.lr_scheduler.StepLR(opt, 1, last_epoch=3)
+
+
+@misuse("total_steps")
+def m_onecycle_without_steps(T):
+    opt = T.optim.SGD([_leaf(T)], lr=0.1)
+    T.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1)
+
+
+@misuse()
+def m_optim_load_state_dict_empty(T):
+    T.optim.SGD([_leaf(T)], lr=0.1).load_state_dict({})
+
+
+@misuse("1-element")
+def m_adam_tensor_lr_many_elements(T):
+    T.optim.Adam([_leaf(T)], lr=T.tensor([0.1, 0.2]))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # modules
 
@@ -1381,6 +1796,178 @@ def m_clip_grad_norm_non_finite(T):
     T.nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
 
 
+@misuse("expected torch.Tensor")
+def m_load_state_dict_non_tensor_value(T):
+    T.nn.Linear(2, 2).load_state_dict({"weight": 3, "bias": T.ones(2)})
+
+
+@misuse("already exists")
+def m_register_buffer_over_parameter(T):
+    T.nn.Linear(2, 2).register_buffer("weight", T.ones(1))
+
+
+@misuse("Module subclass")
+def m_sequential_of_non_module(T):
+    T.nn.Sequential(3)
+
+
+@misuse()
+def m_module_dict_non_module(T):
+    T.nn.ModuleDict({"a": 3})
+
+
+@misuse("conv2d")
+def m_conv2d_2d_input(T):
+    T.nn.Conv2d(3, 4, 3)(T.ones(3, 5))
+
+
+@misuse("Kernel size")
+def m_conv1d_kernel_bigger_than_input(T):
+    T.nn.Conv1d(3, 4, 5)(T.ones(1, 3, 2))
+
+
+@misuse("groups")
+def m_conv2d_zero_groups(T):
+    T.nn.Conv2d(4, 4, 3, groups=0)
+
+
+@misuse("dtype")
+def m_linear_double_input(T):
+    T.nn.Linear(3, 4)(T.ones(2, 3, dtype=T.float64))
+
+
+@misuse("Padding_idx")
+def m_embedding_padding_idx_out_of_range(T):
+    T.nn.Embedding(4, 2, padding_idx=5)
+
+
+@misuse("index out of range")
+def m_embedding_negative_index(T):
+    T.nn.Embedding(4, 2)(T.tensor([-1]))
+
+
+@misuse("pad should be")
+def m_maxpool_padding_too_large(T):
+    T.nn.MaxPool2d(3, padding=2)(T.ones(1, 1, 5, 5))
+
+
+@misuse("normalized_shape")
+def m_layernorm_wrong_shape(T):
+    T.nn.LayerNorm(4)(T.ones(2, 3))
+
+
+@misuse("divisible by num_groups")
+def m_groupnorm_not_divisible(T):
+    T.nn.GroupNorm(3, 4)
+
+
+@misuse("label_smoothing")
+def m_cross_entropy_label_smoothing_above_one(T):
+    T.nn.functional.cross_entropy(T.ones(2, 3), T.tensor([0, 1]), label_smoothing=1.5)
+
+
+@misuse("between 0 and 1")
+def m_bce_input_out_of_range(T):
+    T.nn.functional.binary_cross_entropy(T.ones(2) * 2, T.ones(2))
+
+
+@misuse("target size")
+def m_bce_target_size_mismatch(T):
+    T.nn.functional.binary_cross_entropy(T.ones(2) * 0.5, T.ones(3))
+
+
+@misuse("batch_size")
+def m_nll_loss_batch_mismatch(T):
+    T.nn.functional.nll_loss(T.ones(2, 3), T.tensor([0, 1, 2]))
+
+
+@misuse("leaf Variable")
+def m_relu_inplace_on_leaf(T):
+    T.nn.ReLU(inplace=True)(_leaf(T))
+
+
+@misuse("parameter numbers")
+def m_prelu_wrong_channels(T):
+    T.nn.PReLU(3)(T.ones(2, 4))
+
+
+@misuse("nonlinearity")
+def m_rnn_bad_nonlinearity(T):
+    T.nn.RNN(3, 4, nonlinearity="foo")
+
+
+@misuse("dropout")
+def m_lstm_bad_dropout(T):
+    T.nn.LSTM(3, 4, dropout=2)
+
+
+@misuse("hidden")
+def m_lstm_wrong_hidden_shape(T):
+    T.nn.LSTM(3, 4)(T.ones(5, 2, 3), (T.zeros(1, 3, 4), T.zeros(1, 3, 4)))
+
+
+@misuse("fewer than 2 dimensions")
+def m_xavier_on_1d(T):
+    T.nn.init.xavier_uniform_(T.ones(3))
+
+
+@misuse("nonlinearity")
+def m_kaiming_bad_nonlinearity(T):
+    T.nn.init.kaiming_normal_(T.ones(3, 3), nonlinearity="foo")
+
+
+@misuse("2 or more dimensions")
+def m_orthogonal_on_1d(T):
+    T.nn.init.orthogonal_(T.ones(3))
+
+
+@misuse("2 dimensions")
+def m_eye_init_on_3d(T):
+    T.nn.init.eye_(T.ones(2, 2, 2))
+
+
+@misuse("forward")
+def m_module_without_forward(T):
+    T.nn.Module()(T.ones(1))
+
+
+@misuse("out of range")
+def m_module_list_index_out_of_range(T):
+    T.nn.ModuleList()[0]
+
+
+@misuse("parameter 'weight'")
+def m_assign_int_to_parameter_attr(T):
+    T.nn.Linear(2, 2).weight = 3
+
+
+@misuse("buffer 'running_mean'")
+def m_assign_int_to_buffer_attr(T):
+    T.nn.BatchNorm1d(2).running_mean = 3
+
+
+@misuse("child module")
+def m_assign_int_to_submodule_attr(T):
+    m = T.nn.Module()
+    m.sub = T.nn.Linear(1, 1)
+    m.sub = 3
+
+
+@misuse("nothing")
+def m_delattr_missing(T):
+    delattr(T.nn.Linear(2, 2), "nothing")
+
+
+@misuse("running_mean")
+def m_batchnorm2d_wrong_channels(T):
+    T.nn.BatchNorm2d(3)(T.ones(2, 4, 2, 2))
+
+
+@misuse("4D")
+def m_batchnorm2d_wrong_rank(T):
+    T.nn.BatchNorm2d(3)(T.ones(2, 3))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # save / load
 
@@ -1451,6 +2038,40 @@ def m_load_cuda_map_location(T, tmp_path):
     T.save(T.ones(2), buf)
     buf.seek(0)
     T.load(buf, map_location="cuda")
+
+
+@misuse()
+def m_save_to_int(T, tmp_path):
+    T.save(T.ones(2), 3)
+
+
+@misuse()
+def m_load_from_int(T, tmp_path):
+    T.load(3)
+
+
+@misuse()
+def m_load_bad_map_location(T, tmp_path):
+    buf = io.BytesIO()
+    T.save(T.ones(2), buf)
+    buf.seek(0)
+    T.load(buf, map_location="foo")
+
+
+@misuse("mmap")
+def m_load_mmap_buffer(T, tmp_path):
+    buf = io.BytesIO()
+    T.save(T.ones(2), buf)
+    buf.seek(0)
+    T.load(buf, mmap=True)
+
+
+@misuse("pickle_module")
+def m_load_weights_only_with_pickle_module(T, tmp_path):
+    buf = io.BytesIO()
+    T.save(T.ones(2), buf)
+    buf.seek(0)
+    T.load(buf, pickle_module=__import__("pickle"), weights_only=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1558,6 +2179,68 @@ def m_dataloader_iterate_dataset_without_len_shuffled(T):
     list(T.utils.data.DataLoader(DS(), shuffle=True))
 
 
+@misuse("mutually exclusive")
+def m_dataloader_batch_size_none_drop_last(T):
+    T.utils.data.DataLoader(_ds(T), batch_size=None, drop_last=True)
+
+
+@misuse("shuffle")
+def m_dataloader_iterable_shuffle(T):
+    class DS(T.utils.data.IterableDataset):
+        def __iter__(self):
+            return iter(range(3))
+
+    T.utils.data.DataLoader(DS(), shuffle=True)
+
+
+@misuse()
+def m_dataloader_len_of_iterable_without_len(T):
+    class DS(T.utils.data.IterableDataset):
+        def __iter__(self):
+            return iter(range(3))
+
+    len(T.utils.data.DataLoader(DS()))
+
+
+@misuse("empty")
+def m_concat_dataset_empty(T):
+    T.utils.data.ConcatDataset([])
+
+
+@misuse("IterableDataset")
+def m_concat_dataset_iterable(T):
+    class DS(T.utils.data.IterableDataset):
+        def __iter__(self):
+            return iter(range(3))
+
+    T.utils.data.ConcatDataset([DS()])
+
+
+@misuse()
+def m_concat_dataset_index_out_of_range(T):
+    T.utils.data.ConcatDataset([_ds(T)])[-10]
+
+
+@misuse()
+def m_random_split_fractions_above_one(T):
+    T.utils.data.random_split(_ds(T), [0.5, 0.6])
+
+
+@misuse("replacement")
+def m_random_sampler_replacement_not_bool(T):
+    T.utils.data.RandomSampler(_ds(T), replacement=1)
+
+
+@misuse()
+def m_collate_objects(T):
+    T.utils.data.default_collate([object(), object()])
+
+
+@misuse()
+def m_dataloader_collate_not_callable(T):
+    list(T.utils.data.DataLoader(_ds(T), collate_fn=3))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # torch warns
 
@@ -1584,6 +2267,32 @@ def w_scheduler_step_before_optimizer_step(T):
 @warns("target size")
 def w_mse_loss_broadcasting_target(T):
     T.nn.functional.mse_loss(T.ones(3, 1), T.ones(3))
+
+
+@warns("Implicit dimension choice")
+def w_softmax_without_dim(T):
+    T.nn.functional.softmax(T.ones(2, 3))
+
+
+@warns("batchmean")
+def w_kl_div_mean(T):
+    T.nn.functional.kl_div(T.ones(2, 3), T.ones(2, 3), reduction="mean")
+
+
+@warns("create_graph=True")
+def w_backward_create_graph(T):
+    _leaf(T).sum().backward(create_graph=True)
+
+
+@warns("double precision")
+def w_gradcheck_float32(T):
+    T.autograd.gradcheck(lambda a: a * 2, (_leaf(T),), raise_exception=False)
+
+
+@warns("Anomaly Detection")
+def w_detect_anomaly(T):
+    with T.autograd.detect_anomaly():
+        pass
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1652,6 +2361,29 @@ def a_register_parameter_none(T):
 @accepted
 def a_device_cpu_index(T):
     T.ones(2, device="cpu:0")
+
+
+@accepted
+def a_backward_extra_grad_tensors_ignored(T):
+    x = _leaf(T)
+    T.autograd.backward([(x * 2).sum()], grad_tensors=[T.tensor(1.0), T.tensor(5.0)])
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+@accepted
+def a_post_accumulate_hook_returning_tensor(T):
+    x = _leaf(T)
+    x.register_post_accumulate_grad_hook(lambda p: p)
+    (x * 2).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+@accepted
+def a_write_one_element_of_expanded(T):
+    x = T.ones(1).expand(3)
+    x[0] = 5.0
+    y = T.ones(1, 3).expand(2, 3)
+    y[0] = 2.0
 
 
 # ---------------------------------------------------------------------------------------------------------------
