@@ -371,6 +371,16 @@ def m_assign_shape(T):
     T.ones(3).shape = (3,)
 
 
+@misuse("single element")
+def m_hessian_non_scalar(T):
+    T.autograd.functional.hessian(lambda a: a * 2, T.ones(3))
+
+
+@misuse()
+def m_vjp_wrong_v_shape(T):
+    T.autograd.functional.vjp(lambda a: a * 2, T.ones(3), T.ones(2))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # shapes
 
@@ -579,6 +589,101 @@ def m_split_sizes_dont_sum(T):
 @misuse()
 def m_unflatten_wrong_sizes(T):
     T.ones(6).unflatten(0, (4, 2))
+
+
+@misuse("leading, non-existing dimension")
+def m_expand_minus_one_new_dim(T):
+    T.ones(3).expand(-1, 3)
+
+
+@misuse("Dimension out of range")
+def m_unsqueeze_out_of_range(T):
+    T.ones(3).unsqueeze(5)
+
+
+@misuse("Dimension out of range")
+def m_squeeze_out_of_range(T):
+    T.ones(3).squeeze(5)
+
+
+@misuse("t() expects")
+def m_t_of_3d(T):
+    T.ones(2, 2, 2).t()
+
+
+@misuse("mT")
+def m_mT_of_1d(T):
+    T.ones(3).mT
+
+
+@misuse("diagonal dimensions cannot be identical")
+def m_diagonal_same_dims(T):
+    T.ones(3, 3).diagonal(dim1=0, dim2=0)
+
+
+@misuse()
+def m_movedim_count_mismatch(T):
+    T.ones(2, 3).movedim((0, 1), (0,))
+
+
+@misuse("split_size")
+def m_split_zero(T):
+    T.ones(4).split(0)
+
+
+@misuse("Dimension out of range")
+def m_unbind_out_of_range(T):
+    T.ones(3).unbind(5)
+
+
+@misuse("min")
+def m_clamp_without_bounds(T):
+    T.ones(3).clamp()
+
+
+@misuse()
+def m_max_of_empty(T):
+    T.ones(0).max()
+
+
+@misuse()
+def m_argmax_of_empty(T):
+    T.ones(0).argmax()
+
+
+@misuse()
+def m_min_dim_of_empty(T):
+    T.ones(0, 3).min(0)
+
+
+@misuse("appears multiple times")
+def m_sum_repeated_dims(T):
+    T.ones(2, 3).sum(dim=(0, 0))
+
+
+@misuse("appears multiple times")
+def m_amax_repeated_dims(T):
+    T.ones(2, 3).amax(dim=(0, 0))
+
+
+@misuse("masked_fill")
+def m_masked_fill_1d_value(T):
+    T.ones(3).masked_fill(T.tensor([True, False, True]), T.ones(2))
+
+
+@misuse("appears multiple times")
+def m_flip_repeated_dims(T):
+    T.ones(3).flip(0, 0)
+
+
+@misuse("Dimension out of range")
+def m_flatten_out_of_range(T):
+    T.ones(2, 3).flatten(0, 5)
+
+
+@misuse()
+def m_tensor_split_zero(T):
+    T.ones(4).tensor_split(0)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1181,7 +1286,7 @@ def m_post_accumulate_hook_returns_int(T):
     (x * 2).sum().backward()
 
 
-@misuse("Inplace update to inference tensor", xfail="a view of an inference tensor is not an inference tensor yet")
+@misuse("Inplace update to inference tensor")
 def m_setitem_on_inference_tensor(T):
     with T.inference_mode():
         t = T.ones(3)
@@ -1545,6 +1650,65 @@ def m_optim_load_state_dict_empty(T):
 @misuse("1-element")
 def m_adam_tensor_lr_many_elements(T):
     T.optim.Adam([_leaf(T)], lr=T.tensor([0.1, 0.2]))
+
+
+@misuse()
+def m_multistep_milestones_int(T):
+    opt = T.optim.SGD([_leaf(T)], lr=0.1)
+    T.optim.lr_scheduler.MultiStepLR(opt, milestones=3)
+
+
+@misuse("Starting multiplicative factor")
+def m_linear_lr_zero_start(T):
+    opt = T.optim.SGD([_leaf(T)], lr=0.1)
+    T.optim.lr_scheduler.LinearLR(opt, start_factor=0)
+
+
+@misuse("Ending multiplicative factor")
+def m_linear_lr_end_above_one(T):
+    opt = T.optim.SGD([_leaf(T)], lr=0.1)
+    T.optim.lr_scheduler.LinearLR(opt, end_factor=2)
+
+
+@misuse("milestone")
+def m_sequential_lr_count_mismatch(T):
+    opt = T.optim.SGD([_leaf(T)], lr=0.1)
+    s = T.optim.lr_scheduler.StepLR(opt, 1)
+    T.optim.lr_scheduler.SequentialLR(opt, [s], milestones=[1])
+
+
+@misuse("threshold mode")
+def m_plateau_bad_threshold_mode(T):
+    opt = T.optim.SGD([_leaf(T)], lr=0.1)
+    T.optim.lr_scheduler.ReduceLROnPlateau(opt, threshold_mode="foo")
+
+
+@misuse("min_lrs")
+def m_plateau_min_lr_count(T):
+    opt = T.optim.SGD([_leaf(T)], lr=0.1)
+    T.optim.lr_scheduler.ReduceLROnPlateau(opt, min_lr=[0.1, 0.2])
+
+
+@misuse("initial_accumulator_value")
+def m_adagrad_negative_initial_accumulator(T):
+    T.optim.Adagrad([_leaf(T)], initial_accumulator_value=-1)
+
+
+@misuse("momentum")
+def m_rmsprop_negative_momentum(T):
+    T.optim.RMSprop([_leaf(T)], momentum=-1)
+
+
+@misuse("fused")
+def m_adam_fused_and_foreach(T):
+    T.optim.Adam([_leaf(T)], foreach=True, fused=True)
+
+
+@misuse()
+def m_optim_step_closure_not_callable(T):
+    p = _leaf(T)
+    p.grad = T.ones(3)
+    T.optim.SGD([p], lr=0.1).step(closure=3)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1968,6 +2132,161 @@ def m_batchnorm2d_wrong_rank(T):
     T.nn.BatchNorm2d(3)(T.ones(2, 3))
 
 
+@misuse("dtype")
+def m_module_to_int_dtype(T):
+    T.nn.Linear(2, 2).to(T.int64)
+
+
+@misuse("approximate")
+def m_gelu_bad_approximate(T):
+    T.nn.functional.gelu(T.ones(3), approximate="foo")
+
+
+@misuse("stride")
+def m_max_pool_zero_stride(T):
+    T.nn.functional.max_pool2d(T.ones(1, 1, 4, 4), 2, stride=0)
+
+
+@misuse("stride should not be zero")
+def m_max_pool2d_zero_kernel(T):
+    T.nn.functional.max_pool2d(T.ones(1, 1, 4, 4), 0)
+
+
+@misuse("kernel size should be greater than zero")
+def m_avg_pool1d_zero_kernel_with_stride(T):
+    T.nn.functional.avg_pool1d(T.ones(1, 1, 4), 0, stride=1)
+
+
+@misuse("stride should be greater than zero")
+def m_avg_pool2d_negative_stride(T):
+    T.nn.functional.avg_pool2d(T.ones(1, 1, 4, 4), 2, stride=-1)
+
+
+@misuse("pad must be non-negative")
+def m_max_pool2d_negative_padding(T):
+    T.nn.functional.max_pool2d(T.ones(1, 1, 4, 4), 2, padding=-1)
+
+
+@misuse("dilation should be greater than zero")
+def m_max_pool2d_zero_dilation(T):
+    T.nn.MaxPool2d(2, dilation=0)(T.ones(1, 1, 4, 4))
+
+
+@misuse("max_pool1d() stride must be greater than zero")
+def m_max_pool1d_zero_stride(T):
+    T.nn.functional.max_pool1d(T.ones(1, 1, 4), 2, stride=0)
+
+
+@misuse("max_pool1d() padding must be non-negative")
+def m_max_pool1d_negative_padding(T):
+    T.nn.functional.max_pool1d(T.ones(1, 1, 4), 2, padding=-1)
+
+
+@misuse("non-positive groups")
+def m_conv2d_functional_zero_groups(T):
+    T.nn.functional.conv2d(T.ones(1, 1, 4, 4), T.ones(1, 1, 2, 2), groups=0)
+
+
+@misuse("negative padding")
+def m_conv1d_module_negative_padding(T):
+    T.nn.Conv1d(1, 1, 2, padding=-1)(T.ones(1, 1, 4))
+
+
+@misuse("pad should be")
+def m_avg_pool_padding_too_large(T):
+    T.nn.functional.avg_pool2d(T.ones(1, 1, 4, 4), 2, padding=2)
+
+
+@misuse("stride")
+def m_conv2d_zero_stride(T):
+    T.nn.functional.conv2d(T.ones(1, 1, 4, 4), T.ones(1, 1, 2, 2), stride=0)
+
+
+@misuse("dilation")
+def m_conv2d_zero_dilation(T):
+    T.nn.functional.conv2d(T.ones(1, 1, 4, 4), T.ones(1, 1, 2, 2), dilation=0)
+
+
+@misuse("negative padding")
+def m_conv2d_negative_padding(T):
+    T.nn.functional.conv2d(T.ones(1, 1, 4, 4), T.ones(1, 1, 2, 2), padding=-1)
+
+
+@misuse("groups=3")
+def m_conv2d_groups_not_dividing_weight(T):
+    T.nn.functional.conv2d(T.ones(1, 6, 5, 5), T.ones(4, 2, 3, 3), groups=3)
+
+
+@misuse("weight tensor should be defined")
+def m_cross_entropy_weight_wrong_size(T):
+    T.nn.functional.cross_entropy(T.ones(2, 3), T.tensor([0, 1]), weight=T.ones(4))
+
+
+@misuse("beta")
+def m_smooth_l1_negative_beta(T):
+    T.nn.functional.smooth_l1_loss(T.ones(3), T.zeros(3), beta=-1.0)
+
+
+@misuse("delta")
+def m_huber_zero_delta(T):
+    T.nn.functional.huber_loss(T.ones(3), T.zeros(3), delta=0.0)
+
+
+@misuse()
+def m_cosine_similarity_mismatch(T):
+    T.nn.functional.cosine_similarity(T.ones(2, 3), T.ones(2, 4))
+
+
+@misuse()
+def m_pad_unknown_mode(T):
+    T.nn.functional.pad(T.ones(1, 2, 3), (1, 1), mode="foo")
+
+
+@misuse("normalized_shape")
+def m_layer_norm_functional_wrong_shape(T):
+    T.nn.functional.layer_norm(T.ones(2, 3), (5,))
+
+
+@misuse("num_groups")
+def m_group_norm_functional_not_divisible(T):
+    T.nn.functional.group_norm(T.ones(2, 4), 3)
+
+
+@misuse("2-dimensional")
+def m_embedding_from_pretrained_1d(T):
+    T.nn.Embedding.from_pretrained(T.ones(3))
+
+
+@misuse("parameter name")
+def m_parameter_dict_dotted_key(T):
+    T.nn.ParameterDict({"a.b": T.nn.Parameter(T.ones(1))})
+
+
+@misuse("module name")
+def m_module_dict_dotted_key(T):
+    T.nn.ModuleDict({"a.b": T.nn.Linear(1, 1)})
+
+
+@misuse("Module subclass")
+def m_sequential_append_non_module(T):
+    T.nn.Sequential().append(3)
+
+
+@misuse("reduction")
+def m_cross_entropy_loss_bad_reduction(T):
+    T.nn.CrossEntropyLoss(reduction="foo")(T.ones(2, 3), T.tensor([0, 1]))
+
+
+@misuse("target")
+def m_nll_loss_2d_target(T):
+    T.nn.NLLLoss()(T.ones(2, 3), T.zeros(2, 3, dtype=T.int64))
+
+
+@misuse()
+def m_l1_loss_shapes_dont_broadcast(T):
+    T.nn.L1Loss()(T.ones(2, 3), T.ones(4, 3))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # save / load
 
@@ -2384,6 +2703,22 @@ def a_write_one_element_of_expanded(T):
     x[0] = 5.0
     y = T.ones(1, 3).expand(2, 3)
     y[0] = 2.0
+
+
+@accepted
+def a_roll_0d(T):
+    assert T.tensor(1.5).roll(1).item() == 1.5
+
+
+@accepted
+def a_views_of_inference_tensors_are_inference_tensors(T):
+    n = T.ones(3)
+    with T.inference_mode():
+        t = T.ones(3)
+        v = n[0:2]
+    assert t[0:2].is_inference() and t.view(3).is_inference() and t.detach().is_inference()
+    assert not v.is_inference()
+    v.mul_(2)  # a view of a normal tensor stays normal, even when made in inference mode
 
 
 # ---------------------------------------------------------------------------------------------------------------
