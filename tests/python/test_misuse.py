@@ -2598,11 +2598,6 @@ def w_kl_div_mean(T):
     T.nn.functional.kl_div(T.ones(2, 3), T.ones(2, 3), reduction="mean")
 
 
-@warns("create_graph=True")
-def w_backward_create_graph(T):
-    _leaf(T).sum().backward(create_graph=True)
-
-
 @warns("double precision")
 def w_gradcheck_float32(T):
     T.autograd.gradcheck(lambda a: a * 2, (_leaf(T),), raise_exception=False)
