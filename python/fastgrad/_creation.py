@@ -125,6 +125,8 @@ def _scalars_of(data):
 
 def _from_data(data, dtype):
     """A new tensor holding a copy of `data` (nested sequences, numbers, NumPy arrays, tensors)."""
+    if isinstance(data, np.generic):
+        data = np.asarray(data)  # a NumPy scalar is a 0-d array of its own dtype, as in PyTorch
     if isinstance(data, (bool, int, float)) and not isinstance(data, np.generic):
         if _outside_int64(data):
             if dtype is None or not dtype.is_floating_point:
@@ -162,7 +164,7 @@ def _from_data(data, dtype):
         inferred = {"b": _C.bool, "i": _C.int64, "u": _C.int64, "f": _C.get_default_dtype()}[arr.dtype.kind]
         if big is not None:
             inferred = float_inferred
-        arr = np.ascontiguousarray(arr)
+        arr = np.ascontiguousarray(arr).reshape(arr.shape)  # (ascontiguousarray makes 0-d arrays 1-d)
     if arr.dtype.kind in "iu" and (arr.dtype.kind == "u" or arr.dtype.itemsize not in (4, 8)):
         arr = arr.astype(np.int64)  # narrower integer types are not among fastgrad's dtypes
     t = _C.from_numpy(arr)

@@ -383,7 +383,7 @@ struct HardtanhBackward0 : NamedNode<HardtanhBackward0> {
 };
 
 Tensor hardtanh(const Tensor& t, Scalar min_val, Scalar max_val) {
-  FG_CHECK(t.dtype() != ScalarType::Bool, NotImplementedError, "\"hardtanh_cpu\" not implemented for 'Bool'");
+  FG_CHECK(t.dtype() != ScalarType::Bool, Error, "Bool inputs not supported for hardtanh");
   Tensor out = map_unary(t, t.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T lo = min_val.to<T>(), hi = max_val.to<T>();

@@ -9,6 +9,35 @@ import warnings
 from .. import _C
 
 
+# ---- dtype checks: torch dispatches these ops only for some dtypes; its errors, raised before composing ----
+
+_TYPE_NAMES = {_C.bool: "Bool", _C.int32: "Int", _C.int64: "Long", _C.float32: "Float", _C.float64: "Double"}
+_CATEGORY = {_C.bool: 0, _C.int32: 1, _C.int64: 1, _C.float32: 2, _C.float64: 2}
+
+
+def _promoted(*tensors):
+    dtype = tensors[0].dtype
+    for t in tensors[1:]:
+        dtype = _C.promote_types(dtype, t.dtype)
+    return dtype
+
+
+def _floating_kernel(kernel, *tensors):
+    """torch's dispatch error ('"kernel" not implemented for 'Long'') when the tensors' promoted dtype is not
+    floating; else that dtype. Tensors of different floating dtypes are computed in the promoted one."""
+    dtype = _promoted(*tensors)
+    if not dtype.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_TYPE_NAMES[dtype]}\'')
+    return dtype
+
+
+def _check_cast(result, output):
+    """torch's error when an op's result dtype cannot be written into an output of dtype `output`."""
+    if _CATEGORY[result] > _CATEGORY[output]:
+        raise RuntimeError(f"result type {_TYPE_NAMES[result]} can't be cast to the desired output type "
+                           f"{_TYPE_NAMES[output]}")
+
+
 def _reduction(size_average, reduce, reduction):
     # The deprecated size_average/reduce flags, mapped to a reduction as PyTorch maps them.
     if size_average is None and reduce is None:
@@ -157,6 +186,8 @@ def one_hot(tensor, num_classes=-1):
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _warn_target_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
+    dtype = _floating_kernel("mse_cpu", input, target)
+    input, target = input.to(dtype), target.to(dtype)
     if weight is None:
         return _C._mse_loss(input, target, reduction)
     if weight.shape != input.shape:
@@ -189,6 +220,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     _warn_target_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
+    dtype = _floating_kernel("smooth_l1_cpu", input, target)
+    input, target = input.to(dtype), target.to(dtype)
     if beta == 0.0:  # as PyTorch: plain L1, whose gradient is defined at 0
         return l1_loss(input, target, reduction=reduction)
     return _C._smooth_l1_loss(input, target, reduction, beta)
@@ -196,6 +229,10 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _warn_target_size(input, target)
+    # computed in the promoted dtype, written into one of the input's dtype
+    _check_cast(_promoted(input, target), input.dtype)
+    _floating_kernel("huber_cpu", input, target)
+    target = target.to(input.dtype)
     if weight is None:
         return _C._huber_loss(input, target, reduction, delta)
     if weight.shape != input.shape:
@@ -212,13 +249,21 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    if target.dtype != input.dtype:
+        raise RuntimeError(f"Found dtype {_TYPE_NAMES[target.dtype]} but expected {_TYPE_NAMES[input.dtype]}")
+    _floating_kernel("binary_cross_entropy", input)
     return _C._binary_cross_entropy(input, target, weight, reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
                                      pos_weight=None):
+    _floating_kernel("log_sigmoid_cpu", input)
+    if target.dtype != _C.bool:  # (a bool target fails inside the formula, in torch as here)
+        _check_cast(input.dtype, target.dtype)
+    # the result has the target's dtype
     return _C._binary_cross_entropy_with_logits(input, target, weight, pos_weight,
-                                                _reduction(size_average, reduce, reduction))
+                                                _reduction(size_average, reduce, reduction)).to(
+        target.dtype if target.is_floating_point() else input.dtype)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -236,7 +281,12 @@ _REDUCTION_ENUM = {0: "none", 1: "mean", 2: "sum"}
 
 def _binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=1):
     # torch.binary_cross_entropy_with_logits: the top-level form, whose reduction is PyTorch's enum value.
-    return _C._binary_cross_entropy_with_logits(input, target, weight, pos_weight, _REDUCTION_ENUM[reduction])
+    _floating_kernel("log_sigmoid_cpu", input)
+    if target.dtype != _C.bool:  # (a bool target fails inside the formula, in torch as here)
+        _check_cast(input.dtype, target.dtype)
+    return _C._binary_cross_entropy_with_logits(input, target, weight, pos_weight,
+                                                _REDUCTION_ENUM[reduction]).to(
+        target.dtype if target.is_floating_point() else input.dtype)
 
 
 # ---- embedding, bilinear and normalisation layers ----
@@ -310,6 +360,7 @@ def _maybe_inplace(fn, input, inplace):
 
 def celu(input, alpha=1.0, inplace=False):
     # celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)) = alpha * elu(x / alpha)
+    _floating_kernel("elu_cpu", input)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     return _maybe_inplace(lambda x: _C._elu(x / alpha, 1.0) * alpha, input, inplace)
@@ -329,19 +380,23 @@ def tanhshrink(input):
 
 def logsigmoid(input):
     # log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)): no overflow for large |x|
+    _floating_kernel("log_sigmoid_cpu", input)
     return input.clamp(max=0) - (-input.abs()).exp().log1p()
 
 
 def hardsigmoid(input, inplace=False):
+    _floating_kernel("hardsigmoid_cpu", input)
     return _maybe_inplace(lambda x: _C._relu6(x + 3) / 6, input, inplace)
 
 
 def hardswish(input, inplace=False):
+    _floating_kernel("hardswish_cpu", input)
     return _maybe_inplace(lambda x: x * (_C._relu6(x + 3) / 6), input, inplace)
 
 
 def softshrink(input, lambd=0.5):
     # x - clamp(x, -lambd, lambd): x - lambd above lambd, x + lambd below -lambd, 0 between
+    _floating_kernel("softshrink_check", input)
     if lambd < 0:
         dtype, largest = ("Double", "1.79769e+308") if input.dtype == _C.float64 else ("Float", "3.40282e+38")
         raise RuntimeError(f"softshrink: lambda must be in range [0, {largest}] for input dtype {dtype}, "
@@ -350,15 +405,24 @@ def softshrink(input, lambd=0.5):
 
 
 def hardshrink(input, lambd=0.5):
+    _floating_kernel("hardshrink_cpu", input)
     return _C.where(input.abs() > lambd, input, 0.0)
 
 
-def threshold(input, threshold, value, inplace=False):
+def _threshold(input, threshold, value, inplace):
+    # The result keeps the input's dtype (value is converted to it, as torch's kernel does).
+    if input.dtype == _C.bool:
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    value = _C.full((), value, dtype=input.dtype)
     return _maybe_inplace(lambda x: _C.where(x > threshold, x, value), input, inplace)
 
 
+def threshold(input, threshold, value, inplace=False):
+    return _threshold(input, threshold, value, inplace)
+
+
 def threshold_(input, threshold, value):
-    return _maybe_inplace(lambda x: _C.where(x > threshold, x, value), input, True)
+    return _threshold(input, threshold, value, True)
 
 
 def glu(input, dim=-1):
@@ -429,6 +493,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     # pointwise target * (log(target) - input), with 0 * log(0) = 0 as in xlogy
     legacy = size_average is not None or reduce is not None
     reduction = _reduction(size_average, reduce, reduction)
+    if not (input.is_floating_point() and target.is_floating_point()):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if reduction == "mean" and not legacy:
         warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
                       "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
@@ -447,7 +513,11 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     # log(1 + exp(-y * x))
     reduction = _reduction(size_average, reduce, reduction)
-    return _reduce((-input * target).exp().log1p(), reduction)
+    # computed in the promoted floating dtype, written into a tensor of the input's dtype
+    result = _promoted(input, target)
+    if input.dtype != _C.bool:  # (a bool input fails at the negation, in torch as here)
+        _check_cast(result if result.is_floating_point else _C.get_default_dtype(), input.dtype)
+    return _reduce((-input * target).exp().log1p(), reduction).to(input.dtype)
 
 
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):

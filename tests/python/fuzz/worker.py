@@ -1,0 +1,312 @@
+"""Runs cases on both libraries and compares them; `python -m tests.python.fuzz.worker` is the child process.
+
+Child protocol (line based): the parent writes `B <seed> <start> <stop>` lines; the child answers `S <i>` before
+running case i, then `R <json>` with its result, and `E` after the batch. The parent treats a child that exits
+between `S i` and `R` (a signal) or stays there past the timeout as a crash of case i.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import sys
+import time
+import warnings
+
+import numpy as np
+
+from .gen import FLOATS, make_case
+
+OUTCOMES = ["ok", "value", "grad", "meta", "torch_raises", "fastgrad_raises", "same_exc", "diff_exc", "crash"]
+OUTCOME_TEXT = {
+    "ok": "both ok & equal", "value": "value mismatch", "grad": "grad mismatch",
+    "meta": "dtype/shape mismatch", "torch_raises": "torch raises & fastgrad returns",
+    "fastgrad_raises": "fastgrad raises & torch returns", "same_exc": "both raise same class",
+    "diff_exc": "both raise different class", "crash": "crash (signal or timeout)",
+}
+# Ops whose result sums many terms: the absolute tolerance grows with the largest input magnitude
+# (cancellation of huge terms depends on the summation order).
+SUMMING = ("sum", "mean", "prod", "cumsum", "cumprod", "matmul", "mm", "bmm", "mv", "dot", "addmm", "addmv",
+           "baddbmm", "einsum", "var", "std", "norm", "logsumexp", "linear", "bilinear", "conv", "loss",
+           "cross_entropy", "norm", "pool", "softmax", "softmin", "normalize", "@", "similarity", "distance",
+           "trace", "std_mean", "var_mean", "index_add", "scatter_add", "index_put", "kl_div", "glu", "outer",
+           "ger", "setitem", "nan_to_num")
+
+_LIBS = {}
+
+
+def libs():
+    if not _LIBS:
+        import fastgrad
+        import torch
+
+        torch.set_num_threads(1)
+        fastgrad.set_num_threads(1)
+        _LIBS["fastgrad"], _LIBS["torch"] = fastgrad, torch
+    return _LIBS
+
+
+def _namespace(T):
+    return {"T": T, "F": T.nn.functional, "np": np, "nan": math.nan, "inf": math.inf}
+
+
+def _is_tensor(v):
+    return type(v).__name__ in ("Tensor", "Parameter") or hasattr(v, "grad_fn") and hasattr(v, "dtype")
+
+
+def _dtype_name(d):
+    return str(d).split(".")[-1]
+
+
+def summarize(v, depth=0):
+    """A library-independent description of a result: ('t', dtype, shape, array, requires_grad) etc."""
+    if depth > 4:
+        return ("deep",)
+    if _is_tensor(v):
+        arr = v.detach().numpy().copy() if v.numel() > 0 else np.zeros(tuple(v.shape), dtype="float64")
+        return ("t", _dtype_name(v.dtype), tuple(v.shape), arr, bool(v.requires_grad))
+    if isinstance(v, (bool, np.bool_)):
+        return ("bool", bool(v))
+    if isinstance(v, int):
+        return ("int", int(v))
+    if isinstance(v, float):
+        return ("float", v)
+    if v is None:
+        return ("none",)
+    if isinstance(v, str):
+        return ("str", v)
+    if type(v).__name__ == "Size":
+        return ("size", tuple(v))
+    if type(v).__name__ == "dtype":
+        return ("dtype", _dtype_name(v))
+    if isinstance(v, (tuple, list)):
+        return ("seq", tuple(summarize(x, depth + 1) for x in v))
+    return ("other", type(v).__name__)
+
+
+def _tol(dtype, summing, scale):
+    if dtype == "float32":
+        rtol, atol = 1.3e-5 if not summing else 1e-4, 1e-5
+        eps = 1.2e-7
+    else:
+        rtol, atol = 1e-7 if not summing else 1e-6, 1e-7
+        eps = 2.3e-16
+    if summing and scale > 0 and math.isfinite(scale):
+        atol += scale * eps * 64
+    return rtol, atol
+
+
+def _close(a, b, dtype, summing, scale):
+    if dtype in FLOATS:
+        a64, b64 = a.astype("float64"), b.astype("float64")
+        rtol, atol = _tol(dtype, summing, scale)
+        return bool(np.allclose(a64, b64, rtol=rtol, atol=atol, equal_nan=True))
+    return bool(np.array_equal(a, b))
+
+
+def compare(fs, ts, summing, scale, path="out"):
+    """None when equal; else (kind, detail) with kind 'meta' or 'value'."""
+    if fs[0] != ts[0]:
+        if {fs[0], ts[0]} <= {"seq", "size"}:
+            fs = ("seq", tuple(("int", v) for v in fs[1])) if fs[0] == "size" else fs
+            ts = ("seq", tuple(("int", v) for v in ts[1])) if ts[0] == "size" else ts
+        else:
+            return "meta", f"{path}: fastgrad {fs[0]} vs torch {ts[0]}"
+    k = fs[0]
+    if k == "t":
+        _, fd, fsh, fa, frg = fs
+        _, td, tsh, ta, trg = ts
+        if fd != td or fsh != tsh:
+            return "meta", f"{path}: fastgrad {fd}{list(fsh)} vs torch {td}{list(tsh)}"
+        if frg != trg:
+            return "meta", f"{path}: requires_grad fastgrad {frg} vs torch {trg}"
+        if not _close(fa, ta, fd, summing, scale):
+            return "value", f"{path}: fastgrad {_short(fa)} vs torch {_short(ta)}"
+        return None
+    if k == "seq":
+        if len(fs[1]) != len(ts[1]):
+            return "meta", f"{path}: length fastgrad {len(fs[1])} vs torch {len(ts[1])}"
+        for i, (a, b) in enumerate(zip(fs[1], ts[1])):
+            r = compare(a, b, summing, scale, f"{path}[{i}]")
+            if r:
+                return r
+        return None
+    if k == "float":
+        a, b = fs[1], ts[1]
+        if not (a == b or (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6)):
+            return "value", f"{path}: fastgrad {a!r} vs torch {b!r}"
+        return None
+    if fs != ts:
+        return ("value" if k in ("int", "bool") else "meta"), f"{path}: fastgrad {fs[1:]!r} vs torch {ts[1:]!r}"
+    return None
+
+
+def _short(a, n=8):
+    flat = np.asarray(a).reshape(-1)
+    s = np.array2string(flat[:n], precision=6, separator=", ")
+    return s + (" ..." if flat.size > n else "")
+
+
+def _tensors(v):
+    if _is_tensor(v):
+        return [v]
+    if isinstance(v, (tuple, list)):
+        return [t for x in v for t in _tensors(x)]
+    return []
+
+
+def run_one(T, case):
+    """Runs `case` on library T: returns dict with 'exc' or 'out' (+ 'args' after, + grads)."""
+    ns = _namespace(T)
+    res = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            exec(case.code, ns)
+        except Exception as e:  # noqa: BLE001 - any exception is an outcome to compare
+            res["exc"] = type(e).__name__
+            res["msg"] = str(e).split("\n")[0][:200]
+            return res, ns
+        try:
+            res["out"] = summarize(ns.get("out"))
+            res["args"] = [summarize(ns[a]) for a in case.args if a in ns]
+        except Exception as e:  # noqa: BLE001 - e.g. a dtype NumPy cannot hold
+            res["out"] = ("other", f"unreadable result: {type(e).__name__}: {e}"[:200])
+            res["args"] = []
+    return res, ns
+
+
+def run_backward(T, ns, case, upstream):
+    """Backward from the float outputs that require grad, with the given upstream arrays; returns summaries."""
+    outs = [t for t in _tensors(ns.get("out")) if t.requires_grad and _dtype_name(t.dtype) in FLOATS]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            grads = [T.tensor(upstream[i].astype(_dtype_name(o.dtype))) for i, o in enumerate(outs)]
+            T.autograd.backward(outs, grads)
+        except Exception as e:  # noqa: BLE001
+            return {"exc": type(e).__name__, "msg": str(e).split("\n")[0][:200]}
+    return {"grads": [summarize(ns[a].grad) for a in case.leaves]}
+
+
+def _scale(case):
+    """Largest finite magnitude in the literal inputs (for the summing tolerance)."""
+    m = 0.0
+    for tok in case.code.replace("[", " ").replace("]", " ").replace(",", " ").replace("(", " ").split():
+        try:
+            v = abs(float(tok))
+        except ValueError:
+            continue
+        if math.isfinite(v):
+            m = max(m, v)
+    return m
+
+
+def _injected(index):
+    """FASTGRAD_FUZZ_INJECT=crash:I / hang:I: the harness's own tests make case I die or hang."""
+    spec = os.environ.get("FASTGRAD_FUZZ_INJECT", "")
+    for item in spec.split(","):
+        kind, _, i = item.partition(":")
+        if i and int(i) == index:
+            if kind == "crash":
+                os.kill(os.getpid(), signal.SIGSEGV)
+            if kind == "hang":
+                time.sleep(3600)
+
+
+def check_case(seed, index):
+    """Generates and runs case (seed, index) on both libraries; returns the result record."""
+    L = libs()
+    _injected(index)
+    case = make_case(seed, index)
+    rec = {"i": index, "op": case.op}
+    tr, tns = run_one(L["torch"], case)
+    fr, fns = run_one(L["fastgrad"], case)
+    outcome, detail = "ok", ""
+    if "exc" in tr and "exc" in fr:
+        outcome = "same_exc" if tr["exc"] == fr["exc"] else "diff_exc"
+        detail = f"fastgrad {fr['exc']}: {fr['msg']} | torch {tr['exc']}: {tr['msg']}"
+    elif "exc" in tr:
+        outcome, detail = "torch_raises", f"torch {tr['exc']}: {tr['msg']}"
+    elif "exc" in fr:
+        outcome, detail = "fastgrad_raises", f"fastgrad {fr['exc']}: {fr['msg']}"
+    else:
+        summing = any(s in case.op for s in SUMMING)
+        scale = _scale(case)
+        if case.random:
+            r = compare(_meta_only(fr["out"]), _meta_only(tr["out"]), summing, scale)
+        else:
+            r = compare(fr["out"], tr["out"], summing, scale)
+            if r is None:
+                r = compare(("seq", tuple(fr["args"])), ("seq", tuple(tr["args"])), summing, scale, "args")
+        if r:
+            outcome, detail = r
+        elif case.leaves and not case.random:
+            outcome, detail = _check_grads(seed, index, case, tns, fns, summing, scale)
+    rec["outcome"] = outcome
+    if outcome != "ok":
+        rec["detail"] = detail[:400]
+        rec["code"] = case.code
+        if "exc" in fr:
+            rec["fexc"] = fr["exc"]
+        if "exc" in tr:
+            rec["texc"] = tr["exc"]
+    return rec
+
+
+def _meta_only(s):
+    if s[0] == "t":
+        return ("t", s[1], s[2], np.zeros(0), s[4])
+    if s[0] == "seq":
+        return ("seq", tuple(_meta_only(x) for x in s[1]))
+    if s[0] in ("float", "int"):
+        return (s[0], 0)
+    return s
+
+
+def _check_grads(seed, index, case, tns, fns, summing, scale):
+    touts = [t for t in _tensors(tns.get("out")) if t.requires_grad and _dtype_name(t.dtype) in FLOATS]
+    if not touts:
+        return "ok", ""
+    rng = np.random.default_rng([seed, index, 7])
+    upstream = [np.asarray(np.round(rng.normal(size=tuple(t.shape)), 2)) for t in touts]
+    tg = run_backward(libs()["torch"], tns, case, upstream)
+    fg = run_backward(libs()["fastgrad"], fns, case, upstream)
+    if "exc" in tg and "exc" in fg:
+        return "ok", ""
+    if "exc" in tg:
+        return "torch_raises", f"backward: torch {tg['exc']}: {tg['msg']}"
+    if "exc" in fg:
+        return "fastgrad_raises", f"backward: fastgrad {fg['exc']}: {fg['msg']}"
+    r = compare(("seq", tuple(fg["grads"])), ("seq", tuple(tg["grads"])), True, max(scale, 1.0), "grads")
+    if r:
+        return "grad", r[1] + "  upstream=" + "; ".join(_short(u, 64) for u in upstream)
+    return "ok", ""
+
+
+def main():
+    libs()
+    out = sys.stdout
+    for line in sys.stdin:
+        parts = line.split()
+        if not parts:
+            continue
+        if parts[0] == "Q":
+            break
+        _, seed, start, stop = parts
+        for i in range(int(start), int(stop)):
+            out.write(f"S {i}\n")
+            out.flush()
+            try:
+                rec = check_case(int(seed), i)
+            except Exception as e:  # noqa: BLE001 - a harness error is reported, not fatal
+                rec = {"i": i, "op": "?", "outcome": "harness", "detail": f"{type(e).__name__}: {e}"[:400]}
+            out.write("R " + json.dumps(rec) + "\n")
+        out.write("E\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()
