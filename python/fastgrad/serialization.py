@@ -32,8 +32,9 @@ Tensor = _C.Tensor
 
 _MAGIC = b"FGRAD\x00\x01\n"
 _FORMAT = 1
-# numpy dtype strings a file may name: booleans, integers and floats only (never object arrays)
-_ALLOWED_DTYPES = {"|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8", "<f2", "<f4", "<f8"}
+# The numpy dtype strings of fastgrad's own dtypes, the only ones save() writes and load() accepts (a file
+# naming another dtype, e.g. uint8, float16 or uint64, is refused rather than converted with a wrap-around).
+_ALLOWED_DTYPES = {"|b1": "bool", "<i4": "int32", "<i8": "int64", "<f4": "float32", "<f8": "float64"}
 
 
 class _Writer:
@@ -204,8 +205,9 @@ class _Reader:
     def decode_tensor(self, entry):
         dtype_str, shape = entry.get("dtype"), entry.get("shape")
         offset, nbytes, index = entry.get("offset"), entry.get("nbytes"), entry.get("id")
-        if dtype_str not in _ALLOWED_DTYPES:
-            self.fail(f"tensor dtype {dtype_str!r} is not allowed")
+        if not isinstance(dtype_str, str) or dtype_str not in _ALLOWED_DTYPES:
+            self.fail(f"tensor dtype {_dtype_name(dtype_str)} is not supported by fastgrad; supported: "
+                      f"{', '.join(_ALLOWED_DTYPES.values())}")
         if not (
             isinstance(shape, list)
             and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape)
@@ -220,11 +222,7 @@ class _Reader:
             self.fail("duplicate tensor id")
         arr = np.frombuffer(self.data, dtype=dtype, count=math.prod(shape), offset=offset).reshape(shape)
         arr = arr.astype(dtype.newbyteorder("="), copy=True)
-        t = (
-            _C.from_numpy(arr)
-            if arr.dtype.kind != "u" or arr.dtype.itemsize == 1
-            else _C.from_numpy(arr.astype(np.int64))
-        )
+        t = _C.from_numpy(arr)
         if entry.get("parameter"):
             from .nn.parameter import Parameter
 
@@ -233,6 +231,14 @@ class _Reader:
             t.requires_grad_(True)
         self.tensors[index] = t
         return t
+
+
+def _dtype_name(dtype_str):
+    """A readable name for the dtype string a file names (numpy's name when numpy knows it)."""
+    try:
+        return f"{np.dtype(dtype_str).name} ({dtype_str!r})"
+    except (TypeError, ValueError):
+        return repr(dtype_str)
 
 
 def _read_all(f):
@@ -283,6 +289,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         meta = json.loads(header.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise RuntimeError("fastgrad.load: the file is corrupt (unreadable header)") from None
+    except RecursionError:  # the JSON parser's own depth limit
+        raise RuntimeError("fastgrad.load: the file is corrupt (nesting too deep)") from None
     if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
         found = meta.get("format") if isinstance(meta, dict) else meta
         raise RuntimeError(f"fastgrad.load: unsupported file format {found!r}")

@@ -25,9 +25,20 @@ bool to_scalar(py::handle h, Scalar& out);
 void check_device(py::handle device);
 // The fastgrad.Size (tuple subclass) for a shape.
 py::object size_object(const Dims& sizes);
-// Dims from a Python int or sequence of ints (`view(2, 3)` and `view((2, 3))` both arrive here).
-Dims dims_from(py::handle h, const char* op);
-Dims dims_from_args(const py::args& args, const char* op);
+// A list-of-ints argument, for PyTorch's messages: the op, the argument's name, its 1-based position
+// (0: unknown or given by keyword, left out of messages), and whether a single int stands for a one-element
+// list (PyTorch's `int[1]` arguments and spread-out sizes; `full(2, 1.)` is refused).
+struct IntListArg {
+  const char* op;
+  const char* name = "size";
+  int position = 1;
+  bool single = true;
+};
+// Dims from a list/tuple of ints, or a single int where allowed (See Note [Int lists] in module.cpp).
+Dims dims_from(py::handle h, const IntListArg& a);
+Dims dims_from(py::handle h, const char* op, const char* name = "size", int position = 1, bool single = true);
+// Sizes given spread out or as one sequence: `view(2, 3)`, `view((2, 3))`, `zeros(torch.tensor(3))`.
+Dims dims_from_args(const py::args& args, const char* op, const char* name = "size");
 
 // The Python type of fastgrad.Tensor (subclasses pass PyObject_TypeCheck against it).
 PyTypeObject* tensor_type();
@@ -35,6 +46,11 @@ PyTypeObject* tensor_type();
 PyObject* new_tensor_object(std::shared_ptr<TensorImpl> impl);
 // Tensor's number-protocol slots, filled in before PyType_Ready (See Note [Operator slots]).
 void fill_number_slots(PyHeapTypeObject* heap_type);
+// PyTorch's name for a value's type in messages: "Tensor", "int", "numpy.float64", "NoneType".
+std::string py_type_name(py::handle h);
+// Routes every pybind11 function of the module (and of its classes) through one dispatcher that restates
+// pybind11's argument errors as PyTorch's TypeErrors (See Note [Argument errors] in arg_errors.cpp).
+void install_argument_errors(py::module_& m);
 // Direct entry points for the hottest Tensor methods, installed over the full bindings (fast_methods.cpp).
 void install_fast_methods(py::module_& m);
 
@@ -162,16 +178,25 @@ py::object inplace(py::handle self, py::handle other, TensorFn tf, ScalarFn sf) 
   return py::reinterpret_borrow<py::object>(self);
 }
 
+// A dtype argument (a fastgrad dtype, or Python's float/int/bool); TypeError "argument 'dtype' must be
+// fastgrad.dtype, not str" otherwise (See Note [Argument errors]).
+inline ScalarType dtype_arg(py::handle h) {
+  py::detail::make_caster<ScalarType> caster;
+  if (!caster.load(h, true))
+    throw py::type_error("argument 'dtype' must be fastgrad.dtype, not " + py_type_name(h));
+  return py::detail::cast_op<ScalarType>(caster);
+}
+
 // dtype=None | dtype
 inline std::optional<ScalarType> opt_dtype(py::handle h) {
   if (h.is_none()) return std::nullopt;
-  return h.cast<ScalarType>();
+  return dtype_arg(h);
 }
 
 // dim=None | int | tuple of ints
-inline std::optional<Dims> opt_dims(py::handle h, const char* op) {
+inline std::optional<Dims> opt_dims(py::handle h, const char* op, const char* name = "dim") {
   if (h.is_none()) return std::nullopt;
-  return dims_from(h, op);
+  return dims_from(h, op, name, 0);
 }
 
 void init_unary(py::module_& m);

@@ -19,7 +19,7 @@ FactoryOptions parse_options(const py::kwargs& kwargs, const char* op) {
   for (auto [k, v] : kwargs) {
     std::string key = py::str(k);
     if (key == "dtype") {
-      if (!v.is_none()) o.dtype = v.cast<ScalarType>();
+      if (!v.is_none()) o.dtype = dtype_arg(v);
     } else if (key == "device") {
       check_device(v);
     } else if (key == "requires_grad") {
@@ -31,11 +31,20 @@ FactoryOptions parse_options(const py::kwargs& kwargs, const char* op) {
       if (!v.is_none()) o.generator = &v.cast<Generator&>();
     } else if (key == "out") {
       if (!v.is_none()) throw NotImplementedError(std::string(op) + "(): the out= argument is not supported");
-    } else if (key != "layout" && key != "pin_memory" && key != "memory_format") {
+    } else if (key != "layout" && key != "pin_memory" && key != "memory_format" && key != "size") {
       throw py::type_error(std::string(op) + "() got an unexpected keyword argument '" + key + "'");
     }
   }
   return o;
+}
+
+// The size of zeros/ones/empty/rand/randn: spread out, one sequence, or the keyword `size`.
+Dims factory_size(const py::args& args, const py::kwargs& kwargs, const char* op) {
+  if (kwargs.contains("size")) {
+    if (args.size() != 0) throw py::type_error(std::string(op) + "() got multiple values for argument 'size'");
+    return dims_from(kwargs["size"], op, "size", 0);
+  }
+  return dims_from_args(args, op);
 }
 
 Tensor finish(Tensor t, const FactoryOptions& o) {
@@ -71,19 +80,19 @@ void init_creation(py::module_& m) {
   // ---- creation ----
   m.def("zeros", [](py::args size, py::kwargs kw) {
     auto o = parse_options(kw, "zeros");
-    return finish(zeros(dims_from_args(size, "zeros"), o.dtype.value_or(default_dtype())), o);
+    return finish(zeros(factory_size(size, kw, "zeros"), o.dtype.value_or(default_dtype())), o);
   });
   m.def("ones", [](py::args size, py::kwargs kw) {
     auto o = parse_options(kw, "ones");
-    return finish(ones(dims_from_args(size, "ones"), o.dtype.value_or(default_dtype())), o);
+    return finish(ones(factory_size(size, kw, "ones"), o.dtype.value_or(default_dtype())), o);
   });
   m.def("empty", [](py::args size, py::kwargs kw) {
     auto o = parse_options(kw, "empty");
-    return finish(zeros(dims_from_args(size, "empty"), o.dtype.value_or(default_dtype())), o);
+    return finish(zeros(factory_size(size, kw, "empty"), o.dtype.value_or(default_dtype())), o);
   });
   m.def("full", [](py::handle size, Scalar value, py::kwargs kw) {
     auto o = parse_options(kw, "full");
-    return finish(full(dims_from(size, "full"), value, o.dtype.value_or(scalar_dtype(value))), o);
+    return finish(full(dims_from(size, "full", "size", 1, false), value, o.dtype.value_or(scalar_dtype(value))), o);
   }, py::arg("size"), py::arg("fill_value"));
   m.def("zeros_like", [](const Tensor& t, py::kwargs kw) {
     auto o = parse_options(kw, "zeros_like");
@@ -150,11 +159,11 @@ void init_creation(py::module_& m) {
 
   m.def("rand", [](py::args size, py::kwargs kw) {
     auto o = parse_options(kw, "rand");
-    return finish(rand(dims_from_args(size, "rand"), o.dtype.value_or(default_dtype()), o.generator), o);
+    return finish(rand(factory_size(size, kw, "rand"), o.dtype.value_or(default_dtype()), o.generator), o);
   });
   m.def("randn", [](py::args size, py::kwargs kw) {
     auto o = parse_options(kw, "randn");
-    return finish(randn(dims_from_args(size, "randn"), o.dtype.value_or(default_dtype()), o.generator), o);
+    return finish(randn(factory_size(size, kw, "randn"), o.dtype.value_or(default_dtype()), o.generator), o);
   });
   m.def("rand_like", [](const Tensor& t, py::kwargs kw) {
     auto o = parse_options(kw, "rand_like");
@@ -171,7 +180,7 @@ void init_creation(py::module_& m) {
     int64_t low = args.size() == 3 ? args[0].cast<int64_t>() : 0;
     int64_t high = args[args.size() - 2].cast<int64_t>();
     auto o = parse_options(kw, "randint");
-    return finish(randint(low, high, dims_from(args[args.size() - 1], "randint"), o.dtype.value_or(ScalarType::Int64),
+    return finish(randint(low, high, dims_from(args[args.size() - 1], "randint", "size", static_cast<int>(args.size()), false), o.dtype.value_or(ScalarType::Int64),
                           o.generator), o);
   });
   m.def("randperm", [](int64_t n, py::kwargs kw) {
@@ -190,7 +199,7 @@ void init_creation(py::module_& m) {
       return finish(normal(mean.cast<double>(), as_tensor(std), o.generator), o);
     }
     if (!mt && !st && !size.is_none() && !std.is_none())
-      return finish(normal(mean.cast<double>(), std.cast<double>(), dims_from(size, "normal"),
+      return finish(normal(mean.cast<double>(), std.cast<double>(), dims_from(size, "normal", "size", 3, false),
                            o.dtype.value_or(default_dtype()), o.generator), o);
     throw py::type_error(
         "normal() received an invalid combination of arguments - expected one of:\n"

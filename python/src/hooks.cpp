@@ -51,13 +51,23 @@ tensor_list grads_from_python(py::handle r, size_t expected, const std::string& 
   return out;
 }
 
-// The hook's __name__ for messages, as PyTorch names it ("<lambda>" for a lambda).
-std::string hook_name(const py::object& fn) {
+// PyTorch names a hook by its __name__ in messages ('<lambda>' for a lambda).
+std::string hook_name(py::handle fn) {
   py::object name = py::getattr(fn, "__name__", py::none());
-  return name.is_none() ? std::string("hook") : py::str(name).cast<std::string>();
+  return PyUnicode_Check(name.ptr()) ? name.cast<std::string>() : std::string("hook");
 }
 
-std::string legacy_type_name(ScalarType t) { return std::string("fastgrad.") + scalar_type_name(t) + "Tensor"; }
+// The legacy tensor-type names PyTorch's hook messages use: fastgrad.FloatTensor, ...
+std::string legacy_type_name(ScalarType t) {
+  switch (t) {
+    case ScalarType::Bool: return "fastgrad.BoolTensor";
+    case ScalarType::Int32: return "fastgrad.IntTensor";
+    case ScalarType::Int64: return "fastgrad.LongTensor";
+    case ScalarType::Float32: return "fastgrad.FloatTensor";
+    case ScalarType::Float64: return "fastgrad.DoubleTensor";
+  }
+  return "fastgrad.Tensor";
+}
 
 struct PyTensorHook final : TensorHook {
   GilObject fn;
@@ -69,9 +79,10 @@ struct PyTensorHook final : TensorHook {
     FG_CHECK(is_tensor(r), TypeError, "expected Variable, but hook returned '",
              py::str(py::type::of(r).attr("__name__")).cast<std::string>(), "' (a Tensor or None is expected)");
     Tensor t = as_tensor(r);
-    // A hook may replace the gradient, but not change what it describes: same shape, same dtype.
-    FG_CHECK(t.sizes() == grad.sizes(), Error, "hook '", hook_name(fn.get()), "' has changed the size of value ",
-             "(expected ", shape_str(grad.sizes()), ", got ", shape_str(t.sizes()), ")");
+    FG_CHECK(t.sizes() == grad.sizes(), Error, "hook '", hook_name(fn.get()), "' has changed the size of value (expected ",
+             shape_str(grad.sizes()), ", got ", shape_str(t.sizes()), ")");
+    // The gradient keeps its dtype, as PyTorch checks (a float64 gradient for a float32 tensor would reach
+    // AccumulateGrad and the next Nodes with a dtype their formulas do not expect).
     FG_CHECK(t.dtype() == grad.dtype(), Error, "hook '", hook_name(fn.get()), "' has changed the type of value (was ",
              legacy_type_name(grad.dtype()), " got ", legacy_type_name(t.dtype()), ")");
     return t;
@@ -269,7 +280,7 @@ void init_hooks(py::module_& m) {
   });
 
   // ---- custom Functions (python/fastgrad/autograd/function.py drives these) ----
-  m.def("_function_node", [](const std::string& name, py::object backward, py::sequence inputs) {
+  m.def("_function_node", [](const std::string& name, py::object backward, py::tuple inputs) {
     auto node = std::make_shared<PyNode>(name, std::move(backward));
     for (py::handle h : inputs) node->add_next_edge(is_tensor(h) ? gradient_edge(as_tensor(h)) : Edge{});
     return node_object(node);
@@ -283,21 +294,22 @@ void init_hooks(py::module_& m) {
   });
   m.def("_function_save", [](const std::shared_ptr<Node>& node, py::handle t, bool is_output) {
     node->save(t.is_none() ? Tensor() : as_tensor(t), is_output);
-  });
+  }, py::arg("node").none(false), py::arg("tensor"), py::arg("is_output"));
   m.def("_function_set_output", [](const std::shared_ptr<Node>& node, const Tensor& out) {
     Tensor t = out;
     set_history(t, node);
-  });
+  }, py::arg("node").none(false), py::arg("output"));
   m.def("_function_mark_dirty", [](const std::shared_ptr<Node>& node, const Tensor& dirty) {
     FG_CHECK(!(dirty.is_leaf() && dirty.requires_grad()), Error,
              "a leaf Variable that requires grad has been used in an in-place operation.");
     Tensor t = dirty;
     set_history(t, node);
-  });
+  }, py::arg("node").none(false), py::arg("dirty"));
   m.def("_function_zero_grad", [](const std::shared_ptr<Node>& node, uint32_t i) {  // materialized grad of output i
+    FG_CHECK(i < node->num_inputs(), IndexError, "_function_zero_grad(): output ", i, " out of range");
     const InputMeta& meta = node->input_meta(i);
     return zeros(meta.shape, meta.dtype);
-  });
+  }, py::arg("node").none(false), py::arg("output_nr"));
 }
 
 }  // namespace fastgrad::python

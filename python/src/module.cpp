@@ -97,32 +97,98 @@ py::object size_object(const Dims& sizes) {
   return py::reinterpret_borrow<py::object>(size_class)(t);
 }
 
-Dims dims_from(py::handle h, const char* op) {
-  Dims d;
-  if (PyLong_Check(h.ptr())) {
-    d.push_back(h.cast<int64_t>());
-    return d;
-  }
-  if (!PySequence_Check(h.ptr()) || PyUnicode_Check(h.ptr()))
-    throw py::type_error(std::string(op) + "(): argument 'size' must be a tuple of ints, but found element of type " +
-                         py::str(py::type::of(h).attr("__name__")).cast<std::string>());
-  for (py::handle item : py::reinterpret_borrow<py::sequence>(h)) {
-    if (!PyLong_Check(item.ptr()) || PyBool_Check(item.ptr())) {
-      if (PyObject_HasAttrString(item.ptr(), "__index__") && !PyBool_Check(item.ptr())) {
-        d.push_back(py::reinterpret_borrow<py::object>(item).attr("__index__")().cast<int64_t>());
-        continue;
-      }
-      throw py::type_error(std::string(op) + "(): argument 'size' must be tuple of ints, but found element of type " +
-                           py::str(py::type::of(item).attr("__name__")).cast<std::string>());
-    }
-    d.push_back(item.cast<int64_t>());
-  }
-  return d;
+namespace {
+
+// "op(): argument 'name' (position p)" -- PyTorch's prefix for argument errors (no position for keywords).
+std::string arg_prefix(const IntListArg& a) {
+  std::string s = std::string(a.op) + "(): argument '" + a.name + "'";
+  if (a.position > 0) s += " (position " + std::to_string(a.position) + ")";
+  return s;
 }
 
-Dims dims_from_args(const py::args& args, const char* op) {
-  if (args.size() == 1 && !PyLong_Check(args[0].ptr())) return dims_from(args[0], op);
-  return dims_from(args, op);
+// One element of an int list: a Python int (not bool), an object with __index__ (NumPy integers), or a
+// one-element integer Tensor, as PyTorch reads them. Anything else gives std::nullopt.
+std::optional<int64_t> int_element(py::handle h, const IntListArg& a, size_t pos) {
+  PyObject* o = h.ptr();
+  if (PyBool_Check(o)) return std::nullopt;
+  py::object index;
+  if (PyObject_TypeCheck(o, tensor_type())) {
+    const Tensor& t = tensor_ref(o);
+    if (t.numel() != 1 || is_floating(t.dtype()) || t.dtype() == ScalarType::Bool) return std::nullopt;
+    return t.item().i;
+  }
+  if (!PyLong_Check(o)) {
+    if (!PyIndex_Check(o)) return std::nullopt;
+    index = py::reinterpret_steal<py::object>(PyNumber_Index(o));
+    if (!index) {  // e.g. a NumPy array of several elements: not an int after all
+      if (!PyErr_ExceptionMatches(PyExc_TypeError)) throw py::error_already_set();
+      PyErr_Clear();
+      return std::nullopt;
+    }
+    o = index.ptr();
+  }
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+  if (overflow)
+    throw py::type_error(std::string(a.op) + "(): argument '" + a.name + "' failed to unpack the object at pos " +
+                         std::to_string(pos + 1) + " with error \"Overflow when unpacking long long\"");
+  if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
+  return static_cast<int64_t>(v);
+}
+
+}  // namespace
+
+// Note [Int lists]: every size, shape and dim list from Python comes through here, so the accepted forms
+// and the errors are PyTorch's everywhere: a list or tuple (a fastgrad.Size is one) of ints, NumPy integers
+// or one-element integer tensors; where the argument may be a single int (`a.single`), also an int or a
+// one-element integer tensor. Anything else -- a Tensor of several elements, a float, a string, a NumPy
+// array -- is a TypeError naming the op and the argument. Only lists and tuples are iterated, each item held
+// by a reference of its own: a Tensor's items are new objects, and a borrowed handle to one (what iterating
+// a py::sequence gives) dangles as soon as the iterator moves on, which crashed the interpreter.
+Dims dims_from(py::handle h, const IntListArg& a) {
+  Dims d;
+  PyObject* o = h.ptr();
+  if (PyList_Check(o) || PyTuple_Check(o)) {
+    py::sequence seq = py::reinterpret_borrow<py::sequence>(h);
+    const size_t n = seq.size();
+    for (size_t i = 0; i < n; ++i) {
+      py::object item = seq[i];
+      auto v = int_element(item, a, i);
+      if (!v)
+        throw py::type_error(arg_prefix(a) + " must be tuple of ints, but found element of type " + py_type_name(item) +
+                             " at pos " + std::to_string(i));
+      d.push_back(*v);
+    }
+    return d;
+  }
+  if (a.single && !PyBool_Check(o) && (PyObject_TypeCheck(o, tensor_type()) || PyIndex_Check(o))) {
+    if (auto v = int_element(h, a, 0)) {
+      d.push_back(*v);
+      return d;
+    }
+  }
+  throw py::type_error(arg_prefix(a) + " must be tuple of ints, not " + py_type_name(h));
+}
+
+Dims dims_from(py::handle h, const char* op, const char* name, int position, bool single) {
+  return dims_from(h, IntListArg{op, name, position, single});
+}
+
+Dims dims_from_args(const py::args& args, const char* op, const char* name) {
+  const IntListArg a{op, name, 1, true};
+  if (args.size() == 0) throw py::type_error(std::string(op) + "() missing 1 required positional arguments: \"" + name + "\"");
+  if (args.size() == 1) return dims_from(args[0], a);
+  // Spread out (`zeros(2, 3)`): each argument is one element.
+  Dims d;
+  for (size_t i = 0; i < args.size(); ++i) {
+    auto v = int_element(args[i], a, i);
+    if (!v)
+      throw py::type_error(std::string(op) + "(): argument '" + name + "' failed to unpack the object at pos " +
+                           std::to_string(i + 1) + " with error \"type must be tuple of ints,but got " +
+                           py_type_name(args[i]) + "\"");
+    d.push_back(*v);
+  }
+  return d;
 }
 
 void init_dtype(py::module_& m) {
@@ -140,6 +206,13 @@ void init_dtype(py::module_& m) {
     m.attr(dtype_name(t)) = dtype_object(t);
   }
   m.def("_check_device", [](py::handle d) { check_device(d); });
+  // The int-list parser for the Python layer (nn.functional's kernel sizes, strides, paddings): a tuple.
+  m.def("_int_list", [](py::handle value, const std::string& op, const std::string& name, int position, bool single) {
+    Dims d = dims_from(value, IntListArg{op.c_str(), name.c_str(), position, single});
+    py::tuple t(d.size());
+    for (size_t i = 0; i < d.size(); ++i) t[i] = py::int_(d[i]);
+    return t;
+  }, py::arg("value"), py::arg("op"), py::arg("name"), py::arg("position") = 0, py::arg("single") = true);
   m.def("_set_size_class", [](py::object cls) { size_class = cls.release().ptr(); });
   m.def("get_default_dtype", [] { return default_dtype(); });
   m.def("set_default_dtype", [](ScalarType t) { set_default_dtype(t); });
@@ -166,6 +239,10 @@ PYBIND11_MODULE(_C, m) {
       PyErr_SetString(PyExc_NotImplementedError, e.what());
     } catch (const fastgrad::Error& e) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
+    } catch (const py::cast_error& e) {
+      // A Python value of the wrong type met a conversion inside a binding: PyTorch's class is TypeError
+      // (the message gets the op's name in Note [Argument errors]).
+      PyErr_SetString(PyExc_TypeError, e.what());
     }
   });
   init_dtype(m);
@@ -182,5 +259,6 @@ PYBIND11_MODULE(_C, m) {
   init_hooks(m);
   init_runtime(m);
   init_numpy(m);
+  install_argument_errors(m);  // every binding made above (Note [Argument errors])
   install_fast_methods(m);  // last: it stands in front of bindings made above (Note [Fast methods])
 }

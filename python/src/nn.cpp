@@ -108,7 +108,7 @@ void init_nn(py::module_& m) {
   }, py::arg("weight"), py::arg("indices"), py::arg("padding_idx") = -1);
   m.def("_layer_norm", [](const Tensor& input, py::handle normalized_shape, std::optional<Tensor> weight,
                          std::optional<Tensor> bias, double eps) {
-    return layer_norm(input, dims_from(normalized_shape, "layer_norm"), opt(weight), opt(bias), eps);
+    return layer_norm(input, dims_from(normalized_shape, "layer_norm", "normalized_shape", 2, false), opt(weight), opt(bias), eps);
   }, py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
      py::arg("eps") = 1e-5);
   m.def("_batch_norm", [](const Tensor& input, std::optional<Tensor> running_mean, std::optional<Tensor> running_var,

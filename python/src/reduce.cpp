@@ -161,7 +161,7 @@ void init_reduce(py::module_& m) {
       py::arg("out") = py::none(), py::arg("dtype") = py::none());
 
   def_both(cls, m, "logsumexp", [](const Tensor& t, py::object dim, bool keepdim) {
-        return logsumexp(t, dims_from(dim, "logsumexp"), keepdim);
+        return logsumexp(t, dims_from(dim, "logsumexp", "dim", 0), keepdim);
       }, py::arg("dim"), py::arg("keepdim") = false);
   def_both(cls, m, "cumsum", [](const Tensor& t, int64_t dim, py::object dtype) {
         return cumsum(t, dim, opt_dtype(dtype));

@@ -11,12 +11,12 @@ Dims spread_dims(const py::args& args, const py::kwargs& kwargs, const char* key
   if (kwargs.contains(keyword)) {
     if (args.size() != 0 || kwargs.size() != 1)
       throw py::type_error(std::string(op) + "() received an invalid combination of arguments");
-    return dims_from(kwargs[keyword], op);
+    return dims_from(kwargs[keyword], op, keyword, 0);
   }
   if (kwargs.size() != 0)
     throw py::type_error(std::string(op) + "() got an unexpected keyword argument '" +
                          py::str(kwargs.begin()->first).cast<std::string>() + "'");
-  return dims_from_args(args, op);
+  return dims_from_args(args, op, keyword);
 }
 
 py::tuple as_tuple(const tensor_list& ts) {
@@ -62,12 +62,14 @@ tensor_list tensor_split_any(const Tensor& x, py::handle spec, int64_t dim) {
     return tensor_split_indices(x, dims_from(spec.attr("tolist")(), "tensor_split"), dim);
   }
   if (PyLong_Check(spec.ptr())) return tensor_split(x, spec.cast<int64_t>(), dim);
-  return tensor_split_indices(x, dims_from(spec, "tensor_split"), dim);
+  return tensor_split_indices(x, dims_from(spec, "tensor_split", "indices", 0), dim);
 }
 
 tensor_list split_any(const Tensor& x, py::handle size, int64_t dim) {
-  if (PyLong_Check(size.ptr())) return split(x, size.cast<int64_t>(), dim);
-  return split_with_sizes(x, dims_from(size, "split"), dim);
+  if (PyList_Check(size.ptr()) || PyTuple_Check(size.ptr()))
+    return split_with_sizes(x, dims_from(size, "split", "split_size", 0), dim);
+  // one size: an int, or a one-element integer tensor (See Note [Int lists])
+  return split(x, dims_from(size, "split", "split_size", 0)[0], dim);
 }
 
 }  // namespace
@@ -81,13 +83,13 @@ void init_shape(py::module_& m) {
   cls.def("reshape", [](const Tensor& x, py::args shape, py::kwargs kw) {
         return reshape(x, spread_dims(shape, kw, "shape", "reshape"));
       });
-  m.def("reshape", [](const Tensor& x, py::handle shape) { return reshape(x, dims_from(shape, "reshape")); },
+  m.def("reshape", [](const Tensor& x, py::handle shape) { return reshape(x, dims_from(shape, "reshape", "shape", 2, false)); },
         py::arg("input"), py::arg("shape"));
   cls.def("reshape_as", [](const Tensor& x, const Tensor& o) { return reshape(x, o.sizes()); }, py::arg("other"));
   def_both(cls, m, "flatten", [](const Tensor& x, int64_t s, int64_t e) { return flatten(x, s, e); },
            py::arg("start_dim") = 0, py::arg("end_dim") = -1);
   def_both(cls, m, "unflatten", [](const Tensor& x, int64_t d, py::handle sizes) {
-        return unflatten(x, d, dims_from(sizes, "unflatten"));
+        return unflatten(x, d, dims_from(sizes, "unflatten", "sizes", 0, false));
       }, py::arg("dim"), py::arg("sizes"));
   cls.def("expand", [](const Tensor& x, py::args shape, py::kwargs kw) {
         return expand(x, spread_dims(shape, kw, "size", "expand"));
@@ -96,7 +98,7 @@ void init_shape(py::module_& m) {
   cls.def("broadcast_to", [](const Tensor& x, py::args size, py::kwargs kw) {
         return broadcast_to(x, spread_dims(size, kw, "size", "broadcast_to"));
       });
-  m.def("broadcast_to", [](const Tensor& x, py::handle size) { return broadcast_to(x, dims_from(size, "broadcast_to")); },
+  m.def("broadcast_to", [](const Tensor& x, py::handle size) { return broadcast_to(x, dims_from(size, "broadcast_to", "size", 2, false)); },
         py::arg("input"), py::arg("size"));
   m.def("broadcast_tensors", [](py::args tensors) {
         tensor_list ts;
@@ -123,12 +125,12 @@ void init_shape(py::module_& m) {
   cls.def("permute", [](const Tensor& x, py::args dims, py::kwargs kw) {
         return permute(x, spread_dims(dims, kw, "dims", "permute"));
       });
-  m.def("permute", [](const Tensor& x, py::handle dims) { return permute(x, dims_from(dims, "permute")); },
+  m.def("permute", [](const Tensor& x, py::handle dims) { return permute(x, dims_from(dims, "permute", "dims", 2, false)); },
         py::arg("input"), py::arg("dims"));
 
   for (const char* name : {"movedim", "moveaxis"})
     def_both(cls, m, name, [](const Tensor& x, py::handle source, py::handle destination) {
-          return movedim(x, dims_from(source, "movedim"), dims_from(destination, "movedim"));
+          return movedim(x, dims_from(source, "movedim", "source", 0), dims_from(destination, "movedim", "destination", 0));
         }, py::arg("source"), py::arg("destination"));
 
   // ---- adding and removing dims ----
@@ -136,7 +138,7 @@ void init_shape(py::module_& m) {
   def_both(cls, m, "squeeze", [](const Tensor& x, py::object d) {
         if (d.is_none()) return squeeze(x);
         if (PyLong_Check(d.ptr())) return squeeze(x, d.cast<int64_t>());
-        return squeeze(x, dims_from(d, "squeeze"));
+        return squeeze(x, dims_from(d, "squeeze", "dim", 0));
       }, py::arg("dim") = py::none());
 
   // ---- in place, sizes and strides only (they return self itself) ----
@@ -165,7 +167,7 @@ void init_shape(py::module_& m) {
         Tensor x = as_tensor(self);
         if (d.is_none()) squeeze_(x);
         else if (PyLong_Check(d.ptr())) squeeze_(x, d.cast<int64_t>());
-        else squeeze_(x, dims_from(d, "squeeze_"));
+        else squeeze_(x, dims_from(d, "squeeze_", "dim", 0));
         return self;
       }, py::arg("dim") = py::none());
   cls.def("tril_", [](py::object self, int64_t k) {
@@ -197,13 +199,13 @@ void init_shape(py::module_& m) {
         return repeat(x, spread_dims(r, kw, "repeats", "repeat"));
       });
   cls.def("tile", [](const Tensor& x, py::args d, py::kwargs kw) { return tile(x, spread_dims(d, kw, "dims", "tile")); });
-  m.def("tile", [](const Tensor& x, py::handle d) { return tile(x, dims_from(d, "tile")); }, py::arg("input"),
+  m.def("tile", [](const Tensor& x, py::handle d) { return tile(x, dims_from(d, "tile", "dims", 2, false)); }, py::arg("input"),
         py::arg("dims"));
   cls.def("flip", [](const Tensor& x, py::args d, py::kwargs kw) { return flip(x, spread_dims(d, kw, "dims", "flip")); });
-  m.def("flip", [](const Tensor& x, py::handle d) { return flip(x, dims_from(d, "flip")); }, py::arg("input"),
+  m.def("flip", [](const Tensor& x, py::handle d) { return flip(x, dims_from(d, "flip", "dims", 2, false)); }, py::arg("input"),
         py::arg("dims"));
   def_both(cls, m, "roll", [](const Tensor& x, py::handle shifts, py::object dims) {
-        return roll(x, dims_from(shifts, "roll"), dims.is_none() ? Dims{} : dims_from(dims, "roll"));
+        return roll(x, dims_from(shifts, "roll", "shifts", 0), dims.is_none() ? Dims{} : dims_from(dims, "roll", "dims", 0));
       }, py::arg("shifts"), py::arg("dims") = py::none());
 
   // ---- splitting ----
@@ -215,7 +217,7 @@ void init_shape(py::module_& m) {
   m.def("split", [](const Tensor& x, py::handle size, int64_t d) { return as_tuple(split_any(x, size, d)); },
         py::arg("tensor"), py::arg("split_size_or_sections"), py::arg("dim") = 0);
   cls.def("split_with_sizes", [](const Tensor& x, py::handle sizes, int64_t d) {
-        return as_tuple(split_with_sizes(x, dims_from(sizes, "split_with_sizes"), d));
+        return as_tuple(split_with_sizes(x, dims_from(sizes, "split_with_sizes", "split_sizes", 1, false), d));
       }, py::arg("split_sizes"), py::arg("dim") = 0);
   def_both(cls, m, "tensor_split", [](const Tensor& x, py::handle spec, int64_t d) {
         return as_tuple(tensor_split_any(x, spec, d));

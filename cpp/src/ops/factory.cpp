@@ -35,6 +35,7 @@ Tensor eye(int64_t n, int64_t m, ScalarType dtype) {
 }
 
 Tensor arange(Scalar start, Scalar end, Scalar step, std::optional<ScalarType> dtype) {
+  FG_CHECK(dtype != ScalarType::Bool, NotImplementedError, "\"arange_cpu\" not implemented for 'Bool'");
   FG_CHECK(step.f != 0, Error, "step must be nonzero");
   FG_CHECK(std::isfinite(start.f) && std::isfinite(end.f), Error, "unsupported range: ", start.f, " -> ", end.f);
   FG_CHECK((step.f > 0 && end.f >= start.f) || (step.f < 0 && end.f <= start.f), Error,

@@ -148,7 +148,10 @@ Tensor roll(const Tensor& t, const Dims& shifts, const Dims& dims) {
            "shifts and dimensions must align. shifts: ", shifts.size(), ", dims:", dims.size());
   Tensor out;
   if (t.dim() == 0 || t.numel() == 0) {
-    for (int64_t d : dims) wrap_dim(d, t.dim(), "roll");
+    for (int64_t d : dims) {
+      FG_CHECK(t.dim() > 0, IndexError, "Dimension specified as ", d, " but tensor has no dimensions");
+      wrap_dim(d, t.dim(), "roll");
+    }
     out = cast(t, t.dtype(), /*force_copy=*/true);
   } else if (dims.empty()) {
     // Without dims the tensor rolls as if flattened.

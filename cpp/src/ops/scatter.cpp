@@ -69,12 +69,17 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
   const int64_t d = wrap_dim(dim, self.dim(), "index_select");
   FG_CHECK(index.dim() <= 1, IndexError, "index_select(): Index is supposed to be a vector");
   FG_CHECK(is_index_dtype(index.dtype()), Error, "index_select(): Expected dtype int32 or int64 for index");
+  FG_CHECK(self.dim() > 0 || index.numel() <= 1, Error, "index_select(): Index to scalar can have only 1 value, got ",
+           index.numel(), " value(s)");
   Tensor s = as_1d(self);
   const int64_t size = s.sizes()[d];
   Tensor idx = cast(as_1d(index), ScalarType::Int64);
   for (int64_t i = 0; i < idx.numel(); ++i) {
     const int64_t v = idx.data<int64_t>()[i * idx.strides()[0]];
-    FG_CHECK(v >= 0 && v < size, Error, "INDICES element is out of DATA bounds, id=", v, " axis_dim=", size);
+    if (v >= 0 && v < size) continue;
+    // PyTorch's classes: its kernel for dim 1 reports a RuntimeError, every other dim an IndexError.
+    FG_CHECK(!(d == 1 && self.dim() > 1), Error, "INDICES element is out of DATA bounds, id=", v, " axis_dim=", size);
+    throw IndexError("index out of range in self");
   }
   tensor_list indices(static_cast<size_t>(d));
   indices.push_back(idx);

@@ -93,7 +93,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     outputs = _flat_outputs(func(*inputs))
     if grad_outputs is None:
         gen = _C.Generator().manual_seed(0)
-        grad_outputs = tuple(_C.randn(*o.shape, dtype=o.dtype, generator=gen).requires_grad_(True) for o in outputs)
+        grad_outputs = tuple(_C.randn(tuple(o.shape), dtype=o.dtype, generator=gen).requires_grad_(True) for o in outputs)
     else:
         grad_outputs = (grad_outputs,) if isinstance(grad_outputs, _C.Tensor) else tuple(grad_outputs)
     diff_inputs = [i for i, x in enumerate(inputs) if isinstance(x, _C.Tensor) and x.requires_grad]

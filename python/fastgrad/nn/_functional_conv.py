@@ -17,17 +17,21 @@ import numpy as np
 from .. import _C
 
 
-def _ntuple(value, n, name="argument"):
-    if isinstance(value, (list, tuple)):
-        if len(value) == 1 and n > 1:
-            return tuple(value) * n
-        if len(value) != n:
-            raise RuntimeError(
-                f"expected {name} to be a single integer value or a list of {n} values to match "
-                f"the convolution dimensions, but got {name}={list(value)}"
-            )
-        return tuple(int(v) for v in value)
-    return (int(value),) * n
+def _ntuple(value, n, name="argument", op="conv", position=0):
+    """n ints from an int or a list of ints, parsed as the bindings parse int lists (floats, strings and
+    tensors of several elements are TypeErrors naming `op` and the argument)."""
+    single = not isinstance(value, (list, tuple))
+    ints = _C._int_list(value, op, name, position)
+    if single:
+        return ints * n
+    if len(ints) == 1 and n > 1:
+        return ints * n
+    if len(ints) != n:
+        raise RuntimeError(
+            f"expected {name} to be a single integer value or a list of {n} values to match "
+            f"the convolution dimensions, but got {name}={list(ints)}"
+        )
+    return ints
 
 
 # ---- pad ----
@@ -49,6 +53,7 @@ def pad(input, pad, mode="constant", value=None):
     """Pads the last len(pad) // 2 dims: pad = (left_last, right_last, left_second_last, ...). Negative
     amounts crop (constant mode). Non-constant modes gather with index_select, so gradients of the
     repeated entries add up."""
+    pad = _C._int_list(pad, "pad", "pad", 2, False)
     if len(pad) % 2 != 0:
         raise RuntimeError("Padding length must be divisible by 2")
     if len(pad) // 2 > input.dim():
@@ -156,8 +161,8 @@ def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
         )
     if unbatched:
         input = input.unsqueeze(0)
-    stride = _ntuple(stride, nd, "stride")
-    dilation = _ntuple(dilation, nd, "dilation")
+    stride = _ntuple(stride, nd, "stride", name)
+    dilation = _ntuple(dilation, nd, "dilation", name)
     kernel = tuple(weight.shape[2:])
     if isinstance(padding, str):
         if padding == "valid":
@@ -174,7 +179,7 @@ def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
             padding = (0,) * nd
         else:
             raise RuntimeError(f"Invalid padding string: '{padding}'")
-    padding = _ntuple(padding, nd, "padding")
+    padding = _ntuple(padding, nd, "padding", name)
     _check_conv_args(padding, stride, dilation, groups)
     n, channels = input.shape[0], input.shape[1]
     out_channels = weight.shape[0]
@@ -227,14 +232,14 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 # ---- pooling ----
 
 
-def _pool_args(nd, kernel_size, stride, padding, dilation):
-    kernel = _ntuple(kernel_size, nd, "kernel_size")
+def _pool_args(name, nd, kernel_size, stride, padding, dilation):
+    kernel = _ntuple(kernel_size, nd, "kernel_size", name, 2)
     stride = (
         kernel
         if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)
-        else _ntuple(stride, nd, "stride")
+        else _ntuple(stride, nd, "stride", name)
     )
-    return kernel, stride, _ntuple(padding, nd, "padding"), _ntuple(dilation, nd, "dilation")
+    return kernel, stride, _ntuple(padding, nd, "padding", name), _ntuple(dilation, nd, "dilation", name)
 
 
 def _check_pool_input(name, nd, input):
@@ -322,7 +327,7 @@ def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode
     _check_pool_input(name, nd, input)
     if return_indices:
         raise NotImplementedError(f"fastgrad: {name}(return_indices=True) is not supported")
-    kernel, stride, padding, dilation = _pool_args(nd, kernel_size, stride, padding, dilation)
+    kernel, stride, padding, dilation = _pool_args(name, nd, kernel_size, stride, padding, dilation)
     _check_pool_args(name, kernel, stride, padding, dilation)
     spatial = tuple(input.shape[-nd:])
     out_sizes = tuple(
@@ -369,7 +374,7 @@ def _avg_divisors(spatial, kernel, stride, padding, out_sizes, count_include_pad
 
 def _avg_pool(name, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
     _check_pool_input(name, nd, input)
-    kernel, stride, padding, _ = _pool_args(nd, kernel_size, stride, padding, 1)
+    kernel, stride, padding, _ = _pool_args(name, nd, kernel_size, stride, padding, 1)
     _check_pool_args(name, kernel, stride, padding, (1,) * nd)
     spatial = tuple(input.shape[-nd:])
     out_sizes = tuple(

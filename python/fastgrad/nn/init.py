@@ -93,11 +93,11 @@ def _fill_uniform(tensor, a, b, generator):
     # maps it with the bounds rounded to the tensor's dtype but the arithmetic done in double.
     shape = tuple(tensor.shape)
     if tensor.dtype == _C.float32:
-        x = _C.rand(*shape, generator=generator).numpy().astype(np.float64)
+        x = _C.rand(shape, generator=generator).numpy().astype(np.float64)
         lo, hi = float(np.float32(a)), float(np.float32(b))
         values = (x * (hi - lo) + lo).astype(np.float32)
     else:
-        x = _C.rand(*shape, dtype=_C.float64, generator=generator).numpy()
+        x = _C.rand(shape, dtype=_C.float64, generator=generator).numpy()
         values = x * (b - a) + a
     return tensor.copy_(_C.from_numpy(np.asarray(values, order="C")).to(tensor.dtype))
 
@@ -105,7 +105,7 @@ def _fill_uniform(tensor, a, b, generator):
 def _fill_normal(tensor, mean, std, generator):
     if hasattr(Tensor, "normal_"):
         return tensor.normal_(mean, std, generator=generator)
-    noise = _C.randn(*tuple(tensor.shape), dtype=tensor.dtype, generator=generator)
+    noise = _C.randn(tuple(tensor.shape), dtype=tensor.dtype, generator=generator)
     return tensor.copy_(noise * std + mean)
 
 
