@@ -63,8 +63,22 @@ Tensor empty(const Dims& sizes, ScalarType dtype) {
   return Tensor(std::make_shared<TensorImpl>(Storage::allocate(nbytes), sizes, contiguous_strides(sizes), 0, dtype));
 }
 
+namespace {
+// A view is an inference tensor exactly when its base is (as in PyTorch), whatever the mode it is made in:
+// TensorImpl's constructor reads the mode, so the mode is set to the base's flag around it.
+struct InferenceFlagScope {
+  bool prev = InferenceMode::is_enabled();
+  explicit InferenceFlagScope(bool flag) { InferenceMode::set_enabled(flag); }
+  ~InferenceFlagScope() { InferenceMode::set_enabled(prev); }
+};
+}  // namespace
+
 Tensor make_view(const Tensor& base, Dims sizes, Dims strides, int64_t offset) {
-  auto impl = std::make_shared<TensorImpl>(base.storage(), std::move(sizes), std::move(strides), offset, base.dtype());
+  std::shared_ptr<TensorImpl> impl;
+  {
+    InferenceFlagScope scope(base->is_inference());
+    impl = std::make_shared<TensorImpl>(base.storage(), std::move(sizes), std::move(strides), offset, base.dtype());
+  }
   const auto& root = base->view_base();
   impl->set_view_base(root ? root : base.impl());
   // See Note [Differentiable views].
@@ -191,6 +205,7 @@ uint32_t Tensor::version() const { return impl_->storage()->version(); }
 void Tensor::bump_version() const { impl_->storage()->bump_version(); }
 
 Tensor Tensor::detach() const {
+  InferenceFlagScope scope((*this)->is_inference());  // a view: inference exactly when this tensor is
   return Tensor(std::make_shared<TensorImpl>(storage(), sizes(), strides(), storage_offset(), dtype()));
 }
 

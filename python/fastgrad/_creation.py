@@ -36,6 +36,19 @@ def _ragged_error(data):
 _OVERFLOW = "Overflow when unpacking long long"  # PyTorch's ValueError for ints outside int64
 
 
+def _not_a_number(data):
+    """The first leaf of nested lists/tuples that is not a number (what PyTorch's "Could not infer dtype of"
+    names), or data itself."""
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(reversed(x))
+        elif not isinstance(x, (bool, int, float, np.generic)):
+            return x
+    return data
+
+
 def _outside_int64(v):
     return isinstance(v, int) and not isinstance(v, bool) and not -(2**63) <= v < 2**63
 
@@ -97,7 +110,7 @@ def _scalars_of(data):
         elif isinstance(x, str):
             raise TypeError("new(): invalid data type 'str'")
         else:
-            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+            raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
         return x
 
     values = convert(data)
@@ -150,7 +163,7 @@ def _from_data(data, dtype):
         if big is not None:
             arr, float_inferred = big
         if arr.dtype == object:
-            raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+            raise RuntimeError(f"Could not infer dtype of {type(_not_a_number(data)).__name__}")
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"new(): invalid data type '{arr.dtype.kind == 'U' and 'str' or arr.dtype}'")
         # Python floats become the default dtype, ints int64, bools bool (NumPy would say float64 / int64).

@@ -134,7 +134,14 @@ def save(
     ).encode("utf-8")
     blob = _MAGIC + struct.pack("<QI", len(header), zlib.crc32(header)) + header + data
     if isinstance(f, (str, os.PathLike)):
-        with open(f, "wb") as fh:
+        parent = os.path.dirname(os.path.abspath(os.fspath(f)))
+        if not os.path.isdir(parent):
+            raise RuntimeError(f"Parent directory {parent} does not exist.")
+        try:
+            fh = open(f, "wb")
+        except OSError as e:  # PyTorch's writer reports any path it cannot open as a RuntimeError
+            raise RuntimeError(f"open file failed with strerror: {e.strerror} ({os.fspath(f)})") from e
+        with fh:
             fh.write(blob)
     else:
         f.write(blob)
@@ -249,6 +256,10 @@ def _read_all(f):
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
     """Loads what save() wrote. Only tensors, numbers, strings, None, dtypes and containers can come out of
     a file; truncated or damaged files raise RuntimeError."""
+    if weights_only and pickle_module is not None:
+        raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
+    if mmap and not isinstance(f, (str, os.PathLike)):
+        raise ValueError("f must be a file path in order to use the mmap argument")
     if map_location is not None and not callable(map_location) and not isinstance(map_location, dict):
         if str(map_location).startswith("cuda"):
             raise RuntimeError(

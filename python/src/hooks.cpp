@@ -76,8 +76,8 @@ struct PyTensorHook final : TensorHook {
     py::gil_scoped_acquire gil;
     py::object r = fn.get()(grad);
     if (r.is_none()) return Tensor();
-    FG_CHECK(is_tensor(r), TypeError, "expected a Tensor or None to be returned from a tensor hook, got ",
-             py::str(py::type::of(r).attr("__name__")).cast<std::string>());
+    FG_CHECK(is_tensor(r), TypeError, "expected Variable, but hook returned '",
+             py::str(py::type::of(r).attr("__name__")).cast<std::string>(), "' (a Tensor or None is expected)");
     Tensor t = as_tensor(r);
     FG_CHECK(t.sizes() == grad.sizes(), Error, "hook '", hook_name(fn.get()), "' has changed the size of value (expected ",
              shape_str(grad.sizes()), ", got ", shape_str(t.sizes()), ")");
@@ -95,7 +95,12 @@ struct PyPostAccumulateHook final : PostAccumulateGradHook {
   void operator()(const Tensor& leaf) override {
     py::gil_scoped_acquire gil;
     py::object r = fn.get()(leaf);
-    FG_CHECK(r.is_none(), Error, "Tensor post accumulate grad hooks should return None.");
+    // As in PyTorch: None, or the parameter itself; another tensor is refused, a non-tensor is a TypeError.
+    if (r.is_none()) return;
+    FG_CHECK(is_tensor(r), TypeError, "expected Variable, but hook returned '",
+             py::str(py::type::of(r).attr("__name__")).cast<std::string>(), "' (a post accumulate grad hook should ",
+             "return None)");
+    FG_CHECK(as_tensor(r).is_same(leaf), Error, "Tensor post accumulate grad hooks should return None.");
   }
 };
 
@@ -264,6 +269,11 @@ void init_hooks(py::module_& m) {
     return handle;
   }, py::arg("fn"));
   node_cls.def("_saved_tensors", [](const std::shared_ptr<Node>& n) {
+    FG_CHECK(!n->released(), Error,
+             "Trying to backward through the graph a second time (or directly access saved tensors after they "
+             "have already been freed). Saved intermediate values of the graph are freed when you call "
+             ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph "
+             "a second time or if you need to access saved tensors after calling backward.");
     py::tuple out(n->num_saved());
     for (size_t i = 0; i < n->num_saved(); ++i) out[i] = py::cast(n->saved(i));
     return out;
@@ -274,6 +284,13 @@ void init_hooks(py::module_& m) {
     auto node = std::make_shared<PyNode>(name, std::move(backward));
     for (py::handle h : inputs) node->add_next_edge(is_tensor(h) ? gradient_edge(as_tensor(h)) : Edge{});
     return node_object(node);
+  });
+  // A custom Function's ctx reaches its Node weakly (the Node owns the ctx): node or None once it is gone.
+  m.def("_weak_node", [](const std::shared_ptr<Node>& node) {
+    return py::cpp_function([weak = std::weak_ptr<Node>(node)]() -> py::object {
+      if (auto n = weak.lock()) return node_object(n);
+      return py::none();
+    });
   });
   m.def("_function_save", [](const std::shared_ptr<Node>& node, py::handle t, bool is_output) {
     node->save(t.is_none() ? Tensor() : as_tensor(t), is_output);

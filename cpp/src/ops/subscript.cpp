@@ -25,6 +25,14 @@ TensorIndex canonical(const TensorIndex& i) {
   return TensorIndex::from_integer(i.tensor.item().i);
 }
 
+// `t[i]` on a 0-d tensor (one plain integer, not a tensor) gets PyTorch's hint; longer subscripts get
+// "too many indices".
+void check_0d_integer(const Tensor& t, const std::vector<TensorIndex>& raw) {
+  FG_CHECK(!(t.dim() == 0 && raw.size() == 1 && raw[0].kind == Kind::Integer), IndexError,
+           "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a "
+           "0-dim tensor to a number");
+}
+
 // The dimensions of t a subscript names (everything but None, Ellipsis and bools).
 int64_t consumed_dims(const std::vector<TensorIndex>& indices) {
   int64_t n = 0;
@@ -66,6 +74,7 @@ Tensor bool_mask(bool b) { return full({1}, Scalar(b), ScalarType::Bool); }
 
 // Applies the basic part of a subscript as views, collecting the tensor subscripts (positional, for index()).
 Tensor apply_basic(const Tensor& t, const std::vector<TensorIndex>& raw, tensor_list& adv) {
+  check_0d_integer(t, raw);
   std::vector<TensorIndex> indices;
   indices.reserve(raw.size());
   for (const auto& i : raw) indices.push_back(canonical(i));
@@ -145,6 +154,7 @@ struct FullIndex {
 };
 
 FullIndex full_indices(const Tensor& t, const std::vector<TensorIndex>& raw) {
+  check_0d_integer(t, raw);
   std::vector<TensorIndex> indices;
   for (const auto& i : raw) indices.push_back(canonical(i));
   const int64_t consumed = consumed_dims(indices);
@@ -302,7 +312,7 @@ void index_put_(Tensor& t, const std::vector<TensorIndex>& indices, const Tensor
       if (adv.empty()) expand(v, r.sizes());  // v must broadcast to the slot: expand's check and message
     }
     if (adv.empty()) {
-      check_inplace(r, "copy_");  // a write through an expanded view: PyTorch's overlap error
+      check_inplace(r, "copy_");  // as copy_ would: no write through an expanded view or an inference tensor
       copy_into(r, v);
     } else if (adv.size() == 1 && adv[0].dtype() == ScalarType::Bool && adv[0].sizes() == r.sizes() && v.dim() == 0) {
       masked_fill_kernel(r, adv[0], v.item());  // t[mask] = scalar, the most common write

@@ -15,12 +15,21 @@ def _as_tuple(x):
     return tuple(x)
 
 
+def _grads_for(outputs, grads):
+    """PyTorch pairs outputs with gradients by position: extra gradients are ignored, missing ones refused."""
+    if grads is None:
+        return None
+    if len(grads) < len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
+    return grads[: len(outputs)]
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
     """Computes the sum of gradients of `tensors` w.r.t. the graph leaves (or `inputs`) into their .grad."""
     if grad_variables is not None:
         grad_tensors = grad_variables
     tensors = _as_tuple(tensors)
-    grads = _as_tuple(grad_tensors)
+    grads = _grads_for(tensors, _as_tuple(grad_tensors))
     inputs = _as_tuple(inputs)
     if inputs is not None and len(inputs) == 0:
         raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
@@ -35,7 +44,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                          "but got: allow_unused=False.")
     allow = bool(allow_unused) or materialize_grads
     inputs_t = _as_tuple(inputs)
-    result = _C._grad(_as_tuple(outputs), inputs_t, _as_tuple(grad_outputs), retain_graph, create_graph, allow)
+    if len(inputs_t) == 0:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    outputs_t = _as_tuple(outputs)
+    grads = _grads_for(outputs_t, _as_tuple(grad_outputs))
+    result = _C._grad(outputs_t, inputs_t, grads, retain_graph, create_graph, allow)
     if materialize_grads:
         result = tuple(g if g is not None else _C.zeros_like(x) for g, x in zip(result, inputs_t))
     return result

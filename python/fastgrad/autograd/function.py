@@ -45,6 +45,12 @@ class FunctionCtx:
     @property
     def saved_tensors(self):
         node = getattr(self, "_node", None)
+        if node is None and hasattr(self, "_weak_node"):  # outside backward, once apply() made the Node
+            node = self._weak_node()
+            if node is None:
+                raise RuntimeError("Trying to backward through the graph a second time (or directly access saved "
+                                   "tensors after they have already been freed): the graph of this Function is "
+                                   "gone.")
         if node is not None:
             return node._saved_tensors()  # version-checked, and refused once the graph is freed
         return tuple(getattr(self, "to_save", ()))
@@ -103,12 +109,17 @@ class Function(metaclass=FunctionMeta):
 
         is_tuple = isinstance(output, tuple)
         outputs = output if is_tuple else (output,)
+        dirty = getattr(ctx, "dirty_tensors", ())
+        if not all(any(d is out for out in outputs) for d in dirty):
+            raise RuntimeError("Some elements marked as dirty during the forward method were not returned as output. "
+                               "The inputs that are modified inplace must all be outputs of the Function.")
         tensor_inputs = [a for a in args if isinstance(a, _C.Tensor)]
         if not (_C.is_grad_enabled() and any(t.requires_grad for t in tensor_inputs)):
             return output
 
-        node = _C._function_node(cls._backward_name, functools.partial(_run_backward, cls, ctx), args)
-        dirty = getattr(ctx, "dirty_tensors", ())
+        is_tensor = tuple(isinstance(a, _C.Tensor) for a in args)
+        node = _C._function_node(cls._backward_name, functools.partial(_run_backward, cls, ctx, is_tensor), args)
+        ctx._weak_node = _C._weak_node(node)
         non_diff = getattr(ctx, "non_differentiable", ())
         results = []
         for out in outputs:
@@ -134,7 +145,7 @@ class Function(metaclass=FunctionMeta):
         return tuple(results) if is_tuple else results[0]
 
 
-def _run_backward(cls, ctx, node, *grads):
+def _run_backward(cls, ctx, is_tensor, node, *grads):
     if ctx.materialize_grads:
         grads = tuple(g if g is not None else _C._function_zero_grad(node, i) for i, g in enumerate(grads))
     ctx._node = node
@@ -148,10 +159,15 @@ def _run_backward(cls, ctx, node, *grads):
         # PyTorch accepts extra trailing Nones.
         if all(r is None for r in result[len(ctx.needs_input_grad):]):
             result = result[: len(ctx.needs_input_grad)]
-    for i, (g, needed) in enumerate(zip(result, ctx.needs_input_grad)):
-        if g is not None and not isinstance(g, _C.Tensor):
-            raise TypeError(f"{cls._backward_name}.backward returned a {type(g).__name__} for input {i}; "
-                            "expected a Tensor or None")
+    for i, (g, tensor_input) in enumerate(zip(result, is_tensor)):
+        if g is None:
+            continue
+        if not isinstance(g, _C.Tensor):
+            raise RuntimeError(f"function {cls._backward_name} returned {type(g).__name__} at position {i + 1}: "
+                               f"expected Variable or None (got {type(g).__name__})")
+        if not tensor_input:
+            raise RuntimeError(f"function {cls._backward_name} returned a gradient different than None at position "
+                               f"{i + 1}, but the corresponding forward input was not a Variable")
     return result
 
 

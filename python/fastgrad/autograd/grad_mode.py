@@ -74,11 +74,12 @@ class set_grad_enabled(_DecoratorContextManager):
     """Sets grad mode on or off at once; as a context manager, restores the previous mode on exit."""
 
     def __init__(self, mode):
-        if not isinstance(mode, bool):
-            raise TypeError(f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not "
-                            f"{type(mode).__name__}")
+        if not isinstance(mode, bool):  # no truthiness: set_grad_enabled("no") must not mean True
+            t = type(mode)
+            name = t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
+            raise TypeError(f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {name}")
         self.prev = _C.is_grad_enabled()
-        self.mode = bool(mode)
+        self.mode = mode
         _C._set_grad_enabled(self.mode)
 
     def __call__(self, func):

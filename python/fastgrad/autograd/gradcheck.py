@@ -1,5 +1,6 @@
 """gradcheck: compares autograd's gradients with central finite differences (use float64 inputs)."""
 import itertools
+import warnings
 
 from .. import _C
 
@@ -54,6 +55,14 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     """True when the gradients of func at inputs match finite differences for every input that requires
     grad; otherwise raises GradcheckError (or returns False with raise_exception=False)."""
     inputs = (inputs,) if isinstance(inputs, _C.Tensor) else tuple(inputs)
+    if not any(isinstance(x, _C.Tensor) and x.requires_grad for x in inputs):
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of them have "
+                         "requires_grad=True.")
+    for i, x in enumerate(inputs):
+        if isinstance(x, _C.Tensor) and x.requires_grad and x.dtype != _C.float64:
+            warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point or complex. "
+                          "This check will likely fail if all the inputs are not of double precision floating point "
+                          "or complex. ", UserWarning, stacklevel=2)
     for index, x in enumerate(inputs):
         if not (isinstance(x, _C.Tensor) and x.requires_grad):
             continue

@@ -169,6 +169,18 @@ def _out_size(size, kernel, stride, padding, dilation, ceil_mode=False):
 # ---- convolution ----
 
 
+def _check_conv_args(padding, stride, dilation, groups):
+    # PyTorch's order and words; a zero stride would divide by zero below, a negative padding be ignored
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+
+
 def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
     unbatched = input.dim() == nd + 1
     if input.dim() not in (nd + 1, nd + 2):
@@ -197,6 +209,7 @@ def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
         else:
             raise RuntimeError(f"Invalid padding string: '{padding}'")
     padding = _ntuple(padding, nd, "padding", name)
+    _check_conv_args(padding, stride, dilation, groups)
     n, channels = input.shape[0], input.shape[1]
     out_channels = weight.shape[0]
     if channels != weight.shape[1] * groups:
@@ -282,6 +295,35 @@ def _check_pool_input(name, nd, input):
     )
 
 
+def _check_pool_args(name, kernel, stride, padding, dilation):
+    """PyTorch's checks of the pooling arguments, in its order and words, then the padding bound. The 1-d
+    ops other than max_pool1d run as 2-d ones of height 1 in PyTorch, and their messages show it."""
+    if name == "max_pool1d":
+        for what, v, bad in (("kernel_size", kernel[0], kernel[0] <= 0), ("stride", stride[0], stride[0] <= 0),
+                             ("padding", padding[0], padding[0] < 0), ("dilation", dilation[0], dilation[0] <= 0)):
+            if bad:
+                must = "be non-negative" if what == "padding" else "be greater than zero"
+                raise RuntimeError(f"max_pool1d() {what} must {must}, but got {v}")
+    else:
+        labels = ("T", "H", "W")[-max(len(kernel), 2):]
+        lead = (1,) * (2 - len(kernel))
+
+        def show(prefix, values):
+            return " ".join(f"{prefix}{label}: {v}" for label, v in zip(labels, lead + tuple(values)))
+
+        if any(v == 0 for v in stride):
+            raise RuntimeError("stride should not be zero")
+        if any(v <= 0 for v in kernel):
+            raise RuntimeError(f"kernel size should be greater than zero, but got {show('k', kernel)}")
+        if any(v < 0 for v in stride):
+            raise RuntimeError(f"stride should be greater than zero, but got {show('d', stride)}")
+        if any(v < 0 for v in padding):
+            raise RuntimeError(f"pad must be non-negative, but got pad: {min(padding)}")
+        if any(v <= 0 for v in dilation):
+            raise RuntimeError(f"dilation should be greater than zero, but got {show('dilation', dilation)}")
+    _check_pool_padding(name, padding, kernel, dilation)
+
+
 def _check_pool_padding(name, padding, kernel, dilation):
     for p, k, d in zip(padding, kernel, dilation):
         if name == "max_pool1d":
@@ -325,7 +367,7 @@ def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode
     if input.dtype == _C.bool or (name == "max_pool1d" and not return_indices and not input.dtype.is_floating_point):
         _check_pool_dtype("max_pool2d" if input.dtype == _C.bool else "max_pool1d_impl", input, ())
     kernel, stride, padding, dilation = _pool_args(name, nd, kernel_size, stride, padding, dilation)
-    _check_pool_padding(name, padding, kernel, dilation)
+    _check_pool_args(name, kernel, stride, padding, dilation)
     spatial = tuple(input.shape[-nd:])
     out_sizes = tuple(
         _out_size(s, k, st, p, d, ceil_mode)
@@ -453,7 +495,7 @@ def _avg_pool(name, nd, input, kernel_size, stride, padding, ceil_mode, count_in
     _check_pool_input(name, nd, input)
     _check_pool_dtype("avg_pool2d", input, (_C.int64,))
     kernel, stride, padding, _ = _pool_args(name, nd, kernel_size, stride, padding, 1)
-    _check_pool_padding(name, padding, kernel, (1,) * nd)
+    _check_pool_args(name, kernel, stride, padding, (1,) * nd)
     spatial = tuple(input.shape[-nd:])
     out_sizes = tuple(
         _out_size(s, k, st, p, 1, ceil_mode) for s, k, st, p in zip(spatial, kernel, stride, padding)

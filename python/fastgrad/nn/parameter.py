@@ -14,6 +14,10 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         if data is None:
             data = _C.empty(0)
+        elif not isinstance(data, Tensor):
+            # PyTorch detaches `data` first, so a non-tensor fails there, with AttributeError.
+            raise AttributeError(f"'{type(data).__name__}' object has no attribute 'detach' "
+                                 "(Parameter(data) needs a Tensor)")
         # The core's Tensor(t) makes this object a detached alias of t's storage.
         super().__init__(data)
         self.requires_grad_(requires_grad)

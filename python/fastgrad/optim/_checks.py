@@ -21,6 +21,16 @@ def check_adam_like(lr, betas, eps, weight_decay):
     check_weight_decay(weight_decay)
 
 
+def check_fused(fused, foreach, differentiable):
+    """The optimizers with a fused implementation in PyTorch refuse these combinations (fastgrad has one
+    implementation, but the same arguments must fail the same way)."""
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
 def check_weight_decay(weight_decay):
     if not 0.0 <= weight_decay:
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")

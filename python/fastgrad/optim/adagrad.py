@@ -3,6 +3,7 @@
 from .. import _C
 from . import _inplace
 from .adam import _scalar_dtype
+from . import _checks
 from .optimizer import Optimizer
 
 
@@ -45,6 +46,7 @@ class Adagrad(Optimizer):
             "fused": fused,
         }
         super().__init__(params, defaults)
+        _checks.check_fused(fused, foreach, differentiable)
         # Adagrad's state exists from the start (PyTorch creates it in the constructor too).
         for group in self.param_groups:
             for p in group["params"]:

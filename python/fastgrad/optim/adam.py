@@ -2,6 +2,7 @@
 
 from .. import _C
 from . import _inplace
+from . import _checks
 from .optimizer import Optimizer, _scalar_dtype  # noqa: F401  (_scalar_dtype: imported from here too)
 
 
@@ -49,6 +50,7 @@ class Adam(Optimizer):
             "decoupled_weight_decay": decoupled_weight_decay,
         }
         super().__init__(params, defaults)
+        _checks.check_fused(fused, foreach, differentiable)
 
     def __setstate__(self, state):
         super().__setstate__(state)
