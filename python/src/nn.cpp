@@ -103,9 +103,9 @@ void init_nn(py::module_& m) {
                              const std::string& reduction, int64_t ignore_index, double label_smoothing) {
     return cross_entropy(input, target, opt(weight), reduction_from_string(reduction), ignore_index, label_smoothing);
   });
-  m.def("_embedding", [](const Tensor& weight, const Tensor& indices, int64_t padding_idx) {
-    return embedding(weight, indices, padding_idx);
-  }, py::arg("weight"), py::arg("indices"), py::arg("padding_idx") = -1);
+  m.def("_embedding", [](const Tensor& weight, const Tensor& indices, int64_t padding_idx, bool scale_grad_by_freq) {
+    return embedding(weight, indices, padding_idx, scale_grad_by_freq);
+  }, py::arg("weight"), py::arg("indices"), py::arg("padding_idx") = -1, py::arg("scale_grad_by_freq") = false);
   m.def("_layer_norm", [](const Tensor& input, py::handle normalized_shape, std::optional<Tensor> weight,
                          std::optional<Tensor> bias, double eps) {
     return layer_norm(input, dims_from(normalized_shape, "layer_norm", "normalized_shape", 2, false), opt(weight), opt(bias), eps);

@@ -676,6 +676,27 @@ for _nd in (1, 2):
         no_kind=("0d",),
     )
     _entry(
+        f"max_unpool{_nd}d",
+        (
+            lambda m, x, k, _n=_nd, **kw: getattr(m.nn.functional, f"max_unpool{_n}d")(
+                *getattr(m.nn.functional, f"max_pool{_n}d")(x, k, return_indices=True), k, **kw
+            )
+        ),
+        None,
+        lambda g, _n=_nd: [
+            Sample((g.t((2, 3, 10) if _n == 1 else (2, 3, 7, 6), "distinct"), 2), id="plain"),
+            Sample((g.t((3, 6) if _n == 1 else (3, 6, 6), "distinct"), 3), id="unbatched"),
+            Sample((g.T((2, 3, 10) if _n == 1 else (2, 3, 7, 6), "distinct"), 2), id="noncontig"),
+            Sample((g.t((0, 3, 6) if _n == 1 else (0, 3, 6, 5)), 2), id="0size"),
+            Sample(
+                (g.t((2, 3, 9) if _n == 1 else (2, 3, 7, 6), "distinct"), 2),
+                {"output_size": (9,) if _n == 1 else (7, 6)},
+                id="output_size",
+            ),
+        ],
+        no_kind=("0d",),
+    )
+    _entry(
         f"adaptive_avg_pool{_nd}d",
         (lambda m, x, size, _n=_nd: getattr(m.nn.functional, f"adaptive_avg_pool{_n}d")(x, size)),
         None,

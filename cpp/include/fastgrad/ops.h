@@ -506,8 +506,10 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
                      double label_smoothing = 0.0);
 
 // Embedding and normalisation layers (cpp/src/ops/nn_norm.cpp). `indices` int64 or int32, in
-// [0, weight.size(0)); padding_idx -1 means none (else its row gets no gradient).
-Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx = -1);
+// [0, weight.size(0)); padding_idx -1 means none (else its row gets no gradient); scale_grad_by_freq divides
+// each looked-up row's gradient by how often its index occurs in `indices`.
+Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx = -1,
+                 bool scale_grad_by_freq = false);
 // Normalises over the trailing dims given by normalized_shape; weight and bias (that shape) may be undefined.
 Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tensor& weight = Tensor(),
                   const Tensor& bias = Tensor(), double eps = 1e-5);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <type_traits>
+#include <vector>
 
 #include "fastgrad/error.h"
 
@@ -35,20 +37,28 @@ namespace fastgrad::kernels {
 namespace {
 
 // Fallback and integer path: C = alpha * op(A) op(B) + beta * C, i-k-j order so the inner loop streams.
+// Note [float32 products]: float sums in double. A loop that accumulates k float products in float
+// loses ~k ulps, far more than a BLAS kernel's blocked sums, and PyTorch's float32 tolerance.
 template <class T>
 void gemm_loops(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
                 int64_t ldb, T beta, T* c, int64_t ldc) {
+  using Acc = std::conditional_t<std::is_same_v<T, float>, double, T>;
+  std::vector<Acc> row(static_cast<size_t>(n));
   for (int64_t i = 0; i < m; ++i) {
     T* ci = c + i * ldc;
-    for (int64_t j = 0; j < n; ++j) ci[j] = beta == T(0) ? T(0) : T(beta * ci[j]);
+    std::fill(row.begin(), row.end(), Acc(0));
     for (int64_t p = 0; p < k; ++p) {
-      T av = T(alpha * (ta ? a[p * lda + i] : a[i * lda + p]));
+      const Acc av = static_cast<Acc>(ta ? a[p * lda + i] : a[i * lda + p]);
       if (!tb) {
         const T* bp = b + p * ldb;
-        for (int64_t j = 0; j < n; ++j) ci[j] = T(ci[j] + av * bp[j]);
+        for (int64_t j = 0; j < n; ++j) row[j] = Acc(row[j] + av * static_cast<Acc>(bp[j]));
       } else {
-        for (int64_t j = 0; j < n; ++j) ci[j] = T(ci[j] + av * b[j * ldb + p]);
+        for (int64_t j = 0; j < n; ++j) row[j] = Acc(row[j] + av * static_cast<Acc>(b[j * ldb + p]));
       }
+    }
+    for (int64_t j = 0; j < n; ++j) {
+      const Acc scaled = Acc(static_cast<Acc>(alpha) * row[j]);
+      ci[j] = beta == T(0) ? T(scaled) : T(scaled + static_cast<Acc>(beta) * static_cast<Acc>(ci[j]));
     }
   }
 }
@@ -67,7 +77,9 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a
   // A BLAS call costs ~0.1 us before any arithmetic: tiny products (batches of 2x2 matrices) are faster here.
   constexpr int64_t kSmallProduct = 512;
   if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
-    if (m * n * k > kSmallProduct && fits_int(m) && fits_int(n) && fits_int(k) && fits_int(lda) && fits_int(ldb) &&
+    // A single dot product (m = n = 1) is memory-bound either way: the loop's double sum is exact to the
+    // last bit, where sgemm's float sum over a long k is not (Note [float32 products]).
+    if (m * n * k > kSmallProduct && !(m == 1 && n == 1) && fits_int(m) && fits_int(n) && fits_int(k) && fits_int(lda) && fits_int(ldb) &&
         fits_int(ldc)) {
       auto args = [&](auto fn) {
         fn(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, int(m), int(n), int(k), alpha, a,

@@ -414,9 +414,9 @@ struct PowBackward2 : NamedNode<PowBackward2> {  // scalar ** tensor
   tensor_list apply(tensor_list&& g) override {
     Tensor result = saved(0);
     if (base.f == 0.0) {
-      // d/de 0^e is 0 for e >= 0 (PyTorch's convention) and -inf for e < 0.
-      Tensor negative = compare(saved(1), Scalar(0.0), CompareOp::Lt);
-      return {where(negative, mul(g[0], -INFINITY), Scalar(0.0))};
+      // d/de 0^e is 0 for e >= 0 (PyTorch's convention), else g * 0^e * log(0): -inf for e < 0, NaN for a NaN e.
+      Tensor nonnegative = compare(saved(1), Scalar(0.0), CompareOp::Ge);
+      return {where(nonnegative, Scalar(0.0), mul(g[0], mul(result, Scalar(-INFINITY))))};
     }
     return {mul(g[0], mul(result, Scalar(std::log(base.f))))};
   }

@@ -26,6 +26,10 @@ Tensor cast(const Tensor& t, ScalarType dtype, bool force_copy) {
   return out;
 }
 
+Tensor dense(const Tensor& t, ScalarType dtype) {
+  return cast(t, dtype, /*force_copy=*/!t.is_contiguous());
+}
+
 bool can_cast(ScalarType from, ScalarType to) {
   if (is_floating(from) && !is_floating(to)) return false;
   if (from != ScalarType::Bool && to == ScalarType::Bool) return false;

@@ -25,6 +25,11 @@ void copy_into(const Tensor& dst, const Tensor& src);
 // A contiguous copy of t with the given dtype (no autograd). Returns t itself when nothing changes and
 // `force_copy` is false.
 Tensor cast(const Tensor& t, ScalarType dtype, bool force_copy = false);
+// Note [Dense operands]: a kernel that reads or writes a tensor through a raw pointer as a flat array
+// (p[i] for element i) must take it from dense(): `t` itself when it already is contiguous and of `dtype`,
+// else a contiguous copy. cast() alone keeps a transposed, sliced or expanded tensor as it is.
+Tensor dense(const Tensor& t, ScalarType dtype);
+inline Tensor dense(const Tensor& t) { return dense(t, t.dtype()); }
 
 // out = f(a) elementwise in compute type T == a's dtype (caller casts first). f is made per type by
 // make(T{}) so that scalars are converted once, not per element.

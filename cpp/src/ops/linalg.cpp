@@ -1,5 +1,7 @@
 // Matrix products: forward and derivative side by side. Every product runs through batched_gemm, which hands
 // float and double to BLAS (one gemm per batch entry) and integers to a plain loop.
+#include <cstring>
+
 #include "../kernels/blas.h"
 #include "common.h"
 
@@ -42,6 +44,10 @@ void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar al
   check_scalar_fits(beta, out.dtype());  // Note [Checked scalar conversion]
   check_scalar_fits(alpha, out.dtype());
   if (out.numel() == 0) return;
+  if (out.dtype() == ScalarType::Bool) {  // only an empty sum gets here (check_not_bool): beta * out or False
+    if (beta.f == 0) std::memset(out.data_ptr(), 0, static_cast<size_t>(out.numel()));
+    return;
+  }
   dispatch(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) {
@@ -58,13 +64,16 @@ void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar al
         const int64_t sbb = nd == 3 ? b.strides()[0] : 0, sb0 = b.strides()[o], sb1 = b.strides()[o + 1];
         const T* pa = a.template data<T>();
         const T* pb = b.template data<T>();
-        const T al = alpha.to<T>();
+        // float sums in double, as kernels::gemm's loop (Note [float32 products] in kernels/blas.cpp)
+        using Acc = std::conditional_t<std::is_same_v<T, float>, double, T>;
+        const Acc al = alpha.to<T>(), bea = be;
         for (int64_t bi = 0; bi < batch; ++bi, pa += sab, pb += sbb)
           for (int64_t i = 0; i < m; ++i)
             for (int64_t j = 0; j < n; ++j, ++c) {
-              T acc = T(0);
-              for (int64_t q = 0; q < k; ++q) acc = T(acc + pa[i * sa0 + q * sa1] * pb[q * sb0 + j * sb1]);
-              *c = beta.f == 0 ? T(al * acc) : T(al * acc + be * *c);
+              Acc acc = Acc(0);
+              for (int64_t q = 0; q < k; ++q)
+                acc = Acc(acc + static_cast<Acc>(pa[i * sa0 + q * sa1]) * static_cast<Acc>(pb[q * sb0 + j * sb1]));
+              *c = beta.f == 0 ? T(al * acc) : T(al * acc + bea * static_cast<Acc>(*c));
             }
         return;
       }
@@ -97,14 +106,18 @@ Tensor product_plus(const Tensor& self, const Tensor& a, const Tensor& b, Scalar
   return out;
 }
 
-void check_not_bool(const Tensor& t, const char* kernel) {
-  FG_CHECK(t.dtype() != ScalarType::Bool, NotImplementedError, "\"", kernel, "\" not implemented for 'Bool'");
+// PyTorch refuses bool in its product kernels, which it skips for an empty result or an empty sum
+// (rows * cols * inner == 0): then a bool product is all False.
+void check_not_bool(const Tensor& t, const char* kernel, int64_t rows = 1, int64_t cols = 1, int64_t inner = 1) {
+  FG_CHECK(t.dtype() != ScalarType::Bool || rows * cols * inner == 0, NotImplementedError, "\"", kernel,
+           "\" not implemented for 'Bool'");
 }
 
 void check_mm_dtypes(const Tensor& a, const Tensor& b) {
   FG_CHECK(a.dtype() == b.dtype(), Error, "expected m1 and m2 to have the same dtype, but got: ", c_type_name(a.dtype()),
            " != ", c_type_name(b.dtype()));
-  check_not_bool(a, "addmm_impl_cpu_");
+  check_not_bool(a, "addmm_impl_cpu_", a.dim() == 2 ? a.sizes()[0] : 1, b.dim() == 2 ? b.sizes()[1] : 1,
+                 a.dim() == 2 ? a.sizes()[1] : 1);
 }
 
 // grad * s, skipping the multiplication when s is 1 (PyTorch's maybe_multiply).
@@ -170,7 +183,7 @@ void check_batches(const Tensor& b1, const Tensor& b2) {
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
   check_batches(a, b);
-  check_not_bool(a, "bmm");
+  check_not_bool(a, "bmm", a.sizes()[0] * a.sizes()[1], b.sizes()[2], a.sizes()[2]);
   Tensor out = product(a, b, {a.sizes()[0], a.sizes()[1], b.sizes()[2]});
   if (compute_requires_grad({&a, &b})) {
     auto node = make_node<BmmBackward0>({&a, &b});
@@ -204,7 +217,7 @@ void check_mv(int64_t self_dim, int64_t self_len, ScalarType self_dtype, const T
   FG_CHECK(a.dtype() == v.dtype() && self_dtype == a.dtype(), Error,
            "addmv input tensors must have the same dtype, but got ", scalar_type_name(self_dtype), ", ",
            scalar_type_name(a.dtype()), ", and ", scalar_type_name(v.dtype()));
-  check_not_bool(a, "addmv_impl_cpu");
+  check_not_bool(a, "addmv_impl_cpu", a.sizes()[0], 1, a.sizes()[1]);
 }
 // The vector as an (n x 1) matrix, without autograd.
 Tensor column(const Tensor& v) { return make_view(v, {v.sizes()[0], 1}, {v.strides()[0], 1}, v.storage_offset()); }

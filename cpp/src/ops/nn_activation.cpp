@@ -116,7 +116,8 @@ struct EluBackward0 : NamedNode<EluBackward0> {
   EluBackward0(double a, double s, double i) : alpha(a), scale(s), input_scale(i) {}
   tensor_list apply(tensor_list&& g) override {
     Tensor x = saved(0);
-    Tensor above = compare(x, Scalar(0.0), CompareOp::Gt);
+    // The negative branch is x <= 0, as in PyTorch: a NaN input takes the linear side's slope.
+    Tensor above = logical_not(compare(x, Scalar(0.0), CompareOp::Le));
     Tensor pos = mask_of(above, g[0].dtype());
     // exp only where it is used: exp(input_scale x) for large positive x would overflow to inf, and inf * 0 = nan.
     Tensor neg_slope =
@@ -134,8 +135,9 @@ struct EluBackward1 : NamedNode<EluBackward1> {
   EluBackward1(double a, double s, double i) : alpha(a), scale(s), input_scale(i) {}
   tensor_list apply(tensor_list&& g) override {
     Tensor y = saved(0);
-    Tensor pos = mask_of(compare(y, Scalar(0.0), CompareOp::Gt), g[0].dtype());
-    Tensor neg_slope = mul(add(y, Scalar(scale * alpha)), Scalar(input_scale));
+    Tensor pos = mask_of(logical_not(compare(y, Scalar(0.0), CompareOp::Le)), g[0].dtype());
+    Tensor neg_slope = mul(add(where(compare(y, Scalar(0.0), CompareOp::Le), y, Scalar(0.0)), Scalar(scale * alpha)),
+                           Scalar(input_scale));
     Tensor slope = add(mul(pos, Scalar(scale)), mul(rsub(pos, 1), neg_slope));
     return {mul(g[0], slope)};
   }
@@ -385,10 +387,10 @@ struct HardtanhBackward0 : NamedNode<HardtanhBackward0> {
   Scalar min_val, max_val;
   HardtanhBackward0(Scalar lo, Scalar hi) : min_val(lo), max_val(hi) {}
   tensor_list apply(tensor_list&& g) override {
-    // The gradient passes strictly inside (min_val, max_val).
+    // Zero where x <= min_val or x >= max_val, else g (NaN inputs included), as in PyTorch.
     Tensor x = saved(0);
-    Tensor inside = mul(compare(x, min_val, CompareOp::Gt), compare(x, max_val, CompareOp::Lt));
-    return {mul(g[0], mask_of(inside, g[0].dtype()))};
+    Tensor outside = logical(compare(x, min_val, CompareOp::Le), compare(x, max_val, CompareOp::Ge), LogicalOp::Or);
+    return {where(outside, Scalar(0), g[0])};
   }
 };
 
@@ -446,9 +448,10 @@ Tensor softmax_kernel(const Tensor& t, int64_t dim, bool log) {
   const int64_t d = wrap_dim(dim, t.dim(), log ? "log_softmax" : "softmax");
   const char* kernel = log ? (d == t.dim() - 1 || t.dim() == 0 ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
                            : (d == t.dim() - 1 || t.dim() == 0 ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl");
-  check_floating(t, kernel);
-  Tensor x = cast(t, t.dtype(), /*force_copy=*/!t.is_contiguous());
   Tensor out = empty(t.sizes(), t.dtype());
+  if (out.numel() == 0) return out;  // PyTorch returns an empty input as is, in any dtype
+  check_floating(t, kernel);
+  Tensor x = dense(t);
   int64_t outer = 1, inner = 1;
   const int64_t n = t.dim() == 0 ? 1 : t.size(d);
   for (int64_t k = 0; k < t.dim(); ++k) {

@@ -306,8 +306,8 @@ NllShape nll_shape(const Tensor& input) {
 // The weight of each target element (0 where ignored); checks the targets.
 std::vector<double> nll_element_weights(const Tensor& target, const Tensor& weight, int64_t classes,
                                         int64_t ignore_index) {
-  Tensor t = cast(target, ScalarType::Int64, /*force_copy=*/!target.is_contiguous());
-  Tensor w = weight.defined() ? cast(weight, ScalarType::Float64) : Tensor();
+  Tensor t = dense(target, ScalarType::Int64);
+  Tensor w = weight.defined() ? dense(weight, ScalarType::Float64) : Tensor();
   const int64_t* tv = t.data<int64_t>();
   std::vector<double> out(static_cast<size_t>(t.numel()));
   for (int64_t i = 0; i < t.numel(); ++i) {
@@ -339,7 +339,7 @@ struct NllLossBackwardBase : NamedNode<Derived> {
     Tensor coeff = zeros(input_shape, dtype);
     const NllShape sh = nll_shape(coeff);
     const std::vector<double> w = nll_element_weights(target, weight, sh.c, ignore_index);
-    Tensor t = cast(target, ScalarType::Int64, /*force_copy=*/!target.is_contiguous());
+    Tensor t = dense(target, ScalarType::Int64);
     const int64_t* tv = t.data<int64_t>();
     const double scale = reduction == Reduction::Mean ? 1.0 / total_weight : 1.0;
     dispatch(dtype, [&](auto tag) {
@@ -404,7 +404,7 @@ Tensor nll_loss_fused(const Tensor& input, const Tensor& target, const Tensor& w
   const NllShape sh = nll_shape(input);
   const std::vector<double> w = nll_element_weights(target, weight, sh.c, ignore_index);
   Tensor x = cast(input, ScalarType::Float64, /*force_copy=*/true);
-  Tensor t = cast(target, ScalarType::Int64, /*force_copy=*/!target.is_contiguous());
+  Tensor t = dense(target, ScalarType::Int64);
   const double* xv = x.data<double>();
   const int64_t* tv = t.data<int64_t>();
   Tensor losses = zeros(target.sizes(), ScalarType::Float64);
@@ -506,7 +506,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
     for (double v : w) denom += v;
     if (!weight.defined()) {  // the number of counted targets (a zero weight can only come from `weight`)
       denom = 0;
-      Tensor k = cast(keep, ScalarType::Float64);
+      Tensor k = dense(keep, ScalarType::Float64);
       for (int64_t i = 0; i < k.numel(); ++i) denom += k.data<double>()[i];
     }
     ret = div(sum(smooth), Scalar(denom));

@@ -20,7 +20,8 @@ struct EmbeddingBackward0 : NamedNode<EmbeddingBackward0> {
   static constexpr const char* kName = "EmbeddingBackward0";
   int64_t num_weights;
   int64_t padding_idx;  // -1: none (already made non-negative)
-  EmbeddingBackward0(int64_t n, int64_t pad) : num_weights(n), padding_idx(pad) {}
+  bool scale_grad_by_freq;
+  EmbeddingBackward0(int64_t n, int64_t pad, bool scale) : num_weights(n), padding_idx(pad), scale_grad_by_freq(scale) {}
 
   tensor_list apply(tensor_list&& g) override {
     // d out[i, :] / d weight[idx[i], :] = 1: the rows of g are summed into the rows they were read from,
@@ -30,11 +31,15 @@ struct EmbeddingBackward0 : NamedNode<EmbeddingBackward0> {
     Tensor rows = reshape(g[0], {idx.numel(), dim});
     if (padding_idx >= 0)
       rows = where(unsqueeze(compare(idx, Scalar(padding_idx), CompareOp::Ne), 1), rows, Scalar(0));
+    if (scale_grad_by_freq) {  // each row's gradient divided by the number of times its index was looked up
+      Tensor counts = index_add(zeros({num_weights}, g[0].dtype()), 0, idx, ones({idx.numel()}, g[0].dtype()));
+      rows = div(rows, unsqueeze(index_select(counts, 0, idx), 1));
+    }
     return {index_add(zeros({num_weights, dim}, g[0].dtype()), 0, idx, rows)};
   }
 };
 
-Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx) {
+Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx, bool scale_grad_by_freq) {
   FG_CHECK(weight.dim() == 2, Error, "'weight' must be 2-D");
   FG_CHECK(indices.dtype() == ScalarType::Int64 || indices.dtype() == ScalarType::Int32, Error,
            "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; "
@@ -52,7 +57,7 @@ Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_id
     out = reshape(index_select(weight, 0, flat), shape);
   }
   if (compute_requires_grad({&weight})) {
-    auto node = make_node<EmbeddingBackward0>({&weight}, num, padding_idx);
+    auto node = make_node<EmbeddingBackward0>({&weight}, num, padding_idx, scale_grad_by_freq);
     node->save(flat);
     set_history(out, node);
   }
@@ -209,8 +214,16 @@ Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tenso
 
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
                   const Tensor& bias, bool training, double momentum, double eps) {
-  FG_CHECK(input.dim() >= 2, ValueError, "batch_norm(): expected 2D or more input (got ", input.dim(), "D input)");
-  const int64_t c = input.size(1);
+  if (input.numel() == 0) {
+    // PyTorch's empty-batch path, taken before any other check: a clone scaled by the first weight and
+    // shifted by the first bias, with the running statistics untouched.
+    Tensor out = clone(input);
+    if (weight.defined() && weight.numel() > 0) out = mul(out, select(weight, 0, 0));
+    if (bias.defined() && bias.numel() > 0) out = add(out, select(bias, 0, 0));
+    return out;
+  }
+  // The channels are dim 1; a 0-d or 1-d input has none, so any parameter given is of the wrong size.
+  const int64_t c = input.dim() >= 2 ? input.size(1) : 0;
   auto check_len = [&](const Tensor& t, const char* what) {
     FG_CHECK(!t.defined() || t.numel() == c, Error, what, " should contain ", c, " elements not ", t.numel());
   };
@@ -218,17 +231,11 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   check_len(running_var, "running_var");
   check_len(weight, "weight");
   check_len(bias, "bias");
+  FG_CHECK(input.dim() >= 2, IndexError, "Dimension out of range (expected to be in range of [-",
+           std::max<int64_t>(input.dim(), 1), ", ", std::max<int64_t>(input.dim(), 1) - 1, "], but got 1)");
   FG_CHECK(training || (running_mean.defined() && running_var.defined()), Error,
            "running_mean and running_var must be defined in evaluation mode");
   check_norm_input(input, "batch_norm");
-  if (input.numel() == 0) {
-    // PyTorch's empty-batch path: a clone scaled by the first weight and shifted by the first bias, with
-    // the running statistics untouched.
-    Tensor out = clone(input);
-    if (weight.defined() && weight.numel() > 0) out = mul(out, select(weight, 0, 0));
-    if (bias.defined() && bias.numel() > 0) out = add(out, select(bias, 0, 0));
-    return out;
-  }
   NormLayout l;
   l.param_view = Dims(static_cast<size_t>(input.dim()), 1);
   l.param_view[1] = c;

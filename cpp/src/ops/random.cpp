@@ -167,7 +167,7 @@ void check_probability(double p) {
 // p and a double uniform with a double p). `out` is contiguous; p has out's shape and is contiguous.
 void bernoulli_fill(const Tensor& out, const Tensor& p, Generator& g) {
   check_float(p.dtype(), "bernoulli_tensor_cpu_p_");
-  Tensor pd = cast(p, ScalarType::Float64);
+  Tensor pd = dense(p, ScalarType::Float64);
   const double* pv = pd.data<double>();
   for (int64_t i = 0; i < pd.numel(); ++i) {
     FG_CHECK(pv[i] >= 0 && pv[i] <= 1, Error,

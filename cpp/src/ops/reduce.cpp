@@ -312,9 +312,10 @@ struct LinalgVectorNormBackward0 : NamedNode<LinalgVectorNormBackward0> {
     Tensor sign = sign_constant(x);
     if (std::isinf(p)) {
       // The extreme |x| gets the gradient, shared evenly between ties.
-      Tensor hit = mask_as(compare(abs_value(x), nx, CompareOp::Eq), x.dtype());
-      Tensor count = sum(hit, mask_dims(mask), true);
-      return {mul(mul(sign, hit), div(gx, count))};
+      // No element equals a NaN norm: then nothing gets a gradient (0, not 0 / 0), as in PyTorch.
+      Tensor is_hit = compare(abs_value(x), nx, CompareOp::Eq);
+      Tensor count = sum(mask_as(is_hit, x.dtype()), mask_dims(mask), true);
+      return {where(is_hit, mul(sign, div(gx, count)), Scalar(0.0))};
     }
     Tensor grad;
     if (p == 1) {

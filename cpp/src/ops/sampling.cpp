@@ -124,7 +124,7 @@ Tensor multinomial(const Tensor& probs, int64_t n_sample, bool replacement, Gene
   }
   // Without replacement (or a single sample): the exponential race. With q ~ Exp(1), the categories
   // sorted by p / q descending are a draw without replacement; torch keeps the first n_sample.
-  Tensor pd = cast(p, ScalarType::Float64);
+  Tensor pd = dense(p, ScalarType::Float64);
   const double* pv = pd.data<double>();
   bool finite_nonneg = true;
   for (int64_t i = 0; i < pd.numel(); ++i) finite_nonneg = finite_nonneg && pv[i] >= 0 && pv[i] < INFINITY;

@@ -122,7 +122,8 @@ struct CumprodBackward0 : NamedNode<CumprodBackward0> {
   explicit CumprodBackward0(int64_t d) : dim(d) {}
   tensor_list apply(tensor_list&& g) override {
     Tensor x = saved(0), out = saved(1);
-    if (x.dim() == 0) return {g[0]};
+    // A line of one element is the identity (whatever its value: inf and NaN included), as in PyTorch.
+    if (x.dim() == 0 || x.sizes()[dim] == 1) return {g[0]};
     bool zero;
     {
       NoGradGuard guard;

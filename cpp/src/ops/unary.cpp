@@ -253,7 +253,9 @@ Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> m
   return record_unary<ClampBackward1>(out, t, true, false, min, max);
 }
 
-// Tensor bounds: the gradient goes to whichever of x, min, max the result took.
+// Tensor bounds, PyTorch's rule (every comparison with NaN is false, so a NaN anywhere sends nothing to x):
+//   x gets g where lo <= x <= hi; lo where x < lo and lo < hi; hi where x > hi or hi < lo.
+// With one bound: x where x >= lo (x <= hi), the bound where x < lo (x > hi).
 struct ClampBackward0 : NamedNode<ClampBackward0> {
   static constexpr const char* kName = "ClampBackward0";
   bool has_min, has_max;
@@ -261,23 +263,28 @@ struct ClampBackward0 : NamedNode<ClampBackward0> {
   tensor_list apply(tensor_list&& g) override {
     Tensor self = saved(0);
     Tensor lo = has_min ? saved(1) : Tensor(), hi = has_max ? saved(has_min ? 2 : 1) : Tensor();
-    Tensor below = has_min ? compare(self, lo, CompareOp::Lt) : Tensor();
-    Tensor above = has_max ? compare(self, hi, CompareOp::Gt) : Tensor();
-    Tensor crossed = has_min && has_max ? compare(hi, lo, CompareOp::Lt) : Tensor();  // max < min: result is max
     tensor_list out(next_edges().size());
     if (needs_input_grad(0)) {
-      Tensor outside = below.defined() && above.defined() ? logical(below, above, LogicalOp::Or)
-                                                          : (below.defined() ? below : above);
-      out[0] = where(outside, Scalar(0), g[0]);
+      Tensor ge_lo = has_min ? compare(self, lo, CompareOp::Ge) : Tensor();
+      Tensor le_hi = has_max ? compare(self, hi, CompareOp::Le) : Tensor();
+      Tensor keep = ge_lo.defined() && le_hi.defined() ? logical(ge_lo, le_hi, LogicalOp::And)
+                                                        : (ge_lo.defined() ? ge_lo : le_hi);
+      out[0] = where_mask(keep, g[0]);
     }
     size_t slot = 1;
     if (has_min) {
-      if (needs_input_grad(slot))
-        out[slot] = where_mask(crossed.defined() ? logical(below, logical_not(crossed), LogicalOp::And) : below, g[0]);
+      if (needs_input_grad(slot)) {
+        Tensor below = compare(self, lo, CompareOp::Lt);
+        if (has_max) below = logical(below, compare(lo, hi, CompareOp::Lt), LogicalOp::And);
+        out[slot] = where_mask(below, g[0]);
+      }
       ++slot;
     }
-    if (has_max && needs_input_grad(slot))
-      out[slot] = where_mask(crossed.defined() ? logical(above, crossed, LogicalOp::Or) : above, g[0]);
+    if (has_max && needs_input_grad(slot)) {
+      Tensor above = compare(self, hi, CompareOp::Gt);
+      if (has_min) above = logical(above, compare(hi, lo, CompareOp::Lt), LogicalOp::Or);
+      out[slot] = where_mask(above, g[0]);
+    }
     return out;
   }
 };
@@ -350,9 +357,9 @@ struct ClampMinMaxBackward1 : Node {
   std::string name() const override { return is_min ? "ClampMinBackward1" : "ClampMaxBackward1"; }
   tensor_list apply(tensor_list&& g) override {
     Tensor self = saved(0), bound = saved(1);
-    Tensor keep = compare(self, bound, is_min ? CompareOp::Ge : CompareOp::Le);
-    return {needs_input_grad(0) ? where_mask(keep, g[0]) : Tensor(),
-            needs_input_grad(1) ? where(keep, Scalar(0), g[0]) : Tensor()};
+    // As ClampBackward0 with one bound: a NaN on either side sends nothing anywhere.
+    return {needs_input_grad(0) ? where_mask(compare(self, bound, is_min ? CompareOp::Ge : CompareOp::Le), g[0]) : Tensor(),
+            needs_input_grad(1) ? where_mask(compare(self, bound, is_min ? CompareOp::Lt : CompareOp::Gt), g[0]) : Tensor()};
   }
 };
 

@@ -128,7 +128,10 @@ struct LogitBackward0 : NamedNode<LogitBackward0> {
     Tensor x = saved(0);
     double lo = eps ? *eps : 0.0, hi = eps ? 1.0 - *eps : 1.0;
     Tensor outside = logical(compare(x, lo, CompareOp::Lt), compare(x, hi, CompareOp::Gt), LogicalOp::Or);
-    Tensor inside = div(g[0], mul(x, rsub(x, 1)));
+    // At the boundary itself (x == 0 or 1, -0.0 included) the slope is g * inf, as in PyTorch: g / (x (1 - x))
+    // would take the sign of -0.0.
+    Tensor boundary = logical(compare(x, 0.0, CompareOp::Eq), compare(x, 1.0, CompareOp::Eq), LogicalOp::Or);
+    Tensor inside = where(boundary, mul(g[0], Scalar(INFINITY)), div(g[0], mul(x, rsub(x, 1))));
     return {where(outside, Scalar(eps ? 0.0 : NAN), inside)};
   }
 };

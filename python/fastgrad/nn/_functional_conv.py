@@ -95,6 +95,18 @@ def pad(input, pad, mode="constant", value=None):
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
         )
+    dims = [input.dim() - spatial + i for i in range(spatial)]
+    sizes = [input.shape[d] + pad[2 * (input.dim() - 1 - d)] + pad[2 * (input.dim() - 1 - d) + 1] for d in dims]
+    if any(s < 0 for s in sizes):
+        shape = list(input.shape[: input.dim() - spatial]) + sizes
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(sizes)}: {shape}")
+    if mode != "circular":
+        # PyTorch refuses a reflect/replicate result with no positive output size in any padded dim.
+        if all(s < 1 for s in sizes):
+            names = "DHW"[3 - spatial:]
+            given = ", ".join(f"{n}: {input.shape[d]}" for n, d in zip(names, dims))
+            calculated = " ".join(f"{n}: {s}" for n, s in zip(names, sizes))
+            raise RuntimeError(f"input ({given}) is too small. Calculated output {calculated}")
     for i in range(spatial):
         dim = input.dim() - 1 - i
         left, right = pad[2 * i], pad[2 * i + 1]
@@ -104,8 +116,25 @@ def pad(input, pad, mode="constant", value=None):
                 f"Argument #4: Padding size should be less than the corresponding input dimension, "
                 f"but got: padding ({left}, {right}) at dimension {dim} of input {list(input.shape)}"
             )
-        if mode == "circular" and (left > size or right > size):
-            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if mode == "circular":
+            if left > size or right > size:
+                raise RuntimeError("Padding value causes wrapping around more than once.")
+            if size + left + right <= 0:  # cropped away entirely
+                out = out.narrow(dim, 0, 0)
+                continue
+            # Negative amounts crop first; the positive ones then wrap around what is left (as PyTorch).
+            start, stop = max(-left, 0), size - max(-right, 0)
+            kept = max(stop - start, 0)
+            left, right = max(left, 0), max(right, 0)
+            if kept < size:
+                out = out.narrow(dim, start, kept) if kept > 0 else out.narrow(dim, 0, 0)
+            if left == 0 and right == 0:
+                continue
+            if left > kept or right > kept:
+                raise RuntimeError(
+                    f"Padding value causes wrapping around more than once: padding ({pad[2 * i]}, {pad[2 * i + 1]}) "
+                    f"of dimension {dim} (size {size}) leaves {kept} elements to wrap around")
+            size = kept
         out = out.index_select(dim, _pad_indices(size, left, right, mode))
     return out
 
@@ -281,10 +310,20 @@ def _check_pool_output(name, input, nd, out_sizes):
     )
 
 
+def _window_argmax(windows, dim):
+    """PyTorch's max-pooling choice within each window: the first maximum, or the last NaN if there is one."""
+    first = windows.argmax(dim)
+    nan = windows.isnan()
+    if not bool(nan.any()):
+        return first
+    last_nan = (windows.shape[dim] - 1) - nan.flip([dim]).to(_C.int64).argmax(dim)
+    return _C.where(nan.any(dim), last_nan, first)
+
+
 def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     _check_pool_input(name, nd, input)
-    if return_indices:
-        raise NotImplementedError(f"fastgrad: {name}(return_indices=True) is not supported")
+    if input.dtype == _C.bool or (name == "max_pool1d" and not return_indices and not input.dtype.is_floating_point):
+        _check_pool_dtype("max_pool2d" if input.dtype == _C.bool else "max_pool1d_impl", input, ())
     kernel, stride, padding, dilation = _pool_args(name, nd, kernel_size, stride, padding, dilation)
     _check_pool_padding(name, padding, kernel, dilation)
     spatial = tuple(input.shape[-nd:])
@@ -293,14 +332,35 @@ def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode
         for s, k, st, p, d in zip(spatial, kernel, stride, padding, dilation)
     )
     _check_pool_output(name, input, nd, out_sizes)
-    # -inf padding never wins; in ceil mode the last windows may reach past the right padding
+    # Padding never wins (-inf, or the smallest integer); in ceil mode the last windows may reach past the
+    # right padding
     amounts = []
     for s, k, st, p, d, o in reversed(list(zip(spatial, kernel, stride, padding, dilation, out_sizes))):
         needed = (o - 1) * st + d * (k - 1) + 1
         amounts += [p, max(needed - s - p, 0)]
-    x = pad(input, amounts, value=-math.inf) if any(amounts) else input
+    lowest = -math.inf if input.dtype.is_floating_point else int(np.iinfo(str(input.dtype).split(".")[-1]).min)
+    x = pad(input, amounts, value=lowest) if any(amounts) else input
     windows = _windows(x, kernel, stride, dilation, out_sizes)
-    return windows.max(input.dim() - nd)[0]
+    wdim = input.dim() - nd
+    with _no_grad():
+        choice = _window_argmax(windows.detach(), wdim)  # offset within the window, (..., *out_sizes)
+    # The gradient flows to the chosen element only, as PyTorch's max-pooling backward does.
+    out = windows.gather(wdim, choice.unsqueeze(wdim)).squeeze(wdim)
+    if not return_indices:
+        return out
+    # The flat position of the choice in each (unpadded) input plane: start + k * dilation per dim.
+    with _no_grad():
+        indices = _C.zeros(tuple(choice.shape), dtype=_C.int64)
+        rest = choice
+        for i in reversed(range(nd)):
+            k_i = rest % kernel[i]
+            rest = _C.div(rest, kernel[i], rounding_mode="floor")
+            shape = [1] * choice.dim()
+            shape[choice.dim() - nd + i] = out_sizes[i]
+            starts = (_C.arange(out_sizes[i], dtype=_C.int64) * stride[i] - padding[i]).reshape(tuple(shape))
+            position = starts + k_i * dilation[i]
+            indices = indices + position * math.prod(spatial[i + 1:])
+    return out, indices
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -313,6 +373,57 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return _max_pool(
         "max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
     )
+
+
+def _max_unpool(name, nd, input, indices, kernel_size, stride, padding, output_size):
+    """Scatters each value to its flat position in a zero plane of the output size (inverse of max_pool)."""
+    kernel, stride, padding, _ = _pool_args(name, nd, kernel_size, stride, padding, 1)
+    if indices.dtype != _C.int64:
+        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype}")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
+                           f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{name}: Expected input to be {nd + 1}D or {nd + 2}D, but got {input.dim()}D")
+    default = [(input.shape[input.dim() - nd + i] - 1) * stride[i] - 2 * padding[i] + kernel[i] for i in range(nd)]
+    if output_size is None:
+        sizes = default
+    else:
+        sizes = [int(v) for v in output_size]
+        if len(sizes) == nd + 2 or (len(sizes) == nd + 1 and input.dim() == nd + 1):
+            sizes = sizes[-nd:]
+        if len(sizes) != nd:
+            raise ValueError(f"output_size should be a sequence containing {nd} or {nd + 2} elements, but it has "
+                             f"a length of '{len(output_size)}'")
+        for i, (s, d) in enumerate(zip(sizes, default)):
+            low, high = d - stride[i], d + stride[i]
+            if not low < s < high:
+                raise ValueError(f'invalid output_size "{sizes}" (dim {i} must be between {low} and {high})')
+    lead = tuple(input.shape[: input.dim() - nd])
+    plane = math.prod(sizes)
+    pooled = math.prod(input.shape[input.dim() - nd:])
+    flat_indices = indices.reshape(lead + (pooled,))
+    if flat_indices.numel() and (int(flat_indices.min()) < 0 or int(flat_indices.max()) >= plane):
+        bad = int(flat_indices.max()) if int(flat_indices.max()) >= plane else int(flat_indices.min())
+        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
+                           f"{'x'.join(str(s) for s in sizes)}")
+    out = _C.zeros(lead + (plane,), dtype=input.dtype)
+    out = out.scatter(input.dim() - nd, flat_indices, input.reshape(lead + (pooled,)))
+    return out.reshape(lead + tuple(sizes))
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def _no_grad():
+    from ..autograd.grad_mode import no_grad
+
+    return no_grad()
 
 
 def _avg_divisors(spatial, kernel, stride, padding, out_sizes, count_include_pad):
@@ -330,8 +441,17 @@ def _avg_divisors(spatial, kernel, stride, padding, out_sizes, count_include_pad
     return divisor
 
 
+def _check_pool_dtype(kernel, input, allowed):
+    # PyTorch's CPU pooling kernels: floating point, plus the integer dtypes in `allowed`
+    if input.dtype.is_floating_point or input.dtype in allowed:
+        return
+    names = {_C.int64: "Long", _C.int32: "Int", _C.bool: "Bool"}
+    raise NotImplementedError(f'"{kernel}" not implemented for \'{names.get(input.dtype, str(input.dtype))}\'')
+
+
 def _avg_pool(name, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
     _check_pool_input(name, nd, input)
+    _check_pool_dtype("avg_pool2d", input, (_C.int64,))
     kernel, stride, padding, _ = _pool_args(name, nd, kernel_size, stride, padding, 1)
     _check_pool_padding(name, padding, kernel, (1,) * nd)
     spatial = tuple(input.shape[-nd:])
@@ -345,9 +465,13 @@ def _avg_pool(name, nd, input, kernel_size, stride, padding, ceil_mode, count_in
     x = pad(input, amounts) if any(amounts) else input
     total = _windows(x, kernel, stride, (1,) * nd, out_sizes).sum(input.dim() - nd)
     if divisor_override:
-        return total / divisor_override
-    divisor = _avg_divisors(spatial, kernel, stride, padding, out_sizes, count_include_pad)
-    return total / _C.from_numpy(divisor).to(input.dtype)
+        divisor = divisor_override
+    else:
+        divisor = _C.from_numpy(_avg_divisors(spatial, kernel, stride, padding, out_sizes, count_include_pad))
+        divisor = divisor.to(input.dtype)
+    if not input.dtype.is_floating_point:  # an integer average keeps the dtype, rounded toward zero
+        return _C.div(total, divisor, rounding_mode="trunc")
+    return total / divisor
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -374,6 +498,7 @@ def _adaptive_matrix(size, out):
 
 def _adaptive_avg_pool(name, nd, input, output_size):
     _check_pool_input(name, nd, input)
+    _check_pool_dtype("adaptive_avg_pool2d", input, ())
     sizes = output_size if isinstance(output_size, (list, tuple)) else (output_size,) * nd
     if len(sizes) != nd:
         raise RuntimeError(f"{name}: output_size must be {nd}")

@@ -302,8 +302,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             padding_idx = weight.size(0) + padding_idx
     else:
         padding_idx = -1
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError("fastgrad: embedding(scale_grad_by_freq=True / sparse=True) is not supported")
+    if sparse:
+        raise NotImplementedError("fastgrad: embedding(sparse=True) is not supported")
     if max_norm is not None:
         # torch.embedding_renorm_: the rows looked up are rescaled in place to a norm of at most max_norm.
         with _no_grad():
@@ -313,7 +313,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             norms = weight[rows].norm(p=norm_type, dim=1, keepdim=True)
             scale = _C.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             weight[rows] = weight[rows] * scale
-    return _C._embedding(weight, input, padding_idx)
+    return _C._embedding(weight, input, padding_idx, bool(scale_grad_by_freq))
 
 
 def bilinear(input1, input2, weight, bias=None):
@@ -723,6 +723,10 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
     if input.numel() == 0:
         return input
+    if input.dtype != _C.int64 and not input.dtype.is_floating_point:  # PyTorch's average-pooling kernels
+        names = {_C.int32: "Int", _C.bool: "Bool"}
+        kernel = "avg_pool2d" if input.dim() == 3 else "avg_pool3d_out_frame"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{names.get(input.dtype, str(input.dtype))}\'')
     squared = input * input
     channels = input.shape[1]
     before, after = size // 2, (size - 1) // 2
@@ -732,7 +736,9 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     window = padded.narrow(1, 0, channels)
     for offset in range(1, size):
         window = window + padded.narrow(1, offset, channels)
-    div = (window * (alpha / size) + k) ** beta
+    # the window's average first (rounded toward zero for int64, as PyTorch's integer average pooling)
+    average = _C.div(window, size, rounding_mode="trunc") if input.dtype == _C.int64 else window / size
+    div = (average * alpha + k) ** beta
     return input / div
 
 
@@ -752,5 +758,7 @@ from ._functional_conv import (  # noqa: E402  (padding, convolution and pooling
     conv3d,
     max_pool1d,
     max_pool2d,
+    max_unpool1d,
+    max_unpool2d,
     pad,
 )

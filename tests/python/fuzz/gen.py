@@ -28,6 +28,9 @@ EXCLUDE = {
     "enable_grad", "no_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled",
     "is_inference_mode_enabled", "is_anomaly_enabled", "Generator", "device", "dtype", "Size", "Tensor",
     "empty_cache", "viz", "promote_types", "broadcast_shapes", "is_tensor",
+    # added after the allow-list's 20,000-call run: kept out so the seeded case sequence stays the same
+    # (they take indices from max_pool; test_edge_cases_nn covers them against torch)
+    "max_unpool1d", "max_unpool2d",
     # Tensor methods
     "backward", "register_hook", "register_post_accumulate_grad_hook", "retain_grad", "data_ptr", "cuda",
     "cpu", "data", "data_", "grad", "grad_fn", "output_nr", "is_leaf", "requires_grad", "retains_grad",
