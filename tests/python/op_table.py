@@ -1200,7 +1200,8 @@ _add(
     sample_fn=reshape_samples,
     api=("fastgrad.reshape", "Tensor.reshape"),
     forms=(
-        Form("x.reshape(*shape)", lambda m, x, shape: x.reshape(*shape)),
+        # x.reshape() with no sizes is a TypeError in PyTorch: the spread form needs at least one size.
+        Form("x.reshape(*shape)", lambda m, x, shape: x.reshape(*shape), lambda s: len(s.args[1]) > 0),
         Form("x.reshape(tuple)", lambda m, x, shape: x.reshape(shape)),
     ),
     error_fn=lambda g: [ErrorSample((g.t((3, 4)), (5, -1)), exc=RuntimeError, id="bad_numel")],
