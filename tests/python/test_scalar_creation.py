@@ -98,6 +98,8 @@ REDUCE_INPUTS = {
     "int64": ("int64", [3, -4, 5]),
     "zeros_and_nan": [0.0, math.nan, 0.25],
     "empty": [],
+    "0d": 0.5,  # cumsum/cumprod(dtype=bool) of a 0-d tensor is a copy in PyTorch (no kernel runs)
+    "0d_bool": True,
 }
 
 

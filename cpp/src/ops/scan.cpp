@@ -5,9 +5,10 @@ namespace fastgrad {
 
 namespace {
 
-// Integer and bool inputs accumulate in int64 (PyTorch's rule for cumsum/cumprod without a dtype).
+// Integer and bool inputs accumulate in int64 (PyTorch's rule for cumsum/cumprod without a dtype). A bool
+// dtype has no kernel; PyTorch runs none for 0-size and 0-d inputs (a copy), so those pass.
 ScalarType scan_type(const Tensor& t, std::optional<ScalarType> dtype, const char* kernel) {
-  FG_CHECK(dtype != ScalarType::Bool || t.numel() == 0, NotImplementedError, "\"", kernel, "\" not implemented for 'Bool'");
+  FG_CHECK(dtype != ScalarType::Bool || t.numel() == 0 || t.dim() == 0, NotImplementedError, "\"", kernel, "\" not implemented for 'Bool'");
   if (dtype) return *dtype;
   return is_floating(t.dtype()) ? t.dtype() : ScalarType::Int64;
 }

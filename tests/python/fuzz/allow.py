@@ -85,6 +85,33 @@ ALLOW = [
             r"hardtanh_|relu6))$",
          reason="being triaged: view(dtype), mT/adjoint of 0-d tensors, addmv with an empty matrix, unary + on "
                 "bool, F composites at inf/NaN or with unusual parameters"),
+    # ---- open: found by the 20,000-call run after the argument-parsing, scalar, edge, OpInfo and misuse work
+    # landed; each is a class still to fix (owner "open")
+    dict(id="open-out-kwarg", owner="open", outcome=("fastgrad_raises",), detail=r"unexpected keyword argument 'out'",
+         reason="out= is not supported yet (torch accepts out=None and an output tensor)"),
+    dict(id="open-arg-types", owner="open", outcome=("fastgrad_raises",),
+         detail=r"expected Tensor, but got (bool|float|int)|takes from \d+ to \d+ positional argument",
+         reason="argument forms torch's parser takes and fastgrad's bindings do not: a Python number as the first "
+                "operand of multiply/divide, count_nonzero's dim given by position"),
+    dict(id="open-empty-kernel-dtype", owner="open", outcome=("fastgrad_raises",),
+         detail=r"not implemented for '(Long|Int|Bool)'", code=r"np\.zeros\(",
+         reason="on 0-size tensors torch runs no kernel, so it never refuses the dtype (randn_like/normal/cumprod "
+                "of an empty integer or bool tensor); fastgrad checks the dtype first"),
+    dict(id="open-nonfinite-composite", owner="open", outcome=("value", "grad"),
+         op=r"(group_norm|layer_norm|std_mean|var_mean|prelu|gelu|elu|prod)$",
+         reason="composite kernels at inf/NaN/huge (1e30..1e300, 3e38 in float32) or degenerate inputs (constant "
+                "or expanded normalisation groups, empty input with correction < 0): fastgrad and torch overflow, "
+                "cancel or propagate NaN at different intermediate steps"),
+    dict(id="open-missing-checks", owner="open", outcome=("torch_raises",),
+         detail=r"appears multiple times|cannot compute the .* norm on the dimension|index out of range in self|"
+                r"Expected more than 1 value per channel|Expected number of channels",
+         reason="checks torch makes that fastgrad does not: repeated dims in flip, a norm without identity over an "
+                "empty dim, index_add into a 0-size dim, batch/group norm with one value per channel in training"),
+    dict(id="open-copy-int-requires-grad", owner="open", outcome=("meta",), op=r"copy_$",
+         detail=r"requires_grad", reason="copy_ into an integer tensor from a tensor that requires grad marks the "
+                                         "integer tensor as requiring grad (torch: it does not)"),
+    dict(id="open-loss-dtype", owner="open", outcome=("meta",), op=r"F\.l1_loss$",
+         reason="l1_loss of float32 and a 0-d float64 target: torch promotes to float64, fastgrad keeps float32"),
     dict(id="torch-internal-assert", owner="fuzz", outcome=("torch_raises",), detail=r"INTERNAL ASSERT FAILED",
          reason="torch fails an internal assert (a torch bug); fastgrad answers"),
 ]
