@@ -497,30 +497,17 @@ def _grad_record(op, sample, t_args, expected, fg_args, fg_kwargs, actual, fg, g
 # "{1,2,5}" in a sample pattern stands for any of those sample indices. A fourth element, when present, must
 # also occur in the difference's description. Owners in brackets: differences another part of the
 # reliability work fixes; drop the entry when its fix lands (the test fails on entries that match nothing).
-_LINSPACE_STEPS_1 = "steps=1 gives end, not start [scalars]"
-_MAXPOOL_INDICES = "max_pool1d/2d(return_indices=True) refused [edges]"
 
 EXPECTED: list[tuple] = [
-    ("linspace", "*/*/{1,4,7,10,13,16,22,25,28,31,34,37,40,43,46,49,52,55,61}/fwd", _LINSPACE_STEPS_1),
-    ("linspace.tensor_overload",
-     "*/*/{3,4,5,12,13,14,21,22,23,30,31,32,39,40,41,48,49,50,66,67,68,75,76,77,84,85,86,93,94,95,102,103,104,"
-     "111,112,113,120,121,122,129,130,131,138,139,140,147,148,149,156,157,158,165,166,167,181}/fwd",
-     _LINSPACE_STEPS_1),
-    ("nn.functional.batch_norm", "*/*/{3,4}/fwd", "batch_norm on an empty 1-d input refused [edges]"),
-    ("nn.functional.max_pool1d", "*/fwd", _MAXPOOL_INDICES, "return_indices=True) is not supported"),
-    ("nn.functional.max_pool2d", "*/fwd", _MAXPOOL_INDICES, "return_indices=True) is not supported"),
-    ("nn.functional.pad.circular", "*/*/7/fwd", "circular padding with negative pads: wrong values [edges]"),
     ("norm.nuc", "*/*/{0,1}/fwd", "the nuclear norm needs singular values, which fastgrad does not compute "
      "(docs/differences.md)"),
-    ("take_along_dim", "*/*/4/{fwd,fwd/method}", "negative indices refused [scalars]"),
     ("norm.nuc", "*/*/{0,1}/fwd/method", "the nuclear norm needs singular values (docs/differences.md)"),
-    ("nn.functional.embedding", "*/*/{7,9}/fwd", "embedding(scale_grad_by_freq=True) refused [edges]"),
-    ("nn.functional.embedding", "*/*/8/fwd", "embedding(sparse=True) refused: fastgrad has no sparse gradients "
-     "(docs/differences.md)"),
-    # The sample is a 0-size tensor made through NumPy, whose strides are all 0: fastgrad takes it for an
-    # expanded tensor and refuses to write into it.
-    ("*", "*/fwd/inplace", "in-place ops on 0-size tensors from NumPy refused [scalars]",
-     "more than one element of the written-to tensor refers to a single memory location"),
+    ("nn.functional.embedding", "*/*/{8,9}/fwd", "embedding(sparse=True) refused: fastgrad has no sparse gradients "
+     "(docs/differences.md)", "sparse=True) is not supported"),
+    # fastgrad sums float32 products in double where it does not call the BLAS (docs/differences.md, float32
+    # rounding on long sums); one element of these samples lands just outside torch's float32 tolerance.
+    ("matmul", "float32/*/{11,13}/{fwd,fwd/method}", "float32 rounding of a long sum differs from PyTorch's"),
+    ("__rmatmul__", "float32/*/{11,13}/{fwd,fwd/method}", "float32 rounding of a long sum differs from PyTorch's"),
 ]
 
 
