@@ -246,17 +246,25 @@ def _dtype_name(x):
 # Comparing
 
 
+def _tensor_meta_diff(expected, actual_fg, fg, path):
+    """The first of type, dtype and shape that differs between torch's tensor and fastgrad's result, or None."""
+    if not isinstance(actual_fg, fg.Tensor):
+        return f"{path}: expected a Tensor, got {type(actual_fg).__name__}"
+    if _dtype_name(expected.dtype) != _dtype_name(actual_fg.dtype):
+        return f"{path}: dtype {_dtype_name(actual_fg.dtype)} != torch's {_dtype_name(expected.dtype)}"
+    if tuple(expected.shape) != tuple(actual_fg.shape):
+        return f"{path}: shape {tuple(actual_fg.shape)} != torch's {tuple(expected.shape)}"
+    return None
+
+
 def _compare(expected, actual_fg, actual_t, fg, path="out"):
     """None when they agree, else a short description of the first difference."""
     import torch
 
     if isinstance(expected, torch.Tensor):
-        if not isinstance(actual_fg, fg.Tensor):
-            return f"{path}: expected a Tensor, got {type(actual_fg).__name__}"
-        if _dtype_name(expected.dtype) != _dtype_name(actual_fg.dtype):
-            return f"{path}: dtype {_dtype_name(actual_fg.dtype)} != torch's {_dtype_name(expected.dtype)}"
-        if tuple(expected.shape) != tuple(actual_fg.shape):
-            return f"{path}: shape {tuple(actual_fg.shape)} != torch's {tuple(expected.shape)}"
+        meta = _tensor_meta_diff(expected, actual_fg, fg, path)
+        if meta:
+            return meta
         if expected.dtype in (torch.float32, torch.float16):
             rtol, atol = (1.3e-6, 1e-5) if expected.dtype == torch.float32 else (1e-3, 1e-5)
         elif expected.dtype == torch.float64:
@@ -302,13 +310,7 @@ def _shape_dtype_only(expected, actual_fg, fg, path="out"):
     import torch
 
     if isinstance(expected, torch.Tensor):
-        if not isinstance(actual_fg, fg.Tensor):
-            return f"{path}: expected a Tensor, got {type(actual_fg).__name__}"
-        if _dtype_name(expected.dtype) != _dtype_name(actual_fg.dtype):
-            return f"{path}: dtype {_dtype_name(actual_fg.dtype)} != torch's {_dtype_name(expected.dtype)}"
-        if tuple(expected.shape) != tuple(actual_fg.shape):
-            return f"{path}: shape {tuple(actual_fg.shape)} != torch's {tuple(expected.shape)}"
-        return None
+        return _tensor_meta_diff(expected, actual_fg, fg, path)
     if isinstance(expected, (list, tuple)):
         if not isinstance(actual_fg, (list, tuple)) or len(expected) != len(actual_fg):
             return f"{path}: structure differs"
