@@ -37,11 +37,11 @@ bool can_cast(ScalarType from, ScalarType to) {
   return true;
 }
 
-void check_inplace(const Tensor& self, const char* op, bool others_require_grad) {
+void check_inplace(const Tensor& self, const char* op, bool others_require_grad, bool may_overlap) {
   // Only a dimension of size > 1 with stride 0 makes two elements share memory; a tensor with no elements
   // never overlaps itself, whatever its strides (NumPy gives 0-size arrays all-zero strides).
   const bool empty = self.numel() == 0;
-  for (int64_t d = 0; d < self.dim() && !empty; ++d)
+  for (int64_t d = 0; d < self.dim() && !empty && !may_overlap; ++d)
     FG_CHECK(self.strides()[d] != 0 || self.sizes()[d] <= 1, Error,
              "unsupported operation: more than one element of the written-to tensor refers to a single memory "
              "location. Please clone() the tensor before performing the operation. (", op, " on an expanded tensor ",

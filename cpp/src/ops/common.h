@@ -69,7 +69,11 @@ Tensor map_binary(const Tensor& a, const Tensor& b, ScalarType out_dtype, const 
 // rebased instead, onto a CopySlices Node around the result's Node (See Note [Differentiable views]).
 // `others_require_grad`: another input of the op requires grad (a view may then not be written in place
 // even when it does not require grad itself; see Note [Differentiable views]).
-void check_inplace(const Tensor& self, const char* op, bool others_require_grad = false);
+// `may_overlap`: the op writes the same value to every element (fill_, zero_) or writes no data (t_,
+// unsqueeze_, ...), so self may be an expanded tensor whose elements share memory, as in PyTorch. fill_ and
+// zero_ pass it only when nothing is recorded: PyTorch accepts the write but its backward then raises the
+// overlap error, which fastgrad raises at the write instead (docs/differences.md).
+void check_inplace(const Tensor& self, const char* op, bool others_require_grad = false, bool may_overlap = false);
 void check_inplace_result(const Tensor& self, const Dims& result_shape, ScalarType result_dtype, const char* op);
 // Self's current value and history, as the input of the out-of-place op (data copied when `copy_data`,
 // because the op saves it and self is about to change).

@@ -105,8 +105,8 @@ struct OverwriteBackward : NamedNode<OverwriteBackward<Variant>> {
 
 template <int Variant>
 Tensor& overwrite(Tensor& self, Scalar value, const char* op) {
-  check_inplace(self, op);
   bool record = compute_requires_grad({&self});
+  check_inplace(self, op, false, /*may_overlap=*/!record);
   Tensor snapshot = record ? inplace_snapshot(self, /*copy_data=*/false) : Tensor();
   copy_into(self, scalar_tensor(value, self.dtype()));
   self.bump_version();
@@ -130,8 +130,8 @@ struct FillBackward3 : NamedNode<FillBackward3> {
 Tensor& fill_(Tensor& self, const Tensor& value) {
   FG_CHECK(value.dim() == 0, Error, "fill_ only supports 0-dimension value tensor but got tensor with ", value.dim(),
            " dimensions.");
-  check_inplace(self, "fill_", compute_requires_grad({&value}));
   bool record = compute_requires_grad({&self, &value});
+  check_inplace(self, "fill_", compute_requires_grad({&value}), /*may_overlap=*/!record);
   Tensor snapshot = record ? inplace_snapshot(self, /*copy_data=*/false) : Tensor();
   copy_into(self, value);
   self.bump_version();

@@ -424,7 +424,7 @@ namespace {
 // history is rebased onto a Node (fed by self's previous history) that maps the gradient back.
 template <class N, class... Args>
 Tensor& restride_(Tensor& t, const Dims& sizes, const Dims& strides, const char* op, Args&&... args) {
-  check_inplace(t, op);
+  check_inplace(t, op, false, /*may_overlap=*/true);
   if (compute_requires_grad({&t})) {
     Tensor before = t.detach();
     auto& m = before->ensure_autograd();
