@@ -439,13 +439,20 @@ Tensor all_any(const Tensor& t, const std::vector<bool>& mask, bool keepdim) {
 }
 }  // namespace
 
+namespace {
+// all/any over an explicit empty dim list reduce no dim (as in PyTorch), where sum/mean reduce every dim.
+std::vector<bool> all_any_mask(const Tensor& t, const Dims& dims, const char* op) {
+  return dims.empty() ? std::vector<bool>(static_cast<size_t>(t.dim()), false) : reduced_mask(t, dims, op);
+}
+}  // namespace
+
 Tensor all(const Tensor& t) { return all_any<true>(t, all_dims_mask(t), false); }
 Tensor all(const Tensor& t, const Dims& dims, bool keepdim) {
-  return all_any<true>(t, reduced_mask(t, dims, "all"), keepdim);
+  return all_any<true>(t, all_any_mask(t, dims, "all"), keepdim);
 }
 Tensor any(const Tensor& t) { return all_any<false>(t, all_dims_mask(t), false); }
 Tensor any(const Tensor& t, const Dims& dims, bool keepdim) {
-  return all_any<false>(t, reduced_mask(t, dims, "any"), keepdim);
+  return all_any<false>(t, all_any_mask(t, dims, "any"), keepdim);
 }
 
 Tensor count_nonzero(const Tensor& t, const Dims& dims) {
