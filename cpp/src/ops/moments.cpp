@@ -18,18 +18,21 @@ void check_var_dtype(const Tensor& t) {
 }
 
 // Two passes in double: the mean, then the squared deviations summed and divided by max(0, N - correction)
-// (PyTorch's convention: no degrees of freedom left gives inf, or nan for 0 / 0).
+// (PyTorch's convention: no degrees of freedom left gives inf, or nan for 0 / 0). `take_sqrt`: the standard
+// deviation, taken in double too (a float32 variance of values near 1e30 overflows; their std does not).
 struct Moments {
   Tensor var, mean;
 };
-Moments moments(const Tensor& t, const std::vector<bool>& mask, double correction, bool keepdim, bool want_mean) {
+Moments moments(const Tensor& t, const std::vector<bool>& mask, double correction, bool keepdim, bool want_mean,
+                bool take_sqrt) {
   NoGradGuard guard;
   const auto n = static_cast<double>(reduced_count(t, mask));
   Tensor x = cast(t, ScalarType::Float64);
   Tensor centered = sub(x, div(sum_kernel(x, mask, true, ScalarType::Float64), Scalar(n)));
   Tensor squares = sum_kernel(mul(centered, centered), mask, keepdim, ScalarType::Float64);
   Moments m;
-  m.var = cast(div(squares, Scalar(std::max(0.0, n - correction))), t.dtype());
+  Tensor var = div(squares, Scalar(std::max(0.0, n - correction)));
+  m.var = cast(take_sqrt ? sqrt(var) : var, t.dtype());
   if (want_mean) m.mean = cast(div(sum_kernel(x, mask, keepdim, ScalarType::Float64), Scalar(n)), t.dtype());
   return m;
 }
@@ -122,8 +125,8 @@ template <bool IsStd>
 Tensor var_or_std(const Tensor& t, const Dims& dims, double correction, bool keepdim, const char* op) {
   check_var_dtype(t);
   auto mask = reduced_mask(t, dims, op);
-  Moments m = moments(t, mask, correction, keepdim, false);
-  Tensor out = IsStd ? sqrt(m.var) : m.var;
+  Moments m = moments(t, mask, correction, keepdim, false, IsStd);
+  Tensor out = m.var;
   if (compute_requires_grad({&t})) {
     MomentsInfo info{mask, keepdim, correction, dims.empty() || t.dim() == 0};
     if constexpr (IsStd) {
@@ -145,8 +148,8 @@ std::tuple<Tensor, Tensor> moments_mean(const Tensor& t, const Dims& dims, doubl
                                         const char* op) {
   check_var_dtype(t);
   auto mask = reduced_mask(t, dims, op);
-  Moments m = moments(t, mask, correction, keepdim, true);
-  Tensor first = IsStd ? sqrt(m.var) : m.var;
+  Moments m = moments(t, mask, correction, keepdim, true, IsStd);
+  Tensor first = m.var;
   if (compute_requires_grad({&t})) {
     auto node = make_node<MomentsMeanBackward<IsStd>>({&t}, MomentsInfo{mask, keepdim, correction, dims.empty() || t.dim() == 0});
     node->save(t);
