@@ -120,7 +120,11 @@ PyObject* negative_slot(PyObject* a) {
   }
 }
 
-PyObject* positive_slot(PyObject* a) {  // `+t` is t itself
+PyObject* positive_slot(PyObject* a) {  // `+t` is t itself; refused for bool, as in PyTorch
+  if (tensor_ref(a).dtype() == ScalarType::Bool) {
+    PyErr_SetString(PyExc_RuntimeError, "The `+` operator, on a bool tensor is not supported.");
+    return nullptr;
+  }
   Py_INCREF(a);
   return a;
 }

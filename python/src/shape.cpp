@@ -44,8 +44,22 @@ Tensor numpy_T_checked(const Tensor& x) {
   return numpy_T(x);
 }
 
-// mH and adjoint(): the conjugate transpose of the last two dims, which for real tensors is mT.
+// mT, mH and adjoint(): the (conjugate) transpose of the last two dims, which for real tensors is mT. On a 0-d
+// tensor they are deprecated and give the tensor itself, as in PyTorch (its warning, once per process).
 Tensor adjoint_checked(const Tensor& x, const char* name) {
+  if (x.dim() == 0) {
+    static bool warned_mT = false, warned_mH = false, warned_adjoint = false;
+    bool is_mT = name[1] == 'T', is_mH = name[1] == 'H';
+    bool& warned = is_mT ? warned_mT : (is_mH ? warned_mH : warned_adjoint);
+    if (!warned) {
+      warned = true;
+      warn(is_mT ? "Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases."
+                 : is_mH ? "Tensor.mH is deprecated on 0-D tensors. Consider using x.conj()."
+                         : "adjoint() is deprecated on 0-D tensors. Consider using x.conj().");
+    }
+    return x;
+  }
+  if (name[1] == 'T') return mT(x);
   FG_CHECK(x.dim() >= 2, Error, "tensor.", name, " is only supported on matrices or batches of matrices. Got ",
            x.dim(), "-D tensor.");
   return transpose(x, -2, -1);
@@ -114,7 +128,7 @@ void init_shape(py::module_& m) {
   // ---- transposes ----
   def_both(cls, m, "t", [](const Tensor& x) { return t(x); });
   cls.def_property_readonly("T", &numpy_T_checked);
-  cls.def_property_readonly("mT", [](const Tensor& x) { return mT(x); });
+  cls.def_property_readonly("mT", [](const Tensor& x) { return adjoint_checked(x, "mT"); });
   cls.def_property_readonly("mH", [](const Tensor& x) { return adjoint_checked(x, "mH"); });
   def_both(cls, m, "adjoint", [](const Tensor& x) { return adjoint_checked(x, "adjoint()"); });
   for (const char* name : {"transpose", "swapdims"})
