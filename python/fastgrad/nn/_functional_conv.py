@@ -550,6 +550,14 @@ def _adaptive_avg_pool(name, nd, input, output_size):
     # one averaging matrix per spatial dim, applied along that dim
     for i, (s, o) in enumerate(zip(spatial, sizes)):
         dim = input.dim() - nd + i
+        if o > 0 and s > 0 and input.is_floating_point():
+            # each output position averages its own window: an averaging matrix would also multiply the
+            # values outside the window by 0, and inf * 0 is nan
+            windows = [(j * s) // o for j in range(o + 1)]
+            ends = [-(-((j + 1) * s) // o) for j in range(o)]
+            out = _C.cat([out.narrow(dim, windows[j], ends[j] - windows[j]).mean(dim, keepdim=True)
+                          for j in range(o)], dim)
+            continue
         m = _C.from_numpy(_adaptive_matrix(s, o)).to(input.dtype)
         out = _C.matmul(out.movedim(dim, -1), m.t()).movedim(-1, dim)
     return out

@@ -281,6 +281,9 @@ _REDUCTION_ENUM = {0: "none", 1: "mean", 2: "sum"}
 
 def _binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=1):
     # torch.binary_cross_entropy_with_logits: the top-level form, whose reduction is PyTorch's enum value.
+    if isinstance(reduction, bool) or not isinstance(reduction, int):
+        raise TypeError(f"binary_cross_entropy_with_logits(): argument 'reduction' must be int, not "
+                        f"{type(reduction).__name__}")
     _floating_kernel("log_sigmoid_cpu", input)
     if target.dtype != _C.bool:  # (a bool target fails inside the formula, in torch as here)
         _check_cast(input.dtype, target.dtype)
@@ -509,8 +512,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        positive = target > 0
-        loss = target * _C.where(positive, target, 1.0).log() - target * input
+        # xlogy(target, target): 0 where target is 0, nan where it is negative (log of a negative number)
+        loss = target * _C.where(target != 0, target, 1.0).log() - target * input
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.dim() != 0 else loss.sum()
     return _reduce(loss, reduction)
@@ -660,6 +663,7 @@ def _channel_affine(out, weight, bias):
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    _floating_kernel("GroupNormKernelImpl", input)
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
     n, c = input.shape[0], input.shape[1]
@@ -701,6 +705,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if not isinstance(normalized_shape, (tuple, list)):
         raise TypeError(f"rms_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
                         f"{type(normalized_shape).__name__}")
+    _floating_kernel("rms_norm", input)
     normalized_shape = tuple(normalized_shape)
     if weight is not None and tuple(weight.shape) != normalized_shape:
         raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
