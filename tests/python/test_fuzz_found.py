@@ -114,3 +114,141 @@ def test_huber_loss_result_has_input_dtype():
         assert f[0] == t[0] == "ok"
         assert str(f[1].dtype).split(".")[-1] == str(t[1].dtype).split(".")[-1]
         np.testing.assert_allclose(f[1].item(), t[1].item(), rtol=1e-6)
+
+
+# ---- in-place ops on expanded tensors that torch allows: metadata-only ops, and fill_/zero_ (one value)
+
+
+@pytest.mark.parametrize("call", ["t_()", "transpose_(0, 1)", "swapaxes_(0, 1)", "swapdims_(1, 0)", "unsqueeze_(0)",
+                                  "squeeze_()", "squeeze_(1)", "fill_(2)", "zero_()", "fill_(T.tensor(3))",
+                                  "add_(1)", "neg_()", "copy_(T.ones(3, 1))", "clamp_(0, 1)"])
+def test_inplace_on_expanded(call):
+    def run(T):
+        x = T.tensor([[1.5]]).expand(3, 1)
+        out = _outcome(lambda: eval("x." + call))
+        return out if out[0] != "ok" else ("ok", x.clone())
+
+    f, t = run(fastgrad), run(torch)
+    _same(f, t, message=False)
+
+
+def test_inplace_metadata_on_expanded_keeps_grad():
+    for T in (fastgrad, torch):
+        a = T.tensor([2.0], requires_grad=True)
+        x = a.clone().expand(3)
+        x.unsqueeze_(0)
+        (x * T.tensor([[1.0, 2.0, 3.0]])).sum().backward()
+        assert a.grad.tolist() == [6.0]
+
+
+# ---- all/any over an explicit empty dim list reduce nothing (sum/mean reduce everything)
+
+
+@pytest.mark.parametrize("name", ["all", "any", "sum", "mean", "amax", "amin", "std", "var"])
+@pytest.mark.parametrize("dims", [(), []])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_empty_dim_list_reductions(name, dims, keepdim):
+    def run(T):
+        x = T.tensor([[1.0, 0.0, 3.0], [4.0, 5.0, 6.0]])
+        return _outcome(lambda: getattr(T, name)(x, dims, keepdim=keepdim))
+
+    _same(run(fastgrad), run(torch))
+
+
+# ---- std of values near the float32 range: the square root taken before narrowing to float32
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_std_of_huge_values(dtype):
+    big = 1e30 if dtype == "float32" else 1e300
+    xs = [[-0.58, 0.09], [big, 1.0], [4.1, -big]]
+    for kw in ({}, {"dim": 0}, {"dim": 1, "correction": 0}):
+        f = fastgrad.std(fastgrad.tensor(xs, dtype=getattr(fastgrad, dtype)), **kw)
+        t = torch.std(torch.tensor(xs, dtype=getattr(torch, dtype)), **kw)
+        _same(("ok", f), ("ok", t))
+        fm = fastgrad.std_mean(fastgrad.tensor(xs, dtype=getattr(fastgrad, dtype)), **kw)
+        tm = torch.std_mean(torch.tensor(xs, dtype=getattr(torch, dtype)), **kw)
+        _same(("ok", fm[0]), ("ok", tm[0]))
+
+
+# ---- mT, mH and adjoint() of a 0-d tensor: the tensor itself (deprecated in torch); unary + on bool refused
+
+
+@pytest.mark.parametrize("expr", ["x.mT", "x.mH", "x.adjoint()", "T.adjoint(x)"])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+def test_matrix_transposes_of_small_ranks(expr, shape):
+    def run(T):
+        x = T.arange(float(np.prod(shape))).reshape(shape)
+        return _outcome(lambda: eval(expr))
+
+    _same(run(fastgrad), run(torch))
+
+
+def test_unary_plus():
+    for dtype in DTYPES:
+        def run(T):
+            x = T.tensor([1, 0, 2], dtype=getattr(T, dtype))
+            return _outcome(lambda: +x)
+
+        _same(run(fastgrad), run(torch))
+
+
+# ---- convolution arguments checked as torch checks them (negative padding, non-positive stride and groups)
+
+
+@pytest.mark.parametrize("kw", [{"stride": 0}, {"stride": -1}, {"padding": -1}, {"groups": 0},
+                                {"stride": 0, "padding": -1}, {"stride": (1, 0)}, {"padding": (0, -1)}])
+@pytest.mark.parametrize("nd", [1, 2])
+def test_conv_argument_checks(kw, nd):
+    if nd == 1 and any(isinstance(v, tuple) for v in kw.values()):
+        pytest.skip("tuples of two apply to conv2d")
+
+    def run(T):
+        x = T.ones((1, 2) + (4,) * nd)
+        w = T.ones((2, 2) + (1,) * nd)
+        return _outcome(lambda: getattr(T.nn.functional, f"conv{nd}d")(x, w, **kw))
+
+    _same(run(fastgrad), run(torch))
+
+
+@pytest.mark.parametrize("name", ["group_norm", "rms_norm"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_norm_dtypes(name, dtype):
+    def run(T):
+        x = T.tensor([[1, 0], [2, 3]], dtype=getattr(T, dtype))
+        arg = 1 if name == "group_norm" else (2,)
+        return _outcome(lambda: getattr(T.nn.functional, name)(x, arg))
+
+    _same(run(fastgrad), run(torch))
+
+
+def test_bce_with_logits_top_level_reduction_is_an_enum():
+    def run(T, red):
+        x = T.tensor([0.5, -1.0])
+        return _outcome(lambda: T.binary_cross_entropy_with_logits(x, x.sigmoid(), None, None, red))
+
+    for red in (0, 1, 2, "sum"):
+        _same(run(fastgrad, red), run(torch, red), message=False)
+
+
+def test_adaptive_avg_pool_with_inf():
+    xs = [[-0.25, float("inf"), -3.49], [-0.7, 0.81, 1.0], [float("nan"), 2.0, 3.0]]
+    for name, size in (("adaptive_avg_pool1d", 2), ("adaptive_avg_pool1d", 3), ("adaptive_avg_pool2d", (2, 2)),
+                       ("adaptive_avg_pool2d", 1)):
+        f = fastgrad.tensor(xs, dtype=fastgrad.float64, requires_grad=True)
+        t = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+        fo = getattr(fastgrad.nn.functional, name)(f.unsqueeze(0), size)
+        to = getattr(torch.nn.functional, name)(t.unsqueeze(0), size)
+        _same(("ok", fo), ("ok", to))
+        fo.sum().backward()
+        to.sum().backward()
+        np.testing.assert_allclose(f.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+
+
+def test_kl_div_negative_and_zero_targets():
+    def run(T):
+        x = T.tensor([0.83, -0.2, 0.5], dtype=T.float64)
+        y = T.tensor([-0.39, 0.0, 0.7], dtype=T.float64)
+        return ("ok", T.nn.functional.kl_div(x, y, reduction="none"))
+
+    _same(run(fastgrad), run(torch))
