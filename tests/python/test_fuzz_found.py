@@ -141,6 +141,23 @@ def test_inplace_metadata_on_expanded_keeps_grad():
         assert a.grad.tolist() == [6.0]
 
 
+@pytest.mark.parametrize("call", ["fill_(2.0)", "zero_()"])
+def test_fill_on_expanded_with_history_raises(call):
+    # torch accepts the write and raises the overlap error in backward; fastgrad raises it at the write
+    # (docs/differences.md, "In-place writes into expanded tensors"). Both refuse before a gradient exists.
+    for T in (fastgrad, torch):
+        a = T.tensor([2.0], requires_grad=True)
+        x = a.clone().expand(3)
+
+        def write_and_backward():
+            eval("x." + call)
+            x.sum().backward()
+
+        with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+            write_and_backward()
+        assert a.grad is None
+
+
 # ---- all/any over an explicit empty dim list reduce nothing (sum/mean reduce everything)
 
 

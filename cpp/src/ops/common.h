@@ -69,7 +69,7 @@ Tensor map_binary(const Tensor& a, const Tensor& b, ScalarType out_dtype, const 
 // rebased instead, onto a CopySlices Node around the result's Node (See Note [Differentiable views]).
 // `others_require_grad`: another input of the op requires grad (a view may then not be written in place
 // even when it does not require grad itself; see Note [Differentiable views]).
-// `may_overlap`: the op writes the same value to every element (fill_, zero_) or writes no data (t_,
+// `may_overlap`: the op writes the same number to every element (fill_, zero_) or writes no data (t_,
 // unsqueeze_, ...), so self may be an expanded tensor whose elements share memory, as in PyTorch. fill_ and
 // zero_ pass it only when nothing is recorded: PyTorch accepts the write but its backward then raises the
 // overlap error, which fastgrad raises at the write instead (docs/differences.md).

@@ -130,8 +130,9 @@ struct FillBackward3 : NamedNode<FillBackward3> {
 Tensor& fill_(Tensor& self, const Tensor& value) {
   FG_CHECK(value.dim() == 0, Error, "fill_ only supports 0-dimension value tensor but got tensor with ", value.dim(),
            " dimensions.");
+  // Unlike fill_ with a number, PyTorch refuses an expanded self here, with or without grad.
+  check_inplace(self, "fill_", compute_requires_grad({&value}));
   bool record = compute_requires_grad({&self, &value});
-  check_inplace(self, "fill_", compute_requires_grad({&value}), /*may_overlap=*/!record);
   Tensor snapshot = record ? inplace_snapshot(self, /*copy_data=*/false) : Tensor();
   copy_into(self, value);
   self.bump_version();
