@@ -42,6 +42,20 @@ Tensor either_first(py::handle a, py::handle b, const char* op, const char* name
   return rf(s, tensor_arg(b, op, name, 2));
 }
 
+// The function form of add, sub, mul, div and their aliases, whose first operand PyTorch's parser also takes
+// as a number (it wraps numbers as tensors for these ops only): torch.sub(1, t), torch.mul(2, 3).
+template <class TensorFn, class ScalarFn, class NumberFirstFn>
+Tensor number_as_tensor(py::handle a, py::handle b, const char* op, const char* name, TensorFn tf, ScalarFn sf,
+                        NumberFirstFn nf, const char* first = "input") {
+  if (is_tensor(a)) return tensor_or_number(a, b, op, name, tf, sf);
+  Scalar s;
+  if (!to_scalar(a, s)) tensor_arg(a, op, first, 1);  // throws PyTorch's TypeError
+  if (is_tensor(b)) return nf(s, as_tensor(b));
+  Scalar other;
+  if (!to_scalar(b, other)) tensor_arg(b, op, name, 2);
+  return sf(wrapped_number(s), other);
+}
+
 // A method that modifies self in place and returns it (the same Python object).
 template <class F>
 py::object in_place(py::object self, F f) {
@@ -124,27 +138,32 @@ void init_binary(py::module_& m) {
   compare_op("__ge__", CompareOp::Ge);
 
   // ---- add, sub, mul, div and their aliases ----
+  // (The method forms always have a tensor first, so number_as_tensor serves both.)
   def_both(cls, m, "add", [](py::handle a, py::handle b, Scalar alpha) {
-    return tensor_or_number(a, b, "add", "other", [&](const Tensor& x, const Tensor& y) { return add(x, y, alpha); },
-                            [&](const Tensor& x, Scalar s) { return add(x, s, alpha); });
+    return number_as_tensor(a, b, "add", "other", [&](const Tensor& x, const Tensor& y) { return add(x, y, alpha); },
+                            [&](const Tensor& x, Scalar s) { return add(x, s, alpha); },
+                            [&](Scalar s, const Tensor& y) { return add(s, y, alpha); });
   }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
   for (const char* name : {"sub", "subtract"}) {
     def_both(cls, m, name, [](py::handle a, py::handle b, Scalar alpha) {
-      return tensor_or_number(a, b, "sub", "other", [&](const Tensor& x, const Tensor& y) { return sub(x, y, alpha); },
-                              [&](const Tensor& x, Scalar s) { return sub(x, s, alpha); });
+      return number_as_tensor(a, b, "sub", "other", [&](const Tensor& x, const Tensor& y) { return sub(x, y, alpha); },
+                              [&](const Tensor& x, Scalar s) { return sub(x, s, alpha); },
+                              [&](Scalar s, const Tensor& y) { return sub(s, y, alpha); });
     }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
   }
   for (const char* name : {"mul", "multiply"}) {
     def_both(cls, m, name, [](py::handle a, py::handle b) {
-      return tensor_or_number(a, b, "mul", "other", [](const Tensor& x, const Tensor& y) { return mul(x, y); },
-                              [](const Tensor& x, Scalar s) { return mul(x, s); });
+      return number_as_tensor(a, b, "mul", "other", [](const Tensor& x, const Tensor& y) { return mul(x, y); },
+                              [](const Tensor& x, Scalar s) { return mul(x, s); },
+                              [](Scalar s, const Tensor& y) { return mul(s, y); });
     }, py::arg("other"));
   }
   for (const char* name : {"div", "divide"}) {
     def_both(cls, m, name, [](py::handle a, py::handle b, py::handle mode) {
       RoundingMode rm = rounding_mode(mode);
-      return tensor_or_number(a, b, "div", "other", [rm](const Tensor& x, const Tensor& y) { return div(x, y, rm); },
-                              [rm](const Tensor& x, Scalar s) { return div(x, s, rm); });
+      return number_as_tensor(a, b, "div", "other", [rm](const Tensor& x, const Tensor& y) { return div(x, y, rm); },
+                              [rm](const Tensor& x, Scalar s) { return div(x, s, rm); },
+                              [rm](Scalar s, const Tensor& y) { return div(s, y, rm); });
     }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
   }
   cls.def("true_divide", [](py::handle a, py::handle b) {
@@ -152,10 +171,10 @@ void init_binary(py::module_& m) {
                             [](const Tensor& x, Scalar s) { return div(x, s); });
   }, py::arg("other"));
   m.def("true_divide", [](py::handle a, py::handle b) {
-    tensor_arg(a, "true_divide", "dividend", 1);
-    return tensor_or_number(a, b, "true_divide", "divisor",
+    return number_as_tensor(a, b, "true_divide", "divisor",
                             [](const Tensor& x, const Tensor& y) { return div(x, y); },
-                            [](const Tensor& x, Scalar s) { return div(x, s); });
+                            [](const Tensor& x, Scalar s) { return div(x, s); },
+                            [](Scalar s, const Tensor& y) { return div(s, y); }, "dividend");
   }, py::arg("dividend"), py::arg("divisor"));
 
   // In place: each returns self.

@@ -269,3 +269,95 @@ def test_kl_div_negative_and_zero_targets():
         return ("ok", T.nn.functional.kl_div(x, y, reduction="none"))
 
     _same(run(fastgrad), run(torch))
+
+
+# ---- copying into an integer or bool tensor records nothing, whatever the source requires
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
+@pytest.mark.parametrize("how", ["copy_", "setitem", "view copy_"])
+def test_copy_into_integer_tensor_records_nothing(dtype, how):
+    def run(T):
+        src = T.tensor([0.0, 1.0, 2.0], requires_grad=True)
+        dst = T.zeros(3, dtype=getattr(T, dtype))
+        if how == "copy_":
+            dst.copy_(src)
+        elif how == "setitem":
+            dst[1:] = src[1:]
+        else:
+            dst[:2].copy_(src[:2])
+        return dst.requires_grad, dst.grad_fn is None, dst.tolist()
+
+    assert run(fastgrad) == run(torch)
+
+
+# ---- l1_loss broadcasts input and target before subtracting (a 0-d target takes part in promotion as a tensor)
+
+
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("float64", "float32"), ("float32", "int64"),
+                                    ("int64", "int64")])
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_l1_loss_with_0d_target(dtypes, reduction):
+    def run(T):
+        x = T.tensor([1.5, -2.0, 3.0]).to(getattr(T, dtypes[0]))
+        t = T.tensor(2).to(getattr(T, dtypes[1]))
+        with pytest.warns(UserWarning, match="target size"):
+            return _outcome(lambda: T.nn.functional.l1_loss(x, t, reduction=reduction))
+
+    _same(run(fastgrad), run(torch), message=False)
+
+
+# ---- group_norm: each group must hold more than one value (PyTorch's check, before the divisibility one)
+
+
+@pytest.mark.parametrize("shape,groups", [((1, 2), 2), ((1, 3), 2), ((1, 2, 1, 1), 2), ((2, 2), 2), ((1, 4), 2),
+                                          ((1, 2, 1), 1), ((0, 2), 2)])
+def test_group_norm_one_value_per_group(shape, groups):
+    def run(T):
+        return _outcome(lambda: T.nn.functional.group_norm(T.ones(*shape), groups))
+
+    _same(run(fastgrad), run(torch))
+
+
+# ---- add/sub/mul/div and their aliases take a number as the first operand (PyTorch's parser wraps it)
+
+
+NUMBER_FIRST_OPS = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide"]
+
+
+@pytest.mark.parametrize("op", NUMBER_FIRST_OPS)
+@pytest.mark.parametrize("first", [2, -3, 2.5, True, 1e300])
+@pytest.mark.parametrize("second", ["int32 0-d", "int64", "float32", "float64 0-d", "bool", "number 3",
+                                    "number 0.5"])
+def test_number_as_first_operand(op, first, second):
+    def run(T):
+        if second.startswith("number"):
+            other = eval(second.split()[1])
+        else:
+            dtype = getattr(T, second.split()[0])
+            other = T.tensor(1.5 if second.endswith("0-d") else [1.5, -2.0, 4.0]).to(dtype)
+        return _outcome(lambda: getattr(T, op)(first, other))
+
+    f, t = run(fastgrad), run(torch)
+    if t[0] == "ok":
+        t = ("ok", T_as_tensor(t[1]))
+    _same(f, t, message=False)
+
+
+def T_as_tensor(value):
+    return value if isinstance(value, torch.Tensor) else torch.tensor(value)
+
+
+@pytest.mark.parametrize("call", ["add(2, x, alpha=3)", "sub(2, x, alpha=-0.5)", "mul(2.5, x)", "div(2, x)",
+                                  "true_divide(-1.5, x)", "div(2, x, rounding_mode='floor')"])
+def test_number_as_first_operand_grad(call):
+    grads = []
+    for T in (fastgrad, torch):
+        x = T.tensor([1.5, -2.0, 4.0], dtype=T.float64, requires_grad=True)
+        out = eval("T." + call)
+        out.backward(T.tensor([1.0, 2.0, 3.0], dtype=T.float64))
+        grads.append((type(out.grad_fn).__name__, x.grad.tolist()))
+    assert grads[0] == grads[1]
+    x = fastgrad.tensor([1.5, -2.0, 4.0], dtype=fastgrad.float64, requires_grad=True)
+    if "rounding_mode" not in call:
+        assert fastgrad.autograd.gradcheck(lambda x: eval("fastgrad." + call), (x,))

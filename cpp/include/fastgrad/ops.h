@@ -79,6 +79,15 @@ enum class RoundingMode : uint8_t { True, Trunc, Floor };
 RoundingMode rounding_mode_from_string(const std::string& s);  // "trunc" | "floor"
 Tensor div(const Tensor& a, const Tensor& b, RoundingMode mode);
 Tensor div(const Tensor& a, Scalar b, RoundingMode mode);
+// A number as the first operand (torch.sub(1, t), torch.div(2, t)): PyTorch's parser wraps it as a 0-d tensor
+// ranked below every tensor in promotion, so these record the tensor-tensor op's Node.
+Tensor add(Scalar a, const Tensor& b, Scalar alpha = 1);
+Tensor sub(Scalar a, const Tensor& b, Scalar alpha = 1);
+Tensor mul(Scalar a, const Tensor& b);
+Tensor div(Scalar a, const Tensor& b, RoundingMode mode = RoundingMode::True);
+// A Python number as a 0-d tensor of the dtype it takes in promotion (bool, int64 or the default float dtype),
+// converted unchecked as PyTorch wraps numbers (torch.mul(2, 3) is a tensor).
+Tensor wrapped_number(Scalar s);
 Tensor floor_divide(const Tensor& a, const Tensor& b);
 Tensor floor_divide(const Tensor& a, Scalar b);
 Tensor floor_divide(Scalar a, const Tensor& b);

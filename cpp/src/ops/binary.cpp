@@ -290,6 +290,23 @@ Tensor rdiv(const Tensor& a, Scalar b) {
   return mul(reciprocal(r), b);
 }
 
+// ---- a number as the first operand ----
+
+namespace {
+// The number as a 0-d tensor of the dtype the pair promotes to: with `b` it gives the dtype and values PyTorch
+// gives its wrapped number (a 0-d operand only matters through its category, which is already the result's).
+Tensor number_operand(Scalar a, const Tensor& b) { return wrap_scalar(a, result_type(b.dtype(), b.dim(), a)); }
+}  // namespace
+
+Tensor add(Scalar a, const Tensor& b, Scalar alpha) { return add(number_operand(a, b), b, alpha); }
+Tensor sub(Scalar a, const Tensor& b, Scalar alpha) {
+  check_sub(b, scalar_kind(a));  // a bool number is refused like a bool tensor (the wrapping loses its kind)
+  return sub(number_operand(a, b), b, alpha);
+}
+Tensor mul(Scalar a, const Tensor& b) { return mul(number_operand(a, b), b); }
+Tensor div(Scalar a, const Tensor& b, RoundingMode mode) { return div(number_operand(a, b), b, mode); }
+Tensor wrapped_number(Scalar s) { return wrap_scalar(s, s.wrapped_dtype()); }
+
 // ---- pow ----
 
 namespace {

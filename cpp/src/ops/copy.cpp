@@ -65,11 +65,14 @@ struct CopyBackwards : NamedNode<CopyBackwards> {
 };
 
 Tensor& copy_(Tensor& self, const Tensor& src) {
-  check_inplace(self, "copy_", compute_requires_grad({&src}));
+  // Only a floating self can carry a gradient: copying into an integer or bool tensor records nothing, as in
+  // PyTorch, whatever src requires.
+  const bool differentiable = is_floating(self.dtype());
+  check_inplace(self, "copy_", differentiable && compute_requires_grad({&src}));
   FG_CHECK(broadcast_shapes(self.sizes(), src.sizes(), "copy_") == self.sizes(), Error, "copy_: output with shape ",
            shape_str(self.sizes()), " doesn't match the broadcast shape ",
            shape_str(broadcast_shapes(self.sizes(), src.sizes(), "copy_")));
-  if (!compute_requires_grad({&self, &src})) {
+  if (!differentiable || !compute_requires_grad({&self, &src})) {
     copy_into(self, src);
     self.bump_version();
     return self;

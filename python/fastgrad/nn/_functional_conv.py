@@ -432,15 +432,16 @@ def _max_unpool(name, nd, input, indices, kernel_size, stride, padding, output_s
         sizes = default
     else:
         sizes = [int(v) for v in output_size]
+        shown = output_size  # the messages show the sizes as given (a tuple or a list), as PyTorch's do
         if len(sizes) == nd + 2 or (len(sizes) == nd + 1 and input.dim() == nd + 1):
-            sizes = sizes[-nd:]
+            sizes, shown = sizes[-nd:], output_size[len(sizes) - nd:]
         if len(sizes) != nd:
             raise ValueError(f"output_size should be a sequence containing {nd} or {nd + 2} elements, but it has "
                              f"a length of '{len(output_size)}'")
         for i, (s, d) in enumerate(zip(sizes, default)):
             low, high = d - stride[i], d + stride[i]
             if not low < s < high:
-                raise ValueError(f'invalid output_size "{sizes}" (dim {i} must be between {low} and {high})')
+                raise ValueError(f'invalid output_size "{shown}" (dim {i} must be between {low} and {high})')
     lead = tuple(input.shape[: input.dim() - nd])
     plane = math.prod(sizes)
     pooled = math.prod(input.shape[input.dim() - nd:])
@@ -455,10 +456,22 @@ def _max_unpool(name, nd, input, indices, kernel_size, stride, padding, output_s
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of max_pool1d: a zero tensor of the pooled input's length (or ``output_size``) with each
+    value of ``input`` (N, C, L) or (C, L) written at the flat position ``indices`` gives
+    (``max_pool1d(..., return_indices=True)``'s second result). Differentiable in ``input``.
+
+    Raises RuntimeError for an index outside the output, ValueError for an ``output_size`` outside the sizes
+    that ``kernel_size``/``stride``/``padding`` allow, as PyTorch does."""
     return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding, output_size)
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of max_pool2d: a zero tensor of the pooled input's size (or ``output_size``) with each
+    value of ``input`` (N, C, H, W) or (C, H, W) written at the flat per-plane position ``indices`` gives
+    (``max_pool2d(..., return_indices=True)``'s second result). Differentiable in ``input``.
+
+    Raises RuntimeError for an index outside the output plane, ValueError for an ``output_size`` outside the
+    sizes that ``kernel_size``/``stride``/``padding`` allow, as PyTorch does."""
     return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
 
 

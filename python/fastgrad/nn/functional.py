@@ -201,10 +201,13 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    # Composite in PyTorch too: (input - target).abs(), then the reduction.
+    # Composite in PyTorch too: input and target broadcast to one shape (so a 0-d target takes part in type
+    # promotion as a full tensor), then (input - target).abs() and the reduction.
     _warn_target_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    if input.shape != target.shape:
+        input, target = _C.broadcast_tensors(input, target)
     errors = (input - target).abs()
     if weight is not None:
         if weight.shape != input.shape:
@@ -667,6 +670,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
     n, c = input.shape[0], input.shape[1]
+    # PyTorch's check, before the divisibility one: each group must hold more than one value.
+    size = [n * c // num_groups, num_groups] + list(input.shape[2:])
+    if size[0] * _prod(size[2:]) == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
     if c % num_groups != 0:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
                            f"shape {list(input.shape)} and num_groups={num_groups}")

@@ -286,8 +286,26 @@ def _check_grads(seed, index, case, tns, fns, summing, scale):
     return "ok", ""
 
 
+# A case may ask either library for an absurd amount of memory; on a shared machine the child must fail (an
+# allocation error in the library, or a crash of the child) before the machine starts swapping. RLIMIT_DATA
+# bounds the heap and anonymous mmaps (Linux >= 4.7) without touching the address space the libraries reserve.
+MEMORY_LIMIT = int(os.environ.get("FASTGRAD_FUZZ_MEMORY_MB", "3072")) << 20
+
+
+def _limit_memory():
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        limit = MEMORY_LIMIT if hard == resource.RLIM_INFINITY else min(MEMORY_LIMIT, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
 def main():
     libs()
+    _limit_memory()
     out = sys.stdout
     for line in sys.stdin:
         parts = line.split()
