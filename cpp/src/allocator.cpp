@@ -8,12 +8,15 @@
 // - One mutex guards the lists: an allocation or release is a push or pop under it.
 // - Free blocks are capped (cache_limit(), 512 MB by default): a release that would pass the cap frees the
 //   block. empty_cache() gives every free block back; a failed system allocation empties the cache and
-//   tries once more before throwing std::bad_alloc.
+//   tries once more before throwing Error (RuntimeError in Python, PyTorch's class and words for a CPU
+//   allocation that fails).
 // - Blocks of 4 MB and more ask for transparent huge pages (system_alloc).
 // - The allocator is created on first use and never destroyed: storage freed during interpreter shutdown,
 //   after static destructors have run, still finds it.
 // - Under AddressSanitizer a block's slack and every cached block are poisoned (See Note [ASan and the pools]).
 #include "fastgrad/allocator.h"
+
+#include "fastgrad/error.h"
 
 #include <array>
 #include <cstdlib>
@@ -88,7 +91,7 @@ class CachingAllocator {
     if (!p) {
       empty();
       p = system_alloc(block);
-      if (!p) throw std::bad_alloc();  // the bindings turn this into MemoryError
+      FG_CHECK(p, Error, "DefaultCPUAllocator: can't allocate memory: you tried to allocate ", nbytes, " bytes.");
     }
     std::lock_guard<std::mutex> lock(mutex_);
     note_allocated(block);

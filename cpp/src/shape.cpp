@@ -30,6 +30,22 @@ int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
   return dim < 0 ? dim + std::max<int64_t>(ndim, 1) : dim;
 }
 
+std::vector<bool> dim_list_mask(int64_t ndim, const Dims& dims, const char* op) {
+  std::vector<bool> seen(static_cast<size_t>(std::max<int64_t>(ndim, 1)), false);
+  for (int64_t dim : dims) {
+    const int64_t d = wrap_dim(dim, ndim, op);
+    FG_CHECK(!seen[d], Error, "dim ", d, " appears multiple times in the list of dims");
+    seen[d] = true;
+  }
+  seen.resize(static_cast<size_t>(ndim));
+  return seen;
+}
+
+int64_t wrap_existing_dim(int64_t dim, int64_t ndim, const char* op) {
+  FG_CHECK(ndim > 0, IndexError, "Dimension specified as ", dim, " but tensor has no dimensions");
+  return wrap_dim(dim, ndim, op);
+}
+
 Dims broadcast_shapes(const Dims& a, const Dims& b, const char* op) {
   if (a == b) return a;
   size_t n = std::max(a.size(), b.size());

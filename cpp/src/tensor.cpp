@@ -112,8 +112,8 @@ bool quiet_refresh_due(const TensorImpl& t) {
 }
 }  // namespace
 
-int64_t Tensor::size(int64_t d) const { return impl_->sizes()[wrap_dim(d, dim(), "size")]; }
-int64_t Tensor::stride(int64_t d) const { return impl_->strides()[wrap_dim(d, dim(), "stride")]; }
+int64_t Tensor::size(int64_t d) const { return impl_->sizes()[wrap_existing_dim(d, dim(), "size")]; }
+int64_t Tensor::stride(int64_t d) const { return impl_->strides()[wrap_existing_dim(d, dim(), "stride")]; }
 
 Scalar Tensor::item() const {
   FG_CHECK(numel() == 1, Error, "a Tensor with ", numel(), " elements cannot be converted to Scalar");

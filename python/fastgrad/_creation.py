@@ -60,7 +60,9 @@ def _big_ints(data, dtype):
     if not any(_outside_int64(v) for v in flat):
         return None
     has_float = any(isinstance(v, float) for v in flat)
-    if not (has_float or (dtype is not None and dtype.is_floating_point)):
+    # An explicit dtype decides (each int is unpacked as int64 for an integer dtype, read as its truth value
+    # for bool); else a float among the data.
+    if not ((dtype.is_floating_point or dtype == _C.bool) if dtype is not None else has_float):
         raise ValueError(_OVERFLOW)
     return np.array(data, dtype=np.float64), (_C.get_default_dtype() if has_float else None)
 
@@ -159,7 +161,11 @@ def _from_data(data, dtype):
         except (ValueError, TypeError) as exc:
             ragged = _ragged_error(data)
             raise ragged or ValueError(f"could not convert {type(data).__name__} to a tensor: {exc}") from None
-        big = _big_ints(data, dtype) if arr.dtype == object or arr.dtype.kind == "u" else None
+        # Python ints outside int64 make NumPy choose object, uint64, or (mixed with negative ints, NumPy 2)
+        # float64; the last is told from real floats by magnitude first, so ordinary float data is not scanned.
+        maybe_big = arr.dtype == object or arr.dtype.kind == "u" or (
+            arr.dtype.kind == "f" and arr.size > 0 and np.abs(arr).max() >= 2.0**63)
+        big = _big_ints(data, dtype) if maybe_big else None
         if big is not None:
             arr, float_inferred = big
         if arr.dtype == object:

@@ -56,6 +56,19 @@ Tensor number_as_tensor(py::handle a, py::handle b, const char* op, const char* 
   return sf(wrapped_number(s), other);
 }
 
+// A named in-place method (add_, eq_, bitwise_and_, ...): other is a Tensor or a number, and anything else is
+// a TypeError. (The augmented-assignment slots use `inplace` itself: its NotImplemented lets Python report
+// the unsupported operand types.)
+template <class TensorFn, class ScalarFn>
+py::object inplace_method(const char* op, const char* name, py::handle self, py::handle other, TensorFn tf,
+                          ScalarFn sf) {
+  py::object r = inplace(self, other, tf, sf);
+  if (r.ptr() == Py_NotImplemented)
+    throw py::type_error(std::string(op) + "(): argument '" + name + "' (position 1) must be Tensor or Number, not " +
+                         type_name(other));
+  return r;
+}
+
 // A method that modifies self in place and returns it (the same Python object).
 template <class F>
 py::object in_place(py::object self, F f) {
@@ -179,29 +192,29 @@ void init_binary(py::module_& m) {
 
   // In place: each returns self.
   cls.def("add_", [](py::handle a, py::handle b, Scalar alpha) {
-        return inplace(a, b, [&](Tensor& x, const Tensor& y) { add_(x, y, alpha); },
+        return inplace_method("add_", "other", a, b, [&](Tensor& x, const Tensor& y) { add_(x, y, alpha); },
                        [&](Tensor& x, Scalar s) { add_(x, s, alpha); });
       }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
   for (const char* name : {"sub_", "subtract_"}) {
-    cls.def(name, [](py::handle a, py::handle b, Scalar alpha) {
-      return inplace(a, b, [&](Tensor& x, const Tensor& y) { sub_(x, y, alpha); },
+    cls.def(name, [name](py::handle a, py::handle b, Scalar alpha) {
+      return inplace_method(name, "other", a, b, [&](Tensor& x, const Tensor& y) { sub_(x, y, alpha); },
                      [&](Tensor& x, Scalar s) { sub_(x, s, alpha); });
     }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
   }
   for (const char* name : {"mul_", "multiply_"}) {
-    cls.def(name, [](py::handle a, py::handle b) {
-      return inplace(a, b, [](Tensor& x, const Tensor& y) { mul_(x, y); }, [](Tensor& x, Scalar s) { mul_(x, s); });
+    cls.def(name, [name](py::handle a, py::handle b) {
+      return inplace_method(name, "other", a, b, [](Tensor& x, const Tensor& y) { mul_(x, y); }, [](Tensor& x, Scalar s) { mul_(x, s); });
     }, py::arg("other"));
   }
   for (const char* name : {"div_", "divide_"}) {
-    cls.def(name, [](py::handle a, py::handle b, py::handle mode) {
+    cls.def(name, [name](py::handle a, py::handle b, py::handle mode) {
       RoundingMode rm = rounding_mode(mode);
-      return inplace(a, b, [rm](Tensor& x, const Tensor& y) { div_(x, y, rm); },
+      return inplace_method(name, "other", a, b, [rm](Tensor& x, const Tensor& y) { div_(x, y, rm); },
                      [rm](Tensor& x, Scalar s) { div_(x, s, rm); });
     }, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
   }
   cls.def("true_divide_", [](py::handle a, py::handle b) {
-    return inplace(a, b, [](Tensor& x, const Tensor& y) { div_(x, y); }, [](Tensor& x, Scalar s) { div_(x, s); });
+    return inplace_method("true_divide_", "other", a, b, [](Tensor& x, const Tensor& y) { div_(x, y); }, [](Tensor& x, Scalar s) { div_(x, s); });
   }, py::arg("other"));
 
   // ---- floor_divide, remainder, fmod, pow ----
@@ -240,18 +253,18 @@ void init_binary(py::module_& m) {
                         [](Scalar s, const Tensor& y) { return pow(s, y); });
   }, py::arg("input"), py::arg("exponent"));
   cls.def("floor_divide_", [](py::handle a, py::handle b) {
-    return inplace(a, b, [](Tensor& x, const Tensor& y) { floor_divide_(x, y); },
+    return inplace_method("floor_divide_", "other", a, b, [](Tensor& x, const Tensor& y) { floor_divide_(x, y); },
                    [](Tensor& x, Scalar s) { floor_divide_(x, s); });
   }, py::arg("other"));
   cls.def("remainder_", [](py::handle a, py::handle b) {
-    return inplace(a, b, [](Tensor& x, const Tensor& y) { remainder_(x, y); },
+    return inplace_method("remainder_", "other", a, b, [](Tensor& x, const Tensor& y) { remainder_(x, y); },
                    [](Tensor& x, Scalar s) { remainder_(x, s); });
   }, py::arg("other"));
   cls.def("fmod_", [](py::handle a, py::handle b) {
-    return inplace(a, b, [](Tensor& x, const Tensor& y) { fmod_(x, y); }, [](Tensor& x, Scalar s) { fmod_(x, s); });
+    return inplace_method("fmod_", "other", a, b, [](Tensor& x, const Tensor& y) { fmod_(x, y); }, [](Tensor& x, Scalar s) { fmod_(x, s); });
   }, py::arg("other"));
   cls.def("pow_", [](py::handle a, py::handle b) {
-    return inplace(a, b, [](Tensor& x, const Tensor& y) { pow_(x, y); }, [](Tensor& x, Scalar s) { pow_(x, s); });
+    return inplace_method("pow_", "exponent", a, b, [](Tensor& x, const Tensor& y) { pow_(x, y); }, [](Tensor& x, Scalar s) { pow_(x, s); });
   }, py::arg("exponent"));
 
   // ---- maximum, minimum, fmax, fmin, atan2, hypot: tensors only ----
@@ -335,8 +348,8 @@ void init_binary(py::module_& m) {
                                 [op](const Tensor& x, Scalar s) { return compare(x, s, op); });
       }, py::arg("other"));
       std::string name_ = std::string(name) + "_";
-      cls.def(name_.c_str(), [op = op](py::handle a, py::handle b) {
-        return inplace(a, b, [op](Tensor& x, const Tensor& y) { compare_(x, y, op); },
+      cls.def(name_.c_str(), [op = op, name_](py::handle a, py::handle b) {
+        return inplace_method(name_.c_str(), "other", a, b, [op](Tensor& x, const Tensor& y) { compare_(x, y, op); },
                        [op](Tensor& x, Scalar s) { compare_(x, s, op); });
       }, py::arg("other"));
     }
@@ -371,8 +384,8 @@ void init_binary(py::module_& m) {
                               [op](const Tensor& x, Scalar s) { return bitwise(x, s, op); });
     }, py::arg("other"));
     std::string name_ = std::string(name) + "_";
-    cls.def(name_.c_str(), [op = op](py::handle a, py::handle b) {
-      return inplace(a, b, [op](Tensor& x, const Tensor& y) { bitwise_(x, y, op); },
+    cls.def(name_.c_str(), [op = op, name_](py::handle a, py::handle b) {
+      return inplace_method(name_.c_str(), "other", a, b, [op](Tensor& x, const Tensor& y) { bitwise_(x, y, op); },
                      [op](Tensor& x, Scalar s) { bitwise_(x, s, op); });
     }, py::arg("other"));
   }

@@ -77,54 +77,54 @@ void init_reduce(py::module_& m) {
   def_both(cls, m, "sum", [](const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
         auto dims = opt_dims(dim, "sum");
         return dims ? sum(t, *dims, keepdim, opt_dtype(dtype)) : sum(t, opt_dtype(dtype));
-      }, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none());
+      }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(), py::arg("dtype") = py::none());
   def_both(cls, m, "mean", [](const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
         auto dims = opt_dims(dim, "mean");
         return dims ? mean(t, *dims, keepdim, opt_dtype(dtype)) : mean(t, opt_dtype(dtype));
-      }, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none());
+      }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(), py::arg("dtype") = py::none());
   def_both(cls, m, "prod", [](const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
         if (dim.is_none()) return prod(t, opt_dtype(dtype));
         return prod(t, int_dim(dim, "prod"), keepdim, opt_dtype(dtype));
-      }, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none());
+      }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(), py::arg("dtype") = py::none());
 
-  def_both(cls, m, "max", &extreme<true>, py::arg("dim") = py::none(), py::arg("keepdim") = false,
+  def_both(cls, m, "max", &extreme<true>, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false,
            py::arg("other") = py::none());
-  def_both(cls, m, "min", &extreme<false>, py::arg("dim") = py::none(), py::arg("keepdim") = false,
+  def_both(cls, m, "min", &extreme<false>, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false,
            py::arg("other") = py::none());
   def_both(cls, m, "amax", [](const Tensor& t, py::object dim, bool keepdim) {
         return amax(t, dims_or_all(dim, "amax"), keepdim);
-      }, py::arg("dim") = py::tuple(), py::arg("keepdim") = false);
+      }, py::arg("dim") = py::tuple(), py::arg("keepdim").noconvert() = false);
   def_both(cls, m, "amin", [](const Tensor& t, py::object dim, bool keepdim) {
         return amin(t, dims_or_all(dim, "amin"), keepdim);
-      }, py::arg("dim") = py::tuple(), py::arg("keepdim") = false);
+      }, py::arg("dim") = py::tuple(), py::arg("keepdim").noconvert() = false);
   def_both(cls, m, "argmax", [](const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
         return argmax(t, dim, keepdim);
-      }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+      }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false);
   def_both(cls, m, "argmin", [](const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
         return argmin(t, dim, keepdim);
-      }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+      }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false);
 
   def_both(cls, m, "var", [](const Tensor& t, py::object dim, py::object u, bool k, py::object c) {
         auto a = moments_args(dim, u, k, c, "var");
         return var(t, a.dims, a.correction, a.keepdim);
-      }, py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+      }, py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(),
       py::arg("correction") = py::none());
   def_both(cls, m, "std", [](const Tensor& t, py::object dim, py::object u, bool k, py::object c) {
         auto a = moments_args(dim, u, k, c, "std");
         return std(t, a.dims, a.correction, a.keepdim);
-      }, py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+      }, py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(),
       py::arg("correction") = py::none());
   m.def("var_mean", [](const Tensor& t, py::object dim, py::object u, bool k, py::object c) {
         auto a = moments_args(dim, u, k, c, "var_mean");
         auto r = var_mean(t, a.dims, a.correction, a.keepdim);
         return py::make_tuple(std::get<0>(r), std::get<1>(r));
-      }, py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false,
+      }, py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim").noconvert() = false,
       py::kw_only(), py::arg("correction") = py::none());
   m.def("std_mean", [](const Tensor& t, py::object dim, py::object u, bool k, py::object c) {
         auto a = moments_args(dim, u, k, c, "std_mean");
         auto r = std_mean(t, a.dims, a.correction, a.keepdim);
         return py::make_tuple(std::get<0>(r), std::get<1>(r));
-      }, py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false,
+      }, py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim").noconvert() = false,
       py::kw_only(), py::arg("correction") = py::none());
 
   // norm(p='fro', dim=None, keepdim=False, dtype=None): a number p is a vector norm; 'fro' is the 2-norm of
@@ -151,18 +151,18 @@ void init_reduce(py::module_& m) {
     }
     return norm(t, pv, dims ? *dims : Dims{}, keepdim, opt_dtype(dtype));
   };
-  cls.def("norm", norm_fn, py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim") = false,
+  cls.def("norm", norm_fn, py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false,
           py::arg("dtype") = py::none());
   m.def("norm", [norm_fn](const Tensor& t, py::object p, py::object dim, bool keepdim, py::object out,
                           py::object dtype) {
         FG_CHECK(out.is_none(), NotImplementedError, "norm: out= is not supported");
         return norm_fn(t, p, dim, keepdim, dtype);
-      }, py::arg("input"), py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim") = false,
+      }, py::arg("input"), py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false,
       py::arg("out") = py::none(), py::arg("dtype") = py::none());
 
   def_both(cls, m, "logsumexp", [](const Tensor& t, py::object dim, bool keepdim) {
         return logsumexp(t, dims_from(dim, "logsumexp", "dim", 0), keepdim);
-      }, py::arg("dim"), py::arg("keepdim") = false);
+      }, py::arg("dim"), py::arg("keepdim").noconvert() = false);
   def_both(cls, m, "cumsum", [](const Tensor& t, int64_t dim, py::object dtype) {
         return cumsum(t, dim, opt_dtype(dtype));
       }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
@@ -182,11 +182,11 @@ void init_reduce(py::module_& m) {
   def_both(cls, m, "all", [](const Tensor& t, py::object dim, bool keepdim) {
         auto dims = opt_dims(dim, "all");
         return dims ? all(t, *dims, keepdim) : all(t);
-      }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+      }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false);
   def_both(cls, m, "any", [](const Tensor& t, py::object dim, bool keepdim) {
         auto dims = opt_dims(dim, "any");
         return dims ? any(t, *dims, keepdim) : any(t);
-      }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+      }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false);
   def_both(cls, m, "count_nonzero", [](const Tensor& t, py::object dim) {
         return count_nonzero(t, dims_or_all(dim, "count_nonzero"));
       }, py::arg("dim") = py::none());

@@ -91,7 +91,7 @@ void init_tensor(py::module_& m) {
       .def_property_readonly("is_cuda", [](const Tensor&) { return false; })
       .def_property_readonly("is_cpu", [](const Tensor&) { return true; })
       .def("storage_offset", [](const Tensor& t) { return t.storage_offset(); })
-      .def("is_contiguous", [](const Tensor& t, py::object) { return t.is_contiguous(); },
+      .def("is_contiguous", [](const Tensor& t, py::object) { return t.is_contiguous(); }, py::kw_only(),
            py::arg("memory_format") = py::none())
       .def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); })
       .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()); })
@@ -228,9 +228,11 @@ void init_tensor(py::module_& m) {
         copy_(t, src);
         return self;
       }, py::arg("src"), py::arg("non_blocking") = false);
-  cls.def("contiguous", [](const Tensor& t, py::object) { return contiguous(t); },
+  // memory_format is keyword-only, as in PyTorch (fastgrad has one layout: its value is not used).
+  cls.def("contiguous", [](const Tensor& t, py::object) { return contiguous(t); }, py::kw_only(),
            py::arg("memory_format") = py::none());
-  def_both(cls, m, "clone", [](const Tensor& t, py::object) { return clone(t); }, py::arg("memory_format") = py::none());
+  def_both(cls, m, "clone", [](const Tensor& t, py::object) { return clone(t); }, py::kw_only(),
+           py::arg("memory_format") = py::none());
   cls.def("to", &tensor_to);
   cls.def("type", [](const Tensor& t, py::object dtype) -> py::object {
         static const char* names[] = {"BoolTensor", "IntTensor", "LongTensor", "FloatTensor", "DoubleTensor"};

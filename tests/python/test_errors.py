@@ -565,7 +565,7 @@ NASTY = {
     "node_constructors": (
         "y = fastgrad.ones(1, requires_grad=True) * 2\n"
         + caught("type(y.grad_fn)()", TypeError) + caught("type(y.grad_fn).__mro__[1]()", TypeError)),
-    "huge_allocation": caught("fastgrad.empty(2**40)", MemoryError, RuntimeError),
+    "huge_allocation": caught("fastgrad.empty(2**40)", RuntimeError),
     "data_replaced_with_another_shape_then_backward": (
         "x = fastgrad.ones(3, requires_grad=True); (x * 2).sum().backward()\n"
         "x.grad.data = fastgrad.ones(5)\n" + caught("(x * 2).sum().backward()", RuntimeError)),

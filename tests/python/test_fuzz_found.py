@@ -361,3 +361,78 @@ def test_number_as_first_operand_grad(call):
     x = fastgrad.tensor([1.5, -2.0, 4.0], dtype=fastgrad.float64, requires_grad=True)
     if "rounding_mode" not in call:
         assert fastgrad.autograd.gradcheck(lambda x: eval("fastgrad." + call), (x,))
+
+
+# ---- the seed-1 200,000-call run: checks and argument forms torch has and fastgrad lacked
+
+
+CHECKED_CALLS = [
+    # size()/stride() of a 0-d tensor (fastgrad read past the end of its shape)
+    "T.ones(()).size(0)", "T.ones(()).size(-1)", "T.ones(()).stride(0)", "T.ones(()).stride(-1)", "T.ones(2).size(-1)",
+    # in-place scans with another dtype; reductions and scans to a non-floating dtype of a tensor requiring grad
+    "T.ones(3).cumsum_(0, dtype=T.float64)", "T.ones(3, dtype=T.int32).cumprod_(0, dtype=T.int64)",
+    "T.ones(3).cumsum_(0, dtype=T.float32)", "T.sum(T.ones(2, requires_grad=True), dtype=T.int32)",
+    "T.ones(2, requires_grad=True).sum(0, dtype=T.int64)", "T.prod(T.ones(2, requires_grad=True), dtype=T.bool)",
+    "T.ones(2, requires_grad=True).cumsum(0, dtype=T.int64)", "T.ones(2, requires_grad=True).cumprod(0, dtype=T.int32)",
+    "T.ones(2).cumprod(0, dtype=T.int32)", "T.ones(2, requires_grad=True).sum(dtype=T.float64)",
+    # a dim listed twice, also on a 0-d tensor
+    "T.ones(()).flip((0, -1))", "T.ones(()).squeeze((0, 0))", "T.ones(()).sum((0, -1))", "T.ones(()).amin([0, 0])",
+    "T.ones(()).std((0, 0))", "T.ones(()).logsumexp((0, 0))", "T.count_nonzero(T.ones(()), [0, 0])",
+    "T.ones(2).sum((0, 0))", "T.ones(2, 3).flip(1, -1)",
+    # bool parameters take bools, not ints; in-place methods take tensors or numbers
+    "T.sum(T.ones(2), 0, 1)", "T.argmin(T.ones(2), 0, 1)", "T.ones(2).max(0, 1)", "T.sum(T.ones(2), 0, True)",
+    "T.ones(3).remainder_(T.float64)", "T.ones(2).not_equal_([[1]])", "T.ones(2).add_('a')", "T.ones(2).pow_([2])",
+    "T.ones(2, dtype=T.int64).bitwise_and_([1])", "T.ones(2).clone(T.tensor([1, 2]))", "T.ones(2).contiguous(1)",
+    "T.clone(T.ones(2), 3)", "T.ones(2).is_contiguous(3)",
+    # uniform_'s bounds
+    "T.ones(2).uniform_(-float('inf'), 0)", "T.ones(2).uniform_(0, float('inf'))", "T.ones(2).uniform_(1e39, 1e40)",
+    "T.ones(2).uniform_(-3e38, 3e38)", "T.ones(2, dtype=T.float64).uniform_(-1e308, 1e308)",
+    "T.ones(2).uniform_(float('nan'), 1)", "T.ones(2).uniform_(2, 1)",
+    # norms without identity over an empty dimension
+    "T.ones(1, 0).norm(p=-1.17, dim=1)", "T.ones(1, 0).norm(p=-1, dim=0)", "T.ones(0).norm(p=-2)",
+    "T.ones(1, 0).norm(p=2, dim=1)",
+    # index_add into an empty 1-d tensor checks its indices; other empty tensors do not
+    "T.zeros(0).index_add(0, T.tensor([0]), T.ones(1))", "T.zeros(0, 2).index_add(0, T.tensor([0]), T.ones(1, 2))",
+    "T.zeros(2, 0).index_add(1, T.tensor([3]), T.ones(2, 1))",
+    # Python ints outside int64 in tensor data
+    "T.tensor([1, 2**63])", "T.tensor([[-2, 2**63], [2, 1]])", "T.tensor([2**63, 0.5])", "T.tensor([1e19, 1])",
+    "T.tensor([-5]).new_tensor([0, -1, 2**63, -0.3])", "T.tensor([0, 2**63], dtype=T.bool)",
+    "T.tensor([0, 2**63], dtype=T.float64)", "T.as_tensor([4, 2**63])",
+    # take_along_dim without a dim views both flat
+    "T.arange(10).reshape(2, 5).t().take_along_dim(T.zeros(5, 2, dtype=T.int64))",
+    "T.arange(10).reshape(2, 5).take_along_dim(T.zeros(5, 2, dtype=T.int64).t())",
+    "T.arange(10).reshape(2, 5).take_along_dim(T.zeros(2, 5, dtype=T.int64))",
+]
+
+
+@pytest.mark.parametrize("call", CHECKED_CALLS)
+def test_checks_found_by_the_seed_1_run(call):
+    def run(T):
+        return _outcome(lambda: eval(call, {"T": T}))
+
+    f, t = run(fastgrad), run(torch)
+    if t[0] == "ok" and not isinstance(t[1], torch.Tensor):
+        assert f == t
+        return
+    if t[0] == "ok" and "uniform_" in call:  # random values: compare dtype and shape only
+        assert f[0] == "ok" and f[1].shape == t[1].shape
+        return
+    _same(f, t, message=t[0] not in ("TypeError",))
+
+
+@pytest.mark.parametrize("t2", ["int64", "bool", "float32"])
+def test_addcdiv_backward_with_integer_divisor(t2):
+    # torch's backward for tensor1 divides the number `value` into a tensor of tensor2's dtype: it raises for
+    # integer and bool divisors; fastgrad raises the same error there
+    outs = []
+    for T in (fastgrad, torch):
+        a = T.ones(3, requires_grad=True)
+        out = T.ones(3, dtype=T.float64).addcdiv(a, T.ones(3, dtype=getattr(T, t2)), value=2)
+        outs.append(_outcome(lambda: out.sum().backward()))
+        outs[-1] = (outs[-1][0], outs[-1][1] if outs[-1][0] != "ok" else a.grad.tolist())
+    assert outs[0] == outs[1]
+
+
+def test_huge_allocation_is_a_runtime_error_as_in_torch():
+    with pytest.raises(RuntimeError, match="can't allocate memory"):
+        fastgrad.empty(2**45)

@@ -7,8 +7,8 @@
 namespace fastgrad {
 
 // A 64-byte aligned block of at least `nbytes` (its real size is returned in `block_bytes`, to be passed
-// back to release_block). Throws std::bad_alloc when the system has no memory left, even after the cache
-// was emptied.
+// back to release_block). Throws Error ("DefaultCPUAllocator: can't allocate memory ...") when the system has
+// no memory left, even after the cache was emptied.
 void* allocate_block(size_t nbytes, size_t& block_bytes);
 void release_block(void* data, size_t block_bytes);
 

@@ -130,6 +130,14 @@ std::string shape_str(const Dims& sizes);
 
 // Wraps a possibly negative dimension index into [0, ndim); IndexError naming the op otherwise.
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
+// The dims of a dim list (sum(dim=(0, 2)), flip, squeeze) as a mask over the ndim dimensions, each wrapped as
+// wrap_dim does (a 0-d tensor takes 0 and -1, and its mask is empty); a dimension listed twice, also on a 0-d
+// tensor, is PyTorch's RuntimeError "dim d appears multiple times in the list of dims".
+std::vector<bool> dim_list_mask(int64_t ndim, const Dims& dims, const char* op);
+// wrap_dim for a dimension that must exist: where wrap_dim lets a 0-d tensor take dim 0 and -1 (as PyTorch's
+// reductions do), this raises PyTorch's IndexError "Dimension specified as <dim> but tensor has no dimensions"
+// (size(), stride(), unbind, roll, take_along_dim).
+int64_t wrap_existing_dim(int64_t dim, int64_t ndim, const char* op);
 
 // The shape two shapes broadcast to; RuntimeError naming the op when they don't.
 Dims broadcast_shapes(const Dims& a, const Dims& b, const char* op);

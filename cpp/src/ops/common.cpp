@@ -37,6 +37,11 @@ bool can_cast(ScalarType from, ScalarType to) {
   return true;
 }
 
+void check_autograd_dtype(const Tensor& t, std::optional<ScalarType> dtype) {
+  FG_CHECK(!dtype || is_floating(*dtype) || !compute_requires_grad({&t}), Error, "Autograd not support dtype: ",
+           scalar_type_name(*dtype));
+}
+
 void check_inplace(const Tensor& self, const char* op, bool others_require_grad, bool may_overlap) {
   // Only a dimension of size > 1 with stride 0 makes two elements share memory; a tensor with no elements
   // never overlaps itself, whatever its strides (NumPy gives 0-size arrays all-zero strides).

@@ -74,6 +74,9 @@ Tensor map_binary(const Tensor& a, const Tensor& b, ScalarType out_dtype, const 
 // zero_ pass it only when nothing is recorded: PyTorch accepts the write but its backward then raises the
 // overlap error, which fastgrad raises at the write instead (docs/differences.md).
 void check_inplace(const Tensor& self, const char* op, bool others_require_grad = false, bool may_overlap = false);
+// A reduction or scan with dtype= (sum, prod, cumsum, cumprod): PyTorch's autograd refuses a non-floating
+// dtype for an input that requires grad, before the kernel runs ("Autograd not support dtype: Long").
+void check_autograd_dtype(const Tensor& t, std::optional<ScalarType> dtype);
 void check_inplace_result(const Tensor& self, const Dims& result_shape, ScalarType result_dtype, const char* op);
 // Self's current value and history, as the input of the out-of-place op (data copied when `copy_data`,
 // because the op saves it and self is about to change).

@@ -197,8 +197,7 @@ struct UnbindBackward0 : NamedNode<UnbindBackward0> {
 };
 
 tensor_list unbind(const Tensor& t, int64_t dim) {
-  FG_CHECK(t.dim() > 0, IndexError, "Dimension specified as ", dim, " but tensor has no dimensions");
-  int64_t d = wrap_dim(dim, t.dim(), "unbind");
+  int64_t d = wrap_existing_dim(dim, t.dim(), "unbind");
   Dims sizes = t.sizes(), strides = t.strides();
   sizes.erase(static_cast<size_t>(d));
   strides.erase(static_cast<size_t>(d));

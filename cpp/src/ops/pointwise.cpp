@@ -293,7 +293,13 @@ struct AddcdivBackward0 : NamedNode<AddcdivBackward0> {
     Tensor t1 = saved(0), t2 = saved(1);
     tensor_list out(3);
     if (needs_input_grad(0)) out[0] = g[0];
-    if (needs_input_grad(1)) out[1] = mul(div(g[0], t2), value);
+    if (needs_input_grad(1)) {
+      // PyTorch's formula divides the number `value` by tensor2 into a tensor of tensor2's dtype, which fails
+      // for an integer or bool tensor2; its backward raises there, and so does this one.
+      FG_CHECK(is_floating(t2.dtype()), Error, "result type ", scalar_type_name(default_dtype()),
+               " can't be cast to the desired output type ", scalar_type_name(t2.dtype()));
+      out[1] = mul(div(g[0], t2), value);
+    }
     if (needs_input_grad(2)) out[2] = mul(div(mul(g[0], t1), mul(t2, t2)), Scalar(-value.f));
     return out;
   }

@@ -228,8 +228,17 @@ Tensor& bernoulli_(Tensor& self, const Tensor& p, Generator* gen) {
 
 Tensor& uniform_(Tensor& self, double from, double to, Generator* gen) {
   check_float(self.dtype(), "check_uniform_bounds");
+  // PyTorch's checks, in its order: both bounds finite numbers of self's dtype (NaN and inf are out of bounds),
+  // an ordered range, and a width the dtype can hold.
+  const bool f32 = self.dtype() == ScalarType::Float32;
+  const double limit = f32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
+  const char* c_type = f32 ? "float" : "double";
+  FG_CHECK(from >= -limit && from <= limit, Error, "from is out of bounds for ", c_type);
+  FG_CHECK(to >= -limit && to <= limit, Error, "to is out of bounds for ", c_type);
   FG_CHECK(from <= to, Error, "uniform_ expects to return a [from, to) range, but found from=", from,
            " > to=", to);
+  FG_CHECK(to - from <= limit, Error, "uniform_ expects to-from <= std::numeric_limits<", f32 ? "Float" : "Double",
+           ">::max(), but found to=", to, " and from=", from, " which result in to-from to exceed the limit");
   return random_inplace<UniformBackward0>(self, "uniform_", nullptr, [&] {
     fill_in_memory_order(self, [&](const Tensor& buf) {
       with_float(buf, [&](auto* p) { fill_uniform(p, buf.numel(), from, to, pick(gen)); });

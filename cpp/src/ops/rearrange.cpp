@@ -73,19 +73,6 @@ Tensor tile(const Tensor& t, const Dims& dims) {
 
 // ---- flip ----
 
-namespace {
-std::vector<bool> dims_mask(const Tensor& t, const Dims& dims, const char* op) {
-  std::vector<bool> mask(static_cast<size_t>(t.dim()), false);
-  for (int64_t dim : dims) {
-    int64_t d = wrap_dim(dim, t.dim(), op);
-    if (t.dim() == 0) continue;
-    FG_CHECK(!mask[d], Error, "dim ", d, " appears multiple times in the list of dims");
-    mask[d] = true;
-  }
-  return mask;
-}
-}  // namespace
-
 struct FlipBackward0 : NamedNode<FlipBackward0> {
   static constexpr const char* kName = "FlipBackward0";
   Dims dims;
@@ -94,7 +81,7 @@ struct FlipBackward0 : NamedNode<FlipBackward0> {
 };
 
 Tensor flip(const Tensor& t, const Dims& dims) {
-  auto mask = dims_mask(t, dims, "flip");
+  auto mask = dim_list_mask(t.dim(), dims, "flip");
   Tensor out = empty(t.sizes(), t.dtype());
   if (t.numel() > 0) {
     // The input read backwards along the flipped dims: start at their last element, negative strides.
@@ -148,10 +135,7 @@ Tensor roll(const Tensor& t, const Dims& shifts, const Dims& dims) {
            "shifts and dimensions must align. shifts: ", shifts.size(), ", dims:", dims.size());
   Tensor out;
   if (t.dim() == 0 || t.numel() == 0) {
-    for (int64_t d : dims) {
-      FG_CHECK(t.dim() > 0, IndexError, "Dimension specified as ", d, " but tensor has no dimensions");
-      wrap_dim(d, t.dim(), "roll");
-    }
+    for (int64_t d : dims) wrap_existing_dim(d, t.dim(), "roll");
     out = cast(t, t.dtype(), /*force_copy=*/true);
   } else if (dims.empty()) {
     // Without dims the tensor rolls as if flattened.

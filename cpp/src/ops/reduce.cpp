@@ -50,6 +50,7 @@ Tensor fold(const Tensor& t, const std::vector<bool>& mask, bool keepdim, Scalar
 }
 
 ScalarType sum_type(const Tensor& t, std::optional<ScalarType> dtype) {
+  check_autograd_dtype(t, dtype);
   if (dtype) return *dtype;
   return is_floating(t.dtype()) ? t.dtype() : ScalarType::Int64;
 }
@@ -224,6 +225,7 @@ Tensor prod_grad(const Tensor& g, const Tensor& x, const Tensor& result, int64_t
 }
 
 std::optional<ScalarType> prod_cast(const Tensor& t, std::optional<ScalarType> dtype) {
+  check_autograd_dtype(t, dtype);
   if (dtype && *dtype != t.dtype()) return dtype;
   return std::nullopt;
 }
@@ -343,13 +345,15 @@ Tensor norm(const Tensor& t, double p, const Dims& dims, bool keepdim, std::opti
   FG_CHECK(!std::isnan(p), Error, "linalg.vector_norm: ord must not be nan");
   auto mask = reduced_mask(t, dims, "linalg.vector_norm");
   Tensor out;
-  if (std::isinf(p)) {
-    const char* which = p > 0 ? "inf" : "-inf";
+  if (p < 0 || std::isinf(p)) {  // no identity: an empty reduction has no value (PyTorch's check and words)
+    const std::string which = std::isinf(p) ? (p > 0 ? "inf" : "-inf") : detail::concat(p);
     FG_CHECK(t.numel() != 0 || !dims.empty(), Error, "linalg.vector_norm cannot compute the ", which,
              " norm on an empty tensor because the operation does not have an identity");
     for (int64_t d = 0; d < t.dim(); ++d)
       FG_CHECK(!mask[d] || t.sizes()[d] != 0, Error, "linalg.vector_norm cannot compute the ", which,
                " norm on the dimension ", d, "because this dimension is empty and the operation does not have an identity");
+  }
+  if (std::isinf(p)) {
     NoGradGuard guard;
     Tensor a = abs_value(t);
     out = p > 0 ? amax(a, mask_dims(mask), keepdim) : amin(a, mask_dims(mask), keepdim);

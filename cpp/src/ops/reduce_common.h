@@ -15,14 +15,8 @@ namespace fastgrad {
 
 // Which dimensions are reduced: all of them when `dims` is empty.
 inline std::vector<bool> reduced_mask(const Tensor& t, const Dims& dims, const char* op) {
-  std::vector<bool> mask(static_cast<size_t>(t.dim()), dims.empty());
-  for (int64_t d : dims) {
-    int64_t w = wrap_dim(d, t.dim(), op);
-    if (t.dim() == 0) continue;
-    FG_CHECK(!mask[w], Error, op, ": dim ", w, " appears multiple times in the list of dims");
-    mask[w] = true;
-  }
-  return mask;
+  if (dims.empty()) return std::vector<bool>(static_cast<size_t>(t.dim()), true);
+  return dim_list_mask(t.dim(), dims, op);
 }
 
 inline std::vector<bool> all_dims_mask(const Tensor& t) { return std::vector<bool>(static_cast<size_t>(t.dim()), true); }

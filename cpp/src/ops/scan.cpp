@@ -8,6 +8,7 @@ namespace {
 // Integer and bool inputs accumulate in int64 (PyTorch's rule for cumsum/cumprod without a dtype). A bool
 // dtype has no kernel; PyTorch runs none for 0-size and 0-d inputs (a copy), so those pass.
 ScalarType scan_type(const Tensor& t, std::optional<ScalarType> dtype, const char* kernel) {
+  check_autograd_dtype(t, dtype);
   FG_CHECK(dtype != ScalarType::Bool || t.numel() == 0 || t.dim() == 0, NotImplementedError, "\"", kernel, "\" not implemented for 'Bool'");
   if (dtype) return *dtype;
   return is_floating(t.dtype()) ? t.dtype() : ScalarType::Int64;
@@ -138,6 +139,7 @@ struct CumprodBackward0 : NamedNode<CumprodBackward0> {
 
 Tensor cumprod(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype) {
   int64_t d = wrap_dim(dim, t.dim(), "cumprod");
+  check_autograd_dtype(t, dtype);
   // With a dtype and a gradient to record, convert first (recorded), so the Node saves tensors of one dtype.
   if (dtype && *dtype != t.dtype() && compute_requires_grad({&t})) return cumprod(to_dtype(t, *dtype), dim, std::nullopt);
   Tensor out = scan<true>(t, d, scan_type(t, dtype, "cumprod_out_cpu"));
@@ -151,12 +153,32 @@ Tensor cumprod(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype) {
 }
 
 // In place: the scan in self's dtype (or `dtype`, which must then fit self).
+namespace {
+// PyTorch's in-place scans write into self, so a dtype= other than self's is refused (in the C type names its
+// message uses).
+void check_scan_dtype(const Tensor& self, std::optional<ScalarType> dtype) {
+  auto c_name = [](ScalarType t) {
+    switch (t) {
+      case ScalarType::Bool: return "bool";
+      case ScalarType::Int32: return "int";
+      case ScalarType::Int64: return "long int";
+      case ScalarType::Float32: return "float";
+      default: return "double";
+    }
+  };
+  FG_CHECK(!dtype || *dtype == self.dtype(), Error, "Bad in-place call: input tensor dtype ", c_name(self.dtype()),
+           " and output tensor dtype ", c_name(*dtype), " should match");
+}
+}  // namespace
+
 Tensor& cumsum_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  check_scan_dtype(self, dtype);
   ScalarType rt = dtype ? *dtype : self.dtype();
   return inplace_binary(self, nullptr, rt, "cumsum_", false, [&](const Tensor& s) { return cumsum(s, dim, rt); });
 }
 
 Tensor& cumprod_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  check_scan_dtype(self, dtype);
   ScalarType rt = dtype ? *dtype : self.dtype();
   return inplace_binary(self, nullptr, rt, "cumprod_", true, [&](const Tensor& s) { return cumprod(s, dim, rt); });
 }

@@ -127,8 +127,9 @@ int64_t check_index_add(const Tensor& self, int64_t dim, const Tensor& index, co
 
 void index_add_kernel(const Tensor& dst, int64_t d, const Tensor& index, const Tensor& source, Scalar alpha) {
   check_scalar_fits(alpha, dst.dtype());  // Note [Checked scalar conversion]
-  // Nothing to write: PyTorch reads no index (so out-of-range and negative ones pass).
-  if (dst.numel() == 0 || source.numel() == 0) return;
+  // Nothing to write: PyTorch reads no index (so out-of-range and negative ones pass), except into an empty
+  // 1-d self, where its kernel still checks every index (against size 0: all are out of range).
+  if (source.numel() == 0 || (dst.numel() == 0 && dst.dim() > 1)) return;
   Tensor s = as_1d(dst);
   const int64_t size = s.sizes()[d];
   Tensor idx = cast(as_1d(index), ScalarType::Int64);
@@ -548,9 +549,9 @@ Tensor take(const Tensor& self, const Tensor& index) {
 Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<int64_t> dim) {
   FG_CHECK(indices.dtype() == ScalarType::Int64, Error, "torch.take_along_dim(): dtype of indices should be Long but got ",
            scalar_type_name(indices.dtype()));
-  if (!dim) return gather(reshape(self, {-1}), 0, reshape(indices, {-1}));
-  FG_CHECK(self.dim() > 0, IndexError, "Dimension specified as ", *dim, " but tensor has no dimensions");
-  const int64_t d = wrap_dim(*dim, self.dim(), "take_along_dim");
+  // Without a dim PyTorch flattens both with view(-1), so a tensor that cannot be viewed flat is refused.
+  if (!dim) return gather(view(self, {-1}), 0, view(indices, {-1}));
+  const int64_t d = wrap_existing_dim(*dim, self.dim(), "take_along_dim");
   FG_CHECK(self.dim() == indices.dim(), Error,
            "torch.take_along_dim(): input and indices should have the same number of dimensions, but got ", self.dim(),
            " dimensions for input, and ", indices.dim(), " dimensions for indices");

@@ -392,13 +392,7 @@ Tensor squeeze(const Tensor& t, int64_t dim) {
 namespace {
 // Squeezes the listed dimensions that have size 1 (a repeated dimension is refused).
 void squeezed(const Tensor& t, const Dims& dims, const char* op, Dims& sizes, Dims& strides) {
-  std::vector<bool> drop(static_cast<size_t>(t.dim()), false);
-  for (int64_t dim : dims) {
-    int64_t d = wrap_dim(dim, t.dim(), op);
-    if (t.dim() == 0) continue;
-    FG_CHECK(!drop[d], Error, "dim ", d, " appears multiple times in the list of dims");
-    drop[d] = true;
-  }
+  const std::vector<bool> drop = dim_list_mask(t.dim(), dims, op);
   for (int64_t i = 0; i < t.dim(); ++i) {
     if (drop[i] && t.sizes()[i] == 1) continue;
     sizes.push_back(t.sizes()[i]);
