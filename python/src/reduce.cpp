@@ -24,6 +24,13 @@ Dims dims_or_all(py::handle dim, const char* op) {
   return d ? *d : Dims{};
 }
 
+// dim=None with keepdim=True: every dimension, kept with size 1 (sum(x, None, True) has x's rank).
+Dims every_dim(const Tensor& t) {
+  Dims d;
+  for (int64_t i = 0; i < t.dim(); ++i) d.push_back(i);
+  return d;
+}
+
 int64_t int_dim(py::handle dim, const char* op) {
   if (!PyLong_Check(dim.ptr()) || PyBool_Check(dim.ptr()))
     throw py::type_error(std::string(op) + "(): argument 'dim' must be int, not " +
@@ -76,10 +83,12 @@ void init_reduce(py::module_& m) {
   TensorClass cls = tensor_class(m);
   def_both(cls, m, "sum", [](const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
         auto dims = opt_dims(dim, "sum");
+        if (!dims && keepdim) dims = every_dim(t);
         return dims ? sum(t, *dims, keepdim, opt_dtype(dtype)) : sum(t, opt_dtype(dtype));
       }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(), py::arg("dtype") = py::none());
   def_both(cls, m, "mean", [](const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
         auto dims = opt_dims(dim, "mean");
+        if (!dims && keepdim) dims = every_dim(t);
         return dims ? mean(t, *dims, keepdim, opt_dtype(dtype)) : mean(t, opt_dtype(dtype));
       }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(), py::arg("dtype") = py::none());
   def_both(cls, m, "prod", [](const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
@@ -181,10 +190,12 @@ void init_reduce(py::module_& m) {
       }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
   def_both(cls, m, "all", [](const Tensor& t, py::object dim, bool keepdim) {
         auto dims = opt_dims(dim, "all");
+        if (!dims && keepdim) dims = every_dim(t);
         return dims ? all(t, *dims, keepdim) : all(t);
       }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false);
   def_both(cls, m, "any", [](const Tensor& t, py::object dim, bool keepdim) {
         auto dims = opt_dims(dim, "any");
+        if (!dims && keepdim) dims = every_dim(t);
         return dims ? any(t, *dims, keepdim) : any(t);
       }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false);
   def_both(cls, m, "count_nonzero", [](const Tensor& t, py::object dim) {

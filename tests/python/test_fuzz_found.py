@@ -436,3 +436,46 @@ def test_addcdiv_backward_with_integer_divisor(t2):
 def test_huge_allocation_is_a_runtime_error_as_in_torch():
     with pytest.raises(RuntimeError, match="can't allocate memory"):
         fastgrad.empty(2**45)
+
+
+# ---- values: keepdim with dim=None, var of an empty reduction, add/sub's alpha, addcmul/addcdiv association
+
+
+VALUE_CALLS = [
+    "T.sum(T.zeros(4, 2, 0), None, True)", "T.sum(T.ones(2, 3), None, True)", "T.ones(2, 3).sum(dim=None, keepdim=True)",
+    "T.all(T.ones(1), keepdim=True)", "T.all(T.ones(2, 2), None, True)", "T.any(T.ones(2, 2), keepdim=True)",
+    "T.ones(2, 2).mean(None, True)", "T.ones(()).sum(None, True)", "T.ones(()).all(None, True)",
+    "T.var(T.zeros(3, 0), dim=-1, correction=-2)", "T.std(T.zeros(3, 0), dim=-1, correction=-1)",
+    "T.var(T.zeros(0), correction=-2)", "T.var_mean(T.zeros(3, 0), dim=-1, correction=-2)[0]",
+    "T.var(T.ones(1), correction=2)", "T.var(T.ones(2), correction=2)",
+    "T.add(T.ones(3), 2**62, alpha=-3)", "T.ones(2).add(1e300, alpha=0)", "T.ones(2).sub(1e300, alpha=0)",
+    "T.ones(2, dtype=T.int64).add(2**62, alpha=4)", "T.ones(2, dtype=T.int64).sub(2**62, alpha=4)",
+    "T.ones(2, dtype=T.float64).add(1e300, alpha=1e10)", "T.ones(2, dtype=T.bool).add(True, alpha=False)",
+    "T.tensor([0.39]).addcdiv(T.tensor(1.38), T.tensor([1e-40]), value=0.0)",
+    "T.tensor([-1.35]).addcdiv_(T.tensor([3e38]), T.tensor([-4]), value=1.55)",
+    "T.tensor([1.0, 2.0]).addcdiv(T.tensor([3e38, 1.0]), T.tensor([2.0, 3.0]), value=2)",
+]
+
+
+@pytest.mark.parametrize("call", VALUE_CALLS)
+def test_values_found_by_the_seed_1_run(call):
+    def run(T):
+        return _outcome(lambda: eval(call, {"T": T}))
+
+    _same(run(fastgrad), run(torch))
+
+
+@pytest.mark.parametrize("op,big", [("addcmul", "t2"), ("addcmul", "t1"), ("addcdiv", "t1"), ("addcdiv", "t2")])
+def test_addcmul_addcdiv_grads_overflow_as_torch(op, big):
+    # the gradients are associated as PyTorch's formulas are, so float32 overflow gives the same inf
+    grads = []
+    for T in (fastgrad, torch):
+        t1 = T.tensor([0.88, 3e38 if big == "t1" else 2.0], requires_grad=True)
+        t2 = T.tensor([3e38 if big == "t2" else 1.5, 0.5], requires_grad=True)
+        out = getattr(T, op)(T.tensor([0.66, 1.0]), t1, t2, value=1.5)
+        out.backward(T.tensor([-0.22, 2.0]))
+        grads.append((t1.grad.tolist(), t2.grad.tolist()))
+    np.testing.assert_allclose(np.array(grads[0]), np.array(grads[1]), rtol=1e-6)
+    x = fastgrad.tensor([0.5, -1.5], dtype=fastgrad.float64, requires_grad=True)
+    y = fastgrad.tensor([1.25, 2.0], dtype=fastgrad.float64, requires_grad=True)
+    assert fastgrad.autograd.gradcheck(lambda a, b: getattr(fastgrad, op)(a * 0.5, a, b, value=1.5), (x, y))

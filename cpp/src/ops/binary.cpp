@@ -81,13 +81,28 @@ Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
   return out;
 }
 
+namespace {
+// alpha * b for the Scalar overloads of add and sub, as PyTorch computes it: both converted to the result type
+// first, then multiplied in it (so 1e300 * 0 is nan in float32), integers wrapping on overflow.
+template <class T>
+T scaled_scalar(Scalar b, Scalar alpha) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return scalar_as<T>(b) && scalar_as<T>(alpha);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return scalar_as<T>(b) * scalar_as<T>(alpha);
+  } else {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(scalar_as<T>(b)) * static_cast<U>(scalar_as<T>(alpha)));
+  }
+}
+}  // namespace
+
 Tensor add(const Tensor& a, Scalar b, Scalar alpha) {
   ScalarType rt = promote(a, b);
   check_alpha(rt, alpha);
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
     using T = decltype(tag);
-    T v = scalar_as<T>(Scalar(b.f * alpha.f));
-    if (!b.is_floating() && !alpha.is_floating()) v = scalar_as<T>(Scalar(b.i * alpha.i));
+    const T v = scaled_scalar<T>(b, alpha);
     return [v](T x) -> T {
       if constexpr (std::is_same_v<T, bool>) return x || v;
       else return T(x + v);
@@ -140,7 +155,7 @@ Tensor sub(const Tensor& a, Scalar b, Scalar alpha) {
   check_alpha(rt, alpha, /*negated=*/true);
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
     using T = decltype(tag);
-    T v = scalar_as<T>(b.is_floating() || alpha.is_floating() ? Scalar(b.f * alpha.f) : Scalar(b.i * alpha.i));
+    const T v = scaled_scalar<T>(b, alpha);
     return [v](T x) -> T { return T(x - v); };
   });
   if (compute_requires_grad({&a})) set_history(out, make_node<SubBackward0>({&a, nullptr}, Scalar(1)));

@@ -31,7 +31,9 @@ Moments moments(const Tensor& t, const std::vector<bool>& mask, double correctio
   Tensor centered = sub(x, div(sum_kernel(x, mask, true, ScalarType::Float64), Scalar(n)));
   Tensor squares = sum_kernel(mul(centered, centered), mask, keepdim, ScalarType::Float64);
   Moments m;
-  Tensor var = div(squares, Scalar(std::max(0.0, n - correction)));
+  // An empty reduction has no mean: nan whatever the correction (a negative one would otherwise give 0 / -c).
+  const double dof = n == 0 ? std::numeric_limits<double>::quiet_NaN() : std::max(0.0, n - correction);
+  Tensor var = div(squares, Scalar(dof));
   m.var = cast(take_sqrt ? sqrt(var) : var, t.dtype());
   if (want_mean) m.mean = cast(div(sum_kernel(x, mask, keepdim, ScalarType::Float64), Scalar(n)), t.dtype());
   return m;

@@ -260,8 +260,9 @@ struct AddcmulBackward0 : NamedNode<AddcmulBackward0> {
   explicit AddcmulBackward0(Scalar v) : value(v) {}
   tensor_list apply(tensor_list&& g) override {
     return {needs_input_grad(0) ? g[0] : Tensor(),
-            needs_input_grad(1) ? mul(mul(g[0], saved(1)), value) : Tensor(),
-            needs_input_grad(2) ? mul(mul(g[0], saved(0)), value) : Tensor()};
+            // PyTorch's association, g * (other * value): where the product overflows, both give inf
+            needs_input_grad(1) ? mul(g[0], mul(saved(1), value)) : Tensor(),
+            needs_input_grad(2) ? mul(g[0], mul(saved(0), value)) : Tensor()};
   }
 };
 
@@ -298,9 +299,10 @@ struct AddcdivBackward0 : NamedNode<AddcdivBackward0> {
       // for an integer or bool tensor2; its backward raises there, and so does this one.
       FG_CHECK(is_floating(t2.dtype()), Error, "result type ", scalar_type_name(default_dtype()),
                " can't be cast to the desired output type ", scalar_type_name(t2.dtype()));
-      out[1] = mul(div(g[0], t2), value);
+      out[1] = mul(g[0], div(value, t2));  // PyTorch's association: g * (value / t2)
     }
-    if (needs_input_grad(2)) out[2] = mul(div(mul(g[0], t1), mul(t2, t2)), Scalar(-value.f));
+    // -g * value * t1 / (t2 * t2), associated from the left as PyTorch writes it
+    if (needs_input_grad(2)) out[2] = div(mul(mul(neg(g[0]), value), t1), mul(t2, t2));
     return out;
   }
 };
@@ -317,7 +319,7 @@ Tensor addcdiv(const Tensor& input, const Tensor& tensor1, const Tensor& tensor2
     using T = decltype(tag);
     const T v = scalar_value<T>(value);
     return [v](T a, T x, T y) -> T {
-      if constexpr (std::is_floating_point_v<T>) return a + v * (x / y);
+      if constexpr (std::is_floating_point_v<T>) return a + v * x / y;  // (v * x) / y, as PyTorch's kernel
       else return a;  // unreachable: a float tensor among tensor1, tensor2 makes the result float
     };
   });
