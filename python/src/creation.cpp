@@ -14,6 +14,11 @@ struct FactoryOptions {
   Generator* generator = nullptr;
 };
 
+bool ends_with_like(const char* op) {
+  const std::string s(op);
+  return s.size() > 5 && s.compare(s.size() - 5, 5, "_like") == 0;
+}
+
 FactoryOptions parse_options(const py::kwargs& kwargs, const char* op) {
   FactoryOptions o;
   for (auto [k, v] : kwargs) {
@@ -29,7 +34,7 @@ FactoryOptions parse_options(const py::kwargs& kwargs, const char* op) {
       o.requires_grad = v.ptr() == Py_True;
     } else if (key == "generator") {
       if (!v.is_none()) o.generator = &v.cast<Generator&>();
-    } else if (key == "out") {
+    } else if (key == "out" && !ends_with_like(op)) {  // the *_like factories have no out= in PyTorch
       if (!v.is_none()) throw NotImplementedError(std::string(op) + "(): the out= argument is not supported");
     } else if (key != "layout" && key != "pin_memory" && key != "memory_format" && key != "size") {
       throw py::type_error(std::string(op) + "() got an unexpected keyword argument '" + key + "'");

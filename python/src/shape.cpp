@@ -238,17 +238,48 @@ void init_shape(py::module_& m) {
       }, py::arg("indices_or_sections"), py::arg("dim") = 0);
 
   // ---- joining (function forms only, as in PyTorch) ----
+  // `tensors` is a sequence of tensors; a tensor itself (iterable over its rows) is refused as PyTorch does.
+  auto tensors_arg = [](py::handle h, const char* op) {
+    if (!PyList_Check(h.ptr()) && !PyTuple_Check(h.ptr()))
+      throw py::type_error(std::string(op) + "(): argument 'tensors' (position 1) must be tuple of Tensors, not " +
+                           py_type_name(h));
+    tensor_list ts;
+    size_t i = 0;
+    for (py::handle item : h) {
+      if (!is_tensor(item))
+        throw py::type_error("expected Tensor as element " + std::to_string(i) + " in argument 0, but got " +
+                             py_type_name(item));
+      ts.push_back(as_tensor(item));
+      ++i;
+    }
+    return ts;
+  };
+  // (dim is read after tensors, so a call wrong in both names tensors, as PyTorch's parser does)
+  auto dim_arg = [](py::handle h, const char* op) -> int64_t {
+    if (!PyLong_Check(h.ptr()) || PyBool_Check(h.ptr())) {
+      if (!PyBool_Check(h.ptr()) && (is_tensor(h) || PyIndex_Check(h.ptr()))) return h.cast<int64_t>();
+      throw py::type_error(std::string(op) + "(): argument 'dim' (position 2) must be int, not " + py_type_name(h));
+    }
+    return h.cast<int64_t>();
+  };
   for (const char* name : {"cat", "concat"})
-    m.def(name, [](const tensor_list& ts, int64_t d) { return cat(ts, d); }, py::arg("tensors"), py::arg("dim") = 0);
-  m.def("concatenate", [](const tensor_list& ts, int64_t axis, py::object dim) {
-        return cat(ts, dim.is_none() ? axis : dim.cast<int64_t>());
+    m.def(name, [name, tensors_arg, dim_arg](py::handle ts, py::handle d) {
+      tensor_list list = tensors_arg(ts, name);
+      return cat(list, dim_arg(d, name));
+    }, py::arg("tensors"), py::arg("dim") = 0);
+  m.def("concatenate", [tensors_arg](py::handle ts, int64_t axis, py::object dim) {
+        return cat(tensors_arg(ts, "concatenate"), dim.is_none() ? axis : dim.cast<int64_t>());
       }, py::arg("tensors"), py::arg("axis") = 0, py::kw_only(), py::arg("dim") = py::none());
-  m.def("stack", [](const tensor_list& ts, int64_t d) { return stack(ts, d); }, py::arg("tensors"), py::arg("dim") = 0);
-  m.def("hstack", [](const tensor_list& ts) { return hstack(ts); }, py::arg("tensors"));
-  m.def("vstack", [](const tensor_list& ts) { return vstack(ts); }, py::arg("tensors"));
-  m.def("dstack", [](const tensor_list& ts) { return dstack(ts); }, py::arg("tensors"));
-  m.def("row_stack", [](const tensor_list& ts) { return vstack(ts); }, py::arg("tensors"));
-  m.def("column_stack", [](const tensor_list& ts) { return column_stack(ts); }, py::arg("tensors"));
+  m.def("stack", [tensors_arg, dim_arg](py::handle ts, py::handle d) {
+    tensor_list list = tensors_arg(ts, "stack");
+    return stack(list, dim_arg(d, "stack"));
+  }, py::arg("tensors"), py::arg("dim") = 0);
+  m.def("hstack", [tensors_arg](py::handle ts) { return hstack(tensors_arg(ts, "hstack")); }, py::arg("tensors"));
+  m.def("vstack", [tensors_arg](py::handle ts) { return vstack(tensors_arg(ts, "vstack")); }, py::arg("tensors"));
+  m.def("dstack", [tensors_arg](py::handle ts) { return dstack(tensors_arg(ts, "dstack")); }, py::arg("tensors"));
+  m.def("row_stack", [tensors_arg](py::handle ts) { return vstack(tensors_arg(ts, "row_stack")); }, py::arg("tensors"));
+  m.def("column_stack", [tensors_arg](py::handle ts) { return column_stack(tensors_arg(ts, "column_stack")); },
+        py::arg("tensors"));
 
   // atleast_Nd(t) gives a tensor; atleast_Nd(t, u, ...) and atleast_Nd([t, u]) a tuple, as in PyTorch.
   using AtLeast = Tensor (*)(const Tensor&);

@@ -398,6 +398,18 @@ CHECKED_CALLS = [
     "T.tensor([1, 2**63])", "T.tensor([[-2, 2**63], [2, 1]])", "T.tensor([2**63, 0.5])", "T.tensor([1e19, 1])",
     "T.tensor([-5]).new_tensor([0, -1, 2**63, -0.3])", "T.tensor([0, 2**63], dtype=T.bool)",
     "T.tensor([0, 2**63], dtype=T.float64)", "T.as_tensor([4, 2**63])",
+    # clamp with two tensor bounds has no bool kernel (one bound has)
+    "T.clamp(T.ones(2, dtype=T.bool), T.zeros(2, dtype=T.bool), T.ones(2, dtype=T.bool))",
+    "T.clamp(T.ones(2, dtype=T.bool), min=T.zeros(2, dtype=T.bool))", "T.clip(T.ones(2, dtype=T.int64), T.zeros(2), 1)",
+    # logsumexp over an explicit empty dim list without keepdim
+    "T.logsumexp(T.ones(3), [])", "T.logsumexp(T.ones(2, 3), ())", "T.logsumexp(T.ones(()), [])",
+    "T.logsumexp(T.ones(0), [])", "T.logsumexp(T.ones(3), [], True)",
+    # joining functions take a sequence of tensors, not a tensor
+    "T.hstack(T.tensor([1, 2]))", "T.stack(T.tensor([1, 2]))", "T.cat(T.ones(2, 2))", "T.column_stack(T.ones(2))",
+    "T.row_stack(T.ones(2))", "T.hstack([T.tensor([1]), T.tensor([2])])",
+    # the *_like factories have no out=; logit's eps is converted into the dtype, checked
+    "T.zeros_like(T.ones(2), out=None)", "T.full_like(T.ones(2), 1.5, out=None)", "T.zeros(2, out=None)",
+    "T.logit(T.ones(2), 1e300)", "T.ones(2).logit_(1e40)", "T.logit(T.ones(2, dtype=T.float64), 1e300)",
     # take_along_dim without a dim views both flat
     "T.arange(10).reshape(2, 5).t().take_along_dim(T.zeros(5, 2, dtype=T.int64))",
     "T.arange(10).reshape(2, 5).take_along_dim(T.zeros(5, 2, dtype=T.int64).t())",

@@ -395,6 +395,13 @@ struct LogsumexpBackward0 : NamedNode<LogsumexpBackward0> {
 };
 
 Tensor logsumexp(const Tensor& t, const Dims& dims, bool keepdim) {
+  // An empty dim list reduces every dim; without keepdim PyTorch's kernel then fails to write its kept-dims
+  // result into the 0-d output (non-empty tensors of rank >= 1), and so does fastgrad, with its message.
+  if (dims.empty() && !keepdim && t.dim() > 0 && t.numel() > 0) {
+    std::string ones;
+    for (int64_t d = 0; d < t.dim(); ++d) ones += d ? ", 1" : "1";
+    throw Error("output with shape [] doesn't match the broadcast shape [" + ones + "]");
+  }
   ScalarType ft = is_floating(t.dtype()) ? t.dtype() : default_dtype();
   auto mask = reduced_mask(t, dims, "logsumexp");
   Tensor out;

@@ -294,6 +294,8 @@ Tensor clamp(const Tensor& t, const Tensor& min, const Tensor& max) {
   ScalarType rt = clamp_type(t, min, max);
   Tensor out;
   if (min.defined() && max.defined()) {
+    // PyTorch's two-bound kernel has no bool version (clamp_min/clamp_max, for one bound, have)
+    FG_CHECK(rt != ScalarType::Bool, NotImplementedError, "\"clamp_cpu\" not implemented for 'Bool'");
     out = ternary_map(t, min, max, rt, rt, "clamp", [](auto tag) {
       using T = decltype(tag);
       return [](T x, T lo, T hi) -> T { return clamp_value(x, true, lo, true, hi); };
