@@ -57,12 +57,68 @@ def _check_reduction(reduction):
         raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
+def _loss_reduction(size_average, reduce, reduction):
+    """torch's Python layer for the losses that call an ATen op with a reduction enum: the legacy flags or the
+    reduction name, checked (ValueError) before anything else."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    return reduction
+
+
 def _warn_target_size(input, target):
     if target.shape != input.shape:
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
             "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
             UserWarning, stacklevel=3)
+
+
+def _broadcast_shape(a, b):
+    """The broadcast of shapes a and b, with torch's error (a and b named in that order) when they do not."""
+    a, b = tuple(a), tuple(b)
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    out = []
+    for i, (x, y) in enumerate(zip(pa, pb)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {i}")
+        out.append(y if x == 1 else x)
+    return tuple(out)
+
+
+def _check_inplace_shape(output, other):
+    """torch's errors when `other` is combined in place into a tensor of shape `output`."""
+    shape = _broadcast_shape(output, other)
+    if shape != tuple(output):
+        raise RuntimeError(f"output with shape {list(output)} doesn't match the broadcast shape {list(shape)}")
+
+
+def _fails_in_backward(tensor, message):
+    """`tensor`, made to raise torch's RuntimeError(message) when a gradient reaches it: for the cases where torch's
+    forward succeeds and its backward kernel refuses (mixed dtypes, an input broadcast by an in-place kernel)."""
+    if tensor.requires_grad:
+        def refuse(grad):
+            raise RuntimeError(message)
+        tensor = tensor.expand(tensor.shape)  # an alias: the hook must not stay on the caller's tensor
+        tensor.register_hook(refuse)
+    return tensor
+
+
+def _tensor_args(op, *args, optional=()):
+    """torch's parser TypeError for (name, position, value) triples that are not tensors (None allowed for the
+    names in `optional`)."""
+    for name, position, value in args:
+        if isinstance(value, _C.Tensor) or (value is None and name in optional):
+            continue
+        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not "
+                        f"{type(value).__name__}")
+
+
+_BOOL_NEGATION = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a "
+                  "mask, use the `~` or `logical_not()` operator instead.")
+_BOOL_SUBTRACTION = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                     "`logical_xor()` operator instead.")
 
 
 # ---- activations ----
@@ -260,12 +316,30 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
                                      pos_weight=None):
+    # torch's Python layer: the reduction, then the sizes (ValueError), then the top-level op
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    return _bce_with_logits(input, target, weight, pos_weight, reduction)
+
+
+def _bce_with_logits(input, target, weight, pos_weight, reduction):
+    # As torch's kernel: log_sigmoid(input) (floating input only), then (1 - target) * input written into a
+    # tensor of the target's shape and dtype, so the input broadcasts to the target (not the reverse) and the
+    # result has the target's dtype.
+    _tensor_args("binary_cross_entropy_with_logits", ("input", 1, input), ("target", 2, target),
+                 ("weight", 3, weight), ("pos_weight", 4, pos_weight), optional=("weight", "pos_weight"))
     _floating_kernel("log_sigmoid_cpu", input)
-    if target.dtype != _C.bool:  # (a bool target fails inside the formula, in torch as here)
-        _check_cast(input.dtype, target.dtype)
-    # the result has the target's dtype
-    return _C._binary_cross_entropy_with_logits(input, target, weight, pos_weight,
-                                                _reduction(size_average, reduce, reduction)).to(
+    if target.dtype == _C.bool:
+        raise RuntimeError(_BOOL_SUBTRACTION)
+    _check_inplace_shape(target.shape, input.shape)
+    _check_cast(input.dtype, target.dtype)
+    if input.shape != target.shape:
+        # torch's backward writes the input's gradient in place into the input's shape, and refuses
+        input = _fails_in_backward(input.expand(target.shape), f"output with shape {list(input.shape)} doesn't "
+                                                               f"match the broadcast shape {list(target.shape)}")
+    return _C._binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction).to(
         target.dtype if target.is_floating_point() else input.dtype)
 
 
@@ -282,17 +356,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 _REDUCTION_ENUM = {0: "none", 1: "mean", 2: "sum"}
 
 
-def _binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=1):
-    # torch.binary_cross_entropy_with_logits: the top-level form, whose reduction is PyTorch's enum value.
+def _binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
+    # torch.binary_cross_entropy_with_logits: the top-level form, whose reduction is PyTorch's enum value (its
+    # Python binding defaults to 0, no reduction, as observed in torch 2.x).
     if isinstance(reduction, bool) or not isinstance(reduction, int):
         raise TypeError(f"binary_cross_entropy_with_logits(): argument 'reduction' must be int, not "
                         f"{type(reduction).__name__}")
-    _floating_kernel("log_sigmoid_cpu", input)
-    if target.dtype != _C.bool:  # (a bool target fails inside the formula, in torch as here)
-        _check_cast(input.dtype, target.dtype)
-    return _C._binary_cross_entropy_with_logits(input, target, weight, pos_weight,
-                                                _REDUCTION_ENUM[reduction]).to(
-        target.dtype if target.is_floating_point() else input.dtype)
+    return _bce_with_logits(input, target, weight, pos_weight, _REDUCTION_ENUM[reduction])
 
 
 # ---- embedding, bilinear and normalisation layers ----
@@ -523,12 +593,21 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    # log(1 + exp(-y * x))
-    reduction = _reduction(size_average, reduce, reduction)
+    # log(1 + exp(-y * x)). torch's kernel negates the input into an output of the input's shape and dtype and
+    # multiplies the target into it in place: its checks, in that order.
+    reduction = _loss_reduction(size_average, reduce, reduction)
+    _tensor_args("soft_margin_loss", ("input", 1, input), ("target", 2, target))
+    if target.requires_grad and _C.is_grad_enabled():
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. "
+                           "This input cannot have requires_grad True.")
+    if input.dtype == _C.bool:
+        raise RuntimeError(_BOOL_NEGATION)
+    _check_inplace_shape(input.shape, target.shape)
     # computed in the promoted floating dtype, written into a tensor of the input's dtype
     result = _promoted(input, target)
-    if input.dtype != _C.bool:  # (a bool input fails at the negation, in torch as here)
-        _check_cast(result if result.is_floating_point else _C.get_default_dtype(), input.dtype)
+    _check_cast(result if result.is_floating_point else _C.get_default_dtype(), input.dtype)
+    if target.dtype == _C.bool:  # torch's backward negates the target
+        input = _fails_in_backward(input, _BOOL_NEGATION)
     return _reduce((-input * target).exp().log1p(), reduction).to(input.dtype)
 
 
@@ -543,22 +622,32 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
-    # x where y == 1, max(0, margin - x) where y == -1
-    reduction = _reduction(size_average, reduce, reduction)
-    margin_part = _C.where(target != 1, (margin - input).clamp(min=0), 0.0)
-    self_part = _C.where(target != -1, input, 0.0)
+    # x where y != -1, plus max(0, margin - x) where y != 1, in the input's dtype (torch converts the margin to
+    # it, so an integer input truncates the margin and gives an integer loss)
+    reduction = _loss_reduction(size_average, reduce, reduction)
+    _tensor_args("hinge_embedding_loss", ("input", 1, input), ("target", 2, target))
+    if input.dtype == _C.bool:
+        raise RuntimeError(_BOOL_SUBTRACTION)
+    if not input.is_floating_point():
+        margin = int(margin)
+    margin_part = _C.where(target != 1, (margin - input).clamp(min=0), 0)
+    self_part = _C.where(target != -1, input, 0)
     return _reduce(margin_part + self_part, reduction)
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     # 1 - cos(x1, x2) where y == 1, max(0, cos(x1, x2) - margin) where y == -1
-    reduction = _reduction(size_average, reduce, reduction)
-    if input1.dim() != input2.dim():
-        raise RuntimeError(f"cosine_embedding_loss: inputs must have the same number of dimensions, got "
-                           f"{input1.dim()} and {input2.dim()}")
-    if input1.dim() not in (1, 2):
-        raise RuntimeError(f"cosine_embedding_loss: 1D target tensor expects 2D input tensors, but found inputs "
-                           f"with sizes {list(input1.shape)} and {list(input2.shape)}.")
+    reduction = _loss_reduction(size_average, reduce, reduction)
+    _tensor_args("cosine_embedding_loss", ("input1", 1, input1), ("input2", 2, input2), ("target", 3, target))
+    # torch's checks: the target's rank decides the inputs' (0-d target: 1-d inputs, 1-d target: 2-d inputs)
+    if target.dim() not in (0, 1):
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if target.dim() == 1 and not (input1.dim() == 2 and input2.dim() == 2):
+        raise RuntimeError(f"1D target tensor expects 2D input tensors, but found inputs with sizes "
+                           f"{list(input1.shape)} and {list(input2.shape)}.")
+    if target.dim() == 0 and not (input1.dim() == 1 and input2.dim() == 1):
+        raise RuntimeError(f"0D target tensor expects 1D input tensors, but found inputs with sizes "
+                           f"{list(input1.shape)} and {list(input2.shape)}.")
     eps = 1e-12
     dot = (input1 * input2).sum(-1)
     squared1 = (input1 * input1).sum(-1) + eps
