@@ -3,6 +3,7 @@ runs on fastgrad and on torch, and the outcomes must agree (exception class, or 
 the gradients of the leaves `a*`)."""
 
 import warnings
+from math import inf, nan  # noqa: F401 - they appear in tensor literals
 
 import numpy as np
 import pytest
@@ -151,4 +152,246 @@ HINGE = [
 
 @pytest.mark.parametrize("code", HINGE)
 def test_hinge_embedding_loss(code):
+    check(code)
+
+
+# ---- batch_norm: eps and running-statistics checks (ValueError), weights of zero channels (IndexError)
+
+
+BATCH_NORM = [
+    f"out = F.batch_norm({t([[1., 2], [3, 4]])}, None, {t([1., 1])}, training=True)",
+    f"out = F.batch_norm({t([[1., 2], [3, 4]])}, {t([0., 0])}, None, training=True)",
+    f"out = F.batch_norm({t([[1., 2], [3, 4]])}, None, None, training=True, eps=0)",
+    f"out = F.batch_norm({t([[1., 2], [3, 4]])}, {t([0., 0])}, {t([1., 1])}, eps=-1)",
+    "out = F.batch_norm(T.zeros(1, 0, 4), None, None, T.zeros(0), T.zeros(0))",
+    "out = F.batch_norm(T.zeros(1, 0, 4), None, None, bias=T.zeros(0), training=True)",
+    "out = F.batch_norm(T.zeros(1, 0, 4), T.zeros(0), T.zeros(0))",
+]
+
+
+@pytest.mark.parametrize("code", BATCH_NORM)
+def test_batch_norm_checks(code):
+    check(code, message=True)
+
+
+# ---- glu: floating only, checked after the halving check; dim must be an int
+
+
+@pytest.mark.parametrize("code", [
+    f"out = F.glu({t([1, 2], 'int64')})",
+    f"out = F.glu({t([[True, False]], 'bool')})",
+    f"out = F.glu({t([1, 2, 3], 'int32')})",
+    f"out = F.glu({t([1., 2])}, True)",
+    f"a0 = {t([[1., 2], [3, 4]], 'float64', grad=True)}\nout = F.glu(a0, 0)",
+])
+def test_glu(code):
+    check(code, message=True)
+
+
+# ---- cosine_similarity: integer/bool operands join a floating common dtype; an infinite norm gives 0 (not nan)
+
+
+@pytest.mark.parametrize("code", [
+    f"out = F.cosine_similarity({t([[1, 2]], 'int64')}, {t([[1, 3]], 'int64')})",
+    f"out = F.cosine_similarity({t([[1, 2]], 'int32')}, {t([[1., 3]], 'float64')})",
+    f"a0 = {t([[0.5, 1.]], grad=True)}\nout = F.cosine_similarity({t([[True, False]], 'bool')}, a0)",
+    f"out = F.cosine_similarity({t([[True, False]], 'bool')}, {t([[1., 3]])}, 64)",
+    f"out = F.cosine_similarity({t([[1., 2]])}, {t([[1., 3]])}, None)",
+    f"a0 = {t([[0.6, 1e300, -0.2], [1., 2, 3]], 'float64', grad=True)}\n"
+    f"out = F.cosine_similarity(a0, {t([[0.5, -2.5, 1], [2., 1, 0]], 'float64')}, 1)",
+    f"a0 = {t([[0., 0, 0], [1., 2, 3]], 'float64', grad=True)}\n"
+    f"out = F.cosine_similarity(a0, {t([[0.5, -2.5, 1], [2., 1, 0]], 'float64')}, 1)",
+])
+def test_cosine_similarity(code):
+    check(code)
+
+
+def test_clamp_min_value_only_gradcheck():
+    from fastgrad.nn.functional import _clamp_min_value_only
+
+    x = fastgrad.tensor([0.3, 1e-9, 2.0, 5e-7], dtype=fastgrad.float64, requires_grad=True)
+    assert fastgrad.autograd.gradcheck(lambda v: _clamp_min_value_only(v, 1e-6) * v, (x,))
+    v = _clamp_min_value_only(fastgrad.tensor([float("inf"), float("nan"), 0.0], dtype=fastgrad.float64), 1e-6)
+    assert v[0].item() == float("inf")
+    assert v[1].item() != v[1].item()
+    assert v[2].item() == 1e-6
+
+
+# ---- celu: x for x > 0 and alpha * expm1(x / alpha) otherwise, for any sign of alpha; NaN alpha leaves the
+# positive side's gradient alone; the in-place form refuses a negative alpha in backward only
+
+
+@pytest.mark.parametrize("code", [
+    f"a0 = {t([-0.5, 1.9, -2.8, 0.0, 3.2], 'float64', grad=True)}\nout = F.celu(a0, alpha=-0.36)",
+    f"out = F.celu({t(2.46)}, alpha=-2)",
+    f"a0 = {t([-0.5, 1.1, 2.0], grad=True)}\nout = F.celu(a0, alpha=nan)",
+    f"out = F.celu({t([1, 2], 'int64')}, alpha=0)",
+    f"out = F.celu({t([1, 2], 'int64')})",
+    f"out = F.celu({t([1., -2])}, alpha=1e-40)",
+    f"out = F.celu_({t([1], 'int64')}.expand((2,)))",
+    "out = F.celu_([1.0])",
+    f"a0 = {t([1., -1, 0], grad=True)}\nout = F.celu_(a0 * 1, alpha=2.)",
+    f"a0 = {t([1., -1, 0], grad=True)}\nout = F.celu_(a0 * 1, alpha=-1.)",
+    f"a0 = {t([1., -1, 0], grad=True)}\nout = F.celu(a0, alpha=-1., inplace=True)",
+])
+def test_celu(code):
+    check(code)
+
+
+def test_celu_gradcheck():
+    for alpha in (0.7, -1.3):
+        x = fastgrad.tensor([-1.5, -0.2, 0.4, 2.0], dtype=fastgrad.float64, requires_grad=True)
+        assert fastgrad.autograd.gradcheck(lambda v: fastgrad.nn.functional.celu(v, alpha=alpha), (x,))
+
+
+# ---- huber_loss: broadcast first, then the reduction, then the dtypes; torch's backward refuses mixed dtypes
+
+
+@pytest.mark.parametrize("code", [
+    f"a0 = {t([1.3, 0.2, -4], grad=True)}\nout = F.huber_loss(a0, {t([3, -4, 3], 'int64')})",
+    f"a0 = {t([1.3, 0.2, -4], grad=True)}\nout = F.huber_loss(a0, {t([3, -4, 3.], 'float64')})",
+    f"a0 = {t([1.3, 0.2, -4], 'float64', grad=True)}\nout = F.huber_loss(a0, {t([True, False, True], 'bool')})",
+    f"a0 = {t([1.3, 0.2, -4], 'float64', grad=True)}\nout = F.huber_loss(a0, {t([3, -4, 3.], 'float64')})",
+    f"out = F.huber_loss({t([-2, 2, -4, 1], 'int64')}, {t([[1, 2], [3, 4]], 'int64')})",
+    f"out = F.huber_loss({t([-2, 2], 'int32')}, {t([[1, 2], [3, 4]], 'int64')}, 'a')",
+    f"out = F.huber_loss({t([-2., 2])}, {t([[1., 2], [3, 4]])}, 'none', weight={t([1., 2])})",
+])
+def test_huber_loss(code):
+    check(code)
+
+
+# ---- adaptive average pooling: output 1 is a mean (integer inputs refused by mean), empty non-batch dims are
+# refused, empty outputs skip the dtype check and fail in backward
+
+
+ADAPTIVE = [
+    "out = F.adaptive_avg_pool1d(T.arange(12).reshape(1, 3, 4), 2)",
+    "out = F.adaptive_avg_pool1d(T.arange(12).reshape(1, 3, 4), 1)",
+    "out = F.adaptive_avg_pool1d(T.arange(12).reshape(1, 3, 4) > 3, 1)",
+    "out = F.adaptive_avg_pool1d(T.zeros(1, 3, 0), 1)",
+    "out = F.adaptive_avg_pool1d(T.zeros(1, 3, 0), 2)",
+    "out = F.adaptive_avg_pool1d(T.zeros(3, 0), 2)",
+    "out = F.adaptive_avg_pool1d(T.zeros(1, 0, 3, dtype=T.int64), 2)",
+    "out = F.adaptive_avg_pool1d(T.zeros(2, 3) > 1, 0)",
+    "out = F.adaptive_avg_pool1d(T.ones(2, 3), None)",
+    "a0 = T.ones(1, 3, 4, requires_grad=True)\nout = F.adaptive_avg_pool1d(a0, 0)",
+    "a0 = T.ones(1, 0, 4, requires_grad=True)\nout = F.adaptive_avg_pool1d(a0, 2)",
+    "a0 = T.ones(2, 3, 3, requires_grad=True)\nout = F.adaptive_avg_pool2d(a0, (0, 2))",
+    "out = F.adaptive_avg_pool2d(T.zeros(1, 2, 0), (1, 1))",
+    "out = F.adaptive_avg_pool2d(T.zeros(1, 2, 0, dtype=T.int64), (1, 2))",
+    "out = F.adaptive_avg_pool2d(T.arange(12).reshape(1, 3, 4), (None, 1))",
+    "out = F.adaptive_avg_pool2d(T.tensor([[[0], [2]]]), 0)",
+    "a0 = T.arange(12.).reshape(1, 3, 4).requires_grad_()\nout = F.adaptive_avg_pool2d(a0, (1, None))",
+    "out = F.adaptive_avg_pool2d(3.0, 2)",
+]
+
+
+@pytest.mark.parametrize("code", ADAPTIVE)
+def test_adaptive_avg_pool(code):
+    check(code, message=True)
+
+
+# ---- max/avg pooling: the shape checks (including empty non-batch dims) come before the dtype check
+
+
+POOLS = [
+    f"out = F.max_pool1d({t([[-3], [-3], [-1], [-5]], 'int32')}, 1, padding=2)",
+    f"out = F.max_pool1d({t([[1, 2]], 'int64')}, 3)",
+    f"out = F.max_pool1d({t([[True, False]], 'bool')}, 3)",
+    "out = F.max_pool1d(T.zeros(1, 0, 2), 1)",
+    "out = F.max_pool1d(T.zeros(0, 3), 1)",
+    "out = F.max_pool1d(T.zeros(0, 3, 2), 1)",
+    "out = F.max_pool1d(T.zeros(1, 0, 2), 1, return_indices=True)",
+    "out = F.max_pool2d(T.zeros(0, 2, 1), 1)",
+    "out = F.max_pool2d(T.zeros(1, 0, 3, 3), 1)",
+    "out = F.max_pool2d(T.zeros(0, 1, 3, 3), 1)",
+    "out = F.avg_pool1d(T.zeros(1, 1, 0), 1)",
+    "out = F.avg_pool1d(T.zeros(0, 1, 3), 1)",
+    "out = F.avg_pool2d(T.zeros(5, 2, 0), 1)",
+    "out = F.avg_pool2d(T.zeros(3, 1, 0, 4) > 0, 1)",
+    f"out = F.avg_pool2d({t([[[1, 2, 3]]], 'int32')}, 3, stride=1)",
+    f"out = F.avg_pool2d({t([[[True, False, True]]], 'bool')}, 3, padding=2)",
+    "out = F.avg_pool2d(None, 2)",
+    "out = F.max_pool2d((1, 2), 2)",
+]
+
+
+@pytest.mark.parametrize("code", POOLS)
+def test_pool_check_order(code):
+    check(code, message=True)
+
+
+# ---- margin_ranking_loss: a float margin (integer inputs give float32); triplet_margin_loss: torch's checks
+
+
+@pytest.mark.parametrize("code", [
+    f"out = F.margin_ranking_loss({t([-1], 'int64')}, {t([2], 'int64')}, {t([-3], 'int64')})",
+    f"out = F.margin_ranking_loss({t([[-1, 3]], 'int32')}, {t([[2, 1]], 'int32')}, {t([[1, -1]], 'int32')}, "
+    "reduction='sum')",
+    f"out = F.margin_ranking_loss({t([True], 'bool')}, {t([2], 'int64')}, {t([True], 'bool')}, reduction='max')",
+    f"out = F.margin_ranking_loss({t([1.], 'float32')}, {t([2.], 'float32')}, [1.])",
+    f"out = F.triplet_margin_loss({t([[1., 2]])}, {t([[1., 3]])}, {t([2., 3])}, reduction='max')",
+    f"out = F.triplet_margin_loss({t([[1., 2]])}, {t([[1., 3]])}, {t([2., 3])}, margin=0)",
+    f"out = F.triplet_margin_loss([1.], {t([[1., 3]])}, {t([2., 3])})",
+    f"out = F.triplet_margin_loss({t([[1., 2]])}, {t([[1., 3]])}, {t([2., 3])})",
+])
+def test_ranking_losses(code):
+    check(code)
+
+
+# ---- gaussian_nll_loss: torch's checks in its order; an integer var fails at the in-place clamp
+
+
+@pytest.mark.parametrize("code", [
+    f"out = F.gaussian_nll_loss({t([1., 2])}, {t([1., 3])}, {t([1, 2], 'int64')})",
+    f"out = F.gaussian_nll_loss({t([1., 2])}, {t([1., 3])}, {t([True, True], 'bool')})",
+    f"out = F.gaussian_nll_loss({t([[1., 2], [3, 4]])}, {t([1., 3])}, {t([[1.], [2]])})",
+    f"out = F.gaussian_nll_loss({t([[1., 2], [3, 4]])}, {t([1., 3])}, {t([[1., 2, 3]])})",
+    f"out = F.gaussian_nll_loss({t([[1., 2], [3, 4]])}, {t([1., 3])}, {t([1., 2])})",
+    f"out = F.gaussian_nll_loss({t([1., 2])}, {t([1., 3])}, {t([1., -2])})",
+    f"out = F.gaussian_nll_loss({t([1., 2])}, {t([1., 3])}, {t([1., 2])}, reduction='max')",
+    f"a0 = {t([1e-9, 2., inf], 'float64', grad=True)}\n"
+    f"out = F.gaussian_nll_loss({t([1., 2, 3], 'float64')}, {t([1., 3, 0], 'float64')}, a0, reduction='none')",
+    f"out = F.gaussian_nll_loss({t([1., 2])}, {t([1., 3])}, 0.5)",
+])
+def test_gaussian_nll_loss(code):
+    check(code)
+
+
+# ---- normalisation layers: the dtype check after the shape checks; parser errors
+
+
+@pytest.mark.parametrize("code", [
+    f"out = F.group_norm({t([[[1, 2], [3, 4], [5, 6], [7, 8]]], 'int64')}, 3)",
+    f"out = F.group_norm({t([[1., 2], [3, 4]])}, 3)",
+    f"out = F.group_norm({t([[1., 2, 3, 4]])}, 2, [1., 2, 3, 4])",
+    f"out = F.instance_norm({t([[[1, 2], [3, 4]]], 'int32')})",
+    f"out = F.instance_norm({t([[[True, False]]], 'bool')})",
+    f"out = F.instance_norm({t([[[1., 2], [3, 4]]])}, running_mean=2)",
+    f"out = F.instance_norm({t([[[1., 2], [3, 4]]])}, use_input_stats=False)",
+    f"out = F.rms_norm({t([[1, 2]], 'int64')}, (1,))",
+    f"out = F.rms_norm({t([[True, False]], 'bool')}, (2,), {t([1., 2, 3])})",
+    f"out = F.rms_norm({t([[1., 2]])}, (2,), [1., 2])",
+    "out = F.rms_norm(object(), (2,))",
+])
+def test_norm_layer_check_order(code):
+    check(code)
+
+
+# ---- vector norms: float32 powers overflow as torch's do; one element per norm gives |x| for any p but 0
+
+
+@pytest.mark.parametrize("code", [
+    f"out = T.norm({t([1e30, 1.])})",
+    f"out = T.norm({t([2e19, 3e19])}, 3)",
+    f"out = T.norm({t([1e30, 1.])}, float('inf'))",
+    f"a0 = {t([[1.5, 2.5], [1e30, 1e30]], grad=True)}\nout = a0.norm(dim=1)",
+    f"out = T.norm({t([[2.5], [0.]])}, 2**62, dim=1)",
+    f"out = T.norm({t([[2.5], [0.]])}, 0, dim=1)",
+    f"out = T.norm({t([[-1.3, -2.92, 0.95]], 'float64')}, p=2**62, dim=(0,), keepdim=True)",
+    f"out = T.norm({t([-1.8, -1.24], 'float64')}.reshape(2, 1), p=1e300, dim=[1], keepdim=True)",
+    f"a0 = {t([[1.5], [-2.5]], 'float64', grad=True)}\nout = T.norm(a0, 3, dim=1)",
+    f"out = F.pairwise_distance({t([[1e30, 0.5], [1., 2]])}, {t([[1., 2], [0., 1]])})",
+])
+def test_vector_norm_edges(code):
     check(code)

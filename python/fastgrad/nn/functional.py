@@ -115,6 +115,12 @@ def _tensor_args(op, *args, optional=()):
                         f"{type(value).__name__}")
 
 
+def _clamp_min_value_only(x, low):
+    """max(x, low) in value, with the gradient of x itself (PyTorch clamps a detached copy in place). Only the
+    clamped elements get the detached correction, so inf and NaN elements stay as they are."""
+    return _C.where(x < low, x + (low - x).detach(), x)
+
+
 _BOOL_NEGATION = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a "
                   "mask, use the `~` or `logical_not()` operator instead.")
 _BOOL_SUBTRACTION = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
@@ -287,20 +293,32 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    # As torch's Python layer: the operands broadcast first, then the reduction is checked, then the kernel's
+    # dtype checks (computed in the promoted dtype, written into one of the input's dtype)
     _warn_target_size(input, target)
-    # computed in the promoted dtype, written into one of the input's dtype
+    input_shape = input.shape
+    if input.shape != target.shape:
+        input, target = _C.broadcast_tensors(input, target)
+    if weight is None:
+        _check_reduction(reduction)
     _check_cast(_promoted(input, target), input.dtype)
     _floating_kernel("huber_cpu", input, target)
+    mixed, mixed_dtype = target.dtype != input.dtype, target.dtype
     target = target.to(input.dtype)
     if weight is None:
-        return _C._huber_loss(input, target, reduction, delta)
-    if weight.shape != input.shape:
-        raise ValueError("Weights and input must have the same size.")
-    _check_reduction(reduction)
-    loss = _C._huber_loss(input, target, "none", delta) * weight
-    if reduction == "none":
-        return loss
-    return loss.sum() if reduction == "sum" else loss.mean()
+        loss = _C._huber_loss(input, target, reduction, delta)
+    else:
+        if weight.shape != input_shape:
+            raise ValueError("Weights and input must have the same size.")
+        loss = _C._huber_loss(input, target, "none", delta) * weight
+        if reduction not in ("none", "mean", "sum"):
+            raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+        if reduction != "none":
+            loss = loss.sum() if reduction == "sum" else loss.mean()
+    if mixed:  # torch's backward kernel refuses a target of another dtype
+        loss = _fails_in_backward(loss, f"Found dtype {_TYPE_NAMES[mixed_dtype]} but expected "
+                                        f"{_TYPE_NAMES[input.dtype]}")
+    return loss
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -419,6 +437,16 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             per_channel *= s
         if per_channel == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+    # torch's checks, in its order: eps (Python layer), then the kernel's
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    if input.dim() >= 2 and input.shape[1] == 0 and any(p is not None and p.numel() == 0 for p in (weight, bias)):
+        # torch reads the first element of an empty weight or bias when there are no channels
+        raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
     return _C._batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
@@ -433,16 +461,24 @@ def _maybe_inplace(fn, input, inplace):
 
 
 def celu(input, alpha=1.0, inplace=False):
-    # celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)) = alpha * elu(x / alpha)
-    _floating_kernel("elu_cpu", input)
-    if alpha == 0:
-        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    _element(alpha, input)  # checked against the input's dtype like PyTorch's parameter
-    return _maybe_inplace(lambda x: _C._elu(x / alpha, 1.0) * alpha, input, inplace)
+    # x for x > 0, alpha * (exp(x / alpha) - 1) otherwise (the core's elu with input scale 1 / alpha)
+    if inplace:
+        return celu_(input, alpha)
+    _tensor_args("celu", ("input", 1, input))
+    return _C._celu(input, alpha)
 
 
 def celu_(input, alpha=1.0):
-    return celu(input, alpha, inplace=True)
+    _tensor_args("celu_", ("input", 1, input))
+    out = _C._celu_(input, alpha)
+    if alpha < 0 and out.requires_grad:  # torch's forward succeeds; its backward refuses
+        def refuse(grad):
+            raise RuntimeError(
+                "In-place elu backward calculation is triggered with a negative slope which is not supported. "
+                "This is caused by calling in-place forward function with a negative slope, please call "
+                "out-of-place version instead.")
+        out.register_hook(refuse)
+    return out
 
 
 def softsign(input):
@@ -510,9 +546,12 @@ def threshold_(input, threshold, value):
 def glu(input, dim=-1):
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"glu(): argument 'dim' (position 2) must be int, not {type(dim).__name__}")
     size = input.shape[dim]
     if size % 2:
-        raise RuntimeError(f"glu: Halving dimension must be even, but dimension {dim % input.dim()} is size {size}")
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.dim()} is size {size}")
+    _floating_kernel("glu_cpu", input)  # (after the shape check, as in torch)
     first, second = input.chunk(2, dim)
     return first * second.sigmoid()
 
@@ -550,11 +589,17 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     # sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)) along dim. As in PyTorch, the clamp changes the
     # norms' values only: the gradient flows through each norm as if it were not clamped.
-    x1, x2 = _C.broadcast_tensors(x1, x2)
+    _tensor_args("cosine_similarity", ("x1", 1, x1), ("x2", 2, x2))
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"cosine_similarity(): argument 'dim' (position 3) must be int, not {type(dim).__name__}")
+    dtype = _promoted(x1, x2)
+    if not dtype.is_floating_point:
+        raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is {_TYPE_NAMES[dtype]}")
+    # integer and bool operands are converted to the common floating dtype
+    x1, x2 = _C.broadcast_tensors(x1.to(dtype), x2.to(dtype))
     n1 = x1.norm(2, dim, keepdim=True)
     n2 = x2.norm(2, dim, keepdim=True)
-    n1 = n1 + (n1.clamp(min=eps) - n1).detach()
-    n2 = n2 + (n2.clamp(min=eps) - n2).detach()
+    n1, n2 = _clamp_min_value_only(n1, eps), _clamp_min_value_only(n2, eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 
@@ -612,13 +657,14 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
 
 
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
-    # max(0, -y * (x1 - x2) + margin)
-    reduction = _reduction(size_average, reduce, reduction)
+    # max(0, -y * (x1 - x2) + margin), the margin a float (so integer inputs give a floating loss, as in torch)
+    reduction = _loss_reduction(size_average, reduce, reduction)
     if not (input1.dim() == input2.dim() == target.dim()):
         raise RuntimeError(
             f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
             f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
-    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+    _tensor_args("margin_ranking_loss", ("input1", 1, input1), ("input2", 2, input2), ("target", 3, target))
+    return _reduce((-target * (input1 - input2) + float(margin)).clamp(min=0), reduction)
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
@@ -674,28 +720,37 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     return _reduce(loss, reduction)
 
 
+_CPP_TYPE_NAMES = {_C.bool: "bool", _C.int32: "int", _C.int64: "long int"}
+
+
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
-    # 0.5 * (log(max(var, eps)) + (input - target)^2 / max(var, eps)) (+ 0.5 * log(2 pi) when full)
+    # 0.5 * (log(max(var, eps)) + (input - target)^2 / max(var, eps)) (+ 0.5 * log(2 pi) when full), with
+    # torch's Python layer's checks in its order
     import math
 
-    if not isinstance(var, _C.Tensor):
+    if isinstance(var, float):
         if var < 0:
             raise ValueError("var has negative entry/entries")
-        var = _C.full_like(input, float(var))
+        var = var * _C.ones_like(input)
+    else:
+        if not isinstance(var, _C.Tensor):
+            raise TypeError(f"any(): argument 'input' (position 1) must be Tensor, not {type(var < 0).__name__}")
+        if bool((var < 0).any()):
+            raise ValueError("var has negative entry/entries")
     if var.shape != input.shape:
         if tuple(input.shape[:-1]) == tuple(var.shape):
             var = var.unsqueeze(-1)  # one variance per sample, shared by its last dim
-        elif tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1:
-            pass  # heteroscedastic: broadcast over the last dim
+        elif input.dim() == var.dim() and sum(y for x, y in zip(input.shape, var.shape) if x != y) == 1:
+            pass  # one variance shared along one dim: broadcast
         else:
             raise ValueError("var is of incorrect size")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")
-    if bool((var < 0).any()):
-        raise ValueError("var has negative entry/entries")
+    if not var.is_floating_point():  # torch clamps var in place to eps
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {_CPP_TYPE_NAMES[var.dtype]}")
     # The clamp changes values only; the gradient flows to var as if it were not there (PyTorch clamps a
     # clone in place under no_grad).
-    var = var + (var.clamp(min=eps) - var).detach()
+    var = _clamp_min_value_only(var, eps)
     loss = 0.5 * (var.log() + (input - target) ** 2 / var)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
@@ -715,7 +770,10 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
                         reduce=None, reduction="mean"):
     # max(0, margin + d(a, p) - d(a, n)), d the pairwise p-norm distance
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = _loss_reduction(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    _tensor_args("triplet_margin_loss", ("anchor", 1, anchor), ("positive", 2, positive), ("negative", 3, negative))
     dims = (anchor.dim(), positive.dim(), negative.dim())
     if len(set(dims)) != 1:
         raise RuntimeError(
@@ -755,7 +813,6 @@ def _channel_affine(out, weight, bias):
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
-    _floating_kernel("GroupNormKernelImpl", input)
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
     n, c = input.shape[0], input.shape[1]
@@ -766,6 +823,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if c % num_groups != 0:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
                            f"shape {list(input.shape)} and num_groups={num_groups}")
+    _tensor_args("group_norm", ("weight", 3, weight), ("bias", 4, bias), optional=("weight", "bias"))
+    _floating_kernel("GroupNormKernelImpl", input)  # (after the shape checks, as in torch)
     per_group = input.numel() // (n * num_groups) if n else (c // num_groups) * _prod(input.shape[2:])
     grouped = input.reshape(n, num_groups, per_group)
     out = _normalize_over(grouped, (2,), eps).reshape(input.shape)
@@ -779,6 +838,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     size = _prod(input.shape[2:])
     if use_input_stats and size == 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.size()}")
+    _tensor_args("instance_norm", ("input", 1, input), ("weight", 2, weight), ("bias", 3, bias),
+                 ("running_mean", 4, running_mean), ("running_var", 5, running_var),
+                 optional=("weight", "bias", "running_mean", "running_var"))
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
+    _floating_kernel("batch_norm", input)  # torch normalises through its batch_norm kernel
     if not use_input_stats:
         shape = (1, -1) + (1,) * len(spatial)
         out = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
@@ -801,7 +866,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if not isinstance(normalized_shape, (tuple, list)):
         raise TypeError(f"rms_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
                         f"{type(normalized_shape).__name__}")
-    _floating_kernel("rms_norm", input)
+    _tensor_args("rms_norm", ("input", 1, input), ("weight", 3, weight), optional=("weight",))
     normalized_shape = tuple(normalized_shape)
     if weight is not None and tuple(weight.shape) != normalized_shape:
         raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
@@ -811,6 +876,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
                            f"[*{', '.join(str(s) for s in normalized_shape)}], but got input of size"
                            f"{list(input.shape)}")
+    _floating_kernel("rms_norm", input)  # (after the shape checks, as in torch)
     if eps is None:
         eps = 2.220446049250313e-16 if input.dtype == _C.float64 else 1.1920928955078125e-07
     dims = tuple(range(input.dim() - k, input.dim()))
