@@ -395,3 +395,146 @@ def test_norm_layer_check_order(code):
 ])
 def test_vector_norm_edges(code):
     check(code)
+
+
+# ---- non-tensor arguments: AttributeError where torch's F op calls a method of its input, the parser's
+# TypeError where it calls a builtin
+
+
+@pytest.mark.parametrize("code", [
+    "out = F.sigmoid([1.0])",
+    "out = F.tanh((1.0,))",
+    "out = F.softmax(1.5, 0)",
+    "out = F.log_softmax(None, 0)",
+    "out = F.hardswish([1.0])",
+    "out = F.hardsigmoid(None)",
+    "out = F.softshrink(3, 0.5)",
+    f"out = F.softshrink({t([1., 2])}, None)",
+    f"out = F.hardshrink({t([1., 2])}, (1,))",
+    "out = F.hardshrink(True)",
+    f"out = F.kl_div([1.], {t([1., 2])})",
+    f"out = F.kl_div({t([1, 2], 'int64')}, {t([1., 2])}, reduction='max')",
+    f"out = F.bilinear({t([[1., 2]])}, {t([[1., 2]])}, [1.])",
+    f"out = F.pairwise_distance(None, {t([[1., 2]])})",
+    f"out = F.prelu((1,), {t([1.])})",
+    f"out = F.prelu({t([1., 2])}, 'a')",
+    f"out = F.conv2d([1, 2], {t([[[[1.]]]])})",
+    f"out = F.conv1d({t([[[1., 2]]])}, 1.5)",
+    f"out = F.conv2d({t([[[[1., 2]]]])}, {t([[[[1.]]]])}, object())",
+    "out = F.pad('a', (1, 1))",
+    "out = F.logsigmoid((1.0,))",
+])
+def test_non_tensor_arguments(code):
+    check(code)
+
+
+# ---- prelu: one dtype, the weight's size, then floating only; x where x > 0 (even for an inf/NaN weight)
+
+
+@pytest.mark.parametrize("code", [
+    f"out = F.prelu({t([[-2, -4]], 'int64')}, {t([-5], 'int64')})",
+    f"out = F.prelu({t([[True, False]], 'bool')}, {t([False], 'bool')})",
+    f"out = F.prelu({t([1, 2], 'int64')}, {t([1., 2, 3])})",
+    f"out = F.prelu({t([[1., 2]])}, {t([1., 2], 'float64')})",
+    f"out = F.prelu({t([[1., 2]])}, {t([1., 2, 3])})",
+    f"a0 = {t([[0.96, -0.5, 0.0, inf, -inf]], grad=True)}\na1 = {t([nan], grad=True)}\nout = F.prelu(a0, a1)",
+    f"a0 = {t([[0.96, -0.5, 0.0, inf, -inf]], grad=True)}\na1 = {t([inf], grad=True)}\nout = F.prelu(a0, a1)",
+    f"a0 = {t([[0.9, -0.5], [0.0, -2.0], [1.5, 0.25]], 'float64', grad=True)}\na1 = {t([0.25, -1.5], 'float64', grad=True)}"
+    "\nout = F.prelu(a0, a1)",
+])
+def test_prelu(code):
+    check(code, message=True)
+
+
+def test_prelu_and_logsigmoid_gradcheck():
+    x = fastgrad.tensor([[0.9, -0.5], [-1.2, -2.0], [1.5, 0.25]], dtype=fastgrad.float64, requires_grad=True)
+    w = fastgrad.tensor([0.25, -1.5], dtype=fastgrad.float64, requires_grad=True)
+    assert fastgrad.autograd.gradcheck(fastgrad.nn.functional.prelu, (x, w))
+    y = fastgrad.tensor([-30.0, -2.0, -0.3, 0.4, 25.0], dtype=fastgrad.float64, requires_grad=True)
+    assert fastgrad.autograd.gradcheck(fastgrad.nn.functional.logsigmoid, (y,))
+
+
+# ---- logsigmoid: gradient sigmoid(-x) everywhere (0.5 at 0; an infinite incoming gradient stays infinite)
+
+
+@pytest.mark.parametrize("code", [
+    f"a0 = {t([0.31, -0.0, 0.0, -25., 30.], 'float64', grad=True)}\nout = F.logsigmoid(a0)",
+    f"a0 = {t([[0.7, -1.45, -0.66]], grad=True)}\n"
+    f"out = F.multilabel_soft_margin_loss(a0, {t([[-inf, 1.84, 3.64]])}, reduction='sum')",
+])
+def test_logsigmoid(code):
+    check(code)
+
+
+# ---- mse_loss / smooth_l1_loss: broadcast, then the reduction, then the dtype check
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "smooth_l1_loss"])
+@pytest.mark.parametrize("args", [
+    f"{t([1, 2, 3], 'int64')}, {t([1, 2], 'int64')}",
+    f"{t([1, 2], 'int64')}, {t([1, 2], 'int64')}, reduction='max'",
+    f"{t([True, False], 'bool')}, {t([[1], [2]], 'int64')}",
+    f"{t([1, 2], 'int64')}, {t([1, 2], 'int64')}",
+    f"{t([1., 2], grad=True)}, {t([[1.5], [2]], 'float64')}",
+])
+def test_pointwise_loss_check_order(name, args):
+    check(f"out = F.{name}({args})")
+
+
+# ---- pad (reflect/replicate refuse empty non-batch dims), embedding from an empty weight, lrn's kernel size
+
+
+@pytest.mark.parametrize("code", [
+    "out = F.pad(T.zeros(1, 4, 0, 2, dtype=T.int64), (0, 2, 2, 1, 2, -1), mode='replicate')",
+    "out = F.pad(T.zeros(1, 0, 3), (1, 1), mode='reflect')",
+    "out = F.pad(T.zeros(0, 2, 3), (1, 1), mode='reflect')",
+    "out = F.pad(T.zeros(2, 0, 3, 3), (1, 1, 1, 1), mode='replicate')",
+    "out = F.pad(T.zeros(2, 0, 3, 3), (1, 1, 1, 1), mode='circular')",
+    "out = F.embedding(T.tensor([0, 1]), T.zeros(1, 0), padding_idx=0)",
+    "out = F.embedding(T.tensor([-1, 1]), T.zeros(3, 0))",
+    "out = F.embedding(T.tensor([0, 2]), T.zeros(3, 0))",
+    "out = F.local_response_norm(T.zeros(1, 2, 3) > 0, -1)",
+    "out = F.local_response_norm(T.zeros(1, 2, 3, 2, dtype=T.int32), 0)",
+])
+def test_pad_embedding_lrn(code):
+    check(code, message=True)
+
+
+@pytest.mark.parametrize("lambd", ["np.int32(-2)", "np.float64(0.5)", "np.bool_(True)", "True", "2"])
+@pytest.mark.parametrize("name", ["hardshrink", "softshrink"])
+def test_shrink_takes_any_number(name, lambd):
+    check(f"a0 = {t([[0.3, -1.5], [2., 0.]], grad=True)}\nout = F.{name}(a0, {lambd})")
+    check(f"out = F.{name}(T.zeros(4, 0)[::2], {lambd})")
+
+
+# ---- binary_cross_entropy: the reduction first; input then target values outside [0, 1], element by element
+
+
+@pytest.mark.parametrize("code", [
+    f"out = F.binary_cross_entropy({t([[-3, -4], [-5, 0]], 'int64')}, {t([[5, 1], [-2, 4]], 'int64')}, "
+    "reduction='max')",
+    f"a0 = {t(0.59, grad=True)}\na1 = {t(2.21, grad=True)}\nout = F.binary_cross_entropy(a0, a1)",
+    f"out = F.binary_cross_entropy({t([0.5, 2.])}, {t([0.5, 3.])})",
+    f"out = F.binary_cross_entropy({t([0.5, 0.2])}, {t([2., 0.5])})",
+    f"out = F.binary_cross_entropy({t([0.5, nan])}, {t([0.5, 0.5])})",
+    f"out = F.binary_cross_entropy({t([0.5, 0.2])}, {t([0.5, nan])})",
+    f"out = F.binary_cross_entropy({t([0.5, 0.2])}, {t([0.5, 0.1])}, 3)",
+    f"out = F.poisson_nll_loss({t([0.5, 0.2])}, {t([0.5, 0.1])}, T.tensor(1.5))",
+    f"out = F.poisson_nll_loss({t([0.5, 0.2])}, 0.5)",
+    f"out = F.poisson_nll_loss((2,), {t([0.5, 0.1])})",
+])
+def test_bce_and_poisson_checks(code):
+    check(code)
+
+
+# ---- leaky_relu: the gradient selects 1 or the slope (huge or infinite slopes included)
+
+
+@pytest.mark.parametrize("code", [
+    f"a0 = {t([0.42, -3.33, nan, inf, -inf, 0.], 'float64', grad=True)}\nout = F.leaky_relu(a0, -inf)",
+    f"a0 = {t(2.71, grad=True)}\nout = F.leaky_relu(a0, 2**63)",
+    f"a0 = {t([2.71, -1.0, 0.0], grad=True)}\nout = F.leaky_relu(a0, 0.2)",
+    f"a0 = {t([2.71, -1.0, 0.0], grad=True)}\nout = F.leaky_relu_(a0 * 1, 0.2)",
+])
+def test_leaky_relu_grad(code):
+    check(code)

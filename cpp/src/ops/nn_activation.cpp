@@ -54,9 +54,10 @@ struct LeakyReluBackward0 : NamedNode<LeakyReluBackward0> {
   double slope;
   explicit LeakyReluBackward0(double s) : slope(s) {}
   tensor_list apply(tensor_list&& g) override {
-    // d/dx = 1 where x > 0, else negative_slope.
-    Tensor pos = mask_of(compare(saved(0), Scalar(0.0), CompareOp::Gt), g[0].dtype());
-    return {mul(g[0], add(mul(pos, Scalar(1.0 - slope)), Scalar(slope)))};
+    // d/dx = 1 where x > 0, else negative_slope: selected, not blended (pos * (1 - slope) + slope loses the 1
+    // to rounding for a huge slope and gives 0 * inf = nan for an infinite one).
+    Tensor above = compare(saved(0), Scalar(0.0), CompareOp::Gt);
+    return {where(above, g[0], mul(g[0], Scalar(slope)))};
   }
 };
 
@@ -66,8 +67,8 @@ struct LeakyReluBackward1 : NamedNode<LeakyReluBackward1> {
   double slope;
   explicit LeakyReluBackward1(double s) : slope(s) {}
   tensor_list apply(tensor_list&& g) override {
-    Tensor pos = mask_of(compare(saved(0), Scalar(0.0), CompareOp::Gt), g[0].dtype());
-    return {mul(g[0], add(mul(pos, Scalar(1.0 - slope)), Scalar(slope)))};
+    Tensor above = compare(saved(0), Scalar(0.0), CompareOp::Gt);
+    return {where(above, g[0], mul(g[0], Scalar(slope)))};
   }
 };
 

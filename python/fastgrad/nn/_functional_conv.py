@@ -53,6 +53,8 @@ def pad(input, pad, mode="constant", value=None):
     """Pads the last len(pad) // 2 dims: pad = (left_last, right_last, left_second_last, ...). Negative
     amounts crop (constant mode). Non-constant modes gather with index_select, so gradients of the
     repeated entries add up."""
+    if not isinstance(input, _C.Tensor):
+        raise TypeError(f"pad(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     pad = _C._int_list(pad, "pad", "pad", 2, False)
     if len(pad) % 2 != 0:
         raise RuntimeError("Padding length must be divisible by 2")
@@ -95,6 +97,10 @@ def pad(input, pad, mode="constant", value=None):
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
         )
+    shape = list(input.shape)
+    if mode != "circular" and 0 in (shape[1:] if len(shape) == spatial + 2 else shape):
+        raise RuntimeError(f"Expected {spatial + 1}D or {spatial + 2}D (batch mode) tensor with possibly 0 batch size "
+                           f"and other non-zero dimensions for input, but got: {shape}")
     dims = [input.dim() - spatial + i for i in range(spatial)]
     sizes = [input.shape[d] + pad[2 * (input.dim() - 1 - d)] + pad[2 * (input.dim() - 1 - d) + 1] for d in dims]
     if any(s < 0 for s in sizes):
@@ -182,6 +188,12 @@ def _check_conv_args(padding, stride, dilation, groups):
 
 
 def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
+    if not (isinstance(input, _C.Tensor) and isinstance(weight, _C.Tensor)
+            and (bias is None or isinstance(bias, _C.Tensor))):
+        got = ", ".join("Tensor" if isinstance(a, _C.Tensor) else type(a).__name__ for a in (input, weight, bias))
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}, ...), but expected "
+                        f"one of: (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, "
+                        f"tuple of ints padding = 0, tuple of ints dilation = 1, int groups = 1)")
     unbatched = input.dim() == nd + 1
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(

@@ -4,6 +4,7 @@ The math lives in C++ (cpp/src/ops/nn*.cpp); this layer adds PyTorch's signature
 legacy `size_average`/`reduce` arguments, `weight=` on the elementwise losses (composite, as in PyTorch)
 and PyTorch's warnings.
 """
+import numbers
 import warnings
 
 from .. import _C
@@ -192,11 +193,19 @@ def softplus(input, beta=1.0, threshold=20.0):
     return _C._softplus(input, beta, threshold)
 
 
+def _method(input, name):
+    """torch's F op that calls input.<name>(): AttributeError for a non-tensor."""
+    if not isinstance(input, _C.Tensor):
+        raise AttributeError(f"'{type(input).__name__}' object has no attribute '{name}'")
+
+
 def sigmoid(input):
+    _method(input, "sigmoid")
     return _C.sigmoid(input)
 
 
 def tanh(input):
+    _method(input, "tanh")
     return _C.tanh(input)
 
 
@@ -207,12 +216,14 @@ def _softmax_dim(name, ndim, stacklevel):
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    _method(input, "dim" if dim is None else "softmax")
     if dim is None:
         dim = _softmax_dim("softmax", input.dim(), _stacklevel)
     return _C.softmax(input, dim, dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    _method(input, "dim" if dim is None else "log_softmax")
     if dim is None:
         dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
     return _C.log_softmax(input, dim, dtype)
@@ -246,20 +257,27 @@ def one_hot(tensor, num_classes=-1):
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    # torch's order: the operands broadcast, then the reduction (ValueError), then the kernel's dtype check
     _warn_target_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
-    dtype = _floating_kernel("mse_cpu", input, target)
-    input, target = input.to(dtype), target.to(dtype)
+    input_shape = input.shape
+    if input.shape != target.shape:
+        input, target = _C.broadcast_tensors(input, target)
     if weight is None:
-        return _C._mse_loss(input, target, reduction)
-    if weight.shape != input.shape:
+        _check_reduction(reduction)
+        dtype = _floating_kernel("mse_cpu", input, target)
+        return _C._mse_loss(input.to(dtype), target.to(dtype), reduction)
+    if weight.shape != input_shape:
         raise ValueError("Weights and input must have the same size.")
-    _check_reduction(reduction)
     diff = input - target
     weighted = diff * diff * weight
     if reduction == "none":
         return weighted
-    return weighted.sum() if reduction == "sum" else weighted.sum() / weight.sum()
+    if reduction == "sum":
+        return weighted.sum()
+    if reduction == "mean":
+        return weighted.sum() / weight.sum()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -283,13 +301,16 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    # torch's order: the operands broadcast, then the reduction (ValueError), then the kernel's dtype check
     _warn_target_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
-    dtype = _floating_kernel("smooth_l1_cpu", input, target)
-    input, target = input.to(dtype), target.to(dtype)
+    if input.shape != target.shape:
+        input, target = _C.broadcast_tensors(input, target)
+    _check_reduction(reduction)
     if beta == 0.0:  # as PyTorch: plain L1, whose gradient is defined at 0
         return l1_loss(input, target, reduction=reduction)
-    return _C._smooth_l1_loss(input, target, reduction, beta)
+    dtype = _floating_kernel("smooth_l1_cpu", input, target)
+    return _C._smooth_l1_loss(input.to(dtype), target.to(dtype), reduction, beta)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -322,13 +343,23 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = _loss_reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
     if target.dtype != input.dtype:
         raise RuntimeError(f"Found dtype {_TYPE_NAMES[target.dtype]} but expected {_TYPE_NAMES[input.dtype]}")
     _floating_kernel("binary_cross_entropy", input)
+    if weight is not None and not isinstance(weight, _C.Tensor):  # torch's Python layer calls weight.size()
+        raise AttributeError(f"'{type(weight).__name__}' object has no attribute 'size'")
+    # torch's kernel checks each element in turn, the input's value before the target's
+    with _no_grad():
+        bad_input = ~((input >= 0) & (input <= 1))
+        bad_target = ~((target >= 0) & (target <= 1))
+        if bool((bad_input | bad_target).any()):
+            first = int((bad_input | bad_target).reshape(-1).to(_C.int64).argmax())
+            which = "input" if bool(bad_input.reshape(-1)[first]) else "target"
+            raise RuntimeError(f"all elements of {which} should be between 0 and 1")
     return _C._binary_cross_entropy(input, target, weight, reduction)
 
 
@@ -398,6 +429,12 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         padding_idx = -1
     if sparse:
         raise NotImplementedError("fastgrad: embedding(sparse=True) is not supported")
+    if weight.numel() == 0 and input.numel():
+        # torch gathers from an empty weight with another kernel, which words an out-of-range index its own way
+        rows = weight.shape[0] if weight.dim() else 0
+        bad = [i for i in input.reshape(-1).tolist() if not 0 <= i < rows]
+        if bad:
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad[0]} axis_dim={rows}")
     if max_norm is not None:
         # torch.embedding_renorm_: the rows looked up are rescaled in place to a norm of at most max_norm.
         with _no_grad():
@@ -412,6 +449,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
 
 def bilinear(input1, input2, weight, bias=None):
     # y[..., o] = sum_ij x1[..., i] W[o, i, j] x2[..., j] + b[o]
+    _tensor_args("bilinear", ("input1", 1, input1), ("input2", 2, input2), ("weight", 3, weight), ("bias", 4, bias),
+                 optional=("bias",))
     if input1.shape[:-1] != input2.shape[:-1]:
         raise RuntimeError(f"bilinear(): input batch dimensions do not match: got {list(input1.shape[:-1])} "
                            f"and {list(input2.shape[:-1])}")
@@ -490,23 +529,37 @@ def tanhshrink(input):
 
 
 def logsigmoid(input):
-    # log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)): no overflow for large |x|
+    # log(sigmoid(x)) = -softplus(-x): no overflow for large |x|, and its gradient is sigmoid(-x) everywhere
+    # (0.5 at 0; no 0 * inf from a clamp's flat side when the incoming gradient is infinite)
+    _tensor_args("log_sigmoid", ("input", 1, input))
     _floating_kernel("log_sigmoid_cpu", input)
-    return input.clamp(max=0) - (-input.abs()).exp().log1p()
+    return -_C._softplus(-input, 1.0, 20.0)
+
+
+def _number_arg(op, name, position, value):
+    # a Python or NumPy number (bools included), as torch's parser takes it
+    if not (isinstance(value, numbers.Number) or type(value).__module__ == "numpy" and type(value).__name__ in
+            ("bool_", "bool")):
+        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Number, not {type(value).__name__}")
 
 
 def hardsigmoid(input, inplace=False):
+    _tensor_args("hardsigmoid_" if inplace else "hardsigmoid", ("input", 1, input))
     _floating_kernel("hardsigmoid_cpu", input)
     return _maybe_inplace(lambda x: _C._relu6(x + 3) / 6, input, inplace)
 
 
 def hardswish(input, inplace=False):
+    _tensor_args("hardswish_" if inplace else "hardswish", ("input", 1, input))
     _floating_kernel("hardswish_cpu", input)
     return _maybe_inplace(lambda x: x * (_C._relu6(x + 3) / 6), input, inplace)
 
 
 def softshrink(input, lambd=0.5):
     # x - clamp(x, -lambd, lambd): x - lambd above lambd, x + lambd below -lambd, 0 between
+    _tensor_args("softshrink", ("input", 1, input))
+    _number_arg("softshrink", "lambd", 2, lambd)
+    lambd = lambd.item() if hasattr(lambd, "item") else lambd  # a NumPy scalar as a Python number
     _floating_kernel("softshrink_check", input)
     if lambd < 0:
         dtype, largest = ("Double", "1.79769e+308") if input.dtype == _C.float64 else ("Float", "3.40282e+38")
@@ -521,6 +574,8 @@ def _element(value, like):
 
 
 def hardshrink(input, lambd=0.5):
+    _tensor_args("hardshrink", ("input", 1, input))
+    _number_arg("hardshrink", "lambd", 2, lambd)
     _floating_kernel("hardshrink_cpu", input)
     # 0 where -lambd <= x <= lambd (never for a NaN lambd), x elsewhere
     return _C.where(input.abs() <= _element(lambd, input), 0.0, input)
@@ -557,17 +612,26 @@ def glu(input, dim=-1):
 
 
 def prelu(input, weight):
-    # max(0, x) + weight * min(0, x), with one weight per channel (dim 1) or a single shared one
+    _tensor_args("prelu", ("input", 1, input), ("weight", 2, weight))
+    # max(0, x) + weight * min(0, x), with one weight per channel (dim 1) or a single shared one; torch's
+    # checks in its order: one dtype, the weight's size, then a floating dtype
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {_TYPE_NAMES[input.dtype]} and "
+                           f"{_TYPE_NAMES[weight.dtype]}")
     if weight.numel() != 1:
         channels = input.shape[1] if input.dim() >= 2 else 1
         if input.dim() == 0 or weight.numel() != channels:
             raise RuntimeError(
-                f"prelu: Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
                 f"{weight.numel()} and channel size = {channels}.")
         weight = weight.reshape((channels,) + (1,) * (input.dim() - 2))
     else:
         weight = weight.reshape(())  # a 0-d input gives a 0-d output
-    return input.clamp(min=0) + weight * input.clamp(max=0)
+    _floating_kernel("prelu_cpu", input)
+    # x where x > 0, weight * x elsewhere, selected (not added) so that an infinite or NaN weight leaves the
+    # positive side alone; the weight multiplies a 0 there, so its gradient is 0 even for an infinite x
+    positive = input > 0
+    return _C.where(positive, input, weight * _C.where(positive, 0.0, input))
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
@@ -580,6 +644,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    _tensor_args("pairwise_distance", ("x1", 1, x1), ("x2", 2, x2))
     # ||x1 - x2 + eps||_p over the last dim (eps keeps the norm's gradient finite at x1 == x2)
     if x1.dim() == 0 and x2.dim() == 0:  # two scalars: the distance of the values
         return (x1 - x2 + eps).abs()
@@ -618,15 +683,19 @@ def _reduce(loss, reduction):
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     # pointwise target * (log(target) - input), with 0 * log(0) = 0 as in xlogy
+    # torch's order: the reduction (warning, ValueError), the parser (TypeError), then the dtypes
     legacy = size_average is not None or reduce is not None
     reduction = _reduction(size_average, reduce, reduction)
-    if not (input.is_floating_point() and target.is_floating_point()):
-        raise RuntimeError("kl_div: Integral inputs not supported.")
     if reduction == "mean" and not legacy:
         warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
                       "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
                       "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
                       UserWarning, stacklevel=2)
+    if reduction != "batchmean":
+        _check_reduction(reduction)
+    _tensor_args("kl_div", ("input", 1, input), ("target", 2, target))
+    if not (input.is_floating_point() and target.is_floating_point()):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -708,6 +777,11 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
                      reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    _tensor_args("poisson_nll_loss", ("input", 1, input), ("target", 2, target))
+    for name, position, value in (("log_input", 3, log_input), ("full", 4, full)):
+        if not isinstance(value, bool):
+            raise TypeError(f"poisson_nll_loss(): argument '{name}' (position {position}) must be bool, not "
+                            f"{type(value).__name__}")
     if log_input:
         loss = input.exp() - target * input
     else:
@@ -886,10 +960,14 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     # x / (k + alpha / size * sum of x^2 over `size` neighbouring channels)^beta (zero-padded at the edges)
+    _method(input, "dim")
     if input.dim() < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
     if input.numel() == 0:
         return input
+    if size <= 0:  # torch averages with a (size, 1) or (size, 1, 1) pooling kernel, which checks it first
+        kernel = f"kH: {size} kW: 1" if input.dim() == 3 else f"kT: {size} kH: 1 kW: 1"
+        raise RuntimeError(f"kernel size should be greater than zero, but got {kernel}")
     if input.dtype != _C.int64 and not input.dtype.is_floating_point:  # PyTorch's average-pooling kernels
         names = {_C.int32: "Int", _C.bool: "Bool"}
         kernel = "avg_pool2d" if input.dim() == 3 else "avg_pool3d_out_frame"
