@@ -34,6 +34,12 @@ void init_nn(py::module_& m) {
     elu_(t, alpha);
     return self;
   });
+  m.def("_celu", [](const Tensor& t, double alpha) { return celu(t, alpha); });
+  m.def("_celu_", [](py::object self, double alpha) {
+    Tensor t = as_tensor(self);
+    celu_(t, alpha);
+    return self;
+  });
   m.def("selu", [](const Tensor& t) { return selu(t); }, py::arg("input"));
   m.def("selu_", [](py::object self) {
     Tensor t = as_tensor(self);

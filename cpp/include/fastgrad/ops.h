@@ -474,6 +474,8 @@ Tensor leaky_relu(const Tensor& t, double negative_slope = 0.01);
 Tensor& leaky_relu_(Tensor& t, double negative_slope = 0.01);
 Tensor elu(const Tensor& t, double alpha = 1.0);
 Tensor& elu_(Tensor& t, double alpha = 1.0);
+Tensor celu(const Tensor& t, double alpha = 1.0);  // elu with input_scale 1 / alpha
+Tensor& celu_(Tensor& t, double alpha = 1.0);
 Tensor selu(const Tensor& t);
 Tensor& selu_(Tensor& t);
 Tensor gelu(const Tensor& t, const std::string& approximate = "none");  // "none" (erf) or "tanh"

@@ -54,9 +54,10 @@ struct LeakyReluBackward0 : NamedNode<LeakyReluBackward0> {
   double slope;
   explicit LeakyReluBackward0(double s) : slope(s) {}
   tensor_list apply(tensor_list&& g) override {
-    // d/dx = 1 where x > 0, else negative_slope.
-    Tensor pos = mask_of(compare(saved(0), Scalar(0.0), CompareOp::Gt), g[0].dtype());
-    return {mul(g[0], add(mul(pos, Scalar(1.0 - slope)), Scalar(slope)))};
+    // d/dx = 1 where x > 0, else negative_slope: selected, not blended (pos * (1 - slope) + slope loses the 1
+    // to rounding for a huge slope and gives 0 * inf = nan for an infinite one).
+    Tensor above = compare(saved(0), Scalar(0.0), CompareOp::Gt);
+    return {where(above, g[0], mul(g[0], Scalar(slope)))};
   }
 };
 
@@ -66,8 +67,8 @@ struct LeakyReluBackward1 : NamedNode<LeakyReluBackward1> {
   double slope;
   explicit LeakyReluBackward1(double s) : slope(s) {}
   tensor_list apply(tensor_list&& g) override {
-    Tensor pos = mask_of(compare(saved(0), Scalar(0.0), CompareOp::Gt), g[0].dtype());
-    return {mul(g[0], add(mul(pos, Scalar(1.0 - slope)), Scalar(slope)))};
+    Tensor above = compare(saved(0), Scalar(0.0), CompareOp::Gt);
+    return {where(above, g[0], mul(g[0], Scalar(slope)))};
   }
 };
 
@@ -118,11 +119,11 @@ struct EluBackward0 : NamedNode<EluBackward0> {
     Tensor x = saved(0);
     // The negative branch is x <= 0, as in PyTorch: a NaN input takes the linear side's slope.
     Tensor above = logical_not(compare(x, Scalar(0.0), CompareOp::Le));
-    Tensor pos = mask_of(above, g[0].dtype());
-    // exp only where it is used: exp(input_scale x) for large positive x would overflow to inf, and inf * 0 = nan.
+    // exp only where it is used: exp(input_scale x) for large positive x would overflow to inf. The sides are
+    // selected, not blended, so a NaN alpha leaves the linear side's slope alone.
     Tensor neg_slope =
         mul(exp(mul(where(above, Scalar(0.0), x), Scalar(input_scale))), Scalar(scale * alpha * input_scale));
-    Tensor slope = add(mul(pos, Scalar(scale)), mul(rsub(pos, 1), neg_slope));
+    Tensor slope = where(above, Scalar(scale), neg_slope);
     return {mul(g[0], slope)};
   }
 };
@@ -135,10 +136,9 @@ struct EluBackward1 : NamedNode<EluBackward1> {
   EluBackward1(double a, double s, double i) : alpha(a), scale(s), input_scale(i) {}
   tensor_list apply(tensor_list&& g) override {
     Tensor y = saved(0);
-    Tensor pos = mask_of(logical_not(compare(y, Scalar(0.0), CompareOp::Le)), g[0].dtype());
-    Tensor neg_slope = mul(add(where(compare(y, Scalar(0.0), CompareOp::Le), y, Scalar(0.0)), Scalar(scale * alpha)),
-                           Scalar(input_scale));
-    Tensor slope = add(mul(pos, Scalar(scale)), mul(rsub(pos, 1), neg_slope));
+    Tensor below = compare(y, Scalar(0.0), CompareOp::Le);
+    Tensor neg_slope = mul(add(where(below, y, Scalar(0.0)), Scalar(scale * alpha)), Scalar(input_scale));
+    Tensor slope = where(below, neg_slope, Scalar(scale));
     return {mul(g[0], slope)};
   }
 };
@@ -178,6 +178,25 @@ Tensor& elu_inplace(Tensor& t, double alpha, double scale, double input_scale) {
 }  // namespace
 
 Tensor elu(const Tensor& t, double alpha) { return elu_impl(t, alpha, 1.0, 1.0, false); }
+
+// celu(x) = x for x > 0, alpha * (exp(x / alpha) - 1) otherwise: elu with input_scale 1 / alpha (so a negative
+// alpha keeps the positive side as it is). In place, PyTorch refuses a negative alpha only in backward.
+namespace {
+void check_celu_alpha(double alpha) {
+  FG_CHECK(alpha != 0.0, Error, "ZeroDivisionError: alpha cannot be 0 for CELU");
+}
+}  // namespace
+
+Tensor celu(const Tensor& t, double alpha) {
+  check_celu_alpha(alpha);
+  return elu_impl(t, alpha, 1.0, 1.0 / alpha, false);
+}
+
+Tensor& celu_(Tensor& t, double alpha) {
+  check_celu_alpha(alpha);
+  return inplace_binary(t, nullptr, t.dtype(), "celu_", false,
+                        [&](const Tensor& s) { return elu_impl(s, alpha, 1.0, 1.0 / alpha, true); });
+}
 Tensor& elu_(Tensor& t, double alpha) { return elu_inplace(t, alpha, 1.0, 1.0); }
 Tensor selu(const Tensor& t) { return elu_impl(t, kSeluAlpha, kSeluScale, 1.0, false); }
 Tensor& selu_(Tensor& t) { return elu_inplace(t, kSeluAlpha, kSeluScale, 1.0); }

@@ -290,11 +290,12 @@ Tensor power_sum(const Tensor& t, const std::vector<bool>& mask, bool keepdim, d
     using Acc = decltype(acc_tag);
     using A = decltype(in_tag);
     return [p](Acc v, A x) {
-      double a = std::abs(static_cast<double>(x));
-      if (p == 0) return v + static_cast<Acc>(a != 0);
+      // Each term in the input's precision, as PyTorch computes it: a float32 square of 1e30 is inf.
+      A a = static_cast<A>(std::abs(static_cast<double>(x)));
+      if (p == 0) return v + static_cast<Acc>(a != A(0));
       if (p == 1) return v + static_cast<Acc>(a);
-      if (p == 2) return v + static_cast<Acc>(a * a);
-      return v + static_cast<Acc>(std::pow(a, p));
+      if (p == 2) return v + static_cast<Acc>(static_cast<A>(a * a));
+      return v + static_cast<Acc>(static_cast<A>(std::pow(static_cast<double>(a), p)));
     };
   });
 }
@@ -357,8 +358,14 @@ Tensor norm(const Tensor& t, double p, const Dims& dims, bool keepdim, std::opti
     NoGradGuard guard;
     Tensor a = abs_value(t);
     out = p > 0 ? amax(a, mask_dims(mask), keepdim) : amin(a, mask_dims(mask), keepdim);
+  } else if (p != 0 && reduced_count(t, mask) == 1) {
+    // One element per norm: PyTorch gives |x| for every p but 0, without the power (which would overflow
+    // for a huge p).
+    NoGradGuard guard;
+    out = sum(abs_value(t), mask_dims(mask), keepdim);
   } else {
-    Tensor s = power_sum(t, mask, keepdim, p);
+    // The sum of the powers is held in the input's dtype (a float32 sum past 3.4e38 is inf), then rooted.
+    Tensor s = cast(cast(power_sum(t, mask, keepdim, p), t.dtype()), ScalarType::Float64);
     out = map_unary(s, ScalarType::Float64, [p](auto tag) {
       using T = decltype(tag);
       return [p](T v) -> T {

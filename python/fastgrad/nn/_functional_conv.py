@@ -53,6 +53,8 @@ def pad(input, pad, mode="constant", value=None):
     """Pads the last len(pad) // 2 dims: pad = (left_last, right_last, left_second_last, ...). Negative
     amounts crop (constant mode). Non-constant modes gather with index_select, so gradients of the
     repeated entries add up."""
+    if not isinstance(input, _C.Tensor):
+        raise TypeError(f"pad(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     pad = _C._int_list(pad, "pad", "pad", 2, False)
     if len(pad) % 2 != 0:
         raise RuntimeError("Padding length must be divisible by 2")
@@ -95,6 +97,10 @@ def pad(input, pad, mode="constant", value=None):
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
         )
+    shape = list(input.shape)
+    if mode != "circular" and 0 in (shape[1:] if len(shape) == spatial + 2 else shape):
+        raise RuntimeError(f"Expected {spatial + 1}D or {spatial + 2}D (batch mode) tensor with possibly 0 batch size "
+                           f"and other non-zero dimensions for input, but got: {shape}")
     dims = [input.dim() - spatial + i for i in range(spatial)]
     sizes = [input.shape[d] + pad[2 * (input.dim() - 1 - d)] + pad[2 * (input.dim() - 1 - d) + 1] for d in dims]
     if any(s < 0 for s in sizes):
@@ -182,6 +188,12 @@ def _check_conv_args(padding, stride, dilation, groups):
 
 
 def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
+    if not (isinstance(input, _C.Tensor) and isinstance(weight, _C.Tensor)
+            and (bias is None or isinstance(bias, _C.Tensor))):
+        got = ", ".join("Tensor" if isinstance(a, _C.Tensor) else type(a).__name__ for a in (input, weight, bias))
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}, ...), but expected "
+                        f"one of: (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, "
+                        f"tuple of ints padding = 0, tuple of ints dilation = 1, int groups = 1)")
     unbatched = input.dim() == nd + 1
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(
@@ -339,6 +351,28 @@ def _check_pool_padding(name, padding, kernel, dilation):
             )
 
 
+def _check_input_tensor(name, input):
+    # torch's parser error for a non-tensor input
+    if not isinstance(input, _C.Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+
+
+def _check_pool_empty(name, input, nd, return_indices=False):
+    """torch's pooling kernels refuse an empty non-batch dim. The 1-d ops other than max_pool1d without indices
+    run as 2-d ones on a height-1 input, and their message shows that shape."""
+    shape = list(input.shape)
+    if name == "max_pool1d" and not return_indices:
+        if 0 in shape[-2:] or (len(shape) == 2 and 0 in shape):
+            raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size "
+                               f"for input, but got:{shape}")
+        return
+    if nd == 1:
+        shape = shape[:-1] + [1, shape[-1]]
+    if 0 in shape[-3:]:
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but "
+                           f"got:{shape}")
+
+
 def _check_pool_output(name, input, nd, out_sizes):
     if all(o > 0 for o in out_sizes):
         return
@@ -363,9 +397,8 @@ def _window_argmax(windows, dim):
 
 
 def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    _check_input_tensor(name, input)
     _check_pool_input(name, nd, input)
-    if input.dtype == _C.bool or (name == "max_pool1d" and not return_indices and not input.dtype.is_floating_point):
-        _check_pool_dtype("max_pool2d" if input.dtype == _C.bool else "max_pool1d_impl", input, ())
     kernel, stride, padding, dilation = _pool_args(name, nd, kernel_size, stride, padding, dilation)
     _check_pool_args(name, kernel, stride, padding, dilation)
     spatial = tuple(input.shape[-nd:])
@@ -373,7 +406,11 @@ def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode
         _out_size(s, k, st, p, d, ceil_mode)
         for s, k, st, p, d in zip(spatial, kernel, stride, padding, dilation)
     )
+    _check_pool_empty(name, input, nd, return_indices)
     _check_pool_output(name, input, nd, out_sizes)
+    # the kernel's dtype check comes after the shape checks, as in torch
+    if input.dtype == _C.bool or (name == "max_pool1d" and not return_indices and not input.dtype.is_floating_point):
+        _check_pool_dtype("max_pool2d" if input.dtype == _C.bool else "max_pool1d_impl", input, ())
     # Padding never wins (-inf, or the smallest integer); in ceil mode the last windows may reach past the
     # right padding
     amounts = []
@@ -496,6 +533,9 @@ def _avg_divisors(spatial, kernel, stride, padding, out_sizes, count_include_pad
     return divisor
 
 
+_DTYPE_NAMES = {_C.int64: "Long", _C.int32: "Int", _C.bool: "Bool", _C.float32: "Float", _C.float64: "Double"}
+
+
 def _check_pool_dtype(kernel, input, allowed):
     # PyTorch's CPU pooling kernels: floating point, plus the integer dtypes in `allowed`
     if input.dtype.is_floating_point or input.dtype in allowed:
@@ -505,15 +545,17 @@ def _check_pool_dtype(kernel, input, allowed):
 
 
 def _avg_pool(name, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    _check_input_tensor(name, input)
     _check_pool_input(name, nd, input)
-    _check_pool_dtype("avg_pool2d", input, (_C.int64,))
     kernel, stride, padding, _ = _pool_args(name, nd, kernel_size, stride, padding, 1)
     _check_pool_args(name, kernel, stride, padding, (1,) * nd)
     spatial = tuple(input.shape[-nd:])
     out_sizes = tuple(
         _out_size(s, k, st, p, 1, ceil_mode) for s, k, st, p in zip(spatial, kernel, stride, padding)
     )
+    _check_pool_empty(name, input, nd)
     _check_pool_output(name, input, nd, out_sizes)
+    _check_pool_dtype("avg_pool2d", input, (_C.int64,))  # after the shape checks, as in torch
     amounts = []
     for s, k, st, p, o in reversed(list(zip(spatial, kernel, stride, padding, out_sizes))):
         amounts += [p, max((o - 1) * st + k - s - p, 0)]
@@ -551,14 +593,44 @@ def _adaptive_matrix(size, out):
     return m
 
 
-def _adaptive_avg_pool(name, nd, input, output_size):
-    _check_pool_input(name, nd, input)
-    _check_pool_dtype("adaptive_avg_pool2d", input, ())
-    sizes = output_size if isinstance(output_size, (list, tuple)) else (output_size,) * nd
-    if len(sizes) != nd:
+def _adaptive_output_size(name, nd, input, output_size):
+    """The output sizes as torch's Python layer reads them: 1-d takes an int or a 1-tuple of ints; 2-d an int or
+    a sequence whose None entries keep the input's size."""
+    if nd == 1:
+        sizes = output_size if isinstance(output_size, (list, tuple)) else (output_size,)
+        if len(sizes) != 1 or not all(isinstance(o, int) and not isinstance(o, bool) for o in sizes):
+            raise TypeError(f"adaptive_avg_pool1d(): argument 'output_size' (position 2) must be tuple of ints, "
+                            f"not {type(output_size).__name__}")
+        return tuple(int(o) for o in sizes)
+    if isinstance(output_size, int):
+        return (output_size,) * nd
+    if len(output_size) != nd:
         raise RuntimeError(f"{name}: output_size must be {nd}")
     spatial = tuple(input.shape[-nd:])
-    sizes = tuple(s if o is None else int(o) for s, o in zip(spatial, sizes))
+    return tuple(s if o is None else int(o) for s, o in zip(spatial, output_size))
+
+
+def _adaptive_avg_pool(name, nd, input, output_size):
+    if nd == 2 and not isinstance(input, _C.Tensor):  # torch's Python layer reads input.size() first
+        raise AttributeError(f"'{type(input).__name__}' object has no attribute 'size'")
+    _check_input_tensor(name, input)
+    # torch runs the 1-d op as the 2-d one on a height-1 input: its messages show the 2-d shapes
+    sizes = _adaptive_output_size(name, nd, input, output_size)
+    _check_pool_input(name, nd, input)
+    shape2d = list(input.shape[:-1]) + [1, input.shape[-1]] if nd == 1 else list(input.shape)
+    if all(o == 1 for o in sizes):  # torch takes the mean over the spatial dims
+        if not input.is_floating_point():
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
+                               f"or complex dtype. Got: {_DTYPE_NAMES[input.dtype]}")
+        return input.mean(tuple(range(-nd, 0)), keepdim=True)
+    for i in (-2, -1):
+        if shape2d[i] == 0:
+            raise RuntimeError(f"adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {shape2d} with dimension {i + len(shape2d)} "
+                               f"being empty")
+    if input.numel() and 0 not in sizes:  # (no kernel runs for an empty input or output)
+        _check_pool_dtype("adaptive_avg_pool2d", input, ())
+    spatial = tuple(input.shape[-nd:])
     out = input
     # one averaging matrix per spatial dim, applied along that dim
     for i, (s, o) in enumerate(zip(spatial, sizes)):
@@ -573,6 +645,17 @@ def _adaptive_avg_pool(name, nd, input, output_size):
             continue
         m = _C.from_numpy(_adaptive_matrix(s, o)).to(input.dtype)
         out = _C.matmul(out.movedim(dim, -1), m.t()).movedim(-1, dim)
+    grad2d = list(out.shape[:-1]) + [1, out.shape[-1]] if nd == 1 else list(out.shape)
+    if out.requires_grad and 0 in grad2d[1:]:
+        # torch's backward refuses a gradient with an empty non-batch dim (the channels included)
+        empty = grad2d.index(0, 1)
+
+        def refuse(grad):
+            raise RuntimeError(f"adaptive_avg_pool2d_backward(): Expected grad_output to have non-zero size for "
+                               f"non-batch dimensions, but grad_output has sizes {grad2d} with dimension {empty} "
+                               f"being empty")
+        out = out.expand(out.shape)
+        out.register_hook(refuse)
     return out
 
 

@@ -4,6 +4,7 @@ The math lives in C++ (cpp/src/ops/nn*.cpp); this layer adds PyTorch's signature
 legacy `size_average`/`reduce` arguments, `weight=` on the elementwise losses (composite, as in PyTorch)
 and PyTorch's warnings.
 """
+import numbers
 import warnings
 
 from .. import _C
@@ -57,12 +58,74 @@ def _check_reduction(reduction):
         raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
+def _loss_reduction(size_average, reduce, reduction):
+    """torch's Python layer for the losses that call an ATen op with a reduction enum: the legacy flags or the
+    reduction name, checked (ValueError) before anything else."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    return reduction
+
+
 def _warn_target_size(input, target):
     if target.shape != input.shape:
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
             "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
             UserWarning, stacklevel=3)
+
+
+def _broadcast_shape(a, b):
+    """The broadcast of shapes a and b, with torch's error (a and b named in that order) when they do not."""
+    a, b = tuple(a), tuple(b)
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    out = []
+    for i, (x, y) in enumerate(zip(pa, pb)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {i}")
+        out.append(y if x == 1 else x)
+    return tuple(out)
+
+
+def _check_inplace_shape(output, other):
+    """torch's errors when `other` is combined in place into a tensor of shape `output`."""
+    shape = _broadcast_shape(output, other)
+    if shape != tuple(output):
+        raise RuntimeError(f"output with shape {list(output)} doesn't match the broadcast shape {list(shape)}")
+
+
+def _fails_in_backward(tensor, message):
+    """`tensor`, made to raise torch's RuntimeError(message) when a gradient reaches it: for the cases where torch's
+    forward succeeds and its backward kernel refuses (mixed dtypes, an input broadcast by an in-place kernel)."""
+    if tensor.requires_grad:
+        def refuse(grad):
+            raise RuntimeError(message)
+        tensor = tensor.expand(tensor.shape)  # an alias: the hook must not stay on the caller's tensor
+        tensor.register_hook(refuse)
+    return tensor
+
+
+def _tensor_args(op, *args, optional=()):
+    """torch's parser TypeError for (name, position, value) triples that are not tensors (None allowed for the
+    names in `optional`)."""
+    for name, position, value in args:
+        if isinstance(value, _C.Tensor) or (value is None and name in optional):
+            continue
+        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not "
+                        f"{type(value).__name__}")
+
+
+def _clamp_min_value_only(x, low):
+    """max(x, low) in value, with the gradient of x itself (PyTorch clamps a detached copy in place). Only the
+    clamped elements get the detached correction, so inf and NaN elements stay as they are."""
+    return _C.where(x < low, x + (low - x).detach(), x)
+
+
+_BOOL_NEGATION = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a "
+                  "mask, use the `~` or `logical_not()` operator instead.")
+_BOOL_SUBTRACTION = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                     "`logical_xor()` operator instead.")
 
 
 # ---- activations ----
@@ -130,11 +193,19 @@ def softplus(input, beta=1.0, threshold=20.0):
     return _C._softplus(input, beta, threshold)
 
 
+def _method(input, name):
+    """torch's F op that calls input.<name>(): AttributeError for a non-tensor."""
+    if not isinstance(input, _C.Tensor):
+        raise AttributeError(f"'{type(input).__name__}' object has no attribute '{name}'")
+
+
 def sigmoid(input):
+    _method(input, "sigmoid")
     return _C.sigmoid(input)
 
 
 def tanh(input):
+    _method(input, "tanh")
     return _C.tanh(input)
 
 
@@ -145,12 +216,14 @@ def _softmax_dim(name, ndim, stacklevel):
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    _method(input, "dim" if dim is None else "softmax")
     if dim is None:
         dim = _softmax_dim("softmax", input.dim(), _stacklevel)
     return _C.softmax(input, dim, dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    _method(input, "dim" if dim is None else "log_softmax")
     if dim is None:
         dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
     return _C.log_softmax(input, dim, dtype)
@@ -184,20 +257,27 @@ def one_hot(tensor, num_classes=-1):
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    # torch's order: the operands broadcast, then the reduction (ValueError), then the kernel's dtype check
     _warn_target_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
-    dtype = _floating_kernel("mse_cpu", input, target)
-    input, target = input.to(dtype), target.to(dtype)
+    input_shape = input.shape
+    if input.shape != target.shape:
+        input, target = _C.broadcast_tensors(input, target)
     if weight is None:
-        return _C._mse_loss(input, target, reduction)
-    if weight.shape != input.shape:
+        _check_reduction(reduction)
+        dtype = _floating_kernel("mse_cpu", input, target)
+        return _C._mse_loss(input.to(dtype), target.to(dtype), reduction)
+    if weight.shape != input_shape:
         raise ValueError("Weights and input must have the same size.")
-    _check_reduction(reduction)
     diff = input - target
     weighted = diff * diff * weight
     if reduction == "none":
         return weighted
-    return weighted.sum() if reduction == "sum" else weighted.sum() / weight.sum()
+    if reduction == "sum":
+        return weighted.sum()
+    if reduction == "mean":
+        return weighted.sum() / weight.sum()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -221,51 +301,94 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    # torch's order: the operands broadcast, then the reduction (ValueError), then the kernel's dtype check
     _warn_target_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
-    dtype = _floating_kernel("smooth_l1_cpu", input, target)
-    input, target = input.to(dtype), target.to(dtype)
+    if input.shape != target.shape:
+        input, target = _C.broadcast_tensors(input, target)
+    _check_reduction(reduction)
     if beta == 0.0:  # as PyTorch: plain L1, whose gradient is defined at 0
         return l1_loss(input, target, reduction=reduction)
-    return _C._smooth_l1_loss(input, target, reduction, beta)
+    dtype = _floating_kernel("smooth_l1_cpu", input, target)
+    return _C._smooth_l1_loss(input.to(dtype), target.to(dtype), reduction, beta)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    # As torch's Python layer: the operands broadcast first, then the reduction is checked, then the kernel's
+    # dtype checks (computed in the promoted dtype, written into one of the input's dtype)
     _warn_target_size(input, target)
-    # computed in the promoted dtype, written into one of the input's dtype
+    input_shape = input.shape
+    if input.shape != target.shape:
+        input, target = _C.broadcast_tensors(input, target)
+    if weight is None:
+        _check_reduction(reduction)
     _check_cast(_promoted(input, target), input.dtype)
     _floating_kernel("huber_cpu", input, target)
+    mixed, mixed_dtype = target.dtype != input.dtype, target.dtype
     target = target.to(input.dtype)
     if weight is None:
-        return _C._huber_loss(input, target, reduction, delta)
-    if weight.shape != input.shape:
-        raise ValueError("Weights and input must have the same size.")
-    _check_reduction(reduction)
-    loss = _C._huber_loss(input, target, "none", delta) * weight
-    if reduction == "none":
-        return loss
-    return loss.sum() if reduction == "sum" else loss.mean()
+        loss = _C._huber_loss(input, target, reduction, delta)
+    else:
+        if weight.shape != input_shape:
+            raise ValueError("Weights and input must have the same size.")
+        loss = _C._huber_loss(input, target, "none", delta) * weight
+        if reduction not in ("none", "mean", "sum"):
+            raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+        if reduction != "none":
+            loss = loss.sum() if reduction == "sum" else loss.mean()
+    if mixed:  # torch's backward kernel refuses a target of another dtype
+        loss = _fails_in_backward(loss, f"Found dtype {_TYPE_NAMES[mixed_dtype]} but expected "
+                                        f"{_TYPE_NAMES[input.dtype]}")
+    return loss
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = _loss_reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
     if target.dtype != input.dtype:
         raise RuntimeError(f"Found dtype {_TYPE_NAMES[target.dtype]} but expected {_TYPE_NAMES[input.dtype]}")
     _floating_kernel("binary_cross_entropy", input)
+    if weight is not None and not isinstance(weight, _C.Tensor):  # torch's Python layer calls weight.size()
+        raise AttributeError(f"'{type(weight).__name__}' object has no attribute 'size'")
+    # torch's kernel checks each element in turn, the input's value before the target's
+    with _no_grad():
+        bad_input = ~((input >= 0) & (input <= 1))
+        bad_target = ~((target >= 0) & (target <= 1))
+        if bool((bad_input | bad_target).any()):
+            first = int((bad_input | bad_target).reshape(-1).to(_C.int64).argmax())
+            which = "input" if bool(bad_input.reshape(-1)[first]) else "target"
+            raise RuntimeError(f"all elements of {which} should be between 0 and 1")
     return _C._binary_cross_entropy(input, target, weight, reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
                                      pos_weight=None):
+    # torch's Python layer: the reduction, then the sizes (ValueError), then the top-level op
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    return _bce_with_logits(input, target, weight, pos_weight, reduction)
+
+
+def _bce_with_logits(input, target, weight, pos_weight, reduction):
+    # As torch's kernel: log_sigmoid(input) (floating input only), then (1 - target) * input written into a
+    # tensor of the target's shape and dtype, so the input broadcasts to the target (not the reverse) and the
+    # result has the target's dtype.
+    _tensor_args("binary_cross_entropy_with_logits", ("input", 1, input), ("target", 2, target),
+                 ("weight", 3, weight), ("pos_weight", 4, pos_weight), optional=("weight", "pos_weight"))
     _floating_kernel("log_sigmoid_cpu", input)
-    if target.dtype != _C.bool:  # (a bool target fails inside the formula, in torch as here)
-        _check_cast(input.dtype, target.dtype)
-    # the result has the target's dtype
-    return _C._binary_cross_entropy_with_logits(input, target, weight, pos_weight,
-                                                _reduction(size_average, reduce, reduction)).to(
+    if target.dtype == _C.bool:
+        raise RuntimeError(_BOOL_SUBTRACTION)
+    _check_inplace_shape(target.shape, input.shape)
+    _check_cast(input.dtype, target.dtype)
+    if input.shape != target.shape:
+        # torch's backward writes the input's gradient in place into the input's shape, and refuses
+        input = _fails_in_backward(input.expand(target.shape), f"output with shape {list(input.shape)} doesn't "
+                                                               f"match the broadcast shape {list(target.shape)}")
+    return _C._binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction).to(
         target.dtype if target.is_floating_point() else input.dtype)
 
 
@@ -282,17 +405,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 _REDUCTION_ENUM = {0: "none", 1: "mean", 2: "sum"}
 
 
-def _binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=1):
-    # torch.binary_cross_entropy_with_logits: the top-level form, whose reduction is PyTorch's enum value.
+def _binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
+    # torch.binary_cross_entropy_with_logits: the top-level form, whose reduction is PyTorch's enum value (its
+    # Python binding defaults to 0, no reduction, as observed in torch 2.x).
     if isinstance(reduction, bool) or not isinstance(reduction, int):
         raise TypeError(f"binary_cross_entropy_with_logits(): argument 'reduction' must be int, not "
                         f"{type(reduction).__name__}")
-    _floating_kernel("log_sigmoid_cpu", input)
-    if target.dtype != _C.bool:  # (a bool target fails inside the formula, in torch as here)
-        _check_cast(input.dtype, target.dtype)
-    return _C._binary_cross_entropy_with_logits(input, target, weight, pos_weight,
-                                                _REDUCTION_ENUM[reduction]).to(
-        target.dtype if target.is_floating_point() else input.dtype)
+    return _bce_with_logits(input, target, weight, pos_weight, _REDUCTION_ENUM[reduction])
 
 
 # ---- embedding, bilinear and normalisation layers ----
@@ -310,6 +429,12 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         padding_idx = -1
     if sparse:
         raise NotImplementedError("fastgrad: embedding(sparse=True) is not supported")
+    if weight.numel() == 0 and input.numel():
+        # torch gathers from an empty weight with another kernel, which words an out-of-range index its own way
+        rows = weight.shape[0] if weight.dim() else 0
+        bad = [i for i in input.reshape(-1).tolist() if not 0 <= i < rows]
+        if bad:
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad[0]} axis_dim={rows}")
     if max_norm is not None:
         # torch.embedding_renorm_: the rows looked up are rescaled in place to a norm of at most max_norm.
         with _no_grad():
@@ -324,6 +449,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
 
 def bilinear(input1, input2, weight, bias=None):
     # y[..., o] = sum_ij x1[..., i] W[o, i, j] x2[..., j] + b[o]
+    _tensor_args("bilinear", ("input1", 1, input1), ("input2", 2, input2), ("weight", 3, weight), ("bias", 4, bias),
+                 optional=("bias",))
     if input1.shape[:-1] != input2.shape[:-1]:
         raise RuntimeError(f"bilinear(): input batch dimensions do not match: got {list(input1.shape[:-1])} "
                            f"and {list(input2.shape[:-1])}")
@@ -349,6 +476,16 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             per_channel *= s
         if per_channel == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+    # torch's checks, in its order: eps (Python layer), then the kernel's
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    if input.dim() >= 2 and input.shape[1] == 0 and any(p is not None and p.numel() == 0 for p in (weight, bias)):
+        # torch reads the first element of an empty weight or bias when there are no channels
+        raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
     return _C._batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
@@ -363,16 +500,24 @@ def _maybe_inplace(fn, input, inplace):
 
 
 def celu(input, alpha=1.0, inplace=False):
-    # celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)) = alpha * elu(x / alpha)
-    _floating_kernel("elu_cpu", input)
-    if alpha == 0:
-        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    _element(alpha, input)  # checked against the input's dtype like PyTorch's parameter
-    return _maybe_inplace(lambda x: _C._elu(x / alpha, 1.0) * alpha, input, inplace)
+    # x for x > 0, alpha * (exp(x / alpha) - 1) otherwise (the core's elu with input scale 1 / alpha)
+    if inplace:
+        return celu_(input, alpha)
+    _tensor_args("celu", ("input", 1, input))
+    return _C._celu(input, alpha)
 
 
 def celu_(input, alpha=1.0):
-    return celu(input, alpha, inplace=True)
+    _tensor_args("celu_", ("input", 1, input))
+    out = _C._celu_(input, alpha)
+    if alpha < 0 and out.requires_grad:  # torch's forward succeeds; its backward refuses
+        def refuse(grad):
+            raise RuntimeError(
+                "In-place elu backward calculation is triggered with a negative slope which is not supported. "
+                "This is caused by calling in-place forward function with a negative slope, please call "
+                "out-of-place version instead.")
+        out.register_hook(refuse)
+    return out
 
 
 def softsign(input):
@@ -384,23 +529,37 @@ def tanhshrink(input):
 
 
 def logsigmoid(input):
-    # log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)): no overflow for large |x|
+    # log(sigmoid(x)) = -softplus(-x): no overflow for large |x|, and its gradient is sigmoid(-x) everywhere
+    # (0.5 at 0; no 0 * inf from a clamp's flat side when the incoming gradient is infinite)
+    _tensor_args("log_sigmoid", ("input", 1, input))
     _floating_kernel("log_sigmoid_cpu", input)
-    return input.clamp(max=0) - (-input.abs()).exp().log1p()
+    return -_C._softplus(-input, 1.0, 20.0)
+
+
+def _number_arg(op, name, position, value):
+    # a Python or NumPy number (bools included), as torch's parser takes it
+    if not (isinstance(value, numbers.Number) or type(value).__module__ == "numpy" and type(value).__name__ in
+            ("bool_", "bool")):
+        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Number, not {type(value).__name__}")
 
 
 def hardsigmoid(input, inplace=False):
+    _tensor_args("hardsigmoid_" if inplace else "hardsigmoid", ("input", 1, input))
     _floating_kernel("hardsigmoid_cpu", input)
     return _maybe_inplace(lambda x: _C._relu6(x + 3) / 6, input, inplace)
 
 
 def hardswish(input, inplace=False):
+    _tensor_args("hardswish_" if inplace else "hardswish", ("input", 1, input))
     _floating_kernel("hardswish_cpu", input)
     return _maybe_inplace(lambda x: x * (_C._relu6(x + 3) / 6), input, inplace)
 
 
 def softshrink(input, lambd=0.5):
     # x - clamp(x, -lambd, lambd): x - lambd above lambd, x + lambd below -lambd, 0 between
+    _tensor_args("softshrink", ("input", 1, input))
+    _number_arg("softshrink", "lambd", 2, lambd)
+    lambd = lambd.item() if hasattr(lambd, "item") else lambd  # a NumPy scalar as a Python number
     _floating_kernel("softshrink_check", input)
     if lambd < 0:
         dtype, largest = ("Double", "1.79769e+308") if input.dtype == _C.float64 else ("Float", "3.40282e+38")
@@ -415,6 +574,8 @@ def _element(value, like):
 
 
 def hardshrink(input, lambd=0.5):
+    _tensor_args("hardshrink", ("input", 1, input))
+    _number_arg("hardshrink", "lambd", 2, lambd)
     _floating_kernel("hardshrink_cpu", input)
     # 0 where -lambd <= x <= lambd (never for a NaN lambd), x elsewhere
     return _C.where(input.abs() <= _element(lambd, input), 0.0, input)
@@ -440,25 +601,37 @@ def threshold_(input, threshold, value):
 def glu(input, dim=-1):
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"glu(): argument 'dim' (position 2) must be int, not {type(dim).__name__}")
     size = input.shape[dim]
     if size % 2:
-        raise RuntimeError(f"glu: Halving dimension must be even, but dimension {dim % input.dim()} is size {size}")
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.dim()} is size {size}")
+    _floating_kernel("glu_cpu", input)  # (after the shape check, as in torch)
     first, second = input.chunk(2, dim)
     return first * second.sigmoid()
 
 
 def prelu(input, weight):
-    # max(0, x) + weight * min(0, x), with one weight per channel (dim 1) or a single shared one
+    _tensor_args("prelu", ("input", 1, input), ("weight", 2, weight))
+    # max(0, x) + weight * min(0, x), with one weight per channel (dim 1) or a single shared one; torch's
+    # checks in its order: one dtype, the weight's size, then a floating dtype
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {_TYPE_NAMES[input.dtype]} and "
+                           f"{_TYPE_NAMES[weight.dtype]}")
     if weight.numel() != 1:
         channels = input.shape[1] if input.dim() >= 2 else 1
         if input.dim() == 0 or weight.numel() != channels:
             raise RuntimeError(
-                f"prelu: Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
                 f"{weight.numel()} and channel size = {channels}.")
         weight = weight.reshape((channels,) + (1,) * (input.dim() - 2))
     else:
         weight = weight.reshape(())  # a 0-d input gives a 0-d output
-    return input.clamp(min=0) + weight * input.clamp(max=0)
+    _floating_kernel("prelu_cpu", input)
+    # x where x > 0, weight * x elsewhere, selected (not added) so that an infinite or NaN weight leaves the
+    # positive side alone; the weight multiplies a 0 there, so its gradient is 0 even for an infinite x
+    positive = input > 0
+    return _C.where(positive, input, weight * _C.where(positive, 0.0, input))
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
@@ -471,6 +644,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    _tensor_args("pairwise_distance", ("x1", 1, x1), ("x2", 2, x2))
     # ||x1 - x2 + eps||_p over the last dim (eps keeps the norm's gradient finite at x1 == x2)
     if x1.dim() == 0 and x2.dim() == 0:  # two scalars: the distance of the values
         return (x1 - x2 + eps).abs()
@@ -480,11 +654,17 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     # sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)) along dim. As in PyTorch, the clamp changes the
     # norms' values only: the gradient flows through each norm as if it were not clamped.
-    x1, x2 = _C.broadcast_tensors(x1, x2)
+    _tensor_args("cosine_similarity", ("x1", 1, x1), ("x2", 2, x2))
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"cosine_similarity(): argument 'dim' (position 3) must be int, not {type(dim).__name__}")
+    dtype = _promoted(x1, x2)
+    if not dtype.is_floating_point:
+        raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is {_TYPE_NAMES[dtype]}")
+    # integer and bool operands are converted to the common floating dtype
+    x1, x2 = _C.broadcast_tensors(x1.to(dtype), x2.to(dtype))
     n1 = x1.norm(2, dim, keepdim=True)
     n2 = x2.norm(2, dim, keepdim=True)
-    n1 = n1 + (n1.clamp(min=eps) - n1).detach()
-    n2 = n2 + (n2.clamp(min=eps) - n2).detach()
+    n1, n2 = _clamp_min_value_only(n1, eps), _clamp_min_value_only(n2, eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 
@@ -503,15 +683,19 @@ def _reduce(loss, reduction):
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     # pointwise target * (log(target) - input), with 0 * log(0) = 0 as in xlogy
+    # torch's order: the reduction (warning, ValueError), the parser (TypeError), then the dtypes
     legacy = size_average is not None or reduce is not None
     reduction = _reduction(size_average, reduce, reduction)
-    if not (input.is_floating_point() and target.is_floating_point()):
-        raise RuntimeError("kl_div: Integral inputs not supported.")
     if reduction == "mean" and not legacy:
         warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
                       "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
                       "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
                       UserWarning, stacklevel=2)
+    if reduction != "batchmean":
+        _check_reduction(reduction)
+    _tensor_args("kl_div", ("input", 1, input), ("target", 2, target))
+    if not (input.is_floating_point() and target.is_floating_point()):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -523,42 +707,62 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    # log(1 + exp(-y * x))
-    reduction = _reduction(size_average, reduce, reduction)
+    # log(1 + exp(-y * x)). torch's kernel negates the input into an output of the input's shape and dtype and
+    # multiplies the target into it in place: its checks, in that order.
+    reduction = _loss_reduction(size_average, reduce, reduction)
+    _tensor_args("soft_margin_loss", ("input", 1, input), ("target", 2, target))
+    if target.requires_grad and _C.is_grad_enabled():
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. "
+                           "This input cannot have requires_grad True.")
+    if input.dtype == _C.bool:
+        raise RuntimeError(_BOOL_NEGATION)
+    _check_inplace_shape(input.shape, target.shape)
     # computed in the promoted floating dtype, written into a tensor of the input's dtype
     result = _promoted(input, target)
-    if input.dtype != _C.bool:  # (a bool input fails at the negation, in torch as here)
-        _check_cast(result if result.is_floating_point else _C.get_default_dtype(), input.dtype)
+    _check_cast(result if result.is_floating_point else _C.get_default_dtype(), input.dtype)
+    if target.dtype == _C.bool:  # torch's backward negates the target
+        input = _fails_in_backward(input, _BOOL_NEGATION)
     return _reduce((-input * target).exp().log1p(), reduction).to(input.dtype)
 
 
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
-    # max(0, -y * (x1 - x2) + margin)
-    reduction = _reduction(size_average, reduce, reduction)
+    # max(0, -y * (x1 - x2) + margin), the margin a float (so integer inputs give a floating loss, as in torch)
+    reduction = _loss_reduction(size_average, reduce, reduction)
     if not (input1.dim() == input2.dim() == target.dim()):
         raise RuntimeError(
             f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
             f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
-    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+    _tensor_args("margin_ranking_loss", ("input1", 1, input1), ("input2", 2, input2), ("target", 3, target))
+    return _reduce((-target * (input1 - input2) + float(margin)).clamp(min=0), reduction)
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
-    # x where y == 1, max(0, margin - x) where y == -1
-    reduction = _reduction(size_average, reduce, reduction)
-    margin_part = _C.where(target != 1, (margin - input).clamp(min=0), 0.0)
-    self_part = _C.where(target != -1, input, 0.0)
+    # x where y != -1, plus max(0, margin - x) where y != 1, in the input's dtype (torch converts the margin to
+    # it, so an integer input truncates the margin and gives an integer loss)
+    reduction = _loss_reduction(size_average, reduce, reduction)
+    _tensor_args("hinge_embedding_loss", ("input", 1, input), ("target", 2, target))
+    if input.dtype == _C.bool:
+        raise RuntimeError(_BOOL_SUBTRACTION)
+    if not input.is_floating_point():
+        margin = int(margin)
+    margin_part = _C.where(target != 1, (margin - input).clamp(min=0), 0)
+    self_part = _C.where(target != -1, input, 0)
     return _reduce(margin_part + self_part, reduction)
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     # 1 - cos(x1, x2) where y == 1, max(0, cos(x1, x2) - margin) where y == -1
-    reduction = _reduction(size_average, reduce, reduction)
-    if input1.dim() != input2.dim():
-        raise RuntimeError(f"cosine_embedding_loss: inputs must have the same number of dimensions, got "
-                           f"{input1.dim()} and {input2.dim()}")
-    if input1.dim() not in (1, 2):
-        raise RuntimeError(f"cosine_embedding_loss: 1D target tensor expects 2D input tensors, but found inputs "
-                           f"with sizes {list(input1.shape)} and {list(input2.shape)}.")
+    reduction = _loss_reduction(size_average, reduce, reduction)
+    _tensor_args("cosine_embedding_loss", ("input1", 1, input1), ("input2", 2, input2), ("target", 3, target))
+    # torch's checks: the target's rank decides the inputs' (0-d target: 1-d inputs, 1-d target: 2-d inputs)
+    if target.dim() not in (0, 1):
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if target.dim() == 1 and not (input1.dim() == 2 and input2.dim() == 2):
+        raise RuntimeError(f"1D target tensor expects 2D input tensors, but found inputs with sizes "
+                           f"{list(input1.shape)} and {list(input2.shape)}.")
+    if target.dim() == 0 and not (input1.dim() == 1 and input2.dim() == 1):
+        raise RuntimeError(f"0D target tensor expects 1D input tensors, but found inputs with sizes "
+                           f"{list(input1.shape)} and {list(input2.shape)}.")
     eps = 1e-12
     dot = (input1 * input2).sum(-1)
     squared1 = (input1 * input1).sum(-1) + eps
@@ -573,6 +777,11 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
                      reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    _tensor_args("poisson_nll_loss", ("input", 1, input), ("target", 2, target))
+    for name, position, value in (("log_input", 3, log_input), ("full", 4, full)):
+        if not isinstance(value, bool):
+            raise TypeError(f"poisson_nll_loss(): argument '{name}' (position {position}) must be bool, not "
+                            f"{type(value).__name__}")
     if log_input:
         loss = input.exp() - target * input
     else:
@@ -585,28 +794,37 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     return _reduce(loss, reduction)
 
 
+_CPP_TYPE_NAMES = {_C.bool: "bool", _C.int32: "int", _C.int64: "long int"}
+
+
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
-    # 0.5 * (log(max(var, eps)) + (input - target)^2 / max(var, eps)) (+ 0.5 * log(2 pi) when full)
+    # 0.5 * (log(max(var, eps)) + (input - target)^2 / max(var, eps)) (+ 0.5 * log(2 pi) when full), with
+    # torch's Python layer's checks in its order
     import math
 
-    if not isinstance(var, _C.Tensor):
+    if isinstance(var, float):
         if var < 0:
             raise ValueError("var has negative entry/entries")
-        var = _C.full_like(input, float(var))
+        var = var * _C.ones_like(input)
+    else:
+        if not isinstance(var, _C.Tensor):
+            raise TypeError(f"any(): argument 'input' (position 1) must be Tensor, not {type(var < 0).__name__}")
+        if bool((var < 0).any()):
+            raise ValueError("var has negative entry/entries")
     if var.shape != input.shape:
         if tuple(input.shape[:-1]) == tuple(var.shape):
             var = var.unsqueeze(-1)  # one variance per sample, shared by its last dim
-        elif tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1:
-            pass  # heteroscedastic: broadcast over the last dim
+        elif input.dim() == var.dim() and sum(y for x, y in zip(input.shape, var.shape) if x != y) == 1:
+            pass  # one variance shared along one dim: broadcast
         else:
             raise ValueError("var is of incorrect size")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")
-    if bool((var < 0).any()):
-        raise ValueError("var has negative entry/entries")
+    if not var.is_floating_point():  # torch clamps var in place to eps
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {_CPP_TYPE_NAMES[var.dtype]}")
     # The clamp changes values only; the gradient flows to var as if it were not there (PyTorch clamps a
     # clone in place under no_grad).
-    var = var + (var.clamp(min=eps) - var).detach()
+    var = _clamp_min_value_only(var, eps)
     loss = 0.5 * (var.log() + (input - target) ** 2 / var)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
@@ -626,7 +844,10 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
                         reduce=None, reduction="mean"):
     # max(0, margin + d(a, p) - d(a, n)), d the pairwise p-norm distance
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = _loss_reduction(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    _tensor_args("triplet_margin_loss", ("anchor", 1, anchor), ("positive", 2, positive), ("negative", 3, negative))
     dims = (anchor.dim(), positive.dim(), negative.dim())
     if len(set(dims)) != 1:
         raise RuntimeError(
@@ -666,7 +887,6 @@ def _channel_affine(out, weight, bias):
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
-    _floating_kernel("GroupNormKernelImpl", input)
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
     n, c = input.shape[0], input.shape[1]
@@ -677,6 +897,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if c % num_groups != 0:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
                            f"shape {list(input.shape)} and num_groups={num_groups}")
+    _tensor_args("group_norm", ("weight", 3, weight), ("bias", 4, bias), optional=("weight", "bias"))
+    _floating_kernel("GroupNormKernelImpl", input)  # (after the shape checks, as in torch)
     per_group = input.numel() // (n * num_groups) if n else (c // num_groups) * _prod(input.shape[2:])
     grouped = input.reshape(n, num_groups, per_group)
     out = _normalize_over(grouped, (2,), eps).reshape(input.shape)
@@ -690,6 +912,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     size = _prod(input.shape[2:])
     if use_input_stats and size == 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.size()}")
+    _tensor_args("instance_norm", ("input", 1, input), ("weight", 2, weight), ("bias", 3, bias),
+                 ("running_mean", 4, running_mean), ("running_var", 5, running_var),
+                 optional=("weight", "bias", "running_mean", "running_var"))
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
+    _floating_kernel("batch_norm", input)  # torch normalises through its batch_norm kernel
     if not use_input_stats:
         shape = (1, -1) + (1,) * len(spatial)
         out = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
@@ -712,7 +940,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if not isinstance(normalized_shape, (tuple, list)):
         raise TypeError(f"rms_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
                         f"{type(normalized_shape).__name__}")
-    _floating_kernel("rms_norm", input)
+    _tensor_args("rms_norm", ("input", 1, input), ("weight", 3, weight), optional=("weight",))
     normalized_shape = tuple(normalized_shape)
     if weight is not None and tuple(weight.shape) != normalized_shape:
         raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
@@ -722,6 +950,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
                            f"[*{', '.join(str(s) for s in normalized_shape)}], but got input of size"
                            f"{list(input.shape)}")
+    _floating_kernel("rms_norm", input)  # (after the shape checks, as in torch)
     if eps is None:
         eps = 2.220446049250313e-16 if input.dtype == _C.float64 else 1.1920928955078125e-07
     dims = tuple(range(input.dim() - k, input.dim()))
@@ -731,10 +960,14 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     # x / (k + alpha / size * sum of x^2 over `size` neighbouring channels)^beta (zero-padded at the edges)
+    _method(input, "dim")
     if input.dim() < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
     if input.numel() == 0:
         return input
+    if size <= 0:  # torch averages with a (size, 1) or (size, 1, 1) pooling kernel, which checks it first
+        kernel = f"kH: {size} kW: 1" if input.dim() == 3 else f"kT: {size} kH: 1 kW: 1"
+        raise RuntimeError(f"kernel size should be greater than zero, but got {kernel}")
     if input.dtype != _C.int64 and not input.dtype.is_floating_point:  # PyTorch's average-pooling kernels
         names = {_C.int32: "Int", _C.bool: "Bool"}
         kernel = "avg_pool2d" if input.dim() == 3 else "avg_pool3d_out_frame"
