@@ -491,3 +491,14 @@ def test_addcmul_addcdiv_grads_overflow_as_torch(op, big):
     x = fastgrad.tensor([0.5, -1.5], dtype=fastgrad.float64, requires_grad=True)
     y = fastgrad.tensor([1.25, 2.0], dtype=fastgrad.float64, requires_grad=True)
     assert fastgrad.autograd.gradcheck(lambda a, b: getattr(fastgrad, op)(a * 0.5, a, b, value=1.5), (x, y))
+
+
+@pytest.mark.parametrize("shape", [(1, 2, 2, 1), (1, 2, 2, 0), (1, 2, 0)])
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("which", ["mean", "var"])
+def test_batch_norm_with_one_running_stat(shape, training, which):
+    def run(T):
+        stats = (T.ones(2), None) if which == "mean" else (None, T.ones(2))
+        return _outcome(lambda: T.nn.functional.batch_norm(T.zeros(*shape), *stats, training=training))
+
+    _same(run(fastgrad), run(torch))

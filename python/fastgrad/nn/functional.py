@@ -484,7 +484,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if input.dim() >= 2 and input.shape[1] == 0 and any(p is not None and p.numel() == 0 for p in (weight, bias)):
         # torch reads the first element of an empty weight or bias when there are no channels
         raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
-    if (running_mean is None) != (running_var is None):
+    if (running_mean is None) != (running_var is None) and input.numel() != 0:  # (an empty input returns first)
+        if not training:
+            missing = "running_mean" if running_mean is None else "running_var"
+            raise RuntimeError(f"{missing} must be defined in evaluation mode")
         raise ValueError("running_mean and running_var must either both be None or neither be None")
     return _C._batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
