@@ -15,11 +15,34 @@ namespace fastgrad {
 // release_node(): the outermost call drains a thread-local list in a loop, and destructors that run
 // while it drains only append to that list. The stack depth stays constant whatever the graph.
 namespace {
+using NodeList = std::vector<std::shared_ptr<Node>>;
+
 // Plain (trivially initialized) thread-locals, so that each access is cheap (Note [Static TLS] in
-// engine.cpp); the list is made on a thread's first release of a Node that owns other Nodes, and kept
-// for the thread's life (a few bytes per thread: destroying it would need a thread_local destructor).
-thread_local std::vector<std::shared_ptr<Node>>* pending_release __attribute__((tls_model("initial-exec"))) = nullptr;
+// engine.cpp): release_node() runs for every reference a Node or TensorImpl drops. The list is made on a
+// thread's first release of a Node that owns other Nodes (new_pending_list, the rare path).
+thread_local NodeList* pending_release __attribute__((tls_model("initial-exec"))) = nullptr;
 thread_local bool draining __attribute__((tls_model("initial-exec"))) = false;
+thread_local bool pending_owner_gone __attribute__((tls_model("initial-exec"))) = false;
+
+// Frees the thread's list when the thread exits. A thread_local with a destructor is reached through a
+// TLS wrapper that registers the destructor on first use; only new_pending_list() touches this one, so
+// that cost is paid once per thread and the hot path never sees it. At thread exit nothing is draining
+// (draining happens inside a release_node() call), so the list is empty and deleting it destroys no Node.
+struct PendingListOwner {
+  NodeList* list = nullptr;
+  ~PendingListOwner() {
+    delete list;
+    pending_release = nullptr;
+    pending_owner_gone = true;  // a release after this one (from a later thread_local destructor of the
+                                // same thread) frees its own list when it finishes draining
+  }
+};
+thread_local PendingListOwner pending_owner;
+
+__attribute__((noinline)) void new_pending_list() {
+  pending_release = new NodeList();
+  if (!pending_owner_gone) pending_owner.list = pending_release;
+}
 }  // namespace
 
 void release_node(std::shared_ptr<Node>&& node) {
@@ -29,7 +52,7 @@ void release_node(std::shared_ptr<Node>&& node) {
     return;
   }
   if (draining) {
-    if (!pending_release) pending_release = new std::vector<std::shared_ptr<Node>>();
+    if (!pending_release) new_pending_list();
     pending_release->push_back(std::move(node));
     return;
   }
@@ -43,6 +66,10 @@ void release_node(std::shared_ptr<Node>&& node) {
     n.reset();  // may append more Nodes to `pending`
   }
   draining = false;
+  if (pending_owner_gone && pending_release) {  // only while the thread exits, after its owner is gone
+    delete pending_release;
+    pending_release = nullptr;
+  }
 }
 
 namespace {

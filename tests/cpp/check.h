@@ -1,6 +1,8 @@
 // A minimal test harness: CHECK records failures, main() of each test prints "N passed, N failed".
 #pragma once
 
+#include <fastgrad/parallel.h>
+
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -43,6 +45,15 @@ inline int run_all() {
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }
+
+// Sets the intra-op thread count for a scope (See Note [Intra-op threads]).
+struct ThreadsGuard {
+  int saved = fastgrad::get_num_threads();
+  explicit ThreadsGuard(int n) { fastgrad::set_num_threads(n); }
+  ~ThreadsGuard() { fastgrad::set_num_threads(saved); }
+  ThreadsGuard(const ThreadsGuard&) = delete;
+  ThreadsGuard& operator=(const ThreadsGuard&) = delete;
+};
 }  // namespace fgtest
 
 #define TEST(name)                                              \

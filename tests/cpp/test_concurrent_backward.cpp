@@ -16,12 +16,6 @@
 using namespace fastgrad;
 
 namespace {
-struct ThreadsGuard {
-  int saved = get_num_threads();
-  explicit ThreadsGuard(int n) { set_num_threads(n); }
-  ~ThreadsGuard() { set_num_threads(saved); }
-};
-
 // Runs fn(k) for k in [0, n) on n threads; an exception in a worker counts as a failure.
 template <class Fn>
 int run_threads(int n, Fn fn) {
@@ -44,7 +38,7 @@ int run_threads(int n, Fn fn) {
 TEST(graphs_built_and_run_concurrently_accumulate_every_gradient) {
   // Each thread builds its own graph from the same two leaves (so the leaves' AccumulateGrad Nodes are
   // created and shared concurrently) and runs backward into their .grad.
-  ThreadsGuard threads(1);
+  fgtest::ThreadsGuard threads(1);
   Tensor x = full({64}, Scalar(2.0), ScalarType::Float64);
   Tensor w = full({64}, Scalar(3.0), ScalarType::Float64);
   x.set_requires_grad(true);
@@ -67,7 +61,7 @@ TEST(graphs_built_and_run_concurrently_accumulate_every_gradient) {
 
 TEST(concurrent_backward_with_intra_op_threads_is_exact) {
   // Large tensors: each backward splits its kernels over the intra-op pool while other threads do the same.
-  ThreadsGuard threads(2);
+  fgtest::ThreadsGuard threads(2);
   Tensor x = zeros({int64_t(1) << 17});
   x.set_requires_grad(true);
   const int n = 4, rounds = 5;
@@ -83,7 +77,7 @@ TEST(concurrent_backward_with_intra_op_threads_is_exact) {
 
 TEST(grad_on_a_shared_retained_graph_from_several_threads) {
   // One graph, kept with retain_graph, differentiated by several threads at once: no .grad is touched.
-  ThreadsGuard threads(1);
+  fgtest::ThreadsGuard threads(1);
   Tensor x = full({8}, Scalar(1.5), ScalarType::Float64);
   x.set_requires_grad(true);
   Tensor y = sum(mul(exp(x), x));  // dy/dx = exp(x) (1 + x)
@@ -103,7 +97,7 @@ TEST(grad_on_a_shared_retained_graph_from_several_threads) {
 
 TEST(graphs_dropped_on_other_threads_free_cleanly) {
   // Graphs made on one thread and released on another (the Node destructor runs where the last owner dies).
-  ThreadsGuard threads(1);
+  fgtest::ThreadsGuard threads(1);
   Tensor x = ones({16});
   x.set_requires_grad(true);
   std::vector<Tensor> outputs(4);

@@ -11,16 +11,8 @@
 
 using namespace fastgrad;
 
-namespace {
-struct ThreadsGuard {
-  int saved = get_num_threads();
-  explicit ThreadsGuard(int n) { set_num_threads(n); }
-  ~ThreadsGuard() { set_num_threads(saved); }
-};
-}  // namespace
-
 TEST(parallel_for_covers_the_range_once) {
-  ThreadsGuard threads(2);
+  fgtest::ThreadsGuard threads(2);
   std::vector<int> hits(100000, 0);
   parallel_for(0, static_cast<int64_t>(hits.size()), 1000, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) ++hits[static_cast<size_t>(i)];
@@ -31,7 +23,7 @@ TEST(parallel_for_covers_the_range_once) {
 }
 
 TEST(parallel_for_below_grain_runs_inline) {
-  ThreadsGuard threads(2);
+  fgtest::ThreadsGuard threads(2);
   std::thread::id caller = std::this_thread::get_id(), ran;
   int calls = 0;
   parallel_for(0, 100, 1000, [&](int64_t b, int64_t e) {
@@ -44,7 +36,7 @@ TEST(parallel_for_below_grain_runs_inline) {
 }
 
 TEST(nested_parallel_for_runs_inline) {
-  ThreadsGuard threads(2);
+  fgtest::ThreadsGuard threads(2);
   std::atomic<int> inner_calls{0};
   parallel_for(0, 4, 1, [&](int64_t, int64_t) {
     CHECK(in_parallel_region());
@@ -57,7 +49,7 @@ TEST(nested_parallel_for_runs_inline) {
 }
 
 TEST(exceptions_in_tasks_reach_the_caller) {
-  ThreadsGuard threads(2);
+  fgtest::ThreadsGuard threads(2);
   CHECK_THROWS(parallel_for(0, 100000, 1, [](int64_t b, int64_t) {
                  if (b > 0) throw std::invalid_argument("second chunk");
                }),
@@ -71,12 +63,12 @@ TEST(exceptions_in_tasks_reach_the_caller) {
 TEST(set_num_threads_refuses_non_positive) {
   CHECK_THROWS(set_num_threads(0), Error);
   CHECK_THROWS(set_num_threads(-3), Error);
-  ThreadsGuard threads(3);
+  fgtest::ThreadsGuard threads(3);
   CHECK(get_num_threads() == 3);
 }
 
 TEST(concurrent_callers_get_exact_results) {
-  ThreadsGuard threads(2);
+  fgtest::ThreadsGuard threads(2);
   std::vector<std::thread> callers;
   std::atomic<int> wrong{0};
   for (int t = 0; t < 6; ++t)
@@ -93,7 +85,7 @@ TEST(concurrent_callers_get_exact_results) {
 
 TEST(sum_of_2_pow_24_float_ones_is_exact) {
   for (int n : {1, 2}) {
-    ThreadsGuard threads(n);
+    fgtest::ThreadsGuard threads(n);
     Tensor s = sum(ones({int64_t(1) << 24}));
     CHECK(s.data<float>()[0] == 16777216.0f);
   }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fastgrad/error.h"
+#include "wrapping.h"
 
 #if defined(FASTGRAD_BLAS_SCIPY_OPENBLAS)
 #define FG_CBLAS(name) scipy_cblas_##name
@@ -43,6 +44,8 @@ template <class T>
 void gemm_loops(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
                 int64_t ldb, T beta, T* c, int64_t ldc) {
   using Acc = std::conditional_t<std::is_same_v<T, float>, double, T>;
+  // Integer products and sums wrap (Note [Integer wraparound]); for floating types these are + and *.
+  auto mul_add = [](Acc acc, Acc x, Acc y) { return wrapping_add(acc, wrapping_mul(x, y)); };
   std::vector<Acc> row(static_cast<size_t>(n));
   for (int64_t i = 0; i < m; ++i) {
     T* ci = c + i * ldc;
@@ -51,14 +54,14 @@ void gemm_loops(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, cons
       const Acc av = static_cast<Acc>(ta ? a[p * lda + i] : a[i * lda + p]);
       if (!tb) {
         const T* bp = b + p * ldb;
-        for (int64_t j = 0; j < n; ++j) row[j] = Acc(row[j] + av * static_cast<Acc>(bp[j]));
+        for (int64_t j = 0; j < n; ++j) row[j] = mul_add(row[j], av, static_cast<Acc>(bp[j]));
       } else {
-        for (int64_t j = 0; j < n; ++j) row[j] = Acc(row[j] + av * static_cast<Acc>(b[j * ldb + p]));
+        for (int64_t j = 0; j < n; ++j) row[j] = mul_add(row[j], av, static_cast<Acc>(b[j * ldb + p]));
       }
     }
     for (int64_t j = 0; j < n; ++j) {
-      const Acc scaled = Acc(static_cast<Acc>(alpha) * row[j]);
-      ci[j] = beta == T(0) ? T(scaled) : T(scaled + static_cast<Acc>(beta) * static_cast<Acc>(ci[j]));
+      const Acc scaled = wrapping_mul(static_cast<Acc>(alpha), row[j]);
+      ci[j] = beta == T(0) ? T(scaled) : T(mul_add(scaled, static_cast<Acc>(beta), static_cast<Acc>(ci[j])));
     }
   }
 }

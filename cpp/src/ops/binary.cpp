@@ -5,12 +5,16 @@
 #include <limits>
 #include <type_traits>
 
+#include "../kernels/wrapping.h"
 #include "elementwise.h"
 
 namespace fastgrad {
 
 namespace {
 
+using kernels::wrapping_add;
+using kernels::wrapping_mul;
+using kernels::wrapping_sub;
 
 // Runs make(T{})(x, y) over a and b cast to `compute`.
 template <class MakeF>
@@ -74,7 +78,7 @@ Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
     T al = scalar_as<T>(alpha);
     return [al, one = is_one(alpha)](T x, T y) -> T {
       if constexpr (std::is_same_v<T, bool>) return x || (al && y);
-      else return one ? T(x + y) : T(x + al * y);
+      else return one ? wrapping_add(x, y) : wrapping_add(x, wrapping_mul(al, y));
     };
   });
   if (compute_requires_grad({&a, &b})) set_history(out, make_node<AddBackward0>({&a, &b}, alpha));
@@ -105,7 +109,7 @@ Tensor add(const Tensor& a, Scalar b, Scalar alpha) {
     const T v = scaled_scalar<T>(b, alpha);
     return [v](T x) -> T {
       if constexpr (std::is_same_v<T, bool>) return x || v;
-      else return T(x + v);
+      else return wrapping_add(x, v);
     };
   });
   if (compute_requires_grad({&a})) set_history(out, make_node<AddBackward0>({&a, nullptr}, Scalar(1)));
@@ -143,7 +147,7 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
   Tensor out = binary_forward(a, b, rt, rt, "sub", [&](auto tag) {
     using T = decltype(tag);
     T al = scalar_as<T>(alpha);
-    return [al, one = is_one(alpha)](T x, T y) -> T { return one ? T(x - y) : T(x - al * y); };
+    return [al, one = is_one(alpha)](T x, T y) -> T { return one ? wrapping_sub(x, y) : wrapping_sub(x, wrapping_mul(al, y)); };
   });
   if (compute_requires_grad({&a, &b})) set_history(out, make_node<SubBackward0>({&a, &b}, alpha));
   return out;
@@ -156,7 +160,7 @@ Tensor sub(const Tensor& a, Scalar b, Scalar alpha) {
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
     using T = decltype(tag);
     const T v = scaled_scalar<T>(b, alpha);
-    return [v](T x) -> T { return T(x - v); };
+    return [v](T x) -> T { return wrapping_sub(x, v); };
   });
   if (compute_requires_grad({&a})) set_history(out, make_node<SubBackward0>({&a, nullptr}, Scalar(1)));
   return out;
@@ -173,7 +177,7 @@ Tensor rsub(const Tensor& a, Scalar b) {
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
     using T = decltype(tag);
     T v = scalar_as<T>(b);
-    return [v](T x) -> T { return T(v - x); };
+    return [v](T x) -> T { return wrapping_sub(v, x); };
   });
   if (compute_requires_grad({&a})) set_history(out, make_node<RsubBackward1>({&a}));
   return out;
@@ -196,7 +200,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
     using T = decltype(tag);
     return [](T x, T y) -> T {
       if constexpr (std::is_same_v<T, bool>) return x && y;
-      else return T(x * y);
+      else return wrapping_mul(x, y);
     };
   });
   if (compute_requires_grad({&a, &b})) {
@@ -222,7 +226,7 @@ Tensor mul(const Tensor& a, Scalar b) {
     T v = scalar_as<T>(b);
     return [v](T x) -> T {
       if constexpr (std::is_same_v<T, bool>) return x && v;
-      else return T(x * v);
+      else return wrapping_mul(x, v);
     };
   });
   if (compute_requires_grad({&a})) set_history(out, make_node<MulScalarBackward>({&a, nullptr}, b));

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "../kernels/blas.h"
+#include "../kernels/wrapping.h"
 #include "common.h"
 
 namespace fastgrad {
@@ -54,7 +55,7 @@ void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar al
       T* c = out.data<T>();
       const T be = beta.to<T>();
       if (k == 0) {  // an empty sum: out = beta * out
-        for (int64_t i = 0; i < out.numel(); ++i) c[i] = beta.f == 0 ? T(0) : T(be * c[i]);
+        for (int64_t i = 0; i < out.numel(); ++i) c[i] = beta.f == 0 ? T(0) : kernels::wrapping_mul(be, c[i]);
         return;
       }
       if (batch > 1 && m * n * k <= 64) {
@@ -72,8 +73,12 @@ void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar al
             for (int64_t j = 0; j < n; ++j, ++c) {
               Acc acc = Acc(0);
               for (int64_t q = 0; q < k; ++q)
-                acc = Acc(acc + static_cast<Acc>(pa[i * sa0 + q * sa1]) * static_cast<Acc>(pb[q * sb0 + j * sb1]));
-              *c = beta.f == 0 ? T(al * acc) : T(al * acc + bea * static_cast<Acc>(*c));
+                acc = kernels::wrapping_add(acc, kernels::wrapping_mul(static_cast<Acc>(pa[i * sa0 + q * sa1]),
+                                                                       static_cast<Acc>(pb[q * sb0 + j * sb1])));
+              // integers wrap (Note [Integer wraparound])
+              *c = beta.f == 0 ? T(kernels::wrapping_mul(al, acc))
+                               : T(kernels::wrapping_add(kernels::wrapping_mul(al, acc),
+                                                         kernels::wrapping_mul(bea, static_cast<Acc>(*c))));
             }
         return;
       }

@@ -3,6 +3,7 @@
 // shape; the engine sums them back to each input's shape.
 #include <cmath>
 
+#include "../kernels/wrapping.h"
 #include "elementwise.h"
 
 namespace fastgrad {
@@ -274,6 +275,8 @@ Tensor addcmul(const Tensor& input, const Tensor& tensor1, const Tensor& tensor2
     const T v = scalar_value<T>(value);
     return [v](T a, T x, T y) -> T {
       if constexpr (std::is_same_v<T, bool>) return a || (v && x && y);
+      else if constexpr (std::is_integral_v<T>)  // wraps (Note [Integer wraparound])
+        return kernels::wrapping_add(a, kernels::wrapping_mul(kernels::wrapping_mul(v, x), y));
       else return static_cast<T>(a + v * x * y);
     };
   });

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "../kernels/wrapping.h"
 #include "reduce_common.h"
 
 namespace fastgrad {
@@ -35,7 +36,9 @@ Tensor fold(const Tensor& t, const std::vector<bool>& mask, bool keepdim, Scalar
           kernels::reduce_loop<Acc, A>(acc, t, combine);
         return;
       }
-      auto merge_fn = [merge](Acc a, Acc b) { return merge == Merge::Add ? a + b : a * b; };
+      auto merge_fn = [merge](Acc a, Acc b) {  // int64 wraps (Note [Integer wraparound])
+        return merge == Merge::Add ? kernels::wrapping_add(a, b) : kernels::wrapping_mul(a, b);
+      };
       auto run_fold = [&](const A* x, int64_t n) -> Acc {
         if constexpr (std::is_same_v<A, float> && std::is_same_v<Acc, double>)
           if (plain_sum) return kernels::sum_floats(x, n);
@@ -78,7 +81,7 @@ Tensor sum_kernel(const Tensor& t, const std::vector<bool>& mask, bool keepdim, 
       [](auto acc_tag, auto in_tag) {
         using Acc = decltype(acc_tag);
         using A = decltype(in_tag);
-        return [](Acc v, A x) { return v + static_cast<Acc>(x); };
+        return [](Acc v, A x) { return kernels::wrapping_add(v, static_cast<Acc>(x)); };
       },
       Merge::Add, /*plain_sum=*/true);
 }
@@ -198,7 +201,7 @@ Tensor prod_kernel(const Tensor& t, const std::vector<bool>& mask, bool keepdim,
   return fold(t, mask, keepdim, out_dtype, 1, [](auto acc_tag, auto in_tag) {
     using Acc = decltype(acc_tag);
     using A = decltype(in_tag);
-    return [](Acc v, A x) { return v * static_cast<Acc>(x); };
+    return [](Acc v, A x) { return kernels::wrapping_mul(v, static_cast<Acc>(x)); };
   }, Merge::Multiply);
 }
 

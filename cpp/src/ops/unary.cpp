@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "../kernels/wrapping.h"
 #include "elementwise.h"
 
 namespace fastgrad {
@@ -15,13 +16,8 @@ Tensor same_type_map(const Tensor& t, MakeF make) {
   return map_unary(t, t.dtype(), make);
 }
 
-// -x for integers, wrapping (the lowest value is its own negation, as in PyTorch) without signed overflow.
-template <class T>
-T wrapping_neg(T x) {
-  if constexpr (std::is_same_v<T, bool>) return x;  // unreachable: bool is refused by the callers
-  else if constexpr (std::is_integral_v<T>) return static_cast<T>(0 - static_cast<std::make_unsigned_t<T>>(x));
-  else return -x;
-}
+// -x for integers wraps (Note [Integer wraparound]); bool never gets here (the callers refuse it).
+using kernels::wrapping_neg;
 
 }  // namespace
 
