@@ -12,6 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+from .worker import MEMORY_LIMIT, under_asan
+
 ROOT = Path(__file__).resolve().parents[3]  # the repository (tests/python/fuzz/ -> repo)
 
 
@@ -19,6 +21,8 @@ class Child:
     def __init__(self):
         env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONFAULTHANDLER="0")
         env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+        if under_asan(env):  # the child cannot use RLIMIT_DATA there (worker._limit_memory): ASan's cap instead
+            env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + f":max_allocation_size_mb={MEMORY_LIMIT >> 20}"
         self.p = subprocess.Popen([sys.executable, "-u", "-m", "tests.python.fuzz.worker"], cwd=str(ROOT),
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                   env=env, text=True, bufsize=1)

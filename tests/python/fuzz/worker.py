@@ -292,7 +292,17 @@ def _check_grads(seed, index, case, tns, fns, summing, scale):
 MEMORY_LIMIT = int(os.environ.get("FASTGRAD_FUZZ_MEMORY_MB", "3072")) << 20
 
 
+def under_asan(env=os.environ):
+    """True in CI's asan-python stage (.ci/sanitize), where the ASan runtime is preloaded."""
+    return "libasan" in env.get("LD_PRELOAD", "")
+
+
 def _limit_memory():
+    # ASan maps its shadow memory and its heap with anonymous mmaps, which RLIMIT_DATA counts: under ASan
+    # every later mmap would fail ("ERROR: Failed to mmap"). There the parent caps each allocation through
+    # ASan's max_allocation_size_mb instead (runner.Child).
+    if under_asan():
+        return
     try:
         import resource
 
