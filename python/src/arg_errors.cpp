@@ -119,10 +119,20 @@ bool fits(const std::string& pybind_type, py::handle v) {
   PyObject* o = v.ptr();
   const bool tensor = is_tensor(v);
   if (t == "Tensor") return tensor;
+  if (t == "int") {
+    int64_t unused = 0;
+    try {
+      return load_int(v, true, unused);
+    } catch (py::error_already_set&) {
+      return true;  // an int outside int64: the type fits (the overflow itself is reported as such)
+    } catch (py::value_error&) {
+      return true;
+    }
+  }
   if (t.rfind("typing.SupportsInt", 0) == 0) return !PyFloat_Check(o) && (PyLong_Check(o) || PyIndex_Check(o));
   if (t.rfind("typing.SupportsFloat", 0) == 0)
     return PyFloat_Check(o) || PyLong_Check(o) || PyIndex_Check(o) || (Py_TYPE(o)->tp_as_number && Py_TYPE(o)->tp_as_number->nb_float);
-  if (t == "bool") return PyBool_Check(o) || std::string(Py_TYPE(o)->tp_name) == "numpy.bool";
+  if (t == "bool") return PyBool_Check(o);
   if (t == "Number") {
     Scalar s;
     return !tensor && to_scalar(v, s);

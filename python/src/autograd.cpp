@@ -19,7 +19,7 @@ tensor_list tensors_from(py::handle h) {
 
 std::optional<bool> opt_bool(py::handle h) {
   if (h.is_none()) return std::nullopt;
-  return h.cast<bool>();
+  return truthy(h);
 }
 PyTypeObject* node_base = nullptr;
 std::unordered_map<std::string, py::object>* node_classes = nullptr;  // name -> Python class (never freed)
@@ -108,15 +108,17 @@ void init_autograd(py::module_& m) {
                py::str(py::module_::import("builtins").attr("hex")(py::int_(reinterpret_cast<uintptr_t>(self.ptr())))).cast<std::string>() + ">";
       });
 
-  m.def("_backward", [](py::handle tensors, py::handle grad_tensors, py::handle retain_graph, bool create_graph,
+  m.def("_backward", [](py::handle tensors, py::handle grad_tensors, py::handle retain_graph, py::handle create_graph_arg,
                         py::handle inputs) {
+    const bool create_graph = truthy(create_graph_arg);
     tensor_list ts = tensors_from(tensors), gs = tensors_from(grad_tensors), in = tensors_from(inputs);
     if (create_graph) warn_backward_create_graph();
     py::gil_scoped_release release;
     backward(ts, gs, opt_bool(retain_graph), create_graph, in);
   });
   m.def("_grad", [](py::handle outputs, py::handle inputs, py::handle grad_outputs, py::handle retain_graph,
-                    bool create_graph, bool allow_unused) {
+                    py::handle create_graph_arg, py::handle allow_unused_arg) {
+    const bool create_graph = truthy(create_graph_arg), allow_unused = truthy(allow_unused_arg);
     tensor_list os = tensors_from(outputs), in = tensors_from(inputs), gs = tensors_from(grad_outputs);
     tensor_list result;
     {

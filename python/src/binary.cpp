@@ -354,10 +354,10 @@ void init_binary(py::module_& m) {
       }, py::arg("other"));
     }
   }
-  def_both(cls, m, "isclose", [](const Tensor& a, py::handle b, double rtol, double atol, bool equal_nan) {
+  def_both(cls, m, "isclose", [](const Tensor& a, py::handle b, double rtol, double atol, Flag equal_nan) {
     return isclose(a, tensor_arg(b, "isclose", "other", 2), rtol, atol, equal_nan);
   }, py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8, py::arg("equal_nan") = false);
-  def_both(cls, m, "allclose", [](const Tensor& a, py::handle b, double rtol, double atol, bool equal_nan) {
+  def_both(cls, m, "allclose", [](const Tensor& a, py::handle b, double rtol, double atol, Flag equal_nan) {
     return allclose(a, tensor_arg(b, "allclose", "other", 2), rtol, atol, equal_nan);
   }, py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8, py::arg("equal_nan") = false);
   def_both(cls, m, "equal", [](const Tensor& a, py::handle b) { return equal(a, tensor_arg(b, "equal", "other", 2)); },

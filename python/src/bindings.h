@@ -21,6 +21,40 @@ bool is_dtype_object(py::handle h);
 
 // Python number -> Scalar; false when h is not a bool, int or float (or a NumPy scalar of those kinds).
 bool to_scalar(py::handle h, Scalar& out);
+// Note [Int arguments]: an `int` parameter (a dim, a count, an offset) takes what PyTorch's parser takes for
+// one: a Python int (not a bool), a NumPy integer scalar, or -- when `convert` (pybind11's second overload
+// pass, so a Tensor overload wins first) -- a 0-d integer (not bool) Tensor. A float, a bool, a 1-element
+// 1-d Tensor or an object with only __int__ are refused (false). An int outside int64 raises ValueError
+// "Overflow when unpacking long long". Every int64_t parameter of the bindings reads through this (the
+// type_caster below), as do the helpers that take an int out of a py::object (int_arg).
+bool load_int(py::handle h, bool convert, int64_t& out);
+// load_int for a py::object argument: TypeError "op(): argument 'name' (position p) must be int, not T".
+int64_t int_arg(py::handle h, const char* op, const char* name = "dim", int position = 0);
+// A bool parameter of an op: only True or False, as PyTorch's parser takes it (not 1, not numpy.bool_, not a
+// Tensor). Bindings declare such parameters as Flag (pybind11's own bool caster, which cannot be replaced,
+// takes any object's truth value in its second overload pass). Parameters of PyTorch's Python-level
+// functions (backward's create_graph, grad's allow_unused) take any object's truth value instead: those
+// bindings take a py::handle and call truthy().
+struct Flag {
+  bool value = false;
+  operator bool() const { return value; }
+};
+inline bool truthy(py::handle h) {
+  const int r = PyObject_IsTrue(h.ptr());
+  if (r < 0) throw py::error_already_set();
+  return r != 0;
+}
+// A number parameter PyTorch types as Scalar and fastgrad computes with as a double (elu's alpha, softplus'
+// beta, linspace's ends, norm's p): a bool, an int or a float (or a NumPy scalar of those), read as PyTorch
+// reads a Scalar -- ints in [2**63, 2**64) are taken (as uint64), ints below -2**63 raise OverflowError "can't
+// convert negative int to unsigned" and ints from 2**64 "int too big to convert". False for other types.
+bool load_real(py::handle h, double& out);
+struct Real {
+  double value = 0;
+  operator double() const { return value; }
+};
+// A 0-d tensor that does not require grad, as the Scalar it holds; false for anything else.
+bool scalar_from_tensor(py::handle h, Scalar& out);
 // Raises the error PyTorch raises for a device other than the CPU.
 void check_device(py::handle device);
 // The fastgrad.Size (tuple subclass) for a shape.
@@ -110,10 +144,42 @@ struct type_caster<fastgrad::ScalarType> {
   }
 };
 
+// Every int64_t parameter of the bindings (See Note [Int arguments]).
+template <>
+struct type_caster<int64_t> {
+  PYBIND11_TYPE_CASTER(int64_t, const_name("int"));
+  bool load(handle src, bool convert) { return fastgrad::python::load_int(src, convert, value); }
+  static handle cast(int64_t v, return_value_policy, handle) { return PyLong_FromLongLong(v); }
+};
+
+template <>
+struct type_caster<fastgrad::python::Flag> {
+  PYBIND11_TYPE_CASTER(fastgrad::python::Flag, const_name("bool"));
+  bool load(handle src, bool) {
+    if (src.ptr() != Py_True && src.ptr() != Py_False) return false;
+    value.value = src.ptr() == Py_True;
+    return true;
+  }
+  static handle cast(fastgrad::python::Flag v, return_value_policy, handle) {
+    return handle(v.value ? Py_True : Py_False).inc_ref();
+  }
+};
+
+template <>
+struct type_caster<fastgrad::python::Real> {
+  PYBIND11_TYPE_CASTER(fastgrad::python::Real, const_name("Number"));
+  bool load(handle src, bool) { return fastgrad::python::load_real(src, value.value); }
+  static handle cast(fastgrad::python::Real v, return_value_policy, handle) { return PyFloat_FromDouble(v.value); }
+};
+
 template <>
 struct type_caster<fastgrad::Scalar> {
   PYBIND11_TYPE_CASTER(fastgrad::Scalar, const_name("Number"));
-  bool load(handle src, bool) { return fastgrad::python::to_scalar(src, value); }
+  // A Python number; in pybind11's second overload pass (so Tensor overloads win first) also a 0-d tensor that
+  // does not require grad, as PyTorch's Scalar parameters take one (full((2,), tensor(1.5))).
+  bool load(handle src, bool convert) {
+    return fastgrad::python::to_scalar(src, value) || (convert && fastgrad::python::scalar_from_tensor(src, value));
+  }
   static handle cast(const fastgrad::Scalar& s, return_value_policy, handle) {
     if (s.is_bool()) return pybind11::bool_(s.i != 0).release();
     if (s.is_integral()) return PyLong_FromLongLong(s.i);

@@ -128,7 +128,7 @@ void init_creation(py::module_& m) {
     }
     return finish(arange(start, end, step, o.dtype), o);
   }, py::arg("start"), py::arg("end") = py::none(), py::arg("step") = 1);
-  m.def("linspace", [](double start, double end, int64_t steps, py::kwargs kw) {
+  m.def("linspace", [](Real start, Real end, int64_t steps, py::kwargs kw) {
     auto o = parse_options(kw, "linspace");
     return finish(linspace(start, end, steps, o.dtype.value_or(default_dtype())), o);
   }, py::arg("start"), py::arg("end"), py::arg("steps"));
@@ -198,13 +198,15 @@ void init_creation(py::module_& m) {
   // and std are tensors, as in PyTorch.
   m.def("normal", [](py::handle mean, py::handle std, py::handle size, py::kwargs kw) {
     auto o = parse_options(kw, "normal");
+    // size=None given explicitly matches no form (its default, Ellipsis, stands for "not given")
+    const bool no_size = size.ptr() == Py_Ellipsis, bad_size = size.is_none();
     const bool mt = is_tensor(mean), st = is_tensor(std);
-    if (size.is_none() && (mt || st)) {
+    if (no_size && (mt || st) && !o.dtype) {
       if (mt && st) return finish(normal(as_tensor(mean), as_tensor(std), o.generator), o);
       if (mt) return finish(normal(as_tensor(mean), std.is_none() ? 1.0 : std.cast<double>(), o.generator), o);
       return finish(normal(mean.cast<double>(), as_tensor(std), o.generator), o);
     }
-    if (!mt && !st && !size.is_none() && !std.is_none())
+    if (!mt && !st && !no_size && !bad_size && !std.is_none())
       return finish(normal(mean.cast<double>(), std.cast<double>(), dims_from(size, "normal", "size", 3, false),
                            o.dtype.value_or(default_dtype()), o.generator), o);
     throw py::type_error(
@@ -215,7 +217,7 @@ void init_creation(py::module_& m) {
         " * (float mean, float std, tuple of ints size, *, torch.Generator generator = None, Tensor out = None, "
         "torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False, "
         "bool requires_grad = False)");
-  }, py::arg("mean"), py::arg("std") = py::none(), py::arg("size") = py::none());
+  }, py::arg("mean"), py::arg("std") = py::none(), py::arg("size") = py::ellipsis());
 
   TensorClass cls = tensor_class(m);
   // bernoulli(input, *, generator) or bernoulli(input, p, *, generator)
@@ -223,7 +225,7 @@ void init_creation(py::module_& m) {
     Generator* g = generator_from(generator);
     return p.is_none() ? bernoulli(t, g) : bernoulli(t, p.cast<double>(), g);
   }, py::arg("p") = py::none(), py::kw_only(), py::arg("generator") = py::none());
-  def_both(cls, m, "multinomial", [](const Tensor& t, int64_t num_samples, bool replacement, py::object generator) {
+  def_both(cls, m, "multinomial", [](const Tensor& t, int64_t num_samples, Flag replacement, py::object generator) {
     return multinomial(t, num_samples, replacement, generator_from(generator));
   }, py::arg("num_samples"), py::arg("replacement") = false, py::kw_only(), py::arg("generator") = py::none());
 

@@ -1,6 +1,8 @@
 // Indexing: t[...] and t[...] = v (parsed here, executed by the core), and the index ops' methods and functions.
 #include "bindings.h"
 
+#include <cstring>
+
 namespace fastgrad::python {
 
 namespace {
@@ -146,27 +148,32 @@ void init_index(py::module_& m) {
       .def("__setitem__", [](Tensor& t, py::handle idx, py::handle value) {
         if (idx.ptr() == Py_False) return;  // PyTorch: a bare False writes and records nothing
         if (!is_tensor(value)) {
+          // PyTorch takes Python numbers here, NumPy scalars only when they are ints or Python floats
+          // (numpy.float64): numpy.float32 and numpy.bool_ are refused.
+          PyObject* v = value.ptr();
+          const bool numpy_scalar = std::strncmp(Py_TYPE(v)->tp_name, "numpy.", 6) == 0;
+          int64_t unused = 0;
           Scalar s;
-          if (!to_scalar(value, s))
+          if ((numpy_scalar && !PyFloat_Check(v) && !load_int(value, false, unused)) || !to_scalar(value, s))
             throw py::type_error("can't assign a " + type_name(value) + " to a fastgrad tensor");
         }
         index_put_(t, parse_index(idx), value_tensor(value, t.dtype(), "can't assign a "));
       });
 
   // ---- advanced indexing ----
-  def_both(cls, m, "index_put", [](const Tensor& t, py::handle indices, const Tensor& values, bool accumulate) {
+  def_both(cls, m, "index_put", [](const Tensor& t, py::handle indices, const Tensor& values, Flag accumulate) {
         return index_put(t, index_tensors(indices), values, accumulate);
       }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
-  cls.def("index_put_", [](py::handle self, py::handle indices, const Tensor& values, bool accumulate) {
+  cls.def("index_put_", [](py::handle self, py::handle indices, const Tensor& values, Flag accumulate) {
         Tensor t = as_tensor(self);
         index_put_(t, index_tensors(indices), values, accumulate);
         return self;
       }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
-  m.def("nonzero", [](const Tensor& t, bool as_tuple) -> py::object {
+  m.def("nonzero", [](const Tensor& t, Flag as_tuple) -> py::object {
         if (!as_tuple) return wrap(nonzero(t));
         return py::tuple(py::cast(nonzero_numpy(t)));
       }, py::arg("input"), py::kw_only(), py::arg("as_tuple") = false);
-  cls.def("nonzero", [](const Tensor& t, bool as_tuple) -> py::object {
+  cls.def("nonzero", [](const Tensor& t, Flag as_tuple) -> py::object {
         if (!as_tuple) return wrap(nonzero(t));
         return py::tuple(py::cast(nonzero_numpy(t)));
       }, py::kw_only(), py::arg("as_tuple") = false);
@@ -182,6 +189,10 @@ void init_index(py::module_& m) {
   auto scatter_args = [](py::handle src, py::handle value, Tensor& src_t, Scalar& value_s) {
     py::handle given = src.is_none() ? value : src;
     if (given.is_none()) throw py::type_error("scatter() missing required argument 'src' (or 'value')");
+    // (dim, index, src) or (dim, index, value): one of them; `reduce` is keyword-only
+    if (!src.is_none() && !value.is_none())
+      throw py::type_error("scatter() received an invalid combination of arguments - got (int, Tensor, " +
+                           py_type_name(src) + ", " + py_type_name(value) + "): takes src or value, not both");
     if (is_tensor(given)) {
       src_t = as_tensor(given);
       return true;

@@ -90,6 +90,92 @@ void check_device(py::handle device) {
       "mps, meta, hpu, mtia, privateuseone device type at start of device string: " + s);
 }
 
+bool load_int(py::handle h, bool convert, int64_t& out) {
+  PyObject* o = h.ptr();
+  if (PyBool_Check(o)) return false;
+  if (!PyLong_Check(o)) {
+    if (PyObject_TypeCheck(o, tensor_type())) {
+      if (!convert) return false;
+      const Tensor& t = tensor_ref(o);
+      if (t.dim() != 0 || is_floating(t.dtype()) || t.dtype() == ScalarType::Bool) return false;
+      out = t.item().i;
+      return true;
+    }
+    // NumPy integer scalars (numpy.bool_ has __index__ too, but is not an int to PyTorch)
+    const char* tp = Py_TYPE(o)->tp_name;
+    if (!PyIndex_Check(o) || std::strncmp(tp, "numpy.", 6) != 0 || std::strcmp(tp, "numpy.bool") == 0 ||
+        std::strcmp(tp, "numpy.bool_") == 0)
+      return false;
+    py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(o));
+    if (!index) throw py::error_already_set();
+    return load_int(index, convert, out);
+  }
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+  if (overflow) throw py::value_error("Overflow when unpacking long long");
+  if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
+  out = static_cast<int64_t>(v);
+  return true;
+}
+
+bool scalar_from_tensor(py::handle h, Scalar& out) {
+  if (!is_tensor(h)) return false;
+  const Tensor& t = tensor_ref(h.ptr());
+  if (t.dim() != 0 || t.requires_grad()) return false;
+  out = t.item();
+  return true;
+}
+
+bool load_real(py::handle h, double& out) {
+  PyObject* o = h.ptr();
+  if (PyLong_Check(o) && !PyBool_Check(o)) {
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow == 0) {
+      if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
+      out = static_cast<double>(v);
+      return true;
+    }
+    if (overflow < 0) {
+      PyErr_SetString(PyExc_OverflowError, "can't convert negative int to unsigned");
+      throw py::error_already_set();
+    }
+    const unsigned long long u = PyLong_AsUnsignedLongLong(o);
+    if (PyErr_Occurred()) {
+      PyErr_Clear();
+      PyErr_SetString(PyExc_OverflowError, "int too big to convert");
+      throw py::error_already_set();
+    }
+    out = static_cast<double>(u);
+    return true;
+  }
+  Scalar s;
+  if (to_scalar(h, s)) {
+    out = s.f;
+    return true;
+  }
+  if (PyObject_TypeCheck(o, tensor_type())) {  // a one-element tensor, as PyTorch's Scalar parameters take one
+    const Tensor& t = tensor_ref(o);
+    if (t.numel() != 1) return false;
+    out = t.item().f;
+    return true;
+  }
+  // other objects with __float__ (a 0-d NumPy array)
+  PyNumberMethods* nb = Py_TYPE(o)->tp_as_number;
+  if (!nb || !nb->nb_float || PyUnicode_Check(o)) return false;
+  out = PyFloat_AsDouble(o);
+  if (out == -1.0 && PyErr_Occurred()) throw py::error_already_set();
+  return true;
+}
+
+int64_t int_arg(py::handle h, const char* op, const char* name, int position) {
+  int64_t v = 0;
+  if (load_int(h, true, v)) return v;
+  std::string s = std::string(op) + "(): argument '" + name + "'";
+  if (position > 0) s += " (position " + std::to_string(position) + ")";
+  throw py::type_error(s + " must be int, not " + py_type_name(h));
+}
+
 py::object size_object(const Dims& sizes) {
   py::tuple t(sizes.size());
   for (size_t i = 0; i < sizes.size(); ++i) t[i] = py::int_(sizes[i]);

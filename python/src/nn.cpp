@@ -28,14 +28,14 @@ void init_nn(py::module_& m) {
     leaky_relu_(t, slope);
     return self;
   });
-  m.def("_elu", [](const Tensor& t, double alpha) { return elu(t, alpha); });
-  m.def("_elu_", [](py::object self, double alpha) {
+  m.def("_elu", [](const Tensor& t, Real alpha) { return elu(t, alpha); });
+  m.def("_elu_", [](py::object self, Real alpha) {
     Tensor t = as_tensor(self);
     elu_(t, alpha);
     return self;
   });
-  m.def("_celu", [](const Tensor& t, double alpha) { return celu(t, alpha); });
-  m.def("_celu_", [](py::object self, double alpha) {
+  m.def("_celu", [](const Tensor& t, Real alpha) { return celu(t, alpha); });
+  m.def("_celu_", [](py::object self, Real alpha) {
     Tensor t = as_tensor(self);
     celu_(t, alpha);
     return self;
@@ -59,7 +59,7 @@ void init_nn(py::module_& m) {
     mish_(t);
     return self;
   });
-  m.def("_softplus", [](const Tensor& t, double beta, double threshold) { return softplus(t, beta, threshold); });
+  m.def("_softplus", [](const Tensor& t, Real beta, Real threshold) { return softplus(t, beta, threshold); });
 
   // softmax(input, dim, dtype=None), as torch.softmax and Tensor.softmax.
   def_both(cls, m, "softmax", [](const Tensor& t, int64_t dim, py::object dtype) {
@@ -73,9 +73,9 @@ void init_nn(py::module_& m) {
   m.def("_linear", [](const Tensor& input, const Tensor& weight, std::optional<Tensor> bias) {
     return linear(input, weight, opt(bias));
   });
-  m.def("dropout", [](const Tensor& t, double p, bool train) { return dropout(t, p, train); }, py::arg("input"),
+  m.def("dropout", [](const Tensor& t, double p, Flag train) { return dropout(t, p, train); }, py::arg("input"),
         py::arg("p"), py::arg("train"));
-  m.def("dropout_", [](py::object self, double p, bool train) {
+  m.def("dropout_", [](py::object self, double p, Flag train) {
     Tensor t = as_tensor(self);
     dropout_(t, p, train);
     return self;
@@ -109,7 +109,7 @@ void init_nn(py::module_& m) {
                              const std::string& reduction, int64_t ignore_index, double label_smoothing) {
     return cross_entropy(input, target, opt(weight), reduction_from_string(reduction), ignore_index, label_smoothing);
   });
-  m.def("_embedding", [](const Tensor& weight, const Tensor& indices, int64_t padding_idx, bool scale_grad_by_freq) {
+  m.def("_embedding", [](const Tensor& weight, const Tensor& indices, int64_t padding_idx, Flag scale_grad_by_freq) {
     return embedding(weight, indices, padding_idx, scale_grad_by_freq);
   }, py::arg("weight"), py::arg("indices"), py::arg("padding_idx") = -1, py::arg("scale_grad_by_freq") = false);
   m.def("_layer_norm", [](const Tensor& input, py::handle normalized_shape, std::optional<Tensor> weight,
@@ -118,7 +118,7 @@ void init_nn(py::module_& m) {
   }, py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
      py::arg("eps") = 1e-5);
   m.def("_batch_norm", [](const Tensor& input, std::optional<Tensor> running_mean, std::optional<Tensor> running_var,
-                         std::optional<Tensor> weight, std::optional<Tensor> bias, bool training, double momentum,
+                         std::optional<Tensor> weight, std::optional<Tensor> bias, Flag training, double momentum,
                          double eps) {
     return batch_norm(input, opt(running_mean), opt(running_var), opt(weight), opt(bias), training, momentum, eps);
   }, py::arg("input"), py::arg("running_mean"), py::arg("running_var"), py::arg("weight") = py::none(),

@@ -81,7 +81,7 @@ void init_numpy(py::module_& m) {
     return from_numpy(py::reinterpret_borrow<py::array>(obj));
   }, py::arg("ndarray"));
   m.attr("Tensor").cast<py::class_<TensorImpl, std::shared_ptr<TensorImpl>>>().def(
-      "numpy", [](const Tensor& t, bool force) { return to_numpy(t, force); }, py::kw_only(),
+      "numpy", [](const Tensor& t, Flag force) { return to_numpy(t, force); }, py::kw_only(),
       py::arg("force") = false);
 }
 

@@ -31,27 +31,33 @@ Dims every_dim(const Tensor& t) {
   return d;
 }
 
-int64_t int_dim(py::handle dim, const char* op) {
-  if (!PyLong_Check(dim.ptr()) || PyBool_Check(dim.ptr()))
-    throw py::type_error(std::string(op) + "(): argument 'dim' must be int, not " +
-                         py::str(py::type::of(dim).attr("__name__")).cast<std::string>());
-  return dim.cast<int64_t>();
-}
 
 // max/min: (input), (input, dim, keepdim=False) -> (values, indices), or (input, other) -> elementwise.
+// keepdim belongs to the dim form only: max(x, keepdim=True) and max(x, y, keepdim=True) are refused (its
+// default, Ellipsis, stands for "not given", so keepdim=None is refused as PyTorch does).
 template <bool IsMax>
-py::object extreme(const Tensor& t, py::object dim, bool keepdim, py::object other) {
+py::object extreme(const Tensor& t, py::object dim, py::object keepdim, py::object other) {
   const char* name = IsMax ? "max" : "min";
+  const bool keep_given = keepdim.ptr() != Py_Ellipsis;
+  if (keep_given && !PyBool_Check(keepdim.ptr()))
+    throw py::type_error(std::string(name) + "(): argument 'keepdim' must be bool, not " + py_type_name(keepdim));
   if (is_tensor(dim) && other.is_none()) std::swap(dim, other);
   if (!other.is_none()) {  // the binary form is the elementwise maximum/minimum
     if (!is_tensor(other))
-      throw py::type_error(std::string(name) + "(): argument 'other' must be Tensor, not " +
-                           py::str(py::type::of(other).attr("__name__")).cast<std::string>());
+      throw py::type_error(std::string(name) + "(): argument 'other' must be Tensor, not " + py_type_name(other));
+    if (keep_given || !dim.is_none())
+      throw py::type_error(std::string(name) + "() received an invalid combination of arguments: the form (Tensor "
+                           "input, Tensor other) takes no dim or keepdim");
     return wrap(IsMax ? maximum(t, as_tensor(other)) : minimum(t, as_tensor(other)));
   }
-  if (dim.is_none()) return wrap(IsMax ? max(t) : min(t));
-  int64_t d = int_dim(dim, name);
-  return named_pair(name, IsMax ? max(t, d, keepdim) : min(t, d, keepdim));
+  if (dim.is_none()) {
+    if (keep_given)
+      throw py::type_error(std::string(name) + "() received an invalid combination of arguments: keepdim needs a dim");
+    return wrap(IsMax ? max(t) : min(t));
+  }
+  int64_t d = int_arg(dim, name);
+  const bool k = keepdim.ptr() == Py_True;
+  return named_pair(name, IsMax ? max(t, d, k) : min(t, d, k));
 }
 
 // var/std and their _mean forms: (dim=None, *, correction=None, keepdim=False), and the legacy
@@ -64,15 +70,21 @@ struct MomentsArgs {
 MomentsArgs moments_args(py::object dim, py::object unbiased, bool keepdim, py::object correction, const char* op) {
   MomentsArgs a;
   a.keepdim = keepdim;
+  // unbiased's default, Ellipsis, stands for "not given" (unbiased=None is refused, as a bool parameter is)
   if (PyBool_Check(dim.ptr())) {  // var(x, False): the legacy `unbiased` given first
-    FG_CHECK(unbiased.is_none(), TypeError, op, "(): unbiased given twice");
+    FG_CHECK(unbiased.ptr() == Py_Ellipsis, TypeError, op, "(): unbiased given twice");
     unbiased = dim;
     dim = py::none();
   }
   a.dims = dims_or_all(dim, op);
-  FG_CHECK(unbiased.is_none() || correction.is_none(), TypeError, op,
+  const bool unbiased_given = unbiased.ptr() != Py_Ellipsis;
+  FG_CHECK(!unbiased_given || correction.is_none(), TypeError, op,
            "(): cannot specify both `unbiased` and `correction`");
-  if (!unbiased.is_none()) a.correction = unbiased.cast<bool>() ? 1 : 0;
+  if (unbiased_given) {
+    if (!PyBool_Check(unbiased.ptr()))
+      throw py::type_error(std::string(op) + "(): argument 'unbiased' must be bool, not " + py_type_name(unbiased));
+    a.correction = unbiased.ptr() == Py_True ? 1 : 0;
+  }
   if (!correction.is_none()) a.correction = correction.cast<double>();
   return a;
 }
@@ -81,59 +93,60 @@ MomentsArgs moments_args(py::object dim, py::object unbiased, bool keepdim, py::
 
 void init_reduce(py::module_& m) {
   TensorClass cls = tensor_class(m);
-  def_both(cls, m, "sum", [](const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
+  def_both(cls, m, "sum", [](const Tensor& t, py::object dim, Flag keepdim, py::object dtype) {
         auto dims = opt_dims(dim, "sum");
         if (!dims && keepdim) dims = every_dim(t);
         return dims ? sum(t, *dims, keepdim, opt_dtype(dtype)) : sum(t, opt_dtype(dtype));
       }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(), py::arg("dtype") = py::none());
-  def_both(cls, m, "mean", [](const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
+  def_both(cls, m, "mean", [](const Tensor& t, py::object dim, Flag keepdim, py::object dtype) {
         auto dims = opt_dims(dim, "mean");
         if (!dims && keepdim) dims = every_dim(t);
         return dims ? mean(t, *dims, keepdim, opt_dtype(dtype)) : mean(t, opt_dtype(dtype));
       }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(), py::arg("dtype") = py::none());
-  def_both(cls, m, "prod", [](const Tensor& t, py::object dim, bool keepdim, py::object dtype) {
-        if (dim.is_none()) return prod(t, opt_dtype(dtype));
-        return prod(t, int_dim(dim, "prod"), keepdim, opt_dtype(dtype));
-      }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(), py::arg("dtype") = py::none());
+  def_both(cls, m, "prod", [](const Tensor& t, py::object dim, Flag keepdim, py::object dtype) {
+        // prod() or prod(int dim, ...): dim=None is refused (its default, Ellipsis, stands for "not given")
+        if (dim.ptr() == Py_Ellipsis) return prod(t, opt_dtype(dtype));
+        return prod(t, int_arg(dim, "prod"), keepdim, opt_dtype(dtype));
+      }, py::arg("dim") = py::ellipsis(), py::arg("keepdim").noconvert() = false, py::kw_only(), py::arg("dtype") = py::none());
 
-  def_both(cls, m, "max", &extreme<true>, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false,
+  def_both(cls, m, "max", &extreme<true>, py::arg("dim") = py::none(), py::arg("keepdim") = py::ellipsis(),
            py::arg("other") = py::none());
-  def_both(cls, m, "min", &extreme<false>, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false,
+  def_both(cls, m, "min", &extreme<false>, py::arg("dim") = py::none(), py::arg("keepdim") = py::ellipsis(),
            py::arg("other") = py::none());
-  def_both(cls, m, "amax", [](const Tensor& t, py::object dim, bool keepdim) {
+  def_both(cls, m, "amax", [](const Tensor& t, py::object dim, Flag keepdim) {
         return amax(t, dims_or_all(dim, "amax"), keepdim);
       }, py::arg("dim") = py::tuple(), py::arg("keepdim").noconvert() = false);
-  def_both(cls, m, "amin", [](const Tensor& t, py::object dim, bool keepdim) {
+  def_both(cls, m, "amin", [](const Tensor& t, py::object dim, Flag keepdim) {
         return amin(t, dims_or_all(dim, "amin"), keepdim);
       }, py::arg("dim") = py::tuple(), py::arg("keepdim").noconvert() = false);
-  def_both(cls, m, "argmax", [](const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
+  def_both(cls, m, "argmax", [](const Tensor& t, std::optional<int64_t> dim, Flag keepdim) {
         return argmax(t, dim, keepdim);
       }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false);
-  def_both(cls, m, "argmin", [](const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
+  def_both(cls, m, "argmin", [](const Tensor& t, std::optional<int64_t> dim, Flag keepdim) {
         return argmin(t, dim, keepdim);
       }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false);
 
-  def_both(cls, m, "var", [](const Tensor& t, py::object dim, py::object u, bool k, py::object c) {
+  def_both(cls, m, "var", [](const Tensor& t, py::object dim, py::object u, Flag k, py::object c) {
         auto a = moments_args(dim, u, k, c, "var");
         return var(t, a.dims, a.correction, a.keepdim);
-      }, py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(),
+      }, py::arg("dim") = py::none(), py::arg("unbiased") = py::ellipsis(), py::arg("keepdim").noconvert() = false, py::kw_only(),
       py::arg("correction") = py::none());
-  def_both(cls, m, "std", [](const Tensor& t, py::object dim, py::object u, bool k, py::object c) {
+  def_both(cls, m, "std", [](const Tensor& t, py::object dim, py::object u, Flag k, py::object c) {
         auto a = moments_args(dim, u, k, c, "std");
         return std(t, a.dims, a.correction, a.keepdim);
-      }, py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(),
+      }, py::arg("dim") = py::none(), py::arg("unbiased") = py::ellipsis(), py::arg("keepdim").noconvert() = false, py::kw_only(),
       py::arg("correction") = py::none());
-  m.def("var_mean", [](const Tensor& t, py::object dim, py::object u, bool k, py::object c) {
+  m.def("var_mean", [](const Tensor& t, py::object dim, py::object u, Flag k, py::object c) {
         auto a = moments_args(dim, u, k, c, "var_mean");
         auto r = var_mean(t, a.dims, a.correction, a.keepdim);
         return py::make_tuple(std::get<0>(r), std::get<1>(r));
-      }, py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim").noconvert() = false,
+      }, py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::ellipsis(), py::arg("keepdim").noconvert() = false,
       py::kw_only(), py::arg("correction") = py::none());
-  m.def("std_mean", [](const Tensor& t, py::object dim, py::object u, bool k, py::object c) {
+  m.def("std_mean", [](const Tensor& t, py::object dim, py::object u, Flag k, py::object c) {
         auto a = moments_args(dim, u, k, c, "std_mean");
         auto r = std_mean(t, a.dims, a.correction, a.keepdim);
         return py::make_tuple(std::get<0>(r), std::get<1>(r));
-      }, py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim").noconvert() = false,
+      }, py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::ellipsis(), py::arg("keepdim").noconvert() = false,
       py::kw_only(), py::arg("correction") = py::none());
 
   // norm(p='fro', dim=None, keepdim=False, dtype=None): a number p is a vector norm; 'fro' is the 2-norm of
@@ -156,20 +169,21 @@ void init_reduce(py::module_& m) {
         throw Error("linalg.matrix_norm: Order " + s + " not supported.");
       }
     } else if (!p.is_none()) {
-      pv = p.cast<double>();
+      if (!load_real(p, pv))
+        throw py::type_error("norm(): argument 'p' must be Number, not " + py_type_name(p));
     }
     return norm(t, pv, dims ? *dims : Dims{}, keepdim, opt_dtype(dtype));
   };
   cls.def("norm", norm_fn, py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false,
           py::arg("dtype") = py::none());
-  m.def("norm", [norm_fn](const Tensor& t, py::object p, py::object dim, bool keepdim, py::object out,
+  m.def("norm", [norm_fn](const Tensor& t, py::object p, py::object dim, Flag keepdim, py::object out,
                           py::object dtype) {
         FG_CHECK(out.is_none(), NotImplementedError, "norm: out= is not supported");
         return norm_fn(t, p, dim, keepdim, dtype);
       }, py::arg("input"), py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false,
       py::arg("out") = py::none(), py::arg("dtype") = py::none());
 
-  def_both(cls, m, "logsumexp", [](const Tensor& t, py::object dim, bool keepdim) {
+  def_both(cls, m, "logsumexp", [](const Tensor& t, py::object dim, Flag keepdim) {
         return logsumexp(t, dims_from(dim, "logsumexp", "dim", 0), keepdim);
       }, py::arg("dim"), py::arg("keepdim").noconvert() = false);
   def_both(cls, m, "cumsum", [](const Tensor& t, int64_t dim, py::object dtype) {
@@ -188,12 +202,12 @@ void init_reduce(py::module_& m) {
         cumprod_(x, dim, opt_dtype(dtype));
         return self;
       }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
-  def_both(cls, m, "all", [](const Tensor& t, py::object dim, bool keepdim) {
+  def_both(cls, m, "all", [](const Tensor& t, py::object dim, Flag keepdim) {
         auto dims = opt_dims(dim, "all");
         if (!dims && keepdim) dims = every_dim(t);
         return dims ? all(t, *dims, keepdim) : all(t);
       }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false);
-  def_both(cls, m, "any", [](const Tensor& t, py::object dim, bool keepdim) {
+  def_both(cls, m, "any", [](const Tensor& t, py::object dim, Flag keepdim) {
         auto dims = opt_dims(dim, "any");
         if (!dims && keepdim) dims = every_dim(t);
         return dims ? any(t, *dims, keepdim) : any(t);

@@ -144,6 +144,13 @@ void init_shape(py::module_& m) {
 
   for (const char* name : {"movedim", "moveaxis"})
     def_both(cls, m, name, [](const Tensor& x, py::handle source, py::handle destination) {
+          // (int source, int destination) or (tuple of ints, tuple of ints): not one of each
+          int64_t unused = 0;
+          if (load_int(source, true, unused) != load_int(destination, true, unused))
+            throw py::type_error("movedim() received an invalid combination of arguments - got (" +
+                                 py_type_name(source) + ", " + py_type_name(destination) +
+                                 "), but expected one of:\n * (tuple of ints source, tuple of ints destination)\n"
+                                 " * (int source, int destination)");
           return movedim(x, dims_from(source, "movedim", "source", 0), dims_from(destination, "movedim", "destination", 0));
         }, py::arg("source"), py::arg("destination"));
 
@@ -255,24 +262,22 @@ void init_shape(py::module_& m) {
     return ts;
   };
   // (dim is read after tensors, so a call wrong in both names tensors, as PyTorch's parser does)
-  auto dim_arg = [](py::handle h, const char* op) -> int64_t {
-    if (!PyLong_Check(h.ptr()) || PyBool_Check(h.ptr())) {
-      if (!PyBool_Check(h.ptr()) && (is_tensor(h) || PyIndex_Check(h.ptr()))) return h.cast<int64_t>();
-      throw py::type_error(std::string(op) + "(): argument 'dim' (position 2) must be int, not " + py_type_name(h));
-    }
-    return h.cast<int64_t>();
-  };
   for (const char* name : {"cat", "concat"})
-    m.def(name, [name, tensors_arg, dim_arg](py::handle ts, py::handle d) {
+    m.def(name, [name, tensors_arg](py::handle ts, py::handle d) {
       tensor_list list = tensors_arg(ts, name);
-      return cat(list, dim_arg(d, name));
+      return cat(list, int_arg(d, name, "dim", 2));
     }, py::arg("tensors"), py::arg("dim") = 0);
-  m.def("concatenate", [tensors_arg](py::handle ts, int64_t axis, py::object dim) {
-        return cat(tensors_arg(ts, "concatenate"), dim.is_none() ? axis : dim.cast<int64_t>());
-      }, py::arg("tensors"), py::arg("axis") = 0, py::kw_only(), py::arg("dim") = py::none());
-  m.def("stack", [tensors_arg, dim_arg](py::handle ts, py::handle d) {
+  // concatenate(tensors, dim=0): `axis` is the keyword alias of dim (not both)
+  m.def("concatenate", [tensors_arg](py::handle ts, py::handle dim, py::handle axis) {
+        tensor_list list = tensors_arg(ts, "concatenate");
+        if (!dim.is_none() && !axis.is_none())
+          throw py::type_error("concatenate() got an unexpected keyword argument 'axis'");
+        if (!axis.is_none()) return cat(list, int_arg(axis, "concatenate", "axis"));
+        return cat(list, dim.is_none() ? 0 : int_arg(dim, "concatenate", "dim", 2));
+      }, py::arg("tensors"), py::arg("dim") = py::none(), py::kw_only(), py::arg("axis") = py::none());
+  m.def("stack", [tensors_arg](py::handle ts, py::handle d) {
     tensor_list list = tensors_arg(ts, "stack");
-    return stack(list, dim_arg(d, "stack"));
+    return stack(list, int_arg(d, "stack", "dim", 2));
   }, py::arg("tensors"), py::arg("dim") = 0);
   m.def("hstack", [tensors_arg](py::handle ts) { return hstack(tensors_arg(ts, "hstack")); }, py::arg("tensors"));
   m.def("vstack", [tensors_arg](py::handle ts) { return vstack(tensors_arg(ts, "vstack")); }, py::arg("tensors"));

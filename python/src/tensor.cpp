@@ -29,7 +29,10 @@ Tensor tensor_to(const Tensor& self, const py::args& args, const py::kwargs& kwa
   for (auto [k, v] : kwargs) {
     std::string key = py::str(k);
     if (key == "dtype" || key == "device" || key == "other") take(v);
-    else if (key == "copy") copy = v.cast<bool>();
+    else if (key == "copy") {
+      if (!PyBool_Check(v.ptr())) throw py::type_error("to(): argument 'copy' must be bool, not " + py_type_name(v));
+      copy = v.ptr() == Py_True;
+    }
     else if (key == "non_blocking" || key == "memory_format") continue;
     else throw py::type_error("to() got an unexpected keyword argument '" + key + "'");
   }
@@ -133,8 +136,11 @@ void init_tensor(py::module_& m) {
 
   // ---- autograd ----
   cls.def_property("requires_grad", [](const Tensor& t) { return t.requires_grad(); },
-                   [](Tensor& t, bool r) { t.set_requires_grad(r); })
-      .def("requires_grad_", [](py::object self, bool r) {
+                   [](Tensor& t, py::handle r) {
+                     FG_CHECK(PyBool_Check(r.ptr()), Error, "requires_grad must be a bool");
+                     t.set_requires_grad(r.ptr() == Py_True);
+                   })
+      .def("requires_grad_", [](py::object self, Flag r) {
         as_tensor(self).set_requires_grad(r);
         return self;
       }, py::arg("requires_grad") = true)
@@ -175,8 +181,9 @@ void init_tensor(py::module_& m) {
         // A leaf's accumulator recorded the old shape and dtype: the next graph makes a fresh one.
         if (AutogradMeta* meta = t->autograd(); meta && t.is_leaf()) meta->grad_accumulator.reset();
       })
-      .def("backward", [](const Tensor& t, py::object gradient, py::object retain_graph, bool create_graph,
+      .def("backward", [](const Tensor& t, py::object gradient, py::object retain_graph, py::handle create_graph_arg,
                           py::object inputs) {
+        const bool create_graph = truthy(create_graph_arg);
         if (!gradient.is_none() && !is_tensor(gradient)) {
           py::handle bad = gradient;
           if (PyList_Check(gradient.ptr()) || PyTuple_Check(gradient.ptr()))
@@ -192,7 +199,7 @@ void init_tensor(py::module_& m) {
           else for (py::handle h : inputs) in.push_back(h.cast<Tensor>());
           FG_CHECK(!in.empty(), Error, "`inputs` argument to `backward()` cannot be empty.");
         }
-        std::optional<bool> rg = retain_graph.is_none() ? std::nullopt : std::optional<bool>(retain_graph.cast<bool>());
+        std::optional<bool> rg = retain_graph.is_none() ? std::nullopt : std::optional<bool>(truthy(retain_graph));
         py::gil_scoped_release release;
         fastgrad::backward({t}, grads, rg, create_graph, in);
       }, py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
@@ -223,9 +230,17 @@ void init_tensor(py::module_& m) {
   cls.def("fill_", fill_method, py::arg("value"));
   m.def("fill_", [fill_method](const Tensor& input, py::handle value) { return fill_method(py::cast(input), value); },
         py::arg("input"), py::arg("value"));
-  cls.def("copy_", [](py::object self, const Tensor& src, bool) {
+  cls.def("copy_", [](py::object self, const Tensor& src, Flag) {
         Tensor t = as_tensor(self);
         copy_(t, src);
+        return self;
+      }, py::arg("src"), py::arg("non_blocking") = false);
+  // copy_ from a Python number (PyTorch wraps it as a 0-d tensor: float64, int64 or bool)
+  cls.def("copy_", [](py::object self, Scalar src, Flag) {
+        Tensor t = as_tensor(self);
+        const ScalarType wrapped = src.is_floating() ? ScalarType::Float64
+                                   : src.is_integral() ? ScalarType::Int64 : ScalarType::Bool;
+        copy_(t, scalar_tensor(src, wrapped));
         return self;
       }, py::arg("src"), py::arg("non_blocking") = false);
   // memory_format is keyword-only, as in PyTorch (fastgrad has one layout: its value is not used).

@@ -34,6 +34,15 @@ struct Bounds {
 Bounds clamp_bounds(py::handle lo, py::handle hi, const char* op) {
   Bounds b;
   bool lo_t = is_tensor(lo), hi_t = is_tensor(hi);
+  if (lo_t != hi_t && !lo.is_none() && !hi.is_none()) {
+    // a tensor and a number: PyTorch's Number form, when the tensor is 0-d and does not require grad
+    Scalar l, h;
+    if ((lo_t ? scalar_from_tensor(lo, l) : to_scalar(lo, l)) && (hi_t ? scalar_from_tensor(hi, h) : to_scalar(hi, h))) {
+      b.min_s = l;
+      b.max_s = h;
+      return b;
+    }
+  }
   b.tensors = lo_t || hi_t;
   for (auto [h, is_t, s, t] : {std::tuple{lo, lo_t, &b.min_s, &b.min_t}, std::tuple{hi, hi_t, &b.max_s, &b.max_t}}) {
     if (h.is_none()) continue;

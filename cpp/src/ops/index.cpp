@@ -115,6 +115,8 @@ IndexPlan::IndexPlan(const Tensor& self, const tensor_list& raw) {
     Tensor v = empty(b_shape, ScalarType::Int64);
     copy_into(v, indices[d]);
     int64_t* p = v.data<int64_t>();
+    // No index fits a dimension of size 0, whatever the result's size (PyTorch's check and words).
+    FG_CHECK(nb == 0 || size > 0, IndexError, "index is out of bounds for dimension with size 0");
     const bool empty_result = numel_of(out_shape) == 0;  // PyTorch checks indices only as it reads them
     for (int64_t i = 0; i < nb && !empty_result; ++i) {
       FG_CHECK(p[i] >= -size && p[i] < size, IndexError, "index ", p[i], " is out of bounds for dimension ", ordinal,

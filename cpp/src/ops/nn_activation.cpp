@@ -143,7 +143,31 @@ struct EluBackward1 : NamedNode<EluBackward1> {
   }
 };
 
+// celu's nodes: elu's derivative, as PyTorch's celu formula writes it: alpha converted to float (checked, so an
+// alpha beyond float32's range fails in backward, also for float64 inputs) and input_scale = 1 / float(alpha).
+template <class EluNode>
+struct CeluNode : EluNode {
+  const char* node_name;
+  bool alpha_fits;
+  CeluNode(const char* n, double a, double s, double) : EluNode(a, s, 0.0), node_name(n) {
+    alpha_fits = scalar_fits(Scalar(a), ScalarType::Float32);
+    if (alpha_fits) this->input_scale = 1.0 / static_cast<double>(static_cast<float>(a));
+  }
+  std::string name() const override { return node_name; }
+  tensor_list apply(tensor_list&& g) override {
+    if (!alpha_fits) check_scalar_fits(Scalar(this->alpha), ScalarType::Float32);  // throws
+    return EluNode::apply(std::move(g));
+  }
+};
+struct CeluBackward0 : CeluNode<EluBackward0> {
+  CeluBackward0(double a, double s, double i) : CeluNode("CeluBackward0", a, s, i) {}
+};
+struct CeluBackward1 : CeluNode<EluBackward1> {
+  CeluBackward1(double a, double s, double i) : CeluNode("CeluBackward1", a, s, i) {}
+};
+
 namespace {
+template <class Node0 = EluBackward0, class Node1 = EluBackward1>
 Tensor elu_impl(const Tensor& t, double alpha, double scale, double input_scale, bool save_result) {
   check_floating(t, "elu_cpu");
   check_params(t, {alpha, scale, input_scale});
@@ -156,11 +180,11 @@ Tensor elu_impl(const Tensor& t, double alpha, double scale, double input_scale,
   });
   if (!compute_requires_grad({&t})) return out;
   if (save_result) {
-    auto node = make_node<EluBackward1>({&t}, alpha, scale, input_scale);
+    auto node = make_node<Node1>({&t}, alpha, scale, input_scale);
     set_history(out, node);
     node->save(out, /*is_output=*/true);
   } else {
-    auto node = make_node<EluBackward0>({&t}, alpha, scale, input_scale);
+    auto node = make_node<Node0>({&t}, alpha, scale, input_scale);
     node->save(t);
     set_history(out, node);
   }
@@ -189,13 +213,15 @@ void check_celu_alpha(double alpha) {
 
 Tensor celu(const Tensor& t, double alpha) {
   check_celu_alpha(alpha);
-  return elu_impl(t, alpha, 1.0, 1.0 / alpha, false);
+  return elu_impl<CeluBackward0, CeluBackward1>(t, alpha, 1.0, 1.0 / alpha, false);
 }
 
 Tensor& celu_(Tensor& t, double alpha) {
   check_celu_alpha(alpha);
   return inplace_binary(t, nullptr, t.dtype(), "celu_", false,
-                        [&](const Tensor& s) { return elu_impl(s, alpha, 1.0, 1.0 / alpha, true); });
+                        [&](const Tensor& s) {
+                          return elu_impl<CeluBackward0, CeluBackward1>(s, alpha, 1.0, 1.0 / alpha, true);
+                        });
 }
 Tensor& elu_(Tensor& t, double alpha) { return elu_inplace(t, alpha, 1.0, 1.0); }
 Tensor selu(const Tensor& t) { return elu_impl(t, kSeluAlpha, kSeluScale, 1.0, false); }
@@ -420,7 +446,12 @@ Tensor hardtanh(const Tensor& t, Scalar min_val, Scalar max_val) {
     const T lo = checked_convert<T>(min_val), hi = checked_convert<T>(max_val);
     // A NaN input passes through; a NaN bound makes every result NaN (as clamp's does).
     const bool nan_bound = lo != lo || hi != hi;
-    return [lo, hi, nan_bound](T x) -> T { return nan_bound ? lo + hi : x < lo ? lo : (x > hi ? hi : x); };
+    // min(max(x, lo), hi): with lo > hi (hardtanh_ does not check) every result is hi, as in PyTorch.
+    return [lo, hi, nan_bound](T x) -> T {
+      if (nan_bound) return lo + hi;
+      const T y = x < lo ? lo : x;
+      return y > hi ? hi : y;
+    };
   });
   if (compute_requires_grad({&t})) {
     auto node = make_node<HardtanhBackward0>({&t}, min_val, max_val);

@@ -445,7 +445,9 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
   if (input.dim() <= 2 || input.dim() == 4) return nll_loss_fused(input, target, weight, reduction, ignore_index);
   // Like PyTorch, other spatial ranks go through the 2-D kernel as (N, C, 1, d1 * d2 * ...).
   const int64_t n = input.size(0), c = input.size(1);
-  Tensor out = nll_loss_fused(reshape(input, {n, c, 1, -1}), reshape(target, {n, 1, -1}), weight, reduction,
+  int64_t rest = 1;  // (not -1 in the reshape: an empty batch would leave it ambiguous)
+  for (int64_t d = 2; d < input.dim(); ++d) rest *= input.size(d);
+  Tensor out = nll_loss_fused(reshape(input, {n, c, 1, rest}), reshape(target, {n, 1, rest}), weight, reduction,
                               ignore_index);
   return reduction == Reduction::None ? view(out, target.sizes()) : out;
 }
@@ -494,7 +496,8 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
   // -sum(log_softmax * weight) over classes, which ignored targets do not count.
   Tensor smooth = neg(sum(weight.defined() ? mul(logp, weight_view()) : logp, {class_dim}));
   Tensor keep = cast(compare(target, Scalar(ignore_index), CompareOp::Ne), logp.dtype());
-  smooth = mul(smooth, keep);
+  // masked, not multiplied by `keep`: an ignored target's gradient is 0 even when the mean divides by 0
+  smooth = masked_fill(smooth, compare(target, Scalar(ignore_index), CompareOp::Eq), Scalar(0.0));
   Tensor ret;
   if (reduction == Reduction::None) {
     ret = smooth;

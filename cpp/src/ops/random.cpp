@@ -5,6 +5,7 @@
 #include <limits>
 #include <utility>
 
+#include "elementwise.h"
 #include "random_common.h"
 
 namespace fastgrad {
@@ -76,7 +77,7 @@ Tensor rand(const Dims& sizes, ScalarType dtype, Generator* gen) {
 }
 
 Tensor randn(const Dims& sizes, ScalarType dtype, Generator* gen) {
-  check_float(dtype, "normal_kernel_cpu");
+  check_float(dtype, "normal_kernel_cpu", numel_of(sizes));
   Tensor out = empty(sizes, dtype);
   with_float(out, [&](auto* p) { fill_normal(p, out.numel(), 0.0, 1.0, pick(gen)); });
   return out;
@@ -114,8 +115,8 @@ void check_std(const Tensor& std) {
 
 Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen) {
   check_std(std);
-  check_float(mean.dtype(), "normal_kernel_cpu");
   Dims shape = broadcast_shapes(mean.sizes(), std.sizes(), "normal");
+  check_float(mean.dtype(), "normal_kernel_cpu", numel_of(shape));
   Tensor out = randn(shape, mean.dtype(), gen);
   {
     NoGradGuard guard;
@@ -127,7 +128,7 @@ Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen) {
 
 Tensor normal(const Tensor& mean, double std, Generator* gen) {
   check_std(std);
-  check_float(mean.dtype(), "normal_kernel_cpu");
+  check_float(mean.dtype(), "normal_kernel_cpu", mean.numel());
   Tensor out = empty(mean.sizes(), mean.dtype());
   with_float(out, [&](auto* p) { fill_normal(p, out.numel(), 0.0, std, pick(gen)); });
   {
@@ -139,7 +140,7 @@ Tensor normal(const Tensor& mean, double std, Generator* gen) {
 
 Tensor normal(double mean, const Tensor& std, Generator* gen) {
   check_std(std);
-  check_float(std.dtype(), "normal_kernel_cpu");
+  check_float(std.dtype(), "normal_kernel_cpu", std.numel());
   Tensor out = randn(std.sizes(), std.dtype(), gen);
   {
     NoGradGuard guard;
@@ -151,7 +152,7 @@ Tensor normal(double mean, const Tensor& std, Generator* gen) {
 
 Tensor normal(double mean, double std, const Dims& sizes, ScalarType dtype, Generator* gen) {
   check_std(std);
-  check_float(dtype, "normal_kernel_cpu");
+  check_float(dtype, "normal_kernel_cpu", numel_of(sizes));
   Tensor out = empty(sizes, dtype);
   return normal_(out, mean, std, gen);
 }
@@ -166,7 +167,7 @@ void check_probability(double p) {
 // out[i] = u[i] < p[i] ? 1 : 0, u drawn in p's floating type (torch compares a float uniform with a float
 // p and a double uniform with a double p). `out` is contiguous; p has out's shape and is contiguous.
 void bernoulli_fill(const Tensor& out, const Tensor& p, Generator& g) {
-  check_float(p.dtype(), "bernoulli_tensor_cpu_p_");
+  check_float(p.dtype(), "bernoulli_tensor_cpu_p_", out.numel());
   Tensor pd = dense(p, ScalarType::Float64);
   const double* pv = pd.data<double>();
   for (int64_t i = 0; i < pd.numel(); ++i) {
@@ -186,7 +187,7 @@ void bernoulli_fill(const Tensor& out, double p, Generator& g) {
 }  // namespace
 
 Tensor bernoulli(const Tensor& p, Generator* gen) {
-  check_float(p.dtype(), "bernoulli_tensor_cpu_p_");
+  check_float(p.dtype(), "bernoulli_tensor_cpu_p_", p.numel());
   Tensor out = empty(p.sizes(), p.dtype());
   {
     NoGradGuard guard;
@@ -198,9 +199,13 @@ Tensor bernoulli(const Tensor& p, Generator* gen) {
 Tensor bernoulli(const Tensor& self, double p, Generator* gen) {
   check_probability(p);
   Tensor out = empty(self.sizes(), self.dtype());
-  NoGradGuard guard;
-  bernoulli_fill(out, p, pick(gen));
-  return out;
+  {
+    NoGradGuard guard;
+    bernoulli_fill(out, p, pick(gen));
+  }
+  // PyTorch has no derivative formula for bernoulli(self, float p): its output requires grad through a
+  // "NotImplemented" node, which raises in backward.
+  return record_not_implemented(out, "bernoulli", {&self});
 }
 
 Tensor& bernoulli_(Tensor& self, double p, Generator* gen) {
@@ -212,7 +217,7 @@ Tensor& bernoulli_(Tensor& self, double p, Generator* gen) {
 }
 
 Tensor& bernoulli_(Tensor& self, const Tensor& p, Generator* gen) {
-  check_float(p.dtype(), "bernoulli_tensor_cpu_p_");
+  check_float(p.dtype(), "bernoulli_tensor_cpu_p_", self.numel());
   {
     NoGradGuard guard;
     expand(p, self.sizes());  // torch's error when p does not broadcast to self
@@ -247,7 +252,7 @@ Tensor& uniform_(Tensor& self, double from, double to, Generator* gen) {
 }
 
 Tensor& normal_(Tensor& self, double mean, double std, Generator* gen) {
-  check_float(self.dtype(), "normal_kernel_cpu");
+  check_float(self.dtype(), "normal_kernel_cpu", self.numel());
   check_std(std);
   return random_inplace<NormalBackward0>(self, "normal_", nullptr, [&] {
     // torch's block-of-16 path is for contiguous tensors only; others draw element by element.
@@ -262,7 +267,7 @@ Tensor& normal_(Tensor& self, double mean, double std, Generator* gen) {
 }
 
 Tensor& exponential_(Tensor& self, double lambd, Generator* gen) {
-  FG_CHECK(is_floating(self.dtype()), Error,
+  FG_CHECK(is_floating(self.dtype()) || self.numel() == 0, Error,
            "Exponential distribution is a continuous probability distribution. dtype must be a floating point but "
            "you specified ", scalar_type_name(self.dtype()));
   FG_CHECK(lambd > 0.0, Error, "exponential_ expects lambda > 0.0, but found lambda=", lambd);

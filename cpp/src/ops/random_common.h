@@ -21,6 +21,11 @@ inline void check_float(ScalarType dtype, const char* kernel) {
   FG_CHECK(is_floating(dtype), NotImplementedError, "\"", kernel, "\" not implemented for '", scalar_type_name(dtype),
            "'");
 }
+// The same for a fill of `numel` elements: torch runs no normal/bernoulli/exponential kernel for an empty
+// output, so it never refuses the dtype then (its uniform fills check first and do refuse).
+inline void check_float(ScalarType dtype, const char* kernel, int64_t numel) {
+  if (numel != 0) check_float(dtype, kernel);
+}
 
 // See Note [Fill order]: t's dimensions, outermost in memory first.
 inline Dims memory_order(const Tensor& t) {

@@ -346,7 +346,6 @@ Tensor norm(const Tensor& t, double p, const Dims& dims, bool keepdim, std::opti
              scalar_type_name(*dtype));
     return norm(to_dtype(t, *dtype), p, dims, keepdim, std::nullopt);
   }
-  FG_CHECK(!std::isnan(p), Error, "linalg.vector_norm: ord must not be nan");
   auto mask = reduced_mask(t, dims, "linalg.vector_norm");
   Tensor out;
   if (p < 0 || std::isinf(p)) {  // no identity: an empty reduction has no value (PyTorch's check and words)
@@ -357,30 +356,35 @@ Tensor norm(const Tensor& t, double p, const Dims& dims, bool keepdim, std::opti
       FG_CHECK(!mask[d] || t.sizes()[d] != 0, Error, "linalg.vector_norm cannot compute the ", which,
                " norm on the dimension ", d, "because this dimension is empty and the operation does not have an identity");
   }
-  if (std::isinf(p)) {
+  if (std::isnan(p) && reduced_count(t, mask) == 0) {
+    // p = nan: nan through the general formula (pow(|x|, nan)), but an empty reduction gives 0, as in PyTorch
+    NoGradGuard guard;
+    out = sum(abs_value(t), mask_dims(mask), keepdim);
+  } else if (std::isinf(p)) {
     NoGradGuard guard;
     Tensor a = abs_value(t);
     out = p > 0 ? amax(a, mask_dims(mask), keepdim) : amin(a, mask_dims(mask), keepdim);
-  } else if (p != 0 && reduced_count(t, mask) == 1) {
+  } else if (p != 0 && reduced_count(t, mask) == 1 && (t.dim() > 0 || dims.empty())) {
     // One element per norm: PyTorch gives |x| for every p but 0, without the power (which would overflow
-    // for a huge p).
+    // for a huge p) -- except for a 0-d input with an explicit dim, which it runs through the formula.
     NoGradGuard guard;
     out = sum(abs_value(t), mask_dims(mask), keepdim);
   } else {
-    // The sum of the powers is held in the input's dtype (a float32 sum past 3.4e38 is inf), then rooted.
-    Tensor s = cast(cast(power_sum(t, mask, keepdim, p), t.dtype()), ScalarType::Float64);
-    out = map_unary(s, ScalarType::Float64, [p](auto tag) {
+    // The sum of the powers is held in the input's dtype (a float32 sum past 3.4e38 is inf), then rooted in
+    // that dtype with the exponent 1 / p computed there too, as PyTorch does: for a float32 input and a p
+    // past float32's range, p is inf, 1 / p is 0 and every norm is 1.
+    Tensor s = cast(power_sum(t, mask, keepdim, p), t.dtype());
+    out = map_unary(s, t.dtype(), [p](auto tag) {
       using T = decltype(tag);
       return [p](T v) -> T {
-        if constexpr (std::is_same_v<T, double>) {
+        if constexpr (std::is_floating_point_v<T>) {
           if (p == 0 || p == 1) return v;
-          return p == 2 ? std::sqrt(v) : std::pow(v, 1.0 / p);
+          return p == 2 ? std::sqrt(v) : std::pow(v, T(1) / static_cast<T>(p));
         } else {
           return v;
         }
       };
     });
-    out = cast(out, t.dtype());
   }
   if (compute_requires_grad({&t})) {
     auto node = make_node<LinalgVectorNormBackward0>({&t}, p, mask, keepdim);

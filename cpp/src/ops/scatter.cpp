@@ -69,7 +69,7 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
   const int64_t d = wrap_dim(dim, self.dim(), "index_select");
   FG_CHECK(index.dim() <= 1, IndexError, "index_select(): Index is supposed to be a vector");
   FG_CHECK(is_index_dtype(index.dtype()), Error, "index_select(): Expected dtype int32 or int64 for index");
-  FG_CHECK(self.dim() > 0 || index.numel() <= 1, Error, "index_select(): Index to scalar can have only 1 value, got ",
+  FG_CHECK(self.dim() > 0 || index.numel() == 1, Error, "index_select(): Index to scalar can have only 1 value, got ",
            index.numel(), " value(s)");
   Tensor s = as_1d(self);
   const int64_t size = s.sizes()[d];

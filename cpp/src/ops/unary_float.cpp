@@ -139,6 +139,7 @@ struct LogitBackward0 : NamedNode<LogitBackward0> {
 Tensor logit(const Tensor& t, std::optional<double> eps) {
   // eps becomes an element of the computing dtype: checked as PyTorch does (1e300 into float32 is an error).
   if (eps) check_scalar_fits(Scalar(*eps), float_type(t.dtype()));  // Note [Checked scalar conversion]
+  if (eps && *eps < 0) eps.reset();  // a negative eps clamps nothing: the function and slope without eps
   Tensor out = float_map(t, float_type(t.dtype()), [eps](auto tag) {
     using T = decltype(tag);
     const bool clamp = eps.has_value();

@@ -113,6 +113,9 @@ def pad(input, pad, mode="constant", value=None):
             given = ", ".join(f"{n}: {input.shape[d]}" for n, d in zip(names, dims))
             calculated = " ".join(f"{n}: {s}" for n, s in zip(names, sizes))
             raise RuntimeError(f"input ({given}) is too small. Calculated output {calculated}")
+        if input.dtype == _C.bool:  # PyTorch's reflect/replicate kernels have no bool version
+            kernel = "reflection" if mode == "reflect" else "replication"
+            raise NotImplementedError(f"\"{kernel}_pad{spatial}d\" not implemented for 'Bool'")
     for i in range(spatial):
         dim = input.dim() - 1 - i
         left, right = pad[2 * i], pad[2 * i + 1]
@@ -246,6 +249,8 @@ def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
             f"Calculated padded input size per channel: ({sizes}). Kernel size: ({kernels}). "
             "Kernel size can't be greater than actual input size"
         )
+    if input.dtype == _C.int32 and any(d > 1 for d in dilation):  # PyTorch's dilated kernel has no int32 version
+        raise NotImplementedError("\"slow_conv_dilated<>\" not implemented for 'Int'")
     out_sizes = tuple(_out_size(s, k, st, 0, d) for s, k, st, d in zip(spatial, kernel, stride, dilation))
     k_numel = math.prod(kernel)
     # (N, C, K, *out) -> (N, groups, C/groups * K, L): column c * K + k matches weight.reshape(O, C/g * K)

@@ -146,7 +146,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
-    return hardtanh(input, min_val, max_val, inplace=True)
+    # PyTorch's hardtanh_ is the kernel itself: no min_val <= max_val check (min > max gives max everywhere)
+    return _C._hardtanh_(input, min_val, max_val)
 
 
 def relu6(input, inplace=False):
@@ -444,7 +445,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             norms = weight[rows].norm(p=norm_type, dim=1, keepdim=True)
             scale = _C.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             weight[rows] = weight[rows] * scale
-    return _C._embedding(weight, input, padding_idx, bool(scale_grad_by_freq))
+    return _C._embedding(weight, input, padding_idx, scale_grad_by_freq)
 
 
 def bilinear(input1, input2, weight, bias=None):
@@ -564,10 +565,9 @@ def softshrink(input, lambd=0.5):
     _number_arg("softshrink", "lambd", 2, lambd)
     lambd = lambd.item() if hasattr(lambd, "item") else lambd  # a NumPy scalar as a Python number
     _floating_kernel("softshrink_check", input)
-    if lambd < 0:
-        dtype, largest = ("Double", "1.79769e+308") if input.dtype == _C.float64 else ("Float", "3.40282e+38")
-        raise RuntimeError(f"softshrink: lambda must be in range [0, {largest}] for input dtype {dtype}, "
-                           f"but found {lambd:g}")
+    dtype, largest = ("Double", 1.7976931348623157e308) if input.dtype == _C.float64 else ("Float", 3.4028234663852886e38)
+    if not 0 <= lambd <= largest:  # (nan and inf included)
+        raise RuntimeError(f"lambda must be in range [0, {largest:g}] for input dtype {dtype}, but found {lambd:g}")
     return input - input.clamp(-lambd, lambd)
 
 
@@ -648,10 +648,11 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     _tensor_args("pairwise_distance", ("x1", 1, x1), ("x2", 2, x2))
-    # ||x1 - x2 + eps||_p over the last dim (eps keeps the norm's gradient finite at x1 == x2)
-    if x1.dim() == 0 and x2.dim() == 0:  # two scalars: the distance of the values
-        return (x1 - x2 + eps).abs()
-    return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
+    if p is None or isinstance(p, (str, list, tuple)):
+        raise TypeError(f"pairwise_distance(): argument 'p' (position 3) must be float, not {type(p).__name__}")
+    # ||x1 - x2 + eps||_p over the last dim (eps keeps the norm's gradient finite at x1 == x2); eps is a
+    # double in PyTorch's signature, so integer inputs give a float distance
+    return (x1 - x2 + float(eps)).norm(float(p), -1, keepdim=keepdim)  # p is a double too (not a Scalar)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
@@ -920,6 +921,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                  optional=("weight", "bias", "running_mean", "running_var"))
     if not use_input_stats and (running_mean is None or running_var is None):
         raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
+    if input.numel() == 0 and not input.is_floating_point():
+        return input.clone()  # torch's batch_norm kernel returns an empty input before dispatching on its dtype
     _floating_kernel("batch_norm", input)  # torch normalises through its batch_norm kernel
     if not use_input_stats:
         shape = (1, -1) + (1,) * len(spatial)
