@@ -1,8 +1,8 @@
 """fastgrad vs PyTorch (and NumPy) benchmark: `python -m bench` or `python bench/run.py`.
 
 Runs each workload of bench/workloads.py on every library in one process, interleaved per repeat, one
-thread unless the row says otherwise, and prints medians and the fastgrad/torch ratio against issue 5's
-targets. Writes bench/results/latest.json and, with matplotlib, latest.png beside it. See bench/README.md.
+thread unless the row says otherwise, and prints medians and the fastgrad/torch ratio against each row's
+target. Writes bench/results/latest.json and, with matplotlib, latest.png beside it. See bench/README.md.
 """
 import os
 import sys

@@ -361,8 +361,8 @@ _mlp_workload(512, 2, None)
 
 @workload("mlp_mse_b64", "MLP 784-256-10 step with mse_loss, batch 64", "training", rtol=1e-3)
 def mlp_mse_b64(lib, T, opts):
-    """The MLP step above with `F.mse_loss` against random (64, 10) targets instead of cross_entropy: not
-    in issue 5's table, here to measure the matmul/relu/backward path with the ops the core has today."""
+    """The MLP step above with `F.mse_loss` against random (64, 10) targets instead of cross_entropy: no
+    target of its own; it measures the matmul/relu/backward path without the loss's own kernels."""
     return _mlp_case(T, 64, "mse")
 
 
@@ -419,7 +419,7 @@ def add16m(lib, T, opts):
 )
 def sum16m(lib, T, opts):
     """`a.sum()` over a contiguous float32 tensor of 16M elements. The check compares the sum of the
-    random data, and requires the sum of 16M ones to be exactly 16777216 (issue 5)."""
+    random data, and requires the sum of 16M ones to be exactly 16777216."""
     r = _rng(8)
     an = r.standard_normal(BIG, dtype=np.float32)
     if lib == NUMPY:

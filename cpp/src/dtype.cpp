@@ -24,8 +24,7 @@ const char* element_type_name(ScalarType t) {
 bool scalar_fits(const Scalar& s, ScalarType t) {
   switch (t) {
     case ScalarType::Bool:
-    case ScalarType::Float64:
-      return true;
+    case ScalarType::Float64: return true;
     case ScalarType::Float32:
       // NaN and infinities stay what they are; only finite values beyond float's range overflow.
       return !s.is_floating() || !std::isfinite(s.f) ||
@@ -82,10 +81,8 @@ int combine(int higher, int lower) {
 }  // namespace
 
 void ResultType::add_tensor(ScalarType t, int64_t dim) {
-  if (dim == 0)
-    zero_dim_ = promote(zero_dim_, t);
-  else
-    dim_ = promote(dim_, t);
+  if (dim == 0) zero_dim_ = promote(zero_dim_, t);
+  else dim_ = promote(dim_, t);
 }
 
 void ResultType::add_scalar(const Scalar& s) { wrapped_ = promote(wrapped_, s.wrapped_dtype()); }

@@ -25,8 +25,8 @@ std::string shape_str(const Dims& sizes) {
 
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
   int64_t lo = ndim > 0 ? -ndim : -1, hi = ndim > 0 ? ndim - 1 : 0;  // 0-d tensors accept dim 0 and -1
-  FG_CHECK(dim >= lo && dim <= hi, IndexError, op, ": Dimension out of range (expected to be in range of [",
-           lo, ", ", hi, "], but got ", dim, ")");
+  FG_CHECK(dim >= lo && dim <= hi, IndexError, op, ": Dimension out of range (expected to be in range of [", lo, ", ",
+           hi, "], but got ", dim, ")");
   return dim < 0 ? dim + std::max<int64_t>(ndim, 1) : dim;
 }
 
@@ -54,8 +54,8 @@ Dims broadcast_shapes(const Dims& a, const Dims& b, const char* op) {
     int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
     int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
     FG_CHECK(da == db || da == 1 || db == 1, Error, op, ": The size of tensor a (", da,
-             ") must match the size of tensor b (", db, ") at non-singleton dimension ", i,
-             " (shapes ", shape_str(a), " and ", shape_str(b), ")");
+             ") must match the size of tensor b (", db, ") at non-singleton dimension ", i, " (shapes ", shape_str(a),
+             " and ", shape_str(b), ")");
     out[i] = da == 1 ? db : da;
   }
   return out;

@@ -4,14 +4,17 @@
 
 #include "fastgrad/autograd.h"
 #include "fastgrad/node.h"
-#include "release.h"
+#include "autograd/release.h"
 
 namespace fastgrad {
 
-TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, Dims sizes, Dims strides, int64_t offset,
-                       ScalarType dtype)
-    : sizes_(std::move(sizes)), strides_(std::move(strides)), offset_(offset), dtype_(dtype),
-      inference_(InferenceMode::is_enabled()), storage_(std::move(storage)) {
+TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, Dims sizes, Dims strides, int64_t offset, ScalarType dtype)
+    : sizes_(std::move(sizes)),
+      strides_(std::move(strides)),
+      offset_(offset),
+      dtype_(dtype),
+      inference_(InferenceMode::is_enabled()),
+      storage_(std::move(storage)) {
   refresh();
 }
 
@@ -176,8 +179,8 @@ void Tensor::set_grad(const Tensor& grad) {
     FG_CHECK(grad.sizes() == sizes(), Error, "attempting to assign a gradient of size '", shape_str(grad.sizes()),
              "' to a tensor of size '", shape_str(sizes()),
              "'. Please ensure that the gradient and the tensor are the same size");
-    FG_CHECK(grad.dtype() == dtype(), Error, "attempting to assign a gradient with dtype '",
-             dtype_name(grad.dtype()), "' to a tensor with dtype '", dtype_name(dtype()),
+    FG_CHECK(grad.dtype() == dtype(), Error, "attempting to assign a gradient with dtype '", dtype_name(grad.dtype()),
+             "' to a tensor with dtype '", dtype_name(dtype()),
              "'. Please ensure that the gradient and the tensor have the same dtype");
   } else if (!impl_->autograd()) {
     return;

@@ -94,10 +94,20 @@ void warn_backward_create_graph();
 // A Node as a Python object of the class named after it (see autograd.cpp); None for a null Node.
 py::object node_object(const std::shared_ptr<Node>& node);
 
-
+// The area init functions module.cpp calls, in its order (one per binding file).
 void init_dtype(py::module_& m);
 void init_tensor(py::module_& m);
+void init_unary(py::module_& m);
+void init_binary(py::module_& m);
+void init_reduce(py::module_& m);
+void init_shape(py::module_& m);
+void init_index(py::module_& m);
+void init_linalg(py::module_& m);
+void init_creation(py::module_& m);
+void init_nn(py::module_& m);
 void init_autograd(py::module_& m);
+void init_hooks(py::module_& m);
+void init_runtime(py::module_& m);
 void init_numpy(py::module_& m);
 
 }  // namespace fastgrad::python
@@ -264,17 +274,6 @@ inline std::optional<Dims> opt_dims(py::handle h, const char* op, const char* na
   if (h.is_none()) return std::nullopt;
   return dims_from(h, op, name, 0);
 }
-
-void init_unary(py::module_& m);
-void init_binary(py::module_& m);
-void init_reduce(py::module_& m);
-void init_shape(py::module_& m);
-void init_index(py::module_& m);
-void init_linalg(py::module_& m);
-void init_creation(py::module_& m);
-void init_nn(py::module_& m);
-void init_hooks(py::module_& m);
-void init_runtime(py::module_& m);
 
 // GC support of Tensor objects (hooks.cpp): visit / neuter the Python objects their graph holds.
 int traverse_tensor(PyObject* self, visitproc visit, void* arg);

@@ -1,5 +1,5 @@
 // fastgrad._C.Tensor: the C++ TensorImpl itself, with its methods and operators. Hot operators take
-// `py::handle` and dispatch on exact types (See DESIGN.md section 10: failed overload conversions cost more
+// `py::handle` and dispatch on exact types (See docs/design.md, section 8: failed overload conversions cost more
 // than the op).
 #include <pybind11/operators.h>
 

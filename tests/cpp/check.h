@@ -56,28 +56,28 @@ struct ThreadsGuard {
 };
 }  // namespace fgtest
 
-#define TEST(name)                                              \
-  static void name();                                           \
-  static fgtest::Register register_##name(#name, name);         \
+#define TEST(name)                                      \
+  static void name();                                   \
+  static fgtest::Register register_##name(#name, name); \
   static void name()
 
-#define CHECK(cond)                                                           \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      std::printf("  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);  \
-      ++fgtest::failures();                                                   \
-    }                                                                         \
+#define CHECK(cond)                                                          \
+  do {                                                                       \
+    if (!(cond)) {                                                           \
+      std::printf("  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+      ++fgtest::failures();                                                  \
+    }                                                                        \
   } while (0)
 
 #define CHECK_NEAR(a, b, tol) CHECK(std::fabs(static_cast<double>(a) - static_cast<double>(b)) <= (tol))
 
-#define CHECK_THROWS(expr, ErrorType)        \
-  do {                                       \
-    bool thrown_ = false;                    \
-    try {                                    \
-      (void)(expr);                          \
-    } catch (const ErrorType&) {             \
-      thrown_ = true;                        \
-    }                                        \
-    CHECK(thrown_ && #expr " throws " #ErrorType); \
+#define CHECK_THROWS(expr, ErrorType)             \
+  do {                                            \
+    bool thrown_ = false;                         \
+    try {                                         \
+      (void)(expr);                               \
+    } catch (const ErrorType&) {                  \
+      thrown_ = true;                             \
+    }                                             \
+    CHECK(thrown_&& #expr " throws " #ErrorType); \
   } while (0)

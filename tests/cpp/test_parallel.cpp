@@ -50,9 +50,10 @@ TEST(nested_parallel_for_runs_inline) {
 
 TEST(exceptions_in_tasks_reach_the_caller) {
   fgtest::ThreadsGuard threads(2);
-  CHECK_THROWS(parallel_for(0, 100000, 1, [](int64_t b, int64_t) {
-                 if (b > 0) throw std::invalid_argument("second chunk");
-               }),
+  CHECK_THROWS(parallel_for(0, 100000, 1,
+                            [](int64_t b, int64_t) {
+                              if (b > 0) throw std::invalid_argument("second chunk");
+                            }),
                std::invalid_argument);
   // The pool still works afterwards.
   std::atomic<int64_t> total{0};

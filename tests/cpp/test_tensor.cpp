@@ -34,8 +34,8 @@ TEST(broadcasting_and_promotion) {
 TEST(strided_kernels_match_contiguous) {
   Tensor a = arange(0, 12, 1, ScalarType::Float64);
   Tensor m = view(a, {3, 4});
-  Tensor mt = t(m);                 // (4, 3), non-contiguous
-  Tensor s = sum(mt, Dims{0});      // column sums of mt = row sums of m
+  Tensor mt = t(m);             // (4, 3), non-contiguous
+  Tensor s = sum(mt, Dims{0});  // column sums of mt = row sums of m
   CHECK(s.sizes() == Dims({3}));
   CHECK(s.data<double>()[0] == 0 + 1 + 2 + 3);
   CHECK(s.data<double>()[2] == 8 + 9 + 10 + 11);

@@ -1,4 +1,4 @@
-"""Engine semantics of fastgrad's autograd (issue 2, DESIGN.md sections 2 and 4), with PyTorch 2.13 as the oracle.
+"""Engine semantics of fastgrad's autograd (docs/design.md, sections 2 and 4), with PyTorch 2.13 as the oracle.
 
 Each test names the promise it checks. Tests that compare with PyTorch run the same code with `torch` and with
 `fastgrad` (see `run_both`) and skip cleanly when torch is not installed; the others check analytic results

@@ -1,4 +1,4 @@
-"""Misuse -> the exception PyTorch raises for it (issue 2 "Bad input", DESIGN.md section 6).
+"""Misuse -> the exception PyTorch raises for it (docs/design.md, section 7: errors).
 
 Each case states the exception type and the key phrase of PyTorch 2.13's message. `expect_error` checks fastgrad
 against them (so these tests run without torch) and, when torch is installed, checks that torch really raises that

@@ -1,5 +1,6 @@
-"""nn.functional's embedding, layer_norm, batch_norm and bilinear (cpp/src/ops/nn_norm.cpp) against PyTorch:
-values, gradients, node names, running statistics, errors, and float64 gradcheck/gradgradcheck."""
+"""nn.functional's embedding, layer_norm, batch_norm and bilinear (cpp/src/ops/embedding.cpp,
+cpp/src/ops/nn_norm.cpp) against PyTorch: values, gradients, node names, running statistics, errors, and float64
+gradcheck/gradgradcheck."""
 
 import numpy as np
 import pytest

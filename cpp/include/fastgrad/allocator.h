@@ -23,8 +23,8 @@ struct AllocatorStats {
   size_t allocated_bytes;  // in blocks handed out and not yet released
   size_t cached_bytes;     // in free blocks held by the cache
   size_t peak_allocated_bytes;
-  uint64_t allocations;    // calls to allocate_block
-  uint64_t cache_hits;     // ... served from the cache
+  uint64_t allocations;  // calls to allocate_block
+  uint64_t cache_hits;   // ... served from the cache
 };
 AllocatorStats allocator_stats();
 

@@ -72,7 +72,6 @@ void backward(const tensor_list& tensors, const tensor_list& grad_tensors = {},
 
 // Returns d(outputs)/d(inputs) contracted with grad_outputs, without touching any .grad.
 tensor_list grad(const tensor_list& outputs, const tensor_list& inputs, const tensor_list& grad_outputs = {},
-                 std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
-                 bool allow_unused = false);
+                 std::optional<bool> retain_graph = std::nullopt, bool create_graph = false, bool allow_unused = false);
 
 }  // namespace fastgrad

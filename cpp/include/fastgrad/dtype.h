@@ -55,11 +55,13 @@ struct Scalar {
   // i holds the truncated value when it fits int64 (0 for NaN and out-of-range values, whose cast would be
   // undefined); code that needs a checked integer uses checked_convert.
   Scalar(double v)  // NOLINT
-      : kind(Kind::Float), f(v), i(v >= -9223372036854775808.0 && v < 9223372036854775808.0 ? static_cast<int64_t>(v) : 0) {}
-  Scalar(float v) : Scalar(static_cast<double>(v)) {}                         // NOLINT
-  Scalar(int64_t v) : kind(Kind::Int), f(static_cast<double>(v)), i(v) {}     // NOLINT
-  Scalar(int v) : Scalar(static_cast<int64_t>(v)) {}                          // NOLINT
-  Scalar(bool v) : kind(Kind::Bool), f(v ? 1.0 : 0.0), i(v ? 1 : 0) {}        // NOLINT
+      : kind(Kind::Float),
+        f(v),
+        i(v >= -9223372036854775808.0 && v < 9223372036854775808.0 ? static_cast<int64_t>(v) : 0) {}
+  Scalar(float v) : Scalar(static_cast<double>(v)) {}                      // NOLINT
+  Scalar(int64_t v) : kind(Kind::Int), f(static_cast<double>(v)), i(v) {}  // NOLINT
+  Scalar(int v) : Scalar(static_cast<int64_t>(v)) {}                       // NOLINT
+  Scalar(bool v) : kind(Kind::Bool), f(v ? 1.0 : 0.0), i(v ? 1 : 0) {}     // NOLINT
 
   bool is_floating() const { return kind == Kind::Float; }
   bool is_integral() const { return kind == Kind::Int; }

@@ -43,7 +43,7 @@ std::string concat(const Args&... args) {
 
 // FG_CHECK(cond, ErrorType, message parts...): throws ErrorType(message) when cond is false. The message
 // parts are only formatted on failure, so checks cost a branch on the hot path.
-#define FG_CHECK(cond, ErrorType, ...)                                   \
-  do {                                                                   \
+#define FG_CHECK(cond, ErrorType, ...)                                                 \
+  do {                                                                                 \
     if (!(cond)) throw ::fastgrad::ErrorType(::fastgrad::detail::concat(__VA_ARGS__)); \
   } while (0)

@@ -84,37 +84,37 @@ Generator& default_generator();
 // Each fill writes n contiguous elements exactly as torch does for a contiguous tensor of n elements.
 
 // torch.rand / Tensor.uniform_(from, to).
-void fill_uniform(float* out, int64_t n, double from, double to, Generator& g);
-void fill_uniform(double* out, int64_t n, double from, double to, Generator& g);
+// T is float or double for uniform, normal, exponential and bernoulli fills; int64_t, int32_t, float or double
+// for fill_random_range (instantiated for those in generator.cpp).
+template <class T>
+void fill_uniform(T* out, int64_t n, double from, double to, Generator& g);
 
 // torch.randn / Tensor.normal_(mean, std).
-void fill_normal(float* out, int64_t n, double mean, double std, Generator& g);
-void fill_normal(double* out, int64_t n, double mean, double std, Generator& g);
+template <class T>
+void fill_normal(T* out, int64_t n, double mean, double std, Generator& g);
 
 // torch's per-element normal path whatever n is (Box-Muller in double with the cached second value): what
 // torch's normal_ uses for tensors that are not contiguous, where the block-of-16 path does not apply.
-void fill_normal_serial(float* out, int64_t n, double mean, double std, Generator& g);
-void fill_normal_serial(double* out, int64_t n, double mean, double std, Generator& g);
+template <class T>
+void fill_normal_serial(T* out, int64_t n, double mean, double std, Generator& g);
 
 // Tensor.exponential_(lambd): -log1p(-u) / lambd per element, u a 53-bit uniform, rounded to the output type.
-void fill_exponential(float* out, int64_t n, double lambd, Generator& g);
-void fill_exponential(double* out, int64_t n, double lambd, Generator& g);
+template <class T>
+void fill_exponential(T* out, int64_t n, double lambd, Generator& g);
 
 // n raw draws of 32 or 64 bits, for the distributions that transform bits in their own way (random_).
 void fill_bits32(uint32_t* out, int64_t n, Generator& g);
 void fill_bits64(uint64_t* out, int64_t n, Generator& g);
 
 // torch.randint(low, high) for each output dtype: values in [low, high). Requires low < high.
-void fill_random_range(int64_t* out, int64_t n, int64_t low, int64_t high, Generator& g);
-void fill_random_range(int32_t* out, int64_t n, int64_t low, int64_t high, Generator& g);
-void fill_random_range(float* out, int64_t n, int64_t low, int64_t high, Generator& g);
-void fill_random_range(double* out, int64_t n, int64_t low, int64_t high, Generator& g);
+template <class T>
+void fill_random_range(T* out, int64_t n, int64_t low, int64_t high, Generator& g);
 
 // torch.randperm(n) (int64).
 void randperm(int64_t* out, int64_t n, Generator& g);
 
 // torch.bernoulli(p): out[i] = 1 with probability p[i], else 0; out and p have the same dtype.
-void fill_bernoulli(float* out, const float* p, int64_t n, Generator& g);
-void fill_bernoulli(double* out, const double* p, int64_t n, Generator& g);
+template <class T>
+void fill_bernoulli(T* out, const T* p, int64_t n, Generator& g);
 
 }  // namespace fastgrad

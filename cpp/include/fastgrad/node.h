@@ -23,7 +23,7 @@ struct Edge {
 };
 
 // A Node's next edges. Most Nodes have one or two (unary and binary ops): those live inside the Node, so
-// creating a Node costs one allocation, not two (See DESIGN.md section 10). More spill to the heap.
+// creating a Node costs one allocation, not two (See docs/design.md, section 8). More spill to the heap.
 class EdgeList {
  public:
   EdgeList() = default;
@@ -112,7 +112,7 @@ class SavedTensor {
   bool is_output_ = false;
 };
 
-// Hooks: callbacks the engine runs around Nodes, in PyTorch's order (Note [Hook order] in engine.cpp).
+// Hooks: callbacks the engine runs around Nodes, in PyTorch's order (Note [Hook order] in autograd/engine.cpp).
 // A hook returning an undefined Tensor / nullopt leaves the gradients as they are.
 struct TensorHook {  // Tensor.register_hook: sees (and may replace) the gradient of one tensor
   virtual ~TensorHook() = default;
@@ -162,7 +162,7 @@ struct NodeHooks {
     uint32_t output_nr;
     std::shared_ptr<TensorHook> hook;
   };
-  std::vector<TensorPreHook> tensor_pre;            // hooks of the non-leaf tensors this Node made
+  std::vector<TensorPreHook> tensor_pre;  // hooks of the non-leaf tensors this Node made
   std::vector<HookEntry<NodePreHook>> pre;
   std::vector<HookEntry<NodePostHook>> post;
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;  // retain_grad() outputs

@@ -33,8 +33,8 @@ Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen = nullptr); 
 Tensor normal(const Tensor& mean, double std = 1.0, Generator* gen = nullptr);   // NormalBackward1
 Tensor normal(double mean, const Tensor& std, Generator* gen = nullptr);         // NormalBackward2
 Tensor normal(double mean, double std, const Dims& sizes, ScalarType dtype = default_dtype(), Generator* gen = nullptr);
-Tensor bernoulli(const Tensor& p, Generator* gen = nullptr);                   // 1 with probability p[i]
-Tensor bernoulli(const Tensor& self, double p, Generator* gen = nullptr);      // self's shape and dtype
+Tensor bernoulli(const Tensor& p, Generator* gen = nullptr);               // 1 with probability p[i]
+Tensor bernoulli(const Tensor& self, double p, Generator* gen = nullptr);  // self's shape and dtype
 // Category indices (int64), num_samples per row of a 1-D or 2-D tensor of non-negative weights.
 Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = false, Generator* gen = nullptr);
 // In-place fills (see Note [Fill order] in random.cpp). Each records a zero-gradient Node when self has history.
@@ -43,8 +43,8 @@ Tensor& normal_(Tensor& self, double mean = 0, double std = 1, Generator* gen = 
 Tensor& exponential_(Tensor& self, double lambd = 1, Generator* gen = nullptr);
 Tensor& bernoulli_(Tensor& self, double p = 0.5, Generator* gen = nullptr);
 Tensor& bernoulli_(Tensor& self, const Tensor& p, Generator* gen = nullptr);
-Tensor& random_(Tensor& self, Generator* gen = nullptr);                                          // [0, 2^digits]
-Tensor& random_(Tensor& self, int64_t to, Generator* gen = nullptr);                              // [0, to)
+Tensor& random_(Tensor& self, Generator* gen = nullptr);                                           // [0, 2^digits]
+Tensor& random_(Tensor& self, int64_t to, Generator* gen = nullptr);                               // [0, to)
 Tensor& random_(Tensor& self, int64_t from, std::optional<int64_t> to, Generator* gen = nullptr);  // [from, to)
 
 // ---- copies and conversions (cpp/src/ops/copy.cpp) ----
@@ -54,9 +54,9 @@ Tensor to_dtype(const Tensor& t, ScalarType dtype, bool copy = false);  // ToCop
 // floating dtypes take any value (1e300 becomes inf in float32), bool any value. No history.
 Tensor convert_data(const Tensor& t, ScalarType dtype);
 Tensor contiguous(const Tensor& t);
-Tensor clone(const Tensor& t);                                           // CloneBackward0
-Tensor& copy_(Tensor& self, const Tensor& src);                          // in place, broadcasting src
-Tensor data_alias(const Tensor& t);  // `.data`: same memory, own version counter, no history
+Tensor clone(const Tensor& t);                   // CloneBackward0
+Tensor& copy_(Tensor& self, const Tensor& src);  // in place, broadcasting src
+Tensor data_alias(const Tensor& t);              // `.data`: same memory, own version counter, no history
 
 // ---- elementwise binary arithmetic (cpp/src/ops/binary.cpp; rounding division, remainder, fmod: division.cpp) ----
 // Type promotion follows PyTorch (see ResultType): dimensioned tensors outrank 0-d tensors, which outrank
@@ -193,8 +193,8 @@ Tensor clamp_min(const Tensor& t, const Tensor& min);
 Tensor clamp_max(const Tensor& t, Scalar max);
 Tensor clamp_max(const Tensor& t, const Tensor& max);
 // NaN -> nan, +inf -> posinf (default: the dtype's largest value), -inf -> neginf (default: its lowest).
-Tensor nan_to_num(const Tensor& t, std::optional<double> nan = std::nullopt, std::optional<double> posinf = std::nullopt,
-                  std::optional<double> neginf = std::nullopt);
+Tensor nan_to_num(const Tensor& t, std::optional<double> nan = std::nullopt,
+                  std::optional<double> posinf = std::nullopt, std::optional<double> neginf = std::nullopt);
 
 Tensor exp(const Tensor& t);
 Tensor exp2(const Tensor& t);
@@ -281,8 +281,10 @@ Tensor prod(const Tensor& t, int64_t dim, bool keepdim = false, std::optional<Sc
 // var/std divide by max(0, N - correction); correction 1 is Bessel's (PyTorch's `unbiased=True`).
 Tensor var(const Tensor& t, const Dims& dims = {}, double correction = 1, bool keepdim = false);
 Tensor std(const Tensor& t, const Dims& dims = {}, double correction = 1, bool keepdim = false);
-std::tuple<Tensor, Tensor> var_mean(const Tensor& t, const Dims& dims = {}, double correction = 1, bool keepdim = false);
-std::tuple<Tensor, Tensor> std_mean(const Tensor& t, const Dims& dims = {}, double correction = 1, bool keepdim = false);
+std::tuple<Tensor, Tensor> var_mean(const Tensor& t, const Dims& dims = {}, double correction = 1,
+                                    bool keepdim = false);
+std::tuple<Tensor, Tensor> std_mean(const Tensor& t, const Dims& dims = {}, double correction = 1,
+                                    bool keepdim = false);
 // Vector p-norm (any p, including 0 and +-infinity) over all elements (dims empty) or over dims.
 Tensor norm(const Tensor& t, double p = 2, const Dims& dims = {}, bool keepdim = false,
             std::optional<ScalarType> dtype = std::nullopt);
@@ -324,8 +326,8 @@ Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1);
 Tensor t(const Tensor& t);  // TBackward0; 0-d, 1-d and 2-d only
 Tensor permute(const Tensor& t, const Dims& dims);
 Tensor movedim(const Tensor& t, const Dims& source, const Dims& destination);  // a permute
-Tensor numpy_T(const Tensor& t);  // Tensor.T: all dims reversed
-Tensor mT(const Tensor& t);       // Tensor.mT: the last two dims swapped
+Tensor numpy_T(const Tensor& t);                                               // Tensor.T: all dims reversed
+Tensor mT(const Tensor& t);                                                    // Tensor.mT: the last two dims swapped
 Tensor unsqueeze(const Tensor& t, int64_t dim);
 Tensor squeeze(const Tensor& t);
 Tensor squeeze(const Tensor& t, int64_t dim);
@@ -422,8 +424,8 @@ void index_put_(Tensor& t, const std::vector<TensorIndex>& indices, const Tensor
 Tensor index(const Tensor& self, const tensor_list& indices);
 Tensor index_put(const Tensor& self, const tensor_list& indices, const Tensor& values, bool accumulate = false);
 Tensor& index_put_(Tensor& self, const tensor_list& indices, const Tensor& values, bool accumulate = false);
-Tensor nonzero(const Tensor& self);               // (count, dim) int64 coordinates
-tensor_list nonzero_numpy(const Tensor& self);    // nonzero(as_tuple=True)
+Tensor nonzero(const Tensor& self);             // (count, dim) int64 coordinates
+tensor_list nonzero_numpy(const Tensor& self);  // nonzero(as_tuple=True)
 Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index);
 Tensor gather(const Tensor& self, int64_t dim, const Tensor& index);
 // reduce: "" (replace), "add" or "multiply".
@@ -502,8 +504,7 @@ Tensor one_hot(const Tensor& tensor, int64_t num_classes = -1);
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean,
                       double beta = 1.0);
-Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean,
-                  double delta = 1.0);
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean, double delta = 1.0);
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
                             Reduction reduction = Reduction::Mean);
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
@@ -513,12 +514,11 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight 
                 Reduction reduction = Reduction::Mean, int64_t ignore_index = -100);
 // target: class indices (as nll_loss) or class probabilities (input's shape).
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
-                     Reduction reduction = Reduction::Mean, int64_t ignore_index = -100,
-                     double label_smoothing = 0.0);
+                     Reduction reduction = Reduction::Mean, int64_t ignore_index = -100, double label_smoothing = 0.0);
 
-// Embedding and normalisation layers (cpp/src/ops/nn_norm.cpp). `indices` int64 or int32, in
-// [0, weight.size(0)); padding_idx -1 means none (else its row gets no gradient); scale_grad_by_freq divides
-// each looked-up row's gradient by how often its index occurs in `indices`.
+// Embedding (cpp/src/ops/embedding.cpp) and normalisation layers (cpp/src/ops/nn_norm.cpp). `indices` int64 or
+// int32, in [0, weight.size(0)); padding_idx -1 means none (else its row gets no gradient); scale_grad_by_freq
+// divides each looked-up row's gradient by how often its index occurs in `indices`.
 Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx = -1,
                  bool scale_grad_by_freq = false);
 // Normalises over the trailing dims given by normalized_shape; weight and bias (that shape) may be undefined.

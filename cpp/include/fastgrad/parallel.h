@@ -43,8 +43,7 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, F&& f) {
   }
   using Fn = std::remove_reference_t<F>;
   detail::parallel_run(
-      begin, end, grain,
-      [](void* context, int64_t b, int64_t e) { (*static_cast<Fn*>(context))(b, e); },
+      begin, end, grain, [](void* context, int64_t b, int64_t e) { (*static_cast<Fn*>(context))(b, e); },
       const_cast<void*>(static_cast<const void*>(&f)));
 }
 

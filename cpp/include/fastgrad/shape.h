@@ -1,5 +1,5 @@
 // Sizes and strides. Tensors up to kInlineDims dimensions keep them inline, so creating a small tensor
-// does not allocate for its shape (see DESIGN.md section 10: the per-op budget is in allocation).
+// does not allocate for its shape (see docs/design.md, section 8: the per-op budget is in allocation).
 #pragma once
 
 #include <algorithm>
@@ -70,9 +70,7 @@ class Dims {
     size_ = n;
   }
 
-  bool operator==(const Dims& o) const {
-    return size_ == o.size_ && std::equal(begin(), end(), o.begin());
-  }
+  bool operator==(const Dims& o) const { return size_ == o.size_ && std::equal(begin(), end(), o.begin()); }
   bool operator!=(const Dims& o) const { return !(*this == o); }
 
  private:

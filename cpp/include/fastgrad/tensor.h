@@ -99,7 +99,7 @@ class Tensor {
   bool retains_grad() const;
   uint32_t version() const;
   void bump_version() const;
-  Tensor detach() const;   // shares storage and version counter; no history
+  Tensor detach() const;  // shares storage and version counter; no history
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false, bool create_graph = false) const;
 
  private:
@@ -113,10 +113,10 @@ struct AutogradMeta {
   bool requires_grad = false;
   bool retains_grad = false;
   uint32_t output_nr = 0;
-  std::shared_ptr<Node> grad_fn;  // owns the Node that made this tensor; null for leaves
+  std::shared_ptr<Node> grad_fn;         // owns the Node that made this tensor; null for leaves
   std::weak_ptr<Node> grad_accumulator;  // Note [No cycles]: the accumulator owns the leaf, not the reverse
   Tensor grad;
-  std::mutex mutex;  // guards `grad` while several backward passes accumulate into the same leaf
+  std::mutex mutex;                  // guards `grad` while several backward passes accumulate into the same leaf
   std::unique_ptr<LeafHooks> hooks;  // allocated by the first hook on a leaf (see node.h)
   ~AutogradMeta();
 };
@@ -188,7 +188,7 @@ class TensorImpl {
   std::unique_ptr<AutogradMeta> autograd_;
 };
 
-// The handle's accessors are inline: every op calls them many times (See DESIGN.md section 10).
+// The handle's accessors are inline: every op calls them many times (See docs/design.md, section 8).
 inline const Dims& Tensor::sizes() const { return impl_->sizes(); }
 inline const Dims& Tensor::strides() const { return impl_->strides(); }
 inline int64_t Tensor::dim() const { return static_cast<int64_t>(impl_->sizes().size()); }

@@ -5,7 +5,7 @@
 #include <mutex>
 
 #include "../ops/common.h"
-#include "../release.h"
+#include "release.h"
 
 namespace fastgrad {
 
@@ -56,8 +56,8 @@ bool non_overlapping(const StridedGeometry& g) {
 
 // A contiguous tensor with g's values that the caller may write: g itself when nothing else can see it.
 Tensor writable_copy(Tensor&& g) {
-  const bool exclusive = g.impl().use_count() == 1 && g.storage().use_count() == 1 && g.is_contiguous() &&
-                         !g.requires_grad();
+  const bool exclusive =
+      g.impl().use_count() == 1 && g.storage().use_count() == 1 && g.is_contiguous() && !g.requires_grad();
   return exclusive ? std::move(g) : cast(g, g.dtype(), /*force_copy=*/true);
 }
 
@@ -251,7 +251,8 @@ bool impl_requires_grad(const TensorImpl& t) {
 // PyTorch's refusals for views that may not be written in place (`direct`: the view itself is being
 // written; otherwise its base or a sibling was).
 void refuse_view_rebase(const TensorImpl& v, bool direct, const char* op) {
-  const char* what = direct ? "is being modified inplace" : "its base or another view of its base has been modified inplace";
+  const char* what =
+      direct ? "is being modified inplace" : "its base or another view of its base has been modified inplace";
   const AutogradMeta* m = v.autograd();
   std::string where = op ? std::string(" (") + op + " on a view of shape " + shape_str(v.sizes()) + ")" : "";
   if (v.view_creation() == TensorImpl::ViewCreation::MultiOutput) {
@@ -268,7 +269,8 @@ void refuse_view_rebase(const TensorImpl& v, bool direct, const char* op) {
               " with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You "
               "can clarify your code by moving both the view and the inplace either both inside the no_grad block "
               "(if you don't want the inplace to be tracked) or both outside (if you want the inplace to be "
-              "tracked)." + where);
+              "tracked)." +
+              where);
 }
 
 }  // namespace
@@ -324,7 +326,8 @@ void rebase_view_history(Tensor& self, const std::shared_ptr<Node>& fn) {
   // fn's output is the view's new value; the base takes a CopySlices around it. The view's own grad_fn
   // is regenerated from the base's on its next use (its version moved on with the write).
   Tensor base(self->view_base());
-  auto copy_slices = std::make_shared<CopySlices>(StridedGeometry::of(*base.get()), StridedGeometry::of(*self.get()), fn);
+  auto copy_slices =
+      std::make_shared<CopySlices>(StridedGeometry::of(*base.get()), StridedGeometry::of(*self.get()), fn);
   copy_slices->add_next_edge(gradient_edge(base));
   for (size_t i = 1; i < fn->next_edges().size(); ++i) copy_slices->add_next_edge(fn->next_edges()[i]);
   fn->set_saved_output_origin(std::make_shared<ViewOfCopySlices>(copy_slices, StridedGeometry::of(*base.get()),

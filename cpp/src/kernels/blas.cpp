@@ -20,8 +20,8 @@
 extern "C" {
 void FG_CBLAS(sgemm)(int order, int trans_a, int trans_b, int m, int n, int k, float alpha, const float* a, int lda,
                      const float* b, int ldb, float beta, float* c, int ldc);
-void FG_CBLAS(dgemm)(int order, int trans_a, int trans_b, int m, int n, int k, double alpha, const double* a,
-                     int lda, const double* b, int ldb, double beta, double* c, int ldc);
+void FG_CBLAS(dgemm)(int order, int trans_a, int trans_b, int m, int n, int k, double alpha, const double* a, int lda,
+                     const double* b, int ldb, double beta, double* c, int ldc);
 }
 #endif
 
@@ -74,16 +74,16 @@ bool fits_int(int64_t v) { return v <= INT_MAX; }
 }  // namespace
 
 template <class T>
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
-          int64_t ldb, T beta, T* c, int64_t ldc) {
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b, int64_t ldb,
+          T beta, T* c, int64_t ldc) {
 #ifdef FG_CBLAS
   // A BLAS call costs ~0.1 us before any arithmetic: tiny products (batches of 2x2 matrices) are faster here.
   constexpr int64_t kSmallProduct = 512;
   if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
     // A single dot product (m = n = 1) is memory-bound either way: the loop's double sum is exact to the
     // last bit, where sgemm's float sum over a long k is not (Note [float32 products]).
-    if (m * n * k > kSmallProduct && !(m == 1 && n == 1) && fits_int(m) && fits_int(n) && fits_int(k) && fits_int(lda) && fits_int(ldb) &&
-        fits_int(ldc)) {
+    if (m * n * k > kSmallProduct && !(m == 1 && n == 1) && fits_int(m) && fits_int(n) && fits_int(k) &&
+        fits_int(lda) && fits_int(ldb) && fits_int(ldc)) {
       auto args = [&](auto fn) {
         fn(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, int(m), int(n), int(k), alpha, a,
            int(std::max<int64_t>(lda, 1)), b, int(std::max<int64_t>(ldb, 1)), beta, c, int(std::max<int64_t>(ldc, 1)));

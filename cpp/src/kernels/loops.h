@@ -18,8 +18,8 @@ Dims broadcast_strides(const Tensor& t, const Dims& out_shape);
 template <size_t N>
 struct Operands {
   std::array<char*, N> data;
-  std::array<int64_t, N> elem;     // element sizes in bytes
-  std::array<Dims, N> strides;     // in elements, one per output dimension
+  std::array<int64_t, N> elem;  // element sizes in bytes
+  std::array<Dims, N> strides;  // in elements, one per output dimension
 };
 
 // Elements below which an elementwise loop stays on the calling thread: a thread hand-off costs a few
@@ -127,10 +127,10 @@ void unary_loop(const Tensor& out, const Tensor& a, F f) {
 // out[i] = f(a[i], b[i]) with a and b broadcasting to out's shape.
 template <class O, class A, class B, class F>
 void binary_loop(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
-  Operands<3> ops{{static_cast<char*>(out.data_ptr()), static_cast<char*>(a.data_ptr()),
-                   static_cast<char*>(b.data_ptr())},
-                  {sizeof(O), sizeof(A), sizeof(B)},
-                  {out.strides(), broadcast_strides(a, out.sizes()), broadcast_strides(b, out.sizes())}};
+  Operands<3> ops{
+      {static_cast<char*>(out.data_ptr()), static_cast<char*>(a.data_ptr()), static_cast<char*>(b.data_ptr())},
+      {sizeof(O), sizeof(A), sizeof(B)},
+      {out.strides(), broadcast_strides(a, out.sizes()), broadcast_strides(b, out.sizes())}};
   for_each_row<true>(out.sizes(), ops, [&](const std::array<char*, 3>& p, const std::array<int64_t, 3>& s, int64_t n) {
     O* o = reinterpret_cast<O*>(p[0]);
     const A* x = reinterpret_cast<const A*>(p[1]);

@@ -15,23 +15,26 @@ template <class T>
 using wrap_unsigned_t = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
 
 template <class T>
-constexpr bool wraps_v = std::is_integral_v<T> && std::is_signed_v<T>;
+constexpr bool wraps_v = std::is_integral_v<T>&& std::is_signed_v<T>;
 
 template <class T>
 constexpr T wrapping_add(T a, T b) {
-  if constexpr (wraps_v<T>) return static_cast<T>(static_cast<wrap_unsigned_t<T>>(a) + static_cast<wrap_unsigned_t<T>>(b));
+  if constexpr (wraps_v<T>)
+    return static_cast<T>(static_cast<wrap_unsigned_t<T>>(a) + static_cast<wrap_unsigned_t<T>>(b));
   else return static_cast<T>(a + b);
 }
 
 template <class T>
 constexpr T wrapping_sub(T a, T b) {
-  if constexpr (wraps_v<T>) return static_cast<T>(static_cast<wrap_unsigned_t<T>>(a) - static_cast<wrap_unsigned_t<T>>(b));
+  if constexpr (wraps_v<T>)
+    return static_cast<T>(static_cast<wrap_unsigned_t<T>>(a) - static_cast<wrap_unsigned_t<T>>(b));
   else return static_cast<T>(a - b);
 }
 
 template <class T>
 constexpr T wrapping_mul(T a, T b) {
-  if constexpr (wraps_v<T>) return static_cast<T>(static_cast<wrap_unsigned_t<T>>(a) * static_cast<wrap_unsigned_t<T>>(b));
+  if constexpr (wraps_v<T>)
+    return static_cast<T>(static_cast<wrap_unsigned_t<T>>(a) * static_cast<wrap_unsigned_t<T>>(b));
   else return static_cast<T>(a * b);
 }
 

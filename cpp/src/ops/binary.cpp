@@ -1,6 +1,7 @@
 // Elementwise binary arithmetic (add, sub, mul, true division, pow): forward and derivative side by side.
 // Division with rounding, floor_divide, remainder and fmod are in division.cpp. Gradients are returned at
-// the broadcast shape; the engine sums them back to each input's shape (see validate_gradient in engine.cpp).
+// the broadcast shape; the engine sums them back to each input's shape (validate_gradient in
+// autograd/engine.cpp).
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -15,15 +16,6 @@ namespace {
 using kernels::wrapping_add;
 using kernels::wrapping_mul;
 using kernels::wrapping_sub;
-
-// Runs make(T{})(x, y) over a and b cast to `compute`.
-template <class MakeF>
-Tensor binary_forward(const Tensor& a, const Tensor& b, ScalarType compute, ScalarType out_dtype, const char* op,
-                      MakeF make) {
-  Dims shape = broadcast_shapes(a.sizes(), b.sizes(), op);
-  (void)shape;
-  return map_binary(cast(a, compute), cast(b, compute), out_dtype, op, make);
-}
 
 // Runs make(T{})(x) over a cast to `compute`, where the functor has the scalar baked in.
 template <class MakeF>
@@ -73,7 +65,7 @@ struct AddBackward0 : NamedNode<AddBackward0> {
 Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
   ScalarType rt = promote(a, b);
   check_alpha(rt, alpha);
-  Tensor out = binary_forward(a, b, rt, rt, "add", [&](auto tag) {
+  Tensor out = binary_map(a, b, rt, rt, "add", [&](auto tag) {
     using T = decltype(tag);
     T al = scalar_as<T>(alpha);
     return [al, one = is_one(alpha)](T x, T y) -> T {
@@ -144,10 +136,12 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
   check_sub(a, b.dtype());
   ScalarType rt = promote(a, b);
   check_alpha(rt, alpha, /*negated=*/true);
-  Tensor out = binary_forward(a, b, rt, rt, "sub", [&](auto tag) {
+  Tensor out = binary_map(a, b, rt, rt, "sub", [&](auto tag) {
     using T = decltype(tag);
     T al = scalar_as<T>(alpha);
-    return [al, one = is_one(alpha)](T x, T y) -> T { return one ? wrapping_sub(x, y) : wrapping_sub(x, wrapping_mul(al, y)); };
+    return [al, one = is_one(alpha)](T x, T y) -> T {
+      return one ? wrapping_sub(x, y) : wrapping_sub(x, wrapping_mul(al, y));
+    };
   });
   if (compute_requires_grad({&a, &b})) set_history(out, make_node<SubBackward0>({&a, &b}, alpha));
   return out;
@@ -196,7 +190,7 @@ struct MulBackward0 : NamedNode<MulBackward0> {
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   ScalarType rt = promote(a, b);
-  Tensor out = binary_forward(a, b, rt, rt, "mul", [](auto tag) {
+  Tensor out = binary_map(a, b, rt, rt, "mul", [](auto tag) {
     using T = decltype(tag);
     return [](T x, T y) -> T {
       if constexpr (std::is_same_v<T, bool>) return x && y;
@@ -252,7 +246,7 @@ ScalarType true_div_type(ScalarType t) { return is_floating(t) ? t : default_dty
 
 Tensor div(const Tensor& a, const Tensor& b) {
   ScalarType rt = true_div_type(promote(a, b));
-  Tensor out = binary_forward(a, b, rt, rt, "div", [](auto tag) {
+  Tensor out = binary_map(a, b, rt, rt, "div", [](auto tag) {
     using T = decltype(tag);
     return [](T x, T y) -> T { return x / y; };
   });
@@ -429,7 +423,7 @@ struct PowBackward1 : NamedNode<PowBackward1> {  // tensor ** tensor
 Tensor pow(const Tensor& a, const Tensor& exponent) {
   ScalarType rt = promote(a, exponent);
   check_pow_type(rt);
-  Tensor out = binary_forward(a, exponent, rt, rt, "pow", [](auto tag) {
+  Tensor out = binary_map(a, exponent, rt, rt, "pow", [](auto tag) {
     using T = decltype(tag);
     return [](T x, T e) -> T { return pow_value(x, e); };
   });

@@ -9,7 +9,6 @@ namespace fastgrad {
 
 namespace {
 
-
 template <class T>
 T scalar_as(const Scalar& s) {
   if constexpr (std::is_same_v<T, bool>) return s.f != 0;

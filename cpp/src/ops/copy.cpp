@@ -89,9 +89,11 @@ Tensor data_alias(const Tensor& t) {
   // `.data` shares memory but not the version counter (PyTorch's documented difference from detach()):
   // a Storage that aliases the same bytes and keeps the original alive.
   auto keep = new std::shared_ptr<Storage>(t.storage());
-  auto storage = Storage::wrap(t.storage()->data(), t.storage()->nbytes(),
-                               [](void* ctx, void*) { delete static_cast<std::shared_ptr<Storage>*>(ctx); }, keep);
-  return Tensor(std::make_shared<TensorImpl>(std::move(storage), t.sizes(), t.strides(), t.storage_offset(), t.dtype()));
+  auto storage = Storage::wrap(
+      t.storage()->data(), t.storage()->nbytes(),
+      [](void* ctx, void*) { delete static_cast<std::shared_ptr<Storage>*>(ctx); }, keep);
+  return Tensor(
+      std::make_shared<TensorImpl>(std::move(storage), t.sizes(), t.strides(), t.storage_offset(), t.dtype()));
 }
 
 }  // namespace fastgrad

@@ -108,8 +108,8 @@ Tensor int_div_forward(const Tensor& a, const Tensor& b, ScalarType rt, IntDivOp
 // div(a, b, rounding_mode='trunc'|'floor') is piecewise constant: DivBackward2 gives zeros.
 Tensor div(const Tensor& a, const Tensor& b, RoundingMode mode) {
   if (mode == RoundingMode::True) return div(a, b);
-  Tensor out = int_div_forward(a, b, promote(a, b), mode == RoundingMode::Trunc ? IntDivOp::Trunc : IntDivOp::Floor,
-                               "div");
+  Tensor out =
+      int_div_forward(a, b, promote(a, b), mode == RoundingMode::Trunc ? IntDivOp::Trunc : IntDivOp::Floor, "div");
   return record_zero_grad(out, "DivBackward2", {&a, &b});
 }
 

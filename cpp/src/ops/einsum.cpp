@@ -78,9 +78,7 @@ struct Labelled {
   Labels labels;
 };
 
-int64_t position(const Labels& labels, int l) {
-  return std::find(labels.begin(), labels.end(), l) - labels.begin();
-}
+int64_t position(const Labels& labels, int l) { return std::find(labels.begin(), labels.end(), l) - labels.begin(); }
 bool contains(const Labels& labels, int l) { return position(labels, l) < static_cast<int64_t>(labels.size()); }
 
 // t with its dimensions permuted (result dimension i is t's dimension perm[i]); no Node when nothing moves.
@@ -201,8 +199,10 @@ Tensor einsum(const std::string& equation, const tensor_list& operands) {
   Term out_term;
   bool explicit_output = false;
   parse(equation, terms, out_term, explicit_output);
-  FG_CHECK(terms.size() <= operands.size(), Error, "einsum(): fewer operands were provided than specified in the equation");
-  FG_CHECK(terms.size() >= operands.size(), Error, "einsum(): more operands were provided than specified in the equation");
+  FG_CHECK(terms.size() <= operands.size(), Error,
+           "einsum(): fewer operands were provided than specified in the equation");
+  FG_CHECK(terms.size() >= operands.size(), Error,
+           "einsum(): more operands were provided than specified in the equation");
 
   // Labels per operand, with the ellipsis expanded and aligned on the right.
   int64_t ell_dims = 0;
@@ -237,8 +237,8 @@ Tensor einsum(const std::string& equation, const tensor_list& operands) {
       const int64_t s = operands[i].sizes()[d];
       if (l < kLetters && contains(Labels(labels.begin(), labels.begin() + static_cast<int64_t>(d)), l)) continue;
       FG_CHECK(size[l] < 0 || size[l] == s || size[l] == 1 || s == 1, Error, "einsum(): subscript ",
-               l < kLetters ? std::string(1, label_letter(l)) : std::string("..."), " has size ", s, " for operand ",
-               i, " which does not broadcast with previously seen size ", size[l]);
+               l < kLetters ? std::string(1, label_letter(l)) : std::string("..."), " has size ", s, " for operand ", i,
+               " which does not broadcast with previously seen size ", size[l]);
       if (size[l] < 0 || size[l] == 1) size[l] = s;
     }
     ops.push_back({operands[i], labels});

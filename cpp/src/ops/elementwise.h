@@ -31,11 +31,16 @@ inline const char* c_type_name(ScalarType t) {
   return names[static_cast<int>(t)];
 }
 
-// out = f(x) over t cast to `compute`; `make(T{})` builds f for the compute type T and is only instantiated
-// for floating types (the callers pick a float compute type).
+// check_kernel for a kernel that exists for floating dtypes only (the activations).
+inline void check_floating(const Tensor& t, const char* kernel) {
+  check_kernel(is_floating(t.dtype()), kernel, t.dtype());
+}
+
+// out = f(x) over t cast to `compute` (t itself, strided, when it has that dtype); `make(T{})` builds f for the
+// compute type T and is only instantiated for floating types (the callers pick a float compute type).
 template <class MakeF>
 Tensor float_map(const Tensor& t, ScalarType compute, MakeF make) {
-  return map_unary(cast(t, compute), compute, [&](auto tag) {
+  return map_unary(t.dtype() == compute ? t : cast(t, compute), compute, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       return make(tag);

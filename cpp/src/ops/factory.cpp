@@ -112,7 +112,8 @@ Tensor linspace(double start, double end, int64_t steps, ScalarType dtype) {
       const double ds = static_cast<double>(xs), de = static_cast<double>(xe);
       const double step = (de - ds) / static_cast<double>(steps - 1);
       for (int64_t i = 0; i < steps; ++i)
-        p[i] = static_cast<T>(i < half ? ds + step * static_cast<double>(i) : de - step * static_cast<double>(steps - i - 1));
+        p[i] = static_cast<T>(i < half ? ds + step * static_cast<double>(i)
+                                       : de - step * static_cast<double>(steps - i - 1));
     }
   });
   return out;

@@ -68,8 +68,9 @@ IndexPlan::IndexPlan(const Tensor& self, const tensor_list& raw) {
     const Tensor& m = raw[0];
     FG_CHECK(m.dim() <= self.dim(), IndexError, "too many indices for tensor of dimension ", self.dim());
     for (int64_t j = 0; j < m.dim(); ++j)
-      FG_CHECK(m.sizes()[j] == self.sizes()[j], IndexError, "The shape of the mask ", shape_str(m.sizes()), " at index ",
-               j, " does not match the shape of the indexed tensor ", shape_str(self.sizes()), " at index ", j);
+      FG_CHECK(m.sizes()[j] == self.sizes()[j], IndexError, "The shape of the mask ", shape_str(m.sizes()),
+               " at index ", j, " does not match the shape of the indexed tensor ", shape_str(self.sizes()),
+               " at index ", j);
     mask = cast(m, ScalarType::Bool, /*force_copy=*/true);
     const bool* p = mask.data<bool>();
     nb = 0;

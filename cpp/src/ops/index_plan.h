@@ -18,10 +18,10 @@ struct IndexPlan {
   IndexPlan(const Tensor& self, const tensor_list& indices);
 
   Dims self_sizes, b_shape, out_shape;
-  int64_t nb = 1;                                // numel of B
-  std::vector<int64_t> pre_dims, post_dims;      // non-indexed dimensions of self, in result order
-  std::vector<int64_t> dims;                     // the indexed dimensions
-  tensor_list values;                            // per indexed dimension: int64 of shape B, non-negative, checked
+  int64_t nb = 1;                            // numel of B
+  std::vector<int64_t> pre_dims, post_dims;  // non-indexed dimensions of self, in result order
+  std::vector<int64_t> dims;                 // the indexed dimensions
+  tensor_list values;                        // per indexed dimension: int64 of shape B, non-negative, checked
   // Fast path for the most common advanced index, t[mask] with a mask over t's leading dimensions: the
   // selected positions are read off the mask (a contiguous copy) instead of its nonzero() columns.
   Tensor mask;

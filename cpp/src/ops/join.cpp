@@ -84,8 +84,8 @@ Tensor cat(const tensor_list& tensors, int64_t dim) {
     FG_CHECK(t.dim() == ref->dim(), Error, "Tensors must have same number of dimensions: got ", ref->dim(), " and ",
              t.dim());
     for (int64_t k = 0; k < t.dim(); ++k)
-      FG_CHECK(k == d || t.sizes()[k] == ref->sizes()[k], Error, "Sizes of tensors must match except in dimension ",
-               d, ". Expected size ", ref->sizes()[k], " but got size ", t.sizes()[k], " for tensor number ", i,
+      FG_CHECK(k == d || t.sizes()[k] == ref->sizes()[k], Error, "Sizes of tensors must match except in dimension ", d,
+               ". Expected size ", ref->sizes()[k], " but got size ", t.sizes()[k], " for tensor number ", i,
                " in the list.");
     sizes.push_back(t.sizes()[d]);
     shape[d] += t.sizes()[d];

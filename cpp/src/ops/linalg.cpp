@@ -119,7 +119,8 @@ void check_not_bool(const Tensor& t, const char* kernel, int64_t rows = 1, int64
 }
 
 void check_mm_dtypes(const Tensor& a, const Tensor& b) {
-  FG_CHECK(a.dtype() == b.dtype(), Error, "expected m1 and m2 to have the same dtype, but got: ", c_type_name(a.dtype()),
+  FG_CHECK(a.dtype() == b.dtype(), Error,
+           "expected m1 and m2 to have the same dtype, but got: ", c_type_name(a.dtype()),
            " != ", c_type_name(b.dtype()));
   check_not_bool(a, "addmm_impl_cpu_", a.dim() == 2 ? a.sizes()[0] : 1, b.dim() == 2 ? b.sizes()[1] : 1,
                  a.dim() == 2 ? a.sizes()[1] : 1);
@@ -448,7 +449,8 @@ namespace {
 // A new shape for a fresh contiguous tensor that no one else sees: shares the memory but is not a view (so the
 // result of matmul may be modified in place like any other op's result).
 Tensor unsafe_view(const Tensor& t, const Dims& shape) {
-  Tensor out(std::make_shared<TensorImpl>(t.storage(), shape, contiguous_strides(shape), t.storage_offset(), t.dtype()));
+  Tensor out(
+      std::make_shared<TensorImpl>(t.storage(), shape, contiguous_strides(shape), t.storage_offset(), t.dtype()));
   if (compute_requires_grad({&t})) set_history(out, make_node<UnsafeViewBackward0>({&t}, t.sizes()));
   return out;
 }

@@ -89,18 +89,14 @@ struct VarBackward0 : NamedNode<VarBackward0> {
   static constexpr const char* kName = "VarBackward0";
   MomentsInfo info;
   explicit VarBackward0(MomentsInfo i) : info(std::move(i)) {}
-  tensor_list apply(tensor_list&& g) override {
-    return {var_grad(g[0], saved(0), info)};
-  }
+  tensor_list apply(tensor_list&& g) override { return {var_grad(g[0], saved(0), info)}; }
 };
 
 struct StdBackward0 : NamedNode<StdBackward0> {
   static constexpr const char* kName = "StdBackward0";
   MomentsInfo info;
   explicit StdBackward0(MomentsInfo i) : info(std::move(i)) {}
-  tensor_list apply(tensor_list&& g) override {
-    return {std_grad(g[0], saved(0), saved(1), info)};
-  }
+  tensor_list apply(tensor_list&& g) override { return {std_grad(g[0], saved(0), saved(1), info)}; }
 };
 
 // var_mean / std_mean: one Node, two outputs; a gradient may arrive for either or both.
@@ -112,8 +108,7 @@ struct MomentsMeanBackward : NamedNode<MomentsMeanBackward<IsStd>> {
   tensor_list apply(tensor_list&& g) override {
     Tensor x = this->saved(0);
     Tensor out;
-    if (g[0].defined())
-      out = IsStd ? std_grad(g[0], x, this->saved(1), info) : var_grad(g[0], x, info);
+    if (g[0].defined()) out = IsStd ? std_grad(g[0], x, this->saved(1), info) : var_grad(g[0], x, info);
     if (g.size() > 1 && g[1].defined()) {
       Tensor gm = mean_grad(g[1], x, info.mask, info.keepdim);
       out = out.defined() ? add(out, gm) : gm;
@@ -153,7 +148,8 @@ std::tuple<Tensor, Tensor> moments_mean(const Tensor& t, const Dims& dims, doubl
   Moments m = moments(t, mask, correction, keepdim, true, IsStd);
   Tensor first = m.var;
   if (compute_requires_grad({&t})) {
-    auto node = make_node<MomentsMeanBackward<IsStd>>({&t}, MomentsInfo{mask, keepdim, correction, dims.empty() || t.dim() == 0});
+    auto node = make_node<MomentsMeanBackward<IsStd>>(
+        {&t}, MomentsInfo{mask, keepdim, correction, dims.empty() || t.dim() == 0});
     node->save(t);
     set_history(first, node);
     set_history(m.mean, node);

@@ -22,9 +22,9 @@ Reduction reduction_from_string(const std::string& s) {
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   const int64_t rank = input.dim();
   if (bias.defined() && rank == 2) return addmm(bias, input, t(weight));
-  const bool row_bias = bias.defined() && bias.dim() >= 1 &&
-                        (bias.dim() == 1 || (bias.numel() == bias.size(-1) && weight.dim() == 2 &&
-                                             bias.size(-1) == weight.size(0)));
+  const bool row_bias =
+      bias.defined() && bias.dim() >= 1 &&
+      (bias.dim() == 1 || (bias.numel() == bias.size(-1) && weight.dim() == 2 && bias.size(-1) == weight.size(0)));
   if (row_bias && rank > 0 && input.is_contiguous()) {
     // The flattened size is a product, not -1: a 0-size dimension would make -1 ambiguous.
     int64_t rows = 1;
@@ -41,7 +41,8 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
 // ---- one_hot ----
 
 Tensor one_hot(const Tensor& tensor, int64_t num_classes) {
-  FG_CHECK(tensor.dtype() == ScalarType::Int64, Error, "one_hot is only applicable to index tensor of type LongTensor.");
+  FG_CHECK(tensor.dtype() == ScalarType::Int64, Error,
+           "one_hot is only applicable to index tensor of type LongTensor.");
   Tensor idx = cast(tensor, ScalarType::Int64, /*force_copy=*/!tensor.is_contiguous());
   const int64_t* iv = idx.data<int64_t>();
   const int64_t n = idx.numel();

@@ -4,7 +4,7 @@
 #include <initializer_list>
 #include <string>
 
-#include "common.h"
+#include "elementwise.h"
 
 namespace fastgrad {
 
@@ -16,25 +16,6 @@ constexpr double kInvSqrt2Pi = 0.39894228040143267794;   // 1 / sqrt(2 pi)
 constexpr double kGeluTanhCoeff = 0.044715;
 constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
-
-// torch's dispatch error for an activation that only exists for floating types.
-void check_floating(const Tensor& t, const char* kernel) {
-  FG_CHECK(is_floating(t.dtype()), NotImplementedError, "\"", kernel, "\" not implemented for '",
-           scalar_type_name(t.dtype()), "'");
-}
-
-// out = f(x) over a floating tensor: make(T{}) returns the per-element functor, only built for float/double.
-template <class MakeF>
-Tensor float_map(const Tensor& t, MakeF make) {
-  return map_unary(t, t.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<T>) {
-      return make(tag);
-    } else {
-      return [](T x) -> T { return x; };  // never runs: callers check for a floating dtype first
-    }
-  });
-}
 
 // A 0/1 mask of `cond` in dtype `dtype` (a constant: masks carry no gradient).
 Tensor mask_of(const Tensor& cond, ScalarType dtype) { return cast(cond, dtype); }
@@ -76,22 +57,13 @@ namespace {
 Tensor leaky_relu_impl(const Tensor& t, double slope, bool save_result) {
   check_floating(t, "leaky_relu_cpu");
   check_params(t, {slope});
-  Tensor out = float_map(t, [slope](auto tag) {
+  Tensor out = float_map(t, t.dtype(), [slope](auto tag) {
     using T = decltype(tag);
     const T s = static_cast<T>(slope);
     return [s](T x) -> T { return x > T(0) ? x : x * s; };
   });
-  if (!compute_requires_grad({&t})) return out;
-  if (save_result) {
-    auto node = make_node<LeakyReluBackward1>({&t}, slope);
-    set_history(out, node);
-    node->save(out, /*is_output=*/true);
-  } else {
-    auto node = make_node<LeakyReluBackward0>({&t}, slope);
-    node->save(t);
-    set_history(out, node);
-  }
-  return out;
+  if (save_result) return record_unary<LeakyReluBackward1>(out, t, false, true, slope);
+  return record_unary<LeakyReluBackward0>(out, t, true, false, slope);
 }
 }  // namespace
 
@@ -171,24 +143,15 @@ template <class Node0 = EluBackward0, class Node1 = EluBackward1>
 Tensor elu_impl(const Tensor& t, double alpha, double scale, double input_scale, bool save_result) {
   check_floating(t, "elu_cpu");
   check_params(t, {alpha, scale, input_scale});
-  Tensor out = float_map(t, [=](auto tag) {
+  Tensor out = float_map(t, t.dtype(), [=](auto tag) {
     using T = decltype(tag);
     return [=](T x) -> T {
       return x > T(0) ? static_cast<T>(scale * x)
                       : static_cast<T>(scale * alpha * std::expm1(static_cast<double>(x) * input_scale));
     };
   });
-  if (!compute_requires_grad({&t})) return out;
-  if (save_result) {
-    auto node = make_node<Node1>({&t}, alpha, scale, input_scale);
-    set_history(out, node);
-    node->save(out, /*is_output=*/true);
-  } else {
-    auto node = make_node<Node0>({&t}, alpha, scale, input_scale);
-    node->save(t);
-    set_history(out, node);
-  }
-  return out;
+  if (save_result) return record_unary<Node1>(out, t, false, true, alpha, scale, input_scale);
+  return record_unary<Node0>(out, t, true, false, alpha, scale, input_scale);
 }
 
 Tensor& elu_inplace(Tensor& t, double alpha, double scale, double input_scale) {
@@ -206,9 +169,7 @@ Tensor elu(const Tensor& t, double alpha) { return elu_impl(t, alpha, 1.0, 1.0, 
 // celu(x) = x for x > 0, alpha * (exp(x / alpha) - 1) otherwise: elu with input_scale 1 / alpha (so a negative
 // alpha keeps the positive side as it is). In place, PyTorch refuses a negative alpha only in backward.
 namespace {
-void check_celu_alpha(double alpha) {
-  FG_CHECK(alpha != 0.0, Error, "ZeroDivisionError: alpha cannot be 0 for CELU");
-}
+void check_celu_alpha(double alpha) { FG_CHECK(alpha != 0.0, Error, "ZeroDivisionError: alpha cannot be 0 for CELU"); }
 }  // namespace
 
 Tensor celu(const Tensor& t, double alpha) {
@@ -218,10 +179,9 @@ Tensor celu(const Tensor& t, double alpha) {
 
 Tensor& celu_(Tensor& t, double alpha) {
   check_celu_alpha(alpha);
-  return inplace_binary(t, nullptr, t.dtype(), "celu_", false,
-                        [&](const Tensor& s) {
-                          return elu_impl<CeluBackward0, CeluBackward1>(s, alpha, 1.0, 1.0 / alpha, true);
-                        });
+  return inplace_binary(t, nullptr, t.dtype(), "celu_", false, [&](const Tensor& s) {
+    return elu_impl<CeluBackward0, CeluBackward1>(s, alpha, 1.0, 1.0 / alpha, true);
+  });
 }
 Tensor& elu_(Tensor& t, double alpha) { return elu_inplace(t, alpha, 1.0, 1.0); }
 Tensor selu(const Tensor& t) { return elu_impl(t, kSeluAlpha, kSeluScale, 1.0, false); }
@@ -233,8 +193,7 @@ Tensor& selu_(Tensor& t) { return elu_inplace(t, kSeluAlpha, kSeluScale, 1.0); }
 
 namespace {
 bool gelu_is_tanh(const std::string& approximate) {
-  FG_CHECK(approximate == "none" || approximate == "tanh", Error,
-           "approximate argument must be either none or tanh.");
+  FG_CHECK(approximate == "none" || approximate == "tanh", Error, "approximate argument must be either none or tanh.");
   return approximate == "tanh";
 }
 
@@ -250,7 +209,7 @@ T gelu_du(T x) {
 
 // d gelu / dx as a raw kernel (no autograd).
 Tensor gelu_derivative(const Tensor& x, bool tanh_approx) {
-  return float_map(x, [tanh_approx](auto tag) {
+  return float_map(x, x.dtype(), [tanh_approx](auto tag) {
     using T = decltype(tag);
     return [tanh_approx](T v) -> T {
       if (tanh_approx) {
@@ -315,19 +274,14 @@ struct GeluBackward0 : NamedNode<GeluBackward0> {
 Tensor gelu(const Tensor& t, const std::string& approximate) {
   const bool tanh_approx = gelu_is_tanh(approximate);
   check_floating(t, "GeluKernelImpl");
-  Tensor out = float_map(t, [tanh_approx](auto tag) {
+  Tensor out = float_map(t, t.dtype(), [tanh_approx](auto tag) {
     using T = decltype(tag);
     return [tanh_approx](T x) -> T {
       if (tanh_approx) return T(0.5) * x * (T(1) + std::tanh(gelu_u(x)));
       return T(0.5) * x * (T(1) + std::erf(x * static_cast<T>(kSqrt1_2)));
     };
   });
-  if (compute_requires_grad({&t})) {
-    auto node = make_node<GeluBackward0>({&t}, tanh_approx);
-    node->save(t);
-    set_history(out, node);
-  }
-  return out;
+  return record_unary<GeluBackward0>(out, t, true, false, tanh_approx);
 }
 
 // ---- silu ----
@@ -344,16 +298,11 @@ struct SiluBackward0 : NamedNode<SiluBackward0> {
 
 Tensor silu(const Tensor& t) {
   check_floating(t, "silu_cpu");
-  Tensor out = float_map(t, [](auto tag) {
+  Tensor out = float_map(t, t.dtype(), [](auto tag) {
     using T = decltype(tag);
     return [](T x) -> T { return x / (T(1) + std::exp(-x)); };
   });
-  if (compute_requires_grad({&t})) {
-    auto node = make_node<SiluBackward0>({&t});
-    node->save(t);
-    set_history(out, node);
-  }
-  return out;
+  return record_unary<SiluBackward0>(out, t, true, false);
 }
 
 Tensor& silu_(Tensor& t) {
@@ -380,17 +329,12 @@ struct SoftplusBackward0 : NamedNode<SoftplusBackward0> {
 Tensor softplus(const Tensor& t, double beta, double threshold) {
   check_floating(t, "softplus_cpu");
   check_params(t, {beta, threshold});
-  Tensor out = float_map(t, [beta, threshold](auto tag) {
+  Tensor out = float_map(t, t.dtype(), [beta, threshold](auto tag) {
     using T = decltype(tag);
     const T b = static_cast<T>(beta), th = static_cast<T>(threshold);
     return [b, th](T x) -> T { return x * b > th ? x : std::log1p(std::exp(x * b)) / b; };
   });
-  if (compute_requires_grad({&t})) {
-    auto node = make_node<SoftplusBackward0>({&t}, beta, threshold);
-    node->save(t);
-    set_history(out, node);
-  }
-  return out;
+  return record_unary<SoftplusBackward0>(out, t, true, false, beta, threshold);
 }
 
 // ---- mish ----
@@ -408,16 +352,11 @@ struct MishBackward0 : NamedNode<MishBackward0> {
 
 Tensor mish(const Tensor& t) {
   check_floating(t, "mish_cpu");
-  Tensor out = float_map(t, [](auto tag) {
+  Tensor out = float_map(t, t.dtype(), [](auto tag) {
     using T = decltype(tag);
     return [](T x) -> T { return x * std::tanh(x > T(20) ? x : std::log1p(std::exp(x))); };
   });
-  if (compute_requires_grad({&t})) {
-    auto node = make_node<MishBackward0>({&t});
-    node->save(t);
-    set_history(out, node);
-  }
-  return out;
+  return record_unary<MishBackward0>(out, t, true, false);
 }
 
 Tensor& mish_(Tensor& t) {
@@ -453,12 +392,7 @@ Tensor hardtanh(const Tensor& t, Scalar min_val, Scalar max_val) {
       return y > hi ? hi : y;
     };
   });
-  if (compute_requires_grad({&t})) {
-    auto node = make_node<HardtanhBackward0>({&t}, min_val, max_val);
-    node->save(t);
-    set_history(out, node);
-  }
-  return out;
+  return record_unary<HardtanhBackward0>(out, t, true, false, min_val, max_val);
 }
 
 Tensor& hardtanh_(Tensor& t, Scalar min_val, Scalar max_val) {
@@ -496,8 +430,9 @@ void softmax_rows(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, boo
 
 Tensor softmax_kernel(const Tensor& t, int64_t dim, bool log) {
   const int64_t d = wrap_dim(dim, t.dim(), log ? "log_softmax" : "softmax");
-  const char* kernel = log ? (d == t.dim() - 1 || t.dim() == 0 ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
-                           : (d == t.dim() - 1 || t.dim() == 0 ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl");
+  const char* kernel =
+      log ? (d == t.dim() - 1 || t.dim() == 0 ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
+          : (d == t.dim() - 1 || t.dim() == 0 ? "softmax_lastdim_kernel_impl" : "softmax_kernel_impl");
   Tensor out = empty(t.sizes(), t.dtype());
   if (out.numel() == 0) return out;  // PyTorch returns an empty input as is, in any dtype
   check_floating(t, kernel);
@@ -543,12 +478,7 @@ template <class N>
 Tensor softmax_op(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype, bool log) {
   Tensor x = dtype && *dtype != t.dtype() ? to_dtype(t, *dtype) : t;  // ToCopyBackward0 first, as in torch
   Tensor out = softmax_kernel(x, dim, log);
-  if (compute_requires_grad({&x})) {
-    auto node = make_node<N>({&x}, dim);
-    set_history(out, node);
-    node->save(out, /*is_output=*/true);
-  }
-  return out;
+  return record_unary<N>(out, x, false, true, dim);
 }
 }  // namespace
 

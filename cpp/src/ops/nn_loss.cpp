@@ -8,6 +8,20 @@
 namespace fastgrad {
 
 namespace {
+// Records the loss Node N on `out` when one of `inputs` requires grad, saving `saved` in order (an undefined
+// tensor, an absent weight, takes its slot empty).
+template <class N, class... Args>
+Tensor record_loss(Tensor out, std::initializer_list<const Tensor*> inputs, std::initializer_list<const Tensor*> saved,
+                   Args&&... args) {
+  if (!compute_requires_grad(inputs)) return out;
+  auto node = make_node<N>(inputs, std::forward<Args>(args)...);
+  for (const Tensor* t : saved) node->save(*t);
+  set_history(out, node);
+  return out;
+}
+}  // namespace
+
+namespace {
 
 Tensor reduce(const Tensor& t, Reduction r) {
   return r == Reduction::None ? t : r == Reduction::Sum ? sum(t) : mean(t);
@@ -27,8 +41,7 @@ void check_not_requiring_grad(const Tensor& t, const char* op, const char* arg) 
 }
 
 void check_floating(const Tensor& t, const char* op, const char* what) {
-  FG_CHECK(is_floating(t.dtype()), Error, op, ": expected ", what, " to be a floating point tensor, got ",
-           describe(t));
+  FG_CHECK(is_floating(t.dtype()), Error, op, ": expected ", what, " to be a floating point tensor, got ", describe(t));
 }
 
 // loss[i] = f(input[i], target[i]) in their promoted floating type, broadcasting (no autograd).
@@ -69,13 +82,7 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
     Tensor diff = sub(input, target);
     out = reduce(mul(diff, diff), reduction);
   }
-  if (compute_requires_grad({&input, &target})) {
-    auto node = make_node<MseLossBackward0>({&input, &target}, reduction);
-    node->save(input);
-    node->save(target);
-    set_history(out, node);
-  }
-  return out;
+  return record_loss<MseLossBackward0>(out, {&input, &target}, {&input, &target}, reduction);
 }
 
 // ---- smooth_l1_loss / huber_loss ----
@@ -104,22 +111,18 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduc
   Tensor out;
   {
     NoGradGuard guard;
-    out = reduce(pointwise_loss(input, target, "smooth_l1_loss", [beta](auto tag) {
-      using T = decltype(tag);
-      const T b = static_cast<T>(beta);
-      return [b](T x, T y) -> T {
-        const T a = std::abs(x - y);
-        return a < b ? T(0.5) * a * a / b : a - T(0.5) * b;
-      };
-    }), reduction);
+    out = reduce(pointwise_loss(input, target, "smooth_l1_loss",
+                                [beta](auto tag) {
+                                  using T = decltype(tag);
+                                  const T b = static_cast<T>(beta);
+                                  return [b](T x, T y) -> T {
+                                    const T a = std::abs(x - y);
+                                    return a < b ? T(0.5) * a * a / b : a - T(0.5) * b;
+                                  };
+                                }),
+                 reduction);
   }
-  if (compute_requires_grad({&input, &target})) {
-    auto node = make_node<SmoothL1LossBackward0>({&input, &target}, reduction, beta);
-    node->save(input);
-    node->save(target);
-    set_history(out, node);
-  }
-  return out;
+  return record_loss<SmoothL1LossBackward0>(out, {&input, &target}, {&input, &target}, reduction, beta);
 }
 
 struct HuberLossBackward0 : NamedNode<HuberLossBackward0> {
@@ -139,22 +142,18 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction
   Tensor out;
   {
     NoGradGuard guard;
-    out = reduce(pointwise_loss(input, target, "huber_loss", [delta](auto tag) {
-      using T = decltype(tag);
-      const T dl = static_cast<T>(delta);
-      return [dl](T x, T y) -> T {
-        const T a = std::abs(x - y);
-        return a < dl ? T(0.5) * a * a : dl * (a - T(0.5) * dl);
-      };
-    }), reduction);
+    out = reduce(pointwise_loss(input, target, "huber_loss",
+                                [delta](auto tag) {
+                                  using T = decltype(tag);
+                                  const T dl = static_cast<T>(delta);
+                                  return [dl](T x, T y) -> T {
+                                    const T a = std::abs(x - y);
+                                    return a < dl ? T(0.5) * a * a : dl * (a - T(0.5) * dl);
+                                  };
+                                }),
+                 reduction);
   }
-  if (compute_requires_grad({&input, &target})) {
-    auto node = make_node<HuberLossBackward0>({&input, &target}, reduction, delta);
-    node->save(input);
-    node->save(target);
-    set_history(out, node);
-  }
-  return out;
+  return record_loss<HuberLossBackward0>(out, {&input, &target}, {&input, &target}, reduction, delta);
 }
 
 // ---- binary_cross_entropy ----
@@ -187,7 +186,8 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
   FG_CHECK(target.dtype() == input.dtype(), Error, "Found dtype ", scalar_type_name(target.dtype()), " but expected ",
            scalar_type_name(input.dtype()));
   FG_CHECK(target.sizes() == input.sizes(), ValueError, "Using a target size (", shape_str(target.sizes()),
-           ") that is different to the input size (", shape_str(input.sizes()), ") is deprecated. Please ensure "
+           ") that is different to the input size (", shape_str(input.sizes()),
+           ") is deprecated. Please ensure "
            "they have the same size.");
   Tensor out;
   {
@@ -204,14 +204,8 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
     if (weight.defined()) loss = mul(loss, weight);
     out = reduce(loss, reduction);
   }
-  if (compute_requires_grad({&input, &target, &weight})) {
-    auto node = make_node<BinaryCrossEntropyBackward0>({&input, &target, &weight}, reduction, weight.defined());
-    node->save(input);
-    node->save(target);
-    if (weight.defined()) node->save(weight);
-    set_history(out, node);
-  }
-  return out;
+  return record_loss<BinaryCrossEntropyBackward0>(out, {&input, &target, &weight}, {&input, &target, &weight},
+                                                  reduction, weight.defined());
 }
 
 // ---- binary_cross_entropy_with_logits ----
@@ -229,7 +223,8 @@ struct BinaryCrossEntropyWithLogitsBackward0 : NamedNode<BinaryCrossEntropyWithL
   static constexpr const char* kName = "BinaryCrossEntropyWithLogitsBackward0";
   Reduction reduction;
   bool has_weight, has_pos_weight;
-  BinaryCrossEntropyWithLogitsBackward0(Reduction r, bool w, bool pw) : reduction(r), has_weight(w), has_pos_weight(pw) {}
+  BinaryCrossEntropyWithLogitsBackward0(Reduction r, bool w, bool pw)
+      : reduction(r), has_weight(w), has_pos_weight(pw) {}
   tensor_list apply(tensor_list&& g) override {
     Tensor x = saved(0), y = saved(1);
     Tensor weight = has_weight ? saved(2) : Tensor(), pos_weight = has_pos_weight ? saved(3) : Tensor();
@@ -267,16 +262,10 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     if (weight.defined()) loss = mul(loss, weight);
     out = reduce(loss, reduction);
   }
-  if (compute_requires_grad({&input, &target})) {  // weight and pos_weight are not differentiable (checked above)
-    auto node = make_node<BinaryCrossEntropyWithLogitsBackward0>({&input, &target}, reduction,
-                                                                weight.defined(), pos_weight.defined());
-    node->save(input);
-    node->save(target);
-    node->save(weight);
-    node->save(pos_weight);
-    set_history(out, node);
-  }
-  return out;
+  // weight and pos_weight are not differentiable (checked above)
+  return record_loss<BinaryCrossEntropyWithLogitsBackward0>(out, {&input, &target},
+                                                            {&input, &target, &weight, &pos_weight}, reduction,
+                                                            weight.defined(), pos_weight.defined());
 }
 
 // ---- nll_loss ----
@@ -376,8 +365,8 @@ void check_nll_args(const Tensor& input, const Tensor& target, const Tensor& wei
   if (input.dim() <= 2) {
     FG_CHECK(target.dim() <= 1, Error, "0D or 1D target tensor expected, multi-target not supported");
     const bool no_batch = input.dim() == 1 && target.dim() == 0;
-    FG_CHECK(no_batch || input.size(0) == target.size(0), Error, "size mismatch (got input: ",
-             shape_str(input.sizes()), ", target: ", shape_str(target.sizes()), ")");
+    FG_CHECK(no_batch || input.size(0) == target.size(0), Error, "size mismatch (got input: ", shape_str(input.sizes()),
+             ", target: ", shape_str(target.sizes()), ")");
   } else {
     Dims expected{input.size(0)};
     for (int64_t d = 2; d < input.dim(); ++d) expected.push_back(input.size(d));
@@ -387,9 +376,8 @@ void check_nll_args(const Tensor& input, const Tensor& target, const Tensor& wei
   FG_CHECK(target.dtype() == ScalarType::Int64, Error, "expected target dtype to be Long or Byte, but got ",
            scalar_type_name(target.dtype()));
   const int64_t classes = input.size(input.dim() == 1 ? 0 : 1);
-  FG_CHECK(!weight.defined() || weight.numel() == classes, Error,
-           "weight tensor should be defined either for all ", classes,
-           " classes or no classes but got weight tensor of shape: ", shape_str(weight.sizes()));
+  FG_CHECK(!weight.defined() || weight.numel() == classes, Error, "weight tensor should be defined either for all ",
+           classes, " classes or no classes but got weight tensor of shape: ", shape_str(weight.sizes()));
   FG_CHECK(!weight.defined() || weight.dtype() == input.dtype(), Error, "expected scalar type ",
            scalar_type_name(input.dtype()), " but found ", scalar_type_name(weight.dtype()));
   check_not_requiring_grad(weight, input.dim() <= 2 ? "nll_loss_forward" : "nll_loss2d_forward", "weight");
@@ -447,8 +435,8 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
   const int64_t n = input.size(0), c = input.size(1);
   int64_t rest = 1;  // (not -1 in the reshape: an empty batch would leave it ambiguous)
   for (int64_t d = 2; d < input.dim(); ++d) rest *= input.size(d);
-  Tensor out = nll_loss_fused(reshape(input, {n, c, 1, rest}), reshape(target, {n, 1, rest}), weight, reduction,
-                              ignore_index);
+  Tensor out =
+      nll_loss_fused(reshape(input, {n, c, 1, rest}), reshape(target, {n, 1, rest}), weight, reduction, ignore_index);
   return reduction == Reduction::None ? view(out, target.sizes()) : out;
 }
 
@@ -461,9 +449,8 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
   FG_CHECK(input.dim() > 0, ValueError, "Expected 1 or more dimensions (got ", input.dim(), ")");
   const int64_t class_dim = input.dim() == 1 ? 0 : 1;
   const int64_t classes = input.size(class_dim);
-  FG_CHECK(!weight.defined() || weight.numel() == classes, Error,
-           "weight tensor should be defined either for all ", classes,
-           " classes or no classes but got weight tensor of shape: ", shape_str(weight.sizes()));
+  FG_CHECK(!weight.defined() || weight.numel() == classes, Error, "weight tensor should be defined either for all ",
+           classes, " classes or no classes but got weight tensor of shape: ", shape_str(weight.sizes()));
   // The weight seen along the class dimension: (C) or (1, C, 1, ...).
   auto weight_view = [&] {
     Dims shape(static_cast<size_t>(input.dim()), 1);
@@ -473,12 +460,14 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
 
   if (input.sizes() == target.sizes()) {
     // Class probabilities: -sum(log_softmax(input) * target * weight) over classes.
-    FG_CHECK(is_floating(target.dtype()), Error, "Expected floating point type for target with class probabilities, "
-             "got ", scalar_type_name(target.dtype()));
+    FG_CHECK(is_floating(target.dtype()), Error,
+             "Expected floating point type for target with class probabilities, "
+             "got ",
+             scalar_type_name(target.dtype()));
     FG_CHECK(ignore_index < 0, Error, "ignore_index is not supported for floating point target");
     Tensor logp = log_softmax(input, class_dim);
-    Tensor tgt = label_smoothing > 0 ? add(mul(target, Scalar(1 - label_smoothing)), Scalar(label_smoothing / classes))
-                                     : target;
+    Tensor tgt =
+        label_smoothing > 0 ? add(mul(target, Scalar(1 - label_smoothing)), Scalar(label_smoothing / classes)) : target;
     Tensor prod = mul(logp, tgt);
     if (weight.defined()) prod = mul(prod, weight_view());
     if (reduction == Reduction::None) return neg(sum(prod, {class_dim}));

@@ -1,4 +1,4 @@
-// Embedding and the normalisation layers (layer_norm, batch_norm): forward and derivative side by side.
+// The normalisation layers (layer_norm, batch_norm): forward and derivative side by side.
 // Each records one Node with PyTorch's name. The forward values come from public ops run without
 // recording; the derivatives are written with public ops too, so that create_graph=True differentiates
 // them again (the normalised input is recomputed from the saved input rather than saved, which keeps the
@@ -6,63 +6,6 @@
 #include "common.h"
 
 namespace fastgrad {
-
-// ---- embedding ----
-
-namespace {
-std::string legacy_type_name(const Tensor& t) {
-  static const char* names[] = {"BoolTensor", "IntTensor", "LongTensor", "FloatTensor", "DoubleTensor"};
-  return std::string("fastgrad.") + names[static_cast<int>(t.dtype())];
-}
-}  // namespace
-
-struct EmbeddingBackward0 : NamedNode<EmbeddingBackward0> {
-  static constexpr const char* kName = "EmbeddingBackward0";
-  int64_t num_weights;
-  int64_t padding_idx;  // -1: none (already made non-negative)
-  bool scale_grad_by_freq;
-  EmbeddingBackward0(int64_t n, int64_t pad, bool scale) : num_weights(n), padding_idx(pad), scale_grad_by_freq(scale) {}
-
-  tensor_list apply(tensor_list&& g) override {
-    // d out[i, :] / d weight[idx[i], :] = 1: the rows of g are summed into the rows they were read from,
-    // except the padding row, which never receives a gradient.
-    Tensor idx = saved(0);  // flat int64 indices
-    const int64_t dim = g[0].dim() > 0 ? g[0].size(g[0].dim() - 1) : 1;
-    Tensor rows = reshape(g[0], {idx.numel(), dim});
-    if (padding_idx >= 0)
-      rows = where(unsqueeze(compare(idx, Scalar(padding_idx), CompareOp::Ne), 1), rows, Scalar(0));
-    if (scale_grad_by_freq) {  // each row's gradient divided by the number of times its index was looked up
-      Tensor counts = index_add(zeros({num_weights}, g[0].dtype()), 0, idx, ones({idx.numel()}, g[0].dtype()));
-      rows = div(rows, unsqueeze(index_select(counts, 0, idx), 1));
-    }
-    return {index_add(zeros({num_weights, dim}, g[0].dtype()), 0, idx, rows)};
-  }
-};
-
-Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx, bool scale_grad_by_freq) {
-  FG_CHECK(weight.dim() == 2, Error, "'weight' must be 2-D");
-  FG_CHECK(indices.dtype() == ScalarType::Int64 || indices.dtype() == ScalarType::Int32, Error,
-           "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; "
-           "but got ", legacy_type_name(indices), " instead (while checking arguments for embedding)");
-  const int64_t num = weight.size(0);
-  Tensor flat = cast(reshape(indices.detach(), {-1}), ScalarType::Int64, /*force_copy=*/true);
-  const int64_t* iv = flat.data<int64_t>();
-  for (int64_t i = 0; i < flat.numel(); ++i)
-    FG_CHECK(iv[i] >= 0 && iv[i] < num, IndexError, "index out of range in self");
-  Tensor out;
-  {
-    NoGradGuard no_grad;
-    Dims shape = indices.sizes();
-    shape.push_back(weight.size(1));
-    out = reshape(index_select(weight, 0, flat), shape);
-  }
-  if (compute_requires_grad({&weight})) {
-    auto node = make_node<EmbeddingBackward0>({&weight}, num, padding_idx, scale_grad_by_freq);
-    node->save(flat);
-    set_history(out, node);
-  }
-  return out;
-}
 
 // ---- normalisation ----
 
@@ -76,7 +19,9 @@ struct NormLayout {
   Dims param_view;
 };
 
-Tensor as_param_view(const Tensor& p, const NormLayout& l) { return p.sizes() == l.param_view ? p : reshape(p, l.param_view); }
+Tensor as_param_view(const Tensor& p, const NormLayout& l) {
+  return p.sizes() == l.param_view ? p : reshape(p, l.param_view);
+}
 
 // The gradient of a parameter of shape `shape` that broadcast against the input along param_sum_dims.
 Tensor param_grad(const Tensor& t, const NormLayout& l, const Dims& shape) {
@@ -199,11 +144,11 @@ Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tenso
              expected, "], but got input of size", shape_str(input.sizes()));
   }
   FG_CHECK(!weight.defined() || weight.sizes() == normalized_shape, Error, "Expected weight to be of same shape as ",
-           "normalized_shape, but got weight of shape ", shape_str(weight.sizes()), " and normalized_shape = ",
-           shape_str(normalized_shape));
+           "normalized_shape, but got weight of shape ", shape_str(weight.sizes()),
+           " and normalized_shape = ", shape_str(normalized_shape));
   FG_CHECK(!bias.defined() || bias.sizes() == normalized_shape, Error, "Expected bias to be of same shape as ",
-           "normalized_shape, but got bias of shape ", shape_str(bias.sizes()), " and normalized_shape = ",
-           shape_str(normalized_shape));
+           "normalized_shape, but got bias of shape ", shape_str(bias.sizes()),
+           " and normalized_shape = ", shape_str(normalized_shape));
   check_norm_input(input, "LayerNormKernelImpl");
   NormLayout l;
   for (int64_t d = 0; d < input.dim() - k; ++d) l.param_sum_dims.push_back(d);
@@ -261,7 +206,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     }
   }
   return normalize_op<NativeBatchNormBackward0>(input, weight, bias, running_mean, running_var, std::move(l), eps,
-                                                 /*use_running=*/!training);
+                                                /*use_running=*/!training);
 }
 
 }  // namespace fastgrad

@@ -10,7 +10,6 @@ namespace fastgrad {
 
 namespace {
 
-
 Tensor half(const Tensor& g) { return mul(g, 0.5); }
 
 ScalarType promote3(const Tensor& a, const Tensor& b, const Tensor& c) {
@@ -20,7 +19,6 @@ ScalarType promote3(const Tensor& a, const Tensor& b, const Tensor& c) {
   r.add_tensor(c.dtype(), c.dim());
   return r.result();
 }
-
 
 // Saves both inputs of a two-input Node.
 template <class N>
@@ -37,26 +35,20 @@ Tensor record_binary(Tensor out, const Tensor& a, const Tensor& b) {
 
 // ---- maximum, minimum: NaN propagates ----
 
-// The gradient goes to the larger input; on ties each input gets half, as in PyTorch.
-struct MaximumBackward0 : NamedNode<MaximumBackward0> {
-  static constexpr const char* kName = "MaximumBackward0";
+// maximum/minimum: the gradient goes to the larger (smaller) input; on ties each input gets half, as in PyTorch.
+template <bool kMax>
+struct ExtremumBackward : Node {
+  std::string name() const override { return kMax ? "MaximumBackward0" : "MinimumBackward0"; }
   tensor_list apply(tensor_list&& g) override {
     Tensor a = saved(0), b = saved(1);
     Tensor split = where(compare(a, b, CompareOp::Eq), half(g[0]), g[0]);
-    return {needs_input_grad(0) ? where(compare(a, b, CompareOp::Lt), Scalar(0), split) : Tensor(),
-            needs_input_grad(1) ? where(compare(a, b, CompareOp::Gt), Scalar(0), split) : Tensor()};
+    const CompareOp a_loses = kMax ? CompareOp::Lt : CompareOp::Gt, b_loses = kMax ? CompareOp::Gt : CompareOp::Lt;
+    return {needs_input_grad(0) ? where(compare(a, b, a_loses), Scalar(0), split) : Tensor(),
+            needs_input_grad(1) ? where(compare(a, b, b_loses), Scalar(0), split) : Tensor()};
   }
 };
-
-struct MinimumBackward0 : NamedNode<MinimumBackward0> {
-  static constexpr const char* kName = "MinimumBackward0";
-  tensor_list apply(tensor_list&& g) override {
-    Tensor a = saved(0), b = saved(1);
-    Tensor split = where(compare(a, b, CompareOp::Eq), half(g[0]), g[0]);
-    return {needs_input_grad(0) ? where(compare(a, b, CompareOp::Gt), Scalar(0), split) : Tensor(),
-            needs_input_grad(1) ? where(compare(a, b, CompareOp::Lt), Scalar(0), split) : Tensor()};
-  }
-};
+using MaximumBackward0 = ExtremumBackward<true>;
+using MinimumBackward0 = ExtremumBackward<false>;
 
 namespace {
 template <bool kMax, bool kIgnoreNan>
@@ -84,25 +76,18 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
 
 // ---- fmax, fmin: NaN loses to a number; ties go to the first input ----
 
-struct FmaxBackward0 : NamedNode<FmaxBackward0> {
-  static constexpr const char* kName = "FmaxBackward0";
+template <bool kMax>
+struct FextremumBackward : Node {
+  std::string name() const override { return kMax ? "FmaxBackward0" : "FminBackward0"; }
   tensor_list apply(tensor_list&& g) override {
     Tensor a = saved(0), b = saved(1);
-    Tensor first = logical(compare(a, b, CompareOp::Ge), isnan(b), LogicalOp::Or);
+    Tensor first = logical(compare(a, b, kMax ? CompareOp::Ge : CompareOp::Le), isnan(b), LogicalOp::Or);
     return {needs_input_grad(0) ? where(first, g[0], Scalar(0)) : Tensor(),
             needs_input_grad(1) ? where(first, Scalar(0), g[0]) : Tensor()};
   }
 };
-
-struct FminBackward0 : NamedNode<FminBackward0> {
-  static constexpr const char* kName = "FminBackward0";
-  tensor_list apply(tensor_list&& g) override {
-    Tensor a = saved(0), b = saved(1);
-    Tensor first = logical(compare(a, b, CompareOp::Le), isnan(b), LogicalOp::Or);
-    return {needs_input_grad(0) ? where(first, g[0], Scalar(0)) : Tensor(),
-            needs_input_grad(1) ? where(first, Scalar(0), g[0]) : Tensor()};
-  }
-};
+using FmaxBackward0 = FextremumBackward<true>;
+using FminBackward0 = FextremumBackward<false>;
 
 Tensor fmax(const Tensor& a, const Tensor& b) {
   return record_binary<FmaxBackward0>(extremum<true, true>(a, b, "fmax"), a, b);

@@ -27,9 +27,9 @@ struct ZeroGradNode : NamedNode<Derived> {
   }
 };
 
-#define FASTGRAD_ZERO_GRAD_NODE(Name)               \
-  struct Name : ZeroGradNode<Name> {                \
-    static constexpr const char* kName = #Name;     \
+#define FASTGRAD_ZERO_GRAD_NODE(Name)           \
+  struct Name : ZeroGradNode<Name> {            \
+    static constexpr const char* kName = #Name; \
   }
 
 FASTGRAD_ZERO_GRAD_NODE(NormalBackward0);  // normal_
@@ -101,15 +101,14 @@ Tensor randperm(int64_t n, ScalarType dtype, Generator* gen) {
 // in-place ops (mul_, add_), not an fma. With a float std it draws normal(0, std) directly.
 
 namespace {
-void check_std(double std) {
-  FG_CHECK(std >= 0.0, Error, "normal expects std >= 0.0, but found std ", std);
-}
+void check_std(double std) { FG_CHECK(std >= 0.0, Error, "normal expects std >= 0.0, but found std ", std); }
 void check_std(const Tensor& std) {
   // NaN fails too, as in torch (its check is std.min() >= 0).
   NoGradGuard guard;
   Tensor ok = cast(compare(std, Scalar(0.0), CompareOp::Ge), ScalarType::Bool, /*force_copy=*/true);
   const bool* p = ok.data<bool>();
-  FG_CHECK(std::all_of(p, p + ok.numel(), [](bool b) { return b; }), Error, "normal expects all elements of std >= 0.0");
+  FG_CHECK(std::all_of(p, p + ok.numel(), [](bool b) { return b; }), Error,
+           "normal expects all elements of std >= 0.0");
 }
 }  // namespace
 
@@ -240,8 +239,7 @@ Tensor& uniform_(Tensor& self, double from, double to, Generator* gen) {
   const char* c_type = f32 ? "float" : "double";
   FG_CHECK(from >= -limit && from <= limit, Error, "from is out of bounds for ", c_type);
   FG_CHECK(to >= -limit && to <= limit, Error, "to is out of bounds for ", c_type);
-  FG_CHECK(from <= to, Error, "uniform_ expects to return a [from, to) range, but found from=", from,
-           " > to=", to);
+  FG_CHECK(from <= to, Error, "uniform_ expects to return a [from, to) range, but found from=", from, " > to=", to);
   FG_CHECK(to - from <= limit, Error, "uniform_ expects to-from <= std::numeric_limits<", f32 ? "Float" : "Double",
            ">::max(), but found to=", to, " and from=", from, " which result in to-from to exceed the limit");
   return random_inplace<UniformBackward0>(self, "uniform_", nullptr, [&] {
@@ -269,7 +267,8 @@ Tensor& normal_(Tensor& self, double mean, double std, Generator* gen) {
 Tensor& exponential_(Tensor& self, double lambd, Generator* gen) {
   FG_CHECK(is_floating(self.dtype()) || self.numel() == 0, Error,
            "Exponential distribution is a continuous probability distribution. dtype must be a floating point but "
-           "you specified ", scalar_type_name(self.dtype()));
+           "you specified ",
+           scalar_type_name(self.dtype()));
   FG_CHECK(lambd > 0.0, Error, "exponential_ expects lambda > 0.0, but found lambda=", lambd);
   return random_inplace<ExponentialBackward0>(self, "exponential_", nullptr, [&] {
     fill_in_memory_order(self, [&](const Tensor& buf) {
@@ -358,8 +357,9 @@ int64_t representable_to(int64_t to, ScalarType dtype) {
 // the Python binding of random_ raises that warning, as the core has no warning channel.)
 void check_in_range(int64_t from, int64_t to_inc, ScalarType dtype) {
   if (is_floating(dtype)) return;  // every int64 lies within float's range; only precision can be lost
-  const int64_t lo = dtype == ScalarType::Bool ? 0 : dtype == ScalarType::Int32 ? std::numeric_limits<int32_t>::min()
-                                                                               : std::numeric_limits<int64_t>::min();
+  const int64_t lo = dtype == ScalarType::Bool    ? 0
+                     : dtype == ScalarType::Int32 ? std::numeric_limits<int32_t>::min()
+                                                  : std::numeric_limits<int64_t>::min();
   const int64_t hi = max_exact(dtype);
   // torch names the C++ type here.
   const char* type = dtype == ScalarType::Bool ? "bool" : dtype == ScalarType::Int32 ? "int" : "long int";
@@ -377,8 +377,10 @@ Tensor& random_(Tensor& self, int64_t from, std::optional<int64_t> to, Generator
     if (is_floating(dt)) {
       from = representable_from(from, dt);
       hi = representable_to(hi, dt);
-      FG_CHECK(from < hi, Error, "random_ expects 'from' casted to dtype to be less than 'to' casted to dtype, but got "
-               "from=", from, " >= to=", hi);
+      FG_CHECK(from < hi, Error,
+               "random_ expects 'from' casted to dtype to be less than 'to' casted to dtype, but got "
+               "from=",
+               from, " >= to=", hi);
     }
     check_in_range(from, hi - 1, dt);
     range = static_cast<uint64_t>(hi) - static_cast<uint64_t>(from);
@@ -386,8 +388,10 @@ Tensor& random_(Tensor& self, int64_t from, std::optional<int64_t> to, Generator
     const int64_t to_inc = max_exact(dt);
     if (is_floating(dt)) {
       from = representable_from(from, dt);
-      FG_CHECK(from < to_inc, Error, "random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' "
-               "casted to dtype, but got from=", from, " > to_inc=", to_inc);
+      FG_CHECK(from < to_inc, Error,
+               "random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' "
+               "casted to dtype, but got from=",
+               from, " > to_inc=", to_inc);
     }
     check_in_range(from, to_inc, dt);
     range = static_cast<uint64_t>(to_inc) - static_cast<uint64_t>(from) + 1;

@@ -32,7 +32,8 @@ Dims interleave(const Dims& repeats, const Dims& sizes) {
 struct RepeatBackward0 : NamedNode<RepeatBackward0> {
   static constexpr const char* kName = "RepeatBackward0";
   Dims repeats, padded_sizes, self_sizes;
-  RepeatBackward0(Dims r, Dims p, Dims s) : repeats(std::move(r)), padded_sizes(std::move(p)), self_sizes(std::move(s)) {}
+  RepeatBackward0(Dims r, Dims p, Dims s)
+      : repeats(std::move(r)), padded_sizes(std::move(p)), self_sizes(std::move(s)) {}
   tensor_list apply(tensor_list&& g) override {
     if (repeats.empty()) return {g[0]};  // a 0-d tensor repeated no times: a copy
     Dims reduce;
@@ -58,9 +59,9 @@ Tensor repeat(const Tensor& t, const Dims& repeats) {
     src_strides.push_back(src.strides()[i]);
   }
   if (out.numel() > 0)
-    copy_into(make_view(out, split_sizes, out_strides, 0), make_view(src, split_sizes, src_strides, src.storage_offset()));
-  if (compute_requires_grad({&t}))
-    set_history(out, make_node<RepeatBackward0>({&t}, repeats, src.sizes(), t.sizes()));
+    copy_into(make_view(out, split_sizes, out_strides, 0),
+              make_view(src, split_sizes, src_strides, src.storage_offset()));
+  if (compute_requires_grad({&t})) set_history(out, make_node<RepeatBackward0>({&t}, repeats, src.sizes(), t.sizes()));
   return out;
 }
 
@@ -202,11 +203,13 @@ Tensor triu(const Tensor& t, int64_t diagonal) {
 }
 
 Tensor& tril_(Tensor& self, int64_t diagonal) {
-  return inplace_binary(self, nullptr, self.dtype(), "tril_", false, [&](const Tensor& s) { return tril(s, diagonal); });
+  return inplace_binary(self, nullptr, self.dtype(), "tril_", false,
+                        [&](const Tensor& s) { return tril(s, diagonal); });
 }
 
 Tensor& triu_(Tensor& self, int64_t diagonal) {
-  return inplace_binary(self, nullptr, self.dtype(), "triu_", false, [&](const Tensor& s) { return triu(s, diagonal); });
+  return inplace_binary(self, nullptr, self.dtype(), "triu_", false,
+                        [&](const Tensor& s) { return triu(s, diagonal); });
 }
 
 // ---- diag: vector -> matrix with it on a diagonal; matrix -> copy of a diagonal ----

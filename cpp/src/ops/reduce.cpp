@@ -32,8 +32,7 @@ Tensor fold(const Tensor& t, const std::vector<bool>& mask, bool keepdim, Scalar
         int64_t lead_rows = 0, lead_length = 0;
         if (leading_reduction(t, mask, lead_rows, lead_length))
           fold_columns<Acc, A>(acc.data<Acc>(), t.data<A>(), lead_rows, lead_length, combine);
-        else
-          kernels::reduce_loop<Acc, A>(acc, t, combine);
+        else kernels::reduce_loop<Acc, A>(acc, t, combine);
         return;
       }
       auto merge_fn = [merge](Acc a, Acc b) {  // int64 wraps (Note [Integer wraparound])
@@ -88,10 +87,13 @@ Tensor sum_kernel(const Tensor& t, const std::vector<bool>& mask, bool keepdim, 
 
 Tensor zero_where(const Tensor& v, const Tensor& cond) {
   Tensor c = mask_as(cond, v.dtype());
-  Tensor out = map_binary(v, c, v.dtype(), "masked_fill", [](auto tag) {
-    using T = decltype(tag);
-    return [](T x, T m) -> T { return m != T(0) ? T(0) : x; };
-  }, Tensor());
+  Tensor out = map_binary(
+      v, c, v.dtype(), "masked_fill",
+      [](auto tag) {
+        using T = decltype(tag);
+        return [](T x, T m) -> T { return m != T(0) ? T(0) : x; };
+      },
+      Tensor());
   if (compute_requires_grad({&v})) {
     auto node = make_node<MaskedFillBackward0>({&v});
     node->save(c);
@@ -141,9 +143,8 @@ Tensor sum(const Tensor& t, const Dims& dims, bool keepdim, std::optional<Scalar
 namespace {
 ScalarType mean_type(const Tensor& t, std::optional<ScalarType> dtype, const char* op) {
   ScalarType r = dtype ? *dtype : t.dtype();
-  FG_CHECK(is_floating(r), Error, op, "(): could not infer output dtype. ",
-           dtype ? "Optional dtype" : "Input dtype", " must be either a floating point or complex dtype. Got: ",
-           scalar_type_name(r));
+  FG_CHECK(is_floating(r), Error, op, "(): could not infer output dtype. ", dtype ? "Optional dtype" : "Input dtype",
+           " must be either a floating point or complex dtype. Got: ", scalar_type_name(r));
   return r;
 }
 }  // namespace
@@ -162,7 +163,8 @@ Tensor mean(const Tensor& t, std::optional<ScalarType> dtype) {
   Tensor out;
   {
     NoGradGuard guard;
-    out = cast(div(sum_kernel(t, all_dims_mask(t), false, ScalarType::Float64), Scalar(static_cast<double>(t.numel()))), rt);
+    out = cast(div(sum_kernel(t, all_dims_mask(t), false, ScalarType::Float64), Scalar(static_cast<double>(t.numel()))),
+               rt);
   }
   if (compute_requires_grad({&t})) set_history(out, make_node<MeanBackward0>({&t}, t.sizes()));
   return out;
@@ -198,11 +200,14 @@ Tensor mean(const Tensor& t, const Dims& dims, bool keepdim, std::optional<Scala
 
 namespace {
 Tensor prod_kernel(const Tensor& t, const std::vector<bool>& mask, bool keepdim, ScalarType out_dtype) {
-  return fold(t, mask, keepdim, out_dtype, 1, [](auto acc_tag, auto in_tag) {
-    using Acc = decltype(acc_tag);
-    using A = decltype(in_tag);
-    return [](Acc v, A x) { return kernels::wrapping_mul(v, static_cast<Acc>(x)); };
-  }, Merge::Multiply);
+  return fold(
+      t, mask, keepdim, out_dtype, 1,
+      [](auto acc_tag, auto in_tag) {
+        using Acc = decltype(acc_tag);
+        using A = decltype(in_tag);
+        return [](Acc v, A x) { return kernels::wrapping_mul(v, static_cast<Acc>(x)); };
+      },
+      Merge::Multiply);
 }
 
 bool has_zero(const Tensor& x) {
@@ -339,7 +344,8 @@ struct LinalgVectorNormBackward0 : NamedNode<LinalgVectorNormBackward0> {
 };
 
 Tensor norm(const Tensor& t, double p, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
-  FG_CHECK(is_floating(t.dtype()), Error, "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ",
+  FG_CHECK(is_floating(t.dtype()), Error,
+           "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ",
            scalar_type_name(t.dtype()));
   if (dtype && *dtype != t.dtype()) {
     FG_CHECK(is_floating(*dtype), Error, "linalg.vector_norm: dtype should be floating point or complex. Got ",
@@ -354,7 +360,8 @@ Tensor norm(const Tensor& t, double p, const Dims& dims, bool keepdim, std::opti
              " norm on an empty tensor because the operation does not have an identity");
     for (int64_t d = 0; d < t.dim(); ++d)
       FG_CHECK(!mask[d] || t.sizes()[d] != 0, Error, "linalg.vector_norm cannot compute the ", which,
-               " norm on the dimension ", d, "because this dimension is empty and the operation does not have an identity");
+               " norm on the dimension ", d,
+               "because this dimension is empty and the operation does not have an identity");
   }
   if (std::isnan(p) && reduced_count(t, mask) == 0) {
     // p = nan: nan through the general formula (pow(|x|, nan)), but an empty reduction gives 0, as in PyTorch

@@ -19,7 +19,9 @@ inline std::vector<bool> reduced_mask(const Tensor& t, const Dims& dims, const c
   return dim_list_mask(t.dim(), dims, op);
 }
 
-inline std::vector<bool> all_dims_mask(const Tensor& t) { return std::vector<bool>(static_cast<size_t>(t.dim()), true); }
+inline std::vector<bool> all_dims_mask(const Tensor& t) {
+  return std::vector<bool>(static_cast<size_t>(t.dim()), true);
+}
 
 inline Dims reduced_shape(const Tensor& t, const std::vector<bool>& mask, bool keepdim) {
   Dims out;

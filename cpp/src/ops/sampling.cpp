@@ -76,7 +76,8 @@ void multinomial_with_replacement(const Tensor& probs, int64_t n_sample, int64_t
     for (int64_t j = 0; j < cats; ++j) {
       const T v = pv[i * cats + j];
       FG_CHECK(v >= 0, Error, "invalid multinomial distribution (encountering probability entry < 0)");
-      FG_CHECK(std::isfinite(v), Error, "invalid multinomial distribution (encountering probability entry = infinity or NaN)");
+      FG_CHECK(std::isfinite(v), Error,
+               "invalid multinomial distribution (encountering probability entry = infinity or NaN)");
       total += v;
       cum[j] = total;
     }
@@ -102,8 +103,8 @@ void multinomial_with_replacement(const Tensor& probs, int64_t n_sample, int64_t
 
 Tensor multinomial(const Tensor& probs, int64_t n_sample, bool replacement, Generator* gen) {
   FG_CHECK(probs.dim() > 0 && probs.dim() <= 2, Error, "prob_dist must be 1 or 2 dim");
-  FG_CHECK(is_floating(probs.dtype()), Error, "multinomial only supports floating-point dtypes for input, got: ",
-           scalar_type_name(probs.dtype()));
+  FG_CHECK(is_floating(probs.dtype()), Error,
+           "multinomial only supports floating-point dtypes for input, got: ", scalar_type_name(probs.dtype()));
   FG_CHECK(n_sample > 0, Error, "cannot sample n_sample <= 0 samples");
   const int64_t cats = probs.size(-1);
   FG_CHECK(replacement || n_sample <= cats, Error,

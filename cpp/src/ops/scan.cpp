@@ -10,7 +10,8 @@ namespace {
 // dtype has no kernel; PyTorch runs none for 0-size and 0-d inputs (a copy), so those pass.
 ScalarType scan_type(const Tensor& t, std::optional<ScalarType> dtype, const char* kernel) {
   check_autograd_dtype(t, dtype);
-  FG_CHECK(dtype != ScalarType::Bool || t.numel() == 0 || t.dim() == 0, NotImplementedError, "\"", kernel, "\" not implemented for 'Bool'");
+  FG_CHECK(dtype != ScalarType::Bool || t.numel() == 0 || t.dim() == 0, NotImplementedError, "\"", kernel,
+           "\" not implemented for 'Bool'");
   if (dtype) return *dtype;
   return is_floating(t.dtype()) ? t.dtype() : ScalarType::Int64;
 }
@@ -113,7 +114,7 @@ Tensor cumprod_grad_differentiable(const Tensor& g, const Tensor& x, int64_t dim
   Tensor xl = transpose(x, dim, -1), gl = transpose(g, dim, -1);  // the scanned dim last
   Tensor eye_n = eye(n, n, x.dtype());
   Tensor rows = add(mul(unsqueeze(xl, -2), rsub(eye_n, 1)), eye_n);  // rows[..., k, j] = j == k ? 1 : x_j
-  Tensor c = mul(cumprod(rows, -1), triu(ones({n, n}, x.dtype())));    // keep i >= k
+  Tensor c = mul(cumprod(rows, -1), triu(ones({n, n}, x.dtype())));  // keep i >= k
   Tensor grad = sum(mul(c, unsqueeze(gl, -2)), {-1});
   return transpose(grad, dim, -1);
 }
@@ -143,7 +144,8 @@ Tensor cumprod(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype) {
   int64_t d = wrap_dim(dim, t.dim(), "cumprod");
   check_autograd_dtype(t, dtype);
   // With a dtype and a gradient to record, convert first (recorded), so the Node saves tensors of one dtype.
-  if (dtype && *dtype != t.dtype() && compute_requires_grad({&t})) return cumprod(to_dtype(t, *dtype), dim, std::nullopt);
+  if (dtype && *dtype != t.dtype() && compute_requires_grad({&t}))
+    return cumprod(to_dtype(t, *dtype), dim, std::nullopt);
   Tensor out = scan<true>(t, d, scan_type(t, dtype, "cumprod_out_cpu"));
   if (compute_requires_grad({&t}) && is_floating(out.dtype())) {
     auto node = make_node<CumprodBackward0>({&t}, d);

@@ -60,9 +60,7 @@ struct IndexSelectBackward0 : NamedNode<IndexSelectBackward0> {
   int64_t dim;
   Tensor index;
   IndexSelectBackward0(Dims s, int64_t d, Tensor i) : self_sizes(std::move(s)), dim(d), index(std::move(i)) {}
-  tensor_list apply(tensor_list&& g) override {
-    return {index_add(zeros(self_sizes, g[0].dtype()), dim, index, g[0])};
-  }
+  tensor_list apply(tensor_list&& g) override { return {index_add(zeros(self_sizes, g[0].dtype()), dim, index, g[0])}; }
 };
 
 Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
@@ -110,8 +108,8 @@ int64_t check_index_add(const Tensor& self, int64_t dim, const Tensor& index, co
   const int64_t d = wrap_dim(dim, self.dim(), "index_add");
   FG_CHECK(index.dim() <= 1, IndexError, "index_add_(): Index is supposed to be a vector, but got dim: ", index.dim(),
            " with type: ", scalar_type_name(index.dtype()), " and size: ", shape_str(index.sizes()));
-  FG_CHECK(is_index_dtype(index.dtype()), Error, "index_add_(): Expected dtype int32/int64 for index but got: ",
-           scalar_type_name(index.dtype()));
+  FG_CHECK(is_index_dtype(index.dtype()), Error,
+           "index_add_(): Expected dtype int32/int64 for index but got: ", scalar_type_name(index.dtype()));
   FG_CHECK(self.dtype() == source.dtype(), Error, "index_add_(): self (", scalar_type_name(self.dtype()),
            ") and source (", scalar_type_name(source.dtype()), ") must have the same scalar type");
   const int64_t source_len = source.dim() ? source.sizes()[d < source.dim() ? d : 0] : 1;
@@ -120,8 +118,10 @@ int64_t check_index_add(const Tensor& self, int64_t dim, const Tensor& index, co
   bool same = std::max<int64_t>(self.dim(), 1) == std::max<int64_t>(source.dim(), 1);
   Tensor s = as_1d(self), src = as_1d(source);
   for (int64_t i = 0; same && i < s.dim(); ++i) same = i == d || s.sizes()[i] == src.sizes()[i];
-  FG_CHECK(same, Error, "source tensor shape must match self tensor shape, excluding the specified dimension. Got "
-           "self.shape = ", shape_str(self.sizes()), " source.shape = ", shape_str(source.sizes()));
+  FG_CHECK(same, Error,
+           "source tensor shape must match self tensor shape, excluding the specified dimension. Got "
+           "self.shape = ",
+           shape_str(self.sizes()), " source.shape = ", shape_str(source.sizes()));
   return d;
 }
 
@@ -139,7 +139,8 @@ void index_add_kernel(const Tensor& dst, int64_t d, const Tensor& index, const T
   for (int64_t i = 0; i < idx.numel(); ++i) {
     const int64_t v = idx.data<int64_t>()[i * idx.strides()[0]];
     if (v >= 0 && v < size) continue;
-    if (scatter_path) throw Error(detail::concat("index ", v, " is out of bounds for dimension ", d, " with size ", size));
+    if (scatter_path)
+      throw Error(detail::concat("index ", v, " is out of bounds for dimension ", d, " with size ", size));
     throw IndexError("index out of range in self");
   }
   Tensor values = as_1d(source);
@@ -208,17 +209,18 @@ void for_each_index(const Tensor& index, int64_t dim, int64_t size, std::array<T
     ops.strides[k + 1] = others[k].strides();
   }
   const bool wide = idx.dtype() == ScalarType::Int64;
-  kernels::for_each_row(idx.sizes(), ops, [&](const std::array<char*, N + 1>& p, const std::array<int64_t, N + 1>& s,
-                                             int64_t n) {
-    for (int64_t j = 0; j < n; ++j) {
-      const char* ip = p[0] + j * s[0];
-      const int64_t v = wide ? *reinterpret_cast<const int64_t*>(ip) : *reinterpret_cast<const int32_t*>(ip);
-      FG_CHECK(v >= 0 && v < size, Error, "index ", v, " is out of bounds for dimension ", dim, " with size ", size);
-      std::array<char*, N> rows;
-      for (size_t k = 0; k < N; ++k) rows[k] = p[k + 1] + j * s[k + 1];
-      f(v, rows);
-    }
-  });
+  kernels::for_each_row(
+      idx.sizes(), ops, [&](const std::array<char*, N + 1>& p, const std::array<int64_t, N + 1>& s, int64_t n) {
+        for (int64_t j = 0; j < n; ++j) {
+          const char* ip = p[0] + j * s[0];
+          const int64_t v = wide ? *reinterpret_cast<const int64_t*>(ip) : *reinterpret_cast<const int32_t*>(ip);
+          FG_CHECK(v >= 0 && v < size, Error, "index ", v, " is out of bounds for dimension ", dim, " with size ",
+                   size);
+          std::array<char*, N> rows;
+          for (size_t k = 0; k < N; ++k) rows[k] = p[k + 1] + j * s[k + 1];
+          f(v, rows);
+        }
+      });
 }
 
 }  // namespace
@@ -301,9 +303,8 @@ void scatter_kernel(const Tensor& dst, int64_t d, const Tensor& index, const Ten
       });
     } else {
       const T tv = checked_convert<T>(value);
-      for_each_index<1>(idx, d, s.sizes()[d], {rows}, [&](int64_t v, auto& p) {
-        combine(reinterpret_cast<T*>(p[0])[v * step], tv);
-      });
+      for_each_index<1>(idx, d, s.sizes()[d], {rows},
+                        [&](int64_t v, auto& p) { combine(reinterpret_cast<T*>(p[0])[v * step], tv); });
     }
   });
 }
@@ -409,14 +410,14 @@ void masked_fill_kernel(const Tensor& dst, const Tensor& mask, Scalar value) {
     kernels::Operands<2> ops{{static_cast<char*>(dst.data_ptr()), static_cast<char*>(mask.data_ptr())},
                              {sizeof(T), 1},
                              {dst.strides(), kernels::broadcast_strides(mask, dst.sizes())}};
-    kernels::for_each_row(dst.sizes(), ops, [&](const std::array<char*, 2>& p, const std::array<int64_t, 2>& s,
-                                                int64_t n) {
-      T* o = reinterpret_cast<T*>(p[0]);
-      const bool* m = reinterpret_cast<const bool*>(p[1]);
-      const int64_t so = s[0] / static_cast<int64_t>(sizeof(T));
-      for (int64_t i = 0; i < n; ++i)
-        if (m[i * s[1]]) o[i * so] = v;
-    });
+    kernels::for_each_row(dst.sizes(), ops,
+                          [&](const std::array<char*, 2>& p, const std::array<int64_t, 2>& s, int64_t n) {
+                            T* o = reinterpret_cast<T*>(p[0]);
+                            const bool* m = reinterpret_cast<const bool*>(p[1]);
+                            const int64_t so = s[0] / static_cast<int64_t>(sizeof(T));
+                            for (int64_t i = 0; i < n; ++i)
+                              if (m[i * s[1]]) o[i * so] = v;
+                          });
   });
 }
 
@@ -432,7 +433,6 @@ Scalar fill_value(const Tensor& value) {
            value.dim(), " dimension(s).");
   return value.item();
 }
-
 
 Tensor masked_fill_forward(const Tensor& self, const Tensor& mask, Scalar value) {
   check_mask(mask, "masked_fill_");
@@ -476,7 +476,8 @@ Tensor masked_fill(const Tensor& self, const Tensor& mask, const Tensor& value) 
 
 Tensor& masked_fill_(Tensor& self, const Tensor& mask, Scalar value) {
   check_mask(mask, "masked_fill_");
-  check_inplace_result(self, broadcast_shapes(self.sizes(), mask.sizes(), "masked_fill_"), self.dtype(), "masked_fill_");
+  check_inplace_result(self, broadcast_shapes(self.sizes(), mask.sizes(), "masked_fill_"), self.dtype(),
+                       "masked_fill_");
   return inplace_index_op(
       self, {}, "masked_fill_", [&](const Tensor& s) { return masked_fill(s, mask, value); },
       [&](const Tensor& s) { masked_fill_kernel(s, mask, value); });
@@ -485,7 +486,8 @@ Tensor& masked_fill_(Tensor& self, const Tensor& mask, Scalar value) {
 Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Tensor& value) {
   check_mask(mask, "masked_fill_");
   const Scalar v = fill_value(value);
-  check_inplace_result(self, broadcast_shapes(self.sizes(), mask.sizes(), "masked_fill_"), self.dtype(), "masked_fill_");
+  check_inplace_result(self, broadcast_shapes(self.sizes(), mask.sizes(), "masked_fill_"), self.dtype(),
+                       "masked_fill_");
   return inplace_index_op(
       self, {&value}, "masked_fill_", [&](const Tensor& s) { return masked_fill(s, mask, value); },
       [&](const Tensor& s) { masked_fill_kernel(s, mask, v); });
@@ -547,8 +549,8 @@ Tensor take(const Tensor& self, const Tensor& index) {
 }
 
 Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<int64_t> dim) {
-  FG_CHECK(indices.dtype() == ScalarType::Int64, Error, "torch.take_along_dim(): dtype of indices should be Long but got ",
-           scalar_type_name(indices.dtype()));
+  FG_CHECK(indices.dtype() == ScalarType::Int64, Error,
+           "torch.take_along_dim(): dtype of indices should be Long but got ", scalar_type_name(indices.dtype()));
   // Without a dim PyTorch flattens both with view(-1), so a tensor that cannot be viewed flat is refused.
   if (!dim) return gather(view(self, {-1}), 0, view(indices, {-1}));
   const int64_t d = wrap_existing_dim(*dim, self.dim(), "take_along_dim");

@@ -1,4 +1,6 @@
-// Shape ops and views: forward and derivative side by side. Views share their input's storage.
+// Views that reshape a whole tensor (view, reshape, flatten, expand, transpose, permute, squeeze, unsqueeze
+// and their in-place forms): forward and derivative side by side. Views share their input's storage. Views of
+// parts (select, slice, narrow, diagonal) are in slicing.cpp.
 #include "common.h"
 
 namespace fastgrad {
@@ -54,8 +56,8 @@ Dims infer_size(const Dims& shape, int64_t numel) {
   FG_CHECK(!(infer >= 0 && known == 0), Error, "cannot reshape tensor of 0 elements into shape ", shape_str(shape),
            " because the unspecified dimension size -1 can be any value and is ambiguous");
   if (infer >= 0 && numel % known == 0) out[infer] = numel / known;
-  FG_CHECK((infer >= 0 && numel % known == 0) || (infer < 0 && known == numel), Error, "shape '",
-           shape_str(shape), "' is invalid for input of size ", numel);
+  FG_CHECK((infer >= 0 && numel % known == 0) || (infer < 0 && known == numel), Error, "shape '", shape_str(shape),
+           "' is invalid for input of size ", numel);
   return out;
 }
 
@@ -157,7 +159,8 @@ Tensor unflatten(const Tensor& t, int64_t dim, const Dims& sizes) {
   Dims shape;
   for (int64_t i = 0; i < t.dim(); ++i) {
     if (i != d) shape.push_back(t.sizes()[i]);
-    else for (int64_t s : dims) shape.push_back(s);
+    else
+      for (int64_t s : dims) shape.push_back(s);
   }
   return view(t, shape);
 }
@@ -172,8 +175,8 @@ struct ExpandBackward0 : NamedNode<ExpandBackward0> {
 };
 
 Tensor expand(const Tensor& t, const Dims& shape) {
-  FG_CHECK(shape.size() >= static_cast<size_t>(t.dim()), Error, "expand: the number of sizes provided (",
-           shape.size(), ") must be greater or equal to the number of dimensions in the tensor (", t.dim(), ")");
+  FG_CHECK(shape.size() >= static_cast<size_t>(t.dim()), Error, "expand: the number of sizes provided (", shape.size(),
+           ") must be greater or equal to the number of dimensions in the tensor (", t.dim(), ")");
   const size_t lead = shape.size() - static_cast<size_t>(t.dim());
   Dims sizes(shape.size()), strides(shape.size());
   for (size_t i = shape.size(); i-- > 0;) {  // trailing dims first, so errors name the same dim as PyTorch
@@ -187,8 +190,8 @@ Tensor expand(const Tensor& t, const Dims& shape) {
     int64_t have = t.sizes()[i - lead];
     int64_t want = shape[i] == -1 ? have : shape[i];
     FG_CHECK(have == want || have == 1, Error, "expand: The expanded size of the tensor (", want,
-             ") must match the existing size (", have, ") at non-singleton dimension ", i, ".  Target sizes: ",
-             shape_str(shape), ".  Tensor sizes: ", shape_str(t.sizes()));
+             ") must match the existing size (", have, ") at non-singleton dimension ", i,
+             ".  Target sizes: ", shape_str(shape), ".  Tensor sizes: ", shape_str(t.sizes()));
     sizes[i] = want;
     strides[i] = have == want ? t.strides()[i - lead] : 0;
   }
@@ -291,8 +294,8 @@ Tensor alias(const Tensor& t) {
 
 Tensor movedim(const Tensor& t, const Dims& source, const Dims& destination) {
   FG_CHECK(source.size() == destination.size(), Error, "movedim: Invalid source or destination dims: source (",
-           shape_str(source), " dims) should contain the same number of dims as destination (",
-           shape_str(destination), " dims)");
+           shape_str(source), " dims) should contain the same number of dims as destination (", shape_str(destination),
+           " dims)");
   const auto n = static_cast<size_t>(t.dim());
   Dims perm(n, -1);
   std::vector<bool> moved(n, false);
@@ -497,172 +500,6 @@ Tensor& squeeze_(Tensor& t, const Dims& dims) {
   Dims sizes, strides;
   squeezed(t, dims, "squeeze_", sizes, strides);
   return restride_<SqueezeBackward<5>>(t, sizes, strides, "squeeze_", t.sizes());
-}
-
-// ---- select / slice ----
-
-namespace {
-// The gradient of a view that picks part of a tensor: zeros of the base's shape with `g` in the part.
-// Recorded as its own op so that create_graph works through indexing.
-template <class MakeView>
-Tensor embed(const Tensor& g, const Dims& base_sizes, MakeView make_part) {
-  Tensor out = zeros(base_sizes, g.dtype());
-  copy_into(make_part(out), g);
-  return out;
-}
-}  // namespace
-
-struct SelectBackward0 : NamedNode<SelectBackward0> {
-  static constexpr const char* kName = "SelectBackward0";
-  Dims self_sizes;
-  int64_t dim, index;
-  SelectBackward0(Dims s, int64_t d, int64_t i) : self_sizes(std::move(s)), dim(d), index(i) {}
-  tensor_list apply(tensor_list&& g) override;
-};
-
-struct SelectBackwardBackward0 : NamedNode<SelectBackwardBackward0> {
-  static constexpr const char* kName = "SelectBackwardBackward0";
-  int64_t dim, index;
-  SelectBackwardBackward0(int64_t d, int64_t i) : dim(d), index(i) {}
-  tensor_list apply(tensor_list&& g) override { return {select(g[0], dim, index)}; }
-};
-
-tensor_list SelectBackward0::apply(tensor_list&& g) {
-  int64_t d = dim, i = index;
-  Tensor out = embed(g[0], self_sizes, [&](const Tensor& base) {
-    NoGradGuard guard;
-    return select(base, d, i);
-  });
-  if (compute_requires_grad({&g[0]})) set_history(out, make_node<SelectBackwardBackward0>({&g[0]}, d, i));
-  return {out};
-}
-
-Tensor select(const Tensor& t, int64_t dim, int64_t index) {
-  FG_CHECK(t.dim() > 0, IndexError, "select() cannot be applied to a 0-dim tensor.");
-  int64_t d = wrap_dim(dim, t.dim(), "select");
-  int64_t size = t.sizes()[d];
-  FG_CHECK(index >= -size && index < size, IndexError, "select(): index ", index, " out of range for tensor of size ",
-           shape_str(t.sizes()), " at dimension ", d);
-  if (index < 0) index += size;
-  Dims sizes = t.sizes(), strides = t.strides();
-  int64_t offset = t.storage_offset() + index * strides[d];
-  sizes.erase(static_cast<size_t>(d));
-  strides.erase(static_cast<size_t>(d));
-  Tensor out = make_view(t, sizes, strides, offset);
-  if (compute_requires_grad({&t})) set_history(out, make_node<SelectBackward0>({&t}, t.sizes(), d, index));
-  return out;
-}
-
-struct SliceBackward0 : NamedNode<SliceBackward0> {
-  static constexpr const char* kName = "SliceBackward0";
-  Dims self_sizes;
-  int64_t dim, start, end, step;
-  SliceBackward0(Dims s, int64_t d, int64_t b, int64_t e, int64_t st)
-      : self_sizes(std::move(s)), dim(d), start(b), end(e), step(st) {}
-  tensor_list apply(tensor_list&& g) override;
-};
-
-struct SliceBackwardBackward0 : NamedNode<SliceBackwardBackward0> {
-  static constexpr const char* kName = "SliceBackwardBackward0";
-  int64_t dim, start, end, step;
-  SliceBackwardBackward0(int64_t d, int64_t b, int64_t e, int64_t s) : dim(d), start(b), end(e), step(s) {}
-  tensor_list apply(tensor_list&& g) override { return {slice(g[0], dim, start, end, step)}; }
-};
-
-tensor_list SliceBackward0::apply(tensor_list&& g) {
-  Tensor out = embed(g[0], self_sizes, [&](const Tensor& base) {
-    NoGradGuard guard;
-    return slice(base, dim, start, end, step);
-  });
-  if (compute_requires_grad({&g[0]}))
-    set_history(out, make_node<SliceBackwardBackward0>({&g[0]}, dim, start, end, step));
-  return {out};
-}
-
-Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start_opt, std::optional<int64_t> end_opt,
-             int64_t step) {
-  FG_CHECK(t.dim() > 0, IndexError, "slice() cannot be applied to a 0-dim tensor.");
-  FG_CHECK(step > 0, ValueError, "step must be greater than zero");
-  int64_t d = wrap_dim(dim, t.dim(), "slice");
-  int64_t size = t.sizes()[d];
-  auto clip = [size](int64_t v) {  // Python slice semantics: negative counts from the end, then clamp
-    if (v < 0) v += size;
-    return std::min(std::max<int64_t>(v, 0), size);
-  };
-  int64_t start = start_opt ? clip(*start_opt) : 0;
-  int64_t end = end_opt ? clip(*end_opt) : size;
-  if (end < start) end = start;
-  Dims sizes = t.sizes(), strides = t.strides();
-  sizes[d] = (end - start + step - 1) / step;
-  strides[d] *= step;
-  Tensor out = make_view(t, sizes, strides, t.storage_offset() + start * t.strides()[d]);
-  if (compute_requires_grad({&t})) set_history(out, make_node<SliceBackward0>({&t}, t.sizes(), d, start, end, step));
-  return out;
-}
-
-Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length) {
-  FG_CHECK(t.dim() > 0, Error, "narrow() cannot be applied to a 0-dim tensor.");
-  FG_CHECK(length >= 0, Error, "narrow(): length must be non-negative.");
-  int64_t d = wrap_dim(dim, t.dim(), "narrow");
-  const int64_t size = t.sizes()[d];
-  FG_CHECK(start >= -size && start <= size, IndexError, "start out of range (expected to be in range of [", -size,
-           ", ", size, "], but got ", start, ")");
-  if (start < 0) start += size;
-  FG_CHECK(start <= size - length, Error, "start (", start, ") + length (", length, ") exceeds dimension size (",
-           size, ").");
-  return slice(t, d, start, start + length, 1);
-}
-
-// ---- diagonal ----
-
-namespace {
-// The diagonal of (dim1, dim2) at `offset` as a view of t, without autograd.
-Tensor diagonal_view(const Tensor& t, int64_t offset, int64_t d1, int64_t d2) {
-  const int64_t s1 = t.sizes()[d1], s2 = t.sizes()[d2];
-  int64_t length = offset >= 0 ? std::min(s1, s2 - offset) : std::min(s1 + offset, s2);
-  length = std::max<int64_t>(length, 0);
-  int64_t start = t.storage_offset();
-  if (length > 0) start += offset >= 0 ? offset * t.strides()[d2] : -offset * t.strides()[d1];
-  Dims sizes, strides;
-  for (int64_t i = 0; i < t.dim(); ++i) {
-    if (i == d1 || i == d2) continue;
-    sizes.push_back(t.sizes()[i]);
-    strides.push_back(t.strides()[i]);
-  }
-  sizes.push_back(length);
-  strides.push_back(t.strides()[d1] + t.strides()[d2]);
-  return make_view(t, sizes, strides, start);
-}
-}  // namespace
-
-struct DiagonalBackward0 : NamedNode<DiagonalBackward0> {
-  static constexpr const char* kName = "DiagonalBackward0";
-  Dims self_sizes;
-  int64_t offset, dim1, dim2;
-  DiagonalBackward0(Dims s, int64_t o, int64_t a, int64_t b) : self_sizes(std::move(s)), offset(o), dim1(a), dim2(b) {}
-  tensor_list apply(tensor_list&& g) override { return {diagonal_backward(g[0], self_sizes, offset, dim1, dim2)}; }
-};
-
-struct DiagonalBackwardBackward0 : NamedNode<DiagonalBackwardBackward0> {
-  static constexpr const char* kName = "DiagonalBackwardBackward0";
-  int64_t offset, dim1, dim2;
-  DiagonalBackwardBackward0(int64_t o, int64_t a, int64_t b) : offset(o), dim1(a), dim2(b) {}
-  tensor_list apply(tensor_list&& g) override { return {diagonal(g[0], offset, dim1, dim2)}; }
-};
-
-Tensor diagonal_backward(const Tensor& grad, const Dims& input_sizes, int64_t offset, int64_t dim1, int64_t dim2) {
-  Tensor out = embed(grad, input_sizes, [&](const Tensor& base) { return diagonal_view(base, offset, dim1, dim2); });
-  if (compute_requires_grad({&grad}))
-    set_history(out, make_node<DiagonalBackwardBackward0>({&grad}, offset, dim1, dim2));
-  return out;
-}
-
-Tensor diagonal(const Tensor& t, int64_t offset, int64_t dim1, int64_t dim2) {
-  int64_t d1 = wrap_dim(dim1, t.dim(), "diagonal"), d2 = wrap_dim(dim2, t.dim(), "diagonal");
-  FG_CHECK(d1 != d2, Error, "diagonal dimensions cannot be identical ", dim1, ", ", dim2);
-  Tensor out = diagonal_view(t, offset, d1, d2);
-  if (compute_requires_grad({&t})) set_history(out, make_node<DiagonalBackward0>({&t}, t.sizes(), offset, d1, d2));
-  return out;
 }
 
 }  // namespace fastgrad

@@ -147,7 +147,7 @@ Tensor index(const Tensor& t, const std::vector<TensorIndex>& indices) {
 namespace {
 
 struct FullIndex {
-  tensor_list indices;      // one per dimension of t
+  tensor_list indices;           // one per dimension of t
   bool selects_nothing = false;  // a False in the subscript
   bool has_tensor_index = false;
   bool single_mask = false;  // t[mask] = v: a 0-d v of another dtype is allowed (a masked_fill)
@@ -167,7 +167,7 @@ FullIndex full_indices(const Tensor& t, const std::vector<TensorIndex>& raw) {
     int64_t src = -1, start = 0, length = 1, step = 1;  // Source: dimension of t and its slice
   };
   std::vector<ResultDim> rdims;
-  tensor_list block_parts;                 // every advanced index, for the block's shape
+  tensor_list block_parts;                        // every advanced index, for the block's shape
   std::vector<std::pair<Tensor, int64_t>> parts;  // advanced index -> the dimension of t it indexes
   FullIndex f;
   f.indices.assign(static_cast<size_t>(t.dim()), Tensor());
@@ -195,9 +195,7 @@ FullIndex full_indices(const Tensor& t, const std::vector<TensorIndex>& raw) {
         ++d;
         break;
       }
-      case Kind::None:
-        rdims.push_back({DimKind::NewAxis});
-        break;
+      case Kind::None: rdims.push_back({DimKind::NewAxis}); break;
       case Kind::Ellipsis:
         for (int64_t k = 0; k < t.dim() - consumed; ++k, ++d)
           if (d < t.dim()) rdims.push_back({DimKind::Source, d, 0, t.sizes()[d], 1});  // a 2nd ellipsis: past the end

@@ -163,9 +163,8 @@ Tensor round(const Tensor& t, int64_t decimals) {
     // Scale so that the wanted digit is the units digit, round half to even, scale back.
     const bool neg = decimals < 0;
     const T scale = static_cast<T>(std::pow(10.0, static_cast<double>(neg ? -decimals : decimals)));
-    return [neg, scale](T x) -> T {
-      return neg ? std::nearbyint(x / scale) * scale : std::nearbyint(x * scale) / scale;
-    };
+    return
+        [neg, scale](T x) -> T { return neg ? std::nearbyint(x / scale) * scale : std::nearbyint(x * scale) / scale; };
   });
   return record_zero_grad(out, "RoundBackward1", {&t});
 }
@@ -264,7 +263,7 @@ struct ClampBackward0 : NamedNode<ClampBackward0> {
       Tensor ge_lo = has_min ? compare(self, lo, CompareOp::Ge) : Tensor();
       Tensor le_hi = has_max ? compare(self, hi, CompareOp::Le) : Tensor();
       Tensor keep = ge_lo.defined() && le_hi.defined() ? logical(ge_lo, le_hi, LogicalOp::And)
-                                                        : (ge_lo.defined() ? ge_lo : le_hi);
+                                                       : (ge_lo.defined() ? ge_lo : le_hi);
       out[0] = where_mask(keep, g[0]);
     }
     size_t slot = 1;
@@ -356,8 +355,10 @@ struct ClampMinMaxBackward1 : Node {
   tensor_list apply(tensor_list&& g) override {
     Tensor self = saved(0), bound = saved(1);
     // As ClampBackward0 with one bound: a NaN on either side sends nothing anywhere.
-    return {needs_input_grad(0) ? where_mask(compare(self, bound, is_min ? CompareOp::Ge : CompareOp::Le), g[0]) : Tensor(),
-            needs_input_grad(1) ? where_mask(compare(self, bound, is_min ? CompareOp::Lt : CompareOp::Gt), g[0]) : Tensor()};
+    return {
+        needs_input_grad(0) ? where_mask(compare(self, bound, is_min ? CompareOp::Ge : CompareOp::Le), g[0]) : Tensor(),
+        needs_input_grad(1) ? where_mask(compare(self, bound, is_min ? CompareOp::Lt : CompareOp::Gt), g[0])
+                            : Tensor()};
   }
 };
 

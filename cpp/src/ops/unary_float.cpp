@@ -43,7 +43,10 @@ struct InplaceNoDerivative : Node {
 };
 
 constexpr const char* inplace_without_derivative(std::string_view op) {
-  return op == "asinh" ? "AsinhBackward1" : op == "acosh" ? "AcoshBackward1" : op == "atanh" ? "AtanhBackward1" : nullptr;
+  return op == "asinh"   ? "AsinhBackward1"
+         : op == "acosh" ? "AcoshBackward1"
+         : op == "atanh" ? "AtanhBackward1"
+                         : nullptr;
 }
 
 template <class F>
@@ -65,54 +68,54 @@ enum class Saves : uint8_t { x, y };
 // One row per op: the op, its Node, what the Node saves, the forward value for an element x of float type T,
 // and the gradient from the incoming gradient g and the saved tensor s. Expands to the Node, the op and its
 // in-place form.
-#define FG_FLOAT_UNARY(op, NodeName, saves, forward, ...)                                                     \
-  struct NodeName : NamedNode<NodeName> {                                                                    \
-    static constexpr const char* kName = #NodeName;                                                          \
-    tensor_list apply(tensor_list&& grads) override {                                                        \
-      const Tensor& g = grads[0];                                                                            \
-      Tensor s = saved(0);                                                                                   \
-      return {__VA_ARGS__};                                                                                  \
-    }                                                                                                        \
-  };                                                                                                         \
-  Tensor op(const Tensor& t) {                                                                               \
-    Tensor out = apply_float(t, [](auto x) {                                                                 \
-      using T = decltype(x);                                                                                 \
-      return static_cast<T>(forward);                                                                        \
-    });                                                                                                      \
-    return record_unary<NodeName>(out, t, Saves::saves == Saves::x, Saves::saves == Saves::y);              \
-  }                                                                                                          \
-  Tensor& op##_(Tensor& t) {                                                                                 \
-    return float_inplace(t, #op "_", Saves::saves == Saves::x, [](const Tensor& s) {                         \
-      return inplace_result(s, #op, [](const Tensor& x) { return op(x); });                                  \
-    });                                                                                                      \
+#define FG_FLOAT_UNARY(op, NodeName, saves, forward, ...)                                      \
+  struct NodeName : NamedNode<NodeName> {                                                      \
+    static constexpr const char* kName = #NodeName;                                            \
+    tensor_list apply(tensor_list&& grads) override {                                          \
+      const Tensor& g = grads[0];                                                              \
+      Tensor s = saved(0);                                                                     \
+      return {__VA_ARGS__};                                                                    \
+    }                                                                                          \
+  };                                                                                           \
+  Tensor op(const Tensor& t) {                                                                 \
+    Tensor out = apply_float(t, [](auto x) {                                                   \
+      using T = decltype(x);                                                                   \
+      return static_cast<T>(forward);                                                          \
+    });                                                                                        \
+    return record_unary<NodeName>(out, t, Saves::saves == Saves::x, Saves::saves == Saves::y); \
+  }                                                                                            \
+  Tensor& op##_(Tensor& t) {                                                                   \
+    return float_inplace(t, #op "_", Saves::saves == Saves::x, [](const Tensor& s) {           \
+      return inplace_result(s, #op, [](const Tensor& x) { return op(x); });                    \
+    });                                                                                        \
   }
 
 //             op          Node                 saves forward(x)                    gradient(g, s)
-FG_FLOAT_UNARY(exp,        ExpBackward0,        y,    std::exp(x),                  mul(g, s))
-FG_FLOAT_UNARY(exp2,       Exp2Backward0,       y,    std::exp2(x),                 mul(g, mul(s, kLn2)))
-FG_FLOAT_UNARY(expm1,      Expm1Backward0,      y,    std::expm1(x),                mul(g, add(s, 1)))
-FG_FLOAT_UNARY(log,        LogBackward0,        x,    std::log(x),                  div(g, s))
-FG_FLOAT_UNARY(log1p,      Log1PBackward0,      x,    std::log1p(x),                div(g, add(s, 1)))
-FG_FLOAT_UNARY(log2,       Log2Backward0,       x,    std::log2(x),                 div(g, mul(s, kLn2)))
-FG_FLOAT_UNARY(log10,      Log10Backward0,      x,    std::log10(x),                div(g, mul(s, kLn10)))
-FG_FLOAT_UNARY(sqrt,       SqrtBackward0,       y,    std::sqrt(x),                 div(g, mul(s, 2)))
-FG_FLOAT_UNARY(rsqrt,      RsqrtBackward0,      y,    T(1) / std::sqrt(x),          mul(mul(g, pow(s, 3)), -0.5))
-FG_FLOAT_UNARY(reciprocal, ReciprocalBackward0, y,    T(1) / x,                     mul(g, neg(mul(s, s))))
-FG_FLOAT_UNARY(sin,        SinBackward0,        x,    std::sin(x),                  mul(g, cos(s)))
-FG_FLOAT_UNARY(cos,        CosBackward0,        x,    std::cos(x),                  mul(g, neg(sin(s))))
-FG_FLOAT_UNARY(tan,        TanBackward0,        y,    std::tan(x),                  mul(g, add(mul(s, s), 1)))
-FG_FLOAT_UNARY(asin,       AsinBackward0,       x,    std::asin(x),                 mul(g, rsqrt(rsub(mul(s, s), 1))))
-FG_FLOAT_UNARY(acos,       AcosBackward0,       x,    std::acos(x),                 mul(g, neg(rsqrt(rsub(mul(s, s), 1)))))
-FG_FLOAT_UNARY(atan,       AtanBackward0,       x,    std::atan(x),                 div(g, add(mul(s, s), 1)))
-FG_FLOAT_UNARY(sinh,       SinhBackward0,       x,    std::sinh(x),                 mul(g, cosh(s)))
-FG_FLOAT_UNARY(cosh,       CoshBackward0,       x,    std::cosh(x),                 mul(g, sinh(s)))
-FG_FLOAT_UNARY(tanh,       TanhBackward0,       y,    std::tanh(x),                 mul(g, rsub(mul(s, s), 1)))
-FG_FLOAT_UNARY(asinh,      AsinhBackward0,      x,    std::asinh(x),                mul(g, rsqrt(add(mul(s, s), 1))))
-FG_FLOAT_UNARY(acosh,      AcoshBackward0,      x,    std::acosh(x),                mul(g, rsqrt(sub(mul(s, s), 1))))
-FG_FLOAT_UNARY(atanh,      AtanhBackward0,      x,    std::atanh(x),                div(g, rsub(mul(s, s), 1)))
-FG_FLOAT_UNARY(sigmoid,    SigmoidBackward0,    y,    T(1) / (T(1) + std::exp(-x)), mul(g, mul(s, rsub(s, 1))))
-FG_FLOAT_UNARY(erf,        ErfBackward0,        x,    std::erf(x),                  mul(g, mul(exp(neg(mul(s, s))), kTwoOverSqrtPi)))
-FG_FLOAT_UNARY(erfc,       ErfcBackward0,       x,    std::erfc(x),                 mul(g, mul(exp(neg(mul(s, s))), -kTwoOverSqrtPi)))
+FG_FLOAT_UNARY(exp, ExpBackward0, y, std::exp(x), mul(g, s))
+FG_FLOAT_UNARY(exp2, Exp2Backward0, y, std::exp2(x), mul(g, mul(s, kLn2)))
+FG_FLOAT_UNARY(expm1, Expm1Backward0, y, std::expm1(x), mul(g, add(s, 1)))
+FG_FLOAT_UNARY(log, LogBackward0, x, std::log(x), div(g, s))
+FG_FLOAT_UNARY(log1p, Log1PBackward0, x, std::log1p(x), div(g, add(s, 1)))
+FG_FLOAT_UNARY(log2, Log2Backward0, x, std::log2(x), div(g, mul(s, kLn2)))
+FG_FLOAT_UNARY(log10, Log10Backward0, x, std::log10(x), div(g, mul(s, kLn10)))
+FG_FLOAT_UNARY(sqrt, SqrtBackward0, y, std::sqrt(x), div(g, mul(s, 2)))
+FG_FLOAT_UNARY(rsqrt, RsqrtBackward0, y, T(1) / std::sqrt(x), mul(mul(g, pow(s, 3)), -0.5))
+FG_FLOAT_UNARY(reciprocal, ReciprocalBackward0, y, T(1) / x, mul(g, neg(mul(s, s))))
+FG_FLOAT_UNARY(sin, SinBackward0, x, std::sin(x), mul(g, cos(s)))
+FG_FLOAT_UNARY(cos, CosBackward0, x, std::cos(x), mul(g, neg(sin(s))))
+FG_FLOAT_UNARY(tan, TanBackward0, y, std::tan(x), mul(g, add(mul(s, s), 1)))
+FG_FLOAT_UNARY(asin, AsinBackward0, x, std::asin(x), mul(g, rsqrt(rsub(mul(s, s), 1))))
+FG_FLOAT_UNARY(acos, AcosBackward0, x, std::acos(x), mul(g, neg(rsqrt(rsub(mul(s, s), 1)))))
+FG_FLOAT_UNARY(atan, AtanBackward0, x, std::atan(x), div(g, add(mul(s, s), 1)))
+FG_FLOAT_UNARY(sinh, SinhBackward0, x, std::sinh(x), mul(g, cosh(s)))
+FG_FLOAT_UNARY(cosh, CoshBackward0, x, std::cosh(x), mul(g, sinh(s)))
+FG_FLOAT_UNARY(tanh, TanhBackward0, y, std::tanh(x), mul(g, rsub(mul(s, s), 1)))
+FG_FLOAT_UNARY(asinh, AsinhBackward0, x, std::asinh(x), mul(g, rsqrt(add(mul(s, s), 1))))
+FG_FLOAT_UNARY(acosh, AcoshBackward0, x, std::acosh(x), mul(g, rsqrt(sub(mul(s, s), 1))))
+FG_FLOAT_UNARY(atanh, AtanhBackward0, x, std::atanh(x), div(g, rsub(mul(s, s), 1)))
+FG_FLOAT_UNARY(sigmoid, SigmoidBackward0, y, T(1) / (T(1) + std::exp(-x)), mul(g, mul(s, rsub(s, 1))))
+FG_FLOAT_UNARY(erf, ErfBackward0, x, std::erf(x), mul(g, mul(exp(neg(mul(s, s))), kTwoOverSqrtPi)))
+FG_FLOAT_UNARY(erfc, ErfcBackward0, x, std::erfc(x), mul(g, mul(exp(neg(mul(s, s))), -kTwoOverSqrtPi)))
 
 #undef FG_FLOAT_UNARY
 

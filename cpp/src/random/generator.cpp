@@ -295,8 +295,25 @@ namespace {
 
 using detail::GeneratorAccess;
 
+// Box-Muller on one block of 16 uniforms, pairing element j with j + 8, in T. For float, torch evaluates
+// log/sin/cos with its own vectorised approximations here; scalar float libm is the closest portable match
+// (within a few ulp, see the note at the top).
 template <typename T>
-void uniform_impl(T* out, int64_t n, double from_d, double to_d, Generator& g) {
+void normal_block16(T* d, T mean, T std) {
+  for (int j = 0; j < 8; ++j) {
+    const T u1 = T(1) - d[j];  // (0, 1], so log is finite
+    const T u2 = d[j + 8];
+    const T radius = std::sqrt(T(-2) * std::log(u1));
+    const T theta = T(2) * static_cast<T>(kPi) * u2;
+    d[j] = std::fma(radius * std::cos(theta), std, mean);
+    d[j + 8] = std::fma(radius * std::sin(theta), std, mean);
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void fill_uniform(T* out, int64_t n, double from_d, double to_d, Generator& g) {
   GeneratorAccess acc(g);
   const T from = static_cast<T>(from_d);
   const T to = static_cast<T>(to_d);
@@ -304,33 +321,8 @@ void uniform_impl(T* out, int64_t n, double from_d, double to_d, Generator& g) {
   for (int64_t i = 0; i < n; ++i) out[i] = std::fma(acc.unit_uniform<T>(), span, from);
 }
 
-// Box-Muller on one block of 16 uniforms, pairing element j with j + 8.
-void normal_block16(double* d, double mean, double std) {
-  for (int j = 0; j < 8; ++j) {
-    const double u1 = 1.0 - d[j];  // (0, 1], so log is finite
-    const double u2 = d[j + 8];
-    const double radius = std::sqrt(-2.0 * std::log(u1));
-    const double theta = 2.0 * kPi * u2;
-    d[j] = std::fma(radius * std::cos(theta), std, mean);
-    d[j + 8] = std::fma(radius * std::sin(theta), std, mean);
-  }
-}
-
-// Same transform in float. torch evaluates log/sin/cos with its own vectorised approximations here; scalar
-// float libm is the closest portable match (within a few ulp, see the note at the top).
-void normal_block16(float* d, float mean, float std) {
-  for (int j = 0; j < 8; ++j) {
-    const float u1 = 1.0f - d[j];
-    const float u2 = d[j + 8];
-    const float radius = std::sqrt(-2.0f * std::log(u1));
-    const float theta = 2.0f * static_cast<float>(kPi) * u2;
-    d[j] = std::fma(radius * std::cos(theta), std, mean);
-    d[j + 8] = std::fma(radius * std::sin(theta), std, mean);
-  }
-}
-
 template <typename T>
-void normal_impl(T* out, int64_t n, double mean, double std, Generator& g) {
+void fill_normal(T* out, int64_t n, double mean, double std, Generator& g) {
   GeneratorAccess acc(g);
   if (n < 16) {
     for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(std::fma(acc.scalar_standard_normal(), std, mean));
@@ -348,20 +340,20 @@ void normal_impl(T* out, int64_t n, double mean, double std, Generator& g) {
 }
 
 template <typename T>
-void normal_serial_impl(T* out, int64_t n, double mean, double std, Generator& g) {
+void fill_normal_serial(T* out, int64_t n, double mean, double std, Generator& g) {
   GeneratorAccess acc(g);
   for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(std::fma(acc.scalar_standard_normal(), std, mean));
 }
 
 template <typename T>
-void exponential_impl(T* out, int64_t n, double lambd, Generator& g) {
+void fill_exponential(T* out, int64_t n, double lambd, Generator& g) {
   GeneratorAccess acc(g);
   const double scale = -1.0 / lambd;
   for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(scale * std::log1p(-acc.unit_uniform<double>()));
 }
 
 template <typename T>
-void random_range_impl(T* out, int64_t n, int64_t low, int64_t high, Generator& g) {
+void fill_random_range(T* out, int64_t n, int64_t low, int64_t high, Generator& g) {
   if (!(low < high)) throw std::invalid_argument("fill_random_range: expected low < high");
   GeneratorAccess acc(g);
   const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
@@ -375,36 +367,19 @@ void random_range_impl(T* out, int64_t n, int64_t low, int64_t high, Generator& 
 }
 
 template <typename T>
-void bernoulli_impl(T* out, const T* p, int64_t n, Generator& g) {
+void fill_bernoulli(T* out, const T* p, int64_t n, Generator& g) {
   GeneratorAccess acc(g);
   for (int64_t i = 0; i < n; ++i) out[i] = acc.unit_uniform<T>() < p[i] ? T(1) : T(0);
 }
 
-}  // namespace
-
-void fill_uniform(float* out, int64_t n, double from, double to, Generator& g) {
-  uniform_impl(out, n, from, to, g);
-}
-void fill_uniform(double* out, int64_t n, double from, double to, Generator& g) {
-  uniform_impl(out, n, from, to, g);
-}
-
-void fill_normal(float* out, int64_t n, double mean, double std, Generator& g) {
-  normal_impl(out, n, mean, std, g);
-}
-void fill_normal(double* out, int64_t n, double mean, double std, Generator& g) {
-  normal_impl(out, n, mean, std, g);
-}
-
-void fill_normal_serial(float* out, int64_t n, double mean, double std, Generator& g) {
-  normal_serial_impl(out, n, mean, std, g);
-}
-void fill_normal_serial(double* out, int64_t n, double mean, double std, Generator& g) {
-  normal_serial_impl(out, n, mean, std, g);
-}
-
-void fill_exponential(float* out, int64_t n, double lambd, Generator& g) { exponential_impl(out, n, lambd, g); }
-void fill_exponential(double* out, int64_t n, double lambd, Generator& g) { exponential_impl(out, n, lambd, g); }
+template void fill_uniform(float*, int64_t, double, double, Generator&);
+template void fill_uniform(double*, int64_t, double, double, Generator&);
+template void fill_normal(float*, int64_t, double, double, Generator&);
+template void fill_normal(double*, int64_t, double, double, Generator&);
+template void fill_normal_serial(float*, int64_t, double, double, Generator&);
+template void fill_normal_serial(double*, int64_t, double, double, Generator&);
+template void fill_exponential(float*, int64_t, double, Generator&);
+template void fill_exponential(double*, int64_t, double, Generator&);
 
 void fill_bits32(uint32_t* out, int64_t n, Generator& g) {
   GeneratorAccess acc(g);
@@ -415,18 +390,10 @@ void fill_bits64(uint64_t* out, int64_t n, Generator& g) {
   for (int64_t i = 0; i < n; ++i) out[i] = acc.next64();
 }
 
-void fill_random_range(int64_t* out, int64_t n, int64_t low, int64_t high, Generator& g) {
-  random_range_impl(out, n, low, high, g);
-}
-void fill_random_range(int32_t* out, int64_t n, int64_t low, int64_t high, Generator& g) {
-  random_range_impl(out, n, low, high, g);
-}
-void fill_random_range(float* out, int64_t n, int64_t low, int64_t high, Generator& g) {
-  random_range_impl(out, n, low, high, g);
-}
-void fill_random_range(double* out, int64_t n, int64_t low, int64_t high, Generator& g) {
-  random_range_impl(out, n, low, high, g);
-}
+template void fill_random_range(int64_t*, int64_t, int64_t, int64_t, Generator&);
+template void fill_random_range(int32_t*, int64_t, int64_t, int64_t, Generator&);
+template void fill_random_range(float*, int64_t, int64_t, int64_t, Generator&);
+template void fill_random_range(double*, int64_t, int64_t, int64_t, Generator&);
 
 void randperm(int64_t* out, int64_t n, Generator& g) {
   GeneratorAccess acc(g);
@@ -448,7 +415,7 @@ void randperm(int64_t* out, int64_t n, Generator& g) {
   }
 }
 
-void fill_bernoulli(float* out, const float* p, int64_t n, Generator& g) { bernoulli_impl(out, p, n, g); }
-void fill_bernoulli(double* out, const double* p, int64_t n, Generator& g) { bernoulli_impl(out, p, n, g); }
+template void fill_bernoulli(float*, const float*, int64_t, Generator&);
+template void fill_bernoulli(double*, const double*, int64_t, Generator&);
 
 }  // namespace fastgrad

@@ -1,4 +1,4 @@
-// The backward engine. See DESIGN.md section 4.
+// The backward engine. See docs/design.md, section 4. (The grad-mode state it switches is in grad_mode.cpp.)
 //
 // Note [Engine]
 // 1. Count, for every Node reachable from the roots, how many edges point at it (explicit stack, no
@@ -16,41 +16,17 @@
 
 #include "fastgrad/autograd.h"
 #include "fastgrad/ops.h"
+#include "grad_mode.h"
 
 namespace fastgrad {
-
-namespace {
-// Note [Static TLS]: every op reads these flags. The initial-exec model makes each read one instruction
-// instead of a call to __tls_get_addr (the default for a shared library); plain bools with constant
-// initializers use a few bytes of the static TLS space that glibc keeps for dlopen()ed libraries.
-#define FASTGRAD_STATIC_TLS __attribute__((tls_model("initial-exec")))
-thread_local bool grad_mode_enabled FASTGRAD_STATIC_TLS = true;
-thread_local bool inference_mode_enabled FASTGRAD_STATIC_TLS = false;
-std::atomic<bool> anomaly_enabled{false};
-std::atomic<AnomalyMode::TraceProvider> trace_provider{nullptr};
-std::atomic<InterruptPoll> interrupt_poll{nullptr};
-}  // namespace
-
-bool GradMode::is_enabled() { return grad_mode_enabled; }
-void GradMode::set_enabled(bool enabled) { grad_mode_enabled = enabled; }
-bool InferenceMode::is_enabled() { return inference_mode_enabled; }
-void InferenceMode::set_enabled(bool enabled) { inference_mode_enabled = enabled; }
-bool AnomalyMode::is_enabled() { return anomaly_enabled.load(std::memory_order_relaxed); }
-void AnomalyMode::set_enabled(bool enabled) { anomaly_enabled.store(enabled); }
-void AnomalyMode::set_trace_provider(TraceProvider provider) { trace_provider.store(provider); }
-std::string AnomalyMode::current_trace() {
-  TraceProvider p = trace_provider.load();
-  return p ? p() : std::string();
-}
-void set_interrupt_poll(InterruptPoll poll) { interrupt_poll.store(poll); }
 
 namespace {
 
 struct NodeState {
   int dependencies = 0;
-  bool needed = true;   // false when capturing and no path leads from this Node to an input
+  bool needed = true;  // false when capturing and no path leads from this Node to an input
   bool visited = false;
-  tensor_list buffer;   // one slot per Node input
+  tensor_list buffer;                                 // one slot per Node input
   std::vector<std::pair<uint32_t, size_t>> captures;  // (input_nr, index into the results)
 };
 
@@ -131,15 +107,15 @@ Tensor validate_gradient(Tensor grad, const Node& node, size_t index, const Inpu
         expandable = false;
       }
     }
-    FG_CHECK(expandable, Error, "Function ", node.name(), " returned an invalid gradient at index ", index,
-             " - got ", shape_str(grad.sizes()), " but expected shape compatible with ", shape_str(meta.shape));
+    FG_CHECK(expandable, Error, "Function ", node.name(), " returned an invalid gradient at index ", index, " - got ",
+             shape_str(grad.sizes()), " but expected shape compatible with ", shape_str(meta.shape));
     grad = sum_to(grad, meta.shape);
   }
   if (grad.dtype() != meta.dtype) grad = to_dtype(grad, meta.dtype);
   return grad;
 }
 
-// Note [Hook order] (PyTorch's documented order): the hooks of the tensors whose gradients this Node
+// Note [Hook order]: PyTorch's documented order. The hooks of the tensors whose gradients this Node
 // receives run first (Tensor.register_hook; for a leaf, the hooks on the leaf), then retain_grad() stores
 // the result, then the Node's pre-hooks run; after the Node, its post-hooks see inputs and outputs; an
 // AccumulateGrad finally runs the leaf's post-accumulate-grad hooks.
@@ -210,7 +186,7 @@ class InterruptTimer {
  public:
   void tick() {
     if (++count_ % 32 != 0) return;
-    InterruptPoll poll = interrupt_poll.load(std::memory_order_relaxed);
+    InterruptPoll poll = current_interrupt_poll();
     if (!poll) return;
     auto now = std::chrono::steady_clock::now();
     if (now - last_ < std::chrono::milliseconds(10)) return;
@@ -350,8 +326,8 @@ tensor_list execute(const std::vector<Edge>& roots, tensor_list&& root_grads, bo
 // Checks the roots and makes their initial gradients (ones for one-element outputs).
 void prepare_roots(const tensor_list& tensors, const tensor_list& grad_tensors, std::vector<Edge>& roots,
                    tensor_list& grads) {
-  FG_CHECK(grad_tensors.empty() || grad_tensors.size() == tensors.size(), Error, "grad requires ",
-           tensors.size(), " gradients but got ", grad_tensors.size());
+  FG_CHECK(grad_tensors.empty() || grad_tensors.size() == tensors.size(), Error, "grad requires ", tensors.size(),
+           " gradients but got ", grad_tensors.size());
   for (size_t i = 0; i < tensors.size(); ++i) {
     const Tensor& t = tensors[i];
     FG_CHECK(t.requires_grad(), Error, "element ", i, " of tensors does not require grad and does not have a grad_fn");

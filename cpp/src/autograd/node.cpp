@@ -18,7 +18,7 @@ namespace {
 using NodeList = std::vector<std::shared_ptr<Node>>;
 
 // Plain (trivially initialized) thread-locals, so that each access is cheap (Note [Static TLS] in
-// engine.cpp): release_node() runs for every reference a Node or TensorImpl drops. The list is made on a
+// grad_mode.cpp): release_node() runs for every reference a Node or TensorImpl drops. The list is made on a
 // thread's first release of a Node that owns other Nodes (new_pending_list, the rare path).
 thread_local NodeList* pending_release __attribute__((tls_model("initial-exec"))) = nullptr;
 thread_local bool draining __attribute__((tls_model("initial-exec"))) = false;
@@ -74,7 +74,7 @@ void release_node(std::shared_ptr<Node>&& node) {
 
 namespace {
 // PyTorch numbers Nodes per thread; the engine runs later Nodes first.
-// See Note [Static TLS] in engine.cpp.
+// See Note [Static TLS] in grad_mode.cpp.
 thread_local uint64_t next_sequence_nr __attribute__((tls_model("initial-exec"))) = 0;
 }  // namespace
 
@@ -158,17 +158,18 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
     // PyTorch's wording, plus who saved the tensor and which in-place op changed it last.
     std::string origin;
     const AutogradMeta* m = data_->autograd();
-    if (is_output_)
-      origin = ", which is output " + std::to_string(output_nr_) + " of " + forward_op_name(*owner) + ",";
+    if (is_output_) origin = ", which is output " + std::to_string(output_nr_) + " of " + forward_op_name(*owner) + ",";
     else if (m && m->grad_fn)
       origin = ", which is output " + std::to_string(m->output_nr) + " of " + forward_op_name(*m->grad_fn) + ",";
     const char* op = data_.storage()->last_inplace_op();
-    throw Error("one of the variables needed for gradient computation has been modified by an inplace "
-                "operation: " + type_string(data_) + origin + " is at version " + std::to_string(data_.version()) +
-                "; expected version " + std::to_string(version_) + " instead. It was saved for backward by " +
-                owner->name() + (op ? std::string(" and then modified by ") + op : std::string()) +
-                ". Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
-                "fastgrad.autograd.set_detect_anomaly(True).");
+    throw Error(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        "operation: " +
+        type_string(data_) + origin + " is at version " + std::to_string(data_.version()) + "; expected version " +
+        std::to_string(version_) + " instead. It was saved for backward by " + owner->name() +
+        (op ? std::string(" and then modified by ") + op : std::string()) +
+        ". Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+        "fastgrad.autograd.set_detect_anomaly(True).");
   }
   if (is_output_ && GradMode::is_enabled()) {
     // Higher-order gradients need the saved output's history: re-link it to its Node for this use only.

@@ -1,45 +1,11 @@
-#include "common.h"
+// The in-place protocol (inplace.h, Note [In-place ops]).
+#include "inplace.h"
 
 namespace fastgrad {
 
-std::string describe(const Tensor& t) {
-  return shape_str(t.sizes()) + " (" + dtype_name(t.dtype()) + ")";
-}
-
-void copy_into(const Tensor& dst, const Tensor& src) {
-  dispatch(dst.dtype(), [&](auto dtag) {
-    using D = decltype(dtag);
-    dispatch(src.dtype(), [&](auto stag) {
-      using S = decltype(stag);
-      kernels::unary_loop<D, S>(dst, src, [](S x) {
-        if constexpr (std::is_same_v<D, bool>) return x != S(0);
-        else return static_cast<D>(x);
-      });
-    });
-  });
-}
-
-Tensor cast(const Tensor& t, ScalarType dtype, bool force_copy) {
-  // Callers read the result through raw pointers, so t itself only serves when it is contiguous.
-  if (t.dtype() == dtype && !force_copy && t.is_contiguous()) return t;
-  Tensor out = empty(t.sizes(), dtype);
-  copy_into(out, t);
-  return out;
-}
-
-Tensor dense(const Tensor& t, ScalarType dtype) {
-  return cast(t, dtype, /*force_copy=*/!t.is_contiguous());
-}
-
-bool can_cast(ScalarType from, ScalarType to) {
-  if (is_floating(from) && !is_floating(to)) return false;
-  if (from != ScalarType::Bool && to == ScalarType::Bool) return false;
-  return true;
-}
-
 void check_autograd_dtype(const Tensor& t, std::optional<ScalarType> dtype) {
-  FG_CHECK(!dtype || is_floating(*dtype) || !compute_requires_grad({&t}), Error, "Autograd not support dtype: ",
-           scalar_type_name(*dtype));
+  FG_CHECK(!dtype || is_floating(*dtype) || !compute_requires_grad({&t}), Error,
+           "Autograd not support dtype: ", scalar_type_name(*dtype));
 }
 
 void check_inplace(const Tensor& self, const char* op, bool others_require_grad, bool may_overlap) {
@@ -49,8 +15,8 @@ void check_inplace(const Tensor& self, const char* op, bool others_require_grad,
   for (int64_t d = 0; d < self.dim() && !empty && !may_overlap; ++d)
     FG_CHECK(self.strides()[d] != 0 || self.sizes()[d] <= 1, Error,
              "unsupported operation: more than one element of the written-to tensor refers to a single memory "
-             "location. Please clone() the tensor before performing the operation. (", op, " on an expanded tensor ",
-             "of shape ", describe(self), ")");
+             "location. Please clone() the tensor before performing the operation. (",
+             op, " on an expanded tensor ", "of shape ", describe(self), ")");
   FG_CHECK(!self->is_inference() || InferenceMode::is_enabled(), Error,
            "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a "
            "normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details.");
