@@ -1,4 +1,4 @@
-"""Misuse -> the exception PyTorch raises for it (issue 2 "Bad input", DESIGN.md section 6).
+"""Misuse -> the exception PyTorch raises for it (DESIGN.md section 6, "Bad input").
 
 Each case states the exception type and the key phrase of PyTorch 2.13's message. `expect_error` checks fastgrad
 against them (so these tests run without torch) and, when torch is installed, checks that torch really raises that
@@ -174,7 +174,7 @@ def test_backward_twice():
 
 
 def test_backward_twice_without_saved_tensors_is_refused_too():
-    # PyTorch silently double-counts here, so there is no oracle: the issue asks for PyTorch's message.
+    # PyTorch silently double-counts here, so there is no oracle: fastgrad refuses with PyTorch's message.
     def f(m):
         x = _leaf(m)
         y = (x + 1).sum()

@@ -558,7 +558,7 @@ _NO_KIND = {
     ("view", "broadcast"),
     ("expand", "broadcast"),
     ("select", "0d"),
-    # issue 3: ops that refuse 0-d inputs (as torch does), or that are not broadcasts
+    # the other ops that refuse 0-d inputs (as torch does), or that are not broadcasts
     ("adjoint", "0d"),
     ("unflatten", "0d"),
     ("diagonal", "0d"),
