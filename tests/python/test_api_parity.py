@@ -1,6 +1,7 @@
-"""Issue 3's op list against PyTorch's own surface: every op exists wherever torch has it (function, Tensor
-method, in-place `_` method, torch.X_ function, nn.functional), so `import fastgrad as torch` finds the same
-names. torch is the oracle: an op torch lacks in some form is not required there."""
+"""The op list (elementwise, reductions, shape, indexing, linear algebra) against PyTorch's own surface: every
+op exists wherever torch has it (function, Tensor method, in-place `_` method, torch.X_ function,
+nn.functional), so `import fastgrad as torch` finds the same names. torch is the oracle: an op torch lacks in
+some form is not required there."""
 
 import pytest
 
@@ -8,7 +9,7 @@ import fastgrad
 
 torch = pytest.importorskip("torch")
 
-# Issue 3's Scope, plus the shape helpers PyTorch users reach for next to them.
+# The ops by area, plus the shape helpers PyTorch users reach for next to them.
 SCOPE = {
     "unary": (
         "neg abs sign exp exp2 expm1 log log1p log2 log10 sqrt rsqrt square reciprocal sin cos tan asin "

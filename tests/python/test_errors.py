@@ -174,7 +174,7 @@ def test_backward_twice():
 
 
 def test_backward_twice_without_saved_tensors_is_refused_too():
-    # PyTorch silently double-counts here, so there is no oracle: the issue asks for PyTorch's message.
+    # PyTorch silently double-counts here, so there is no oracle: fastgrad refuses with PyTorch's message.
     def f(m):
         x = _leaf(m)
         y = (x + 1).sum()

@@ -1,4 +1,5 @@
-"""nn: Module behaviour, every layer and loss against PyTorch (values and gradients), init, repr."""
+"""nn: Module behaviour, containers (ModuleList/ModuleDict, ParameterList/ParameterDict), the core layers and
+losses against PyTorch (values and gradients), init, repr."""
 
 import math
 import re
@@ -431,6 +432,71 @@ def test_modulelist_and_moduledict():
     assert isinstance(md.pop("b"), nn.ReLU) and len(md) == 2
     with pytest.raises(TypeError):
         ml.extend(3)
+
+
+def _fg_and_torch_params(shapes):
+    arrays = [np.random.default_rng(i).standard_normal(s) for i, s in enumerate(shapes)]
+    return [fastgrad.from_numpy(a.astype(np.float32)) for a in arrays], [
+        torch.from_numpy(a.astype(np.float32)) for a in arrays
+    ]
+
+
+def test_parameter_list_registers_wraps_and_prints_like_torch():
+    fs, ts = _fg_and_torch_params([(3, 4), (5,), (2, 1, 2)])
+    fl = nn.ParameterList([nn.Parameter(fs[0]), fs[1]])
+    tl = torch.nn.ParameterList([torch.nn.Parameter(ts[0]), ts[1]])
+    fl.append(fs[2])
+    tl.append(ts[2])
+    assert len(fl) == len(tl) == 3
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in fl)
+    assert [n for n, _ in fl.named_parameters()] == [n for n, _ in tl.named_parameters()] == ["0", "1", "2"]
+    assert list(fl.state_dict()) == list(tl.state_dict())
+    assert repr(fl).replace("fastgrad.", "torch.") == repr(tl)
+    assert fl[-1] is fl[2] and fl[1].shape == (5,)
+    assert [tuple(p.shape) for p in fl[1:]] == [(5,), (2, 1, 2)]
+    fl[0] = fs[1]
+    tl[0] = ts[1]
+    assert isinstance(fl[0], nn.Parameter) and fl[0].shape == (5,)
+    with pytest.raises(IndexError):
+        fl[3]
+    fl += [fs[0]]
+    tl += [ts[0]]
+    assert len(fl) == 4
+    with pytest.raises(TypeError, match="should be called with an iterable"):
+        fl.extend(3)
+    # inside a module, the parameters are found and trained
+    outer_f, outer_t = nn.Module(), torch.nn.Module()
+    outer_f.params, outer_t.params = fl, tl
+    assert [n for n, _ in outer_f.named_parameters()][:3] == ["params.0", "params.1", "params.2"]
+    assert repr(outer_f).replace("fastgrad.", "torch.").split("\n")[:3] == repr(outer_t).split("\n")[:3]
+
+
+def test_parameter_dict_behaves_and_prints_like_torch():
+    fs, ts = _fg_and_torch_params([(3, 4), (5,), (2,)])
+    fd = nn.ParameterDict({"b": fs[0], "a": nn.Parameter(fs[1])})
+    td = torch.nn.ParameterDict({"b": ts[0], "a": torch.nn.Parameter(ts[1])})
+    fd["c"] = fs[2]
+    td["c"] = ts[2]
+    assert list(fd.keys()) == list(td.keys())
+    assert [n for n, _ in fd.named_parameters()] == [n for n, _ in td.named_parameters()]
+    assert repr(fd).replace("fastgrad.", "torch.") == repr(td)
+    assert "a" in fd and "z" not in fd and len(fd) == 3
+    assert isinstance(fd["c"], nn.Parameter)
+    assert fd.get("z") is None
+    popped = fd.pop("b")
+    td.pop("b")
+    assert popped.shape == (3, 4) and list(fd) == list(td) == ["a", "c"]
+    fd.update([("d", fs[0])])
+    td.update([("d", ts[0])])
+    assert list(fd) == list(td)
+    assert list(fd.copy()) == list(td.copy())
+    assert fd.setdefault("e", None) is None and list(fd) == ["a", "c", "d", "e"]
+    td.setdefault("e", None)
+    assert repr(fd).replace("fastgrad.", "torch.") == repr(td)
+    with pytest.raises(TypeError, match="cannot be used as a key as it is not a string"):
+        fd[1]
+    fd.clear()
+    assert len(fd) == 0 and list(fd.parameters()) == []
 
 
 # ---- layers vs torch ----

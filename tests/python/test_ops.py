@@ -1,4 +1,4 @@
-"""Tests generated from the op table (tests/python/op_table.py).
+"""Tests generated from the op table (the package tests/python/op_table/).
 
 1. forward vs the NumPy reference in float64, for the op and each of its other forms (method, operator, ...);
 2. fastgrad.autograd.gradcheck in float64 for every differentiable op and sample, and a second-order check
@@ -21,8 +21,7 @@ import numpy as np
 import pytest
 
 import fastgrad
-from op_table import NOT_OPS, OPS, TIn
-from op_table_nn_extra import COMPOSITE_GRAD_FN, NO_KIND, TORCH_BACKWARD_DIFFERS
+from op_table import COMPOSITE_GRAD_FN, NO_KIND, NOT_OPS, OPS, TORCH_BACKWARD_DIFFERS, TIn
 
 F = fastgrad.nn.functional
 
@@ -559,7 +558,7 @@ _NO_KIND = {
     ("view", "broadcast"),
     ("expand", "broadcast"),
     ("select", "0d"),
-    # issue 3: ops that refuse 0-d inputs (as torch does), or that are not broadcasts
+    # the other ops that refuse 0-d inputs (as torch does), or that are not broadcasts
     ("adjoint", "0d"),
     ("unflatten", "0d"),
     ("diagonal", "0d"),

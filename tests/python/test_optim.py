@@ -1,8 +1,6 @@
-"""optim: each optimizer matches torch.optim parameter for parameter over 10 steps; groups, state_dict,
-zero_grad, errors and the learning-rate schedulers behave as PyTorch's."""
-
-import math
-import warnings
+"""optim: SGD, Adam, AdamW, RMSprop and Adagrad match torch.optim parameter for parameter over 10 steps;
+param groups, state_dict, zero_grad, closures and errors behave as PyTorch's (the schedulers are in
+test_lr_scheduler.py)."""
 
 import fastgrad
 import fastgrad.nn as nn
@@ -271,81 +269,3 @@ def test_module_training_with_each_optimizer_decreases_loss():
             opt.step()
             first = first if first is not None else loss.item()
         assert loss.item() < first / 4, name
-
-
-# ---- lr_scheduler ----
-
-SCHEDULERS = [
-    ("StepLR", {"step_size": 3}),
-    ("StepLR", {"step_size": 2, "gamma": 0.5}),
-    ("ExponentialLR", {"gamma": 0.9}),
-    ("CosineAnnealingLR", {"T_max": 5}),
-    ("CosineAnnealingLR", {"T_max": 4, "eta_min": 0.01}),
-    ("LambdaLR", {"lr_lambda": lambda epoch: 0.95**epoch}),
-]
-
-
-@pytest.mark.parametrize("name,kwargs", SCHEDULERS, ids=[f"{n}-{sorted(k)}" for n, k in SCHEDULERS])
-def test_scheduler_matches_torch(name, kwargs):
-    ours, theirs = make_params(np.float32)
-    opt_f = optim.SGD([{"params": ours[:1]}, {"params": ours[1:], "lr": 0.3}], lr=0.1, momentum=0.9)
-    opt_t = torch.optim.SGD([{"params": theirs[:1]}, {"params": theirs[1:], "lr": 0.3}], lr=0.1, momentum=0.9)
-    sched_f = getattr(optim.lr_scheduler, name)(opt_f, **kwargs)
-    sched_t = getattr(torch.optim.lr_scheduler, name)(opt_t, **kwargs)
-    assert sched_f.get_last_lr() == sched_t.get_last_lr()
-    for step in range(14):
-        set_grads(ours, theirs, step, np.float32)
-        opt_f.step()
-        opt_t.step()
-        sched_f.step()
-        sched_t.step()
-        assert sched_f.get_last_lr() == pytest.approx(sched_t.get_last_lr(), rel=1e-12), step
-        assert [g["lr"] for g in opt_f.param_groups] == pytest.approx([g["lr"] for g in opt_t.param_groups])
-    for p, q in zip(ours, theirs):
-        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
-    sd_f, sd_t = sched_f.state_dict(), sched_t.state_dict()
-    assert sorted(sd_f) == sorted(sd_t)
-    for key in sd_t:
-        if key != "lr_lambdas":
-            assert (
-                sd_f[key] == pytest.approx(sd_t[key])
-                if isinstance(sd_t[key], (list, float))
-                else sd_f[key] == sd_t[key]
-            ), key
-
-
-def test_scheduler_state_dict_resume_and_closed_form():
-    p = fastgrad.zeros(1, requires_grad=True)
-    opt = optim.SGD([p], lr=1.0)
-    sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
-    for _ in range(5):
-        opt.step()
-        sched.step()
-    state = sched.state_dict()
-    opt2 = optim.SGD([fastgrad.zeros(1, requires_grad=True)], lr=1.0)
-    opt2.load_state_dict(opt.state_dict())
-    sched2 = optim.lr_scheduler.StepLR(opt2, step_size=2, gamma=0.5)
-    sched2.load_state_dict(state)
-    assert sched2.last_epoch == 5 and sched2.get_last_lr() == [0.25]
-    with pytest.warns(UserWarning, match="The epoch parameter in `scheduler.step\\(\\)` was not necessary"):
-        sched2.step(8)
-    assert sched2.get_last_lr() == [0.0625]
-
-
-def test_scheduler_warns_when_stepped_before_optimizer():
-    opt = optim.SGD([fastgrad.zeros(1, requires_grad=True)], lr=1.0)
-    sched = optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
-    with pytest.warns(
-        UserWarning, match=r"Detected call of `lr_scheduler.step\(\)` before `optimizer.step\(\)`"
-    ):
-        sched.step()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        opt.step()
-        sched.step()
-    assert math.isclose(sched.get_last_lr()[0], 0.25)
-
-
-def test_scheduler_needs_an_optimizer():
-    with pytest.raises(TypeError, match="list is not an Optimizer"):
-        optim.lr_scheduler.StepLR([], step_size=1)

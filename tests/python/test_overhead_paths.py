@@ -1,4 +1,4 @@
-"""The fast paths that stand in front of the general bindings (issue 5, per-op overhead) behave like the
+"""The fast paths that stand in front of the general bindings (to cut the per-op overhead) behave like the
 general paths and like PyTorch: operator slots (Note [Operator slots]), direct methods and attributes
 (Note [Fast methods]) and AccumulateGrad's in-place sum."""
 import numpy as np

@@ -1,4 +1,4 @@
-"""Intra-op threads and the caching allocator (issue 5).
+"""Intra-op threads and the caching allocator.
 
 Promises checked here: results do not depend on the thread count (bit for bit for elementwise ops and
 reductions, within float tolerance for BLAS); the float32 sum of 2^24 ones is exactly 16777216;

@@ -1,7 +1,7 @@
-"""Op-table entries for the nn.functional breadth: activations, distances and losses composed of core ops.
+"""nn.functional ops that fastgrad composes of core ops: activations, distances, losses, normalisation,
+padding, convolution and pooling.
 
-Imported at the end of op_table.py (which owns OPS and the sample helpers); the entries land in the same
-OPS list and run through test_ops.py like every other op. Activations carry a NumPy reference; the losses
+The entries run through test_ops.py like every other op. Activations carry a NumPy reference; the losses
 and distances are checked against torch (values and gradients) and by gradcheck.
 
 These functions are compositions in fastgrad, so their grad_fn is the last core op they are built of
@@ -11,17 +11,23 @@ op cannot take (as test_ops._NO_KIND does). TORCH_BACKWARD_DIFFERS: (op, case) p
 gradient is less precise than the float64 tolerance (marked as expected failures in test_ops.py).
 """
 
+from __future__ import annotations
+
 import numpy as np
-from op_table import (
+
+from .common import (
     ErrorSample,
     F,
     Gen,
     Sample,
     TIn,
-    _add,
     _sigmoid,
+    adder,
     unary_samples,
 )
+
+OPS: list = []
+_add = adder(OPS)
 
 COMPOSITE_GRAD_FN = set()
 NO_KIND = set()
