@@ -195,8 +195,19 @@ void for_each_owned_python_object(TensorImpl& impl, F&& f) {
 
 }  // namespace
 
+namespace {
+// Python's GC may run while pybind11 is still making the instance, between its allocation (which already
+// tracks it) and allocate_layout(): a subclass instance (nn.Parameter) has no holder table yet then, and
+// get_value_and_holder() would read through a null pointer. Such an instance owns nothing to visit or clear.
+bool layout_allocated(PyObject* self) {
+  auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  return inst->simple_layout || inst->nonsimple.values_and_holders != nullptr;
+}
+}  // namespace
+
 int traverse_tensor(PyObject* self, visitproc visit, void* arg) {
   Py_VISIT(Py_TYPE(self));
+  if (!layout_allocated(self)) return 0;
   auto vh = reinterpret_cast<py::detail::instance*>(self)->get_value_and_holder();
   if (!vh.holder_constructed()) return 0;
   auto& holder = vh.holder<std::shared_ptr<TensorImpl>>();
@@ -210,6 +221,7 @@ int traverse_tensor(PyObject* self, visitproc visit, void* arg) {
 
 int clear_tensor(PyObject* self) {
   // The tensor is unreachable garbage: drop the Python objects its own graph holds, which breaks the cycle.
+  if (!layout_allocated(self)) return 0;
   auto vh = reinterpret_cast<py::detail::instance*>(self)->get_value_and_holder();
   if (!vh.holder_constructed()) return 0;
   auto& holder = vh.holder<std::shared_ptr<TensorImpl>>();

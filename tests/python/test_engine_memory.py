@@ -200,3 +200,21 @@ def test_retain_graph_keeps_saved_tensors_until_the_graph_goes(gc_disabled):
     y.backward()
     assert probe() is None
     np.testing.assert_array_equal(to_numpy(x.grad), [6.0, 8.0])
+
+
+def test_gc_while_a_parameter_is_being_made_does_not_crash():
+    # Python's GC can run inside pybind11's instance creation, before a subclass instance (nn.Parameter) has
+    # its holder table; traversing it then read through a null pointer (python/src/hooks.cpp). Run in a child
+    # process so that a regression fails this test instead of killing the run.
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, fastgrad as T\n"
+        "gc.set_threshold(1, 1, 1)\n"
+        "for _ in range(300):\n"
+        "    T.nn.Parameter(T.ones(2, 2)); T.nn.Linear(3, 2)\n"
+        "print('ok')\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", (r.returncode, r.stderr[-2000:])
