@@ -522,4 +522,6 @@ def select(pattern):
     return out
 
 
+from . import kernel_workloads  # noqa: E402,F401  (registers the `kernels` group)
+
 __all__ = ["FG", "NUMPY", "TORCH", "WORKLOADS", "Case", "Unsupported", "Workload", "_np", "select"]

@@ -1,4 +1,4 @@
-# Chooses the BLAS behind matmul (see cpp/src/kernels/blas.cpp, the only caller).
+# Chooses the BLAS behind matmul (see cpp/src/cpu/blas.cpp, the only caller).
 #   scipy-openblas: the PyPI package scipy-openblas32 (what the wheel uses; NumPy's own OpenBLAS build)
 #   cblas:          a system BLAS with the CBLAS interface (e.g. Debian's libopenblas-dev)
 #   none:           built-in loops

@@ -2,6 +2,7 @@
 // [Caching allocator]).
 #include "bindings.h"
 #include "fastgrad/allocator.h"
+#include "fastgrad/cpu.h"
 #include "fastgrad/parallel.h"
 
 namespace fastgrad::python {
@@ -19,6 +20,9 @@ void init_runtime(py::module_& m) {
     set_num_threads(static_cast<int>(v));
   }, py::arg("int"));
   m.def("get_num_threads", [] { return get_num_threads(); });
+  // The kernels' vector level (Note [CPU dispatch]); the setter is for tests and benchmarks.
+  m.def("_get_cpu_capability", [] { return get_cpu_capability(); });
+  m.def("_set_cpu_capability", [](const std::string& level) { set_cpu_capability(level); }, py::arg("level"));
   m.def("empty_cache", [] {
     py::gil_scoped_release release;
     empty_cache();

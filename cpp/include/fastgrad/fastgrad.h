@@ -8,6 +8,7 @@
 
 #include "fastgrad/allocator.h"
 #include "fastgrad/autograd.h"
+#include "fastgrad/cpu.h"
 #include "fastgrad/dtype.h"
 #include "fastgrad/error.h"
 #include "fastgrad/function.h"

@@ -6,16 +6,16 @@
 #include <limits>
 #include <type_traits>
 
-#include "../kernels/wrapping.h"
+#include "../cpu/wrapping.h"
 #include "elementwise.h"
 
 namespace fastgrad {
 
 namespace {
 
-using kernels::wrapping_add;
-using kernels::wrapping_mul;
-using kernels::wrapping_sub;
+using cpu::wrapping_add;
+using cpu::wrapping_mul;
+using cpu::wrapping_sub;
 
 // Runs make(T{})(x) over a cast to `compute`, where the functor has the scalar baked in.
 template <class MakeF>

@@ -10,7 +10,7 @@ void copy_into(const Tensor& dst, const Tensor& src) {
     using D = decltype(dtag);
     dispatch(src.dtype(), [&](auto stag) {
       using S = decltype(stag);
-      kernels::unary_loop<D, S>(dst, src, [](S x) {
+      cpu::unary_loop<D, S>(dst, src, [](S x) {
         if constexpr (std::is_same_v<D, bool>) return x != S(0);
         else return static_cast<D>(x);
       });

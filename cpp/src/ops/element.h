@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "../kernels/loops.h"
+#include "../cpu/loops.h"
 #include "fastgrad/ops.h"
 
 namespace fastgrad {
@@ -32,7 +32,7 @@ Tensor map_unary(const Tensor& a, ScalarType out_dtype, MakeF make) {
     using T = decltype(tag);
     auto f = make(tag);
     using O = decltype(f(T{}));
-    kernels::unary_loop<O, T>(out, a, f);
+    cpu::unary_loop<O, T>(out, a, f);
   });
   return out;
 }
@@ -47,7 +47,7 @@ Tensor map_binary(const Tensor& a, const Tensor& b, ScalarType out_dtype, const 
     using T = decltype(tag);
     auto f = make(tag);
     using O = decltype(f(T{}, T{}));
-    kernels::binary_loop<O, T, T>(out, a, b, f);
+    cpu::binary_loop<O, T, T>(out, a, b, f);
   });
   return out;
 }

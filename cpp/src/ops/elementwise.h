@@ -5,6 +5,7 @@
 #include <string>
 #include <type_traits>
 
+#include "../cpu/dispatch.h"
 #include "common.h"
 
 namespace fastgrad {
@@ -50,6 +51,29 @@ Tensor float_map(const Tensor& t, ScalarType compute, MakeF make) {
   });
 }
 
+// out = the CPU layer's vector kernel `op` (Note [CPU dispatch]) over t cast to `compute` (float32 or float64),
+// for any strides.
+inline Tensor kernel_map(const Tensor& t, ScalarType compute, cpu::UnaryOp op) {
+  Tensor x = t.dtype() == compute ? t : cast(t, compute);
+  Tensor out = empty(t.sizes(), compute);
+  if (compute == ScalarType::Float32) cpu::unary_kernel_loop<float>(out, x, cpu::unary_kernel<float>(op));
+  else cpu::unary_kernel_loop<double>(out, x, cpu::unary_kernel<double>(op));
+  return out;
+}
+
+// A derivative in one pass: the CPU layer's kernel `op`(g, s) when nothing records the backward pass
+// (create_graph off) and g and s share a float dtype; otherwise `composite()`, written with public ops so that
+// it differentiates again.
+template <class F>
+Tensor fused_backward(cpu::BackwardOp op, const Tensor& g, const Tensor& s, F composite) {
+  const ScalarType t = g.dtype();
+  if (GradMode::is_enabled() || s.dtype() != t || !is_floating(t)) return composite();
+  Tensor out = empty(broadcast_shapes(g.sizes(), s.sizes(), "backward"), t);
+  if (t == ScalarType::Float32) cpu::binary_kernel_loop<float>(out, g, s, cpu::backward_kernel<float>(op));
+  else cpu::binary_kernel_loop<double>(out, g, s, cpu::backward_kernel<double>(op));
+  return out;
+}
+
 // out = f(x, y) over a and b cast to `compute` (which the op has checked), broadcasting.
 template <class MakeF>
 Tensor binary_map(const Tensor& a, const Tensor& b, ScalarType compute, ScalarType out_dtype, const char* op,
@@ -68,7 +92,7 @@ Tensor ternary_map(const Tensor& a, const Tensor& b, const Tensor& c, ScalarType
     using T = decltype(tag);
     auto f = make(tag);
     using O = decltype(f(T{}, T{}, T{}));
-    kernels::ternary_loop<O, T, T, T>(out, x, y, z, f);
+    cpu::ternary_loop<O, T, T, T>(out, x, y, z, f);
   });
   return out;
 }

@@ -12,7 +12,7 @@ Tensor full(const Dims& sizes, Scalar value, ScalarType dtype) {
     using T = decltype(tag);
     const T v = checked_convert<T>(value);  // Note [Checked scalar conversion]
     T* p = out.data<T>();
-    parallel_for(0, out.numel(), kernels::kElementwiseGrain, [&](int64_t b, int64_t e) { std::fill(p + b, p + e, v); });
+    parallel_for(0, out.numel(), cpu::kElementwiseGrain, [&](int64_t b, int64_t e) { std::fill(p + b, p + e, v); });
   });
   return out;
 }

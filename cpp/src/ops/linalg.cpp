@@ -2,8 +2,8 @@
 // float and double to BLAS (one gemm per batch entry) and integers to a plain loop.
 #include <cstring>
 
-#include "../kernels/blas.h"
-#include "../kernels/wrapping.h"
+#include "../cpu/blas.h"
+#include "../cpu/wrapping.h"
 #include "common.h"
 
 namespace fastgrad {
@@ -55,7 +55,7 @@ void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar al
       T* c = out.data<T>();
       const T be = beta.to<T>();
       if (k == 0) {  // an empty sum: out = beta * out
-        for (int64_t i = 0; i < out.numel(); ++i) c[i] = beta.f == 0 ? T(0) : kernels::wrapping_mul(be, c[i]);
+        for (int64_t i = 0; i < out.numel(); ++i) c[i] = beta.f == 0 ? T(0) : cpu::wrapping_mul(be, c[i]);
         return;
       }
       if (batch > 1 && m * n * k <= 64) {
@@ -65,7 +65,7 @@ void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar al
         const int64_t sbb = nd == 3 ? b.strides()[0] : 0, sb0 = b.strides()[o], sb1 = b.strides()[o + 1];
         const T* pa = a.template data<T>();
         const T* pb = b.template data<T>();
-        // float sums in double, as kernels::gemm's loop (Note [float32 products] in kernels/blas.cpp)
+        // float sums in double, as cpu::gemm's loop (Note [float32 products] in kernels/blas.cpp)
         using Acc = std::conditional_t<std::is_same_v<T, float>, double, T>;
         const Acc al = alpha.to<T>(), bea = be;
         for (int64_t bi = 0; bi < batch; ++bi, pa += sab, pb += sbb)
@@ -73,12 +73,12 @@ void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar al
             for (int64_t j = 0; j < n; ++j, ++c) {
               Acc acc = Acc(0);
               for (int64_t q = 0; q < k; ++q)
-                acc = kernels::wrapping_add(acc, kernels::wrapping_mul(static_cast<Acc>(pa[i * sa0 + q * sa1]),
+                acc = cpu::wrapping_add(acc, cpu::wrapping_mul(static_cast<Acc>(pa[i * sa0 + q * sa1]),
                                                                        static_cast<Acc>(pb[q * sb0 + j * sb1])));
               // integers wrap (Note [Integer wraparound])
-              *c = beta.f == 0 ? T(kernels::wrapping_mul(al, acc))
-                               : T(kernels::wrapping_add(kernels::wrapping_mul(al, acc),
-                                                         kernels::wrapping_mul(bea, static_cast<Acc>(*c))));
+              *c = beta.f == 0 ? T(cpu::wrapping_mul(al, acc))
+                               : T(cpu::wrapping_add(cpu::wrapping_mul(al, acc),
+                                                         cpu::wrapping_mul(bea, static_cast<Acc>(*c))));
             }
         return;
       }
@@ -86,7 +86,7 @@ void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar al
       const T* pa = oa.t.template data<T>();
       const T* pb = ob.t.template data<T>();
       for (int64_t i = 0; i < batch; ++i)
-        kernels::gemm<T>(oa.trans, ob.trans, m, n, k, alpha.to<T>(), pa + i * oa.batch_stride, oa.ld,
+        cpu::gemm<T>(oa.trans, ob.trans, m, n, k, alpha.to<T>(), pa + i * oa.batch_stride, oa.ld,
                          pb + i * ob.batch_stride, ob.ld, be, c + i * m * n, n);
     }
   });

@@ -104,7 +104,7 @@ Tensor extreme_over(const Tensor& t, const std::vector<bool>& mask, bool keepdim
       return;
     }
     std::fill(p, p + acc.numel(), extreme_identity<T>(IsMax));
-    kernels::reduce_loop<T, T>(acc, t, [](T v, T x) { return better<IsMax>(x, v) ? x : v; });
+    cpu::reduce_loop<T, T>(acc, t, [](T v, T x) { return better<IsMax>(x, v) ? x : v; });
   });
   return drop_reduced(acc, t, mask, keepdim);
 }

@@ -253,7 +253,8 @@ Tensor gelu_backward(const Tensor& grad, const Tensor& x, const std::string& app
   Tensor out;
   {
     NoGradGuard guard;
-    out = mul(grad, gelu_derivative(x, tanh_approx));
+    out = fused_backward(tanh_approx ? cpu::BackwardOp::GeluTanh : cpu::BackwardOp::Gelu, grad, x,
+                         [&] { return mul(grad, gelu_derivative(x, tanh_approx)); });
   }
   if (compute_requires_grad({&grad, &x})) {
     auto node = make_node<GeluBackwardBackward0>({&grad, &x}, tanh_approx);
@@ -274,13 +275,7 @@ struct GeluBackward0 : NamedNode<GeluBackward0> {
 Tensor gelu(const Tensor& t, const std::string& approximate) {
   const bool tanh_approx = gelu_is_tanh(approximate);
   check_floating(t, "GeluKernelImpl");
-  Tensor out = float_map(t, t.dtype(), [tanh_approx](auto tag) {
-    using T = decltype(tag);
-    return [tanh_approx](T x) -> T {
-      if (tanh_approx) return T(0.5) * x * (T(1) + std::tanh(gelu_u(x)));
-      return T(0.5) * x * (T(1) + std::erf(x * static_cast<T>(kSqrt1_2)));
-    };
-  });
+  Tensor out = kernel_map(t, t.dtype(), tanh_approx ? cpu::UnaryOp::GeluTanh : cpu::UnaryOp::Gelu);
   return record_unary<GeluBackward0>(out, t, true, false, tanh_approx);
 }
 
@@ -291,17 +286,16 @@ struct SiluBackward0 : NamedNode<SiluBackward0> {
   tensor_list apply(tensor_list&& g) override {
     // d/dx x s(x) = s (1 + x (1 - s)), s = sigmoid(x).
     Tensor x = saved(0);
-    Tensor s = sigmoid(x);
-    return {mul(g[0], mul(s, add(mul(x, rsub(s, 1)), Scalar(1.0))))};
+    return {fused_backward(cpu::BackwardOp::Silu, g[0], x, [&] {
+      Tensor s = sigmoid(x);
+      return mul(g[0], mul(s, add(mul(x, rsub(s, 1)), Scalar(1.0))));
+    })};
   }
 };
 
 Tensor silu(const Tensor& t) {
   check_floating(t, "silu_cpu");
-  Tensor out = float_map(t, t.dtype(), [](auto tag) {
-    using T = decltype(tag);
-    return [](T x) -> T { return x / (T(1) + std::exp(-x)); };
-  });
+  Tensor out = kernel_map(t, t.dtype(), cpu::UnaryOp::Silu);
   return record_unary<SiluBackward0>(out, t, true, false);
 }
 

@@ -3,7 +3,7 @@
 // shape; the engine sums them back to each input's shape.
 #include <cmath>
 
-#include "../kernels/wrapping.h"
+#include "../cpu/wrapping.h"
 #include "elementwise.h"
 
 namespace fastgrad {
@@ -261,7 +261,7 @@ Tensor addcmul(const Tensor& input, const Tensor& tensor1, const Tensor& tensor2
     return [v](T a, T x, T y) -> T {
       if constexpr (std::is_same_v<T, bool>) return a || (v && x && y);
       else if constexpr (std::is_integral_v<T>)  // wraps (Note [Integer wraparound])
-        return kernels::wrapping_add(a, kernels::wrapping_mul(kernels::wrapping_mul(v, x), y));
+        return cpu::wrapping_add(a, cpu::wrapping_mul(cpu::wrapping_mul(v, x), y));
       else return static_cast<T>(a + v * x * y);
     };
   });
@@ -345,7 +345,7 @@ Tensor where_impl(const Tensor& condition, const Tensor& a, const Tensor& b, Sca
   Tensor x = cast(a, rt), y = cast(b, rt);
   dispatch(rt, [&](auto tag) {
     using T = decltype(tag);
-    kernels::ternary_loop<T, bool, T, T>(out, condition, x, y, [](bool c, T p, T q) { return c ? p : q; });
+    cpu::ternary_loop<T, bool, T, T>(out, condition, x, y, [](bool c, T p, T q) { return c ? p : q; });
   });
   if (compute_requires_grad({&a, &b})) {
     auto node = make_node<WhereBackward0>({&a, &b});

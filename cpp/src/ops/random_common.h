@@ -37,7 +37,7 @@ inline Dims memory_order(const Tensor& t) {
 
 // `x` (already of t's shape, or broadcastable to it) seen with t's dimensions permuted into memory order.
 inline Tensor permuted_like(const Tensor& x, const Tensor& t, const Dims& perm) {
-  Dims strides = kernels::broadcast_strides(x, t.sizes());
+  Dims strides = cpu::broadcast_strides(x, t.sizes());
   Dims ps, pst;
   for (int64_t d : perm) {
     ps.push_back(t.size(d));
@@ -64,7 +64,7 @@ void fill_in_memory_order(const Tensor& t, Fill fill) {
 // The contiguous values of `x` broadcast to t's shape, in t's memory order (so they line up with the
 // buffer fill_in_memory_order hands out).
 inline Tensor values_in_memory_order(const Tensor& x, const Tensor& t) {
-  Tensor v = t.is_contiguous() ? make_view(x, t.sizes(), kernels::broadcast_strides(x, t.sizes()), x.storage_offset())
+  Tensor v = t.is_contiguous() ? make_view(x, t.sizes(), cpu::broadcast_strides(x, t.sizes()), x.storage_offset())
                                : permuted_like(x, t, memory_order(t));
   return cast(v, v.dtype(), /*force_copy=*/true);
 }

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "../kernels/wrapping.h"
+#include "../cpu/wrapping.h"
 #include "reduce_common.h"
 
 namespace fastgrad {
@@ -32,15 +32,15 @@ Tensor fold(const Tensor& t, const std::vector<bool>& mask, bool keepdim, Scalar
         int64_t lead_rows = 0, lead_length = 0;
         if (leading_reduction(t, mask, lead_rows, lead_length))
           fold_columns<Acc, A>(acc.data<Acc>(), t.data<A>(), lead_rows, lead_length, combine);
-        else kernels::reduce_loop<Acc, A>(acc, t, combine);
+        else cpu::reduce_loop<Acc, A>(acc, t, combine);
         return;
       }
       auto merge_fn = [merge](Acc a, Acc b) {  // int64 wraps (Note [Integer wraparound])
-        return merge == Merge::Add ? kernels::wrapping_add(a, b) : kernels::wrapping_mul(a, b);
+        return merge == Merge::Add ? cpu::wrapping_add(a, b) : cpu::wrapping_mul(a, b);
       };
       auto run_fold = [&](const A* x, int64_t n) -> Acc {
         if constexpr (std::is_same_v<A, float> && std::is_same_v<Acc, double>)
-          if (plain_sum) return kernels::sum_floats(x, n);
+          if (plain_sum) return cpu::sum_floats(x, n);
         return fold_run<Acc, A>(x, n, static_cast<Acc>(init), combine, merge_fn);
       };
       fold_runs<Acc, A>(acc.data<Acc>(), t.data<A>(), rows, length, run_fold, merge_fn);
@@ -80,7 +80,7 @@ Tensor sum_kernel(const Tensor& t, const std::vector<bool>& mask, bool keepdim, 
       [](auto acc_tag, auto in_tag) {
         using Acc = decltype(acc_tag);
         using A = decltype(in_tag);
-        return [](Acc v, A x) { return kernels::wrapping_add(v, static_cast<Acc>(x)); };
+        return [](Acc v, A x) { return cpu::wrapping_add(v, static_cast<Acc>(x)); };
       },
       Merge::Add, /*plain_sum=*/true);
 }
@@ -205,7 +205,7 @@ Tensor prod_kernel(const Tensor& t, const std::vector<bool>& mask, bool keepdim,
       [](auto acc_tag, auto in_tag) {
         using Acc = decltype(acc_tag);
         using A = decltype(in_tag);
-        return [](Acc v, A x) { return kernels::wrapping_mul(v, static_cast<Acc>(x)); };
+        return [](Acc v, A x) { return cpu::wrapping_mul(v, static_cast<Acc>(x)); };
       },
       Merge::Multiply);
 }
@@ -462,7 +462,7 @@ Tensor all_any(const Tensor& t, const std::vector<bool>& mask, bool keepdim) {
   Tensor acc = full(reduced_shape(t, mask, true), Scalar(IsAll), ScalarType::Bool);
   dispatch(t.dtype(), [&](auto tag) {
     using A = decltype(tag);
-    kernels::reduce_loop<bool, A>(acc, t, [](bool v, A x) {
+    cpu::reduce_loop<bool, A>(acc, t, [](bool v, A x) {
       if constexpr (IsAll) return v && x != A(0);
       else return v || x != A(0);
     });

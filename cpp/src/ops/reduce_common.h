@@ -7,7 +7,7 @@
 #include <array>
 #include <vector>
 
-#include "../kernels/sum.h"
+#include "../cpu/sum.h"
 #include "common.h"
 #include "fastgrad/parallel.h"
 

@@ -1,5 +1,5 @@
 // Scans: cumsum and cumprod along a dim. Forward and derivative side by side.
-#include "../kernels/wrapping.h"
+#include "../cpu/wrapping.h"
 #include "reduce_common.h"
 
 namespace fastgrad {
@@ -30,8 +30,8 @@ Tensor scan(const Tensor& t, int64_t dim, ScalarType out_dtype) {
       Acc acc = IsProd ? Acc(1) : Acc(0);
       for (int64_t i = 0; i < n; ++i) {
         // int64 wraps (Note [Integer wraparound])
-        if constexpr (IsProd) acc = kernels::wrapping_mul(acc, static_cast<Acc>(x[i * stride]));
-        else acc = kernels::wrapping_add(acc, static_cast<Acc>(x[i * stride]));
+        if constexpr (IsProd) acc = cpu::wrapping_mul(acc, static_cast<Acc>(x[i * stride]));
+        else acc = cpu::wrapping_add(acc, static_cast<Acc>(x[i * stride]));
         if constexpr (std::is_same_v<T, bool>) x[i * stride] = acc != 0;
         else x[i * stride] = static_cast<T>(acc);
       }

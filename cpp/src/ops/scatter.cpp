@@ -199,7 +199,7 @@ namespace {
 template <size_t N, class F>
 void for_each_index(const Tensor& index, int64_t dim, int64_t size, std::array<Tensor, N> others, F f) {
   Tensor idx = as_1d(index);
-  kernels::Operands<N + 1> ops;
+  cpu::Operands<N + 1> ops;
   ops.data[0] = static_cast<char*>(idx.data_ptr());
   ops.elem[0] = static_cast<int64_t>(element_size(idx.dtype()));
   ops.strides[0] = idx.strides();
@@ -209,7 +209,7 @@ void for_each_index(const Tensor& index, int64_t dim, int64_t size, std::array<T
     ops.strides[k + 1] = others[k].strides();
   }
   const bool wide = idx.dtype() == ScalarType::Int64;
-  kernels::for_each_row(
+  cpu::for_each_row(
       idx.sizes(), ops, [&](const std::array<char*, N + 1>& p, const std::array<int64_t, N + 1>& s, int64_t n) {
         for (int64_t j = 0; j < n; ++j) {
           const char* ip = p[0] + j * s[0];
@@ -407,10 +407,10 @@ void masked_fill_kernel(const Tensor& dst, const Tensor& mask, Scalar value) {
   dispatch(dst.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T v = checked_convert<T>(value);
-    kernels::Operands<2> ops{{static_cast<char*>(dst.data_ptr()), static_cast<char*>(mask.data_ptr())},
+    cpu::Operands<2> ops{{static_cast<char*>(dst.data_ptr()), static_cast<char*>(mask.data_ptr())},
                              {sizeof(T), 1},
-                             {dst.strides(), kernels::broadcast_strides(mask, dst.sizes())}};
-    kernels::for_each_row(dst.sizes(), ops,
+                             {dst.strides(), cpu::broadcast_strides(mask, dst.sizes())}};
+    cpu::for_each_row(dst.sizes(), ops,
                           [&](const std::array<char*, 2>& p, const std::array<int64_t, 2>& s, int64_t n) {
                             T* o = reinterpret_cast<T*>(p[0]);
                             const bool* m = reinterpret_cast<const bool*>(p[1]);
@@ -509,7 +509,7 @@ Tensor masked_select(const Tensor& self, const Tensor& mask) {
   const Dims shape = broadcast_shapes(self.sizes(), mask.sizes(), "masked_select");
   const Dims plan_shape = shape.empty() ? Dims{1} : shape;
   auto spread = [&](const Tensor& t) {
-    return make_view(t, plan_shape, kernels::broadcast_strides(t, plan_shape), t.storage_offset());
+    return make_view(t, plan_shape, cpu::broadcast_strides(t, plan_shape), t.storage_offset());
   };
   Tensor s = spread(self), m = spread(mask);
   Tensor out = IndexPlan(s, {m}).gather(s);

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "../kernels/wrapping.h"
+#include "../cpu/wrapping.h"
 #include "elementwise.h"
 
 namespace fastgrad {
@@ -17,7 +17,7 @@ Tensor same_type_map(const Tensor& t, MakeF make) {
 }
 
 // -x for integers wraps (Note [Integer wraparound]); bool never gets here (the callers refuse it).
-using kernels::wrapping_neg;
+using cpu::wrapping_neg;
 
 }  // namespace
 

@@ -14,9 +14,14 @@ constexpr double kLn2 = 0.693147180559945309417232121458176568;
 constexpr double kLn10 = 2.30258509299404568401799145468436421;
 constexpr double kTwoOverSqrtPi = 1.12837916709551257389615890312154517;
 
-// out = f(x) with f a generic lambda such as [](auto x) { return std::exp(x); }.
+// No vector kernel: the scalar body runs.
+constexpr int kScalar = -1;
+
+// out = f(x) with f a generic lambda such as [](auto x) { return std::exp(x); }, or the CPU layer's kernel
+// `vec` (a cpu::UnaryOp) when the function has one.
 template <class F>
-Tensor apply_float(const Tensor& t, F f) {
+Tensor apply_float(const Tensor& t, F f, int vec) {
+  if (vec != kScalar) return kernel_map(t, float_type(t.dtype()), static_cast<cpu::UnaryOp>(vec));
   return float_map(t, float_type(t.dtype()), [f](auto tag) {
     using T = decltype(tag);
     return [f](T x) -> T { return f(x); };
@@ -68,7 +73,7 @@ enum class Saves : uint8_t { x, y };
 // One row per op: the op, its Node, what the Node saves, the forward value for an element x of float type T,
 // and the gradient from the incoming gradient g and the saved tensor s. Expands to the Node, the op and its
 // in-place form.
-#define FG_FLOAT_UNARY(op, NodeName, saves, forward, ...)                                      \
+#define FG_FLOAT_UNARY(op, NodeName, saves, vec, forward, ...)                                 \
   struct NodeName : NamedNode<NodeName> {                                                      \
     static constexpr const char* kName = #NodeName;                                            \
     tensor_list apply(tensor_list&& grads) override {                                          \
@@ -78,10 +83,13 @@ enum class Saves : uint8_t { x, y };
     }                                                                                          \
   };                                                                                           \
   Tensor op(const Tensor& t) {                                                                 \
-    Tensor out = apply_float(t, [](auto x) {                                                   \
-      using T = decltype(x);                                                                   \
-      return static_cast<T>(forward);                                                          \
-    });                                                                                        \
+    Tensor out = apply_float(                                                                  \
+        t,                                                                                     \
+        [](auto x) {                                                                           \
+          using T = decltype(x);                                                               \
+          return static_cast<T>(forward);                                                      \
+        },                                                                                     \
+        vec);                                                                                  \
     return record_unary<NodeName>(out, t, Saves::saves == Saves::x, Saves::saves == Saves::y); \
   }                                                                                            \
   Tensor& op##_(Tensor& t) {                                                                   \
@@ -90,33 +98,36 @@ enum class Saves : uint8_t { x, y };
     });                                                                                        \
   }
 
-//             op          Node                 saves forward(x)                    gradient(g, s)
-FG_FLOAT_UNARY(exp, ExpBackward0, y, std::exp(x), mul(g, s))
-FG_FLOAT_UNARY(exp2, Exp2Backward0, y, std::exp2(x), mul(g, mul(s, kLn2)))
-FG_FLOAT_UNARY(expm1, Expm1Backward0, y, std::expm1(x), mul(g, add(s, 1)))
-FG_FLOAT_UNARY(log, LogBackward0, x, std::log(x), div(g, s))
-FG_FLOAT_UNARY(log1p, Log1PBackward0, x, std::log1p(x), div(g, add(s, 1)))
-FG_FLOAT_UNARY(log2, Log2Backward0, x, std::log2(x), div(g, mul(s, kLn2)))
-FG_FLOAT_UNARY(log10, Log10Backward0, x, std::log10(x), div(g, mul(s, kLn10)))
-FG_FLOAT_UNARY(sqrt, SqrtBackward0, y, std::sqrt(x), div(g, mul(s, 2)))
-FG_FLOAT_UNARY(rsqrt, RsqrtBackward0, y, T(1) / std::sqrt(x), mul(mul(g, pow(s, 3)), -0.5))
-FG_FLOAT_UNARY(reciprocal, ReciprocalBackward0, y, T(1) / x, mul(g, neg(mul(s, s))))
-FG_FLOAT_UNARY(sin, SinBackward0, x, std::sin(x), mul(g, cos(s)))
-FG_FLOAT_UNARY(cos, CosBackward0, x, std::cos(x), mul(g, neg(sin(s))))
-FG_FLOAT_UNARY(tan, TanBackward0, y, std::tan(x), mul(g, add(mul(s, s), 1)))
-FG_FLOAT_UNARY(asin, AsinBackward0, x, std::asin(x), mul(g, rsqrt(rsub(mul(s, s), 1))))
-FG_FLOAT_UNARY(acos, AcosBackward0, x, std::acos(x), mul(g, neg(rsqrt(rsub(mul(s, s), 1)))))
-FG_FLOAT_UNARY(atan, AtanBackward0, x, std::atan(x), div(g, add(mul(s, s), 1)))
-FG_FLOAT_UNARY(sinh, SinhBackward0, x, std::sinh(x), mul(g, cosh(s)))
-FG_FLOAT_UNARY(cosh, CoshBackward0, x, std::cosh(x), mul(g, sinh(s)))
-FG_FLOAT_UNARY(tanh, TanhBackward0, y, std::tanh(x), mul(g, rsub(mul(s, s), 1)))
-FG_FLOAT_UNARY(asinh, AsinhBackward0, x, std::asinh(x), mul(g, rsqrt(add(mul(s, s), 1))))
-FG_FLOAT_UNARY(acosh, AcoshBackward0, x, std::acosh(x), mul(g, rsqrt(sub(mul(s, s), 1))))
-FG_FLOAT_UNARY(atanh, AtanhBackward0, x, std::atanh(x), div(g, rsub(mul(s, s), 1)))
-FG_FLOAT_UNARY(sigmoid, SigmoidBackward0, y, T(1) / (T(1) + std::exp(-x)), mul(g, mul(s, rsub(s, 1))))
-FG_FLOAT_UNARY(erf, ErfBackward0, x, std::erf(x), mul(g, mul(exp(neg(mul(s, s))), kTwoOverSqrtPi)))
-FG_FLOAT_UNARY(erfc, ErfcBackward0, x, std::erfc(x), mul(g, mul(exp(neg(mul(s, s))), -kTwoOverSqrtPi)))
+// V(Name): the function has a vector kernel in the CPU layer (cpu::UnaryOp::Name); kScalar: std:: per element.
+#define V(name) static_cast<int>(cpu::UnaryOp::name)
+//             op          Node                 saves kernel forward(x)             gradient(g, s)
+FG_FLOAT_UNARY(exp, ExpBackward0, y, V(Exp), std::exp(x), mul(g, s))
+FG_FLOAT_UNARY(exp2, Exp2Backward0, y, kScalar, std::exp2(x), mul(g, mul(s, kLn2)))
+FG_FLOAT_UNARY(expm1, Expm1Backward0, y, V(Expm1), std::expm1(x), mul(g, add(s, 1)))
+FG_FLOAT_UNARY(log, LogBackward0, x, V(Log), std::log(x), div(g, s))
+FG_FLOAT_UNARY(log1p, Log1PBackward0, x, V(Log1p), std::log1p(x), div(g, add(s, 1)))
+FG_FLOAT_UNARY(log2, Log2Backward0, x, V(Log2), std::log2(x), div(g, mul(s, kLn2)))
+FG_FLOAT_UNARY(log10, Log10Backward0, x, kScalar, std::log10(x), div(g, mul(s, kLn10)))
+FG_FLOAT_UNARY(sqrt, SqrtBackward0, y, kScalar, std::sqrt(x), div(g, mul(s, 2)))
+FG_FLOAT_UNARY(rsqrt, RsqrtBackward0, y, kScalar, T(1) / std::sqrt(x), mul(mul(g, pow(s, 3)), -0.5))
+FG_FLOAT_UNARY(reciprocal, ReciprocalBackward0, y, kScalar, T(1) / x, mul(g, neg(mul(s, s))))
+FG_FLOAT_UNARY(sin, SinBackward0, x, kScalar, std::sin(x), mul(g, cos(s)))
+FG_FLOAT_UNARY(cos, CosBackward0, x, kScalar, std::cos(x), mul(g, neg(sin(s))))
+FG_FLOAT_UNARY(tan, TanBackward0, y, kScalar, std::tan(x), mul(g, add(mul(s, s), 1)))
+FG_FLOAT_UNARY(asin, AsinBackward0, x, kScalar, std::asin(x), mul(g, rsqrt(rsub(mul(s, s), 1))))
+FG_FLOAT_UNARY(acos, AcosBackward0, x, kScalar, std::acos(x), mul(g, neg(rsqrt(rsub(mul(s, s), 1)))))
+FG_FLOAT_UNARY(atan, AtanBackward0, x, kScalar, std::atan(x), div(g, add(mul(s, s), 1)))
+FG_FLOAT_UNARY(sinh, SinhBackward0, x, kScalar, std::sinh(x), mul(g, cosh(s)))
+FG_FLOAT_UNARY(cosh, CoshBackward0, x, kScalar, std::cosh(x), mul(g, sinh(s)))
+FG_FLOAT_UNARY(tanh, TanhBackward0, y, V(Tanh), std::tanh(x), fused_backward(cpu::BackwardOp::Tanh, g, s, [&] { return mul(g, rsub(mul(s, s), 1)); }))
+FG_FLOAT_UNARY(asinh, AsinhBackward0, x, kScalar, std::asinh(x), mul(g, rsqrt(add(mul(s, s), 1))))
+FG_FLOAT_UNARY(acosh, AcoshBackward0, x, kScalar, std::acosh(x), mul(g, rsqrt(sub(mul(s, s), 1))))
+FG_FLOAT_UNARY(atanh, AtanhBackward0, x, kScalar, std::atanh(x), div(g, rsub(mul(s, s), 1)))
+FG_FLOAT_UNARY(sigmoid, SigmoidBackward0, y, V(Sigmoid), T(1) / (T(1) + std::exp(-x)), fused_backward(cpu::BackwardOp::Sigmoid, g, s, [&] { return mul(g, mul(s, rsub(s, 1))); }))
+FG_FLOAT_UNARY(erf, ErfBackward0, x, V(Erf), std::erf(x), mul(g, mul(exp(neg(mul(s, s))), kTwoOverSqrtPi)))
+FG_FLOAT_UNARY(erfc, ErfcBackward0, x, V(Erfc), std::erfc(x), mul(g, mul(exp(neg(mul(s, s))), -kTwoOverSqrtPi)))
 
+#undef V
 #undef FG_FLOAT_UNARY
 
 // ---- logit ----

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-namespace fastgrad::kernels {
+namespace fastgrad::cpu {
 
 template <class T>
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
@@ -16,4 +16,4 @@ void set_blas_num_threads(int n);
 // Name of the BLAS in use ("scipy-openblas", "cblas" or "none"), for diagnostics.
 const char* blas_name();
 
-}  // namespace fastgrad::kernels
+}  // namespace fastgrad::cpu

@@ -1,6 +1,6 @@
 #include "loops.h"
 
-namespace fastgrad::kernels {
+namespace fastgrad::cpu {
 
 Dims broadcast_strides(const Tensor& t, const Dims& out_shape) {
   const size_t n = out_shape.size(), m = static_cast<size_t>(t.dim());
@@ -12,4 +12,4 @@ Dims broadcast_strides(const Tensor& t, const Dims& out_shape) {
   return s;
 }
 
-}  // namespace fastgrad::kernels
+}  // namespace fastgrad::cpu

@@ -10,7 +10,7 @@
 #include "fastgrad/parallel.h"
 #include "fastgrad/tensor.h"
 
-namespace fastgrad::kernels {
+namespace fastgrad::cpu {
 
 // Strides (in elements) of `t` seen as a tensor of shape `out_shape` (right-aligned, 0 where broadcast).
 Dims broadcast_strides(const Tensor& t, const Dims& out_shape);
@@ -174,6 +174,58 @@ void ternary_loop(const Tensor& out, const Tensor& a, const Tensor& b, const Ten
   });
 }
 
+// Runs a contiguous-run kernel k(ptrs..., n) over rows that may be strided or broadcast (stride 0): through
+// stack buffers of kBlock elements, so that every element comes from the same kernel (Note [CPU dispatch]).
+constexpr int64_t kKernelBlock = 256;
+
+// out = k(a) for T-typed out and a (a broadcasts to out's shape); `k` is a cpu::UnaryKernel<T>.
+template <class T, class K>
+void unary_kernel_loop(const Tensor& out, const Tensor& a, K k) {
+  Operands<2> ops{{static_cast<char*>(out.data_ptr()), static_cast<char*>(a.data_ptr())},
+                  {sizeof(T), sizeof(T)},
+                  {out.strides(), broadcast_strides(a, out.sizes())}};
+  for_each_row<true>(out.sizes(), ops, [&](const std::array<char*, 2>& p, const std::array<int64_t, 2>& s, int64_t n) {
+    T* o = reinterpret_cast<T*>(p[0]);
+    const T* x = reinterpret_cast<const T*>(p[1]);
+    if (s[0] == sizeof(T) && s[1] == sizeof(T)) return k(x, o, n);
+    const int64_t so = s[0] / static_cast<int64_t>(sizeof(T)), sx = s[1] / static_cast<int64_t>(sizeof(T));
+    T in[kKernelBlock], res[kKernelBlock];
+    for (int64_t b = 0; b < n; b += kKernelBlock) {
+      const int64_t m = std::min(kKernelBlock, n - b);
+      for (int64_t i = 0; i < m; ++i) in[i] = x[(b + i) * sx];
+      k(in, res, m);
+      for (int64_t i = 0; i < m; ++i) o[(b + i) * so] = res[i];
+    }
+  });
+}
+
+// out = k(a, b) for T-typed operands broadcasting to out's shape; `k` is a cpu::BackwardKernel<T>.
+template <class T, class K>
+void binary_kernel_loop(const Tensor& out, const Tensor& a, const Tensor& b, K k) {
+  Operands<3> ops{
+      {static_cast<char*>(out.data_ptr()), static_cast<char*>(a.data_ptr()), static_cast<char*>(b.data_ptr())},
+      {sizeof(T), sizeof(T), sizeof(T)},
+      {out.strides(), broadcast_strides(a, out.sizes()), broadcast_strides(b, out.sizes())}};
+  for_each_row<true>(out.sizes(), ops, [&](const std::array<char*, 3>& p, const std::array<int64_t, 3>& s, int64_t n) {
+    T* o = reinterpret_cast<T*>(p[0]);
+    const T* x = reinterpret_cast<const T*>(p[1]);
+    const T* y = reinterpret_cast<const T*>(p[2]);
+    if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == sizeof(T)) return k(x, y, o, n);
+    const int64_t so = s[0] / static_cast<int64_t>(sizeof(T)), sx = s[1] / static_cast<int64_t>(sizeof(T)),
+                  sy = s[2] / static_cast<int64_t>(sizeof(T));
+    T in0[kKernelBlock], in1[kKernelBlock], res[kKernelBlock];
+    for (int64_t c = 0; c < n; c += kKernelBlock) {
+      const int64_t m = std::min(kKernelBlock, n - c);
+      for (int64_t i = 0; i < m; ++i) {
+        in0[i] = x[(c + i) * sx];
+        in1[i] = y[(c + i) * sy];
+      }
+      k(in0, in1, res, m);
+      for (int64_t i = 0; i < m; ++i) o[(c + i) * so] = res[i];
+    }
+  });
+}
+
 // acc[j] = combine(acc[j], a[i]) where acc broadcasts (stride 0) over the reduced dimensions of a.
 // `acc` has a's number of dimensions with size 1 in reduced dims.
 template <class Acc, class A, class F>
@@ -201,4 +253,4 @@ void reduce_loop(const Tensor& acc, const Tensor& a, F combine) {
   });
 }
 
-}  // namespace fastgrad::kernels
+}  // namespace fastgrad::cpu

@@ -3,7 +3,7 @@
 
 #include <type_traits>
 
-namespace fastgrad::kernels {
+namespace fastgrad::cpu {
 
 // Note [Integer wraparound]
 // PyTorch's integer tensors wrap modulo 2^bits on overflow (int64 max + 1 is int64 min), as the machine's
@@ -46,4 +46,4 @@ constexpr T wrapping_neg(T x) {
   else return -x;
 }
 
-}  // namespace fastgrad::kernels
+}  // namespace fastgrad::cpu

@@ -33,7 +33,7 @@ extern "C" void scipy_openblas_set_num_threads(int n);
 extern "C" void openblas_set_num_threads(int n) __attribute__((weak));
 #endif
 
-namespace fastgrad::kernels {
+namespace fastgrad::cpu {
 
 namespace {
 
@@ -126,10 +126,10 @@ const char* blas_name() {
 #endif
 }
 
-}  // namespace fastgrad::kernels
+}  // namespace fastgrad::cpu
 
 namespace fastgrad {
-void set_blas_num_threads(int n) { kernels::set_blas_num_threads(n); }
+void set_blas_num_threads(int n) { cpu::set_blas_num_threads(n); }
 
-const char* blas_name() { return kernels::blas_name(); }
+const char* blas_name() { return cpu::blas_name(); }
 }  // namespace fastgrad

@@ -1,0 +1,76 @@
+// Note [CPU dispatch]
+// Every kernel with vector variants is reached through one table of function pointers, filled once per
+// capability level (cpu/isa_default.cpp, isa_avx2.cpp, isa_avx512.cpp: the same source, cpu/isa_kernels.h,
+// compiled three times with different instruction-set flags, each inside its own namespace so that no inline
+// function compiled for AVX-512 can be picked by the linker for a baseline caller). The level is chosen once
+// (cpu/capability.cpp); `table()` is a load of one pointer. Ops in cpp/src/ops name a kernel here and keep
+// the strided, dtype-general fallbacks; the kernels work on contiguous runs of one dtype.
+#pragma once
+
+#include <cstdint>
+
+namespace fastgrad::cpu {
+
+enum class Capability : int { Default = 0, AVX2 = 1, AVX512 = 2 };
+
+// The float functions with vector bodies (cpu/vmath.h), in the table's order.
+enum class UnaryOp : int { Exp, Expm1, Log, Log1p, Log2, Tanh, Sigmoid, Silu, Erf, Erfc, Gelu, GeluTanh, kCount };
+constexpr int kUnaryOps = static_cast<int>(UnaryOp::kCount);
+
+template <class T>
+using UnaryKernel = void (*)(const T* x, T* y, int64_t n);
+// y = f(g, s) for the fused backward formulas: g the incoming gradient, s a saved tensor.
+template <class T>
+using BackwardKernel = void (*)(const T* g, const T* s, T* y, int64_t n);
+enum class BackwardOp : int {
+  Tanh,     // g * (1 - y*y), s = y
+  Sigmoid,  // g * y * (1 - y), s = y
+  Silu,     // g * sigmoid(x) * (1 + x * (1 - sigmoid(x))), s = x
+  Gelu,     // g * (Phi(x) + x phi(x)), s = x
+  GeluTanh, // g * d/dx of the tanh approximation, s = x
+  kCount
+};
+constexpr int kBackwardOps = static_cast<int>(BackwardOp::kCount);
+
+struct KernelTable {
+  Capability level;
+  UnaryKernel<float> unary_f32[kUnaryOps];
+  UnaryKernel<double> unary_f64[kUnaryOps];
+  BackwardKernel<float> backward_f32[kBackwardOps];
+  BackwardKernel<double> backward_f64[kBackwardOps];
+  // The sum of n floats in double (float lanes flushed into double lanes every 16 adds; see sum.h).
+  double (*sum_f32)(const float* x, int64_t n);
+};
+
+// The table of the level in use.
+const KernelTable& table();
+Capability capability();
+
+template <class T>
+UnaryKernel<T> unary_kernel(UnaryOp op);
+template <>
+inline UnaryKernel<float> unary_kernel<float>(UnaryOp op) {
+  return table().unary_f32[static_cast<int>(op)];
+}
+template <>
+inline UnaryKernel<double> unary_kernel<double>(UnaryOp op) {
+  return table().unary_f64[static_cast<int>(op)];
+}
+template <class T>
+BackwardKernel<T> backward_kernel(BackwardOp op);
+template <>
+inline BackwardKernel<float> backward_kernel<float>(BackwardOp op) {
+  return table().backward_f32[static_cast<int>(op)];
+}
+template <>
+inline BackwardKernel<double> backward_kernel<double>(BackwardOp op) {
+  return table().backward_f64[static_cast<int>(op)];
+}
+
+// Filled by the three ISA translation units; the AVX2 and AVX-512 ones return false when the build could
+// not compile them (another architecture or compiler).
+void fill_default(KernelTable& t);
+bool fill_avx2(KernelTable& t);
+bool fill_avx512(KernelTable& t);
+
+}  // namespace fastgrad::cpu

@@ -1,0 +1,8 @@
+// The baseline level: the compiler's default target (SSE2 on x86-64), 16-byte vectors.
+#define FG_ISA isa_default
+#define FG_VEC_BYTES 16
+#include "isa_kernels.h"
+
+namespace fastgrad::cpu {
+void fill_default(KernelTable& t) { isa_default::fill(t); }
+}  // namespace fastgrad::cpu

@@ -1,0 +1,507 @@
+// Vectorised float functions, one body per function for float and double at every level (Note [CPU
+// dispatch]). The tail of an array runs the same body on a zero-padded vector, so every element of a result
+// comes from the same arithmetic whatever its position. Accuracy is measured against a float64 reference for
+// float32 and an 80-bit reference for float64 (tests/python/test_cpu_kernels.py): within 2 ulp, with ±0,
+// denormals, ±inf, NaN and the overflow/underflow thresholds exact.
+//
+// Methods (the standard ones; constants are the Taylor coefficients 1/k! and 2/(2k+1), and ln 2 split so that
+// k * ln2_hi is exact for every exponent k that occurs):
+// - exp: x = n ln2 + r with n = round(x / ln2) and |r| <= ln2/2 (Cody-Waite reduction in two parts), e^r by its
+//   Taylor polynomial 1 + r Q(r) (degree 7 in float, 13 in double: truncation below 0.05 ulp), then scaled by 2^n as
+//   two factors 2^(n - n/2) * 2^(n/2), so that results near overflow and in the denormal range round once.
+// - expm1: the same reduction; expm1(r) = r + r^2 q(r); then 2^n (1 + expm1(r)) - 1 evaluated as
+//   2 * fma(2^(n-1), expm1(r), 2^(n-1) - 1/2), exact scaling and one rounding, so small |x| keep full
+//   relative accuracy.
+// - log: x = 2^e m with m in [sqrt(1/2), sqrt(2)), f = m - 1 (exact), s = f / (2 + f):
+//   log(1 + f) = 2 atanh(s) = f - s (f - R(s^2)) with R the atanh series beyond its first term; then
+//   e ln2_hi + (e ln2_lo + log(1 + f)) with one rounding. log2 uses e + log(1 + f) log2(e), so powers of two
+//   are exact.
+// - log1p: u = 1 + x; log(u) + (x - (u - 1)) / u (the second term restores what rounding u lost).
+// - tanh: its odd Taylor polynomial below |x| = 0.55 (9 terms in float, 19 in double: the series' terms
+//   shrink by (2x/pi)^2 each), and sign(x) (1 - 2 / (expm1(2|x|) + 2)) above, one rounding at the end where
+//   the result is near 1; |x| is clamped where tanh rounds to 1.
+// - sigmoid: with e = exp(-|x|), 1 / (1 + e) for x >= 0 and e / (1 + e) below, which keeps the tiny results of
+//   large negative x (down to the denormals) instead of 1 / inf; the division is corrected for the rounding
+//   of 1 + e. silu(x) = x / (1 + e) and x e / (1 + e) the same way.
+#pragma once
+
+#include <type_traits>
+
+#include "vec.h"
+
+namespace fastgrad::cpu::FG_ISA {
+
+template <class T>
+struct MathConst;
+
+template <>
+struct MathConst<float> {
+  static constexpr float kLog2e = 1.44269504088896340736f;
+  static constexpr float kLn2Hi = 0.693145751953125f;        // 9 trailing zero bits
+  static constexpr float kLn2Lo = 1.42860682030941723212e-6f;  // ln 2 - kLn2Hi
+  static constexpr float kRoundMagic = 12582912.0f;          // 1.5 * 2^23: x + magic rounds x to an integer
+  // Beyond: inf and 0 (e^88.73 > FLT_MAX; x e^x rounds to 0 below -108.7, so silu reaches that far).
+  static constexpr float kExpHi = 89.0f, kExpLo = -115.0f;
+  static constexpr float kExpm1Lo = -18.0f;                  // below: -1
+  static constexpr float kTanhClamp = 10.0f;                 // tanh(10) rounds to 1
+  static constexpr float kMinNormal = 1.17549435e-38f;
+  static constexpr float kDenormScale = 33554432.0f;  // 2^25
+  static constexpr int kDenormShift = 25;
+  static constexpr float kSqrt2 = 1.41421356237309504880f;
+  // e^r - 1 - r = r^2 (1/2 + r/6 + ...): the coefficients 1/k!, k = 2..8
+  static constexpr float kExpm1Q[] = {1.f / 2, 1.f / 6, 1.f / 24, 1.f / 120, 1.f / 720, 1.f / 5040, 1.f / 40320};
+  // e^r = 1 + r Q(r): 1/k!, k = 1..7
+  static constexpr float kExpQ[] = {1.f, 1.f / 2, 1.f / 6, 1.f / 24, 1.f / 120, 1.f / 720, 1.f / 5040};
+  // 2 atanh(s) - 2s = s R(z), z = s^2: R(z) = z (2/3 + 2z/5 + 2z^2/7 + 2z^3/9)
+  static constexpr float kAtanhR[] = {2.f / 3, 2.f / 5, 2.f / 7, 2.f / 9};
+  // tanh(x) / x = T(x^2) for |x| < kTanhSmall: the Taylor coefficients 2^2n (2^2n - 1) B_2n / (2n)!
+  static constexpr float kTanhSmall = 0.55f;
+  static constexpr float kTanhT[] = {1.f,           -1.f / 3,      2.f / 15,       -17.f / 315,  62.f / 2835,
+                                     -1382.f / 155925, 21844.f / 6081075, -929569.f / 638512875,
+                                     6404582.f / 10854718875};
+};
+
+template <>
+struct MathConst<double> {
+  static constexpr double kLog2e = 1.44269504088896340736;
+  static constexpr double kLn2Hi = 6.93147180369123816490e-01;  // 21 trailing zero bits
+  static constexpr double kLn2Lo = 1.90821492927058770002e-10;
+  static constexpr double kRoundMagic = 6755399441055744.0;  // 1.5 * 2^52
+  static constexpr double kExpHi = 710.0, kExpLo = -760.0;
+  static constexpr double kExpm1Lo = -40.0;
+  static constexpr double kTanhClamp = 20.0;
+  static constexpr double kMinNormal = 2.2250738585072014e-308;
+  static constexpr double kDenormScale = 18014398509481984.0;  // 2^54
+  static constexpr int kDenormShift = 54;
+  static constexpr double kSqrt2 = 1.41421356237309504880;
+  static constexpr double kExpm1Q[] = {1. / 2,         1. / 6,          1. / 24,          1. / 120,
+                                       1. / 720,       1. / 5040,       1. / 40320,       1. / 362880,
+                                       1. / 3628800,   1. / 39916800,   1. / 479001600,   1. / 6227020800,
+                                       1. / 87178291200};
+  static constexpr double kExpQ[] = {1.,           1. / 2,        1. / 6,          1. / 24,
+                                     1. / 120,     1. / 720,      1. / 5040,       1. / 40320,
+                                     1. / 362880,  1. / 3628800,  1. / 39916800,   1. / 479001600,
+                                     1. / 6227020800};
+  static constexpr double kAtanhR[] = {2. / 3,  2. / 5,  2. / 7,  2. / 9,  2. / 11, 2. / 13,
+                                       2. / 15, 2. / 17, 2. / 19, 2. / 21, 2. / 23};
+  static constexpr double kTanhSmall = 0.55;
+  static constexpr double kTanhT[] = {1.0,
+                                      -0.3333333333333333,
+                                      0.13333333333333333,
+                                      -0.05396825396825397,
+                                      0.021869488536155203,
+                                      -0.008863235529902197,
+                                      0.003592128036572481,
+                                      -0.0014558343870513183,
+                                      0.000590027440945586,
+                                      -0.00023912911424355248,
+                                      9.691537956929451e-05,
+                                      -3.927832388331683e-05,
+                                      1.5918905069328964e-05,
+                                      -6.451689215655431e-06,
+                                      2.6147711512907546e-06,
+                                      -1.0597268320104654e-06,
+                                      4.294911078273806e-07,
+                                      -1.7406618963571648e-07,
+                                      7.054636946400968e-08};
+};
+
+// x clamped to [lo, hi], NaN lanes replaced by 0 (the callers restore NaN at the end).
+template <class T>
+FG_VINLINE VecT<T> clamp_finite(VecT<T> x, T lo, T hi) {
+  VecT<T> c = select(x > hi, splat<T>(hi), x);
+  c = select(c < lo, splat<T>(lo), c);
+  return select(x == x, c, VecT<T>{});
+}
+
+// x = n ln2 + r: returns r and sets n (as a float and as an integer).
+template <class T>
+FG_VINLINE VecT<T> reduce_ln2(VecT<T> x, VecT<T>& n, IntT<T>& ni) {
+  using C = MathConst<T>;
+  const VecT<T> magic = splat<T>(C::kRoundMagic);
+  VecT<T> t = fmadd(x, splat<T>(C::kLog2e), magic);
+  n = t - magic;
+  ni = bits_of<T>(t) - bits_of<T>(magic);
+  VecT<T> r = fmadd(n, splat<T>(-C::kLn2Hi), x);
+  return fmadd(n, splat<T>(-C::kLn2Lo), r);
+}
+
+// 2^k for integer lanes k within the normal exponent range.
+template <class T>
+FG_VINLINE VecT<T> pow2(IntT<T> k) {
+  return from_bits<T>((k + Vec<T>::kBias) << Vec<T>::kMantissa);
+}
+
+// e^x = (1 + r q) * s1 * small with |r| <= ln2/2, q = Q(r): s1 = 2^(n - n/2) and small = 2^(n/2) powers of two,
+// (1 + r q) s1 a normal number for every x, so that a product with e^x (silu's x e^x) can be formed before the
+// one rounding into the denormals.
+template <class T>
+struct ExpParts {
+  VecT<T> r, q, s1, small;
+};
+
+// e^(x + lo) for a small correction lo (|lo| below an ulp of x), folded into the reduced argument.
+template <class T>
+FG_VINLINE ExpParts<T> exp_parts(VecT<T> x, VecT<T> lo = VecT<T>{}) {
+  using C = MathConst<T>;
+  VecT<T> n;
+  IntT<T> ni;
+  ExpParts<T> e;
+  e.r = reduce_ln2<T>(clamp_finite<T>(x, C::kExpLo, C::kExpHi), n, ni) + lo;
+  e.q = horner<T>(e.r, C::kExpQ);
+  IntT<T> half = ni >> 1;
+  e.small = pow2<T>(half);
+  e.s1 = pow2<T>(ni - half);
+  return e;
+}
+
+template <class T>
+FG_VINLINE VecT<T> v_exp(VecT<T> x) {
+  ExpParts<T> e = exp_parts<T>(x);
+  VecT<T> y = fmadd(e.r, e.q, splat<T>(T(1))) * e.s1 * e.small;
+  return select(x == x, y, x);
+}
+
+template <class T>
+FG_VINLINE VecT<T> v_expm1(VecT<T> x) {
+  using C = MathConst<T>;
+  VecT<T> n;
+  IntT<T> ni;
+  VecT<T> r = reduce_ln2<T>(clamp_finite<T>(x, C::kExpm1Lo, C::kExpHi), n, ni);
+  VecT<T> em = fmadd(r * r, horner<T>(r, C::kExpm1Q), r);
+  VecT<T> h = pow2<T>(ni - 1);
+  VecT<T> y = fmadd(h, em, h - T(0.5)) * T(2);
+  y = select(x == T(0), x, y);  // keeps -0
+  return select(x == x, y, x);
+}
+
+// log(x) = e ln2 + lg: the exponent e (as a float) and lg = log(m), m in [sqrt(1/2), sqrt(2)).
+// Meaningful for positive finite x only (the callers patch the other lanes).
+template <class T>
+FG_VINLINE VecT<T> log_parts(VecT<T> x, VecT<T>& ef) {
+  using C = MathConst<T>;
+  using I = IntT<T>;
+  constexpr int kM = Vec<T>::kMantissa;
+  const auto tiny = x < C::kMinNormal;
+  VecT<T> xs = select(tiny, x * C::kDenormScale, x);
+  I bits = bits_of<T>(xs);
+  I e = ((bits >> kM) & ((I{} + 1) * (2 * Vec<T>::kBias + 1))) - Vec<T>::kBias;
+  e = select(tiny, e - C::kDenormShift, e);
+  const I mant_mask = (I{} + 1) * ((static_cast<std::conditional_t<sizeof(T) == 4, int32_t, int64_t>>(1) << kM) - 1);
+  VecT<T> m = from_bits<T>((bits & mant_mask) | bits_of<T>(splat<T>(T(1))));
+  const auto big = m > C::kSqrt2;
+  m = select(big, m * T(0.5), m);
+  e = e - big;  // the mask is -1 where set
+  ef = __builtin_convertvector(e, VecT<T>);
+  VecT<T> f = m - T(1);
+  VecT<T> s = f / (f + T(2));
+  VecT<T> z = s * s;
+  VecT<T> R = z * horner<T>(z, C::kAtanhR);
+  return fmadd(-s, f - R, f);
+}
+
+// The lanes where log's argument is not a positive finite number: NaN below 0, -inf at ±0, inf at inf, NaN.
+template <class T>
+FG_VINLINE VecT<T> log_special(VecT<T> x, VecT<T> y) {
+  const T inf = __builtin_huge_val();
+  y = select(x < T(0), splat<T>(static_cast<T>(__builtin_nan(""))), y);
+  y = select(x == T(0), splat<T>(-inf), y);
+  y = select(x == inf, x, y);
+  return select(x == x, y, x);
+}
+
+template <class T>
+FG_VINLINE VecT<T> v_log(VecT<T> x) {
+  using C = MathConst<T>;
+  VecT<T> ef;
+  VecT<T> lg = log_parts<T>(x, ef);
+  VecT<T> y = fmadd(ef, splat<T>(C::kLn2Hi), fmadd(ef, splat<T>(C::kLn2Lo), lg));
+  return log_special<T>(x, y);
+}
+
+template <class T>
+FG_VINLINE VecT<T> v_log2(VecT<T> x) {
+  VecT<T> ef;
+  VecT<T> lg = log_parts<T>(x, ef);
+  return log_special<T>(x, fmadd(lg, splat<T>(MathConst<T>::kLog2e), ef));
+}
+
+template <class T>
+FG_VINLINE VecT<T> v_log1p(VecT<T> x) {
+  const T inf = __builtin_huge_val();
+  VecT<T> u = x + T(1);
+  VecT<T> d = u - T(1);
+  VecT<T> corr = select(d == x, VecT<T>{}, (x - d) / u);
+  VecT<T> y = v_log<T>(u) + corr;
+  y = select(u == T(0), splat<T>(-inf), y);
+  y = select(x == inf, x, y);
+  return select(x == T(0), x, y);  // keeps -0 (NaN and x < -1 come from log)
+}
+
+template <class T>
+FG_VINLINE VecT<T> copysign_of(VecT<T> magnitude, VecT<T> sign_from) {
+  const IntT<T> sign = bits_of<T>(splat<T>(T(-0.0)));
+  return from_bits<T>((bits_of<T>(magnitude) & ~sign) | (bits_of<T>(sign_from) & sign));
+}
+
+template <class T>
+FG_VINLINE VecT<T> v_tanh(VecT<T> x) {
+  using C = MathConst<T>;
+  VecT<T> a = copysign_of<T>(x, VecT<T>{});  // |x|
+  a = select(a > C::kTanhClamp, splat<T>(C::kTanhClamp), a);
+  VecT<T> t = v_expm1<T>(a * T(2));
+  VecT<T> big = T(1) - T(2) / (t + T(2));  // one rounding at the end where the result is near 1
+  VecT<T> small = a * horner<T>(a * a, C::kTanhT);
+  VecT<T> y = select(a < C::kTanhSmall, small, big);
+  return copysign_of<T>(select(x == x, y, x), x);
+}
+
+// num - q d, exactly when q is num / d rounded: one fused multiply-add, or without FMA, Dekker's exact product
+// (q and d split into halves of their significands, so that each partial product is exact).
+template <class T>
+FG_VINLINE VecT<T> residual(VecT<T> num, VecT<T> q, VecT<T> d) {
+#if FG_VEC_BYTES == 64 || defined(__FMA__)
+  return fmadd(-q, d, num);
+#else
+  const T split = sizeof(T) == 4 ? T(4097) : T(134217729);  // 2^12 + 1, 2^27 + 1
+  VecT<T> cq = q * split, cd = d * split;
+  VecT<T> qh = cq - (cq - q), ql = q - qh;
+  VecT<T> dh = cd - (cd - d), dl = d - dh;
+  VecT<T> p = q * d;
+  VecT<T> err = ((qh * dh - p) + qh * dl + ql * dh) + ql * dl;
+  return (num - p) - err;
+#endif
+}
+
+// num / (1 + e) for 0 <= e <= 1, to within about half an ulp: 1 + e is split into its rounded value d and
+// the part rounding lost, and the quotient gets one Newton correction.
+template <class T>
+FG_VINLINE VecT<T> div_one_plus(VecT<T> num, VecT<T> e) {
+  VecT<T> d = e + T(1);
+  VecT<T> d_lo = (T(1) - d) + e;
+  VecT<T> q = num / d;
+  VecT<T> c = (residual<T>(num, q, d) - q * d_lo) / d;
+  return q + select(c == c, c, VecT<T>{});  // no correction for an infinite num (or one near overflow)
+}
+
+// sigmoid(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) below, e = exp(-|x|); silu(x) = x sigmoid(x) with
+// x e = (x + x r q) s1 small formed before the scaling into the denormals.
+template <class T>
+FG_VINLINE VecT<T> v_sigmoid(VecT<T> x) {
+  ExpParts<T> p = exp_parts<T>(-copysign_of<T>(x, VecT<T>{}));
+  VecT<T> big = fmadd(p.r, p.q, splat<T>(T(1))) * p.s1;
+  const auto pos = x >= T(0);
+  VecT<T> num = select(pos, splat<T>(T(1)), big), scale = select(pos, splat<T>(T(1)), p.small);
+  VecT<T> y = div_one_plus<T>(num, big * p.small) * scale;
+  return select(x == x, y, x);
+}
+
+template <class T>
+FG_VINLINE VecT<T> v_silu(VecT<T> x) {
+  ExpParts<T> p = exp_parts<T>(-copysign_of<T>(x, VecT<T>{}));
+  VecT<T> big = fmadd(p.r, p.q, splat<T>(T(1))) * p.s1;
+  const auto pos = x >= T(0);
+  VecT<T> xbig = fmadd(x * p.r, p.q, x) * p.s1;
+  VecT<T> num = select(pos, x, xbig), scale = select(pos, splat<T>(T(1)), p.small);
+  VecT<T> y = div_one_plus<T>(num, big * p.small) * scale;
+  y = select(x == T(0), x, y);                                              // keeps -0
+  y = select(x < MathConst<T>::kExpLo, splat<T>(T(-0.0)), y);                // x e^x underflows
+  y = select(x == -T(__builtin_huge_val()), splat<T>(T(__builtin_nan(""))), y);  // -inf / inf, as PyTorch
+  return select(x == x, y, x);
+}
+
+
+// ---- erf, erfc, gelu ----
+// erf(z) = z A(z^2) for z = |x| < 0.5; beyond, erfc(z) = e^(-z^2) R(z) with R(z) = erfc(z) e^(z^2) fitted on
+// [0.5, 1.25), [1.25, 2.5), [2.5, 4) as polynomials in z - centre, and for z >= 4 as S(1/z) / z (R ~ 1/(z sqrt pi)
+// there). The coefficients are Chebyshev fits made with mpmath at 50 digits (relative errors below), one
+// polynomial per lane chosen by lane-wise selects. e^(-z^2) is formed from z^2 split exactly into hi + lo, so
+// that its error does not grow with z^2, and kept as big * small (exp_parts) down to the denormals.
+template <class T>
+struct ErfConst;
+
+template <>
+struct ErfConst<float> {
+  static constexpr float kZMax = 10.5f;  // erfc(10.5) underflows
+// float: max relative error of each fit (mpmath chebyfit, 50 digits):
+//   kA degree 4 on [0, 0.25] (centre 0): 1.39e-9
+//   kR1 degree 8 on [0.5, 1.25] (centre 0.875): 8.49e-10
+//   kR2 degree 9 on [1.25, 2.5] (centre 1.875): 5.26e-10
+//   kR3 degree 8 on [2.5, 4] (centre 3.25): 1.36e-9
+//   kS degree 8 on [0.0952381, 0.25] (centre 0): 6.18e-13
+  static constexpr float kA[5] = {1.128379166f, -0.3761260901f, 0.1128283143f, -0.02675773274f, 0.004719082567f};
+  static constexpr float kR1[10] = {0.4643115832f, -0.3158338880f, 0.1879569207f, -0.1009151981f, 0.04982870436f, -0.02290525171f, 0.009915402130f, -0.004262871683f, 0.001659869066f, 0.f};
+  static constexpr float kR2[10] = {0.2694299853f, -0.1180167228f, 0.04814861336f, -0.01849202288f, 0.006738379810f, -0.002343377806f, 0.0007790373824f, -0.0002501841634f, 8.475362801e-5f, -2.531701758e-5f};
+  static constexpr float kR3[10] = {0.1663353484f, -0.04719939972f, 0.01293729030f, -0.003435532937f, 0.0008860183669f, -0.0002219903041f, 5.433263309e-5f, -1.392235773e-5f, 3.244284292e-6f, 0.f};
+  static constexpr float kS[10] = {0.5641895496f, 2.560211660e-6f, -0.2821793647f, 0.001614094124f, 0.4034439490f, 0.1599969470f, -1.923445338f, 2.970259000f, -1.655969073f, 0.f};
+};
+
+template <>
+struct ErfConst<double> {
+  static constexpr double kZMax = 27.5;
+// double: max relative error of each fit (mpmath chebyfit, 50 digits):
+//   kA degree 10 on [0, 0.25] (centre 0): 1.19e-22
+//   kR1 degree 16 on [0.5, 1.25] (centre 0.875): 1.53e-19
+//   kR2 degree 18 on [1.25, 2.5] (centre 1.875): 7.98e-20
+//   kR3 degree 16 on [2.5, 4] (centre 3.25): 2.17e-18
+//   kS degree 16 on [0.0363636, 0.25] (centre 0): 4.39e-19
+  static constexpr double kA[11] = {1.12837916709551257390, -0.376126389031837524510, 0.112837916709551237898, -0.0268661706451300345886, 0.00522397762540319254469, -0.000854832701615916348941, 0.000120553321311759813755, -0.0000149255865600964152271, 0.00000164590343272189114652, -1.62731387616869772233e-7, 1.32143782383384385587e-8};
+  static constexpr double kR1[19] = {0.464311583202669001879, -0.315833896490841817793, 0.187956923773182408047, -0.100914392126205769382, 0.0498284153313768733454, -0.0229258114844045134834, 0.00992277676078586871722, -0.00406953766678007582181, 0.00159048282774057660564, -0.000595081052143881424574, 0.000213957334822680074595, -0.0000741592569445672294176, 0.0000248452512360583982109, -0.00000805407497288390892775, 0.00000253828241160442315288, -8.20381438064005769911e-7, 2.44289434791173005696e-7, 0., 0.};
+  static constexpr double kR2[19] = {0.269429985164670451746, -0.118016722727998380434, 0.0481486300496734896664, -0.0184920275899069680601, 0.00673803915929885698214, -0.00234328166649271310010, 0.000781462011545152335421, -0.000250868684158141908972, 0.0000777708071288520660525, -0.0000233440944360314055666, 0.00000680012657300375290059, -0.00000192614979284869603110, 5.31429338141141977060e-7, -1.43057644817616928285e-7, 3.76113346316493284859e-8, -9.61569475496434921746e-9, 2.42179818455247496723e-9, -6.68542669294682438685e-10, 1.61180168293626278160e-10};
+  static constexpr double kR3[19] = {0.166335348426821876763, -0.0471994023211703671932, 0.0129372908830181567104, -0.00343547130090823406990, 0.000886004577534401082178, -0.000222382569552060567640, 0.0000544204088090242642740, -0.0000130046404484378012300, 0.00000303883202335392327909, -6.95206986244750250767e-7, 1.55880941266332293430e-7, -3.42934951541452849646e-8, 7.40721855617958748700e-9, -1.56524132738189786360e-9, 3.26817182682403853045e-10, -7.42679319093460989505e-11, 1.49801892689002998429e-11, 0., 0.};
+  static constexpr double kS[19] = {0.564189583547813672651, -1.12187742911979595744e-11, -0.282094790765926361234, -5.52916783954538168466e-8, 0.423144262626736165428, -0.0000565626455102169128666, -1.05669505185056387363, -0.0183101054962721533346, 3.92750959646935032000, -2.16504852808499271150, -0.381938592831311008028, -94.6287063231169235535, 506.411931424858323078, -1299.40869224246945325, 1947.22582623145529844, -1661.98030088791566870, 633.327299394293421997, 0., 0.};
+};
+
+// x^2 = hi + lo exactly.
+template <class T>
+FG_VINLINE VecT<T> square_parts(VecT<T> x, VecT<T>& lo) {
+  VecT<T> hi = x * x;
+  lo = -residual<T>(hi, x, x);
+  return hi;
+}
+
+// R(z) (see above) for z >= 0.5.
+template <class T>
+FG_VINLINE VecT<T> erfc_ratio(VecT<T> z) {
+  using C = ErfConst<T>;
+  constexpr size_t K = sizeof(C::kR1) / sizeof(T);
+  const auto r1 = z < T(1.25), r2 = z < T(2.5), r3 = z < T(4);
+  const VecT<T> u = T(1) / z;
+  VecT<T> v = select(r1, z - T(0.875), select(r2, z - T(1.875), select(r3, z - T(3.25), u)));
+  auto coef = [&](size_t k) {
+    return select(r1, splat<T>(C::kR1[k]), select(r2, splat<T>(C::kR2[k]), select(r3, splat<T>(C::kR3[k]), splat<T>(C::kS[k]))));
+  };
+  VecT<T> p = coef(K - 1);
+  for (size_t k = K - 1; k-- > 0;) p = fmadd(p, v, coef(k));
+  return select(r3, p, p / z);  // S(u) / z rounds once
+}
+
+// erfc(z) = big * small for z >= 0.5 with z^2 = hh + hl (small a power of two, as in exp_parts).
+// R e^(-hh - hl) = (R + R r q) s1 small: one rounding for the product of R and e^r.
+template <class T>
+FG_VINLINE VecT<T> erfc_parts(VecT<T> z, VecT<T> hh, VecT<T> hl, VecT<T>& small) {
+  ExpParts<T> e = exp_parts<T>(-hh, -hl);
+  small = e.small;
+  VecT<T> R = erfc_ratio<T>(z);
+  return fmadd(R * e.r, e.q, R) * e.s1;
+}
+
+// erf(z) = z A(z^2) for |z| < 0.5, as z c0 + z t A'(t) with c0 = 2/sqrt(pi) split in two, so that the leading
+// term rounds once.
+template <class T>
+FG_VINLINE VecT<T> erf_near0(VecT<T> z, VecT<T> t) {
+  using C = ErfConst<T>;
+  constexpr size_t K = sizeof(C::kA) / sizeof(T);
+  VecT<T> p = splat<T>(C::kA[K - 1]);
+  for (size_t k = K - 1; k-- > 1;) p = fmadd(p, t, splat<T>(C::kA[k]));
+  const T c0 = C::kA[0];
+  const T c0_lo = static_cast<T>(1.12837916709551257389615890312154517L - static_cast<long double>(c0));
+  return fmadd(z, splat<T>(c0), fmadd(z, splat<T>(c0_lo), z * t * p));
+}
+
+template <class T>
+FG_VINLINE VecT<T> v_erf(VecT<T> x) {
+  using C = ErfConst<T>;
+  VecT<T> z = copysign_of<T>(x, VecT<T>{});
+  z = select(z > C::kZMax, splat<T>(C::kZMax), z);
+  VecT<T> hl, small;
+  VecT<T> hh = square_parts<T>(z, hl);
+  VecT<T> near0 = erf_near0<T>(z, hh);
+  VecT<T> far = T(1) - erfc_parts<T>(z, hh, hl, small) * small;
+  VecT<T> y = select(z < T(0.5), near0, far);
+  return copysign_of<T>(select(x == x, y, x), x);
+}
+
+template <class T>
+FG_VINLINE VecT<T> v_erfc(VecT<T> x) {
+  using C = ErfConst<T>;
+  VecT<T> z = copysign_of<T>(x, VecT<T>{});
+  z = select(z > C::kZMax, splat<T>(C::kZMax), z);
+  VecT<T> hl, small;
+  VecT<T> hh = square_parts<T>(z, hl);
+  VecT<T> near0 = erf_near0<T>(z, hh);
+  VecT<T> big = erfc_parts<T>(z, hh, hl, small);
+  const auto pos = x >= T(0);
+  VecT<T> far = select(pos, big * small, T(2) - big * small);
+  VecT<T> y = select(z < T(0.5), select(pos, T(1) - near0, T(1) + near0), far);
+  return select(x == x, y, x);
+}
+
+// gelu(x) = x Phi(x) = x/2 (1 + erf(x / sqrt 2)), as x - x/2 erfc(z) for x >= 0 and x/2 erfc(z) below
+// (z = |x| / sqrt 2, z^2 = x^2 / 2 formed exactly from x), so that negative x keep their relative accuracy.
+template <class T>
+FG_VINLINE VecT<T> gelu_cdf_parts(VecT<T> x, VecT<T>& near0, VecT<T>& big, VecT<T>& small, VecT<T>& hh,
+                                  VecT<T>& hl) {
+  using C = ErfConst<T>;
+  const T lim = C::kZMax * T(1.4142135623730950488);
+  VecT<T> xc = select(x > lim, splat<T>(lim), select(x < -lim, splat<T>(-lim), x));
+  xc = select(x == x, xc, VecT<T>{});
+  VecT<T> z = copysign_of<T>(xc, VecT<T>{}) * T(0.70710678118654752440);
+  hh = square_parts<T>(xc, hl) * T(0.5);
+  hl = hl * T(0.5);
+  near0 = erf_near0<T>(z, hh);  // erf(z) for z < 0.5
+  big = erfc_parts<T>(z, hh, hl, small);
+  return z;
+}
+
+// PyTorch's gelu gives NaN at -inf (-inf * 0) in both dtypes, and at +inf too in float32 (inf from float64):
+// `nan_at_inf` asks for the float32 answer (the float32 kernel runs this body in double).
+template <class T>
+FG_VINLINE VecT<T> v_gelu(VecT<T> x, bool nan_at_inf = false) {
+  VecT<T> near0, big, small, hh, hl;
+  VecT<T> z = gelu_cdf_parts<T>(x, near0, big, small, hh, hl);
+  VecT<T> half = x * T(0.5);
+  const auto pos = x >= T(0), in = z < T(0.5);
+  VecT<T> y_pos = select(in, half * (T(1) + near0), x - half * (big * small));
+  VecT<T> y_neg = select(in, half * (T(1) - near0), (half * big) * small);
+  VecT<T> y = select(pos, y_pos, y_neg);
+  const T lim = ErfConst<T>::kZMax * T(1.4142135623730950488);
+  y = select(x > lim, x, y);
+  y = select(x < -lim, splat<T>(T(-0.0)), y);
+  const T inf = __builtin_huge_val();
+  y = select(x == -inf, splat<T>(T(__builtin_nan(""))), y);
+  if (nan_at_inf) y = select(x == inf, splat<T>(T(__builtin_nan(""))), y);
+  return select(x == x, y, x);
+}
+
+// d gelu / dx = Phi(x) + x phi(x), phi(x) = e^(-x^2/2) / sqrt(2 pi).
+template <class T>
+FG_VINLINE VecT<T> v_gelu_derivative(VecT<T> x) {
+  VecT<T> near0, big, small, hh, hl;
+  VecT<T> z = gelu_cdf_parts<T>(x, near0, big, small, hh, hl);
+  const auto pos = x >= T(0), in = z < T(0.5);
+  VecT<T> erfc_z = big * small;
+  VecT<T> cdf = select(pos, select(in, T(0.5) * (T(1) + near0), T(1) - T(0.5) * erfc_z),
+                       select(in, T(0.5) * (T(1) - near0), T(0.5) * erfc_z));
+  VecT<T> pdf = v_exp<T>(-hh) * (T(1) - hl) * T(0.39894228040143267794);
+  VecT<T> y = fmadd(x, pdf, cdf);
+  const T lim = ErfConst<T>::kZMax * T(1.4142135623730950488);
+  y = select(x > lim, splat<T>(T(1)), select(x < -lim, VecT<T>{}, y));
+  // ±inf: NaN, as PyTorch's cdf + x pdf gives (inf * 0).
+  y = select(copysign_of<T>(x, VecT<T>{}) == T(__builtin_huge_val()), splat<T>(T(__builtin_nan(""))), y);
+  return select(x == x, y, x);
+}
+
+// The tanh approximation: x/2 (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3).
+template <class T>
+FG_VINLINE VecT<T> gelu_tanh_u(VecT<T> x) {
+  return (x + T(0.044715) * x * x * x) * T(0.79788456080286535588);
+}
+
+template <class T>
+FG_VINLINE VecT<T> v_gelu_tanh(VecT<T> x) {
+  VecT<T> u = gelu_tanh_u<T>(x);
+  VecT<T> y = x * v_sigmoid<T>(u * T(2));
+  y = select(x == x, y, x);
+  return select(x == T(0), x, y);
+}
+
+// d/dx: (1 + t)/2 + x/2 (1 - t^2) u'(x), t = tanh(u), u' = sqrt(2/pi) (1 + 3 0.044715 x^2).
+template <class T>
+FG_VINLINE VecT<T> v_gelu_tanh_derivative(VecT<T> x) {
+  VecT<T> t = v_tanh<T>(gelu_tanh_u<T>(x));
+  VecT<T> du = (T(1) + T(3 * 0.044715) * x * x) * T(0.79788456080286535588);
+  return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * du;
+}
+
+}  // namespace fastgrad::cpu::FG_ISA
