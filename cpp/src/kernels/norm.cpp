@@ -27,21 +27,21 @@ double fold(double* acc) {
   return acc[0];
 }
 
-// sum of term(i) for i in [0, n), in double (T lanes of kDepth terms, flushed into double lanes).
+// sum of term(i) for i in [0, n), in double (T lanes of at most kDepth terms, flushed into double lanes).
 template <class T, class Term>
 inline double sum_of(int64_t n, Term term) {
   double acc[kLanes] = {};
   int64_t i = 0;
-  for (; i + kLanes * kDepth <= n; i += kLanes * kDepth) {
+  while (n - i >= kLanes) {
+    const int64_t depth = std::min<int64_t>(kDepth, (n - i) / kLanes);
     T lane[kLanes] = {};
-    for (int j = 0; j < kDepth; ++j) {
+    for (int64_t j = 0; j < depth; ++j) {
       const int64_t base = i + j * kLanes;
       for (int k = 0; k < kLanes; ++k) lane[k] += term(base + k);
     }
     for (int k = 0; k < kLanes; ++k) acc[k] += static_cast<double>(lane[k]);
+    i += depth * kLanes;
   }
-  for (; i + kLanes <= n; i += kLanes)
-    for (int k = 0; k < kLanes; ++k) acc[k] += static_cast<double>(term(i + k));
   double tail = 0;
   for (; i < n; ++i) tail += static_cast<double>(term(i));
   return fold(acc) + tail;
@@ -52,9 +52,10 @@ template <class T, class Term1, class Term2>
 inline void sums_of(int64_t n, Term1 t1, Term2 t2, double& s1, double& s2) {
   double a1[kLanes] = {}, a2[kLanes] = {};
   int64_t i = 0;
-  for (; i + kLanes * kDepth <= n; i += kLanes * kDepth) {
+  while (n - i >= kLanes) {
+    const int64_t depth = std::min<int64_t>(kDepth, (n - i) / kLanes);
     T l1[kLanes] = {}, l2[kLanes] = {};
-    for (int j = 0; j < kDepth; ++j) {
+    for (int64_t j = 0; j < depth; ++j) {
       const int64_t base = i + j * kLanes;
       for (int k = 0; k < kLanes; ++k) {
         l1[k] += t1(base + k);
@@ -65,6 +66,7 @@ inline void sums_of(int64_t n, Term1 t1, Term2 t2, double& s1, double& s2) {
       a1[k] += static_cast<double>(l1[k]);
       a2[k] += static_cast<double>(l2[k]);
     }
+    i += depth * kLanes;
   }
   double r1 = 0, r2 = 0;
   for (; i < n; ++i) {
@@ -111,17 +113,32 @@ T rstd_in_double(double var, double eps) {
   return static_cast<T>(1.0 / std::sqrt(var + eps));
 }
 
-// y = x * scale + shift, then * gamma and + beta (each may be null) elementwise over n.
+// a * b + c rounded once for float, as an FMA instruction computes it (PyTorch's vectorised kernels use
+// them), through double: the product is exact there, and the double rounding of the sum before the rounding
+// to float almost never changes the result. Plain arithmetic the baseline build vectorises (std::fma would be
+// a library call per element without FMA instructions); for double, a * b + c (rounding-level differences
+// there are far below any tolerance).
 template <class T>
-void affine_row(const T* x, int64_t n, T scale, T shift, const T* gamma, const T* beta, T* y) {
-  if (gamma && beta) {
-    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] * scale + shift) * gamma[i] + beta[i];
-  } else if (gamma) {
-    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] * scale + shift) * gamma[i];
-  } else if (beta) {
-    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] * scale + shift) + beta[i];
+inline T fused_multiply_add(T a, T b, T c) {
+  if constexpr (sizeof(T) == sizeof(float)) {
+    return static_cast<T>(static_cast<double>(a) * static_cast<double>(b) + static_cast<double>(c));
   } else {
-    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * scale + shift;
+    return a * b + c;
+  }
+}
+
+// y = (x - mean) * rstd, then * gamma and + beta (each may be null) elementwise over n. (x - mean is exact
+// for x near the mean, so a near-constant row keeps its accuracy; x * rstd - mean * rstd would cancel.)
+template <class T>
+void normalize_row(const T* x, int64_t n, T mean, T rstd, const T* gamma, const T* beta, T* y) {
+  if (gamma && beta) {
+    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd * gamma[i] + beta[i];
+  } else if (gamma) {
+    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd * gamma[i];
+  } else if (beta) {
+    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd + beta[i];
+  } else {
+    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd;
   }
 }
 
@@ -159,7 +176,7 @@ void layer_norm_forward(const T* x, const T* gamma, const T* beta, int64_t M, in
       const T a = rstd_in_t<T>(var, eps);
       mean[r] = m;
       rstd[r] = a;
-      if (y) affine_row(xr, N, a, static_cast<T>(-a * m), gamma, beta, y + r * N);
+      if (y) normalize_row(xr, N, m, a, gamma, beta, y + r * N);
     }
   });
 }
@@ -180,29 +197,30 @@ void layer_norm_backward(const T* dy, const T* x, const T* mean, const T* rstd, 
         const T* xr = x + r * N;
         const T a = rstd[r], m = mean[r];
         if (dx) {
-          // PyTorch's form: dx = a * dy * gamma + b * x + c with per-row coefficients from
-          // ds = sum(dy * gamma * x) and db = sum(dy * gamma).
+          // dx = a * dy * gamma + b * (x - mean) + c with per-row coefficients from the sums
+          // ds = sum(dy * gamma * (x - mean)) and db = sum(dy * gamma): b = -ds * a^3 / N, c = -db * a / N.
+          // (PyTorch's b * x + c' form cancels for a row far from 0; the centred one does not.)
           double ds_d, db_d;
           if (gamma)
-            sums_of<T>(N, [&](int64_t i) { return dyr[i] * gamma[i] * xr[i]; },
+            sums_of<T>(N, [&](int64_t i) { return dyr[i] * gamma[i] * (xr[i] - m); },
                        [&](int64_t i) { return dyr[i] * gamma[i]; }, ds_d, db_d);
           else
-            sums_of<T>(N, [&](int64_t i) { return dyr[i] * xr[i]; }, [&](int64_t i) { return dyr[i]; }, ds_d, db_d);
+            sums_of<T>(N, [&](int64_t i) { return dyr[i] * (xr[i] - m); }, [&](int64_t i) { return dyr[i]; }, ds_d,
+                       db_d);
           const T ds = static_cast<T>(ds_d), db = static_cast<T>(db_d);
-          const T b = (db * m - ds) * a * a * a * scale;
-          const T c = -b * m - db * a * scale;
+          const T b = -ds * a * a * a * scale;
+          const T c = -(db * a * scale);
           T* dxr = dx + r * N;
           if (gamma)
-            for (int64_t i = 0; i < N; ++i) dxr[i] = a * dyr[i] * gamma[i] + b * xr[i] + c;
+            for (int64_t i = 0; i < N; ++i) dxr[i] = a * dyr[i] * gamma[i] + b * (xr[i] - m) + c;
           else
-            for (int64_t i = 0; i < N; ++i) dxr[i] = a * dyr[i] + b * xr[i] + c;
+            for (int64_t i = 0; i < N; ++i) dxr[i] = a * dyr[i] + b * (xr[i] - m) + c;
         }
         if (g) {
-          const T shift = -a * m;
           if (r == blk * kRowBlock)
-            for (int64_t i = 0; i < N; ++i) g[i] = dyr[i] * (xr[i] * a + shift);
+            for (int64_t i = 0; i < N; ++i) g[i] = dyr[i] * ((xr[i] - m) * a);
           else
-            for (int64_t i = 0; i < N; ++i) g[i] += dyr[i] * (xr[i] * a + shift);
+            for (int64_t i = 0; i < N; ++i) g[i] += dyr[i] * ((xr[i] - m) * a);
         }
         if (bb) {
           if (r == blk * kRowBlock)
@@ -368,11 +386,12 @@ void group_norm_forward(const T* x, const T* gamma, const T* beta, int64_t N, in
       const int64_t g = r % G;
       for (int64_t j = 0; j < cg; ++j) {
         const int64_t c = g * cg + j;
+        // PyTorch's vectorised form: shift = fma(-scale, mean, beta), y = fma(x, scale, shift).
         const T scale = gamma ? a * gamma[c] : a;
-        const T shift = (beta ? beta[c] : T(0)) - scale * m;
+        const T shift = fused_multiply_add<T>(-scale, m, beta ? beta[c] : T(0));
         const T* xs = xr + j * S;
         T* ys = y + r * D + j * S;
-        for (int64_t i = 0; i < S; ++i) ys[i] = xs[i] * scale + shift;
+        for (int64_t i = 0; i < S; ++i) ys[i] = fused_multiply_add<T>(xs[i], scale, shift);
       }
     }
   });

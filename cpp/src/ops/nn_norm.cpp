@@ -497,11 +497,11 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
   check_norm_input(input, "GroupNormKernelImpl");
   const ScalarType dt = input.dtype();
   const ChannelShape cs = channel_shape(input);
-  // (Zero statistics for an empty input, whose groups' gradients are sums of nothing.)
+  // An empty group's statistics are 0 / 0 (nan), as PyTorch's, so its weight's gradient is nan too.
   const bool none = input.numel() == 0;
   Tensor out = empty(input.sizes(), dt);
-  Tensor mean = none ? zeros({cs.n * num_groups}, dt) : empty({cs.n * num_groups}, dt);
-  Tensor rstd = none ? zeros({cs.n * num_groups}, dt) : empty({cs.n * num_groups}, dt);
+  Tensor mean = none ? full({cs.n * num_groups}, Scalar(NAN), dt) : empty({cs.n * num_groups}, dt);
+  Tensor rstd = none ? full({cs.n * num_groups}, Scalar(NAN), dt) : empty({cs.n * num_groups}, dt);
   if (!none) {
     Tensor x = dense(input), w = dense_or_none(weight, dt), b = dense_or_none(bias, dt);
     dispatch_floating(dt, [&](auto tag) {
