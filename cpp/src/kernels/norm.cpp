@@ -383,6 +383,10 @@ void group_norm_forward(const T* x, const T* gamma, const T* beta, int64_t N, in
       const T a = rstd_in_double<T>(static_cast<double>(static_cast<T>(var)), eps);
       mean[r] = m;
       rstd[r] = a;
+      if (!gamma && !beta) {  // PyTorch's plain path: no FMA (a constant group gives exact zeros)
+        normalize_row<T>(xr, D, m, a, nullptr, nullptr, y + r * D);
+        continue;
+      }
       const int64_t g = r % G;
       for (int64_t j = 0; j < cg; ++j) {
         const int64_t c = g * cg + j;
