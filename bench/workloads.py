@@ -429,6 +429,83 @@ def sum16m(lib, T, opts):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Fused kernels: the normalisation layers (cpp/src/cpu/norm.cpp)
+
+
+def _norm_case(T, op, shape, backward):
+    """One call of a normalisation layer on float32 `shape` (forward, or forward + backward with the grads
+    reset to None); the check returns the output and every gradient of a fresh call."""
+    F = T.nn.functional
+    r = _rng(9)
+    c = shape[-1] if op in ("layer_norm", "rms_norm") else shape[1]
+    x = _leaf(T, r.standard_normal(shape).astype(np.float32), backward)
+    w = _leaf(T, (1 + 0.1 * r.standard_normal(c)).astype(np.float32), backward)
+    b = _leaf(T, (0.1 * r.standard_normal(c)).astype(np.float32), backward)
+    g = T.tensor(r.standard_normal(shape).astype(np.float32))
+    rm, rv = T.zeros(c), T.ones(c)
+    calls = {
+        "layer_norm": lambda: F.layer_norm(x, (c,), w, b),
+        "rms_norm": lambda: F.rms_norm(x, (c,), w, 1e-6),
+        "batch_norm": lambda: F.batch_norm(x, rm, rv, w, b, training=True),
+        "group_norm": lambda: F.group_norm(x, 32, w, b),
+    }
+    fwd = calls[op]
+    leaves = [x, w] if op == "rms_norm" else [x, w, b]
+
+    def step():
+        y = fwd()
+        if backward:
+            y.backward(g)
+            for p in leaves:
+                p.grad = None
+        return y
+
+    def check():
+        y = fwd()
+        if not backward:
+            return [y]
+        y.backward(g)
+        out = [y] + [p.grad for p in leaves]
+        for p in leaves:
+            p.grad = None
+        return out
+
+    return Case(Call(step), check=check)
+
+
+_NORM_ROWS = [
+    # id, op, shape, backward, threads, target
+    ("layer_norm_fwd_t1", "layer_norm", (4096, 1024), False, 1, 1.0),
+    ("layer_norm_fwd_t2", "layer_norm", (4096, 1024), False, 2, None),
+    ("layer_norm_fwdbwd_t1", "layer_norm", (4096, 1024), True, 1, 1.0),
+    ("layer_norm_fwdbwd_t2", "layer_norm", (4096, 1024), True, 2, None),
+    ("rms_norm_fwdbwd_t1", "rms_norm", (4096, 1024), True, 1, 1.0),
+    ("batch_norm_fwdbwd_t1", "batch_norm", (64, 256, 14, 14), True, 1, 1.0),
+    ("group_norm_fwdbwd_t1", "group_norm", (64, 256, 14, 14), True, 1, 1.0),
+]
+
+for _id, _op, _shape, _bwd, _threads, _target in _NORM_ROWS:
+
+    def _fn(lib, T, opts, op=_op, shape=_shape, bwd=_bwd):
+        return _norm_case(T, op, shape, bwd)
+
+    _what = "forward + backward" if _bwd else "forward"
+    _fn.__doc__ = f"""`F.{_op}` on float32 {"x".join(map(str, _shape))} with weight and bias{
+        " (training, running statistics updated)" if _op == "batch_norm" else ""}{
+        " (32 groups)" if _op == "group_norm" else ""}, {_what}{
+        "; the gradients are reset to None after each call" if _bwd else ""}."""
+    workload(
+        _id,
+        f"{_op} {'x'.join(map(str, _shape))} f32 {_what}, {_threads} thread{'s' if _threads > 1 else ''}",
+        "kernels",
+        target=_target,
+        threads=_threads,
+        rtol=1e-3,
+        atol=1e-3,
+    )(_fn)
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Process-level probes (each measurement is a fresh interpreter)
 
 _RSS_SRC = """

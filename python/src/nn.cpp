@@ -123,6 +123,14 @@ void init_nn(py::module_& m) {
     return batch_norm(input, opt(running_mean), opt(running_var), opt(weight), opt(bias), training, momentum, eps);
   }, py::arg("input"), py::arg("running_mean"), py::arg("running_var"), py::arg("weight") = py::none(),
      py::arg("bias") = py::none(), py::arg("training") = false, py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
+  m.def("_rms_norm", [](const Tensor& input, py::handle normalized_shape, std::optional<Tensor> weight, double eps) {
+    return rms_norm(input, dims_from(normalized_shape, "rms_norm", "normalized_shape", 2, false), opt(weight), eps);
+  }, py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(), py::arg("eps"));
+  m.def("_group_norm", [](const Tensor& input, int64_t num_groups, std::optional<Tensor> weight,
+                         std::optional<Tensor> bias, double eps) {
+    return group_norm(input, num_groups, opt(weight), opt(bias), eps);
+  }, py::arg("input"), py::arg("num_groups"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
+     py::arg("eps") = 1e-5);
 }
 
 }  // namespace fastgrad::python

@@ -529,6 +529,12 @@ Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tenso
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                   const Tensor& weight = Tensor(), const Tensor& bias = Tensor(), bool training = false,
                   double momentum = 0.1, double eps = 1e-5);
+// x * rsqrt(mean(x^2 over the trailing dims given by normalized_shape) + eps) [* weight].
+Tensor rms_norm(const Tensor& input, const Dims& normalized_shape, const Tensor& weight, double eps);
+// input (N, C, ...) normalised over each of num_groups groups of C / num_groups channels per sample, then
+// scaled and shifted per channel by weight and bias (C each, may be undefined).
+Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight = Tensor(),
+                  const Tensor& bias = Tensor(), double eps = 1e-5);
 
 // ---- operators for C++ users ----
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }

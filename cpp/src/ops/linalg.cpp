@@ -65,7 +65,7 @@ void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar al
         const int64_t sbb = nd == 3 ? b.strides()[0] : 0, sb0 = b.strides()[o], sb1 = b.strides()[o + 1];
         const T* pa = a.template data<T>();
         const T* pb = b.template data<T>();
-        // float sums in double, as cpu::gemm's loop (Note [float32 products] in kernels/blas.cpp)
+        // float sums in double, as cpu::gemm's loop (Note [float32 products] in cpu/blas.cpp)
         using Acc = std::conditional_t<std::is_same_v<T, float>, double, T>;
         const Acc al = alpha.to<T>(), bea = be;
         for (int64_t bi = 0; bi < batch; ++bi, pa += sab, pb += sbb)

@@ -474,10 +474,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                            f"shape {list(input.shape)} and num_groups={num_groups}")
     _tensor_args("group_norm", ("weight", 3, weight), ("bias", 4, bias), optional=("weight", "bias"))
     _floating_kernel("GroupNormKernelImpl", input)  # (after the shape checks, as in torch)
-    per_group = input.numel() // (n * num_groups) if n else (c // num_groups) * _prod(input.shape[2:])
-    grouped = input.reshape(n, num_groups, per_group)
-    out = _normalize_over(grouped, (2,), eps).reshape(input.shape)
-    return _channel_affine(out, weight, bias)
+    return _C._group_norm(input, num_groups, weight, bias, eps)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
@@ -530,9 +527,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     _floating_kernel("rms_norm", input)  # (after the shape checks, as in torch)
     if eps is None:
         eps = 2.220446049250313e-16 if input.dtype == _C.float64 else 1.1920928955078125e-07
-    dims = tuple(range(input.dim() - k, input.dim()))
-    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
-    return out if weight is None else out * weight
+    return _C._rms_norm(input, normalized_shape, weight, eps)
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):

@@ -24,11 +24,13 @@ ALLOW = [
                 "by zero degrees of freedom (inf gradients), fastgrad's uses the reduced count"),
     dict(id="norm-nuc", owner="issue 17", outcome=("fastgrad_raises",), detail=r"nuclear norm",
          reason="norm(p='nuc') needs singular values; fastgrad has no SVD yet"),
-    dict(id="degenerate-normalisation", owner="open", outcome=("value", "grad"),
-         op=r"(group_norm|layer_norm|instance_norm|batch_norm|var_mean|std_mean|var|std)$",
-         reason="constant or near-constant normalisation groups: torch's float32 statistics leave a variance of "
-                "rounding size, whose gradients are rounding noise; fastgrad's statistics in double give exact "
-                "zeros"),
+    dict(id="degenerate-normalisation", owner="open", outcome=("grad",),
+         op=r"(group_norm|layer_norm|instance_norm)$",
+         reason="float32 gradients of constant or near-constant normalisation groups: for a constant group "
+                "(group_norm; instance_norm, which fastgrad still composes) both are rounding noise amplified "
+                "by rstd = 1/sqrt(eps), and torch's comes from its vectorised sums and FMAs; for a near-constant "
+                "group far from 0 (layer_norm of [2.1, 2.18]) the float32 mean's last bit moves the gradient by "
+                "1e-3, and torch rounds its mean differently"),
     dict(id="matmul-dtypes", owner="open", outcome=("fastgrad_raises",), op=r"(bmm|baddbmm|matmul|@|mm|addmm)$",
          detail=r"expected scalar type",
          reason="matrix products of mixed dtypes that torch answers (empty operands, where its kernel never reads "

@@ -1,0 +1,478 @@
+// See Note [Normalisation numerics] in norm.h. Plain contiguous loops that the compiler vectorises.
+#include "norm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "fastgrad/parallel.h"
+
+namespace fastgrad::cpu {
+
+namespace {
+
+// Elements below which a kernel stays on the calling thread (as kElementwiseGrain in loops.h).
+constexpr int64_t kGrain = 32768;
+// Rows summed into one block of partial parameter gradients (a T lane adds at most this many terms).
+constexpr int64_t kRowBlock = 16;
+
+int64_t grain_for(int64_t work_per_item) { return std::max<int64_t>(1, kGrain / std::max<int64_t>(1, work_per_item)); }
+
+constexpr int kLanes = 16;  // accumulators in T
+constexpr int kDepth = 16;  // terms each T accumulator adds before it is flushed into double
+
+double fold(double* acc) {
+  for (int w = kLanes / 2; w >= 1; w /= 2)
+    for (int k = 0; k < w; ++k) acc[k] += acc[k + w];
+  return acc[0];
+}
+
+// sum of term(i) for i in [0, n), in double (T lanes of at most kDepth terms, flushed into double lanes).
+template <class T, class Term>
+inline double sum_of(int64_t n, Term term) {
+  double acc[kLanes] = {};
+  int64_t i = 0;
+  while (n - i >= kLanes) {
+    const int64_t depth = std::min<int64_t>(kDepth, (n - i) / kLanes);
+    T lane[kLanes] = {};
+    for (int64_t j = 0; j < depth; ++j) {
+      const int64_t base = i + j * kLanes;
+      for (int k = 0; k < kLanes; ++k) lane[k] += term(base + k);
+    }
+    for (int k = 0; k < kLanes; ++k) acc[k] += static_cast<double>(lane[k]);
+    i += depth * kLanes;
+  }
+  double tail = 0;
+  for (; i < n; ++i) tail += static_cast<double>(term(i));
+  return fold(acc) + tail;
+}
+
+// Two sums at once (one read of the operands).
+template <class T, class Term1, class Term2>
+inline void sums_of(int64_t n, Term1 t1, Term2 t2, double& s1, double& s2) {
+  double a1[kLanes] = {}, a2[kLanes] = {};
+  int64_t i = 0;
+  while (n - i >= kLanes) {
+    const int64_t depth = std::min<int64_t>(kDepth, (n - i) / kLanes);
+    T l1[kLanes] = {}, l2[kLanes] = {};
+    for (int64_t j = 0; j < depth; ++j) {
+      const int64_t base = i + j * kLanes;
+      for (int k = 0; k < kLanes; ++k) {
+        l1[k] += t1(base + k);
+        l2[k] += t2(base + k);
+      }
+    }
+    for (int k = 0; k < kLanes; ++k) {
+      a1[k] += static_cast<double>(l1[k]);
+      a2[k] += static_cast<double>(l2[k]);
+    }
+    i += depth * kLanes;
+  }
+  double r1 = 0, r2 = 0;
+  for (; i < n; ++i) {
+    r1 += static_cast<double>(t1(i));
+    r2 += static_cast<double>(t2(i));
+  }
+  s1 = fold(a1) + r1;
+  s2 = fold(a2) + r2;
+}
+
+// Mean (rounded to T) and biased variance (double) of the `runs` runs of `len` elements at x + r * stride.
+template <class T>
+void moments(const T* x, int64_t runs, int64_t len, int64_t stride, T& mean, double& var) {
+  const int64_t n = runs * len;
+  double s = 0;
+  for (int64_t r = 0; r < runs; ++r) {
+    const T* p = x + r * stride;
+    s += sum_of<T>(len, [p](int64_t i) { return p[i]; });
+  }
+  const T m = static_cast<T>(s / static_cast<double>(n));
+  double d2 = 0;
+  for (int64_t r = 0; r < runs; ++r) {
+    const T* p = x + r * stride;
+    d2 += sum_of<T>(len, [p, m](int64_t i) {
+      const T d = p[i] - m;
+      return d * d;
+    });
+  }
+  // Corrected by the mean of the differences from m (s - n * m, exactly 0 for a constant group).
+  const double d1 = (s - static_cast<double>(m) * static_cast<double>(n)) / static_cast<double>(n);
+  double v = d2 / static_cast<double>(n) - d1 * d1;
+  if (v < 0) v = 0;
+  mean = m;
+  var = v;
+}
+
+// rstd computed in T (layer_norm's, rms_norm's and batch_norm evaluation's forward), or in double then rounded.
+template <class T>
+T rstd_in_t(double var, double eps) {
+  return T(1) / std::sqrt(static_cast<T>(var) + static_cast<T>(eps));
+}
+template <class T>
+T rstd_in_double(double var, double eps) {
+  return static_cast<T>(1.0 / std::sqrt(var + eps));
+}
+
+// a * b + c rounded once for float, as an FMA instruction computes it (PyTorch's vectorised kernels use
+// them), through double: the product is exact there, and the double rounding of the sum before the rounding
+// to float almost never changes the result. Plain arithmetic the baseline build vectorises (std::fma would be
+// a library call per element without FMA instructions); for double, a * b + c (rounding-level differences
+// there are far below any tolerance).
+template <class T>
+inline T fused_multiply_add(T a, T b, T c) {
+  if constexpr (sizeof(T) == sizeof(float)) {
+    return static_cast<T>(static_cast<double>(a) * static_cast<double>(b) + static_cast<double>(c));
+  } else {
+    return a * b + c;
+  }
+}
+
+// y = (x - mean) * rstd, then * gamma and + beta (each may be null) elementwise over n. (x - mean is exact
+// for x near the mean, so a near-constant row keeps its accuracy; x * rstd - mean * rstd would cancel.)
+template <class T>
+void normalize_row(const T* x, int64_t n, T mean, T rstd, const T* gamma, const T* beta, T* y) {
+  if (gamma && beta) {
+    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd * gamma[i] + beta[i];
+  } else if (gamma) {
+    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd * gamma[i];
+  } else if (beta) {
+    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd + beta[i];
+  } else {
+    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd;
+  }
+}
+
+// Column sums of the [blocks, n] partials in block order, into out (double sums rounded to T).
+template <class T>
+void reduce_blocks(const std::vector<T>& part, int64_t blocks, int64_t n, T* out) {
+  parallel_for(0, n, grain_for(blocks), [&](int64_t j0, int64_t j1) {
+    std::vector<double> acc(static_cast<size_t>(j1 - j0), 0.0);
+    for (int64_t b = 0; b < blocks; ++b) {
+      const T* p = part.data() + b * n;
+      for (int64_t j = j0; j < j1; ++j) acc[j - j0] += static_cast<double>(p[j]);
+    }
+    for (int64_t j = j0; j < j1; ++j) out[j] = static_cast<T>(acc[j - j0]);
+  });
+}
+
+}  // namespace
+
+// ---- layer_norm ----
+
+template <class T>
+void layer_norm_forward(const T* x, const T* gamma, const T* beta, int64_t M, int64_t N, double eps, T* y, T* mean,
+                        T* rstd) {
+  if (N == 0) {
+    // No elements per row: PyTorch's statistics of an empty row (mean 0/0, rstd of var 0/0).
+    for (int64_t r = 0; r < M; ++r) mean[r] = rstd[r] = static_cast<T>(NAN);
+    return;
+  }
+  parallel_for(0, M, grain_for(N), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* xr = x + r * N;
+      T m;
+      double var;
+      moments(xr, 1, N, N, m, var);
+      const T a = rstd_in_t<T>(var, eps);
+      mean[r] = m;
+      rstd[r] = a;
+      if (y) normalize_row(xr, N, m, a, gamma, beta, y + r * N);
+    }
+  });
+}
+
+template <class T>
+void layer_norm_backward(const T* dy, const T* x, const T* mean, const T* rstd, const T* gamma, int64_t M, int64_t N,
+                         T* dx, T* dgamma, T* dbeta) {
+  if (N == 0) return;
+  const int64_t blocks = (M + kRowBlock - 1) / kRowBlock;
+  std::vector<T> pg(dgamma ? static_cast<size_t>(blocks * N) : 0), pb(dbeta ? static_cast<size_t>(blocks * N) : 0);
+  const T scale = T(1) / static_cast<T>(N);
+  parallel_for(0, blocks, grain_for(kRowBlock * N), [&](int64_t b0, int64_t b1) {
+    for (int64_t blk = b0; blk < b1; ++blk) {
+      T* g = dgamma ? pg.data() + blk * N : nullptr;
+      T* bb = dbeta ? pb.data() + blk * N : nullptr;
+      for (int64_t r = blk * kRowBlock; r < std::min(M, (blk + 1) * kRowBlock); ++r) {
+        const T* dyr = dy + r * N;
+        const T* xr = x + r * N;
+        const T a = rstd[r], m = mean[r];
+        if (dx) {
+          // dx = a * dy * gamma + b * (x - mean) + c with per-row coefficients from the sums
+          // ds = sum(dy * gamma * (x - mean)) and db = sum(dy * gamma): b = -ds * a^3 / N, c = -db * a / N.
+          // (PyTorch's b * x + c' form cancels for a row far from 0; the centred one does not.)
+          double ds_d, db_d;
+          if (gamma)
+            sums_of<T>(N, [&](int64_t i) { return dyr[i] * gamma[i] * (xr[i] - m); },
+                       [&](int64_t i) { return dyr[i] * gamma[i]; }, ds_d, db_d);
+          else
+            sums_of<T>(N, [&](int64_t i) { return dyr[i] * (xr[i] - m); }, [&](int64_t i) { return dyr[i]; }, ds_d,
+                       db_d);
+          const T ds = static_cast<T>(ds_d), db = static_cast<T>(db_d);
+          const T b = -ds * a * a * a * scale;
+          const T c = -(db * a * scale);
+          T* dxr = dx + r * N;
+          if (gamma)
+            for (int64_t i = 0; i < N; ++i) dxr[i] = a * dyr[i] * gamma[i] + b * (xr[i] - m) + c;
+          else
+            for (int64_t i = 0; i < N; ++i) dxr[i] = a * dyr[i] + b * (xr[i] - m) + c;
+        }
+        if (g) {
+          if (r == blk * kRowBlock)
+            for (int64_t i = 0; i < N; ++i) g[i] = dyr[i] * ((xr[i] - m) * a);
+          else
+            for (int64_t i = 0; i < N; ++i) g[i] += dyr[i] * ((xr[i] - m) * a);
+        }
+        if (bb) {
+          if (r == blk * kRowBlock)
+            for (int64_t i = 0; i < N; ++i) bb[i] = dyr[i];
+          else
+            for (int64_t i = 0; i < N; ++i) bb[i] += dyr[i];
+        }
+      }
+    }
+  });
+  if (dgamma) reduce_blocks(pg, blocks, N, dgamma);
+  if (dbeta) reduce_blocks(pb, blocks, N, dbeta);
+}
+
+// ---- rms_norm ----
+
+template <class T>
+void rms_norm_forward(const T* x, const T* gamma, int64_t M, int64_t N, double eps, T* y, T* rstd) {
+  parallel_for(0, M, grain_for(N), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* xr = x + r * N;
+      const double ss = sum_of<T>(N, [xr](int64_t i) { return xr[i] * xr[i]; });
+      // PyTorch's composite: rsqrt(mean(x * x) + eps) in T.
+      const T a = rstd_in_t<T>(N ? ss / static_cast<double>(N) : NAN, eps);
+      rstd[r] = a;
+      T* yr = y + r * N;
+      if (gamma)
+        for (int64_t i = 0; i < N; ++i) yr[i] = (xr[i] * a) * gamma[i];
+      else
+        for (int64_t i = 0; i < N; ++i) yr[i] = xr[i] * a;
+    }
+  });
+}
+
+template <class T>
+void rms_norm_backward(const T* dy, const T* x, const T* rstd, const T* gamma, int64_t M, int64_t N, T* dx,
+                       T* dgamma) {
+  if (N == 0) return;
+  const int64_t blocks = (M + kRowBlock - 1) / kRowBlock;
+  std::vector<T> pg(dgamma ? static_cast<size_t>(blocks * N) : 0);
+  parallel_for(0, blocks, grain_for(kRowBlock * N), [&](int64_t b0, int64_t b1) {
+    for (int64_t blk = b0; blk < b1; ++blk) {
+      T* g = dgamma ? pg.data() + blk * N : nullptr;
+      for (int64_t r = blk * kRowBlock; r < std::min(M, (blk + 1) * kRowBlock); ++r) {
+        const T* dyr = dy + r * N;
+        const T* xr = x + r * N;
+        const T a = rstd[r];
+        if (dx) {
+          // dx = a * dy * gamma - x * a^3 * mean(dy * gamma * x)
+          const double dot = gamma ? sum_of<T>(N, [&](int64_t i) { return dyr[i] * gamma[i] * xr[i]; })
+                                   : sum_of<T>(N, [&](int64_t i) { return dyr[i] * xr[i]; });
+          const double ad = a;
+          const T c = static_cast<T>(-ad * ad * ad * dot / static_cast<double>(N));
+          T* dxr = dx + r * N;
+          if (gamma)
+            for (int64_t i = 0; i < N; ++i) dxr[i] = dyr[i] * gamma[i] * a + xr[i] * c;
+          else
+            for (int64_t i = 0; i < N; ++i) dxr[i] = dyr[i] * a + xr[i] * c;
+        }
+        if (g) {
+          if (r == blk * kRowBlock)
+            for (int64_t i = 0; i < N; ++i) g[i] = dyr[i] * (xr[i] * a);
+          else
+            for (int64_t i = 0; i < N; ++i) g[i] += dyr[i] * (xr[i] * a);
+        }
+      }
+    }
+  });
+  if (dgamma) reduce_blocks(pg, blocks, N, dgamma);
+}
+
+// ---- batch_norm ----
+
+template <class T>
+void batch_norm_stats(const T* x, int64_t N, int64_t C, int64_t S, double eps, T* mean, T* rstd, double* var) {
+  parallel_for(0, C, grain_for(N * S), [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      T m;
+      double v;
+      moments(x + c * S, N, S, C * S, m, v);
+      mean[c] = m;
+      rstd[c] = rstd_in_double<T>(v, eps);  // PyTorch's batch statistics: invstd in double
+      if (var) var[c] = v;
+    }
+  });
+}
+
+template <class T>
+void batch_norm_apply(const T* x, const T* mean, const T* rstd, const T* gamma, const T* bias, int64_t N, int64_t C,
+                      int64_t S, T* y) {
+  parallel_for(0, C, grain_for(N * S), [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const T alpha = gamma ? rstd[c] * gamma[c] : rstd[c];
+      const T beta = (bias ? bias[c] : T(0)) - mean[c] * alpha;
+      for (int64_t n = 0; n < N; ++n) {
+        const T* xr = x + (n * C + c) * S;
+        T* yr = y + (n * C + c) * S;
+        for (int64_t i = 0; i < S; ++i) yr[i] = xr[i] * alpha + beta;
+      }
+    }
+  });
+}
+
+template <class T>
+void batch_norm_backward(const T* dy, const T* x, const T* mean, const T* rstd, const T* gamma, int64_t N, int64_t C,
+                         int64_t S, bool train, T* dx, T* dgamma, T* dbeta) {
+  const double count = static_cast<double>(N * S);
+  parallel_for(0, C, grain_for(N * S), [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const T m = mean[c], a = rstd[c];
+      // sum(dy) and sum(dy * (x - mean)) over the channel
+      double sdy = 0, dot = 0;
+      for (int64_t n = 0; n < N; ++n) {
+        const T* dyr = dy + (n * C + c) * S;
+        const T* xr = x + (n * C + c) * S;
+        double s1, s2;
+        sums_of<T>(S, [dyr](int64_t i) { return dyr[i]; }, [dyr, xr, m](int64_t i) { return dyr[i] * (xr[i] - m); },
+                   s1, s2);
+        sdy += s1;
+        dot += s2;
+      }
+      if (dgamma) dgamma[c] = static_cast<T>(dot * static_cast<double>(a));
+      if (dbeta) dbeta[c] = static_cast<T>(sdy);
+      if (!dx) continue;
+      const T wa = gamma ? a * gamma[c] : a;
+      if (train) {
+        // dx = (dy - mean(dy) - (x - mean) * k) * rstd * gamma, k = sum(dy * (x - mean)) * rstd^2 / count
+        const T k = static_cast<T>(dot * static_cast<double>(a) * static_cast<double>(a) / count);
+        const T gm = static_cast<T>(sdy / count);
+        for (int64_t n = 0; n < N; ++n) {
+          const T* dyr = dy + (n * C + c) * S;
+          const T* xr = x + (n * C + c) * S;
+          T* dxr = dx + (n * C + c) * S;
+          for (int64_t i = 0; i < S; ++i) dxr[i] = (dyr[i] - gm - (xr[i] - m) * k) * wa;
+        }
+      } else {
+        for (int64_t n = 0; n < N; ++n) {
+          const T* dyr = dy + (n * C + c) * S;
+          T* dxr = dx + (n * C + c) * S;
+          for (int64_t i = 0; i < S; ++i) dxr[i] = dyr[i] * wa;
+        }
+      }
+    }
+  });
+}
+
+// ---- group_norm ----
+
+template <class T>
+void group_norm_forward(const T* x, const T* gamma, const T* beta, int64_t N, int64_t C, int64_t S, int64_t G,
+                        double eps, T* y, T* mean, T* rstd) {
+  const int64_t cg = C / G, D = cg * S;
+  parallel_for(0, N * G, grain_for(D), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* xr = x + r * D;
+      T m;
+      double var;
+      moments(xr, 1, D, D, m, var);
+      // PyTorch's group statistics: rstd in double from the variance in T
+      const T a = rstd_in_double<T>(static_cast<double>(static_cast<T>(var)), eps);
+      mean[r] = m;
+      rstd[r] = a;
+      if (!gamma && !beta) {  // PyTorch's plain path: no FMA (a constant group gives exact zeros)
+        normalize_row<T>(xr, D, m, a, nullptr, nullptr, y + r * D);
+        continue;
+      }
+      const int64_t g = r % G;
+      for (int64_t j = 0; j < cg; ++j) {
+        const int64_t c = g * cg + j;
+        // PyTorch's vectorised form: shift = fma(-scale, mean, beta), y = fma(x, scale, shift).
+        const T scale = gamma ? a * gamma[c] : a;
+        const T shift = fused_multiply_add<T>(-scale, m, beta ? beta[c] : T(0));
+        const T* xs = xr + j * S;
+        T* ys = y + r * D + j * S;
+        for (int64_t i = 0; i < S; ++i) ys[i] = fused_multiply_add<T>(xs[i], scale, shift);
+      }
+    }
+  });
+}
+
+template <class T>
+void group_norm_backward(const T* dy, const T* x, const T* mean, const T* rstd, const T* gamma, int64_t N, int64_t C,
+                         int64_t S, int64_t G, T* dx, T* dgamma, T* dbeta) {
+  const int64_t cg = C / G, D = cg * S;
+  // Per (n, c): ds = sum(dy * x), db = sum(dy) over the spatial positions, rounded to T.
+  std::vector<T> ds(static_cast<size_t>(N * C)), db(static_cast<size_t>(N * C));
+  const T scale = T(1) / static_cast<T>(D);
+  parallel_for(0, N * G, grain_for(D), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t g = r % G;
+      const T a = rstd[r], m = mean[r];
+      T dsg = 0, dbg = 0;  // sum over the group's channels of ds * gamma and db * gamma
+      double dsg_d = 0, dbg_d = 0;
+      for (int64_t j = 0; j < cg; ++j) {
+        const T* dys = dy + r * D + j * S;
+        const T* xs = x + r * D + j * S;
+        double s1, s2;
+        sums_of<T>(S, [dys, xs](int64_t i) { return dys[i] * xs[i]; }, [dys](int64_t i) { return dys[i]; }, s1, s2);
+        const int64_t nc = (r / G) * C + g * cg + j;
+        ds[nc] = static_cast<T>(s1);
+        db[nc] = static_cast<T>(s2);
+        const T w = gamma ? gamma[g * cg + j] : T(1);
+        dsg_d += static_cast<double>(ds[nc] * w);
+        dbg_d += static_cast<double>(db[nc] * w);
+      }
+      dsg = static_cast<T>(dsg_d);
+      dbg = static_cast<T>(dbg_d);
+      if (!dx) continue;
+      const T b = (dbg * m - dsg) * a * a * a * scale;
+      const T c3 = -b * m - dbg * a * scale;
+      for (int64_t j = 0; j < cg; ++j) {
+        const T c1 = gamma ? a * gamma[g * cg + j] : a;
+        const T* dys = dy + r * D + j * S;
+        const T* xs = x + r * D + j * S;
+        T* dxs = dx + r * D + j * S;
+        for (int64_t i = 0; i < S; ++i) dxs[i] = c1 * dys[i] + b * xs[i] + c3;
+      }
+    }
+  });
+  if (!dgamma && !dbeta) return;
+  // Per channel, over the batch in order: dgamma = sum((ds - db * mean) * rstd), dbeta = sum(db).
+  parallel_for(0, C, grain_for(N), [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      double sg = 0, sb = 0;
+      for (int64_t n = 0; n < N; ++n) {
+        const int64_t r = n * G + c / cg, nc = n * C + c;
+        sg += static_cast<double>((ds[nc] - db[nc] * mean[r]) * rstd[r]);
+        sb += static_cast<double>(db[nc]);
+      }
+      if (dgamma) dgamma[c] = static_cast<T>(sg);
+      if (dbeta) dbeta[c] = static_cast<T>(sb);
+    }
+  });
+}
+
+#define FG_NORM_INSTANTIATE(T)                                                                                       \
+  template void layer_norm_forward<T>(const T*, const T*, const T*, int64_t, int64_t, double, T*, T*, T*);         \
+  template void layer_norm_backward<T>(const T*, const T*, const T*, const T*, const T*, int64_t, int64_t, T*, T*, \
+                                       T*);                                                                          \
+  template void rms_norm_forward<T>(const T*, const T*, int64_t, int64_t, double, T*, T*);                         \
+  template void rms_norm_backward<T>(const T*, const T*, const T*, const T*, int64_t, int64_t, T*, T*);            \
+  template void batch_norm_stats<T>(const T*, int64_t, int64_t, int64_t, double, T*, T*, double*);                 \
+  template void batch_norm_apply<T>(const T*, const T*, const T*, const T*, const T*, int64_t, int64_t, int64_t,   \
+                                    T*);                                                                             \
+  template void batch_norm_backward<T>(const T*, const T*, const T*, const T*, const T*, int64_t, int64_t, int64_t, \
+                                       bool, T*, T*, T*);                                                            \
+  template void group_norm_forward<T>(const T*, const T*, const T*, int64_t, int64_t, int64_t, int64_t, double, T*, \
+                                      T*, T*);                                                                       \
+  template void group_norm_backward<T>(const T*, const T*, const T*, const T*, const T*, int64_t, int64_t, int64_t, \
+                                       int64_t, T*, T*, T*);
+
+FG_NORM_INSTANTIATE(float)
+FG_NORM_INSTANTIATE(double)
+
+}  // namespace fastgrad::cpu
