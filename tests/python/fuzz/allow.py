@@ -74,9 +74,6 @@ ALLOW = [
          reason="results are laid out row-major (contiguous): torch's clone/*_like/to and elementwise results follow "
                 "their input's layout (a transposed input gives a transposed result; an empty tensor with zero "
                 "strides keeps them), so stride() and is_contiguous() of such results differ"),
-    dict(id="kl-div-target-grad", owner="open", outcome=("grad",), op=r"^F\.kl_div$",
-         reason="kl_div's gradient for a zero target: torch differentiates xlogy(target, target) (target / target "
-                "= nan at 0), fastgrad gives log(1) + 0 - input; fastgrad has no xlogy op yet"),
 ]
 
 
