@@ -98,15 +98,16 @@ Tensor fmin(const Tensor& a, const Tensor& b) {
 
 // ---- atan2, hypot ----
 
-// d atan2(a, b) = (b da - a db) / (a^2 + b^2), taken as 0 at the origin (as PyTorch does).
+// d atan2(a, b) = (b da - a db) / (a^2 + b^2), taken as 0 at the origin (as PyTorch does), in PyTorch's
+// association (grad * b) * recip, so that a huge operand overflows alike (inf * 0 = NaN in both).
 struct Atan2Backward0 : NamedNode<Atan2Backward0> {
   static constexpr const char* kName = "Atan2Backward0";
   tensor_list apply(tensor_list&& g) override {
     Tensor a = saved(0), b = saved(1);
     Tensor r2 = add(mul(a, a), mul(b, b));
     Tensor recip = where(compare(r2, Scalar(0), CompareOp::Eq), Scalar(0), reciprocal(r2));
-    return {needs_input_grad(0) ? mul(g[0], mul(b, recip)) : Tensor(),
-            needs_input_grad(1) ? mul(g[0], mul(neg(a), recip)) : Tensor()};
+    return {needs_input_grad(0) ? mul(mul(g[0], b), recip) : Tensor(),
+            needs_input_grad(1) ? mul(mul(g[0], neg(a)), recip) : Tensor()};
   }
 };
 
@@ -122,12 +123,14 @@ Tensor atan2(const Tensor& a, const Tensor& b) {
   return record_binary<Atan2Backward0>(out, a, b);
 }
 
+// d hypot(a, b) = (a da + b db) / hypot(a, b), as PyTorch writes it: grad * a / result (the product first, so
+// 3e38 * grad overflows alike).
 struct HypotBackward0 : NamedNode<HypotBackward0> {
   static constexpr const char* kName = "HypotBackward0";
   tensor_list apply(tensor_list&& g) override {
     Tensor a = saved(0), b = saved(1), r = saved(2);
-    return {needs_input_grad(0) ? mul(g[0], div(a, r)) : Tensor(),
-            needs_input_grad(1) ? mul(g[0], div(b, r)) : Tensor()};
+    return {needs_input_grad(0) ? div(mul(g[0], a), r) : Tensor(),
+            needs_input_grad(1) ? div(mul(g[0], b), r) : Tensor()};
   }
 };
 
