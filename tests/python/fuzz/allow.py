@@ -73,10 +73,6 @@ ALLOW = [
          detail=r"more than one element of the written-to tensor",
          reason="masked_fill_, triu_/tril_, nan_to_num_ and t[index] = v on expanded tensors: torch writes them "
                 "(deprecated); fastgrad refuses, as it does fill_/zero_ on an expanded tensor that requires grad"),
-    dict(id="logical-inplace-leaf", owner="open", outcome=("fastgrad_raises",), op=r"logical_\w+_$",
-         detail=r"leaf Variable that requires grad",
-         reason="logical_*_ on a leaf requiring grad: torch allows it (its result is not differentiable); fastgrad "
-                "refuses it like any in-place op on such a leaf"),
     dict(id="torch-bugs", owner="torch", outcome=("torch_raises", "grad", "meta", "fastgrad_raises"),
          op=r"^(Tensor\.clamp|T\.clamp|F\.pad|setitem)$",
          detail=r"backward: torch RuntimeError: output with shape|upstream=\[\]$|requires_grad fastgrad False vs "
