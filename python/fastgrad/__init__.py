@@ -225,6 +225,7 @@ from ._C import (  # noqa: F401  (elementwise ops and their in-place forms)
     trunc,
     trunc_,
     where,
+    xlogy,
 )
 from ._C import fill_, zero_  # noqa: F401  (torch.fill_(t, v), torch.zero_(t): the methods as functions)
 from ._C import bool as bool  # noqa: A001  (dtype objects named like PyTorch's)

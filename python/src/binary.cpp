@@ -287,6 +287,25 @@ void init_binary(py::module_& m) {
     }, py::arg("other"));
   }
 
+  // ---- xlogy: a Tensor or a number for either operand (not both numbers) ----
+  static const char* xlogy_doc =
+      "xlogy(input, other) -> Tensor\n\n"
+      "input * log(other), with 0 where input is 0 (unless other is NaN, which gives NaN). Either operand may be\n"
+      "a number; integer and bool operands give the default float dtype. As torch.xlogy (torch.special.xlogy).";
+  cls.def("xlogy", [](py::handle a, py::handle b) {
+    return tensor_or_number(a, b, "xlogy", "other", [](const Tensor& x, const Tensor& y) { return xlogy(x, y); },
+                            [](const Tensor& x, Scalar s) { return xlogy(x, s); });
+  }, py::arg("other"), xlogy_doc);
+  m.def("xlogy", [](py::handle a, py::handle b) {
+    return either_first(a, b, "xlogy", "other", [](const Tensor& x, const Tensor& y) { return xlogy(x, y); },
+                        [](const Tensor& x, Scalar s) { return xlogy(x, s); },
+                        [](Scalar s, const Tensor& y) { return xlogy(s, y); });
+  }, py::arg("input"), py::arg("other"), xlogy_doc);
+  cls.def("xlogy_", [](py::handle a, py::handle b) {
+    return inplace_method("xlogy_", "other", a, b, [](Tensor& x, const Tensor& y) { xlogy_(x, y); },
+                          [](Tensor& x, Scalar s) { xlogy_(x, s); });
+  }, py::arg("other"), "xlogy_(other) -> Tensor\n\nIn-place version of xlogy().");
+
   // ---- lerp, addcmul, addcdiv ----
   def_both(cls, m, "lerp", [](const Tensor& a, py::handle end, py::handle weight) {
     Tensor e = tensor_arg(end, "lerp", "end", 2);

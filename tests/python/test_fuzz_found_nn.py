@@ -538,3 +538,32 @@ def test_bce_and_poisson_checks(code):
 ])
 def test_leaky_relu_grad(code):
     check(code)
+
+
+# ---- kl_div is xlogy(target, target) - target * input (log_target=False), as torch composes it: the target's
+# gradient at a zero target is xlogy's d/dy = input / target there (NaN), log(target) + 1 - input elsewhere
+
+
+@pytest.mark.parametrize("code", [
+    f"a0 = {t([0.3, -1.2, 0.5, 2.0], grad=True)}\na1 = {t([0.0, 0.4, -0.5, 1.5], grad=True)}\n"
+    "out = F.kl_div(a0, a1, reduction='sum')",
+    f"a0 = {t([[0.3, -1.2], [0.5, 2.0]], 'float64', grad=True)}\na1 = {t([[0.0, 0.0], [nan, inf]], 'float64', grad=True)}\n"
+    "out = F.kl_div(a0, a1, reduction='none')",
+    f"a0 = {t([0.3, -1.2], grad=True)}\na1 = {t([0.0, 0.7], 'float64', grad=True)}\nout = F.kl_div(a0, a1, reduction='batchmean')",
+    f"a0 = {t([0.3, -1.2], grad=True)}\na1 = {t([0.0, -0.7], grad=True)}\n"
+    "out = F.kl_div(a0, a1, reduction='sum', log_target=True)",
+    f"a0 = {t([0.3, -1.2, 0.0], grad=True)}\na1 = {t([0.0, 0.5, 2.0], grad=True)}\nout = T.xlogy(a1, a1) - a0",
+])
+def test_kl_div_zero_target_grad(code):
+    check(code)
+
+
+def test_xlogy_gradcheck_float64():
+    from fastgrad.autograd import gradcheck, gradgradcheck
+
+    x = fastgrad.tensor([[0.0, 1.5, -0.7], [2.0, 0.0, 0.3]], dtype=fastgrad.float64, requires_grad=True)
+    y = fastgrad.tensor([[0.4, 2.5, 1.2], [0.9, 3.0, 0.6]], dtype=fastgrad.float64, requires_grad=True)
+    assert gradcheck(fastgrad.xlogy, (x, y))
+    assert gradgradcheck(fastgrad.xlogy, (x, y))
+    assert gradcheck(lambda b: fastgrad.xlogy(2.5, b), (y,))
+    assert gradcheck(lambda a: fastgrad.xlogy(a, 0.75), (x,))

@@ -214,7 +214,7 @@ def test_kl_div_loss(reduction, log_target):
 
 
 def test_kl_div_zero_target_counts_as_zero():
-    # 0 * log(0) = 0, as xlogy; (torch's gradient for such a target is nan, fastgrad's is 0: not compared)
+    # 0 * log(0) = 0, as xlogy; the target's gradient there is torch's: NaN (xlogy's d/dy = x / y at 0 / 0)
     x = np.log(rng(1).dirichlet(np.ones(5), size=4))
     y = rng(2).dirichlet(np.ones(5), size=4)
     y[0, 0] = 0.0
@@ -222,7 +222,6 @@ def test_kl_div_zero_target_counts_as_zero():
         lambda a, b: F.kl_div(a, b, reduction="sum"),
         lambda a, b: torch.nn.functional.kl_div(a, b, reduction="sum"),
         [x, y],
-        grads=[0],
     )
 
 

@@ -129,6 +129,10 @@ Tensor fmax(const Tensor& a, const Tensor& b);  // NaN ignored when the other va
 Tensor fmin(const Tensor& a, const Tensor& b);
 Tensor atan2(const Tensor& a, const Tensor& b);
 Tensor hypot(const Tensor& a, const Tensor& b);
+// xlogy(x, y) = x * log(y), 0 where x == 0 (unless y is NaN); computed in a floating dtype.
+Tensor xlogy(const Tensor& x, const Tensor& y);
+Tensor xlogy(Scalar x, const Tensor& y);
+Tensor xlogy(const Tensor& x, Scalar y);
 Tensor lerp(const Tensor& input, const Tensor& end, Scalar weight);  // input + weight * (end - input)
 Tensor lerp(const Tensor& input, const Tensor& end, const Tensor& weight);
 Tensor addcmul(const Tensor& input, const Tensor& tensor1, const Tensor& tensor2, Scalar value = 1);
@@ -140,6 +144,8 @@ Tensor where(const Tensor& condition, Scalar a, const Tensor& b);
 Tensor where(const Tensor& condition, Scalar a, Scalar b);
 Tensor& atan2_(Tensor& self, const Tensor& other);
 Tensor& hypot_(Tensor& self, const Tensor& other);
+Tensor& xlogy_(Tensor& self, const Tensor& other);
+Tensor& xlogy_(Tensor& self, Scalar other);
 Tensor& lerp_(Tensor& self, const Tensor& end, Scalar weight);
 Tensor& lerp_(Tensor& self, const Tensor& end, const Tensor& weight);
 Tensor& addcmul_(Tensor& self, const Tensor& tensor1, const Tensor& tensor2, Scalar value = 1);

@@ -235,7 +235,9 @@ struct DivBackward0 : NamedNode<DivBackward0> {
   tensor_list apply(tensor_list&& g) override {
     Tensor other = saved(other_slot);
     Tensor ga = needs_input_grad(0) ? div(g[0], other) : Tensor();
-    Tensor gb = needs_input_grad(1) ? neg(div(mul(g[0], saved(self_slot)), mul(other, other))) : Tensor();
+    // PyTorch's form, -grad * ((self / other) / other): no other * other to overflow (3e38 / 1.6 keeps a finite
+    // gradient in float32), and the same inf and NaN where it does overflow.
+    Tensor gb = needs_input_grad(1) ? mul(neg(g[0]), div(div(saved(self_slot), other), other)) : Tensor();
     return {ga, gb};
   }
 };
@@ -362,7 +364,8 @@ struct PowBackward0 : NamedNode<PowBackward0> {  // tensor ** scalar
   explicit PowBackward0(Scalar e) : exponent(e) {}
   tensor_list apply(tensor_list&& g) override {
     Tensor self = saved(0);
-    if (exponent.f == 0.0) return {zeros_like(g[0])};
+    // PyTorch shortcuts a numeric 0 exponent only: x ** False runs the formula (0 * x^-1: NaN at x = 0).
+    if (exponent.f == 0.0 && !exponent.is_bool()) return {zeros_like(g[0])};
     Scalar em1 = exponent.is_floating() ? Scalar(exponent.f - 1) : Scalar(exponent.i - 1);
     return {mul(g[0], mul(pow(self, em1), exponent))};
   }
@@ -390,6 +393,9 @@ Tensor pow(const Tensor& a, Scalar exponent) {
         if (ef == -0.5) return T(1) / std::sqrt(x);
         if (ef == -1.0) return T(1) / x;
         if (ef == -2.0) return T(1) / (x * x);
+        // Any other exponent is used as the double it is (PyTorch's std::pow(base, double)): float32's
+        // rounding of -2**31 - 1 would make the power of a negative base even.
+        return static_cast<T>(std::pow(static_cast<double>(x), ef));
       }
       return pow_value(x, e);
     };

@@ -163,16 +163,17 @@ Tensor logical_not(const Tensor& t) {
   });
 }
 
-// In place the result keeps self's dtype (1 or 0). Unlike the in-place comparisons, PyTorch leaves self's
-// history as it was (no Node is recorded), and so do we: the result carries no grad_fn of its own.
+// In place the result keeps self's dtype (1 or 0). Unlike the in-place comparisons, these are not
+// differentiable in PyTorch: self's history stays as it was and no autograd check applies, so a leaf that
+// requires grad (or a view of one) may be written and stays such a leaf (inplace_untracked).
 Tensor& logical_(Tensor& self, const Tensor& other, LogicalOp op) {
-  return inplace_binary(self, &other, ScalarType::Bool, logical_inplace_name(op), false,
-                        [&](const Tensor& s) { return cast(logical(s, other, op), s.dtype()); });
+  return inplace_untracked(self, &other, ScalarType::Bool, logical_inplace_name(op),
+                           [&](const Tensor& s) { return cast(logical(s, other, op), s.dtype()); });
 }
 
 Tensor& logical_not_(Tensor& self) {
-  return inplace_binary(self, nullptr, ScalarType::Bool, "logical_not_", false,
-                        [](const Tensor& s) { return cast(logical_not(s), s.dtype()); });
+  return inplace_untracked(self, nullptr, ScalarType::Bool, "logical_not_",
+                           [](const Tensor& s) { return cast(logical_not(s), s.dtype()); });
 }
 
 // ---- bitwise ops: bool and integer tensors only ----

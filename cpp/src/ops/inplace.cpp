@@ -8,7 +8,7 @@ void check_autograd_dtype(const Tensor& t, std::optional<ScalarType> dtype) {
            "Autograd not support dtype: ", scalar_type_name(*dtype));
 }
 
-void check_inplace(const Tensor& self, const char* op, bool others_require_grad, bool may_overlap) {
+void check_inplace_write(const Tensor& self, const char* op, bool may_overlap) {
   // Only a dimension of size > 1 with stride 0 makes two elements share memory; a tensor with no elements
   // never overlaps itself, whatever its strides (NumPy gives 0-size arrays all-zero strides).
   const bool empty = self.numel() == 0;
@@ -20,6 +20,11 @@ void check_inplace(const Tensor& self, const char* op, bool others_require_grad,
   FG_CHECK(!self->is_inference() || InferenceMode::is_enabled(), Error,
            "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a "
            "normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details.");
+  self.storage()->note_inplace(op);  // named by version-counter errors (SavedTensor::unpack)
+}
+
+void check_inplace(const Tensor& self, const char* op, bool others_require_grad, bool may_overlap) {
+  check_inplace_write(self, op, may_overlap);
   if (GradMode::is_enabled()) {
     // See Note [Differentiable views]: as in PyTorch, a view whose base requires grad counts as requiring
     // grad here, even when it was made without history.
@@ -29,7 +34,6 @@ void check_inplace(const Tensor& self, const char* op, bool others_require_grad,
              "a leaf Variable that requires grad is being used in an in-place operation. (", op,
              " on a tensor of shape ", describe(self), ")");
   }
-  self.storage()->note_inplace(op);  // named by version-counter errors (SavedTensor::unpack)
 }
 
 void check_inplace_result(const Tensor& self, const Dims& result_shape, ScalarType result_dtype, const char* op) {

@@ -21,6 +21,8 @@ namespace fastgrad {
 // zero_ pass it only when nothing is recorded: PyTorch accepts the write but its backward then raises the
 // overlap error, which fastgrad raises at the write instead (docs/differences.md).
 void check_inplace(const Tensor& self, const char* op, bool others_require_grad = false, bool may_overlap = false);
+// The part of check_inplace that does not depend on autograd: the memory-overlap and inference-tensor checks.
+void check_inplace_write(const Tensor& self, const char* op, bool may_overlap = false);
 // A reduction or scan with dtype= (sum, prod, cumsum, cumprod): PyTorch's autograd refuses a non-floating
 // dtype for an input that requires grad, before the kernel runs ("Autograd not support dtype: Long").
 void check_autograd_dtype(const Tensor& t, std::optional<ScalarType> dtype);
@@ -54,6 +56,26 @@ Tensor& inplace_nary(Tensor& self, std::initializer_list<const Tensor*> others, 
   {
     NoGradGuard guard;
     r = out_of_place(self);
+  }
+  copy_into(self, r);
+  self.bump_version();
+  return self;
+}
+
+// An in-place op that is not differentiable and leaves self's history as it was (logical_and_/or_/xor_/not_,
+// as in PyTorch): no leaf or view check, nothing recorded; self, even a leaf that requires grad, keeps its
+// requires_grad and grad_fn, and only its version is bumped.
+template <class OutOfPlace>
+Tensor& inplace_untracked(Tensor& self, const Tensor* other, ScalarType result, const char* op,
+                          OutOfPlace out_of_place) {
+  check_inplace_write(self, op);
+  Dims shape = self.sizes();
+  if (other && other->defined()) shape = broadcast_shapes(shape, other->sizes(), op);
+  check_inplace_result(self, shape, result, op);
+  Tensor r;
+  {
+    NoGradGuard guard;
+    r = out_of_place(self.detach());
   }
   copy_into(self, r);
   self.bump_version();

@@ -1,5 +1,5 @@
-// Pointwise ops of two or three tensors with derivatives (maximum, minimum, fmax, fmin, atan2, hypot, lerp,
-// addcmul, addcdiv, where): forward and derivative side by side. Gradients are returned at the broadcast
+// Pointwise ops of two or three tensors with derivatives (maximum, minimum, fmax, fmin, atan2, hypot, xlogy,
+// lerp, addcmul, addcdiv, where): forward and derivative side by side. Gradients are returned at the broadcast
 // shape; the engine sums them back to each input's shape.
 #include <cmath>
 
@@ -98,15 +98,16 @@ Tensor fmin(const Tensor& a, const Tensor& b) {
 
 // ---- atan2, hypot ----
 
-// d atan2(a, b) = (b da - a db) / (a^2 + b^2), taken as 0 at the origin (as PyTorch does).
+// d atan2(a, b) = (b da - a db) / (a^2 + b^2), taken as 0 at the origin (as PyTorch does), in PyTorch's
+// association (grad * b) * recip, so that a huge operand overflows alike (inf * 0 = NaN in both).
 struct Atan2Backward0 : NamedNode<Atan2Backward0> {
   static constexpr const char* kName = "Atan2Backward0";
   tensor_list apply(tensor_list&& g) override {
     Tensor a = saved(0), b = saved(1);
     Tensor r2 = add(mul(a, a), mul(b, b));
     Tensor recip = where(compare(r2, Scalar(0), CompareOp::Eq), Scalar(0), reciprocal(r2));
-    return {needs_input_grad(0) ? mul(g[0], mul(b, recip)) : Tensor(),
-            needs_input_grad(1) ? mul(g[0], mul(neg(a), recip)) : Tensor()};
+    return {needs_input_grad(0) ? mul(mul(g[0], b), recip) : Tensor(),
+            needs_input_grad(1) ? mul(mul(g[0], neg(a)), recip) : Tensor()};
   }
 };
 
@@ -122,12 +123,14 @@ Tensor atan2(const Tensor& a, const Tensor& b) {
   return record_binary<Atan2Backward0>(out, a, b);
 }
 
+// d hypot(a, b) = (a da + b db) / hypot(a, b), as PyTorch writes it: grad * a / result (the product first, so
+// 3e38 * grad overflows alike).
 struct HypotBackward0 : NamedNode<HypotBackward0> {
   static constexpr const char* kName = "HypotBackward0";
   tensor_list apply(tensor_list&& g) override {
     Tensor a = saved(0), b = saved(1), r = saved(2);
-    return {needs_input_grad(0) ? mul(g[0], div(a, r)) : Tensor(),
-            needs_input_grad(1) ? mul(g[0], div(b, r)) : Tensor()};
+    return {needs_input_grad(0) ? div(mul(g[0], a), r) : Tensor(),
+            needs_input_grad(1) ? div(mul(g[0], b), r) : Tensor()};
   }
 };
 
@@ -147,6 +150,86 @@ Tensor hypot(const Tensor& a, const Tensor& b) {
     node->save(b);
     set_history(out, node);
     node->save(out, /*is_output=*/true);
+  }
+  return out;
+}
+
+// ---- xlogy ----
+
+// xlogy(x, y) = x * log(y) with PyTorch's definition at the edges: NaN where y is NaN, else 0 where x == 0 (so
+// xlogy(0, 0) = xlogy(0, -1) = xlogy(0, inf) = 0). PyTorch's derivatives, in its form (so that NaN and inf come
+// out alike): d/dx = xlogy(g, y), zeroed where x == 0 and y <= 0; d/dy = g * x / y (NaN at x = y = 0, which is
+// what kl_div's gradient for a zero target shows). The number forms save the number as a 0-d tensor and record
+// PyTorch's XlogyBackward1 (number x) and XlogyBackward2 (number y).
+namespace {
+
+Tensor xlogy_forward(const Tensor& x, const Tensor& y, ScalarType rt) {
+  return binary_map(x, y, rt, rt, "xlogy", [](auto tag) {
+    using T = decltype(tag);
+    return [](T a, T b) -> T {
+      if constexpr (std::is_floating_point_v<T>) {
+        if (b != b) return b;
+        if (a == 0) return T(0);
+        return a * std::log(b);
+      } else {
+        return a;  // unreachable: computed in a float type
+      }
+    };
+  });
+}
+
+Tensor xlogy_grad_x(const Tensor& g, const Tensor& x, const Tensor& y) {
+  Tensor masked = logical(compare(x, Scalar(0), CompareOp::Eq), compare(y, Scalar(0), CompareOp::Le), LogicalOp::And);
+  return where(masked, Scalar(0), xlogy(g, y));
+}
+
+Tensor xlogy_grad_y(const Tensor& g, const Tensor& x, const Tensor& y) { return div(mul(g, x), y); }
+
+}  // namespace
+
+struct XlogyBackward0 : NamedNode<XlogyBackward0> {
+  static constexpr const char* kName = "XlogyBackward0";
+  tensor_list apply(tensor_list&& g) override {
+    Tensor x = saved(0), y = saved(1);
+    return {needs_input_grad(0) ? xlogy_grad_x(g[0], x, y) : Tensor(),
+            needs_input_grad(1) ? xlogy_grad_y(g[0], x, y) : Tensor()};
+  }
+};
+struct XlogyBackward1 : NamedNode<XlogyBackward1> {  // x a number: the one input is y
+  static constexpr const char* kName = "XlogyBackward1";
+  tensor_list apply(tensor_list&& g) override { return {xlogy_grad_y(g[0], saved(0), saved(1))}; }
+};
+struct XlogyBackward2 : NamedNode<XlogyBackward2> {  // y a number: the one input is x
+  static constexpr const char* kName = "XlogyBackward2";
+  tensor_list apply(tensor_list&& g) override { return {xlogy_grad_x(g[0], saved(0), saved(1))}; }
+};
+
+Tensor xlogy(const Tensor& x, const Tensor& y) {
+  return record_binary<XlogyBackward0>(xlogy_forward(x, y, float_type(promote(x, y))), x, y);
+}
+
+Tensor xlogy(Scalar x, const Tensor& y) {
+  ScalarType rt = float_type(promote(x, y));
+  Tensor xs = wrap_scalar(x, rt);
+  Tensor out = xlogy_forward(xs, y, rt);
+  if (compute_requires_grad({&y})) {
+    auto node = make_node<XlogyBackward1>({&y});
+    node->save(xs);
+    node->save(y);
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor xlogy(const Tensor& x, Scalar y) {
+  ScalarType rt = float_type(promote(x, y));
+  Tensor ys = wrap_scalar(y, rt);
+  Tensor out = xlogy_forward(x, ys, rt);
+  if (compute_requires_grad({&x})) {
+    auto node = make_node<XlogyBackward2>({&x});
+    node->save(x);
+    node->save(ys);
+    set_history(out, node);
   }
   return out;
 }
@@ -388,6 +471,14 @@ Tensor& atan2_(Tensor& self, const Tensor& other) {
 Tensor& hypot_(Tensor& self, const Tensor& other) {
   return inplace_binary(self, &other, promote(self, other), "hypot_", true,
                         [&](const Tensor& s) { return hypot(s, other); });
+}
+Tensor& xlogy_(Tensor& self, const Tensor& other) {
+  return inplace_binary(self, &other, float_type(promote(self, other)), "xlogy_", true,
+                        [&](const Tensor& s) { return xlogy(s, other); });
+}
+Tensor& xlogy_(Tensor& self, Scalar other) {
+  return inplace_binary(self, nullptr, float_type(promote(self, other)), "xlogy_", true,
+                        [&](const Tensor& s) { return xlogy(s, other); });
 }
 Tensor& lerp_(Tensor& self, const Tensor& end, Scalar weight) {
   return inplace_binary(self, &end, self.dtype(), "lerp_", false,

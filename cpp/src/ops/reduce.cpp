@@ -328,18 +328,18 @@ struct LinalgVectorNormBackward0 : NamedNode<LinalgVectorNormBackward0> {
       Tensor count = sum(mask_as(is_hit, x.dtype()), mask_dims(mask), true);
       return {where(is_hit, mul(sign, div(gx, count)), Scalar(0.0))};
     }
-    Tensor grad;
-    if (p == 1) {
-      grad = sign;
-    } else if (p == 2) {
-      grad = div(x, nx);
-    } else {
-      // sign(x) |x|^(p-1) / ||x||^(p-1); for p < 1 the power blows up at x = 0, where PyTorch takes 0.
-      grad = div(mul(sign, pow(abs_value(x), Scalar(p - 1))), pow(nx, Scalar(p - 1)));
-      if (p < 1) grad = zero_where(grad, compare(x, Scalar(0), CompareOp::Eq));
+    // sign(x) |x|^(p-1) / ||x||^(p-1), grouped as PyTorch groups it for each range of p, so that huge or tiny
+    // powers overflow (and make inf * 0 = NaN) alike: for p < 1 the power blows up at x = 0, where PyTorch
+    // takes 0; elsewhere a zero norm gives 0.
+    if (p == 1) return {mul(gx, sign)};
+    Tensor norm_zero = compare(nx, Scalar(0), CompareOp::Eq);
+    if (p == 2) return {mul(gx, zero_where(div(x, nx), norm_zero))};
+    if (p < 1) {
+      Tensor scaled = zero_where(mul(sign, pow(abs_value(x), Scalar(p - 1))), compare(x, Scalar(0), CompareOp::Eq));
+      return {mul(mul(scaled, gx), pow(nx, Scalar(1 - p)))};
     }
-    if (p != 1) grad = zero_where(grad, compare(nx, Scalar(0), CompareOp::Eq));
-    return {mul(gx, grad)};
+    Tensor scaled = p < 2 ? mul(sign, pow(abs_value(x), Scalar(p - 1))) : mul(x, pow(abs_value(x), Scalar(p - 2)));
+    return {mul(scaled, zero_where(div(gx, pow(nx, Scalar(p - 1))), norm_zero))};
   }
 };
 

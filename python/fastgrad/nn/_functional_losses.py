@@ -199,7 +199,7 @@ def _reduce(loss, reduction):
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
-    # pointwise target * (log(target) - input), with 0 * log(0) = 0 as in xlogy
+    # pointwise xlogy(target, target) - target * input
     # torch's order: the reduction (warning, ValueError), the parser (TypeError), then the dtypes
     legacy = size_average is not None or reduce is not None
     reduction = _reduction(size_average, reduce, reduction)
@@ -216,8 +216,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        # xlogy(target, target): 0 where target is 0, nan where it is negative (log of a negative number)
-        loss = target * _C.where(target != 0, target, 1.0).log() - target * input
+        # as torch composes it (so its gradient for a zero target, target / target, is NaN alike)
+        loss = _C.xlogy(target, target) - target * input
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.dim() != 0 else loss.sum()
     return _reduce(loss, reduction)

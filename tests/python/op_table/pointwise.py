@@ -1,5 +1,5 @@
 """Pointwise ops of two or three tensors with derivatives (cpp/src/ops/pointwise.cpp): maximum, minimum,
-fmax, fmin, atan2, hypot, lerp, addcmul, addcdiv, where."""
+fmax, fmin, atan2, hypot, xlogy, lerp, addcmul, addcdiv, where."""
 
 from __future__ import annotations
 
@@ -58,6 +58,47 @@ for _name, _np_fn, _alias in (
         forms=tuple(_forms),
         error_fn=binary_errors,
     )
+
+
+def _xlogy_ref(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.isnan(b), np.nan, np.where(a == 0, 0.0, a * np.log(b)))
+
+
+def xlogy_samples(g: Gen):
+    """x anywhere (exact zeros included), y positive; numbers on either side; the edges without gradcheck."""
+    out = binary_samples(db="pos", scalars=(2.5, 3))(g)
+    zeros = g.t((3, 4))
+    zeros.base[::2] = 0.0
+    out += [
+        Sample((zeros, g.t((3, 4), "pos")), id="x_zeros"),
+        Sample((2.5, g.t((3, 4), "pos")), id="number_x"),
+        Sample((0, g.t((3,), "pos")), id="number_x_zero"),
+        Sample((g.t((), "pos"), g.t((2, 3), "pos")), id="0d_x_pos"),
+        Sample((TIn(np.array([0.0, 0.0, 0.0, 0.0, 1.0, -1.0, 2.0, np.nan, 0.0])),
+                TIn(np.array([0.0, -1.0, np.inf, np.nan, 0.0, 0.5, -3.0, 1.0, 2.0]))), id="edges", grad=False),
+    ]
+    return out
+
+
+_add(
+    "xlogy",
+    op=lambda m, a, b: m.xlogy(a, b),
+    ref=_xlogy_ref,
+    differentiable=True,
+    sample_fn=xlogy_samples,
+    api=("fastgrad.xlogy", "Tensor.xlogy", "Tensor.xlogy_"),
+    forms=(
+        Form("a.xlogy(b)", lambda m, a, b: a.xlogy(b), lambda s: isinstance(s.args[0], TIn)),
+        Form("a.xlogy_(b)", lambda m, a, b: a.clone().xlogy_(b),
+             lambda s: isinstance(s.args[0], TIn) and _fits_first_input(s)),
+    ),
+    error_fn=lambda g: binary_errors(g) + [
+        ErrorSample((2, 3), exc=TypeError, id="two_numbers"),
+        ErrorSample((g.t((3,)), "a"), exc=TypeError, id="string_other"),
+    ],
+)
 
 
 def lerp_samples(g: Gen):

@@ -1,0 +1,111 @@
+"""Regression tests for the extreme-value classes the differential fuzzer (tests/python/fuzz/) found: inputs at
+float32's limits (3e38), huge exponents and NaN, where the association of a derivative decides whether an
+intermediate overflows. Each snippet runs on fastgrad and on torch; values and the gradients of the leaves `a*`
+must agree (NaN and inf included)."""
+
+import warnings
+from math import inf, nan  # noqa: F401 - they appear in tensor literals
+
+import numpy as np
+import pytest
+
+import fastgrad
+
+torch = pytest.importorskip("torch")
+
+
+def _run(lib, code):
+    ns = {"T": lib, "F": lib.nn.functional, "np": np, "inf": inf, "nan": nan}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(code, ns)
+        out = ns["out"]
+        value = out.detach().numpy().astype(float)
+        leaves = [ns[k] for k in sorted(ns) if k.startswith("a") and k[1:].isdigit()]
+        grads = []
+        if out.requires_grad:
+            up = lib.tensor(np.round(np.random.default_rng(0).normal(size=tuple(out.shape)), 2).astype(
+                str(out.dtype).split(".")[-1]))
+            out.backward(up)
+            grads = [None if a.grad is None else a.grad.numpy().astype(float) for a in leaves]
+    return str(out.dtype).split(".")[-1], value, grads
+
+
+def check(code):
+    fd, fv, fg = _run(fastgrad, code)
+    td, tv, tg = _run(torch, code)
+    assert fd == td
+    np.testing.assert_allclose(fv, tv, rtol=2e-6, atol=1e-6, equal_nan=True)
+    assert len(fg) == len(tg)
+    for f, t in zip(fg, tg):
+        assert (f is None) == (t is None)
+        if f is not None:
+            np.testing.assert_allclose(f, t, rtol=2e-6, atol=1e-6, equal_nan=True)
+
+
+def t(values, dtype="float32", grad=False):
+    return f"T.tensor(np.array({values!r}, dtype='{dtype}'), requires_grad={grad})"
+
+
+# ---- derivatives written in PyTorch's association: -grad * ((a / b) / b) for the divisor, (grad * b) * recip
+# for atan2, grad * a / result for hypot
+
+
+@pytest.mark.parametrize("code", [
+    f"a0 = {t([1.62, 1.0, -1.98], grad=True)}\nout = {t([3e38, 1e-40, inf])} / a0",
+    f"a0 = {t([1.62, 0.5, -1.98], grad=True)}\nout = T.true_divide({t([[3e38, -1.0, 2.0], [1e30, 0.0, nan]])}, a0)",
+    f"a0 = {t([3e38, 1e30, -2.0], grad=True)}\na1 = {t([1e-20, 1e-10, 0.0], grad=True)}\nout = a0 / a1",
+    f"a0 = {t([1.1, 0.0, -2.0], grad=True)}\nout = a0.atan2({t([3e38, 0.0, 1.0])})",
+    f"a0 = {t([0.74, 3e38, -0.84], grad=True)}\na1 = {t([1.7, 1.0, 0.0], grad=True)}\nout = T.atan2(a0, a1)",
+    f"a0 = {t([-1.74, 3e38, 0.93, 0.0], grad=True)}\nout = a0.hypot({t([3e38, 3e38, 1.0, 0.0])})",
+    f"a0 = {t([-1.1, 2.0], grad=True)}\na1 = {t([3e38, nan], grad=True)}\nout = T.hypot(a0, a1)",
+    f"a0 = {t([1e300, 2.0], 'float64', grad=True)}\na1 = {t([1e300, 1e-300], 'float64', grad=True)}\nout = T.hypot(a0, a1)",
+])
+def test_binary_derivative_association(code):
+    check(code)
+
+
+# ---- vector norms: PyTorch's grouping of sign(x) |x|^(p-1) / ||x||^(p-1) for each range of p
+
+
+@pytest.mark.parametrize("p", [-2**31 - 1, -1.5, 0.5, 1.5, 2, 3, 40])
+@pytest.mark.parametrize("values", [[-0.21, -2.84, 0.28, 1.32], [0.0, 0.0, 0.0, 0.0], [0.0, 3.0, -4.0, 0.0],
+                                    [3e38, 1.0, -2.0, 0.5]])
+def test_norm_backward_grouping(p, values):
+    check(f"a0 = {t(values, grad=True)}\nout = a0.norm(p={p})")
+    check(f"a0 = {t([values, values[::-1]], 'float64', grad=True)}\nout = a0.norm(p={p}, dim=1)")
+
+
+@pytest.mark.parametrize("code", [
+    f"a0 = {t([[-0.21, -2.84, 0.28], [1.32, 0.03, 4.57]], grad=True)}\nout = F.normalize(a0, p=-2**31 - 1, dim=1)",
+    f"a0 = {t(-0.72, grad=True)}\nout = F.normalize(a0, p=-2**31 - 1, dim=-1)",
+    f"a0 = {t([[[2.85, 3.11, -0.96, -1.2]]], 'float64', grad=True)}\n"
+    f"out = F.pairwise_distance(a0, {t([[[0, 4, -9223372036854775808, -1]]], 'int64')}, -2**31 - 1)",
+])
+def test_norm_composites(code):
+    check(code)
+
+
+@pytest.mark.parametrize("p", [0.5, 1.5, 3.0])
+def test_norm_gradcheck_float64(p):
+    from fastgrad.autograd import gradcheck
+
+    x = fastgrad.tensor([[0.3, -1.2, 2.0], [0.7, 0.4, -0.9]], dtype=fastgrad.float64, requires_grad=True)
+    assert gradcheck(lambda a: a.norm(p=p, dim=1), (x,))
+
+
+# ---- pow with a number exponent: the exponent is used as a double (float32 would round -2**31 - 1 to an even
+# number); a bool exponent runs the formula (False: 0 * x^-1, NaN at 0)
+
+
+@pytest.mark.parametrize("code", [
+    f"x0 = {t([[-1e30, -1.33, 0.63], [-1.33, 0.29, -0.43]])}\nx0 **= -2**31 - 1\nout = x0",
+    f"out = {t([-0.43, -1.33, 1.5, -2.0])}.pow(-2**31 + 1)",
+    f"out = {t([-0.43, -1.33, 1.5, -2.0])}.pow(2**31 + 1)",
+    f"out = {t([-0.43, 1.7, 2.5])} ** 2.2",
+    f"a0 = {t([0.0, 2.0, inf, -1.0, nan], grad=True)}\nout = a0 ** False",
+    f"a0 = {t([0.0, 2.0, inf, -1.0], grad=True)}\nout = a0 ** True",
+    f"a0 = {t([0.0, 2.0, inf, -1.0], grad=True)}\nout = a0 ** 0",
+])
+def test_pow_number_exponent(code):
+    check(code)
