@@ -1,5 +1,5 @@
-"""The `kernels` group: elementwise math over 4M float32 elements, forward and forward + backward, at 1 and 2
-threads (issue 13's table). Registered into `bench.workloads.WORKLOADS` when `bench.workloads` is imported.
+"""The `kernels` group: elementwise math over 4M float32 elements and softmax / log_softmax over the last dim of
+4096x1024, forward and forward + backward, at 1 and 2 threads (the normalisation rows are in workloads.py). Registered into `bench.workloads.WORKLOADS` when `bench.workloads` is imported.
 
 Each row times `f(x)` on a contiguous (4M,) float32 tensor (forward), or `f(x).backward(g)` with `x`
 requiring grad and a fresh graph per call (forward + backward: the forward kernel, the backward kernel and
@@ -65,6 +65,45 @@ def _kernel_workload(name, backward, threads):
         atol=1e-6,
     )(fn)
 
+
+def _softmax_workload(log, backward, threads):
+    name = "log_softmax" if log else "softmax"
+
+    def fn(lib, T, opts):
+        xn = _rng(13).standard_normal((4096, 1024), dtype=np.float32) * np.float32(3)
+        f = getattr(T, name)
+        if not backward:
+            x = T.tensor(xn)
+            return Case(Stmt("f(x, -1)", {"f": f, "x": x}), check=lambda: [_np(f(x, -1))[::97]])
+        x = T.tensor(xn, requires_grad=True)
+        g = T.tensor(_rng(14).standard_normal((4096, 1024), dtype=np.float32))
+
+        def step():
+            x.grad = None
+            f(x, -1).backward(g)
+
+        def check():
+            step()
+            return [_np(x.grad)[::97]]
+
+        return Case(Call(step), check=check)
+
+    fn.__doc__ = f"`{name}(x, -1)` over a (4096, 1024) float32 tensor, {'forward + backward' if backward else 'forward'}."
+    workload(
+        f"k_{name}_{'fb' if backward else 'f'}_t{threads}",
+        f"{name} 4096x1024 {'fwd+bwd' if backward else 'fwd'}, {threads} thread{'s' if threads > 1 else ''}",
+        "kernels",
+        target=1.0,
+        threads=threads,
+        rtol=1e-4,
+        atol=1e-6,
+    )(fn)
+
+
+for _log in (False, True):
+    for _bwd in (False, True):
+        for _threads in (1, 2):
+            _softmax_workload(_log, _bwd, _threads)
 
 for _name in KERNELS:
     for _bwd in (False, True):

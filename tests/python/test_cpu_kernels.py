@@ -268,3 +268,41 @@ def test_matches_torch_within_float_tolerance():
         torch.nn.functional.gelu(xt, approximate=approximate).sum().backward()
         fg.nn.functional.gelu(xf, approximate=approximate).sum().backward()
         np.testing.assert_allclose(xf.grad.numpy(), xt.grad.numpy(), rtol=1e-13, atol=1e-14)
+
+
+SOFTMAX_CASES = [((64, 1000), -1), ((7, 33), 0), ((3, 5, 37), 1), ((2, 3, 4, 5), 2), ((1, 100), 0), ((1000,), 0),
+                 ((3, 17, 1), 1), ((), 0), ((5, 1), 1), ((300, 200), 0), ((4, 300, 250), 1)]
+
+
+@pytest.mark.parametrize("shape,dim", SOFTMAX_CASES)
+def test_softmax_kernels_match_torch(level, shape, dim):
+    """softmax/log_softmax and their one-pass backward (last dim: per row; other dims: vectorised across the
+    contiguous columns, threaded over panels or column blocks) against PyTorch."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(len(shape) + dim)
+    for dt, tol in ((np.float32, 2e-6), (np.float64, 1e-13)):
+        xn = (rng.standard_normal(shape) * 5).astype(dt)
+        gn = rng.standard_normal(shape).astype(dt)
+        for name in ("softmax", "log_softmax"):
+            xt, xf = torch.tensor(xn, requires_grad=True), fg.tensor(xn, requires_grad=True)
+            yt, yf = getattr(torch, name)(xt, dim), getattr(fg, name)(xf, dim)
+            yt.backward(torch.tensor(gn))
+            yf.backward(fg.tensor(gn))
+            scale = 1 + np.abs(yt.detach().numpy())  # log_softmax's values reach -30: relative there
+            assert (np.abs(yf.detach().numpy() - yt.detach().numpy()) <= tol * scale).all(), name
+            gscale = 1 + np.abs(xt.grad.numpy()) + np.abs(gn).sum()
+            assert (np.abs(xf.grad.numpy() - xt.grad.numpy()) <= tol * gscale).all(), name
+
+
+def test_softmax_same_at_any_thread_count():
+    x = fg.tensor(np.random.default_rng(3).standard_normal((2, 4096, 64)).astype(np.float32))
+    before = fg.get_num_threads()
+    try:
+        outs = []
+        for n in (1, 2):
+            fg.set_num_threads(n)
+            outs.append([f(x, d).numpy() for f in (fg.softmax, fg.log_softmax) for d in (0, 1, 2)])
+    finally:
+        fg.set_num_threads(before)
+    for a, b in zip(*outs):
+        np.testing.assert_array_equal(a, b)

@@ -32,12 +32,25 @@ enum class BackwardOp : int {
 };
 constexpr int kBackwardOps = static_cast<int>(BackwardOp::kCount);
 
+// softmax / log_softmax over `outer` panels of n rows: element (o, j, c) at o * n * stride + j * stride + c,
+// normalised along j, for the columns c in [0, cols). stride == 1 (with cols == 1) is the last-dim case.
+template <class T>
+using SoftmaxKernel = void (*)(const T* x, T* y, int64_t outer, int64_t n, int64_t stride, int64_t cols, bool log);
+// Their backward: softmax g_in = y (g - sum(g y)), log_softmax g_in = g - exp(y) sum(g), same layout.
+template <class T>
+using SoftmaxBackwardKernel = void (*)(const T* g, const T* y, T* out, int64_t outer, int64_t n, int64_t stride,
+                                       int64_t cols, bool log);
+
 struct KernelTable {
   Capability level;
   UnaryKernel<float> unary_f32[kUnaryOps];
   UnaryKernel<double> unary_f64[kUnaryOps];
   BackwardKernel<float> backward_f32[kBackwardOps];
   BackwardKernel<double> backward_f64[kBackwardOps];
+  SoftmaxKernel<float> softmax_f32;
+  SoftmaxKernel<double> softmax_f64;
+  SoftmaxBackwardKernel<float> softmax_backward_f32;
+  SoftmaxBackwardKernel<double> softmax_backward_f64;
   // The sum of n floats in double (float lanes flushed into double lanes every 16 adds; see sum.h).
   double (*sum_f32)(const float* x, int64_t n);
 };
@@ -65,6 +78,27 @@ inline BackwardKernel<float> backward_kernel<float>(BackwardOp op) {
 template <>
 inline BackwardKernel<double> backward_kernel<double>(BackwardOp op) {
   return table().backward_f64[static_cast<int>(op)];
+}
+
+template <class T>
+SoftmaxKernel<T> softmax_kernel();
+template <>
+inline SoftmaxKernel<float> softmax_kernel<float>() {
+  return table().softmax_f32;
+}
+template <>
+inline SoftmaxKernel<double> softmax_kernel<double>() {
+  return table().softmax_f64;
+}
+template <class T>
+SoftmaxBackwardKernel<T> softmax_backward_kernel();
+template <>
+inline SoftmaxBackwardKernel<float> softmax_backward_kernel<float>() {
+  return table().softmax_backward_f32;
+}
+template <>
+inline SoftmaxBackwardKernel<double> softmax_backward_kernel<double>() {
+  return table().softmax_backward_f64;
 }
 
 // Filled by the three ISA translation units; the AVX2 and AVX-512 ones return false when the build could

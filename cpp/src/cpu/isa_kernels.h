@@ -2,6 +2,8 @@
 // cpu/isa_default.cpp, isa_avx2.cpp and isa_avx512.cpp, each defining FG_ISA and FG_VEC_BYTES first.
 #pragma once
 
+#include <cmath>
+
 #include "dispatch.h"
 #include "vmath.h"
 
@@ -37,17 +39,27 @@ constexpr bool kWidenFloat = false;
 constexpr bool kWidenFloat = true;
 #endif
 
+// Vec<double>::N floats, converted to and from one double vector.
+typedef float HalfFloats __attribute__((vector_size(FG_VEC_BYTES / 2)));
+
+FG_VINLINE VecT<double> widen(const float* p, int64_t m) {
+  HalfFloats h{};
+  std::memcpy(&h, p, static_cast<size_t>(m) * sizeof(float));
+  return __builtin_convertvector(h, VecT<double>);
+}
+
+FG_VINLINE void narrow(float* p, VecT<double> v, int64_t m) {
+  HalfFloats h = __builtin_convertvector(v, HalfFloats);
+  std::memcpy(p, &h, static_cast<size_t>(m) * sizeof(float));
+}
+
 // y[i] = f(x[i]) for float x and y, f a double-vector body.
 template <class F>
 FG_VINLINE void map1_widened(const float* x, float* y, int64_t n, F f) {
   constexpr int W = Vec<double>::N;
-  double in[W], out[W];
-  for (int64_t i = 0; i < n; i += W) {
-    const int64_t m = n - i < W ? n - i : W;
-    for (int k = 0; k < W; ++k) in[k] = k < m ? static_cast<double>(x[i + k]) : 0.0;
-    store(out, f(load(in)));
-    for (int k = 0; k < m; ++k) y[i + k] = static_cast<float>(out[k]);
-  }
+  int64_t i = 0;
+  for (; i + W <= n; i += W) narrow(y + i, f(widen(x + i, W)), W);
+  if (i < n) narrow(y + i, f(widen(x + i, n - i)), n - i);
 }
 
 // erf, erfc and gelu run in double for float32 at every level: their float bodies' error reaches 3-4 ulp
@@ -102,16 +114,9 @@ void k_silu_backward(const T* g, const T* x, T* out, int64_t n) {
 template <class F>
 FG_VINLINE void map2_widened(const float* a, const float* b, float* y, int64_t n, F f) {
   constexpr int W = Vec<double>::N;
-  double in0[W], in1[W], out[W];
-  for (int64_t i = 0; i < n; i += W) {
-    const int64_t m = n - i < W ? n - i : W;
-    for (int k = 0; k < W; ++k) {
-      in0[k] = k < m ? static_cast<double>(a[i + k]) : 0.0;
-      in1[k] = k < m ? static_cast<double>(b[i + k]) : 0.0;
-    }
-    store(out, f(load(in0), load(in1)));
-    for (int k = 0; k < m; ++k) y[i + k] = static_cast<float>(out[k]);
-  }
+  int64_t i = 0;
+  for (; i + W <= n; i += W) narrow(y + i, f(widen(a + i, W), widen(b + i, W)), W);
+  if (i < n) narrow(y + i, f(widen(a + i, n - i), widen(b + i, n - i)), n - i);
 }
 
 template <class T>
@@ -124,6 +129,154 @@ void k_gelu_backward(const T* g, const T* x, T* out, int64_t n) {
 template <class T>
 void k_gelu_tanh_backward(const T* g, const T* x, T* out, int64_t n) {
   map2(g, x, out, n, [](VecT<T> gv, VecT<T> xv) { return gv * v_gelu_tanh_derivative<T>(xv); });
+}
+
+// ---- softmax ----
+// Last dim (stride 1): per row, the max, then exp(x - max) once per element (stored for softmax, only summed for
+// log_softmax), the sum in vector lanes flushed into double every 64 vectors, then y * (1 / sum) or
+// (x - max) - log(sum). Other dims: the same along j, vectorised across the contiguous columns c. Tails run the
+// same vector body on zero-padded lanes, masked out of the sums.
+
+template <class T>
+FG_VINLINE IntT<T> lane_ids() {
+  IntT<T> ids{};
+  for (int k = 0; k < Vec<T>::N; ++k) ids[k] = k;
+  return ids;
+}
+
+template <class T>
+FG_VINLINE double lanes_sum(VecT<T> v) {
+  double s = 0;
+  for (int k = 0; k < Vec<T>::N; ++k) s += static_cast<double>(v[k]);
+  return s;
+}
+
+template <class T>
+void softmax_row(const T* x, T* y, int64_t n, bool log) {
+  constexpr int W = Vec<T>::N;
+  const T inf = __builtin_huge_val();
+  const int64_t full = n - n % W;
+  const int64_t rest = n - full;
+  const auto tail_on = lane_ids<T>() < static_cast<LaneInt<T>>(rest);
+  VecT<T> vm = splat<T>(-inf);
+  for (int64_t i = 0; i < full; i += W) {
+    VecT<T> v = load(x + i);
+    vm = select(v > vm, v, vm);
+  }
+  if (rest) {
+    VecT<T> v = select(tail_on, load_partial(x + full, rest), splat<T>(-inf));
+    vm = select(v > vm, v, vm);
+  }
+  T m = vm[0];
+  for (int k = 1; k < W; ++k) m = vm[k] > m ? vm[k] : m;
+  const VecT<T> mv = splat<T>(m);
+  double total = 0;
+  VecT<T> acc{};
+  int64_t since_flush = 0;
+  for (int64_t i = 0; i < full; i += W) {
+    VecT<T> e = v_exp<T>(load(x + i) - mv);
+    if (!log) store(y + i, e);
+    acc += e;
+    if (++since_flush == 64) {
+      total += lanes_sum<T>(acc);
+      acc = VecT<T>{};
+      since_flush = 0;
+    }
+  }
+  if (rest) {
+    VecT<T> e = v_exp<T>(load_partial(x + full, rest) - mv);
+    if (!log) store_partial(y + full, e, rest);
+    acc += select(tail_on, e, VecT<T>{});
+  }
+  total += lanes_sum<T>(acc);
+  if (log) {
+    const VecT<T> ls = splat<T>(static_cast<T>(std::log(total)));
+    for (int64_t i = 0; i < full; i += W) store(y + i, (load(x + i) - mv) - ls);
+    if (rest) store_partial(y + full, (load_partial(x + full, rest) - mv) - ls, rest);
+  } else {
+    const VecT<T> inv = splat<T>(static_cast<T>(1.0 / total));
+    for (int64_t i = 0; i < full; i += W) store(y + i, load(y + i) * inv);
+    if (rest) store_partial(y + full, load_partial(y + full, rest) * inv, rest);
+  }
+}
+
+// Columns [c, c + W) (or the `rest` of them) of one panel, normalised along j.
+template <class T>
+FG_VINLINE void softmax_columns(const T* x, T* y, int64_t n, int64_t stride, int64_t width, bool log) {
+  constexpr int W = Vec<T>::N;
+  auto ld = [&](const T* p) { return width == W ? load(p) : load_partial(p, width); };
+  auto st = [&](T* p, VecT<T> v) { width == W ? store(p, v) : store_partial(p, v, width); };
+  const T inf = __builtin_huge_val();
+  VecT<T> m = splat<T>(-inf);
+  for (int64_t j = 0; j < n; ++j) {
+    VecT<T> v = ld(x + j * stride);
+    m = select(v > m, v, m);
+  }
+  VecT<T> total{};
+  for (int64_t j = 0; j < n; ++j) {
+    VecT<T> e = v_exp<T>(ld(x + j * stride) - m);
+    if (!log) st(y + j * stride, e);
+    total += e;
+  }
+  if (log) {
+    VecT<T> ls = v_log<T>(total);
+    for (int64_t j = 0; j < n; ++j) st(y + j * stride, (ld(x + j * stride) - m) - ls);
+  } else {
+    VecT<T> inv = T(1) / total;
+    for (int64_t j = 0; j < n; ++j) st(y + j * stride, ld(y + j * stride) * inv);
+  }
+}
+
+template <class T>
+void k_softmax(const T* x, T* y, int64_t outer, int64_t n, int64_t stride, int64_t cols, bool log) {
+  constexpr int W = Vec<T>::N;
+  for (int64_t o = 0; o < outer; ++o) {
+    const T* xo = x + o * n * stride;
+    T* yo = y + o * n * stride;
+    if (stride == 1) {
+      softmax_row<T>(xo, yo, n, log);
+      continue;
+    }
+    for (int64_t c = 0; c < cols; c += W)
+      softmax_columns<T>(xo + c, yo + c, n, stride, cols - c < W ? cols - c : W, log);
+  }
+}
+
+template <class T>
+void k_softmax_backward(const T* g, const T* y, T* out, int64_t outer, int64_t n, int64_t stride, int64_t cols,
+                        bool log) {
+  constexpr int W = Vec<T>::N;
+  for (int64_t o = 0; o < outer; ++o) {
+    const int64_t base = o * n * stride;
+    if (stride == 1) {
+      const T* gr = g + base;
+      const T* yr = y + base;
+      T* outr = out + base;
+      double s = 0;
+      for (int64_t j = 0; j < n; ++j) s += log ? static_cast<double>(gr[j]) : static_cast<double>(gr[j] * yr[j]);
+      const VecT<T> sv = splat<T>(static_cast<T>(s));
+      auto body = [&](VecT<T> gv, VecT<T> yv) { return log ? gv - v_exp<T>(yv) * sv : yv * (gv - sv); };
+      int64_t i = 0;
+      for (; i + W <= n; i += W) store(outr + i, body(load(gr + i), load(yr + i)));
+      if (i < n) store_partial(outr + i, body(load_partial(gr + i, n - i), load_partial(yr + i, n - i)), n - i);
+      continue;
+    }
+    for (int64_t c = 0; c < cols; c += W) {
+      const int64_t width = cols - c < W ? cols - c : W;
+      auto ld = [&](const T* p) { return width == W ? load(p) : load_partial(p, width); };
+      VecT<T> s{};
+      for (int64_t j = 0; j < n; ++j) {
+        const int64_t at = base + j * stride + c;
+        s += log ? ld(g + at) : ld(g + at) * ld(y + at);
+      }
+      for (int64_t j = 0; j < n; ++j) {
+        const int64_t at = base + j * stride + c;
+        VecT<T> gv = ld(g + at), yv = ld(y + at);
+        VecT<T> r = log ? gv - v_exp<T>(yv) * s : yv * (gv - s);
+        width == W ? store(out + at, r) : store_partial(out + at, r, width);
+      }
+    }
+  }
 }
 
 // The float32 sum (see sum.h): N-lane float accumulators, each adding at most 16 values before it is flushed
@@ -173,6 +326,10 @@ inline void fill(KernelTable& t) {
   set_backward(BackwardOp::Silu, k_silu_backward<float>, k_silu_backward<double>);
   set_backward(BackwardOp::Gelu, k_gelu_backward<float>, k_gelu_backward<double>);
   set_backward(BackwardOp::GeluTanh, k_gelu_tanh_backward<float>, k_gelu_tanh_backward<double>);
+  t.softmax_f32 = k_softmax<float>;
+  t.softmax_f64 = k_softmax<double>;
+  t.softmax_backward_f32 = k_softmax_backward<float>;
+  t.softmax_backward_f64 = k_softmax_backward<double>;
   t.sum_f32 = k_sum_f32;
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
@@ -38,6 +39,9 @@ struct Vec<double> {
 
 template <class T>
 using VecT = typename Vec<T>::V;
+// The integer type of one lane of Vec<T>::I.
+template <class T>
+using LaneInt = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
 template <class T>
 using IntT = typename Vec<T>::I;
 

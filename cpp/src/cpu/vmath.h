@@ -274,13 +274,14 @@ FG_VINLINE VecT<T> residual(VecT<T> num, VecT<T> q, VecT<T> d) {
 }
 
 // num / (1 + e) for 0 <= e <= 1, to within about half an ulp: 1 + e is split into its rounded value d and
-// the part rounding lost, and the quotient gets one Newton correction.
+// the part rounding lost, and the quotient (num times the one reciprocal) gets one Newton correction.
 template <class T>
 FG_VINLINE VecT<T> div_one_plus(VecT<T> num, VecT<T> e) {
   VecT<T> d = e + T(1);
   VecT<T> d_lo = (T(1) - d) + e;
-  VecT<T> q = num / d;
-  VecT<T> c = (residual<T>(num, q, d) - q * d_lo) / d;
+  VecT<T> inv = T(1) / d;
+  VecT<T> q = num * inv;  // within about an ulp; the correction below brings it to half an ulp
+  VecT<T> c = (residual<T>(num, q, d) - q * d_lo) * inv;
   return q + select(c == c, c, VecT<T>{});  // no correction for an infinite num (or one near overflow)
 }
 

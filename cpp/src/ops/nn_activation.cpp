@@ -398,27 +398,37 @@ Tensor relu6(const Tensor& t) { return hardtanh(t, Scalar(int64_t{0}), Scalar(in
 
 // ---- softmax / log_softmax ----
 // Along `dim`, numerically stable: exp(x - max) / sum(exp(x - max)), and x - max - log(sum(exp(x - max))).
-// Computed on a contiguous copy seen as (outer, n, inner); accumulated in double.
+// Computed on a contiguous copy seen as (outer, n, inner) by the CPU layer's kernel (cpu/isa_kernels.h), in the
+// input's dtype, threaded over panels (or over column blocks when there is one panel).
 
 namespace {
-template <class T>
-void softmax_rows(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, bool log) {
-  for (int64_t o = 0; o < outer; ++o) {
-    for (int64_t i = 0; i < inner; ++i) {
-      const T* xs = x + o * n * inner + i;
-      T* ys = y + o * n * inner + i;
-      double m = -INFINITY;
-      for (int64_t j = 0; j < n; ++j) m = std::max(m, static_cast<double>(xs[j * inner]));
-      double total = 0;
-      for (int64_t j = 0; j < n; ++j) total += std::exp(static_cast<double>(xs[j * inner]) - m);
-      if (log) {
-        const double shift = m + std::log(total);
-        for (int64_t j = 0; j < n; ++j) ys[j * inner] = static_cast<T>(static_cast<double>(xs[j * inner]) - shift);
-      } else {
-        for (int64_t j = 0; j < n; ++j)
-          ys[j * inner] = static_cast<T>(std::exp(static_cast<double>(xs[j * inner]) - m) / total);
-      }
-    }
+
+struct SoftmaxLayout {
+  int64_t outer = 1, n = 1, inner = 1;
+};
+
+SoftmaxLayout softmax_layout(const Tensor& t, int64_t d) {
+  SoftmaxLayout l;
+  l.n = t.dim() == 0 ? 1 : t.size(d);
+  for (int64_t k = 0; k < t.dim(); ++k) {
+    if (k < d) l.outer *= t.size(k);
+    if (k > d) l.inner *= t.size(k);
+  }
+  return l;
+}
+
+// Runs f(outer_begin, outer_end, col_begin, col_end) over pieces of about kElementwiseGrain elements.
+template <class F>
+void softmax_parallel(const SoftmaxLayout& l, F f) {
+  const int64_t panel = l.n * l.inner;
+  if (l.outer > 1 || l.inner == 1) {
+    parallel_for(0, l.outer, std::max<int64_t>(1, cpu::kElementwiseGrain / std::max<int64_t>(1, panel)),
+                 [&](int64_t b, int64_t e) { f(b, e, 0, l.inner); });
+  } else {  // one panel: split its columns, in whole vectors of 16
+    const int64_t blocks = (l.inner + 15) / 16;
+    parallel_for(0, blocks, std::max<int64_t>(1, cpu::kElementwiseGrain / (16 * l.n)), [&](int64_t b, int64_t e) {
+      f(0, 1, b * 16, std::min(l.inner, e * 16));
+    });
   }
 }
 
@@ -431,16 +441,40 @@ Tensor softmax_kernel(const Tensor& t, int64_t dim, bool log) {
   if (out.numel() == 0) return out;  // PyTorch returns an empty input as is, in any dtype
   check_floating(t, kernel);
   Tensor x = dense(t);
-  int64_t outer = 1, inner = 1;
-  const int64_t n = t.dim() == 0 ? 1 : t.size(d);
-  for (int64_t k = 0; k < t.dim(); ++k) {
-    if (k < d) outer *= t.size(k);
-    if (k > d) inner *= t.size(k);
-  }
-  if (out.numel() == 0) return out;
-  if (t.dtype() == ScalarType::Float32) softmax_rows(x.data<float>(), out.data<float>(), outer, n, inner, log);
-  else softmax_rows(x.data<double>(), out.data<double>(), outer, n, inner, log);
+  const SoftmaxLayout l = softmax_layout(t, d);
+  auto run = [&](auto tag) {
+    using T = decltype(tag);
+    const T* xp = x.data<T>();
+    T* yp = out.data<T>();
+    auto k = cpu::softmax_kernel<T>();
+    softmax_parallel(l, [&](int64_t ob, int64_t oe, int64_t cb, int64_t ce) {
+      const int64_t off = ob * l.n * l.inner + cb;
+      k(xp + off, yp + off, oe - ob, l.n, l.inner, ce - cb, log);
+    });
+  };
+  if (t.dtype() == ScalarType::Float32) run(float{});
+  else run(double{});
   return out;
+}
+
+// The backward of either in one pass per panel, when nothing records it and the tensors share a float dtype.
+bool softmax_backward_fused(const Tensor& g, const Tensor& y, int64_t dim, bool log, Tensor& result) {
+  if (GradMode::is_enabled() || g.dtype() != y.dtype() || g.sizes() != y.sizes() || y.numel() == 0) return false;
+  const int64_t d = wrap_dim(dim, y.dim(), "softmax");
+  Tensor gd = dense(g), yd = dense(y);
+  result = empty(y.sizes(), y.dtype());
+  const SoftmaxLayout l = softmax_layout(y, d);
+  auto run = [&](auto tag) {
+    using T = decltype(tag);
+    auto k = cpu::softmax_backward_kernel<T>();
+    softmax_parallel(l, [&](int64_t ob, int64_t oe, int64_t cb, int64_t ce) {
+      const int64_t off = ob * l.n * l.inner + cb;
+      k(gd.data<T>() + off, yd.data<T>() + off, result.data<T>() + off, oe - ob, l.n, l.inner, ce - cb, log);
+    });
+  };
+  if (y.dtype() == ScalarType::Float32) run(float{});
+  else run(double{});
+  return true;
 }
 }  // namespace
 
@@ -451,6 +485,8 @@ struct SoftmaxBackward0 : NamedNode<SoftmaxBackward0> {
   tensor_list apply(tensor_list&& g) override {
     // y (g - sum(g y)) along dim.
     Tensor y = saved(0);
+    Tensor fused;
+    if (softmax_backward_fused(g[0], y, dim, false, fused)) return {fused};
     Tensor gy = mul(g[0], y);
     return {sub(gy, mul(y, sum(gy, {dim}, /*keepdim=*/true)))};
   }
@@ -463,6 +499,8 @@ struct LogSoftmaxBackward0 : NamedNode<LogSoftmaxBackward0> {
   tensor_list apply(tensor_list&& g) override {
     // g - exp(y) sum(g) along dim.
     Tensor y = saved(0);
+    Tensor fused;
+    if (softmax_backward_fused(g[0], y, dim, true, fused)) return {fused};
     return {sub(g[0], mul(exp(y), sum(g[0], {dim}, /*keepdim=*/true)))};
   }
 };
