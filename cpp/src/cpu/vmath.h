@@ -400,28 +400,31 @@ FG_VINLINE VecT<T> erf_near0(VecT<T> z, VecT<T> t) {
   return fmadd(z, splat<T>(c0), fmadd(z, splat<T>(c0_lo), z * t * p));
 }
 
+// For z = min(|x|, kZMax): erf(z) as `near0` (meaningful for z < 0.5) and erfc(z) = big * small (z >= 0.5).
 template <class T>
-FG_VINLINE VecT<T> v_erf(VecT<T> x) {
+FG_VINLINE VecT<T> erf_both(VecT<T> x, VecT<T>& near0, VecT<T>& big, VecT<T>& small) {
   using C = ErfConst<T>;
   VecT<T> z = copysign_of<T>(x, VecT<T>{});
   z = select(z > C::kZMax, splat<T>(C::kZMax), z);
-  VecT<T> hl, small;
+  VecT<T> hl;
   VecT<T> hh = square_parts<T>(z, hl);
-  VecT<T> near0 = erf_near0<T>(z, hh);
-  VecT<T> far = T(1) - erfc_parts<T>(z, hh, hl, small) * small;
-  VecT<T> y = select(z < T(0.5), near0, far);
+  near0 = erf_near0<T>(z, hh);
+  big = erfc_parts<T>(z, hh, hl, small);
+  return z;
+}
+
+template <class T>
+FG_VINLINE VecT<T> v_erf(VecT<T> x) {
+  VecT<T> near0, big, small;
+  VecT<T> z = erf_both<T>(x, near0, big, small);
+  VecT<T> y = select(z < T(0.5), near0, T(1) - big * small);
   return copysign_of<T>(select(x == x, y, x), x);
 }
 
 template <class T>
 FG_VINLINE VecT<T> v_erfc(VecT<T> x) {
-  using C = ErfConst<T>;
-  VecT<T> z = copysign_of<T>(x, VecT<T>{});
-  z = select(z > C::kZMax, splat<T>(C::kZMax), z);
-  VecT<T> hl, small;
-  VecT<T> hh = square_parts<T>(z, hl);
-  VecT<T> near0 = erf_near0<T>(z, hh);
-  VecT<T> big = erfc_parts<T>(z, hh, hl, small);
+  VecT<T> near0, big, small;
+  VecT<T> z = erf_both<T>(x, near0, big, small);
   const auto pos = x >= T(0);
   VecT<T> far = select(pos, big * small, T(2) - big * small);
   VecT<T> y = select(z < T(0.5), select(pos, T(1) - near0, T(1) + near0), far);
