@@ -149,3 +149,19 @@ def test_hardsigmoid_hardswish_gradcheck_float64(name):
     assert gradcheck(f, (x,))
     assert gradgradcheck(f, (x,))
 
+
+# ---- convolution, zero padding and a non-finite weight: torch's float64 kernels and its float32 kernel for a
+# single ungrouped sample multiply the padding (0 * inf = NaN), as fastgrad does everywhere; torch's float32
+# oneDNN kernel (batches, grouped convolutions) skips padded taps instead (allow-list class extreme-values)
+
+
+@pytest.mark.parametrize("code", [
+    f"a0 = {t([[[1.0, 2.0, 3.0, -1.5]]], 'float64', grad=True)}\n"
+    f"a1 = {t([[[inf, 1.0, 2.0]]], 'float64', grad=True)}\nout = F.conv1d(a0, a1, padding=1)",
+    f"a0 = {t([[[[1.0, 2.0], [3.0, -1.5]], [[0.5, 0.0], [-2.0, 1.0]]]] * 2, 'float64', grad=True)}\n"
+    f"a1 = {t([[[[0.5, -inf], [1.0, 2.0]]] * 2] * 2, 'float64', grad=True)}\nout = F.conv2d(a0, a1, padding=1, stride=2)",
+    f"a0 = {t([[[[1.0, 2.0, 3.0], [3.0, -1.5, 0.0]]]], grad=True)}\n"
+    f"a1 = {t([[[[nan, 1.0], [1.0, 2.0]]]], grad=True)}\nout = F.conv2d(a0, a1, padding=1)",
+])
+def test_conv_padding_times_infinite_weight(code):
+    check(code)

@@ -43,8 +43,10 @@ ALLOW = [
          code=r"3e\+38|1e\+30|1e-40|5e-320|1e\+300|\binf\b|\bnan\b|2\*\*6[23]|2\*\*31",
          reason="inputs at float32's limits (3e38, 1e30, denormals, 1e300 in float64) or non-finite, in the op families "
                 "that still compute differently: sums of products and reductions in another order (matrix products, "
-                "convolutions, reductions: cancellation of +-1e30 terms, inf - inf), convolutions whose zero padding "
-                "meets an infinite weight (fastgrad multiplies the padding, 0 * inf = NaN; torch skips padded taps), "
+                "convolutions, reductions: cancellation of +-1e30 terms, inf - inf), float32 convolutions whose zero "
+                "padding meets a non-finite weight (fastgrad multiplies the padding, 0 * inf = NaN, as torch's float64 "
+                "kernels and its float32 kernel for one ungrouped sample do; torch's float32 oneDNN kernel, chosen "
+                "for batches and grouped convolutions, skips padded taps), "
                 "normalisation statistics and the transcendental kernels (gelu's erf)"),
     dict(id="torch-vector-path", owner="torch", outcome=("value", "grad"),
          op=r"[.:]r?(remainder|fmod|%|hardtanh|relu6|elu|selu|celu|logit|softshrink|hardshrink|hardswish)_?=?$",
