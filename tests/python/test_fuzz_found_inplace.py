@@ -93,3 +93,65 @@ def test_logical_inplace_history(code):
 def test_logical_inplace_in_no_grad_and_inference():
     check("a = T.tensor([1.0, 0.0], requires_grad=True)\nwith T.no_grad():\n    a.logical_not_()")
     check("with T.inference_mode():\n    b = T.ones(3)\nb.logical_not_()")
+
+
+# ---- writes into expanded (stride-0) tensors that torch performs: each selected element is written through its
+# memory, so a shared location takes the write of any element sharing it; masked_fill_ and index_put_ (and
+# t[index] = v) warn that this is deprecated, triu_/tril_ do not; nan_to_num_ of an integer or bool tensor
+# writes nothing. Under autograd fastgrad refuses at the write (torch raises the same error in backward).
+
+ROWS = "T.tensor([1.0, 2.0, 3.0]).unsqueeze(0).expand(2, 3)"
+
+
+@pytest.mark.parametrize("code", [
+    f"x = {ROWS}\nx.masked_fill_(T.tensor([[True, False, True], [False, False, False]]), 9.0)",
+    f"x = {ROWS}\nx.masked_fill_(T.tensor([False, True, False]), T.tensor(-4.5))",
+    f"x = {ROWS}\nx.masked_fill_(T.tensor([[False, False, False], [True, False, False]]), 9)",
+    "x = T.tensor([4, 5]).reshape(2, 1).expand(2, 3)\nx.masked_fill_(T.tensor([[True, False, False], [False] * 3]), 7)",
+    f"x = {ROWS}\nx.index_put_((T.tensor([0]), T.tensor([1])), T.tensor(7.0))",
+    f"x = {ROWS}\nx.index_put_((T.tensor([0, 1]), T.tensor([1, 1])), T.tensor(7.0), accumulate=True)",
+    f"x = {ROWS}\nx.index_put_((T.tensor([1]),), T.tensor([4.0, 5.0, 6.0]))",
+    f"x = {ROWS}\nx[T.tensor([0])] = 5.0",
+    f"x = {ROWS}\nx[T.tensor([[True, False, False], [False, False, False]])] = 5.0",
+    f"x = {ROWS}\nx[T.tensor([0, 1]), T.tensor([1, 2])] = T.tensor([8.0, 9.0])",
+    f"x = {ROWS}\nx[0, 1] = 5.0",
+    f"x = {ROWS}\nx[:, 1] = 5.0",
+])
+def test_index_writes_into_expanded(code):
+    check(code)
+
+
+@pytest.mark.parametrize("op", ["triu_()", "tril_()", "triu_(1)", "tril_(-1)", "triu_(-5)", "tril_(-5)", "triu_(5)"])
+@pytest.mark.parametrize("make", ["T.tensor([[1.0, 2.0, 3.0]]).expand(3, 3)", "T.tensor([[1.0], [2.0], [3.0]]).expand(3, 3)",
+                                  "T.tensor([[1, 2], [3, 4]]).expand(2, 2, 2)", "T.tensor([[1.77]]).expand(5, 2, 1)",
+                                  "T.tensor([True, False]).reshape(2, 1).expand(2, 3)",
+                                  # 4-d: torch writes in place only when the inner batch dims are dense
+                                  "T.arange(18.0).reshape(1, 2, 3, 3).expand(2, 2, 3, 3)",
+                                  "T.arange(18.0).reshape(2, 1, 3, 3).expand(2, 2, 3, 3)",
+                                  "T.arange(6.0).reshape(1, 2, 3, 1).expand(2, 2, 3, 3)",
+                                  "T.arange(12.0).reshape(2, 2, 3, 1).expand(2, 2, 3, 3)"])
+def test_triangle_into_expanded(op, make):
+    check(f"x = {make}\nx.{op}")
+
+
+@pytest.mark.parametrize("code", [
+    "x = T.tensor([3, 0]).reshape(2, 1).expand(2, 2)\nx.nan_to_num_()",
+    "x = T.tensor([True]).expand(3)\nT.nan_to_num_(x, nan=-3, posinf=False, neginf=-1.95)",
+    "x = T.tensor([-5, -4, 0], dtype=T.int32).reshape(3, 1, 1).expand(3, 1, 2)\nx.nan_to_num_(nan=-3)",
+    "x = T.tensor([float('nan'), 1.0]).expand(2, 2)\nx.nan_to_num_()",  # floating: refused by both
+])
+def test_nan_to_num_into_expanded(code):
+    check(code)
+
+
+@pytest.mark.parametrize("write", ["x.masked_fill_(T.tensor([True, False, True]), 9.0)", "x.triu_()",
+                                   "x.index_put_((T.tensor([0]), T.tensor([1])), T.tensor(7.0))",
+                                   "x[T.tensor([0])] = 5.0"])
+def test_expanded_write_under_autograd(write):
+    # torch writes and raises the overlap error in backward; fastgrad raises it at the write
+    for lib in (fastgrad, torch):
+        ns = {"T": lib}
+        exec("a = T.tensor([1.0, 2.0, 3.0], requires_grad=True)\nx = (a * 1).unsqueeze(0).expand(2, 3)", ns)
+        with warnings.catch_warnings(), pytest.raises(RuntimeError, match="more than one element of the written-to"):
+            warnings.simplefilter("ignore")
+            exec(write + "\nx.sum().backward()", ns)

@@ -71,9 +71,11 @@ ALLOW = [
                 "(Scalar alpha, Tensor other) forms of add/sub (sub(x, 2, 1), add_(-3.28, 1)), count_nonzero's dims "
                 "spread out (count_nonzero(-1, False)), to(True)"),
     dict(id="inplace-expanded", owner="open", outcome=("fastgrad_raises", "diff_exc"),
-         detail=r"more than one element of the written-to tensor",
-         reason="masked_fill_, triu_/tril_, nan_to_num_ and t[index] = v on expanded tensors: torch writes them "
-                "(deprecated); fastgrad refuses, as it does fill_/zero_ on an expanded tensor that requires grad"),
+         detail=r"more than one element of the written-to tensor", code=r"requires_grad=True|F\.batch_norm",
+         reason="writes into an expanded tensor that autograd records (fill_/zero_, masked_fill_, triu_/tril_, "
+                "index_put_ and t[index] = v): torch writes them and raises the "
+                "overlap error in backward, fastgrad raises it at the write; batch_norm's running statistics "
+                "(normalisation: being rewritten) when they are expanded tensors"),
     dict(id="torch-bugs", owner="torch", outcome=("torch_raises", "grad", "meta", "fastgrad_raises"),
          op=r"^(Tensor\.clamp|T\.clamp|F\.pad|setitem)$",
          detail=r"backward: torch RuntimeError: output with shape|upstream=\[\]$|requires_grad fastgrad False vs "
