@@ -155,3 +155,15 @@ def test_expanded_write_under_autograd(write):
         with warnings.catch_warnings(), pytest.raises(RuntimeError, match="more than one element of the written-to"):
             warnings.simplefilter("ignore")
             exec(write + "\nx.sum().backward()", ns)
+
+
+# ---- Tensor.to's positional forms: a Python bool or float where the dtype goes names its own dtype (torch's
+# parser reads to(True) as to(bool) and to(0.5) as to(float64)); after the dtype, non_blocking then copy
+
+
+@pytest.mark.parametrize("call", ["to(True)", "to(False)", "to(True, True)", "to(0.5)", "to(T.float32, False, True)",
+                                  "to(T.float32, False, False)", "to(T.float64, True)", "to('cpu', T.float64, False, True)",
+                                  "to(T.ones(1, dtype=T.int64), True)"])
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+def test_to_positional_forms(call, dtype):
+    check(f"x = T.tensor([2, 0], dtype=T.{dtype})\ny = x.{call}\nsame = T.tensor(y is x)")
