@@ -167,3 +167,15 @@ def test_expanded_write_under_autograd(write):
 @pytest.mark.parametrize("dtype", ["float32", "int64"])
 def test_to_positional_forms(call, dtype):
     check(f"x = T.tensor([2, 0], dtype=T.{dtype})\ny = x.{call}\nsame = T.tensor(y is x)")
+
+
+# ---- the count_nonzero method takes its dims spread out (bools read as 0 and 1); the function does not
+
+
+@pytest.mark.parametrize("call", ["x.count_nonzero(0, True)", "x.count_nonzero(-1, False)", "x.count_nonzero(-1, -2)",
+                                  "x.count_nonzero(True)", "x.count_nonzero(0, 1.5)", "x.count_nonzero(0, 0)",
+                                  "x.count_nonzero(0, dim=1)", "x.count_nonzero(None)", "x.count_nonzero(-1)",
+                                  "x.count_nonzero(dim=(0, 1))", "x.count_nonzero(0, 5)", "T.count_nonzero(x, -1, False)",
+                                  "T.count_nonzero(x, 1)", "x.count_nonzero(axis=1)"])
+def test_count_nonzero_spread_dims(call):
+    check(f"x = T.tensor([[1.0, 0.0], [2.0, 3.0]])\nout = {call}")
