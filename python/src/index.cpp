@@ -82,6 +82,26 @@ TensorIndex parse_one(py::handle h) {
                         "indices (got " + name + ")");
 }
 
+// PyTorch's deprecation warnings for writes into an expanded tensor (a dim of size > 1 with stride 0) that
+// masked_fill_ and index_put_ still perform (the core writes them when nothing is recorded).
+bool overlaps_itself(const Tensor& t) {
+  if (t.numel() == 0) return false;
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (t.strides()[d] == 0 && t.sizes()[d] > 1) return true;
+  return false;
+}
+
+void warn_expanded_write(const Tensor& t, bool masked_fill) {
+  if (!overlaps_itself(t)) return;
+  const char* msg = masked_fill
+                        ? "Use of masked_fill_ on expanded tensors is deprecated. Please clone() the tensor before "
+                          "performing this operation. This also applies to advanced indexing e.g. tensor[mask] = scalar"
+                        : "Use of index_put_ on expanded tensors is deprecated. Please clone() the tensor before "
+                          "performing this operation. This also applies to advanced indexing e.g. tensor[indices] = "
+                          "tensor";
+  if (PyErr_WarnEx(PyExc_UserWarning, msg, 1) < 0) throw py::error_already_set();
+}
+
 std::vector<TensorIndex> parse_index(py::handle idx) {
   std::vector<TensorIndex> out;
   py::handle seq;
@@ -157,7 +177,16 @@ void init_index(py::module_& m) {
           if ((numpy_scalar && !PyFloat_Check(v) && !load_int(value, false, unused)) || !to_scalar(value, s))
             throw py::type_error("can't assign a " + type_name(value) + " to a fastgrad tensor");
         }
-        index_put_(t, parse_index(idx), value_tensor(value, t.dtype(), "can't assign a "));
+        std::vector<TensorIndex> indices = parse_index(idx);
+        int tensor_indices = 0;
+        bool mask = false;
+        for (const TensorIndex& i : indices)
+          if (i.kind == TensorIndex::Kind::Tensor) {
+            ++tensor_indices;
+            mask = i.tensor.dtype() == ScalarType::Bool;
+          }
+        if (tensor_indices) warn_expanded_write(t, tensor_indices == 1 && mask && !is_tensor(value));
+        index_put_(t, indices, value_tensor(value, t.dtype(), "can't assign a "));
       });
 
   // ---- advanced indexing ----
@@ -166,7 +195,9 @@ void init_index(py::module_& m) {
       }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
   cls.def("index_put_", [](py::handle self, py::handle indices, const Tensor& values, Flag accumulate) {
         Tensor t = as_tensor(self);
-        index_put_(t, index_tensors(indices), values, accumulate);
+        tensor_list idx = index_tensors(indices);
+        warn_expanded_write(t, false);
+        index_put_(t, idx, values, accumulate);
         return self;
       }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
   m.def("nonzero", [](const Tensor& t, Flag as_tuple) -> py::object {
@@ -249,6 +280,7 @@ void init_index(py::module_& m) {
       }, py::arg("mask"), py::arg("value"));
   cls.def("masked_fill_", [](py::handle self, const Tensor& mask, py::handle value) {
         Tensor t = as_tensor(self);
+        warn_expanded_write(t, true);
         if (is_tensor(value)) {
           masked_fill_(t, mask, as_tensor(value));
           return self;

@@ -22,6 +22,18 @@ void init_nn(py::module_& m) {
     hardtanh_(t, lo, hi);
     return self;
   });
+  m.def("_hardsigmoid", [](const Tensor& t) { return hardsigmoid(t); });
+  m.def("_hardsigmoid_", [](py::object self) {
+    Tensor t = as_tensor(self);
+    hardsigmoid_(t);
+    return self;
+  });
+  m.def("_hardswish", [](const Tensor& t) { return hardswish(t); });
+  m.def("_hardswish_", [](py::object self) {
+    Tensor t = as_tensor(self);
+    hardswish_(t);
+    return self;
+  });
   m.def("_leaky_relu", [](const Tensor& t, double slope) { return leaky_relu(t, slope); });
   m.def("_leaky_relu_", [](py::object self, double slope) {
     Tensor t = as_tensor(self);

@@ -212,9 +212,33 @@ void init_reduce(py::module_& m) {
         if (!dims && keepdim) dims = every_dim(t);
         return dims ? any(t, *dims, keepdim) : any(t);
       }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false);
-  def_both(cls, m, "count_nonzero", [](const Tensor& t, py::object dim) {
+  m.def("count_nonzero", [](const Tensor& t, py::object dim) {
         return count_nonzero(t, dims_or_all(dim, "count_nonzero"));
-      }, py::arg("dim") = py::none());
+      }, py::arg("input"), py::arg("dim") = py::none());
+  // The method also takes the dims spread out, as PyTorch's does: x.count_nonzero(-1, False) counts over
+  // dims -1 and 0 (bools read as 0 and 1 there).
+  cls.def("count_nonzero", [](const Tensor& t, py::args args, py::kwargs kwargs) {
+        py::object dim = py::none();
+        for (auto [k, v] : kwargs) {
+          if (std::string(py::str(k)) != "dim" || args.size() > 0)
+            throw py::type_error("count_nonzero() received an invalid combination of arguments");
+          dim = py::reinterpret_borrow<py::object>(v);
+        }
+        if (args.size() == 1) dim = args[0];
+        if (args.size() > 1) {
+          py::list dims;
+          for (size_t i = 0; i < args.size(); ++i) {
+            py::handle a = args[i];
+            if (!PyLong_Check(a.ptr()))  // (a bool is an int)
+              throw py::type_error("count_nonzero(): argument 'dim' failed to unpack the object at pos " +
+                                   std::to_string(i + 1) + " with error \"type must be tuple of ints,but got " +
+                                   py_type_name(a) + "\"");
+            dims.append(PyBool_Check(a.ptr()) ? py::int_(a.ptr() == Py_True ? 1 : 0) : py::reinterpret_borrow<py::int_>(a));
+          }
+          dim = py::tuple(dims);
+        }
+        return count_nonzero(t, dims_or_all(dim, "count_nonzero"));
+      });
 }
 
 }  // namespace fastgrad::python

@@ -25,7 +25,20 @@ Tensor tensor_to(const Tensor& self, const py::args& args, const py::kwargs& kwa
     else
       check_device(h);
   };
-  for (py::handle a : args) take(a);
+  // Positional forms: to(dtype | other | device[, dtype], non_blocking, copy). As PyTorch's parser does, a
+  // Python bool or float where the dtype goes names its own dtype (to(True) is to(bool), to(0.5) to(float64));
+  // after the dtype, bools are non_blocking (ignored: no asynchronous copies) and then copy.
+  int flags = 0;
+  for (py::handle a : args) {
+    const bool is_bool = PyBool_Check(a.ptr()), is_float = PyFloat_Check(a.ptr());
+    if ((is_bool || is_float) && !dtype) {
+      dtype = is_bool ? ScalarType::Bool : ScalarType::Float64;
+    } else if (is_bool) {
+      if (flags++ == 1) copy = a.ptr() == Py_True;
+    } else {
+      take(a);
+    }
+  }
   for (auto [k, v] : kwargs) {
     std::string key = py::str(k);
     if (key == "dtype" || key == "device" || key == "other") take(v);

@@ -109,3 +109,59 @@ def test_norm_gradcheck_float64(p):
 ])
 def test_pow_number_exponent(code):
     check(code)
+
+
+# ---- hardsigmoid / hardswish: native ops with torch's formulas and association: (x * clamp(x + 3, 0, 6)) / 6
+# overflows at 3e38 in float32, -inf gives NaN; the gradients are selected per range (hardsigmoid: grad * 1/6
+# rounded to float32 on (-3, 3), else 0, NaN included; hardswish: 0 for x <= -3, grad for x >= 3 and NaN).
+# Fewer than 8 elements: torch's scalar loop (its vectorised blocks differ at NaN: torch-vector-path)
+
+EDGES = [[nan, inf, -inf, 3e38, -3e38, -3.0, 3.0], [-2.9999, 2.9999, 0.0, 1.0, -1.0, 5.0, 1e-40]]
+
+
+@pytest.mark.parametrize("name", ["hardsigmoid", "hardswish"])
+@pytest.mark.parametrize("values", EDGES)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("form", ["F.{name}(a0)", "F.{name}(a0 * 1, inplace=True)", "T.nn.{cls}()(a0)"])
+def test_hardsigmoid_hardswish_edges(name, values, dtype, form):
+    cls = {"hardsigmoid": "Hardsigmoid", "hardswish": "Hardswish"}[name]
+    check(f"a0 = {t(values, dtype, grad=True)}\nout = " + form.format(name=name, cls=cls))
+
+
+@pytest.mark.parametrize("name", ["hardsigmoid", "hardswish"])
+def test_hardsigmoid_hardswish_nodes(name):
+    for lib in (fastgrad, torch):
+        x = lib.tensor([-4.0, -1.0, 0.5, 4.0], requires_grad=True)
+        y = getattr(lib.nn.functional, name)(x * 1, inplace=True)
+        assert type(y.grad_fn).__name__ == name.capitalize() + "Backward0"
+        with pytest.raises(RuntimeError, match="leaf Variable"):
+            getattr(lib.nn.functional, name)(x, inplace=True)
+        with pytest.raises(NotImplementedError, match=f'"{name}_cpu" not implemented for \'Long\''):
+            getattr(lib.nn.functional, name)(lib.tensor([1, 2]))
+
+
+@pytest.mark.parametrize("name", ["hardsigmoid", "hardswish"])
+def test_hardsigmoid_hardswish_gradcheck_float64(name):
+    from fastgrad.autograd import gradcheck, gradgradcheck
+
+    x = fastgrad.tensor([-4.0, -2.5, -1.0, 0.3, 2.2, 4.0], dtype=fastgrad.float64, requires_grad=True)
+    f = getattr(fastgrad.nn.functional, name)
+    assert gradcheck(f, (x,))
+    assert gradgradcheck(f, (x,))
+
+
+# ---- convolution, zero padding and a non-finite weight: torch's float64 kernels and its float32 kernel for a
+# single ungrouped sample multiply the padding (0 * inf = NaN), as fastgrad does everywhere; torch's float32
+# oneDNN kernel (batches, grouped convolutions) skips padded taps instead (allow-list class extreme-values)
+
+
+@pytest.mark.parametrize("code", [
+    f"a0 = {t([[[1.0, 2.0, 3.0, -1.5]]], 'float64', grad=True)}\n"
+    f"a1 = {t([[[inf, 1.0, 2.0]]], 'float64', grad=True)}\nout = F.conv1d(a0, a1, padding=1)",
+    f"a0 = {t([[[[1.0, 2.0], [3.0, -1.5]], [[0.5, 0.0], [-2.0, 1.0]]]] * 2, 'float64', grad=True)}\n"
+    f"a1 = {t([[[[0.5, -inf], [1.0, 2.0]]] * 2] * 2, 'float64', grad=True)}\nout = F.conv2d(a0, a1, padding=1, stride=2)",
+    f"a0 = {t([[[[1.0, 2.0, 3.0], [3.0, -1.5, 0.0]]]], grad=True)}\n"
+    f"a1 = {t([[[[nan, 1.0], [1.0, 2.0]]]], grad=True)}\nout = F.conv2d(a0, a1, padding=1)",
+])
+def test_conv_padding_times_infinite_weight(code):
+    check(code)

@@ -478,6 +478,10 @@ Reduction reduction_from_string(const std::string& s);
 Tensor relu6(const Tensor& t);  // hardtanh(t, 0, 6)
 Tensor hardtanh(const Tensor& t, Scalar min_val = -1.0, Scalar max_val = 1.0);
 Tensor& hardtanh_(Tensor& t, Scalar min_val = -1.0, Scalar max_val = 1.0);
+Tensor hardsigmoid(const Tensor& t);  // relu6(t + 3) / 6
+Tensor& hardsigmoid_(Tensor& t);
+Tensor hardswish(const Tensor& t);  // t * relu6(t + 3) / 6
+Tensor& hardswish_(Tensor& t);
 Tensor leaky_relu(const Tensor& t, double negative_slope = 0.01);
 Tensor& leaky_relu_(Tensor& t, double negative_slope = 0.01);
 Tensor elu(const Tensor& t, double alpha = 1.0);

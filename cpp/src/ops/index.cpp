@@ -350,9 +350,12 @@ Tensor index_put(const Tensor& self, const tensor_list& indices, const Tensor& v
   return out;
 }
 
+// Unrecorded, an expanded self is written as PyTorch writes it (deprecated; the bindings warn): each indexed
+// element through its memory, accumulate adding into the shared location once per element.
 Tensor& index_put_(Tensor& self, const tensor_list& indices, const Tensor& values, bool accumulate) {
-  check_inplace(self, "index_put_");
-  if (compute_requires_grad({&self, &values})) {
+  const bool record = compute_requires_grad({&self, &values});
+  check_inplace(self, "index_put_", false, /*may_overlap=*/!record);
+  if (record) {
     Tensor r = index_put(inplace_snapshot(self, /*copy_data=*/false), indices, values, accumulate);
     return inplace_commit(self, r);
   }

@@ -396,6 +396,75 @@ Tensor& hardtanh_(Tensor& t, Scalar min_val, Scalar max_val) {
 
 Tensor relu6(const Tensor& t) { return hardtanh(t, Scalar(int64_t{0}), Scalar(int64_t{6})); }
 
+// ---- hardsigmoid and hardswish ----
+// hardsigmoid(x) = min(max(x + 3, 0), 6) / 6 and hardswish(x) = (x * min(max(x + 3, 0), 6)) / 6, computed
+// in the input's dtype in that order, as PyTorch's kernels do: hardswish(3e38) overflows to inf in float32
+// (x * 6), hardswish(-inf) is -inf * 0 = NaN, and NaN passes through both.
+
+struct HardsigmoidBackward0 : NamedNode<HardsigmoidBackward0> {
+  static constexpr const char* kName = "HardsigmoidBackward0";
+  tensor_list apply(tensor_list&& g) override {
+    // grad / 6 on the open interval (-3, 3), 0 elsewhere (NaN inputs included). PyTorch multiplies by 1/6
+    // rounded to float32, in float64 too; so does this. The result is linear in grad and constant in x, so
+    // differentiating it again gives hardsigmoid's backward of the new grad and zeros for x (PyTorch
+    // raises "derivative for aten::hardsigmoid_backward is not implemented" there; docs/differences.md).
+    Tensor x = saved(0);
+    Tensor inside = logical(compare(x, Scalar(-3.0), CompareOp::Gt), compare(x, Scalar(3.0), CompareOp::Lt),
+                            LogicalOp::And);
+    return {where(inside, mul(g[0], Scalar(static_cast<double>(1.0f / 6.0f))), Scalar(0))};
+  }
+};
+
+struct HardswishBackward0 : NamedNode<HardswishBackward0> {
+  static constexpr const char* kName = "HardswishBackward0";
+  tensor_list apply(tensor_list&& g) override {
+    // 0 for x <= -3, grad * (x / 3 + 0.5) for -3 < x < 3, grad for x >= 3 and for NaN inputs (PyTorch's
+    // scalar kernel; its vectorised loop gives NaN there: allow-list class torch-vector-path). Selected, not
+    // multiplied by a 0/1 mask, so an infinite grad gives 0 below -3 rather than NaN. Its derivative in x is
+    // grad * grad_output / 3 on the open interval, as PyTorch's double backward.
+    Tensor x = saved(0);
+    Tensor middle = where(compare(x, Scalar(3.0), CompareOp::Lt), mul(g[0], add(div(x, Scalar(3.0)), Scalar(0.5))),
+                          g[0]);
+    return {where(compare(x, Scalar(-3.0), CompareOp::Le), Scalar(0), middle)};
+  }
+};
+
+Tensor hardsigmoid(const Tensor& t) {
+  check_floating(t, "hardsigmoid_cpu");
+  Tensor out = float_map(t, t.dtype(), [](auto tag) {
+    using T = decltype(tag);
+    return [](T x) -> T {
+      T y = x + T(3);
+      y = y < T(0) ? T(0) : y;  // NaN passes through both bounds
+      return (y > T(6) ? T(6) : y) / T(6);
+    };
+  });
+  return record_unary<HardsigmoidBackward0>(out, t, true, false);
+}
+
+Tensor& hardsigmoid_(Tensor& t) {
+  check_floating(t, "hardsigmoid_cpu");
+  return inplace_binary(t, nullptr, t.dtype(), "hardsigmoid_", true, [](const Tensor& s) { return hardsigmoid(s); });
+}
+
+Tensor hardswish(const Tensor& t) {
+  check_floating(t, "hardswish_cpu");
+  Tensor out = float_map(t, t.dtype(), [](auto tag) {
+    using T = decltype(tag);
+    return [](T x) -> T {
+      T y = x + T(3);
+      y = y < T(0) ? T(0) : y;
+      return (x * (y > T(6) ? T(6) : y)) / T(6);
+    };
+  });
+  return record_unary<HardswishBackward0>(out, t, true, false);
+}
+
+Tensor& hardswish_(Tensor& t) {
+  check_floating(t, "hardswish_cpu");
+  return inplace_binary(t, nullptr, t.dtype(), "hardswish_", true, [](const Tensor& s) { return hardswish(s); });
+}
+
 // ---- softmax / log_softmax ----
 // Along `dim`, numerically stable: exp(x - max) / sum(exp(x - max)), and x - max - log(sum(exp(x - max))).
 // Computed on a contiguous copy seen as (outer, n, inner) by the CPU layer's kernel (cpu/isa_kernels.h), in the

@@ -2,6 +2,7 @@
 // derivative side by side. Most are one strided copy from a view of the input built with the right
 // strides (zero strides to repeat, negative strides to flip), so the copy loop does all the work.
 #include "common.h"
+#include "index_plan.h"
 
 namespace fastgrad {
 
@@ -202,12 +203,44 @@ Tensor triu(const Tensor& t, int64_t diagonal) {
   return out;
 }
 
+namespace {
+// tril_/triu_ on an expanded self (a dim of size > 1 with stride 0), unrecorded: PyTorch writes it, zeroing
+// each element outside the triangle through its memory, so a shared location becomes 0 when any element
+// sharing it is outside (its kept elements write back the value they read). The same here: a mask of the
+// elements to zero, written by masked_fill_kernel through self's strides. Returns false when self does not
+// overlap or the write is recorded (then the usual protocol applies, which refuses an expanded self).
+template <bool Lower>
+bool triangle_into_expanded(Tensor& self, int64_t k, const char* op) {
+  bool overlaps = false;
+  for (int64_t d = 0; d < self.dim(); ++d) overlaps = overlaps || (self.strides()[d] == 0 && self.sizes()[d] > 1);
+  if (!overlaps || self.numel() == 0 || compute_requires_grad({&self})) return false;
+  FG_CHECK(self.dim() >= 2, Error, op, ": input tensor must have at least 2 dimensions");
+  const int64_t n = self.dim();
+  const int64_t rows = self.sizes()[n - 2], cols = self.sizes()[n - 1];
+  // PyTorch writes in place only when the batch dims after the first are laid out densely over the
+  // matrices (stride of dim i = size * stride of dim i + 1, the matrices counting rows * cols); otherwise it
+  // computes into a copy and copies back, which refuses the expanded self: so does the usual protocol.
+  for (int64_t d = n - 3, inner = rows * cols; d >= 1; inner = self.strides()[d] * self.sizes()[d], --d)
+    if (self.strides()[d] != inner) return false;
+  check_inplace(self, op, false, /*may_overlap=*/true);
+  Tensor mask = empty({rows, cols}, ScalarType::Bool);
+  bool* m = mask.data<bool>();
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) m[i * cols + j] = Lower ? j - i > k : j - i < k;
+  masked_fill_kernel(self, mask, Scalar(int64_t{0}));
+  self.bump_version();
+  return true;
+}
+}  // namespace
+
 Tensor& tril_(Tensor& self, int64_t diagonal) {
+  if (triangle_into_expanded<true>(self, diagonal, "tril_")) return self;
   return inplace_binary(self, nullptr, self.dtype(), "tril_", false,
                         [&](const Tensor& s) { return tril(s, diagonal); });
 }
 
 Tensor& triu_(Tensor& self, int64_t diagonal) {
+  if (triangle_into_expanded<false>(self, diagonal, "triu_")) return self;
   return inplace_binary(self, nullptr, self.dtype(), "triu_", false,
                         [&](const Tensor& s) { return triu(s, diagonal); });
 }

@@ -30,12 +30,16 @@ Tensor row_starts(const Tensor& t, const Dims& sizes, int64_t dim) {
 
 // The in-place protocol (Note [In-place ops]) for ops whose other inputs (e.g. a src that requires grad) do not
 // broadcast against self. `write` runs the kernel on self when no history is recorded.
+// `overlap_unrecorded`: like PyTorch (which deprecates it with a warning, raised by the bindings), the op may
+// write into an expanded self when nothing is recorded: each selected element is written through its memory,
+// so a location is written when any element sharing it is selected (masked_fill_). When the write would be
+// recorded the overlap error is raised at the write, as for fill_ (PyTorch raises it in backward).
 template <class OutOfPlace, class Write>
 Tensor& inplace_index_op(Tensor& self, std::initializer_list<const Tensor*> others, const char* op,
-                         OutOfPlace out_of_place, Write write) {
-  check_inplace(self, op);
+                         OutOfPlace out_of_place, Write write, bool overlap_unrecorded = false) {
   bool record = compute_requires_grad({&self});
   for (const Tensor* o : others) record = record || compute_requires_grad({o});
+  check_inplace(self, op, false, overlap_unrecorded && !record);
   if (record) {
     Tensor r = out_of_place(inplace_snapshot(self, /*copy_data=*/false));
     FG_CHECK(r.sizes() == self.sizes(), Error, op, ": output with shape ", shape_str(self.sizes()),
@@ -480,7 +484,7 @@ Tensor& masked_fill_(Tensor& self, const Tensor& mask, Scalar value) {
                        "masked_fill_");
   return inplace_index_op(
       self, {}, "masked_fill_", [&](const Tensor& s) { return masked_fill(s, mask, value); },
-      [&](const Tensor& s) { masked_fill_kernel(s, mask, value); });
+      [&](const Tensor& s) { masked_fill_kernel(s, mask, value); }, /*overlap_unrecorded=*/true);
 }
 
 Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Tensor& value) {
@@ -490,7 +494,7 @@ Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Tensor& value) {
                        "masked_fill_");
   return inplace_index_op(
       self, {&value}, "masked_fill_", [&](const Tensor& s) { return masked_fill(s, mask, value); },
-      [&](const Tensor& s) { masked_fill_kernel(s, mask, v); });
+      [&](const Tensor& s) { masked_fill_kernel(s, mask, v); }, /*overlap_unrecorded=*/true);
 }
 
 struct MaskedSelectBackward0 : NamedNode<MaskedSelectBackward0> {

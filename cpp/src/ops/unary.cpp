@@ -467,6 +467,13 @@ Tensor& clamp_max_(Tensor& t, const Tensor& max) {
                         [&](const Tensor& s) { return clamp_max(s, max); });
 }
 Tensor& nan_to_num_(Tensor& t, std::optional<double> nan, std::optional<double> posinf, std::optional<double> neginf) {
+  if (!is_floating(t.dtype())) {
+    // Nothing to replace in an integer or bool tensor: PyTorch writes it back unchanged, also into an
+    // expanded tensor (no overlap check), and bumps the version. (Such a tensor cannot require grad.)
+    check_inplace(t, "nan_to_num_", false, /*may_overlap=*/true);
+    t.bump_version();
+    return t;
+  }
   return unary_inplace(t, t.dtype(), "nan_to_num_", true,
                        [&](const Tensor& s) { return nan_to_num(s, nan, posinf, neginf); });
 }

@@ -313,14 +313,12 @@ def _number_arg(op, name, position, value):
 
 def hardsigmoid(input, inplace=False):
     _tensor_args("hardsigmoid_" if inplace else "hardsigmoid", ("input", 1, input))
-    _floating_kernel("hardsigmoid_cpu", input)
-    return _maybe_inplace(lambda x: _C._relu6(x + 3) / 6, input, inplace)
+    return _C._hardsigmoid_(input) if inplace else _C._hardsigmoid(input)
 
 
 def hardswish(input, inplace=False):
     _tensor_args("hardswish_" if inplace else "hardswish", ("input", 1, input))
-    _floating_kernel("hardswish_cpu", input)
-    return _maybe_inplace(lambda x: x * (_C._relu6(x + 3) / 6), input, inplace)
+    return _C._hardswish_(input) if inplace else _C._hardswish(input)
 
 
 def softshrink(input, lambd=0.5):

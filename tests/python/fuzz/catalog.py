@@ -67,6 +67,7 @@ TEMPLATES = {
     "div": ["X Y", "X S", "X Y rounding_mode=RM", "X S rounding_mode=RM"],
     "divide": ["X Y", "X Y rounding_mode=RM"],
     "pow": ["X Y", "X S", "S X"],
+    "xlogy": ["X Y", "X S", "S X", "X Yany"],
     "addcdiv": ["X Y Z", "X Y Z value=S"], "addcmul": ["X Y Z", "X Y Z value=S"],
     "lerp": ["X Y S", "X Y Z"],
     "where": ["M X Y", "M X S", "M S S", "M"],

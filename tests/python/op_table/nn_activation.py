@@ -30,6 +30,10 @@ def _np_gelu(x, approximate="none"):
     return np.asarray(0.5 * x * (1 + _erf(x / math.sqrt(2))))
 
 
+def _np_hardsigmoid(x):
+    return np.asarray(np.clip(x + 3.0, 0.0, 6.0) / 6.0)
+
+
 def _np_log_softmax(x, dim):
     if x.ndim == 0:
         return np.zeros_like(x)
@@ -70,6 +74,8 @@ _activation(
     "clamp",
     variants=({"min_val": -0.5, "max_val": 0.5},),
 )
+_activation("hardsigmoid", _np_hardsigmoid, extreme=[-7.0, -1.0, 1.0, 7.0])
+_activation("hardswish", lambda x: np.asarray(x * _np_hardsigmoid(x)), extreme=[-7.0, -1.0, 1.0, 7.0])
 _activation(
     "leaky_relu",
     lambda x, negative_slope=0.01: np.asarray(np.where(x > 0, x, x * negative_slope)),
@@ -108,6 +114,10 @@ _inplace_activation(
     "leaky_relu_", "leaky_relu_", lambda x, negative_slope: np.asarray(np.where(x > 0, x, x * negative_slope)),
     "nonzero", {"negative_slope": 0.1},
 )
+_inplace_activation("hardsigmoid_inplace", "hardsigmoid", lambda x, inplace: _np_hardsigmoid(x), "real",
+                    {"inplace": True})
+_inplace_activation("hardswish_inplace", "hardswish", lambda x, inplace: np.asarray(x * _np_hardsigmoid(x)), "real",
+                    {"inplace": True})
 _inplace_activation("elu_", "elu_", lambda x, alpha: _np_elu(x, alpha), "nonzero", {"alpha": 0.7})
 _inplace_activation("selu_functional", "selu_", lambda x: _np_elu(x, _SELU_ALPHA, _SELU_SCALE), "nonzero")
 _add(
