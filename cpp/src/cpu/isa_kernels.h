@@ -62,8 +62,8 @@ FG_VINLINE void map1_widened(const float* x, float* y, int64_t n, F f) {
   if (i < n) narrow(y + i, f(widen(x + i, n - i)), n - i);
 }
 
-// erf, erfc and gelu run in double for float32 at every level: their float bodies' error reaches 3-4 ulp
-// (the product of a fitted ratio and a scaled exponential), the double body's is far below a float ulp.
+// erf, erfc and gelu run in double for float32 at every level (with the float fits' degrees, see vmath.h): their float
+// bodies' error reaches 3-4 ulp (the product of a fitted ratio and a scaled exponential).
 #define FG_UNARY_KERNEL(name, vfun) FG_UNARY_KERNEL_WIDEN(name, vfun, kWidenFloat)
 #define FG_UNARY_KERNEL_WIDEN(name, vfun, widen)                                    \
   template <class T>                                                                \
@@ -81,12 +81,24 @@ FG_UNARY_KERNEL(k_log2, v_log2)
 FG_UNARY_KERNEL(k_tanh, v_tanh)
 FG_UNARY_KERNEL(k_sigmoid, v_sigmoid)
 FG_UNARY_KERNEL(k_silu, v_silu)
-FG_UNARY_KERNEL_WIDEN(k_erf, v_erf, true)
-FG_UNARY_KERNEL_WIDEN(k_erfc, v_erfc, true)
+template <class T>
+void k_erf(const T* x, T* y, int64_t n) {
+  if constexpr (std::is_same_v<T, float>)
+    map1_widened(x, y, n, [](VecT<double> v) { return v_erf<double, ErfConstForFloat>(v); });
+  else
+    map1(x, y, n, [](VecT<T> v) { return v_erf<T>(v); });
+}
+template <class T>
+void k_erfc(const T* x, T* y, int64_t n) {
+  if constexpr (std::is_same_v<T, float>)
+    map1_widened(x, y, n, [](VecT<double> v) { return v_erfc<double, ErfConstForFloat>(v); });
+  else
+    map1(x, y, n, [](VecT<T> v) { return v_erfc<T>(v); });
+}
 template <class T>
 void k_gelu(const T* x, T* y, int64_t n) {
   if constexpr (std::is_same_v<T, float>)
-    map1_widened(x, y, n, [](VecT<double> v) { return v_gelu<double>(v, /*nan_at_inf=*/true); });
+    map1_widened(x, y, n, [](VecT<double> v) { return v_gelu<double, ErfConstForFloat>(v, /*nan_at_inf=*/true); });
   else
     map1(x, y, n, [](VecT<T> v) { return v_gelu<T>(v); });
 }
@@ -122,7 +134,9 @@ FG_VINLINE void map2_widened(const float* a, const float* b, float* y, int64_t n
 template <class T>
 void k_gelu_backward(const T* g, const T* x, T* out, int64_t n) {
   if constexpr (std::is_same_v<T, float>)
-    map2_widened(g, x, out, n, [](VecT<double> gv, VecT<double> xv) { return gv * v_gelu_derivative<double>(xv); });
+    map2_widened(g, x, out, n, [](VecT<double> gv, VecT<double> xv) {
+      return gv * v_gelu_derivative<double, ErfConstForFloat>(xv);
+    });
   else
     map2(g, x, out, n, [](VecT<T> gv, VecT<T> xv) { return gv * v_gelu_derivative<T>(xv); });
 }

@@ -316,7 +316,8 @@ FG_VINLINE VecT<T> v_silu(VecT<T> x) {
 // erf(z) = z A(z^2) for z = |x| < 0.5; beyond, erfc(z) = e^(-z^2) R(z) with R(z) = erfc(z) e^(z^2) fitted on
 // [0.5, 1.25), [1.25, 2.5), [2.5, 4) as polynomials in z - centre, and for z >= 4 as S(1/z) / z (R ~ 1/(z sqrt pi)
 // there). The coefficients are Chebyshev fits made with mpmath at 50 digits (relative errors below), one
-// polynomial per lane chosen by lane-wise selects. e^(-z^2) is formed from z^2 split exactly into hi + lo, so
+// polynomial per lane chosen by lane-wise selects. The float32 kernels evaluate the float fits' degrees in double
+// arithmetic (C = ErfConstForFloat): their error is then the fits' (below 2e-9), far under a float ulp. e^(-z^2) is formed from z^2 split exactly into hi + lo, so
 // that its error does not grow with z^2, and kept as big * small (exp_parts) down to the denormals.
 template <class T>
 struct ErfConst;
@@ -324,6 +325,7 @@ struct ErfConst;
 template <>
 struct ErfConst<float> {
   static constexpr float kZMax = 10.5f;  // erfc(10.5) underflows
+  static constexpr float kC0Lo = 0;
 // float: max relative error of each fit (mpmath chebyfit, 50 digits):
 //   kA degree 4 on [0, 0.25] (centre 0): 1.39e-9
 //   kR1 degree 8 on [0.5, 1.25] (centre 0.875): 8.49e-10
@@ -340,6 +342,8 @@ struct ErfConst<float> {
 template <>
 struct ErfConst<double> {
   static constexpr double kZMax = 27.5;
+  // 2/sqrt(pi) - kA[0]: the fit's leading coefficient is 2/sqrt(pi) (the fit's error at t = 0 is 1e-22).
+  static constexpr double kC0Lo = static_cast<double>(1.12837916709551257389615890312154517L - 1.12837916709551257390L);
 // double: max relative error of each fit (mpmath chebyfit, 50 digits):
 //   kA degree 10 on [0, 0.25] (centre 0): 1.19e-22
 //   kR1 degree 16 on [0.5, 1.25] (centre 0.875): 1.53e-19
@@ -353,6 +357,24 @@ struct ErfConst<double> {
   static constexpr double kS[19] = {0.564189583547813672651, -1.12187742911979595744e-11, -0.282094790765926361234, -5.52916783954538168466e-8, 0.423144262626736165428, -0.0000565626455102169128666, -1.05669505185056387363, -0.0183101054962721533346, 3.92750959646935032000, -2.16504852808499271150, -0.381938592831311008028, -94.6287063231169235535, 506.411931424858323078, -1299.40869224246945325, 1947.22582623145529844, -1661.98030088791566870, 633.327299394293421997, 0., 0.};
 };
 
+// The float fits' degrees with double coefficients: what the float32 kernels evaluate in double arithmetic
+// (float-rounded coefficients would cost an ulp there).
+struct ErfConstForFloat {
+  static constexpr double kZMax = 10.5;
+  static constexpr double kC0Lo = 0;
+  // kA: degree 4 on [0, 0.25] (centre 0), relative error 1.39e-9
+  static constexpr double kA[5] = {1.12837916560179145517, -0.376126090074698029277, 0.112828314284658618742, -0.0267577327350155156224, 0.00471908256721881387983};
+  // kR1: degree 8 on [0.5, 1.25] (centre 0.875), relative error 8.49e-10
+  static constexpr double kR1[10] = {0.464311583202669001879, -0.315833887979296305480, 0.187956920721159905227, -0.100915198091456237344, 0.0498287043554765148216, -0.0229052517063129510771, 0.00991540213023724929848, -0.00426287168307025929217, 0.00165986906622843652262, 0.};
+  // kR2: degree 9 on [1.25, 2.5] (centre 1.875), relative error 5.26e-10
+  static constexpr double kR2[10] = {0.269429985295112414748, -0.118016722764805082107, 0.0481486133632223601744, -0.0184920228813645316024, 0.00673837981041299523300, -0.00234337780566639044344, 0.000779037382446760079723, -0.000250184163368997368118, 0.0000847536280087089196685, -0.0000253170175800497201257};
+  // kR3: degree 8 on [2.5, 4] (centre 3.25), relative error 1.36e-9
+  static constexpr double kR3[10] = {0.166335348426821876763, -0.0471993997154822706271, 0.0129372903001167065474, -0.00343553293741612459350, 0.000886018366875149606141, -0.000221990304082444031012, 0.0000543326330908639879892, -0.0000139223577325511764459, 0.00000324428429182062024569, 0.};
+  // kS: degree 8 on [0.0952381, 0.25] (centre 0), relative error 6.18e-13
+  static constexpr double kS[10] = {0.564189549584853735575, 0.00000256021166008317510989, -0.282179364725380880016, 0.00161409412393738627347, 0.403443949035053878281, 0.159996947015680728163, -1.92344533841537050420, 2.97025899966156740174, -1.65596907263706053362, 0.};
+
+};
+
 // x^2 = hi + lo exactly.
 template <class T>
 FG_VINLINE VecT<T> square_parts(VecT<T> x, VecT<T>& lo) {
@@ -362,10 +384,9 @@ FG_VINLINE VecT<T> square_parts(VecT<T> x, VecT<T>& lo) {
 }
 
 // R(z) (see above) for z >= 0.5.
-template <class T>
+template <class T, class C = ErfConst<T>>
 FG_VINLINE VecT<T> erfc_ratio(VecT<T> z) {
-  using C = ErfConst<T>;
-  constexpr size_t K = sizeof(C::kR1) / sizeof(T);
+  constexpr size_t K = sizeof(C::kR1) / sizeof(C::kR1[0]);
   const auto r1 = z < T(1.25), r2 = z < T(2.5), r3 = z < T(4);
   const VecT<T> u = T(1) / z;
   VecT<T> v = select(r1, z - T(0.875), select(r2, z - T(1.875), select(r3, z - T(3.25), u)));
@@ -379,52 +400,48 @@ FG_VINLINE VecT<T> erfc_ratio(VecT<T> z) {
 
 // erfc(z) = big * small for z >= 0.5 with z^2 = hh + hl (small a power of two, as in exp_parts).
 // R e^(-hh - hl) = (R + R r q) s1 small: one rounding for the product of R and e^r.
-template <class T>
+template <class T, class C = ErfConst<T>>
 FG_VINLINE VecT<T> erfc_parts(VecT<T> z, VecT<T> hh, VecT<T> hl, VecT<T>& small) {
   ExpParts<T> e = exp_parts<T>(-hh, -hl);
   small = e.small;
-  VecT<T> R = erfc_ratio<T>(z);
+  VecT<T> R = erfc_ratio<T, C>(z);
   return fmadd(R * e.r, e.q, R) * e.s1;
 }
 
-// erf(z) = z A(z^2) for |z| < 0.5, as z c0 + z t A'(t) with c0 = 2/sqrt(pi) split in two, so that the leading
-// term rounds once.
-template <class T>
+// erf(z) = z A(z^2) for |z| < 0.5, as z c0 + z t A'(t) with c0 = kA[0] + kC0Lo (2/sqrt(pi) in two parts, for
+// the double fit), so that the leading term rounds once.
+template <class T, class C = ErfConst<T>>
 FG_VINLINE VecT<T> erf_near0(VecT<T> z, VecT<T> t) {
-  using C = ErfConst<T>;
-  constexpr size_t K = sizeof(C::kA) / sizeof(T);
+  constexpr size_t K = sizeof(C::kA) / sizeof(C::kA[0]);
   VecT<T> p = splat<T>(C::kA[K - 1]);
   for (size_t k = K - 1; k-- > 1;) p = fmadd(p, t, splat<T>(C::kA[k]));
-  const T c0 = C::kA[0];
-  const T c0_lo = static_cast<T>(1.12837916709551257389615890312154517L - static_cast<long double>(c0));
-  return fmadd(z, splat<T>(c0), fmadd(z, splat<T>(c0_lo), z * t * p));
+  return fmadd(z, splat<T>(C::kA[0]), fmadd(z, splat<T>(C::kC0Lo), z * t * p));
 }
 
 // For z = min(|x|, kZMax): erf(z) as `near0` (meaningful for z < 0.5) and erfc(z) = big * small (z >= 0.5).
-template <class T>
+template <class T, class C = ErfConst<T>>
 FG_VINLINE VecT<T> erf_both(VecT<T> x, VecT<T>& near0, VecT<T>& big, VecT<T>& small) {
-  using C = ErfConst<T>;
   VecT<T> z = copysign_of<T>(x, VecT<T>{});
   z = select(z > C::kZMax, splat<T>(C::kZMax), z);
   VecT<T> hl;
   VecT<T> hh = square_parts<T>(z, hl);
-  near0 = erf_near0<T>(z, hh);
-  big = erfc_parts<T>(z, hh, hl, small);
+  near0 = erf_near0<T, C>(z, hh);
+  big = erfc_parts<T, C>(z, hh, hl, small);
   return z;
 }
 
-template <class T>
+template <class T, class C = ErfConst<T>>
 FG_VINLINE VecT<T> v_erf(VecT<T> x) {
   VecT<T> near0, big, small;
-  VecT<T> z = erf_both<T>(x, near0, big, small);
+  VecT<T> z = erf_both<T, C>(x, near0, big, small);
   VecT<T> y = select(z < T(0.5), near0, T(1) - big * small);
   return copysign_of<T>(select(x == x, y, x), x);
 }
 
-template <class T>
+template <class T, class C = ErfConst<T>>
 FG_VINLINE VecT<T> v_erfc(VecT<T> x) {
   VecT<T> near0, big, small;
-  VecT<T> z = erf_both<T>(x, near0, big, small);
+  VecT<T> z = erf_both<T, C>(x, near0, big, small);
   const auto pos = x >= T(0);
   VecT<T> far = select(pos, big * small, T(2) - big * small);
   VecT<T> y = select(z < T(0.5), select(pos, T(1) - near0, T(1) + near0), far);
@@ -433,33 +450,32 @@ FG_VINLINE VecT<T> v_erfc(VecT<T> x) {
 
 // gelu(x) = x Phi(x) = x/2 (1 + erf(x / sqrt 2)), as x - x/2 erfc(z) for x >= 0 and x/2 erfc(z) below
 // (z = |x| / sqrt 2, z^2 = x^2 / 2 formed exactly from x), so that negative x keep their relative accuracy.
-template <class T>
+template <class T, class C = ErfConst<T>>
 FG_VINLINE VecT<T> gelu_cdf_parts(VecT<T> x, VecT<T>& near0, VecT<T>& big, VecT<T>& small, VecT<T>& hh,
                                   VecT<T>& hl) {
-  using C = ErfConst<T>;
   const T lim = C::kZMax * T(1.4142135623730950488);
   VecT<T> xc = select(x > lim, splat<T>(lim), select(x < -lim, splat<T>(-lim), x));
   xc = select(x == x, xc, VecT<T>{});
   VecT<T> z = copysign_of<T>(xc, VecT<T>{}) * T(0.70710678118654752440);
   hh = square_parts<T>(xc, hl) * T(0.5);
   hl = hl * T(0.5);
-  near0 = erf_near0<T>(z, hh);  // erf(z) for z < 0.5
-  big = erfc_parts<T>(z, hh, hl, small);
+  near0 = erf_near0<T, C>(z, hh);  // erf(z) for z < 0.5
+  big = erfc_parts<T, C>(z, hh, hl, small);
   return z;
 }
 
 // PyTorch's gelu gives NaN at -inf (-inf * 0) in both dtypes, and at +inf too in float32 (inf from float64):
 // `nan_at_inf` asks for the float32 answer (the float32 kernel runs this body in double).
-template <class T>
+template <class T, class C = ErfConst<T>>
 FG_VINLINE VecT<T> v_gelu(VecT<T> x, bool nan_at_inf = false) {
   VecT<T> near0, big, small, hh, hl;
-  VecT<T> z = gelu_cdf_parts<T>(x, near0, big, small, hh, hl);
+  VecT<T> z = gelu_cdf_parts<T, C>(x, near0, big, small, hh, hl);
   VecT<T> half = x * T(0.5);
   const auto pos = x >= T(0), in = z < T(0.5);
   VecT<T> y_pos = select(in, half * (T(1) + near0), x - half * (big * small));
   VecT<T> y_neg = select(in, half * (T(1) - near0), (half * big) * small);
   VecT<T> y = select(pos, y_pos, y_neg);
-  const T lim = ErfConst<T>::kZMax * T(1.4142135623730950488);
+  const T lim = C::kZMax * T(1.4142135623730950488);
   y = select(x > lim, x, y);
   y = select(x < -lim, splat<T>(T(-0.0)), y);
   const T inf = __builtin_huge_val();
@@ -469,17 +485,17 @@ FG_VINLINE VecT<T> v_gelu(VecT<T> x, bool nan_at_inf = false) {
 }
 
 // d gelu / dx = Phi(x) + x phi(x), phi(x) = e^(-x^2/2) / sqrt(2 pi).
-template <class T>
+template <class T, class C = ErfConst<T>>
 FG_VINLINE VecT<T> v_gelu_derivative(VecT<T> x) {
   VecT<T> near0, big, small, hh, hl;
-  VecT<T> z = gelu_cdf_parts<T>(x, near0, big, small, hh, hl);
+  VecT<T> z = gelu_cdf_parts<T, C>(x, near0, big, small, hh, hl);
   const auto pos = x >= T(0), in = z < T(0.5);
   VecT<T> erfc_z = big * small;
   VecT<T> cdf = select(pos, select(in, T(0.5) * (T(1) + near0), T(1) - T(0.5) * erfc_z),
                        select(in, T(0.5) * (T(1) - near0), T(0.5) * erfc_z));
   VecT<T> pdf = v_exp<T>(-hh) * (T(1) - hl) * T(0.39894228040143267794);
   VecT<T> y = fmadd(x, pdf, cdf);
-  const T lim = ErfConst<T>::kZMax * T(1.4142135623730950488);
+  const T lim = C::kZMax * T(1.4142135623730950488);
   y = select(x > lim, splat<T>(T(1)), select(x < -lim, VecT<T>{}, y));
   // ±inf: NaN, as PyTorch's cdf + x pdf gives (inf * 0).
   y = select(copysign_of<T>(x, VecT<T>{}) == T(__builtin_huge_val()), splat<T>(T(__builtin_nan(""))), y);
