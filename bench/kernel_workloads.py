@@ -31,6 +31,22 @@ KERNELS = {
 }
 
 
+def _backward_case(T, fn, xn, seed, every):
+    """`fn(x).backward(g)` on a fresh graph per call, x.grad reset to None first; the check compares x.grad."""
+    x = T.tensor(xn, requires_grad=True)
+    g = T.tensor(_rng(seed).standard_normal(xn.shape, dtype=np.float32))
+
+    def step():
+        x.grad = None
+        fn(x).backward(g)
+
+    def check():
+        step()
+        return [_np(x.grad).reshape(-1)[::every]]
+
+    return Case(Call(step), check=check)
+
+
 def _kernel_workload(name, backward, threads):
     transform = KERNELS[name]
 
@@ -40,18 +56,7 @@ def _kernel_workload(name, backward, threads):
         if not backward:
             x = T.tensor(xn)
             return Case(Stmt("f(x)", {"f": f, "x": x}), check=lambda: [_np(f(x))[::1021]])
-        x = T.tensor(xn, requires_grad=True)
-        g = T.tensor(_rng(12).standard_normal(N4M, dtype=np.float32))
-
-        def step():
-            x.grad = None
-            f(x).backward(g)
-
-        def check():
-            step()
-            return [_np(x.grad)[::1021]]
-
-        return Case(Call(step), check=check)
+        return _backward_case(T, lambda x: f(x), xn, 12, 1021)
 
     fn.__doc__ = f"`{name}` over (4M,) float32, {'forward + backward' if backward else 'forward'}."
     kind = "fwd+bwd" if backward else "fwd"
@@ -75,18 +80,7 @@ def _softmax_workload(log, backward, threads):
         if not backward:
             x = T.tensor(xn)
             return Case(Stmt("f(x, -1)", {"f": f, "x": x}), check=lambda: [_np(f(x, -1))[::97]])
-        x = T.tensor(xn, requires_grad=True)
-        g = T.tensor(_rng(14).standard_normal((4096, 1024), dtype=np.float32))
-
-        def step():
-            x.grad = None
-            f(x, -1).backward(g)
-
-        def check():
-            step()
-            return [_np(x.grad)[::97]]
-
-        return Case(Call(step), check=check)
+        return _backward_case(T, lambda x: f(x, -1), xn, 14, 97)
 
     fn.__doc__ = f"`{name}(x, -1)` over a (4096, 1024) float32 tensor, {'forward + backward' if backward else 'forward'}."
     workload(

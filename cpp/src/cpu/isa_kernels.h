@@ -81,20 +81,19 @@ FG_UNARY_KERNEL(k_log2, v_log2)
 FG_UNARY_KERNEL(k_tanh, v_tanh)
 FG_UNARY_KERNEL(k_sigmoid, v_sigmoid)
 FG_UNARY_KERNEL(k_silu, v_silu)
-template <class T>
-void k_erf(const T* x, T* y, int64_t n) {
-  if constexpr (std::is_same_v<T, float>)
-    map1_widened(x, y, n, [](VecT<double> v) { return v_erf<double, ErfConstForFloat>(v); });
-  else
-    map1(x, y, n, [](VecT<T> v) { return v_erf<T>(v); });
-}
-template <class T>
-void k_erfc(const T* x, T* y, int64_t n) {
-  if constexpr (std::is_same_v<T, float>)
-    map1_widened(x, y, n, [](VecT<double> v) { return v_erfc<double, ErfConstForFloat>(v); });
-  else
-    map1(x, y, n, [](VecT<T> v) { return v_erfc<T>(v); });
-}
+// erf and erfc: float32 through the double body with the float fits' degrees.
+#define FG_ERF_KERNEL(name, vfun)                                                                \
+  template <class T>                                                                             \
+  void name(const T* x, T* y, int64_t n) {                                                       \
+    if constexpr (std::is_same_v<T, float>)                                                      \
+      map1_widened(x, y, n, [](VecT<double> v) { return vfun<double, ErfConstForFloat>(v); });   \
+    else                                                                                         \
+      map1(x, y, n, [](VecT<T> v) { return vfun<T>(v); });                                       \
+  }
+FG_ERF_KERNEL(k_erf, v_erf)
+FG_ERF_KERNEL(k_erfc, v_erfc)
+#undef FG_ERF_KERNEL
+
 template <class T>
 void k_gelu(const T* x, T* y, int64_t n) {
   if constexpr (std::is_same_v<T, float>)
