@@ -182,6 +182,26 @@ struct NativeLayerNormBackward0 : NamedNode<NativeLayerNormBackward0> {
   }
 };
 
+namespace {
+
+// The layout every normalisation Node reads back: input, [weight], then its statistics; the Node becomes out's
+// history.
+template <class NodePtr>
+void record_norm(const NodePtr& node, Tensor& out, const Tensor& input, const Tensor& weight,
+                 std::initializer_list<const Tensor*> stats) {
+  node->save(input);
+  if (weight.defined()) node->save(weight);
+  for (const Tensor* s : stats) node->save(*s);
+  set_history(out, node);
+}
+
+// The shape a parameter's gradient takes: the weight's, else the bias's, else (c,).
+Dims norm_param_shape(const Tensor& weight, const Tensor& bias, int64_t c) {
+  return weight.defined() ? weight.sizes() : bias.defined() ? bias.sizes() : Dims{c};
+}
+
+}  // namespace
+
 Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tensor& weight, const Tensor& bias,
                   double eps) {
   check_normalized_shape(input, normalized_shape, weight, bias);
@@ -199,11 +219,7 @@ Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tenso
   }
   if (compute_requires_grad({&input, &weight, &bias})) {
     auto node = make_node<NativeLayerNormBackward0>({&input, &weight, &bias}, normalized_shape, eps, weight.defined());
-    node->save(input);
-    if (weight.defined()) node->save(weight);
-    node->save(mean);
-    node->save(rstd);
-    set_history(out, node);
+    record_norm(node, out, input, weight, {&mean, &rstd});
   }
   return out;
 }
@@ -266,10 +282,7 @@ Tensor rms_norm(const Tensor& input, const Dims& normalized_shape, const Tensor&
   }
   if (compute_requires_grad({&input, &weight})) {
     auto node = make_node<RmsNormBackward>({&input, &weight}, normalized_shape, eps, weight.defined());
-    node->save(input);
-    if (weight.defined()) node->save(weight);
-    node->save(rstd);
-    set_history(out, node);
+    record_norm(node, out, input, weight, {&rstd});
   }
   return out;
 }
@@ -413,13 +426,10 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
                                  out.data<T>());
   });
   if (compute_requires_grad({&input, &weight, &bias})) {
-    const Dims wshape = weight.defined() ? weight.sizes() : bias.defined() ? bias.sizes() : Dims{c};
-    auto node = make_node<NativeBatchNormBackward0>({&input, &weight, &bias}, eps, weight.defined(), !training, wshape);
-    node->save(input);
-    if (weight.defined()) node->save(weight);
-    node->save(training ? mean : running_mean);
-    node->save(training ? rstd : running_var);
-    set_history(out, node);
+    auto node = make_node<NativeBatchNormBackward0>({&input, &weight, &bias}, eps, weight.defined(), !training,
+                                                    norm_param_shape(weight, bias, c));
+    if (training) record_norm(node, out, input, weight, {&mean, &rstd});
+    else record_norm(node, out, input, weight, {&running_mean, &running_var});
   }
   return out;
 }
@@ -511,13 +521,9 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
     });
   }
   if (compute_requires_grad({&input, &weight, &bias})) {
-    const Dims wshape = weight.defined() ? weight.sizes() : bias.defined() ? bias.sizes() : Dims{c};
-    auto node = make_node<NativeGroupNormBackward0>({&input, &weight, &bias}, num_groups, eps, weight.defined(), wshape);
-    node->save(input);
-    if (weight.defined()) node->save(weight);
-    node->save(mean);
-    node->save(rstd);
-    set_history(out, node);
+    auto node = make_node<NativeGroupNormBackward0>({&input, &weight, &bias}, num_groups, eps, weight.defined(),
+                                                    norm_param_shape(weight, bias, c));
+    record_norm(node, out, input, weight, {&mean, &rstd});
   }
   return out;
 }
