@@ -14,8 +14,25 @@ import pytest
 import fastgrad as fg
 
 LEVELS = ["default", "avx2", "avx512"]
-BEST = fg.backends.cpu.get_cpu_capability().lower()
-AVAILABLE = LEVELS[: LEVELS.index(BEST) + 1]
+
+
+def _hardware_levels():
+    """The levels this CPU and build support (the setter refuses the others), whatever level the process started
+    at (FASTGRAD_CPU_CAPABILITY may have lowered it)."""
+    start = fg.backends.cpu.get_cpu_capability()
+    levels = []
+    for lv in LEVELS:
+        try:
+            fg._C._set_cpu_capability(lv)
+        except ValueError:
+            break
+        levels.append(lv)
+    fg._C._set_cpu_capability(start)
+    return levels
+
+
+AVAILABLE = _hardware_levels()
+BEST = AVAILABLE[-1]
 MAX_ULP = 2.0
 
 
