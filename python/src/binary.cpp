@@ -399,6 +399,8 @@ void init_binary(py::module_& m) {
   for (auto [name, op] : {std::pair{"bitwise_and", LogicalOp::And}, std::pair{"bitwise_or", LogicalOp::Or},
                           std::pair{"bitwise_xor", LogicalOp::Xor}}) {
     def_both(cls, m, name, [name = name, op = op](py::handle a, py::handle b) {
+      // bitwise_and(Scalar self, Tensor other) (the function form): the three ops commute
+      if (!is_tensor(a) && is_tensor(b)) return bitwise(as_tensor(b), number_arg(a, name, "input", 1), op);
       return tensor_or_number(a, b, name, "other", [op](const Tensor& x, const Tensor& y) { return bitwise(x, y, op); },
                               [op](const Tensor& x, Scalar s) { return bitwise(x, s, op); });
     }, py::arg("other"));

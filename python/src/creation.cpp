@@ -115,10 +115,15 @@ void init_creation(py::module_& m) {
     auto o = parse_options(kw, "full_like");
     return finish(full(t.sizes(), value, o.dtype.value_or(t.dtype())), o);
   }, py::arg("input"), py::arg("fill_value"));
+  // eye(n) / eye(n, m): m=None matches neither (the default, Ellipsis, stands for "not given")
   m.def("eye", [](int64_t n, py::object mo, py::kwargs kw) {
     auto o = parse_options(kw, "eye");
-    return finish(eye(n, mo.is_none() ? n : mo.cast<int64_t>(), o.dtype.value_or(default_dtype())), o);
-  }, py::arg("n"), py::arg("m") = py::none());
+    if (mo.is_none())
+      throw py::type_error("eye() received an invalid combination of arguments - got (int, NoneType), but expected "
+                           "one of:\n * (int n, *, Tensor out = None, torch.dtype dtype = None, ...)\n"
+                           " * (int n, int m, *, Tensor out = None, torch.dtype dtype = None, ...)");
+    return finish(eye(n, mo.ptr() == Py_Ellipsis ? n : int_arg(mo, "eye", "m", 2), o.dtype.value_or(default_dtype())), o);
+  }, py::arg("n"), py::arg("m") = py::ellipsis());
   m.def("arange", [](Scalar a, py::object b, Scalar step, py::kwargs kw) {
     auto o = parse_options(kw, "arange");
     Scalar start = 0, end = a;
@@ -201,12 +206,12 @@ void init_creation(py::module_& m) {
     // size=None given explicitly matches no form (its default, Ellipsis, stands for "not given")
     const bool no_size = size.ptr() == Py_Ellipsis, bad_size = size.is_none();
     const bool mt = is_tensor(mean), st = is_tensor(std);
-    if (no_size && (mt || st) && !o.dtype) {
+    if (no_size && (mt || st) && !o.dtype && !std.is_none()) {  // (std=None given matches no form either)
       if (mt && st) return finish(normal(as_tensor(mean), as_tensor(std), o.generator), o);
-      if (mt) return finish(normal(as_tensor(mean), std.is_none() ? 1.0 : std.cast<double>(), o.generator), o);
+      if (mt) return finish(normal(as_tensor(mean), std.ptr() == Py_Ellipsis ? 1.0 : std.cast<double>(), o.generator), o);
       return finish(normal(mean.cast<double>(), as_tensor(std), o.generator), o);
     }
-    if (!mt && !st && !no_size && !bad_size && !std.is_none())
+    if (!mt && !st && !no_size && !bad_size && !std.is_none() && std.ptr() != Py_Ellipsis)
       return finish(normal(mean.cast<double>(), std.cast<double>(), dims_from(size, "normal", "size", 3, false),
                            o.dtype.value_or(default_dtype()), o.generator), o);
     throw py::type_error(
@@ -217,7 +222,7 @@ void init_creation(py::module_& m) {
         " * (float mean, float std, tuple of ints size, *, torch.Generator generator = None, Tensor out = None, "
         "torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = False, "
         "bool requires_grad = False)");
-  }, py::arg("mean"), py::arg("std") = py::none(), py::arg("size") = py::ellipsis());
+  }, py::arg("mean"), py::arg("std") = py::ellipsis(), py::arg("size") = py::ellipsis());
 
   TensorClass cls = tensor_class(m);
   // bernoulli(input, *, generator) or bernoulli(input, p, *, generator)

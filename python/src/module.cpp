@@ -192,11 +192,17 @@ std::string arg_prefix(const IntListArg& a) {
   return s;
 }
 
-// One element of an int list: a Python int (not bool), an object with __index__ (NumPy integers), or a
-// one-element integer Tensor, as PyTorch reads them. Anything else gives std::nullopt.
+// One element of an int list: a Python int, an object with __index__ (NumPy integers), or a one-element
+// integer Tensor, as PyTorch reads them. A bool is refused as the first element (PyTorch's parser decides from
+// the first element whether the argument is an int list at all, and a bool is not an int there) and read as 0
+// or 1 after it (the elements are then unpacked as Python ints: torch.zeros(2, True) is zeros(2, 1)).
+// Anything else gives std::nullopt.
 std::optional<int64_t> int_element(py::handle h, const IntListArg& a, size_t pos) {
   PyObject* o = h.ptr();
-  if (PyBool_Check(o)) return std::nullopt;
+  if (PyBool_Check(o)) {
+    if (pos == 0) return std::nullopt;
+    return o == Py_True ? 1 : 0;
+  }
   py::object index;
   if (PyObject_TypeCheck(o, tensor_type())) {
     const Tensor& t = tensor_ref(o);
@@ -226,7 +232,7 @@ std::optional<int64_t> int_element(py::handle h, const IntListArg& a, size_t pos
 
 // Note [Int lists]: every size, shape and dim list from Python comes through here, so the accepted forms
 // and the errors are PyTorch's everywhere: a list or tuple (a fastgrad.Size is one) of ints, NumPy integers
-// or one-element integer tensors; where the argument may be a single int (`a.single`), also an int or a
+// or one-element integer tensors (bools after the first element, see int_element); where the argument may be a single int (`a.single`), also an int or a
 // one-element integer tensor. Anything else -- a Tensor of several elements, a float, a string, a NumPy
 // array -- is a TypeError naming the op and the argument. Only lists and tuples are iterated, each item held
 // by a reference of its own: a Tensor's items are new objects, and a borrowed handle to one (what iterating

@@ -89,23 +89,42 @@ MomentsArgs moments_args(py::object dim, py::object unbiased, bool keepdim, py::
   return a;
 }
 
+// keepdim given without dim (x.sum(keepdim=True)): PyTorch's parser matches no form.
+py::type_error keepdim_without_dim(const char* op, const char* dim_form) {
+  return py::type_error(std::string(op) + "() received an invalid combination of arguments - got (keepdim=bool, ), "
+                        "but expected one of:\n * (*, torch.dtype dtype = None)\n * " + dim_form);
+}
+
 }  // namespace
 
 void init_reduce(py::module_& m) {
   TensorClass cls = tensor_class(m);
+  // sum/mean(dim=None, keepdim=False) and prod(dim, keepdim=False): keepdim without a dim matches none of
+  // PyTorch's forms (dim=None given is one for sum and mean); the dim's default, Ellipsis, stands for "not given"
   def_both(cls, m, "sum", [](const Tensor& t, py::object dim, Flag keepdim, py::object dtype) {
+        if (dim.ptr() == Py_Ellipsis) {
+          if (keepdim) throw keepdim_without_dim("sum", "(tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)");
+          dim = py::none();
+        }
         auto dims = opt_dims(dim, "sum");
         if (!dims && keepdim) dims = every_dim(t);
         return dims ? sum(t, *dims, keepdim, opt_dtype(dtype)) : sum(t, opt_dtype(dtype));
-      }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(), py::arg("dtype") = py::none());
+      }, py::arg("dim") = py::ellipsis(), py::arg("keepdim").noconvert() = false, py::kw_only(), py::arg("dtype") = py::none());
   def_both(cls, m, "mean", [](const Tensor& t, py::object dim, Flag keepdim, py::object dtype) {
+        if (dim.ptr() == Py_Ellipsis) {
+          if (keepdim) throw keepdim_without_dim("mean", "(tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)");
+          dim = py::none();
+        }
         auto dims = opt_dims(dim, "mean");
         if (!dims && keepdim) dims = every_dim(t);
         return dims ? mean(t, *dims, keepdim, opt_dtype(dtype)) : mean(t, opt_dtype(dtype));
-      }, py::arg("dim") = py::none(), py::arg("keepdim").noconvert() = false, py::kw_only(), py::arg("dtype") = py::none());
+      }, py::arg("dim") = py::ellipsis(), py::arg("keepdim").noconvert() = false, py::kw_only(), py::arg("dtype") = py::none());
   def_both(cls, m, "prod", [](const Tensor& t, py::object dim, Flag keepdim, py::object dtype) {
-        // prod() or prod(int dim, ...): dim=None is refused (its default, Ellipsis, stands for "not given")
-        if (dim.ptr() == Py_Ellipsis) return prod(t, opt_dtype(dtype));
+        // prod() or prod(int dim, ...): dim=None is refused
+        if (dim.ptr() == Py_Ellipsis) {
+          if (keepdim) throw keepdim_without_dim("prod", "(int dim, bool keepdim = False, *, torch.dtype dtype = None)");
+          return prod(t, opt_dtype(dtype));
+        }
         return prod(t, int_arg(dim, "prod"), keepdim, opt_dtype(dtype));
       }, py::arg("dim") = py::ellipsis(), py::arg("keepdim").noconvert() = false, py::kw_only(), py::arg("dtype") = py::none());
 

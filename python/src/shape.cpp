@@ -86,6 +86,12 @@ tensor_list split_any(const Tensor& x, py::handle size, int64_t dim) {
   return split(x, dims_from(size, "split", "split_size", 0)[0], dim);
 }
 
+// squeeze(None): PyTorch's parser matches none of squeeze's forms.
+py::type_error squeeze_none(const char* op) {
+  return py::type_error(std::string(op) + "() received an invalid combination of arguments - got (NoneType), but "
+                        "expected one of:\n * ()\n * (int dim)\n * (tuple of ints dim)");
+}
+
 }  // namespace
 
 void init_shape(py::module_& m) {
@@ -156,11 +162,14 @@ void init_shape(py::module_& m) {
 
   // ---- adding and removing dims ----
   def_both(cls, m, "unsqueeze", [](const Tensor& x, int64_t d) { return unsqueeze(x, d); }, py::arg("dim"));
+  // squeeze() / squeeze(int dim) / squeeze(tuple of ints dim): dim=None matches none (the default, Ellipsis,
+  // stands for "not given")
   def_both(cls, m, "squeeze", [](const Tensor& x, py::object d) {
-        if (d.is_none()) return squeeze(x);
+        if (d.ptr() == Py_Ellipsis) return squeeze(x);
+        if (d.is_none()) throw squeeze_none("squeeze");
         if (PyLong_Check(d.ptr())) return squeeze(x, d.cast<int64_t>());
         return squeeze(x, dims_from(d, "squeeze", "dim", 0));
-      }, py::arg("dim") = py::none());
+      }, py::arg("dim") = py::ellipsis());
 
   // ---- in place, sizes and strides only (they return self itself) ----
   cls.def("t_", [](py::object self) {
@@ -186,11 +195,12 @@ void init_shape(py::module_& m) {
       }, py::arg("dim"));
   cls.def("squeeze_", [](py::object self, py::object d) {
         Tensor x = as_tensor(self);
-        if (d.is_none()) squeeze_(x);
+        if (d.ptr() == Py_Ellipsis) squeeze_(x);
+        else if (d.is_none()) throw squeeze_none("squeeze_");
         else if (PyLong_Check(d.ptr())) squeeze_(x, d.cast<int64_t>());
         else squeeze_(x, dims_from(d, "squeeze_", "dim", 0));
         return self;
-      }, py::arg("dim") = py::none());
+      }, py::arg("dim") = py::ellipsis());
   cls.def("tril_", [](py::object self, int64_t k) {
         Tensor x = as_tensor(self);
         tril_(x, k);
@@ -206,7 +216,15 @@ void init_shape(py::module_& m) {
   def_both(cls, m, "select", [](const Tensor& x, int64_t d, int64_t i) { return select(x, d, i); }, py::arg("dim"),
            py::arg("index"));
   def_both(cls, m, "narrow", [](const Tensor& x, int64_t d, py::handle start, int64_t length) {
-        int64_t s = is_tensor(start) ? as_tensor(start).item().i : start.cast<int64_t>();
+        int64_t s;
+        if (is_tensor(start)) {  // narrow(dim, Tensor start, length): a 0-d integer tensor
+          const Tensor st = as_tensor(start);
+          FG_CHECK(st.dim() == 0 && !is_floating(st.dtype()) && st.dtype() != ScalarType::Bool, Error,
+                   "start must be an 0-dim integral Tensor.");
+          s = st.item().i;
+        } else {
+          s = start.cast<int64_t>();
+        }
         return narrow(x, d, s, length);
       }, py::arg("dim"), py::arg("start"), py::arg("length"));
   def_both(cls, m, "diagonal", [](const Tensor& x, int64_t o, int64_t a, int64_t b) { return diagonal(x, o, a, b); },
@@ -270,11 +288,11 @@ void init_shape(py::module_& m) {
   // concatenate(tensors, dim=0): `axis` is the keyword alias of dim (not both)
   m.def("concatenate", [tensors_arg](py::handle ts, py::handle dim, py::handle axis) {
         tensor_list list = tensors_arg(ts, "concatenate");
-        if (!dim.is_none() && !axis.is_none())
+        if (dim.ptr() != Py_Ellipsis && !axis.is_none())
           throw py::type_error("concatenate() got an unexpected keyword argument 'axis'");
         if (!axis.is_none()) return cat(list, int_arg(axis, "concatenate", "axis"));
-        return cat(list, dim.is_none() ? 0 : int_arg(dim, "concatenate", "dim", 2));
-      }, py::arg("tensors"), py::arg("dim") = py::none(), py::kw_only(), py::arg("axis") = py::none());
+        return cat(list, dim.ptr() == Py_Ellipsis ? 0 : int_arg(dim, "concatenate", "dim", 2));
+      }, py::arg("tensors"), py::arg("dim") = py::ellipsis(), py::kw_only(), py::arg("axis") = py::none());
   m.def("stack", [tensors_arg](py::handle ts, py::handle d) {
     tensor_list list = tensors_arg(ts, "stack");
     return stack(list, int_arg(d, "stack", "dim", 2));

@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from .. import _C
+from ._functional_checks import _CPP_TYPE_NAMES
 
 
 def _ntuple(value, n, name="argument", op="conv", position=0):
@@ -197,6 +198,9 @@ def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
         raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}, ...), but expected "
                         f"one of: (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, "
                         f"tuple of ints padding = 0, tuple of ints dilation = 1, int groups = 1)")
+    if bias is not None and bias.dtype != input.dtype:  # torch checks this before the shapes
+        raise RuntimeError(f"Input type ({_CPP_TYPE_NAMES[input.dtype]}) and bias type ({_CPP_TYPE_NAMES[bias.dtype]}) "
+                           "should be the same")
     unbatched = input.dim() == nd + 1
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(

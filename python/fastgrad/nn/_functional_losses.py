@@ -8,6 +8,7 @@ from . import functional as _functional  # logsigmoid, pairwise_distance (import
 from ._functional_checks import (  # noqa: F401
     _BOOL_NEGATION,
     _BOOL_SUBTRACTION,
+    _CPP_TYPE_NAMES,
     _TYPE_NAMES,
     _check_cast,
     _check_inplace_shape,
@@ -309,9 +310,6 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         stirling = safe * safe.log() - safe + 0.5 * (2 * 3.141592653589793 * safe).log()
         loss = loss + _C.where(target > 1, stirling, 0.0)
     return _reduce(loss, reduction)
-
-
-_CPP_TYPE_NAMES = {_C.bool: "bool", _C.int32: "int", _C.int64: "long int"}
 
 
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):

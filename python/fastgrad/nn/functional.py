@@ -12,6 +12,7 @@ from ._functional_checks import (  # noqa: F401  (re-exported: nn modules use F.
     _BOOL_NEGATION,
     _BOOL_SUBTRACTION,
     _CATEGORY,
+    _CPP_TYPE_NAMES,
     _TYPE_NAMES,
     _broadcast_shape,
     _check_cast,
@@ -28,7 +29,6 @@ from ._functional_checks import (  # noqa: F401  (re-exported: nn modules use F.
     _warn_target_size,
 )
 from ._functional_losses import (  # noqa: F401  (the losses live in their own module)
-    _CPP_TYPE_NAMES,
     _REDUCTION_ENUM,
     _bce_with_logits,
     _binary_cross_entropy_with_logits,
@@ -216,6 +216,11 @@ def bilinear(input1, input2, weight, bias=None):
     # y[..., o] = sum_ij x1[..., i] W[o, i, j] x2[..., j] + b[o]
     _tensor_args("bilinear", ("input1", 1, input1), ("input2", 2, input2), ("weight", 3, weight), ("bias", 4, bias),
                  optional=("bias",))
+    if len({t.dtype for t in (input1, input2, weight, bias) if t is not None}) > 1:
+        names = [("input1", input1), ("input2", input2), ("weight", weight)] + ([("bias", bias)] if bias is not None
+                                                                               else [])
+        raise RuntimeError("All tensors must have the same dtype, got "
+                           + ", ".join(f"{n}: {_CPP_TYPE_NAMES[t.dtype]}" for n, t in names))
     if input1.shape[:-1] != input2.shape[:-1]:
         raise RuntimeError(f"bilinear(): input batch dimensions do not match: got {list(input1.shape[:-1])} "
                            f"and {list(input2.shape[:-1])}")
@@ -441,24 +446,6 @@ def _prod(sizes):
     return out
 
 
-def _normalize_over(x, dims, eps):
-    # (x - mean) / sqrt(var + eps) over `dims`, with the biased variance
-    mean = x.mean(dims, keepdim=True)
-    centered = x - mean
-    var = (centered * centered).mean(dims, keepdim=True)
-    return centered * (var + eps).rsqrt()
-
-
-def _channel_affine(out, weight, bias):
-    # per-channel (dim 1) scale and shift
-    shape = (1, -1) + (1,) * (out.dim() - 2)
-    if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
-    return out
-
-
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
@@ -478,7 +465,6 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
                   momentum=0.1, eps=1e-5):
     # each (sample, channel) slice normalised over its own spatial positions
-    spatial = tuple(range(2, input.dim()))
     size = _prod(input.shape[2:])
     if use_input_stats and size == 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.size()}")
@@ -489,22 +475,24 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
     if input.numel() == 0 and not input.is_floating_point():
         return input.clone()  # torch's batch_norm kernel returns an empty input before dispatching on its dtype
-    _floating_kernel("batch_norm", input)  # torch normalises through its batch_norm kernel
-    if not use_input_stats:
-        shape = (1, -1) + (1,) * len(spatial)
-        out = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
-        return _channel_affine(out, weight, bias)
-    if running_mean is not None or running_var is not None:
-        # running statistics: the batch average of each instance's mean and unbiased variance
-        with _no_grad():
-            x = input.detach()
-            mean = x.mean(spatial)
-            var = x.var(spatial, correction=1)
-            if running_mean is not None:
-                running_mean.mul_(1 - momentum).add_(mean.mean(0) * momentum)
-            if running_var is not None:
-                running_var.mul_(1 - momentum).add_(var.mean(0) * momentum)
-    return _channel_affine(_normalize_over(input, spatial, eps), weight, bias)
+    _floating_kernel("batch_norm", input)
+    # as torch: the N * C instances are the channels of one batch_norm over a (1, N * C, *spatial) view, with
+    # weight, bias and the running statistics repeated N times (NativeBatchNormBackward0 under a ViewBackward0);
+    # the running statistics then take the average over the batch of the repeated ones
+    n, c = input.shape[0], input.shape[1]
+    x = input.contiguous().view((1, n * c) + tuple(input.shape[2:]))
+
+    def repeated(t):
+        return None if t is None else t.repeat(n)
+
+    rm, rv = repeated(running_mean), repeated(running_var)
+    out = _C._batch_norm(x, rm, rv, repeated(weight), repeated(bias), use_input_stats, momentum, eps)
+    with _no_grad():
+        if running_mean is not None:
+            running_mean.copy_(rm.view(n, c).mean(0))
+        if running_var is not None:
+            running_var.copy_(rv.view(n, c).mean(0))
+    return out.view(input.shape)
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):

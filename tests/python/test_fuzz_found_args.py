@@ -1,0 +1,93 @@
+"""Regression tests for the argument forms the differential fuzzer (seed 2) found PyTorch's parser reading
+differently: None where an argument is not optional, keepdim without dim, bools inside int lists, a number as
+the first operand of the bitwise ops, narrow's tensor start, and the dtype checks of conv and bilinear. Each
+call runs on fastgrad and on torch; the outcome class (and for RuntimeErrors the message) must agree."""
+
+import numpy as np
+import pytest
+
+import fastgrad
+
+torch = pytest.importorskip("torch")
+
+
+def _outcome(T, call):
+    try:
+        r = eval(call, {"T": T, "F": T.nn.functional})
+    except Exception as e:  # noqa: BLE001 - the exception class and message are what is compared
+        return type(e).__name__, str(e).split("\n")[0]
+    return "ok", r
+
+
+def _check(call):
+    f, t = _outcome(fastgrad, call), _outcome(torch, call)
+    assert f[0] == t[0], (call, f, t)
+    if f[0] == "RuntimeError":
+        assert f[1] == t[1]
+    if f[0] == "ok":
+        a, b = f[1], t[1]
+        if isinstance(b, torch.Size):
+            assert tuple(a) == tuple(b)
+        else:
+            assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1]
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+NONE_NOT_OPTIONAL = [
+    "T.ones(1, 2).squeeze(None)", "T.ones(1, 2).squeeze_(None)", "T.squeeze(T.ones(1, 2), None)",
+    "T.ones(1, 2).squeeze().shape", "T.ones(1, 2).squeeze(0).shape", "T.ones(1, 1, 2).squeeze((0, 1)).shape",
+    "T.eye(2, None)", "T.eye(2).shape", "T.eye(2, 3).shape", "T.eye(2, m=3).shape",
+    "T.concatenate([T.ones(2)], None)", "T.concatenate([T.ones(2), T.ones(2)]).shape",
+    "T.concatenate([T.ones(1, 2)], axis=1).shape",
+    "T.normal(T.ones(2), None)", "T.normal(T.ones(2)).shape", "T.normal(T.ones(2), 2.0).shape",
+    "T.normal(0.0, T.ones(2)).shape", "T.normal(T.ones(2), T.ones(2)).shape",
+]
+
+KEEPDIM_WITHOUT_DIM = [
+    "T.ones(2, 2).sum(keepdim=True)", "T.sum(T.ones(2, 2), keepdim=True)", "T.ones(2, 2).mean(keepdim=True)",
+    "T.ones(2, 2).prod(keepdim=True)", "T.ones(2, 2).sum(None, True).shape", "T.ones(2, 2).sum(dim=None).shape",
+    "T.ones(2, 2).mean(None, keepdim=True).shape", "T.ones(2, 2).sum(keepdim=False)", "T.ones(2, 2).sum().shape",
+    "T.ones(2, 2).prod(0, keepdim=True).shape",
+]
+
+BOOLS_IN_INT_LISTS = [
+    "T.zeros(2, True).shape", "T.rand(1, 2, True).shape", "T.empty((2, True)).shape", "T.full((2, True), 1.).shape",
+    "T.ones(2, 1).expand(2, True).shape", "T.ones(2, 2).sum((0, True)).shape", "T.ones(2).reshape(2, True).shape",
+    "T.zeros(True, 2)", "T.empty(True)", "T.ones(1).reshape(True)", "T.ones(2, 2).flip(True)",
+    "T.ones(2, 2).sum(True)", "T.ones(2, 3).transpose(True, 0)",
+]
+
+BITWISE_NUMBER_FIRST = [
+    f"T.{op}({a}, T.tensor({b}))" for op in ("bitwise_and", "bitwise_or", "bitwise_xor")
+    for a, b in [("True", "[False, True]"), ("3", "[1, 2]"), ("-1", "[5, 0]"), ("1.5", "[1, 2]"), ("3", "[1., 2.]")]
+]
+
+NARROW_START = [
+    "T.ones(3).narrow(0, T.tensor(1.5), 1)", "T.ones(3).narrow(0, T.tensor([1]), 1)",
+    "T.ones(3).narrow(0, T.tensor(True), 1)", "T.arange(3.).narrow(0, T.tensor(1), 2)",
+    "T.arange(3.).narrow(0, 1, 2)",
+]
+
+CONV_BILINEAR_DTYPES = [
+    f"F.conv{d}d(T.ones((1, 1) + (3,) * {d}, dtype=T.float64), T.ones((2, 1) + (1,) * {d}, dtype=T.float64), {b})"
+    for d in (1, 2, 3) for b in ("T.tensor([1, 2])", "T.tensor([1., 2.])", "T.ones(2, dtype=T.float64)")
+] + [
+    "F.conv1d(T.ones(1, 1, 3), T.ones(2, 3, 1), T.tensor([1, 2]))",  # the bias check comes before the shapes
+    "F.conv1d(T.ones(1, 1, 3), T.ones(2, 1, 1), T.tensor([True, False]))",
+    "F.bilinear(T.ones(1, 2), T.ones(1, 3), T.ones(4, 2, 3), T.tensor([1, 2, 3, 4]))",
+    "F.bilinear(T.ones(1, 2), T.ones(1, 3), T.ones(4, 2, 3), T.ones(4, dtype=T.float64))",
+    "F.bilinear(T.ones(1, 2), T.ones(1, 3, dtype=T.float64), T.ones(4, 2, 3))",
+    "F.bilinear(T.ones(1, 2), T.ones(1, 4), T.ones(4, 2, 3), T.ones(4, dtype=T.float64))",
+    "F.bilinear(T.ones(1, 2), T.ones(1, 3), T.ones(4, 2, 3), T.ones(4))",
+]
+
+
+@pytest.mark.parametrize("call", NONE_NOT_OPTIONAL + KEEPDIM_WITHOUT_DIM + BOOLS_IN_INT_LISTS + BITWISE_NUMBER_FIRST
+                         + NARROW_START + CONV_BILINEAR_DTYPES)
+def test_argument_forms_as_torch(call):
+    if call == "T.ones(2, 2).sum(keepdim=False)":
+        # torch refuses keepdim without dim even when False; fastgrad's binding cannot tell an explicit False
+        # from the default (documented in docs/differences.md)
+        assert tuple(fastgrad.ones(2, 2).sum(keepdim=False).shape) == ()
+        return
+    _check(call)
