@@ -165,3 +165,86 @@ def test_hardsigmoid_hardswish_gradcheck_float64(name):
 ])
 def test_conv_padding_times_infinite_weight(code):
     check(code)
+
+
+# alpha == 0: addmm and addmv leave the product's operands unread, as BLAS does and torch's addmm/addmv do at
+# every size (NaN and inf in mat1/mat2/vec do not reach the value; mat2's gradient is still alpha * mat1^T g,
+# NaN where mat1 is infinite, as torch's). baddbmm computes 0 * (a @ b) as torch's small-batch kernel does.
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("code", [
+    "a0 = T.tensor(np.array([[1., inf], [nan, 2.]], dtype=DT), requires_grad=True); "
+    "a1 = T.tensor(np.array([[0.5, -1.], [2., 3.]], dtype=DT), requires_grad=True); "
+    "a2 = T.tensor(np.array([[1., 2.], [3., 4.]], dtype=DT), requires_grad=True); out = T.addmm(a2, a0, a1, alpha=0)",
+    "a0 = T.tensor(np.array([[1., inf], [nan, 2.]], dtype=DT), requires_grad=True); "
+    "a1 = T.tensor(np.array([[0.5, -1.], [2., 3.]], dtype=DT), requires_grad=True); "
+    "a2 = T.tensor(np.array([1., 2.], dtype=DT), requires_grad=True); out = T.addmm(a2, a0, a1, alpha=0, beta=-1.5)",
+    "a0 = T.tensor(np.array([[1., inf], [nan, 2.]], dtype=DT), requires_grad=True); "
+    "a1 = T.tensor(np.array([inf, 3.], dtype=DT), requires_grad=True); "
+    "a2 = T.tensor(np.array([1., 2.], dtype=DT), requires_grad=True); out = T.addmv(a2, a0, a1, alpha=0.0)",
+    "a0 = T.tensor(np.array([[1., inf], [nan, 2.]], dtype=DT), requires_grad=True); "
+    "a1 = T.tensor(np.array([inf, 3.], dtype=DT), requires_grad=True); "
+    "a2 = T.tensor(np.array([nan, 2.], dtype=DT), requires_grad=True); out = T.addmv(a2, a0, a1, alpha=0, beta=0)",
+    "a0 = T.tensor(np.array([[[1., inf], [nan, 2.]]], dtype=DT), requires_grad=True); "
+    "a1 = T.tensor(np.array([[[0.5, -1.], [2., 3.]]], dtype=DT), requires_grad=True); "
+    "out = T.baddbmm(T.zeros(1, 2, 2, dtype=T.DTT), a0, a1, alpha=0)",
+])
+def test_zero_alpha_leaves_the_product_unread(code, dtype):
+    check(code.replace("DTT", dtype).replace("DT", repr(dtype)))
+
+
+def test_zero_alpha_integer_product():
+    for lib in (fastgrad, torch):
+        out = lib.addmm(lib.ones(1, 1, dtype=lib.int64), lib.tensor([[1, 2]]), lib.tensor([[1], [1]]), alpha=0, beta=3)
+        assert out.tolist() == [[3]]
+
+
+# ---- formulas in torch's association at the edges (fuzzer seed 2)
+
+
+@pytest.mark.parametrize("code", [
+    # binary_cross_entropy_with_logits: (1 - y) x - log_sigmoid(x), exact at x = -inf (inf, not NaN)
+    f"a0 = {t([-inf, inf, 0.0, -30.0, 25.0], grad=True)}\n"
+    f"out = F.binary_cross_entropy_with_logits(a0, {t([1.34, 0.5, 2.0, 0.0, 1.0])}, reduction='none')",
+    f"a0 = {t([-inf, inf, 0.0, -30.0], grad=True)}\n"
+    f"out = F.binary_cross_entropy_with_logits(a0, {t([1.34, 0.5, 2.0, 1.0])}, pos_weight={t([2.0, 3.0, 0.5, 4.0])},"
+    " reduction='none')",
+    # addcdiv's tensor2 gradient: -g * (value * t1 / (t2 * t2)), value * t1 in t1's dtype (float32 overflows)
+    f"x1 = {t([[-0.47, -3.76], [2.41, -0.33]])}\n"
+    f"a0 = {t([-0.61, 4.3], 'float64', grad=True)}\nout = T.zeros(2, 2, dtype=T.float64).addcdiv(x1, a0, value=3e38)",
+    f"a0 = {t([-0.47, 2.0], grad=True)}\na1 = {t([1.5, -0.25], 'float64', grad=True)}\n"
+    "out = T.addcdiv(T.zeros(2, dtype=T.float64), a0, a1, value=1e30)",
+    # the standard deviation of equal values is exactly 0, and so is its gradient (torch masks g / (2 std))
+    f"a0 = {t([[[-3.39]], [[-1.63]]], 'float64', grad=True)}\nout = a0.expand(2, 4, 5).std(-1, False)",
+    f"a0 = {t([[0.1], [2.7]], grad=True)}\nout = a0.expand(2, 7).std(1)",
+    f"a0 = {t([[0.1], [2.7]], 'float64', grad=True)}\nout = T.std_mean(a0.expand(2, 3), 1)[0]",
+])
+def test_edge_formulas_as_torch(code):
+    check(code)
+
+
+@pytest.mark.parametrize("kind", ["nll", "cross_entropy"])
+def test_zero_total_weight_gives_nan_gradient(kind):
+    # 'mean' divides by the total weight of the targets; when it is 0 the gradient at the targets is -0 / 0 = NaN
+    # (and cross_entropy's softmax spreads it over the row); ignored targets keep a zero gradient
+    res = []
+    for lib in (fastgrad, torch):
+        x = lib.tensor([[0.1, 0.2, 0.3, 0.4], [0.5, -1.0, 2.0, 0.0]], requires_grad=True)
+        target, w = lib.tensor([2, 1]), lib.tensor([2.79, 0.0, 0.0, 1.35])
+        loss = (lib.nn.functional.nll_loss(x, target, weight=w) if kind == "nll"
+                else lib.nn.functional.cross_entropy(x, target, weight=w))
+        loss.backward()
+        x2 = lib.tensor([[0.1, 0.2, 0.3, 0.4]], requires_grad=True)
+        lib.nn.functional.nll_loss(x2, lib.tensor([-100]), weight=w).backward()
+        res.append((loss.item(), x.grad.numpy(), x2.grad.numpy()))
+    (fl, fg, fi), (tl, tg, ti) = res
+    assert np.isnan(fl) and np.isnan(tl)
+    np.testing.assert_array_equal(np.isnan(fg), np.isnan(tg))
+    np.testing.assert_allclose(fg, tg, equal_nan=True)
+    np.testing.assert_array_equal(fi, ti)
+
+
+def test_baddbmm_bool_empty_result():
+    for lib in (fastgrad, torch):
+        z = lib.zeros
+        out = lib.baddbmm(z(1, 0, 5, dtype=lib.bool), z(1, 0, 2, dtype=lib.bool), z(1, 2, 5, dtype=lib.bool), beta=3)
+        assert tuple(out.shape) == (1, 0, 5) and str(out.dtype).endswith("bool")

@@ -567,3 +567,40 @@ def test_xlogy_gradcheck_float64():
     assert gradgradcheck(fastgrad.xlogy, (x, y))
     assert gradcheck(lambda b: fastgrad.xlogy(2.5, b), (y,))
     assert gradcheck(lambda a: fastgrad.xlogy(a, 0.75), (x,))
+
+
+def _node_names(y):
+    seen, stack = [], [y.grad_fn]
+    while stack:
+        f = stack.pop()
+        if f is not None:
+            seen.append(f.name().split("::")[-1])
+            stack.extend(n for n, _ in f.next_functions)
+    return sorted(seen)
+
+
+@pytest.mark.parametrize("kind", ["affine_running", "strided_expanded", "eval"])
+def test_instance_norm_is_a_batch_norm_over_instances(kind):
+    # as torch: one NativeBatchNormBackward0 over the (1, N*C, ...) view, weight/bias/statistics repeated N times
+    rng = np.random.default_rng(5)
+    xn, wn, bn = rng.normal(size=(2, 3, 4)), rng.normal(size=3), rng.normal(size=3)
+    rmn, rvn = rng.normal(size=3), rng.uniform(0.5, 2, size=3)
+    res = {}
+    for lib in (fastgrad, torch):
+        x = lib.tensor(xn, requires_grad=True)
+        w, b = lib.tensor(wn, requires_grad=True), lib.tensor(bn, requires_grad=True)
+        rm, rv = lib.tensor(rmn), lib.tensor(rvn)
+        F = lib.nn.functional
+        if kind == "affine_running":
+            y = F.instance_norm(x, rm, rv, w, b, momentum=0.3)
+        elif kind == "strided_expanded":
+            y = F.instance_norm(x[:, :1].expand(2, 3, 4)[:, :, ::2], weight=w)
+        else:
+            y = F.instance_norm(x, rm, rv, w, b, use_input_stats=False)
+        y.backward(lib.ones_like(y) * lib.arange(y.numel(), dtype=y.dtype).reshape(y.shape))
+        res[lib.__name__] = (_node_names(y), y.detach().numpy(), x.grad.numpy(), w.grad.numpy(), rm.numpy(),
+                             rv.numpy())
+    f, t = res["fastgrad"], res["torch"]
+    assert f[0] == t[0]
+    for a, b in zip(f[1:], t[1:]):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)

@@ -37,8 +37,11 @@ Operand as_blas_operand(const Tensor& t) {
 }
 
 // out = alpha * a @ b + beta * out, per batch entry. out is contiguous (batch x m x n, or m x n); a and b have
-// out's rank and any strides. beta == 0 ignores out's contents (NaNs included), as BLAS does.
-void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar alpha, Scalar beta) {
+// out's rank and any strides. beta == 0 ignores out's contents (NaNs included), as BLAS does; with
+// `zero_alpha_skips`, alpha == 0 leaves a and b unread as well (BLAS's rule, which torch's addmm and addmv
+// follow at every size: a NaN or inf in the product's operands does not reach the result).
+void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar alpha, Scalar beta,
+                  bool zero_alpha_skips = false) {
   const int64_t nd = out.dim();
   const int64_t batch = nd == 3 ? out.sizes()[0] : 1;
   const int64_t m = out.sizes()[nd - 2], n = out.sizes()[nd - 1], k = a.sizes()[nd - 1];
@@ -54,7 +57,7 @@ void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar al
     if constexpr (!std::is_same_v<T, bool>) {
       T* c = out.data<T>();
       const T be = beta.to<T>();
-      if (k == 0) {  // an empty sum: out = beta * out
+      if (k == 0 || (zero_alpha_skips && alpha.f == 0)) {  // no product term: out = beta * out
         for (int64_t i = 0; i < out.numel(); ++i) c[i] = beta.f == 0 ? T(0) : cpu::wrapping_mul(be, c[i]);
         return;
       }
@@ -99,15 +102,17 @@ Tensor product(const Tensor& a, const Tensor& b, Dims out_sizes) {
   return out;
 }
 
-// beta * self (broadcast to out_sizes) + alpha * a @ b, for addmm, addmv and baddbmm.
-Tensor product_plus(const Tensor& self, const Tensor& a, const Tensor& b, Scalar beta, Scalar alpha, Dims out_sizes) {
+// beta * self (broadcast to out_sizes) + alpha * a @ b, for addmm, addmv and baddbmm (see batched_gemm for
+// zero_alpha_skips: torch's baddbmm computes 0 * a @ b for small batches, so it does not skip).
+Tensor product_plus(const Tensor& self, const Tensor& a, const Tensor& b, Scalar beta, Scalar alpha, Dims out_sizes,
+                    bool zero_alpha_skips) {
   {
     NoGradGuard guard;
     expand(self, out_sizes);  // self must broadcast to the result: expand's check and message
   }
   Tensor out = empty(out_sizes, a.dtype());
   if (beta.f != 0) copy_into(out, self);
-  batched_gemm(out, a, b, alpha, beta);
+  batched_gemm(out, a, b, alpha, beta, zero_alpha_skips);
   return out;
 }
 
@@ -305,7 +310,7 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, Scalar 
            scalar_type_name(self.dtype()), " and ", scalar_type_name(mat2.dtype()));
   check_mm_dtypes(mat1, mat2);
   Dims out_sizes{mat1.sizes()[0], mat2.sizes()[1]};
-  Tensor out = product_plus(self, mat1, mat2, beta, alpha, out_sizes);
+  Tensor out = product_plus(self, mat1, mat2, beta, alpha, out_sizes, /*zero_alpha_skips=*/true);
   if (compute_requires_grad({&self, &mat1, &mat2})) {
     auto node = make_node<AddmmBackward0>({&self, &mat1, &mat2}, beta, alpha);
     if (node->needs_input_grad(1)) node->mat2_slot = node->save(mat2);
@@ -330,7 +335,8 @@ struct AddmvBackward0 : NamedNode<AddmvBackward0> {
 Tensor addmv(const Tensor& self, const Tensor& mat, const Tensor& vec, Scalar beta, Scalar alpha) {
   check_mv(self.dim(), self.dim() ? self.sizes()[0] : 1, self.dtype(), mat, vec);
   Dims out_sizes{mat.sizes()[0]};
-  Tensor out = product_plus(self.dim() == 1 ? column(self) : self, mat, column(vec), beta, alpha, {mat.sizes()[0], 1});
+  Tensor out = product_plus(self.dim() == 1 ? column(self) : self, mat, column(vec), beta, alpha, {mat.sizes()[0], 1},
+                            /*zero_alpha_skips=*/true);
   out->set_sizes_and_strides(out_sizes, {1}, 0);
   if (compute_requires_grad({&self, &mat, &vec})) {
     auto node = make_node<AddmvBackward0>({&self, &mat, &vec}, beta, alpha);
@@ -357,9 +363,9 @@ Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, S
   check_batches(batch1, batch2);
   FG_CHECK(self.dtype() == batch1.dtype(), Error, "expected scalar type ", scalar_type_name(batch1.dtype()),
            " but found ", scalar_type_name(self.dtype()));
-  check_not_bool(self, "baddbmm");
   Dims out_sizes{batch1.sizes()[0], batch1.sizes()[1], batch2.sizes()[2]};
-  Tensor out = product_plus(self, batch1, batch2, beta, alpha, out_sizes);
+  check_not_bool(self, "baddbmm", out_sizes[0] * out_sizes[1], out_sizes[2]);  // (an empty result is returned)
+  Tensor out = product_plus(self, batch1, batch2, beta, alpha, out_sizes, /*zero_alpha_skips=*/false);
   if (compute_requires_grad({&self, &batch1, &batch2})) {
     auto node = make_node<BaddbmmBackward0>({&self, &batch1, &batch2}, beta, alpha);
     if (node->needs_input_grad(1)) node->batch2_slot = node->save(batch2);

@@ -17,9 +17,12 @@ void check_var_dtype(const Tensor& t) {
   FG_CHECK(is_floating(t.dtype()), Error, "std and var only support floating point and complex dtypes");
 }
 
-// Two passes in double: the mean, then the squared deviations summed and divided by max(0, N - correction)
-// (PyTorch's convention: no degrees of freedom left gives inf, or nan for 0 / 0). `take_sqrt`: the standard
-// deviation, taken in double too (a float32 variance of values near 1e30 overflows; their std does not).
+// In double: the mean, corrected once by the mean of the deviations from it (so that the mean of equal values
+// is that value and their variance exactly 0, as PyTorch's Welford update gives -- sum / n alone is off by an
+// ulp, which std's gradient, g / (2 std), turns into a finite number where PyTorch's is 0), then the squared
+// deviations summed and divided by max(0, N - correction) (PyTorch's convention: no degrees of freedom left
+// gives inf, or nan for 0 / 0). `take_sqrt`: the standard deviation, taken in double too (a float32 variance
+// of values near 1e30 overflows; their std does not).
 struct Moments {
   Tensor var, mean;
 };
@@ -28,14 +31,16 @@ Moments moments(const Tensor& t, const std::vector<bool>& mask, double correctio
   NoGradGuard guard;
   const auto n = static_cast<double>(reduced_count(t, mask));
   Tensor x = cast(t, ScalarType::Float64);
-  Tensor centered = sub(x, div(sum_kernel(x, mask, true, ScalarType::Float64), Scalar(n)));
+  Tensor first = div(sum_kernel(x, mask, true, ScalarType::Float64), Scalar(n));
+  Tensor mean_kept = add(first, div(sum_kernel(sub(x, first), mask, true, ScalarType::Float64), Scalar(n)));
+  Tensor centered = sub(x, mean_kept);
   Tensor squares = sum_kernel(mul(centered, centered), mask, keepdim, ScalarType::Float64);
   Moments m;
   // An empty reduction has no mean: nan whatever the correction (a negative one would otherwise give 0 / -c).
   const double dof = n == 0 ? std::numeric_limits<double>::quiet_NaN() : std::max(0.0, n - correction);
   Tensor var = div(squares, Scalar(dof));
   m.var = cast(take_sqrt ? sqrt(var) : var, t.dtype());
-  if (want_mean) m.mean = cast(div(sum_kernel(x, mask, keepdim, ScalarType::Float64), Scalar(n)), t.dtype());
+  if (want_mean) m.mean = cast(keepdim ? mean_kept : reshape(mean_kept, reduced_shape(t, mask, false)), t.dtype());
   return m;
 }
 

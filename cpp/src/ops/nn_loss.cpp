@@ -210,12 +210,12 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
 
 // ---- binary_cross_entropy_with_logits ----
 // loss = (1 - y) x + w_log * softplus(-x), with w_log = 1 + (pos_weight - 1) y, computed stably as
-// softplus(-x) = max(-x, 0) + log(1 + exp(-|x|)); the whole is multiplied by `weight`.
+// softplus(-x) = -log_sigmoid(x) = max(-x, 0) + log1p(exp(-|x|)) (torch's form: exact at x = -inf, where
+// (1 - y) x + inf is inf, not NaN); the whole is multiplied by `weight`.
 
 namespace {
 Tensor softplus_neg(const Tensor& x) {  // log(1 + exp(-x)), stable for large |x|
-  Tensor m = clamp(neg(x), Scalar(0.0), std::nullopt);
-  return add(m, log(add(exp(neg(m)), exp(sub(neg(x), m)))));
+  return add(clamp(neg(x), Scalar(0.0), std::nullopt), log1p(exp(neg(abs(x)))));
 }
 }  // namespace
 
@@ -337,7 +337,10 @@ struct NllLossBackwardBase : NamedNode<Derived> {
       for (int64_t n = 0; n < sh.n; ++n)
         for (int64_t s = 0; s < sh.s; ++s) {
           const int64_t i = n * sh.s + s;
-          if (w[i] != 0) c[n * sh.c * sh.s + tv[i] * sh.s + s] = static_cast<T>(-w[i] * scale);
+          // a zero class weight still counts where the mean divides by a zero total weight: -0 / 0 is NaN, as
+          // torch's (ignored targets have no gradient)
+          if (w[i] != 0 || (std::isinf(scale) && tv[i] != ignore_index))
+            c[n * sh.c * sh.s + tv[i] * sh.s + s] = static_cast<T>(-w[i] * scale);
         }
     });
     Tensor grad = g[0];

@@ -372,8 +372,9 @@ struct AddcdivBackward0 : NamedNode<AddcdivBackward0> {
                " can't be cast to the desired output type ", scalar_type_name(t2.dtype()));
       out[1] = mul(g[0], div(value, t2));  // PyTorch's association: g * (value / t2)
     }
-    // -g * value * t1 / (t2 * t2), associated from the left as PyTorch writes it
-    if (needs_input_grad(2)) out[2] = div(mul(mul(neg(g[0]), value), t1), mul(t2, t2));
+    // PyTorch's association, -g * (value * t1 / (t2 * t2)): value * t1 keeps t1's dtype (a float32 t1 times
+    // 3e38 overflows there in both)
+    if (needs_input_grad(2)) out[2] = mul(neg(g[0]), div(mul(t1, value), mul(t2, t2)));
     return out;
   }
 };
