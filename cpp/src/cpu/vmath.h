@@ -21,8 +21,13 @@
 //   shrink by (2x/pi)^2 each), and sign(x) (1 - 2 / (expm1(2|x|) + 2)) above, one rounding at the end where
 //   the result is near 1; |x| is clamped where tanh rounds to 1.
 // - sigmoid: with e = exp(-|x|), 1 / (1 + e) for x >= 0 and e / (1 + e) below, which keeps the tiny results of
-//   large negative x (down to the denormals) instead of 1 / inf; the division is corrected for the rounding
-//   of 1 + e. silu(x) = x / (1 + e) and x e / (1 + e) the same way.
+//   large negative x (down to the denormals) instead of 1 / inf. e is carried as (s + s t) 2^-K (exp_shifted:
+//   float uses a degree-5 near-minimax fit for e^r, 0.03 ulp), 1 + e is one fused step, the quotient one division;
+//   the negative side is refined as e (1 - sigmoid(x)), which scales the quotient's error by e. Float32, all 2^32
+//   inputs at AVX2 and AVX-512: max 1.74 ulp. silu(x) = x / (1 + e) and x e / (1 + e), the numerator rounded once,
+//   the quotient corrected for the rounding of 1 + e and of the division (div_corrected): max 1.98 ulp.
+// - rsqrt: 1 / sqrt(x) (two correctly rounded steps, 1.5 ulp).
+// - softplus, mish, sin, cos: double bodies (float32 runs them on widened lanes, 0.5 ulp); see their sections.
 #pragma once
 
 #include <type_traits>
