@@ -28,6 +28,11 @@ KERNELS = {
     "sigmoid": lambda a: a,
     "gelu": lambda a: a,
     "silu": lambda a: a,
+    "softplus": lambda a: a,
+    "mish": lambda a: a,
+    "sin": lambda a: a,
+    "cos": lambda a: a,
+    "rsqrt": lambda a: np.abs(a) + np.float32(1e-3),
 }
 
 

@@ -96,6 +96,23 @@ def _erf_family(name):
     return ref
 
 
+def _softplus(x):
+    """PyTorch's softplus for beta 1, threshold 20: x itself above 20, log1p(exp(x)) below."""
+    with np.errstate(over="ignore"):
+        return np.where(x > 20, x, np.log1p(np.exp(np.minimum(x, 20))))
+
+
+def _mish(x):
+    """x tanh(softplus(x)), NaN at -inf (-inf * 0) as PyTorch's x * tanh(log1p(exp(x)))."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return x * np.tanh(np.where(x > 20, x, np.log1p(np.exp(np.minimum(x, 20)))))
+
+
+def _rsqrt(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1 / np.sqrt(x)
+
+
 # name -> (reference on a high-precision NumPy array, fastgrad function)
 FUNCTIONS = {
     "exp": (np.exp, fg.exp),
@@ -109,11 +126,17 @@ FUNCTIONS = {
     "erf": (_erf_family("erf"), fg.erf),
     "erfc": (_erf_family("erfc"), fg.erfc),
     "gelu": (_erf_family("gelu"), fg.nn.functional.gelu),
+    "softplus": (_softplus, fg.nn.functional.softplus),
+    "mish": (_mish, fg.nn.functional.mish),
+    "sin": (np.sin, fg.sin),
+    "cos": (np.cos, fg.cos),
+    "rsqrt": (_rsqrt, fg.rsqrt),
 }
 MP_FUNCTIONS = {"erf", "erfc", "gelu"}  # references from mpmath: a thinned sample
 # float64 bounds where the double bodies do not reach 2 ulp (glibc's own erfc is allowed 5 ulp): erfc's
 # product of a fitted ratio and a scaled exponential, gelu's x/2 * erfc on top.
-MAX_ULP_F64 = {"erfc": 3.0, "gelu": 5.0}
+# mish: the baseline level (no fused multiply-add) rounds x w separately in x - x w (measured 2.01).
+MAX_ULP_F64 = {"erfc": 3.0, "gelu": 5.0, "mish": 2.5}
 
 # Arguments where results change class: overflow to inf, underflow to 0 and the denormals, domain edges.
 THRESHOLDS = [0.0, 1.0, -1.0, 0.55, -0.55, 0.3466, 88.72283, 88.722835, 88.7228394, 89.0, -87.33655, -87.336548,
@@ -216,12 +239,13 @@ def test_fused_backward_formulas(level, dtype):
     npt = np.float32 if dtype == fg.float32 else np.float64
     x = rng.standard_normal((67, 33)).astype(npt) * 4
     g = rng.standard_normal((67, 33)).astype(npt)
-    for name in ("tanh", "sigmoid", "silu", "gelu"):
+    for name in ("tanh", "sigmoid", "silu", "gelu", "softplus", "mish", "sin", "cos", "rsqrt"):
         for grad in (g, np.ones_like(g)):
-            t = fg.tensor(x, requires_grad=True)
+            xx = np.abs(x) + npt(0.5) if name == "rsqrt" else x
+            t = fg.tensor(xx, requires_grad=True)
             y = FUNCTIONS[name][1](t)
             y.backward(fg.tensor(grad) if grad is g else fg.ones(()).to(dtype).expand(*x.shape))
-            yy = FUNCTIONS[name][1](fg.tensor(x)).numpy()
+            yy = FUNCTIONS[name][1](fg.tensor(xx)).numpy()
             if name == "tanh":
                 want = grad * (1 - yy * yy)
             elif name == "sigmoid":
@@ -229,6 +253,19 @@ def test_fused_backward_formulas(level, dtype):
             elif name == "silu":
                 s = FUNCTIONS["sigmoid"][1](fg.tensor(x)).numpy()
                 want = grad * s * (1 + x * (1 - s))
+            elif name == "softplus":  # sigmoid(x) below the threshold 20, 1 above
+                s = FUNCTIONS["sigmoid"][1](fg.tensor(x)).numpy()
+                want = grad * np.where(x > 20, 1, s)
+            elif name == "mish":  # tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2), in float64
+                xd = x.astype(np.float64)
+                tsp = np.tanh(np.log1p(np.exp(xd)))
+                want = (grad * (tsp + xd / (1 + np.exp(-xd)) * (1 - tsp * tsp))).astype(npt)
+            elif name == "sin":
+                want = (grad * np.cos(x.astype(np.float64))).astype(npt)
+            elif name == "cos":
+                want = (grad * -np.sin(x.astype(np.float64))).astype(npt)
+            elif name == "rsqrt":
+                want = -0.5 * grad * yy ** 3
             else:  # Phi(x) + x phi(x), from the float64 erfc of the fastgrad kernel (checked above)
                 xd = x.astype(np.float64)
                 cdf = 0.5 * fg.erfc(fg.tensor(-xd / np.sqrt(2))).numpy()
@@ -241,9 +278,13 @@ def test_fused_backward_formulas(level, dtype):
 def test_double_backward_uses_the_differentiable_formula():
     x = fg.tensor([0.3, -1.2, 2.0], dtype=fg.float64, requires_grad=True)
     gelu_tanh = lambda t: fg.nn.functional.gelu(t, approximate="tanh")  # noqa: E731
-    for fn in (fg.tanh, fg.sigmoid, fg.nn.functional.silu, fg.erf, fg.erfc, fg.nn.functional.gelu, gelu_tanh):
+    for fn in (fg.tanh, fg.sigmoid, fg.nn.functional.silu, fg.erf, fg.erfc, fg.nn.functional.gelu, gelu_tanh,
+               fg.nn.functional.softplus, fg.nn.functional.mish, fg.sin, fg.cos):
         assert fg.autograd.gradcheck(fn, (x,))
         assert fg.autograd.gradgradcheck(fn, (x,))
+    xp = fg.tensor([0.3, 1.2, 2.0], dtype=fg.float64, requires_grad=True)
+    assert fg.autograd.gradcheck(fg.rsqrt, (xp,))
+    assert fg.autograd.gradgradcheck(fg.rsqrt, (xp,))
 
 
 def test_capability_names_and_setter():
@@ -268,12 +309,14 @@ def test_matches_torch_within_float_tolerance():
     torch = pytest.importorskip("torch")
     x = np.linspace(-20, 20, 10_001, dtype=np.float32)
     for name, (_, fn) in FUNCTIONS.items():
-        tfn = getattr(torch.nn.functional, name) if name in ("silu", "gelu") else getattr(torch, name)
-        xx = x if not name.startswith("log") else np.abs(x) + (name == "log1p") * 0
+        tfn = getattr(torch.nn.functional, name) if name in ("silu", "gelu", "softplus", "mish") else getattr(torch, name)
+        xx = x if not (name.startswith("log") or name == "rsqrt") else np.abs(x) + (name == "rsqrt") * 1e-3
         ours = fn(fg.from_numpy(xx.copy())).numpy()
         theirs = tfn(torch.from_numpy(xx.copy())).numpy()
         # torch's float32 gelu and erfc cancel (1 + erf(x) at negative x): an absolute bound there.
-        atol = 1e-6 if name in ("gelu", "erfc") else 1e-37
+        # torch's float32 sin and cos reduce x in float (absolute error ~1e-7 at |x| = 20), mish's x tanh(log1p(exp))
+        # rounds three times.
+        atol = 1e-6 if name in ("gelu", "erfc", "sin", "cos", "mish") else 1e-37
         np.testing.assert_allclose(ours, theirs, rtol=3e-7, atol=atol, err_msg=name)
     x64 = np.linspace(-8, 8, 4001)
     for approximate in ("none", "tanh"):

@@ -14,7 +14,11 @@ namespace fastgrad::cpu {
 enum class Capability : int { Default = 0, AVX2 = 1, AVX512 = 2 };
 
 // The float functions with vector bodies (cpu/vmath.h), in the table's order.
-enum class UnaryOp : int { Exp, Expm1, Log, Log1p, Log2, Tanh, Sigmoid, Silu, Erf, Erfc, Gelu, GeluTanh, kCount };
+enum class UnaryOp : int {
+  Exp, Expm1, Log, Log1p, Log2, Tanh, Sigmoid, Silu, Erf, Erfc, Gelu, GeluTanh,
+  Softplus,  // beta 1, threshold 20 (PyTorch's defaults)
+  Mish, Sin, Cos, Rsqrt, kCount
+};
 constexpr int kUnaryOps = static_cast<int>(UnaryOp::kCount);
 
 template <class T>
@@ -28,6 +32,11 @@ enum class BackwardOp : int {
   Silu,     // g * sigmoid(x) * (1 + x * (1 - sigmoid(x))), s = x
   Gelu,     // g * (Phi(x) + x phi(x)), s = x
   GeluTanh, // g * d/dx of the tanh approximation, s = x
+  Softplus, // g * (x > 20 ? 1 : sigmoid(x)), s = x (beta 1, threshold 20)
+  Mish,     // g * (tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2)), sp = softplus(x), s = x
+  Sin,      // g * cos(x), s = x
+  Cos,      // g * -sin(x), s = x
+  Rsqrt,    // -0.5 * g * y^3, s = y
   kCount
 };
 constexpr int kBackwardOps = static_cast<int>(BackwardOp::kCount);

@@ -102,7 +102,50 @@ void k_gelu(const T* x, T* y, int64_t n) {
     map1(x, y, n, [](VecT<T> v) { return v_gelu<T>(v); });
 }
 FG_UNARY_KERNEL(k_gelu_tanh, v_gelu_tanh)
+FG_UNARY_KERNEL(k_rsqrt, v_rsqrt)
 #undef FG_UNARY_KERNEL
+
+// softplus and mish: float32 through the double body at every level.
+#define FG_DOUBLE_BODY_KERNEL(name, vfun)                                               \
+  template <class T>                                                                  \
+  void name(const T* x, T* y, int64_t n) {                                            \
+    if constexpr (std::is_same_v<T, float>)                                           \
+      map1_widened(x, y, n, [](VecT<double> v) { return vfun<double>(v); });          \
+    else                                                                              \
+      map1(x, y, n, [](VecT<T> v) { return vfun<T>(v); });                            \
+  }
+FG_DOUBLE_BODY_KERNEL(k_softplus, v_softplus)
+FG_DOUBLE_BODY_KERNEL(k_mish, v_mish)
+#undef FG_DOUBLE_BODY_KERNEL
+
+// sin / cos of double lanes: the vector body, with the lanes beyond its range (|x| > kLimit, ±inf, NaN)
+// computed by std::sin / std::cos.
+FG_VINLINE VecT<double> sincos_lanes(VecT<double> v, bool cosine) {
+  VecT<double> y = v_sincos_reduced(v, cosine);
+  const auto out = !(copysign_of<double>(v, VecT<double>{}) <= TrigConst::kLimit);
+  if (__builtin_expect(any_lane(out), 0))
+    for (int k = 0; k < Vec<double>::N; ++k)
+      if (out[k]) y[k] = cosine ? std::cos(v[k]) : std::sin(v[k]);
+  return y;
+}
+
+// y = f(x) for f a double-vector body: float lanes widened, double lanes as they are.
+template <class T, class F>
+FG_VINLINE void map1_double(const T* x, T* y, int64_t n, F f) {
+  if constexpr (std::is_same_v<T, float>)
+    map1_widened(x, y, n, f);
+  else
+    map1(x, y, n, f);
+}
+
+template <class T>
+void k_sin(const T* x, T* y, int64_t n) {
+  map1_double(x, y, n, [](VecT<double> v) { return sincos_lanes(v, false); });
+}
+template <class T>
+void k_cos(const T* x, T* y, int64_t n) {
+  map1_double(x, y, n, [](VecT<double> v) { return sincos_lanes(v, true); });
+}
 
 // The backward formulas in one pass each, written as PyTorch's derivatives.yaml states them.
 template <class T>
@@ -138,6 +181,34 @@ void k_gelu_backward(const T* g, const T* x, T* out, int64_t n) {
     });
   else
     map2(g, x, out, n, [](VecT<T> gv, VecT<T> xv) { return gv * v_gelu_derivative<T>(xv); });
+}
+template <class T>
+void k_softplus_backward(const T* g, const T* x, T* out, int64_t n) {
+  map2(g, x, out, n, [](VecT<T> gv, VecT<T> xv) { return select(xv > T(20), gv, gv * v_sigmoid<T>(xv)); });
+}
+template <class T>
+void k_rsqrt_backward(const T* g, const T* y, T* out, int64_t n) {
+  map2(g, y, out, n, [](VecT<T> gv, VecT<T> yv) { return (gv * (yv * yv * yv)) * T(-0.5); });
+}
+// y = f(a, b) for f a double-vector body: float lanes widened, double lanes as they are.
+template <class T, class F>
+FG_VINLINE void map2_double(const T* a, const T* b, T* y, int64_t n, F f) {
+  if constexpr (std::is_same_v<T, float>)
+    map2_widened(a, b, y, n, f);
+  else
+    map2(a, b, y, n, f);
+}
+template <class T>
+void k_mish_backward(const T* g, const T* x, T* out, int64_t n) {
+  map2_double(g, x, out, n, [](VecT<double> gv, VecT<double> xv) { return gv * v_mish_derivative<double>(xv); });
+}
+template <class T>
+void k_sin_backward(const T* g, const T* x, T* out, int64_t n) {
+  map2_double(g, x, out, n, [](VecT<double> gv, VecT<double> xv) { return gv * sincos_lanes(xv, true); });
+}
+template <class T>
+void k_cos_backward(const T* g, const T* x, T* out, int64_t n) {
+  map2_double(g, x, out, n, [](VecT<double> gv, VecT<double> xv) { return gv * -sincos_lanes(xv, false); });
 }
 template <class T>
 void k_gelu_tanh_backward(const T* g, const T* x, T* out, int64_t n) {
@@ -330,6 +401,11 @@ inline void fill(KernelTable& t) {
   set_unary(UnaryOp::Erfc, k_erfc<float>, k_erfc<double>);
   set_unary(UnaryOp::Gelu, k_gelu<float>, k_gelu<double>);
   set_unary(UnaryOp::GeluTanh, k_gelu_tanh<float>, k_gelu_tanh<double>);
+  set_unary(UnaryOp::Softplus, k_softplus<float>, k_softplus<double>);
+  set_unary(UnaryOp::Mish, k_mish<float>, k_mish<double>);
+  set_unary(UnaryOp::Sin, k_sin<float>, k_sin<double>);
+  set_unary(UnaryOp::Cos, k_cos<float>, k_cos<double>);
+  set_unary(UnaryOp::Rsqrt, k_rsqrt<float>, k_rsqrt<double>);
   auto set_backward = [&](BackwardOp op, BackwardKernel<float> f, BackwardKernel<double> d) {
     t.backward_f32[static_cast<int>(op)] = f;
     t.backward_f64[static_cast<int>(op)] = d;
@@ -339,6 +415,11 @@ inline void fill(KernelTable& t) {
   set_backward(BackwardOp::Silu, k_silu_backward<float>, k_silu_backward<double>);
   set_backward(BackwardOp::Gelu, k_gelu_backward<float>, k_gelu_backward<double>);
   set_backward(BackwardOp::GeluTanh, k_gelu_tanh_backward<float>, k_gelu_tanh_backward<double>);
+  set_backward(BackwardOp::Softplus, k_softplus_backward<float>, k_softplus_backward<double>);
+  set_backward(BackwardOp::Mish, k_mish_backward<float>, k_mish_backward<double>);
+  set_backward(BackwardOp::Sin, k_sin_backward<float>, k_sin_backward<double>);
+  set_backward(BackwardOp::Cos, k_cos_backward<float>, k_cos_backward<double>);
+  set_backward(BackwardOp::Rsqrt, k_rsqrt_backward<float>, k_rsqrt_backward<double>);
   t.softmax_f32 = k_softmax<float>;
   t.softmax_f64 = k_softmax<double>;
   t.softmax_backward_f32 = k_softmax_backward<float>;

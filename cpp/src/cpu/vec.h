@@ -113,6 +113,75 @@ FG_VINLINE Vec<double>::V fmadd(Vec<double>::V a, Vec<double>::V b, Vec<double>:
 #endif
 }
 
+// max(a, b) in one instruction where the level has it: b when either lane is NaN (so vmax(lo, x) keeps a NaN x,
+// and vmax(x, lo) replaces it by lo).
+FG_VINLINE Vec<float>::V vmax(Vec<float>::V a, Vec<float>::V b) {
+#if FG_VEC_BYTES == 64
+  return _mm512_max_ps(a, b);
+#elif FG_VEC_BYTES == 32 && defined(__AVX__)
+  return _mm256_max_ps(a, b);
+#elif FG_VEC_BYTES == 16 && defined(__SSE2__)
+  return _mm_max_ps(a, b);
+#else
+  return a > b ? a : b;
+#endif
+}
+
+FG_VINLINE Vec<double>::V vmax(Vec<double>::V a, Vec<double>::V b) {
+#if FG_VEC_BYTES == 64
+  return _mm512_max_pd(a, b);
+#elif FG_VEC_BYTES == 32 && defined(__AVX__)
+  return _mm256_max_pd(a, b);
+#elif FG_VEC_BYTES == 16 && defined(__SSE2__)
+  return _mm_max_pd(a, b);
+#else
+  return a > b ? a : b;
+#endif
+}
+
+FG_VINLINE Vec<float>::V vsqrt(Vec<float>::V a) {
+#if FG_VEC_BYTES == 64
+  return _mm512_sqrt_ps(a);
+#elif FG_VEC_BYTES == 32 && defined(__AVX__)
+  return _mm256_sqrt_ps(a);
+#elif FG_VEC_BYTES == 16 && defined(__SSE2__)
+  return _mm_sqrt_ps(a);
+#else
+  Vec<float>::V r;
+  for (int k = 0; k < Vec<float>::N; ++k) r[k] = __builtin_sqrtf(a[k]);
+  return r;
+#endif
+}
+
+FG_VINLINE Vec<double>::V vsqrt(Vec<double>::V a) {
+#if FG_VEC_BYTES == 64
+  return _mm512_sqrt_pd(a);
+#elif FG_VEC_BYTES == 32 && defined(__AVX__)
+  return _mm256_sqrt_pd(a);
+#elif FG_VEC_BYTES == 16 && defined(__SSE2__)
+  return _mm_sqrt_pd(a);
+#else
+  Vec<double>::V r;
+  for (int k = 0; k < Vec<double>::N; ++k) r[k] = __builtin_sqrt(a[k]);
+  return r;
+#endif
+}
+
+// Whether any lane of a comparison mask (of double lanes) is set.
+FG_VINLINE bool any_lane(Vec<double>::I m) {
+#if FG_VEC_BYTES == 64
+  return _mm512_test_epi64_mask(reinterpret_cast<__m512i>(m), reinterpret_cast<__m512i>(m)) != 0;
+#elif FG_VEC_BYTES == 32 && defined(__AVX__)
+  return _mm256_movemask_pd(reinterpret_cast<__m256d>(m)) != 0;
+#elif FG_VEC_BYTES == 16 && defined(__SSE2__)
+  return _mm_movemask_pd(reinterpret_cast<__m128d>(m)) != 0;
+#else
+  for (int k = 0; k < Vec<double>::N; ++k)
+    if (m[k]) return true;
+  return false;
+#endif
+}
+
 // Polynomial c[0] + c[1] x + ... by Horner's rule with fused steps (coefficients highest last).
 template <class T, size_t K>
 FG_VINLINE VecT<T> horner(VecT<T> x, const T (&c)[K]) {

@@ -21,8 +21,13 @@
 //   shrink by (2x/pi)^2 each), and sign(x) (1 - 2 / (expm1(2|x|) + 2)) above, one rounding at the end where
 //   the result is near 1; |x| is clamped where tanh rounds to 1.
 // - sigmoid: with e = exp(-|x|), 1 / (1 + e) for x >= 0 and e / (1 + e) below, which keeps the tiny results of
-//   large negative x (down to the denormals) instead of 1 / inf; the division is corrected for the rounding
-//   of 1 + e. silu(x) = x / (1 + e) and x e / (1 + e) the same way.
+//   large negative x (down to the denormals) instead of 1 / inf. e is carried as (s + s t) 2^-K (exp_shifted:
+//   float uses a degree-5 near-minimax fit for e^r, 0.03 ulp), 1 + e is one fused step, the quotient one division;
+//   the negative side is refined as e (1 - sigmoid(x)), which scales the quotient's error by e. Float32, all 2^32
+//   inputs at AVX2 and AVX-512: max 1.74 ulp. silu(x) = x / (1 + e) and x e / (1 + e), the numerator rounded once,
+//   the quotient corrected for the rounding of 1 + e and of the division (div_corrected): max 1.98 ulp.
+// - rsqrt: 1 / sqrt(x) (two correctly rounded steps, 1.5 ulp).
+// - softplus, mish, sin, cos: double bodies (float32 runs them on widened lanes, 0.5 ulp); see their sections.
 #pragma once
 
 #include <type_traits>
@@ -52,6 +57,12 @@ struct MathConst<float> {
   static constexpr float kExpm1Q[] = {1.f / 2, 1.f / 6, 1.f / 24, 1.f / 120, 1.f / 720, 1.f / 5040, 1.f / 40320};
   // e^r = 1 + r Q(r): 1/k!, k = 1..7
   static constexpr float kExpQ[] = {1.f, 1.f / 2, 1.f / 6, 1.f / 24, 1.f / 120, 1.f / 720, 1.f / 5040};
+  // (e^r - 1) / r on |r| <= ln2/2, degree 5: a near-minimax fit (mpmath, 50 digits), relative error 1.1e-8
+  // (e^r = 1 + r Q(r) then errs by 4e-9, 0.03 ulp).
+  static constexpr float kExpFastQ[] = {1.0000000107755726f, 0.50000000803942376f, 0.16666505233744269f,
+                                        0.041666242081024364f, 0.0083691507109167194f, 0.0013948489142874573f};
+  // e^a kept as eb 2^-kExpShift with eb normal for every a >= kExpLo (see exp_shifted).
+  static constexpr int kExpShift = 64;
   // 2 atanh(s) - 2s = s R(z), z = s^2: R(z) = z (2/3 + 2z/5 + 2z^2/7 + 2z^3/9)
   static constexpr float kAtanhR[] = {2.f / 3, 2.f / 5, 2.f / 7, 2.f / 9};
   // tanh(x) / x = T(x^2) for |x| < kTanhSmall: the Taylor coefficients 2^2n (2^2n - 1) B_2n / (2n)!
@@ -82,6 +93,7 @@ struct MathConst<double> {
                                      1. / 120,     1. / 720,      1. / 5040,       1. / 40320,
                                      1. / 362880,  1. / 3628800,  1. / 39916800,   1. / 479001600,
                                      1. / 6227020800};
+  static constexpr int kExpShift = 128;
   static constexpr double kAtanhR[] = {2. / 3,  2. / 5,  2. / 7,  2. / 9,  2. / 11, 2. / 13,
                                        2. / 15, 2. / 17, 2. / 19, 2. / 21, 2. / 23};
   static constexpr double kTanhSmall = 0.55;
@@ -238,10 +250,22 @@ FG_VINLINE VecT<T> v_log1p(VecT<T> x) {
   return select(x == T(0), x, y);  // keeps -0 (NaN and x < -1 come from log)
 }
 
+// 1 / sqrt(x): two correctly rounded steps (within 1 ulp); -0 gives -inf, as PyTorch's 1 / sqrt(-0).
+template <class T>
+FG_VINLINE VecT<T> v_rsqrt(VecT<T> x) {
+  return T(1) / vsqrt(x);
+}
+
 template <class T>
 FG_VINLINE VecT<T> copysign_of(VecT<T> magnitude, VecT<T> sign_from) {
   const IntT<T> sign = bits_of<T>(splat<T>(T(-0.0)));
   return from_bits<T>((bits_of<T>(magnitude) & ~sign) | (bits_of<T>(sign_from) & sign));
+}
+
+// -|x| (one or with the sign bit).
+template <class T>
+FG_VINLINE VecT<T> neg_abs(VecT<T> x) {
+  return from_bits<T>(bits_of<T>(x) | bits_of<T>(splat<T>(T(-0.0))));
 }
 
 template <class T>
@@ -285,32 +309,231 @@ FG_VINLINE VecT<T> div_one_plus(VecT<T> num, VecT<T> e) {
   return q + select(c == c, c, VecT<T>{});  // no correction for an infinite num (or one near overflow)
 }
 
-// sigmoid(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) below, e = exp(-|x|); silu(x) = x sigmoid(x) with
-// x e = (x + x r q) s1 small formed before the scaling into the denormals.
+// e^a for a <= 0 (and lanes below kExpLo, which are clamped there) as (s + s t) 2^-kExpShift, with s = 2^(n +
+// kExpShift) and t = e^r - 1 (|r| <= ln2/2): s (1 + t) is a normal number for every such a, so that a product or
+// quotient with it rounds once and the exact scaling by 2^-kExpShift afterwards rounds only where the result is a
+// denormal; a factor c joins as fma(c s, t, c s), one rounding. `a` comes back clamped; a NaN stays NaN and makes
+// t NaN. float: the degree-5 fit kExpFastQ; double: kExpQ.
+template <class T>
+struct ExpShifted {
+  VecT<T> s, t;
+  FG_VINLINE VecT<T> value() const { return fmadd(s, t, s); }
+  VecT<T> times(VecT<T> c) const;
+};
+
+template <class T>
+FG_VINLINE ExpShifted<T> exp_shifted(VecT<T>& a) {
+  using C = MathConst<T>;
+  a = vmax(splat<T>(C::kExpLo), a);
+  const VecT<T> magic = splat<T>(C::kRoundMagic);
+  VecT<T> t = fmadd(a, splat<T>(C::kLog2e), magic);
+  VecT<T> n = t - magic;
+  VecT<T> r = fmadd(n, splat<T>(-C::kLn2Hi), a);
+  r = fmadd(n, splat<T>(-C::kLn2Lo), r);
+  VecT<T> q;
+  if constexpr (sizeof(T) == 4) q = horner<T>(r, C::kExpFastQ);
+  else q = horner<T>(r, C::kExpQ);
+  const IntT<T> scale = (bits_of<T>(t) - bits_of<T>(magic) + (Vec<T>::kBias + C::kExpShift)) << Vec<T>::kMantissa;
+  return {from_bits<T>(scale), r * q};
+}
+
+template <class T>
+constexpr T exp_shift_down() {  // 2^-kExpShift
+  T v = 1;
+  for (int i = 0; i < MathConst<T>::kExpShift; ++i) v *= T(0.5);
+  return v;
+}
+
+// sigmoid(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) below, e = exp(-|x|) = eb 2^-K (exp_shifted): 1 + e is
+// one fused step (1 + eb 2^-K rounded once), the quotient one division, and for x < 0 the exact scaling by
+// 2^-K the only other rounding (into the denormals). silu(x) = x / (1 + e) for x >= 0 and (x eb) / (1 + e) 2^-K
+// below.
 template <class T>
 FG_VINLINE VecT<T> v_sigmoid(VecT<T> x) {
-  ExpParts<T> p = exp_parts<T>(-copysign_of<T>(x, VecT<T>{}));
-  VecT<T> big = fmadd(p.r, p.q, splat<T>(T(1))) * p.s1;
+  const VecT<T> one = splat<T>(T(1)), down = splat<T>(exp_shift_down<T>());
+  VecT<T> a = neg_abs<T>(x);
+  ExpShifted<T> e = exp_shifted<T>(a);
+  VecT<T> eb = e.value();
+  VecT<T> d = fmadd(eb, down, one);
   const auto pos = x >= T(0);
-  VecT<T> num = select(pos, splat<T>(T(1)), big), scale = select(pos, splat<T>(T(1)), p.small);
-  VecT<T> y = div_one_plus<T>(num, big * p.small) * scale;
-  return select(x == x, y, x);
+  VecT<T> y0 = select(pos, one, eb) / d;
+  VecT<T> yneg = fmadd(-eb, y0 * down, eb);  // e (1 - sigmoid(x)), the error of y0 scaled by e
+  return select(pos, y0, yneg * down);  // NaN from eb
+}
+
+// c e^a 2^K with one rounding (without FMA: the product c s t split exactly by Dekker's residual, then added).
+template <class T>
+FG_VINLINE VecT<T> ExpShifted<T>::times(VecT<T> c) const {
+  VecT<T> cs = c * s;
+#if FG_VEC_BYTES == 64 || defined(__FMA__)
+  return fmadd(cs, t, cs);
+#else
+  VecT<T> p = cs * t;
+  return (cs + p) - residual<T>(p, cs, t);
+#endif
+}
+
+// num / (d + dlo) for d in [1, 2] and |dlo| <= ulp(d) / 2, to within about half an ulp: a first quotient q, then
+// q + (num - q d - q dlo) / d with the residual formed exactly (fused steps) and the last division replaced by a
+// product with an approximate 1 / d. AVX-512 float: q from the 14-bit reciprocal estimate (vrcp14ps), whose
+// error the correction squares away (2^-28); elsewhere q = num / d rounded and 1 / d by 1.5 - d/2 (within 12%,
+// on a correction below 2 ulp).
+template <class T>
+FG_VINLINE VecT<T> div_corrected(VecT<T> num, VecT<T> d, VecT<T> dlo) {
+  VecT<T> q, inv;
+#if FG_VEC_BYTES == 64
+  if constexpr (sizeof(T) == 4) {
+    inv = _mm512_rcp14_ps(d);
+    q = num * inv;
+  } else
+#endif
+  {
+    q = num / d;
+    inv = fmadd(d, splat<T>(T(-0.5)), splat<T>(T(1.5)));
+  }
+  VecT<T> c = fmadd(-q, dlo, residual<T>(num, q, d));  // may turn -0 into +0: see fix_zero_inf
+#if !(FG_VEC_BYTES == 64 || defined(__FMA__))
+  c = select(c == c, c, VecT<T>{});  // Dekker's split overflows for num near the overflow threshold
+#endif
+  return fmadd(c, inv, q);
+}
+
+// The lanes where x is ±0 or ±inf take x (y elsewhere; a NaN x gives NaN, either way), except -inf, which
+// takes NaN: what x sigmoid(x) and friends give there (-inf * 0). One vfixupimm at AVX-512.
+template <class T>
+FG_VINLINE VecT<T> fix_zero_inf(VecT<T> y, VecT<T> x) {
+#if FG_VEC_BYTES == 64
+  // Tokens by the class of x: QNaN, SNaN, ±0, +1 -> x; -inf -> default NaN; +inf -> x; other -> y.
+  if constexpr (sizeof(T) == 4)
+    return _mm512_fixupimm_ps(y, x, _mm512_set1_epi32(0x00130111), 0);
+  else
+    return _mm512_fixupimm_pd(y, x, _mm512_set1_epi64(0x00130111), 0);
+#else
+  y = select(x + x == x, x, y);
+  return select(x == -T(__builtin_huge_val()), splat<T>(T(__builtin_nan(""))), y);
+#endif
 }
 
 template <class T>
 FG_VINLINE VecT<T> v_silu(VecT<T> x) {
-  ExpParts<T> p = exp_parts<T>(-copysign_of<T>(x, VecT<T>{}));
-  VecT<T> big = fmadd(p.r, p.q, splat<T>(T(1))) * p.s1;
+  const VecT<T> one = splat<T>(T(1)), down = splat<T>(exp_shift_down<T>());
+  VecT<T> a = neg_abs<T>(x);
+  ExpShifted<T> e = exp_shifted<T>(a);  // a clamped: x e^x rounds to -0 below kExpLo
+  VecT<T> eb = e.value();
+  VecT<T> d = fmadd(eb, down, one);
+  VecT<T> dlo = fmadd(eb, down, one - d);  // 1 + e - d, exactly
   const auto pos = x >= T(0);
-  VecT<T> xbig = fmadd(x * p.r, p.q, x) * p.s1;
-  VecT<T> num = select(pos, x, xbig), scale = select(pos, splat<T>(T(1)), p.small);
-  VecT<T> y = div_one_plus<T>(num, big * p.small) * scale;
-  y = select(x == T(0), x, y);                                              // keeps -0
-  y = select(x < MathConst<T>::kExpLo, splat<T>(T(-0.0)), y);                // x e^x underflows
-  y = select(x == -T(__builtin_huge_val()), splat<T>(T(__builtin_nan(""))), y);  // -inf / inf, as PyTorch
+  VecT<T> num = select(pos, x, e.times(a));  // x, or x e^x 2^K (one rounding)
+  VecT<T> y = div_corrected<T>(num, d, dlo) * select(pos, one, down);  // NaN from e
+  return fix_zero_inf<T>(y, x);  // -inf: NaN (-inf * 0), as PyTorch
+}
+
+// ---- softplus, mish ----
+// Evaluated in double for float32 too (the kernels widen), where their error is far below a float ulp.
+
+// softplus(x) = log(1 + e^x) for beta 1 and threshold 20 (PyTorch's defaults): x itself above 20, otherwise
+// max(x, 0) + log1p(e^-|x|), with e^-|x| rounded once (into the denormals for x < -708) and log1p as above.
+template <class T>
+FG_VINLINE VecT<T> v_softplus(VecT<T> x) {
+  VecT<T> a = neg_abs<T>(x);
+  ExpShifted<T> e = exp_shifted<T>(a);
+  VecT<T> u = e.value() * splat<T>(exp_shift_down<T>());
+  VecT<T> y = vmax(x, VecT<T>{}) + v_log1p<T>(u);
+  y = select(x > T(20), x, y);
   return select(x == x, y, x);
 }
 
+// mish(x) = x tanh(softplus(x)), with u = e^-|x|: tanh(log(1 + e^x)) = n / (n + 2), n = u (u + 2), for x <= 0 and
+// (1 + 2u) / (1 + 2u + 2u^2) for x > 0, one division either way. For x <= 0 the quotient is carried scaled by
+// 2^kExpShift (exp_shifted), so that x n rounds once into the denormals; -inf gives NaN (-inf * 0), as PyTorch.
+template <class T>
+FG_VINLINE VecT<T> v_mish(VecT<T> x) {
+  const VecT<T> down = splat<T>(exp_shift_down<T>()), two = splat<T>(T(2));
+  VecT<T> a = neg_abs<T>(x);
+  ExpShifted<T> e = exp_shifted<T>(a);  // a clamped: x e^x rounds to -0 below kExpLo
+  VecT<T> ub = e.value();
+  VecT<T> ub_lo = fmadd(e.s, e.t, e.s - ub);  // what rounding ub lost (to first order)
+  VecT<T> u = ub * down;
+  // x <= 0: y = a N / (N 2^-K + 2), N = n 2^K = ub (u + 2) + N_lo, with every rounding of the quotient
+  // corrected once: the product a nb, the denominator D, the division.
+  VecT<T> ub2 = ub + ub;
+  VecT<T> nb = fmadd(ub, u, ub2);
+  VecT<T> n_lo = fmadd(ub, u, ub2 - nb) + ub_lo * (u + u + T(2));
+  VecT<T> D = fmadd(nb, down, two);
+  VecT<T> D_lo = fmadd(nb, down, two - D) + n_lo * down;
+  VecT<T> p = a * nb;
+  VecT<T> p_lo = fmadd(a, nb, -p) + a * n_lo;
+  VecT<T> q = p / D;
+  VecT<T> yneg = (q + (fmadd(-q, D, p) + fmadd(-q, D_lo, p_lo)) / D) * down;
+  // x > 0: y = x (1 + 2u) / (1 + 2u + 2u^2).
+  // x > 0: y = x (1 + 2u) / (1 + 2u + 2u^2) = x - x w, w = 2u^2 / (1 + 2u + 2u^2) <= 0.4.
+  VecT<T> u2 = u + u;
+  VecT<T> w = (u2 * u) / fmadd(u2, u, u2 + T(1));
+  VecT<T> ypos = fmadd(-x, w, x);
+  return fix_zero_inf<T>(select(x > T(0), ypos, yneg), x);
+}
+
+// d mish / dx = tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2), sp = softplus(x), as PyTorch's mish_backward.
+template <class T>
+FG_VINLINE VecT<T> v_mish_derivative(VecT<T> x) {
+  const VecT<T> one = splat<T>(T(1));
+  VecT<T> u = v_exp<T>(neg_abs<T>(x));
+  const auto pos = x > T(0);
+  VecT<T> u2 = u + u;
+  VecT<T> n = fmadd(u, u, u2);
+  VecT<T> tsp = select(pos, (u2 + one) / fmadd(u2, u, u2 + one), n / (n + T(2)));
+  VecT<T> sig = select(pos, one, u) / (u + one);
+  return fmadd(x * sig, fmadd(-tsp, tsp, one), tsp);
+}
+
+// ---- sin, cos ----
+// x = n pi/2 + r with n = round(x 2/pi) and |r| <= pi/4: r = x - n P1 - n P2 - n P3 - n P4, pi/2 split into
+// 33-bit parts P1..P3 and a 53-bit P4 (fdlibm's pio2_1, pio2_2, pio2_3, pio2_3t), so that every n P is exact for
+// |n| < 2^20 with or without fused steps, and x - n P1 is exact (the two are within a factor of two or x is
+// small). The vector path is used for |x| <= kTrigLimit = 2^19; larger |x|, ±inf (and NaN) take std::sin/cos per
+// element (the kernels patch those lanes). sin(r) = r + r^3 S(r^2), cos(r) = 1 - r^2/2 + r^4 C(r^2), S and C
+// degree 5 near-minimax fits on [0, (pi/4)^2] (mpmath, 50 digits; absolute errors 2.0e-17 and 1.3e-18), and the
+// quadrant n mod 4 picks sin or cos and the sign. Double bodies only: float32 runs them on widened lanes.
+struct TrigConst {
+  static constexpr double kTwoOverPi = 0.636619772367581343076;
+  static constexpr double kP1 = 1.57079632673412561417e+00;
+  static constexpr double kP2 = 6.07710050630396597660e-11;
+  static constexpr double kP3 = 2.02226624871116645580e-21;
+  static constexpr double kP4 = 8.47842766036889956997e-32;
+  static constexpr double kLimit = 524288.0;  // 2^19
+  static constexpr double kS[] = {-0.166666666666666646258, 0.008333333333330950351, -0.000198412698367609935534,
+                                  0.00000275573161036505419538, -2.50511320484477444305e-8,
+                                  1.59181424870858042903e-10};
+  static constexpr double kC[] = {0.04166666666666666539, -0.00138888888888873982738, 0.0000248015872987670329069,
+                                  -2.75573172723402879616e-7, 2.08761463815091570516e-9,
+                                  -1.13826397598242603947e-11};
+};
+
+// sin(x) (cosine = false) or cos(x) for |x| <= kLimit (other lanes unspecified). The reduced argument is carried
+// as r + rlo: x - n P1 exact, the subtraction of n P2 (exact) with its rounding error recovered (TwoSum), n P3 and
+// n P4 added to that error, and sin(r + rlo) = sin(r) + rlo (1 - r^2/2), cos(r + rlo) = cos(r) - r rlo.
+FG_VINLINE VecT<double> v_sincos_reduced(VecT<double> x, bool cosine) {
+  using C = TrigConst;
+  using T = double;
+  const VecT<T> magic = splat<T>(MathConst<T>::kRoundMagic);
+  VecT<T> t = fmadd(x, splat<T>(C::kTwoOverPi), magic);
+  VecT<T> n = t - magic;
+  VecT<T> r1 = fmadd(n, splat<T>(-C::kP1), x);
+  VecT<T> p2 = n * C::kP2;
+  VecT<T> r2 = r1 - p2;
+  VecT<T> bb = r2 - r1;
+  VecT<T> lo = (r1 - (r2 - bb)) - (p2 + bb);
+  lo = fmadd(n, splat<T>(-C::kP4), fmadd(n, splat<T>(-C::kP3), lo));
+  VecT<T> r = r2 + lo;
+  VecT<T> rlo = lo - (r - r2);
+  VecT<T> z = r * r;
+  VecT<T> s = r + fmadd(r * z, horner<T>(z, C::kS), rlo * fmadd(z, splat<T>(T(-0.5)), splat<T>(T(1))));
+  VecT<T> c = T(1) + fmadd(z, fmadd(z, horner<T>(z, C::kC), splat<T>(T(-0.5))), -(r * rlo));
+  IntT<T> q = bits_of<T>(t) - bits_of<T>(magic) + (cosine ? 1 : 0);  // the quadrant in the low two bits
+  VecT<T> y = select((q & 1) != 0, c, s);
+  y = from_bits<T>(bits_of<T>(y) ^ ((q & 2) << 62));
+  return select(x == T(0), cosine ? splat<T>(T(1)) : x, y);  // sin keeps -0
+}
 
 // ---- erf, erfc, gelu ----
 // erf(z) = z A(z^2) for z = |x| < 0.5; beyond, erfc(z) = e^(-z^2) R(z) with R(z) = erfc(z) e^(z^2) fitted on

@@ -305,24 +305,36 @@ Tensor& silu_(Tensor& t) {
 }
 
 // ---- softplus ----
-// softplus(x) = log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (for stability).
+// softplus(x) = log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (for stability). The CPU
+// layer's kernel covers PyTorch's defaults, beta 1 and threshold 20; other parameters run the scalar body.
+
+namespace {
+bool softplus_has_kernel(double beta, double threshold) { return beta == 1.0 && threshold == 20.0; }
+}  // namespace
 
 struct SoftplusBackward0 : NamedNode<SoftplusBackward0> {
   static constexpr const char* kName = "SoftplusBackward0";
   double beta, threshold;
   SoftplusBackward0(double b, double th) : beta(b), threshold(th) {}
   tensor_list apply(tensor_list&& g) override {
-    // sigmoid(beta x) below the threshold, 1 above it.
-    Tensor bx = mul(saved(0), Scalar(beta));
-    Tensor linear = mask_of(compare(bx, Scalar(threshold), CompareOp::Gt), g[0].dtype());
-    Tensor slope = add(linear, mul(rsub(linear, 1), sigmoid(bx)));
-    return {mul(g[0], slope)};
+    // sigmoid(beta x) below the threshold, 1 above it: one pass for PyTorch's defaults (beta 1, threshold 20).
+    auto composite = [&] {
+      Tensor bx = mul(saved(0), Scalar(beta));
+      Tensor linear = mask_of(compare(bx, Scalar(threshold), CompareOp::Gt), g[0].dtype());
+      Tensor slope = add(linear, mul(rsub(linear, 1), sigmoid(bx)));
+      return mul(g[0], slope);
+    };
+    if (!softplus_has_kernel(beta, threshold)) return {composite()};
+    return {fused_backward(cpu::BackwardOp::Softplus, g[0], saved(0), composite)};
   }
 };
 
 Tensor softplus(const Tensor& t, double beta, double threshold) {
   check_floating(t, "softplus_cpu");
   check_params(t, {beta, threshold});
+  if (softplus_has_kernel(beta, threshold))
+    return record_unary<SoftplusBackward0>(kernel_map(t, t.dtype(), cpu::UnaryOp::Softplus), t, true, false, beta,
+                                           threshold);
   Tensor out = float_map(t, t.dtype(), [beta, threshold](auto tag) {
     using T = decltype(tag);
     const T b = static_cast<T>(beta), th = static_cast<T>(threshold);
@@ -338,19 +350,17 @@ struct MishBackward0 : NamedNode<MishBackward0> {
   static constexpr const char* kName = "MishBackward0";
   tensor_list apply(tensor_list&& g) override {
     Tensor x = saved(0);
-    Tensor t = tanh(softplus(x, 1.0, 20.0));
-    Tensor slope = add(t, mul(mul(x, sigmoid(x)), rsub(mul(t, t), 1)));
-    return {mul(g[0], slope)};
+    return {fused_backward(cpu::BackwardOp::Mish, g[0], x, [&] {
+      Tensor t = tanh(softplus(x, 1.0, 20.0));
+      Tensor slope = add(t, mul(mul(x, sigmoid(x)), rsub(mul(t, t), 1)));
+      return mul(g[0], slope);
+    })};
   }
 };
 
 Tensor mish(const Tensor& t) {
   check_floating(t, "mish_cpu");
-  Tensor out = float_map(t, t.dtype(), [](auto tag) {
-    using T = decltype(tag);
-    return [](T x) -> T { return x * std::tanh(x > T(20) ? x : std::log1p(std::exp(x))); };
-  });
-  return record_unary<MishBackward0>(out, t, true, false);
+  return record_unary<MishBackward0>(kernel_map(t, t.dtype(), cpu::UnaryOp::Mish), t, true, false);
 }
 
 Tensor& mish_(Tensor& t) {
