@@ -90,6 +90,11 @@ Tensor make_view(const Tensor& base, Dims sizes, Dims strides, int64_t offset) {
   return Tensor(std::move(impl));
 }
 
+Tensor make_alias(const Tensor& base, ScalarType dtype, Dims sizes, Dims strides, int64_t offset) {
+  InferenceFlagScope scope(base->is_inference());
+  return Tensor(std::make_shared<TensorImpl>(base.storage(), std::move(sizes), std::move(strides), offset, dtype));
+}
+
 Tensor from_blob(void* data, const Dims& sizes, const Dims& strides, ScalarType dtype, Storage::Deleter deleter,
                  void* context) {
   int64_t extent = 1;  // elements spanned, to size the storage

@@ -98,7 +98,24 @@ void init_shape(py::module_& m) {
   TensorClass cls = tensor_class(m);
 
   // ---- views ----
-  cls.def("view", [](const Tensor& x, py::args shape, py::kwargs kw) { return view(x, spread_dims(shape, kw, "size", "view")); });
+  // view(*size) / view(size) / view(dtype): a fastgrad dtype (positional or dtype=) reinterprets the bytes
+  cls.def("view", [](const Tensor& x, py::args shape, py::kwargs kw) {
+        if (shape.size() == 1 && kw.size() == 0 && is_dtype_object(shape[0]))
+          return view_dtype(x, shape[0].cast<DType>().type);
+        if (shape.size() == 0 && kw.size() == 1 && kw.contains("dtype"))
+          return view_dtype(x, dtype_arg(kw["dtype"]));
+        for (auto a : shape)
+          if (is_dtype_object(a))
+            throw py::type_error("view() received an invalid combination of arguments - got a dtype with other "
+                                 "arguments, but expected one of:\n * (torch.dtype dtype)\n * (tuple of ints size)");
+        return view(x, spread_dims(shape, kw, "size", "view"));
+      },
+      "view(*shape) -> Tensor\n"
+      "view(dtype) -> Tensor\n\n"
+      "The same data with another shape (one size may be -1; the layout must allow it, else use reshape), as a\n"
+      "differentiable view. With a dtype: the same bytes read as that dtype. Between element sizes the last\n"
+      "dimension (stride 1) is split or merged (a float32 (2, 4) viewed as float64 is (2, 2)); that view is not\n"
+      "differentiable (requires_grad False) and writes through it change this tensor.");
   cls.def("view_as", [](const Tensor& x, const Tensor& o) { return view(x, o.sizes()); }, py::arg("other"));
   cls.def("reshape", [](const Tensor& x, py::args shape, py::kwargs kw) {
         return reshape(x, spread_dims(shape, kw, "shape", "reshape"));

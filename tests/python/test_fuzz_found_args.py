@@ -91,3 +91,21 @@ def test_argument_forms_as_torch(call):
         assert tuple(fastgrad.ones(2, 2).sum(keepdim=False).shape) == ()
         return
     _check(call)
+
+
+def test_view_dtype_shares_the_bytes_and_is_not_differentiable():
+    # Tensor.view(dtype) (the fuzzer's view-dtype class): values and errors are in the op table (view_dtype);
+    # here the aliasing and autograd side, against torch
+    res = []
+    for T in (fastgrad, torch):
+        x = T.arange(4, dtype=T.float32).requires_grad_()
+        v = x.view(T.int32)
+        w = x.detach().view(T.int32)
+        w[0] = 1  # the smallest positive denormal's bits, written through the int32 view
+        out = x.detach().view(dtype=T.float64)
+        res.append((v.requires_grad, v.grad_fn is None, x.detach().numpy().copy(), out.numpy().copy(),
+                    tuple(x.view(T.bool).shape)))
+    f, t = res
+    assert f[0] == t[0] and f[1] == t[1] and f[4] == t[4]
+    np.testing.assert_array_equal(f[2], t[2])
+    np.testing.assert_array_equal(f[3], t[3])

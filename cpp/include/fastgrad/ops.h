@@ -322,6 +322,7 @@ Tensor& cumprod_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype = st
 // ---- shape and views (cpp/src/ops/shape.cpp) ----
 // Views share the input's storage; each records its own backward Node.
 Tensor view(const Tensor& t, const Dims& shape);     // may contain one -1
+Tensor view_dtype(const Tensor& t, ScalarType dtype);  // the same bytes as another dtype (not differentiable)
 Tensor reshape(const Tensor& t, const Dims& shape);  // view when possible, else a copy (UnsafeViewBackward0)
 Tensor flatten(const Tensor& t, int64_t start_dim = 0, int64_t end_dim = -1);
 Tensor unflatten(const Tensor& t, int64_t dim, const Dims& sizes);

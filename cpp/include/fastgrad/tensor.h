@@ -203,6 +203,9 @@ inline void* Tensor::data_ptr() const { return impl_->data_ptr(); }
 // Creation of raw tensors (no autograd).
 Tensor empty(const Dims& sizes, ScalarType dtype = default_dtype());
 Tensor make_view(const Tensor& base, Dims sizes, Dims strides, int64_t offset);  // shares storage
+// Shares base's storage (and so its version counter) as another dtype, without being an autograd view of it:
+// no view base, no history (Tensor.view(dtype)). sizes/strides/offset count elements of `dtype`.
+Tensor make_alias(const Tensor& base, ScalarType dtype, Dims sizes, Dims strides, int64_t offset);
 Tensor from_blob(void* data, const Dims& sizes, const Dims& strides, ScalarType dtype, Storage::Deleter deleter,
                  void* context);
 

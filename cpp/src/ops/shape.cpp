@@ -83,6 +83,41 @@ Tensor view(const Tensor& t, const Dims& shape) {
   return out;
 }
 
+// Tensor.view(dtype), PyTorch's view.dtype: the same bytes read as another dtype. Between element sizes the last
+// dim (stride 1) is split or merged, and the other strides and the offset are rescaled, with PyTorch's checks in
+// its order. Not differentiable and not an autograd view (requires_grad False, no grad_fn, no _base), as in
+// PyTorch; it shares the storage, so writes through it reach the input.
+Tensor view_dtype(const Tensor& t, ScalarType dtype) {
+  const int64_t from = element_size(t.dtype()), to = element_size(dtype);
+  Dims sizes = t.sizes(), strides = t.strides();
+  int64_t offset = t.storage_offset();
+  if (from != to) {
+    const std::string what = std::string(" to view ") + scalar_type_name(t.dtype()) + " as " +
+                             scalar_type_name(dtype) + " (different element sizes)";
+    FG_CHECK(t.dim() > 0, Error, "self.dim() cannot be 0", what);
+    FG_CHECK(strides.back() == 1, Error, "self.stride(-1) must be 1", what, ", but got ", strides.back());
+    const size_t last = sizes.size() - 1;
+    if (to > from) {
+      const int64_t r = to / from;
+      FG_CHECK(sizes[last] % r == 0, Error, "self.size(-1) must be divisible by ", r, what, ", but got ",
+               sizes[last]);
+      FG_CHECK(offset % r == 0, Error, "self.storage_offset() must be divisible by ", r, what, ", but got ", offset);
+      for (size_t d = 0; d < last; ++d)
+        FG_CHECK(strides[d] % r == 0, Error, "self.stride(", d, ") must be divisible by ", r, what, ", but got ",
+                 strides[d]);
+      sizes[last] /= r;
+      for (size_t d = 0; d < last; ++d) strides[d] /= r;
+      offset /= r;
+    } else {
+      const int64_t r = from / to;
+      sizes[last] *= r;
+      for (size_t d = 0; d < last; ++d) strides[d] *= r;
+      offset *= r;
+    }
+  }
+  return make_alias(t, dtype, std::move(sizes), std::move(strides), offset);
+}
+
 namespace {
 // Internal linkage: matmul records an UnsafeViewBackward0 of its own (linalg.cpp), and two classes of one
 // name in namespace fastgrad would break the one-definition rule.

@@ -11,8 +11,6 @@ ALLOW = [
     dict(id="open-out-kwarg", owner="issue 14", outcome=("fastgrad_raises",),
          detail=r"unexpected keyword argument 'out'",
          reason="out= is not supported yet (torch accepts out=None and an output tensor)"),
-    dict(id="view-dtype", owner="open", outcome=("fastgrad_raises",), op=r"^Tensor\.view$", detail=r"dtype",
-         reason="Tensor.view(dtype) (reinterpreting the bytes as another dtype) is not implemented"),
     dict(id="torch-internal-assert", owner="torch", outcome=("torch_raises",), detail=r"INTERNAL ASSERT FAILED",
          reason="torch fails an internal assert (a torch bug: bool ** tensor backward); fastgrad answers"),
     dict(id="torch-addmv-empty", owner="torch", outcome=("meta",), op=r"^T\.addmv$",

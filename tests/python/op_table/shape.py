@@ -595,3 +595,54 @@ _add(
     view_op=True,
     error_fn=lambda g: [ErrorSample((g.t((3, 4)), 0, 0, 0), exc=RuntimeError, match="cannot be identical", id="same")],
 )
+
+
+# view(dtype): the same bytes as another dtype (not differentiable; NumPy's ndarray.view is the reference). The
+# samples name the target by its relation to the input's dtype, as the table runs float samples in float32 too:
+# "same" (another dtype of the same size), "bytes" (bool), "wide" (float64), "self" (the input's own dtype).
+_VIEW_SAME = {"float64": "int64", "float32": "int32", "int64": "float64", "int32": "float32", "bool": "bool"}
+
+
+def _view_target(kind, dtype_name):
+    return {"same": _VIEW_SAME[dtype_name], "bytes": "bool", "wide": "float64", "self": dtype_name}[kind]
+
+
+def _dtype_name(d):
+    return str(d).split(".")[-1]
+
+
+def view_dtype_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4), requires_grad=False), "same"), id="same_size", grad=False),
+        Sample((t((3, 4), requires_grad=False), "bytes"), id="bytes", grad=False),
+        Sample((t((2, 4), requires_grad=False), "wide"), id="wide", grad=False),
+        Sample((t((2, 4), requires_grad=False), "self"), id="same_dtype", grad=False),
+        Sample((t((), requires_grad=False), "same"), id="0d_same_size", grad=False),
+        Sample((t((0, 2), requires_grad=False), "same"), id="0size", grad=False),
+        Sample((g.T((3, 4), requires_grad=False), "same"), id="noncontig_same_size", grad=False),
+        Sample((g.ints((2, 6)), "wide"), id="int32_pairs", grad=False),
+        Sample((g.ints((2, 6)), "same"), id="int32_as_float32", grad=False),
+        Sample((g.bools((2, 8)), "wide"), id="bool_octets", grad=False),
+    ]
+
+
+def view_dtype_errors(g: Gen):
+    return [
+        ErrorSample((g.t(()), "bytes"), match="self.dim\\(\\) cannot be 0", id="0d_size_change"),
+        ErrorSample((g.T((4, 4)), "bytes"), match="self.stride\\(-1\\) must be 1", id="transposed"),
+        ErrorSample((g.ints((3, 3)), "wide"), match="self.size\\(-1\\) must be divisible by 2", id="odd_last"),
+    ]
+
+
+_add(
+    "view_dtype",
+    op=lambda m, x, kind: x.view(getattr(m, _view_target(kind, _dtype_name(x.dtype)))),
+    ref=lambda x, kind: np.array(x, copy=True).view(np.dtype(_view_target(kind, x.dtype.name))),
+    differentiable=False,
+    sample_fn=view_dtype_samples,
+    api=("Tensor.view",),  # the dtype form of Tensor.view
+    forms=(Form("x.view(dtype=...)",
+                lambda m, x, kind: x.view(dtype=getattr(m, _view_target(kind, _dtype_name(x.dtype))))),),
+    error_fn=view_dtype_errors,
+)
