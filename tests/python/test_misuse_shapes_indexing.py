@@ -392,7 +392,7 @@ def m_setitem_advanced_value_wrong_shape(T):
     x[T.tensor([0, 1])] = T.ones(3)
 
 
-@misuse("index out of range", xfail="IndexError class for out-of-range indices is owned by NAME=args")
+@misuse("index out of range")
 def m_index_select_out_of_range(T):
     T.ones(3).index_select(0, T.tensor([3]))
 
@@ -432,7 +432,7 @@ def m_scatter_out_of_range(T):
     T.ones(3).scatter_(0, T.tensor([5]), 1.0)
 
 
-@misuse(xfail="IndexError class for out-of-range indices is owned by NAME=args")
+@misuse()
 def m_index_add_out_of_range(T):
     T.ones(3).index_add_(0, T.tensor([5]), T.ones(1))
 
