@@ -206,7 +206,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     return t
 
 
-def as_tensor(data, dtype=None, device=None):
+def as_tensor(data, *, dtype=None, device=None):
     """Like tensor(), but shares memory with a tensor or NumPy array of the right dtype."""
     _C._check_device(device)
     if isinstance(data, _C.Tensor):

@@ -262,7 +262,12 @@ void init_creation(py::module_& m) {
         py::object from = py::none(), to = py::none(), generator = py::none();
         bool to_given = false;
         FG_CHECK(args.size() <= 2, TypeError, "random_() takes at most 2 positional arguments (", args.size(), " given)");
-        if (args.size() == 1) to = args[0], to_given = true;
+        if (args.size() == 1) {  // random_(to): an int (None is no form's `to` in that position)
+          FG_CHECK(!args[0].is_none(), TypeError, "random_() received an invalid combination of arguments - got "
+                   "(NoneType), but expected one of:\n * (*, torch.Generator generator = None)\n * (int from, int to, "
+                   "*, torch.Generator generator = None)\n * (int to, *, torch.Generator generator = None)");
+          to = args[0], to_given = true;
+        }
         if (args.size() == 2) from = args[0], to = args[1], to_given = true;
         for (auto [k, v] : kw) {
           std::string key = py::str(k);

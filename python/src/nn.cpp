@@ -34,8 +34,8 @@ void init_nn(py::module_& m) {
     hardswish_(t);
     return self;
   });
-  m.def("_leaky_relu", [](const Tensor& t, double slope) { return leaky_relu(t, slope); });
-  m.def("_leaky_relu_", [](py::object self, double slope) {
+  m.def("_leaky_relu", [](const Tensor& t, Real slope) { return leaky_relu(t, slope); });
+  m.def("_leaky_relu_", [](py::object self, Real slope) {
     Tensor t = as_tensor(self);
     leaky_relu_(t, slope);
     return self;

@@ -41,6 +41,11 @@ py::object extreme(const Tensor& t, py::object dim, py::object keepdim, py::obje
   const bool keep_given = keepdim.ptr() != Py_Ellipsis;
   if (keep_given && !PyBool_Check(keepdim.ptr()))
     throw py::type_error(std::string(name) + "(): argument 'keepdim' must be bool, not " + py_type_name(keepdim));
+  // dim's default, Ellipsis, stands for "not given": max(None) matches none of PyTorch's forms
+  if (dim.is_none())
+    throw py::type_error(std::string(name) + "() received an invalid combination of arguments - got (NoneType), but "
+                         "expected one of:\n * ()\n * (Tensor other)\n * (int dim, bool keepdim = False)");
+  if (dim.ptr() == Py_Ellipsis) dim = py::none();
   if (is_tensor(dim) && other.is_none()) std::swap(dim, other);
   if (!other.is_none()) {  // the binary form is the elementwise maximum/minimum
     if (!is_tensor(other))
@@ -128,9 +133,9 @@ void init_reduce(py::module_& m) {
         return prod(t, int_arg(dim, "prod"), keepdim, opt_dtype(dtype));
       }, py::arg("dim") = py::ellipsis(), py::arg("keepdim").noconvert() = false, py::kw_only(), py::arg("dtype") = py::none());
 
-  def_both(cls, m, "max", &extreme<true>, py::arg("dim") = py::none(), py::arg("keepdim") = py::ellipsis(),
+  def_both(cls, m, "max", &extreme<true>, py::arg("dim") = py::ellipsis(), py::arg("keepdim") = py::ellipsis(),
            py::arg("other") = py::none());
-  def_both(cls, m, "min", &extreme<false>, py::arg("dim") = py::none(), py::arg("keepdim") = py::ellipsis(),
+  def_both(cls, m, "min", &extreme<false>, py::arg("dim") = py::ellipsis(), py::arg("keepdim") = py::ellipsis(),
            py::arg("other") = py::none());
   def_both(cls, m, "amax", [](const Tensor& t, py::object dim, Flag keepdim) {
         return amax(t, dims_or_all(dim, "amax"), keepdim);

@@ -82,8 +82,25 @@ CONV_BILINEAR_DTYPES = [
 ]
 
 
+# fuzzer seed 3
+SEED3 = [
+    "T.ones(2).min(None)", "T.ones(2).max(None)", "T.max(T.ones(2), None)", "T.ones(2).max(dim=None)",
+    "T.ones(2).max().shape", "T.ones(2, 3).max(1)[0].shape", "T.ones(2, 3).min(dim=1, keepdim=True)[1].shape",
+    "T.ones(2).max(T.zeros(2))", "T.ones(2).random_(None)", "T.ones(2).random_(0, None).shape",
+    "T.as_tensor([1., 2.], None)", "T.as_tensor([1., 2.], dtype=T.float64)",
+    "F.conv2d(T.ones(1, 1, 3, 3), T.ones(2, 1, 1, 1), T.ones(3))",
+    "F.conv2d(T.ones(1, 1, 3, 3), T.ones(2, 1, 1, 1), T.ones(1, 2))",
+    "F.conv3d(T.ones(1, 1, 5, 1, 2), T.ones(1, 1, 1, 3, 3), T.tensor(1.5), padding=1)",
+    "F.conv2d(T.ones(1, 1, 3, 3), T.ones(2, 1, 5, 5), T.ones(3))",
+    "F.local_response_norm(T.ones(1, 2, 3), True)", "F.local_response_norm(T.ones(1, 2, 3, 4), True)",
+    "F.leaky_relu(T.ones(2), -2**63 - 1)", "F.leaky_relu(T.ones(2), 2**63)",
+    "F.adaptive_avg_pool2d(T.ones(1, 2, 3, 4), True)",
+    "F.adaptive_avg_pool2d(T.ones(1, 2, 3, 4), (True, 2))", "F.adaptive_avg_pool2d(T.ones(1, 2, 3, 4), (None, 2))",
+]
+
+
 @pytest.mark.parametrize("call", NONE_NOT_OPTIONAL + KEEPDIM_WITHOUT_DIM + BOOLS_IN_INT_LISTS + BITWISE_NUMBER_FIRST
-                         + NARROW_START + CONV_BILINEAR_DTYPES)
+                         + NARROW_START + CONV_BILINEAR_DTYPES + SEED3)
 def test_argument_forms_as_torch(call):
     if call == "T.ones(2, 2).sum(keepdim=False)":
         # torch refuses keepdim without dim even when False; fastgrad's binding cannot tell an explicit False

@@ -97,7 +97,7 @@ FG_ERF_KERNEL(k_erfc, v_erfc)
 template <class T>
 void k_gelu(const T* x, T* y, int64_t n) {
   if constexpr (std::is_same_v<T, float>)
-    map1_widened(x, y, n, [](VecT<double> v) { return v_gelu<double, ErfConstForFloat>(v, /*nan_at_inf=*/true); });
+    map1_widened(x, y, n, [](VecT<double> v) { return v_gelu<double, ErfConstForFloat>(v); });
   else
     map1(x, y, n, [](VecT<T> v) { return v_gelu<T>(v); });
 }

@@ -687,10 +687,10 @@ FG_VINLINE VecT<T> gelu_cdf_parts(VecT<T> x, VecT<T>& near0, VecT<T>& big, VecT<
   return z;
 }
 
-// PyTorch's gelu gives NaN at -inf (-inf * 0) in both dtypes, and at +inf too in float32 (inf from float64):
-// `nan_at_inf` asks for the float32 answer (the float32 kernel runs this body in double).
+// PyTorch's gelu gives NaN at -inf (-inf * 0) in both dtypes; at +inf it gives inf (float64, and float32 in its
+// scalar loop) or NaN (float32 in its vector loop): fastgrad gives inf, the limit, in both dtypes.
 template <class T, class C = ErfConst<T>>
-FG_VINLINE VecT<T> v_gelu(VecT<T> x, bool nan_at_inf = false) {
+FG_VINLINE VecT<T> v_gelu(VecT<T> x) {
   VecT<T> near0, big, small, hh, hl;
   VecT<T> z = gelu_cdf_parts<T, C>(x, near0, big, small, hh, hl);
   VecT<T> half = x * T(0.5);
@@ -703,7 +703,6 @@ FG_VINLINE VecT<T> v_gelu(VecT<T> x, bool nan_at_inf = false) {
   y = select(x < -lim, splat<T>(T(-0.0)), y);
   const T inf = __builtin_huge_val();
   y = select(x == -inf, splat<T>(T(__builtin_nan(""))), y);
-  if (nan_at_inf) y = select(x == inf, splat<T>(T(__builtin_nan(""))), y);
   return select(x == x, y, x);
 }
 

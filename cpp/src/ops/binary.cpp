@@ -366,7 +366,9 @@ struct PowBackward0 : NamedNode<PowBackward0> {  // tensor ** scalar
     Tensor self = saved(0);
     // PyTorch shortcuts a numeric 0 exponent only: x ** False runs the formula (0 * x^-1: NaN at x = 0).
     if (exponent.f == 0.0 && !exponent.is_bool()) return {zeros_like(g[0])};
-    Scalar em1 = exponent.is_floating() ? Scalar(exponent.f - 1) : Scalar(exponent.i - 1);
+    // (exponent - 1 in double where the int would wrap: x ** -2**63 has the gradient of x ** -(2**63 + 1))
+    Scalar em1 = exponent.is_floating() || exponent.i == std::numeric_limits<int64_t>::min() ? Scalar(exponent.f - 1)
+                                                                                              : Scalar(exponent.i - 1);
     return {mul(g[0], mul(pow(self, em1), exponent))};
   }
 };

@@ -363,8 +363,9 @@ Tensor norm(const Tensor& t, double p, const Dims& dims, bool keepdim, std::opti
                " norm on the dimension ", d,
                "because this dimension is empty and the operation does not have an identity");
   }
-  if (std::isnan(p) && reduced_count(t, mask) == 0) {
-    // p = nan: nan through the general formula (pow(|x|, nan)), but an empty reduction gives 0, as in PyTorch
+  if (reduced_count(t, mask) == 0) {
+    // An empty reduction gives 0, as in PyTorch, for every p that has an identity (checked above): not the
+    // formula's root of an empty sum (a float32 1 / p of 0 for p = 1e300 would give 0^0 = 1, p = nan nan)
     NoGradGuard guard;
     out = sum(abs_value(t), mask_dims(mask), keepdim);
   } else if (std::isinf(p)) {

@@ -242,6 +242,9 @@ def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
             f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
             f"but got weight of size {list(weight.shape)} instead"
         )
+    if bias is not None and (bias.dim() != 1 or bias.shape[0] != out_channels):
+        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
+                           f"{out_channels} elements, but got bias of size {list(bias.shape)} instead")
     if any(p > 0 for p in padding):
         input = pad(input, [p for p in reversed(padding) for _ in range(2)])
     spatial = tuple(input.shape[2:])
@@ -611,10 +614,16 @@ def _adaptive_output_size(name, nd, input, output_size):
             raise TypeError(f"adaptive_avg_pool1d(): argument 'output_size' (position 2) must be tuple of ints, "
                             f"not {type(output_size).__name__}")
         return tuple(int(o) for o in sizes)
+    if isinstance(output_size, bool):  # (an int to torch's Python layer, but not to its parser)
+        raise TypeError(f"{name}(): argument 'output_size' (position 2) must be tuple of ints, not bool")
     if isinstance(output_size, int):
         return (output_size,) * nd
     if len(output_size) != nd:
         raise RuntimeError(f"{name}: output_size must be {nd}")
+    for i, o in enumerate(output_size):
+        if isinstance(o, bool):
+            raise TypeError(f"{name}(): argument 'output_size' (position 2) must be tuple of ints, but found element "
+                            f"of type bool at pos {i}")
     spatial = tuple(input.shape[-nd:])
     return tuple(s if o is None else int(o) for s, o in zip(spatial, output_size))
 

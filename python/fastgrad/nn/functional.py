@@ -523,6 +523,10 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
     if input.numel() == 0:
         return input
+    if isinstance(size, bool):  # the pooling kernel's size tuple refuses a bool
+        kernel = "avg_pool2d" if input.dim() == 3 else "avg_pool3d"
+        raise TypeError(f"{kernel}(): argument 'kernel_size' (position 2) must be tuple of ints, but found element "
+                        f"of type bool at pos 0")
     if size <= 0:  # torch averages with a (size, 1) or (size, 1, 1) pooling kernel, which checks it first
         kernel = f"kH: {size} kW: 1" if input.dim() == 3 else f"kT: {size} kH: 1 kW: 1"
         raise RuntimeError(f"kernel size should be greater than zero, but got {kernel}")
