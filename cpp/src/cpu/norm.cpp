@@ -279,9 +279,10 @@ void rms_norm_backward(const T* dy, const T* x, const T* rstd, const T* gamma, i
 // ---- batch_norm and group_norm: the vector kernels of the dispatch table (norm_kernels.h), threaded here ----
 
 template <class T>
-void batch_norm_stats(const T* x, int64_t N, int64_t C, int64_t S, double eps, T* mean, T* rstd, double* var) {
+void batch_norm_stats(const T* x, int64_t N, int64_t C, int64_t S, double eps, T* mean, T* rstd, double* var,
+                      const T* gamma, const T* bias, T* y) {
   NormArgs<T> a;
-  a.x = x;
+  a.x = x, a.gamma = gamma, a.beta = bias, a.y = y;
   a.N = N, a.C = C, a.S = S, a.eps = eps;
   a.mean_out = mean, a.rstd_out = rstd, a.var_out = var;
   const auto k = norm_kernel<T>(NormOp::BatchStats);
@@ -355,7 +356,8 @@ void group_norm_backward(const T* dy, const T* x, const T* mean, const T* rstd, 
                                        T*);                                                                          \
   template void rms_norm_forward<T>(const T*, const T*, int64_t, int64_t, double, T*, T*);                         \
   template void rms_norm_backward<T>(const T*, const T*, const T*, const T*, int64_t, int64_t, T*, T*);            \
-  template void batch_norm_stats<T>(const T*, int64_t, int64_t, int64_t, double, T*, T*, double*);                 \
+  template void batch_norm_stats<T>(const T*, int64_t, int64_t, int64_t, double, T*, T*, double*, const T*,       \
+                                    const T*, T*);                                                                   \
   template void batch_norm_apply<T>(const T*, const T*, const T*, const T*, const T*, int64_t, int64_t, int64_t,   \
                                     T*);                                                                             \
   template void batch_norm_backward<T>(const T*, const T*, const T*, const T*, const T*, int64_t, int64_t, int64_t, \

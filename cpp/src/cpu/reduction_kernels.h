@@ -172,7 +172,7 @@ FG_VINLINE T row_extreme(const T* x, int64_t n) {
     best[0] = better(v, best[0]);
   }
   if (i < n) {
-    const VecT<T> v = select(lane_ids<T>() < static_cast<LaneInt<T>>(n - i), load_partial(x + i, n - i),
+    const VecT<T> v = select(lane_ids<T>() < static_cast<LaneInt<T>>(n - i), load_tail(x + i, n - i),
                              splat<T>(identity));
     nan |= v != v;
     best[0] = better(v, best[0]);
@@ -211,7 +211,7 @@ void k_extreme(const T* x, T* values, int64_t* indices, const LineBlock& b, bool
         at = select(take, ids + static_cast<L>(i), at);
       }
       if (i < n) {
-        const VecT<T> v = load_partial(xr + i, n - i);
+        const VecT<T> v = load_tail(xr + i, n - i);
         const IntT<T> take = improves<T>(v, best, is_max) & (ids < static_cast<L>(n - i));
         best = select(take, v, best);
         at = select(take, ids + static_cast<L>(i), at);
