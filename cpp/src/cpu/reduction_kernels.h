@@ -150,7 +150,8 @@ FG_VINLINE IntT<T> improves(VecT<T> v, VecT<T> best, bool is_max) {
   return (is_max ? v > best : v < best) | ((v != v) & (best == best));
 }
 
-// The extreme of a contiguous row without its position: four vector accumulators, NaN tracked on the side.
+// The extreme of a contiguous row without its position: four vector accumulators, NaN kept on the side (a lane
+// keeps the last NaN it saw: a blend, cheaper than or-ing comparison masks).
 template <class T, bool IsMax>
 FG_VINLINE T row_extreme(const T* x, int64_t n) {
   constexpr int W = Vec<T>::N;
@@ -158,32 +159,34 @@ FG_VINLINE T row_extreme(const T* x, int64_t n) {
   auto better = [](VecT<T> v, VecT<T> best) { return select(IsMax ? v > best : v < best, v, best); };
   VecT<T> best[4];
   for (auto& v : best) v = splat<T>(identity);
-  IntT<T> nan{};
+  VecT<T> nan{};
   int64_t i = 0;
   for (; i + 4 * W <= n; i += 4 * W)
     for (int q = 0; q < 4; ++q) {
       const VecT<T> v = load(x + i + q * W);
-      nan |= v != v;
+      nan = select(v != v, v, nan);
       best[q] = better(v, best[q]);
     }
   for (; i + W <= n; i += W) {
     const VecT<T> v = load(x + i);
-    nan |= v != v;
+    nan = select(v != v, v, nan);
     best[0] = better(v, best[0]);
   }
   if (i < n) {
     const VecT<T> v = select(lane_ids<T>() < static_cast<LaneInt<T>>(n - i), load_tail(x + i, n - i),
                              splat<T>(identity));
-    nan |= v != v;
+    nan = select(v != v, v, nan);
     best[0] = better(v, best[0]);
   }
-  const VecT<T> all = better(better(best[0], best[1]), better(best[2], best[3]));
-  T r = all[0];
-  for (int k = 0; k < W; ++k) {
-    if (nan[k]) return std::numeric_limits<T>::quiet_NaN();
-    if (IsMax ? all[k] > r : all[k] < r) r = all[k];
-  }
-  return r;
+  // Across lanes by halving (the order of the comparisons does not matter without NaN).
+  alignas(64) T lanes[W];
+  store(lanes, nan);
+  for (int k = 0; k < W; ++k)
+    if (lanes[k] != lanes[k]) return std::numeric_limits<T>::quiet_NaN();
+  store(lanes, better(better(best[0], best[1]), better(best[2], best[3])));
+  for (int w = W / 2; w >= 1; w /= 2)
+    for (int k = 0; k < w; ++k) lanes[k] = (IsMax ? lanes[k + w] > lanes[k] : lanes[k + w] < lanes[k]) ? lanes[k + w] : lanes[k];
+  return lanes[0];
 }
 
 template <class T>
