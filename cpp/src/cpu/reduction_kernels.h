@@ -276,6 +276,54 @@ FG_VINLINE T row_extreme(const T* x, int64_t n) {
   return lanes[0];
 }
 
+// Strided lines: the columns of a block in vector lanes, the rows swept in memory order. With positions, a lane
+// takes a value that improves on it (see `improves`); values only, the extreme ignoring NaN and, on the side,
+// the last NaN seen, which wins at the end.
+template <class T, bool IsMax, bool WithIndex>
+void columns_extreme(const T* x, T* values, int64_t* indices, const LineBlock& b) {
+  constexpr int W = Vec<T>::N;
+  using L = LaneInt<T>;
+  const int64_t n = b.n, inner = b.inner;
+  VecT<T> best[kColBlock / W + 1], nan[kColBlock / W + 1];
+  IntT<T> at[kColBlock / W + 1];
+  for (int64_t o = b.o0; o < b.o1; ++o) {
+    for (int64_t c0 = b.c0; c0 < b.c1; c0 += kColBlock) {
+      const int64_t width = std::min<int64_t>(kColBlock, b.c1 - c0);
+      const int64_t full = width / W, vecs = (width + W - 1) / W, rest = width - full * W;
+      const T* xo = x + o * n * inner + c0;
+      for (int64_t v = 0; v < vecs; ++v) {
+        best[v] = load_n(xo + v * W, std::min<int64_t>(W, width - v * W));
+        nan[v] = best[v];
+        at[v] = IntT<T>{};
+      }
+      auto step = [&](int64_t v, VecT<T> xv, IntT<T> jv) {
+        if constexpr (WithIndex) {
+          const IntT<T> take = improves<T>(xv, best[v], IsMax);
+          best[v] = select(take, xv, best[v]);
+          at[v] = select(take, jv, at[v]);
+        } else {
+          best[v] = select(IsMax ? xv > best[v] : xv < best[v], xv, best[v]);
+          nan[v] = select(xv != xv, xv, nan[v]);
+        }
+      };
+      for (int64_t j = 1; j < n; ++j) {
+        const IntT<T> jv = IntT<T>{} + static_cast<L>(j);
+        const T* xj = xo + j * inner;
+        for (int64_t v = 0; v < full; ++v) step(v, load(xj + v * W), jv);
+        if (rest) step(full, load_tail(xj + full * W, rest), jv);
+      }
+      for (int64_t v = 0; v < vecs; ++v) {
+        const int64_t m = std::min<int64_t>(W, width - v * W), out = o * inner + c0 + v * W;
+        if constexpr (!WithIndex) best[v] = select(nan[v] != nan[v], nan[v], best[v]);
+        for (int64_t k = 0; k < m; ++k) {
+          if (values) values[out + k] = best[v][k];
+          if constexpr (WithIndex) indices[out + k] = at[v][k];
+        }
+      }
+    }
+  }
+}
+
 template <class T>
 void k_extreme(const T* x, T* values, int64_t* indices, const LineBlock& b, bool is_max) {
   constexpr int W = Vec<T>::N;
@@ -328,35 +376,10 @@ void k_extreme(const T* x, T* values, int64_t* indices, const LineBlock& b, bool
     }
     return;
   }
-  VecT<T> best[kColBlock / W + 1];
-  IntT<T> at[kColBlock / W + 1];
-  for (int64_t o = b.o0; o < b.o1; ++o) {
-    for (int64_t c0 = b.c0; c0 < b.c1; c0 += kColBlock) {
-      const int64_t width = std::min<int64_t>(kColBlock, b.c1 - c0);
-      const int64_t vecs = (width + W - 1) / W;
-      const T* xo = x + o * n * inner + c0;
-      for (int64_t v = 0; v < vecs; ++v) {
-        best[v] = load_n(xo + v * W, std::min<int64_t>(W, width - v * W));
-        at[v] = IntT<T>{};
-      }
-      for (int64_t j = 1; j < n; ++j) {
-        const IntT<T> jv = IntT<T>{} + static_cast<L>(j);
-        for (int64_t v = 0; v < vecs; ++v) {
-          const VecT<T> xv = load_n(xo + j * inner + v * W, std::min<int64_t>(W, width - v * W));
-          const IntT<T> take = improves<T>(xv, best[v], is_max);
-          best[v] = select(take, xv, best[v]);
-          at[v] = select(take, jv, at[v]);
-        }
-      }
-      for (int64_t v = 0; v < vecs; ++v) {
-        const int64_t m = std::min<int64_t>(W, width - v * W), out = o * inner + c0 + v * W;
-        for (int64_t k = 0; k < m; ++k) {
-          if (values) values[out + k] = best[v][k];
-          if (indices) indices[out + k] = at[v][k];
-        }
-      }
-    }
-  }
+  if (is_max)
+    indices ? columns_extreme<T, true, true>(x, values, indices, b) : columns_extreme<T, true, false>(x, values, indices, b);
+  else
+    indices ? columns_extreme<T, false, true>(x, values, indices, b) : columns_extreme<T, false, false>(x, values, indices, b);
 }
 
 inline void fill_reductions(KernelTable& t) {
