@@ -600,5 +600,6 @@ def select(pattern):
 
 
 from . import kernel_workloads  # noqa: E402,F401  (registers the `kernels` group)
+from . import reduction_workloads  # noqa: E402,F401  (the `kernels` group: norms, scans, reductions, index ops)
 
 __all__ = ["FG", "NUMPY", "TORCH", "WORKLOADS", "Case", "Unsupported", "Workload", "_np", "select"]

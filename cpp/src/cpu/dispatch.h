@@ -3,7 +3,9 @@
 // capability level (cpu/isa_default.cpp, isa_avx2.cpp, isa_avx512.cpp: the same source, cpu/isa_kernels.h,
 // compiled three times with different instruction-set flags, each inside its own namespace so that no inline
 // function compiled for AVX-512 can be picked by the linker for a baseline caller). The level is chosen once
-// (cpu/capability.cpp); `table()` is a load of one pointer. Ops in cpp/src/ops name a kernel here and keep
+// (cpu/capability.cpp); `table()` is a load of one pointer. The batch_norm / group_norm kernels (norm_kernels.h)
+// and the scans and extremes over a dim (reduction_kernels.h) are compiled the same way, included by the ISA
+// units after isa_kernels.h. Ops in cpp/src/ops name a kernel here and keep
 // the strided, dtype-general fallbacks; the kernels work on contiguous runs of one dtype.
 #pragma once
 
@@ -50,6 +52,54 @@ template <class T>
 using SoftmaxBackwardKernel = void (*)(const T* g, const T* y, T* out, int64_t outer, int64_t n, int64_t stride,
                                        int64_t cols, bool log);
 
+// The normalisation kernels of batch_norm and group_norm (cpu/norm_kernels.h), each over a range of its
+// independent units (channels for batch_norm, (sample, group) rows for group_norm); cpu/norm.cpp threads
+// over those ranges. One argument struct for all of them: each reads the fields it needs (see norm.h).
+template <class T>
+struct NormArgs {
+  const T* x = nullptr;
+  const T* dy = nullptr;
+  const T* mean = nullptr;
+  const T* rstd = nullptr;
+  const T* gamma = nullptr;
+  const T* beta = nullptr;
+  int64_t N = 0, C = 0, S = 0, G = 1;  // x of shape (N, C, S), G groups
+  double eps = 0;
+  bool train = true;  // batch_norm backward: mean/rstd are batch statistics
+  T* y = nullptr;
+  T* dx = nullptr;
+  T* dgamma = nullptr;
+  T* dbeta = nullptr;
+  T* mean_out = nullptr;
+  T* rstd_out = nullptr;
+  double* var_out = nullptr;
+  T* ds = nullptr;  // group_norm backward: per (n, c) sums of dy * x and of dy
+  T* db = nullptr;
+};
+enum class NormOp : int { BatchStats, BatchApply, BatchBackward, GroupForward, GroupBackward, kCount };
+constexpr int kNormOps = static_cast<int>(NormOp::kCount);
+template <class T>
+using NormKernel = void (*)(const NormArgs<T>& a, int64_t begin, int64_t end);
+
+// Scans and extremes over a dim, on a contiguous (outer, n, inner) layout: element (o, j, c) at
+// o * n * inner + j * inner + c, scanned or reduced along j, for the rows [o0, o1) and columns [c0, c1)
+// (cpu/reduction_kernels.h; cpu/reductions.cpp threads over those blocks).
+struct LineBlock {
+  int64_t outer, n, inner;
+  int64_t o0, o1, c0, c1;
+};
+// y = the cumulative sum (prod) along j, accumulated in double in order (from the end when `reverse`).
+template <class T>
+using ScanKernel = void (*)(const T* x, T* y, const LineBlock& b, bool prod, bool reverse);
+// r = (sum_{i>=j} g_i * out_i) / x_j: cumprod's gradient where x has no zero. Returns false (r then
+// unspecified) when a zero of x is met.
+template <class T>
+using CumprodBackwardKernel = bool (*)(const T* g, const T* out, const T* x, T* r, const LineBlock& b);
+// The max (min) along j and its first position (Note [Extremes and NaN] in ops/minmax.cpp) into values[o *
+// inner + c] and indices[o * inner + c]; either may be null.
+template <class T>
+using ExtremeKernel = void (*)(const T* x, T* values, int64_t* indices, const LineBlock& b, bool is_max);
+
 struct KernelTable {
   Capability level;
   UnaryKernel<float> unary_f32[kUnaryOps];
@@ -62,6 +112,15 @@ struct KernelTable {
   SoftmaxBackwardKernel<double> softmax_backward_f64;
   // The sum of n floats in double (float lanes flushed into double lanes every 16 adds; see sum.h).
   double (*sum_f32)(const float* x, int64_t n);
+  // batch_norm / group_norm (norm_kernels.h); scans and extremes over a dim (reduction_kernels.h).
+  NormKernel<float> norm_f32[kNormOps];
+  NormKernel<double> norm_f64[kNormOps];
+  ScanKernel<float> scan_f32;
+  ScanKernel<double> scan_f64;
+  CumprodBackwardKernel<float> cumprod_backward_f32;
+  CumprodBackwardKernel<double> cumprod_backward_f64;
+  ExtremeKernel<float> extreme_f32;
+  ExtremeKernel<double> extreme_f64;
 };
 
 // The table of the level in use.
@@ -108,6 +167,27 @@ inline SoftmaxBackwardKernel<float> softmax_backward_kernel<float>() {
 template <>
 inline SoftmaxBackwardKernel<double> softmax_backward_kernel<double>() {
   return table().softmax_backward_f64;
+}
+
+template <class T>
+NormKernel<T> norm_kernel(NormOp op) {
+  if constexpr (sizeof(T) == sizeof(float)) return table().norm_f32[static_cast<int>(op)];
+  else return table().norm_f64[static_cast<int>(op)];
+}
+template <class T>
+ScanKernel<T> scan_kernel() {
+  if constexpr (sizeof(T) == sizeof(float)) return table().scan_f32;
+  else return table().scan_f64;
+}
+template <class T>
+CumprodBackwardKernel<T> cumprod_backward_kernel() {
+  if constexpr (sizeof(T) == sizeof(float)) return table().cumprod_backward_f32;
+  else return table().cumprod_backward_f64;
+}
+template <class T>
+ExtremeKernel<T> extreme_kernel() {
+  if constexpr (sizeof(T) == sizeof(float)) return table().extreme_f32;
+  else return table().extreme_f64;
 }
 
 // Filled by the three ISA translation units; the AVX2 and AVX-512 ones return false when the build could

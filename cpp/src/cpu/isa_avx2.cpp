@@ -4,10 +4,13 @@
 #define FG_ISA isa_avx2
 #define FG_VEC_BYTES 32
 #include "isa_kernels.h"
+#include "reduction_kernels.h"
 
 namespace fastgrad::cpu {
 bool fill_avx2(KernelTable& t) {
   isa_avx2::fill(t);
+  isa_avx2::fill_norm(t);
+  isa_avx2::fill_reductions(t);
   return true;
 }
 }  // namespace fastgrad::cpu

@@ -4,10 +4,13 @@
 #define FG_ISA isa_avx512
 #define FG_VEC_BYTES 64
 #include "isa_kernels.h"
+#include "reduction_kernels.h"
 
 namespace fastgrad::cpu {
 bool fill_avx512(KernelTable& t) {
   isa_avx512::fill(t);
+  isa_avx512::fill_norm(t);
+  isa_avx512::fill_reductions(t);
   return true;
 }
 }  // namespace fastgrad::cpu

@@ -2,7 +2,12 @@
 #define FG_ISA isa_default
 #define FG_VEC_BYTES 16
 #include "isa_kernels.h"
+#include "reduction_kernels.h"
 
 namespace fastgrad::cpu {
-void fill_default(KernelTable& t) { isa_default::fill(t); }
+void fill_default(KernelTable& t) {
+  isa_default::fill(t);
+  isa_default::fill_norm(t);
+  isa_default::fill_reductions(t);
+}
 }  // namespace fastgrad::cpu

@@ -1,10 +1,13 @@
-// See Note [Normalisation numerics] in norm.h. Plain contiguous loops that the compiler vectorises.
+// See Note [Normalisation numerics] in norm.h. layer_norm and rms_norm: plain contiguous loops that the compiler
+// vectorises; batch_norm and group_norm: the per-level vector kernels of the dispatch table (norm_kernels.h,
+// Note [CPU dispatch]), threaded here over channels or (sample, group) rows.
 #include "norm.h"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "dispatch.h"
 #include "fastgrad/parallel.h"
 
 namespace fastgrad::cpu {
@@ -103,30 +106,11 @@ void moments(const T* x, int64_t runs, int64_t len, int64_t stride, T& mean, dou
   var = v;
 }
 
-// rstd computed in T (layer_norm's, rms_norm's and batch_norm evaluation's forward), or in double then rounded.
+// rstd computed in T (layer_norm's and rms_norm's forward).
 template <class T>
 T rstd_in_t(double var, double eps) {
   return T(1) / std::sqrt(static_cast<T>(var) + static_cast<T>(eps));
 }
-template <class T>
-T rstd_in_double(double var, double eps) {
-  return static_cast<T>(1.0 / std::sqrt(var + eps));
-}
-
-// a * b + c rounded once for float, as an FMA instruction computes it (PyTorch's vectorised kernels use
-// them), through double: the product is exact there, and the double rounding of the sum before the rounding
-// to float almost never changes the result. Plain arithmetic the baseline build vectorises (std::fma would be
-// a library call per element without FMA instructions); for double, a * b + c (rounding-level differences
-// there are far below any tolerance).
-template <class T>
-inline T fused_multiply_add(T a, T b, T c) {
-  if constexpr (sizeof(T) == sizeof(float)) {
-    return static_cast<T>(static_cast<double>(a) * static_cast<double>(b) + static_cast<double>(c));
-  } else {
-    return a * b + c;
-  }
-}
-
 // y = (x - mean) * rstd, then * gamma and + beta (each may be null) elementwise over n. (x - mean is exact
 // for x near the mean, so a near-constant row keeps its accuracy; x * rstd - mean * rstd would cancel.)
 template <class T>
@@ -292,154 +276,64 @@ void rms_norm_backward(const T* dy, const T* x, const T* rstd, const T* gamma, i
   if (dgamma) reduce_blocks(pg, blocks, N, dgamma);
 }
 
-// ---- batch_norm ----
+// ---- batch_norm and group_norm: the vector kernels of the dispatch table (norm_kernels.h), threaded here ----
 
 template <class T>
-void batch_norm_stats(const T* x, int64_t N, int64_t C, int64_t S, double eps, T* mean, T* rstd, double* var) {
-  parallel_for(0, C, grain_for(N * S), [&](int64_t c0, int64_t c1) {
-    for (int64_t c = c0; c < c1; ++c) {
-      T m;
-      double v;
-      moments(x + c * S, N, S, C * S, m, v);
-      mean[c] = m;
-      rstd[c] = rstd_in_double<T>(v, eps);  // PyTorch's batch statistics: invstd in double
-      if (var) var[c] = v;
-    }
-  });
+void batch_norm_stats(const T* x, int64_t N, int64_t C, int64_t S, double eps, T* mean, T* rstd, double* var,
+                      const T* gamma, const T* bias, T* y) {
+  NormArgs<T> a;
+  a.x = x, a.gamma = gamma, a.beta = bias, a.y = y;
+  a.N = N, a.C = C, a.S = S, a.eps = eps;
+  a.mean_out = mean, a.rstd_out = rstd, a.var_out = var;
+  const auto k = norm_kernel<T>(NormOp::BatchStats);
+  parallel_for(0, C, grain_for(N * S), [&](int64_t c0, int64_t c1) { k(a, c0, c1); });
 }
 
 template <class T>
 void batch_norm_apply(const T* x, const T* mean, const T* rstd, const T* gamma, const T* bias, int64_t N, int64_t C,
                       int64_t S, T* y) {
-  parallel_for(0, C, grain_for(N * S), [&](int64_t c0, int64_t c1) {
-    for (int64_t c = c0; c < c1; ++c) {
-      const T alpha = gamma ? rstd[c] * gamma[c] : rstd[c];
-      const T beta = (bias ? bias[c] : T(0)) - mean[c] * alpha;
-      for (int64_t n = 0; n < N; ++n) {
-        const T* xr = x + (n * C + c) * S;
-        T* yr = y + (n * C + c) * S;
-        for (int64_t i = 0; i < S; ++i) yr[i] = xr[i] * alpha + beta;
-      }
-    }
-  });
+  NormArgs<T> a;
+  a.x = x, a.mean = mean, a.rstd = rstd, a.gamma = gamma, a.beta = bias;
+  a.N = N, a.C = C, a.S = S;
+  a.y = y;
+  const auto k = norm_kernel<T>(NormOp::BatchApply);
+  parallel_for(0, C, grain_for(N * S), [&](int64_t c0, int64_t c1) { k(a, c0, c1); });
 }
 
 template <class T>
 void batch_norm_backward(const T* dy, const T* x, const T* mean, const T* rstd, const T* gamma, int64_t N, int64_t C,
                          int64_t S, bool train, T* dx, T* dgamma, T* dbeta) {
-  const double count = static_cast<double>(N * S);
-  parallel_for(0, C, grain_for(N * S), [&](int64_t c0, int64_t c1) {
-    for (int64_t c = c0; c < c1; ++c) {
-      const T m = mean[c], a = rstd[c];
-      // sum(dy) and sum(dy * (x - mean)) over the channel
-      double sdy = 0, dot = 0;
-      for (int64_t n = 0; n < N; ++n) {
-        const T* dyr = dy + (n * C + c) * S;
-        const T* xr = x + (n * C + c) * S;
-        double s1, s2;
-        sums_of<T>(S, [dyr](int64_t i) { return dyr[i]; }, [dyr, xr, m](int64_t i) { return dyr[i] * (xr[i] - m); },
-                   s1, s2);
-        sdy += s1;
-        dot += s2;
-      }
-      if (dgamma) dgamma[c] = static_cast<T>(dot * static_cast<double>(a));
-      if (dbeta) dbeta[c] = static_cast<T>(sdy);
-      if (!dx) continue;
-      const T wa = gamma ? a * gamma[c] : a;
-      if (train) {
-        // dx = (dy - mean(dy) - (x - mean) * k) * rstd * gamma, k = sum(dy * (x - mean)) * rstd^2 / count
-        const T k = static_cast<T>(dot * static_cast<double>(a) * static_cast<double>(a) / count);
-        const T gm = static_cast<T>(sdy / count);
-        for (int64_t n = 0; n < N; ++n) {
-          const T* dyr = dy + (n * C + c) * S;
-          const T* xr = x + (n * C + c) * S;
-          T* dxr = dx + (n * C + c) * S;
-          for (int64_t i = 0; i < S; ++i) dxr[i] = (dyr[i] - gm - (xr[i] - m) * k) * wa;
-        }
-      } else {
-        for (int64_t n = 0; n < N; ++n) {
-          const T* dyr = dy + (n * C + c) * S;
-          T* dxr = dx + (n * C + c) * S;
-          for (int64_t i = 0; i < S; ++i) dxr[i] = dyr[i] * wa;
-        }
-      }
-    }
-  });
+  NormArgs<T> a;
+  a.dy = dy, a.x = x, a.mean = mean, a.rstd = rstd, a.gamma = gamma;
+  a.N = N, a.C = C, a.S = S, a.train = train;
+  a.dx = dx, a.dgamma = dgamma, a.dbeta = dbeta;
+  const auto k = norm_kernel<T>(NormOp::BatchBackward);
+  parallel_for(0, C, grain_for(N * S), [&](int64_t c0, int64_t c1) { k(a, c0, c1); });
 }
-
-// ---- group_norm ----
 
 template <class T>
 void group_norm_forward(const T* x, const T* gamma, const T* beta, int64_t N, int64_t C, int64_t S, int64_t G,
                         double eps, T* y, T* mean, T* rstd) {
-  const int64_t cg = C / G, D = cg * S;
-  parallel_for(0, N * G, grain_for(D), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const T* xr = x + r * D;
-      T m;
-      double var;
-      moments(xr, 1, D, D, m, var);
-      // PyTorch's group statistics: rstd in double from the variance in T
-      const T a = rstd_in_double<T>(static_cast<double>(static_cast<T>(var)), eps);
-      mean[r] = m;
-      rstd[r] = a;
-      if (!gamma && !beta) {  // PyTorch's plain path: no FMA (a constant group gives exact zeros)
-        normalize_row<T>(xr, D, m, a, nullptr, nullptr, y + r * D);
-        continue;
-      }
-      const int64_t g = r % G;
-      for (int64_t j = 0; j < cg; ++j) {
-        const int64_t c = g * cg + j;
-        // PyTorch's vectorised form: shift = fma(-scale, mean, beta), y = fma(x, scale, shift).
-        const T scale = gamma ? a * gamma[c] : a;
-        const T shift = fused_multiply_add<T>(-scale, m, beta ? beta[c] : T(0));
-        const T* xs = xr + j * S;
-        T* ys = y + r * D + j * S;
-        for (int64_t i = 0; i < S; ++i) ys[i] = fused_multiply_add<T>(xs[i], scale, shift);
-      }
-    }
-  });
+  NormArgs<T> a;
+  a.x = x, a.gamma = gamma, a.beta = beta;
+  a.N = N, a.C = C, a.S = S, a.G = G, a.eps = eps;
+  a.y = y, a.mean_out = mean, a.rstd_out = rstd;
+  const auto k = norm_kernel<T>(NormOp::GroupForward);
+  parallel_for(0, N * G, grain_for(C / G * S), [&](int64_t r0, int64_t r1) { k(a, r0, r1); });
 }
 
 template <class T>
 void group_norm_backward(const T* dy, const T* x, const T* mean, const T* rstd, const T* gamma, int64_t N, int64_t C,
                          int64_t S, int64_t G, T* dx, T* dgamma, T* dbeta) {
-  const int64_t cg = C / G, D = cg * S;
-  // Per (n, c): ds = sum(dy * x), db = sum(dy) over the spatial positions, rounded to T.
+  const int64_t cg = C / G;
+  // Per (n, c): ds = sum(dy * x), db = sum(dy) over the spatial positions, rounded to T (and dx).
   std::vector<T> ds(static_cast<size_t>(N * C)), db(static_cast<size_t>(N * C));
-  const T scale = T(1) / static_cast<T>(D);
-  parallel_for(0, N * G, grain_for(D), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const int64_t g = r % G;
-      const T a = rstd[r], m = mean[r];
-      T dsg = 0, dbg = 0;  // sum over the group's channels of ds * gamma and db * gamma
-      double dsg_d = 0, dbg_d = 0;
-      for (int64_t j = 0; j < cg; ++j) {
-        const T* dys = dy + r * D + j * S;
-        const T* xs = x + r * D + j * S;
-        double s1, s2;
-        sums_of<T>(S, [dys, xs](int64_t i) { return dys[i] * xs[i]; }, [dys](int64_t i) { return dys[i]; }, s1, s2);
-        const int64_t nc = (r / G) * C + g * cg + j;
-        ds[nc] = static_cast<T>(s1);
-        db[nc] = static_cast<T>(s2);
-        const T w = gamma ? gamma[g * cg + j] : T(1);
-        dsg_d += static_cast<double>(ds[nc] * w);
-        dbg_d += static_cast<double>(db[nc] * w);
-      }
-      dsg = static_cast<T>(dsg_d);
-      dbg = static_cast<T>(dbg_d);
-      if (!dx) continue;
-      const T b = (dbg * m - dsg) * a * a * a * scale;
-      const T c3 = -b * m - dbg * a * scale;
-      for (int64_t j = 0; j < cg; ++j) {
-        const T c1 = gamma ? a * gamma[g * cg + j] : a;
-        const T* dys = dy + r * D + j * S;
-        const T* xs = x + r * D + j * S;
-        T* dxs = dx + r * D + j * S;
-        for (int64_t i = 0; i < S; ++i) dxs[i] = c1 * dys[i] + b * xs[i] + c3;
-      }
-    }
-  });
+  NormArgs<T> a;
+  a.dy = dy, a.x = x, a.mean = mean, a.rstd = rstd, a.gamma = gamma;
+  a.N = N, a.C = C, a.S = S, a.G = G;
+  a.dx = dx, a.ds = ds.data(), a.db = db.data();
+  const auto k = norm_kernel<T>(NormOp::GroupBackward);
+  parallel_for(0, N * G, grain_for(cg * S), [&](int64_t r0, int64_t r1) { k(a, r0, r1); });
   if (!dgamma && !dbeta) return;
   // Per channel, over the batch in order: dgamma = sum((ds - db * mean) * rstd), dbeta = sum(db).
   parallel_for(0, C, grain_for(N), [&](int64_t c0, int64_t c1) {
@@ -462,7 +356,8 @@ void group_norm_backward(const T* dy, const T* x, const T* mean, const T* rstd, 
                                        T*);                                                                          \
   template void rms_norm_forward<T>(const T*, const T*, int64_t, int64_t, double, T*, T*);                         \
   template void rms_norm_backward<T>(const T*, const T*, const T*, const T*, int64_t, int64_t, T*, T*);            \
-  template void batch_norm_stats<T>(const T*, int64_t, int64_t, int64_t, double, T*, T*, double*);                 \
+  template void batch_norm_stats<T>(const T*, int64_t, int64_t, int64_t, double, T*, T*, double*, const T*,       \
+                                    const T*, T*);                                                                   \
   template void batch_norm_apply<T>(const T*, const T*, const T*, const T*, const T*, int64_t, int64_t, int64_t,   \
                                     T*);                                                                             \
   template void batch_norm_backward<T>(const T*, const T*, const T*, const T*, const T*, int64_t, int64_t, int64_t, \

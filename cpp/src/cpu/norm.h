@@ -39,9 +39,11 @@ void rms_norm_backward(const T* dy, const T* x, const T* rstd, const T* gamma, i
                        T* dgamma);
 
 // batch_norm over x of shape (N, C, S) (S the product of the spatial dims). Batch statistics: mean and the
-// biased variance per channel (var may be null), with rstd = 1 / sqrt(var + eps).
+// biased variance per channel (var may be null), with rstd = 1 / sqrt(var + eps); when y is given, also the
+// output (as batch_norm_apply), each channel while it is in cache.
 template <class T>
-void batch_norm_stats(const T* x, int64_t N, int64_t C, int64_t S, double eps, T* mean, T* rstd, double* var);
+void batch_norm_stats(const T* x, int64_t N, int64_t C, int64_t S, double eps, T* mean, T* rstd, double* var,
+                      const T* gamma = nullptr, const T* bias = nullptr, T* y = nullptr);
 // y = x * alpha + beta per channel, alpha = rstd * gamma, beta = bias - mean * alpha (gamma/bias may be null).
 template <class T>
 void batch_norm_apply(const T* x, const T* mean, const T* rstd, const T* gamma, const T* bias, int64_t N, int64_t C,

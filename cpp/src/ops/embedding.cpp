@@ -1,5 +1,6 @@
 // embedding: a row lookup whose derivative adds each output row's gradient back into the row it was read
 // from (EmbeddingBackward0).
+#include "../cpu/index_kernels.h"
 #include "common.h"
 
 namespace fastgrad {
@@ -24,6 +25,17 @@ struct EmbeddingBackward0 : NamedNode<EmbeddingBackward0> {
     // except the padding row, which never receives a gradient.
     Tensor idx = saved(0);  // flat int64 indices
     const int64_t dim = g[0].dim() > 0 ? g[0].size(g[0].dim() - 1) : 1;
+    if (!scale_grad_by_freq && !compute_requires_grad({&g[0]}) && is_floating(g[0].dtype())) {
+      // Straight into a zeroed gradient, the padding row skipped (cpu/index_kernels.h).
+      Tensor grad = zeros({num_weights, dim}, g[0].dtype()), gd = dense(g[0]);
+      if (grad.dtype() == ScalarType::Float32)
+        cpu::index_add_rows<float>(grad.data<float>(), gd.data<float>(), idx.data<int64_t>(), 1, num_weights,
+                                   idx.numel(), dim, padding_idx);
+      else
+        cpu::index_add_rows<double>(grad.data<double>(), gd.data<double>(), idx.data<int64_t>(), 1, num_weights,
+                                    idx.numel(), dim, padding_idx);
+      return {grad};
+    }
     Tensor rows = reshape(g[0], {idx.numel(), dim});
     if (padding_idx >= 0) rows = where(unsqueeze(compare(idx, Scalar(padding_idx), CompareOp::Ne), 1), rows, Scalar(0));
     if (scale_grad_by_freq) {  // each row's gradient divided by the number of times its index was looked up

@@ -5,6 +5,7 @@
 // NaN), and ties keep the first position, as PyTorch does on the CPU.
 #include <limits>
 
+#include "../cpu/reductions.h"
 #include "reduce_common.h"
 
 namespace fastgrad {
@@ -51,6 +52,22 @@ T extreme_run(const T* x, int64_t n) {
   return v;
 }
 
+// Float extremes of a contiguous tensor over the dims [d0, d1] (one block), through the vector kernels
+// (cpu/reductions.h): values and/or indices (keepdim-shaped, contiguous; either may be undefined). False (nothing
+// done) for other dtypes and layouts.
+bool float_extreme(const Tensor& t, int64_t d0, int64_t d1, bool is_max, const Tensor& values, const Tensor& indices) {
+  if (!is_floating(t.dtype()) || !t.is_contiguous()) return false;
+  int64_t outer = 1, n = 1, inner = 1;
+  for (int64_t d = 0; d < t.dim(); ++d) (d < d0 ? outer : d > d1 ? inner : n) *= t.sizes()[d];
+  if (t.dtype() == ScalarType::Float32 && n >= (int64_t(1) << 31)) return false;  // positions in 32-bit lanes
+  dispatch_float(t.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::extreme_lines<T>(t.data<T>(), values.defined() ? values.template data<T>() : nullptr,
+                          indices.defined() ? indices.template data<int64_t>() : nullptr, outer, n, inner, is_max);
+  });
+  return true;
+}
+
 // The extreme value of every line along `dim` and its position, keepdim-shaped (size 1 at dim).
 template <bool IsMax>
 void extreme_along(const Tensor& t, int64_t dim, Tensor& values, Tensor& indices) {
@@ -58,6 +75,7 @@ void extreme_along(const Tensor& t, int64_t dim, Tensor& values, Tensor& indices
   if (t.dim() > 0) keep[dim] = 1;
   values = empty(keep, t.dtype());
   indices = empty(keep, ScalarType::Int64);
+  if (float_extreme(t, dim, dim, IsMax, values, indices)) return;
   const int64_t n = line_size(t, dim), stride = line_stride(t, dim);
   dispatch(t.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -94,6 +112,14 @@ void extreme_along(const Tensor& t, int64_t dim, Tensor& values, Tensor& indices
 template <bool IsMax>
 Tensor extreme_over(const Tensor& t, const std::vector<bool>& mask, bool keepdim) {
   Tensor acc = empty(reduced_shape(t, mask, true), t.dtype());
+  // The reduced dims of size > 1 as one block [d0, d1] with no kept dim of size > 1 inside: the vector kernels.
+  int64_t d0 = t.dim(), d1 = -1;
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (mask[d] && t.sizes()[d] != 1) d0 = std::min(d0, d), d1 = d;
+  bool block = true;
+  for (int64_t d = d0; d <= d1; ++d) block &= mask[d] || t.sizes()[d] == 1;
+  if (d1 < 0) d0 = d1 = t.dim();  // nothing reduced but size-1 dims: lines of one element
+  if (block && t.numel() > 0 && float_extreme(t, d0, d1, IsMax, acc, Tensor())) return drop_reduced(acc, t, mask, keepdim);
   int64_t rows = 0, length = 0;
   const bool runs = contiguous_runs(t, mask, rows, length);
   dispatch(t.dtype(), [&](auto tag) {

@@ -390,14 +390,15 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   const ChannelShape cs = channel_shape(input);
   Tensor x = dense(input), w = dense_or_none(weight, dt), b = dense_or_none(bias, dt);
   Tensor mean, rstd;  // per channel, in the input's dtype
+  Tensor out = empty(input.sizes(), dt);
   if (training) {
     mean = empty({c}, dt);
     rstd = empty({c}, dt);
     Tensor var = empty({c}, ScalarType::Float64);  // biased batch variance
-    dispatch_floating(dt, [&](auto tag) {
+    dispatch_floating(dt, [&](auto tag) {  // the statistics and the output, one channel at a time
       using T = decltype(tag);
       cpu::batch_norm_stats<T>(x.data<T>(), cs.n, cs.c, cs.s, eps, mean.data<T>(), rstd.data<T>(),
-                                   var.data<double>());
+                                   var.data<double>(), ptr<T>(w), ptr<T>(b), out.data<T>());
     });
     if (running_mean.defined() || running_var.defined()) {
       // running = (1 - momentum) * running + momentum * batch statistic (the unbiased variance).
@@ -418,13 +419,12 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   } else {
     mean = dense(reshape(running_mean, {c}), dt);
     rstd = running_rstd(running_var, dt, eps, /*in_double=*/false);
+    dispatch_floating(dt, [&](auto tag) {
+      using T = decltype(tag);
+      cpu::batch_norm_apply<T>(x.data<T>(), mean.data<T>(), rstd.data<T>(), ptr<T>(w), ptr<T>(b), cs.n, cs.c, cs.s,
+                                   out.data<T>());
+    });
   }
-  Tensor out = empty(input.sizes(), dt);
-  dispatch_floating(dt, [&](auto tag) {
-    using T = decltype(tag);
-    cpu::batch_norm_apply<T>(x.data<T>(), mean.data<T>(), rstd.data<T>(), ptr<T>(w), ptr<T>(b), cs.n, cs.c, cs.s,
-                                 out.data<T>());
-  });
   if (compute_requires_grad({&input, &weight, &bias})) {
     auto node = make_node<NativeBatchNormBackward0>({&input, &weight, &bias}, eps, weight.defined(), !training,
                                                     norm_param_shape(weight, bias, c));

@@ -1,4 +1,5 @@
 // Scans: cumsum and cumprod along a dim. Forward and derivative side by side.
+#include "../cpu/reductions.h"
 #include "../cpu/wrapping.h"
 #include "reduce_common.h"
 
@@ -16,10 +17,36 @@ ScalarType scan_type(const Tensor& t, std::optional<ScalarType> dtype, const cha
   return is_floating(t.dtype()) ? t.dtype() : ScalarType::Int64;
 }
 
-// out = a contiguous copy of t in out_dtype, then scanned in place along dim (accumulating in double or
-// int64).
+// t (contiguous, or viewed as) (outer, n, inner) around dim.
+void line_layout(const Tensor& t, int64_t dim, int64_t& outer, int64_t& n, int64_t& inner) {
+  outer = 1;
+  inner = 1;
+  n = t.dim() == 0 ? 1 : t.sizes()[dim];
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    if (d < dim) outer *= t.sizes()[d];
+    if (d > dim) inner *= t.sizes()[d];
+  }
+}
+
+// A float scan along dim (cpu/reductions.h: in double, in order; from the end when `reverse`) into a fresh
+// contiguous tensor.
+Tensor float_scan(const Tensor& t, int64_t dim, ScalarType dtype, bool prod, bool reverse) {
+  Tensor x = dense(t, dtype);
+  Tensor out = empty(t.sizes(), dtype);
+  int64_t outer, n, inner;
+  line_layout(x, dim, outer, n, inner);
+  dispatch_float(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    cpu::scan_lines<T>(x.data<T>(), out.data<T>(), outer, n, inner, prod, reverse);
+  });
+  return out;
+}
+
+// out = the scan of t along dim in out_dtype: floats through the vector kernels, integers in a contiguous copy
+// scanned in place (accumulating in int64).
 template <bool IsProd>
 Tensor scan(const Tensor& t, int64_t dim, ScalarType out_dtype) {
+  if (is_floating(out_dtype)) return float_scan(t, dim, out_dtype, IsProd, false);
   Tensor out = cast(t, out_dtype, /*force_copy=*/true);
   const int64_t n = line_size(out, dim), stride = line_stride(out, dim);
   dispatch(out_dtype, [&](auto tag) {
@@ -40,8 +67,12 @@ Tensor scan(const Tensor& t, int64_t dim, ScalarType out_dtype) {
   return out;
 }
 
-// Sum from position i to the end, along dim.
-Tensor reverse_cumsum(const Tensor& g, int64_t dim) { return flip(cumsum(flip(g, {dim}), dim), {dim}); }
+// Sum from position i to the end, along dim: one pass of the scan kernel, or flip / cumsum / flip when a graph
+// of the backward pass is being recorded (create_graph), so that it is differentiable.
+Tensor reverse_cumsum(const Tensor& g, int64_t dim) {
+  if (compute_requires_grad({&g})) return flip(cumsum(flip(g, {dim}), dim), {dim});
+  return float_scan(g, dim, g.dtype(), false, true);
+}
 
 }  // namespace
 
@@ -129,6 +160,19 @@ struct CumprodBackward0 : NamedNode<CumprodBackward0> {
     Tensor x = saved(0), out = saved(1);
     // A line of one element is the identity (whatever its value: inf and NaN included), as in PyTorch.
     if (x.dim() == 0 || x.sizes()[dim] == 1) return {g[0]};
+    if (!compute_requires_grad({&g[0], &x})) {
+      // One pass: reverse_cumsum(g * out) / x, unless x holds a zero.
+      Tensor gd = dense(g[0], x.dtype()), xd = dense(x), od = dense(out, x.dtype());
+      Tensor r = empty(x.sizes(), x.dtype());
+      int64_t outer, n, inner;
+      line_layout(xd, dim, outer, n, inner);
+      bool ok = false;
+      dispatch_float(x.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        ok = cpu::cumprod_backward_lines<T>(gd.data<T>(), od.data<T>(), xd.data<T>(), r.data<T>(), outer, n, inner);
+      });
+      return {ok ? r : cumprod_grad_with_zeros(g[0], x, out, dim)};
+    }
     bool zero;
     {
       NoGradGuard guard;

@@ -4,6 +4,7 @@
 // recorded.
 #include <array>
 
+#include "../cpu/index_kernels.h"
 #include "index_plan.h"
 
 namespace fastgrad {
@@ -51,6 +52,33 @@ Tensor& inplace_index_op(Tensor& self, std::initializer_list<const Tensor*> othe
   return self;
 }
 
+// The index tensor's values as a contiguous int64 tensor (a 0-d index as 1-d).
+Tensor dense_index(const Tensor& index) { return dense(as_1d(index), ScalarType::Int64); }
+
+// True when `index` has self's dims (at least 1) and self's sizes but at `dim`: the layout of cpu/index_kernels.h,
+// (outer, size, inner) for self and (outer, k, inner) for the index.
+bool line_shapes(const Dims& self_sizes, const Tensor& index, int64_t dim, int64_t& outer, int64_t& size, int64_t& k,
+                 int64_t& inner) {
+  if (self_sizes.empty() || index.dim() != static_cast<int64_t>(self_sizes.size())) return false;
+  outer = inner = 1;
+  for (int64_t i = 0; i < index.dim(); ++i) {
+    if (i != dim && index.sizes()[i] != self_sizes[i]) return false;
+    if (i < dim) outer *= self_sizes[i];
+    if (i > dim) inner *= self_sizes[i];
+  }
+  size = self_sizes[dim];
+  k = index.sizes()[dim];
+  return true;
+}
+
+// gather's and scatter's check of every index value (PyTorch's message).
+void check_index_range(const Tensor& idx, int64_t dim, int64_t size) {
+  const int64_t* p = idx.data<int64_t>();
+  for (int64_t i = 0; i < idx.numel(); ++i)
+    FG_CHECK(p[i] >= 0 && p[i] < size, Error, "index ", p[i], " is out of bounds for dimension ", dim, " with size ",
+             size);
+}
+
 // grad * s, skipping the multiplication when s is 1.
 Tensor maybe_multiply(const Tensor& g, Scalar s) { return s.f == 1.0 && !s.is_bool() ? g : mul(g, s); }
 
@@ -64,7 +92,26 @@ struct IndexSelectBackward0 : NamedNode<IndexSelectBackward0> {
   int64_t dim;
   Tensor index;
   IndexSelectBackward0(Dims s, int64_t d, Tensor i) : self_sizes(std::move(s)), dim(d), index(std::move(i)) {}
-  tensor_list apply(tensor_list&& g) override { return {index_add(zeros(self_sizes, g[0].dtype()), dim, index, g[0])}; }
+  tensor_list apply(tensor_list&& g) override {
+    // Straight into a zeroed gradient (cpu/index_kernels.h), or with index_add under create_graph.
+    if (self_sizes.empty() || compute_requires_grad({&g[0]}) || !is_floating(g[0].dtype()))
+      return {index_add(zeros(self_sizes, g[0].dtype()), dim, index, g[0])};
+    Tensor grad = zeros(self_sizes, g[0].dtype()), gd = dense(g[0]), idx = dense_index(index);
+    int64_t outer = 1, inner = 1;
+    for (int64_t i = 0; i < static_cast<int64_t>(self_sizes.size()); ++i) {
+      if (i < dim) outer *= self_sizes[i];
+      if (i > dim) inner *= self_sizes[i];
+    }
+    const int64_t size = self_sizes[dim];
+    check_index_range(idx, dim, size);  // index is checked in forward; a later in-place write is caught here
+    if (grad.dtype() == ScalarType::Float32)
+      cpu::index_add_rows<float>(grad.data<float>(), gd.data<float>(), idx.data<int64_t>(), outer, size, idx.numel(),
+                                 inner);
+    else
+      cpu::index_add_rows<double>(grad.data<double>(), gd.data<double>(), idx.data<int64_t>(), outer, size,
+                                  idx.numel(), inner);
+    return {grad};
+  }
 };
 
 Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
@@ -83,9 +130,25 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
     FG_CHECK(!(d == 1 && self.dim() > 1), Error, "INDICES element is out of DATA bounds, id=", v, " axis_dim=", size);
     throw IndexError("index out of range in self");
   }
-  tensor_list indices(static_cast<size_t>(d));
-  indices.push_back(idx);
-  Tensor out = IndexPlan(s, indices).gather(s);
+  Tensor out;
+  if (s.is_contiguous()) {  // whole rows of the (outer, size, inner) view, copied
+    Dims shape = s.sizes();
+    shape[d] = idx.numel();
+    out = empty(shape, self.dtype());
+    Tensor id = dense(idx, ScalarType::Int64);
+    int64_t outer = 1, inner = 1;
+    for (int64_t i = 0; i < s.dim(); ++i) {
+      if (i < d) outer *= s.sizes()[i];
+      if (i > d) inner *= s.sizes()[i];
+    }
+    cpu::index_select_rows(static_cast<const char*>(s.data_ptr()), static_cast<char*>(out.data_ptr()),
+                           id.data<int64_t>(), outer, size, id.numel(), inner,
+                           static_cast<int64_t>(element_size(self.dtype())));
+  } else {
+    tensor_list indices(static_cast<size_t>(d));
+    indices.push_back(idx);
+    out = IndexPlan(s, indices).gather(s);
+  }
   if (self.dim() == 0) out->set_sizes_and_strides({}, {}, 0);
   if (compute_requires_grad({&self}))
     set_history(out, make_node<IndexSelectBackward0>({&self}, self.sizes(), d, index));
@@ -192,7 +255,22 @@ struct GatherBackward0 : NamedNode<GatherBackward0> {
   Tensor index;
   GatherBackward0(Dims s, int64_t d, Tensor i) : self_sizes(std::move(s)), dim(d), index(std::move(i)) {}
   tensor_list apply(tensor_list&& g) override {
-    return {scatter_add(zeros(self_sizes, g[0].dtype()), dim, index, g[0])};
+    // Straight into a zeroed gradient (cpu/index_kernels.h) when the index spans self but at dim, else (and under
+    // create_graph) with scatter_add.
+    int64_t outer, size, k, inner;
+    if (compute_requires_grad({&g[0]}) || !is_floating(g[0].dtype()) ||
+        !line_shapes(self_sizes, index, dim, outer, size, k, inner))
+      return {scatter_add(zeros(self_sizes, g[0].dtype()), dim, index, g[0])};
+    Tensor grad = empty(self_sizes, g[0].dtype()), gd = dense(g[0]), idx = dense_index(index);  // zeroed by the kernel
+    bool ok;
+    if (grad.dtype() == ScalarType::Float32)
+      ok = cpu::gather_add_lines<float>(grad.data<float>(), gd.data<float>(), idx.data<int64_t>(), outer, size, k,
+                                        inner);
+    else
+      ok = cpu::gather_add_lines<double>(grad.data<double>(), gd.data<double>(), idx.data<int64_t>(), outer, size, k,
+                                         inner);
+    if (!ok) check_index_range(idx, dim, size);  // the index changed in place since forward: raises
+    return {grad};
   }
 };
 
@@ -240,6 +318,17 @@ Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
              " expected index ", shape_str(index.sizes()), " to be no larger than self ", shape_str(self.sizes()),
              " apart from dimension ", d);
   Tensor out = empty(idx.sizes(), self.dtype());
+  int64_t outer, size, k, inner;
+  if (s.is_contiguous() && line_shapes(s.sizes(), idx, d, outer, size, k, inner)) {
+    Tensor id = dense_index(idx);
+    if (!cpu::gather_lines(static_cast<const char*>(s.data_ptr()), static_cast<char*>(out.data_ptr()),
+                           id.data<int64_t>(), outer, size, k, inner, static_cast<int64_t>(element_size(self.dtype()))))
+      check_index_range(id, d, size);  // raises for the first index out of range
+    if (index.dim() == 0) out->set_sizes_and_strides({}, {}, 0);
+    if (compute_requires_grad({&self}))
+      set_history(out, make_node<GatherBackward0>({&self}, self.sizes(), d, index));
+    return out;
+  }
   const int64_t step = s.strides()[d];
   dispatch(self.dtype(), [&](auto tag) {
     using T = decltype(tag);
