@@ -289,83 +289,6 @@ def micro_mlp(lib, T, opts):
     return Case(Call(step), check=check)
 
 
-def _mlp_state(T, batch, loss_kind="cross_entropy"):
-    r = _rng(3)
-    F = T.nn.functional
-    if loss_kind == "cross_entropy":
-        loss_fn = F.cross_entropy  # AttributeError -> "unsupported"
-        target = T.tensor(r.integers(0, 10, batch).astype(np.int64))
-    else:
-        loss_fn = F.mse_loss
-        target = T.tensor(r.standard_normal((batch, 10)).astype(np.float32))
-    x = T.tensor(r.standard_normal((batch, 784)).astype(np.float32))
-    w1 = _leaf(T, (r.standard_normal((784, 256)) * 0.05).astype(np.float32))
-    b1 = _leaf(T, np.zeros(256, np.float32))
-    w2 = _leaf(T, (r.standard_normal((256, 10)) * 0.05).astype(np.float32))
-    b2 = _leaf(T, np.zeros(10, np.float32))
-    params = [w1, b1, w2, b2]
-    lr = 0.01
-
-    def step():
-        h = (x @ w1 + b1).relu()
-        logits = h @ w2 + b2
-        loss = loss_fn(logits, target)
-        loss.backward()
-        with T.no_grad():
-            for p in params:
-                p -= lr * p.grad
-        for p in params:
-            p.grad = None
-        return loss
-
-    return step, params
-
-
-def _mlp_case(T, batch, loss_kind="cross_entropy"):
-    step, _ = _mlp_state(T, batch, loss_kind)
-
-    def check():
-        st, params = _mlp_state(T, batch, loss_kind)
-        losses = [st() for _ in range(2)]
-        return losses + params
-
-    return Case(Call(step), check=check)
-
-
-_MLP_DOC = """One SGD training step of a 784-256-10 MLP written with raw tensors: `h = (x @ w1 + b1).relu();
-    logits = h @ w2 + b2; loss = F.cross_entropy(logits, labels)`, backward, `p -= lr * p.grad` under no_grad,
-    `p.grad = None`."""
-
-
-def _mlp_workload(batch, threads, target):
-    def fn(lib, T, opts):
-        return _mlp_case(T, batch)
-
-    fn.__doc__ = _MLP_DOC
-    workload(
-        f"mlp_b{batch}_t{threads}",
-        f"MLP 784-256-10 step, batch {batch}, {threads} thread{'s' if threads > 1 else ''}",
-        "training",
-        target=target,
-        threads=threads,
-        rtol=1e-3,
-        atol=1e-5,
-    )(fn)
-
-
-_mlp_workload(64, 1, 0.80)
-_mlp_workload(512, 1, 0.95)
-_mlp_workload(64, 2, None)
-_mlp_workload(512, 2, None)
-
-
-@workload("mlp_mse_b64", "MLP 784-256-10 step with mse_loss, batch 64", "training", rtol=1e-3)
-def mlp_mse_b64(lib, T, opts):
-    """The MLP step above with `F.mse_loss` against random (64, 10) targets instead of cross_entropy: no
-    target of its own; it measures the matmul/relu/backward path without the loss's own kernels."""
-    return _mlp_case(T, 64, "mse")
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Big tensors
 
@@ -601,5 +524,6 @@ def select(pattern):
 
 from . import kernel_workloads  # noqa: E402,F401  (registers the `kernels` group)
 from . import reduction_workloads  # noqa: E402,F401  (the `kernels` group: norms, scans, reductions, index ops)
+from . import model_workloads  # noqa: E402,F401  (registers the `models` group: MLP, transformer block, embedding)
 
 __all__ = ["FG", "NUMPY", "TORCH", "WORKLOADS", "Case", "Unsupported", "Workload", "_np", "select"]

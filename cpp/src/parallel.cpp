@@ -23,7 +23,6 @@
 #endif
 
 #include "fastgrad/error.h"
-#include "cpu/blas.h"
 
 namespace fastgrad {
 
@@ -213,8 +212,7 @@ std::shared_ptr<ThreadPool> get_pool(int threads) {
 
 void set_num_threads(int n) {
   FG_CHECK(n > 0, Error, "set_num_threads expects a positive integer");
-  num_threads_setting().store(n, std::memory_order_relaxed);
-  cpu::set_blas_num_threads(n);  // 1 thread means 1 BLAS thread too
+  num_threads_setting().store(n, std::memory_order_relaxed);  // BLAS stays at 1 (Note [BLAS threads])
 }
 
 int get_num_threads() { return num_threads_setting().load(std::memory_order_relaxed); }

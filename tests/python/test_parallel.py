@@ -382,3 +382,37 @@ def test_allocator_is_thread_safe():
     _run_in_threads(work, 8)
     assert errors == []
     assert fastgrad._C._allocator_stats()["allocated_bytes"] == before
+
+
+# ---- matrix products split across the pool (Note [BLAS threads] in cpp/src/cpu/blas.cpp) -------------------
+
+
+@pytest.mark.parametrize("m,k,n", [(1000, 300, 17), (17, 300, 1000), (200, 64, 333), (64, 784, 256)])
+@pytest.mark.parametrize("ta,tb", [(False, False), (True, False), (False, True), (True, True)])
+def test_split_matrix_products_agree_with_numpy_at_every_thread_count(m, k, n, ta, tb):
+    r = np.random.default_rng(m + n)
+    an = r.standard_normal((m, k)).astype(np.float32)
+    bn = r.standard_normal((k, n)).astype(np.float32)
+    a = fastgrad.tensor(an.T.copy()).t() if ta else fastgrad.tensor(an)  # transposed layouts reach BLAS as such
+    b = fastgrad.tensor(bn.T.copy()).t() if tb else fastgrad.tensor(bn)
+    want = an.astype(np.float64) @ bn.astype(np.float64)
+    for got in at_threads(lambda: [a @ b, fastgrad.addmm(fastgrad.ones(m, n), a, b, beta=0.5, alpha=2.0)]):
+        np.testing.assert_allclose(got[0], want, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(got[1], 0.5 + 2.0 * want, rtol=1e-4, atol=1e-3)
+
+
+def test_batched_small_products_are_exact_across_thread_counts():
+    # many small matrices split over the batch: each product is one BLAS call whichever thread makes it
+    r = np.random.default_rng(7)
+    a = fastgrad.tensor(r.standard_normal((256, 32, 16)).astype(np.float32), requires_grad=True)
+    b = fastgrad.tensor(r.standard_normal((256, 16, 32)).astype(np.float32), requires_grad=True)
+
+    def run():
+        a.grad = b.grad = None
+        y = fastgrad.bmm(a, b)
+        (y * y).sum().backward()
+        return [y, a.grad, b.grad]
+
+    assert_same_bits(at_threads(run))
+    want = np.matmul(a.detach().numpy().astype(np.float64), b.detach().numpy().astype(np.float64))
+    np.testing.assert_allclose(run()[0].detach().numpy(), want, rtol=1e-4, atol=1e-4)

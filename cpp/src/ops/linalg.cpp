@@ -1,8 +1,10 @@
 // Matrix products: forward and derivative side by side. Every product runs through batched_gemm, which hands
 // float and double to BLAS (one gemm per batch entry) and integers to a plain loop.
+#include <algorithm>
 #include <cstring>
 
 #include "../cpu/blas.h"
+#include "fastgrad/parallel.h"
 #include "../cpu/wrapping.h"
 #include "common.h"
 
@@ -88,9 +90,16 @@ void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar al
       Operand oa = as_blas_operand(a), ob = as_blas_operand(b);
       const T* pa = oa.t.template data<T>();
       const T* pb = ob.t.template data<T>();
-      for (int64_t i = 0; i < batch; ++i)
-        cpu::gemm<T>(oa.trans, ob.trans, m, n, k, alpha.to<T>(), pa + i * oa.batch_stride, oa.ld,
-                         pb + i * ob.batch_stride, ob.ld, be, c + i * m * n, n);
+      // See Note [BLAS threads] in cpu/blas.cpp: a product big enough splits itself across the pool; a batch
+      // of smaller ones splits over its matrices once their total work is (each chunk a run of whole matrices).
+      const int64_t work = std::max<int64_t>(m * n * k, 1);
+      const int64_t grain = work >= cpu::gemm_parallel_work() ? batch : (cpu::gemm_parallel_work() + work - 1) / work;
+      const T al = alpha.to<T>();
+      parallel_for(0, batch, grain, [&](int64_t b0, int64_t b1) {
+        for (int64_t i = b0; i < b1; ++i)
+          cpu::gemm<T>(oa.trans, ob.trans, m, n, k, al, pa + i * oa.batch_stride, oa.ld, pb + i * ob.batch_stride,
+                       ob.ld, be, c + i * m * n, n);
+      });
     }
   });
 }

@@ -1,0 +1,290 @@
+"""The `models` group: whole training steps of small models, written once against the PyTorch API (`T` is
+`fastgrad` or `torch`) the way small trainers write them, at 1 and 2 threads. Registered into
+`bench.workloads.WORKLOADS` when `bench.workloads` is imported.
+
+- MLP 784-256-10 step (raw tensors, cross_entropy, SGD), batch 64 and 512.
+- A GPT-style transformer block step (nn.Linear / nn.LayerNorm modules, causal self-attention from public
+  ops, GELU MLP, two residuals), mse_loss, backward, AdamW.
+- Embedding + cross_entropy step: nn.Embedding(5000, 128) -> nn.Linear(128, 5000) -> F.cross_entropy over
+  32x64 tokens, backward, Adam.
+
+Every model's parameters are set from one seeded NumPy generator (same numbers for both libraries, in the
+order of `named_parameters()`), and each row's check runs two steps on fresh state and compares the losses
+and every parameter with torch's. `model_step(T, name, threads)` builds a step outside the harness (used by
+bench/loaded.py).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .harness import Call
+from .workloads import Case, _leaf, _rng, workload
+
+
+# ---------------------------------------------------------------------------------------------------------
+# MLP 784-256-10
+
+
+def _mlp_state(T, batch, loss_kind="cross_entropy"):
+    r = _rng(3)
+    F = T.nn.functional
+    if loss_kind == "cross_entropy":
+        loss_fn = F.cross_entropy  # AttributeError -> "unsupported"
+        target = T.tensor(r.integers(0, 10, batch).astype(np.int64))
+    else:
+        loss_fn = F.mse_loss
+        target = T.tensor(r.standard_normal((batch, 10)).astype(np.float32))
+    x = T.tensor(r.standard_normal((batch, 784)).astype(np.float32))
+    w1 = _leaf(T, (r.standard_normal((784, 256)) * 0.05).astype(np.float32))
+    b1 = _leaf(T, np.zeros(256, np.float32))
+    w2 = _leaf(T, (r.standard_normal((256, 10)) * 0.05).astype(np.float32))
+    b2 = _leaf(T, np.zeros(10, np.float32))
+    params = [w1, b1, w2, b2]
+    lr = 0.01
+
+    def step():
+        h = (x @ w1 + b1).relu()
+        logits = h @ w2 + b2
+        loss = loss_fn(logits, target)
+        loss.backward()
+        with T.no_grad():
+            for p in params:
+                p -= lr * p.grad
+        for p in params:
+            p.grad = None
+        return loss
+
+    return step, params
+
+
+def _mlp_case(T, batch, loss_kind="cross_entropy"):
+    step, _ = _mlp_state(T, batch, loss_kind)
+
+    def check():
+        st, params = _mlp_state(T, batch, loss_kind)
+        losses = [st() for _ in range(2)]
+        return losses + params
+
+    return Case(Call(step), check=check)
+
+
+_MLP_DOC = """One SGD training step of a 784-256-10 MLP written with raw tensors: `h = (x @ w1 + b1).relu();
+    logits = h @ w2 + b2; loss = F.cross_entropy(logits, labels)`, backward, `p -= lr * p.grad` under no_grad,
+    `p.grad = None`."""
+
+
+def _mlp_workload(batch, threads, target):
+    def fn(lib, T, opts):
+        return _mlp_case(T, batch)
+
+    fn.__doc__ = _MLP_DOC
+    workload(
+        f"mlp_b{batch}_t{threads}",
+        f"MLP 784-256-10 step, batch {batch}, {threads} thread{'s' if threads > 1 else ''}",
+        "models",
+        target=target,
+        threads=threads,
+        rtol=1e-3,
+        atol=1e-5,
+    )(fn)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Modules: parameters from NumPy
+
+
+def _init_params(T, model, seed):
+    """Every parameter (in named_parameters() order) from one seeded generator: weights N(0, 0.02) as GPT-2
+    initialises them, LayerNorm weights 1, biases 0."""
+    r = _rng(seed)
+    with T.no_grad():
+        for name, p in model.named_parameters():
+            shape = tuple(p.shape)
+            if name.endswith("bias"):
+                a = np.zeros(shape, np.float32)
+            elif name.startswith("ln") or ".ln" in name:
+                a = np.ones(shape, np.float32)
+            else:
+                a = (r.standard_normal(shape) * 0.02).astype(np.float32)
+            p.copy_(T.tensor(a))
+
+
+def _module_step(T, model, opt, inputs, loss_of):
+    def step():
+        loss = loss_of(model, *inputs)
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        return loss
+
+    return step
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Transformer block (n_embd 64, 4 heads, seq 32, batch 8)
+
+N_EMBD, N_HEAD, SEQ, BATCH = 64, 4, 32, 8
+
+
+def _block(T):
+    nn, F = T.nn, T.nn.functional
+
+    class CausalSelfAttention(nn.Module):
+        def __init__(self, n_embd, n_head, seq):
+            super().__init__()
+            self.n_head = n_head
+            self.c_attn = nn.Linear(n_embd, 3 * n_embd)
+            self.c_proj = nn.Linear(n_embd, n_embd)
+            self.register_buffer("mask", T.tril(T.ones(seq, seq)).view(1, 1, seq, seq))
+
+        def forward(self, x):
+            B, S, C = x.size()
+            q, k, v = self.c_attn(x).split(C, dim=2)
+            hs = C // self.n_head
+            q = q.view(B, S, self.n_head, hs).transpose(1, 2)
+            k = k.view(B, S, self.n_head, hs).transpose(1, 2)
+            v = v.view(B, S, self.n_head, hs).transpose(1, 2)
+            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs))
+            att = att.masked_fill(self.mask[:, :, :S, :S] == 0, float("-inf"))
+            att = F.softmax(att, dim=-1)
+            y = att @ v
+            y = y.transpose(1, 2).contiguous().view(B, S, C)
+            return self.c_proj(y)
+
+    class MLP(nn.Module):
+        def __init__(self, n_embd):
+            super().__init__()
+            self.c_fc = nn.Linear(n_embd, 4 * n_embd)
+            self.gelu = nn.GELU()
+            self.c_proj = nn.Linear(4 * n_embd, n_embd)
+
+        def forward(self, x):
+            return self.c_proj(self.gelu(self.c_fc(x)))
+
+    class Block(nn.Module):
+        def __init__(self, n_embd, n_head, seq):
+            super().__init__()
+            self.ln_1 = nn.LayerNorm(n_embd)
+            self.attn = CausalSelfAttention(n_embd, n_head, seq)
+            self.ln_2 = nn.LayerNorm(n_embd)
+            self.mlp = MLP(n_embd)
+
+        def forward(self, x):
+            x = x + self.attn(self.ln_1(x))
+            return x + self.mlp(self.ln_2(x))
+
+    return Block(N_EMBD, N_HEAD, SEQ)
+
+
+def _transformer_state(T):
+    model = _block(T)
+    _init_params(T, model, 21)
+    r = _rng(22)
+    x = T.tensor(r.standard_normal((BATCH, SEQ, N_EMBD)).astype(np.float32))
+    y = T.tensor(r.standard_normal((BATCH, SEQ, N_EMBD)).astype(np.float32))
+    opt = T.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.1)
+    step = _module_step(T, model, opt, (x, y), lambda m, x, y: T.nn.functional.mse_loss(m(x), y))
+    return step, model
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Embedding + cross_entropy (vocab 5000, dim 128, 32x64 tokens)
+
+VOCAB, DIM, EB, ES = 5000, 128, 32, 64
+
+
+def _embedding_state(T):
+    nn, F = T.nn, T.nn.functional
+
+    class TokenModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.wte = nn.Embedding(VOCAB, DIM)
+            self.head = nn.Linear(DIM, VOCAB)
+
+        def forward(self, idx):
+            return self.head(self.wte(idx))
+
+    model = TokenModel()
+    _init_params(T, model, 31)
+    r = _rng(32)
+    idx = T.tensor(r.integers(0, VOCAB, (EB, ES)).astype(np.int64))
+    tgt = T.tensor(r.integers(0, VOCAB, (EB, ES)).astype(np.int64))
+    opt = T.optim.Adam(model.parameters(), lr=1e-3)
+
+    def loss_of(m, idx, tgt):
+        logits = m(idx)
+        return F.cross_entropy(logits.view(-1, VOCAB), tgt.view(-1))
+
+    return _module_step(T, model, opt, (idx, tgt), loss_of), model
+
+
+MODELS = {
+    "transformer": _transformer_state,
+    "embedding": _embedding_state,
+    "mlp64": lambda T: (_mlp_state(T, 64)[0], None),
+    "mlp512": lambda T: (_mlp_state(T, 512)[0], None),
+}
+
+
+def model_step(T, name):
+    """A fresh training step of model `name` (a key of MODELS) as a zero-argument callable."""
+    return MODELS[name](T)[0]
+
+
+def _module_case(state):
+    def fn(lib, T, opts):
+        step, _ = state(T)
+
+        def check():
+            st, model = state(T)
+            losses = [st() for _ in range(2)]
+            return losses + [p for _, p in model.named_parameters()]
+
+        return Case(Call(step), check=check)
+
+    return fn
+
+
+def _model_workload(id, name, state, doc, target, threads, rtol, atol):
+    fn = _module_case(state)
+    fn.__doc__ = doc
+    workload(
+        f"{id}_t{threads}",
+        f"{name}, {threads} thread{'s' if threads > 1 else ''}",
+        "models",
+        target=target,
+        threads=threads,
+        rtol=rtol,
+        atol=atol,
+    )(fn)
+
+
+_TRANSFORMER_DOC = """One AdamW step of a GPT-style block (n_embd 64, 4 heads, seq 32, batch 8): LayerNorm ->
+    causal self-attention (nn.Linear qkv, split, view/transpose, `q @ k^T * scale`, masked_fill of a tril
+    mask with -inf, softmax, `@ v`, output nn.Linear) -> residual -> LayerNorm -> MLP (Linear 64->256, GELU,
+    Linear 256->64) -> residual; `F.mse_loss` against a random target, backward, `AdamW.step()`,
+    `zero_grad(set_to_none=True)`."""
+
+_EMBEDDING_DOC = """One Adam step of `nn.Embedding(5000, 128)` -> `nn.Linear(128, 5000)` ->
+    `F.cross_entropy` over a (32, 64) batch of token ids (logits 2048x5000), backward, `Adam.step()`,
+    `zero_grad(set_to_none=True)`."""
+
+_mlp_workload(64, 1, 0.80)
+_mlp_workload(512, 1, 0.90)
+_mlp_workload(64, 2, None)
+_mlp_workload(512, 2, None)
+for _threads in (1, 2):
+    _model_workload("transformer", "transformer block step (AdamW)",
+                    _transformer_state, _TRANSFORMER_DOC, 0.8 if _threads == 1 else None, _threads, 1e-3, 1e-5)
+    _model_workload("embed_ce", "embedding + cross_entropy step (Adam)",
+                    _embedding_state, _EMBEDDING_DOC, 1.0 if _threads == 1 else None, _threads, 1e-3, 1e-5)
+
+
+@workload("mlp_mse_b64", "MLP 784-256-10 step with mse_loss, batch 64", "models", rtol=1e-3)
+def mlp_mse_b64(lib, T, opts):
+    """The MLP step above with `F.mse_loss` against random (64, 10) targets instead of cross_entropy: no
+    target of its own; it measures the matmul/relu/backward path without the loss's own kernels."""
+    return _mlp_case(T, 64, "mse")
