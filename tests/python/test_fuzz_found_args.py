@@ -28,6 +28,8 @@ def _check(call):
         a, b = f[1], t[1]
         if isinstance(b, torch.Size):
             assert tuple(a) == tuple(b)
+        elif isinstance(b, torch.dtype):
+            assert str(a).split(".")[-1] == str(b).split(".")[-1]
         else:
             assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1]
             np.testing.assert_array_equal(a.numpy(), b.numpy())
@@ -96,6 +98,18 @@ SEED3 = [
     "F.leaky_relu(T.ones(2), -2**63 - 1)", "F.leaky_relu(T.ones(2), 2**63)",
     "F.adaptive_avg_pool2d(T.ones(1, 2, 3, 4), True)",
     "F.adaptive_avg_pool2d(T.ones(1, 2, 3, 4), (True, 2))", "F.adaptive_avg_pool2d(T.ones(1, 2, 3, 4), (None, 2))",
+    # the normalisation kernels take parameters of the input's dtype only
+    "F.batch_norm(T.ones(2, 3, 4), T.zeros(3), T.ones(3), T.ones(3, dtype=T.float64))",
+    "F.batch_norm(T.ones(2, 3, 4), T.zeros(3, dtype=T.float64), T.ones(3, dtype=T.float64))",
+    "F.batch_norm(T.ones(2, 3, 4), None, None, None, T.tensor([1, 2, 3]), training=True)",
+    "F.batch_norm(T.ones(2, 3, 4, dtype=T.float64), T.zeros(3), T.ones(3))",
+    "F.layer_norm(T.ones(2, 3, 4), (4,), T.ones(4, dtype=T.float64))",
+    "F.layer_norm(T.ones(2, 3, 4), (4,), None, T.ones(4, dtype=T.int64))",
+    "F.layer_norm(T.ones(2, 3, 4, dtype=T.float64), (4,), T.ones(4))",
+    "F.group_norm(T.ones(2, 3, 4), 3, T.ones(3, dtype=T.float64))",
+    "F.group_norm(T.ones(2, 3, 4, dtype=T.float64), 3, None, T.ones(3))",
+    "F.instance_norm(T.ones(2, 3, 4), weight=T.ones(3, dtype=T.float64))",
+    "F.rms_norm(T.ones(2, 3, 4), (4,), T.ones(4, dtype=T.float64)).dtype",
 ]
 
 

@@ -248,3 +248,21 @@ def test_baddbmm_bool_empty_result():
         z = lib.zeros
         out = lib.baddbmm(z(1, 0, 5, dtype=lib.bool), z(1, 0, 2, dtype=lib.bool), z(1, 2, 5, dtype=lib.bool), beta=3)
         assert tuple(out.shape) == (1, 0, 5) and str(out.dtype).endswith("bool")
+
+
+@pytest.mark.parametrize("call", [
+    "F.layer_norm(x, (2,))", "F.group_norm(x.reshape(1, 4, 1), 2)", "F.group_norm(x.reshape(2, 2, 1), 1)",
+    "F.batch_norm(x.reshape(2, 2), None, None, training=True)", "F.instance_norm(x.reshape(1, 2, 2))",
+    "F.layer_norm(x, (2,), T.tensor([2.0, -1.0]), T.tensor([0.5, 0.25]))",
+])
+def test_normalisation_rows_whose_squares_overflow_float32(call):
+    # a float32 row holding 1e30: its variance (2.5e59) overflows float32 but its rstd (2e-30) does not, so the
+    # row is normalised as in float64 (torch's float32 statistics give NaN there, its float64 ones this answer)
+    values = [[-1e30, 1.1], [2.47, 0.76]]
+    ns = {"F": fastgrad.nn.functional, "T": fastgrad}
+    got = eval(call, dict(ns, x=fastgrad.tensor(values))).numpy()
+    ref_ns = {"F": torch.nn.functional, "T": torch}
+    ref = eval(call.replace("T.tensor([2.0, -1.0])", "T.tensor([2.0, -1.0], dtype=T.float64)")
+               .replace("T.tensor([0.5, 0.25])", "T.tensor([0.5, 0.25], dtype=T.float64)"),
+               dict(ref_ns, x=torch.tensor(values, dtype=torch.float32).double())).numpy()
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)

@@ -98,6 +98,16 @@ void moments(const T* x, int64_t runs, int64_t len, int64_t stride, T& mean, dou
       return d * d;
     });
   }
+  if (std::isinf(d2) && std::isfinite(s)) {
+    // Finite inputs whose squared differences overflow T (a float32 row holding 1e30): the second pass again
+    // in double, so that the variance (and through it rstd, see rstd_of) is the row's, not inf.
+    d2 = 0;
+    for (int64_t r = 0; r < runs; ++r)
+      for (int64_t i = 0; i < len; ++i) {
+        const double d = static_cast<double>(x[r * stride + i]) - static_cast<double>(m);
+        d2 += d * d;
+      }
+  }
   // Corrected by the mean of the differences from m (s - n * m, exactly 0 for a constant group).
   const double d1 = (s - static_cast<double>(m) * static_cast<double>(n)) / static_cast<double>(n);
   double v = d2 / static_cast<double>(n) - d1 * d1;
@@ -106,10 +116,13 @@ void moments(const T* x, int64_t runs, int64_t len, int64_t stride, T& mean, dou
   var = v;
 }
 
-// rstd computed in T (layer_norm's and rms_norm's forward).
+// rstd computed in T (layer_norm's and rms_norm's forward); a variance beyond T's range (finite in double)
+// takes its rstd from the double one, which T holds (1 / sqrt(2.5e59) = 2e-30), instead of 1 / sqrt(inf) = 0.
 template <class T>
 T rstd_in_t(double var, double eps) {
-  return T(1) / std::sqrt(static_cast<T>(var) + static_cast<T>(eps));
+  const T v = static_cast<T>(var);
+  if (std::isinf(v) && std::isfinite(var)) return static_cast<T>(1.0 / std::sqrt(var + eps));
+  return T(1) / std::sqrt(v + static_cast<T>(eps));
 }
 // y = (x - mean) * rstd, then * gamma and + beta (each may be null) elementwise over n. (x - mean is exact
 // for x near the mean, so a near-constant row keeps its accuracy; x * rstd - mean * rstd would cancel.)

@@ -5,7 +5,9 @@
 // - Statistics are sums in double (T lanes of at most 16 terms flushed into double, as sum_floats does), in
 //   two passes: the mean, then the squares of the differences from the mean rounded to T (corrected by the
 //   mean of those differences), so a constant group has exactly its value as mean and exactly 0 as variance,
-//   whatever its magnitude.
+//   whatever its magnitude. Where the squares overflow T although the inputs are finite (a float32 row holding
+//   1e30), that pass is taken again in double, and rstd comes from the double variance when T cannot hold it:
+//   the row is normalised (the float64 answer) where PyTorch's float32 statistics give NaN or 0.
 // - rstd = 1 / sqrt(var + eps) is computed in T from var rounded to T, as PyTorch's kernels compute it in
 //   their accumulation type (float for float32): a constant group then gets PyTorch's rstd to the bit
 //   (316.22778f for eps = 1e-5), and with it the same gradients.

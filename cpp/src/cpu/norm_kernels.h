@@ -161,8 +161,19 @@ FG_VINLINE void moments(const T* x, int64_t runs, int64_t len, int64_t stride, T
       return d * d;
     });
   }
+  double sq = s2.value();
+  if (std::isinf(sq) && std::isfinite(s)) {
+    // Finite inputs whose squared differences overflow T (a float32 group holding 1e30): the second pass
+    // again in double, so that the variance is the group's, not inf (rare: scalar code is enough).
+    sq = 0;
+    for (int64_t r = 0; r < runs; ++r)
+      for (int64_t i = 0; i < len; ++i) {
+        const double d = static_cast<double>(x[r * stride + i]) - static_cast<double>(mt);
+        sq += d * d;
+      }
+  }
   const double d1 = (s - static_cast<double>(mt) * n) / n;  // exactly 0 for a constant group
-  double v = s2.value() / n - d1 * d1;
+  double v = sq / n - d1 * d1;
   mean = mt;
   var = v < 0 ? 0 : v;
 }
@@ -271,7 +282,9 @@ void k_group_norm_forward(const NormArgs<T>& a, int64_t r0, int64_t r1) {
     double var;
     moments(xr, 1, D, D, m, var);
     // PyTorch's group statistics: rstd in double from the variance in T
-    const T rs = static_cast<T>(1.0 / std::sqrt(static_cast<double>(static_cast<T>(var)) + a.eps));
+    // (a variance beyond T's range keeps its double value, as in rstd_in_t)
+    const double vt = std::isinf(static_cast<T>(var)) ? var : static_cast<double>(static_cast<T>(var));
+    const T rs = static_cast<T>(1.0 / std::sqrt(vt + a.eps));
     a.mean_out[r] = m;
     a.rstd_out[r] = rs;
     if (!a.gamma && !a.beta) {  // PyTorch's plain path: (x - mean) * rstd, no FMA (a constant group gives zeros)

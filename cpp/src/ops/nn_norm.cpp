@@ -86,6 +86,17 @@ void dispatch_floating(ScalarType dtype, F&& f) {
   else f(double{});
 }
 
+// PyTorch's CPU normalisation kernels take parameters (weight, bias, running statistics) of the input's dtype
+// only (their mixed-dtype case, a float parameter for a half input, has no counterpart here).
+void check_param_dtypes(const Tensor& input, std::initializer_list<const Tensor*> params) {
+  for (const Tensor* p : params)
+    if (p->defined() && p->dtype() != input.dtype()) {
+      FG_CHECK(input.dtype() != ScalarType::Float32, Error,
+               "mixed dtype (CPU): expect parameter to have scalar type of Float");
+      FG_CHECK(false, Error, "mixed dtype (CPU): all inputs must share same datatype.");
+    }
+}
+
 // An output gradient of shape `shape` and dtype `dtype` when `wanted`, else undefined.
 Tensor grad_buffer(bool wanted, const Dims& shape, ScalarType dtype) { return wanted ? empty(shape, dtype) : Tensor(); }
 
@@ -206,6 +217,7 @@ Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tenso
                   double eps) {
   check_normalized_shape(input, normalized_shape, weight, bias);
   check_norm_input(input, "LayerNormKernelImpl");
+  check_param_dtypes(input, {&weight, &bias});
   const ScalarType dt = input.dtype();
   auto [m, n] = rows_of(input, normalized_shape);
   Tensor out = empty(input.sizes(), dt), mean = empty({m}, dt), rstd = empty({m}, dt);
@@ -386,6 +398,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   FG_CHECK(training || (running_mean.defined() && running_var.defined()), Error,
            "running_mean and running_var must be defined in evaluation mode");
   check_norm_input(input, "batch_norm");
+  check_param_dtypes(input, {&weight, &bias, &running_mean, &running_var});
   const ScalarType dt = input.dtype();
   const ChannelShape cs = channel_shape(input);
   Tensor x = dense(input), w = dense_or_none(weight, dt), b = dense_or_none(bias, dt);
@@ -505,6 +518,7 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
            "Expected bias to be a vector of size equal to the number of channels in input, but got bias of shape ",
            shape_str(bias.sizes()), " and input of shape ", shape_str(input.sizes()));
   check_norm_input(input, "GroupNormKernelImpl");
+  check_param_dtypes(input, {&weight, &bias});
   const ScalarType dt = input.dtype();
   const ChannelShape cs = channel_shape(input);
   // An empty group's statistics are 0 / 0 (nan), as PyTorch's, so its weight's gradient is nan too.
