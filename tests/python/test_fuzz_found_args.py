@@ -110,6 +110,8 @@ SEED3 = [
     "F.group_norm(T.ones(2, 3, 4, dtype=T.float64), 3, None, T.ones(3))",
     "F.instance_norm(T.ones(2, 3, 4), weight=T.ones(3, dtype=T.float64))",
     "F.rms_norm(T.ones(2, 3, 4), (4,), T.ones(4, dtype=T.float64)).dtype",
+    "F.bilinear(T.ones(4, 1), T.ones(4, 1), T.ones(3, 1, 1), T.tensor(1.5))",
+    "F.bilinear(T.ones(4, 1), T.ones(4, 1), T.ones(3, 1, 1), T.ones(2))",
 ]
 
 

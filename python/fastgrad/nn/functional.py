@@ -227,6 +227,12 @@ def bilinear(input1, input2, weight, bias=None):
     if weight.dim() != 3 or input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]:
         raise RuntimeError(f"bilinear(): weight of size {list(weight.shape)} does not match inputs of size "
                            f"{list(input1.shape)} and {list(input2.shape)}")
+    if bias is not None:
+        if bias.dim() == 0:
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        if bias.shape[0] != weight.shape[0]:
+            raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias.shape[0]} but expected "
+                               f"{weight.shape[0]}")
     lead = tuple(input1.shape[:-1])
     x1 = input1.reshape(-1, input1.shape[-1])
     x2 = input2.reshape(-1, input2.shape[-1])
