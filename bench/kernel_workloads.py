@@ -36,10 +36,11 @@ KERNELS = {
 }
 
 
-def _backward_case(T, fn, xn, seed, every):
-    """`fn(x).backward(g)` on a fresh graph per call, x.grad reset to None first; the check compares x.grad."""
+def _backward_case(T, fn, xn, seed, every, g_shape=None):
+    """`fn(x).backward(g)` on a fresh graph per call, x.grad reset to None first; the check compares x.grad.
+    g (standard normal from `seed`) has x's shape unless `g_shape` (the output's) is given."""
     x = T.tensor(xn, requires_grad=True)
-    g = T.tensor(_rng(seed).standard_normal(xn.shape, dtype=np.float32))
+    g = T.tensor(_rng(seed).standard_normal(xn.shape if g_shape is None else g_shape, dtype=np.float32))
 
     def step():
         x.grad = None

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .harness import Call, Stmt
+from .harness import Stmt
+from .kernel_workloads import _backward_case
 from .workloads import Case, _norm_case, _np, _rng, workload
 
 ROWS, COLS = 4096, 1024
@@ -70,18 +71,7 @@ def _dim_workload(op, dim, backward, threads):
             x = T.tensor(xn)
             return Case(Stmt("f(x)", {"f": f, "x": x}), check=lambda: [_np(f(x)).reshape(-1)[::97]])
         g_shape = (ROWS, COLS) if op.startswith("cum") else ((COLS,) if dim == 0 else (ROWS,))
-        x = T.tensor(xn, requires_grad=True)
-        g = T.tensor(_rng(22).standard_normal(g_shape, dtype=np.float32))
-
-        def step():
-            x.grad = None
-            f(x).backward(g)
-
-        def check():
-            step()
-            return [_np(x.grad).reshape(-1)[::97]]
-
-        return Case(Call(step), check=check)
+        return _backward_case(T, f, xn, 22, 97, g_shape)
 
     fn.__doc__ = f"`{op}(x, {dim})` over a (4096, 1024) float32 tensor."
     # cumsum along 4096 rows: float32 sums whose association may differ in the last bits
@@ -119,19 +109,7 @@ def _index_workload(op, backward, threads):
         if not backward:
             x = T.tensor(xn)
             return Case(Stmt("f(x)", {"f": f, "x": x}), check=lambda: [_np(f(x)).reshape(-1)[::97]])
-        x = T.tensor(xn, requires_grad=True)
-        out_shape = tuple(f(T.tensor(xn)).shape)
-        g = T.tensor(_rng(32).standard_normal(out_shape, dtype=np.float32))
-
-        def step():
-            x.grad = None
-            f(x).backward(g)
-
-        def check():
-            step()
-            return [_np(x.grad).reshape(-1)[::97]]
-
-        return Case(Call(step), check=check)
+        return _backward_case(T, f, xn, 32, 97, tuple(f(T.tensor(xn)).shape))
 
     fn.__doc__ = {
         "gather": "`gather(x, 1, idx)` of a (4096, 1024) float32 tensor with idx (4096, 256).",

@@ -10,17 +10,7 @@ import fastgrad as fg
 
 torch = pytest.importorskip("torch")
 
-from test_cpu_kernels import AVAILABLE, BEST, LEVELS  # noqa: E402
-
-
-@pytest.fixture(params=LEVELS)
-def level(request):
-    if request.param not in AVAILABLE:
-        pytest.skip(f"this CPU's best level is {BEST}")
-    before = fg.backends.cpu.get_cpu_capability()
-    fg._C._set_cpu_capability(request.param)
-    yield request.param
-    fg._C._set_cpu_capability(before)
+from test_cpu_kernels import level  # noqa: E402,F401  (the fixture: each CPU level this machine has)
 
 
 # shapes whose dims leave vector tails (at 4, 8 and 16 lanes) and single-element lines
