@@ -25,6 +25,7 @@ template <>
 struct Vec<float> {
   typedef float V __attribute__((vector_size(FG_VEC_BYTES)));
   typedef int32_t I __attribute__((vector_size(FG_VEC_BYTES)));  // lane masks and bit patterns
+  typedef uint32_t U __attribute__((vector_size(FG_VEC_BYTES)));  // wrapping bit arithmetic
   static constexpr int N = FG_VEC_BYTES / 4;
   static constexpr int kMantissa = 23, kBias = 127;
 };
@@ -33,6 +34,7 @@ template <>
 struct Vec<double> {
   typedef double V __attribute__((vector_size(FG_VEC_BYTES)));
   typedef int64_t I __attribute__((vector_size(FG_VEC_BYTES)));
+  typedef uint64_t U __attribute__((vector_size(FG_VEC_BYTES)));
   static constexpr int N = FG_VEC_BYTES / 8;
   static constexpr int kMantissa = 52, kBias = 1023;
 };
@@ -80,6 +82,21 @@ FG_VINLINE void store_partial(T* p, VecT<T> v, int64_t n) {
 template <class M, class V>
 FG_VINLINE V select(M m, V a, V b) {
   return m ? a : b;
+}
+
+// a - b + c on integer lanes, wrapping: the bit-pattern arithmetic of the range reductions, where a lane that a
+// later select discards (beyond the vector range, inf, NaN) may hold any pattern and signed overflow would be
+// undefined even there.
+template <class T>
+FG_VINLINE IntT<T> wrapping_sub_add(IntT<T> a, IntT<T> b, LaneInt<T> c = 0) {
+  using U = typename Vec<T>::U;
+  return reinterpret_cast<IntT<T>>(reinterpret_cast<U>(a) - reinterpret_cast<U>(b) + static_cast<std::make_unsigned_t<LaneInt<T>>>(c));
+}
+// v << k on integer lanes, in unsigned arithmetic (a bit shifted into the sign bit is defined there).
+template <class T>
+FG_VINLINE IntT<T> shift_left_bits(IntT<T> v, int k) {
+  using U = typename Vec<T>::U;
+  return reinterpret_cast<IntT<T>>(reinterpret_cast<U>(v) << k);
 }
 
 template <class T>

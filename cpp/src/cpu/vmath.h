@@ -133,7 +133,7 @@ FG_VINLINE VecT<T> reduce_ln2(VecT<T> x, VecT<T>& n, IntT<T>& ni) {
   const VecT<T> magic = splat<T>(C::kRoundMagic);
   VecT<T> t = fmadd(x, splat<T>(C::kLog2e), magic);
   n = t - magic;
-  ni = bits_of<T>(t) - bits_of<T>(magic);
+  ni = wrapping_sub_add<T>(bits_of<T>(t), bits_of<T>(magic));
   VecT<T> r = fmadd(n, splat<T>(-C::kLn2Hi), x);
   return fmadd(n, splat<T>(-C::kLn2Lo), r);
 }
@@ -333,7 +333,8 @@ FG_VINLINE ExpShifted<T> exp_shifted(VecT<T>& a) {
   VecT<T> q;
   if constexpr (sizeof(T) == 4) q = horner<T>(r, C::kExpFastQ);
   else q = horner<T>(r, C::kExpQ);
-  const IntT<T> scale = (bits_of<T>(t) - bits_of<T>(magic) + (Vec<T>::kBias + C::kExpShift)) << Vec<T>::kMantissa;
+  const IntT<T> scale = shift_left_bits<T>(
+      wrapping_sub_add<T>(bits_of<T>(t), bits_of<T>(magic), Vec<T>::kBias + C::kExpShift), Vec<T>::kMantissa);
   return {from_bits<T>(scale), r * q};
 }
 
@@ -529,9 +530,9 @@ FG_VINLINE VecT<double> v_sincos_reduced(VecT<double> x, bool cosine) {
   VecT<T> z = r * r;
   VecT<T> s = r + fmadd(r * z, horner<T>(z, C::kS), rlo * fmadd(z, splat<T>(T(-0.5)), splat<T>(T(1))));
   VecT<T> c = T(1) + fmadd(z, fmadd(z, horner<T>(z, C::kC), splat<T>(T(-0.5))), -(r * rlo));
-  IntT<T> q = bits_of<T>(t) - bits_of<T>(magic) + (cosine ? 1 : 0);  // the quadrant in the low two bits
+  IntT<T> q = wrapping_sub_add<T>(bits_of<T>(t), bits_of<T>(magic), cosine ? 1 : 0);  // the quadrant: low two bits
   VecT<T> y = select((q & 1) != 0, c, s);
-  y = from_bits<T>(bits_of<T>(y) ^ ((q & 2) << 62));
+  y = from_bits<T>(bits_of<T>(y) ^ shift_left_bits<T>(q & 2, 62));
   return select(x == T(0), cosine ? splat<T>(T(1)) : x, y);  // sin keeps -0
 }
 
