@@ -249,24 +249,29 @@ class Node : public std::enable_shared_from_this<Node> {
   std::unique_ptr<NodeHooks> hooks_;
 };
 
-// Sums incoming gradients into a leaf's .grad. It owns the leaf; the leaf refers to it weakly.
+// Sums incoming gradients into a leaf's .grad. The leaf owns it and it refers to the leaf weakly; a graph
+// holds it through an aliasing pointer that owns the leaf (See Note [Leaf accumulator] in autograd/node.cpp).
 class AccumulateGrad final : public Node {
  public:
-  explicit AccumulateGrad(Tensor variable);
+  explicit AccumulateGrad(const Tensor& variable);
   std::string name() const override { return "AccumulateGrad"; }
   tensor_list apply(tensor_list&& grads) override;
   void release_saved() override {}  // accumulators are shared by all graphs that use the leaf
-  const Tensor& variable() const { return variable_; }
+  // The leaf; undefined only if this accumulator was reached without its leaf (never through an Edge).
+  Tensor variable() const { return Tensor(variable_.lock()); }
   void run_post_accumulate_hooks();
 
  private:
-  Tensor variable_;
+  std::weak_ptr<TensorImpl> variable_;
 };
 
 // The edge a gradient for `t` flows along: its grad_fn, or its leaf accumulator, or nothing.
 Edge gradient_edge(const Tensor& t);
-// The leaf's accumulator, created on first use.
+// The leaf's accumulator, created on first use: a pointer to it that owns the leaf (it lives as long as
+// the leaf does).
 std::shared_ptr<Node> grad_accumulator(const Tensor& t);
+// After `x.data = y`: a leaf whose shape or dtype changed gets a fresh accumulator on its next use.
+void refresh_grad_accumulator(const Tensor& leaf);
 
 // Makes `out` an output of `node` (sets grad_fn, output_nr and the Node's input metadata).
 void set_history(Tensor& out, const std::shared_ptr<Node>& node);
