@@ -176,7 +176,7 @@ def test_leaf_with_grad_is_freed_after_its_graph_without_gc(gc_disabled):
 
 
 def test_leaf_owns_its_accumulator_and_a_graph_keeps_the_leaf_alive(gc_disabled):
-    # Note [Leaf accumulator]: the accumulator lives with the leaf; a graph (or its AccumulateGrad object)
+    # The accumulator lives with the leaf (Note [Leaf accumulator]); a graph (or its AccumulateGrad object)
     # keeps the leaf alive, as in PyTorch, and nothing keeps anything alive once both are gone.
     x, probe = numpy_backed([1.0, 2.0], requires_grad=True)
     y = (x * 3).sum()
