@@ -196,10 +196,13 @@ class Node : public std::enable_shared_from_this<Node> {
   void reserve_next_edges(size_t n) { next_edges_.reserve(n); }
   // Almost every Node has one output: its metadata lives in the Node itself (no allocation per op).
   uint32_t num_inputs() const { return num_inputs_; }
-  const InputMeta& input_meta(uint32_t i) const { return i == 0 ? first_input_meta_ : more_input_meta_[i - 1]; }
+  const InputMeta& input_meta(uint32_t i) const { return i == 0 ? first_input_meta_ : (*more_input_meta_)[i - 1]; }
   uint32_t add_input_meta(const Tensor& t) {
     if (num_inputs_ == 0) first_input_meta_ = {t.sizes(), t.dtype()};
-    else more_input_meta_.push_back({t.sizes(), t.dtype()});
+    else {
+      if (!more_input_meta_) more_input_meta_ = std::make_unique<std::vector<InputMeta>>();
+      more_input_meta_->push_back({t.sizes(), t.dtype()});
+    }
     return num_inputs_++;
   }
   // True when input i of the forward op needs a gradient.
@@ -244,7 +247,7 @@ class Node : public std::enable_shared_from_this<Node> {
  private:
   EdgeList next_edges_;
   InputMeta first_input_meta_{{}, ScalarType::Float32};
-  std::vector<InputMeta> more_input_meta_;
+  std::unique_ptr<std::vector<InputMeta>> more_input_meta_;  // a pointer, not a vector: Nodes stay small
   std::vector<SavedTensor> saved_;
   std::unique_ptr<NodeHooks> hooks_;
 };

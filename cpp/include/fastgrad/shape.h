@@ -70,7 +70,13 @@ class Dims {
     size_ = n;
   }
 
-  bool operator==(const Dims& o) const { return size_ == o.size_ && std::equal(begin(), end(), o.begin()); }
+  bool operator==(const Dims& o) const {  // a plain loop: std::equal calls memcmp, dear on a few dims
+    if (size_ != o.size_) return false;
+    const int64_t *a = data(), *b = o.data();
+    for (size_t i = 0; i < size_; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
   bool operator!=(const Dims& o) const { return !(*this == o); }
 
  private:
