@@ -24,7 +24,7 @@ TensorImpl::~TensorImpl() {
 }
 
 AutogradMeta& TensorImpl::ensure_autograd() {
-  if (!autograd_) autograd_ = std::make_unique<AutogradMeta>();
+  if (!autograd_) autograd_.reset(new AutogradMeta);  // default-initialised: no zero fill before the member initialisers
   return *autograd_;
 }
 

@@ -40,9 +40,33 @@ py::object node_class(const std::string& name) {
 }
 }  // namespace
 
+namespace {
+// An AccumulateGrad's Python object must hold the pointer it was given, which owns the leaf (Note [Leaf
+// accumulator] in autograd/node.cpp). pybind11 would build the holder from shared_from_this() instead (Node
+// derives from enable_shared_from_this), which owns only the accumulator, so the instance is made here the
+// way pybind11 makes one, with the given holder.
+py::object accumulator_object(const std::shared_ptr<Node>& node) {
+  namespace detail = py::detail;
+  static const detail::type_info* tinfo = detail::get_type_info(typeid(Node));
+  if (py::handle existing = detail::find_registered_python_instance(node.get(), tinfo))
+    return py::reinterpret_steal<py::object>(existing);  // find_registered_python_instance returns a new reference
+  PyObject* self = detail::make_new_instance(tinfo->type);
+  if (!self) throw py::error_already_set();
+  auto* inst = reinterpret_cast<detail::instance*>(self);
+  auto v_h = inst->get_value_and_holder(tinfo);
+  v_h.value_ptr() = node.get();
+  inst->owned = true;
+  detail::register_instance(inst, node.get(), tinfo);
+  v_h.set_instance_registered();
+  new (std::addressof(v_h.holder<std::shared_ptr<Node>>())) std::shared_ptr<Node>(node);
+  v_h.set_holder_constructed();
+  return py::reinterpret_steal<py::object>(self);
+}
+}  // namespace
+
 py::object node_object(const std::shared_ptr<Node>& node) {
   if (!node) return py::none();
-  py::object obj = py::cast(node);
+  py::object obj = node->is_accumulator() ? accumulator_object(node) : py::cast(node);
   if (Py_TYPE(obj.ptr()) == node_base) obj.attr("__class__") = node_class(node->name());
   return obj;
 }

@@ -183,6 +183,15 @@ void for_each_owned_python_object(TensorImpl& impl, F&& f) {
     for (auto& e : meta->hooks->grad) visit_hook(e.hook);
     for (auto& e : meta->hooks->post_accumulate) visit_hook(e.hook);
   }
+  // A leaf owns its accumulator, and so the hooks registered on it as a Node (Note [Leaf accumulator]).
+  auto visit_accumulator = [&](const std::shared_ptr<Node>& acc) {
+    if (NodeHooks* h = acc ? acc->hooks() : nullptr) {
+      for (auto& e : h->pre) visit_hook(e.hook);
+      for (auto& e : h->post) visit_hook(e.hook);
+    }
+  };
+  visit_accumulator(meta->grad_accumulator);
+  for (const auto& acc : meta->retired_accumulators) visit_accumulator(acc);
   const std::shared_ptr<Node>& node = meta->grad_fn;
   if (!node || node.use_count() != 1) return;
   if (NodeHooks* h = node->hooks()) {

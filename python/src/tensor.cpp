@@ -191,8 +191,9 @@ void init_tensor(py::module_& m) {
       .def_property("data", [](const Tensor& t) { return data_alias(t); }, [](Tensor& t, const Tensor& d) {
         // `x.data = y` makes x look at y's memory and metadata, keeping x's autograd identity.
         t->set_data(*d.get());
-        // A leaf's accumulator recorded the old shape and dtype: the next graph makes a fresh one.
-        if (AutogradMeta* meta = t->autograd(); meta && t.is_leaf()) meta->grad_accumulator.reset();
+        // A leaf's accumulator recorded the old shape and dtype: if they changed, the next graph gets a
+        // fresh one (See Note [Leaf accumulator] in autograd/node.cpp).
+        if (t.is_leaf()) refresh_grad_accumulator(t);
       })
       .def("backward", [](const Tensor& t, py::object gradient, py::object retain_graph, py::handle create_graph_arg,
                           py::object inputs) {

@@ -175,6 +175,52 @@ def test_leaf_with_grad_is_freed_after_its_graph_without_gc(gc_disabled):
     np.testing.assert_array_equal(to_numpy(g), [2.0, 4.0])
 
 
+def test_leaf_owns_its_accumulator_and_a_graph_keeps_the_leaf_alive(gc_disabled):
+    # The accumulator lives with the leaf (Note [Leaf accumulator]); a graph (or its AccumulateGrad object)
+    # keeps the leaf alive, as in PyTorch, and nothing keeps anything alive once both are gone.
+    x, probe = numpy_backed([1.0, 2.0], requires_grad=True)
+    y = (x * 3).sum()
+    acc = y.grad_fn.next_functions[0][0].next_functions[0][0]
+    assert type(acc).__name__ == "AccumulateGrad" and acc.variable is x
+    assert (x * 2).grad_fn.next_functions[0][0] is acc  # one accumulator per leaf
+    del x
+    assert probe() is not None  # the graph still owns the leaf
+    y.backward()
+    np.testing.assert_array_equal(to_numpy(acc.variable.grad), [3.0, 3.0])
+    del y
+    assert probe() is not None  # the AccumulateGrad object alone keeps the leaf alive
+    del acc
+    assert probe() is None
+
+
+def test_a_hook_on_the_accumulator_that_captures_its_leaf_is_collected():
+    # The leaf owns its accumulator and so its Node hooks: a hook capturing the leaf is a cycle through
+    # Python, which the garbage collector must see (Note [Tensors and the garbage collector]).
+    x, probe = numpy_backed([1.0, 2.0], requires_grad=True)
+    seen = []
+    acc = (x * 2).grad_fn.next_functions[0][0]
+    acc.register_hook(lambda gi, go: seen.append(x.shape))
+    acc.register_prehook(lambda go: seen.append(x.shape))
+    (x * 2).sum().backward()
+    assert len(seen) == 2
+    del x, acc
+    gc.collect()
+    assert probe() is None
+
+
+def test_set_data_with_a_new_shape_gives_the_next_graph_a_fresh_accumulator(gc_disabled):
+    x = fastgrad.tensor([1.0, 2.0], requires_grad=True)
+    old = (x * 1).sum()
+    x.data = fastgrad.tensor([1.0, 2.0, 3.0])
+    (x * 2).sum().backward()
+    np.testing.assert_array_equal(to_numpy(x.grad), [2.0, 2.0, 2.0])
+    x.grad = None
+    x.data = fastgrad.tensor([5.0, 6.0, 7.0])  # same shape and dtype: the accumulator stays
+    (x * 4).sum().backward()
+    np.testing.assert_array_equal(to_numpy(x.grad), [4.0, 4.0, 4.0])
+    del old
+
+
 @pytest.mark.parametrize("api", ["backward", "autograd_grad"])
 def test_saved_tensors_are_released_by_backward(api, gc_disabled):
     x = fastgrad.tensor([1.0, 2.0], requires_grad=True)

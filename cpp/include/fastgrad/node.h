@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <new>
 #include <memory>
 #include <optional>
@@ -31,7 +32,7 @@ class EdgeList {
   EdgeList& operator=(const EdgeList&) = delete;
   ~EdgeList() {
     clear();
-    if (heap_) ::operator delete(heap_);
+    if (on_heap()) ::operator delete(heap());
   }
 
   size_t size() const { return size_; }
@@ -51,8 +52,8 @@ class EdgeList {
       new (fresh + i) Edge(std::move(old[i]));
       old[i].~Edge();
     }
-    if (heap_) ::operator delete(heap_);
-    heap_ = fresh;
+    if (on_heap()) ::operator delete(old);
+    std::memcpy(inline_, &fresh, sizeof fresh);  // the inline edges are gone: their storage holds the pointer
     capacity_ = static_cast<uint32_t>(n);
   }
   void push_back(Edge e) {
@@ -68,10 +69,16 @@ class EdgeList {
 
  private:
   static constexpr uint32_t kInline = 2;
-  Edge* data() { return heap_ ? heap_ : reinterpret_cast<Edge*>(inline_); }
-  const Edge* data() const { return heap_ ? heap_ : reinterpret_cast<const Edge*>(inline_); }
+  // Spilled edges: the heap array's address is kept in the (then unused) inline storage.
+  bool on_heap() const { return capacity_ > kInline; }
+  Edge* heap() const {
+    Edge* p;
+    std::memcpy(&p, inline_, sizeof p);
+    return p;
+  }
+  Edge* data() { return on_heap() ? heap() : reinterpret_cast<Edge*>(inline_); }
+  const Edge* data() const { return on_heap() ? heap() : reinterpret_cast<const Edge*>(inline_); }
   alignas(Edge) unsigned char inline_[kInline * sizeof(Edge)];
-  Edge* heap_ = nullptr;
   uint32_t size_ = 0;
   uint32_t capacity_ = kInline;
 };
@@ -167,6 +174,7 @@ struct NodeHooks {
   std::vector<HookEntry<NodePostHook>> post;
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;  // retain_grad() outputs
   std::string creation_trace;  // where the forward op ran, kept in anomaly mode
+  std::vector<InputMeta> more_input_meta;  // outputs after the first (multi-output ops: split, unbind, ...)
 };
 
 class Node : public std::enable_shared_from_this<Node> {
@@ -196,10 +204,10 @@ class Node : public std::enable_shared_from_this<Node> {
   void reserve_next_edges(size_t n) { next_edges_.reserve(n); }
   // Almost every Node has one output: its metadata lives in the Node itself (no allocation per op).
   uint32_t num_inputs() const { return num_inputs_; }
-  const InputMeta& input_meta(uint32_t i) const { return i == 0 ? first_input_meta_ : more_input_meta_[i - 1]; }
+  const InputMeta& input_meta(uint32_t i) const { return i == 0 ? first_input_meta_ : hooks_->more_input_meta[i - 1]; }
   uint32_t add_input_meta(const Tensor& t) {
     if (num_inputs_ == 0) first_input_meta_ = {t.sizes(), t.dtype()};
-    else more_input_meta_.push_back({t.sizes(), t.dtype()});
+    else ensure_hooks().more_input_meta.push_back({t.sizes(), t.dtype()});
     return num_inputs_++;
   }
   // True when input i of the forward op needs a gradient.
@@ -235,38 +243,42 @@ class Node : public std::enable_shared_from_this<Node> {
 
  private:
   uint64_t sequence_nr_;
-  bool released_ = false;
   uint32_t num_inputs_ = 0;
+  bool released_ = false;
 
  protected:
-  bool is_accumulator_ = false;
+  bool is_accumulator_ = false;  // beside released_ and num_inputs_: the three share 8 bytes
 
  private:
   EdgeList next_edges_;
   InputMeta first_input_meta_{{}, ScalarType::Float32};
-  std::vector<InputMeta> more_input_meta_;
   std::vector<SavedTensor> saved_;
   std::unique_ptr<NodeHooks> hooks_;
 };
 
-// Sums incoming gradients into a leaf's .grad. It owns the leaf; the leaf refers to it weakly.
+// Sums incoming gradients into a leaf's .grad. The leaf owns it and it refers to the leaf weakly; a graph
+// holds it through an aliasing pointer that owns the leaf (See Note [Leaf accumulator] in autograd/node.cpp).
 class AccumulateGrad final : public Node {
  public:
-  explicit AccumulateGrad(Tensor variable);
+  explicit AccumulateGrad(const Tensor& variable);
   std::string name() const override { return "AccumulateGrad"; }
   tensor_list apply(tensor_list&& grads) override;
   void release_saved() override {}  // accumulators are shared by all graphs that use the leaf
-  const Tensor& variable() const { return variable_; }
+  // The leaf; undefined only if this accumulator was reached without its leaf (never through an Edge).
+  Tensor variable() const { return Tensor(variable_.lock()); }
   void run_post_accumulate_hooks();
 
  private:
-  Tensor variable_;
+  std::weak_ptr<TensorImpl> variable_;
 };
 
 // The edge a gradient for `t` flows along: its grad_fn, or its leaf accumulator, or nothing.
 Edge gradient_edge(const Tensor& t);
-// The leaf's accumulator, created on first use.
+// The leaf's accumulator, created on first use: a pointer to it that owns the leaf (it lives as long as
+// the leaf does).
 std::shared_ptr<Node> grad_accumulator(const Tensor& t);
+// After `x.data = y`: a leaf whose shape or dtype changed gets a fresh accumulator on its next use.
+void refresh_grad_accumulator(const Tensor& leaf);
 
 // Makes `out` an output of `node` (sets grad_fn, output_nr and the Node's input metadata).
 void set_history(Tensor& out, const std::shared_ptr<Node>& node);

@@ -67,10 +67,16 @@ class Dims {
   void resize(size_t n, int64_t value = 0) {
     reserve(n);
     for (size_t i = size_; i < n; ++i) data()[i] = value;
-    size_ = n;
+    size_ = static_cast<uint32_t>(n);
   }
 
-  bool operator==(const Dims& o) const { return size_ == o.size_ && std::equal(begin(), end(), o.begin()); }
+  bool operator==(const Dims& o) const {  // a plain loop: std::equal calls memcmp, dear on a few dims
+    if (size_ != o.size_) return false;
+    const int64_t *a = data(), *b = o.data();
+    for (size_t i = 0; i < size_; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
   bool operator!=(const Dims& o) const { return !(*this == o); }
 
  private:
@@ -81,7 +87,7 @@ class Dims {
     std::memcpy(h, data(), size_ * sizeof(int64_t));
     delete[] heap_;
     heap_ = h;
-    heap_cap_ = cap;
+    heap_cap_ = static_cast<uint32_t>(cap);
   }
   size_t capacity() const { return heap_ ? heap_cap_ : kInlineDims; }
   void assign(size_t n, int64_t value) {
@@ -92,7 +98,7 @@ class Dims {
     size_ = 0;
     reserve(static_cast<size_t>(e - b));
     std::copy(b, e, data());
-    size_ = static_cast<size_t>(e - b);
+    size_ = static_cast<uint32_t>(e - b);
   }
   void steal(Dims& o) {
     size_ = o.size_;
@@ -109,8 +115,8 @@ class Dims {
 
   int64_t inline_[kInlineDims];
   int64_t* heap_ = nullptr;
-  size_t heap_cap_ = 0;
-  size_t size_ = 0;
+  uint32_t heap_cap_ = 0;  // 32-bit counts: a Dims is 56 bytes (TensorImpl has two, every Node one)
+  uint32_t size_ = 0;
 };
 
 // Number of elements of a shape (1 for 0-d).

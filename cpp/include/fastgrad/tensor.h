@@ -114,7 +114,14 @@ struct AutogradMeta {
   bool retains_grad = false;
   uint32_t output_nr = 0;
   std::shared_ptr<Node> grad_fn;         // owns the Node that made this tensor; null for leaves
-  std::weak_ptr<Node> grad_accumulator;  // Note [No cycles]: the accumulator owns the leaf, not the reverse
+  // A leaf's AccumulateGrad, made on first use and owned by the leaf for as long as it lives; it refers
+  // back to the leaf weakly, and the graph reaches it through the leaf (Note [No cycles], Note [Leaf
+  // accumulator] in autograd/node.cpp). `accumulator` is the lock-free read of `grad_accumulator`.
+  std::shared_ptr<Node> grad_accumulator;
+  std::atomic<Node*> accumulator{nullptr};
+  // Accumulators replaced after `x.data = y` changed the leaf's shape or dtype: graphs recorded before
+  // still reach them through the leaf, so they live as long as the leaf (rare, see set_data).
+  std::vector<std::shared_ptr<Node>> retired_accumulators;
   Tensor grad;
   std::mutex mutex;                  // guards `grad` while several backward passes accumulate into the same leaf
   std::unique_ptr<LeafHooks> hooks;  // allocated by the first hook on a leaf (see node.h)

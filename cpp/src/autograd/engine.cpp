@@ -130,7 +130,8 @@ void run_tensor_hooks(Node* node, tensor_list& inputs) {
     }
   }
   if (node->is_accumulator()) {
-    AutogradMeta* m = static_cast<AccumulateGrad*>(node)->variable()->autograd();
+    const Tensor leaf = static_cast<AccumulateGrad*>(node)->variable();
+    AutogradMeta* m = leaf.defined() ? leaf->autograd() : nullptr;
     if (m && m->hooks && !inputs.empty() && inputs[0].defined()) {
       auto hooks = m->hooks->grad;
       for (auto& e : hooks) {

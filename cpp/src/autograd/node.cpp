@@ -209,16 +209,18 @@ bool add_same_layout(Tensor& grad, const Tensor& incoming) {
 }
 }  // namespace
 
-AccumulateGrad::AccumulateGrad(Tensor variable)
-    : Node(UINT64_MAX), variable_(std::move(variable)) {  // accumulate as soon as ready
+AccumulateGrad::AccumulateGrad(const Tensor& variable)
+    : Node(UINT64_MAX), variable_(variable.impl()) {  // accumulate as soon as ready
   is_accumulator_ = true;
-  add_input_meta(variable_);
+  add_input_meta(variable);
 }
 
 tensor_list AccumulateGrad::apply(tensor_list&& grads) {
   if (grads.empty() || !grads[0].defined()) return {};
   Tensor& incoming = grads[0];
-  AutogradMeta& m = variable_->ensure_autograd();
+  const Tensor leaf = variable();
+  if (!leaf.defined()) return {};
+  AutogradMeta& m = leaf->ensure_autograd();
   std::lock_guard<std::mutex> lock(m.mutex);
   if (GradMode::is_enabled()) {  // create_graph: keep the history of the gradient
     m.grad = m.grad.defined() ? add(m.grad, incoming) : incoming;
@@ -239,23 +241,54 @@ tensor_list AccumulateGrad::apply(tensor_list&& grads) {
 }
 
 void AccumulateGrad::run_post_accumulate_hooks() {
-  AutogradMeta* m = variable_->autograd();
+  const Tensor leaf = variable();
+  AutogradMeta* m = leaf.defined() ? leaf->autograd() : nullptr;
   if (!m || !m->hooks) return;
   auto hooks = m->hooks->post_accumulate;  // a hook may remove itself
-  for (auto& h : hooks) (*h.hook)(variable_);
+  for (auto& h : hooks) (*h.hook)(leaf);
 }
 
 // ---- wiring ----
 
+// Note [Leaf accumulator]
+// A leaf that requires grad owns its AccumulateGrad from its first use on, and the accumulator refers
+// back to the leaf weakly. A graph that uses the leaf holds the accumulator through an aliasing
+// shared_ptr: it points at the accumulator but shares (owns) the leaf's TensorImpl. So, as in PyTorch, a
+// graph keeps the leaf alive, and so its accumulator, for as long as the graph lives (a leaf dropped by
+// the user still receives its gradient and `AccumulateGrad.variable` still returns it), while recording an
+// op on a leaf allocates nothing for the leaf: no reference-counted cycle forms (leaf -> accumulator only;
+// graph -> leaf), and dropping a graph frees nothing of the leaf's while the user still holds it.
+// Consequences: the accumulator, and hooks registered on it as a Node, live as long as the leaf (in
+// PyTorch they may die with the last graph that used the leaf); such hooks are Python objects the leaf owns,
+// visible to the garbage collector (Note [Tensors and the garbage collector] in python/src/tensor.cpp).
+// The accumulator is replaced (the old one retired, kept until the leaf dies) only when `x.data = y`
+// changes the leaf's shape or dtype, so that the next graph validates gradients against the new metadata.
+// Python Node objects for an accumulator are made from the aliasing pointer (node_object in
+// python/src/autograd.cpp), so they too keep the leaf alive.
 std::shared_ptr<Node> grad_accumulator(const Tensor& t) {
   AutogradMeta& m = t->ensure_autograd();
-  std::lock_guard<std::mutex> lock(m.mutex);
-  auto acc = m.grad_accumulator.lock();
+  Node* acc = m.accumulator.load(std::memory_order_acquire);
   if (!acc) {
-    acc = std::make_shared<AccumulateGrad>(t);
-    m.grad_accumulator = acc;
+    std::lock_guard<std::mutex> lock(m.mutex);
+    if (!m.grad_accumulator) {
+      m.grad_accumulator = std::make_shared<AccumulateGrad>(t);
+      m.accumulator.store(m.grad_accumulator.get(), std::memory_order_release);
+    }
+    acc = m.grad_accumulator.get();
   }
-  return acc;
+  return std::shared_ptr<Node>(t.impl(), acc);
+}
+
+void refresh_grad_accumulator(const Tensor& leaf) {
+  AutogradMeta* m = leaf->autograd();
+  if (!m) return;
+  std::lock_guard<std::mutex> lock(m->mutex);
+  if (!m->grad_accumulator) return;
+  const InputMeta& meta = m->grad_accumulator->input_meta(0);
+  if (meta.shape == leaf.sizes() && meta.dtype == leaf.dtype()) return;
+  m->retired_accumulators.push_back(std::move(m->grad_accumulator));
+  m->grad_accumulator.reset();
+  m->accumulator.store(nullptr, std::memory_order_release);
 }
 
 Edge gradient_edge(const Tensor& t) {

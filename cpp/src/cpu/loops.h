@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 
 #include "fastgrad/parallel.h"
 #include "fastgrad/tensor.h"
@@ -25,6 +26,17 @@ struct Operands {
 // Elements below which an elementwise loop stays on the calling thread: a thread hand-off costs a few
 // microseconds, which 32K floats take to stream through an add.
 constexpr int64_t kElementwiseGrain = 32768;
+
+// True when `ins` all have out's shape and every operand is contiguous, in a loop small enough to stay on
+// the calling thread: for_each_row would make it one flat row, so the loops below run that row directly
+// and skip the stride bookkeeping, which on a (3,) or 0-d tensor costs more than the arithmetic (See
+// docs/design.md, section 8).
+inline bool one_flat_row(const Tensor& out, std::initializer_list<const Tensor*> ins) {
+  if (out.numel() >= kElementwiseGrain || !out.is_contiguous()) return false;
+  for (const Tensor* t : ins)
+    if (!t->is_contiguous() || !(t->sizes() == out.sizes())) return false;
+  return true;
+}
 
 // Merges dimensions and calls row(ptrs, byte_strides, n) once per innermost row. With `Parallel`, a big
 // iteration is split across the intra-op threads (parallel_for): rows of a contiguous run are cut into
@@ -106,6 +118,12 @@ void for_each_row(const Dims& shape, Operands<N>& ops, Row&& row) {
 // out[i] = f(a[i]) with out of type O and a of type A; out has shape `out.sizes()` and a broadcasts to it.
 template <class O, class A, class F>
 void unary_loop(const Tensor& out, const Tensor& a, F f) {
+  if (one_flat_row(out, {&a})) {
+    O* o = out.data<O>();
+    const A* x = a.data<A>();
+    for (int64_t i = 0, n = out.numel(); i < n; ++i) o[i] = f(x[i]);
+    return;
+  }
   Operands<2> ops{{static_cast<char*>(out.data_ptr()), static_cast<char*>(a.data_ptr())},
                   {sizeof(O), sizeof(A)},
                   {out.strides(), broadcast_strides(a, out.sizes())}};
@@ -127,6 +145,13 @@ void unary_loop(const Tensor& out, const Tensor& a, F f) {
 // out[i] = f(a[i], b[i]) with a and b broadcasting to out's shape.
 template <class O, class A, class B, class F>
 void binary_loop(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
+  if (one_flat_row(out, {&a, &b})) {
+    O* o = out.data<O>();
+    const A* x = a.data<A>();
+    const B* y = b.data<B>();
+    for (int64_t i = 0, n = out.numel(); i < n; ++i) o[i] = f(x[i], y[i]);
+    return;
+  }
   Operands<3> ops{
       {static_cast<char*>(out.data_ptr()), static_cast<char*>(a.data_ptr()), static_cast<char*>(b.data_ptr())},
       {sizeof(O), sizeof(A), sizeof(B)},
@@ -181,6 +206,10 @@ constexpr int64_t kKernelBlock = 256;
 // out = k(a) for T-typed out and a (a broadcasts to out's shape); `k` is a cpu::UnaryKernel<T>.
 template <class T, class K>
 void unary_kernel_loop(const Tensor& out, const Tensor& a, K k) {
+  if (one_flat_row(out, {&a})) {
+    if (out.numel() > 0) k(a.data<T>(), out.data<T>(), out.numel());
+    return;
+  }
   Operands<2> ops{{static_cast<char*>(out.data_ptr()), static_cast<char*>(a.data_ptr())},
                   {sizeof(T), sizeof(T)},
                   {out.strides(), broadcast_strides(a, out.sizes())}};
@@ -202,6 +231,10 @@ void unary_kernel_loop(const Tensor& out, const Tensor& a, K k) {
 // out = k(a, b) for T-typed operands broadcasting to out's shape; `k` is a cpu::BackwardKernel<T>.
 template <class T, class K>
 void binary_kernel_loop(const Tensor& out, const Tensor& a, const Tensor& b, K k) {
+  if (one_flat_row(out, {&a, &b})) {
+    if (out.numel() > 0) k(a.data<T>(), b.data<T>(), out.data<T>(), out.numel());
+    return;
+  }
   Operands<3> ops{
       {static_cast<char*>(out.data_ptr()), static_cast<char*>(a.data_ptr()), static_cast<char*>(b.data_ptr())},
       {sizeof(T), sizeof(T), sizeof(T)},

@@ -34,6 +34,7 @@ bool is_one(const Scalar& s) { return s.f == 1.0; }
 // PyTorch's checks on add/sub's alpha: it must be representable in the result's dtype (sub multiplies by
 // -alpha, so that is what must fit; see Note [Checked scalar conversion]).
 void check_alpha(ScalarType result, const Scalar& alpha, bool negated = false) {
+  if (alpha.is_integral() && alpha.i == 1) return;  // the default: fits every dtype, negated or not
   FG_CHECK(!(alpha.is_bool() && result != ScalarType::Bool), Error,
            "Boolean alpha only supported for Boolean results.");
   FG_CHECK(!(alpha.is_floating() && !is_floating(result)), Error,
