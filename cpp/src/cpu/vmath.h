@@ -724,6 +724,206 @@ FG_VINLINE VecT<T> v_gelu_derivative(VecT<T> x) {
   return select(x == x, y, x);
 }
 
+// ---- erf, erfc, gelu on float lanes (float32 at the FMA levels) ----
+// u = |x| (erf, erfc: z = u; gelu: z = u / sqrt 2). Near 0, erf(z) = u A(u^2) with A's leading coefficient in two
+// parts (A fitted with it fixed). Beyond, erfc(z) = e^a with a = -z^2 + G(u), G(u) = log(erfc(z)) + z^2 fitted per
+// half-binade of u from 0.25 ([0.25, 0.375), [0.375, 0.5), [0.5, 0.75), ..., up to kUMax, where erfc underflows) as
+// c0 + c0lo + c1 v + v^2 Q(v) with v = u - centre exact (Sterbenz: the centre is the half-binade's midpoint), c0
+// in two parts and c1 rounded before Q is fitted (mpmath chebyfit at 40 digits, Q degree <= 5, coefficients
+// rounded to float; the absolute errors of the fits, which are relative errors of erfc, are below). The region's
+// coefficients come from 16-entry tables (one permute per coefficient). z^2 = hh + hl exactly, c0 - hh is summed
+// exactly (TwoSum) and the rest of a kept beside it, so that e^a's error does not grow with z^2: a = n ln2 + r,
+// e^r = 1 + r q(r) (kExpFastQ), erfc = (1 + r q) 2^n and gelu's x/2 erfc = (x/2 + x/2 r q) 2^n, each rounded once
+// (2^n as two factors, so that the denormal results round once). No division.
+struct ErfF32 {
+  static constexpr float kUMax = 10.5f;
+  // Erf: near 0, u A(u^2) for u < 0.5: relative error 2.32e-09
+  static constexpr float kA[6] = {1.128379225730896f, -0.37612637877464294f, 0.11283787339925766f, -0.026864802464842796f, 0.0052085453644394875f, -0.0007831404218450189f};
+  static constexpr float kA0Lo = -5.8635382771399236e-08f;
+  //   [0.25, 0.375] centre 0.3125: abs error 8.15e-10
+  //   [0.375, 0.5] centre 0.4375: abs error 4.16e-10
+  //   [0.5, 0.75] centre 0.625: abs error 1.52e-09
+  //   [0.75, 1] centre 0.875: abs error 1.65e-09
+  //   [1, 1.5] centre 1.25: abs error 7.6e-10
+  //   [1.5, 2] centre 1.75: abs error 4.4e-10
+  //   [2, 3] centre 2.5: abs error 4.71e-09
+  //   [3, 4] centre 3.5: abs error 1.2e-09
+  //   [4, 6] centre 5: abs error 7.24e-09
+  //   [6, 8] centre 7: abs error 2.94e-09
+  //   [8, 10.5] centre 9.25: abs error 3.86e-09
+  static constexpr float kCentre[16] = {0.3125f, 0.4375f, 0.625f, 0.875f, 1.25f, 1.75f, 2.5f, 3.5f, 5.0f, 7.0f, 9.25f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+  static constexpr float kG0Lo[16] = {-9.061045247449329e-09f, -4.184760094005924e-09f, 2.0454562488225747e-08f, 2.0093191110959197e-08f, -1.14789477922983e-09f, 5.813153691747175e-08f, -6.1180722710219015e-09f, -3.470890419521311e-08f, 4.1864907984745514e-08f, 5.0241261817518534e-08f, -1.0954487983383387e-08f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+  static constexpr float kG[8][16] = {
+      {-0.32008686661720276f, -0.43202483654022217f, -0.5855242609977722f, -0.7671994566917419f, -1.000153660774231f, -1.2553635835647583f, -1.556815266609192f, -1.86243736743927f, -2.2008895874023438f, -2.528231143951416f, -2.8027491569519043f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {-0.9290573000907898f, -0.863125205039978f, -0.7764925360679626f, -0.6802197098731995f, -0.5677239298820496f, -0.4596109092235565f, -0.3526807427406311f, -0.26609960198402405f, -0.19270005822181702f, -0.14008018374443054f, -0.10688001662492752f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {0.27809587121009827f, 0.24989013373851776f, 0.21322184801101685f, 0.1734583079814911f, 0.12918983399868011f, 0.09005983173847198f, 0.056106265634298325f, 0.03324694558978081f, 0.0179330725222826f, 0.009627466090023518f, 0.005648203659802675f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {-0.07950428128242493f, -0.07104773819446564f, -0.059605672955513f, -0.04690275341272354f, -0.032687749713659286f, -0.020538272336125374f, -0.010858666151762009f, -0.005225363653153181f, -0.0021525889169424772f, -0.0008661924512125552f, -0.00039359740912914276f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {0.01756313256919384f, 0.016287310048937798f, 0.014146964997053146f, 0.011326468549668789f, 0.007791975047439337f, 0.004624929744750261f, 0.002165414858609438f, 0.0008736758027225733f, 0.0002814080216921866f, 8.608361531514674e-05f, 3.052529791602865e-05f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {0.0f, 0.0f, -0.0027048431802541018f, -0.0017144097946584225f, -0.001598054077476263f, -0.0009728386648930609f, -0.0004145944840274751f, -0.00014921686670277268f, -3.816809112322517e-05f, -8.834853360895067e-06f, -2.553094873292139e-06f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, 0.0f, 0.00024593077250756323f, 0.00017458581714890897f, 7.769274816382676e-05f, 2.4570121240685694e-05f, 5.318722287483979e-06f, 9.716807198856259e-07f, 2.1436237318539497e-07f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, -2.9700468076043762e-05f, 0.0f, -6.116954978097056e-07f, -1.9037544518596405e-07f, 5.1383843846508626e-09f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
+  };
+};
+
+struct GeluF32 {
+  static constexpr float kUMax = 14.849242f;
+  // Gelu: near 0, u A(u^2) for u < 0.75: relative error 3.02e-09
+  static constexpr float kA[6] = {0.7978845834732056f, -0.13298076391220093f, 0.019947102293372154f, -0.002374485833570361f, 0.0002300131891388446f, -1.711797813186422e-05f};
+  static constexpr float kA0Lo = -2.2670340271702116e-08f;
+  //   [0.25, 0.375] centre 0.3125: abs error 1.1e-10
+  //   [0.375, 0.5] centre 0.4375: abs error 3.74e-10
+  //   [0.5, 0.75] centre 0.625: abs error 3.94e-09
+  //   [0.75, 1] centre 0.875: abs error 2.67e-09
+  //   [1, 1.5] centre 1.25: abs error 1.27e-09
+  //   [1.5, 2] centre 1.75: abs error 3.46e-09
+  //   [2, 3] centre 2.5: abs error 2.57e-09
+  //   [3, 4] centre 3.5: abs error 9.4e-10
+  //   [4, 6] centre 5: abs error 6.36e-09
+  //   [6, 8] centre 7: abs error 2.8e-09
+  //   [8, 12] centre 10: abs error 6.51e-09
+  //   [12, 14.8492] centre 13.4246: abs error 4.62e-09
+  static constexpr float kCentre[16] = {0.3125f, 0.4375f, 0.625f, 0.875f, 1.25f, 1.75f, 2.5f, 3.5f, 5.0f, 7.0f, 10.0f, 13.42462158203125f, 0.0f, 0.0f, 0.0f, 0.0f};
+  static constexpr float kG0Lo[16] = {-4.593272429076478e-09f, -1.2777949365272434e-08f, -3.283912253237986e-09f, 6.824692810880606e-09f, 2.9461045158996058e-08f, -9.862368699486979e-09f, -4.8630671045657436e-08f, -4.650057761068638e-08f, -7.602975138354395e-09f, -1.1622476137063131e-07f, -5.720228202221733e-08f, -6.931061591330945e-08f, 0.0f, 0.0f, 0.0f, 0.0f};
+  static constexpr float kG[8][16] = {
+      {-0.23265908658504486f, -0.31716614961624146f, -0.4358536899089813f, -0.5806382298469543f, -0.7732285261154175f, -0.9930008053779602f, -1.2635010480880737f, -1.5479180812835693f, -1.8718512058258057f, -2.191160202026367f, -2.538137912750244f, -2.828355550765991f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {-0.6943913698196411f, -0.6581795811653137f, -0.6087549924850464f, -0.5509622693061829f, -0.4788166284561157f, -0.4037477374076843f, -0.32274478673934937f, -0.2513912618160248f, -0.18650396168231964f, -0.1375456154346466f, -0.09809323400259018f, -0.07368537783622742f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {0.15041165053844452f, 0.13942301273345947f, 0.12447276711463928f, 0.10717428475618362f, 0.08610691130161285f, 0.06521458178758621f, 0.04448689892888069f, 0.02846650220453739f, 0.01634821854531765f, 0.009130955673754215f, 0.004722690209746361f, 0.0026860544458031654f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {-0.03043701872229576f, -0.02819443680346012f, -0.025014391168951988f, -0.02120766043663025f, -0.016438458114862442f, -0.011697120033204556f, -0.007146572694182396f, -0.0039168307557702065f, -0.001804392202757299f, -0.0007813835400156677f, -0.0002977333206217736f, -0.00012922099267598242f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {0.0045827291905879974f, 0.004398284945636988f, 0.004059472121298313f, 0.0035549760796129704f, 0.0028086756356060505f, 0.001975304214283824f, 0.00113502552267164f, 0.000554771744646132f, 0.0002119732671417296f, 7.279959390871227e-05f, 2.073790346912574e-05f, 6.918333383509889e-06f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, 0.0f, -0.0003790899645537138f, -0.00026856933254748583f, -0.0001672591461101547f, -7.670118793612346e-05f, -2.4874454538803548e-05f, -7.108211320883129e-06f, -1.5142630900299991e-06f, -3.5459828495731927e-07f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 2.1465162717504427e-05f, 9.948421393346507e-06f, 2.9829307095496915e-06f, 6.880312639623298e-07f, 1.1713840564198108e-07f, 2.3045972241675372e-08f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, -5.087466092845716e-07f, 4.450986690329728e-09f, -8.819903030143905e-09f, -1.336638888460584e-08f, 0.0f, 0.0f, 0.0f, 0.0f},
+  };
+};
+
+// tab[idx] lane by lane (idx in [0, 16)).
+FG_VINLINE VecT<float> lookup16(IntT<float> idx, const float (&tab)[16]) {
+#if FG_VEC_BYTES == 64
+  return reinterpret_cast<VecT<float>>(_mm512_permutexvar_ps(reinterpret_cast<__m512i>(idx), _mm512_loadu_ps(tab)));
+#elif FG_VEC_BYTES == 32 && defined(__AVX2__)
+  const __m256i i = reinterpret_cast<__m256i>(idx);
+  VecT<float> lo = reinterpret_cast<VecT<float>>(_mm256_permutevar8x32_ps(_mm256_loadu_ps(tab), i));
+  VecT<float> hi = reinterpret_cast<VecT<float>>(_mm256_permutevar8x32_ps(_mm256_loadu_ps(tab + 8), i));
+  return select(idx > 7, hi, lo);
+#else
+  VecT<float> r;
+  for (int k = 0; k < Vec<float>::N; ++k) r[k] = tab[idx[k]];
+  return r;
+#endif
+}
+
+// erfc(z) = (1 + r q) s1 small for u in [0.25, kUMax] (other lanes: finite values), with z^2 = hh + hl.
+struct ErfcF32Parts {
+  VecT<float> r, q, s1, small;
+};
+
+template <class C>
+FG_VINLINE ErfcF32Parts erfc_f32_parts(VecT<float> u, VecT<float> hh, VecT<float> hl) {
+  using M = MathConst<float>;
+  IntT<float> idx = (bits_of<float>(u) >> 22) - 250;  // 2 * 125 + 0: the half-binade [0.25, 0.375) is 0
+  idx = select(idx < 0, IntT<float>{}, idx);
+  const VecT<float> v = u - lookup16(idx, C::kCentre);
+  constexpr size_t K = sizeof(C::kG) / sizeof(C::kG[0]);
+  VecT<float> p = lookup16(idx, C::kG[K - 1]);
+  for (size_t k = K - 1; k-- > 1;) p = fmadd(p, v, lookup16(idx, C::kG[k]));  // c1 + v Q(v)
+  const VecT<float> tail = fmadd(p, v, lookup16(idx, C::kG0Lo) - hl);
+  const VecT<float> c0 = lookup16(idx, C::kG[0]);
+  const VecT<float> ah = c0 - hh, bb = ah - c0;  // c0 - hh = ah + al exactly
+  const VecT<float> al = (c0 - (ah - bb)) - (hh + bb);
+  const VecT<float> magic = splat<float>(M::kRoundMagic);
+  VecT<float> t = fmadd(ah + tail, splat<float>(M::kLog2e), magic);
+  VecT<float> n = t - magic;
+  IntT<float> ni = bits_of<float>(t) - bits_of<float>(magic);
+  ErfcF32Parts e;
+  e.r = fmadd(n, splat<float>(-M::kLn2Hi), ah) + fmadd(n, splat<float>(-M::kLn2Lo), tail + al);  // the first exact
+  e.q = horner<float>(e.r, M::kExpFastQ);
+  IntT<float> half = ni >> 1;
+  e.small = pow2<float>(half);
+  e.s1 = pow2<float>(ni - half);
+  return e;
+}
+
+// erf(s u) with the sign of x: x A(x^2), the leading coefficient in two parts.
+template <class C>
+FG_VINLINE VecT<float> erf_f32_near0(VecT<float> x) {
+  constexpr size_t K = sizeof(C::kA) / sizeof(C::kA[0]);
+  const VecT<float> t = x * x;
+  VecT<float> p = splat<float>(C::kA[K - 1]);
+  for (size_t k = K - 1; k-- > 1;) p = fmadd(p, t, splat<float>(C::kA[k]));
+  return fmadd(x, splat<float>(C::kA[0]), fmadd(x, splat<float>(C::kA0Lo), x * t * p));
+}
+
+// u = |x| clamped to kUMax, NaN lanes 0; hh + hl = (s u)^2 exactly (s = 1, or 1/sqrt 2 for gelu).
+template <class C>
+FG_VINLINE VecT<float> erf_f32_arg(VecT<float> x, bool gelu, VecT<float>& hh, VecT<float>& hl) {
+  VecT<float> u = copysign_of<float>(x, VecT<float>{});
+  u = select(u > C::kUMax, splat<float>(C::kUMax), u);
+  u = select(x == x, u, VecT<float>{});
+  hh = square_parts<float>(u, hl);
+  if (gelu) {
+    hh = hh * 0.5f;
+    hl = hl * 0.5f;
+  }
+  return u;
+}
+
+FG_VINLINE VecT<float> v_erf_f32(VecT<float> x) {
+  VecT<float> hh, hl;
+  VecT<float> u = erf_f32_arg<ErfF32>(x, false, hh, hl);
+  ErfcF32Parts e = erfc_f32_parts<ErfF32>(u, hh, hl);
+  VecT<float> erfc = fmadd(e.r, e.q, splat<float>(1.f)) * e.s1 * e.small;
+  VecT<float> y = select(u < 0.5f, erf_f32_near0<ErfF32>(x), 1.f - erfc);
+  return copysign_of<float>(select(x == x, y, x), x);  // erf(-0) = -0
+}
+
+FG_VINLINE VecT<float> v_erfc_f32(VecT<float> x) {
+  VecT<float> hh, hl;
+  VecT<float> u = erf_f32_arg<ErfF32>(x, false, hh, hl);
+  ErfcF32Parts e = erfc_f32_parts<ErfF32>(u, hh, hl);
+  VecT<float> erfc = fmadd(e.r, e.q, splat<float>(1.f)) * e.s1 * e.small;
+  const auto pos = x >= 0.f;
+  // 1 - erf(x) near 0: up to 0.25 for x >= 0 (erfc > 0.72 there), 0.5 below (1 + |erf|).
+  const auto in = u < select(pos, splat<float>(0.25f), splat<float>(0.5f));
+  VecT<float> y = select(in, 1.f - erf_f32_near0<ErfF32>(x), select(pos, erfc, 2.f - erfc));
+  return select(x == x, y, x);
+}
+
+// gelu(x) = x/2 (1 + erf(x / sqrt 2)): x/2 + x/2 erf near 0 (|x| < 0.75 for x >= 0, 0.375 below, where
+// 1 + erf > 0.7), x - x/2 erfc(z) beyond for x > 0, x/2 erfc(z) for x < 0.
+FG_VINLINE VecT<float> v_gelu_f32(VecT<float> x) {
+  VecT<float> hh, hl;
+  VecT<float> u = erf_f32_arg<GeluF32>(x, true, hh, hl);
+  ErfcF32Parts e = erfc_f32_parts<GeluF32>(u, hh, hl);
+  const VecT<float> hx = x * 0.5f;
+  VecT<float> w = fmadd(hx * e.r, e.q, hx) * e.s1;  // x/2 erfc(z) = w small
+  const auto pos = x >= 0.f;
+  const auto in = u < select(pos, splat<float>(0.75f), splat<float>(0.375f));
+  VecT<float> near = copysign_of<float>(fmadd(hx, erf_f32_near0<GeluF32>(x), hx), x);  // ±0 and tiny x: x's sign
+  VecT<float> y = select(in, near, select(pos, fmadd(-w, e.small, x), w * e.small));
+  y = select(x > GeluF32::kUMax, x, y);
+  y = select(x < -GeluF32::kUMax, splat<float>(-0.f), y);
+  y = select(x == -__builtin_huge_valf(), splat<float>(__builtin_nanf("")), y);
+  return select(x == x, y, x);
+}
+
+// d gelu / dx = Phi(x) + x phi(x) on float lanes (as v_gelu_derivative).
+FG_VINLINE VecT<float> v_gelu_derivative_f32(VecT<float> x) {
+  VecT<float> hh, hl;
+  VecT<float> u = erf_f32_arg<GeluF32>(x, true, hh, hl);
+  ErfcF32Parts e = erfc_f32_parts<GeluF32>(u, hh, hl);
+  VecT<float> half_erfc = fmadd(e.r, e.q, splat<float>(1.f)) * e.s1 * (e.small * 0.5f);
+  const auto pos = x >= 0.f;
+  const auto in = u < select(pos, splat<float>(0.75f), splat<float>(0.375f));
+  VecT<float> cdf = select(in, fmadd(splat<float>(0.5f), erf_f32_near0<GeluF32>(x), splat<float>(0.5f)),
+                           select(pos, 1.f - half_erfc, half_erfc));
+  ExpParts<float> p = exp_parts<float>(-hh, -hl);
+  VecT<float> pdf = fmadd(p.r, p.q, splat<float>(1.f)) * p.s1 * (p.small * 0.39894228040143267794f);
+  VecT<float> y = fmadd(x, pdf, cdf);
+  y = select(x > GeluF32::kUMax, splat<float>(1.f), select(x < -GeluF32::kUMax, VecT<float>{}, y));
+  y = select(copysign_of<float>(x, VecT<float>{}) == __builtin_huge_valf(), splat<float>(__builtin_nanf("")), y);
+  return select(x == x, y, x);
+}
+
 // The tanh approximation: x/2 (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3).
 template <class T>
 FG_VINLINE VecT<T> gelu_tanh_u(VecT<T> x) {
