@@ -725,74 +725,75 @@ FG_VINLINE VecT<T> v_gelu_derivative(VecT<T> x) {
 }
 
 // ---- erf, erfc, gelu on float lanes (float32 at the FMA levels) ----
-// u = |x| (erf, erfc: z = u; gelu: z = u / sqrt 2). Near 0, erf(z) = u A(u^2) with A's leading coefficient in two
-// parts (A fitted with it fixed). Beyond, erfc(z) = e^a with a = -z^2 + G(u), G(u) = log(erfc(z)) + z^2 fitted per
-// half-binade of u from 0.25 ([0.25, 0.375), [0.375, 0.5), [0.5, 0.75), ..., up to kUMax, where erfc underflows) as
-// c0 + c0lo + c1 v + v^2 Q(v) with v = u - centre exact (Sterbenz: the centre is the half-binade's midpoint), c0
-// in two parts and c1 rounded before Q is fitted (mpmath chebyfit at 40 digits, Q degree <= 5, coefficients
-// rounded to float; the absolute errors of the fits, which are relative errors of erfc, are below). The region's
-// coefficients come from 16-entry tables (one permute per coefficient). z^2 = hh + hl exactly, c0 - hh is summed
-// exactly (TwoSum) and the rest of a kept beside it, so that e^a's error does not grow with z^2: a = n ln2 + r,
-// e^r = 1 + r q(r) (kExpFastQ), erfc = (1 + r q) 2^n and gelu's x/2 erfc = (x/2 + x/2 r q) 2^n, each rounded once
-// (2^n as two factors, so that the denormal results round once). No division.
+// u = |x| (erf, erfc: z = u; gelu: z = u / sqrt 2). erfc(z) = e^a with a = -z^2 + G(u), G(u) = log(erfc(z)) + z^2
+// fitted on [0, 0.1875) and per half-binade of u beyond ([0.1875, 0.25), [0.25, 0.375), ..., up to kUMax, where
+// erfc underflows) as c0 + c1 v + v^2 Q(v), v = u - centre. Each centre is near the region's middle (v exact by
+// Sterbenz from 0.1875 on) where G is within 2^-32 of a float, so that c0 is one float; c1 is rounded before Q is
+// fitted (mpmath chebyfit at 40 digits, Q of degree <= 5, coefficients rounded to float; the absolute errors of the
+// fits, which are relative errors of erfc, are listed below). The region's coefficients come from 16-entry tables
+// (one permute per coefficient). z^2 = hh + hl exactly, c0 - hh is summed exactly (TwoSum) and the rest of a kept
+// beside it, so that e^a's error does not grow with z^2: a = n ln2 + r, e^r = 1 + r q(r) (kExpFastQ), erfc = (1 + r q)
+// 2^n and gelu's x/2 erfc = (x/2 + x/2 r q) 2^n, each rounded once (2^n as two factors, so that the denormal results
+// round once). No division. erf(z) = u A(u^2) for u < 0.5 (A's leading coefficient in two parts, A fitted with it
+// fixed), 1 - erfc(z) beyond; erfc(x) = erfc(z) for x >= 0, 2 - erfc(z) below; gelu(x) = x - x/2 erfc(z) for
+// x >= 0, x/2 erfc(z) below (erfc(z) >= 0.45 where x - x/2 erfc(z) is used near 0, so its error stays that of erfc).
 struct ErfF32 {
   static constexpr float kUMax = 10.5f;
   // Erf: near 0, u A(u^2) for u < 0.5: relative error 2.32e-09
   static constexpr float kA[6] = {1.128379225730896f, -0.37612637877464294f, 0.11283787339925766f, -0.026864802464842796f, 0.0052085453644394875f, -0.0007831404218450189f};
   static constexpr float kA0Lo = -5.8635382771399236e-08f;
-  //   [0.25, 0.375] centre 0.3125: abs error 8.15e-10
-  //   [0.375, 0.5] centre 0.4375: abs error 4.16e-10
-  //   [0.5, 0.75] centre 0.625: abs error 1.52e-09
-  //   [0.75, 1] centre 0.875: abs error 1.65e-09
-  //   [1, 1.5] centre 1.25: abs error 7.6e-10
-  //   [1.5, 2] centre 1.75: abs error 4.4e-10
-  //   [2, 3] centre 2.5: abs error 4.71e-09
-  //   [3, 4] centre 3.5: abs error 1.2e-09
-  //   [4, 6] centre 5: abs error 7.24e-09
-  //   [6, 8] centre 7: abs error 2.94e-09
-  //   [8, 10.5] centre 9.25: abs error 3.86e-09
-  static constexpr float kCentre[16] = {0.3125f, 0.4375f, 0.625f, 0.875f, 1.25f, 1.75f, 2.5f, 3.5f, 5.0f, 7.0f, 9.25f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
-  static constexpr float kG0Lo[16] = {-9.061045247449329e-09f, -4.184760094005924e-09f, 2.0454562488225747e-08f, 2.0093191110959197e-08f, -1.14789477922983e-09f, 5.813153691747175e-08f, -6.1180722710219015e-09f, -3.470890419521311e-08f, 4.1864907984745514e-08f, 5.0241261817518534e-08f, -1.0954487983383387e-08f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+  //   [0, 0.1875] centre 0.0937419: abs error 2.06e-09
+  //   [0.1875, 0.25] centre 0.218746: abs error 9.33e-10
+  //   [0.25, 0.375] centre 0.31249: abs error 1.25e-09
+  //   [0.375, 0.5] centre 0.43742: abs error 7.17e-10
+  //   [0.5, 0.75] centre 0.624958: abs error 2.72e-10
+  //   [0.75, 1] centre 0.875038: abs error 1.55e-09
+  //   [1, 1.5] centre 1.24995: abs error 5.76e-09
+  //   [1.5, 2] centre 1.75005: abs error 7.97e-10
+  //   [2, 3] centre 2.49937: abs error 4.11e-09
+  //   [3, 4] centre 3.50044: abs error 5.24e-09
+  //   [4, 6] centre 5.01474: abs error 1.02e-08
+  //   [6, 8] centre 6.99762: abs error 9.28e-10
+  //   [8, 10.5] centre 9.27142: abs error 4.1e-09
+  static constexpr float kCentre[16] = {0.09374189376831055f, 0.21874618530273438f, 0.31249046325683594f, 0.4374198913574219f, 0.6249580383300781f, 0.8750381469726562f, 1.2499542236328125f, 1.7500457763671875f, 2.4993743896484375f, 3.5004425048828125f, 5.014739990234375f, 6.99761962890625f, 9.27142333984375f, 0.0f, 0.0f, 0.0f};
   static constexpr float kG[8][16] = {
-      {-0.32008686661720276f, -0.43202483654022217f, -0.5855242609977722f, -0.7671994566917419f, -1.000153660774231f, -1.2553635835647583f, -1.556815266609192f, -1.86243736743927f, -2.2008895874023438f, -2.528231143951416f, -2.8027491569519043f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
-      {-0.9290573000907898f, -0.863125205039978f, -0.7764925360679626f, -0.6802197098731995f, -0.5677239298820496f, -0.4596109092235565f, -0.3526807427406311f, -0.26609960198402405f, -0.19270005822181702f, -0.14008018374443054f, -0.10688001662492752f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
-      {0.27809587121009827f, 0.24989013373851776f, 0.21322184801101685f, 0.1734583079814911f, 0.12918983399868011f, 0.09005983173847198f, 0.056106265634298325f, 0.03324694558978081f, 0.0179330725222826f, 0.009627466090023518f, 0.005648203659802675f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
-      {-0.07950428128242493f, -0.07104773819446564f, -0.059605672955513f, -0.04690275341272354f, -0.032687749713659286f, -0.020538272336125374f, -0.010858666151762009f, -0.005225363653153181f, -0.0021525889169424772f, -0.0008661924512125552f, -0.00039359740912914276f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
-      {0.01756313256919384f, 0.016287310048937798f, 0.014146964997053146f, 0.011326468549668789f, 0.007791975047439337f, 0.004624929744750261f, 0.002165414858609438f, 0.0008736758027225733f, 0.0002814080216921866f, 8.608361531514674e-05f, 3.052529791602865e-05f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
-      {0.0f, 0.0f, -0.0027048431802541018f, -0.0017144097946584225f, -0.001598054077476263f, -0.0009728386648930609f, -0.0004145944840274751f, -0.00014921686670277268f, -3.816809112322517e-05f, -8.834853360895067e-06f, -2.553094873292139e-06f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
-      {0.0f, 0.0f, 0.0f, 0.0f, 0.00024593077250756323f, 0.00017458581714890897f, 7.769274816382676e-05f, 2.4570121240685694e-05f, 5.318722287483979e-06f, 9.716807198856259e-07f, 2.1436237318539497e-07f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
-      {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, -2.9700468076043762e-05f, 0.0f, -6.116954978097056e-07f, -1.9037544518596405e-07f, 5.1383843846508626e-09f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {-0.10266636312007904f, -0.23047292232513428f, -0.3200780153274536f, -0.4319556951522827f, -0.5854916572570801f, -0.7672253847122192f, -1.0001276731491089f, -1.2553845643997192f, -1.5565946102142334f, -1.8625551462173462f, -2.203726053237915f, -2.527897596359253f, -2.8050363063812256f, 0.0f, 0.0f, 0.0f},
+      {-1.0628975629806519f, -0.9833574295043945f, -0.9290626049041748f, -0.8631652593612671f, -0.7765104174613953f, -0.6802064776420593f, -0.5677357912063599f, -0.4596026539802551f, -0.3527509570121765f, -0.266070157289505f, -0.19217278063297272f, -0.140126034617424f, -0.10663855075836182f, 0.0f, 0.0f, 0.0f},
+      {0.33548617362976074f, 0.3013969361782074f, 0.27809786796569824f, 0.24990683794021606f, 0.21322935819625854f, 0.1734529584646225f, 0.12919427454471588f, 0.09005696326494217f, 0.0561266653239727f, 0.033240024000406265f, 0.0178382471203804f, 0.009633654728531837f, 0.005622990895062685f, 0.0f, 0.0f, 0.0f},
+      {-0.09562594443559647f, -0.08643924444913864f, -0.07947029173374176f, -0.07105590403079987f, -0.05961481109261513f, -0.04690031707286835f, -0.03268219903111458f, -0.02053849585354328f, -0.010864073410630226f, -0.005224850960075855f, -0.0021362663246691227f, -0.0008669719682075083f, -0.00039099136483855546f, 0.0f, 0.0f, 0.0f},
+      {0.01902661845088005f, 0.01982584036886692f, 0.017638904973864555f, 0.016380006447434425f, 0.014147039502859116f, 0.011324712075293064f, 0.00779440114274621f, 0.004626704379916191f, 0.0021665801759809256f, 0.0008731922134757042f, 0.0002786361728794873f, 8.618835272500291e-05f, 3.025322985195089e-05f, 0.0f, 0.0f, 0.0f},
+      {0.0014042792608961463f, 0.19800616800785065f, -0.010778097435832024f, 0.0023842535447329283f, -0.0022719153203070164f, -0.0017597574042156339f, -0.0018730985466390848f, -0.0009426462347619236f, -0.0004150265012867749f, -0.00013934863090980798f, -3.7202549719950184e-05f, -8.957153113442473e-06f, -2.5287367861892562e-06f, 0.0f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.00022365921176970005f, 0.00015327482833527029f, 7.817455480108038e-05f, 2.4972530809463933e-05f, 5.229875114309834e-06f, 9.748385991770192e-07f, 2.1522014037600457e-07f, 0.0f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0028285738080739975f, -0.0002520548296160996f, -2.9330265533644706e-05f, -2.493293686711695e-05f, -9.441638439966482e-07f, -1.1811522426796728e-07f, 6.522288931165576e-09f, 0.0f, 0.0f, 0.0f},
   };
 };
 
 struct GeluF32 {
-  static constexpr float kUMax = 14.849242f;
-  // Gelu: near 0, u A(u^2) for u < 0.75: relative error 3.02e-09
-  static constexpr float kA[6] = {0.7978845834732056f, -0.13298076391220093f, 0.019947102293372154f, -0.002374485833570361f, 0.0002300131891388446f, -1.711797813186422e-05f};
-  static constexpr float kA0Lo = -2.2670340271702116e-08f;
-  //   [0.25, 0.375] centre 0.3125: abs error 1.1e-10
-  //   [0.375, 0.5] centre 0.4375: abs error 3.74e-10
-  //   [0.5, 0.75] centre 0.625: abs error 3.94e-09
-  //   [0.75, 1] centre 0.875: abs error 2.67e-09
-  //   [1, 1.5] centre 1.25: abs error 1.27e-09
-  //   [1.5, 2] centre 1.75: abs error 3.46e-09
-  //   [2, 3] centre 2.5: abs error 2.57e-09
-  //   [3, 4] centre 3.5: abs error 9.4e-10
-  //   [4, 6] centre 5: abs error 6.36e-09
-  //   [6, 8] centre 7: abs error 2.8e-09
-  //   [8, 12] centre 10: abs error 6.51e-09
-  //   [12, 14.8492] centre 13.4246: abs error 4.62e-09
-  static constexpr float kCentre[16] = {0.3125f, 0.4375f, 0.625f, 0.875f, 1.25f, 1.75f, 2.5f, 3.5f, 5.0f, 7.0f, 10.0f, 13.42462158203125f, 0.0f, 0.0f, 0.0f, 0.0f};
-  static constexpr float kG0Lo[16] = {-4.593272429076478e-09f, -1.2777949365272434e-08f, -3.283912253237986e-09f, 6.824692810880606e-09f, 2.9461045158996058e-08f, -9.862368699486979e-09f, -4.8630671045657436e-08f, -4.650057761068638e-08f, -7.602975138354395e-09f, -1.1622476137063131e-07f, -5.720228202221733e-08f, -6.931061591330945e-08f, 0.0f, 0.0f, 0.0f, 0.0f};
+  static constexpr float kUMax = 14.849242f;  // 10.5 sqrt(2)
+  //   [0, 0.1875] centre 0.0937471: abs error 2.23e-09
+  //   [0.1875, 0.25] centre 0.218768: abs error 7.72e-10
+  //   [0.25, 0.375] centre 0.312489: abs error 7.52e-10
+  //   [0.375, 0.5] centre 0.437555: abs error 1.83e-09
+  //   [0.5, 0.75] centre 0.625099: abs error 3.14e-09
+  //   [0.75, 1] centre 0.875237: abs error 2.3e-09
+  //   [1, 1.5] centre 1.25039: abs error 2.41e-09
+  //   [1.5, 2] centre 1.74991: abs error 9.21e-10
+  //   [2, 3] centre 2.49402: abs error 7.19e-09
+  //   [3, 4] centre 3.49579: abs error 6.2e-09
+  //   [4, 6] centre 5.00488: abs error 2.36e-09
+  //   [6, 8] centre 7.01971: abs error 3.12e-09
+  //   [8, 12] centre 9.99933: abs error 7.68e-09
+  //   [12, 14.8492] centre 13.4508: abs error 4.74e-09
+  static constexpr float kCentre[16] = {0.09374713897705078f, 0.21876811981201172f, 0.3124885559082031f, 0.43755531311035156f, 0.6250991821289062f, 0.8752365112304688f, 1.2503890991210938f, 1.749908447265625f, 2.4940185546875f, 3.49578857421875f, 5.0048828125f, 7.01971435546875f, 9.99932861328125f, 13.4508056640625f, 0.0f, 0.0f};
   static constexpr float kG[8][16] = {
-      {-0.23265908658504486f, -0.31716614961624146f, -0.4358536899089813f, -0.5806382298469543f, -0.7732285261154175f, -0.9930008053779602f, -1.2635010480880737f, -1.5479180812835693f, -1.8718512058258057f, -2.191160202026367f, -2.538137912750244f, -2.828355550765991f, 0.0f, 0.0f, 0.0f, 0.0f},
-      {-0.6943913698196411f, -0.6581795811653137f, -0.6087549924850464f, -0.5509622693061829f, -0.4788166284561157f, -0.4037477374076843f, -0.32274478673934937f, -0.2513912618160248f, -0.18650396168231964f, -0.1375456154346466f, -0.09809323400259018f, -0.07368537783622742f, 0.0f, 0.0f, 0.0f, 0.0f},
-      {0.15041165053844452f, 0.13942301273345947f, 0.12447276711463928f, 0.10717428475618362f, 0.08610691130161285f, 0.06521458178758621f, 0.04448689892888069f, 0.02846650220453739f, 0.01634821854531765f, 0.009130955673754215f, 0.004722690209746361f, 0.0026860544458031654f, 0.0f, 0.0f, 0.0f, 0.0f},
-      {-0.03043701872229576f, -0.02819443680346012f, -0.025014391168951988f, -0.02120766043663025f, -0.016438458114862442f, -0.011697120033204556f, -0.007146572694182396f, -0.0039168307557702065f, -0.001804392202757299f, -0.0007813835400156677f, -0.0002977333206217736f, -0.00012922099267598242f, 0.0f, 0.0f, 0.0f, 0.0f},
-      {0.0045827291905879974f, 0.004398284945636988f, 0.004059472121298313f, 0.0035549760796129704f, 0.0028086756356060505f, 0.001975304214283824f, 0.00113502552267164f, 0.000554771744646132f, 0.0002119732671417296f, 7.279959390871227e-05f, 2.073790346912574e-05f, 6.918333383509889e-06f, 0.0f, 0.0f, 0.0f, 0.0f},
-      {0.0f, 0.0f, 0.0f, 0.0f, -0.0003790899645537138f, -0.00026856933254748583f, -0.0001672591461101547f, -7.670118793612346e-05f, -2.4874454538803548e-05f, -7.108211320883129e-06f, -1.5142630900299991e-06f, -3.5459828495731927e-07f, 0.0f, 0.0f, 0.0f, 0.0f},
-      {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 2.1465162717504427e-05f, 9.948421393346507e-06f, 2.9829307095496915e-06f, 6.880312639623298e-07f, 1.1713840564198108e-07f, 2.3045972241675372e-08f, 0.0f, 0.0f, 0.0f, 0.0f},
-      {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, -5.087466092845716e-07f, 4.450986690329728e-09f, -8.819903030143905e-09f, -1.336638888460584e-08f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {-0.07323217391967773f, -0.1662255972623825f, -0.23265114426612854f, -0.3172025680541992f, -0.4359140694141388f, -0.5807685256004333f, -0.7734147906303406f, -0.9929638504981995f, -1.2615690231323242f, -1.5468589067459106f, -1.8727614879608154f, -2.193868398666382f, -2.538072109222412f, -2.8302831649780273f, 0.0f, 0.0f},
+      {-0.7647609710693359f, -0.7234054803848267f, -0.6943948268890381f, -0.6581642031669617f, -0.6087302565574646f, -0.5509116053581238f, -0.4787496328353882f, -0.4037596881389618f, -0.3232777714729309f, -0.2516312301158905f, -0.1863444447517395f, -0.13718649744987488f, -0.09809957444667816f, -0.07354497909545898f, 0.0f, 0.0f},
+      {0.17172329127788544f, 0.1592123806476593f, 0.15041226148605347f, 0.1394186019897461f, 0.12446523457765579f, 0.10715914517641068f, 0.08608771115541458f, 0.06521780043840408f, 0.04461536556482315f, 0.028516041114926338f, 0.01632182113826275f, 0.009084910154342651f, 0.004723289515823126f, 0.002675933763384819f, 0.0f, 0.0f},
+      {-0.03452150523662567f, -0.03199733793735504f, -0.030416691675782204f, -0.02813074178993702f, -0.02502228505909443f, -0.021189764142036438f, -0.01643342711031437f, -0.011696654371917248f, -0.007172653917223215f, -0.003927052952349186f, -0.0018001733114942908f, -0.0007757596322335303f, -0.000297795602818951f, -0.00012850081839133054f, 0.0f, 0.0f},
+      {0.004768573213368654f, 0.005561701022088528f, 0.004694964271038771f, 0.0043290541507303715f, 0.0040649669244885445f, 0.0035603162832558155f, 0.0028081629425287247f, 0.001975405728444457f, 0.001140338135883212f, 0.0005563826416619122f, 0.00021135213319212198f, 7.211777847260237e-05f, 2.074329495371785e-05f, 6.870250217616558e-06f, 0.0f, 0.0f},
+      {-0.002457480411976576f, -0.18050891160964966f, -0.004824313800781965f, -0.014522812329232693f, 0.00039159998414106667f, -0.0009714645566418767f, -0.0003896398702636361f, -0.00028759450651705265f, -0.00017863413086161017f, -6.727251457050443e-05f, -2.5013561753439717e-05f, -6.788545761082787e-06f, -1.5103520354387001e-06f, -3.487144795144559e-07f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 2.0407023839652538e-05f, 1.0204202226304915e-05f, 2.9769639695587102e-06f, 6.724675358782406e-07f, 1.1712944569808315e-07f, 2.117795538936207e-08f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 2.649046655278653e-05f, -2.641346145537682e-05f, -3.5774482398664986e-07f, -1.54787983319693e-07f, -9.550370272393138e-09f, -1.4139327042528294e-08f, 0.0f, 0.0f},
   };
 };
 
@@ -812,7 +813,7 @@ FG_VINLINE VecT<float> lookup16(IntT<float> idx, const float (&tab)[16]) {
 #endif
 }
 
-// erfc(z) = (1 + r q) s1 small for u in [0.25, kUMax] (other lanes: finite values), with z^2 = hh + hl.
+// erfc(z) = (1 + r q) s1 small for u in [0, kUMax], with z^2 = hh + hl.
 struct ErfcF32Parts {
   VecT<float> r, q, s1, small;
 };
@@ -820,13 +821,15 @@ struct ErfcF32Parts {
 template <class C>
 FG_VINLINE ErfcF32Parts erfc_f32_parts(VecT<float> u, VecT<float> hh, VecT<float> hl) {
   using M = MathConst<float>;
-  IntT<float> idx = (bits_of<float>(u) >> 22) - 250;  // 2 * 125 + 0: the half-binade [0.25, 0.375) is 0
+  // The half-binade's index from 0.125 (exponent and first mantissa bit): [0.125, 0.1875) is 0, [0.1875, 0.25) 1;
+  // below 0.125 (and u = 0), 0 too.
+  IntT<float> idx = (bits_of<float>(u) >> 22) - 2 * 124;
   idx = select(idx < 0, IntT<float>{}, idx);
   const VecT<float> v = u - lookup16(idx, C::kCentre);
   constexpr size_t K = sizeof(C::kG) / sizeof(C::kG[0]);
   VecT<float> p = lookup16(idx, C::kG[K - 1]);
   for (size_t k = K - 1; k-- > 1;) p = fmadd(p, v, lookup16(idx, C::kG[k]));  // c1 + v Q(v)
-  const VecT<float> tail = fmadd(p, v, lookup16(idx, C::kG0Lo) - hl);
+  const VecT<float> tail = fmadd(p, v, -hl);
   const VecT<float> c0 = lookup16(idx, C::kG[0]);
   const VecT<float> ah = c0 - hh, bb = ah - c0;  // c0 - hh = ah + al exactly
   const VecT<float> al = (c0 - (ah - bb)) - (hh + bb);
@@ -843,22 +846,11 @@ FG_VINLINE ErfcF32Parts erfc_f32_parts(VecT<float> u, VecT<float> hh, VecT<float
   return e;
 }
 
-// erf(s u) with the sign of x: x A(x^2), the leading coefficient in two parts.
-template <class C>
-FG_VINLINE VecT<float> erf_f32_near0(VecT<float> x) {
-  constexpr size_t K = sizeof(C::kA) / sizeof(C::kA[0]);
-  const VecT<float> t = x * x;
-  VecT<float> p = splat<float>(C::kA[K - 1]);
-  for (size_t k = K - 1; k-- > 1;) p = fmadd(p, t, splat<float>(C::kA[k]));
-  return fmadd(x, splat<float>(C::kA[0]), fmadd(x, splat<float>(C::kA0Lo), x * t * p));
-}
-
-// u = |x| clamped to kUMax, NaN lanes 0; hh + hl = (s u)^2 exactly (s = 1, or 1/sqrt 2 for gelu).
+// u = |x| clamped to kUMax (NaN lanes: kUMax); hh + hl = z^2 exactly.
 template <class C>
 FG_VINLINE VecT<float> erf_f32_arg(VecT<float> x, bool gelu, VecT<float>& hh, VecT<float>& hl) {
   VecT<float> u = copysign_of<float>(x, VecT<float>{});
-  u = select(u > C::kUMax, splat<float>(C::kUMax), u);
-  u = select(x == x, u, VecT<float>{});
+  u = select(u < C::kUMax, u, splat<float>(C::kUMax));
   hh = square_parts<float>(u, hl);
   if (gelu) {
     hh = hh * 0.5f;
@@ -872,7 +864,12 @@ FG_VINLINE VecT<float> v_erf_f32(VecT<float> x) {
   VecT<float> u = erf_f32_arg<ErfF32>(x, false, hh, hl);
   ErfcF32Parts e = erfc_f32_parts<ErfF32>(u, hh, hl);
   VecT<float> erfc = fmadd(e.r, e.q, splat<float>(1.f)) * e.s1 * e.small;
-  VecT<float> y = select(u < 0.5f, erf_f32_near0<ErfF32>(x), 1.f - erfc);
+  constexpr size_t K = sizeof(ErfF32::kA) / sizeof(ErfF32::kA[0]);
+  const VecT<float> t = x * x;
+  VecT<float> p = splat<float>(ErfF32::kA[K - 1]);
+  for (size_t k = K - 1; k-- > 1;) p = fmadd(p, t, splat<float>(ErfF32::kA[k]));
+  VecT<float> near0 = fmadd(x, splat<float>(ErfF32::kA[0]), fmadd(x, splat<float>(ErfF32::kA0Lo), x * t * p));
+  VecT<float> y = select(u < 0.5f, near0, 1.f - erfc);
   return copysign_of<float>(select(x == x, y, x), x);  // erf(-0) = -0
 }
 
@@ -881,29 +878,22 @@ FG_VINLINE VecT<float> v_erfc_f32(VecT<float> x) {
   VecT<float> u = erf_f32_arg<ErfF32>(x, false, hh, hl);
   ErfcF32Parts e = erfc_f32_parts<ErfF32>(u, hh, hl);
   VecT<float> erfc = fmadd(e.r, e.q, splat<float>(1.f)) * e.s1 * e.small;
-  const auto pos = x >= 0.f;
-  // 1 - erf(x) near 0: up to 0.25 for x >= 0 (erfc > 0.72 there), 0.5 below (1 + |erf|).
-  const auto in = u < select(pos, splat<float>(0.25f), splat<float>(0.5f));
-  VecT<float> y = select(in, 1.f - erf_f32_near0<ErfF32>(x), select(pos, erfc, 2.f - erfc));
+  VecT<float> y = select(x >= 0.f, erfc, 2.f - erfc);
   return select(x == x, y, x);
 }
 
-// gelu(x) = x/2 (1 + erf(x / sqrt 2)): x/2 + x/2 erf near 0 (|x| < 0.75 for x >= 0, 0.375 below, where
-// 1 + erf > 0.7), x - x/2 erfc(z) beyond for x > 0, x/2 erfc(z) for x < 0.
 FG_VINLINE VecT<float> v_gelu_f32(VecT<float> x) {
   VecT<float> hh, hl;
   VecT<float> u = erf_f32_arg<GeluF32>(x, true, hh, hl);
   ErfcF32Parts e = erfc_f32_parts<GeluF32>(u, hh, hl);
   const VecT<float> hx = x * 0.5f;
   VecT<float> w = fmadd(hx * e.r, e.q, hx) * e.s1;  // x/2 erfc(z) = w small
-  const auto pos = x >= 0.f;
-  const auto in = u < select(pos, splat<float>(0.75f), splat<float>(0.375f));
-  VecT<float> near = copysign_of<float>(fmadd(hx, erf_f32_near0<GeluF32>(x), hx), x);  // ±0 and tiny x: x's sign
-  VecT<float> y = select(in, near, select(pos, fmadd(-w, e.small, x), w * e.small));
-  y = select(x > GeluF32::kUMax, x, y);
+  // x > kUMax: x - (underflowed) = x; NaN goes through.
+  VecT<float> y = select(x >= 0.f, fmadd(-w, e.small, x), w * e.small);
+  y = select(u < 1e-30f, hx, y);  // x/2 (1 + erf) = x/2 rounded, ±0 kept
   y = select(x < -GeluF32::kUMax, splat<float>(-0.f), y);
-  y = select(x == -__builtin_huge_valf(), splat<float>(__builtin_nanf("")), y);
-  return select(x == x, y, x);
+  y = select(x == __builtin_huge_valf(), x, y);
+  return select(x == -__builtin_huge_valf(), splat<float>(__builtin_nanf("")), y);
 }
 
 // d gelu / dx = Phi(x) + x phi(x) on float lanes (as v_gelu_derivative).
@@ -912,10 +902,7 @@ FG_VINLINE VecT<float> v_gelu_derivative_f32(VecT<float> x) {
   VecT<float> u = erf_f32_arg<GeluF32>(x, true, hh, hl);
   ErfcF32Parts e = erfc_f32_parts<GeluF32>(u, hh, hl);
   VecT<float> half_erfc = fmadd(e.r, e.q, splat<float>(1.f)) * e.s1 * (e.small * 0.5f);
-  const auto pos = x >= 0.f;
-  const auto in = u < select(pos, splat<float>(0.75f), splat<float>(0.375f));
-  VecT<float> cdf = select(in, fmadd(splat<float>(0.5f), erf_f32_near0<GeluF32>(x), splat<float>(0.5f)),
-                           select(pos, 1.f - half_erfc, half_erfc));
+  VecT<float> cdf = select(x >= 0.f, 1.f - half_erfc, half_erfc);
   ExpParts<float> p = exp_parts<float>(-hh, -hl);
   VecT<float> pdf = fmadd(p.r, p.q, splat<float>(1.f)) * p.s1 * (p.small * 0.39894228040143267794f);
   VecT<float> y = fmadd(x, pdf, cdf);
