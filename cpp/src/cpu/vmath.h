@@ -813,10 +813,21 @@ FG_VINLINE VecT<float> lookup16(IntT<float> idx, const float (&tab)[16]) {
 #endif
 }
 
-// erfc(z) = (1 + r q) s1 small for u in [0, kUMax], with z^2 = hh + hl.
+// erfc(z) = (1 + r q) 2^n for u in [0, kUMax], with z^2 = hh + hl.
 struct ErfcF32Parts {
-  VecT<float> r, q, s1, small;
+  VecT<float> r, q, n;
 };
+
+// y 2^n rounded once (also into the denormals): AVX-512's scalef, else as two power-of-two factors.
+FG_VINLINE VecT<float> scale_pow2(VecT<float> y, VecT<float> n) {
+#if FG_VEC_BYTES == 64
+  return reinterpret_cast<VecT<float>>(_mm512_scalef_ps(y, n));
+#else
+  IntT<float> ni = __builtin_convertvector(n, IntT<float>);
+  IntT<float> half = ni >> 1;
+  return y * pow2<float>(ni - half) * pow2<float>(half);
+#endif
+}
 
 template <class C>
 FG_VINLINE ErfcF32Parts erfc_f32_parts(VecT<float> u, VecT<float> hh, VecT<float> hl) {
@@ -834,15 +845,10 @@ FG_VINLINE ErfcF32Parts erfc_f32_parts(VecT<float> u, VecT<float> hh, VecT<float
   const VecT<float> ah = c0 - hh, bb = ah - c0;  // c0 - hh = ah + al exactly
   const VecT<float> al = (c0 - (ah - bb)) - (hh + bb);
   const VecT<float> magic = splat<float>(M::kRoundMagic);
-  VecT<float> t = fmadd(ah + tail, splat<float>(M::kLog2e), magic);
-  VecT<float> n = t - magic;
-  IntT<float> ni = bits_of<float>(t) - bits_of<float>(magic);
   ErfcF32Parts e;
-  e.r = fmadd(n, splat<float>(-M::kLn2Hi), ah) + fmadd(n, splat<float>(-M::kLn2Lo), tail + al);  // the first exact
+  e.n = fmadd(ah + tail, splat<float>(M::kLog2e), magic) - magic;
+  e.r = fmadd(e.n, splat<float>(-M::kLn2Hi), ah) + fmadd(e.n, splat<float>(-M::kLn2Lo), tail + al);  // the first exact
   e.q = horner<float>(e.r, M::kExpFastQ);
-  IntT<float> half = ni >> 1;
-  e.small = pow2<float>(half);
-  e.s1 = pow2<float>(ni - half);
   return e;
 }
 
@@ -851,11 +857,9 @@ template <class C>
 FG_VINLINE VecT<float> erf_f32_arg(VecT<float> x, bool gelu, VecT<float>& hh, VecT<float>& hl) {
   VecT<float> u = copysign_of<float>(x, VecT<float>{});
   u = select(u < C::kUMax, u, splat<float>(C::kUMax));
-  hh = square_parts<float>(u, hl);
-  if (gelu) {
-    hh = hh * 0.5f;
-    hl = hl * 0.5f;
-  }
+  const VecT<float> hu = gelu ? u * 0.5f : u;  // exact
+  hh = u * hu;
+  hl = -residual<float>(hh, u, hu);
   return u;
 }
 
@@ -863,7 +867,7 @@ FG_VINLINE VecT<float> v_erf_f32(VecT<float> x) {
   VecT<float> hh, hl;
   VecT<float> u = erf_f32_arg<ErfF32>(x, false, hh, hl);
   ErfcF32Parts e = erfc_f32_parts<ErfF32>(u, hh, hl);
-  VecT<float> erfc = fmadd(e.r, e.q, splat<float>(1.f)) * e.s1 * e.small;
+  VecT<float> erfc = scale_pow2(fmadd(e.r, e.q, splat<float>(1.f)), e.n);
   constexpr size_t K = sizeof(ErfF32::kA) / sizeof(ErfF32::kA[0]);
   const VecT<float> t = x * x;
   VecT<float> p = splat<float>(ErfF32::kA[K - 1]);
@@ -877,7 +881,7 @@ FG_VINLINE VecT<float> v_erfc_f32(VecT<float> x) {
   VecT<float> hh, hl;
   VecT<float> u = erf_f32_arg<ErfF32>(x, false, hh, hl);
   ErfcF32Parts e = erfc_f32_parts<ErfF32>(u, hh, hl);
-  VecT<float> erfc = fmadd(e.r, e.q, splat<float>(1.f)) * e.s1 * e.small;
+  VecT<float> erfc = scale_pow2(fmadd(e.r, e.q, splat<float>(1.f)), e.n);
   VecT<float> y = select(x >= 0.f, erfc, 2.f - erfc);
   return select(x == x, y, x);
 }
@@ -887,13 +891,11 @@ FG_VINLINE VecT<float> v_gelu_f32(VecT<float> x) {
   VecT<float> u = erf_f32_arg<GeluF32>(x, true, hh, hl);
   ErfcF32Parts e = erfc_f32_parts<GeluF32>(u, hh, hl);
   const VecT<float> hx = x * 0.5f;
-  VecT<float> w = fmadd(hx * e.r, e.q, hx) * e.s1;  // x/2 erfc(z) = w small
-  // x > kUMax: x - (underflowed) = x; NaN goes through.
-  VecT<float> y = select(x >= 0.f, fmadd(-w, e.small, x), w * e.small);
+  const VecT<float> w = scale_pow2(fmadd(hx * e.r, e.q, hx), e.n);  // x/2 erfc(z)
+  VecT<float> y = select(x >= 0.f, x - w, w);
   y = select(u < 1e-30f, hx, y);  // x/2 (1 + erf) = x/2 rounded, ±0 kept
-  y = select(x < -GeluF32::kUMax, splat<float>(-0.f), y);
-  y = select(x == __builtin_huge_valf(), x, y);
-  return select(x == -__builtin_huge_valf(), splat<float>(__builtin_nanf("")), y);
+  // |x| >= kUMax and NaN: x for x > 0, else x * 0 (-0 for finite x, NaN for -inf and NaN).
+  return select(u == GeluF32::kUMax, select(x > 0.f, x, x * 0.f), y);
 }
 
 // d gelu / dx = Phi(x) + x phi(x) on float lanes (as v_gelu_derivative).
@@ -901,10 +903,14 @@ FG_VINLINE VecT<float> v_gelu_derivative_f32(VecT<float> x) {
   VecT<float> hh, hl;
   VecT<float> u = erf_f32_arg<GeluF32>(x, true, hh, hl);
   ErfcF32Parts e = erfc_f32_parts<GeluF32>(u, hh, hl);
-  VecT<float> half_erfc = fmadd(e.r, e.q, splat<float>(1.f)) * e.s1 * (e.small * 0.5f);
+  VecT<float> half_erfc = scale_pow2(fmadd(e.r, e.q, splat<float>(1.f)), e.n - 1.f);
   VecT<float> cdf = select(x >= 0.f, 1.f - half_erfc, half_erfc);
-  ExpParts<float> p = exp_parts<float>(-hh, -hl);
-  VecT<float> pdf = fmadd(p.r, p.q, splat<float>(1.f)) * p.s1 * (p.small * 0.39894228040143267794f);
+  // phi(x) = e^(-hh - hl) / sqrt(2 pi), with its own reduction (hh <= 110.3: no clamp).
+  using M = MathConst<float>;
+  const VecT<float> magic = splat<float>(M::kRoundMagic);
+  const VecT<float> n = fmadd(-hh, splat<float>(M::kLog2e), magic) - magic;
+  const VecT<float> r = fmadd(n, splat<float>(-M::kLn2Lo), fmadd(n, splat<float>(-M::kLn2Hi), -hh)) - hl;
+  VecT<float> pdf = scale_pow2(fmadd(r, horner<float>(r, M::kExpFastQ), splat<float>(1.f)), n) * 0.39894228040143267794f;
   VecT<float> y = fmadd(x, pdf, cdf);
   y = select(x > GeluF32::kUMax, splat<float>(1.f), select(x < -GeluF32::kUMax, VecT<float>{}, y));
   y = select(copysign_of<float>(x, VecT<float>{}) == __builtin_huge_valf(), splat<float>(__builtin_nanf("")), y);
