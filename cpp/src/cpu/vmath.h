@@ -27,6 +27,9 @@
 //   inputs at AVX2 and AVX-512: max 1.74 ulp. silu(x) = x / (1 + e) and x e / (1 + e), the numerator rounded once,
 //   the quotient corrected for the rounding of 1 + e and of the division (div_corrected): max 1.98 ulp.
 // - rsqrt: 1 / sqrt(x) (two correctly rounded steps, 1.5 ulp).
+// - erf, erfc, gelu: float32 at the FMA levels on float lanes, erfc = e^(-z^2 + G) with G fitted per half-binade
+//   (section "erf, erfc, gelu on float lanes"; all float32 |x| < 16 at AVX2 and AVX-512: erf 1.00, erfc 1.02,
+//   gelu 1.25 ulp); float64, and float32 at the baseline level, the double body (section "erf, erfc, gelu").
 // - softplus, mish, sin, cos: double bodies (float32 runs them on widened lanes, 0.5 ulp); see their sections.
 #pragma once
 
@@ -539,9 +542,11 @@ FG_VINLINE VecT<double> v_sincos_reduced(VecT<double> x, bool cosine) {
 // erf(z) = z A(z^2) for z = |x| < 0.5; beyond, erfc(z) = e^(-z^2) R(z) with R(z) = erfc(z) e^(z^2) fitted on
 // [0.5, 1.25), [1.25, 2.5), [2.5, 4) as polynomials in z - centre, and for z >= 4 as S(1/z) / z (R ~ 1/(z sqrt pi)
 // there). The coefficients are Chebyshev fits made with mpmath at 50 digits (relative errors below), one
-// polynomial per lane chosen by lane-wise selects. The float32 kernels evaluate the float fits' degrees in double
-// arithmetic (C = ErfConstForFloat): their error is then the fits' (below 2e-9), far under a float ulp. e^(-z^2) is formed from z^2 split exactly into hi + lo, so
-// that its error does not grow with z^2, and kept as big * small (exp_parts) down to the denormals.
+// polynomial per lane chosen by lane-wise selects. The float32 kernels of the baseline level (no FMA) evaluate the
+// float fits' degrees in double arithmetic (C = ErfConstForFloat): their error is then the fits' (below 2e-9), far
+// under a float ulp; the FMA levels run the float bodies of the next section. e^(-z^2) is formed from z^2 split
+// exactly into hi + lo, so that its error does not grow with z^2, and kept as big * small (exp_parts) down to the
+// denormals.
 template <class T>
 struct ErfConst;
 
@@ -729,17 +734,19 @@ FG_VINLINE VecT<T> v_gelu_derivative(VecT<T> x) {
 // fitted on [0, 0.1875) and per half-binade of u beyond ([0.1875, 0.25), [0.25, 0.375), ..., up to kUMax, where
 // erfc underflows) as c0 + c1 v + v^2 Q(v), v = u - centre. Each centre is near the region's middle (v exact by
 // Sterbenz from 0.1875 on) where G is within 2^-32 of a float, so that c0 is one float; c1 is rounded before Q is
-// fitted (mpmath chebyfit at 40 digits, Q of degree <= 5, coefficients rounded to float; the absolute errors of the
-// fits, which are relative errors of erfc, are listed below). The region's coefficients come from 16-entry tables
-// (one permute per coefficient). z^2 = hh + hl exactly, c0 - hh is summed exactly (TwoSum) and the rest of a kept
-// beside it, so that e^a's error does not grow with z^2: a = n ln2 + r, e^r = 1 + r q(r) (kExpFastQ), erfc = (1 + r q)
-// 2^n and gelu's x/2 erfc = (x/2 + x/2 r q) 2^n, each rounded once (2^n as two factors, so that the denormal results
-// round once). No division. erf(z) = u A(u^2) for u < 0.5 (A's leading coefficient in two parts, A fitted with it
-// fixed), 1 - erfc(z) beyond; erfc(x) = erfc(z) for x >= 0, 2 - erfc(z) below; gelu(x) = x - x/2 erfc(z) for
-// x >= 0, x/2 erfc(z) below (erfc(z) >= 0.45 where x - x/2 erfc(z) is used near 0, so its error stays that of erfc).
+// fitted (mpmath chebyfit at 40 digits, Q of degree <= 5, coefficients rounded to float: tools/fit_erf_float.py;
+// the absolute errors of the fits, which are relative errors of erfc, are listed below). The region's
+// coefficients come from 16-entry tables (one permute per coefficient). z^2 = hh + hl exactly, c0 - hh is summed
+// exactly (TwoSum) and the rest of a kept beside it, so that e^a's error does not grow with z^2: a = n ln2 + r,
+// e^r = 1 + r q(r) (kExpFastQ), erfc = (1 + r q) 2^n and gelu's x/2 erfc = (x/2 + x/2 r q) 2^n, each rounded once
+// (scale_pow2: also into the denormals). No division. erf(z) = u A(u^2) for u < 0.5 (A's leading coefficient in
+// two parts, A fitted with it fixed), 1 - erfc(z) beyond; erfc(x) = erfc(z) for x >= 0, 2 - erfc(z) below;
+// gelu(x) = x - x/2 erfc(z) for x >= 0, x/2 erfc(z) below (near 0, erfc(z) > 0.45 there, so x - x/2 erfc(z) keeps
+// the error of erfc). Every float32 |x| < 16 at AVX2 and AVX-512, against the float64 kernels: erf 1.00, erfc 1.02,
+// gelu 1.25 ulp.
 struct ErfF32 {
   static constexpr float kUMax = 10.5f;
-  // Erf: near 0, u A(u^2) for u < 0.5: relative error 2.32e-09
+  // erf(u) = u (A(u^2) + kA0Lo) for u < 0.5: relative error 2.32e-09
   static constexpr float kA[6] = {1.128379225730896f, -0.37612637877464294f, 0.11283787339925766f, -0.026864802464842796f, 0.0052085453644394875f, -0.0007831404218450189f};
   static constexpr float kA0Lo = -5.8635382771399236e-08f;
   //   [0, 0.1875] centre 0.0937419: abs error 2.06e-09
@@ -898,21 +905,77 @@ FG_VINLINE VecT<float> v_gelu_f32(VecT<float> x) {
   return select(u == GeluF32::kUMax, select(x > 0.f, x, x * 0.f), y);
 }
 
-// d gelu / dx = Phi(x) + x phi(x) on float lanes (as v_gelu_derivative).
+// d gelu / dx = Phi(x) + x phi(x) on float lanes. With u = |x|, gelu'(-u) = e^(-u^2/2) B(u) (= P) and
+// gelu'(u) = 1 - P, B(u) = Phi(-u) e^(u^2/2) - u / sqrt(2 pi): no cancellation of Phi and x phi (they cancel
+// near the root x0 = -u0 = -0.7518). B is fitted per region of GeluF32 (same centres, c0 in two parts, degree <= 8;
+// relative errors below) except on [0.5, 1.25), the window around u0, where B(u) = t S(t) with t = u - u0 (u0 in two
+// parts). e^(-u^2/2) = (1 + r q) 2^n as in erfc_f32_parts, P = (B + B r q) 2^n rounded once. Chebyshev fits
+// (mpmath, 40 digits) with float coefficients.
+struct GeluDerivF32 {
+  //   [0, 0.1875]: degree 5, relative error 3.48e-09
+  //   [0.1875, 0.25]: degree 4, relative error 1.03e-09
+  //   [0.25, 0.375]: degree 4, relative error 3.87e-09
+  //   [0.375, 0.5]: degree 8, relative error 9.19e-09
+  //   [0.5, 0.75]: the window
+  //   [0.75, 1]: the window (to 1.25)
+  //   [1, 1.5) on [1.25, 1.5): degree 5, relative error 3.98e-10
+  //   [1.5, 2]: degree 8, relative error 8.57e-09
+  //   [2, 3]: degree 6, relative error 4.47e-09
+  //   [3, 4]: degree 6, relative error 6.44e-10
+  //   [4, 6]: degree 7, relative error 8.3e-10
+  //   [6, 8]: degree 6, relative error 4.35e-09
+  //   [8, 12]: degree 6, relative error 4.63e-09
+  //   [12, 14.8492]: degree 5, relative error 1.8e-09
+  static constexpr float kB0Lo[16] = {-8.003442353299306e-09f, 1.048064746100863e-08f, -1.775263824832507e-09f, -7.3768537944829404e-09f, 0.0f, 0.0f, -1.3525902176070304e-08f, -6.977254329854077e-09f, -2.591208314584037e-08f, -4.2797434929298106e-08f, 1.3051479896830642e-08f, 2.198742343750837e-08f, 9.43463334124317e-08f, -4.508211404186113e-08f, 0.0f, 0.0f};
+  static constexpr float kB[9][16] = {
+      {0.4272928237915039f, 0.33615171909332275f, 0.27155008912086487f, 0.1895323097705841f, 0.0f, 0.0f, -0.26811572909355164f, -0.5128739476203918f, -0.8533647656440735f, -1.288159966468811f, -1.9198100566864014f, -2.744718551635742f, -3.949645757675171f, -5.336596965789795f, 0.0f, 0.0f},
+      {-0.7543209791183472f, -0.7052521109580994f, -0.6740718483924866f, -0.6385743618011475f, 0.0f, 0.0f, -0.5093981027603149f, -0.4737341105937958f, -0.44471994042396545f, -0.4257304072380066f, -0.4132627248764038f, -0.4065893888473511f, -0.40281814336776733f, -0.4011117219924927f, 0.0f, 0.0f},
+      {0.21568803489208221f, 0.1782083809375763f, 0.15512004494667053f, 0.12961967289447784f, 0.0f, 0.0f, 0.04630150645971298f, 0.027179816737771034f, 0.013717182911932468f, 0.006406120490282774f, 0.00258860201574862f, 0.0010309554636478424f, 0.000376725074602291f, 0.00015870026254560798f, 0.0f, 0.0f},
+      {-0.11171937733888626f, -0.08912747353315353f, -0.07561590522527695f, -0.06097209453582764f, 0.0f, 0.0f, -0.017506562173366547f, -0.009076551534235477f, -0.0038547569420188665f, -0.001464405911974609f, -0.00045495800441130996f, -0.00013666696031577885f, -3.624627788667567e-05f, -1.1548479051270988e-05f, 0.0f, 0.0f},
+      {0.051412202417850494f, 0.039687421172857285f, 0.03290041908621788f, 0.02573525160551071f, 0.0f, 0.0f, 0.005992569960653782f, 0.002824170747771859f, 0.001025345060043037f, 0.00032157983514480293f, 7.782904867781326e-05f, 1.7829748685471714e-05f, 3.4612335184647236e-06f, 8.496407417624141e-07f, 0.0f, 0.0f},
+      {-0.021420704200863838f, 0.0f, 0.0f, -0.009942296892404556f, 0.0f, 0.0f, -0.0015824014553800225f, -0.0008268773090094328f, -0.0002661610778886825f, -6.929488154128194e-05f, -1.3002329069422558e-05f, -2.3578850232297555e-06f, -3.490065978439816e-07f, -6.189669932155084e-08f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, 0.0035641563590615988f, 0.0f, 0.0f, 0.0f, 0.0002295224112458527f, 6.378535908879712e-05f, 1.408805837854743e-05f, 2.2355866349244025e-06f, 3.0369253067874524e-07f, 3.2719832177008357e-08f, 0.0f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, -0.001198548125103116f, 0.0f, 0.0f, 0.0f, -6.128061795607209e-05f, 0.0f, 0.0f, -3.587503272228787e-07f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, 0.00038036805926822126f, 0.0f, 0.0f, 0.0f, 1.552429785078857e-05f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
+  };
+  // window: S degree 7, relative error 7.49e-09
+  static constexpr float kU0Hi = 0.7517915368080139f, kU0Lo = -1.211444988769017e-08f;
+  static constexpr float kS[8] = {-0.5724061727523804f, 0.08475637435913086f, -0.03658156841993332f, 0.0143135329708457f, -0.005164963658899069f, 0.0017425954574719071f, -0.0005468124873004854f, 0.00012789647735189646f};
+};
+
 FG_VINLINE VecT<float> v_gelu_derivative_f32(VecT<float> x) {
-  VecT<float> hh, hl;
-  VecT<float> u = erf_f32_arg<GeluF32>(x, true, hh, hl);
-  ErfcF32Parts e = erfc_f32_parts<GeluF32>(u, hh, hl);
-  VecT<float> half_erfc = scale_pow2(fmadd(e.r, e.q, splat<float>(1.f)), e.n - 1.f);
-  VecT<float> cdf = select(x >= 0.f, 1.f - half_erfc, half_erfc);
-  // phi(x) = e^(-hh - hl) / sqrt(2 pi), with its own reduction (hh <= 110.3: no clamp).
   using M = MathConst<float>;
+  using C = GeluDerivF32;
+  VecT<float> hh, hl;
+  const VecT<float> u = erf_f32_arg<GeluF32>(x, true, hh, hl);
+  IntT<float> idx = (bits_of<float>(u) >> 22) - 2 * 124;  // as in erfc_f32_parts
+  idx = select(idx < 0, IntT<float>{}, idx);
+  const VecT<float> v = u - lookup16(idx, GeluF32::kCentre);
+  constexpr size_t K = sizeof(C::kB) / sizeof(C::kB[0]);
+  VecT<float> p = lookup16(idx, C::kB[K - 1]);
+  for (size_t k = K - 1; k-- > 1;) p = fmadd(p, v, lookup16(idx, C::kB[k]));
+  // B = bh + bl unrounded: c0 + (c0lo + v p(v)), or in the window (t - kU0Lo) S with t = u - kU0Hi: t kS[0]
+  // (exact, as hi + lo) - kU0Lo kS[0] + t^2 s1(t).
+  VecT<float> bl = fmadd(p, v, lookup16(idx, C::kB0Lo));
+  VecT<float> bh = lookup16(idx, C::kB[0]);
+  const VecT<float> t = u - C::kU0Hi;  // exact; t - kU0Lo is u - u0
+  constexpr size_t KS = sizeof(C::kS) / sizeof(C::kS[0]);
+  VecT<float> s1 = splat<float>(C::kS[KS - 1]);
+  for (size_t k = KS - 1; k-- > 1;) s1 = fmadd(s1, t, splat<float>(C::kS[k]));  // S(t) = kS[0] + t s1
+  const VecT<float> ts = t * C::kS[0];
+  const auto window = (u >= 0.5f) & (u < 1.25f);
+  bh = select(window, ts, bh);
+  bl = select(window, fmadd(t * t, s1, fmadd(t, splat<float>(C::kS[0]), -ts) - C::kU0Lo * C::kS[0]), bl);
+  // e^(-hh - hl) = (1 + w) 2^n, w = r q (hh <= 110.3: no clamp); P = (bh + bh w + (bl + bl w)) 2^n: B is not
+  // rounded on its own (e^(-u^2/2) < 1 takes P below B's binade, where B's rounding would count double).
   const VecT<float> magic = splat<float>(M::kRoundMagic);
   const VecT<float> n = fmadd(-hh, splat<float>(M::kLog2e), magic) - magic;
-  const VecT<float> r = fmadd(n, splat<float>(-M::kLn2Lo), fmadd(n, splat<float>(-M::kLn2Hi), -hh)) - hl;
-  VecT<float> pdf = scale_pow2(fmadd(r, horner<float>(r, M::kExpFastQ), splat<float>(1.f)), n) * 0.39894228040143267794f;
-  VecT<float> y = fmadd(x, pdf, cdf);
-  y = select(x > GeluF32::kUMax, splat<float>(1.f), select(x < -GeluF32::kUMax, VecT<float>{}, y));
+  const VecT<float> rh = fmadd(n, splat<float>(-M::kLn2Hi), -hh), rl = fmadd(n, splat<float>(-M::kLn2Lo), -hl);
+  const VecT<float> r = rh + rl, rerr = (rh - r) + rl;  // rh exact; Fast2Sum (where |rh| < |rl|, r is tiny)
+  const VecT<float> w = fmadd(r, horner<float>(r, M::kExpFastQ), rerr);  // e^(r + rerr) - 1
+  const VecT<float> P = scale_pow2(fmadd(bh, w, bh) + fmadd(bl, w, bl), n);
+  VecT<float> y = select(x < 0.f, P, 1.f - P);
+  y = select(u == GeluF32::kUMax, select(x > 0.f, splat<float>(1.f), VecT<float>{}), y);  // and NaN lanes, below
   y = select(copysign_of<float>(x, VecT<float>{}) == __builtin_huge_valf(), splat<float>(__builtin_nanf("")), y);
   return select(x == x, y, x);
 }
