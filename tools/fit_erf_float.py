@@ -11,7 +11,12 @@ Prints the ErfF32 and GeluF32 structs. With u = |x| and z = s u (s = 1 for erf/e
 - erf near 0 (erf/erfc only): erf(u) = u A(u^2) for u < 0.5, A's leading coefficient 2/sqrt(pi) as a float plus
   kA0Lo, the rest fitted to the remainder.
 
-Usage: python tools/fit_erf_float.py > /tmp/structs.h   (needs mpmath and numpy; about 10 s)
+- gelu' (GeluDerivF32): gelu'(-u) = e^(-u^2/2) B(u), B(u) = Phi(-u) e^(u^2/2) - u / sqrt(2 pi), fitted on GeluF32's
+  regions with the same centres (c0 in two parts, the lowest degree <= 8 below 5e-9 relative), except on the
+  window [0.5, 1.25) around B's root u0, where B = (u - u0) S(u - u0) (S the lowest degree below 1e-8); the
+  region [1, 1.5) is fitted on [1.25, 1.5) only.
+
+Usage: python tools/fit_erf_float.py > /tmp/structs.h   (needs mpmath and numpy; about 15 s)
 """
 import mpmath as mp
 import numpy as np
@@ -116,7 +121,66 @@ def table(name, s, umax, umax_text, with_near0, note=""):
     print("  };\n};\n")
 
 
+def gelu_derivative_table(gelu_max):
+    sq2pi = mp.sqrt(2 * mp.pi)
+
+    def B(u):
+        return mp.erfc(u / mp.sqrt(2)) / 2 * mp.exp(u * u / 2) - u / sq2pi
+
+    def err_of(co, lo0, f, a, b):
+        err = 0
+        for v in mp.linspace(a, b, 300):
+            p = mp.mpf(0)
+            for k in reversed(co):
+                p = p * v + k
+            err = max(err, abs((p + lo0) / f(v) - 1))
+        return float(err)
+
+    print("struct GeluDerivF32 {")
+    rows, lows = [], []
+    for lo, hi in regions(gelu_max):
+        if lo in (0.5, 0.75):
+            rows.append([0.0] * 9)
+            lows.append(0.0)
+            print(f"  //   [{lo:g}, {hi:g}]: the window" + (" (to 1.25)" if lo == 0.75 else ""))
+            continue
+        c, _ = centre_of(1 / mp.sqrt(2), lo, hi)
+        a = 1.25 if lo == 1.0 else lo
+        for n in range(3, 10):
+            poly = mp.chebyfit(lambda v: B(c + v), [a - c, hi - c], n)
+            co = [f32(p) for p in poly[::-1]]
+            lo0 = f32(poly[-1] - co[0])
+            err = err_of(co, lo0, lambda v: B(c + v), a - c, hi - c)
+            if err < 5e-9:
+                break
+        rows.append(co + [0.0] * (9 - len(co)))
+        lows.append(lo0)
+        where = f"[{lo:g}, {hi:g})" + (" on [1.25, 1.5)" if lo == 1.0 else "")
+        print(f"  //   {where}: degree {n - 1}, relative error {err:.3g}")
+    print(f"  static constexpr float kB0Lo[16] = {{{floats(lows)}}};")
+    print("  static constexpr float kB[9][16] = {")
+    for k in range(9):
+        print(f"      {{{floats([r[k] for r in rows])}}},")
+    print("  };")
+    u0 = mp.findroot(B, 0.75)
+    u0hi, u0lo = f32(u0), f32(u0 - f32(u0))
+
+    def S(t):
+        return mp.diff(B, u0) if abs(t) < mp.mpf(10) ** -20 else B(u0 + t) / t
+
+    for n in range(4, 12):
+        co = [f32(p) for p in mp.chebyfit(S, [0.5 - u0, 1.25 - u0], n)[::-1]]
+        err = err_of(co, 0, S, 0.5 - u0, 1.25 - u0)
+        if err < 1e-8:
+            break
+    print(f"  // window: S degree {n - 1}, relative error {err:.3g}")
+    print(f"  static constexpr float kU0Hi = {u0hi!r}f, kU0Lo = {u0lo!r}f;")
+    print(f"  static constexpr float kS[{len(co)}] = {{{floats(co, len(co))}}};")
+    print("};\n")
+
+
 if __name__ == "__main__":
     table("ErfF32", mp.mpf(1), 10.5, "10.5f", True)
     gelu_max = f32(np.float32(10.5) * np.float32(1.41421356237309504880))  # 10.5 sqrt(2) as gelu's kernel rounds it
     table("GeluF32", 1 / mp.sqrt(2), gelu_max, "14.849242f", False, "  // 10.5 sqrt(2)")
+    gelu_derivative_table(gelu_max)
