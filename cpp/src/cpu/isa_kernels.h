@@ -62,8 +62,6 @@ FG_VINLINE void map1_widened(const float* x, float* y, int64_t n, F f) {
   if (i < n) narrow(y + i, f(widen(x + i, n - i)), n - i);
 }
 
-// erf, erfc and gelu run in double for float32 at every level (with the float fits' degrees, see vmath.h): their float
-// bodies' error reaches 3-4 ulp (the product of a fitted ratio and a scaled exponential).
 #define FG_UNARY_KERNEL(name, vfun) FG_UNARY_KERNEL_WIDEN(name, vfun, kWidenFloat)
 #define FG_UNARY_KERNEL_WIDEN(name, vfun, widen)                                    \
   template <class T>                                                                \
@@ -81,26 +79,22 @@ FG_UNARY_KERNEL(k_log2, v_log2)
 FG_UNARY_KERNEL(k_tanh, v_tanh)
 FG_UNARY_KERNEL(k_sigmoid, v_sigmoid)
 FG_UNARY_KERNEL(k_silu, v_silu)
-// erf and erfc: float32 through the double body with the float fits' degrees.
-#define FG_ERF_KERNEL(name, vfun)                                                                \
-  template <class T>                                                                             \
-  void name(const T* x, T* y, int64_t n) {                                                       \
-    if constexpr (std::is_same_v<T, float>)                                                      \
-      map1_widened(x, y, n, [](VecT<double> v) { return vfun<double, ErfConstForFloat>(v); });   \
-    else                                                                                         \
-      map1(x, y, n, [](VecT<T> v) { return vfun<T>(v); });                                       \
+// erf, erfc and gelu: float32 on float lanes where the level has FMA (vmath.h), else through the double body with
+// the float fits' degrees (the float body's error bound assumes fused steps).
+#define FG_ERF_KERNEL(name, vfun, ffun)                                                            \
+  template <class T>                                                                               \
+  void name(const T* x, T* y, int64_t n) {                                                         \
+    if constexpr (std::is_same_v<T, float> && kWidenFloat)                                         \
+      map1_widened(x, y, n, [](VecT<double> v) { return vfun<double, ErfConstForFloat>(v); });     \
+    else if constexpr (std::is_same_v<T, float>)                                                   \
+      map1(x, y, n, [](VecT<float> v) { return ffun(v); });                                        \
+    else                                                                                           \
+      map1(x, y, n, [](VecT<T> v) { return vfun<T>(v); });                                         \
   }
-FG_ERF_KERNEL(k_erf, v_erf)
-FG_ERF_KERNEL(k_erfc, v_erfc)
+FG_ERF_KERNEL(k_erf, v_erf, v_erf_f32)
+FG_ERF_KERNEL(k_erfc, v_erfc, v_erfc_f32)
+FG_ERF_KERNEL(k_gelu, v_gelu, v_gelu_f32)
 #undef FG_ERF_KERNEL
-
-template <class T>
-void k_gelu(const T* x, T* y, int64_t n) {
-  if constexpr (std::is_same_v<T, float>)
-    map1_widened(x, y, n, [](VecT<double> v) { return v_gelu<double, ErfConstForFloat>(v); });
-  else
-    map1(x, y, n, [](VecT<T> v) { return v_gelu<T>(v); });
-}
 FG_UNARY_KERNEL(k_gelu_tanh, v_gelu_tanh)
 FG_UNARY_KERNEL(k_rsqrt, v_rsqrt)
 #undef FG_UNARY_KERNEL
@@ -175,10 +169,12 @@ FG_VINLINE void map2_widened(const float* a, const float* b, float* y, int64_t n
 
 template <class T>
 void k_gelu_backward(const T* g, const T* x, T* out, int64_t n) {
-  if constexpr (std::is_same_v<T, float>)
+  if constexpr (std::is_same_v<T, float> && kWidenFloat)
     map2_widened(g, x, out, n, [](VecT<double> gv, VecT<double> xv) {
       return gv * v_gelu_derivative<double, ErfConstForFloat>(xv);
     });
+  else if constexpr (std::is_same_v<T, float>)
+    map2(g, x, out, n, [](VecT<float> gv, VecT<float> xv) { return gv * v_gelu_derivative_f32(xv); });
   else
     map2(g, x, out, n, [](VecT<T> gv, VecT<T> xv) { return gv * v_gelu_derivative<T>(xv); });
 }

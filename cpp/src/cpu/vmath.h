@@ -27,6 +27,10 @@
 //   inputs at AVX2 and AVX-512: max 1.74 ulp. silu(x) = x / (1 + e) and x e / (1 + e), the numerator rounded once,
 //   the quotient corrected for the rounding of 1 + e and of the division (div_corrected): max 1.98 ulp.
 // - rsqrt: 1 / sqrt(x) (two correctly rounded steps, 1.5 ulp).
+// - erf, erfc, gelu: float32 at the FMA levels on float lanes, erfc = e^(-z^2 + G) with G fitted per half-binade
+//   (section "erf, erfc, gelu on float lanes"; every float32 |x| < 16 at AVX2 and AVX-512 against libm's double
+//   erf/erfc: erf 1.00, erfc 1.07, gelu 1.33, gelu's derivative 2.19 ulp); float64, and float32 at the baseline
+//   level, the double body (section "erf, erfc, gelu").
 // - softplus, mish, sin, cos: double bodies (float32 runs them on widened lanes, 0.5 ulp); see their sections.
 #pragma once
 
@@ -540,9 +544,11 @@ FG_VINLINE VecT<double> v_sincos_reduced(VecT<double> x, bool cosine) {
 // erf(z) = z A(z^2) for z = |x| < 0.5; beyond, erfc(z) = e^(-z^2) R(z) with R(z) = erfc(z) e^(z^2) fitted on
 // [0.5, 1.25), [1.25, 2.5), [2.5, 4) as polynomials in z - centre, and for z >= 4 as S(1/z) / z (R ~ 1/(z sqrt pi)
 // there). The coefficients are Chebyshev fits made with mpmath at 50 digits (relative errors below), one
-// polynomial per lane chosen by lane-wise selects. The float32 kernels evaluate the float fits' degrees in double
-// arithmetic (C = ErfConstForFloat): their error is then the fits' (below 2e-9), far under a float ulp. e^(-z^2) is formed from z^2 split exactly into hi + lo, so
-// that its error does not grow with z^2, and kept as big * small (exp_parts) down to the denormals.
+// polynomial per lane chosen by lane-wise selects. The float32 kernels of the baseline level (no FMA) evaluate the
+// float fits' degrees in double arithmetic (C = ErfConstForFloat): their error is then the fits' (below 2e-9), far
+// under a float ulp; the FMA levels run the float bodies of the next section. e^(-z^2) is formed from z^2 split
+// exactly into hi + lo, so that its error does not grow with z^2, and kept as big * small (exp_parts) down to the
+// denormals.
 template <class T>
 struct ErfConst;
 
@@ -722,6 +728,258 @@ FG_VINLINE VecT<T> v_gelu_derivative(VecT<T> x) {
   y = select(x > lim, splat<T>(T(1)), select(x < -lim, VecT<T>{}, y));
   // ±inf: NaN, as PyTorch's cdf + x pdf gives (inf * 0).
   y = select(copysign_of<T>(x, VecT<T>{}) == T(__builtin_huge_val()), splat<T>(T(__builtin_nan(""))), y);
+  return select(x == x, y, x);
+}
+
+// ---- erf, erfc, gelu on float lanes (float32 at the FMA levels) ----
+// u = |x| (erf, erfc: z = u; gelu: z = u / sqrt 2). erfc(z) = e^a with a = -z^2 + G(u), G(u) = log(erfc(z)) + z^2
+// fitted on [0, 0.1875) and per half-binade of u beyond ([0.1875, 0.25), [0.25, 0.375), ..., up to kUMax, where
+// erfc underflows) as c0 + c1 v + v^2 Q(v), v = u - centre. Each centre is near the region's middle (v exact by
+// Sterbenz from 0.1875 on) where G is within 2^-32 of a float, so that c0 is one float; c1 is rounded before Q is
+// fitted (mpmath chebyfit at 40 digits, Q of degree <= 5, coefficients rounded to float: tools/fit_erf_float.py;
+// the absolute errors of the fits, which are relative errors of erfc, are listed below). The region's
+// coefficients come from 16-entry tables (one permute per coefficient). z^2 = hh + hl exactly, c0 - hh is summed
+// exactly (TwoSum) and the rest of a kept beside it, so that e^a's error does not grow with z^2: a = n ln2 + r,
+// e^r = 1 + r q(r) (kExpFastQ), erfc = (1 + r q) 2^n and gelu's x/2 erfc = (x/2 + x/2 r q) 2^n, each rounded once
+// (scale_pow2: also into the denormals). No division. erf(z) = u A(u^2) for u < 0.5 (A's leading coefficient in
+// two parts, A fitted with it fixed), 1 - erfc(z) beyond; erfc(x) = erfc(z) for x >= 0, 2 - erfc(z) below;
+// gelu(x) = x - x/2 erfc(z) for x >= 0, x/2 erfc(z) below (near 0, erfc(z) > 0.45 there, so x - x/2 erfc(z) keeps
+// the error of erfc). Every float32 |x| < 16 at AVX2 and AVX-512, against libm's double erf/erfc: erf 1.00, erfc
+// 1.07, gelu 1.33 ulp.
+struct ErfF32 {
+  static constexpr float kUMax = 10.5f;
+  // erf(u) = u (A(u^2) + kA0Lo) for u < 0.5: relative error 2.32e-09
+  static constexpr float kA[6] = {1.128379225730896f, -0.37612637877464294f, 0.11283787339925766f, -0.026864802464842796f, 0.0052085453644394875f, -0.0007831404218450189f};
+  static constexpr float kA0Lo = -5.8635382771399236e-08f;
+  //   [0, 0.1875] centre 0.0937419: abs error 2.06e-09
+  //   [0.1875, 0.25] centre 0.218746: abs error 9.33e-10
+  //   [0.25, 0.375] centre 0.31249: abs error 1.25e-09
+  //   [0.375, 0.5] centre 0.43742: abs error 7.17e-10
+  //   [0.5, 0.75] centre 0.624958: abs error 2.72e-10
+  //   [0.75, 1] centre 0.875038: abs error 1.55e-09
+  //   [1, 1.5] centre 1.24995: abs error 5.76e-09
+  //   [1.5, 2] centre 1.75005: abs error 7.97e-10
+  //   [2, 3] centre 2.49937: abs error 4.11e-09
+  //   [3, 4] centre 3.50044: abs error 5.24e-09
+  //   [4, 6] centre 5.01474: abs error 1.02e-08
+  //   [6, 8] centre 6.99762: abs error 9.28e-10
+  //   [8, 10.5] centre 9.27142: abs error 4.1e-09
+  static constexpr float kCentre[16] = {0.09374189376831055f, 0.21874618530273438f, 0.31249046325683594f, 0.4374198913574219f, 0.6249580383300781f, 0.8750381469726562f, 1.2499542236328125f, 1.7500457763671875f, 2.4993743896484375f, 3.5004425048828125f, 5.014739990234375f, 6.99761962890625f, 9.27142333984375f, 0.0f, 0.0f, 0.0f};
+  static constexpr float kG[8][16] = {
+      {-0.10266636312007904f, -0.23047292232513428f, -0.3200780153274536f, -0.4319556951522827f, -0.5854916572570801f, -0.7672253847122192f, -1.0001276731491089f, -1.2553845643997192f, -1.5565946102142334f, -1.8625551462173462f, -2.203726053237915f, -2.527897596359253f, -2.8050363063812256f, 0.0f, 0.0f, 0.0f},
+      {-1.0628975629806519f, -0.9833574295043945f, -0.9290626049041748f, -0.8631652593612671f, -0.7765104174613953f, -0.6802064776420593f, -0.5677357912063599f, -0.4596026539802551f, -0.3527509570121765f, -0.266070157289505f, -0.19217278063297272f, -0.140126034617424f, -0.10663855075836182f, 0.0f, 0.0f, 0.0f},
+      {0.33548617362976074f, 0.3013969361782074f, 0.27809786796569824f, 0.24990683794021606f, 0.21322935819625854f, 0.1734529584646225f, 0.12919427454471588f, 0.09005696326494217f, 0.0561266653239727f, 0.033240024000406265f, 0.0178382471203804f, 0.009633654728531837f, 0.005622990895062685f, 0.0f, 0.0f, 0.0f},
+      {-0.09562594443559647f, -0.08643924444913864f, -0.07947029173374176f, -0.07105590403079987f, -0.05961481109261513f, -0.04690031707286835f, -0.03268219903111458f, -0.02053849585354328f, -0.010864073410630226f, -0.005224850960075855f, -0.0021362663246691227f, -0.0008669719682075083f, -0.00039099136483855546f, 0.0f, 0.0f, 0.0f},
+      {0.01902661845088005f, 0.01982584036886692f, 0.017638904973864555f, 0.016380006447434425f, 0.014147039502859116f, 0.011324712075293064f, 0.00779440114274621f, 0.004626704379916191f, 0.0021665801759809256f, 0.0008731922134757042f, 0.0002786361728794873f, 8.618835272500291e-05f, 3.025322985195089e-05f, 0.0f, 0.0f, 0.0f},
+      {0.0014042792608961463f, 0.19800616800785065f, -0.010778097435832024f, 0.0023842535447329283f, -0.0022719153203070164f, -0.0017597574042156339f, -0.0018730985466390848f, -0.0009426462347619236f, -0.0004150265012867749f, -0.00013934863090980798f, -3.7202549719950184e-05f, -8.957153113442473e-06f, -2.5287367861892562e-06f, 0.0f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.00022365921176970005f, 0.00015327482833527029f, 7.817455480108038e-05f, 2.4972530809463933e-05f, 5.229875114309834e-06f, 9.748385991770192e-07f, 2.1522014037600457e-07f, 0.0f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0028285738080739975f, -0.0002520548296160996f, -2.9330265533644706e-05f, -2.493293686711695e-05f, -9.441638439966482e-07f, -1.1811522426796728e-07f, 6.522288931165576e-09f, 0.0f, 0.0f, 0.0f},
+  };
+};
+
+struct GeluF32 {
+  static constexpr float kUMax = 14.849242f;  // 10.5 sqrt(2)
+  //   [0, 0.1875] centre 0.0937471: abs error 2.23e-09
+  //   [0.1875, 0.25] centre 0.218768: abs error 7.72e-10
+  //   [0.25, 0.375] centre 0.312489: abs error 7.52e-10
+  //   [0.375, 0.5] centre 0.437555: abs error 1.83e-09
+  //   [0.5, 0.75] centre 0.625099: abs error 3.14e-09
+  //   [0.75, 1] centre 0.875237: abs error 2.3e-09
+  //   [1, 1.5] centre 1.25039: abs error 2.41e-09
+  //   [1.5, 2] centre 1.74991: abs error 9.21e-10
+  //   [2, 3] centre 2.49402: abs error 7.19e-09
+  //   [3, 4] centre 3.49579: abs error 6.2e-09
+  //   [4, 6] centre 5.00488: abs error 2.36e-09
+  //   [6, 8] centre 7.01971: abs error 3.12e-09
+  //   [8, 12] centre 9.99933: abs error 7.68e-09
+  //   [12, 14.8492] centre 13.4508: abs error 4.74e-09
+  static constexpr float kCentre[16] = {0.09374713897705078f, 0.21876811981201172f, 0.3124885559082031f, 0.43755531311035156f, 0.6250991821289062f, 0.8752365112304688f, 1.2503890991210938f, 1.749908447265625f, 2.4940185546875f, 3.49578857421875f, 5.0048828125f, 7.01971435546875f, 9.99932861328125f, 13.4508056640625f, 0.0f, 0.0f};
+  static constexpr float kG[8][16] = {
+      {-0.07323217391967773f, -0.1662255972623825f, -0.23265114426612854f, -0.3172025680541992f, -0.4359140694141388f, -0.5807685256004333f, -0.7734147906303406f, -0.9929638504981995f, -1.2615690231323242f, -1.5468589067459106f, -1.8727614879608154f, -2.193868398666382f, -2.538072109222412f, -2.8302831649780273f, 0.0f, 0.0f},
+      {-0.7647609710693359f, -0.7234054803848267f, -0.6943948268890381f, -0.6581642031669617f, -0.6087302565574646f, -0.5509116053581238f, -0.4787496328353882f, -0.4037596881389618f, -0.3232777714729309f, -0.2516312301158905f, -0.1863444447517395f, -0.13718649744987488f, -0.09809957444667816f, -0.07354497909545898f, 0.0f, 0.0f},
+      {0.17172329127788544f, 0.1592123806476593f, 0.15041226148605347f, 0.1394186019897461f, 0.12446523457765579f, 0.10715914517641068f, 0.08608771115541458f, 0.06521780043840408f, 0.04461536556482315f, 0.028516041114926338f, 0.01632182113826275f, 0.009084910154342651f, 0.004723289515823126f, 0.002675933763384819f, 0.0f, 0.0f},
+      {-0.03452150523662567f, -0.03199733793735504f, -0.030416691675782204f, -0.02813074178993702f, -0.02502228505909443f, -0.021189764142036438f, -0.01643342711031437f, -0.011696654371917248f, -0.007172653917223215f, -0.003927052952349186f, -0.0018001733114942908f, -0.0007757596322335303f, -0.000297795602818951f, -0.00012850081839133054f, 0.0f, 0.0f},
+      {0.004768573213368654f, 0.005561701022088528f, 0.004694964271038771f, 0.0043290541507303715f, 0.0040649669244885445f, 0.0035603162832558155f, 0.0028081629425287247f, 0.001975405728444457f, 0.001140338135883212f, 0.0005563826416619122f, 0.00021135213319212198f, 7.211777847260237e-05f, 2.074329495371785e-05f, 6.870250217616558e-06f, 0.0f, 0.0f},
+      {-0.002457480411976576f, -0.18050891160964966f, -0.004824313800781965f, -0.014522812329232693f, 0.00039159998414106667f, -0.0009714645566418767f, -0.0003896398702636361f, -0.00028759450651705265f, -0.00017863413086161017f, -6.727251457050443e-05f, -2.5013561753439717e-05f, -6.788545761082787e-06f, -1.5103520354387001e-06f, -3.487144795144559e-07f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 2.0407023839652538e-05f, 1.0204202226304915e-05f, 2.9769639695587102e-06f, 6.724675358782406e-07f, 1.1712944569808315e-07f, 2.117795538936207e-08f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 2.649046655278653e-05f, -2.641346145537682e-05f, -3.5774482398664986e-07f, -1.54787983319693e-07f, -9.550370272393138e-09f, -1.4139327042528294e-08f, 0.0f, 0.0f},
+  };
+};
+
+// tab[idx] lane by lane (idx in [0, 16)).
+FG_VINLINE VecT<float> lookup16(IntT<float> idx, const float (&tab)[16]) {
+#if FG_VEC_BYTES == 64
+  return reinterpret_cast<VecT<float>>(_mm512_permutexvar_ps(reinterpret_cast<__m512i>(idx), _mm512_loadu_ps(tab)));
+#elif FG_VEC_BYTES == 32 && defined(__AVX2__)
+  const __m256i i = reinterpret_cast<__m256i>(idx);
+  VecT<float> lo = reinterpret_cast<VecT<float>>(_mm256_permutevar8x32_ps(_mm256_loadu_ps(tab), i));
+  VecT<float> hi = reinterpret_cast<VecT<float>>(_mm256_permutevar8x32_ps(_mm256_loadu_ps(tab + 8), i));
+  return select(idx > 7, hi, lo);
+#else
+  VecT<float> r;
+  for (int k = 0; k < Vec<float>::N; ++k) r[k] = tab[idx[k]];
+  return r;
+#endif
+}
+
+// erfc(z) = (1 + r q) 2^n for u in [0, kUMax], with z^2 = hh + hl.
+struct ErfcF32Parts {
+  VecT<float> r, q, n;
+};
+
+// y 2^n rounded once (also into the denormals): AVX-512's scalef, else as two power-of-two factors.
+FG_VINLINE VecT<float> scale_pow2(VecT<float> y, VecT<float> n) {
+#if FG_VEC_BYTES == 64
+  return reinterpret_cast<VecT<float>>(_mm512_scalef_ps(y, n));
+#else
+  IntT<float> ni = __builtin_convertvector(n, IntT<float>);
+  IntT<float> half = ni >> 1;
+  return y * pow2<float>(ni - half) * pow2<float>(half);
+#endif
+}
+
+template <class C>
+FG_VINLINE ErfcF32Parts erfc_f32_parts(VecT<float> u, VecT<float> hh, VecT<float> hl) {
+  using M = MathConst<float>;
+  // The half-binade's index from 0.125 (exponent and first mantissa bit): [0.125, 0.1875) is 0, [0.1875, 0.25) 1;
+  // below 0.125 (and u = 0), 0 too.
+  IntT<float> idx = (bits_of<float>(u) >> 22) - 2 * 124;
+  idx = select(idx < 0, IntT<float>{}, idx);
+  const VecT<float> v = u - lookup16(idx, C::kCentre);
+  constexpr size_t K = sizeof(C::kG) / sizeof(C::kG[0]);
+  VecT<float> p = lookup16(idx, C::kG[K - 1]);
+  for (size_t k = K - 1; k-- > 1;) p = fmadd(p, v, lookup16(idx, C::kG[k]));  // c1 + v Q(v)
+  const VecT<float> tail = fmadd(p, v, -hl);
+  const VecT<float> c0 = lookup16(idx, C::kG[0]);
+  const VecT<float> ah = c0 - hh, bb = ah - c0;  // c0 - hh = ah + al exactly
+  const VecT<float> al = (c0 - (ah - bb)) - (hh + bb);
+  const VecT<float> magic = splat<float>(M::kRoundMagic);
+  ErfcF32Parts e;
+  e.n = fmadd(ah + tail, splat<float>(M::kLog2e), magic) - magic;
+  e.r = fmadd(e.n, splat<float>(-M::kLn2Hi), ah) + fmadd(e.n, splat<float>(-M::kLn2Lo), tail + al);  // the first exact
+  e.q = horner<float>(e.r, M::kExpFastQ);
+  return e;
+}
+
+// u = |x| clamped to kUMax (NaN lanes: kUMax); hh + hl = z^2 exactly.
+template <class C>
+FG_VINLINE VecT<float> erf_f32_arg(VecT<float> x, bool gelu, VecT<float>& hh, VecT<float>& hl) {
+  VecT<float> u = copysign_of<float>(x, VecT<float>{});
+  u = select(u < C::kUMax, u, splat<float>(C::kUMax));
+  const VecT<float> hu = gelu ? u * 0.5f : u;  // exact
+  hh = u * hu;
+  hl = -residual<float>(hh, u, hu);
+  return u;
+}
+
+FG_VINLINE VecT<float> v_erf_f32(VecT<float> x) {
+  VecT<float> hh, hl;
+  VecT<float> u = erf_f32_arg<ErfF32>(x, false, hh, hl);
+  ErfcF32Parts e = erfc_f32_parts<ErfF32>(u, hh, hl);
+  VecT<float> erfc = scale_pow2(fmadd(e.r, e.q, splat<float>(1.f)), e.n);
+  constexpr size_t K = sizeof(ErfF32::kA) / sizeof(ErfF32::kA[0]);
+  const VecT<float> t = x * x;
+  VecT<float> p = splat<float>(ErfF32::kA[K - 1]);
+  for (size_t k = K - 1; k-- > 1;) p = fmadd(p, t, splat<float>(ErfF32::kA[k]));
+  VecT<float> near0 = fmadd(x, splat<float>(ErfF32::kA[0]), fmadd(x, splat<float>(ErfF32::kA0Lo), x * t * p));
+  VecT<float> y = select(u < 0.5f, near0, 1.f - erfc);
+  return copysign_of<float>(select(x == x, y, x), x);  // erf(-0) = -0
+}
+
+FG_VINLINE VecT<float> v_erfc_f32(VecT<float> x) {
+  VecT<float> hh, hl;
+  VecT<float> u = erf_f32_arg<ErfF32>(x, false, hh, hl);
+  ErfcF32Parts e = erfc_f32_parts<ErfF32>(u, hh, hl);
+  VecT<float> erfc = scale_pow2(fmadd(e.r, e.q, splat<float>(1.f)), e.n);
+  VecT<float> y = select(x >= 0.f, erfc, 2.f - erfc);
+  return select(x == x, y, x);
+}
+
+FG_VINLINE VecT<float> v_gelu_f32(VecT<float> x) {
+  VecT<float> hh, hl;
+  VecT<float> u = erf_f32_arg<GeluF32>(x, true, hh, hl);
+  ErfcF32Parts e = erfc_f32_parts<GeluF32>(u, hh, hl);
+  const VecT<float> hx = x * 0.5f;
+  const VecT<float> w = scale_pow2(fmadd(hx * e.r, e.q, hx), e.n);  // x/2 erfc(z)
+  VecT<float> y = select(x >= 0.f, x - w, w);
+  y = select(u < 1e-30f, hx, y);  // x/2 (1 + erf) = x/2 rounded, ±0 kept
+  // |x| >= kUMax and NaN: x for x > 0, else x * 0 (-0 for finite x, NaN for -inf and NaN).
+  return select(u == GeluF32::kUMax, select(x > 0.f, x, x * 0.f), y);
+}
+
+// d gelu / dx = Phi(x) + x phi(x) on float lanes. With u = |x|, gelu'(-u) = e^(-u^2/2) B(u) (= P) and
+// gelu'(u) = 1 - P, B(u) = Phi(-u) e^(u^2/2) - u / sqrt(2 pi): no cancellation of Phi and x phi (they cancel
+// near the root x0 = -u0 = -0.7518). B is fitted per region of GeluF32 (same centres, c0 in two parts, degree <= 8;
+// relative errors below) except on [0.5, 1.25), the window around u0, where B(u) = t S(t) with t = u - u0 (u0 in two
+// parts). e^(-u^2/2) = (1 + w) 2^n with the reduced argument in two parts, P = (B + B w) 2^n with B in two parts
+// (two roundings). Chebyshev fits (mpmath, 40 digits) with float coefficients (tools/fit_erf_float.py). Every
+// float32 |x| < 16 at AVX2 and AVX-512: 2.19 ulp (at x = -0.8289, in the window), absolute error below 0.8 eps.
+struct GeluDerivF32 {
+  //   [0, 0.1875): degree 5, relative error 3.48e-09
+  //   [0.1875, 0.25): degree 4, relative error 1.03e-09
+  //   [0.25, 0.375): degree 4, relative error 3.87e-09
+  //   [0.375, 0.5): degree 8, relative error 9.19e-09
+  //   [0.5, 0.75]: the window
+  //   [0.75, 1]: the window (to 1.25)
+  //   [1, 1.5) on [1.25, 1.5): degree 5, relative error 3.98e-10
+  //   [1.5, 2): degree 8, relative error 8.57e-09
+  //   [2, 3): degree 6, relative error 4.47e-09
+  //   [3, 4): degree 6, relative error 6.44e-10
+  //   [4, 6): degree 7, relative error 8.3e-10
+  //   [6, 8): degree 6, relative error 4.35e-09
+  //   [8, 12): degree 6, relative error 4.63e-09
+  //   [12, 14.8492): degree 5, relative error 1.8e-09
+  static constexpr float kB0Lo[16] = {-8.003442353299306e-09f, 1.048064746100863e-08f, -1.775263824832507e-09f, -7.3768537944829404e-09f, 0.0f, 0.0f, -1.3525902176070304e-08f, -6.977254329854077e-09f, -2.591208314584037e-08f, -4.2797434929298106e-08f, 1.3051479896830642e-08f, 2.198742343750837e-08f, 9.43463334124317e-08f, -4.508211404186113e-08f, 0.0f, 0.0f};
+  static constexpr float kB[9][16] = {
+      {0.4272928237915039f, 0.33615171909332275f, 0.27155008912086487f, 0.1895323097705841f, 0.0f, 0.0f, -0.26811572909355164f, -0.5128739476203918f, -0.8533647656440735f, -1.288159966468811f, -1.9198100566864014f, -2.744718551635742f, -3.949645757675171f, -5.336596965789795f, 0.0f, 0.0f},
+      {-0.7543209791183472f, -0.7052521109580994f, -0.6740718483924866f, -0.6385743618011475f, 0.0f, 0.0f, -0.5093981027603149f, -0.4737341105937958f, -0.44471994042396545f, -0.4257304072380066f, -0.4132627248764038f, -0.4065893888473511f, -0.40281814336776733f, -0.4011117219924927f, 0.0f, 0.0f},
+      {0.21568803489208221f, 0.1782083809375763f, 0.15512004494667053f, 0.12961967289447784f, 0.0f, 0.0f, 0.04630150645971298f, 0.027179816737771034f, 0.013717182911932468f, 0.006406120490282774f, 0.00258860201574862f, 0.0010309554636478424f, 0.000376725074602291f, 0.00015870026254560798f, 0.0f, 0.0f},
+      {-0.11171937733888626f, -0.08912747353315353f, -0.07561590522527695f, -0.06097209453582764f, 0.0f, 0.0f, -0.017506562173366547f, -0.009076551534235477f, -0.0038547569420188665f, -0.001464405911974609f, -0.00045495800441130996f, -0.00013666696031577885f, -3.624627788667567e-05f, -1.1548479051270988e-05f, 0.0f, 0.0f},
+      {0.051412202417850494f, 0.039687421172857285f, 0.03290041908621788f, 0.02573525160551071f, 0.0f, 0.0f, 0.005992569960653782f, 0.002824170747771859f, 0.001025345060043037f, 0.00032157983514480293f, 7.782904867781326e-05f, 1.7829748685471714e-05f, 3.4612335184647236e-06f, 8.49640798605833e-07f, 0.0f, 0.0f},
+      {-0.021420704200863838f, 0.0f, 0.0f, -0.009942296892404556f, 0.0f, 0.0f, -0.0015824014553800225f, -0.0008268773090094328f, -0.0002661610778886825f, -6.929488154128194e-05f, -1.3002329069422558e-05f, -2.3578850232297555e-06f, -3.490065978439816e-07f, -6.189669932155084e-08f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, 0.0035641563590615988f, 0.0f, 0.0f, 0.0f, 0.0002295224112458527f, 6.378535908879712e-05f, 1.408805837854743e-05f, 2.2355866349244025e-06f, 3.0369253067874524e-07f, 3.2719832177008357e-08f, 0.0f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, -0.001198548125103116f, 0.0f, 0.0f, 0.0f, -6.128061795607209e-05f, 0.0f, 0.0f, -3.587503272228787e-07f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
+      {0.0f, 0.0f, 0.0f, 0.00038036805926822126f, 0.0f, 0.0f, 0.0f, 1.552429785078857e-05f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
+  };
+  // window: S degree 7, relative error 7.49e-09
+  static constexpr float kU0Hi = 0.7517915368080139f, kU0Lo = -1.211444988769017e-08f;
+  static constexpr float kS[8] = {-0.5724061727523804f, 0.08475637435913086f, -0.03658156841993332f, 0.0143135329708457f, -0.005164963658899069f, 0.0017425954574719071f, -0.0005468124873004854f, 0.00012789647735189646f};
+};
+
+FG_VINLINE VecT<float> v_gelu_derivative_f32(VecT<float> x) {
+  using M = MathConst<float>;
+  using C = GeluDerivF32;
+  VecT<float> hh, hl;
+  const VecT<float> u = erf_f32_arg<GeluF32>(x, true, hh, hl);
+  IntT<float> idx = (bits_of<float>(u) >> 22) - 2 * 124;  // as in erfc_f32_parts
+  idx = select(idx < 0, IntT<float>{}, idx);
+  const VecT<float> v = u - lookup16(idx, GeluF32::kCentre);
+  constexpr size_t K = sizeof(C::kB) / sizeof(C::kB[0]);
+  VecT<float> p = lookup16(idx, C::kB[K - 1]);
+  for (size_t k = K - 1; k-- > 1;) p = fmadd(p, v, lookup16(idx, C::kB[k]));
+  // B = bh + bl unrounded: c0 + (c0lo + v p(v)), or in the window (t - kU0Lo) S with t = u - kU0Hi: t kS[0]
+  // (exact, as hi + lo) - kU0Lo kS[0] + t^2 s1(t).
+  VecT<float> bl = fmadd(p, v, lookup16(idx, C::kB0Lo));
+  VecT<float> bh = lookup16(idx, C::kB[0]);
+  const VecT<float> t = u - C::kU0Hi;  // exact; t - kU0Lo is u - u0
+  constexpr size_t KS = sizeof(C::kS) / sizeof(C::kS[0]);
+  VecT<float> s1 = splat<float>(C::kS[KS - 1]);
+  for (size_t k = KS - 1; k-- > 1;) s1 = fmadd(s1, t, splat<float>(C::kS[k]));  // S(t) = kS[0] + t s1
+  const VecT<float> ts = t * C::kS[0];
+  const auto window = (u >= 0.5f) & (u < 1.25f);
+  bh = select(window, ts, bh);
+  bl = select(window, fmadd(t * t, s1, fmadd(t, splat<float>(C::kS[0]), -ts) - C::kU0Lo * C::kS[0]), bl);
+  // e^(-hh - hl) = (1 + w) 2^n, w = r q (hh <= 110.3: no clamp); P = (bh + bh w + (bl + bl w)) 2^n: B is not
+  // rounded on its own (e^(-u^2/2) < 1 takes P below B's binade, where B's rounding would count double).
+  const VecT<float> magic = splat<float>(M::kRoundMagic);
+  const VecT<float> n = fmadd(-hh, splat<float>(M::kLog2e), magic) - magic;
+  const VecT<float> rh = fmadd(n, splat<float>(-M::kLn2Hi), -hh), rl = fmadd(n, splat<float>(-M::kLn2Lo), -hl);
+  const VecT<float> r = rh + rl, rerr = (rh - r) + rl;  // rh exact; Fast2Sum (where |rh| < |rl|, r is tiny)
+  const VecT<float> w = fmadd(r, horner<float>(r, M::kExpFastQ), rerr);  // e^(r + rerr) - 1
+  const VecT<float> P = scale_pow2(fmadd(bh, w, bh) + fmadd(bl, w, bl), n);
+  VecT<float> y = select(x < 0.f, P, 1.f - P);
+  y = select(u == GeluF32::kUMax, select(x > 0.f, splat<float>(1.f), VecT<float>{}), y);  // and NaN lanes, below
+  y = select(copysign_of<float>(x, VecT<float>{}) == __builtin_huge_valf(), splat<float>(__builtin_nanf("")), y);
   return select(x == x, y, x);
 }
 
