@@ -266,3 +266,14 @@ def test_normalisation_rows_whose_squares_overflow_float32(call):
                .replace("T.tensor([0.5, 0.25])", "T.tensor([0.5, 0.25], dtype=T.float64)"),
                dict(ref_ns, x=torch.tensor(values, dtype=torch.float32).double())).numpy()
     np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("values", [[np.inf, -4.0], [-4.0, np.inf], [1.0, 2.0, -np.inf], [-np.inf] * 4, [np.nan, 1.0]])
+@pytest.mark.parametrize("name", ["var_mean", "std_mean"])
+def test_moments_mean_of_infinite_values_is_torch_mean(values, name):
+    # the corrected two-pass mean keeps an infinite mean infinite (no inf - inf); torch's own var_mean gives
+    # NaN or inf by the inf's position (docs/differences.md, torch-var-mean-welford), so torch.mean is the oracle
+    x = np.array(values)
+    spread, mean = getattr(fastgrad, name)(fastgrad.tensor(x))
+    np.testing.assert_array_equal(mean.numpy(), torch.tensor(x).mean().numpy())
+    assert np.isnan(spread.item()) == np.isnan(getattr(torch, name)(torch.tensor(x))[0].item())

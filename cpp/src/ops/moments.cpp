@@ -32,7 +32,9 @@ Moments moments(const Tensor& t, const std::vector<bool>& mask, double correctio
   const auto n = static_cast<double>(reduced_count(t, mask));
   Tensor x = cast(t, ScalarType::Float64);
   Tensor first = div(sum_kernel(x, mask, true, ScalarType::Float64), Scalar(n));
-  Tensor mean_kept = add(first, div(sum_kernel(sub(x, first), mask, true, ScalarType::Float64), Scalar(n)));
+  // (the correction only where that mean is finite: an infinite element's mean stays +-inf, not inf - inf)
+  Tensor corrected = add(first, div(sum_kernel(sub(x, first), mask, true, ScalarType::Float64), Scalar(n)));
+  Tensor mean_kept = where(isfinite(first), corrected, first);
   Tensor centered = sub(x, mean_kept);
   Tensor squares = sum_kernel(mul(centered, centered), mask, keepdim, ScalarType::Float64);
   Moments m;
