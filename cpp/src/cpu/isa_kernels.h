@@ -99,7 +99,7 @@ FG_UNARY_KERNEL(k_gelu_tanh, v_gelu_tanh)
 FG_UNARY_KERNEL(k_rsqrt, v_rsqrt)
 #undef FG_UNARY_KERNEL
 
-// softplus and mish: float32 through the double body at every level.
+// mish: float32 through the double body at every level.
 #define FG_DOUBLE_BODY_KERNEL(name, vfun)                                               \
   template <class T>                                                                  \
   void name(const T* x, T* y, int64_t n) {                                            \
@@ -108,14 +108,25 @@ FG_UNARY_KERNEL(k_rsqrt, v_rsqrt)
     else                                                                              \
       map1(x, y, n, [](VecT<T> v) { return vfun<T>(v); });                            \
   }
-FG_DOUBLE_BODY_KERNEL(k_softplus, v_softplus)
 FG_DOUBLE_BODY_KERNEL(k_mish, v_mish)
 #undef FG_DOUBLE_BODY_KERNEL
 
+// softplus: float32 on float lanes where the level has FMA (vmath.h), else through the double body.
+template <class T>
+void k_softplus(const T* x, T* y, int64_t n) {
+  if constexpr (std::is_same_v<T, float> && kWidenFloat)
+    map1_widened(x, y, n, [](VecT<double> v) { return v_softplus<double>(v); });
+  else if constexpr (std::is_same_v<T, float>)
+    map1(x, y, n, [](VecT<float> v) { return v_softplus_f32(v); });
+  else
+    map1(x, y, n, [](VecT<T> v) { return v_softplus<T>(v); });
+}
+
 // sin / cos of double lanes: the vector body, with the lanes beyond its range (|x| > kLimit, ±inf, NaN)
 // computed by std::sin / std::cos.
+template <bool kForFloat = false>
 FG_VINLINE VecT<double> sincos_lanes(VecT<double> v, bool cosine) {
-  VecT<double> y = v_sincos_reduced(v, cosine);
+  VecT<double> y = kForFloat ? v_sincos_for_float(v, cosine) : v_sincos_reduced(v, cosine);
   const auto out = !(copysign_of<double>(v, VecT<double>{}) <= TrigConst::kLimit);
   if (__builtin_expect(any_lane(out), 0))
     for (int k = 0; k < Vec<double>::N; ++k)
@@ -134,11 +145,11 @@ FG_VINLINE void map1_double(const T* x, T* y, int64_t n, F f) {
 
 template <class T>
 void k_sin(const T* x, T* y, int64_t n) {
-  map1_double(x, y, n, [](VecT<double> v) { return sincos_lanes(v, false); });
+  map1_double(x, y, n, [](VecT<double> v) { return sincos_lanes<std::is_same_v<T, float>>(v, false); });
 }
 template <class T>
 void k_cos(const T* x, T* y, int64_t n) {
-  map1_double(x, y, n, [](VecT<double> v) { return sincos_lanes(v, true); });
+  map1_double(x, y, n, [](VecT<double> v) { return sincos_lanes<std::is_same_v<T, float>>(v, true); });
 }
 
 // The backward formulas in one pass each, written as PyTorch's derivatives.yaml states them.
@@ -200,11 +211,11 @@ void k_mish_backward(const T* g, const T* x, T* out, int64_t n) {
 }
 template <class T>
 void k_sin_backward(const T* g, const T* x, T* out, int64_t n) {
-  map2_double(g, x, out, n, [](VecT<double> gv, VecT<double> xv) { return gv * sincos_lanes(xv, true); });
+  map2_double(g, x, out, n, [](VecT<double> gv, VecT<double> xv) { return gv * sincos_lanes<std::is_same_v<T, float>>(xv, true); });
 }
 template <class T>
 void k_cos_backward(const T* g, const T* x, T* out, int64_t n) {
-  map2_double(g, x, out, n, [](VecT<double> gv, VecT<double> xv) { return gv * -sincos_lanes(xv, false); });
+  map2_double(g, x, out, n, [](VecT<double> gv, VecT<double> xv) { return gv * -sincos_lanes<std::is_same_v<T, float>>(xv, false); });
 }
 template <class T>
 void k_gelu_tanh_backward(const T* g, const T* x, T* out, int64_t n) {

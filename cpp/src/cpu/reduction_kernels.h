@@ -237,10 +237,10 @@ FG_VINLINE IntT<T> improves(VecT<T> v, VecT<T> best, bool is_max) {
   return (is_max ? v > best : v < best) | ((v != v) & (best == best));
 }
 
-// The extreme of a contiguous row without its position: four vector accumulators, NaN kept on the side (a lane
-// keeps the last NaN it saw: a blend, cheaper than or-ing comparison masks).
+// The extreme of a contiguous row without its position, careful version: four vector accumulators, NaN kept on
+// the side (a lane keeps the last NaN it saw: a blend, cheaper than or-ing comparison masks).
 template <class T, bool IsMax>
-FG_VINLINE T row_extreme(const T* x, int64_t n) {
+FG_VINLINE T row_extreme_careful(const T* x, int64_t n) {
   constexpr int W = Vec<T>::N;
   const T identity = IsMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
   auto better = [](VecT<T> v, VecT<T> best) { return select(IsMax ? v > best : v < best, v, best); };
@@ -270,6 +270,44 @@ FG_VINLINE T row_extreme(const T* x, int64_t n) {
   store(lanes, nan);
   for (int k = 0; k < W; ++k)
     if (lanes[k] != lanes[k]) return std::numeric_limits<T>::quiet_NaN();
+  store(lanes, better(better(best[0], best[1]), better(best[2], best[3])));
+  for (int w = W / 2; w >= 1; w /= 2)
+    for (int k = 0; k < w; ++k) lanes[k] = (IsMax ? lanes[k + w] > lanes[k] : lanes[k + w] < lanes[k]) ? lanes[k + w] : lanes[k];
+  return lanes[0];
+}
+
+// The extreme of a contiguous row without its position: one max (min) instruction per vector, which ignores
+// NaN, and a running v * 0 + s, which turns NaN where the row holds a NaN or an infinity; then (rarely) the
+// careful pass decides. Four accumulators of each.
+template <class T, bool IsMax>
+FG_VINLINE T row_extreme(const T* x, int64_t n) {
+  constexpr int W = Vec<T>::N;
+  const T identity = IsMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+  auto better = [](VecT<T> v, VecT<T> best) { return IsMax ? vmax(v, best) : vmin(v, best); };
+  const VecT<T> zero{};
+  VecT<T> best[4], probe[4];
+  for (int q = 0; q < 4; ++q) best[q] = splat<T>(identity), probe[q] = zero;
+  int64_t i = 0;
+  for (; i + 4 * W <= n; i += 4 * W)
+    for (int q = 0; q < 4; ++q) {
+      const VecT<T> v = load(x + i + q * W);
+      probe[q] = fmadd(v, zero, probe[q]);
+      best[q] = better(v, best[q]);
+    }
+  for (; i + W <= n; i += W) {
+    const VecT<T> v = load(x + i);
+    probe[0] = fmadd(v, zero, probe[0]);
+    best[0] = better(v, best[0]);
+  }
+  if (i < n) {
+    const VecT<T> v = load_tail(x + i, n - i);  // zero-padded: the zeros are not compared
+    probe[0] = fmadd(v, zero, probe[0]);
+    best[0] = select(lane_ids<T>() < static_cast<LaneInt<T>>(n - i), better(v, best[0]), best[0]);
+  }
+  alignas(64) T lanes[W];
+  store(lanes, (probe[0] + probe[1]) + (probe[2] + probe[3]));
+  for (int k = 0; k < W; ++k)
+    if (lanes[k] != lanes[k]) return row_extreme_careful<T, IsMax>(x, n);
   store(lanes, better(better(best[0], best[1]), better(best[2], best[3])));
   for (int w = W / 2; w >= 1; w /= 2)
     for (int k = 0; k < w; ++k) lanes[k] = (IsMax ? lanes[k + w] > lanes[k] : lanes[k + w] < lanes[k]) ? lanes[k + w] : lanes[k];

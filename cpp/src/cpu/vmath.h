@@ -31,7 +31,9 @@
 //   (section "erf, erfc, gelu on float lanes"; every float32 |x| < 16 at AVX2 and AVX-512 against libm's double
 //   erf/erfc: erf 1.00, erfc 1.07, gelu 1.33, gelu's derivative 2.19 ulp); float64, and float32 at the baseline
 //   level, the double body (section "erf, erfc, gelu").
-// - softplus, mish, sin, cos: double bodies (float32 runs them on widened lanes, 0.5 ulp); see their sections.
+// - softplus: float32 on float lanes at the FMA levels (every float32 x <= 21 at AVX2 and AVX-512: 1.64 ulp), the
+//   double body elsewhere; mish: the double body (float32 on widened lanes, 0.5 ulp); sin, cos: double bodies, for
+//   float32 with float-sized polynomials (every float32 |x| <= 2e6: 0.53 ulp). See their sections.
 #pragma once
 
 #include <type_traits>
@@ -434,7 +436,8 @@ FG_VINLINE VecT<T> v_silu(VecT<T> x) {
 }
 
 // ---- softplus, mish ----
-// Evaluated in double for float32 too (the kernels widen), where their error is far below a float ulp.
+// mish is evaluated in double for float32 too (the kernel widens), where its error is far below a float ulp;
+// softplus has a float body as well (v_softplus_f32).
 
 // softplus(x) = log(1 + e^x) for beta 1 and threshold 20 (PyTorch's defaults): x itself above 20, otherwise
 // max(x, 0) + log1p(e^-|x|), with e^-|x| rounded once (into the denormals for x < -708) and log1p as above.
@@ -444,6 +447,36 @@ FG_VINLINE VecT<T> v_softplus(VecT<T> x) {
   ExpShifted<T> e = exp_shifted<T>(a);
   VecT<T> u = e.value() * splat<T>(exp_shift_down<T>());
   VecT<T> y = vmax(x, VecT<T>{}) + v_log1p<T>(u);
+  y = select(x > T(20), x, y);
+  return select(x == x, y, x);
+}
+
+// softplus on float lanes (the FMA levels): u = e^-|x| as u + ulo (exp_shifted, its rounding error recovered by
+// one fused step), w + wlo = 1 + u + ulo exactly to first order (Fast2Sum: 1 >= u), and log(w + wlo) =
+// log(w) + wlo / w with log(w) = e ln2 + log(1 + f) (w in [1, 2]: e is 0 or 1, f = w / 2^e - 1 exact) through
+// log_parts' atanh series. Near 0 (u below 2^-24, w = 1) the result is u + ulo, rounded once into the denormals
+// for x < -87.3. Every float32 x <= 21 at AVX2 and AVX-512 against log1p(exp(x)) in double: 1.64 ulp (at x = -14.2;
+// the reduction's rounding of r, carried into e^r, is most of it).
+FG_VINLINE VecT<float> v_softplus_f32(VecT<float> x) {
+  using T = float;
+  const VecT<T> down = splat<T>(exp_shift_down<T>()), one = splat<T>(T(1));
+  VecT<T> a = neg_abs<T>(x);
+  ExpShifted<T> e = exp_shifted<T>(a);
+  VecT<T> eb = e.value();
+  VecT<T> eb_lo = fmadd(e.s, e.t, e.s - eb);
+  VecT<T> u = eb * down, ulo = eb_lo * down;
+  VecT<T> w = u + one;
+  VecT<T> wlo = ((one - w) + u) + ulo;
+  const auto big = w > MathConst<T>::kSqrt2;
+  VecT<T> m = select(big, w * T(0.5), w);
+  VecT<T> f = m - one;
+  VecT<T> sr = f / (f + T(2));
+  VecT<T> z = sr * sr;
+  VecT<T> lg = fmadd(-sr, f - z * horner<T>(z, MathConst<T>::kAtanhR), f);
+  VecT<T> tail = lg + wlo / w;
+  VecT<T> l = select(big, fmadd(one, splat<T>(MathConst<T>::kLn2Hi), fmadd(one, splat<T>(MathConst<T>::kLn2Lo), tail)),
+                     tail);
+  VecT<T> y = vmax(x, VecT<T>{}) + l;
   y = select(x > T(20), x, y);
   return select(x == x, y, x);
 }
@@ -534,6 +567,30 @@ FG_VINLINE VecT<double> v_sincos_reduced(VecT<double> x, bool cosine) {
   VecT<T> z = r * r;
   VecT<T> s = r + fmadd(r * z, horner<T>(z, C::kS), rlo * fmadd(z, splat<T>(T(-0.5)), splat<T>(T(1))));
   VecT<T> c = T(1) + fmadd(z, fmadd(z, horner<T>(z, C::kC), splat<T>(T(-0.5))), -(r * rlo));
+  IntT<T> q = wrapping_sub_add<T>(bits_of<T>(t), bits_of<T>(magic), cosine ? 1 : 0);  // the quadrant: low two bits
+  VecT<T> y = select((q & 1) != 0, c, s);
+  y = from_bits<T>(bits_of<T>(y) ^ shift_left_bits<T>(q & 2, 62));
+  return select(x == T(0), cosine ? splat<T>(T(1)) : x, y);  // sin keeps -0
+}
+
+// sin(x) or cos(x) of a float32 x (exact on a double lane), |x| <= kLimit: the same reduction without the parts
+// a float result cannot see (n P4 below 2^-60 |n|; r's rounding, 2^-53 |x - n P1| <= 2^-53 2^19 6e-11, against
+// |r| >= 1e-9 for every float32 x), and the Taylor polynomials to r^9 and r^10: truncation 2.3e-10 and 1.1e-10
+// relative on |r| <= pi/4, both far below a float ulp. One rounding to float at the end.
+FG_VINLINE VecT<double> v_sincos_for_float(VecT<double> x, bool cosine) {
+  using C = TrigConst;
+  using T = double;
+  static constexpr double kS[] = {-1. / 6, 1. / 120, -1. / 5040, 1. / 362880};
+  static constexpr double kC[] = {1. / 24, -1. / 720, 1. / 40320, -1. / 3628800};
+  const VecT<T> magic = splat<T>(MathConst<T>::kRoundMagic);
+  VecT<T> t = fmadd(x, splat<T>(C::kTwoOverPi), magic);
+  VecT<T> n = t - magic;
+  VecT<T> r = fmadd(n, splat<T>(-C::kP1), x);
+  r = r - n * C::kP2;
+  r = fmadd(n, splat<T>(-C::kP3), r);
+  VecT<T> z = r * r;
+  VecT<T> s = fmadd(r * z, horner<T>(z, kS), r);
+  VecT<T> c = fmadd(z, fmadd(z, horner<T>(z, kC), splat<T>(T(-0.5))), splat<T>(T(1)));
   IntT<T> q = wrapping_sub_add<T>(bits_of<T>(t), bits_of<T>(magic), cosine ? 1 : 0);  // the quadrant: low two bits
   VecT<T> y = select((q & 1) != 0, c, s);
   y = from_bits<T>(bits_of<T>(y) ^ shift_left_bits<T>(q & 2, 62));
