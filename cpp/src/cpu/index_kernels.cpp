@@ -153,4 +153,8 @@ bool gather_add_lines(T* dst, const T* g, const int64_t* idx, int64_t outer, int
 FG_INDEX_INSTANTIATE(float)
 FG_INDEX_INSTANTIATE(double)
 
+void one_hot_rows(int64_t* out, const int64_t* idx, int64_t n, int64_t classes) {
+  for (int64_t i = 0; i < n; ++i) out[i * classes + idx[i]] = 1;
+}
+
 }  // namespace fastgrad::cpu

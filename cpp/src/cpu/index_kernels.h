@@ -29,4 +29,7 @@ bool gather_lines(const char* src, char* out, const int64_t* idx, int64_t outer,
 template <class T>
 bool gather_add_lines(T* dst, const T* g, const int64_t* idx, int64_t outer, int64_t size, int64_t k, int64_t inner);
 
+// one_hot: out (n rows of `classes`, zeroed by the caller) gets out[i, idx[i]] = 1 (indices checked by the caller).
+void one_hot_rows(int64_t* out, const int64_t* idx, int64_t n, int64_t classes);
+
 }  // namespace fastgrad::cpu

@@ -1,6 +1,7 @@
 // nn helpers that are neither activations nor losses: the reduction argument, linear and one_hot.
 // See nn_activation.cpp and nn_loss.cpp for the rest of nn.functional.
 #include "common.h"
+#include "../cpu/index_kernels.h"
 
 namespace fastgrad {
 
@@ -58,8 +59,7 @@ Tensor one_hot(const Tensor& tensor, int64_t num_classes) {
   Dims shape = tensor.sizes();
   shape.push_back(num_classes);
   Tensor out = zeros(shape, ScalarType::Int64);
-  int64_t* ov = out.data<int64_t>();
-  for (int64_t i = 0; i < n; ++i) ov[i * num_classes + iv[i]] = 1;
+  cpu::one_hot_rows(out.data<int64_t>(), iv, n, num_classes);
   return out;
 }
 
