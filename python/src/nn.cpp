@@ -92,6 +92,11 @@ void init_nn(py::module_& m) {
     dropout_(t, p, train);
     return self;
   }, py::arg("input"), py::arg("p"), py::arg("train"));
+  m.def("_scaled_dot_product_attention", [](const Tensor& q, const Tensor& k, const Tensor& v,
+                                            std::optional<Tensor> attn_mask, bool is_causal,
+                                            std::optional<double> scale) {
+    return scaled_dot_product_attention(q, k, v, opt(attn_mask), is_causal, scale);
+  });
   m.def("_one_hot", [](const Tensor& t, int64_t num_classes) { return one_hot(t, num_classes); });
 
   // ---- losses (reduction as a string: "none", "mean" or "sum") ----

@@ -257,7 +257,14 @@ def _tensor_meta_diff(expected, actual_fg, fg, path):
     return None
 
 
-def _compare(expected, actual_fg, actual_t, fg, path="out"):
+# float32 tolerances (rtol, atol) that an OpInfo declares for itself (its toleranceOverride for TestCommon),
+# used instead of the default: PyTorch's own kernel for the op differs from its reference by as much.
+FLOAT32_TOLERANCE = {
+    "nn.functional.scaled_dot_product_attention": (5e-6, 5e-5),
+}
+
+
+def _compare(expected, actual_fg, actual_t, fg, path="out", f32_tol=None):
     """None when they agree, else a short description of the first difference."""
     import torch
 
@@ -266,7 +273,7 @@ def _compare(expected, actual_fg, actual_t, fg, path="out"):
         if meta:
             return meta
         if expected.dtype in (torch.float32, torch.float16):
-            rtol, atol = (1.3e-6, 1e-5) if expected.dtype == torch.float32 else (1e-3, 1e-5)
+            rtol, atol = (f32_tol or (1.3e-6, 1e-5)) if expected.dtype == torch.float32 else (1e-3, 1e-5)
         elif expected.dtype == torch.float64:
             rtol, atol = 1e-7, 1e-7
         else:
@@ -285,7 +292,7 @@ def _compare(expected, actual_fg, actual_t, fg, path="out"):
         if len(expected) != len(actual_fg):
             return f"{path}: {len(actual_fg)} elements != torch's {len(expected)}"
         for i, (e, a, at) in enumerate(zip(expected, actual_fg, actual_t)):
-            d = _compare(e, a, at, fg, f"{path}[{i}]")
+            d = _compare(e, a, at, fg, f"{path}[{i}]", f32_tol)
             if d:
                 return d
         return None
@@ -427,6 +434,9 @@ def _run_sample(op, t_fn, f, fg, sample, sid, want_grad, random_op, variant=""):
     except Exception as e:  # noqa: BLE001
         return [Record(name, fwd, "torch_raises", _err(e))]
     try:
+        # OpInfos of ops that draw wrap them in wrapper_set_seed (torch.manual_seed(42) inside): the same seed
+        # here, so that one compared by value (attention with dropout) follows the same stream
+        fg.manual_seed(42)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             actual = f(*fg_args, **fg_kwargs)
@@ -441,7 +451,7 @@ def _run_sample(op, t_fn, f, fg, sample, sid, want_grad, random_op, variant=""):
         actual_t = fg_to_torch(actual, fg)
     except Exception as e:  # noqa: BLE001
         return [Record(name, fwd, "mismatch", "output not convertible: " + _err(e))]
-    d = _compare(expected, actual, actual_t, fg)
+    d = _compare(expected, actual, actual_t, fg, f32_tol=FLOAT32_TOLERANCE.get(name))
     records = [Record(name, fwd, "mismatch" if d else "ok", d or "")]
     if not want_grad or d:
         return records
@@ -485,7 +495,7 @@ def _grad_record(op, sample, t_args, expected, fg_args, fg_kwargs, actual, fg, g
             tg = torch.zeros_like(inp)
         if fgg is None:
             fgg = fg.zeros(tuple(inp.shape), dtype=getattr(fg, _dtype_name(inp.dtype)))
-        d = _compare(tg, fgg, fg_to_torch(fgg, fg), fg, f"grad[{i}]")
+        d = _compare(tg, fgg, fg_to_torch(fgg, fg), fg, f"grad[{i}]", FLOAT32_TOLERANCE.get(name))
         if d:
             return Record(name, sid, "mismatch", d)
     return Record(name, sid, "ok")

@@ -581,6 +581,9 @@ _NO_KIND = {
     ("outer", "0d"),
     ("ger", "0d"),
     ("trace", "0d"),
+    # attention needs (..., L, E) operands; PyTorch answers an empty one with an unrelated graph (AddBackward0)
+    ("scaled_dot_product_attention", "0d"),
+    ("scaled_dot_product_attention", "0size"),
 }
 _NO_KIND |= NO_KIND
 _BINARY = {"add", "sub", "mul", "div", "pow", "eq", "ne", "lt", "le", "gt", "ge", "matmul"}

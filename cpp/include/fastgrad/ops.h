@@ -546,6 +546,13 @@ Tensor rms_norm(const Tensor& input, const Dims& normalized_shape, const Tensor&
 // scaled and shifted per channel by weight and bias (C each, may be undefined).
 Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight = Tensor(),
                   const Tensor& bias = Tensor(), double eps = 1e-5);
+// softmax(scale * query @ key^T + bias) @ value without dropout, one Node (PyTorch's CPU flash attention for
+// 4-D inputs): query (..., L, E), key (..., S, E), value (..., S, Ev) with the same leading dims; attn_mask
+// (optional) bool (true = attend) or of query's dtype (added), broadcast to (..., L, S); is_causal masks keys
+// after the query's position (top-left aligned); scale defaults to 1 / sqrt(E). Rows that attend to no key give 0.
+Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
+                                    const Tensor& attn_mask = Tensor(), bool is_causal = false,
+                                    std::optional<double> scale = std::nullopt);
 
 // ---- operators for C++ users ----
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }

@@ -179,6 +179,86 @@ def one_hot(tensor, num_classes=-1):
     return _C._one_hot(tensor, num_classes)
 
 
+# ---- attention ----
+
+
+def _repeat_heads(t, times):
+    """t (..., H, S, E) with each head repeated `times` times in place (repeat_interleave along dim -3)."""
+    if times == 1:
+        return t
+    shape = tuple(t.shape)
+    return t.unsqueeze(-3).expand(*shape[:-2], times, *shape[-2:]).reshape(*shape[:-3], shape[-3] * times, *shape[-2:])
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                                 enable_gqa=False):
+    r"""Attention of ``query`` over ``key``/``value``: ``softmax(query @ key.transpose(-2, -1) * scale + bias) @ value``.
+
+    Shapes as PyTorch's: query ``(..., L, E)``, key ``(..., S, E)``, value ``(..., S, Ev)``, result
+    ``(..., L, Ev)``; the leading dims broadcast.
+
+    Args:
+        attn_mask: optional; a boolean mask (``True`` = take part in attention) or a float mask added to the
+            scores, broadcastable to ``(..., L, S)``.
+        dropout_p: dropout probability on the attention weights (applied whatever the module's mode, as in
+            PyTorch: pass 0.0 in evaluation).
+        is_causal: mask out keys after each query's position (``tril(ones(L, S))``); with an explicit mask only
+            for 4-D inputs (both masks apply), as PyTorch.
+        scale: the scores' factor; ``1 / sqrt(E)`` by default.
+        enable_gqa: grouped-query attention: key and value may have fewer heads (dim -3) than query, each head
+            serving ``Hq / Hkv`` query heads.
+
+    Without dropout and without a mask that requires grad this is one native op whose ``grad_fn`` is PyTorch's
+    CPU kernel's (``ScaledDotProductFlashAttentionForCpuBackward0`` for 4-D inputs); otherwise it is composed of
+    matmul, softmax and dropout as PyTorch's math path (same random stream for the dropout). Rows of the weights
+    that attend to no key are 0, as in PyTorch.
+    """
+    if enable_gqa and query.dim() >= 3 and key.dim() >= 3 and value.dim() >= 3:
+        hq, hk, hv = query.size(-3), key.size(-3), value.size(-3)
+        if hq != hk or hq != hv:
+            if hk == 0 or hv == 0 or hq % hk or hq % hv:
+                raise RuntimeError("Number of heads in key and value must divide the number of heads in query")
+            key, value = _repeat_heads(key, hq // hk), _repeat_heads(value, hq // hv)
+    if min(query.dim(), key.dim(), value.dim()) >= 2:
+        lead = tuple(_C.broadcast_shapes(tuple(query.shape[:-2]), tuple(key.shape[:-2]), tuple(value.shape[:-2])))
+        if any(tuple(t.shape[:-2]) != lead for t in (query, key, value)):  # PyTorch's math path broadcasts
+            return _attention_math(query, key, value, attn_mask, dropout_p, is_causal, scale)
+    mask_grad = attn_mask is not None and attn_mask.dtype is not _C.bool and attn_mask.requires_grad
+    # PyTorch's CPU flash kernel takes 4-D operands with unit last-dim strides, value's head dim equal to query's
+    # and a 2-D or 4-D mask; other 4-D calls take its math path (their grad_fn tells).
+    math_4d = query.dim() == 4 and key.dim() == 4 and value.dim() == 4 and (
+        any(t.stride(-1) != 1 for t in (query, key, value)) or value.size(-1) != query.size(-1)
+        or (attn_mask is not None and attn_mask.dim() not in (2, 4)))
+    if dropout_p > 0.0 or mask_grad or math_4d:
+        return _attention_math(query, key, value, attn_mask, dropout_p, is_causal, scale)
+    return _C._scaled_dot_product_attention(query, key, value, attn_mask, is_causal,
+                                            None if scale is None else float(scale))
+
+
+def _attention_math(query, key, value, attn_mask, dropout_p, is_causal, scale):
+    """PyTorch's math path: matmul, (masked) softmax with fully masked rows set to 0, dropout, matmul."""
+    import math
+    L, S = query.size(-2), key.size(-2)
+    factor = 1.0 / math.sqrt(query.size(-1)) if scale is None else scale
+    scores = query @ key.transpose(-2, -1) * factor
+    if is_causal:
+        if attn_mask is not None:
+            raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+        attn_mask = _C.ones((L, S), dtype=_C.bool).tril()
+    if attn_mask is not None:
+        if attn_mask.dtype is _C.bool:
+            scores = scores.masked_fill(attn_mask.logical_not(), float("-inf"))
+        else:
+            scores = scores + attn_mask
+        empty = (scores == float("-inf")).all(-1, keepdim=True)
+        weights = softmax(scores.masked_fill(empty, 0.0), -1).masked_fill(empty, 0.0)
+    else:
+        weights = softmax(scores, -1)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p, True)
+    return weights @ value
+
+
 # ---- embedding, bilinear and normalisation layers ----
 
 

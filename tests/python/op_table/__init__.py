@@ -25,6 +25,7 @@ its own lists only; OPS below is assembled from them explicitly.
 """
 
 from . import (
+    attention,
     binary,
     compare,
     copies,
@@ -70,6 +71,7 @@ OPS: list = [
     *nn.OPS,
     *nn_loss.OPS,
     *nn_norm.OPS,
+    *attention.OPS,
     *nn_composite.OPS,
 ]
 
