@@ -76,6 +76,14 @@ from .pooling import (  # noqa: F401
 )
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401
 from .sparse import Embedding  # noqa: F401
+from .transformer import (  # noqa: F401
+    MultiheadAttention,
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 # every layer class above is public (fastgrad.nn re-exports them all)
 __all__ = sorted(name for name, obj in list(globals().items()) if isinstance(obj, type))

@@ -57,6 +57,10 @@ class Linear(Module):
         )
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """The Linear of MultiheadAttention's output projection (PyTorch's name for it, which its repr shows)."""
+
+
 class Bilinear(Module):
     """y = x1^T A x2 + b, with A of shape (out_features, in1_features, in2_features)."""
 
