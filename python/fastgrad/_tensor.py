@@ -110,6 +110,25 @@ Tensor.new_ones = _new_ones
 Tensor.new_empty = _new_zeros
 
 
+def _type_as(self, other):
+    """self converted to other's dtype (self itself when the dtypes are the same)."""
+    if not isinstance(other, Tensor):
+        raise TypeError(f"type_as(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+    return self.to(other.dtype)
+
+
+def _is_complex(self):
+    """Whether the dtype is complex: always False (fastgrad has no complex dtypes)."""
+    return False
+
+
+Tensor.type_as = _type_as
+Tensor.is_complex = _is_complex
+Tensor.is_sparse = False  # fastgrad has only dense (strided) tensors
+Tensor.is_quantized = False
+Tensor.is_meta = False
+
+
 # ---- pickling and copy.deepcopy ----
 # A tensor pickles as its values (a NumPy array, copied), its requires_grad flag, its class and the Python
 # attributes of a subclass; unpickling builds a new leaf. Like PyTorch, .grad is not pickled, and a tensor
