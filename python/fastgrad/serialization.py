@@ -534,6 +534,15 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
                 "map_location=fastgrad.device('cpu') to map your storages to the CPU."
             )
         _C._check_device(str(map_location))
+    meta, data = _read_checked(f)
+    try:
+        return _Reader(data, weights_only=weights_only is not False).decode(meta.get("root"))
+    except RecursionError:
+        raise RuntimeError("fastgrad.load: the file is corrupt (nesting too deep)") from None
+
+
+def _read_checked(f):
+    """(header, tensor data) of a fastgrad file, after the magic, length and checksum checks."""
     blob = _read_all(f)
     fixed = len(_MAGIC) + 12
     if not blob.startswith(_MAGIC):
@@ -568,10 +577,36 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         )
     if len(data) != meta.get("data_nbytes") or zlib.crc32(data) != meta.get("data_crc32"):
         raise RuntimeError("fastgrad.load: the file is corrupt (tensor data checksum mismatch)")
-    try:
-        return _Reader(data, weights_only=weights_only is not False).decode(meta.get("root"))
-    except RecursionError:
-        raise RuntimeError("fastgrad.load: the file is corrupt (nesting too deep)") from None
+    return meta, data
 
 
-__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals"]
+def get_unsafe_globals_in_checkpoint(f):
+    """The names ("module.qualname") of the classes and functions a file refers to that a weights_only load
+    would refuse (not allowlisted), without building anything. A NumPy array counts as numpy.ndarray."""
+    meta, _ = _read_checked(f)
+    found = set()
+    stack = [meta.get("root")]
+    while stack:  # an explicit stack: headers can nest deeply
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            kind = value.get("t")
+            if kind == "global" and isinstance(value.get("module"), str) and isinstance(value.get("name"), str):
+                if not _allowed(value["module"], value["name"]):
+                    found.add(f"{value['module']}.{value['name']}")
+            elif kind == "ndarray" and not _allowed("numpy", "ndarray"):
+                found.add("numpy.ndarray")
+            stack.extend(value.values())
+    return sorted(found)
+
+
+__all__ = [
+    "save",
+    "load",
+    "add_safe_globals",
+    "get_safe_globals",
+    "clear_safe_globals",
+    "safe_globals",
+    "get_unsafe_globals_in_checkpoint",
+]

@@ -132,3 +132,38 @@ def test_lbfgs_state_dict_round_trip():
     opt.step(closure)
     sd = opt.state_dict()
     assert sd["state"][0]["n_iter"] == 5 and sd["param_groups"][0]["history_size"] == 100
+
+
+@pytest.mark.parametrize("lib_name", ["fastgrad", "torch"])
+def test_lbfgs_resumes_from_a_saved_state_dict(lib_name):
+    """4 steps in one run, or 2 steps, save/load of the optimizer's state_dict into a new LBFGS, 2 more: the
+    same point, and the same as torch's uninterrupted run."""
+    import io
+
+    def run(lib, split):
+        x = lib.tensor([-1.2, 1.0, 0.3], dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.LBFGS([x], max_iter=4, line_search_fn="strong_wolfe")
+        holder = [x]
+
+        def closure():
+            opt_ = holder[1] if len(holder) > 1 else opt
+            opt_.zero_grad()
+            loss = _rosenbrock(lib, holder[0])
+            loss.backward()
+            return loss
+
+        for i in range(4):
+            if split and i == 2:
+                buf = io.BytesIO()
+                lib.save(opt.state_dict(), buf)
+                buf.seek(0)
+                sd = lib.load(buf)
+                x2 = lib.tensor(holder[0].detach().numpy().copy(), requires_grad=True)
+                opt = lib.optim.LBFGS([x2], max_iter=4, line_search_fn="strong_wolfe")
+                opt.load_state_dict(sd)
+                holder[:] = [x2, opt]
+            opt.step(closure)
+        return holder[0].detach().numpy()
+
+    lib = {"fastgrad": fastgrad, "torch": torch}[lib_name]
+    np.testing.assert_allclose(run(lib, True), run(torch, False), rtol=1e-10, atol=1e-12)

@@ -227,3 +227,20 @@ def test_plain_data_still_loads_by_default():
     sd = {"w": fastgrad.ones(2), "n": 3, "s": {1, 2}, "fs": frozenset({3}), "t": (1.5, None)}
     out = _round_trip(fastgrad, sd)
     assert out["s"] == {1, 2} and out["fs"] == frozenset({3}) and out["t"] == (1.5, None)
+
+
+def test_get_unsafe_globals_in_checkpoint():
+    buf = io.BytesIO()
+    fastgrad.save({"m": fastgrad.nn.Linear(1, 1), "a": np.zeros(2), "w": fastgrad.ones(1)}, buf)
+    names = serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(buf.getvalue()))
+    assert names == ["fastgrad.nn.modules.linear.Linear", "numpy.ndarray"]
+    with serialization.safe_globals([fastgrad.nn.Linear]):
+        assert serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(buf.getvalue())) == ["numpy.ndarray"]
+    plain = io.BytesIO()
+    fastgrad.save({"w": fastgrad.ones(1)}, plain)
+    assert serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(plain.getvalue())) == []
+    # torch answers the same question for its own file of the same content
+    tbuf = io.BytesIO()
+    torch.save({"m": torch.nn.Linear(1, 1)}, tbuf)
+    tbuf.seek(0)
+    assert torch.serialization.get_unsafe_globals_in_checkpoint(tbuf) == ["torch.nn.modules.linear.Linear"]
