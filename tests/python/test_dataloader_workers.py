@@ -425,3 +425,37 @@ def test_stack_and_chain_datasets():
 def test_default_convert_without_batching():
     out = list(DataLoader([np.ones(2), np.zeros(2)], batch_size=None))
     assert all(isinstance(t, fastgrad.Tensor) for t in out) and out[0].tolist() == [1.0, 1.0]
+
+
+@needs_torch
+def test_generator_drives_shuffle_and_worker_seeds_like_torch():
+    def run(lib):
+        g = _gen(lib, 17)
+        loader = lib.utils.data.DataLoader(WhoLoads(lib, 9), batch_size=2, shuffle=True, num_workers=2,
+                                           generator=g)
+        return [[_plain(b) for b in loader] for _ in range(2)]
+
+    assert run(fastgrad) == run(torch)
+
+
+def _failing_collate(batch):
+    raise TypeError("cannot collate this")
+
+
+def test_collate_fn_error_in_worker():
+    loader = DataLoader(TensorDataset(fastgrad.arange(4)), batch_size=2, num_workers=1, collate_fn=_failing_collate)
+    with pytest.raises(TypeError, match="(?s)Caught TypeError in DataLoader worker process 0.*cannot collate this"):
+        list(loader)
+
+
+@needs_torch
+def test_custom_samplers_with_workers_match_torch():
+    def run(lib):
+        ds = WhoLoads(lib, 10)
+        sampler = lib.utils.data.SubsetRandomSampler([9, 1, 4, 7, 3], generator=_gen(lib, 2))
+        batches = lib.utils.data.BatchSampler(lib.utils.data.SequentialSampler(range(7)), 3, drop_last=False)
+        a = [_plain(b)["i"] for b in lib.utils.data.DataLoader(ds, batch_size=2, sampler=sampler, num_workers=2)]
+        b = [_plain(b)["i"] for b in lib.utils.data.DataLoader(ds, batch_sampler=batches, num_workers=2)]
+        return a, b
+
+    assert run(fastgrad) == run(torch)
