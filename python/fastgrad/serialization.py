@@ -13,9 +13,9 @@ Values in the header are JSON scalars (None, bool, int, float, str) or tagged ob
 values too, so integer keys survive), {"t": "tensor", "id": k, "dtype": "<f4", "shape": [...],
 "offset": o, "nbytes": n, "requires_grad": b, "parameter": b}, {"t": "ref", "id": k} (a tensor saved
 earlier in the same file: shared tensors stay shared), {"t": "dtype", "name": "float32"}, {"t": "float",
-"repr": "nan"} for non-finite floats, {"t": "set"|"frozenset", "items": [...]}. Loading only builds these
-types; a damaged or truncated file fails a length, bounds or checksum check with a RuntimeError before any
-tensor is built.
+"repr": "nan"} for non-finite floats, {"t": "set"|"frozenset", "items": [...]}, {"t": "bytes", "hex": h}.
+Loading only builds these types; a damaged or truncated file fails a length, bounds or checksum check with a
+RuntimeError before any tensor is built.
 
 Other objects (a whole nn.Module, an optimizer, instances of user classes, NumPy arrays) are stored the way
 pickle reduces them, as structure rather than as a pickle stream: {"t": "global", "module": m, "name": q}
@@ -78,6 +78,8 @@ class _Writer:
             return self.encode_tensor(obj)
         if isinstance(obj, _C.dtype):
             return {"t": "dtype", "name": str(obj).split(".")[-1]}
+        if type(obj) is bytes:
+            return {"t": "bytes", "hex": obj.hex()}
         if isinstance(obj, (set, frozenset)) and type(obj) in (set, frozenset):
             return {"t": type(obj).__name__, "items": [self.encode(v) for v in obj]}
         if type(obj) in (list, tuple) or type(obj) in _PLAIN_DICTS or _is_size(obj):
@@ -139,6 +141,8 @@ class _Writer:
             return {"t": "objref", "id": self.object_ids[id(obj)]}
         reduced = copyreg.dispatch_table.get(type(obj))
         reduced = reduced(obj) if reduced is not None else obj.__reduce_ex__(2)
+        if not isinstance(reduced, (str, tuple)) or (isinstance(reduced, tuple) and not 2 <= len(reduced) <= 6):
+            raise pickle.PicklingError(f"{type(obj).__name__}.__reduce_ex__ must return a string or a tuple")
         if isinstance(reduced, str):  # a module-level object: stored by name
             module = getattr(obj, "__module__", None) or pickle.whichmodule(obj, reduced)
             if _lookup(module, reduced) is not obj:
@@ -359,6 +363,11 @@ class _Reader:
                 return (set if kind == "set" else frozenset)(self.decode(v) for v in self._items(value))
             except TypeError:
                 self.fail("unhashable set item")
+        if kind == "bytes":
+            try:
+                return bytes.fromhex(value.get("hex"))
+            except (TypeError, ValueError):
+                self.fail("bad bytes")
         if kind == "ndarray":
             return self.decode_ndarray(value)
         if kind == "global":

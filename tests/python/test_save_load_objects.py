@@ -244,3 +244,23 @@ def test_get_unsafe_globals_in_checkpoint():
     torch.save({"m": torch.nn.Linear(1, 1)}, tbuf)
     tbuf.seek(0)
     assert torch.serialization.get_unsafe_globals_in_checkpoint(tbuf) == ["torch.nn.modules.linear.Linear"]
+
+
+class Color(__import__("enum").Enum):
+    RED = 1
+
+
+PointTuple = __import__("collections").namedtuple("PointTuple", "x y")
+
+
+def test_python_values_round_trip_like_torch():
+    import collections
+    import datetime
+
+    values = {"bytes": b"\x00ab", "complex": 3 + 4j, "range": range(2, 9, 3), "slice": slice(1, None, 2),
+              "date": datetime.date(2020, 1, 2), "enum": Color.RED, "namedtuple": PointTuple(1, 2.5),
+              "counter": collections.Counter("aab"), "bytearray": bytearray(b"xy"), "ellipsis": ...}
+    for lib in (fastgrad, torch):
+        out = _round_trip(lib, values, weights_only=False)
+        assert out == values and type(out["namedtuple"]) is PointTuple and out["enum"] is Color.RED
+    assert _round_trip(fastgrad, {"b": b"raw"}) == {"b": b"raw"}  # bytes are plain data
