@@ -459,3 +459,20 @@ def test_custom_samplers_with_workers_match_torch():
         return a, b
 
     assert run(fastgrad) == run(torch)
+
+
+@needs_torch
+def test_too_many_workers_warning_matches_torch():
+    import os as _os
+
+    n = len(_os.sched_getaffinity(0)) + 1
+
+    def message(lib):
+        loader = lib.utils.data.DataLoader(lib.utils.data.TensorDataset(lib.arange(3)), num_workers=n)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            list(loader)
+        return [str(w.message) for w in caught if "worker processes in total" in str(w.message)]
+
+    ours, theirs = message(fastgrad), message(torch)
+    assert ours == theirs and len(ours) == 1

@@ -13,6 +13,7 @@ one) the way PyTorch does, so with the same seed the batches come in PyTorch's o
 import itertools
 import math
 import multiprocessing
+import os
 import pickle
 import queue
 import time
@@ -207,7 +208,23 @@ class DataLoader:
     def _get_iterator(self):
         if self.num_workers == 0:
             return _SingleProcessDataLoaderIter(self)
+        self.check_worker_number_rationality()
         return _MultiProcessingDataLoaderIter(self)
+
+    def check_worker_number_rationality(self):
+        """Warns, as PyTorch does, when num_workers exceeds the CPUs this process may run on."""
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            cpus = os.cpu_count()
+        if cpus is not None and self.num_workers > cpus:
+            warnings.warn(
+                f"This DataLoader will create {self.num_workers} worker processes in total. Our suggested max "
+                f"number of worker in current system is {cpus}, which is smaller than what this DataLoader is "
+                "going to create. Please be aware that excessive worker creation might get DataLoader running "
+                "slow or even freeze, lower the worker number to avoid potential slowness/freeze if necessary.",
+                stacklevel=3,
+            )
 
     def __iter__(self):
         """An iterator over the batches. With persistent_workers, the same iterator (and its workers)
