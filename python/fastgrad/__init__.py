@@ -299,6 +299,19 @@ from ._C import empty_cache, get_num_threads, set_num_threads  # noqa: F401  (ru
 from . import autograd, backends, cuda, nn, return_types  # noqa: F401
 from . import optim, utils, viz  # noqa: F401
 from .serialization import load, save  # noqa: F401
+from . import accelerator, testing  # noqa: F401
+from ._compile import compile  # noqa: F401,A004
+from ._dtype_info import finfo, iinfo  # noqa: F401
+from . import _memory_format  # noqa: E402
+
+_memory_format.install(globals())
+
+# PyTorch's constants (torch.pi, torch.e, torch.inf, torch.nan; torch.newaxis is None, as numpy.newaxis).
+pi = 3.141592653589793
+e = 2.718281828459045
+inf = _builtins.float("inf")
+nan = _builtins.float("nan")
+newaxis = None
 from .nn.functional import _binary_cross_entropy_with_logits as binary_cross_entropy_with_logits  # noqa: F401,E501
 
 # PyTorch's dtype aliases.
@@ -312,6 +325,13 @@ del _builtins
 def is_tensor(obj):
     """True if obj is a fastgrad Tensor."""
     return isinstance(obj, Tensor)
+
+
+def is_complex(input):
+    """True if input's dtype is complex: always False (fastgrad has no complex dtypes)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_complex(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    return input.is_complex()
 
 
 def numel(input):

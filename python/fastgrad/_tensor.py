@@ -108,4 +108,79 @@ Tensor.new_full = _new_full
 Tensor.new_zeros = _new_zeros
 Tensor.new_ones = _new_ones
 Tensor.new_empty = _new_zeros
-del np
+
+
+def _type_as(self, other):
+    """self converted to other's dtype (self itself when the dtypes are the same)."""
+    if not isinstance(other, Tensor):
+        raise TypeError(f"type_as(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+    return self.to(other.dtype)
+
+
+def _is_complex(self):
+    """Whether the dtype is complex: always False (fastgrad has no complex dtypes)."""
+    return False
+
+
+Tensor.type_as = _type_as
+Tensor.is_complex = _is_complex
+Tensor.is_sparse = False  # fastgrad has only dense (strided) tensors
+Tensor.is_quantized = False
+Tensor.is_meta = False
+
+
+# ---- pickling and copy.deepcopy ----
+# A tensor pickles as its values (a NumPy array, copied), its requires_grad flag, its class and the Python
+# attributes of a subclass; unpickling builds a new leaf. Like PyTorch, .grad is not pickled, and a tensor
+# pickled twice in one pickle comes back as one object (pickle's memo), but two views of one storage come
+# back as two separate tensors (PyTorch keeps them sharing a storage).
+
+
+def _rebuild_tensor(cls, array, requires_grad, state):
+    """Unpickles a tensor: a new leaf of class cls holding array's values (see Tensor.__reduce_ex__)."""
+    t = _C.from_numpy(np.array(array, order="C", copy=True))
+    if cls is not Tensor:
+        from .nn.parameter import Parameter
+
+        if issubclass(cls, Parameter):
+            t = cls(t, requires_grad)
+        else:
+            sub = Tensor.__new__(cls)
+            Tensor.__init__(sub, t)
+            t = sub
+    if requires_grad and not t.requires_grad:
+        t.requires_grad_(True)
+    if state:
+        t.__dict__.update(state)
+    return t
+
+
+def _reduce_ex(self, proto):
+    state = getattr(self, "__dict__", None) or None
+    array = np.array(self.detach().numpy(), order="C", copy=True)
+    return (_rebuild_tensor, (type(self), array, bool(self.requires_grad), state))
+
+
+def _deepcopy(self, memo):
+    if id(self) in memo:
+        return memo[id(self)]
+    if not self.is_leaf:
+        raise RuntimeError(
+            "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the "
+            "moment.  If you were attempting to deepcopy a module, this may be because of a "
+            "torch.nn.utils.weight_norm usage, see https://github.com/pytorch/pytorch/pull/103001"
+        )
+    import copy
+
+    new = _rebuild_tensor(type(self), self.detach().numpy(), bool(self.requires_grad), None)
+    memo[id(self)] = new
+    state = getattr(self, "__dict__", None)
+    if state:
+        new.__dict__.update(copy.deepcopy(state, memo))
+    if self.grad is not None:
+        new.grad = copy.deepcopy(self.grad, memo)
+    return new
+
+
+Tensor.__reduce_ex__ = _reduce_ex
+Tensor.__deepcopy__ = _deepcopy

@@ -13,16 +13,31 @@ Values in the header are JSON scalars (None, bool, int, float, str) or tagged ob
 values too, so integer keys survive), {"t": "tensor", "id": k, "dtype": "<f4", "shape": [...],
 "offset": o, "nbytes": n, "requires_grad": b, "parameter": b}, {"t": "ref", "id": k} (a tensor saved
 earlier in the same file: shared tensors stay shared), {"t": "dtype", "name": "float32"}, {"t": "float",
-"repr": "nan"} for non-finite floats. Loading only builds these types; a damaged or truncated file fails
-a length, bounds or checksum check with a RuntimeError before any tensor is built.
+"repr": "nan"} for non-finite floats, {"t": "set"|"frozenset", "items": [...]}, {"t": "bytes", "hex": h}.
+Loading only builds these types; a damaged or truncated file fails a length, bounds or checksum check with a
+RuntimeError before any tensor is built.
+
+Other objects (a whole nn.Module, an optimizer, instances of user classes, NumPy arrays) are stored the way
+pickle reduces them, as structure rather than as a pickle stream: {"t": "global", "module": m, "name": q}
+(a class or function, by name), {"t": "object", "id": k, "cls": <global>, "args": [...], "state": <value>}
+(cls.__new__(cls, *args), then the state set as pickle sets it), or "func" instead of "cls"
+(func(*args)), with optional "listitems" and "dictitems"; {"t": "objref", "id": k} (an object stored earlier in
+the file); {"t": "ndarray", "dtype", "shape", "offset", "nbytes"} (a NumPy array's bytes in the data section).
+Building them imports and calls the named globals, so, as torch.load, fastgrad.load refuses them unless
+weights_only=False is given or the globals are allowlisted (add_safe_globals, safe_globals); the default
+weights_only=None means True, as in PyTorch 2.6 and later.
 """
 
+import copyreg
+import importlib
 import json
 import math
 import os
+import pickle
 import struct
+import types
 import zlib
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 
 import numpy as np
 
@@ -37,6 +52,12 @@ _FORMAT = 1
 _ALLOWED_DTYPES = {"|b1": "bool", "<i4": "int32", "<i8": "int64", "<f4": "float32", "<f8": "float64"}
 
 
+# The NumPy dtype kinds a stored array may have: booleans and numbers (no Python objects, no raw records).
+_ARRAY_KINDS = "biufc"
+# Containers stored as themselves: their subclasses (a namedtuple, an OrderedDict subclass) are objects.
+_PLAIN_DICTS = (dict, OrderedDict, defaultdict)
+
+
 class _Writer:
     def __init__(self):
         self.chunks = []
@@ -44,6 +65,7 @@ class _Writer:
         self.tensor_ids = {}  # id(tensor) -> index, so a tensor saved twice is stored once
         self.keep_alive = []  # the tensors whose ids are in tensor_ids
         self.active = set()  # ids of the containers being encoded, to refuse cycles
+        self.object_ids = {}  # id(object) -> index, so an object referenced twice is stored once
 
     def encode(self, obj):
         if obj is None or isinstance(obj, (bool, str)):
@@ -56,7 +78,11 @@ class _Writer:
             return self.encode_tensor(obj)
         if isinstance(obj, _C.dtype):
             return {"t": "dtype", "name": str(obj).split(".")[-1]}
-        if isinstance(obj, (list, tuple, dict)):
+        if type(obj) is bytes:
+            return {"t": "bytes", "hex": obj.hex()}
+        if isinstance(obj, (set, frozenset)) and type(obj) in (set, frozenset):
+            return {"t": type(obj).__name__, "items": [self.encode(v) for v in obj]}
+        if type(obj) in (list, tuple) or type(obj) in _PLAIN_DICTS or _is_size(obj):
             if id(obj) in self.active:
                 raise ValueError("fastgrad.save: cannot save a structure that contains itself")
             self.active.add(id(obj))
@@ -71,17 +97,79 @@ class _Writer:
                         out["metadata"] = self.encode(metadata)
                     return out
                 kind = "tuple" if isinstance(obj, tuple) else "list"
-                if isinstance(obj, tuple) and type(obj) is not tuple and not _is_size(obj):
-                    raise TypeError(f"fastgrad.save: cannot save objects of type {type(obj).__name__}")
                 return {"t": kind, "items": [self.encode(v) for v in obj]}
             finally:
                 self.active.discard(id(obj))
         if isinstance(obj, (np.integer, np.floating, np.bool_)):
             return self.encode(obj.item())
-        raise TypeError(
-            f"fastgrad.save: cannot save objects of type {type(obj).__name__}; supported are tensors, "
-            "numbers, strings, None, dtypes and lists/tuples/dicts of them"
-        )
+        if type(obj) is np.ndarray:
+            return self.encode_ndarray(obj)
+        return self.encode_object(obj)
+
+    def encode_ndarray(self, arr):
+        if arr.dtype.kind not in _ARRAY_KINDS:
+            raise TypeError(f"fastgrad.save: cannot save NumPy arrays of dtype {arr.dtype}")
+        arr = np.ascontiguousarray(arr)
+        arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
+        data = arr.tobytes()
+        entry = {"t": "ndarray", "dtype": arr.dtype.str, "shape": list(arr.shape), "offset": self.offset,
+                 "nbytes": len(data)}
+        self.chunks.append(data)
+        self.offset += len(data)
+        return entry
+
+    def encode_global(self, obj):
+        """A class or function, by its module and qualified name (which must find obj again, as pickle
+        requires)."""
+        name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+        module = getattr(obj, "__module__", None) or pickle.whichmodule(obj, name)
+        if "<locals>" in name.split("."):  # pickle's class for a function or class defined in a function
+            raise AttributeError(f"Can't pickle local object {name!r}")
+        try:
+            found = _lookup(module, name)
+        except (ImportError, AttributeError, TypeError):
+            found = None
+        if found is not obj:
+            raise pickle.PicklingError(f"Can't pickle {obj!r}: attribute lookup {name} on {module} failed")
+        return {"t": "global", "module": module, "name": name}
+
+    def encode_object(self, obj):
+        """Any other object, as pickle reduces it (protocol 2): a constructor, its arguments and a state."""
+        if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
+            return self.encode_global(obj)
+        if id(obj) in self.object_ids:
+            return {"t": "objref", "id": self.object_ids[id(obj)]}
+        reduced = copyreg.dispatch_table.get(type(obj))
+        reduced = reduced(obj) if reduced is not None else obj.__reduce_ex__(2)
+        if not isinstance(reduced, (str, tuple)) or (isinstance(reduced, tuple) and not 2 <= len(reduced) <= 6):
+            raise pickle.PicklingError(f"{type(obj).__name__}.__reduce_ex__ must return a string or a tuple")
+        if isinstance(reduced, str):  # a module-level object: stored by name
+            module = getattr(obj, "__module__", None) or pickle.whichmodule(obj, reduced)
+            if _lookup(module, reduced) is not obj:
+                raise pickle.PicklingError(f"Can't pickle {obj!r}: it's not found as {module}.{reduced}")
+            return {"t": "global", "module": module, "name": reduced}
+        func, args, state, listitems, dictitems = (tuple(reduced) + (None,) * 5)[:5]
+        index = len(self.object_ids)
+        self.object_ids[id(obj)] = index
+        self.keep_alive.append(obj)
+        entry = {"t": "object", "id": index}
+        if func is copyreg.__newobj__:
+            entry["cls"] = self.encode_global(args[0])
+            entry["args"] = self.encode(list(args[1:]))
+        elif func is copyreg.__newobj_ex__:
+            entry["cls"] = self.encode_global(args[0])
+            entry["args"] = self.encode(list(args[1]))
+            entry["kwargs"] = self.encode(dict(args[2]))
+        else:
+            entry["func"] = self.encode(func)
+            entry["args"] = self.encode(list(args))
+        if state is not None:
+            entry["state"] = self.encode(state)
+        if listitems is not None:
+            entry["listitems"] = self.encode(list(listitems))
+        if dictitems is not None:
+            entry["dictitems"] = self.encode([list(kv) for kv in dictitems])
+        return entry
 
     def encode_tensor(self, t):
         if id(t) in self.tensor_ids:
@@ -109,6 +197,15 @@ class _Writer:
         return entry
 
 
+def _lookup(module, qualname):
+    obj = importlib.import_module(module)
+    for part in qualname.split("."):
+        if part == "<locals>":
+            raise AttributeError(qualname)
+        obj = getattr(obj, part)
+    return obj
+
+
 def _is_size(obj):
     from ._size import Size
 
@@ -123,8 +220,10 @@ def save(
     _use_new_zipfile_serialization=True,
     _disable_byteorder_record=False,
 ):
-    """Saves obj (tensors, numbers, strings, None and nested dicts/lists/tuples of them, e.g. a state_dict)
-    to a path or a writable binary file object."""
+    """Saves obj to a path or a writable binary file object: tensors, numbers, strings, None and nested
+    dicts/lists/tuples/sets of them (a state_dict, an optimizer's state_dict), and also NumPy arrays, whole
+    modules and other picklable objects (which fastgrad.load rebuilds only with weights_only=False or
+    allowlisted globals). Objects pickle cannot store (a lambda) raise pickle.PicklingError."""
     writer = _Writer()
     root = writer.encode(obj)
     data = b"".join(writer.chunks)
@@ -147,10 +246,75 @@ def save(
         f.write(blob)
 
 
+# ---- globals allowed when loading with weights_only=True ----
+
+_safe_globals = []  # what add_safe_globals allowlisted: callables, or (callable, "module.name") pairs
+_DEFAULT_SAFE = ("fastgrad.nn.modules.module._HookDict",)  # fastgrad's own plain-data container
+
+
+def add_safe_globals(safe_globals):
+    """Allowlists classes and functions for fastgrad.load(weights_only=True): a list of callables, or of
+    (callable, "module.qualname") pairs naming where the file refers to them."""
+    _safe_globals.extend(safe_globals)
+
+
+def get_safe_globals():
+    """The list of globals add_safe_globals allowlisted."""
+    return list(_safe_globals)
+
+
+def clear_safe_globals():
+    """Forgets every global add_safe_globals allowlisted."""
+    del _safe_globals[:]
+
+
+class safe_globals:
+    """A context manager that allowlists globals for weights_only loads inside its block:
+    `with fastgrad.serialization.safe_globals([MyClass]): fastgrad.load(path)`."""
+
+    def __init__(self, safe_globals):
+        self.safe_globals = safe_globals
+
+    def __enter__(self):
+        self._count = len(_safe_globals)
+        add_safe_globals(self.safe_globals)
+
+    def __exit__(self, exc_type, exc_value, tb):
+        del _safe_globals[self._count :]
+
+
+def _allowed(module, name):
+    """Whether module.name may be built by a weights_only load (a default, or allowlisted)."""
+    full = f"{module}.{name}"
+    names = set(_DEFAULT_SAFE)
+    for entry in _safe_globals:
+        if isinstance(entry, tuple) and len(entry) == 2:
+            names.add(entry[1])
+        else:
+            names.add(f"{getattr(entry, '__module__', '')}.{getattr(entry, '__qualname__', '')}")
+    return full in names
+
+
+def _refusal(what, module, name):
+    hint = f"{module}.{name}"
+    return pickle.UnpicklingError(
+        "Weights only load failed. This file can still be loaded, to do so you have two options, do those steps "
+        "only if you trust the source of the checkpoint. \n\t(1) Re-running `fastgrad.load` with `weights_only` "
+        "set to `False` will likely succeed, but it can result in arbitrary code execution. Do it only if you got "
+        "the file from a trusted source.\n\t(2) Alternatively, to load with `weights_only=True` please check the "
+        "recommended steps in the following error message.\n\tWeightsUnpickler error: Unsupported global: GLOBAL "
+        f"{hint} was not an allowed global by default. Please use `fastgrad.serialization.add_safe_globals([{hint}])` "
+        f"or the `fastgrad.serialization.safe_globals([{hint}])` context manager to allowlist this {what} if you "
+        "trust this class/function."
+    )
+
+
 class _Reader:
-    def __init__(self, data):
+    def __init__(self, data, weights_only=True):
         self.data = data
         self.tensors = {}
+        self.objects = {}
+        self.weights_only = weights_only
 
     def fail(self, what):
         raise RuntimeError(f"fastgrad.load: the file is corrupt ({what})")
@@ -194,7 +358,99 @@ class _Reader:
             if value.get("repr") not in ("nan", "inf", "-inf"):
                 self.fail("bad float")
             return float(value["repr"])
+        if kind in ("set", "frozenset"):
+            try:
+                return (set if kind == "set" else frozenset)(self.decode(v) for v in self._items(value))
+            except TypeError:
+                self.fail("unhashable set item")
+        if kind == "bytes":
+            try:
+                return bytes.fromhex(value.get("hex"))
+            except (TypeError, ValueError):
+                self.fail("bad bytes")
+        if kind == "ndarray":
+            return self.decode_ndarray(value)
+        if kind == "global":
+            return self.decode_global(value)
+        if kind == "object":
+            return self.decode_object(value)
+        if kind == "objref":
+            if value.get("id") not in self.objects:
+                self.fail("reference to an unknown object")
+            return self.objects[value["id"]]
         self.fail(f"unknown entry type {kind!r}")
+
+    def decode_ndarray(self, entry):
+        dtype_str, shape = entry.get("dtype"), entry.get("shape")
+        offset, nbytes = entry.get("offset"), entry.get("nbytes")
+        try:
+            dtype = np.dtype(dtype_str) if isinstance(dtype_str, str) else None
+        except TypeError:
+            dtype = None
+        if dtype is None or dtype.kind not in _ARRAY_KINDS or dtype.fields is not None:
+            self.fail("bad array dtype")
+        self._check_extent(shape, offset, nbytes, dtype)
+        if self.weights_only and not _allowed("numpy", "ndarray"):
+            raise _refusal("global", "numpy", "ndarray")
+        arr = np.frombuffer(self.data, dtype=dtype, count=math.prod(shape), offset=offset).reshape(shape)
+        return arr.astype(dtype.newbyteorder("="), copy=True)
+
+    def _check_extent(self, shape, offset, nbytes, dtype):
+        if not (
+            isinstance(shape, list)
+            and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape)
+        ):
+            self.fail("bad tensor shape")
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (offset, nbytes)):
+            self.fail("bad tensor offset")
+        if math.prod(shape) * dtype.itemsize != nbytes or offset + nbytes > len(self.data):
+            self.fail("tensor data out of bounds")
+
+    def decode_global(self, entry):
+        module, name = entry.get("module"), entry.get("name")
+        if not isinstance(module, str) or not isinstance(name, str):
+            self.fail("bad global")
+        if self.weights_only and not _allowed(module, name):
+            raise _refusal("global", module, name)
+        try:
+            return _lookup(module, name)
+        except (ImportError, AttributeError) as e:
+            if self.weights_only:
+                self.fail(f"unknown global {module}.{name}")
+            raise e
+
+    def decode_object(self, entry):
+        index = entry.get("id")
+        if not isinstance(index, int) or index in self.objects:
+            self.fail("bad object id")
+        args = self.decode(entry.get("args", {"t": "list", "items": []}))
+        if not isinstance(args, list):
+            self.fail("bad object arguments")
+        if "cls" in entry:
+            cls = self.decode(entry["cls"])
+            if not isinstance(cls, type):
+                self.fail("bad object class")
+            kwargs = self.decode(entry["kwargs"]) if "kwargs" in entry else {}
+            obj = cls.__new__(cls, *args, **kwargs)
+        elif "func" in entry:
+            func = self.decode(entry["func"])
+            if not callable(func):
+                self.fail("bad object constructor")
+            obj = func(*args)
+        else:
+            self.fail("object without a constructor")
+        self.objects[index] = obj
+        if "state" in entry:
+            _set_state(obj, self.decode(entry["state"]))
+        if "listitems" in entry:
+            items = self.decode(entry["listitems"])
+            obj.extend(items) if hasattr(obj, "extend") else [obj.append(v) for v in items]
+        if "dictitems" in entry:
+            for pair in self.decode(entry["dictitems"]):
+                if not isinstance(pair, list) or len(pair) != 2:
+                    self.fail("malformed dict entry")
+                obj[pair[0]] = pair[1]
+        return obj
 
     def _items(self, value):
         items = value.get("items")
@@ -233,6 +489,22 @@ class _Reader:
         return t
 
 
+def _set_state(obj, state):
+    """Sets an unpickled object's state as pickle does: __setstate__, or the instance dict (and slots)."""
+    setstate = getattr(obj, "__setstate__", None)
+    if setstate is not None:
+        setstate(state)
+        return
+    slots = None
+    if isinstance(state, tuple) and len(state) == 2:
+        state, slots = state
+    if state:
+        obj.__dict__.update(state)
+    if slots:
+        for k, v in slots.items():
+            setattr(obj, k, v)
+
+
 def _dtype_name(dtype_str):
     """A readable name for the dtype string a file names (numpy's name when numpy knows it)."""
     try:
@@ -254,8 +526,11 @@ def _read_all(f):
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
-    """Loads what save() wrote. Only tensors, numbers, strings, None, dtypes and containers can come out of
-    a file; truncated or damaged files raise RuntimeError."""
+    """Loads what save() wrote. With weights_only=True (the default, None, means True as in PyTorch) only
+    tensors, numbers, strings, None, dtypes, containers and allowlisted globals (add_safe_globals,
+    safe_globals) come out of a file, and anything else raises pickle.UnpicklingError; weights_only=False
+    also rebuilds whole modules, NumPy arrays and other objects, importing and calling the classes the file
+    names (only for files from a trusted source). Truncated or damaged files raise RuntimeError."""
     if weights_only and pickle_module is not None:
         raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
     if mmap and not isinstance(f, (str, os.PathLike)):
@@ -268,6 +543,15 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
                 "map_location=fastgrad.device('cpu') to map your storages to the CPU."
             )
         _C._check_device(str(map_location))
+    meta, data = _read_checked(f)
+    try:
+        return _Reader(data, weights_only=weights_only is not False).decode(meta.get("root"))
+    except RecursionError:
+        raise RuntimeError("fastgrad.load: the file is corrupt (nesting too deep)") from None
+
+
+def _read_checked(f):
+    """(header, tensor data) of a fastgrad file, after the magic, length and checksum checks."""
     blob = _read_all(f)
     fixed = len(_MAGIC) + 12
     if not blob.startswith(_MAGIC):
@@ -302,10 +586,36 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         )
     if len(data) != meta.get("data_nbytes") or zlib.crc32(data) != meta.get("data_crc32"):
         raise RuntimeError("fastgrad.load: the file is corrupt (tensor data checksum mismatch)")
-    try:
-        return _Reader(data).decode(meta.get("root"))
-    except RecursionError:
-        raise RuntimeError("fastgrad.load: the file is corrupt (nesting too deep)") from None
+    return meta, data
 
 
-__all__ = ["save", "load"]
+def get_unsafe_globals_in_checkpoint(f):
+    """The names ("module.qualname") of the classes and functions a file refers to that a weights_only load
+    would refuse (not allowlisted), without building anything. A NumPy array counts as numpy.ndarray."""
+    meta, _ = _read_checked(f)
+    found = set()
+    stack = [meta.get("root")]
+    while stack:  # an explicit stack: headers can nest deeply
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            kind = value.get("t")
+            if kind == "global" and isinstance(value.get("module"), str) and isinstance(value.get("name"), str):
+                if not _allowed(value["module"], value["name"]):
+                    found.add(f"{value['module']}.{value['name']}")
+            elif kind == "ndarray" and not _allowed("numpy", "ndarray"):
+                found.add("numpy.ndarray")
+            stack.extend(value.values())
+    return sorted(found)
+
+
+__all__ = [
+    "save",
+    "load",
+    "add_safe_globals",
+    "get_safe_globals",
+    "clear_safe_globals",
+    "safe_globals",
+    "get_unsafe_globals_in_checkpoint",
+]

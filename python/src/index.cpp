@@ -70,6 +70,8 @@ TensorIndex parse_one(py::handle h) {
   }
   if (is_tensor(h)) return TensorIndex::from_tensor(as_tensor(h));
   if (PyList_Check(o)) return TensorIndex::from_tensor(sequence_to_tensor(h));
+  // A range is a sequence of ints, as a list of them (an empty range an empty int64 index).
+  if (PyRange_Check(o)) return TensorIndex::from_tensor(sequence_to_tensor(py::list(py::reinterpret_borrow<py::object>(h))));
   const std::string name = type_name(h);
   if (name == "ndarray") return TensorIndex::from_tensor(sequence_to_tensor(h));
   if (name == "bool_") return TensorIndex::from_bool(py::bool_(py::reinterpret_borrow<py::object>(h)));

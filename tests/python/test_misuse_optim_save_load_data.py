@@ -308,16 +308,14 @@ class _Custom:
         self.value = 1
 
 
-@misuse(xfail="fastgrad.save refuses arbitrary objects (TypeError) instead of pickling them and refusing them "
-        "on a weights_only load (see docs/differences.md)")
+@misuse()
 def m_load_custom_class_weights_only(T, tmp_path):
     p = tmp_path / "obj.pt"
     T.save({"obj": _Custom()}, str(p))
     T.load(str(p), weights_only=True)
 
 
-@misuse(xfail="fastgrad.save raises TypeError for any object it cannot store; torch's class comes from pickle "
-        "(see docs/differences.md)")
+@misuse()
 def m_save_lambda(T, tmp_path):
     T.save(lambda: 1, io.BytesIO())
 

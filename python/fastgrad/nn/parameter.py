@@ -34,9 +34,6 @@ class Parameter(Tensor):
         memo[id(self)] = result
         return result
 
-    def __reduce_ex__(self, proto):
-        raise TypeError("fastgrad tensors are not picklable; use fastgrad.save / fastgrad.load")
-
 
 class Buffer(Tensor):
     """A Tensor that a Module registers as a buffer when assigned as an attribute (nn.Buffer)."""

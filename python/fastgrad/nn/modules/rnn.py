@@ -155,6 +155,10 @@ class RNNBase(Module):
             )
 
     def forward(self, input, hx=None):
+        from ..utils.rnn import PackedSequence
+
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         self._check_input(input)
         unbatched = input.dim() == 2
         if unbatched:
@@ -215,6 +219,76 @@ class RNNBase(Module):
             c_n = c_n.squeeze(1) if is_lstm else None
         elif self.batch_first:
             output = output.transpose(0, 1)
+        return (output, (h_n, c_n)) if is_lstm else (output, h_n)
+
+    def _forward_packed(self, packed, hx):
+        """forward() of a PackedSequence: at time step t only the first batch_sizes[t] (sorted) sequences
+        advance; each keeps its state from its last step. Returns a PackedSequence of the outputs and
+        the final states in the batch's original order."""
+        from ..utils.rnn import PackedSequence
+
+        data, batch_sizes = packed.data, packed.batch_sizes.tolist()
+        if data.dim() != 2 or data.shape[-1] != self.input_size:
+            raise RuntimeError(
+                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {data.shape[-1]}"
+            )
+        batch = batch_sizes[0]
+        directions = 2 if self.bidirectional else 1
+        state_shape = (self.num_layers * directions, batch, self.hidden_size)
+        is_lstm = self.mode == "LSTM"
+        if hx is None:
+            h0 = _C.zeros(state_shape, dtype=data.dtype)
+            c0 = _C.zeros(state_shape, dtype=data.dtype) if is_lstm else None
+        else:
+            h0, c0 = hx if is_lstm else (hx, None)
+            self._check_hidden(h0, state_shape, "Expected hidden[0] size" if is_lstm else "Expected hidden size")
+            if is_lstm:
+                self._check_hidden(c0, state_shape, "Expected hidden[1] size")
+            if packed.sorted_indices is not None:  # the states follow the sorted batch
+                h0 = h0.index_select(1, packed.sorted_indices)
+                c0 = c0.index_select(1, packed.sorted_indices) if is_lstm else None
+        starts = [0]
+        for bs in batch_sizes:
+            starts.append(starts[-1] + bs)
+        layer_input = data
+        h_finals, c_finals = [], []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                w_ih, w_hh, b_ih, b_hh = self._layer_weights(layer, direction)
+                index = layer * directions + direction
+                h = h0[index]
+                c = c0[index] if is_lstm else None
+                x_proj = F.linear(layer_input, w_ih, b_ih)
+                steps = range(len(batch_sizes) - 1, -1, -1) if direction == 1 else range(len(batch_sizes))
+                hs = [None] * len(batch_sizes)
+                for t in steps:
+                    bs = batch_sizes[t]
+                    x_t = x_proj[starts[t] : starts[t + 1]]
+                    if is_lstm:
+                        h_new, c_new = _lstm_step(x_t, h[:bs], c[:bs], w_hh, b_hh)
+                    elif self.mode == "GRU":
+                        h_new, c_new = _gru_step(x_t, h[:bs], w_hh, b_hh), None
+                    else:
+                        h_new, c_new = _rnn_step(self.mode, x_t, h[:bs], w_hh, b_hh), None
+                    hs[t] = h_new
+                    # The sequences past bs are finished (forward) or not started yet (reverse).
+                    h = _C.cat([h_new, h[bs:]], 0) if bs < batch else h_new
+                    if is_lstm:
+                        c = _C.cat([c_new, c[bs:]], 0) if bs < batch else c_new
+                outputs.append(_C.cat(hs, 0))
+                h_finals.append(h)
+                if is_lstm:
+                    c_finals.append(c)
+            layer_input = outputs[0] if directions == 1 else _C.cat(outputs, 1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, True)
+        h_n = _C.stack(h_finals, 0)
+        c_n = _C.stack(c_finals, 0) if is_lstm else None
+        if packed.unsorted_indices is not None:
+            h_n = h_n.index_select(1, packed.unsorted_indices)
+            c_n = c_n.index_select(1, packed.unsorted_indices) if is_lstm else None
+        output = PackedSequence(layer_input, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
         return (output, (h_n, c_n)) if is_lstm else (output, h_n)
 
     @staticmethod
