@@ -126,11 +126,30 @@ def to(self, *args, **kwargs):
     return out
 
 
+def _conversion(name, dtype):
+    """Tensor.float() / double() / long() / int() / bool() with PyTorch's memory_format argument."""
+    convert = getattr(Tensor, name)
+
+    def method(self, memory_format=preserve_format):
+        if memory_format is preserve_format or memory_format is None:
+            return convert(self)
+        _check(name, memory_format)
+        return to(self, dtype, memory_format=memory_format)
+
+    method.__name__ = name
+    method.__doc__ = f"self.to({dtype}, memory_format=memory_format)."
+    return method
+
+
+_CONVERSIONS = [_conversion(n, d) for n, d in (("float", _C.float32), ("double", _C.float64), ("long", _C.int64),
+                                              ("int", _C.int32), ("bool", _C.bool))]
+
+
 def install(namespace):
     """Puts the format objects in the package namespace and the memory_format-aware methods on Tensor."""
     for name in ("memory_format", "contiguous_format", "preserve_format", "channels_last", "channels_last_3d"):
         namespace[name] = globals()[name]
-    for fn in (contiguous, is_contiguous, clone, to):
+    for fn in (contiguous, is_contiguous, clone, to, *_CONVERSIONS):
         fn.__qualname__ = f"Tensor.{fn.__name__}"
         setattr(Tensor, fn.__name__, fn)
     namespace["clone"] = clone_fn

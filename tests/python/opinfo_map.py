@@ -257,10 +257,13 @@ def _tensor_meta_diff(expected, actual_fg, fg, path):
     return None
 
 
-# float32 tolerances (rtol, atol) that an OpInfo declares for itself (its toleranceOverride for TestCommon),
-# used instead of the default: PyTorch's own kernel for the op differs from its reference by as much.
+# float32 tolerances (rtol, atol) that an OpInfo declares for itself (its toleranceOverride), used instead of the
+# default: PyTorch's own kernel for the op differs from its reference by as much.
 FLOAT32_TOLERANCE = {
     "nn.functional.scaled_dot_product_attention": (5e-6, 5e-5),
+    # its OpInfo skips the float32 noncontiguous comparison ("Tensor-likes are not close") and allows atol 5e-3
+    # in its decomposition test
+    "nn.functional.multi_head_attention_forward": (0, 5e-3),
 }
 
 

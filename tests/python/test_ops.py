@@ -584,6 +584,10 @@ _NO_KIND = {
     # attention needs (..., L, E) operands; PyTorch answers an empty one with an unrelated graph (AddBackward0)
     ("scaled_dot_product_attention", "0d"),
     ("scaled_dot_product_attention", "0size"),
+    ("multi_head_attention_forward", "0d"),
+    ("multi_head_attention_forward", "0size"),
+    ("multi_head_attention_forward_weights", "0d"),
+    ("multi_head_attention_forward_weights", "0size"),
 }
 _NO_KIND |= NO_KIND
 _BINARY = {"add", "sub", "mul", "div", "pow", "eq", "ne", "lt", "le", "gt", "ge", "matmul"}

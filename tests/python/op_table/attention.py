@@ -71,3 +71,44 @@ _add(
                     id="mask_and_causal_3d"),
     ],
 )
+
+
+def _mha_samples(g: Gen):
+    E, H, L, S, N = 6, 2, 3, 4, 2
+
+    def args(q, k, v, transposed=False):
+        w = g.T((3 * E, E)) if transposed else g.t((3 * E, E))
+        return (q, k, v, E, H, w, g.t((3 * E,)), None, None, False, 0.0, g.t((E, E)), g.t((E,)))
+
+    kpm = TIn(g.rng.random((N, S)) < 0.3, None, False)
+    return [
+        Sample(args(g.t((L, N, E)), g.t((S, N, E)), g.t((S, N, E))), {"training": False}, id="weights"),
+        Sample(args(g.t((L, N, E)), g.t((S, N, E)), g.t((S, N, E))), {"need_weights": False}, id="no_weights"),
+        Sample(args(g.t((L, N, E)), g.t((S, N, E)), g.t((S, N, E))),
+               {"key_padding_mask": kpm, "average_attn_weights": False}, id="key_padding_per_head"),
+        Sample(args(g.t((L, E)), g.t((S, E)), g.t((S, E))), {"attn_mask": g.t((L, S), requires_grad=False)},
+               id="unbatched_float_mask"),
+        Sample(args(g.t((L, N, E)), g.t((S, N, E)), g.t((S, N, E)), transposed=True), {"training": False},
+               id="transposed_in_proj"),
+    ]
+
+
+_add(
+    "multi_head_attention_forward",
+    op=lambda m, *a, **kw: m.nn.functional.multi_head_attention_forward(*a, **kw)[0],  # the attention output
+    ref=None,
+    differentiable=True,
+    sample_fn=_mha_samples,
+    api=(F + "multi_head_attention_forward",),
+    gradgrad=False,
+)
+
+
+_add(
+    "multi_head_attention_forward_weights",
+    op=lambda m, *a, **kw: m.nn.functional.multi_head_attention_forward(*a, **kw)[1],  # the attention weights
+    ref=None,
+    differentiable=True,
+    sample_fn=lambda g: [s for s in _mha_samples(g) if s.id != "no_weights"],
+    gradgrad=False,
+)
