@@ -1,12 +1,20 @@
 // Counting: bincount, histc and histogram. None has a derivative: histc's result does not require grad, and
 // bincount's and histogram's outputs require grad through PyTorch's "NotImplemented" Node, which raises.
 //
-// Note [Histogram bins]: an element x falls into bin i when edges[i] <= x < edges[i + 1], the last bin also
-// taking x == edges[bins]; elements outside [edges[0], edges[bins]] (and NaN) are not counted. The edges of
-// `bins` equal-width bins are linspace(min, max, bins + 1) in the input's dtype, and an element's bin is found
-// against those edges (a binary search), so the counts agree with the edges returned, at the boundaries too.
+// Note [Histogram bins]: histogram's bins are its edges: an element x falls into bin i when
+// edges[i] <= x < edges[i + 1], the last bin also taking x == edges[bins]; elements outside [edges[0],
+// edges[bins]] (and NaN) are not counted, and an element's bin is found against the edges (a binary search), so
+// the counts agree with the edges returned, at the boundaries too. The edges of `bins` equal bins over [lo, hi]
+// are PyTorch's linspace(lo, hi, bins + 1) in the input's dtype, bit for bit: lo + i * step for the first half
+// and hi - (bins - i) * step for the rest, each rounded once (a fused multiply-add, as PyTorch's vectorised
+// linspace computes them). histc returns no edges and, as PyTorch's, places x in bin
+// floor((x - lo) * bins / (hi - lo)) computed in the input's dtype (bins - 1 for x == hi), which may differ from
+// the edges' bin by one at a boundary. When the range collapses to one number in the input's dtype (1e30 - 1 is
+// 1e30 in float32), the elements equal to it go to bin bins / 2 (histc) or bin 1 (histogram), where PyTorch
+// puts them.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "elementwise.h"
@@ -20,6 +28,7 @@ namespace {
 template <class T>
 int64_t bin_of(T x, const T* edges, int64_t n_edges) {
   if (!(x >= edges[0] && x <= edges[n_edges - 1])) return -1;
+  if (edges[0] == edges[n_edges - 1]) return std::min<int64_t>(1, n_edges - 2);  // a collapsed range
   const int64_t upper = std::upper_bound(edges, edges + n_edges, x) - edges;  // first edge > x
   return std::max<int64_t>(0, std::min(upper - 1, n_edges - 2));
 }
@@ -42,6 +51,21 @@ Tensor histogram_counts(const Tensor& x, const Tensor& edges, const Tensor& weig
     }
   });
   return hist;
+}
+
+// The edges of `bins` equal bins over [lo, hi] in dtype, as PyTorch's linspace (Note [Histogram bins]).
+Tensor equal_bin_edges(double lo, double hi, int64_t bins, ScalarType dtype) {
+  Tensor edges = linspace(lo, hi, bins + 1, dtype);  // its checks and conversions; the values are redone below
+  dispatch_float(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* e = edges.data<T>();
+    const T first = static_cast<T>(lo), last = static_cast<T>(hi);
+    const T step = (last - first) / static_cast<T>(bins);
+    const int64_t half = (bins + 1) / 2;
+    for (int64_t i = 0; i <= bins; ++i)
+      e[i] = i < half ? std::fma(step, static_cast<T>(i), first) : std::fma(-step, static_cast<T>(bins - i), last);
+  });
+  return edges;
 }
 
 std::string number_str(double v) {
@@ -108,6 +132,9 @@ Tensor bincount(const Tensor& self, const Tensor& weights, int64_t minlength) {
   for (int64_t i = 0; i < n; ++i) {
     FG_CHECK(ip[i] >= 0, Error, "bincount only supports 1-d non-negative integral inputs. (got ", ip[i],
              " at position ", i, ")");
+    FG_CHECK(ip[i] < std::numeric_limits<int64_t>::max(), Error,
+             "maximum value of input overflowed, it should be < ", std::numeric_limits<int64_t>::max(), " but got ",
+             ip[i]);
     length = std::max(length, ip[i] + 1);
   }
   if (!weights.defined()) {
@@ -147,8 +174,26 @@ Tensor histc(const Tensor& self, int64_t bins, double min, double max) {
   }
   FG_CHECK(std::isfinite(lo) && std::isfinite(hi), Error, "torch.histc: range of [", number_str(lo), ", ",
            number_str(hi), "] is not finite");
-  Tensor edges = linspace(lo, hi, bins + 1, self.dtype());
-  return histogram_counts(self, edges, Tensor());
+  equal_bin_edges(lo, hi, bins, self.dtype());  // (not returned: the range's checks and conversions)
+  Tensor hist = zeros({bins}, self.dtype());
+  Tensor xs = dense(self);
+  dispatch_float(self.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T first = static_cast<T>(lo), last = static_cast<T>(hi), scale = static_cast<T>(bins);
+    const T* xp = xs.data<T>();
+    T* h = hist.data<T>();
+    for (int64_t i = 0; i < xs.numel(); ++i) {
+      const T x = xp[i];
+      if (!(x >= first && x <= last)) continue;
+      int64_t b = bins / 2;  // a collapsed range (Note [Histogram bins])
+      if (first != last) {
+        const T pos = (x - first) * scale / (last - first);
+        b = pos >= static_cast<T>(bins) ? bins - 1 : static_cast<int64_t>(pos);
+      }
+      h[std::max<int64_t>(0, std::min(b, bins - 1))] += T(1);
+    }
+  });
+  return hist;
 }
 
 // ---- histogram ----
@@ -173,7 +218,7 @@ std::tuple<Tensor, Tensor> histogram(const Tensor& self, int64_t bins, std::opti
     lo -= 0.5;
     hi += 0.5;
   }
-  Tensor edges = linspace(lo, hi, bins + 1, self.dtype());
+  Tensor edges = equal_bin_edges(lo, hi, bins, self.dtype());
   Tensor hist = histogram_counts(self, edges, weight);
   if (density) hist = to_density(hist, edges);
   record_histogram(hist, edges, {&self, &weight});

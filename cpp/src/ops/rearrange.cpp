@@ -1,6 +1,8 @@
 // Ops that copy elements into a new arrangement: repeat, tile, flip, roll, tril, triu, diag, repeat_interleave.
 // Forward and derivative side by side. Most are one strided copy from a view of the input built with the right
 // strides (zero strides to repeat, negative strides to flip), so the copy loop does all the work.
+#include <limits>
+
 #include "common.h"
 #include "elementwise.h"
 #include "index_plan.h"
@@ -309,6 +311,8 @@ Tensor repeat_interleave(const Tensor& repeats, std::optional<int64_t> output_si
   int64_t total = 0;
   for (int64_t i = 0; i < counts.numel(); ++i) {
     FG_CHECK(c[i] >= 0, Error, "repeats can not be negative (repeat_interleave() got ", c[i], " at position ", i, ")");
+    FG_CHECK(c[i] <= std::numeric_limits<int64_t>::max() - total, Error,
+             "repeat_interleave: the repeats sum to more than the largest tensor size (overflow at position ", i, ")");
     total += c[i];
   }
   if (output_size) {

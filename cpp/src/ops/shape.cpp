@@ -264,7 +264,12 @@ tensor_list meshgrid(const tensor_list& tensors, const std::string& indexing) {
   const bool swap = indexing == "xy" && n >= 2;
   auto position = [&](size_t i) { return swap && i < 2 ? 1 - i : i; };
   Dims grid(n, 1);
-  for (size_t i = 0; i < n; ++i) grid[position(i)] = tensors[i].numel();
+  int64_t total = 1;
+  for (size_t i = 0; i < n; ++i) {
+    grid[position(i)] = tensors[i].numel();
+    FG_CHECK(!__builtin_mul_overflow(total, tensors[i].numel(), &total), Error,
+             "numel: integer multiplication overflow (meshgrid of a grid of shape ", shape_str(grid), "...)");
+  }
   tensor_list out;
   out.reserve(n);
   for (size_t i = 0; i < n; ++i) {

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "elementwise.h"
+#include "fastgrad/parallel.h"
 #include "reduce_common.h"
 
 namespace fastgrad {
@@ -38,38 +39,64 @@ enum class Pick {
   Kth,    // only position `count` - 1 (kthvalue)
 };
 
+// The element offsets (in elements, from each tensor's storage offset) of the first element of line `line` of
+// `tensors` along dim, lines numbered in row-major order over the other dims (for_each_line's order).
+template <size_t N>
+std::array<int64_t, N> line_start(const std::array<const Tensor*, N>& tensors, int64_t dim, int64_t line) {
+  std::array<int64_t, N> at{};
+  const Tensor& t0 = *tensors[0];
+  for (int64_t d = t0.dim() - 1; d >= 0; --d) {
+    if (d == dim) continue;
+    const int64_t size = t0.sizes()[d], i = line % size;
+    line /= size;
+    for (size_t k = 0; k < N; ++k) at[k] += i * tensors[k]->strides()[d];
+  }
+  return at;
+}
+
 // Orders every line of t along dim (Note [Sort order]) and writes the picked positions' values and indices
-// along dim of `values` and `indices` (fresh tensors of t's shape but `count` (or 1 for Kth) at dim).
+// along dim of `values` and `indices` (fresh tensors of t's shape but `count` (or 1 for Kth) at dim). The lines
+// are shared out among the intra-op threads (each line is ordered on its own: the same result at any count).
 void order_lines(const Tensor& t, int64_t dim, bool descending, Pick pick, int64_t count, const Tensor& values,
                  const Tensor& indices) {
   const int64_t n = line_size(t, dim), in_stride = line_stride(t, dim);
   const int64_t v_stride = line_stride(values, dim), i_stride = line_stride(indices, dim);
+  const int64_t lines = n == 0 ? 0 : t.numel() / n;
+  if (lines == 0) return;
+  const std::array<const Tensor*, 3> all{&t, &values, &indices};
   dispatch(t.dtype(), [&](auto tag) {
     using T = decltype(tag);
     using Entry = std::pair<T, int64_t>;
-    std::vector<Entry> line(static_cast<size_t>(n));
     // A total order: the value order, then the position (so that any sorting algorithm gives the stable order).
     auto before = [descending](const Entry& a, const Entry& b) {
       if (value_before(a.first, b.first, descending)) return true;
       if (value_before(b.first, a.first, descending)) return false;
       return a.second < b.second;
     };
-    for_each_line<3>({&t, &values, &indices}, dim, [&](const std::array<char*, 3>& p) {
-      const T* x = reinterpret_cast<const T*>(p[0]);
-      for (int64_t i = 0; i < n; ++i) line[static_cast<size_t>(i)] = {x[i * in_stride], i};
-      T* v = reinterpret_cast<T*>(p[1]);
-      int64_t* ix = reinterpret_cast<int64_t*>(p[2]);
-      if (pick == Pick::Kth) {
-        std::nth_element(line.begin(), line.begin() + (count - 1), line.end(), before);
-        *v = line[static_cast<size_t>(count - 1)].first;
-        *ix = line[static_cast<size_t>(count - 1)].second;
-        return;
-      }
-      if (pick == Pick::All || count == n) std::sort(line.begin(), line.end(), before);
-      else std::partial_sort(line.begin(), line.begin() + count, line.end(), before);
-      for (int64_t i = 0; i < count; ++i) {
-        v[i * v_stride] = line[static_cast<size_t>(i)].first;
-        ix[i * i_stride] = line[static_cast<size_t>(i)].second;
+    const T* x0 = t.data<T>();
+    T* v0 = values.template data<T>();
+    int64_t* i0 = indices.template data<int64_t>();
+    const int64_t grain = std::max<int64_t>(1, int64_t(1 << 15) / std::max<int64_t>(n, 1));
+    parallel_for(0, lines, grain, [&](int64_t begin, int64_t end) {
+      std::vector<Entry> line(static_cast<size_t>(n));
+      for (int64_t l = begin; l < end; ++l) {
+        const auto at = line_start(all, dim, l);
+        const T* x = x0 + at[0];
+        T* v = v0 + at[1];
+        int64_t* ix = i0 + at[2];
+        for (int64_t i = 0; i < n; ++i) line[static_cast<size_t>(i)] = {x[i * in_stride], i};
+        if (pick == Pick::Kth) {
+          std::nth_element(line.begin(), line.begin() + (count - 1), line.end(), before);
+          *v = line[static_cast<size_t>(count - 1)].first;
+          *ix = line[static_cast<size_t>(count - 1)].second;
+          continue;
+        }
+        if (pick == Pick::All || count == n) std::sort(line.begin(), line.end(), before);
+        else std::partial_sort(line.begin(), line.begin() + count, line.end(), before);
+        for (int64_t i = 0; i < count; ++i) {
+          v[i * v_stride] = line[static_cast<size_t>(i)].first;
+          ix[i * i_stride] = line[static_cast<size_t>(i)].second;
+        }
       }
     });
   });
