@@ -259,3 +259,55 @@ def test_docstrings(name):
 
 def test_unfold_docstring():
     assert "Args:" in fastgrad.Tensor.unfold.__doc__
+
+
+# ---- counting at the bin boundaries (Note [Histogram bins]): the same bins as torch, bit for bit ----
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_histogram_and_histc_boundaries_match_torch(dtype):
+    rng = np.random.default_rng(11)
+    tdt = getattr(torch, dtype)
+    for _ in range(60):
+        bins = int(rng.integers(1, 60))
+        lo = float(np.asarray(rng.uniform(-3, 3), dtype))
+        hi = float(np.asarray(lo + rng.uniform(0.1, 5), dtype))
+        edges = torch.linspace(lo, hi, bins + 1, dtype=tdt).numpy()
+        x = np.concatenate([edges, rng.uniform(lo, hi, 20), (edges[:-1] + edges[1:]) / 2, [lo - 1, hi + 1, np.nan]])
+        t, f = _pair(x, dtype)
+        _same(fastgrad.histc(f, bins, lo, hi), torch.histc(t, bins, lo, hi))
+        tr, fr = torch.histogram(t, bins, range=(lo, hi)), fastgrad.histogram(f, bins, range=(lo, hi))
+        _same(fr.bin_edges, tr.bin_edges)
+        _same(fr.hist, tr.hist)
+        one = x[bins + 5 : bins + 6]  # a single element: the range is widened around it
+        t1, f1 = _pair(one, dtype)
+        _same(fastgrad.histc(f1, bins), torch.histc(t1, bins))
+        _same(fastgrad.histogram(f1, bins).hist, torch.histogram(t1, bins).hist)
+
+
+@pytest.mark.parametrize("bins", [1, 2, 7, 100])
+def test_collapsed_histogram_range_matches_torch(bins):
+    # 1e30 +- 1 is 1e30 in float32: the range collapses; torch's bins for it are matched
+    t, f = _pair([1e30, 1e30], "float32")
+    _same(fastgrad.histc(f, bins), torch.histc(t, bins))
+    _same(fastgrad.histogram(f, bins).hist, torch.histogram(t, bins).hist)
+
+
+# ---- sizes that overflow raise instead of crashing ----
+
+
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda m: m.bincount(m.tensor([2**63 - 1])), "overflow"),
+        (lambda m: m.ones(4).repeat_interleave(2**62), "overflow"),
+        (lambda m: m.repeat_interleave(m.tensor([2**62, 2**62, 2**62, 2**62])), None),  # torch itself crashes here
+        (lambda m: m.meshgrid(m.ones(2**21), m.ones(2**21), m.ones(2**21), indexing="ij"), "overflow"),
+        (lambda m: m.histc(m.ones(3), bins=2**63 - 1), None),
+        (lambda m: m.ones(4).topk(2**63 - 1), "out of range"),
+        (lambda m: m.ones(4).kthvalue(-(2**63)), "out of range"),
+    ],
+)
+def test_huge_sizes_raise(call, match):
+    with pytest.raises(RuntimeError, match=match):
+        call(fastgrad)

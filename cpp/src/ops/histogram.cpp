@@ -227,11 +227,11 @@ std::tuple<Tensor, Tensor> histogram(const Tensor& self, int64_t bins, std::opti
 
 std::tuple<Tensor, Tensor> histogram(const Tensor& self, const Tensor& bins, const Tensor& weight, bool density) {
   check_histogram_input(self, weight);
-  FG_CHECK(bins.dim() == 1, Error, "torch.histogramdd: bins tensor should have one dimension, but got ", bins.dim(),
-           " dimensions in the bins tensor for dimension 0");
   FG_CHECK(bins.dtype() == self.dtype(), Error,
            "torch.histogramdd: input tensor and bins tensors should have the same dtype, but got input with dtype ",
            element_type_name(self.dtype()), " and bins for dimension 0 with dtype ", element_type_name(bins.dtype()));
+  FG_CHECK(bins.dim() == 1, Error, "torch.histogramdd: bins tensor should have one dimension, but got ", bins.dim(),
+           " dimensions in the bins tensor for dimension 0");
   check_bin_count(bins.numel() - 1, "histogram");
   Tensor edges = cast(bins, bins.dtype(), /*force_copy=*/true);
   Tensor hist = histogram_counts(self, edges, weight);

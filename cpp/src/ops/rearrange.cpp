@@ -358,7 +358,7 @@ Tensor repeat_interleave(const Tensor& t, const Tensor& repeats, std::optional<i
   const int64_t n = x.dim() == 0 ? 1 : x.sizes()[d];
   Tensor r = repeats;
   if (r.dim() == 0 || (r.dim() == 1 && r.numel() == 1)) r = expand(reshape(r, {1}), {n});
-  FG_CHECK(r.dim() == 1, Error, "repeat_interleave only accept 1D vector as repeat (got repeats of shape ",
+  FG_CHECK(r.dim() == 1, Error, "repeats must be 0-dim or 1-dim tensor (repeat_interleave() got repeats of shape ",
            shape_str(repeats.sizes()), ")");
   FG_CHECK(r.sizes()[0] == n, Error, "repeats must have the same size as input along dim, but got repeats.size(0) = ",
            r.sizes()[0], " and input.size(", d, ") = ", n);
