@@ -36,11 +36,62 @@ py::object unique_result(const std::tuple<Tensor, Tensor, Tensor>& r, bool inver
   return py::make_tuple(std::get<0>(r), inverse ? std::get<1>(r) : std::get<2>(r));
 }
 
-// sort's `stable` is `bool?` in PyTorch (None is False); argsort's is a plain bool. Ellipsis: not given.
+// sort's `stable` is `bool?` in PyTorch (None is False); argsort's is a plain bool.
 bool stable_arg(py::handle h, const char* op, bool none_ok) {
   if (h.ptr() == Py_True || h.ptr() == Py_False) return h.ptr() == Py_True;
-  if (h.ptr() == Py_Ellipsis || (none_ok && h.is_none())) return false;
+  if (none_ok && h.is_none()) return false;
   throw py::type_error(std::string(op) + "(): argument 'stable' must be bool, not " + py_type_name(h));
+}
+
+// sort's and argsort's arguments, read as PyTorch's parser reads their two forms, (input, dim=-1,
+// descending=False) and (input, *, stable, dim=-1, descending=False): with `stable` given, dim and descending
+// are keywords only. `self` is the tensor of the method form (null for the function, whose input comes first).
+struct SortArgs {
+  Tensor input;
+  int64_t dim = -1;
+  bool descending = false;
+  std::optional<bool> stable;
+};
+SortArgs sort_args(const char* op, py::handle self, const py::args& args, const py::kwargs& kwargs) {
+  const std::string name(op);
+  const char* forms = self ? "\n * (*, bool stable, int dim = -1, bool descending = False)\n * (int dim = -1, bool "
+                             "descending = False)"
+                           : "\n * (Tensor input, *, bool stable, int dim = -1, bool descending = False)\n * (Tensor "
+                             "input, int dim = -1, bool descending = False)";
+  std::vector<py::handle> positional(args.begin(), args.end());
+  py::handle input = self, slot[2], stable;  // slot: dim, descending
+  size_t first = 0;
+  if (!self && !positional.empty()) input = positional[first++];
+  const size_t given = positional.size() - first;
+  if (given > 2)
+    throw py::type_error(name + "() takes from " + (self ? "0 to 2" : "1 to 3") + " positional arguments but " +
+                         std::to_string(positional.size()) + " were given");
+  for (size_t i = 0; i < given; ++i) slot[i] = positional[first + i];
+  const char* names[2] = {"dim", "descending"};
+  for (auto [k, v] : kwargs) {
+    const std::string key = py::str(k);
+    py::handle* target = key == "dim" ? &slot[0] : key == "descending" ? &slot[1] : key == "stable" ? &stable
+                       : (key == "input" && !self) ? &input : nullptr;
+    if (!target) throw py::type_error(name + "() got an unexpected keyword argument '" + key + "'");
+    if (*target) throw py::type_error(name + "() got multiple values for argument '" + key + "'");
+    *target = v;
+  }
+  if (!input || !is_tensor(input))
+    throw py::type_error(name + "(): argument 'input' (position 1) must be Tensor, not " +
+                         (input ? py_type_name(input) : std::string("nothing")));
+  if (stable && given > 0)
+    throw py::type_error(name + "() received an invalid combination of arguments - got " + std::to_string(given) +
+                         " positional argument(s) after the input and stable=, but expected one of:" + forms);
+  SortArgs a;
+  a.input = as_tensor(input);
+  if (slot[0]) a.dim = int_arg(slot[0], op, names[0]);
+  if (slot[1]) {
+    if (slot[1].ptr() != Py_True && slot[1].ptr() != Py_False)
+      throw py::type_error(name + "(): argument 'descending' must be bool, not " + py_type_name(slot[1]));
+    a.descending = slot[1].ptr() == Py_True;
+  }
+  if (stable) a.stable = stable_arg(stable, op, name == "sort");
+  return a;
 }
 
 const char* kSortDoc = R"doc(sort(input, dim=-1, descending=False, stable=False) -> (Tensor, LongTensor)
@@ -290,23 +341,23 @@ std::optional<std::pair<double, double>> range_arg(py::handle h) {
 void init_sorting(py::module_& m) {
   TensorClass cls = tensor_class(m);
 
-  auto sort_fn = [](const Tensor& t, int64_t dim, Flag descending, py::handle stable) {
-    std::optional<bool> s;
-    if (stable.ptr() != Py_Ellipsis) s = stable_arg(stable, "sort", true);
-    return sort_result(sort(t, dim, descending, s));
-  };
-  cls.def("sort", sort_fn, "See :func:`fastgrad.sort`", py::arg("dim") = -1, py::arg("descending") = false,
-          py::kw_only(), py::arg("stable") = py::ellipsis());
-  m.def("sort", sort_fn, kSortDoc, py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(),
-        py::arg("stable") = py::ellipsis());
-
-  auto argsort_fn = [](const Tensor& t, int64_t dim, Flag descending, py::handle stable) {
-    return argsort(t, dim, descending, stable_arg(stable, "argsort", false));
-  };
-  cls.def("argsort", argsort_fn, "See :func:`fastgrad.argsort`", py::arg("dim") = -1, py::arg("descending") = false,
-          py::kw_only(), py::arg("stable") = false);
-  m.def("argsort", argsort_fn, kArgsortDoc, py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false,
-        py::kw_only(), py::arg("stable") = false);
+  // (py::args, so that the binding can tell a dim given by position from one given by keyword: sort_args)
+  cls.def("sort", [](py::handle self, py::args args, py::kwargs kwargs) {
+        SortArgs a = sort_args("sort", self, args, kwargs);
+        return sort_result(sort(a.input, a.dim, a.descending, a.stable));
+      }, "sort(dim=-1, descending=False, *, stable=False) -> (Tensor, LongTensor)\n\nSee :func:`fastgrad.sort`");
+  m.def("sort", [](py::args args, py::kwargs kwargs) {
+        SortArgs a = sort_args("sort", py::handle(), args, kwargs);
+        return sort_result(sort(a.input, a.dim, a.descending, a.stable));
+      }, kSortDoc);
+  cls.def("argsort", [](py::handle self, py::args args, py::kwargs kwargs) {
+        SortArgs a = sort_args("argsort", self, args, kwargs);
+        return argsort(a.input, a.dim, a.descending, a.stable.value_or(false));
+      }, "argsort(dim=-1, descending=False, *, stable=False) -> LongTensor\n\nSee :func:`fastgrad.argsort`");
+  m.def("argsort", [](py::args args, py::kwargs kwargs) {
+        SortArgs a = sort_args("argsort", py::handle(), args, kwargs);
+        return argsort(a.input, a.dim, a.descending, a.stable.value_or(false));
+      }, kArgsortDoc);
 
   cls.def("msort", [](const Tensor& t) { return msort(t); }, "See :func:`fastgrad.msort`");
   m.def("msort", [](const Tensor& t) { return msort(t); }, kMsortDoc, py::arg("input"));
