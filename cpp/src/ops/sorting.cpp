@@ -202,7 +202,8 @@ std::tuple<Tensor, Tensor> kthvalue(const Tensor& t, int64_t k, int64_t dim, boo
   FG_CHECK(n > 0, IndexError, "kthvalue(): Expected reduction dim ", d, " to have non-zero size.");
   FG_CHECK(k >= 1 && k <= n, Error, "kthvalue(): selected number k out of range for dimension ", d, " (k = ", k,
            ", input of shape ", shape_str(t.sizes()), ")");
-  check_kernel(t.dtype() != ScalarType::Bool, "kthvalue_cpu", t.dtype());
+  // (PyTorch runs no kernel for a 0-d input, so a 0-d bool passes)
+  check_kernel(t.dtype() != ScalarType::Bool || t.dim() == 0, "kthvalue_cpu", t.dtype());
   Dims keep = t.sizes();
   if (t.dim() > 0) keep[d] = 1;
   Tensor values = empty(keep, t.dtype());

@@ -209,6 +209,7 @@ def kthvalue_samples(g: Gen):
         Sample((TIn(np.array([0.5, np.nan, -1.0, np.inf, 2.0, -np.inf])), 2), id="special", grad=False),
         Sample((_distinct_ints(g, (3, 7), np.int32), 4), id="int32"),
         Sample((_distinct_ints(g, (30,)), 5, 0, True), id="int64"),
+        Sample((_const(True, np.bool_), 1), id="0d_bool"),
     ]
 
 
