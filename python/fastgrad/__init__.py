@@ -249,6 +249,18 @@ from ._C import (  # noqa: F401  (reductions)
     var,
     var_mean,
 )
+from ._C import (  # noqa: F401  (ordering, distinct elements, counting)
+    argsort,
+    bincount,
+    histc,
+    histogram,
+    kthvalue,
+    msort,
+    sort,
+    topk,
+    unique,
+    unique_consecutive,
+)
 from ._C import (  # noqa: F401  (shape ops, views, joining and splitting)
     adjoint,
     atleast_1d,
@@ -268,10 +280,12 @@ from ._C import (  # noqa: F401  (shape ops, views, joining and splitting)
     flatten,
     flip,
     hstack,
+    meshgrid,
     moveaxis,
     movedim,
     narrow,
     permute,
+    repeat_interleave,
     reshape,
     roll,
     row_stack,

@@ -5,7 +5,7 @@ printed as `fastgrad.return_types.max(\\nvalues=...,\\nindices=...)`.
 """
 import operator as _operator
 
-__all__ = ["max", "min"]
+__all__ = ["histogram", "kthvalue", "max", "min", "sort", "topk"]
 
 
 def _make(name, fields):
@@ -41,3 +41,7 @@ def _make(name, fields):
 
 max = _make("max", ("values", "indices"))  # noqa: A001  (named like the op, as in PyTorch)
 min = _make("min", ("values", "indices"))  # noqa: A001
+sort = _make("sort", ("values", "indices"))
+topk = _make("topk", ("values", "indices"))
+kthvalue = _make("kthvalue", ("values", "indices"))
+histogram = _make("histogram", ("hist", "bin_edges"))

@@ -100,6 +100,7 @@ void init_tensor(py::module_& m);
 void init_unary(py::module_& m);
 void init_binary(py::module_& m);
 void init_reduce(py::module_& m);
+void init_sorting(py::module_& m);
 void init_shape(py::module_& m);
 void init_index(py::module_& m);
 void init_linalg(py::module_& m);

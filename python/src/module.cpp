@@ -342,6 +342,7 @@ PYBIND11_MODULE(_C, m) {
   init_unary(m);
   init_binary(m);
   init_reduce(m);
+  init_sorting(m);
   init_shape(m);
   init_index(m);
   init_linalg(m);

@@ -321,6 +321,137 @@ void init_shape(py::module_& m) {
   m.def("column_stack", [tensors_arg](py::handle ts) { return column_stack(tensors_arg(ts, "column_stack")); },
         py::arg("tensors"));
 
+
+  // ---- repeat_interleave / unfold / meshgrid ----
+  // repeat_interleave(input, repeats, dim=None, *, output_size=None): repeats an int or a Tensor; and the
+  // repeats-only form repeat_interleave(repeats, *, output_size=None) (the first argument is then the counts).
+  auto repeat_interleave_fn = [](const Tensor& t, py::handle repeats, py::handle dim, py::handle output_size) {
+    std::optional<int64_t> d, size;
+    if (!dim.is_none()) d = int_arg(dim, "repeat_interleave", "dim");
+    if (!output_size.is_none()) size = int_arg(output_size, "repeat_interleave", "output_size");
+    if (repeats.ptr() == Py_Ellipsis) {
+      if (d) throw py::type_error("repeat_interleave() missing 1 required positional arguments: \"repeats\"");
+      return repeat_interleave(t, size);
+    }
+    if (is_tensor(repeats)) return repeat_interleave(t, as_tensor(repeats), d, size);
+    int64_t r;
+    if (!load_int(repeats, false, r))
+      throw py::type_error("repeat_interleave() received an invalid combination of arguments - got (" +
+                           py_type_name(repeats) + "), but expected one of:\n * (Tensor repeats, int dim = None, *, "
+                           "int output_size = None)\n * (int repeats, int dim = None, *, int output_size = None)");
+    return repeat_interleave(t, r, d, size);
+  };
+  cls.def("repeat_interleave", repeat_interleave_fn,
+          "See :func:`fastgrad.repeat_interleave`", py::arg("repeats"), py::arg("dim") = py::none(), py::kw_only(),
+          py::arg("output_size") = py::none());
+  m.def("repeat_interleave", repeat_interleave_fn, R"doc(repeat_interleave(input, repeats, dim=None, *, output_size=None) -> Tensor
+
+Repeats each element of ``input`` (flattened when ``dim`` is None), or each slice along ``dim``, in place:
+``repeats`` times when it is an int, ``repeats[i]`` times for the i-th when it is a tensor (1-D, with one
+count per element or slice, or a single count for all).
+
+``repeat_interleave(repeats)`` with a 1-D integer tensor alone returns ``i`` repeated ``repeats[i]`` times.
+
+Args:
+    input (Tensor): the input tensor.
+    repeats (Tensor or int): the number of repetitions of each element or slice.
+    dim (int, optional): the dimension to repeat along; None repeats the flattened input and returns a 1-D
+        tensor.
+
+Keyword args:
+    output_size (int, optional): the size of the result along ``dim``, when known (checked).
+
+Example::
+
+    >>> x = fastgrad.tensor([1, 2, 3])
+    >>> x.repeat_interleave(2)
+    tensor([1, 1, 2, 2, 3, 3])
+    >>> fastgrad.repeat_interleave(fastgrad.tensor([1, 0, 2]))
+    tensor([0, 2, 2])
+)doc", py::arg("input"), py::arg("repeats") = py::ellipsis(), py::arg("dim") = py::none(), py::kw_only(),
+        py::arg("output_size") = py::none());
+
+  cls.def("unfold", [](const Tensor& t, int64_t dimension, int64_t size, int64_t step) {
+        return unfold(t, dimension, size, step);
+      }, R"doc(unfold(dimension, size, step) -> Tensor
+
+Returns a view of this tensor with every window of ``size`` elements along ``dimension``, taken every
+``step`` elements: ``dimension`` then counts the windows, ``(self.size(dimension) - size) // step + 1`` of
+them, and a new last dimension of size ``size`` runs along each window.
+
+Args:
+    dimension (int): the dimension the windows are taken along.
+    size (int): the size of each window.
+    step (int): the step between the starts of two windows.
+
+Example::
+
+    >>> fastgrad.arange(1., 6).unfold(0, 2, 2)
+    tensor([[1., 2.],
+            [3., 4.]])
+)doc", py::arg("dimension"), py::arg("size"), py::arg("step"));
+
+  // meshgrid(*tensors, indexing=None) or meshgrid([tensors], indexing=None); no indexing: "ij", with
+  // PyTorch's warning (once per process).
+  m.def("meshgrid", [](py::args args, py::kwargs kwargs) {
+        std::string indexing = "ij";
+        bool given = false;
+        for (auto [k, v] : kwargs) {
+          std::string key = py::str(k);
+          if (key != "indexing")
+            throw py::type_error("meshgrid() got an unexpected keyword argument '" + key + "'");
+          if (!v.is_none()) {
+            if (!PyUnicode_Check(v.ptr()))
+              throw py::type_error("meshgrid(): argument 'indexing' must be str, not " + py_type_name(v));
+            indexing = py::str(v);
+            given = true;
+          }
+        }
+        py::handle seq = args;
+        if (args.size() == 1 && (PyList_Check(args[0].ptr()) || PyTuple_Check(args[0].ptr()))) seq = args[0];
+        tensor_list ts;
+        size_t i = 0;
+        for (py::handle item : seq) {
+          if (!is_tensor(item))
+            throw py::type_error("expected Tensor as element " + std::to_string(i) + " in argument 0, but got " +
+                                 py_type_name(item));
+          ts.push_back(as_tensor(item));
+          ++i;
+        }
+        static bool warned = false;
+        if (!given && !warned) {
+          warned = true;
+          warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.");
+        }
+        return as_tuple(meshgrid(ts, indexing));
+      }, R"doc(meshgrid(*tensors, indexing=None) -> tuple of Tensors
+
+Creates coordinate grids from N 0-D or 1-D tensors (given spread out or as one list or tuple): output ``i``
+holds the elements of ``tensors[i]`` along its own dimension of the grid, repeated along the others. Each
+output is a view of its input (expanded, so writing to it needs a clone first).
+
+Args:
+    tensors (Tensor): 0-D or 1-D tensors of one dtype; a 0-D tensor counts as one element.
+
+Keyword args:
+    indexing (str, optional): ``"ij"``: the grid's dimensions follow the inputs (shape ``(N1, N2, ...)``);
+        ``"xy"``: the first two are swapped (shape ``(N2, N1, ...)``), as in NumPy's default. None means
+        ``"ij"`` and warns, as PyTorch does.
+
+Returns:
+    tuple of Tensors: N tensors of the grid's shape.
+
+Example::
+
+    >>> x, y = fastgrad.meshgrid(fastgrad.tensor([1, 2]), fastgrad.tensor([3, 4, 5]), indexing="ij")
+    >>> x
+    tensor([[1, 1, 1],
+            [2, 2, 2]])
+    >>> y
+    tensor([[3, 4, 5],
+            [3, 4, 5]])
+)doc");
+
   // atleast_Nd(t) gives a tensor; atleast_Nd(t, u, ...) and atleast_Nd([t, u]) a tuple, as in PyTorch.
   using AtLeast = Tensor (*)(const Tensor&);
   for (auto [name, fn] : {std::pair<const char*, AtLeast>{"atleast_1d", &atleast_1d},

@@ -61,4 +61,32 @@ TEST(errors_are_typed) {
   CHECK_THROWS(i.set_requires_grad(true), Error);
 }
 
+TEST(ordering_and_counting_without_python) {
+  // sort is stable in both directions and puts NaN last (first when descending): Note [Sort order]
+  Tensor x = view(arange(0, 6, 1, ScalarType::Float64), {6});
+  double* p = x.data<double>();
+  p[0] = 2, p[1] = NAN, p[2] = 1, p[3] = 2, p[4] = -1, p[5] = 1;
+  auto [values, indices] = sort(x);
+  const int64_t* ix = indices.data<int64_t>();
+  CHECK(ix[0] == 4 && ix[1] == 2 && ix[2] == 5 && ix[3] == 0 && ix[4] == 3 && ix[5] == 1);
+  CHECK(std::isnan(values.data<double>()[5]));
+  auto [dv, di] = sort(x, 0, /*descending=*/true);
+  CHECK(di.data<int64_t>()[0] == 1 && di.data<int64_t>()[1] == 0 && di.data<int64_t>()[2] == 3);
+  auto [tv, ti] = topk(x, 2, 0, /*largest=*/false);
+  CHECK(tv.data<double>()[0] == -1 && ti.data<int64_t>()[1] == 2);
+  auto [kv, ki] = kthvalue(x, 4);
+  CHECK(kv.data<double>()[0] == 2 && ki.data<int64_t>()[0] == 0);
+  auto [u, inverse, counts] = unique(x, true, true, true);
+  CHECK(u.numel() == 4 && counts.data<int64_t>()[1] == 2 && inverse.data<int64_t>()[3] == 2);
+  Tensor bins = bincount(view(arange(0, 4, 1, ScalarType::Int64), {4}), Tensor(), 6);
+  CHECK(bins.numel() == 6 && bins.data<int64_t>()[3] == 1 && bins.data<int64_t>()[5] == 0);
+  Tensor h = histc(x, 3, -1, 2);  // NaN is not counted
+  CHECK(h.data<double>()[0] == 1 && h.data<double>()[1] == 0 && h.data<double>()[2] == 4);
+  Tensor r = arange(0, 5, 1, ScalarType::Float32);
+  Tensor w = unfold(r, 0, 2, 2);  // a view: the windows [0, 1] and [2, 3]
+  CHECK(w.sizes() == Dims({2, 2}) && w.storage() == r.storage() && w.data<float>()[w.strides()[0]] == 2.0f);
+  CHECK_THROWS(topk(x, 7), Error);
+  CHECK_THROWS(kthvalue(x, 0), Error);
+}
+
 int main() { return fgtest::run_all(); }

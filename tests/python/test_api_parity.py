@@ -38,6 +38,10 @@ SCOPE = {
     "linalg": (
         "matmul mm bmm mv dot outer addmm baddbmm einsum trace "
     ),
+    "sorting": (
+        "sort argsort msort topk kthvalue unique unique_consecutive bincount histc histogram "
+        "repeat_interleave unfold meshgrid "
+    ),
 }
 FUNCTIONAL = (
     "relu relu6 leaky_relu elu selu gelu silu mish softplus hardtanh sigmoid tanh softmax log_softmax "

@@ -319,6 +319,39 @@ Tensor cumprod(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype = s
 Tensor& cumsum_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
 Tensor& cumprod_(Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
 
+// ---- ordering (cpp/src/ops/sorting.cpp): see Note [Sort order] there ----
+// (values, int64 indices) along dim; every sort is stable. `stable` given (any value) is PyTorch's sort.stable
+// overload, whose Node is SortBackward1.
+std::tuple<Tensor, Tensor> sort(const Tensor& t, int64_t dim = -1, bool descending = false,
+                                std::optional<bool> stable = std::nullopt);
+Tensor argsort(const Tensor& t, int64_t dim = -1, bool descending = false, bool stable = false);
+Tensor msort(const Tensor& t);  // sort(t, 0) values
+// The k largest (smallest) elements along dim and their indices, always in order.
+std::tuple<Tensor, Tensor> topk(const Tensor& t, int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true);
+// The k-th smallest element (1-based) along dim and its index.
+std::tuple<Tensor, Tensor> kthvalue(const Tensor& t, int64_t k, int64_t dim = -1, bool keepdim = false);
+// (distinct values, inverse, counts), as PyTorch's _unique2 / unique_dim / unique_consecutive: inverse and
+// counts are empty int64 tensors unless asked for. Not differentiable (the values' Node raises).
+std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& t, bool sorted = true, bool return_inverse = false,
+                                          bool return_counts = false, std::optional<int64_t> dim = std::nullopt);
+std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& t, bool return_inverse = false,
+                                                      bool return_counts = false,
+                                                      std::optional<int64_t> dim = std::nullopt);
+
+// ---- counting (cpp/src/ops/histogram.cpp): see Note [Histogram bins] there; none is differentiable ----
+// Occurrences of each value of a 1-D non-negative integer tensor (int64), or the sums of `weights` (float32 for
+// float32 weights, float64 otherwise; undefined: no weights), with at least minlength entries.
+Tensor bincount(const Tensor& self, const Tensor& weights = Tensor(), int64_t minlength = 0);
+// Counts in `bins` equal bins over [min, max] (min == max: the data's range), in the input's float dtype.
+Tensor histc(const Tensor& self, int64_t bins = 100, double min = 0, double max = 0);
+// (hist, bin_edges) over `bins` equal bins of `range` (default: the data's range), or over the given edges.
+// weight: undefined for none; density divides by the total and the bin widths.
+std::tuple<Tensor, Tensor> histogram(const Tensor& self, int64_t bins,
+                                     std::optional<std::pair<double, double>> range = std::nullopt,
+                                     const Tensor& weight = Tensor(), bool density = false);
+std::tuple<Tensor, Tensor> histogram(const Tensor& self, const Tensor& bins, const Tensor& weight = Tensor(),
+                                     bool density = false);
+
 // ---- shape and views (cpp/src/ops/shape.cpp) ----
 // Views share the input's storage; each records its own backward Node.
 Tensor view(const Tensor& t, const Dims& shape);     // may contain one -1
@@ -329,6 +362,8 @@ Tensor unflatten(const Tensor& t, int64_t dim, const Dims& sizes);
 Tensor expand(const Tensor& t, const Dims& shape);
 Tensor broadcast_to(const Tensor& t, const Dims& shape);
 tensor_list broadcast_tensors(const tensor_list& tensors);
+// Coordinate grids of 0-d and 1-d tensors: each output is a view of its input, expanded (indexing "ij" or "xy").
+tensor_list meshgrid(const tensor_list& tensors, const std::string& indexing = "ij");
 Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1);
 Tensor t(const Tensor& t);  // TBackward0; 0-d, 1-d and 2-d only
 Tensor permute(const Tensor& t, const Dims& dims);
@@ -350,6 +385,8 @@ Tensor select(const Tensor& t, int64_t dim, int64_t index);
 Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step = 1);
 Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length);
 Tensor diagonal(const Tensor& t, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1);
+// The windows of `size` elements every `step` along dimension as a new last dimension (a view; UnfoldBackward0).
+Tensor unfold(const Tensor& t, int64_t dimension, int64_t size, int64_t step);
 // Zeros of input_sizes with `grad` on the diagonal (the derivative of diagonal).
 Tensor diagonal_backward(const Tensor& grad, const Dims& input_sizes, int64_t offset, int64_t dim1, int64_t dim2);
 
@@ -381,6 +418,15 @@ Tensor triu(const Tensor& t, int64_t diagonal = 0);
 Tensor& tril_(Tensor& self, int64_t diagonal = 0);
 Tensor& triu_(Tensor& self, int64_t diagonal = 0);
 Tensor diag(const Tensor& t, int64_t diagonal = 0);  // 1-D -> 2-D matrix, 2-D -> 1-D copy of a diagonal
+// Each element (dim empty: of the flattened tensor) or slice along dim repeated `repeats` times in place, as
+// PyTorch composes it (int repeats: unsqueeze, expand, clone, view; tensor repeats: index_select), so the
+// gradients and grad_fn are those of the parts. output_size, when given, must be the result's size along dim.
+Tensor repeat_interleave(const Tensor& t, int64_t repeats, std::optional<int64_t> dim = std::nullopt,
+                         std::optional<int64_t> output_size = std::nullopt);
+Tensor repeat_interleave(const Tensor& t, const Tensor& repeats, std::optional<int64_t> dim = std::nullopt,
+                         std::optional<int64_t> output_size = std::nullopt);
+// repeat_interleave(repeats): i repeated repeats[i] times, for a 1-D integer tensor of counts.
+Tensor repeat_interleave(const Tensor& repeats, std::optional<int64_t> output_size = std::nullopt);
 
 // ---- indexing (cpp/src/ops/index.cpp, subscript.cpp, scatter.cpp) ----
 // One entry of a subscript `t[a, b:c, None, ..., mask, idx]`.

@@ -1,7 +1,10 @@
-// Ops that copy elements into a new arrangement: repeat, tile, flip, roll, tril, triu, diag. Forward and
-// derivative side by side. Most are one strided copy from a view of the input built with the right
+// Ops that copy elements into a new arrangement: repeat, tile, flip, roll, tril, triu, diag, repeat_interleave.
+// Forward and derivative side by side. Most are one strided copy from a view of the input built with the right
 // strides (zero strides to repeat, negative strides to flip), so the copy loop does all the work.
+#include <limits>
+
 #include "common.h"
+#include "elementwise.h"
 #include "index_plan.h"
 
 namespace fastgrad {
@@ -280,6 +283,89 @@ Tensor diag(const Tensor& t, int64_t diagonal_offset) {
     else set_history(out, make_node<DiagonalCopyBackward0>({&t}, t.sizes(), diagonal_offset));
   }
   return out;
+}
+
+// ---- repeat_interleave ----
+// Composed of core ops as in PyTorch (so its gradient, and grad_fn, are theirs): an int count repeats each
+// slice through unsqueeze / expand / clone / view; a tensor of counts picks the slices with index_select.
+
+namespace {
+// The dim to repeat along, and the input to repeat (flattened when no dim is given).
+Tensor repeat_input(const Tensor& t, std::optional<int64_t> dim, int64_t& d) {
+  if (!dim) {
+    d = 0;
+    return flatten(t);
+  }
+  d = wrap_dim(*dim, t.dim(), "repeat_interleave");
+  return t;
+}
+}  // namespace
+
+Tensor repeat_interleave(const Tensor& repeats, std::optional<int64_t> output_size) {
+  check_kernel(repeats.dtype() == ScalarType::Int32 || repeats.dtype() == ScalarType::Int64, "repeat_interleave_cpu",
+               repeats.dtype());
+  FG_CHECK(repeats.dim() == 1, Error, "repeat_interleave only accept 1D vector as repeat (got repeats of shape ",
+           shape_str(repeats.sizes()), ")");
+  Tensor counts = dense(repeats, ScalarType::Int64);
+  const int64_t* c = counts.data<int64_t>();
+  int64_t total = 0;
+  for (int64_t i = 0; i < counts.numel(); ++i) {
+    FG_CHECK(c[i] >= 0, Error, "repeats can not be negative (repeat_interleave() got ", c[i], " at position ", i, ")");
+    FG_CHECK(c[i] <= std::numeric_limits<int64_t>::max() - total, Error,
+             "repeat_interleave: the repeats sum to more than the largest tensor size (overflow at position ", i, ")");
+    total += c[i];
+  }
+  if (output_size) {
+    FG_CHECK(*output_size >= 0, Error, "Trying to create tensor with negative dimension ", *output_size, ": [",
+             *output_size, "]");
+    FG_CHECK(*output_size == total, Error, "allocated size does not match required size (repeat_interleave() got ",
+             "output_size = ", *output_size, ", repeats sum to ", total, ")");
+  }
+  Tensor out = empty({total}, repeats.dtype());
+  dispatch(repeats.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      T* o = out.data<T>();
+      for (int64_t i = 0, at = 0; i < counts.numel(); ++i)
+        for (int64_t r = 0; r < c[i]; ++r) o[at++] = static_cast<T>(i);
+    }
+  });
+  return out;
+}
+
+Tensor repeat_interleave(const Tensor& t, int64_t repeats, std::optional<int64_t> dim,
+                         std::optional<int64_t> output_size) {
+  FG_CHECK(repeats >= 0, Error, "Repeats must be non-negative (repeat_interleave() got ", repeats, ")");
+  int64_t d = 0;
+  Tensor x = repeat_input(t, dim, d);
+  const int64_t n = x.dim() == 0 ? 1 : x.sizes()[d];
+  if (output_size)
+    FG_CHECK(*output_size == n * repeats, Error, "repeat_interleave: Invalid output_size, expected ", n * repeats,
+             " but got ", *output_size);
+  // (a 0-d input with a dim: unsqueeze(x, 1) refuses it, as in PyTorch)
+  Tensor u = unsqueeze(x, d + 1);
+  Dims expanded = x.sizes();
+  expanded.insert(static_cast<size_t>(d) + 1, repeats);
+  Dims shape = x.sizes();
+  shape[d] = n * repeats;
+  return view(clone(expand(u, expanded)), shape);
+}
+
+Tensor repeat_interleave(const Tensor& t, const Tensor& repeats, std::optional<int64_t> dim,
+                         std::optional<int64_t> output_size) {
+  int64_t d = 0;
+  Tensor x = repeat_input(t, dim, d);
+  const int64_t n = x.dim() == 0 ? 1 : x.sizes()[d];
+  Tensor r = repeats;
+  if (r.dim() == 0 || (r.dim() == 1 && r.numel() == 1)) r = expand(reshape(r, {1}), {n});
+  FG_CHECK(r.dim() == 1, Error, "repeats must be 0-dim or 1-dim tensor (repeat_interleave() got repeats of shape ",
+           shape_str(repeats.sizes()), ")");
+  FG_CHECK(r.sizes()[0] == n, Error, "repeats must have the same size as input along dim, but got repeats.size(0) = ",
+           r.sizes()[0], " and input.size(", d, ") = ", n);
+  Tensor index = repeat_interleave(r, output_size);
+  if (index.dtype() != ScalarType::Int64) index = cast(index, ScalarType::Int64);
+  if (x.dim() == 0) x = reshape(x, {1});
+  return index_select(x, d, index);
 }
 
 }  // namespace fastgrad

@@ -246,6 +246,40 @@ tensor_list broadcast_tensors(const tensor_list& tensors) {
   return out;
 }
 
+// ---- meshgrid ----
+// Each output is its input viewed with its elements along its own dimension of the grid, then expanded to the
+// grid's shape (ViewBackward0 under ExpandBackward0, as in PyTorch). "xy" swaps the first two dimensions.
+
+tensor_list meshgrid(const tensor_list& tensors, const std::string& indexing) {
+  FG_CHECK(!tensors.empty(), Error, "meshgrid expects a non-empty TensorList");
+  for (const Tensor& x : tensors)
+    FG_CHECK(x.dim() <= 1, Error, "torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got a tensor of ",
+             "shape ", shape_str(x.sizes()));
+  for (const Tensor& x : tensors)
+    FG_CHECK(x.dtype() == tensors[0].dtype(), Error, "meshgrid expects all tensors to have the same dtype (got ",
+             dtype_name(tensors[0].dtype()), " and ", dtype_name(x.dtype()), ")");
+  FG_CHECK(indexing == "ij" || indexing == "xy", Error,
+           "torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: ", indexing);
+  const size_t n = tensors.size();
+  const bool swap = indexing == "xy" && n >= 2;
+  auto position = [&](size_t i) { return swap && i < 2 ? 1 - i : i; };
+  Dims grid(n, 1);
+  int64_t total = 1;
+  for (size_t i = 0; i < n; ++i) {
+    grid[position(i)] = tensors[i].numel();
+    FG_CHECK(!__builtin_mul_overflow(total, tensors[i].numel(), &total), Error,
+             "numel: integer multiplication overflow (meshgrid of a grid of shape ", shape_str(grid), "...)");
+  }
+  tensor_list out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    Dims shape(n, 1);
+    shape[position(i)] = -1;
+    out.push_back(expand(view(tensors[i], shape), grid));
+  }
+  return out;
+}
+
 // ---- transpose / t / permute ----
 
 namespace {

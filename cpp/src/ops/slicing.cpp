@@ -1,4 +1,4 @@
-// Views of parts of a tensor: select, slice, narrow and diagonal, forward and derivative side by side (the
+// Views of parts of a tensor: select, slice, narrow, diagonal and unfold, forward and derivative side by side (the
 // derivatives embed the gradient into zeros of the input's shape; their own derivatives take the part again).
 // The views that reshape a whole tensor (view, expand, transpose, squeeze, ...) are in shape.cpp.
 #include "common.h"
@@ -168,6 +168,53 @@ Tensor diagonal(const Tensor& t, int64_t offset, int64_t dim1, int64_t dim2) {
   FG_CHECK(d1 != d2, Error, "diagonal dimensions cannot be identical ", dim1, ", ", dim2);
   Tensor out = diagonal_view(t, offset, d1, d2);
   if (compute_requires_grad({&t})) set_history(out, make_node<DiagonalBackward0>({&t}, t.sizes(), offset, d1, d2));
+  return out;
+}
+
+// ---- unfold ----
+
+// The gradient of unfold: each window's gradient added back at the window's positions, through index_add (so
+// that create_graph differentiates it: its derivative is index_select of the same positions).
+struct UnfoldBackward0 : NamedNode<UnfoldBackward0> {
+  static constexpr const char* kName = "UnfoldBackward0";
+  Dims self_sizes;
+  int64_t dim, size, step;
+  UnfoldBackward0(Dims s, int64_t d, int64_t z, int64_t st) : self_sizes(std::move(s)), dim(d), size(z), step(st) {}
+  tensor_list apply(tensor_list&& g) override {
+    if (self_sizes.empty()) return {size == 1 ? reshape(g[0], {}) : zeros({}, g[0].dtype())};
+    const int64_t windows = g[0].sizes()[dim];
+    Tensor positions = empty({windows * size}, ScalarType::Int64);
+    int64_t* p = positions.data<int64_t>();
+    for (int64_t w = 0; w < windows; ++w)
+      for (int64_t j = 0; j < size; ++j) p[w * size + j] = w * step + j;
+    // [..., windows, ..., size] -> [..., windows, size, ...] -> [..., windows * size, ...]
+    Tensor source = flatten(movedim(g[0], {g[0].dim() - 1}, {dim + 1}), dim, dim + 1);
+    return {index_add(zeros(self_sizes, g[0].dtype()), dim, positions, source)};
+  }
+};
+
+Tensor unfold(const Tensor& t, int64_t dimension, int64_t size, int64_t step) {
+  const int64_t d = wrap_dim(dimension, t.dim(), "unfold");
+  const int64_t n = t.dim() == 0 ? 1 : t.sizes()[d];
+  FG_CHECK(size >= 0, Error, "size is ", size, " but must be >= 0 (unfold() of a tensor of shape ", shape_str(t.sizes()),
+           ")");
+  FG_CHECK(size <= n, Error, "maximum size for tensor at dimension ", d, " is ", n, " but size is ", size,
+           " (unfold() of a tensor of shape ", shape_str(t.sizes()), ")");
+  FG_CHECK(step > 0, Error, "step is ", step, " but must be > 0 (unfold() of a tensor of shape ", shape_str(t.sizes()),
+           ")");
+  Dims sizes = t.sizes(), strides = t.strides();
+  if (t.dim() == 0) {
+    sizes = {size};
+    strides = {1};
+  } else {
+    const int64_t along = strides[d];
+    sizes[d] = (n - size) / step + 1;
+    strides[d] = along * step;
+    sizes.push_back(size);
+    strides.push_back(along);
+  }
+  Tensor out = make_view(t, sizes, strides, t.storage_offset());
+  if (compute_requires_grad({&t})) set_history(out, make_node<UnfoldBackward0>({&t}, t.sizes(), d, size, step));
   return out;
 }
 

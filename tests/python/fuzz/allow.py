@@ -20,6 +20,20 @@ ALLOW = [
          code=r"\.(var|std|var_mean|std_mean)\([^)]*(\[\]|\(\))",
          reason="var/std over an explicit empty dim list reduce every dim in both; torch's backward then divides "
                 "by zero degrees of freedom (inf gradients), fastgrad's uses the reduced count"),
+    dict(id="tie-order", owner="fastgrad", outcome=("value", "grad"), op=r"[.:](sort|argsort|topk|kthvalue)$",
+         detail=r"^(out\[1\]|out:|grad)",
+         reason="the positions of equal elements: fastgrad's sort, topk and kthvalue are stable (Note [Sort order]); "
+                "torch's default sort of lines longer than 16, its topk and its kthvalue may pick other positions "
+                "among equal elements (so the indices, and where the gradient of the values goes); the values agree"),
+    dict(id="torch-unique-consecutive-positional", owner="torch", outcome=("meta", "value"),
+         op=r"^T\.unique_consecutive$", code=r"unique_consecutive\(x\d+, (True|False)[,)]",
+         reason="torch.unique_consecutive(x, return_inverse, return_counts) with the flags given by position returns "
+                "(output, an empty tensor) (its Python dispatch reads the flags at the wrong positions); fastgrad "
+                "returns what the flags ask for, as the keyword form does in both"),
+    dict(id="unordered-results", owner="fastgrad", outcome=("value",), op=r"[.:](topk|unique)$",
+         code=r"sorted=False|topk\([^)]*, (True|False), False\)|np\.array\(\[[^\]]*\bnan\b[\s\S]*unique\([^)]*dim=",
+         reason="topk(sorted=False) and unique(sorted=False) return their elements in order where torch's order is "
+                "unspecified; unique(dim=) of slices holding NaN, which torch's slice sort cannot order"),
     dict(id="norm-nuc", owner="issue 17", outcome=("fastgrad_raises",), detail=r"nuclear norm",
          reason="norm(p='nuc') needs singular values; fastgrad has no SVD yet"),
     dict(id="degenerate-normalisation", owner="torch", outcome=("grad",),

@@ -111,6 +111,16 @@ TEMPLATES = {
     "gather": ["X D IDXG"], "scatter": ["X D IDXG SRC", "X D IDXG S"], "scatter_add": ["X D IDXG SRC"],
     "index_select": ["X D IDXD"], "index_add": ["X D IDXD SRCD", "X D IDXD SRCD alpha=S"],
     "index_put": ["X IDXT V", "X IDXT V B"], "masked_fill": ["X M S", "X M S0"], "masked_select": ["X M"],
+    # ordering and counting
+    "sort": ["X", "X D", "X D B", "X dim=D descending=B stable=B", "X stable=B"],
+    "argsort": ["X", "X D", "X D B", "X dim=D descending=B stable=B"], "msort": ["X"],
+    "topk": ["X I", "X I D", "X I D B", "X I D B B", "X k=I dim=D largest=B sorted=B"],
+    "kthvalue": ["X I", "X I D", "X I D B", "X k=I dim=D keepdim=B"],
+    "unique": ["X", "X B B B", "X sorted=B return_inverse=B return_counts=B dim=D"],
+    "unique_consecutive": ["X", "X B B", "X return_inverse=B return_counts=B dim=D"],
+    "bincount": ["X", "X minlength=I"], "histc": ["X", "X I", "X I S S"],
+    "histogram": ["X", "X I", "X bins=I density=B"],
+    "repeat_interleave": ["X I", "X I D", "X I D output_size=I"], "unfold": ["X D I I"],
     # linear algebra
     "mm": ["MM"], "matmul": ["MM", "MATMUL"], "bmm": ["BMM"], "mv": ["MV"], "dot": ["DOT"], "outer": ["OUTER"],
     "ger": ["OUTER"], "addmm": ["ADDMM"], "addmv": ["ADDMV"], "baddbmm": ["BADDBMM"], "einsum": ["EINSUM"],

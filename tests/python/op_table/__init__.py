@@ -19,8 +19,8 @@ Nothing here imports fastgrad or torch: the table is data, the tests decide what
 
 Layout: common.py holds the building blocks (OpInfo, Sample, TIn, Gen, the shared sample sets); each other
 module holds the entries of one area, mirroring the C++ op files in cpp/src/ops/ (binary.py for binary.cpp
-and division.cpp, reductions.py for reduce.cpp, minmax.cpp, moments.cpp and scan.cpp, ...), and
-nn_composite.py the nn.functional ops that fastgrad composes of core ops. A module appends its entries to
+and division.cpp, reductions.py for reduce.cpp, minmax.cpp, moments.cpp and scan.cpp, sorting.py for
+sorting.cpp, histogram.py for histogram.cpp, ...), and nn_composite.py the nn.functional ops that fastgrad composes of core ops. A module appends its entries to
 its own lists only; OPS below is assembled from them explicitly.
 """
 
@@ -29,6 +29,7 @@ from . import (
     binary,
     compare,
     copies,
+    histogram,
     indexing,
     join,
     linalg,
@@ -40,10 +41,12 @@ from . import (
     pointwise,
     reductions,
     shape,
+    sorting,
     unary,
 )
 from .common import ErrorSample, Form, Gen, OpInfo, Sample, TIn
-from .nn_composite import COMPOSITE_GRAD_FN, NO_KIND, TORCH_BACKWARD_DIFFERS
+from .nn_composite import COMPOSITE_GRAD_FN, TORCH_BACKWARD_DIFFERS
+from .nn_composite import NO_KIND as _COMPOSITE_NO_KIND
 from .not_ops import NOT_OPS
 
 # Every entry, in the order test_ops.py runs them: first the core ops (the CORE list of each area that has
@@ -62,6 +65,8 @@ OPS: list = [
     *pointwise.OPS,
     *compare.OPS,
     *reductions.OPS,
+    *sorting.OPS,
+    *histogram.OPS,
     *shape.OPS,
     *join.OPS,
     *copies.OPS,
@@ -74,6 +79,9 @@ OPS: list = [
     *attention.OPS,
     *nn_composite.OPS,
 ]
+
+# The sample kinds some entries cannot have (test_ops.py adds its own list).
+NO_KIND = _COMPOSITE_NO_KIND | histogram.NO_KIND
 
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names in the table must be unique"

@@ -1,5 +1,5 @@
 """Copies (cpp/src/ops/copy.cpp, rearrange.cpp): clone, contiguous, dtype conversions, and the ops that copy
-elements into a new arrangement (repeat, tile, flip, roll, tril/triu, diag)."""
+elements into a new arrangement (repeat, tile, flip, roll, tril/triu, diag, repeat_interleave)."""
 
 from __future__ import annotations
 
@@ -224,4 +224,81 @@ _add(
     api=("fastgrad.diag", "Tensor.diag"),
     forms=(Form("x.diag(...)", _method("diag")),),
     error_fn=lambda g: [ErrorSample((g.t((2, 3, 4)),), exc=RuntimeError, match="1D or 2D", id="3d")],
+)
+
+
+# ---- repeat_interleave ----
+
+
+def _np_repeat_interleave(x, repeats=None, dim=None, output_size=None):
+    if repeats is None:  # repeat_interleave(counts): i repeated counts[i] times
+        return np.repeat(np.arange(x.shape[0], dtype=x.dtype), x)
+    if isinstance(repeats, np.ndarray) and repeats.size == 1:
+        repeats = int(repeats.reshape(()))
+    if dim is None:
+        return np.repeat(x.reshape(-1), repeats)
+    return np.repeat(x, repeats, axis=dim)
+
+
+def repeat_interleave_samples(g: Gen):
+    t = g.t
+
+    def counts(values, dtype=np.int64):
+        return TIn(np.asarray(values, dtype=dtype), None, False)
+
+    return [
+        Sample((t((2, 3)), 2), id="int_flat"),
+        Sample((t((2, 3)), 3, 1), id="int_dim1"),
+        Sample((t((2, 3)), 2), {"dim": -2, "output_size": 4}, id="int_dim_neg_output_size"),
+        Sample((t((2, 3)), 0, 0), id="int_zero"),
+        Sample((t((2, 3)), counts([1, 0, 2])), {"dim": 1}, id="tensor_dim1"),
+        Sample((t((2, 3)), counts([2, 1], np.int32)), {"dim": 0, "output_size": 3}, id="tensor_int32_output_size"),
+        Sample((t((2, 3)), counts([3, 1, 0, 2, 1, 1])), id="tensor_flat"),
+        Sample((t((3, 2)), counts([2])), {"dim": 0}, id="tensor_one_count"),
+        Sample((t((3, 2)), counts(2)), {"dim": 1}, id="tensor_0d_count"),
+        Sample((t(()), 3), id="0d"),
+        Sample((g.T((3, 4)), 2, 0), id="transposed_dim0"),
+        Sample((g.strided((2, 3)), counts([1, 2, 3])), {"dim": 1}, id="strided_tensor"),
+        Sample((t((0, 3)), 2, 0), id="0size"),
+        Sample((t((0, 3)), counts([1, 1, 2])), {"dim": 1}, id="0size_tensor"),
+        Sample((g.ints((2, 3)), 2, 1), id="int32_input"),
+        Sample((g.bools((3,)), counts([1, 2, 0])), id="bool_input"),
+        Sample((counts([1, 0, 3, 2]),), id="counts_only"),
+        Sample((counts([2, 1], np.int32),), {"output_size": 3}, id="counts_only_int32"),
+        Sample((counts(np.zeros(0, np.int64)),), id="counts_only_empty"),
+    ]
+
+
+def repeat_interleave_errors(g: Gen):
+    def counts(values, dtype=np.int64):
+        return TIn(np.asarray(values, dtype=dtype), None, False)
+
+    return [
+        ErrorSample((g.t((2, 3)), -1), exc=RuntimeError, match="non-negative", id="negative"),
+        ErrorSample((g.t((2, 3)), counts([1, -1, 1])), {"dim": 1}, exc=RuntimeError, match="negative",
+                    id="negative_tensor"),
+        ErrorSample((g.t((2, 3)), counts([1, 2])), {"dim": 1}, exc=RuntimeError, match="same size", id="size"),
+        ErrorSample((g.t((2, 3)), 2), {"dim": 1, "output_size": 5}, exc=RuntimeError, match="output_size",
+                    id="output_size"),
+        ErrorSample((g.t((2, 3)), counts([1, 1, 1])), {"dim": 1, "output_size": 4}, exc=RuntimeError,
+                    match="does not match", id="output_size_tensor"),
+        ErrorSample((g.t((2, 3)), TIn(np.ones(3), None, False)), {"dim": 1}, exc=NotImplementedError,
+                    match="repeat_interleave_cpu", id="float_counts"),
+        ErrorSample((counts([[1, 2]]),), exc=RuntimeError, match="1D vector", id="counts_2d"),
+        ErrorSample((g.t((2, 3)), 2, 2), exc=IndexError, match="Dimension out of range", id="dim_out_of_range"),
+        ErrorSample((g.t(()), 2, 0), exc=IndexError, match="Dimension out of range", id="0d_dim"),
+        ErrorSample((g.t((2, 3)), 2.0), exc=TypeError, id="float_repeats"),
+    ]
+
+
+_add(
+    "repeat_interleave",
+    op=lambda m, x, *a, **kw: m.repeat_interleave(x, *a, **kw),
+    ref=_np_repeat_interleave,
+    differentiable=True,
+    sample_fn=repeat_interleave_samples,
+    api=("fastgrad.repeat_interleave", "Tensor.repeat_interleave"),
+    forms=(Form("x.repeat_interleave(...)", lambda m, x, *a, **kw: x.repeat_interleave(*a, **kw),
+                lambda s: len(s.args) > 1),),
+    error_fn=repeat_interleave_errors,
 )

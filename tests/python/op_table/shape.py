@@ -1,6 +1,6 @@
 """Shape ops and views (cpp/src/ops/shape.cpp): view, reshape, expand, transpose, (un)squeeze, select, basic
 indexing, flatten/unflatten, permute, movedim, swapaxes, adjoint, broadcast_to/broadcast_tensors, narrow,
-diagonal."""
+diagonal, unfold (slicing.cpp), meshgrid."""
 
 from __future__ import annotations
 
@@ -595,6 +595,110 @@ _add(
     view_op=True,
     error_fn=lambda g: [ErrorSample((g.t((3, 4)), 0, 0, 0), exc=RuntimeError, match="cannot be identical", id="same")],
 )
+
+
+# ---- unfold (a view: the windows along a dim as a new last dim) / meshgrid ----
+
+
+def _np_unfold(x, d, size, step):
+    if x.ndim == 0:
+        return x.reshape(1)[:size].copy()
+    d = d % x.ndim
+    n = (x.shape[d] - size) // step + 1
+    windows = [np.take(x, np.arange(w * step, w * step + size), axis=d) for w in range(n)]
+    if not windows:
+        shape = list(x.shape)
+        shape[d] = 0
+        return np.zeros(tuple(shape) + (size,), x.dtype)
+    # each window: the dim of the window moves last
+    return np.stack([np.moveaxis(w, d, -1) for w in windows], axis=d)
+
+
+def unfold_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 7)), 1, 3, 2), id="2d"),
+        Sample((t((6, 4)), 0, 2, 1), id="dim0_overlap"),
+        Sample((t((2, 5, 3)), -2, 5, 1), id="whole"),
+        Sample((t((2, 5, 3)), 1, 2, 3), id="step_gt_size"),
+        Sample((t((4, 5)), 1, 0, 2), id="size0"),
+        Sample((t(()), 0, 1, 1), id="0d"),
+        Sample((g.T((3, 6)), 0, 2, 2), id="transposed"),
+        Sample((g.strided((3, 8)), 1, 3, 1), id="strided"),
+        Sample((t((0, 4)), 1, 2, 1), id="0size"),
+        Sample((t((0, 4)), 0, 0, 1), id="0size_dim"),
+        Sample((g.ints((3, 6)), 1, 2, 2), id="int32"),
+    ]
+
+
+def unfold_errors(g: Gen):
+    return [
+        ErrorSample((g.t((3, 4)), 1, 5, 1), exc=RuntimeError, match="maximum size", id="too_big"),
+        ErrorSample((g.t((3, 4)), 1, -1, 1), exc=RuntimeError, match="must be >= 0", id="negative_size"),
+        ErrorSample((g.t((3, 4)), 1, 2, 0), exc=RuntimeError, match="step is 0", id="step0"),
+        ErrorSample((g.t((3, 4)), 2, 2, 1), exc=IndexError, match="Dimension out of range", id="dim_out_of_range"),
+        ErrorSample((g.t(()), 0, 2, 1), exc=RuntimeError, match="maximum size", id="0d_size2"),
+    ]
+
+
+_add(
+    "unfold",
+    op=lambda m, x, *a, **kw: x.unfold(*a, **kw),
+    ref=_np_unfold,
+    differentiable=True,
+    sample_fn=unfold_samples,
+    api=("Tensor.unfold",),
+    forms=(Form("x.unfold(dimension=, size=, step=)", lambda m, x, d, z, s: x.unfold(dimension=d, size=z, step=s)),),
+    view_op=True,
+    error_fn=unfold_errors,
+)
+
+
+def _np_meshgrid(*xs, indexing="ij", i=0):
+    return np.asarray(np.meshgrid(*xs, indexing=indexing)[i])
+
+
+def meshgrid_samples(last):
+    def make(g: Gen):
+        t = g.t
+        out = [
+            Sample((t((2,)), t((3,))), {"indexing": "ij"}, id="ij"),
+            Sample((t((2,)), t((3,))), {"indexing": "xy"}, id="xy"),
+            Sample((t((2,)), t((3,)), t((4,))), {"indexing": "xy"}, id="xy_3"),
+            Sample((t((2,)), t((3,)), t((4,))), {"indexing": "ij"}, id="ij_3"),
+            Sample((t((4,)),), {"indexing": "xy"}, id="one"),
+            Sample((t(()), t((3,))), {"indexing": "ij"}, id="0d"),
+            Sample((g.strided((3,)), t((2,))), {"indexing": "xy"}, id="strided"),
+            Sample((t((0,)), t((3,))), {"indexing": "xy"}, id="0size"),
+            Sample((g.ints((2,)), g.ints((3,))), {"indexing": "ij"}, id="int32"),
+        ]
+        for s in out:
+            s.kwargs["i"] = len(s.args) - 1 if last else 0
+        return out
+
+    return make
+
+
+def meshgrid_errors(g: Gen):
+    return [
+        ErrorSample((g.t((2,)), g.ints((3,))), {"indexing": "ij"}, exc=RuntimeError, match="same dtype", id="dtypes"),
+        ErrorSample((g.t((2, 2)),), {"indexing": "ij"}, exc=RuntimeError, match="0D or 1D", id="2d"),
+        ErrorSample((g.t((2,)),), {"indexing": "ji"}, exc=RuntimeError, match="indexing must be one of", id="indexing"),
+    ]
+
+
+for _name, _last in (("meshgrid", False), ("meshgrid_last", True)):
+    _add(
+        _name,
+        op=lambda m, *xs, indexing="ij", i=0: m.meshgrid(*xs, indexing=indexing)[i],
+        ref=_np_meshgrid,
+        differentiable=True,
+        sample_fn=meshgrid_samples(_last),
+        api=("fastgrad.meshgrid",),
+        forms=(Form("meshgrid([tensors])", lambda m, *xs, indexing="ij", i=0: m.meshgrid(list(xs), indexing=indexing)[i]),),
+        view_op=not _last,  # (test_view_metadata compares the output's storage with the first input's)
+        error_fn=None if _last else meshgrid_errors,
+    )
 
 
 # view(dtype): the same bytes as another dtype (not differentiable; NumPy's ndarray.view is the reference). The
