@@ -106,6 +106,8 @@ void check_histogram_input(const Tensor& x, const Tensor& weight) {
 
 void check_bin_count(int64_t bins, const char* op) {
   FG_CHECK(bins > 0, Error, "torch.histogram(): bins must be > 0, but got ", bins, " for dimension 0 (", op, ")");
+  FG_CHECK(bins < std::numeric_limits<int64_t>::max(), Error, "numel: integer multiplication overflow (", op,
+           "() with ", bins, " bins has one edge more)");
 }
 
 // The outputs of histogram require grad, through one Node that raises, when any input does.
@@ -187,8 +189,9 @@ Tensor histc(const Tensor& self, int64_t bins, double min, double max) {
       if (!(x >= first && x <= last)) continue;
       int64_t b = bins / 2;  // a collapsed range (Note [Histogram bins])
       if (first != last) {
+        // (NaN when x - first and last - first overflow to inf: bin 0 then, and no undefined conversion)
         const T pos = (x - first) * scale / (last - first);
-        b = pos >= static_cast<T>(bins) ? bins - 1 : static_cast<int64_t>(pos);
+        b = !(pos >= T(0)) ? 0 : pos >= static_cast<T>(bins) ? bins - 1 : static_cast<int64_t>(pos);
       }
       h[std::max<int64_t>(0, std::min(b, bins - 1))] += T(1);
     }

@@ -339,15 +339,18 @@ Tensor repeat_interleave(const Tensor& t, int64_t repeats, std::optional<int64_t
   int64_t d = 0;
   Tensor x = repeat_input(t, dim, d);
   const int64_t n = x.dim() == 0 ? 1 : x.sizes()[d];
+  int64_t total = 0;
+  FG_CHECK(!__builtin_mul_overflow(n, repeats, &total), Error, "numel: integer multiplication overflow ",
+           "(repeat_interleave() of ", n, " slices ", repeats, " times each)");
   if (output_size)
-    FG_CHECK(*output_size == n * repeats, Error, "repeat_interleave: Invalid output_size, expected ", n * repeats,
-             " but got ", *output_size);
+    FG_CHECK(*output_size == total, Error, "repeat_interleave: Invalid output_size, expected ", total, " but got ",
+             *output_size);
   // (a 0-d input with a dim: unsqueeze(x, 1) refuses it, as in PyTorch)
   Tensor u = unsqueeze(x, d + 1);
   Dims expanded = x.sizes();
   expanded.insert(static_cast<size_t>(d) + 1, repeats);
   Dims shape = x.sizes();
-  shape[d] = n * repeats;
+  shape[d] = total;
   return view(clone(expand(u, expanded)), shape);
 }
 

@@ -209,7 +209,8 @@ Tensor unfold(const Tensor& t, int64_t dimension, int64_t size, int64_t step) {
   } else {
     const int64_t along = strides[d];
     sizes[d] = (n - size) / step + 1;
-    strides[d] = along * step;
+    // (with two windows or more, along * step fits: it is within the input's span; with one, it is never used)
+    if (__builtin_mul_overflow(along, step, &strides[d])) strides[d] = along;
     sizes.push_back(size);
     strides.push_back(along);
   }
