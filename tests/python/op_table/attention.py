@@ -110,5 +110,6 @@ _add(
     ref=None,
     differentiable=True,
     sample_fn=lambda g: [s for s in _mha_samples(g) if s.id != "no_weights"],
+    api=(F + "multi_head_attention_forward",),
     gradgrad=False,
 )
