@@ -301,6 +301,7 @@ from . import optim, utils, viz  # noqa: F401
 from .serialization import load, save  # noqa: F401
 from . import accelerator, testing  # noqa: F401
 from ._compile import compile  # noqa: F401,A004
+from ._as_torch import install_as_torch  # noqa: F401,E402
 from ._dtype_info import finfo, iinfo  # noqa: F401
 from . import _memory_format  # noqa: E402
 
