@@ -19,3 +19,6 @@ def manual_seed(seed):
 
 def manual_seed_all(seed):
     """See manual_seed."""
+
+
+from . import amp  # noqa: E402  (torch.cuda.amp: the deprecated autocast and GradScaler forms)
