@@ -55,15 +55,22 @@ TRAINING_SCRIPT = """
 
 
     def main():
+        # The set-up lines real programs start with (a CPU-only build's answers).
+        device = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.set_float32_matmul_precision("high")
+        print(device, torch.backends.cudnn.is_available(), torch.get_float32_matmul_precision())
         torch.manual_seed(0)
         x = torch.randn(64, 4)
         y = (x.sum(dim=1, keepdim=True) > 0).float()
         loader = torch.utils.data.dataloader.DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True)
-        model = Net()
+        model = Net().to(device)
         opt = SGD(model.parameters(), lr=0.5, momentum=0.9)
         for epoch in range(3):
             total = 0.0
             for xb, yb in loader:
+                xb, yb = xb.to(device), yb.to(device)
                 opt.zero_grad()
                 loss = F.binary_cross_entropy_with_logits(model(xb), yb)
                 loss.backward()
@@ -82,7 +89,8 @@ def test_training_script_runs_and_prints_what_torch_prints(tmp_path):
     got = _fastgrad_run(script, cwd=tmp_path)
     assert got.returncode == 0, got.stderr
     lines = got.stdout.splitlines()
-    assert [line.split(" loss ")[0] for line in lines] == ["epoch 0", "epoch 1", "epoch 2"]
+    assert lines[0] == "cpu False high"
+    assert [line.split(" loss ")[0] for line in lines[1:]] == ["epoch 0", "epoch 1", "epoch 2"]
     if not HAVE_TORCH:
         pytest.skip("torch is not installed: the losses are not compared")
     expected = _run([str(script)], tmp_path)
