@@ -99,7 +99,7 @@ def install_as_torch():
     Example::
 
         >>> import fastgrad
-        >>> fastgrad.install_as_torch()
+        >>> torch = fastgrad.install_as_torch()
         >>> import torch.nn.functional as F
         >>> F is fastgrad.nn.functional
         True
@@ -162,7 +162,11 @@ def missing_api(exc):
     if isinstance(exc, AttributeError):
         name = getattr(exc, "name", None)
         obj = getattr(exc, "obj", None)
-        if name is None:
+        if name is None or obj is None:
+            # Raised without the attribute's owner attached: read a module's message.
+            match = re.match(r"module '([^']+)' has no attribute '([^']+)'", str(exc))
+            if match and _is_fastgrad_module_name(match.group(1)):
+                return f"{_torch_name(match.group(1))}.{match.group(2)}"
             return None
         if isinstance(obj, types.ModuleType):
             torch_module = _torch_name(getattr(obj, "__name__", ""))

@@ -67,14 +67,18 @@ TRAINING_SCRIPT = """
         loader = torch.utils.data.dataloader.DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True)
         model = Net().to(device)
         opt = SGD(model.parameters(), lr=0.5, momentum=0.9)
+        use_amp = device == "cuda"  # the usual mixed-precision template, off on the CPU
+        scaler = torch.amp.GradScaler(device, enabled=use_amp)
         for epoch in range(3):
             total = 0.0
             for xb, yb in loader:
                 xb, yb = xb.to(device), yb.to(device)
                 opt.zero_grad()
-                loss = F.binary_cross_entropy_with_logits(model(xb), yb)
-                loss.backward()
-                opt.step()
+                with torch.autocast(device_type=device, enabled=use_amp):
+                    loss = F.binary_cross_entropy_with_logits(model(xb), yb)
+                scaler.scale(loss).backward()
+                scaler.step(opt)
+                scaler.update()
                 total += loss.item()
             print(f"epoch {epoch} loss {total / len(loader):.5f}")
 
@@ -260,3 +264,13 @@ def test_install_as_torch_after_real_torch_raises(tmp_path):
     got = _run([str(script)], tmp_path)
     assert got.returncode == 0, got.stderr
     assert got.stdout.splitlines() == ["RuntimeError True"]
+
+
+def test_missing_api_reads_module_messages_without_the_owner():
+    # An AttributeError raised by hand (no .obj attached) about a fastgrad module is still recognised.
+    from fastgrad._as_torch import missing_api
+
+    assert missing_api(AttributeError("module 'fastgrad.nn' has no attribute 'foo'")) == "torch.nn.foo"
+    assert missing_api(AttributeError("module 'numpy' has no attribute 'foo'")) is None
+    assert missing_api(ModuleNotFoundError("No module named 'torchvision'", name="torchvision")) is None
+    assert missing_api(ValueError("module 'fastgrad' has no attribute 'x'")) is None
