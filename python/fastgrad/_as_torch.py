@@ -202,6 +202,37 @@ def _print_script_traceback(exc):
     traceback.print_exception(type(exc), exc, tb)
 
 
+def _install_in_child():
+    install_as_torch()
+
+
+class _InstallInChild:
+    """Unpickled in a spawned child before it imports the script again: installs the torch alias there first."""
+
+    def __reduce__(self):
+        return (_install_in_child, ())
+
+
+def _alias_spawned_children():
+    # Note [Spawned children]: a `spawn` child (a DataLoader with multiprocessing_context="spawn",
+    # torch.multiprocessing.spawn) starts a fresh interpreter, unpickles the preparation data its parent sends,
+    # then imports the script as __mp_main__. An extra entry in that data, which prepare() ignores, installs the
+    # alias while being unpickled, so the script's `import torch` in the child gives fastgrad too.
+    import multiprocessing.spawn as spawn
+
+    original = spawn.get_preparation_data
+    if getattr(original, "_fastgrad_alias", False):
+        return
+
+    def get_preparation_data(name):
+        data = original(name)
+        data["fastgrad_as_torch"] = _InstallInChild()
+        return data
+
+    get_preparation_data._fastgrad_alias = True
+    spawn.get_preparation_data = get_preparation_data
+
+
 def run_script(path, args=()):
     """Run the PyTorch script at path on fastgrad, as `python path args...` would; return the exit status.
 
@@ -217,6 +248,7 @@ def run_script(path, args=()):
         print(f"fastgrad run: can't open file '{path}': No such file or directory", file=sys.stderr)
         return 2
     install_as_torch()
+    _alias_spawned_children()
     sys.argv = [path, *args]
     # As `python script.py` does: the script's folder replaces the first entry (the current folder under -m).
     script_dir = os.path.dirname(os.path.abspath(path))

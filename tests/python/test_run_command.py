@@ -274,3 +274,37 @@ def test_missing_api_reads_module_messages_without_the_owner():
     assert missing_api(AttributeError("module 'numpy' has no attribute 'foo'")) is None
     assert missing_api(ModuleNotFoundError("No module named 'torchvision'", name="torchvision")) is None
     assert missing_api(ValueError("module 'fastgrad' has no attribute 'x'")) is None
+
+
+@pytest.mark.parametrize("context", ["fork", "spawn"])
+def test_dataloader_workers_see_fastgrad_as_torch(tmp_path, context):
+    # spawn workers import the script again in a fresh interpreter: the alias must be installed there too.
+    script = _write(
+        tmp_path,
+        "workers.py",
+        f"""
+        import torch
+        from torch.utils.data import DataLoader, Dataset
+
+
+        class Numbers(Dataset):
+            def __len__(self):
+                return 8
+
+            def __getitem__(self, i):
+                import fastgrad
+                assert torch is fastgrad
+                return torch.tensor([float(i)])
+
+
+        if __name__ == "__main__":
+            torch.manual_seed(0)
+            loader = DataLoader(Numbers(), batch_size=4, num_workers=2, shuffle=True,
+                                multiprocessing_context="{context}")
+            print([batch.sum().item() for batch in loader])
+        """,
+    )
+    got = _fastgrad_run(script, cwd=tmp_path)
+    assert got.returncode == 0, got.stderr
+    batches = eval(got.stdout)  # noqa: S307  (a list of floats printed by the script)
+    assert sorted(batches) != [6.0, 22.0] and sum(batches) == 28.0  # shuffled, all eight items
