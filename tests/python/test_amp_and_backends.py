@@ -62,6 +62,12 @@ _QUERIES = [
     lambda m: m.cpu.current_device(),
     lambda m: m.cpu.synchronize(),
     lambda m: m.amp.is_autocast_available("cpu"),
+    lambda m: m.cuda.is_bf16_supported(),
+    lambda m: m.cuda.empty_cache(),
+    lambda m: m.cuda.memory_allocated(),
+    lambda m: m.cuda.max_memory_allocated(),
+    lambda m: m.cuda.memory_reserved(),
+    lambda m: m.cuda.max_memory_reserved(),
     lambda m: m.is_autocast_enabled(),
     lambda m: m.is_autocast_enabled("cpu"),
 ]
@@ -112,6 +118,11 @@ _SWITCH_ERRORS = [
     lambda m: m.set_float32_matmul_precision(3),
     lambda m: m.use_deterministic_algorithms(1),
     lambda m: m.use_deterministic_algorithms(True, warn_only=1),
+    lambda m: m.cuda.synchronize(),
+    lambda m: m.cuda.current_device(),
+    lambda m: m.cuda.get_device_name(0),
+    lambda m: m.cuda.get_device_capability(),
+    lambda m: m.cuda.get_device_properties(0),
 ]
 
 
