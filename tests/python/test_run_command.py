@@ -102,6 +102,128 @@ def test_training_script_runs_and_prints_what_torch_prints(tmp_path):
     assert got.stdout == expected.stdout
 
 
+
+# PyTorch's MNIST example, shrunk to random 16x16 images (no torchvision): argparse, conv, dropout, max-pool,
+# log_softmax + nll_loss, Adadelta, StepLR, evaluation under no_grad, save/load of the state_dict.
+MNIST_SCRIPT = r"""import argparse
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.optim as optim
+from torch.optim.lr_scheduler import StepLR
+from torch.utils.data import TensorDataset, DataLoader
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super(Net, self).__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3, 1)
+        self.conv2 = nn.Conv2d(8, 16, 3, 1)
+        self.dropout1 = nn.Dropout(0.25)
+        self.dropout2 = nn.Dropout(0.5)
+        self.fc1 = nn.Linear(16 * 6 * 6, 32)
+        self.fc2 = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = self.conv2(x)
+        x = F.relu(x)
+        x = F.max_pool2d(x, 2)
+        x = self.dropout1(x)
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        x = self.dropout2(x)
+        return F.log_softmax(self.fc2(x), dim=1)
+
+
+def train(args, model, device, loader, optimizer, epoch):
+    model.train()
+    for batch_idx, (data, target) in enumerate(loader):
+        data, target = data.to(device), target.to(device)
+        optimizer.zero_grad()
+        loss = F.nll_loss(model(data), target)
+        loss.backward()
+        optimizer.step()
+        if batch_idx % args.log_interval == 0:
+            print('Train Epoch: {} [{}/{} ({:.0f}%)]\tLoss: {:.6f}'.format(
+                epoch, batch_idx * len(data), len(loader.dataset), 100. * batch_idx / len(loader), loss.item()))
+
+
+def test(model, device, loader):
+    model.eval()
+    test_loss = 0
+    correct = 0
+    with torch.no_grad():
+        for data, target in loader:
+            data, target = data.to(device), target.to(device)
+            output = model(data)
+            test_loss += F.nll_loss(output, target, reduction='sum').item()
+            pred = output.argmax(dim=1, keepdim=True)
+            correct += pred.eq(target.view_as(pred)).sum().item()
+    test_loss /= len(loader.dataset)
+    print('Test set: Average loss: {:.4f}, Accuracy: {}/{} ({:.0f}%)'.format(
+        test_loss, correct, len(loader.dataset), 100. * correct / len(loader.dataset)))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--batch-size', type=int, default=16)
+    parser.add_argument('--epochs', type=int, default=2)
+    parser.add_argument('--lr', type=float, default=1.0)
+    parser.add_argument('--gamma', type=float, default=0.7)
+    parser.add_argument('--seed', type=int, default=1)
+    parser.add_argument('--log-interval', type=int, default=4)
+    parser.add_argument('--save-model', action='store_true')
+    args = parser.parse_args()
+    use_cuda = torch.cuda.is_available()
+    use_mps = torch.backends.mps.is_available()
+    torch.manual_seed(args.seed)
+    device = torch.device("cuda" if use_cuda else "mps" if use_mps else "cpu")
+    x = torch.randn(128, 1, 16, 16)
+    y = torch.randint(0, 10, (128,))
+    train_loader = DataLoader(TensorDataset(x[:96], y[:96]), batch_size=args.batch_size, shuffle=True)
+    test_loader = DataLoader(TensorDataset(x[96:], y[96:]), batch_size=64)
+    model = Net().to(device)
+    optimizer = optim.Adadelta(model.parameters(), lr=args.lr)
+    scheduler = StepLR(optimizer, step_size=1, gamma=args.gamma)
+    for epoch in range(1, args.epochs + 1):
+        train(args, model, device, train_loader, optimizer, epoch)
+        test(model, device, test_loader)
+        scheduler.step()
+    if args.save_model:
+        torch.save(model.state_dict(), "mnist_cnn.pt")
+        model.load_state_dict(torch.load("mnist_cnn.pt"))
+        print("saved")
+
+
+if __name__ == '__main__':
+    main()
+"""
+
+
+def _numbers_and_text(output):
+    import re
+
+    number = re.compile(r"-?\d+\.\d+|-?\d+")
+    return [float(x) for x in number.findall(output)], number.sub("#", output)
+
+
+def test_mnist_example_runs_and_follows_torch(tmp_path):
+    script = tmp_path / "mnist.py"
+    script.write_text(MNIST_SCRIPT)
+    got = _fastgrad_run(script, "--epochs", "2", "--save-model", cwd=tmp_path)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.count("Train Epoch") == 4 and got.stdout.strip().endswith("saved")
+    if not HAVE_TORCH:
+        pytest.skip("torch is not installed: the losses are not compared")
+    expected = _run([str(script), "--epochs", "2", "--save-model"], tmp_path)
+    assert expected.returncode == 0, expected.stderr
+    got_numbers, got_text = _numbers_and_text(got.stdout)
+    expected_numbers, expected_text = _numbers_and_text(expected.stdout)
+    assert got_text == expected_text
+    # float32 convolutions sum in another order than torch's oneDNN: the printed losses agree to ~1e-6.
+    assert got_numbers == pytest.approx(expected_numbers, rel=1e-4, abs=1e-5)
+
 def test_script_sees_argv_main_and_its_folder(tmp_path):
     script = _write(
         tmp_path,
