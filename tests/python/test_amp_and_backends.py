@@ -236,6 +236,15 @@ def test_autocast_argument_errors_match_torch(make):
     assert str(got.value) == str(expected.value)
 
 
+def test_autocast_enabled_must_be_a_bool_on_entry():
+    for lib in (fastgrad, torch):
+        region = lib.autocast("cpu", enabled=1)  # accepted when made
+        with pytest.raises(TypeError) as info:
+            region.__enter__()
+        assert str(info.value) == "set_autocast_enabled(): argument 'enabled' (position 2) must be bool, not int"
+        assert not lib.is_autocast_enabled("cpu")
+
+
 def test_autocast_accepts_any_dtype_object():
     # fastgrad has no bfloat16/float16: whatever the program passes as the low-precision dtype is accepted.
     marker = object()

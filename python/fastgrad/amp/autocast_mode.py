@@ -80,8 +80,6 @@ class autocast:
             raise RuntimeError(
                 f"Expected one of {', '.join(_KNOWN_DEVICES)} device type at start of device string: {device_type}"
             )
-        if not isinstance(enabled, bool):
-            raise TypeError(f"autocast(): argument 'enabled' must be bool, not {type(enabled).__name__}")
         self.device = device_type
         self.fast_dtype = dtype
         self._cache_enabled = True if cache_enabled is None else bool(cache_enabled)
@@ -106,6 +104,11 @@ class autocast:
         self._saved = []
 
     def __enter__(self):
+        if not isinstance(self._enabled, bool):  # checked on entry, as PyTorch does
+            raise TypeError(
+                "set_autocast_enabled(): argument 'enabled' (position 2) must be bool, not "
+                f"{type(self._enabled).__name__}"
+            )
         states = _states()
         self._saved.append(states.get(self.device))
         states[self.device] = (self._enabled, self.fast_dtype, self._cache_enabled)
