@@ -315,6 +315,16 @@ from . import optim, utils, viz  # noqa: F401
 from .serialization import load, save  # noqa: F401
 from . import accelerator, testing  # noqa: F401
 from ._compile import compile  # noqa: F401,A004
+from ._as_torch import install_as_torch  # noqa: F401,E402
+from . import amp, cpu  # noqa: F401,E402
+from .amp.autocast_mode import autocast, is_autocast_enabled  # noqa: F401,E402
+from ._settings import (  # noqa: F401,E402  (recorded switches: fastgrad's kernels are deterministic, full float32)
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
 from ._dtype_info import finfo, iinfo  # noqa: F401
 from . import _memory_format  # noqa: E402
 

@@ -2,6 +2,8 @@
 
 `python -m fastgrad --cmake-dir` prints the folder to pass as -Dfastgrad_DIR to a native CMake app;
 `--include-dir` and `--lib-dir` print the header and library folders.
+`python -m fastgrad run script.py [args...]` runs an unmodified PyTorch script on fastgrad: every
+`import torch` in it imports fastgrad.
 """
 import argparse
 import os
@@ -73,8 +75,34 @@ def _print_graph(node, indent=0):
                     stack.append((child, depth + 1))
 
 
+_RUN_USAGE = """usage: python -m fastgrad run script.py [args...]
+
+Run an unmodified PyTorch script on fastgrad: `import torch`, `import torch.x.y` and `from torch.x import y`
+in it (and in what it imports) give fastgrad's modules. sys.argv is [script.py, args...] and __name__ is
+"__main__", as with `python script.py args...`. If the script reaches a torch API fastgrad lacks, the
+command names it and exits with status 1."""
+
+
+def run_command(argv):
+    """`python -m fastgrad run script.py [args...]`: run a PyTorch script with torch resolved to fastgrad."""
+    if not argv or argv[0] in ("-h", "--help"):
+        print(_RUN_USAGE, file=sys.stdout if argv else sys.stderr)
+        return 0 if argv else 2
+    from ._as_torch import run_script
+
+    return run_script(argv[0], argv[1:])
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m fastgrad", description=__doc__.splitlines()[0])
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv and argv[0] == "run":
+        return run_command(argv[1:])
+    parser = argparse.ArgumentParser(
+        prog="python -m fastgrad",
+        description=__doc__.splitlines()[0],
+        epilog="python -m fastgrad run script.py [args...] runs a PyTorch script on fastgrad.",
+    )
     parser.add_argument("--cmake-dir", action="store_true", help="print the CMake package folder (fastgrad_DIR)")
     parser.add_argument("--include-dir", action="store_true", help="print the C++ header folder")
     parser.add_argument("--lib-dir", action="store_true", help="print the folder of libfastgrad")

@@ -211,9 +211,21 @@ void init_creation(py::module_& m) {
       if (mt) return finish(normal(as_tensor(mean), std.ptr() == Py_Ellipsis ? 1.0 : std.cast<double>(), o.generator), o);
       return finish(normal(mean.cast<double>(), as_tensor(std), o.generator), o);
     }
-    if (!mt && !st && !no_size && !bad_size && !std.is_none() && std.ptr() != Py_Ellipsis)
-      return finish(normal(mean.cast<double>(), std.cast<double>(), dims_from(size, "normal", "size", 3, false),
-                           o.dtype.value_or(default_dtype()), o.generator), o);
+    // The (float mean, float std, size) form: as PyTorch's float parameters, mean and std may each be a 0-d
+    // tensor that does not require grad, read as its number (normal(0., tensor(2.), (2,))).
+    const auto number = [](py::handle h, bool tensor, bool& ok) {
+      if (!tensor) return h.cast<double>();
+      Scalar v;
+      ok = ok && scalar_from_tensor(h, v);
+      return v.is_floating() ? v.f : static_cast<double>(v.i);
+    };
+    if (!no_size && !bad_size && !std.is_none() && std.ptr() != Py_Ellipsis) {
+      bool ok = true;
+      const double mean_v = number(mean, mt, ok), std_v = number(std, st, ok);
+      if (ok)
+        return finish(normal(mean_v, std_v, dims_from(size, "normal", "size", 3, false),
+                             o.dtype.value_or(default_dtype()), o.generator), o);
+    }
     throw py::type_error(
         "normal() received an invalid combination of arguments - expected one of:\n"
         " * (Tensor mean, Tensor std, *, torch.Generator generator = None, Tensor out = None)\n"

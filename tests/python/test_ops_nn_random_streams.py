@@ -98,6 +98,41 @@ def test_normal_broadcast_mixed_dtypes_and_generator():
     assert_same(fastgrad.normal(f(mean), std=f(std[:1]), generator=g1), torch.normal(mean, std=std[:1], generator=g2))
 
 
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: ((0.0, m.tensor(2.0), (2,)), {}),
+        lambda m: ((m.tensor(1.5, dtype=m.float64), 0.5, (3,)), {}),
+        lambda m: ((m.tensor(-1), m.tensor(True), (2, 2)), {}),
+        lambda m: ((0.0, m.tensor(2.0)), {"size": (4,), "dtype": m.float64}),
+    ],
+    ids=["std-0d", "mean-0d-float64", "both-0d-int-bool", "size-keyword-dtype"],
+)
+def test_normal_size_form_takes_0d_tensors_as_numbers(make):
+    # With a size, mean and std are PyTorch's float parameters: a 0-d tensor (any dtype) not requiring grad
+    # stands for its number, and the draw is the (float, float, size) form's.
+    g1, g2 = fastgrad.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+    (args_f, kw_f), (args_t, kw_t) = make(fastgrad), make(torch)
+    out, ref = fastgrad.normal(*args_f, generator=g1, **kw_f), torch.normal(*args_t, generator=g2, **kw_t)
+    assert tuple(out.shape) == tuple(ref.shape) and not out.requires_grad
+    assert_same(out, ref)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: (0.0, m.tensor([2.0, 3.0]), (2,)),  # not 0-d
+        lambda m: (0.0, m.tensor(2.0, requires_grad=True), (2,)),  # requires grad
+        lambda m: (m.tensor([0.0]), 1.0, (2,)),
+    ],
+    ids=["1d", "requires-grad", "mean-1d"],
+)
+def test_normal_size_form_refuses_other_tensors(make):
+    for m in (fastgrad, torch):
+        with pytest.raises(TypeError, match="normal\\(\\) received an invalid combination of arguments"):
+            m.normal(*make(m))
+
 def test_normal_errors():
     for call in (lambda m: m.normal(m.rand(3), m.tensor([-1.0, 1, 1])),
                  lambda m: m.normal(m.rand(3), m.tensor([float("nan"), 1, 1]))):

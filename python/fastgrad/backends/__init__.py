@@ -1,4 +1,5 @@
-"""Backend settings, as in ``torch.backends``: ``fastgrad.backends.cpu``."""
-from . import cpu
+"""Backend settings, as in ``torch.backends``: ``cpu`` (the kernels' instruction level) and the answers of a
+CPU-only PyTorch build for ``cuda``, ``cudnn`` and ``mps`` (not available; their flags can be set)."""
+from . import cpu, cuda, cudnn, mps
 
-__all__ = ["cpu"]
+__all__ = ["cpu", "cuda", "cudnn", "mps"]

@@ -54,6 +54,17 @@ NOT_OPS = frozenset(
         "is_floating_point",
         "is_complex",  # dtype queries and the no-op compiler: test_api_additions.py
         "compile",
+        # standing in for torch (python -m fastgrad run): test_run_command.py
+        "install_as_torch",
+        # autocast and the set-up switches: test_amp_and_backends.py
+        "is_autocast_enabled",
+        "set_float32_matmul_precision",
+        "get_float32_matmul_precision",
+        "use_deterministic_algorithms",
+        "are_deterministic_algorithms_enabled",
+        "is_deterministic_algorithms_warn_only_enabled",
+        # the functional form of nn.MultiheadAttention, compared with torch through the module in test_transformer.py
+        "multi_head_attention_forward",
         "numel",
         "no_grad",
         "enable_grad",
