@@ -63,8 +63,6 @@ NOT_OPS = frozenset(
         "use_deterministic_algorithms",
         "are_deterministic_algorithms_enabled",
         "is_deterministic_algorithms_warn_only_enabled",
-        # the functional form of nn.MultiheadAttention, compared with torch through the module in test_transformer.py
-        "multi_head_attention_forward",
         "numel",
         "no_grad",
         "enable_grad",
