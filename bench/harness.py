@@ -116,12 +116,18 @@ def summarize(samples):
     }
 
 
-def measure_interleaved(benches, *, repeats, min_repeats, chunk_s, budget_s, log=None):
+def measure_interleaved(benches, *, repeats, min_repeats, chunk_s, budget_s, log=None, wake=False):
     """benches: {lib: Bench}. Returns {lib: summary dict (+ "number" for timed benches)}.
 
     Timed benches: each lib is calibrated on its own, then each repeat runs one chunk of every lib, the
     order rotating by one per repeat. The repeat count is `repeats`, lowered towards `min_repeats` if one
     round would blow `budget_s`. Per-call time = chunk time / number.
+
+    `wake` (the multi-thread rows): each timed chunk is preceded by one untimed call of the same library, so
+    that its worker threads are running when the chunk starts. Without it a chunk pays for waking threads that
+    went to sleep while the other library ran (on a virtual machine, up to a millisecond for an idle vCPU),
+    and the library that sleeps sooner (fastgrad: after 50 us; PyTorch's OpenMP threads spin for
+    milliseconds) is charged for the interleaving, not for its kernels.
     """
     libs = list(benches)
     numbers = {}
@@ -145,6 +151,8 @@ def measure_interleaved(benches, *, repeats, min_repeats, chunk_s, budget_s, log
         for lib in libs[k:] + libs[:k]:
             b = benches[lib]
             if b.kind == "time":
+                if wake:
+                    b.time(1)
                 samples[lib].append(b.time(numbers[lib]) / numbers[lib])
             else:
                 samples[lib].append(b.measure())
