@@ -315,7 +315,21 @@ from . import optim, utils, viz  # noqa: F401
 from .serialization import load, save  # noqa: F401
 from . import accelerator, testing  # noqa: F401
 from ._compile import compile  # noqa: F401,A004
-from ._as_torch import install_as_torch  # noqa: F401,E402
+
+
+def install_as_torch():
+    """Make every ``import torch`` in this process import fastgrad, and return the ``fastgrad`` module.
+
+    ``import torch``, ``import torch.nn.functional as F``, ``from torch.utils.data import DataLoader`` then give
+    fastgrad's modules, so a PyTorch program runs on fastgrad unmodified (``python -m fastgrad run script.py``
+    does this for a script). It must run before anything imports the real torch (RuntimeError otherwise);
+    calling it again does nothing. (The machinery lives in fastgrad._as_torch, imported here on first use.)
+    """
+    from ._as_torch import install_as_torch as install
+
+    return install()
+
+
 from . import amp, cpu  # noqa: F401,E402
 from .amp.autocast_mode import autocast, is_autocast_enabled  # noqa: F401,E402
 from ._settings import (  # noqa: F401,E402  (recorded switches: fastgrad's kernels are deterministic, full float32)
