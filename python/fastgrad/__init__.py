@@ -314,6 +314,17 @@ from . import autograd, backends, cuda, nn, return_types  # noqa: F401
 from . import optim, utils, viz  # noqa: F401
 from .serialization import load, save  # noqa: F401
 from . import accelerator, testing  # noqa: F401
+
+
+def __getattr__(name):
+    # fastgrad.multiprocessing on first use, as torch.multiprocessing (importing it costs import fastgrad time)
+    if name == "multiprocessing":
+        import importlib
+
+        return importlib.import_module(".multiprocessing", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 from ._compile import compile  # noqa: F401,A004
 
 
