@@ -184,3 +184,70 @@ def _deepcopy(self, memo):
 
 Tensor.__reduce_ex__ = _reduce_ex
 Tensor.__deepcopy__ = _deepcopy
+
+
+# ---- memory placement and Python-function maps (PyTorch's CPU-build behaviour) ----
+
+
+def _pin_memory(self, device=None):
+    """Page-locked memory needs an accelerator: RuntimeError, as a CPU build of PyTorch."""
+    raise RuntimeError("Cannot access accelerator device when none is available.")
+
+
+def _is_pinned(self, device=None):
+    """False: fastgrad has no page-locked memory."""
+    return False
+
+
+def _share_memory_(self):
+    """Returns self; fastgrad's tensors are copied between processes, not shared (docs/differences.md)."""
+    return self
+
+
+def _is_shared(self):
+    """False: fastgrad has no shared-memory storages."""
+    return False
+
+
+def _check_python_map(self, name):
+    if self.requires_grad:
+        raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use var.detach().{name}() instead.")
+
+
+def _values_like(self, values):
+    """A tensor of self's shape and dtype holding the Python numbers `values` (row-major)."""
+    dtype = self.detach().numpy().dtype
+    return _C.from_numpy(np.asarray(values).astype(dtype).reshape(tuple(self.shape)))
+
+
+def _apply_(self, callable):
+    """Replaces every element x by callable(x) (a Python function, element by element, in place)."""
+    _check_python_map(self, "apply_")
+    flat = self.detach().reshape(-1).tolist()
+    self.copy_(_values_like(self, [callable(v) for v in flat]))
+    return self
+
+
+def _map_(self, tensor, callable):
+    """Replaces every element x by callable(x, y), y the element of `tensor` (broadcast to self) at its place."""
+    _check_python_map(self, "map_")
+    other = tensor.detach().expand(*self.shape).reshape(-1).tolist()
+    flat = self.detach().reshape(-1).tolist()
+    self.copy_(_values_like(self, [callable(a, b) for a, b in zip(flat, other)]))
+    return self
+
+
+def _H(self):
+    """The conjugate transpose of a matrix (for real tensors, its transpose)."""
+    if self.dim() != 2:
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self.dim()}-D tensor.")
+    return self.mT
+
+
+Tensor.pin_memory = _pin_memory
+Tensor.is_pinned = _is_pinned
+Tensor.share_memory_ = _share_memory_
+Tensor.is_shared = _is_shared
+Tensor.apply_ = _apply_
+Tensor.map_ = _map_
+Tensor.H = property(_H)
