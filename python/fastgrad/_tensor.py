@@ -238,7 +238,13 @@ def _map_(self, tensor, callable):
 
 
 def _H(self):
-    """The conjugate transpose of a matrix (for real tensors, its transpose)."""
+    """The conjugate transpose of a matrix (for real tensors, its transpose); a 0-D tensor itself, with PyTorch's
+    deprecation warning."""
+    if self.dim() == 0:
+        import warnings
+
+        warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", UserWarning, stacklevel=2)
+        return self
     if self.dim() != 2:
         raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self.dim()}-D tensor.")
     return self.mT

@@ -48,3 +48,10 @@ def test_H_is_the_matrix_transpose():
     for lib in (fg, torch):
         with pytest.raises(RuntimeError, match="tensor.H is only supported on matrices"):
             lib.ones(3).H
+
+
+def test_H_of_a_0d_tensor_warns_and_returns_it():
+    for lib in (fg, torch):
+        t = lib.tensor(3.0)
+        with pytest.warns(UserWarning, match="Tensor.H is deprecated on 0-D tensors"):
+            assert lib.equal(t.H, t)
