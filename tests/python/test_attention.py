@@ -133,3 +133,15 @@ def test_errors_name_the_problem():
         F.scaled_dot_product_attention(fg.randn(1, 4, 3, 2), fg.randn(1, 3, 3, 2), fg.randn(1, 3, 3, 2), enable_gqa=True)
     with pytest.raises(RuntimeError, match="cannot be broadcast"):
         F.scaled_dot_product_attention(q, q, q, attn_mask=fg.ones(4, 4, dtype=fg.bool))
+
+
+@pytest.mark.parametrize("shapes", [((2, 3, 4, 0), (2, 3, 6, 0), (2, 3, 6, 5)), ((3, 4, 0), (3, 6, 0), (3, 6, 5)),
+                                    ((2, 3, 4, 5), (2, 3, 0, 5), (2, 3, 0, 5)), ((0, 3, 4, 5), (0, 3, 6, 5), (0, 3, 6, 5))])
+def test_empty_dims_match_torch(shapes):
+    rng = np.random.default_rng(7)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    fo = F.scaled_dot_product_attention(*(fg.tensor(a, requires_grad=True) for a in arrays))
+    to = TF.scaled_dot_product_attention(*(torch.tensor(a, requires_grad=True) for a in arrays))
+    assert tuple(fo.shape) == tuple(to.shape)
+    np.testing.assert_allclose(fo.detach().numpy(), to.detach().numpy(), rtol=1e-12, atol=1e-12)
+    fo.sum().backward()

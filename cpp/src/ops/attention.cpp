@@ -255,7 +255,8 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
                                     const Tensor& attn_mask, bool is_causal, std::optional<double> scale) {
   check_attention_args(query, key, value, attn_mask, is_causal);
   const AttnShape s = attn_shape(query, key, value);
-  const double sc = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(s.E));
+  // E = 0: the scores are empty sums, 0 for any factor (1 here, not 1 / sqrt(0)); the weights are uniform.
+  const double sc = scale ? *scale : s.E > 0 ? 1.0 / std::sqrt(static_cast<double>(s.E)) : 1.0;
   const ScalarType dt = query.dtype();
   Dims out_shape(query.sizes().begin(), query.sizes().end() - 1);
   out_shape.push_back(s.Ev);

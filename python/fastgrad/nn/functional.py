@@ -239,7 +239,9 @@ def _attention_math(query, key, value, attn_mask, dropout_p, is_causal, scale):
     """PyTorch's math path: matmul, (masked) softmax with fully masked rows set to 0, dropout, matmul."""
     import math
     L, S = query.size(-2), key.size(-2)
-    factor = 1.0 / math.sqrt(query.size(-1)) if scale is None else scale
+    E = query.size(-1)
+    # E = 0: every score is an empty sum, 0, whatever the factor (PyTorch's weights are then uniform)
+    factor = (1.0 / math.sqrt(E) if E > 0 else 1.0) if scale is None else scale
     scores = query @ key.transpose(-2, -1) * factor
     if is_causal:
         if attn_mask is not None:
