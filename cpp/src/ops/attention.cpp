@@ -16,12 +16,6 @@ namespace fastgrad {
 
 namespace {
 
-template <class F>
-void dispatch_floating(ScalarType dtype, F&& f) {
-  if (dtype == ScalarType::Float32) f(float{});
-  else f(double{});
-}
-
 // q (B, L, E), k (B, S, E), v (B, S, Ev), out (B, L, Ev), P (B, L, S): B the product of the leading dims.
 struct AttnShape {
   int64_t B = 1, L = 0, S = 0, E = 0, Ev = 0;
@@ -38,12 +32,6 @@ AttnShape attn_shape(const Tensor& q, const Tensor& k, const Tensor& v) {
   return s;
 }
 
-std::string shape_str(const Tensor& t) {
-  std::string r = "[";
-  for (int64_t i = 0; i < t.dim(); ++i) r += (i ? ", " : "") + std::to_string(t.size(i));
-  return r + "]";
-}
-
 void check_attention_args(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, bool is_causal) {
   constexpr const char* op = "scaled_dot_product_attention";
   FG_CHECK(q.defined() && k.defined() && v.defined(), Error, op, ": query, key and value must be defined");
@@ -53,17 +41,17 @@ void check_attention_args(const Tensor& q, const Tensor& k, const Tensor& v, con
   FG_CHECK(is_floating(q.dtype()), Error, op, ": expected floating-point query, key and value, got ",
            dtype_name(q.dtype()));
   FG_CHECK(q.dim() >= 2 && k.dim() == q.dim() && v.dim() == q.dim(), Error, op,
-           ": expected query, key and value of the same rank (at least 2), got query ", shape_str(q), ", key ",
-           shape_str(k), " and value ", shape_str(v));
+           ": expected query, key and value of the same rank (at least 2), got query ", shape_str(q.sizes()), ", key ",
+           shape_str(k.sizes()), " and value ", shape_str(v.sizes()));
   const int64_t d = q.dim();
   bool batch_ok = true;
   for (int64_t i = 0; i < d - 2; ++i) batch_ok &= k.size(i) == q.size(i) && v.size(i) == q.size(i);
-  FG_CHECK(batch_ok, Error, op, ": query, key and value must have the same batch dims, got query ", shape_str(q),
-           ", key ", shape_str(k), " and value ", shape_str(v));
+  FG_CHECK(batch_ok, Error, op, ": query, key and value must have the same batch dims, got query ", shape_str(q.sizes()),
+           ", key ", shape_str(k.sizes()), " and value ", shape_str(v.sizes()));
   FG_CHECK(k.size(d - 1) == q.size(d - 1), Error, op, ": key's last dim (", k.size(d - 1),
-           ") must match query's (", q.size(d - 1), "), got query ", shape_str(q), " and key ", shape_str(k));
+           ") must match query's (", q.size(d - 1), "), got query ", shape_str(q.sizes()), " and key ", shape_str(k.sizes()));
   FG_CHECK(v.size(d - 2) == k.size(d - 2), Error, op, ": value's sequence length (", v.size(d - 2),
-           ") must match key's (", k.size(d - 2), "), got key ", shape_str(k), " and value ", shape_str(v));
+           ") must match key's (", k.size(d - 2), "), got key ", shape_str(k.sizes()), " and value ", shape_str(v.sizes()));
   if (mask.defined()) {
     FG_CHECK(mask.dtype() == ScalarType::Bool || mask.dtype() == q.dtype(), Error,
              "Expected attn_mask dtype to be bool or float or to match query dtype, but got attn_mask.dtype: ",
@@ -79,11 +67,11 @@ Tensor additive_bias(const Tensor& mask, const Tensor& q, const AttnShape& s) {
   Dims shape(q.sizes().begin(), q.sizes().end() - 1);
   shape.push_back(s.S);
   FG_CHECK(mask.dim() <= static_cast<int64_t>(shape.size()), Error,
-           "scaled_dot_product_attention: attn_mask of shape ", shape_str(mask),
+           "scaled_dot_product_attention: attn_mask of shape ", shape_str(mask.sizes()),
            " cannot be broadcast to the attention weights' shape");
   for (int64_t i = 0; i < mask.dim(); ++i) {
     const int64_t m = mask.size(mask.dim() - 1 - i), w = shape[shape.size() - 1 - i];
-    FG_CHECK(m == 1 || m == w, Error, "scaled_dot_product_attention: attn_mask of shape ", shape_str(mask),
+    FG_CHECK(m == 1 || m == w, Error, "scaled_dot_product_attention: attn_mask of shape ", shape_str(mask.sizes()),
              " cannot be broadcast to the attention weights' shape (", s.L, " queries, ", s.S, " keys)");
   }
   Tensor expanded = expand(mask, shape);
@@ -92,7 +80,7 @@ Tensor additive_bias(const Tensor& mask, const Tensor& q, const AttnShape& s) {
   Tensor bias = empty({s.B, s.L, s.S}, q.dtype());
   const bool* a = admitted.data<bool>();
   const int64_t n = bias.numel();
-  dispatch_floating(q.dtype(), [&](auto tag) {
+  dispatch_float(q.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* b = bias.data<T>();
     const T ninf = -std::numeric_limits<T>::infinity();
@@ -188,7 +176,7 @@ struct AttentionBackward : NamedNode<AttentionBackward<Kind>> {
     grads[1] = this->needs_input_grad(1) ? empty(k.sizes(), dt) : Tensor();
     grads[2] = this->needs_input_grad(2) ? empty(v.sizes(), dt) : Tensor();
     Tensor dP = grads[0].defined() || grads[1].defined() ? empty({s.B, s.L, s.S}, dt) : Tensor();
-    dispatch_floating(dt, [&](auto tag) {
+    dispatch_float(dt, [&](auto tag) {
       using T = decltype(tag);
       parallel_for(0, s.B, attention_grain(s), [&](int64_t b0, int64_t b1) {
         attention_backward_batches<T>(god.data<T>(), qd.data<T>(), kd.data<T>(), vd.data<T>(), P.data<T>(),
@@ -207,7 +195,7 @@ struct AttentionBackward : NamedNode<AttentionBackward<Kind>> {
     Tensor full_bias = bias.defined() ? view(bias, scores.sizes()) : Tensor();
     if (causal) {
       Tensor c = full({s.L, s.S}, Scalar(0.0), q.dtype());
-      dispatch_floating(q.dtype(), [&](auto tag) {
+      dispatch_float(q.dtype(), [&](auto tag) {
         using T = decltype(tag);
         T* p = c.data<T>();
         for (int64_t i = 0; i < s.L; ++i)
@@ -268,7 +256,7 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
       out = zeros(out_shape, dt);
     } else {
       Tensor qd = dense(query), kd = dense(key), vd = dense(value);
-      dispatch_floating(dt, [&](auto tag) {
+      dispatch_float(dt, [&](auto tag) {
         using T = decltype(tag);
         const T* bp = ptr_or_null<T>(bias);
         parallel_for(0, s.B, attention_grain(s), [&](int64_t b0, int64_t b1) {

@@ -23,6 +23,13 @@ Tensor cast(const Tensor& t, ScalarType dtype, bool force_copy = false);
 Tensor dense(const Tensor& t, ScalarType dtype);
 inline Tensor dense(const Tensor& t) { return dense(t, t.dtype()); }
 
+// f(float{}) or f(double{}) for a floating dtype (the callers have checked that it is one).
+template <class F>
+void dispatch_float(ScalarType dtype, F&& f) {
+  if (dtype == ScalarType::Float32) f(float{});
+  else f(double{});
+}
+
 // out = f(a) elementwise in compute type T == a's dtype (caller casts first). f is made per type by
 // make(T{}) so that scalars are converted once, not per element.
 template <class MakeF>

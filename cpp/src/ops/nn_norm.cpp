@@ -80,12 +80,6 @@ T* out_ptr(const Tensor& t) {
   return t.defined() ? t.data<T>() : nullptr;
 }
 
-template <class F>
-void dispatch_floating(ScalarType dtype, F&& f) {
-  if (dtype == ScalarType::Float32) f(float{});
-  else f(double{});
-}
-
 // PyTorch's CPU normalisation kernels take parameters (weight, bias, running statistics) of the input's dtype
 // only (their mixed-dtype case, a float parameter for a half input, has no counterpart here).
 void check_param_dtypes(const Tensor& input, std::initializer_list<const Tensor*> params) {
@@ -182,7 +176,7 @@ struct NativeLayerNormBackward0 : NamedNode<NativeLayerNormBackward0> {
     grads[1] = grad_buffer(needs_input_grad(1), normalized_shape, dt);
     grads[2] = grad_buffer(needs_input_grad(2), normalized_shape, dt);
     auto [m, n] = rows_of(x, normalized_shape);
-    dispatch_floating(dt, [&](auto tag) {
+    dispatch_float(dt, [&](auto tag) {
       using T = decltype(tag);
       cpu::layer_norm_backward<T>(dyd.data<T>(), xd.data<T>(), mean.data<T>(), rstd.data<T>(), ptr<T>(wd), m, n,
                                       out_ptr<T>(grads[0]), out_ptr<T>(grads[1]), out_ptr<T>(grads[2]));
@@ -223,7 +217,7 @@ Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tenso
   Tensor out = empty(input.sizes(), dt), mean = empty({m}, dt), rstd = empty({m}, dt);
   {
     Tensor x = dense(input), w = dense_or_none(weight, dt), b = dense_or_none(bias, dt);
-    dispatch_floating(dt, [&](auto tag) {
+    dispatch_float(dt, [&](auto tag) {
       using T = decltype(tag);
       cpu::layer_norm_forward<T>(x.data<T>(), ptr<T>(w), ptr<T>(b), m, n, eps, out.data<T>(), mean.data<T>(),
                                      rstd.data<T>());
@@ -269,7 +263,7 @@ struct RmsNormBackward : NamedNode<RmsNormBackward> {
     grads[0] = grad_buffer(needs_input_grad(0), x.sizes(), dt);
     grads[1] = grad_buffer(needs_input_grad(1), normalized_shape, dt);
     auto [m, n] = rows_of(x, normalized_shape);
-    dispatch_floating(dt, [&](auto tag) {
+    dispatch_float(dt, [&](auto tag) {
       using T = decltype(tag);
       cpu::rms_norm_backward<T>(dyd.data<T>(), xd.data<T>(), rstd.data<T>(), ptr<T>(wd), m, n,
                                     out_ptr<T>(grads[0]), out_ptr<T>(grads[1]));
@@ -287,7 +281,7 @@ Tensor rms_norm(const Tensor& input, const Dims& normalized_shape, const Tensor&
   Tensor out = empty(input.sizes(), dt), rstd = empty({m}, dt);
   {
     Tensor x = dense(input), w = dense_or_none(weight, dt);
-    dispatch_floating(dt, [&](auto tag) {
+    dispatch_float(dt, [&](auto tag) {
       using T = decltype(tag);
       cpu::rms_norm_forward<T>(x.data<T>(), ptr<T>(w), m, n, eps, out.data<T>(), rstd.data<T>());
     });
@@ -318,7 +312,7 @@ ChannelShape channel_shape(const Tensor& t) {
 Tensor running_rstd(const Tensor& running_var, ScalarType dt, double eps, bool in_double) {
   Tensor v = dense(running_var, dt);
   Tensor r = empty({v.numel()}, dt);
-  dispatch_floating(dt, [&](auto tag) {
+  dispatch_float(dt, [&](auto tag) {
     using T = decltype(tag);
     const T* pv = v.data<T>();
     T* pr = r.data<T>();
@@ -359,7 +353,7 @@ struct NativeBatchNormBackward0 : NamedNode<NativeBatchNormBackward0> {
     grads[0] = grad_buffer(needs_input_grad(0), x.sizes(), dt);
     grads[1] = grad_buffer(needs_input_grad(1), {cs.c}, dt);
     grads[2] = grad_buffer(needs_input_grad(2), {cs.c}, dt);
-    dispatch_floating(dt, [&](auto tag) {
+    dispatch_float(dt, [&](auto tag) {
       using T = decltype(tag);
       cpu::batch_norm_backward<T>(dyd.data<T>(), xd.data<T>(), mean.data<T>(), rstd.data<T>(), ptr<T>(wd), cs.n,
                                       cs.c, cs.s, !use_running, out_ptr<T>(grads[0]), out_ptr<T>(grads[1]),
@@ -408,7 +402,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     mean = empty({c}, dt);
     rstd = empty({c}, dt);
     Tensor var = empty({c}, ScalarType::Float64);  // biased batch variance
-    dispatch_floating(dt, [&](auto tag) {  // the statistics and the output, one channel at a time
+    dispatch_float(dt, [&](auto tag) {  // the statistics and the output, one channel at a time
       using T = decltype(tag);
       cpu::batch_norm_stats<T>(x.data<T>(), cs.n, cs.c, cs.s, eps, mean.data<T>(), rstd.data<T>(),
                                    var.data<double>(), ptr<T>(w), ptr<T>(b), out.data<T>());
@@ -432,7 +426,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   } else {
     mean = dense(reshape(running_mean, {c}), dt);
     rstd = running_rstd(running_var, dt, eps, /*in_double=*/false);
-    dispatch_floating(dt, [&](auto tag) {
+    dispatch_float(dt, [&](auto tag) {
       using T = decltype(tag);
       cpu::batch_norm_apply<T>(x.data<T>(), mean.data<T>(), rstd.data<T>(), ptr<T>(w), ptr<T>(b), cs.n, cs.c, cs.s,
                                    out.data<T>());
@@ -490,7 +484,7 @@ struct NativeGroupNormBackward0 : NamedNode<NativeGroupNormBackward0> {
     grads[0] = grad_buffer(needs_input_grad(0), x.sizes(), dt);
     grads[1] = grad_buffer(needs_input_grad(1), {cs.c}, dt);
     grads[2] = grad_buffer(needs_input_grad(2), {cs.c}, dt);
-    dispatch_floating(dt, [&](auto tag) {
+    dispatch_float(dt, [&](auto tag) {
       using T = decltype(tag);
       cpu::group_norm_backward<T>(dyd.data<T>(), xd.data<T>(), mean.data<T>(), rstd.data<T>(), ptr<T>(wd), cs.n,
                                       cs.c, cs.s, groups, out_ptr<T>(grads[0]), out_ptr<T>(grads[1]),
@@ -528,7 +522,7 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
   Tensor rstd = none ? full({cs.n * num_groups}, Scalar(NAN), dt) : empty({cs.n * num_groups}, dt);
   if (!none) {
     Tensor x = dense(input), w = dense_or_none(weight, dt), b = dense_or_none(bias, dt);
-    dispatch_floating(dt, [&](auto tag) {
+    dispatch_float(dt, [&](auto tag) {
       using T = decltype(tag);
       cpu::group_norm_forward<T>(x.data<T>(), ptr<T>(w), ptr<T>(b), cs.n, cs.c, cs.s, num_groups, eps,
                                      out.data<T>(), mean.data<T>(), rstd.data<T>());

@@ -61,13 +61,6 @@ inline Tensor expand_reduced(const Tensor& g, const Dims& shape, const std::vect
   return expand(unsqueeze_reduced(g, mask, keepdim), shape);
 }
 
-// f(float{}) or f(double{}) for a floating dtype.
-template <class F>
-void dispatch_float(ScalarType dtype, F&& f) {
-  if (dtype == ScalarType::Float32) f(float{});
-  else f(double{});
-}
-
 // Calls f(ptrs) once per line of tensors[0] along `dim`, where ptrs[k] points (as char*) at the first
 // element of that line in tensors[k]. All tensors have tensors[0]'s sizes except at `dim`, where they may
 // have any size (a keepdim result has 1). A 0-d tensor is one line of one element.
