@@ -6,7 +6,7 @@ import numpy as np
 
 from . import _C, _tensor_str
 from ._creation import _legacy_new
-from ._device import _cpu
+from ._device import _cpu, device as _device_type
 
 Tensor = _C.Tensor
 
@@ -196,6 +196,8 @@ def _pin_memory(self, device=None):
 
 def _is_pinned(self, device=None):
     """False: fastgrad has no page-locked memory."""
+    if device is not None and not isinstance(device, (str, _device_type)):
+        raise TypeError(f"is_pinned(): argument 'device' (position 1) must be torch.device, not {type(device).__name__}")
     return False
 
 

@@ -55,3 +55,13 @@ def test_H_of_a_0d_tensor_warns_and_returns_it():
         t = lib.tensor(3.0)
         with pytest.warns(UserWarning, match="Tensor.H is deprecated on 0-D tensors"):
             assert lib.equal(t.H, t)
+
+
+def test_argument_types_refused_as_torch():
+    """Found by the fuzzer (seed 1): a list as is_pinned's device, an explicit None as is_autocast_enabled's."""
+    for lib in (fg, torch):
+        with pytest.raises(TypeError, match="argument 'device' \\(position 1\\) must be torch.device, not list"):
+            lib.ones(1).is_pinned([1])
+        with pytest.raises(TypeError, match="argument 'device_type' \\(position 1\\) must be str, not NoneType"):
+            lib.is_autocast_enabled(None)
+        assert lib.is_autocast_enabled() is False

@@ -31,13 +31,16 @@ def is_autocast_available(device_type: str) -> bool:
     return device_type == "cpu"
 
 
-def is_autocast_enabled(device_type=None) -> bool:
+_NO_DEVICE = object()  # is_autocast_enabled() without an argument (an explicit None is refused, as PyTorch)
+
+
+def is_autocast_enabled(device_type=_NO_DEVICE) -> bool:
     r"""Whether an enabled autocast region for ``device_type`` is active in this thread.
 
     Without an argument it answers for CUDA, as PyTorch's legacy form does (always False in fastgrad):
     ``is_autocast_enabled("cpu")`` is the question for a CPU region.
     """
-    if device_type is None:
+    if device_type is _NO_DEVICE:
         device_type = "cuda"
     if not isinstance(device_type, str):
         raise TypeError(
