@@ -116,7 +116,7 @@ def summarize(samples):
     }
 
 
-def measure_interleaved(benches, *, repeats, min_repeats, chunk_s, budget_s, log=None, wake=False):
+def measure_interleaved(benches, *, repeats, min_repeats, chunk_s, budget_s, log=None, wake=False, settle_s=0.0):
     """benches: {lib: Bench}. Returns {lib: summary dict (+ "number" for timed benches)}.
 
     Timed benches: each lib is calibrated on its own, then each repeat runs one chunk of every lib, the
@@ -128,6 +128,11 @@ def measure_interleaved(benches, *, repeats, min_repeats, chunk_s, budget_s, log
     went to sleep while the other library ran (on a virtual machine, up to a millisecond for an idle vCPU),
     and the library that sleeps sooner (fastgrad: after 50 us; PyTorch's OpenMP threads spin for
     milliseconds) is charged for the interleaving, not for its kernels.
+
+    `settle_s` (the multi-thread rows): a pause before each timed chunk (before the wake call), so that the
+    library that ran last has stopped using the cores. PyTorch's OpenMP workers keep spinning for ~8 ms after
+    its last parallel region (measured: 0.8 of a core over the next 5 ms, 0.08 over 100 ms); without the
+    pause the next library's chunk starts with one of the two cores taken.
     """
     libs = list(benches)
     numbers = {}
@@ -151,6 +156,8 @@ def measure_interleaved(benches, *, repeats, min_repeats, chunk_s, budget_s, log
         for lib in libs[k:] + libs[:k]:
             b = benches[lib]
             if b.kind == "time":
+                if settle_s > 0:
+                    time.sleep(settle_s)
                 if wake:
                     b.time(1)
                 samples[lib].append(b.time(numbers[lib]) / numbers[lib])

@@ -170,7 +170,8 @@ def run_workload(w, libs, opts, verbose=False):
             else:
                 stats = measure_interleaved(benches, repeats=opts.repeats,
                                             min_repeats=opts.min_repeats, chunk_s=opts.chunk_s,
-                                            budget_s=opts.budget_s, wake=(w.threads or 1) > 1)
+                                            budget_s=opts.budget_s, wake=(w.threads or 1) > 1,
+                                            settle_s=0.03 if (w.threads or 1) > 1 else 0.0)
         except Exception as e:  # noqa: BLE001
             for lib in benches:
                 row["status"][lib] = "error"
