@@ -78,6 +78,7 @@ class CachingAllocator {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       ++allocations_;
+      requested_ += nbytes;
       if (c >= 0 && !free_[c].empty()) {
         void* p = free_[c].back();
         free_[c].pop_back();
@@ -140,7 +141,7 @@ class CachingAllocator {
 
   AllocatorStats stats() {
     std::lock_guard<std::mutex> lock(mutex_);
-    return {allocated_, cached_, peak_, allocations_, hits_};
+    return {allocated_, cached_, peak_, allocations_, hits_, requested_};
   }
 
  private:
@@ -160,7 +161,7 @@ class CachingAllocator {
   std::array<std::vector<void*>, kNumClasses> free_;
   size_t cached_ = 0, allocated_ = 0, peak_ = 0;
   size_t limit_ = size_t(512) << 20;
-  uint64_t allocations_ = 0, hits_ = 0;
+  uint64_t allocations_ = 0, hits_ = 0, requested_ = 0;
 };
 
 CachingAllocator& allocator() {

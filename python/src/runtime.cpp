@@ -35,6 +35,7 @@ void init_runtime(py::module_& m) {
     d["peak_allocated_bytes"] = s.peak_allocated_bytes;
     d["allocations"] = s.allocations;
     d["cache_hits"] = s.cache_hits;
+    d["requested_bytes"] = s.requested_bytes;
     d["cache_limit"] = cache_limit();
     return d;
   });

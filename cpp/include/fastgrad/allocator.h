@@ -25,6 +25,7 @@ struct AllocatorStats {
   size_t peak_allocated_bytes;
   uint64_t allocations;  // calls to allocate_block
   uint64_t cache_hits;   // ... served from the cache
+  uint64_t requested_bytes;  // summed over those calls (bytes asked for, not block sizes)
 };
 AllocatorStats allocator_stats();
 

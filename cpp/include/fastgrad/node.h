@@ -196,6 +196,11 @@ class Node : public std::enable_shared_from_this<Node> {
   bool released() const { return released_; }
   // The engine's cheap alternative to dynamic_cast<AccumulateGrad*> on every Node it runs.
   bool is_accumulator() const { return is_accumulator_; }
+  // Note [Gradients of parts] (autograd/engine.cpp): a Node whose gradient for its one input is zeros except
+  // for the incoming gradient in one part of it (select, slice) sets gradient_is_part_ and returns that part of
+  // `base`, a tensor of the input's shape, from gradient_part (undefined when `base` does not fit).
+  bool gradient_is_part() const { return gradient_is_part_; }
+  virtual Tensor gradient_part(const Tensor& base) const;
 
   uint64_t sequence_nr() const { return sequence_nr_; }
   const EdgeList& next_edges() const { return next_edges_; }
@@ -247,7 +252,8 @@ class Node : public std::enable_shared_from_this<Node> {
   bool released_ = false;
 
  protected:
-  bool is_accumulator_ = false;  // beside released_ and num_inputs_: the three share 8 bytes
+  bool is_accumulator_ = false;  // beside released_ and num_inputs_: the four share 8 bytes
+  bool gradient_is_part_ = false;
 
  private:
   EdgeList next_edges_;

@@ -96,6 +96,33 @@ void accumulate_into(tensor_list& buffer, uint32_t slot, Tensor&& grad) {
   }
 }
 
+// Note [Gradients of parts]
+// The gradient of a part of x (x[:, t], x[a:b]: SelectBackward0, SliceBackward0) is zeros of x's shape with the
+// incoming gradient in the part. A loop `for t in range(T): h = f(x[:, t], h)` would make T of those full-size
+// tensors and add them up: O(T^2) work in backward for O(T) in forward. Instead, when backward records no graph
+// (no create_graph), the engine adds the incoming gradient straight into that part of the buffer for x's Node:
+// zeros made once, or the gradient already there when the buffer holds it alone. The sums are the dense path's,
+// element by element, without the additions of zero. Nodes with post-hooks (they see the full output) and anomaly
+// mode (it checks the output) take the dense path.
+bool add_into_part(const Node& node, const Tensor& grad, const Edge& e, GraphState& state) {
+  if (!e.function) return true;  // the input needs no gradient
+  const InputMeta& meta = e.function->input_meta(e.input_nr);
+  if (node.released() || !grad.defined() || grad.dtype() != meta.dtype) return false;
+  tensor_list& buffer = state.find(e.function.get())->buffer;
+  if (buffer.size() <= e.input_nr) buffer.resize(e.input_nr + 1);
+  Tensor& cur = buffer[e.input_nr];
+  if (!cur.defined()) {
+    cur = zeros(meta.shape, meta.dtype);
+  } else if (cur.impl().use_count() != 1 || cur.storage().use_count() != 1 || cur.sizes() != meta.shape ||
+             cur.dtype() != meta.dtype || !cur.is_contiguous()) {
+    cur = add(cur, zeros(meta.shape, meta.dtype));  // a copy of the buffer's own (broadcast to x's shape)
+  }
+  Tensor part = node.gradient_part(cur);
+  if (!part.defined()) return false;
+  add_(part, grad);
+  return true;
+}
+
 // Brings a Node's output gradient to the shape and dtype of the forward input it belongs to.
 Tensor validate_gradient(Tensor grad, const Node& node, size_t index, const InputMeta& meta) {
   if (grad.sizes() != meta.shape) {
@@ -294,8 +321,15 @@ tensor_list execute(const std::vector<Edge>& roots, tensor_list&& root_grads, bo
 
     bool any = std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.defined(); });
     tensor_list outputs;
+    bool placed = false;  // the gradient went into a part of the next buffer (Note [Gradients of parts])
     if (any) {
       run_node_pre_hooks(node, inputs);
+      bool has_post = node->hooks() && !node->hooks()->post.empty();
+      placed = node->gradient_is_part() && !has_post && !anomaly && !GradMode::is_enabled() &&
+               node->next_edges().size() == 1 && add_into_part(*node, inputs[0], node->next_edges()[0], state);
+      if (placed && !keep_graph) node->release_saved();
+    }
+    if (any && !placed) {
       bool has_post = node->hooks() && !node->hooks()->post.empty();
       tensor_list kept_inputs = has_post ? inputs : tensor_list();
       outputs = (*node)(std::move(inputs));
@@ -305,13 +339,13 @@ tensor_list execute(const std::vector<Edge>& roots, tensor_list&& root_grads, bo
       if (!keep_graph) node->release_saved();
     }
     const auto& edges = node->next_edges();
-    FG_CHECK(!any || outputs.size() == edges.size(), Error, "function ", node->name(), " returned an incorrect ",
+    FG_CHECK(!any || placed || outputs.size() == edges.size(), Error, "function ", node->name(), " returned an incorrect ",
              "number of gradients (expected ", edges.size(), ", got ", outputs.size(), ")");
     for (size_t i = 0; i < edges.size(); ++i) {
       const Edge& e = edges[i];
       if (!e.function) continue;
       NodeState& next = *state.find(e.function.get());
-      if (any && outputs[i].defined()) {
+      if (any && !placed && outputs[i].defined()) {
         Tensor g = validate_gradient(std::move(outputs[i]), *node, i, e.function->input_meta(e.input_nr));
         accumulate_into(next.buffer, e.input_nr, std::move(g));
       }

@@ -94,6 +94,8 @@ tensor_list Node::operator()(tensor_list&& grads) {
   return apply(std::move(grads));
 }
 
+Tensor Node::gradient_part(const Tensor&) const { return Tensor(); }
+
 void Node::release_saved() {
   saved_.clear();
   released_ = true;

@@ -22,8 +22,15 @@ struct SelectBackward0 : NamedNode<SelectBackward0> {
   static constexpr const char* kName = "SelectBackward0";
   Dims self_sizes;
   int64_t dim, index;
-  SelectBackward0(Dims s, int64_t d, int64_t i) : self_sizes(std::move(s)), dim(d), index(i) {}
+  SelectBackward0(Dims s, int64_t d, int64_t i) : self_sizes(std::move(s)), dim(d), index(i) {
+    gradient_is_part_ = true;
+  }
   tensor_list apply(tensor_list&& g) override;
+  Tensor gradient_part(const Tensor& base) const override {
+    if (base.sizes() != self_sizes) return Tensor();
+    NoGradGuard guard;
+    return select(base, dim, index);
+  }
 };
 
 struct SelectBackwardBackward0 : NamedNode<SelectBackwardBackward0> {
@@ -64,8 +71,15 @@ struct SliceBackward0 : NamedNode<SliceBackward0> {
   Dims self_sizes;
   int64_t dim, start, end, step;
   SliceBackward0(Dims s, int64_t d, int64_t b, int64_t e, int64_t st)
-      : self_sizes(std::move(s)), dim(d), start(b), end(e), step(st) {}
+      : self_sizes(std::move(s)), dim(d), start(b), end(e), step(st) {
+    gradient_is_part_ = true;
+  }
   tensor_list apply(tensor_list&& g) override;
+  Tensor gradient_part(const Tensor& base) const override {
+    if (base.sizes() != self_sizes) return Tensor();
+    NoGradGuard guard;
+    return slice(base, dim, start, end, step);
+  }
 };
 
 struct SliceBackwardBackward0 : NamedNode<SliceBackwardBackward0> {
