@@ -1,6 +1,9 @@
 """fastgrad.save / fastgrad.load: tensors and nested containers in a file that loading never executes.
 
-Layout (all integers little-endian):
+fastgrad.save writes PyTorch's checkpoint layout, so torch.load reads fastgrad's files and fastgrad.load reads
+PyTorch's (Note [Checkpoint layout] in _checkpoint.py). fastgrad.load also reads fastgrad's earlier format,
+which save(..., _use_new_zipfile_serialization=False) still writes. That format's layout (all integers
+little-endian):
 
     magic       8 bytes   b"FGRAD\\x00\\x01\\n"
     header_len  8 bytes   uint64, length of the JSON header
@@ -30,18 +33,21 @@ weights_only=None means True, as in PyTorch 2.6 and later.
 
 import copyreg
 import importlib
+import io
 import json
 import math
 import os
 import pickle
+import re
 import struct
+import tempfile
 import types
 import zlib
 from collections import OrderedDict, defaultdict
 
 import numpy as np
 
-from . import _C
+from . import _C, _checkpoint
 
 Tensor = _C.Tensor
 
@@ -220,30 +226,66 @@ def save(
     _use_new_zipfile_serialization=True,
     _disable_byteorder_record=False,
 ):
-    """Saves obj to a path or a writable binary file object: tensors, numbers, strings, None and nested
-    dicts/lists/tuples/sets of them (a state_dict, an optimizer's state_dict), and also NumPy arrays, whole
-    modules and other picklable objects (which fastgrad.load rebuilds only with weights_only=False or
-    allowlisted globals). Objects pickle cannot store (a lambda) raise pickle.PicklingError."""
-    writer = _Writer()
-    root = writer.encode(obj)
-    data = b"".join(writer.chunks)
-    header = json.dumps(
-        {"format": _FORMAT, "data_nbytes": len(data), "data_crc32": zlib.crc32(data), "root": root},
-        separators=(",", ":"),
-    ).encode("utf-8")
-    blob = _MAGIC + struct.pack("<QI", len(header), zlib.crc32(header)) + header + data
+    """Saves obj to a path or a writable binary file object in PyTorch's checkpoint layout (a zip archive of
+    data.pkl plus one record per tensor storage; Note [Checkpoint layout] in _checkpoint.py), which torch.load
+    reads, with weights_only=True for tensors, numbers, strings, None and nested dicts/lists/tuples/sets of them
+    (a state_dict, an optimizer's state_dict). NumPy arrays, whole modules and other picklable objects are saved
+    too; loading them needs weights_only=False or allowlisted globals. Tensors sharing memory share it again
+    after loading. Objects pickle cannot store (a lambda) raise pickle.PicklingError. Saving to a path is all or
+    nothing: the file is written beside the target and renamed over it once complete.
+    `_use_new_zipfile_serialization=False` writes fastgrad's earlier format instead (see the module docstring)."""
+    if _use_new_zipfile_serialization:
+        buf = io.BytesIO()
+        name = "archive"
+        if isinstance(f, (str, os.PathLike)):
+            name = os.path.splitext(os.path.basename(os.fspath(f)))[0] or "archive"
+            name = re.sub(r"[^0-9A-Za-z_.-]", "_", name)
+        _checkpoint.write(obj, buf, archive_name=name)
+        blob = buf.getvalue()
+    else:
+        writer = _Writer()
+        root = writer.encode(obj)
+        data = b"".join(writer.chunks)
+        header = json.dumps(
+            {"format": _FORMAT, "data_nbytes": len(data), "data_crc32": zlib.crc32(data), "root": root},
+            separators=(",", ":"),
+        ).encode("utf-8")
+        blob = _MAGIC + struct.pack("<QI", len(header), zlib.crc32(header)) + header + data
     if isinstance(f, (str, os.PathLike)):
-        parent = os.path.dirname(os.path.abspath(os.fspath(f)))
-        if not os.path.isdir(parent):
-            raise RuntimeError(f"Parent directory {parent} does not exist.")
-        try:
-            fh = open(f, "wb")
-        except OSError as e:  # PyTorch's writer reports any path it cannot open as a RuntimeError
-            raise RuntimeError(f"open file failed with strerror: {e.strerror} ({os.fspath(f)})") from e
-        with fh:
-            fh.write(blob)
+        _write_atomically(os.fspath(f), blob)
     else:
         f.write(blob)
+
+
+def _write_atomically(path, blob):
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise RuntimeError(f"Parent directory {parent} does not exist.")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".fastgrad-save-", dir=parent)
+    except OSError as e:  # PyTorch's writer reports any path it cannot open as a RuntimeError
+        raise RuntimeError(f"open file failed with strerror: {e.strerror} ({path})") from e
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(blob)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if os.path.isdir(path):
+            raise RuntimeError(f"open file failed with strerror: Is a directory ({path})")
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # ---- globals allowed when loading with weights_only=True ----
@@ -543,23 +585,25 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
                 "map_location=fastgrad.device('cpu') to map your storages to the CPU."
             )
         _C._check_device(str(map_location))
-    meta, data = _read_checked(f)
+    blob = _read_all(f)
+    if _checkpoint.is_zip(blob):
+        return _checkpoint.read(blob, weights_only is not False, map_location, _allowed, _lookup, _refusal)
+    meta, data = _read_checked(blob)
     try:
         return _Reader(data, weights_only=weights_only is not False).decode(meta.get("root"))
     except RecursionError:
         raise RuntimeError("fastgrad.load: the file is corrupt (nesting too deep)") from None
 
 
-def _read_checked(f):
-    """(header, tensor data) of a fastgrad file, after the magic, length and checksum checks."""
-    blob = _read_all(f)
+def _read_checked(blob):
+    """(header, tensor data) of a file of fastgrad's earlier format, after the magic, length and checksum checks."""
     fixed = len(_MAGIC) + 12
     if not blob.startswith(_MAGIC):
         if blob and _MAGIC.startswith(blob):
             raise RuntimeError("fastgrad.load: the file is truncated (incomplete header)")
         raise RuntimeError(
-            "fastgrad.load: not a fastgrad file (bad magic number); fastgrad only reads files "
-            "written by fastgrad.save"
+            "fastgrad.load: not a fastgrad file (bad magic number); fastgrad reads checkpoints written by "
+            "fastgrad.save or torch.save (a zip archive), not legacy (pre-1.6) PyTorch files or raw pickles"
         )
     if len(blob) < fixed:
         raise RuntimeError("fastgrad.load: the file is truncated (incomplete header)")
@@ -591,8 +635,11 @@ def _read_checked(f):
 
 def get_unsafe_globals_in_checkpoint(f):
     """The names ("module.qualname") of the classes and functions a file refers to that a weights_only load
-    would refuse (not allowlisted), without building anything. A NumPy array counts as numpy.ndarray."""
-    meta, _ = _read_checked(f)
+    would refuse (not allowlisted), without building anything."""
+    blob = _read_all(f)
+    if _checkpoint.is_zip(blob):
+        return _checkpoint.unsafe_globals(blob, _allowed)
+    meta, _ = _read_checked(blob)
     found = set()
     stack = [meta.get("root")]
     while stack:  # an explicit stack: headers can nest deeply

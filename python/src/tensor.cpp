@@ -111,6 +111,36 @@ void init_tensor(py::module_& m) {
            py::arg("memory_format") = py::none())
       .def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); })
       .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()); })
+      // For fastgrad.save / load (python/fastgrad/_checkpoint.py): the storage's address and size, and a tensor
+      // sharing the storage with other sizes, strides and offset (no view base, no history, as Tensor.set_).
+      .def("_storage_key",
+           [](const Tensor& t) {
+             return py::make_tuple(reinterpret_cast<uintptr_t>(t.storage()->data()), t.storage()->nbytes());
+           })
+      .def(
+          "_alias",
+          [](const Tensor& t, const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides,
+             int64_t offset) {
+            const auto item = static_cast<int64_t>(element_size(t.dtype()));
+            const auto capacity = static_cast<int64_t>(t.storage()->nbytes()) / item;
+            if (sizes.size() != strides.size() || offset < 0)
+              throw py::value_error("_alias: sizes and strides differ in length, or the offset is negative");
+            int64_t last = offset;  // the furthest element the alias reaches
+            bool empty = false;
+            for (size_t i = 0; i < sizes.size(); ++i) {
+              if (sizes[i] < 0 || strides[i] < 0)
+                throw py::value_error("_alias: negative size or stride");
+              if (sizes[i] == 0) empty = true;
+              else if (strides[i] > 0 && (sizes[i] - 1) > (INT64_MAX - last) / strides[i])
+                throw py::value_error("_alias: the view's extent overflows");
+              else last += (sizes[i] - 1) * strides[i];
+            }
+            if (!empty && last >= capacity)
+              throw py::value_error("_alias: the view reaches element " + std::to_string(last) +
+                                    " of a storage of " + std::to_string(capacity));
+            return make_alias(t, t.dtype(), Dims(sizes), Dims(strides), offset);
+          },
+          py::arg("sizes"), py::arg("strides"), py::arg("offset"))
       .def_property_readonly("_version", [](const Tensor& t) { return t.version(); })
       .def_property_readonly("_base", [](const Tensor& t) { return Tensor(t->view_base()); })
       .def("_is_view", [](const Tensor& t) { return t->view_base() != nullptr; })

@@ -64,9 +64,19 @@ def test_numpy_array_round_trip_like_torch(dtype):
     assert ours is theirs is pickle.UnpicklingError
 
 
+NUMPY_GLOBALS = [np.ndarray, np.dtype, type(np.dtype(np.float64)),
+                 getattr(np, "_core", getattr(np, "core", None)).multiarray._reconstruct]
+
+
 def test_numpy_array_with_safe_globals():
     arr = np.linspace(0, 1, 5)
+    # As in torch, an array pickles through numpy's _reconstruct and dtype: ndarray alone is not enough.
     with serialization.safe_globals([np.ndarray]):
+        ours, _ = _outcome(lambda: _round_trip(fastgrad, arr))
+    with torch.serialization.safe_globals([np.ndarray]):
+        theirs, _ = _outcome(lambda: _round_trip(torch, arr))
+    assert ours is theirs is pickle.UnpicklingError
+    with serialization.safe_globals(NUMPY_GLOBALS):
         np.testing.assert_array_equal(_round_trip(fastgrad, arr), arr)
     with pytest.raises(pickle.UnpicklingError):
         _round_trip(fastgrad, arr)  # the allowlist ended with the block
@@ -233,9 +243,13 @@ def test_get_unsafe_globals_in_checkpoint():
     buf = io.BytesIO()
     fastgrad.save({"m": fastgrad.nn.Linear(1, 1), "a": np.zeros(2), "w": fastgrad.ones(1)}, buf)
     names = serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(buf.getvalue()))
-    assert names == ["fastgrad.nn.modules.linear.Linear", "numpy.ndarray"]
+    tarr = io.BytesIO()
+    torch.save({"a": np.zeros(2), "w": torch.ones(1)}, tarr)
+    numpy_names = sorted(torch.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(tarr.getvalue())))
+    assert numpy_names and all(n.startswith("numpy.") for n in numpy_names)
+    assert names == sorted(["fastgrad.nn.modules.linear.Linear"] + numpy_names)
     with serialization.safe_globals([fastgrad.nn.Linear]):
-        assert serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(buf.getvalue())) == ["numpy.ndarray"]
+        assert serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(buf.getvalue())) == numpy_names
     plain = io.BytesIO()
     fastgrad.save({"w": fastgrad.ones(1)}, plain)
     assert serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(plain.getvalue())) == []
