@@ -302,6 +302,7 @@ from ._C import (  # noqa: F401  (shape ops, views, joining and splitting)
     vstack,
 )
 from . import _tensor  # noqa: F401  (adds the Python-side Tensor methods)
+from ._dlpack import from_dlpack  # noqa: F401
 from ._creation import as_tensor, tensor  # noqa: F401
 from ._device import device, set_default_device, get_default_device  # noqa: F401
 from ._size import Size  # noqa: F401

@@ -4,7 +4,7 @@ Everything on the hot path (operators, ops, backward) is bound in C++ (python/sr
 """
 import numpy as np
 
-from . import _C, _tensor_str
+from . import _C, _dlpack, _tensor_str
 from ._creation import _legacy_new
 from ._device import _cpu, device as _device_type
 
@@ -79,6 +79,8 @@ def _device(self):
 
 Tensor.__iter__ = _iter
 Tensor.__array__ = _array
+Tensor.__dlpack__ = _dlpack.dlpack
+Tensor.__dlpack_device__ = _dlpack.dlpack_device
 Tensor.__array_priority__ = 1000  # `ndarray + tensor` defers to Tensor.__radd__
 Tensor.tolist = _tolist
 Tensor.device = property(_device)

@@ -110,6 +110,7 @@ void init_autograd(py::module_& m);
 void init_hooks(py::module_& m);
 void init_runtime(py::module_& m);
 void init_numpy(py::module_& m);
+void init_dlpack(py::module_& m);
 
 }  // namespace fastgrad::python
 

@@ -351,6 +351,7 @@ PYBIND11_MODULE(_C, m) {
   init_autograd(m);
   init_hooks(m);
   init_runtime(m);
+  init_dlpack(m);
   init_numpy(m);
   install_argument_errors(m);  // every binding made above (Note [Argument errors])
   install_fast_methods(m);  // last: it stands in front of bindings made above (Note [Fast methods])

@@ -72,6 +72,40 @@ def _forward_unimplemented(self, *input):
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
 
+
+def _foreign_tensor(value):
+    """A tensor of another array library in a state_dict (a PyTorch or JAX tensor, a NumPy array) as a fastgrad
+    tensor: through DLPack when the object speaks it (its memory, no copy), else through __array__ (a copy).
+    None when it is neither."""
+    from ..._dlpack import from_dlpack
+
+    if hasattr(value, "__dlpack__"):
+        src = value.detach() if callable(getattr(value, "detach", None)) else value
+        try:
+            return from_dlpack(src)
+        except (BufferError, TypeError, ValueError, RuntimeError):
+            pass
+    if hasattr(value, "__array__") and not isinstance(value, (str, bytes)):
+        try:
+            import numpy as np
+
+            arr = np.asarray(value)
+            if arr.dtype.kind in "biuf":
+                return _C.from_numpy(np.ascontiguousarray(arr, dtype=_numpy_dtype_for(arr.dtype)))
+        except (TypeError, ValueError, RuntimeError):
+            return None
+    return None
+
+
+def _numpy_dtype_for(dt):
+    """The NumPy dtype of fastgrad's nearest dtype (float16 -> float32, uint8/int8/int16 -> int64)."""
+    kind = dt.kind
+    if kind == "f":
+        return "float64" if dt.itemsize == 8 else "float32"
+    if kind == "b":
+        return "bool"
+    return "int32" if (kind == "i" and dt.itemsize == 4) else "int64"
+
 class Module:
     """Base class for all neural-network modules; subclasses define forward() and assign their
     parameters and submodules as attributes in __init__."""
@@ -592,9 +626,11 @@ class Module:
                 continue
             value = state_dict[key]
             if not isinstance(value, Tensor):
+                value = _foreign_tensor(value)
+            if value is None:
                 error_msgs.append(
                     f'While copying the parameter named "{key}", expected torch.Tensor or '
-                    f"Tensor-like object from checkpoint but received {type(value)}"
+                    f"Tensor-like object from checkpoint but received {type(state_dict[key])}"
                 )
                 continue
             if param.dim() == 0 and value.dim() == 1 and value.shape[0] == 1:
