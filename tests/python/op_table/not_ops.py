@@ -12,6 +12,7 @@ NOT_OPS = frozenset(
         "empty",
         "empty_like",
         "eye",
+        "from_dlpack",
         "from_numpy",
         "full",
         "full_like",

@@ -1,6 +1,7 @@
 """nn.Module: the base class that registers parameters, buffers and submodules by attribute assignment."""
 
 import copy
+import functools
 import itertools
 import weakref
 from collections import OrderedDict, namedtuple
@@ -135,6 +136,7 @@ class Module:
         setattr_(self, "_forward_hooks", _HookDict())
         setattr_(self, "_forward_hooks_with_kwargs", _HookDict())
         setattr_(self, "_forward_hooks_always_called", _HookDict())
+        setattr_(self, "_load_state_dict_pre_hooks", _HookDict())
 
     # ---- registration ----
 
@@ -610,9 +612,28 @@ class Module:
             )
         return destination
 
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs) runs
+        before this module's entries are loaded and may rewrite state_dict (with_module: the module first)."""
+        hooks = self.__dict__.get("_load_state_dict_pre_hooks")
+        if hooks is None:
+            hooks = _HookDict()
+            object.__setattr__(self, "_load_state_dict_pre_hooks", hooks)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = functools.partial(hook, self) if with_module else hook
+        return handle
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """Registers hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs), called by load_state_dict before this module's parameters and buffers are loaded; it may
+        edit state_dict in place (rename or convert old keys). Returns a handle whose remove() unregisters it."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
     def _load_from_state_dict(
         self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
     ):
+        for hook in list(self.__dict__.get("_load_state_dict_pre_hooks", {}).values()):
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
         persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
         local_state = {
             k: v for k, v in itertools.chain(self._parameters.items(), persistent.items()) if v is not None
