@@ -396,7 +396,7 @@ Tensor max_unpool_nd(const char* op, const Tensor& input, const Tensor& indices,
     using T = decltype(tag);
     ok = cpu::max_unpool<T>(x.data<T>(), idx.data<int64_t>(), out.data<T>(), planes, in_plane, out_plane, &bad);
   });
-  FG_CHECK(ok, Error, "Found an invalid max index: ", bad, " (output volumes are of size ", joined(output_size, "x"));
+  FG_CHECK(ok, Error, "Found an invalid max index: ", bad, " (output volumes are of size ", joined(output_size, "x"), ")");
   if (compute_requires_grad({&input})) {
     auto node = make_node<MaxUnpoolBackward>({&input}, nd);
     node->save(idx);

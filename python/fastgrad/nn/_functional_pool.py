@@ -72,12 +72,12 @@ def _check_input_tensor(name, input):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
 
 
-def _check_pool_input(name, nd, input):
+def _check_pool_input(name, nd, input, max_pool1d_impl=True):
     # each pooling op words its rank error its own way in PyTorch
     d = input.dim()
     if d in (nd + 1, nd + 2):
         return
-    if name == "max_pool1d":
+    if name == "max_pool1d" and max_pool1d_impl:
         raise RuntimeError(
             f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
             f"input, but got:{list(input.shape)}"
@@ -98,10 +98,11 @@ def _check_pool_input(name, nd, input):
     )
 
 
-def _check_pool_args(name, kernel, stride, padding, dilation):
+def _check_pool_args(name, kernel, stride, padding, dilation, max_pool1d_impl=False):
     """PyTorch's checks of the pooling arguments, in its order and words, then the padding bound. The 1-d
-    ops other than max_pool1d run as 2-d ones of height 1 in PyTorch, and their messages show it."""
-    if name == "max_pool1d":
+    ops other than max_pool1d without indices run as 2-d ones of height 1 in PyTorch, and their messages show
+    it."""
+    if max_pool1d_impl:
         for what, v, bad in (("kernel_size", kernel[0], kernel[0] <= 0), ("stride", stride[0], stride[0] <= 0),
                              ("padding", padding[0], padding[0] < 0), ("dilation", dilation[0], dilation[0] <= 0)):
             if bad:
@@ -119,7 +120,7 @@ def _check_pool_args(name, kernel, stride, padding, dilation):
         if any(v <= 0 for v in dilation):
             raise RuntimeError(f"dilation should be greater than zero, but got {_labelled('dilation', dilation)}")
     for p, k, d in zip(padding, kernel, dilation):
-        if name == "max_pool1d":
+        if max_pool1d_impl:
             if p > k // 2:
                 raise RuntimeError(
                     f"max_pool1d() padding should be at most half of kernel size, but got padding={p} "
@@ -174,14 +175,14 @@ def _check_max_pool_kernel_padding(nd, kernel, padding):
                        f"padH = {ph}, kW = {kw}, kH = {kh}")
 
 
-def _check_pool_output(name, input, nd, out_sizes):
+def _check_pool_output(name, input, nd, out_sizes, max_pool1d_impl=False):
     if all(o > 0 for o in out_sizes):
         return
-    if name == "max_pool1d":
+    if max_pool1d_impl:
         raise RuntimeError(f"max_pool1d() Invalid computed output size: {out_sizes[0]}")
-    channels = input.shape[-nd - 1]
-    given = "x".join(str(s) for s in (channels,) + tuple(input.shape[-nd:]))
-    calculated = "x".join(str(s) for s in (channels,) + tuple(out_sizes))
+    lead = (input.shape[-nd - 1],) + ((1,) if nd == 1 else ())  # (the 1-d ops run as 2-d ones of height 1)
+    given = "x".join(str(s) for s in lead + tuple(input.shape[-nd:]))
+    calculated = "x".join(str(s) for s in lead + tuple(out_sizes))
     raise RuntimeError(
         f"Given input size: ({given}). Calculated output size: ({calculated}). Output size is too small"
     )
@@ -204,8 +205,8 @@ def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode
         _check_pool_input(name, nd, input)
     kernel, stride, padding, dilation = _pool_args(name, nd, kernel_size, stride, padding, dilation, impl)
     if not impl:
-        _check_pool_input(name, nd, input)
-    _check_pool_args(name, kernel, stride, padding, dilation)
+        _check_pool_input(name, nd, input, impl)
+    _check_pool_args(name, kernel, stride, padding, dilation, impl)
     out_sizes = tuple(
         _pooled_size(s, k, st, p, d, ceil_mode)
         for s, k, st, p, d in zip(tuple(input.shape[-nd:]), kernel, stride, padding, dilation)
@@ -213,7 +214,7 @@ def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode
     _check_pool_empty(name, input, nd, return_indices)
     if not impl:
         _check_max_pool_kernel_padding(nd, kernel, padding)
-    _check_pool_output(name, input, nd, out_sizes)
+    _check_pool_output(name, input, nd, out_sizes, impl)
     # the kernel's dtype check comes after the shape checks, as in torch
     if impl and not input.dtype.is_floating_point:
         _check_pool_dtype("max_pool1d_impl", input, ())
@@ -257,6 +258,8 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 
 def _max_unpool(name, nd, input, indices, kernel_size, stride, padding, output_size):
     """Zeros of the output size with each value of `input` written at its flat per-plane position in `indices`."""
+    if not isinstance(input, _C.Tensor):  # torch's Python layer reads input.size() first
+        raise AttributeError(f"'{type(input).__name__}' object has no attribute 'size'")
     kernel = _per_dim(name, nd, "kernel_size", kernel_size, 3)
     stride = kernel if stride is None else _per_dim(name, nd, "stride", stride)
     padding = _per_dim(name, nd, "padding", padding)
@@ -266,8 +269,8 @@ def _max_unpool(name, nd, input, indices, kernel_size, stride, padding, output_s
     else:
         sizes = [int(v) for v in output_size]
         shown = output_size  # the messages show the sizes as given (a tuple or a list), as PyTorch's do
-        if len(sizes) == nd + 2 or (len(sizes) == nd + 1 and input.dim() == nd + 1):
-            sizes, shown = sizes[-nd:], output_size[len(sizes) - nd:]
+        if len(sizes) == nd + 2:
+            sizes, shown = sizes[-nd:], output_size[2:]
         if len(sizes) != nd:
             raise ValueError(f"output_size should be a sequence containing {nd} or {nd + 2} elements, but it has "
                              f"a length of '{len(output_size)}'")
@@ -382,18 +385,18 @@ def _adaptive_output_size(name, nd, input, output_size):
         raise TypeError(f"{name}(): argument 'output_size' (position 2) must be tuple of ints, not bool")
     if isinstance(output_size, int):
         return (output_size,) * nd
-    if len(output_size) != nd:
-        if name.startswith("adaptive_max"):
-            if input.dim() <= len(output_size):  # torch's _list_with_default
-                raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
-            raise RuntimeError(f"{name}(): internal error: output_size.size() must be {nd}")
-        raise RuntimeError(f"{name}: output_size must be {nd}")
-    for i, o in enumerate(output_size):
-        if o is not None and not isinstance(o, int) or isinstance(o, bool):
+    if input.dim() <= len(output_size):  # torch's _list_with_default fills None entries from the input's sizes
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+    sizes = [s if o is None else o for s, o in zip(input.shape[input.dim() - len(output_size):], output_size)]
+    for i, o in enumerate(sizes):
+        if not isinstance(o, int) or isinstance(o, bool):
             raise TypeError(f"{name}(): argument 'output_size' (position 2) must be tuple of ints, but found element "
                             f"of type {type(o).__name__} at pos {i}")
-    spatial = tuple(input.shape[-nd:])
-    return tuple(s if o is None else int(o) for s, o in zip(spatial, output_size))
+    if len(sizes) != nd:
+        if name.startswith("adaptive_max"):
+            raise RuntimeError(f"{name}(): internal error: output_size.size() must be {nd}")
+        raise RuntimeError(f"{name}: output_size must be {nd}")
+    return tuple(sizes)
 
 
 def _check_adaptive_empty(name, nd, input):
@@ -431,16 +434,22 @@ def _adaptive_avg_pool(name, nd, input, output_size):
         _check_pool_dtype("adaptive_avg_pool3d_cpu" if nd == 3 else "adaptive_avg_pool2d", input, ())
     out = _C._adaptive_avg_pool(input, sizes)
     grad_shape = list(out.shape[:-1]) + [1, out.shape[-1]] if nd == 1 else list(out.shape)
-    if out.requires_grad and 0 in grad_shape[len(grad_shape) - max(nd, 2) - 1:]:
-        # torch's backward refuses a gradient with an empty non-batch dim (the channels included)
-        empty = grad_shape.index(0, len(grad_shape) - max(nd, 2) - 1)
-        kernel = "adaptive_avg_pool3d_backward" if nd == 3 else "adaptive_avg_pool2d_backward"
+    kernel = "adaptive_avg_pool3d_backward" if nd == 3 else "adaptive_avg_pool2d_backward"
+    return _refuse_empty_gradient(out, kernel, grad_shape, len(grad_shape) - max(nd, 2) - 1)
 
-        def refuse(grad):
-            raise RuntimeError(f"{kernel}(): Expected grad_output to have non-zero size for non-batch dimensions, "
-                               f"but grad_output has sizes {grad_shape} with dimension {empty} being empty")
-        out = out.expand(out.shape)
-        out.register_hook(refuse)
+
+def _refuse_empty_gradient(out, kernel, grad_shape, first):
+    """torch's adaptive pooling backward refuses a gradient with an empty non-batch dim (from `first` on): a hook
+    raising its error, on a view of out (so the hook sees the gradient before the pooling Node runs)."""
+    empty = next((i for i in range(max(first, 0), len(grad_shape)) if grad_shape[i] == 0), None)
+    if not out.requires_grad or empty is None:
+        return out
+
+    def refuse(grad):
+        raise RuntimeError(f"{kernel}(): Expected grad_output to have non-zero size for non-batch dimensions, "
+                           f"but grad_output has sizes {grad_shape} with dimension {empty} being empty")
+    out = out.expand(out.shape)
+    out.register_hook(refuse)
     return out
 
 
@@ -467,7 +476,11 @@ def _adaptive_max_pool(name, nd, input, output_size):
         shape = list(input.shape[:-nd]) + ([1] if nd == 1 else []) + list(sizes)
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(sizes)}: {shape}")
     _check_pool_dtype("adaptive_max_pool3d_cpu" if nd == 3 else "adaptive_max_pool2d", input, ())
-    return _C._adaptive_max_pool(input, sizes)
+    out, indices = _C._adaptive_max_pool(input, sizes)
+    grad_shape = list(out.shape[:-1]) + [1, out.shape[-1]] if nd == 1 else list(out.shape)
+    kernel = "adaptive_max_pool3d_backward" if nd == 3 else "adaptive_max_pool2d_backward"
+    batched = len(grad_shape) == max(nd, 2) + 2
+    return _refuse_empty_gradient(out, kernel, grad_shape, 1 if batched else 0), indices
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
