@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cmath>
 #include <cstring>
 #include <limits>
 #include <type_traits>
@@ -80,14 +79,10 @@ constexpr T lowest() {
   else return std::numeric_limits<T>::lowest();
 }
 
-template <class T>
-bool is_nan(T v) {
-  if constexpr (std::is_floating_point_v<T>) return std::isnan(v);
-  else return false;
-}
-
-// The max-pooling choice over windows given by spans: the largest element, NaN winning, the first of equal
-// maxima; a window without taps gives lowest() at its first position.
+// The max-pooling choice over windows given by spans: the largest element, the first of equal maxima, or the
+// last NaN when the window holds one (as if NaN were larger than everything and later NaNs larger still); a
+// window without taps gives lowest() at its first position. The loop is branch-free (a max and two conditional
+// moves per element): which element wins is data-dependent, and branches on it mispredict.
 template <class T>
 void max_over_spans(const T* in, T* out, int64_t* indices, int64_t planes, const int64_t* size, const int64_t* out_size,
                     const Spans& s) {
@@ -100,19 +95,22 @@ void max_over_spans(const T* in, T* out, int64_t* indices, int64_t planes, const
     for (const Span& d : s.dim[0])
       for (const Span& h : s.dim[1])
         for (const Span& w : s.dim[2]) {
-          int64_t best = (d.begin * H + h.begin) * W + w.begin;
+          int64_t best = (d.begin * H + h.begin) * W + w.begin, last_nan = -1;
           T top = lowest<T>();
           for (int64_t id = d.begin; id < d.end; id += d.step)
             for (int64_t ih = h.begin; ih < h.end; ih += h.step) {
               const int64_t row = (id * H + ih) * W;
               for (int64_t iw = w.begin; iw < w.end; iw += w.step) {
                 const T v = x[row + iw];
-                if (v > top || is_nan(v)) {
-                  top = v;
-                  best = row + iw;
-                }
+                best = v > top ? row + iw : best;
+                top = v > top ? v : top;
+                if constexpr (std::is_floating_point_v<T>) last_nan = v != v ? row + iw : last_nan;
               }
             }
+          if (last_nan >= 0) {
+            top = x[last_nan];
+            best = last_nan;
+          }
           *y++ = top;
           *ix++ = best;
         }
