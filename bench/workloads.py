@@ -524,6 +524,7 @@ def select(pattern):
 
 from . import kernel_workloads  # noqa: E402,F401  (registers the `kernels` group)
 from . import reduction_workloads  # noqa: E402,F401  (the `kernels` group: norms, scans, reductions, index ops)
+from . import pool_workloads  # noqa: E402,F401  (the `kernels` group: pooling)
 from . import model_workloads  # noqa: E402,F401  (registers the `models` group: MLP, transformer block, embedding)
 
 __all__ = ["FG", "NUMPY", "TORCH", "WORKLOADS", "Case", "Unsupported", "Workload", "_np", "select"]
