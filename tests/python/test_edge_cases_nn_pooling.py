@@ -323,3 +323,28 @@ def test_modules_as_torch():
         assert repr(f) == repr(tm)
         np.testing.assert_array_equal(f(fastgrad.from_numpy(v.numpy()), fastgrad.from_numpy(i.numpy())).numpy(),
                                       tm(v, i).numpy())
+
+
+def test_results_do_not_depend_on_the_thread_count():
+    """The kernels split planes among the threads, each plane computed whole by one thread: the same bits at 1 and
+    2 threads (the inputs are large enough to be split)."""
+    x = R.standard_normal((8, 16, 30, 30)).astype(np.float32)
+    g = R.standard_normal((8, 16, 15, 15)).astype(np.float32)
+    F = fastgrad.nn.functional
+    results = []
+    saved = fastgrad.get_num_threads()
+    try:
+        for threads in (1, 2):
+            fastgrad.set_num_threads(threads)
+            row = []
+            for f in (lambda a: F.max_pool2d(a, 3, 2, 1), lambda a: F.avg_pool2d(a, 3, 2, 1),
+                      lambda a: F.adaptive_avg_pool2d(a, 15), lambda a: F.adaptive_max_pool2d(a, 15)):
+                a = fastgrad.from_numpy(x.copy()).requires_grad_()
+                out = f(a)
+                out.backward(fastgrad.from_numpy(g.copy()))
+                row += [out.detach().numpy(), a.grad.numpy()]
+            results.append(row)
+    finally:
+        fastgrad.set_num_threads(saved)
+    for one, two in zip(*results):
+        np.testing.assert_array_equal(one, two)
