@@ -129,24 +129,31 @@ AvgSpan avg_span(int64_t o, int64_t size, int64_t kernel, int64_t stride, int64_
   return {std::max<int64_t>(begin, 0), std::min(end, size), end - begin};
 }
 
-// f(index of the output in its plane, window along d, h, w, divisor) for every output of a plane.
+// f(plane, index of the output in its plane, window along d, h, w, divisor) for every output of every plane.
+// The windows and divisors are the same in every plane: computed once.
 template <class F>
 void for_avg_windows(const PoolGeometry& g, bool count_include_pad, int64_t divisor_override, F f) {
   std::vector<AvgSpan> spans[3];
   for (int d = 0; d < 3; ++d)
     for (int64_t o = 0; o < g.out[d]; ++o)
       spans[d].push_back(avg_span(o, g.in[d], g.kernel[d], g.stride[d], g.padding[d]));
+  std::vector<int64_t> divisors;
+  divisors.reserve(static_cast<size_t>(g.out_plane()));
+  for (const AvgSpan& d : spans[0])
+    for (const AvgSpan& h : spans[1])
+      for (const AvgSpan& w : spans[2])
+        divisors.push_back(divisor_override != 0 ? divisor_override
+                           : count_include_pad   ? d.padded * h.padded * w.padded
+                                                 : (d.end - d.begin) * (h.end - h.begin) * (w.end - w.begin));
   const int64_t taps = g.kernel[0] * g.kernel[1] * g.kernel[2];
   for_planes(g.planes, g.out_plane() * taps, [&](int64_t p) {
+    const int64_t* divisor = divisors.data();
     int64_t j = 0;
     for (const AvgSpan& d : spans[0])
       for (const AvgSpan& h : spans[1])
         for (const AvgSpan& w : spans[2]) {
-          int64_t divisor = divisor_override;
-          if (divisor == 0)
-            divisor = count_include_pad ? d.padded * h.padded * w.padded
-                                        : (d.end - d.begin) * (h.end - h.begin) * (w.end - w.begin);
-          f(p, j++, d, h, w, divisor);
+          f(p, j, d, h, w, divisor[j]);
+          ++j;
         }
   });
 }
