@@ -143,7 +143,8 @@ MESSAGES = [
     "out = F.max_unpool3d(T.ones(1, 0, 2, 2, 2), T.zeros(1, 0, 2, 2, 2, dtype=T.int64), 2)",
     "out = F.max_unpool2d(T.ones(1, 0, 2, 2), T.zeros(1, 0, 2, 2, dtype=T.int64), 2)",
     "out = F.max_unpool3d(3.0, 2, 2)",
-    "v, i = F.max_pool3d(T.ones(2, 4, 4, 5), 2, return_indices=True)\nout = F.max_unpool3d(v, i, 2, output_size=(2, 5, 4, 5))",
+    "v, i = F.max_pool3d(T.ones(2, 4, 4, 5), 2, return_indices=True)\n"
+    "out = F.max_unpool3d(v, i, 2, output_size=(2, 5, 4, 5))",
     "out = F.max_pool3d(3.0, 2)",
     "out = F.avg_pool3d(3.0, 2)",
 ]

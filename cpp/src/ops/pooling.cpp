@@ -144,8 +144,9 @@ cpu::PoolGeometry pool_geometry(const char* op, const Tensor& input, int nd, con
   check_non_batch_dims(input, nd, op);
   if (is_max)
     for (int i = 0; i < nd; ++i)
-      FG_CHECK(padding[i] <= kernel[i] / 2, Error, "pad should be smaller than or equal to half of kernel size, but got ",
-               labelled("k", kernel), " ", labelled("pad", padding));
+      FG_CHECK(padding[i] <= kernel[i] / 2, Error,
+               "pad should be smaller than or equal to half of kernel size, but got ", labelled("k", kernel), " ",
+               labelled("pad", padding));
   for (int i = 0; i < nd; ++i)
     FG_CHECK(g.out[3 - nd + i] >= 1, Error, "Given input size: (", input.size(input.dim() - nd - 1), "x",
              joined(spatial(g, nd, g.in), "x"), "). Calculated output size: (", input.size(input.dim() - nd - 1), "x",
@@ -183,8 +184,8 @@ Dims with_unit(const Dims& v, int64_t unit) {
 }
 
 Dims one_d(const Dims& v, const char* op, const char* what) {
-  FG_CHECK(v.size() == 1, Error, op, "() ", what, " must be an int, list of ints or tuple of ints of size 1 but got size ",
-           v.size());
+  FG_CHECK(v.size() == 1, Error, op, "() ", what,
+           " must be an int, list of ints or tuple of ints of size 1 but got size ", v.size());
   return v;
 }
 
@@ -302,7 +303,8 @@ Tensor pool_avg(const Tensor& input, const AvgPoolSpec& spec) {
       if (spec.adaptive) cpu::adaptive_avg_pool<T>(x.data<T>(), out.data<T>(), spec.g);
       else cpu::avg_pool<T>(x.data<T>(), out.data<T>(), spec.g, spec.count_include_pad, spec.divisor_override);
     } else if constexpr (std::is_same_v<T, int64_t>) {
-      if (!spec.adaptive) cpu::avg_pool<T>(x.data<T>(), out.data<T>(), spec.g, spec.count_include_pad, spec.divisor_override);
+      if (!spec.adaptive)
+        cpu::avg_pool<T>(x.data<T>(), out.data<T>(), spec.g, spec.count_include_pad, spec.divisor_override);
     }
   });
   if (compute_requires_grad({&input})) set_history(out, make_node<AvgPoolBackward>({&input}, spec));
@@ -342,7 +344,8 @@ Tensor adaptive_avg_pool_nd(const char* op, const char* kernel_name, const Tenso
     return mean(input, dims, /*keepdim=*/true);
   }
   const cpu::PoolGeometry g = adaptive_geometry(op, input, nd, output_size);
-  if (!is_floating(input.dtype()) && input.numel() > 0 && g.out_plane() > 0) not_implemented(kernel_name, input.dtype());
+  if (!is_floating(input.dtype()) && input.numel() > 0 && g.out_plane() > 0)
+    not_implemented(kernel_name, input.dtype());
   return pool_avg(input, AvgPoolSpec{nd, true, g, false, 0, input.sizes()});
 }
 
@@ -374,8 +377,9 @@ struct MaxUnpoolBackward : Node {
 Tensor max_unpool_nd(const char* op, const Tensor& input, const Tensor& indices, int nd, const Dims& output_size) {
   FG_CHECK(indices.dtype() == ScalarType::Int64, Error, "elements in indices should be type int64 but got: ",
            scalar_type_name(indices.dtype()));
-  FG_CHECK(indices.sizes() == input.sizes(), Error, "Expected shape of indices to be same as that of the input tensor (",
-           shape_str(input.sizes()), ") but got indices tensor with shape: ", shape_str(indices.sizes()));
+  FG_CHECK(indices.sizes() == input.sizes(), Error,
+           "Expected shape of indices to be same as that of the input tensor (", shape_str(input.sizes()),
+           ") but got indices tensor with shape: ", shape_str(indices.sizes()));
   FG_CHECK(static_cast<int>(output_size.size()) == nd, Error, "There should be exactly ", count_word(nd),
            " elements in output_size, but got ", output_size.size(), " elements.");
   FG_CHECK(input.dim() == nd + 1 || input.dim() == nd + 2, Error, "Input to ", op, " should be a ", nd + 1, "d or ",
@@ -396,7 +400,8 @@ Tensor max_unpool_nd(const char* op, const Tensor& input, const Tensor& indices,
     using T = decltype(tag);
     ok = cpu::max_unpool<T>(x.data<T>(), idx.data<int64_t>(), out.data<T>(), planes, in_plane, out_plane, &bad);
   });
-  FG_CHECK(ok, Error, "Found an invalid max index: ", bad, " (output volumes are of size ", joined(output_size, "x"), ")");
+  FG_CHECK(ok, Error, "Found an invalid max index: ", bad, " (output volumes are of size ", joined(output_size, "x"),
+           ")");
   if (compute_requires_grad({&input})) {
     auto node = make_node<MaxUnpoolBackward>({&input}, nd);
     node->save(idx);
@@ -424,9 +429,10 @@ std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& input, const Di
   FG_CHECK(input.dim() == 2 || input.dim() == 3, Error,
            "max_pool1d() Expected 2D or 3D input tensor, but got ", shape_str(input.sizes()));
   const Dims s = stride.empty() ? stride : with_unit(one_d(stride, "max_pool1d", "stride"), 1);
-  auto [out, indices] = max_pool2d_with_indices(unsqueeze(input, -2), with_unit(one_d(kernel_size, "max_pool1d", "kernel_size"), 1),
-                                                s, with_unit(one_d(padding, "max_pool1d", "padding"), 0),
-                                                with_unit(one_d(dilation, "max_pool1d", "dilation"), 1), ceil_mode);
+  auto [out, indices] = max_pool2d_with_indices(
+      unsqueeze(input, -2), with_unit(one_d(kernel_size, "max_pool1d", "kernel_size"), 1), s,
+      with_unit(one_d(padding, "max_pool1d", "padding"), 0), with_unit(one_d(dilation, "max_pool1d", "dilation"), 1),
+      ceil_mode);
   return {squeeze(out, -2), squeeze(indices, -2)};
 }
 
@@ -455,7 +461,8 @@ Tensor max_unpool3d(const Tensor& input, const Tensor& indices, const Dims& outp
 
 // As PyTorch: the 2-d op on (..., L, 1).
 Tensor max_unpool1d(const Tensor& input, const Tensor& indices, const Dims& output_size) {
-  FG_CHECK(output_size.size() == 1, Error, "max_unpool1d: output_size must hold one value, but got ", output_size.size());
+  FG_CHECK(output_size.size() == 1, Error, "max_unpool1d: output_size must hold one value, but got ",
+           output_size.size());
   return squeeze(max_unpool2d(unsqueeze(input, -1), unsqueeze(indices, -1), {output_size[0], 1}), -1);
 }
 
