@@ -524,6 +524,7 @@ def select(pattern):
 
 from . import kernel_workloads  # noqa: E402,F401  (registers the `kernels` group)
 from . import reduction_workloads  # noqa: E402,F401  (the `kernels` group: norms, scans, reductions, index ops)
+from . import pool_workloads  # noqa: E402,F401  (the `kernels` group: pooling)
 from . import model_workloads  # noqa: E402,F401  (registers the `models` group: MLP, transformer block, embedding)
 from . import sequence_workloads  # noqa: E402,F401  (the `sequence` group: a loop over x[:, t], T = 50, 200, 800)
 

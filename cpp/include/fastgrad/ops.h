@@ -573,6 +573,52 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
                      Reduction reduction = Reduction::Mean, int64_t ignore_index = -100, double label_smoothing = 0.0);
 
+// Pooling (cpp/src/ops/pooling.cpp): input (N, C, *spatial) or unbatched (C, *spatial) with 1, 2 or 3 spatial
+// dims. kernel_size, padding and dilation hold one value for every spatial dim or one for all; stride empty
+// means kernel_size. padding is implicit (never read) and at most half the kernel. In ceil_mode the output
+// size rounds up, but a window must start inside the input or its left padding. Max pooling's indices
+// (int64, the output's shape) are flat positions in each input plane, as max_unpool takes them; a NaN in a
+// window is its maximum. float32 and float64; max pooling also int32 and int64, average pooling int64
+// (truncated). The 1-d ops run as the 2-d ones on a height-1 input, as PyTorch runs them.
+Tensor max_pool1d(const Tensor& input, const Dims& kernel_size, const Dims& stride = {}, const Dims& padding = {0},
+                  const Dims& dilation = {1}, bool ceil_mode = false);
+Tensor max_pool2d(const Tensor& input, const Dims& kernel_size, const Dims& stride = {}, const Dims& padding = {0},
+                  const Dims& dilation = {1}, bool ceil_mode = false);
+Tensor max_pool3d(const Tensor& input, const Dims& kernel_size, const Dims& stride = {}, const Dims& padding = {0},
+                  const Dims& dilation = {1}, bool ceil_mode = false);
+// (values, indices)
+std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& input, const Dims& kernel_size,
+                                                   const Dims& stride = {}, const Dims& padding = {0},
+                                                   const Dims& dilation = {1}, bool ceil_mode = false);
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Dims& kernel_size,
+                                                   const Dims& stride = {}, const Dims& padding = {0},
+                                                   const Dims& dilation = {1}, bool ceil_mode = false);
+std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& input, const Dims& kernel_size,
+                                                   const Dims& stride = {}, const Dims& padding = {0},
+                                                   const Dims& dilation = {1}, bool ceil_mode = false);
+// Zeros of output_size (the spatial sizes) with each input value written at its index (a max pooling's);
+// differentiable in input.
+Tensor max_unpool1d(const Tensor& input, const Tensor& indices, const Dims& output_size);
+Tensor max_unpool2d(const Tensor& input, const Tensor& indices, const Dims& output_size);
+Tensor max_unpool3d(const Tensor& input, const Tensor& indices, const Dims& output_size);
+// divisor_override (non-zero) replaces every window's divisor; otherwise a window divides by its size within
+// the padded input (count_include_pad) or within the input.
+Tensor avg_pool1d(const Tensor& input, const Dims& kernel_size, const Dims& stride = {}, const Dims& padding = {0},
+                  bool ceil_mode = false, bool count_include_pad = true);
+Tensor avg_pool2d(const Tensor& input, const Dims& kernel_size, const Dims& stride = {}, const Dims& padding = {0},
+                  bool ceil_mode = false, bool count_include_pad = true,
+                  std::optional<int64_t> divisor_override = std::nullopt);
+Tensor avg_pool3d(const Tensor& input, const Dims& kernel_size, const Dims& stride = {}, const Dims& padding = {0},
+                  bool ceil_mode = false, bool count_include_pad = true,
+                  std::optional<int64_t> divisor_override = std::nullopt);
+// Output position i along a dim of size n pooled to m reads [floor(i * n / m), ceil((i + 1) * n / m)).
+Tensor adaptive_avg_pool1d(const Tensor& input, const Dims& output_size);
+Tensor adaptive_avg_pool2d(const Tensor& input, const Dims& output_size);
+Tensor adaptive_avg_pool3d(const Tensor& input, const Dims& output_size);
+std::tuple<Tensor, Tensor> adaptive_max_pool1d(const Tensor& input, const Dims& output_size);  // (values, indices)
+std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, const Dims& output_size);
+std::tuple<Tensor, Tensor> adaptive_max_pool3d(const Tensor& input, const Dims& output_size);
+
 // Embedding (cpp/src/ops/embedding.cpp) and normalisation layers (cpp/src/ops/nn_norm.cpp). `indices` int64 or
 // int32, in [0, weight.size(0)); padding_idx -1 means none (else its row gets no gradient); scale_grad_by_freq
 // divides each looked-up row's gradient by how often its index occurs in `indices`.

@@ -808,18 +808,36 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 
 
 from ._functional_conv import (  # noqa: E402  (padding, convolution and pooling: see that file's note)
-    adaptive_avg_pool1d,
-    adaptive_avg_pool2d,
-    avg_pool1d,
-    avg_pool2d,
     conv1d,
     conv2d,
     conv3d,
+    pad,
+)
+from ._functional_pool import (  # noqa: E402  (native pooling: cpp/src/ops/pooling.cpp)
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
+    avg_pool1d,
+    avg_pool2d,
+    avg_pool3d,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
     max_pool1d,
+    max_pool1d_with_indices,
     max_pool2d,
+    max_pool2d_with_indices,
+    max_pool3d,
+    max_pool3d_with_indices,
     max_unpool1d,
     max_unpool2d,
-    pad,
+    max_unpool3d,
 )
 
 # The public functions of the helper modules (losses; padding, convolution and pooling) present themselves as

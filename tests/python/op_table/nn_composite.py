@@ -1,5 +1,5 @@
 """nn.functional ops that fastgrad composes of core ops: activations, distances, losses, normalisation,
-padding, convolution and pooling.
+padding and convolution (pooling is native: pooling.py).
 
 The entries run through test_ops.py like every other op. Activations carry a NumPy reference; the losses
 and distances are checked against torch (values and gradients) and by gradcheck.
@@ -505,7 +505,7 @@ _entry(
 )
 
 
-# ---- padding, convolution, pooling ----
+# ---- padding, convolution ----
 
 _entry(
     "pad",
@@ -613,94 +613,3 @@ _entry(
     ],
     no_kind=("0d",),
 )
-
-
-def _pool_samples(nd, extra):
-    def make(g: Gen):
-        x = (2, 3, 10) if nd == 1 else (2, 3, 7, 6)
-        out = [
-            Sample((g.t(x, "distinct"), 3), id="plain"),
-            Sample((g.t(x[1:], "distinct"), 2), id="unbatched"),
-            Sample((g.T(x, "distinct"), 2), id="noncontig"),
-            Sample((g.t((0,) + x[1:]), 2), id="0size"),
-        ]
-        for i, kw in enumerate(extra):
-            out.append(Sample((g.t(x, "distinct"), 3), dict(kw), id=f"kw{i}"))
-        return out
-
-    return make
-
-
-_MAX_POOL_VARIANTS = ({"stride": 2, "padding": 1, "ceil_mode": True}, {"stride": 1, "dilation": 2})
-_AVG_POOL_VARIANTS = (
-    {"stride": 2, "padding": 1, "ceil_mode": True},
-    {"stride": 2, "padding": 1, "count_include_pad": False},
-)
-for _nd in (1, 2):
-    _entry(
-        f"max_pool{_nd}d",
-        (lambda m, x, k, _n=_nd, **kw: getattr(m.nn.functional, f"max_pool{_n}d")(x, k, **kw)),
-        None,
-        _pool_samples(_nd, _MAX_POOL_VARIANTS),
-        errors=lambda g, _n=_nd: [
-            ErrorSample(
-                (g.t((1, 2) + (5,) * _n), 1), {"padding": 1}, match="should be at most half", id="pad"
-            ),
-            ErrorSample((g.t((5,) * _n), 2), match="3D", id="dims"),
-            ErrorSample((g.t((1, 2) + (5,) * _n), 7), match="output size", id="too_small"),
-        ],
-        no_kind=("0d",),
-    )
-    _entry(
-        f"avg_pool{_nd}d",
-        (lambda m, x, k, _n=_nd, **kw: getattr(m.nn.functional, f"avg_pool{_n}d")(x, k, **kw)),
-        None,
-        _pool_samples(_nd, _AVG_POOL_VARIANTS + (({"divisor_override": 4},) if _nd == 2 else ())),
-        errors=lambda g, _n=_nd: (
-            [
-                ErrorSample(
-                    (g.t((1, 2) + (5,) * _n), 2), {"padding": 2}, match="pad should be at most half", id="pad"
-                ),
-                ErrorSample((g.t((1, 2) + (5,) * _n), 7), match="Output size is too small", id="too_small"),
-            ]
-            + (
-                [ErrorSample((g.t((5,)), 2), match="Expected 2 to 3 dimensions", id="dims")]
-                if _n == 1
-                else []
-            )
-        ),
-        no_kind=("0d",),
-    )
-    _entry(
-        f"max_unpool{_nd}d",
-        (
-            lambda m, x, k, _n=_nd, **kw: getattr(m.nn.functional, f"max_unpool{_n}d")(
-                *getattr(m.nn.functional, f"max_pool{_n}d")(x, k, return_indices=True), k, **kw
-            )
-        ),
-        None,
-        lambda g, _n=_nd: [
-            Sample((g.t((2, 3, 10) if _n == 1 else (2, 3, 7, 6), "distinct"), 2), id="plain"),
-            Sample((g.t((3, 6) if _n == 1 else (3, 6, 6), "distinct"), 3), id="unbatched"),
-            Sample((g.T((2, 3, 10) if _n == 1 else (2, 3, 7, 6), "distinct"), 2), id="noncontig"),
-            Sample((g.t((0, 3, 6) if _n == 1 else (0, 3, 6, 5)), 2), id="0size"),
-            Sample(
-                (g.t((2, 3, 9) if _n == 1 else (2, 3, 7, 6), "distinct"), 2),
-                {"output_size": (9,) if _n == 1 else (7, 6)},
-                id="output_size",
-            ),
-        ],
-        no_kind=("0d",),
-    )
-    _entry(
-        f"adaptive_avg_pool{_nd}d",
-        (lambda m, x, size, _n=_nd: getattr(m.nn.functional, f"adaptive_avg_pool{_n}d")(x, size)),
-        None,
-        lambda g, _n=_nd: [
-            Sample((g.t((2, 3, 10) if _n == 1 else (2, 3, 7, 6)), 4 if _n == 1 else (3, 4)), id="plain"),
-            Sample((g.t((3, 7) if _n == 1 else (3, 7, 5)), 3 if _n == 1 else (None, 2)), id="unbatched"),
-            Sample((g.T((2, 3, 10) if _n == 1 else (2, 3, 7, 6)), 1), id="noncontig"),
-            Sample((g.t((0, 3, 6) if _n == 1 else (0, 3, 6, 5)), 2), id="0size"),
-        ],
-        no_kind=("0d",),
-    )
