@@ -416,7 +416,7 @@ struct RnnBackward : Node {
     });
     if (needs_input_grad(kHx)) grads[kHx] = dh;
     if (needs_input_grad(kCx)) grads[kCx] = dc;
-    return tensor_list(grads.begin(), grads.end());
+    return tensor_list(grads.begin(), grads.begin() + next_edges().size());
   }
 
   tensor_list composite(const LayerArgs& saved_args, const Tensor& dout, const Tensor& dh_n, const Tensor& dc_n) {
@@ -440,7 +440,7 @@ struct RnnBackward : Node {
     use(r[0], dout);
     use(r[1], dh_n);
     use(r[2], dc_n);
-    tensor_list result(kArgs);
+    tensor_list result(next_edges().size());
     if (outputs.empty() || inputs.empty()) return result;
     tensor_list grads = grad(outputs, inputs, grad_outputs, /*retain_graph=*/true, /*create_graph=*/true,
                              /*allow_unused=*/true);
@@ -480,8 +480,10 @@ LayerResult run_layer(const LayerArgs& args, const LayerShape& s, Steps steps, R
   if (compute_requires_grad({&args[kInput], &args[kWeightIh], &args[kWeightHh], &args[kBiasIh], &args[kBiasHh],
                              &args[kHx], &args[kCx], &args[kWeightHr]})) {
     auto node = std::make_shared<RnnBackward>(kind, s, std::move(steps));
-    node->reserve_next_edges(kArgs);
-    for (int i = 0; i < kArgs; ++i) node->add_next_edge(args[i].defined() ? gradient_edge(args[i]) : Edge{});
+    // PyTorch's seven edges (input, four weights, hx, cx); an eighth for the projection when there is one.
+    const int edges = s.proj ? kArgs : kWeightHr;
+    node->reserve_next_edges(edges);
+    for (int i = 0; i < edges; ++i) node->add_next_edge(args[i].defined() ? gradient_edge(args[i]) : Edge{});
     node->save_all(args, w);
     set_history(r.output, node);
     if (kind == RnnKind::Layer) set_history(r.h_n, node);
