@@ -207,6 +207,20 @@ void layer_forward(const LayerShape& s, const Steps& steps, const LayerArgs& a, 
       for (int64_t j = 0; j < G; ++j) row[j] += bias[j];
     }
   }
+  // W_hh^T (Hout, G), once per call: every step's product is then a plain (bs, Hout) x (Hout, G), which BLAS
+  // runs without packing the weight again (OpenBLAS's small-matrix kernels; a transposed operand is copied into
+  // its panel format on every call).
+  const int64_t steps_count = static_cast<int64_t>(steps.sizes.size());
+  std::vector<T> w_hh_t;
+  if (steps_count > 1) {
+    w_hh_t.resize(static_cast<size_t>(G * Hout));
+    for (int64_t i = 0; i < G; ++i)
+      for (int64_t j = 0; j < Hout; ++j) w_hh_t[j * G + i] = w_hh[i * Hout + j];
+  }
+  auto recurrent = [&](int64_t bs, const T* hp, T beta, T* c) {
+    if (steps_count > 1) cpu::gemm<T>(false, false, bs, G, Hout, T(1), hp, Hout, w_hh_t.data(), G, beta, c, G);
+    else cpu::gemm<T>(false, true, bs, G, Hout, T(1), hp, Hout, w_hh, Hout, beta, c, G);
+  };
   std::vector<T> scratch;
   if (s.mode == RnnMode::GRU) scratch.resize(static_cast<size_t>(B * G));
   if (s.proj) scratch.resize(static_cast<size_t>(B * H));
@@ -219,19 +233,19 @@ void layer_forward(const LayerShape& s, const Steps& steps, const LayerArgs& a, 
       case RnnMode::LSTM: {
         T* cp = mut<T>(w.c_prev) + off * H;
         copy_n(cp, c, bs * H);
-        cpu::gemm<T>(false, true, bs, G, Hout, T(1), hp, Hout, w_hh, Hout, T(1), g, G);
+        recurrent(bs, hp, T(1), g);
         T* m = s.proj ? scratch.data() : o;
         cpu::lstm_gates_forward<T>(g, cp, c, mut<T>(w.tanh_c) + off * H, m, bs, H);
         if (s.proj) cpu::gemm<T>(false, true, bs, Hout, H, T(1), m, H, w_hr, H, T(0), o, Hout);
         break;
       }
       case RnnMode::GRU:
-        cpu::gemm<T>(false, true, bs, G, H, T(1), hp, H, w_hh, H, T(0), scratch.data(), G);
+        recurrent(bs, hp, T(0), scratch.data());
         cpu::gru_gates_forward<T>(g, scratch.data(), b_hh ? b_hh + 2 * H : nullptr, hp, mut<T>(w.hn) + off * H, o,
                                   bs, H);
         break;
       default:
-        cpu::gemm<T>(false, true, bs, G, H, T(1), hp, H, w_hh, H, T(1), g, G);
+        recurrent(bs, hp, T(1), g);
         cpu::rnn_gates_forward<T>(g, bs * H, s.mode == RnnMode::Relu);
         copy_n(o, g, bs * H);
     }
