@@ -7,6 +7,7 @@
   ops, GELU MLP, two residuals), mse_loss, backward, AdamW.
 - Embedding + cross_entropy step: nn.Embedding(5000, 128) -> nn.Linear(128, 5000) -> F.cross_entropy over
   32x64 tokens, backward, Adam.
+- nn.LSTM and nn.GRU (32 -> 64) steps over a sequence of 50, batch 16, mse_loss, Adam (1 thread).
 
 Every model's parameters are set from one seeded NumPy generator (same numbers for both libraries, in the
 order of `named_parameters()`), and each row's check runs two steps on fresh state and compares the losses
@@ -221,11 +222,30 @@ def _embedding_state(T):
     return _module_step(T, model, opt, (idx, tgt), loss_of), model
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Recurrent layers: nn.LSTM / nn.GRU (input 32, hidden 64), seq 50, batch 16
+
+RNN_IN, RNN_HIDDEN, RNN_SEQ, RNN_BATCH = 32, 64, 50, 16
+
+
+def _recurrent_state(T, kind):
+    model = getattr(T.nn, kind)(RNN_IN, RNN_HIDDEN)
+    _init_params(T, model, 41)
+    r = _rng(42)
+    x = T.tensor(r.standard_normal((RNN_SEQ, RNN_BATCH, RNN_IN)).astype(np.float32))
+    y = T.tensor(r.standard_normal((RNN_SEQ, RNN_BATCH, RNN_HIDDEN)).astype(np.float32))
+    opt = T.optim.Adam(model.parameters(), lr=1e-3)
+    step = _module_step(T, model, opt, (x, y), lambda m, x, y: T.nn.functional.mse_loss(m(x)[0], y))
+    return step, model
+
+
 MODELS = {
     "transformer": _transformer_state,
     "embedding": _embedding_state,
     "mlp64": lambda T: (_mlp_state(T, 64)[0], None),
     "mlp512": lambda T: (_mlp_state(T, 512)[0], None),
+    "lstm": lambda T: _recurrent_state(T, "LSTM"),
+    "gru": lambda T: _recurrent_state(T, "GRU"),
 }
 
 
@@ -281,6 +301,15 @@ for _threads in (1, 2):
                     _transformer_state, _TRANSFORMER_DOC, 0.8 if _threads == 1 else None, _threads, 1e-3, 1e-5)
     _model_workload("embed_ce", "embedding + cross_entropy step (Adam)",
                     _embedding_state, _EMBEDDING_DOC, 1.0 if _threads == 1 else None, _threads, 1e-3, 1e-5)
+
+
+_RECURRENT_DOC = """One Adam step of `nn.{kind}(32, 64)` over a (50, 16, 32) sequence (seq 50, batch 16):
+    `F.mse_loss(output, target)` against a random (50, 16, 64) target, backward, `Adam.step()`,
+    `zero_grad(set_to_none=True)`."""
+for _kind in ("LSTM", "GRU"):
+    _model_workload(_kind.lower(), f"nn.{_kind}(32->64) seq 50 batch 16 step (Adam)",
+                    lambda T, _kind=_kind: _recurrent_state(T, _kind), _RECURRENT_DOC.format(kind=_kind),
+                    0.8, 1, 1e-3, 1e-5)
 
 
 @workload("mlp_mse_b64", "MLP 784-256-10 step with mse_loss, batch 64", "models", rtol=1e-3)

@@ -311,6 +311,7 @@ from .autograd.grad_mode import enable_grad, inference_mode, no_grad, set_grad_e
 from ._C import is_anomaly_enabled, is_inference_mode_enabled  # noqa: F401
 from ._random import initial_seed, manual_seed, seed, get_rng_state, set_rng_state  # noqa: F401
 from ._C import empty_cache, get_num_threads, set_num_threads  # noqa: F401  (runtime: threads, memory)
+from ._rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell  # noqa: F401,E501
 from . import autograd, backends, cuda, nn, return_types  # noqa: F401
 from . import optim, utils, viz  # noqa: F401
 from .serialization import load, save  # noqa: F401

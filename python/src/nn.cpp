@@ -97,6 +97,29 @@ void init_nn(py::module_& m) {
                                             std::optional<double> scale) {
     return scaled_dot_product_attention(q, k, v, opt(attn_mask), is_causal, scale);
   });
+  // ---- recurrent layers and cells (the modules, with PyTorch's argument checks, are in nn/modules/rnn.py) ----
+  m.def("_rnn", [](const Tensor& input, std::optional<std::vector<int64_t>> batch_sizes, const Tensor& hx,
+                   std::optional<Tensor> cx, const tensor_list& params, const std::string& mode, bool has_biases,
+                   int64_t num_layers, double dropout, bool train, bool bidirectional, bool batch_first) {
+    return rnn(input, hx, opt(cx), params, rnn_mode_from_string(mode), has_biases, num_layers, dropout, train,
+               bidirectional, batch_first, batch_sizes.value_or(std::vector<int64_t>{}));
+  });
+  m.def("_lstm_cell", [](const Tensor& input, const Tensor& hx, const Tensor& cx, const Tensor& w_ih,
+                         const Tensor& w_hh, std::optional<Tensor> b_ih, std::optional<Tensor> b_hh) {
+    return lstm_cell(input, hx, cx, w_ih, w_hh, opt(b_ih), opt(b_hh));
+  });
+  m.def("_gru_cell", [](const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh,
+                        std::optional<Tensor> b_ih, std::optional<Tensor> b_hh) {
+    return gru_cell(input, hx, w_ih, w_hh, opt(b_ih), opt(b_hh));
+  });
+  m.def("_rnn_tanh_cell", [](const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh,
+                             std::optional<Tensor> b_ih, std::optional<Tensor> b_hh) {
+    return rnn_tanh_cell(input, hx, w_ih, w_hh, opt(b_ih), opt(b_hh));
+  });
+  m.def("_rnn_relu_cell", [](const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh,
+                             std::optional<Tensor> b_ih, std::optional<Tensor> b_hh) {
+    return rnn_relu_cell(input, hx, w_ih, w_hh, opt(b_ih), opt(b_hh));
+  });
   m.def("_one_hot", [](const Tensor& t, int64_t num_classes) { return one_hot(t, num_classes); });
 
   // ---- losses (reduction as a string: "none", "mean" or "sum") ----

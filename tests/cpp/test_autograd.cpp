@@ -1,7 +1,9 @@
 // The engine without Python: gradients, accumulation, released graphs, deep chains.
 #include <fastgrad/fastgrad.h>
 
+#include <algorithm>
 #include <thread>
+#include <tuple>
 
 #include "check.h"
 
@@ -116,6 +118,48 @@ TEST(custom_cpp_function) {
   CHECK(y.data<double>()[0] == 8.0);
   sum(y).backward();
   CHECK(x.grad().data<double>()[1] == 12.0);
+}
+
+// The recurrent layers from C++ (ops.h): a multi-step LSTM equals its cell applied step by step, and its
+// weight gradient equals a finite difference.
+TEST(lstm_layer_matches_its_cell_and_finite_differences) {
+  const int64_t T = 4, B = 2, I = 3, H = 2;
+  Generator gen(7);
+  auto param = [&](Dims shape) {
+    Tensor t = mul(randn(shape, ScalarType::Float64, &gen), Scalar(0.5));
+    t.set_requires_grad(true);
+    return t;
+  };
+  Tensor x = param({T, B, I}), h0 = param({1, B, H}), c0 = param({1, B, H});
+  tensor_list params = {param({4 * H, I}), param({4 * H, H}), param({4 * H}), param({4 * H})};
+  auto [out, h_n, c_n] = lstm(x, h0, c0, params, true, 1, 0.0, true, false, false);
+  CHECK(out.grad_fn()->name() == "MkldnnRnnLayerBackward0");
+  Tensor h = select(h0, 0, 0), c = select(c0, 0, 0);
+  double max_diff = 0;
+  for (int64_t t = 0; t < T; ++t) {
+    std::tie(h, c) = lstm_cell(select(x, 0, t), h, c, params[0], params[1], params[2], params[3]);
+    max_diff = std::max(max_diff, max(abs(sub(h, select(out, 0, t)))).item().f);
+  }
+  CHECK(max_diff < 1e-12);
+  CHECK(max(abs(sub(c, select(c_n, 0, 0)))).item().f < 1e-12);
+  auto loss_of = [&](const Tensor& w_hh) {
+    auto [o, hn, cn] = lstm(x, h0, c0, {params[0], w_hh, params[2], params[3]}, true, 1, 0.0, true, false, false);
+    return add(sum(mul(o, o)), sum(cn));
+  };
+  loss_of(params[1]).backward();
+  NoGradGuard no_grad;
+  Tensor w = clone(params[1]);
+  const double eps = 1e-6;
+  double* wp = w.data<double>();
+  for (int64_t k = 0; k < w.numel(); k += 3) {
+    const double saved = wp[k];
+    wp[k] = saved + eps;
+    const double up = loss_of(w).item().f;
+    wp[k] = saved - eps;
+    const double down = loss_of(w).item().f;
+    wp[k] = saved;
+    CHECK_NEAR(params[1].grad().data<double>()[k], (up - down) / (2 * eps), 1e-7);
+  }
 }
 
 int main() { return fgtest::run_all(); }

@@ -646,6 +646,57 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
                                     const Tensor& attn_mask = Tensor(), bool is_causal = false,
                                     std::optional<double> scale = std::nullopt);
 
+// ---- recurrent layers and cells (cpp/src/ops/rnn.cpp) ----
+// PyTorch's layouts: weight_ih (G * H, input_size), weight_hh (G * H, H_out), bias_ih and bias_hh (G * H), with
+// G = 1 (RNN), 4 (LSTM: gates i, f, g, o) or 3 (GRU: r, z, n); H_out = H, or proj_size for an LSTM with a
+// projection weight_hr (proj_size, H). Biases and weight_hr may be undefined. float32 or float64, one dtype.
+enum class RnnMode : uint8_t { Tanh, Relu, LSTM, GRU };
+RnnMode rnn_mode_from_string(const std::string& mode);  // "RNN_TANH", "RNN_RELU", "LSTM" or "GRU"
+
+// One layer in one direction over a whole sequence, one Node (MkldnnRnnLayerBackward0; outputs output, h_n,
+// c_n). input (T, B, input_size) or, with batch_sizes, a packed (N, input_size) whose step t is batch_sizes[t]
+// consecutive rows (non-increasing, the first B). hx (B, H_out) and, for LSTM, cx (B, H): the initial states.
+// Returns output ((T, B, H_out) or (N, H_out)), h_n (B, H_out) and c_n (B, H; undefined unless LSTM); with
+// `reverse` the steps run from the last to the first. A sequence of a packed batch keeps its state once it ends.
+std::tuple<Tensor, Tensor, Tensor> rnn_layer(const Tensor& input, const Tensor& hx, const Tensor& cx,
+                                             const Tensor& weight_ih, const Tensor& weight_hh, const Tensor& bias_ih,
+                                             const Tensor& bias_hh, const Tensor& weight_hr, RnnMode mode,
+                                             bool reverse = false, const std::vector<int64_t>& batch_sizes = {});
+
+// A whole multi-layer (bidirectional) network, as torch's _VF.lstm / gru / rnn_tanh: params per layer and
+// direction in PyTorch's order (weight_ih, weight_hh[, bias_ih, bias_hh][, weight_hr]), layer 0 forward, layer 0
+// reverse, layer 1, ...; hx (and cx) (num_layers * directions, B, H_out (H)). Dropout p on every layer's output
+// but the last when train. input (T, B, I), (B, T, I) with batch_first, or packed with batch_sizes.
+// Returns (output, h_n, c_n); h_n and c_n stack the layers' final states (StackBackward0), c_n undefined
+// unless LSTM.
+std::tuple<Tensor, Tensor, Tensor> rnn(const Tensor& input, const Tensor& hx, const Tensor& cx,
+                                       const tensor_list& params, RnnMode mode, bool has_biases, int64_t num_layers,
+                                       double dropout, bool train, bool bidirectional, bool batch_first,
+                                       const std::vector<int64_t>& batch_sizes = {});
+std::tuple<Tensor, Tensor, Tensor> lstm(const Tensor& input, const Tensor& hx, const Tensor& cx,
+                                        const tensor_list& params, bool has_biases, int64_t num_layers, double dropout,
+                                        bool train, bool bidirectional, bool batch_first);
+std::tuple<Tensor, Tensor> gru(const Tensor& input, const Tensor& hx, const tensor_list& params, bool has_biases,
+                               int64_t num_layers, double dropout, bool train, bool bidirectional, bool batch_first);
+std::tuple<Tensor, Tensor> rnn_tanh(const Tensor& input, const Tensor& hx, const tensor_list& params, bool has_biases,
+                                    int64_t num_layers, double dropout, bool train, bool bidirectional,
+                                    bool batch_first);
+std::tuple<Tensor, Tensor> rnn_relu(const Tensor& input, const Tensor& hx, const tensor_list& params, bool has_biases,
+                                    int64_t num_layers, double dropout, bool train, bool bidirectional,
+                                    bool batch_first);
+
+// One step of a cell on input (B, input_size) and states (B, H): one fused op and Node each
+// (ThnnFusedLstmCellBackward0, ThnnFusedGruCellBackward0; TanhBackward0 / ReluBackward0 for the Elman cells).
+std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, const Tensor& hx, const Tensor& cx, const Tensor& weight_ih,
+                                     const Tensor& weight_hh, const Tensor& bias_ih = Tensor(),
+                                     const Tensor& bias_hh = Tensor());
+Tensor gru_cell(const Tensor& input, const Tensor& hx, const Tensor& weight_ih, const Tensor& weight_hh,
+                const Tensor& bias_ih = Tensor(), const Tensor& bias_hh = Tensor());
+Tensor rnn_tanh_cell(const Tensor& input, const Tensor& hx, const Tensor& weight_ih, const Tensor& weight_hh,
+                     const Tensor& bias_ih = Tensor(), const Tensor& bias_hh = Tensor());
+Tensor rnn_relu_cell(const Tensor& input, const Tensor& hx, const Tensor& weight_ih, const Tensor& weight_hh,
+                     const Tensor& bias_ih = Tensor(), const Tensor& bias_hh = Tensor());
+
 // ---- operators for C++ users ----
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }

@@ -20,7 +20,7 @@ Nothing here imports fastgrad or torch: the table is data, the tests decide what
 Layout: common.py holds the building blocks (OpInfo, Sample, TIn, Gen, the shared sample sets); each other
 module holds the entries of one area, mirroring the C++ op files in cpp/src/ops/ (binary.py for binary.cpp
 and division.cpp, reductions.py for reduce.cpp, minmax.cpp, moments.cpp and scan.cpp, sorting.py for
-sorting.cpp, histogram.py for histogram.cpp, pooling.py for pooling.cpp, ...), and nn_composite.py the nn.functional ops that fastgrad composes of core ops. A module appends its entries to
+sorting.cpp, histogram.py for histogram.cpp, pooling.py for pooling.cpp, nn_rnn.py for rnn.cpp, ...), and nn_composite.py the nn.functional ops that fastgrad composes of core ops. A module appends its entries to
 its own lists only; OPS below is assembled from them explicitly.
 """
 
@@ -38,6 +38,7 @@ from . import (
     nn_composite,
     nn_loss,
     nn_norm,
+    nn_rnn,
     pointwise,
     pooling,
     reductions,
@@ -46,7 +47,8 @@ from . import (
     unary,
 )
 from .common import ErrorSample, Form, Gen, OpInfo, Sample, TIn
-from .nn_composite import COMPOSITE_GRAD_FN, TORCH_BACKWARD_DIFFERS
+from .nn_composite import COMPOSITE_GRAD_FN as _COMPOSITE_GRAD_FN
+from .nn_composite import TORCH_BACKWARD_DIFFERS
 from .nn_composite import NO_KIND as _COMPOSITE_NO_KIND
 from .not_ops import NOT_OPS
 
@@ -79,11 +81,15 @@ OPS: list = [
     *nn_norm.OPS,
     *attention.OPS,
     *pooling.OPS,
+    *nn_rnn.OPS,
     *nn_composite.OPS,
 ]
 
+# The entries whose grad_fn name is not torch's (left out of that one check).
+COMPOSITE_GRAD_FN = _COMPOSITE_GRAD_FN | nn_rnn.GRAD_FN_DIFFERS
+
 # The sample kinds some entries cannot have (test_ops.py adds its own list).
-NO_KIND = _COMPOSITE_NO_KIND | histogram.NO_KIND | pooling.NO_KIND
+NO_KIND = _COMPOSITE_NO_KIND | histogram.NO_KIND | pooling.NO_KIND | nn_rnn.NO_KIND
 
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names in the table must be unique"

@@ -1,44 +1,25 @@
-"""RNN, LSTM and GRU (multi-layer, batch_first, bidirectional) and their single-step cells.
+"""RNN, LSTM and GRU (multi-layer, batch_first, bidirectional, LSTM projections, packed sequences) and their
+single-step cells.
 
 Parameters carry PyTorch's names and shapes (weight_ih_l{k}[_reverse]: (gates * hidden, input), weight_hh_l{k},
-bias_ih_l{k}, bias_hh_l{k}; gate order i, f, g, o for LSTM and r, z, n for GRU) and PyTorch's init (every
-parameter from U(-1/sqrt(hidden), 1/sqrt(hidden)), in registration order), so weights and state_dicts move
-between the two libraries unchanged. The recurrence is a Python loop over time steps of core ops; the input
-projections of all time steps are computed up front in one matmul.
+bias_ih_l{k}, bias_hh_l{k}, weight_hr_l{k} with proj_size; gate order i, f, g, o for LSTM and r, z, n for GRU) and
+PyTorch's init (every parameter from U(-1/sqrt(hidden), 1/sqrt(hidden)), in registration order), so weights and
+state_dicts move between the two libraries unchanged. This file checks the arguments as PyTorch's modules do;
+the recurrence runs in the core (cpp/src/ops/rnn.cpp): one native op per layer and direction over the whole
+sequence, padded or packed, and one fused op per cell step.
 """
 
 import math
+import numbers
+import warnings
 
 from ... import _C
-from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .linear import _factory
 from .module import Module
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-
-
-def _rnn_step(mode, x_proj, h, w_hh, b_hh):
-    # one time step of a plain RNN: act(x W_ih^T + b_ih + h W_hh^T + b_hh); x_proj already holds the first part
-    pre = x_proj + F.linear(h, w_hh, b_hh)
-    return pre.tanh() if mode == "RNN_TANH" else pre.relu()
-
-
-def _lstm_step(x_proj, h, c, w_hh, b_hh):
-    gates = x_proj + F.linear(h, w_hh, b_hh)
-    i, f, g, o = gates.chunk(4, -1)
-    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-    return o.sigmoid() * c.tanh(), c
-
-
-def _gru_step(x_proj, h, w_hh, b_hh):
-    x_r, x_z, x_n = x_proj.chunk(3, -1)
-    h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, -1)
-    r = (x_r + h_r).sigmoid()
-    z = (x_z + h_z).sigmoid()
-    n = (x_n + r * h_n).tanh()
-    return (1 - z) * n + z * h
 
 
 class RNNBase(Module):
@@ -57,23 +38,37 @@ class RNNBase(Module):
         dtype=None,
     ):
         super().__init__()
-        if not isinstance(dropout, (int, float)) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
+        if not isinstance(dropout, numbers.Number) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
             raise ValueError(
                 "dropout should be a number in range [0, 1] representing the probability of an "
                 "element being zeroed"
             )
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(
+                "dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects "
+                f"num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
+                stacklevel=2,
+            )
+        if not isinstance(bias, bool):
+            raise TypeError(f"bias should be of type bool, got: {type(bias).__name__}")
+        if not isinstance(batch_first, bool):
+            raise TypeError(f"batch_first should be of type bool, got: {type(batch_first).__name__}")
+        if not isinstance(input_size, int):
+            raise TypeError(f"input_size should be of type int, got: {type(input_size).__name__}")
+        if input_size <= 0:
+            raise ValueError("input_size must be greater than zero")
         if not isinstance(hidden_size, int):
             raise TypeError(f"hidden_size should be of type int, got: {type(hidden_size).__name__}")
         if hidden_size <= 0:
-            raise ValueError("hidden_size must be greater than 0")
+            raise ValueError("hidden_size must be greater than zero")
         if num_layers <= 0:
-            raise ValueError("num_layers must be greater than 0")
+            raise ValueError("num_layers must be greater than zero")
         if proj_size < 0:
             raise ValueError("proj_size should be a positive integer or zero to disable projections")
         if proj_size >= hidden_size:
             raise ValueError("proj_size has to be smaller than hidden_size")
-        if proj_size != 0:
-            raise NotImplementedError("fastgrad: LSTM(proj_size > 0) is not supported")
+        if mode not in _GATES:
+            raise ValueError("Unrecognized RNN mode: " + mode)
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -85,20 +80,26 @@ class RNNBase(Module):
         self.proj_size = proj_size
         kw = _factory(device, dtype)
         gate_size = _GATES[mode] * hidden_size
+        real_hidden_size = proj_size if proj_size > 0 else hidden_size
         directions = 2 if bidirectional else 1
         self._flat_weights_names = []
+        self._all_weights = []
         for layer in range(num_layers):
             for direction in range(directions):
-                layer_input = input_size if layer == 0 else hidden_size * directions
+                layer_input = input_size if layer == 0 else real_hidden_size * directions
                 suffix = "_reverse" if direction == 1 else ""
                 names = [f"weight_ih_l{layer}{suffix}", f"weight_hh_l{layer}{suffix}"]
-                shapes = [(gate_size, layer_input), (gate_size, hidden_size)]
+                shapes = [(gate_size, layer_input), (gate_size, real_hidden_size)]
                 if bias:
                     names += [f"bias_ih_l{layer}{suffix}", f"bias_hh_l{layer}{suffix}"]
                     shapes += [(gate_size,), (gate_size,)]
+                if proj_size > 0:
+                    names.append(f"weight_hr_l{layer}{suffix}")
+                    shapes.append((proj_size, hidden_size))
                 for name, shape in zip(names, shapes):
                     setattr(self, name, Parameter(_C.empty(shape, **kw)))
                 self._flat_weights_names.extend(names)
+                self._all_weights.append(names)
         self.reset_parameters()
 
     @property
@@ -107,9 +108,7 @@ class RNNBase(Module):
 
     @property
     def all_weights(self):
-        per = 4 if self.bias else 2
-        weights = self._flat_weights
-        return [weights[i : i + per] for i in range(0, len(weights), per)]
+        return [[getattr(self, name) for name in names] for names in self._all_weights]
 
     def flatten_parameters(self):
         pass  # there is no fused weight buffer to rebuild
@@ -135,166 +134,113 @@ class RNNBase(Module):
             s += f", bidirectional={self.bidirectional}"
         return s
 
-    def _layer_weights(self, layer, direction):
-        suffix = "_reverse" if direction == 1 else ""
-        w_ih = getattr(self, f"weight_ih_l{layer}{suffix}")
-        w_hh = getattr(self, f"weight_hh_l{layer}{suffix}")
-        b_ih = getattr(self, f"bias_ih_l{layer}{suffix}") if self.bias else None
-        b_hh = getattr(self, f"bias_hh_l{layer}{suffix}") if self.bias else None
-        return w_ih, w_hh, b_ih, b_hh
-
-    def _check_input(self, input):
-        if input.dim() not in (2, 3):
+    def _check_input(self, input, packed):
+        weight_dtype = self._flat_weights[0].dtype
+        if input.dtype != weight_dtype:
             raise ValueError(
-                f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.dim()}D instead"
+                f"RNN input dtype ({input.dtype}) does not match weight dtype ({weight_dtype}). "
+                f"Convert input: input.to({weight_dtype}), or convert model: model.to({input.dtype})"
             )
-        if input.shape[-1] != self.input_size:
+        expected_dim = 2 if packed else 3
+        if input.dim() != expected_dim:
+            raise RuntimeError(f"input must have {expected_dim} dimensions, got {input.dim()}")
+        if self.input_size != input.shape[-1]:
             raise RuntimeError(
-                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got "
-                f"{input.shape[-1]}"
+                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {input.shape[-1]}"
             )
-
-    def forward(self, input, hx=None):
-        from ..utils.rnn import PackedSequence
-
-        if isinstance(input, PackedSequence):
-            return self._forward_packed(input, hx)
-        self._check_input(input)
-        unbatched = input.dim() == 2
-        if unbatched:
-            input = input.unsqueeze(1)
-            if hx is not None:
-                hx = tuple(h.unsqueeze(1) for h in hx) if isinstance(hx, tuple) else hx.unsqueeze(1)
-        elif self.batch_first:
-            input = input.transpose(0, 1)
-        seq_len, batch = input.shape[0], input.shape[1]
-        directions = 2 if self.bidirectional else 1
-        state_shape = (self.num_layers * directions, batch, self.hidden_size)
-        is_lstm = self.mode == "LSTM"
-        if hx is None:
-            h0 = _C.zeros(state_shape, dtype=input.dtype)
-            c0 = _C.zeros(state_shape, dtype=input.dtype) if is_lstm else None
-        elif is_lstm:
-            h0, c0 = hx
-            self._check_hidden(h0, state_shape, "Expected hidden[0] size")
-            self._check_hidden(c0, state_shape, "Expected hidden[1] size")
-        else:
-            h0, c0 = hx, None
-            self._check_hidden(h0, state_shape, "Expected hidden size")
-        layer_input = input
-        h_finals, c_finals = [], []
-        for layer in range(self.num_layers):
-            outputs = []
-            for direction in range(directions):
-                w_ih, w_hh, b_ih, b_hh = self._layer_weights(layer, direction)
-                index = layer * directions + direction
-                h = h0[index]
-                c = c0[index] if is_lstm else None
-                x_proj = F.linear(layer_input, w_ih, b_ih)  # every time step at once
-                steps = range(seq_len - 1, -1, -1) if direction == 1 else range(seq_len)
-                hs = [None] * seq_len
-                for t in steps:
-                    if is_lstm:
-                        h, c = _lstm_step(x_proj[t], h, c, w_hh, b_hh)
-                    elif self.mode == "GRU":
-                        h = _gru_step(x_proj[t], h, w_hh, b_hh)
-                    else:
-                        h = _rnn_step(self.mode, x_proj[t], h, w_hh, b_hh)
-                    hs[t] = h
-                outputs.append(
-                    _C.stack(hs, 0) if seq_len else _C.zeros((0, batch, self.hidden_size), dtype=input.dtype)
-                )
-                h_finals.append(h)
-                if is_lstm:
-                    c_finals.append(c)
-            layer_input = outputs[0] if directions == 1 else _C.cat(outputs, 2)
-            if self.dropout and self.training and layer < self.num_layers - 1:
-                layer_input = F.dropout(layer_input, self.dropout, True)
-        output = layer_input
-        h_n = _C.stack(h_finals, 0)
-        c_n = _C.stack(c_finals, 0) if is_lstm else None
-        if unbatched:
-            output = output.squeeze(1)
-            h_n = h_n.squeeze(1)
-            c_n = c_n.squeeze(1) if is_lstm else None
-        elif self.batch_first:
-            output = output.transpose(0, 1)
-        return (output, (h_n, c_n)) if is_lstm else (output, h_n)
-
-    def _forward_packed(self, packed, hx):
-        """forward() of a PackedSequence: at time step t only the first batch_sizes[t] (sorted) sequences
-        advance; each keeps its state from its last step. Returns a PackedSequence of the outputs and
-        the final states in the batch's original order."""
-        from ..utils.rnn import PackedSequence
-
-        data, batch_sizes = packed.data, packed.batch_sizes.tolist()
-        if data.dim() != 2 or data.shape[-1] != self.input_size:
-            raise RuntimeError(
-                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {data.shape[-1]}"
-            )
-        batch = batch_sizes[0]
-        directions = 2 if self.bidirectional else 1
-        state_shape = (self.num_layers * directions, batch, self.hidden_size)
-        is_lstm = self.mode == "LSTM"
-        if hx is None:
-            h0 = _C.zeros(state_shape, dtype=data.dtype)
-            c0 = _C.zeros(state_shape, dtype=data.dtype) if is_lstm else None
-        else:
-            h0, c0 = hx if is_lstm else (hx, None)
-            self._check_hidden(h0, state_shape, "Expected hidden[0] size" if is_lstm else "Expected hidden size")
-            if is_lstm:
-                self._check_hidden(c0, state_shape, "Expected hidden[1] size")
-            if packed.sorted_indices is not None:  # the states follow the sorted batch
-                h0 = h0.index_select(1, packed.sorted_indices)
-                c0 = c0.index_select(1, packed.sorted_indices) if is_lstm else None
-        starts = [0]
-        for bs in batch_sizes:
-            starts.append(starts[-1] + bs)
-        layer_input = data
-        h_finals, c_finals = [], []
-        for layer in range(self.num_layers):
-            outputs = []
-            for direction in range(directions):
-                w_ih, w_hh, b_ih, b_hh = self._layer_weights(layer, direction)
-                index = layer * directions + direction
-                h = h0[index]
-                c = c0[index] if is_lstm else None
-                x_proj = F.linear(layer_input, w_ih, b_ih)
-                steps = range(len(batch_sizes) - 1, -1, -1) if direction == 1 else range(len(batch_sizes))
-                hs = [None] * len(batch_sizes)
-                for t in steps:
-                    bs = batch_sizes[t]
-                    x_t = x_proj[starts[t] : starts[t + 1]]
-                    if is_lstm:
-                        h_new, c_new = _lstm_step(x_t, h[:bs], c[:bs], w_hh, b_hh)
-                    elif self.mode == "GRU":
-                        h_new, c_new = _gru_step(x_t, h[:bs], w_hh, b_hh), None
-                    else:
-                        h_new, c_new = _rnn_step(self.mode, x_t, h[:bs], w_hh, b_hh), None
-                    hs[t] = h_new
-                    # The sequences past bs are finished (forward) or not started yet (reverse).
-                    h = _C.cat([h_new, h[bs:]], 0) if bs < batch else h_new
-                    if is_lstm:
-                        c = _C.cat([c_new, c[bs:]], 0) if bs < batch else c_new
-                outputs.append(_C.cat(hs, 0))
-                h_finals.append(h)
-                if is_lstm:
-                    c_finals.append(c)
-            layer_input = outputs[0] if directions == 1 else _C.cat(outputs, 1)
-            if self.dropout and self.training and layer < self.num_layers - 1:
-                layer_input = F.dropout(layer_input, self.dropout, True)
-        h_n = _C.stack(h_finals, 0)
-        c_n = _C.stack(c_finals, 0) if is_lstm else None
-        if packed.unsorted_indices is not None:
-            h_n = h_n.index_select(1, packed.unsorted_indices)
-            c_n = c_n.index_select(1, packed.unsorted_indices) if is_lstm else None
-        output = PackedSequence(layer_input, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
-        return (output, (h_n, c_n)) if is_lstm else (output, h_n)
 
     @staticmethod
     def _check_hidden(hx, expected, message):
         if tuple(hx.shape) != tuple(expected):
             raise RuntimeError(f"{message} {tuple(expected)}, got {list(hx.shape)}")
+
+    def _dims_message(self, dim):
+        # PyTorch's wording differs by class
+        if self.mode == "LSTM":
+            return f"LSTM: Expected input to be 2D or 3D, got {dim}D instead"
+        if self.mode == "GRU":
+            return f"GRU: Expected input to be 2D or 3D, got {dim}D instead"
+        return f"RNN: Expected input to be 2D or 3D, got {dim}D tensor instead"
+
+    def forward(self, input, hx=None):
+        from ..utils.rnn import PackedSequence
+
+        is_lstm = self.mode == "LSTM"
+        directions = 2 if self.bidirectional else 1
+        real_hidden_size = self.proj_size if self.proj_size > 0 else self.hidden_size
+        packed = isinstance(input, PackedSequence)
+        unbatched = False
+        if packed:
+            data, batch_sizes_tensor, sorted_indices, unsorted_indices = input
+            batch_sizes = batch_sizes_tensor.tolist()
+            batch = batch_sizes[0] if batch_sizes else 0
+            if hx is not None and sorted_indices is not None:  # the states follow the sorted batch
+                hx = (
+                    tuple(h.index_select(1, sorted_indices) for h in hx)
+                    if is_lstm
+                    else hx.index_select(1, sorted_indices)
+                )
+        else:
+            data, batch_sizes = input, None
+            if input.dim() not in (2, 3):
+                raise ValueError(self._dims_message(input.dim()))
+            unbatched = input.dim() == 2
+            batch_dim = 0 if self.batch_first else 1
+            if hx is not None:
+                want = 2 if unbatched else 3
+                kind = "unbatched 2-D" if unbatched else "batched 3-D"
+                if is_lstm and (hx[0].dim() != want or hx[1].dim() != want):
+                    raise RuntimeError(
+                        f"For {kind} input, hx and cx should also be {want}-D but got "
+                        f"({hx[0].dim()}-D, {hx[1].dim()}-D) tensors"
+                    )
+                if not is_lstm and hx.dim() != want:
+                    raise RuntimeError(f"For {kind} input, hx should also be {want}-D but got {hx.dim()}-D tensor")
+            if unbatched:
+                data = data.unsqueeze(batch_dim)
+                if hx is not None:
+                    hx = (hx[0].unsqueeze(1), hx[1].unsqueeze(1)) if is_lstm else hx.unsqueeze(1)
+            batch = data.shape[batch_dim]
+        if hx is None:
+            layers = self.num_layers * directions
+            h0 = _C.zeros((layers, batch, real_hidden_size), dtype=data.dtype)
+            c0 = _C.zeros((layers, batch, self.hidden_size), dtype=data.dtype) if is_lstm else None
+        elif is_lstm:
+            h0, c0 = hx
+        else:
+            h0, c0 = hx, None
+        self._check_input(data, packed)
+        state_shape = (self.num_layers * directions, batch, real_hidden_size)
+        if is_lstm:
+            self._check_hidden(h0, state_shape, "Expected hidden[0] size")
+            cell_shape = (self.num_layers * directions, batch, self.hidden_size)
+            self._check_hidden(c0, cell_shape, "Expected hidden[1] size")
+        else:
+            self._check_hidden(h0, state_shape, "Expected hidden size")
+        output, h_n, c_n = _C._rnn(
+            data,
+            batch_sizes,
+            h0,
+            c0,
+            self._flat_weights,
+            self.mode,
+            self.bias,
+            self.num_layers,
+            self.dropout,
+            self.training,
+            self.bidirectional,
+            self.batch_first,
+        )
+        if packed:
+            output = PackedSequence(output, batch_sizes_tensor, sorted_indices, unsorted_indices)
+            if unsorted_indices is not None:  # back to the batch's original order
+                h_n = h_n.index_select(1, unsorted_indices)
+                c_n = c_n.index_select(1, unsorted_indices) if is_lstm else None
+        elif unbatched:
+            output = output.squeeze(batch_dim)
+            h_n = h_n.squeeze(1)
+            c_n = c_n.squeeze(1) if is_lstm else None
+        return (output, (h_n, c_n)) if is_lstm else (output, h_n)
 
 
 class RNN(RNNBase):
@@ -447,8 +393,13 @@ class RNNCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         input, hx, unbatched = self._batched(input, hx, "RNNCell")
-        mode = "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU"
-        h = _rnn_step(mode, F.linear(input, self.weight_ih, self.bias_ih), hx, self.weight_hh, self.bias_hh)
+        if self.nonlinearity == "tanh":
+            cell = _C._rnn_tanh_cell
+        elif self.nonlinearity == "relu":
+            cell = _C._rnn_relu_cell
+        else:
+            raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
+        h = cell(input, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return h.squeeze(0) if unbatched else h
 
 
@@ -459,6 +410,10 @@ class LSTMCell(RNNCellBase):
     def forward(self, input, hx=None):
         if input.dim() not in (1, 2):
             raise ValueError(f"LSTMCell: Expected input to be 1D or 2D, got {input.dim()}D instead")
+        if hx is not None:
+            for index, value in enumerate(hx):
+                if value.dim() not in (1, 2):
+                    raise ValueError(f"LSTMCell: Expected hx[{index}] to be 1D or 2D, got {value.dim()}D instead")
         unbatched = input.dim() == 1
         if unbatched:
             input = input.unsqueeze(0)
@@ -467,9 +422,7 @@ class LSTMCell(RNNCellBase):
             hx = (zeros, zeros)
         elif unbatched:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
-        h, c = _lstm_step(
-            F.linear(input, self.weight_ih, self.bias_ih), hx[0], hx[1], self.weight_hh, self.bias_hh
-        )
+        h, c = _C._lstm_cell(input, hx[0], hx[1], self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return (h.squeeze(0), c.squeeze(0)) if unbatched else (h, c)
 
 
@@ -479,5 +432,5 @@ class GRUCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         input, hx, unbatched = self._batched(input, hx, "GRUCell")
-        h = _gru_step(F.linear(input, self.weight_ih, self.bias_ih), hx, self.weight_hh, self.bias_hh)
+        h = _C._gru_cell(input, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return h.squeeze(0) if unbatched else h
