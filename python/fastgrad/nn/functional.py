@@ -815,11 +815,16 @@ from ._functional_conv import (  # noqa: E402  (padding, convolution and pooling
     conv1d,
     conv2d,
     conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+    fold,
     max_pool1d,
     max_pool2d,
     max_unpool1d,
     max_unpool2d,
     pad,
+    unfold,
 )
 
 # The public functions of the helper modules (losses; padding, convolution and pooling) present themselves as

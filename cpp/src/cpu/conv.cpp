@@ -1,0 +1,321 @@
+// See Note [Convolution as matrix products] in conv.h.
+#include "conv.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "blas.h"
+#include "fastgrad/allocator.h"
+#include "fastgrad/error.h"
+#include "fastgrad/parallel.h"
+#include "wrapping.h"
+
+namespace fastgrad::cpu {
+
+namespace {
+
+// Multiply-adds (or element copies) below which a chunk of samples stays on one thread.
+constexpr int64_t kGrainWork = int64_t(1) << 16;
+// The weight gradient's fixed blocks of samples: at most this many, holding at most this many bytes of partial
+// gradients between them.
+constexpr int64_t kMaxWeightBlocks = 16;
+constexpr int64_t kWeightBlockBytes = int64_t(32) << 20;
+
+int64_t grain_for(int64_t work_per_item) {
+  return std::max<int64_t>(1, kGrainWork / std::max<int64_t>(1, work_per_item));
+}
+
+// a * b, refusing a product past int64 (the sizes of a scratch buffer).
+int64_t checked_mul(int64_t a, int64_t b) {
+  int64_t r = 0;
+  FG_CHECK(!__builtin_mul_overflow(a, b, &r), Error, "convolution: the column buffer's size overflows (", a, " x ", b,
+           " elements)");
+  return r;
+}
+
+// Uninitialised scratch memory from the caching allocator (the column matrix of a chunk of samples).
+template <class T>
+class Scratch {
+ public:
+  explicit Scratch(int64_t n) {
+    if (n <= 0) return;
+    const int64_t bytes = checked_mul(n, static_cast<int64_t>(sizeof(T)));
+    data_ = static_cast<T*>(allocate_block(static_cast<size_t>(bytes), block_bytes_));
+  }
+  ~Scratch() {
+    if (data_) release_block(data_, block_bytes_);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  T* get() const { return data_; }
+
+ private:
+  T* data_ = nullptr;
+  size_t block_bytes_ = 0;
+};
+
+template <class T>
+inline void accumulate(T& dst, T v) {
+  if constexpr (std::is_same_v<T, bool>) dst = dst || v;
+  else dst = wrapping_add(dst, v);
+}
+
+// The window positions o in [0, out) whose tap o * stride + offset lies in [0, size): [lo, hi).
+inline void inside_range(int64_t size, int64_t out, int64_t stride, int64_t offset, int64_t& lo, int64_t& hi) {
+  lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  hi = size - offset <= 0 ? 0 : (size - offset + stride - 1) / stride;
+  hi = std::min(hi, out);
+  lo = std::min(lo, hi);
+}
+
+// Visits every row of one sample's column matrix: f(row pointer, channel plane offset, kd, kh, kw) is not
+// needed; instead both directions share this walk over (channel, kernel offset, window row), calling
+//   run(row, src_row, lo, hi, offset_w)  for a window row whose image row exists (src_row: its first element),
+//   skip(row, n)                         for n window positions whose image row is outside the image.
+template <class Row, class Skip>
+void walk_columns(const ConvGeometry& g, int64_t channels, Row run, Skip skip) {
+  const int64_t D = g.image[0], H = g.image[1], W = g.image[2];
+  const int64_t OD = g.windows[0], OH = g.windows[1], OW = g.windows[2];
+  const int64_t L = OD * OH * OW;
+  int64_t row_index = 0;
+  for (int64_t c = 0; c < channels; ++c) {
+    const int64_t plane = c * D * H * W;
+    for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
+      const int64_t off_d = kd * g.dilation[0] - g.padding[0];
+      for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
+        const int64_t off_h = kh * g.dilation[1] - g.padding[1];
+        for (int64_t kw = 0; kw < g.kernel[2]; ++kw, ++row_index) {
+          const int64_t off_w = kw * g.dilation[2] - g.padding[2];
+          int64_t lo, hi;
+          inside_range(W, OW, g.stride[2], off_w, lo, hi);
+          int64_t col = row_index * L;
+          for (int64_t od = 0; od < OD; ++od) {
+            const int64_t id = od * g.stride[0] + off_d;
+            if (id < 0 || id >= D) {
+              skip(col, OH * OW);
+              col += OH * OW;
+              continue;
+            }
+            for (int64_t oh = 0; oh < OH; ++oh, col += OW) {
+              const int64_t ih = oh * g.stride[1] + off_h;
+              if (ih < 0 || ih >= H) skip(col, OW);
+              else run(col, plane + (id * H + ih) * W, lo, hi, off_w);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+template <class T>
+void im2col_sample(const T* image, int64_t channels, const ConvGeometry& g, T* columns) {
+  const int64_t OW = g.windows[2], sw = g.stride[2];
+  walk_columns(
+      g, channels,
+      [&](int64_t col, int64_t src, int64_t lo, int64_t hi, int64_t off_w) {
+        T* row = columns + col;
+        const T* in = image + src + off_w;
+        std::fill(row, row + lo, T(0));
+        if (sw == 1) std::copy(in + lo, in + hi, row + lo);
+        else
+          for (int64_t ow = lo; ow < hi; ++ow) row[ow] = in[ow * sw];
+        std::fill(row + hi, row + OW, T(0));
+      },
+      [&](int64_t col, int64_t n) { std::fill(columns + col, columns + col + n, T(0)); });
+}
+
+// image = the columns added back into place (image is overwritten).
+template <class T>
+void col2im_sample(const T* columns, int64_t channels, const ConvGeometry& g, T* image) {
+  const int64_t sw = g.stride[2];
+  std::fill(image, image + channels * g.image_numel(), T(0));
+  walk_columns(
+      g, channels,
+      [&](int64_t col, int64_t src, int64_t lo, int64_t hi, int64_t off_w) {
+        const T* row = columns + col;
+        T* out = image + src + off_w;
+        if (sw == 1)
+          for (int64_t ow = lo; ow < hi; ++ow) accumulate(out[ow], row[ow]);
+        else
+          for (int64_t ow = lo; ow < hi; ++ow) accumulate(out[ow * sw], row[ow]);
+      },
+      [](int64_t, int64_t) {});
+}
+
+// Per-sample sizes of a ConvShape.
+struct Sizes {
+  int64_t img, win, K, L, cg, og, cgk;  // image and window elements per sample, kernel, windows, per-group sizes
+  bool pointwise;
+};
+
+Sizes sizes_of(const ConvShape& s) {
+  Sizes z;
+  z.K = s.geometry.kernel_numel();
+  z.L = s.geometry.window_numel();
+  z.img = s.image_channels * s.geometry.image_numel();
+  z.win = s.window_channels * z.L;
+  z.cg = s.image_channels / s.groups;
+  z.og = s.window_channels / s.groups;
+  z.cgk = z.cg * z.K;
+  z.pointwise = s.geometry.is_pointwise();
+  return z;
+}
+
+}  // namespace
+
+template <class T>
+void im2col(const T* image, int64_t batch, int64_t channels, const ConvGeometry& g, T* columns) {
+  const int64_t img = channels * g.image_numel(), cols = channels * g.kernel_numel() * g.window_numel();
+  parallel_for(0, batch * channels, grain_for(g.kernel_numel() * g.window_numel()), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t n = i / channels, c = i % channels;
+      im2col_sample(image + n * img + c * g.image_numel(), 1, g,
+                    columns + n * cols + c * g.kernel_numel() * g.window_numel());
+    }
+  });
+}
+
+template <class T>
+void col2im(const T* columns, int64_t batch, int64_t channels, const ConvGeometry& g, T* image) {
+  const int64_t img = channels * g.image_numel(), cols = channels * g.kernel_numel() * g.window_numel();
+  parallel_for(0, batch * channels, grain_for(g.kernel_numel() * g.window_numel()), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t n = i / channels, c = i % channels;
+      col2im_sample(columns + n * cols + c * g.kernel_numel() * g.window_numel(), 1, g,
+                    image + n * img + c * g.image_numel());
+    }
+  });
+}
+
+template <class T>
+void conv_windows_from_image(const ConvShape& s, const T* image, const T* weight, const T* bias, T* windows) {
+  const Sizes z = sizes_of(s);
+  const int64_t work = std::max<int64_t>(1, s.window_channels * z.cgk * z.L);
+  parallel_for(0, s.batch, grain_for(work), [&](int64_t n0, int64_t n1) {
+    Scratch<T> buffer(z.pointwise ? 0 : checked_mul(s.image_channels * z.K, z.L));
+    for (int64_t n = n0; n < n1; ++n) {
+      const T* cols = image + n * z.img;
+      if (!z.pointwise) {
+        im2col_sample(cols, s.image_channels, s.geometry, buffer.get());
+        cols = buffer.get();
+      }
+      T* out = windows + n * z.win;
+      if (bias)
+        for (int64_t o = 0; o < s.window_channels; ++o) std::fill(out + o * z.L, out + (o + 1) * z.L, bias[o]);
+      else if (z.cgk == 0)
+        std::fill(out, out + z.win, T(0));
+      if (z.cgk == 0) continue;
+      for (int64_t g = 0; g < s.groups; ++g)
+        gemm<T>(false, false, z.og, z.L, z.cgk, T(1), weight + g * z.og * z.cgk, z.cgk, cols + g * z.cgk * z.L, z.L,
+                bias ? T(1) : T(0), out + g * z.og * z.L, z.L);
+    }
+  });
+}
+
+template <class T>
+void conv_image_from_windows(const ConvShape& s, const T* windows, const T* weight, const T* bias, T* image) {
+  const Sizes z = sizes_of(s);
+  const int64_t work = std::max<int64_t>(1, s.window_channels * z.cgk * z.L);
+  const int64_t plane = s.geometry.image_numel();
+  parallel_for(0, s.batch, grain_for(work), [&](int64_t n0, int64_t n1) {
+    Scratch<T> buffer(z.pointwise ? 0 : checked_mul(s.image_channels * z.K, z.L));
+    for (int64_t n = n0; n < n1; ++n) {
+      T* img = image + n * z.img;
+      T* cols = z.pointwise ? img : buffer.get();
+      if (z.og == 0) {
+        std::fill(cols, cols + s.image_channels * z.K * z.L, T(0));
+      } else {
+        for (int64_t g = 0; g < s.groups; ++g)
+          gemm<T>(true, false, z.cgk, z.L, z.og, T(1), weight + g * z.og * z.cgk, z.cgk,
+                  windows + n * z.win + g * z.og * z.L, z.L, T(0), cols + g * z.cgk * z.L, z.L);
+      }
+      if (!z.pointwise) col2im_sample(cols, s.image_channels, s.geometry, img);
+      if (bias)
+        for (int64_t c = 0; c < s.image_channels; ++c) {
+          T* p = img + c * plane;
+          for (int64_t i = 0; i < plane; ++i) p[i] = wrapping_add(p[i], bias[c]);
+        }
+    }
+  });
+}
+
+template <class T>
+void conv_weight_grad(const ConvShape& s, const T* windows, const T* image, T* grad_weight) {
+  const Sizes z = sizes_of(s);
+  const int64_t numel = s.window_channels * z.cgk;
+  if (numel == 0) return;
+  if (s.batch == 0 || z.L == 0) {
+    std::fill(grad_weight, grad_weight + numel, T(0));
+    return;
+  }
+  // Fixed blocks of samples (not one per thread): the sum's order depends on the shapes only.
+  const int64_t per_sample = std::max<int64_t>(1, numel * z.L);
+  int64_t blocks = std::min<int64_t>(s.batch, kMaxWeightBlocks);
+  blocks = std::min<int64_t>(blocks, std::max<int64_t>(1, kWeightBlockBytes / (numel * int64_t(sizeof(T)))));
+  blocks = std::min<int64_t>(blocks, std::max<int64_t>(1, s.batch * per_sample / kGrainWork));
+  Scratch<T> partials(checked_mul(blocks - 1, numel));
+  parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+    Scratch<T> buffer(z.pointwise ? 0 : checked_mul(s.image_channels * z.K, z.L));
+    for (int64_t b = b0; b < b1; ++b) {
+      T* out = b == 0 ? grad_weight : partials.get() + (b - 1) * numel;
+      const int64_t n0 = b * s.batch / blocks, n1 = (b + 1) * s.batch / blocks;
+      for (int64_t n = n0; n < n1; ++n) {
+        const T* cols = image + n * z.img;
+        if (!z.pointwise) {
+          im2col_sample(cols, s.image_channels, s.geometry, buffer.get());
+          cols = buffer.get();
+        }
+        for (int64_t g = 0; g < s.groups; ++g)
+          gemm<T>(false, true, z.og, z.cgk, z.L, T(1), windows + n * z.win + g * z.og * z.L, z.L,
+                  cols + g * z.cgk * z.L, z.L, n == n0 ? T(0) : T(1), out + g * z.og * z.cgk, z.cgk);
+      }
+    }
+  });
+  for (int64_t b = 1; b < blocks; ++b) {
+    const T* p = partials.get() + (b - 1) * numel;
+    for (int64_t i = 0; i < numel; ++i) grad_weight[i] += p[i];
+  }
+}
+
+template <class T>
+void channel_sums(const T* x, int64_t batch, int64_t channels, int64_t size, T* out) {
+  parallel_for(0, channels, grain_for(batch * size), [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      double total = 0;  // in double for float32 too: a bias gradient sums batch * size terms
+      for (int64_t n = 0; n < batch; ++n) {
+        const T* p = x + (n * channels + c) * size;
+        double part = 0;
+        for (int64_t i = 0; i < size; ++i) part += p[i];
+        total += part;
+      }
+      out[c] = static_cast<T>(total);
+    }
+  });
+}
+
+#define FG_CONV_LAYOUT(T)                                                                    \
+  template void im2col<T>(const T*, int64_t, int64_t, const ConvGeometry&, T*);             \
+  template void col2im<T>(const T*, int64_t, int64_t, const ConvGeometry&, T*);
+#define FG_CONV_PRODUCTS(T)                                                                                    \
+  template void conv_windows_from_image<T>(const ConvShape&, const T*, const T*, const T*, T*);                \
+  template void conv_image_from_windows<T>(const ConvShape&, const T*, const T*, const T*, T*);
+FG_CONV_LAYOUT(float)
+FG_CONV_LAYOUT(double)
+FG_CONV_LAYOUT(int32_t)
+FG_CONV_LAYOUT(int64_t)
+FG_CONV_LAYOUT(bool)
+FG_CONV_PRODUCTS(float)
+FG_CONV_PRODUCTS(double)
+FG_CONV_PRODUCTS(int32_t)
+FG_CONV_PRODUCTS(int64_t)
+template void conv_weight_grad<float>(const ConvShape&, const float*, const float*, float*);
+template void conv_weight_grad<double>(const ConvShape&, const double*, const double*, double*);
+template void channel_sums<float>(const float*, int64_t, int64_t, int64_t, float*);
+template void channel_sums<double>(const double*, int64_t, int64_t, int64_t, double*);
+#undef FG_CONV_LAYOUT
+#undef FG_CONV_PRODUCTS
+
+}  // namespace fastgrad::cpu
