@@ -23,6 +23,12 @@ constexpr int64_t kGrainWork = int64_t(1) << 16;
 constexpr int64_t kMaxWeightBlocks = 16;
 constexpr int64_t kWeightBlockBytes = int64_t(32) << 20;
 
+// a * b, saturating at INT64_MAX (sizes of an empty batch's samples may not fit; nothing runs on them).
+int64_t sat_mul(int64_t a, int64_t b) {
+  int64_t r = 0;
+  return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
 int64_t grain_for(int64_t work_per_item) {
   return std::max<int64_t>(1, kGrainWork / std::max<int64_t>(1, work_per_item));
 }
@@ -149,8 +155,8 @@ Sizes sizes_of(const ConvShape& s) {
   Sizes z;
   z.K = s.geometry.kernel_numel();
   z.L = s.geometry.window_numel();
-  z.img = s.image_channels * s.geometry.image_numel();
-  z.win = s.window_channels * z.L;
+  z.img = sat_mul(s.image_channels, s.geometry.image_numel());
+  z.win = sat_mul(s.window_channels, z.L);
   z.cg = s.image_channels / s.groups;
   z.og = s.window_channels / s.groups;
   z.cgk = z.cg * z.K;
@@ -187,7 +193,7 @@ void col2im(const T* columns, int64_t batch, int64_t channels, const ConvGeometr
 template <class T>
 void conv_windows_from_image(const ConvShape& s, const T* image, const T* weight, const T* bias, T* windows) {
   const Sizes z = sizes_of(s);
-  const int64_t work = std::max<int64_t>(1, s.window_channels * z.cgk * z.L);
+  const int64_t work = std::max<int64_t>(1, sat_mul(sat_mul(s.window_channels, z.cgk), z.L));
   parallel_for(0, s.batch, grain_for(work), [&](int64_t n0, int64_t n1) {
     Scratch<T> buffer(z.pointwise ? 0 : checked_mul(s.image_channels * z.K, z.L));
     for (int64_t n = n0; n < n1; ++n) {
@@ -212,7 +218,7 @@ void conv_windows_from_image(const ConvShape& s, const T* image, const T* weight
 template <class T>
 void conv_image_from_windows(const ConvShape& s, const T* windows, const T* weight, const T* bias, T* image) {
   const Sizes z = sizes_of(s);
-  const int64_t work = std::max<int64_t>(1, s.window_channels * z.cgk * z.L);
+  const int64_t work = std::max<int64_t>(1, sat_mul(sat_mul(s.window_channels, z.cgk), z.L));
   const int64_t plane = s.geometry.image_numel();
   // W_g^T once, contiguous: a product with a transposed small operand takes BLAS's packing path, the
   // untransposed one its small-matrix kernels (measured 1.5x on LeNet's second convolution).
@@ -255,10 +261,10 @@ void conv_weight_grad(const ConvShape& s, const T* windows, const T* image, T* g
     return;
   }
   // Fixed blocks of samples (not one per thread): the sum's order depends on the shapes only.
-  const int64_t per_sample = std::max<int64_t>(1, numel * z.L);
+  const int64_t per_sample = std::max<int64_t>(1, sat_mul(numel, z.L));
   int64_t blocks = std::min<int64_t>(s.batch, kMaxWeightBlocks);
   blocks = std::min<int64_t>(blocks, std::max<int64_t>(1, kWeightBlockBytes / (numel * int64_t(sizeof(T)))));
-  blocks = std::min<int64_t>(blocks, std::max<int64_t>(1, s.batch * per_sample / kGrainWork));
+  blocks = std::min<int64_t>(blocks, std::max<int64_t>(1, sat_mul(s.batch, per_sample) / kGrainWork));
   // Each block sums dW_g^T = im2col(image)_g windows_g^T (cgk x og) over its samples, transposed into place at
   // the end: OpenBLAS takes this form through its small-matrix kernels, where dW_g = windows_g im2col_g^T went
   // through its packing path (measured 1.0-1.4x slower on the small CNN's and LeNet's shapes).

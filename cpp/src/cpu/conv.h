@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <climits>
 
 namespace fastgrad::cpu {
 
@@ -38,14 +39,23 @@ struct ConvGeometry {
   int64_t padding[3] = {0, 0, 0};  // before the first element (the padding after it only sets `windows`)
   int64_t dilation[3] = {1, 1, 1};
 
-  int64_t image_numel() const { return image[0] * image[1] * image[2]; }
-  int64_t window_numel() const { return windows[0] * windows[1] * windows[2]; }
-  int64_t kernel_numel() const { return kernel[0] * kernel[1] * kernel[2]; }
+  // (Saturating at INT64_MAX: an empty batch may have window grids no buffer could hold. The kernels only run
+  // on sizes whose tensors exist.)
+  int64_t image_numel() const { return product(image); }
+  int64_t window_numel() const { return product(windows); }
+  int64_t kernel_numel() const { return product(kernel); }
   // im2col is the identity: each window is one image element, in order.
   bool is_pointwise() const {
     for (int i = 0; i < 3; ++i)
       if (kernel[i] != 1 || stride[i] != 1 || padding[i] != 0 || image[i] != windows[i]) return false;
     return true;
+  }
+
+ private:
+  static int64_t product(const int64_t (&v)[3]) {
+    int64_t r = v[0];
+    if (__builtin_mul_overflow(r, v[1], &r) || __builtin_mul_overflow(r, v[2], &r)) return INT64_MAX;
+    return r;
   }
 };
 

@@ -349,7 +349,7 @@ struct ConvolutionBackward0 : NamedNode<ConvolutionBackward0> {
     const ScalarType dt = input.dtype();
     Tensor x = dense(input), w = dense(weight), god = dense(go, dt);
     const int64_t out_channels = out_sizes[1];
-    const int64_t out_plane = numel_of(Dims(out_sizes.begin() + 2, out_sizes.end()));
+    const int64_t out_plane = spec.transposed ? s.geometry.image_numel() : s.geometry.window_numel();
     if (needs_input_grad(0)) grads[0] = empty(input.sizes(), dt);
     if (needs_input_grad(1)) grads[1] = empty(weight.sizes(), dt);
     if (needs_input_grad(2)) grads[2] = empty({out_channels}, dt);
