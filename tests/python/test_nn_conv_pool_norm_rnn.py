@@ -254,6 +254,16 @@ def test_fold_unfold_modules_match_torch(cls, args, kwargs, shape):
     check_both(fm, tm, [values(shape)])
 
 
+@pytest.mark.parametrize("groups", [1, 2])
+def test_padding_times_a_non_finite_weight_is_nan_as_in_torch_float64(groups):
+    # the depthwise kernel (groups=2 here) adds w * 0 for padded taps, as the products with im2col's zeros do
+    x = np.array([[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]])
+    w = np.array([[[np.inf, 1.0, 2.0]], [[1.0, np.nan, 1.0]]]) if groups == 2 else np.full((1, 2, 3), np.inf)
+    f = F.conv1d(fastgrad.tensor(x), fastgrad.tensor(w), padding=1, groups=groups)
+    t = torch.nn.functional.conv1d(torch.tensor(x), torch.tensor(w), padding=1, groups=groups)
+    np.testing.assert_array_equal(f.numpy(), t.numpy())
+
+
 def test_unfold_then_fold_counts_each_position_once_per_window():
     # fold(unfold(x)) multiplies each element by the number of blocks that contain it, as in PyTorch
     x = values((1, 2, 5, 6))

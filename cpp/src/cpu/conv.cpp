@@ -2,6 +2,7 @@
 #include "conv.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -133,6 +134,57 @@ FG_PLAIN_LOOPS void layout_sample(T* image, T* columns, int64_t channels, const 
   }
 }
 
+// A depthwise convolution (each group one image channel and one window channel) without the column matrix:
+// windows[c] = bias[c] + sum over kernel offsets k of w[c, k] times the image shifted by k. Taps in the padding
+// add w * 0, as the products with im2col's zeros do (NaN for a non-finite weight).
+template <class T>
+FG_PLAIN_LOOPS void depthwise_sample(const T* image, const T* weight, const T* bias, int64_t channels,
+                                     const ConvGeometry& g, T* windows) {
+  const int64_t D = g.image[0], H = g.image[1], W = g.image[2];
+  const int64_t OD = g.windows[0], OH = g.windows[1], OW = g.windows[2], L = OD * OH * OW;
+  const int64_t sd = g.stride[0], sh = g.stride[1], sw = g.stride[2];
+  for (int64_t c = 0; c < channels; ++c) {
+    const T* plane = image + c * D * H * W;
+    const T* w = weight + c * g.kernel_numel();
+    T* out = windows + c * L;
+    const T start = bias ? bias[c] : T(0);
+    for (int64_t i = 0; i < L; ++i) out[i] = start;
+    for (int64_t kd = 0; kd < g.kernel[0]; ++kd)
+      for (int64_t kh = 0; kh < g.kernel[1]; ++kh)
+        for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
+          const T wv = *w++;
+          const int64_t off_d = kd * g.dilation[0] - g.padding[0], off_h = kh * g.dilation[1] - g.padding[1];
+          const int64_t off_w = kw * g.dilation[2] - g.padding[2];
+          int64_t lo, hi;
+          inside_range(W, OW, sw, off_w, lo, hi);
+          bool finite = true;
+          if constexpr (std::is_floating_point_v<T>) finite = std::isfinite(wv);
+          const T pad_term = wrapping_mul(wv, T(0));
+          T* row = out;
+          for (int64_t od = 0; od < OD; ++od) {
+            const int64_t id = od * sd + off_d;
+            for (int64_t oh = 0; oh < OH; ++oh, row += OW) {
+              const int64_t ih = oh * sh + off_h;
+              if (id < 0 || id >= D || ih < 0 || ih >= H) {
+                if (!finite)
+                  for (int64_t i = 0; i < OW; ++i) row[i] += pad_term;
+                continue;
+              }
+              const T* in = plane + (id * H + ih) * W;
+              if (!finite) {
+                for (int64_t i = 0; i < lo; ++i) row[i] += pad_term;
+                for (int64_t i = hi; i < OW; ++i) row[i] += pad_term;
+              }
+              if (sw == 1)
+                for (int64_t i = lo; i < hi; ++i) row[i] = wrapping_add(row[i], wrapping_mul(wv, in[i + off_w]));
+              else
+                for (int64_t i = lo; i < hi; ++i) row[i] = wrapping_add(row[i], wrapping_mul(wv, in[i * sw + off_w]));
+            }
+          }
+        }
+  }
+}
+
 template <class T>
 void im2col_sample(const T* image, int64_t channels, const ConvGeometry& g, T* columns) {
   layout_sample<T, true>(const_cast<T*>(image), columns, channels, g);  // (Gather only reads the image)
@@ -194,6 +246,13 @@ template <class T>
 void conv_windows_from_image(const ConvShape& s, const T* image, const T* weight, const T* bias, T* windows) {
   const Sizes z = sizes_of(s);
   const int64_t work = std::max<int64_t>(1, sat_mul(sat_mul(s.window_channels, z.cgk), z.L));
+  if (z.cg == 1 && z.og == 1 && !z.pointwise) {  // depthwise: direct (a product per channel would be a dot)
+    parallel_for(0, s.batch, grain_for(work), [&](int64_t n0, int64_t n1) {
+      for (int64_t n = n0; n < n1; ++n)
+        depthwise_sample(image + n * z.img, weight, bias, s.image_channels, s.geometry, windows + n * z.win);
+    });
+    return;
+  }
   parallel_for(0, s.batch, grain_for(work), [&](int64_t n0, int64_t n1) {
     Scratch<T> buffer(z.pointwise ? 0 : checked_mul(s.image_channels * z.K, z.L));
     for (int64_t n = n0; n < n1; ++n) {

@@ -34,6 +34,8 @@ def _conv_samples(nd):
             Sample((g.t(x), g.t((6, 4) + k), g.t((6,))), {"stride": 2, "padding": 1}, id="bias_stride_padding"),
             Sample((g.t(x), g.t((6, 2) + k), g.t((6,))), {"groups": 2, "dilation": 2}, id="groups_dilation"),
             Sample((g.t(x), g.t((8, 1) + k)), {"groups": 4, "padding": 1}, id="depthwise"),
+            Sample((g.t(x), g.t((4, 1) + k), g.t((4,))), {"groups": 4, "padding": 1, "stride": 2},
+                   id="depthwise_one_per_group"),  # (the direct kernel, no column matrix)
             Sample((g.t(x), g.t((6, 4) + (1,) * nd), g.t((6,))), id="pointwise"),
             Sample((g.t(x), g.t((6, 4) + (1,) * nd)), {"stride": 2, "dilation": 3}, id="pointwise_strided"),
             Sample((g.t(x), g.t((6, 4) + (3,) * nd), g.t((6,))), {"padding": "same"}, id="same"),
@@ -47,8 +49,8 @@ def _conv_samples(nd):
             Sample((g.t((0,) + x[1:]), g.t((6, 4) + k), g.t((6,))), id="0size"),
         ]
         if nd == 3:  # (gradgradcheck is slow in 3-d: fewer samples)
-            keep = {"plain", "bias_stride_padding", "groups_dilation", "pointwise", "same_even_kernel", "unbatched",
-                    "noncontig_input", "0size"}
+            keep = {"plain", "bias_stride_padding", "groups_dilation", "depthwise_one_per_group", "pointwise",
+                    "same_even_kernel", "unbatched", "noncontig_input", "0size"}
             out = [s for s in out if s.id in keep]
         return out
 
