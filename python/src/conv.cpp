@@ -108,6 +108,18 @@ void init_conv(py::module_& m) {
                        int_list(output_padding, nd, name, "output_padding"), int_arg(groups, name, "groups"),
                        int_list(dilation, nd, name, "dilation"));
   });
+  // torch.convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups): every
+  // argument required, the input batched.
+  m.def("convolution", [](py::handle input, py::handle weight, py::handle bias, py::handle stride, py::handle padding,
+                          py::handle dilation, Flag transposed, py::handle output_padding, int64_t groups) {
+    constexpr const char* name = "convolution";
+    const Tensor x = tensor_arg(input, name, "input", 1), w = tensor_arg(weight, name, "weight", 2);
+    const Tensor b = opt_tensor(bias, name, "bias", 3);
+    return convolution(x, w, b, dims_from(stride, name, "stride", 4), dims_from(padding, name, "padding", 5),
+                       dims_from(dilation, name, "dilation", 6), transposed,
+                       dims_from(output_padding, name, "output_padding", 8), groups);
+  }, py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
+     py::arg("transposed"), py::arg("output_padding"), py::arg("groups"));
   m.def("_im2col", [](py::handle input, py::handle kernel_size, py::handle dilation, py::handle padding,
                       py::handle stride) {
     const Tensor x = tensor_arg(input, "im2col", "input", 1);

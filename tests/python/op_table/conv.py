@@ -18,7 +18,7 @@ _add = adder(OPS)
 NO_KIND = {
     (name, "0d")
     for name in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-                 "nn_unfold", "nn_fold")
+                 "nn_unfold", "nn_fold", "convolution")
 }
 
 _SPATIAL = {1: (9,), 2: (6, 5), 3: (4, 5, 3)}
@@ -139,7 +139,7 @@ for _nd in (1, 2, 3):
         ref=None,
         differentiable=True,
         sample_fn=_conv_samples(_nd),
-        api=(F + f"conv{_nd}d",),
+        api=(F + f"conv{_nd}d", f"fastgrad.conv{_nd}d"),
         error_fn=_conv_errors(_nd),
     )
     _add(
@@ -148,9 +148,38 @@ for _nd in (1, 2, 3):
         ref=None,
         differentiable=True,
         sample_fn=_conv_transpose_samples(_nd),
-        api=(F + f"conv_transpose{_nd}d",),
+        api=(F + f"conv_transpose{_nd}d", f"fastgrad.conv_transpose{_nd}d"),
         error_fn=_conv_transpose_errors(_nd),
     )
+
+
+# ---- torch.convolution: both kinds, every argument given, batched input ----
+
+
+def _convolution_samples(g: Gen):
+    return [
+        Sample((g.t((2, 4, 6, 5)), g.t((6, 2, 3, 2)), g.t((6,)), (2, 1), (1, 0), (1, 2), False, (0, 0), 2), id="conv"),
+        Sample((g.t((2, 4, 6)), g.t((4, 3, 3)), None, (2,), (1,), (1,), True, (1,), 1), id="transposed"),
+        Sample((g.T((2, 4, 6, 5)), g.t((6, 4, 1, 1)), None, (1, 1), (0, 0), (1, 1), False, (0, 0), 1),
+               id="noncontig_pointwise"),
+        Sample((g.t((0, 2, 3, 3, 3)), g.t((2, 1, 2, 2, 2)), g.t((2,)), (1,), (0,), (1,), False, (0,), 2), id="0size"),
+    ]
+
+
+_add(
+    "convolution",
+    op=lambda m, *a: m.convolution(*a),
+    ref=None,
+    differentiable=True,
+    sample_fn=_convolution_samples,
+    api=("fastgrad.convolution",),
+    error_fn=lambda g: [
+        ErrorSample((g.t((1, 2, 4, 4)), g.t((3, 2, 3, 3)), None, (1, 1), (0, 0), (1, 1), False, (0, 0), 0),
+                    match="non-positive groups is not supported", id="groups"),
+        ErrorSample((g.t((2, 4, 4)), g.t((3, 2, 3, 3)), None, (1, 1), (0, 0), (1, 1), False, (0, 0), 1),
+                    match="Expected 4-dimensional input for 4-dimensional weight", id="unbatched"),
+    ],
+)
 
 
 # ---- unfold / fold ----
