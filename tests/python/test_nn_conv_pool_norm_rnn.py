@@ -264,6 +264,23 @@ def test_padding_times_a_non_finite_weight_is_nan_as_in_torch_float64(groups):
     np.testing.assert_array_equal(f.numpy(), t.numpy())
 
 
+@pytest.mark.parametrize("batch", [2, 18])  # 18: the column matrix (38 MB) is over the size kept for backward
+def test_weight_gradient_with_kept_and_recomputed_columns_matches_torch(batch):
+    x, w = values((batch, 16, 64, 64)).astype(np.float32), values((8, 16, 3, 3)).astype(np.float32)
+    g = values((batch, 8, 64, 64)).astype(np.float32)
+    grads = []
+    for m, dtype in ((fastgrad, np.float32), (torch, np.float32), (torch, np.float64)):
+        weight = m.tensor(w.astype(dtype), requires_grad=True)
+        out = m.nn.functional.conv2d(m.tensor(x.astype(dtype)), weight, padding=1)
+        out.backward(m.tensor(g.astype(dtype)))
+        grads.append(weight.grad.numpy().astype(np.float64))
+    kept = fastgrad.nn.functional.conv2d(fastgrad.tensor(x), fastgrad.tensor(w, requires_grad=True), padding=1)
+    assert len(kept.grad_fn._saved_tensors()) == (3 if batch == 2 else 2)  # input, weight[, columns]
+    # sums of batch * 4096 float32 products: as near the float64 result as torch's float32 is
+    exact = grads[2]
+    assert np.abs(grads[0] - exact).max() <= 2 * np.abs(grads[1] - exact).max() + 1e-4 * np.abs(exact).max()
+
+
 def test_unfold_then_fold_counts_each_position_once_per_window():
     # fold(unfold(x)) multiplies each element by the number of blocks that contain it, as in PyTorch
     x = values((1, 2, 5, 6))

@@ -242,8 +242,14 @@ void col2im(const T* columns, int64_t batch, int64_t channels, const ConvGeometr
   });
 }
 
+bool conv_uses_columns(const ConvShape& s) {
+  const Sizes z = sizes_of(s);
+  return !z.pointwise && !(z.cg == 1 && z.og == 1);
+}
+
 template <class T>
-void conv_windows_from_image(const ConvShape& s, const T* image, const T* weight, const T* bias, T* windows) {
+void conv_windows_from_image(const ConvShape& s, const T* image, const T* weight, const T* bias, T* windows,
+                             T* columns) {
   const Sizes z = sizes_of(s);
   const int64_t work = std::max<int64_t>(1, sat_mul(sat_mul(s.window_channels, z.cgk), z.L));
   if (z.cg == 1 && z.og == 1 && !z.pointwise) {  // depthwise: direct (a product per channel would be a dot)
@@ -253,13 +259,15 @@ void conv_windows_from_image(const ConvShape& s, const T* image, const T* weight
     });
     return;
   }
+  const int64_t per_sample_columns = s.image_channels * z.K * z.L;
   parallel_for(0, s.batch, grain_for(work), [&](int64_t n0, int64_t n1) {
-    Scratch<T> buffer(z.pointwise ? 0 : checked_mul(s.image_channels * z.K, z.L));
+    Scratch<T> buffer(z.pointwise || columns ? 0 : checked_mul(s.image_channels * z.K, z.L));
     for (int64_t n = n0; n < n1; ++n) {
       const T* cols = image + n * z.img;
       if (!z.pointwise) {
-        im2col_sample(cols, s.image_channels, s.geometry, buffer.get());
-        cols = buffer.get();
+        T* target = columns ? columns + n * per_sample_columns : buffer.get();
+        im2col_sample(cols, s.image_channels, s.geometry, target);
+        cols = target;
       }
       T* out = windows + n * z.win;
       if (bias)
@@ -311,7 +319,7 @@ void conv_image_from_windows(const ConvShape& s, const T* windows, const T* weig
 }
 
 template <class T>
-void conv_weight_grad(const ConvShape& s, const T* windows, const T* image, T* grad_weight) {
+void conv_weight_grad(const ConvShape& s, const T* windows, const T* image, T* grad_weight, const T* columns) {
   const Sizes z = sizes_of(s);
   const int64_t numel = s.window_channels * z.cgk;
   if (numel == 0) return;
@@ -329,13 +337,15 @@ void conv_weight_grad(const ConvShape& s, const T* windows, const T* image, T* g
   // through its packing path (measured 1.0-1.4x slower on the small CNN's and LeNet's shapes).
   Scratch<T> sums(checked_mul(blocks, numel));
   parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
-    Scratch<T> buffer(z.pointwise ? 0 : checked_mul(s.image_channels * z.K, z.L));
+    Scratch<T> buffer(z.pointwise || columns ? 0 : checked_mul(s.image_channels * z.K, z.L));
     for (int64_t b = b0; b < b1; ++b) {
       T* out = sums.get() + b * numel;
       const int64_t n0 = b * s.batch / blocks, n1 = (b + 1) * s.batch / blocks;
       for (int64_t n = n0; n < n1; ++n) {
         const T* cols = image + n * z.img;
-        if (!z.pointwise) {
+        if (columns) {
+          cols = columns + n * s.image_channels * z.K * z.L;
+        } else if (!z.pointwise) {
           im2col_sample(cols, s.image_channels, s.geometry, buffer.get());
           cols = buffer.get();
         }
@@ -389,7 +399,7 @@ void channel_sums(const T* x, int64_t batch, int64_t channels, int64_t size, T* 
   template void im2col<T>(const T*, int64_t, int64_t, const ConvGeometry&, T*);             \
   template void col2im<T>(const T*, int64_t, int64_t, const ConvGeometry&, T*);
 #define FG_CONV_PRODUCTS(T)                                                                                    \
-  template void conv_windows_from_image<T>(const ConvShape&, const T*, const T*, const T*, T*);                \
+  template void conv_windows_from_image<T>(const ConvShape&, const T*, const T*, const T*, T*, T*);            \
   template void conv_image_from_windows<T>(const ConvShape&, const T*, const T*, const T*, T*);
 FG_CONV_LAYOUT(float)
 FG_CONV_LAYOUT(double)
@@ -400,8 +410,8 @@ FG_CONV_PRODUCTS(float)
 FG_CONV_PRODUCTS(double)
 FG_CONV_PRODUCTS(int32_t)
 FG_CONV_PRODUCTS(int64_t)
-template void conv_weight_grad<float>(const ConvShape&, const float*, const float*, float*);
-template void conv_weight_grad<double>(const ConvShape&, const double*, const double*, double*);
+template void conv_weight_grad<float>(const ConvShape&, const float*, const float*, float*, const float*);
+template void conv_weight_grad<double>(const ConvShape&, const double*, const double*, double*, const double*);
 template void channel_sums<float>(const float*, int64_t, int64_t, int64_t, float*);
 template void channel_sums<double>(const double*, int64_t, int64_t, int64_t, double*);
 #undef FG_CONV_LAYOUT

@@ -72,16 +72,23 @@ void im2col(const T* image, int64_t batch, int64_t channels, const ConvGeometry&
 template <class T>
 void col2im(const T* columns, int64_t batch, int64_t channels, const ConvGeometry& g, T* image);
 
-// windows (batch, C_win, L) = W_g im2col(image)_g (+ bias per window channel; bias may be null).
-// T float, double, int32 or int64.
+// windows (batch, C_win, L) = W_g im2col(image)_g (+ bias per window channel; bias may be null). `columns`, when
+// not null and conv_uses_columns(s), receives every sample's im2col (batch, C_img * K, L), for the weight
+// gradient. T float, double, int32 or int64.
 template <class T>
-void conv_windows_from_image(const ConvShape& s, const T* image, const T* weight, const T* bias, T* windows);
+void conv_windows_from_image(const ConvShape& s, const T* image, const T* weight, const T* bias, T* windows,
+                             T* columns = nullptr);
+// Whether the products above go through im2col (not for 1x1 kernels with stride 1 and no padding, nor for depthwise
+// convolutions, which run directly).
+bool conv_uses_columns(const ConvShape& s);
 // image (batch, C_img, *image) = col2im(W_g^T windows_g) (+ bias per image channel; bias may be null).
 template <class T>
 void conv_image_from_windows(const ConvShape& s, const T* windows, const T* weight, const T* bias, T* image);
-// grad_weight (C_win, C_img / G, K) = sum over samples of windows_g im2col(image)_g^T. T float or double.
+// grad_weight (C_win, C_img / G, K) = sum over samples of windows_g im2col(image)_g^T; `columns`, when not null,
+// is im2col(image) as conv_windows_from_image kept it. T float or double.
 template <class T>
-void conv_weight_grad(const ConvShape& s, const T* windows, const T* image, T* grad_weight);
+void conv_weight_grad(const ConvShape& s, const T* windows, const T* image, T* grad_weight,
+                      const T* columns = nullptr);
 // out[c] = the sum of x (batch, channels, size) over batch and size (a bias gradient). T float or double.
 template <class T>
 void channel_sums(const T* x, int64_t batch, int64_t channels, int64_t size, T* out);

@@ -327,12 +327,19 @@ Tensor image_of(const Tensor& columns, const Columns& c) {
 
 // ---- convolution ----
 
+// Note [Kept columns]: a convolution's weight gradient needs im2col(input) again; when the weight requires grad and
+// the column matrix is small (at most kKeptColumnsBytes), the forward keeps the one it made and the Node saves it
+// (released with the graph), so backward skips the second im2col. Larger ones are recomputed: a network of big
+// layers would otherwise hold kernel_size times its activations.
+constexpr int64_t kKeptColumnsBytes = int64_t(32) << 20;
+
 struct ConvolutionBackward0 : NamedNode<ConvolutionBackward0> {
   static constexpr const char* kName = "ConvolutionBackward0";
   ConvSpec spec;
-  explicit ConvolutionBackward0(ConvSpec s) : spec(std::move(s)) {}
+  bool kept_columns;
+  ConvolutionBackward0(ConvSpec s, bool kept) : spec(std::move(s)), kept_columns(kept) {}
 
-  // saved: input, weight
+  // saved: input, weight, [the input's columns] (See Note [Kept columns])
   tensor_list apply(tensor_list&& g) override {
     Tensor input = saved(0), weight = saved(1);
     Tensor go = grad_or_zeros(g, 0);
@@ -362,7 +369,8 @@ struct ConvolutionBackward0 : NamedNode<ConvolutionBackward0> {
       if (grads[1].defined()) {
         const T* windows = spec.transposed ? x.data<T>() : god.data<T>();
         const T* image = spec.transposed ? god.data<T>() : x.data<T>();
-        cpu::conv_weight_grad<T>(s, windows, image, grads[1].data<T>());
+        const Tensor columns = kept_columns ? saved(2) : Tensor();
+        cpu::conv_weight_grad<T>(s, windows, image, grads[1].data<T>(), ptr_or_null<T>(columns));
       }
       if (grads[2].defined()) cpu::channel_sums<T>(god.data<T>(), out_sizes[0], out_channels, out_plane, grads[2].data<T>());
     });
@@ -411,18 +419,31 @@ Tensor run_convolution(const Tensor& input, const Tensor& weight, const Tensor& 
   const cpu::ConvShape s = conv_shape(input.sizes(), weight.sizes(), spec, out_sizes);
   const ScalarType dt = input.dtype();
   Tensor out = empty(out_sizes, dt);
+  const bool record = compute_requires_grad({&input, &weight, &bias});
+  Tensor columns;  // See Note [Kept columns]
+  if (record && !spec.transposed && weight.requires_grad() && out.numel() > 0 && cpu::conv_uses_columns(s)) {
+    const __int128 bytes = __int128(s.batch) * s.image_channels * s.geometry.kernel_numel() *
+                           s.geometry.window_numel() * int64_t(element_size(dt));
+    if (bytes <= kKeptColumnsBytes)
+      columns = empty({s.batch, s.image_channels * s.geometry.kernel_numel(), s.geometry.window_numel()}, dt);
+  }
   if (out.numel() > 0) {
     Tensor x = dense(input), w = dense(weight), b = bias.defined() ? dense(bias, dt) : Tensor();
     dispatch_products(dt, [&](auto tag) {
       using T = decltype(tag);
-      if (spec.transposed) cpu::conv_image_from_windows<T>(s, x.data<T>(), w.data<T>(), ptr_or_null<T>(b), out.data<T>());
-      else cpu::conv_windows_from_image<T>(s, x.data<T>(), w.data<T>(), ptr_or_null<T>(b), out.data<T>());
+      if (spec.transposed)
+        cpu::conv_image_from_windows<T>(s, x.data<T>(), w.data<T>(), ptr_or_null<T>(b), out.data<T>());
+      else
+        cpu::conv_windows_from_image<T>(s, x.data<T>(), w.data<T>(), ptr_or_null<T>(b), out.data<T>(),
+                                        columns.defined() ? columns.data<T>() : nullptr);
     });
   }
-  if (compute_requires_grad({&input, &weight, &bias})) {
-    auto node = make_node<ConvolutionBackward0>({&input, &weight, bias.defined() ? &bias : nullptr}, spec);
+  if (record) {
+    auto node = make_node<ConvolutionBackward0>({&input, &weight, bias.defined() ? &bias : nullptr}, spec,
+                                                columns.defined());
     node->save(input);
     node->save(weight);
+    if (columns.defined()) node->save(columns);
     set_history(out, node);
   }
   return out;
