@@ -71,7 +71,7 @@ Dims expand_param(const Dims& v, const char* name, int64_t nd) {
   return v;
 }
 
-// a op b in 128 bits, clamped to int64 (sizes computed from user parameters must not wrap).
+// A size computed in 128 bits from user parameters, clamped to int64 (it must not wrap).
 int64_t clamp64(__int128 v) {
   constexpr __int128 hi = INT64_MAX, lo = INT64_MIN;
   return static_cast<int64_t>(v > hi ? hi : v < lo ? lo : v);
