@@ -8,6 +8,8 @@
 - Embedding + cross_entropy step: nn.Embedding(5000, 128) -> nn.Linear(128, 5000) -> F.cross_entropy over
   32x64 tokens, backward, Adam.
 - nn.LSTM and nn.GRU (32 -> 64) steps over a sequence of 50, batch 16, mse_loss, Adam (1 thread).
+- Convolutional networks: a small CNN (2x conv3x3+relu+maxpool, linear) at batch 32 on 28x28, and LeNet-5 (PyTorch's
+  60-minute blitz network) at batch 64 and 1, cross_entropy, SGD.
 
 Every model's parameters are set from one seeded NumPy generator (same numbers for both libraries, in the
 order of `named_parameters()`), and each row's check runs two steps on fresh state and compares the losses
@@ -237,6 +239,62 @@ def _recurrent_state(T, kind):
     opt = T.optim.Adam(model.parameters(), lr=1e-3)
     step = _module_step(T, model, opt, (x, y), lambda m, x, y: T.nn.functional.mse_loss(m(x)[0], y))
     return step, model
+# Convolutional networks: a small CNN (batch 32, 28x28) and LeNet-5 (PyTorch's 60-minute blitz network, 32x32)
+
+
+def _cnn(T):
+    nn, F = T.nn, T.nn.functional
+
+    class SmallCNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
+            self.conv2 = nn.Conv2d(8, 16, 3, padding=1)
+            self.fc = nn.Linear(16 * 7 * 7, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+            return self.fc(T.flatten(x, 1))
+
+    return SmallCNN()
+
+
+def _lenet(T):
+    nn, F = T.nn, T.nn.functional
+
+    class LeNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 6, 5)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 5 * 5, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+            x = T.flatten(x, 1)
+            x = F.relu(self.fc1(x))
+            x = F.relu(self.fc2(x))
+            return self.fc3(x)
+
+    return LeNet()
+
+
+def _conv_state(make, batch, size, seed):
+    def state(T):
+        model = make(T)
+        _init_params(T, model, seed)
+        r = _rng(seed + 1)
+        x = T.tensor(r.standard_normal((batch, 1, size, size)).astype(np.float32))
+        y = T.tensor(r.integers(0, 10, batch).astype(np.int64))
+        opt = T.optim.SGD(model.parameters(), lr=0.01)
+        loss_of = lambda m, x, y: T.nn.functional.cross_entropy(m(x), y)  # noqa: E731
+        return _module_step(T, model, opt, (x, y), loss_of), model
+
+    return state
 
 
 MODELS = {
@@ -246,6 +304,9 @@ MODELS = {
     "mlp512": lambda T: (_mlp_state(T, 512)[0], None),
     "lstm": lambda T: _recurrent_state(T, "LSTM"),
     "gru": lambda T: _recurrent_state(T, "GRU"),
+    "cnn32": _conv_state(_cnn, 32, 28, 41),
+    "lenet64": _conv_state(_lenet, 64, 32, 51),
+    "lenet1": _conv_state(_lenet, 1, 32, 61),
 }
 
 
@@ -317,3 +378,18 @@ def mlp_mse_b64(lib, T, opts):
     """The MLP step above with `F.mse_loss` against random (64, 10) targets instead of cross_entropy: no
     target of its own; it measures the matmul/relu/backward path without the loss's own kernels."""
     return _mlp_case(T, 64, "mse")
+
+
+_CNN_DOC = """One SGD step of a small CNN on a (32, 1, 28, 28) batch: 2x (nn.Conv2d 3x3 padding 1 -> F.relu ->
+    F.max_pool2d 2) with 8 and 16 channels, flatten, nn.Linear(784, 10), F.cross_entropy, backward,
+    `SGD.step()`, `zero_grad(set_to_none=True)`."""
+
+_LENET_DOC = """One SGD step of LeNet-5 as in PyTorch's 60-minute blitz (1x32x32 input: conv 5x5 to 6, relu, max_pool
+    2, conv 5x5 to 16, relu, max_pool 2, Linear 400->120->84->10 with relu), F.cross_entropy, backward,
+    `SGD.step()`, `zero_grad(set_to_none=True)`."""
+
+for _threads in (1, 2):
+    _model_workload("cnn_b32", "small CNN step (2x conv3x3+relu+maxpool, linear), batch 32", MODELS["cnn32"],
+                    _CNN_DOC, 0.8 if _threads == 1 else None, _threads, 1e-3, 1e-5)
+_model_workload("lenet_b64", "LeNet-5 step, batch 64", MODELS["lenet64"], _LENET_DOC, 0.8, 1, 1e-3, 1e-5)
+_model_workload("lenet_b1", "LeNet-5 step, batch 1", MODELS["lenet1"], _LENET_DOC, 0.3, 1, 1e-3, 1e-5)

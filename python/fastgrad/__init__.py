@@ -364,6 +364,15 @@ inf = _builtins.float("inf")
 nan = _builtins.float("nan")
 newaxis = None
 from .nn.functional import _binary_cross_entropy_with_logits as binary_cross_entropy_with_logits  # noqa: F401,E501
+from ._C import convolution  # noqa: F401,E402  (torch.convolution: either kind, every argument given)
+from .nn.functional import (  # noqa: F401,E402  (torch.conv2d and the rest, as torch has them at the top level)
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
 
 # PyTorch's dtype aliases.
 float = float32  # noqa: A001

@@ -164,6 +164,15 @@ CONVS = [
     ("Conv2d", (2, 3, 3), {"padding": 2, "padding_mode": "reflect"}, (2, 2, 5, 6)),
     ("Conv2d", (2, 3, 3), {"padding": (1, 2), "padding_mode": "replicate"}, (2, 2, 5, 6)),
     ("Conv3d", (2, 3, 2), {"stride": 2, "padding": 1}, (1, 2, 4, 5, 3)),
+    ("ConvTranspose1d", (3, 4, 3), {"stride": 2, "output_padding": 1}, (2, 3, 9)),
+    (
+        "ConvTranspose2d",
+        (4, 6, (3, 2)),
+        {"stride": (2, 1), "padding": (1, 0), "dilation": (1, 2), "groups": 2},
+        (2, 4, 5, 6),
+    ),
+    ("ConvTranspose2d", (2, 3, 3), {"bias": False}, (2, 5, 4)),  # unbatched
+    ("ConvTranspose3d", (2, 3, 2), {"stride": 2, "padding": 1, "output_padding": 1}, (1, 2, 3, 4, 3)),
 ]
 
 
@@ -205,6 +214,79 @@ def test_conv_errors_match_torch():
             m.nn.Conv2d(3, 4, 3, groups=2)
         with pytest.raises(ValueError, match="padding='same' is not supported for strided convolutions"):
             m.nn.Conv1d(3, 4, 3, padding="same", stride=2)
+
+
+@pytest.mark.parametrize("output_size", [(12, 11), (1, 6, 11, 12), [11, 11]])
+def test_conv_transpose_output_size_matches_torch(output_size):
+    fastgrad.manual_seed(3)
+    torch.manual_seed(3)
+    fm, tm = nn.ConvTranspose2d(4, 6, 3, stride=2).double(), torch.nn.ConvTranspose2d(4, 6, 3, stride=2).double()
+    x = values((1, 4, 5, 5))
+    fo = fm(fastgrad.tensor(x), output_size=output_size)
+    to = tm(torch.tensor(x), output_size=output_size)
+    assert tuple(fo.shape) == tuple(to.shape)
+    assert_close(fo, to)
+
+
+def test_conv_transpose_module_errors_match_torch():
+    for m in (fastgrad, torch):
+        conv = m.nn.ConvTranspose2d(4, 6, 3, stride=2)
+        with pytest.raises(ValueError, match=r"requested an output size of \(13, 12\), but valid sizes range from "
+                                             r"\[11, 11\] to \[12, 12\]"):
+            conv(m.ones(1, 4, 5, 5), output_size=(13, 12))
+        with pytest.raises(ValueError, match="ConvTranspose2D: for 3D input, output_size must have 2 or 3 elements"):
+            conv(m.ones(4, 5, 5), output_size=(1, 6, 11, 12))
+        with pytest.raises(ValueError, match='Only "zeros" padding mode is supported for ConvTranspose1d'):
+            m.nn.ConvTranspose1d(4, 6, 3, padding_mode="reflect")
+        with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
+            m.nn.ConvTranspose2d(4, 6, 3, groups=3)
+
+
+@pytest.mark.parametrize("cls,args,kwargs,shape", [
+    ("Unfold", (2,), {}, (2, 3, 5, 4)),
+    ("Unfold", ((2, 3),), {"dilation": 2, "padding": 1, "stride": (2, 1)}, (3, 6, 5)),
+    ("Fold", (3, 2), {}, (2, 12, 4)),
+    ("Fold", ((5, 4), (2, 3)), {"padding": 1, "stride": 2}, (12, 6)),
+])
+def test_fold_unfold_modules_match_torch(cls, args, kwargs, shape):
+    fm, tm = getattr(nn, cls)(*args, **kwargs), getattr(torch.nn, cls)(*args, **kwargs)
+    assert repr(fm) == repr(tm)
+    check_both(fm, tm, [values(shape)])
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_padding_times_a_non_finite_weight_is_nan_as_in_torch_float64(groups):
+    # the depthwise kernel (groups=2 here) adds w * 0 for padded taps, as the products with im2col's zeros do
+    x = np.array([[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]])
+    w = np.array([[[np.inf, 1.0, 2.0]], [[1.0, np.nan, 1.0]]]) if groups == 2 else np.full((1, 2, 3), np.inf)
+    f = F.conv1d(fastgrad.tensor(x), fastgrad.tensor(w), padding=1, groups=groups)
+    t = torch.nn.functional.conv1d(torch.tensor(x), torch.tensor(w), padding=1, groups=groups)
+    np.testing.assert_array_equal(f.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("batch", [2, 18])  # 18: the column matrix (38 MB) is over the size kept for backward
+def test_weight_gradient_with_kept_and_recomputed_columns_matches_torch(batch):
+    x, w = values((batch, 16, 64, 64)).astype(np.float32), values((8, 16, 3, 3)).astype(np.float32)
+    g = values((batch, 8, 64, 64)).astype(np.float32)
+    grads = []
+    for m, dtype in ((fastgrad, np.float32), (torch, np.float32), (torch, np.float64)):
+        weight = m.tensor(w.astype(dtype), requires_grad=True)
+        out = m.nn.functional.conv2d(m.tensor(x.astype(dtype)), weight, padding=1)
+        out.backward(m.tensor(g.astype(dtype)))
+        grads.append(weight.grad.numpy().astype(np.float64))
+    kept = fastgrad.nn.functional.conv2d(fastgrad.tensor(x), fastgrad.tensor(w, requires_grad=True), padding=1)
+    assert len(kept.grad_fn._saved_tensors()) == (3 if batch == 2 else 2)  # input, weight[, columns]
+    # sums of batch * 4096 float32 products: as near the float64 result as torch's float32 is
+    exact = grads[2]
+    assert np.abs(grads[0] - exact).max() <= 2 * np.abs(grads[1] - exact).max() + 1e-4 * np.abs(exact).max()
+
+
+def test_unfold_then_fold_counts_each_position_once_per_window():
+    # fold(unfold(x)) multiplies each element by the number of blocks that contain it, as in PyTorch
+    x = values((1, 2, 5, 6))
+    f = F.fold(F.unfold(fastgrad.tensor(x), 3, padding=1), (5, 6), 3, padding=1)
+    t = torch.nn.functional.fold(torch.nn.functional.unfold(torch.tensor(x), 3, padding=1), (5, 6), 3, padding=1)
+    assert_close(f, t)
 
 
 PADS = [

@@ -696,6 +696,45 @@ Tensor rnn_tanh_cell(const Tensor& input, const Tensor& hx, const Tensor& weight
                      const Tensor& bias_ih = Tensor(), const Tensor& bias_hh = Tensor());
 Tensor rnn_relu_cell(const Tensor& input, const Tensor& hx, const Tensor& weight_ih, const Tensor& weight_hh,
                      const Tensor& bias_ih = Tensor(), const Tensor& bias_hh = Tensor());
+// ---- convolution (cpp/src/ops/conv.cpp) ----
+// input (N, C_in, *spatial), or (C_in, *spatial) unbatched for the convN / conv_transposeN forms; weight
+// (C_out, C_in / groups, *kernel) for a convolution, (C_in, C_out / groups, *kernel) for a transposed one; bias
+// (C_out) or undefined. stride, padding, dilation and output_padding hold one value per spatial dim or one for
+// all. float32, float64, int64 and (undilated) int32. The result records ConvolutionBackward0, as in PyTorch.
+Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const Dims& stride,
+                   const Dims& padding, const Dims& dilation, bool transposed, const Dims& output_padding,
+                   int64_t groups);
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), const Dims& stride = {1},
+              const Dims& padding = {0}, const Dims& dilation = {1}, int64_t groups = 1);
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), const Dims& stride = {1},
+              const Dims& padding = {0}, const Dims& dilation = {1}, int64_t groups = 1);
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), const Dims& stride = {1},
+              const Dims& padding = {0}, const Dims& dilation = {1}, int64_t groups = 1);
+// padding="valid" (none) or "same" (the output has the input's size; stride 1 only): PyTorch's string forms.
+enum class ConvPadding : uint8_t { Valid, Same };
+ConvPadding conv_padding_from_string(const std::string& s);  // "valid" / "same", else PyTorch's RuntimeError
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Dims& stride, ConvPadding padding,
+              const Dims& dilation = {1}, int64_t groups = 1);
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Dims& stride, ConvPadding padding,
+              const Dims& dilation = {1}, int64_t groups = 1);
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Dims& stride, ConvPadding padding,
+              const Dims& dilation = {1}, int64_t groups = 1);
+Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(),
+                        const Dims& stride = {1}, const Dims& padding = {0}, const Dims& output_padding = {0},
+                        int64_t groups = 1, const Dims& dilation = {1});
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(),
+                        const Dims& stride = {1}, const Dims& padding = {0}, const Dims& output_padding = {0},
+                        int64_t groups = 1, const Dims& dilation = {1});
+Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(),
+                        const Dims& stride = {1}, const Dims& padding = {0}, const Dims& output_padding = {0},
+                        int64_t groups = 1, const Dims& dilation = {1});
+// F.unfold: every sliding block of input (N, C, H, W) or (C, H, W) as a column, (N, C * kh * kw, L)
+// (Im2ColBackward0). F.fold: the inverse layout, summing overlapping values, into (N, C, *output_size)
+// (Col2ImBackward0). Each parameter has two values (height, width). float32, float64 and bool.
+Tensor im2col(const Tensor& input, const Dims& kernel_size, const Dims& dilation, const Dims& padding,
+              const Dims& stride);
+Tensor col2im(const Tensor& input, const Dims& output_size, const Dims& kernel_size, const Dims& dilation,
+              const Dims& padding, const Dims& stride);
 
 // ---- operators for C++ users ----
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }

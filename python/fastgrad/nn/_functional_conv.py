@@ -1,21 +1,10 @@
-"""Padding and convolution for nn.functional, composed of differentiable core ops (pooling is native:
-_functional_pool.py).
-
-Note [Windows as strided slices]
-A convolution window visits input positions start + k * dilation (k < kernel) for output
-positions start = o * stride. Instead of materialising an index tensor, each kernel offset is one strided
-slice of the (padded) input, x[..., k*d : k*d + s*(out-1) + 1 : s], whose shape is already the output's;
-stacking the prod(kernel) slices gives every window at once (the im2col matrix). The slices are views, so
-the backward of the stack scatters each window's gradient back into place through the slicing ops'
-own derivatives. Convolution is then one batched matmul with the weight.
+"""Padding and convolution for nn.functional: padding composed of differentiable core ops, convolution
+native (pooling is native too: _functional_pool.py).
 """
-
-import math
 
 import numpy as np
 
 from .. import _C
-from ._functional_checks import _CPP_TYPE_NAMES
 
 
 def _ntuple(value, n, name="argument", op="conv", position=0):
@@ -149,134 +138,52 @@ def pad(input, pad, mode="constant", value=None):
     return out
 
 
-# ---- windows ----
-
-
-def _windows(x, kernel, stride, dilation, out_sizes):
-    """Every window of x's last len(kernel) dims, stacked at dim -len(kernel)-1 (see Note [Windows as strided
-    slices]): shape (..., prod(kernel), *out_sizes)."""
-    nd = len(kernel)
-    views = []
-    for offsets in np.ndindex(*kernel):
-        index = [slice(None)] * (x.dim() - nd)
-        for k, s, d, o in zip(offsets, stride, dilation, out_sizes):
-            start = k * d
-            index.append(slice(start, start + s * (o - 1) + 1, s))
-        views.append(x[tuple(index)])
-    return _C.stack(views, x.dim() - nd)
-
-
-def _out_size(size, kernel, stride, padding, dilation, ceil_mode=False):
-    span = size + 2 * padding - dilation * (kernel - 1) - 1
-    if ceil_mode:
-        out = -(-span // stride) + 1
-        if (out - 1) * stride >= size + padding:  # the last window must start inside the input or left pad
-            out -= 1
-        return out
-    return span // stride + 1
-
-
 # ---- convolution ----
 
 
-def _check_conv_args(padding, stride, dilation, groups):
-    # PyTorch's order and words; a zero stride would divide by zero below, a negative padding be ignored
-    if any(p < 0 for p in padding):
-        raise RuntimeError("negative padding is not supported")
-    if any(s <= 0 for s in stride):
-        raise RuntimeError("non-positive stride is not supported")
-    if any(d <= 0 for d in dilation):
-        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
-
-
-def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups):
-    if not (isinstance(input, _C.Tensor) and isinstance(weight, _C.Tensor)
-            and (bias is None or isinstance(bias, _C.Tensor))):
-        got = ", ".join("Tensor" if isinstance(a, _C.Tensor) else type(a).__name__ for a in (input, weight, bias))
-        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}, ...), but expected "
-                        f"one of: (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, "
-                        f"tuple of ints padding = 0, tuple of ints dilation = 1, int groups = 1)")
-    if bias is not None and bias.dtype != input.dtype:  # torch checks this before the shapes
-        raise RuntimeError(f"Input type ({_CPP_TYPE_NAMES[input.dtype]}) and bias type ({_CPP_TYPE_NAMES[bias.dtype]}) "
-                           "should be the same")
-    unbatched = input.dim() == nd + 1
-    if input.dim() not in (nd + 1, nd + 2):
-        raise RuntimeError(
-            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
-            f"input of size: {list(input.shape)}"
-        )
-    if unbatched:
-        input = input.unsqueeze(0)
-    stride = _ntuple(stride, nd, "stride", name)
-    dilation = _ntuple(dilation, nd, "dilation", name)
-    kernel = tuple(weight.shape[2:])
-    if isinstance(padding, str):
-        if padding == "valid":
-            padding = (0,) * nd
-        elif padding == "same":
-            if any(s != 1 for s in stride):
-                raise RuntimeError("padding='same' is not supported for strided convolutions")
-            # total padding d * (k - 1) per dim; the odd one out goes to the right, as in PyTorch
-            amounts = []
-            for k, d in zip(reversed(kernel), reversed(dilation)):
-                total = d * (k - 1)
-                amounts += [total // 2, total - total // 2]
-            input = pad(input, amounts)
-            padding = (0,) * nd
-        else:
-            raise RuntimeError(f"Invalid padding string: '{padding}'")
-    padding = _ntuple(padding, nd, "padding", name)
-    _check_conv_args(padding, stride, dilation, groups)
-    n, channels = input.shape[0], input.shape[1]
-    out_channels = weight.shape[0]
-    if channels != weight.shape[1] * groups:
-        raise RuntimeError(
-            f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
-            f"{list(input.shape)} to have {weight.shape[1] * groups} channels, but got {channels} "
-            f"channels instead"
-        )
-    if out_channels % groups != 0:
-        raise RuntimeError(
-            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
-            f"but got weight of size {list(weight.shape)} instead"
-        )
-    if bias is not None and (bias.dim() != 1 or bias.shape[0] != out_channels):
-        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
-                           f"{out_channels} elements, but got bias of size {list(bias.shape)} instead")
-    if any(p > 0 for p in padding):
-        input = pad(input, [p for p in reversed(padding) for _ in range(2)])
-    spatial = tuple(input.shape[2:])
-    effective = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-    if any(e > s for e, s in zip(effective, spatial)):
-        sizes = " x ".join(str(s) for s in spatial)
-        kernels = " x ".join(str(e) for e in effective)
-        raise RuntimeError(
-            f"Calculated padded input size per channel: ({sizes}). Kernel size: ({kernels}). "
-            "Kernel size can't be greater than actual input size"
-        )
-    if input.dtype == _C.int32 and any(d > 1 for d in dilation):  # PyTorch's dilated kernel has no int32 version
-        raise NotImplementedError("\"slow_conv_dilated<>\" not implemented for 'Int'")
-    out_sizes = tuple(_out_size(s, k, st, 0, d) for s, k, st, d in zip(spatial, kernel, stride, dilation))
-    k_numel = math.prod(kernel)
-    # (N, C, K, *out) -> (N, groups, C/groups * K, L): column c * K + k matches weight.reshape(O, C/g * K)
-    cols = _windows(input, kernel, stride, dilation, out_sizes)
-    cols = cols.reshape(n, groups, (channels // groups) * k_numel, math.prod(out_sizes))
-    w = weight.reshape(groups, out_channels // groups, (channels // groups) * k_numel)
-    out = _C.matmul(w, cols).reshape((n, out_channels) + out_sizes)
-    if bias is not None:
-        out = out + bias.reshape((1, out_channels) + (1,) * nd)
-    return out.squeeze(0) if unbatched else out
-
-
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+    """1-d convolution of input (N, C_in, L) or (C_in, L) with weight (C_out, C_in / groups, k); padding is a
+    number, a 1-tuple, 'valid' or 'same'."""
+    return _C._conv(1, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+    """2-d convolution of input (N, C_in, H, W) or (C_in, H, W) with weight (C_out, C_in / groups, kH, kW);
+    padding is a number, a pair, 'valid' or 'same'."""
+    return _C._conv(2, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+    """3-d convolution of input (N, C_in, D, H, W) or (C_in, D, H, W) with weight (C_out, C_in / groups, kD, kH,
+    kW); padding is a number, a triple, 'valid' or 'same'."""
+    return _C._conv(3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 1-d convolution (the gradient of conv1d with respect to its input) of input (N, C_in, L) or
+    (C_in, L) with weight (C_in, C_out / groups, k)."""
+    return _C._conv_transpose(1, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 2-d convolution of input (N, C_in, H, W) or (C_in, H, W) with weight (C_in, C_out / groups,
+    kH, kW)."""
+    return _C._conv_transpose(2, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 3-d convolution of input (N, C_in, D, H, W) or (C_in, D, H, W) with weight (C_in, C_out /
+    groups, kD, kH, kW)."""
+    return _C._conv_transpose(3, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Every sliding block of input (N, C, H, W) or (C, H, W) as a column: (N, C * prod(kernel_size), L), L the
+    number of blocks (im2col)."""
+    return _C._im2col(input, kernel_size, dilation, padding, stride)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """The inverse layout of unfold: columns (N, C * prod(kernel_size), L) or (C * prod(kernel_size), L) summed
+    into (N, C, *output_size) (col2im); overlapping values add up."""
+    return _C._col2im(input, output_size, kernel_size, dilation, padding, stride)

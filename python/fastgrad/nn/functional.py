@@ -807,11 +807,16 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     return input / div
 
 
-from ._functional_conv import (  # noqa: E402  (padding, convolution and pooling: see that file's note)
+from ._functional_conv import (  # noqa: E402  (padding and convolution)
     conv1d,
     conv2d,
     conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+    fold,
     pad,
+    unfold,
 )
 from ._functional_pool import (  # noqa: E402  (native pooling: cpp/src/ops/pooling.cpp)
     adaptive_avg_pool1d,

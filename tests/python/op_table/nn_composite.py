@@ -1,5 +1,5 @@
 """nn.functional ops that fastgrad composes of core ops: activations, distances, losses, normalisation,
-padding and convolution (pooling is native: pooling.py).
+and padding (convolution and pooling are native: conv.py, pooling.py).
 
 The entries run through test_ops.py like every other op. Activations carry a NumPy reference; the losses
 and distances are checked against torch (values and gradients) and by gradcheck.
@@ -505,7 +505,7 @@ _entry(
 )
 
 
-# ---- padding, convolution ----
+# ---- padding ----
 
 _entry(
     "pad",
@@ -538,78 +538,4 @@ _entry(
             id="dims",
         ),
     ],
-)
-
-
-def _conv_samples(nd):
-    def make(g: Gen):
-        if nd == 1:
-            x, w = (2, 4, 9), (6, 2, 3)
-        else:
-            x, w = (2, 4, 6, 5), (6, 2, 3, 2)
-        return [
-            Sample((g.t(x), TIn(g.values((w[0], 4) + w[2:]))), id="plain"),
-            Sample(
-                (g.t(x), TIn(g.values((w[0], 4) + w[2:])), g.t((w[0],))),
-                {"stride": 2, "padding": 1},
-                id="bias_stride_padding",
-            ),
-            Sample((g.t(x), g.t(w)), {"groups": 2, "dilation": 2}, id="groups_dilation"),
-            Sample((g.t(x), TIn(g.values((w[0], 4) + w[2:]))), {"padding": "same"}, id="same"),
-            Sample((g.t(x[1:]), TIn(g.values((w[0], 4) + w[2:]))), {"padding": "valid"}, id="unbatched"),
-            Sample((g.T(x), TIn(g.values((w[0], 4) + w[2:]))), id="noncontig"),
-            Sample((g.t((0,) + x[1:]), TIn(g.values((w[0], 4) + w[2:]))), id="0size"),
-        ]
-
-    return make
-
-
-def _conv_errors(nd):
-    def make(g: Gen):
-        x = (1, 2) + (5,) * nd
-        return [
-            ErrorSample(
-                (g.t(x), g.t((3, 3) + (3,) * nd)),
-                match="to have 3 channels, but got 2 channels instead",
-                id="channels",
-            ),
-            ErrorSample(
-                (g.t(x), g.t((3, 2) + (7,) * nd)),
-                match="Kernel size can't be greater than actual input size",
-                id="kernel",
-            ),
-            ErrorSample(
-                (g.t(x), g.t((3, 2) + (3,) * nd)),
-                {"padding": "same", "stride": 2},
-                match="padding='same' is not supported for strided convolutions",
-                id="same_strided",
-            ),
-        ]
-
-    return make
-
-
-for _nd in (1, 2):
-    _entry(
-        f"conv{_nd}d",
-        (lambda m, x, w, b=None, _n=_nd, **kw: getattr(m.nn.functional, f"conv{_n}d")(x, w, b, **kw)),
-        None,
-        _conv_samples(_nd),
-        errors=_conv_errors(_nd),
-        no_kind=("0d",),
-    )
-_entry(
-    "conv3d",
-    lambda m, x, w, b=None, **kw: m.nn.functional.conv3d(x, w, b, **kw),
-    None,
-    lambda g: [
-        Sample(
-            (g.t((1, 2, 4, 3, 5)), g.t((3, 2, 2, 2, 3)), g.t((3,))),
-            {"stride": (1, 2, 1), "padding": 1},
-            id="3d",
-        ),
-        Sample((g.strided((1, 2, 3, 3, 3)), g.t((4, 1, 2, 2, 2))), {"groups": 2}, id="noncontig"),
-        Sample((g.t((0, 2, 3, 3, 3)), g.t((3, 2, 2, 2, 2))), id="0size"),
-    ],
-    no_kind=("0d",),
 )

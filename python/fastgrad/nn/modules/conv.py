@@ -1,5 +1,7 @@
-"""Conv1d, Conv2d and Conv3d: weight (out_channels, in_channels / groups, *kernel_size), initialised as PyTorch
-initialises it (Kaiming-uniform with a=sqrt(5), bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)))."""
+"""Conv1d, Conv2d and Conv3d: weight (out_channels, in_channels / groups, *kernel_size); ConvTranspose1d, 2d and
+3d: weight (in_channels, out_channels / groups, *kernel_size). Initialised as PyTorch initialises them
+(Kaiming-uniform with a=sqrt(5), bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in from the weight's
+dim 1 and kernel)."""
 
 import math
 
@@ -33,6 +35,8 @@ class _ConvNd(Module):
         padding_mode="zeros",
         device=None,
         dtype=None,
+        transposed=False,
+        output_padding=0,
     ):
         super().__init__()
         nd = self._nd
@@ -57,8 +61,8 @@ class _ConvNd(Module):
         self.stride = _tuple(stride, nd)
         self.padding = padding if isinstance(padding, str) else _tuple(padding, nd)
         self.dilation = _tuple(dilation, nd)
-        self.transposed = False
-        self.output_padding = (0,) * nd
+        self.transposed = transposed
+        self.output_padding = _tuple(output_padding, nd)
         self.groups = groups
         self.padding_mode = padding_mode
         # F.pad's order (last dim first, left then right) for the non-zero padding modes
@@ -74,7 +78,11 @@ class _ConvNd(Module):
         else:
             self._reversed_padding_repeated_twice = [p for p in reversed(self.padding) for _ in range(2)]
         kw = _factory(device, dtype)
-        self.weight = Parameter(_C.empty((out_channels, in_channels // groups) + self.kernel_size, **kw))
+        if transposed:
+            shape = (in_channels, out_channels // groups) + self.kernel_size
+        else:
+            shape = (out_channels, in_channels // groups) + self.kernel_size
+        self.weight = Parameter(_C.empty(shape, **kw))
         if bias:
             self.bias = Parameter(_C.empty(out_channels, **kw))
         else:
@@ -105,6 +113,8 @@ class _ConvNd(Module):
             s += f", padding={self.padding}"
         if self.dilation != (1,) * len(self.dilation):
             s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * len(self.output_padding):
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
@@ -123,4 +133,66 @@ class Conv2d(_ConvNd):
 
 
 class Conv3d(_ConvNd):
+    _nd = 3
+
+
+class _ConvTransposeNd(_ConvNd):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
+                         device, dtype, transposed=True, output_padding=output_padding)
+
+    def _output_padding(self, input, output_size):
+        """output_padding, or the one that gives `output_size` (the spatial sizes, optionally after the batch and
+        channel sizes), as PyTorch's ConvTranspose modules compute it."""
+        if output_size is None:
+            return self.output_padding
+        nd = self._nd
+        lead = 2 if input.dim() == nd + 2 else 1
+        sizes = list(output_size)
+        if len(sizes) == lead + nd:
+            sizes = sizes[lead:]
+        if len(sizes) != nd:
+            raise ValueError(f"ConvTranspose{nd}D: for {input.dim()}D input, output_size must have {nd} or "
+                             f"{lead + nd} elements (got {len(output_size)})")
+        smallest = [(input.shape[lead + d] - 1) * self.stride[d] - 2 * self.padding[d]
+                    + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(nd)]
+        largest = [smallest[d] + self.stride[d] - 1 for d in range(nd)]
+        for size, low, high in zip(sizes, smallest, largest):
+            if size < low or size > high:
+                raise ValueError(f"requested an output size of {output_size}, but valid sizes range from {smallest} "
+                                 f"to {largest} (for an input of {input.shape[lead:]})")
+        return tuple(size - low for size, low in zip(sizes, smallest))
+
+    def forward(self, input, output_size=None):
+        conv = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[self._nd - 1]
+        output_padding = self._output_padding(input, output_size)
+        return conv(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
+                    self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    _nd = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    _nd = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
     _nd = 3
