@@ -230,7 +230,12 @@ void parallel_run(int64_t begin, int64_t end, int64_t grain, RangeFn fn, void* c
   const int threads = get_num_threads();
   const int64_t n = end - begin;
   grain = std::max<int64_t>(grain, 1);
-  const int64_t chunks = std::min<int64_t>(threads, (n + grain - 1) / grain);
+  // Note [Late workers]: waking a sleeping worker can take longer than a whole chunk (on a virtual machine whose
+  // other vCPU was idle, 1-2 ms); with one chunk per thread the caller would have claimed everything before the
+  // worker arrives. Up to kChunksPerThread chunks per thread (each at least `grain`) leave work for a worker that
+  // arrives late.
+  constexpr int64_t kChunksPerThread = 8;
+  const int64_t chunks = std::min<int64_t>(threads * kChunksPerThread, (n + grain - 1) / grain);
   const int64_t chunk = (n + chunks - 1) / chunks;
   auto job = std::make_shared<Job>(fn, context, begin, end, chunk, (n + chunk - 1) / chunk);
   if (!get_pool(threads)->try_run(job)) {
