@@ -264,6 +264,11 @@ FLOAT32_TOLERANCE = {
     # its OpInfo skips the float32 noncontiguous comparison ("Tensor-likes are not close") and allows atol 5e-3
     # in its decomposition test
     "nn.functional.multi_head_attention_forward": (0, 5e-3),
+    # im2col + GEMM sums each output's C_in * prod(kernel) products in another order than PyTorch's oneDNN kernel
+    # (measured: at most 4.2e-5 absolute on outputs of magnitude ~1); PyTorch's own OpInfo allows atol 5e-5 for
+    # these ops' float32 vjp tests and 5e-3 for their noncontiguous samples
+    "nn.functional.conv2d": (1.3e-6, 5e-5),
+    "nn.functional.conv3d": (1.3e-6, 5e-5),
 }
 
 
