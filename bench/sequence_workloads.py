@@ -25,20 +25,12 @@ def _loop_state(T, steps):
         for t in range(steps):
             h = T.tanh(x[:, t] + h @ w)
         h.sum().backward()
-        x.grad = None
-        w.grad = None
-
-    def check():
-        h = T.zeros(BATCH, HIDDEN)
-        for t in range(steps):
-            h = T.tanh(x[:, t] + h @ w)
-        h.sum().backward()
         out = [h, x.grad, w.grad]
         x.grad = None
         w.grad = None
         return out
 
-    return step, check
+    return step, step
 
 
 def _loop_workload(steps):

@@ -143,15 +143,12 @@ class _Pickler(pickle._Pickler):
         dtype = str(t.dtype).split(".")[-1]
         if dtype not in _STORAGE_OF:
             raise pickle.PicklingError(f"fastgrad.save: tensors of dtype {t.dtype} cannot be saved")
-        if t.requires_grad and not t.is_leaf:
-            # PyTorch pickles such tensors with requires_grad set; the history is never saved.
-            pass
         address, nbytes = t._storage_key()
         item = t.element_size()
-        offset_bytes = t.data_ptr() - address
-        if offset_bytes % item:
-            t, address, offset_bytes = t.contiguous().clone(), None, 0  # shares bytes at an odd offset
+        if (t.data_ptr() - address) % item:  # shares bytes at an odd offset (a view of another dtype): a copy
+            t = t.contiguous().clone()
             address, nbytes = t._storage_key()
+        offset_bytes = t.data_ptr() - address
         slot = (address, dtype)
         entry = self.storages.get(slot)
         if entry is None:
@@ -329,8 +326,6 @@ class _Unpickler(pickle.Unpickler):
             dtype = _dtype_global(name)
             if dtype is not None:
                 return dtype
-        if module.startswith("fastgrad") and (module, name) == ("fastgrad.nn.modules.module", "_HookDict"):
-            return self.lookup(module, name)
         if not self.weights_only or self.allowed(module, name):
             try:
                 return self.lookup(module, name)
@@ -513,8 +508,6 @@ def unsafe_globals(blob, allowed):
         if (module, name) in table or allowed(module, name):
             continue
         if module == "torch" and (name in _OTHER_STORAGES or name in _OTHER_DTYPES or _dtype_global(name)):
-            continue
-        if (module, name) == ("fastgrad.nn.modules.module", "_HookDict"):
             continue
         found.add(f"{module}.{name}")
     return sorted(found)

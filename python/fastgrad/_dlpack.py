@@ -41,8 +41,6 @@ def dlpack(self, *, stream=None, max_version=None, dl_device=None, copy=None):
         raise BufferError("__dlpack__: stream should be None on cpu")
     if dl_device is not None and tuple(int(v) for v in dl_device) != (_CPU, 0):
         raise BufferError(f"__dlpack__: cannot export a CPU tensor to DLPack device {tuple(dl_device)}")
-    if copy is False and dl_device is not None and tuple(dl_device) != (_CPU, 0):
-        raise BufferError("__dlpack__: copy=False needs the tensor's own device")
     if self.requires_grad:
         raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
     versioned = max_version is not None and int(max_version[0]) >= 1
