@@ -604,3 +604,19 @@ def test_instance_norm_is_a_batch_norm_over_instances(kind):
     assert f[0] == t[0]
     for a, b in zip(f[1:], t[1:]):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name,shape", [("adaptive_avg_pool1d", (0, 2)), ("adaptive_avg_pool2d", (0, 2, 2)),
+                                        ("adaptive_avg_pool3d", (0, 2, 2, 2)), ("adaptive_max_pool1d", (0, 2)),
+                                        ("adaptive_max_pool2d", (0, 2, 2)), ("adaptive_max_pool3d", (0, 2, 2, 2))])
+def test_adaptive_pooling_backward_of_unbatched_zero_channels(name, shape):
+    # fuzzer seed 1: an unbatched input with 0 channels backpropagates in torch (dim 0 is exempt from the empty
+    # gradient check); fastgrad raised "Expected grad_output to have non-zero size".
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (fastgrad, torch):
+        x = lib.zeros(shape, dtype=lib.float64, requires_grad=True)
+        out = getattr(lib.nn.functional, name)(x, 3)
+        out.sum().backward()
+        grads.append(tuple(x.grad.shape))
+    assert grads[0] == grads[1] == shape

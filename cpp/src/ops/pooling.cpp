@@ -166,9 +166,10 @@ cpu::PoolGeometry adaptive_geometry(const char* op, const Tensor& input, int nd,
   check_output_size(op, nd, output_size);
   FG_CHECK(input.dim() == nd + 1 || input.dim() == nd + 2, Error, op, "(): Expected ", nd + 1, "D or ", nd + 2,
            "D tensor, but got ", shape_str(input.sizes()));
-  // (PyTorch's 2-d adaptive average pooling lets the channels be empty)
+  // (PyTorch's 2-d adaptive average pooling lets the channels be empty; dim 0 is always exempt: the batch, or the
+  // channels of an unbatched input)
   const bool spatial_only = nd == 2 && std::string(op) == "adaptive_avg_pool2d";
-  for (int64_t d = spatial_only ? input.dim() - 2 : input.dim() == nd + 2 ? 1 : 0; d < input.dim(); ++d)
+  for (int64_t d = spatial_only ? input.dim() - 2 : 1; d < input.dim(); ++d)
     FG_CHECK(input.size(d) > 0, Error, op, "(): Expected input to have non-zero size for non-batch dimensions, but "
              "input has sizes ", shape_str(input.sizes()), " with dimension ", d, " being empty");
   cpu::PoolGeometry g = plane_geometry(input, nd);

@@ -405,7 +405,7 @@ def _check_adaptive_empty(name, nd, input):
         shape = shape[:-1] + [1, shape[-1]] if nd == 1 else shape  # (the 1-d op runs as the 2-d one)
         name, dims = "adaptive_avg_pool2d", (len(shape) - 2, len(shape) - 1)
     else:
-        dims = range(1 if len(shape) == nd + 2 else 0, len(shape))
+        dims = range(1, len(shape))  # dim 0 is exempt: the batch, or the channels of an unbatched input
     for i in dims:
         if shape[i] == 0:
             raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input "
@@ -435,11 +435,12 @@ def _adaptive_avg_pool(name, nd, input, output_size):
     out = _C._adaptive_avg_pool(input, sizes)
     grad_shape = list(out.shape[:-1]) + [1, out.shape[-1]] if nd == 1 else list(out.shape)
     kernel = "adaptive_avg_pool3d_backward" if nd == 3 else "adaptive_avg_pool2d_backward"
-    return _refuse_empty_gradient(out, kernel, grad_shape, len(grad_shape) - max(nd, 2) - 1)
+    return _refuse_empty_gradient(out, kernel, grad_shape, 1)
 
 
 def _refuse_empty_gradient(out, kernel, grad_shape, first):
-    """torch's adaptive pooling backward refuses a gradient with an empty non-batch dim (from `first` on): a hook
+    """torch's adaptive pooling backward refuses a gradient with an empty dim from `first` on (dim 0 is exempt, batch
+    or, for an unbatched input, channels): a hook
     raising its error, on a view of out (so the hook sees the gradient before the pooling Node runs)."""
     empty = next((i for i in range(max(first, 0), len(grad_shape)) if grad_shape[i] == 0), None)
     if not out.requires_grad or empty is None:
@@ -479,8 +480,7 @@ def _adaptive_max_pool(name, nd, input, output_size):
     out, indices = _C._adaptive_max_pool(input, sizes)
     grad_shape = list(out.shape[:-1]) + [1, out.shape[-1]] if nd == 1 else list(out.shape)
     kernel = "adaptive_max_pool3d_backward" if nd == 3 else "adaptive_max_pool2d_backward"
-    batched = len(grad_shape) == max(nd, 2) + 2
-    return _refuse_empty_gradient(out, kernel, grad_shape, 1 if batched else 0), indices
+    return _refuse_empty_gradient(out, kernel, grad_shape, 1), indices
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
