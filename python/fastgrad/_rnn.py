@@ -58,6 +58,7 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 
 
 def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One GRU step (PyTorch's formula and gate order r, z, n) as one fused op: the next hidden state."""
     return _C._gru_cell(input, hx, w_ih, w_hh, b_ih, b_hh)
 
 

@@ -224,14 +224,23 @@ def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max pooling over 1 spatial dim(s) of input (N, C, *spatial) or (C, *spatial): the largest value of
+    each window (kernel_size, stride defaulting to kernel_size, padding, dilation, ceil_mode); with
+    return_indices also the flat position of each maximum in its plane."""
     return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max pooling over 2 spatial dim(s) of input (N, C, *spatial) or (C, *spatial): the largest value of
+    each window (kernel_size, stride defaulting to kernel_size, padding, dilation, ceil_mode); with
+    return_indices also the flat position of each maximum in its plane."""
     return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max pooling over 3 spatial dim(s) of input (N, C, *spatial) or (C, *spatial): the largest value of
+    each window (kernel_size, stride defaulting to kernel_size, padding, dilation, ceil_mode); with
+    return_indices also the flat position of each maximum in its plane."""
     return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
@@ -348,12 +357,18 @@ def _avg_pool(name, nd, input, kernel_size, stride, padding, ceil_mode, count_in
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Average pooling over 1 spatial dim(s) of input (N, C, *spatial) or (C, *spatial): the mean of each
+    window (padding counted unless count_include_pad=False; divisor_override replaces the divisor where the
+    op takes it)."""
     return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None)
 
 
 def avg_pool2d(
     input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
 ):
+    """Average pooling over 2 spatial dim(s) of input (N, C, *spatial) or (C, *spatial): the mean of each
+    window (padding counted unless count_include_pad=False; divisor_override replaces the divisor where the
+    op takes it)."""
     return _avg_pool(
         "avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
     )
@@ -362,6 +377,9 @@ def avg_pool2d(
 def avg_pool3d(
     input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
 ):
+    """Average pooling over 3 spatial dim(s) of input (N, C, *spatial) or (C, *spatial): the mean of each
+    window (padding counted unless count_include_pad=False; divisor_override replaces the divisor where the
+    op takes it)."""
     return _avg_pool(
         "avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
     )
@@ -455,14 +473,20 @@ def _refuse_empty_gradient(out, kernel, grad_shape, first):
 
 
 def adaptive_avg_pool1d(input, output_size):
+    """Adaptive average pooling over 1 spatial dim(s) to output_size: output cell i averages input positions
+    floor(i*in/out) to ceil((i+1)*in/out)."""
     return _adaptive_avg_pool("adaptive_avg_pool1d", 1, input, output_size)
 
 
 def adaptive_avg_pool2d(input, output_size):
+    """Adaptive average pooling over 2 spatial dim(s) to output_size: output cell i averages input positions
+    floor(i*in/out) to ceil((i+1)*in/out)."""
     return _adaptive_avg_pool("adaptive_avg_pool2d", 2, input, output_size)
 
 
 def adaptive_avg_pool3d(input, output_size):
+    """Adaptive average pooling over 3 spatial dim(s) to output_size: output cell i averages input positions
+    floor(i*in/out) to ceil((i+1)*in/out)."""
     return _adaptive_avg_pool("adaptive_avg_pool3d", 3, input, output_size)
 
 
@@ -484,16 +508,22 @@ def _adaptive_max_pool(name, nd, input, output_size):
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Adaptive max pooling over 1 spatial dim(s) to output_size (windows as adaptive_avg_pool1d's); with
+    return_indices also the flat position of each maximum in its plane."""
     out, indices = _adaptive_max_pool("adaptive_max_pool1d", 1, input, output_size)
     return (out, indices) if return_indices else out
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Adaptive max pooling over 2 spatial dim(s) to output_size (windows as adaptive_avg_pool2d's); with
+    return_indices also the flat position of each maximum in its plane."""
     out, indices = _adaptive_max_pool("adaptive_max_pool2d", 2, input, output_size)
     return (out, indices) if return_indices else out
 
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Adaptive max pooling over 3 spatial dim(s) to output_size (windows as adaptive_avg_pool3d's); with
+    return_indices also the flat position of each maximum in its plane."""
     out, indices = _adaptive_max_pool("adaptive_max_pool3d", 3, input, output_size)
     return (out, indices) if return_indices else out
 
@@ -539,12 +569,18 @@ def _lp_pool(nd, input, norm_type, kernel_size, stride, ceil_mode):
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over 1 spatial dim(s): (sum of x**norm_type over each window) ** (1 /
+    norm_type), computed over avg_pool1d."""
     return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
 
 
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over 2 spatial dim(s): (sum of x**norm_type over each window) ** (1 /
+    norm_type), computed over avg_pool2d."""
     return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
 
 
 def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over 3 spatial dim(s): (sum of x**norm_type over each window) ** (1 /
+    norm_type), computed over avg_pool3d."""
     return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
