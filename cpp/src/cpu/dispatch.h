@@ -52,8 +52,9 @@ template <class T>
 using SoftmaxBackwardKernel = void (*)(const T* g, const T* y, T* out, int64_t outer, int64_t n, int64_t stride,
                                        int64_t cols, bool log);
 
-// The normalisation kernels of batch_norm and group_norm (cpu/norm_kernels.h), each over a range of its
-// independent units (channels for batch_norm, (sample, group) rows for group_norm); cpu/norm.cpp threads
+// The normalisation kernels of batch_norm, group_norm and layer_norm's forward (cpu/norm_kernels.h), each over a
+// range of its independent units (channels for batch_norm, (sample, group) rows for group_norm, rows of S for
+// layer_norm); cpu/norm.cpp threads
 // over those ranges. One argument struct for all of them: each reads the fields it needs (see norm.h).
 template <class T>
 struct NormArgs {
@@ -76,7 +77,7 @@ struct NormArgs {
   T* ds = nullptr;  // group_norm backward: per (n, c) sums of dy * x and of dy
   T* db = nullptr;
 };
-enum class NormOp : int { BatchStats, BatchApply, BatchBackward, GroupForward, GroupBackward, kCount };
+enum class NormOp : int { BatchStats, BatchApply, BatchBackward, GroupForward, GroupBackward, LayerForward, kCount };
 constexpr int kNormOps = static_cast<int>(NormOp::kCount);
 template <class T>
 using NormKernel = void (*)(const NormArgs<T>& a, int64_t begin, int64_t end);

@@ -333,6 +333,34 @@ void k_softmax(const T* x, T* y, int64_t outer, int64_t n, int64_t stride, int64
   }
 }
 
+// sum(g) (only_g) or sum(g * y) over a row of n, in double: two vector accumulators (two add chains in flight)
+// of at most 32 terms per lane each, flushed into double; the tail's lanes are zero-padded. Its products are
+// rounded to T, as the scalar sum of g[j] * y[j] was.
+template <class T, bool only_g>
+FG_VINLINE double row_dot(const T* g, const T* y, int64_t n) {
+  constexpr int W = Vec<T>::N;
+  double total = 0;
+  VecT<T> a{}, b{};
+  int since_flush = 0;
+  auto term = [&](int64_t i) { return only_g ? load(g + i) : load(g + i) * load(y + i); };
+  int64_t i = 0;
+  for (; i + 2 * W <= n; i += 2 * W) {
+    a += term(i);
+    b += term(i + W);
+    if (++since_flush == 32) {
+      total += lanes_sum<T>(a) + lanes_sum<T>(b);
+      a = b = VecT<T>{};
+      since_flush = 0;
+    }
+  }
+  for (; i + W <= n; i += W) a += term(i);
+  if (i < n) {
+    const VecT<T> gv = load_partial(g + i, n - i);
+    a += only_g ? gv : gv * load_partial(y + i, n - i);  // load_partial zero-fills the lanes past n
+  }
+  return total + (lanes_sum<T>(a) + lanes_sum<T>(b));
+}
+
 template <class T>
 void k_softmax_backward(const T* g, const T* y, T* out, int64_t outer, int64_t n, int64_t stride, int64_t cols,
                         bool log) {
@@ -343,9 +371,7 @@ void k_softmax_backward(const T* g, const T* y, T* out, int64_t outer, int64_t n
       const T* gr = g + base;
       const T* yr = y + base;
       T* outr = out + base;
-      double s = 0;
-      for (int64_t j = 0; j < n; ++j) s += log ? static_cast<double>(gr[j]) : static_cast<double>(gr[j] * yr[j]);
-      const VecT<T> sv = splat<T>(static_cast<T>(s));
+      const VecT<T> sv = splat<T>(static_cast<T>(log ? row_dot<T, true>(gr, yr, n) : row_dot<T, false>(gr, yr, n)));
       auto body = [&](VecT<T> gv, VecT<T> yv) { return log ? gv - v_exp<T>(yv) * sv : yv * (gv - sv); };
       int64_t i = 0;
       for (; i + W <= n; i += W) store(outr + i, body(load(gr + i), load(yr + i)));

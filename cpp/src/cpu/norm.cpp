@@ -1,6 +1,6 @@
-// See Note [Normalisation numerics] in norm.h. layer_norm and rms_norm: plain contiguous loops that the compiler
-// vectorises; batch_norm and group_norm: the per-level vector kernels of the dispatch table (norm_kernels.h,
-// Note [CPU dispatch]), threaded here over channels or (sample, group) rows.
+// See Note [Normalisation numerics] in norm.h. layer_norm's backward and rms_norm: plain contiguous loops that the
+// compiler vectorises; batch_norm, group_norm and layer_norm's forward: the per-level vector kernels of the
+// dispatch table (norm_kernels.h, Note [CPU dispatch]), threaded here over channels, (sample, group) rows or rows.
 #include "norm.h"
 
 #include <algorithm>
@@ -80,65 +80,6 @@ inline void sums_of(int64_t n, Term1 t1, Term2 t2, double& s1, double& s2) {
   s2 = fold(a2) + r2;
 }
 
-// Mean (rounded to T) and biased variance (double) of the `runs` runs of `len` elements at x + r * stride.
-template <class T>
-void moments(const T* x, int64_t runs, int64_t len, int64_t stride, T& mean, double& var) {
-  const int64_t n = runs * len;
-  double s = 0;
-  for (int64_t r = 0; r < runs; ++r) {
-    const T* p = x + r * stride;
-    s += sum_of<T>(len, [p](int64_t i) { return p[i]; });
-  }
-  const T m = static_cast<T>(s / static_cast<double>(n));
-  double d2 = 0;
-  for (int64_t r = 0; r < runs; ++r) {
-    const T* p = x + r * stride;
-    d2 += sum_of<T>(len, [p, m](int64_t i) {
-      const T d = p[i] - m;
-      return d * d;
-    });
-  }
-  if (std::isinf(d2) && std::isfinite(s)) {
-    // Finite inputs whose squared differences overflow T (a float32 row holding 1e30): the second pass again
-    // in double, so that the variance (and through it rstd, see rstd_of) is the row's, not inf.
-    d2 = 0;
-    for (int64_t r = 0; r < runs; ++r)
-      for (int64_t i = 0; i < len; ++i) {
-        const double d = static_cast<double>(x[r * stride + i]) - static_cast<double>(m);
-        d2 += d * d;
-      }
-  }
-  // Corrected by the mean of the differences from m (s - n * m, exactly 0 for a constant group).
-  const double d1 = (s - static_cast<double>(m) * static_cast<double>(n)) / static_cast<double>(n);
-  double v = d2 / static_cast<double>(n) - d1 * d1;
-  if (v < 0) v = 0;
-  mean = m;
-  var = v;
-}
-
-// rstd computed in T (layer_norm's and rms_norm's forward); a variance beyond T's range (finite in double)
-// takes its rstd from the double one, which T holds (1 / sqrt(2.5e59) = 2e-30), instead of 1 / sqrt(inf) = 0.
-template <class T>
-T rstd_in_t(double var, double eps) {
-  const T v = static_cast<T>(var);
-  if (std::isinf(v) && std::isfinite(var)) return static_cast<T>(1.0 / std::sqrt(var + eps));
-  return T(1) / std::sqrt(v + static_cast<T>(eps));
-}
-// y = (x - mean) * rstd, then * gamma and + beta (each may be null) elementwise over n. (x - mean is exact
-// for x near the mean, so a near-constant row keeps its accuracy; x * rstd - mean * rstd would cancel.)
-template <class T>
-void normalize_row(const T* x, int64_t n, T mean, T rstd, const T* gamma, const T* beta, T* y) {
-  if (gamma && beta) {
-    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd * gamma[i] + beta[i];
-  } else if (gamma) {
-    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd * gamma[i];
-  } else if (beta) {
-    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd + beta[i];
-  } else {
-    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * rstd;
-  }
-}
-
 // Column sums of the [blocks, n] partials in block order, into out (double sums rounded to T).
 template <class T>
 void reduce_blocks(const std::vector<T>& part, int64_t blocks, int64_t n, T* out) {
@@ -164,18 +105,12 @@ void layer_norm_forward(const T* x, const T* gamma, const T* beta, int64_t M, in
     for (int64_t r = 0; r < M; ++r) mean[r] = rstd[r] = static_cast<T>(NAN);
     return;
   }
-  parallel_for(0, M, grain_for(N), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const T* xr = x + r * N;
-      T m;
-      double var;
-      moments(xr, 1, N, N, m, var);
-      const T a = rstd_in_t<T>(var, eps);
-      mean[r] = m;
-      rstd[r] = a;
-      if (y) normalize_row(xr, N, m, a, gamma, beta, y + r * N);
-    }
-  });
+  NormArgs<T> a;
+  a.x = x, a.gamma = gamma, a.beta = beta;
+  a.N = M, a.S = N, a.eps = eps;
+  a.y = y, a.mean_out = mean, a.rstd_out = rstd;
+  const auto k = norm_kernel<T>(NormOp::LayerForward);
+  parallel_for(0, M, grain_for(N), [&](int64_t r0, int64_t r1) { k(a, r0, r1); });
 }
 
 template <class T>

@@ -19,9 +19,19 @@
 //   in order, so results do not depend on the thread count (Note [Intra-op threads]).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 namespace fastgrad::cpu {
+
+// rstd computed in T (layer_norm's and rms_norm's forward); a variance beyond T's range (finite in double)
+// takes its rstd from the double one, which T holds (1 / sqrt(2.5e59) = 2e-30), instead of 1 / sqrt(inf) = 0.
+template <class T>
+inline T rstd_in_t(double var, double eps) {
+  const T v = static_cast<T>(var);
+  if (std::isinf(v) && std::isfinite(var)) return static_cast<T>(1.0 / std::sqrt(var + eps));
+  return T(1) / std::sqrt(v + static_cast<T>(eps));
+}
 
 // layer_norm over M rows of N: y (may be null when only statistics are wanted), mean and rstd per row.
 // gamma/beta may be null.

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "isa_kernels.h"
+#include "norm.h"
 
 namespace fastgrad::cpu::FG_ISA {
 
@@ -346,6 +347,38 @@ void k_group_norm_backward(const NormArgs<T>& a, int64_t r0, int64_t r1) {
   }
 }
 
+// ---- layer_norm's forward: units are the N rows of S contiguous elements ----
+
+// Per row: the moments, rstd in T (rstd_in_t), then y = (x - mean) * rstd (* gamma) (+ beta) elementwise, in that
+// order with one rounding per operation, as the scalar form (x - mean is exact near the mean, so a near-constant
+// row keeps its accuracy; x * rstd - mean * rstd would cancel).
+template <class T>
+void k_layer_norm_forward(const NormArgs<T>& a, int64_t r0, int64_t r1) {
+  const int64_t n = a.S;
+  const T* g = a.gamma;
+  const T* b = a.beta;
+  for (int64_t r = r0; r < r1; ++r) {
+    const T* xr = a.x + r * n;
+    T m;
+    double var;
+    moments(xr, 1, n, n, m, var);
+    const T rs = rstd_in_t<T>(var, a.eps);
+    a.mean_out[r] = m;
+    a.rstd_out[r] = rs;
+    if (!a.y) continue;
+    T* yr = a.y + r * n;
+    const VecT<T> mv = splat<T>(m), av = splat<T>(rs);
+    if (g && b)
+      run_map<T>(yr, n, [=](int64_t i, int64_t q) { return (load_n(xr + i, q) - mv) * av * load_n(g + i, q) + load_n(b + i, q); });
+    else if (g)
+      run_map<T>(yr, n, [=](int64_t i, int64_t q) { return (load_n(xr + i, q) - mv) * av * load_n(g + i, q); });
+    else if (b)
+      run_map<T>(yr, n, [=](int64_t i, int64_t q) { return (load_n(xr + i, q) - mv) * av + load_n(b + i, q); });
+    else
+      run_map<T>(yr, n, [=](int64_t i, int64_t q) { return (load_n(xr + i, q) - mv) * av; });
+  }
+}
+
 inline void fill_norm(KernelTable& t) {
   auto set = [&](NormOp op, NormKernel<float> f, NormKernel<double> d) {
     t.norm_f32[static_cast<int>(op)] = f;
@@ -356,6 +389,7 @@ inline void fill_norm(KernelTable& t) {
   set(NormOp::BatchBackward, k_batch_norm_backward<float>, k_batch_norm_backward<double>);
   set(NormOp::GroupForward, k_group_norm_forward<float>, k_group_norm_forward<double>);
   set(NormOp::GroupBackward, k_group_norm_backward<float>, k_group_norm_backward<double>);
+  set(NormOp::LayerForward, k_layer_norm_forward<float>, k_layer_norm_forward<double>);
 }
 
 }  // namespace fastgrad::cpu::FG_ISA
