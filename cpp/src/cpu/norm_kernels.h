@@ -350,8 +350,8 @@ void k_group_norm_backward(const NormArgs<T>& a, int64_t r0, int64_t r1) {
 // ---- layer_norm's forward: units are the N rows of S contiguous elements ----
 
 // Per row: the moments, rstd in T (rstd_in_t), then y = (x - mean) * rstd (* gamma) (+ beta) elementwise, in that
-// order with one rounding per operation, as the scalar form (x - mean is exact near the mean, so a near-constant
-// row keeps its accuracy; x * rstd - mean * rstd would cancel).
+// order (x - mean is exact near the mean, so a near-constant row keeps its accuracy; x * rstd - mean * rstd would
+// cancel). At the FMA levels GCC contracts the last multiply and add into one fused multiply-add.
 template <class T>
 void k_layer_norm_forward(const NormArgs<T>& a, int64_t r0, int64_t r1) {
   const int64_t n = a.S;

@@ -290,7 +290,13 @@ FG_VINLINE T row_extreme(const T* x, int64_t n) {
   int64_t i = 0;
   for (; i + 4 * W <= n; i += 4 * W)
     for (int q = 0; q < 4; ++q) {
-      const VecT<T> v = load(x + i + q * W);
+      VecT<T> v = load(x + i + q * W);
+      // One load per vector: without this empty asm GCC folds the load into the fmadd and loads again for the
+      // max, and two loads per vector halve the throughput from L2 (amax over a 1 MB row:
+      // 18.1 us, torch 15.3 us).
+#if defined(__x86_64__)
+      asm("" : "+v"(v));
+#endif
       probe[q] = fmadd(v, zero, probe[q]);
       best[q] = better(v, best[q]);
     }
