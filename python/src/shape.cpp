@@ -80,6 +80,13 @@ tensor_list tensor_split_any(const Tensor& x, py::handle spec, int64_t dim) {
 }
 
 tensor_list split_any(const Tensor& x, py::handle size, int64_t dim) {
+  if (is_tensor(size) && as_tensor(size).numel() == 1) {
+    // PyTorch's Tensor.split takes int(split_size) of a tensor first: a one-element float tensor truncates
+    // (split(x, tensor(1.5)) splits by 1); a tensor int() refuses keeps its error below.
+    py::object n = py::reinterpret_steal<py::object>(PyNumber_Long(size.ptr()));
+    if (n) return split(x, n.cast<int64_t>(), dim);
+    PyErr_Clear();
+  }
   if (PyList_Check(size.ptr()) || PyTuple_Check(size.ptr()))
     return split_with_sizes(x, dims_from(size, "split", "split_size", 0), dim);
   // one size: an int, or a one-element integer tensor (See Note [Int lists])

@@ -115,8 +115,21 @@ SEED3 = [
 ]
 
 
+# fuzz seed 3, second pass: a one-element tensor as split's size (PyTorch takes int() of it, truncating), cat of
+# legacy-empty 1-D tensors only (no dim is checked), the conversions' keyword-only memory_format
+SPLIT_CAT_CONVERSIONS = [
+    "T.split(T.arange(8).reshape(4, 2), T.tensor(1.5), 0)[0]", "T.split(T.arange(8).reshape(4, 2), T.tensor(2))[1]",
+    "T.arange(8.).split(T.tensor(2.7))[1]", "T.arange(8.).split(T.tensor([3]))[0]",
+    "T.arange(8.).split(T.tensor([3, 5]))[0]", "T.arange(8.).split(T.tensor(-1.5))",
+    "T.cat([T.zeros(0), T.zeros(0)], -2)", "T.concatenate([T.zeros(0), T.zeros(0, dtype=T.float64)], 5)",
+    "T.cat([T.zeros(0), T.zeros(2, 3)], 1)", "T.cat([T.zeros(0), T.zeros(2, 3)], -3)", "T.cat([T.zeros(0)], 1)",
+    "T.ones(2).long(None)", "T.ones(2).float(None, None)", "T.ones(2).int(memory_format=T.preserve_format)",
+    "T.ones(2).bool(T.contiguous_format)",
+]
+
+
 @pytest.mark.parametrize("call", NONE_NOT_OPTIONAL + KEEPDIM_WITHOUT_DIM + BOOLS_IN_INT_LISTS + BITWISE_NUMBER_FIRST
-                         + NARROW_START + CONV_BILINEAR_DTYPES + SEED3)
+                         + NARROW_START + CONV_BILINEAR_DTYPES + SEED3 + SPLIT_CAT_CONVERSIONS)
 def test_argument_forms_as_torch(call):
     if call == "T.ones(2, 2).sum(keepdim=False)":
         # torch refuses keepdim without dim even when False; fastgrad's binding cannot tell an explicit False

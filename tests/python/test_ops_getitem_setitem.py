@@ -388,3 +388,67 @@ def test_setitem_on_view_of_tensor_requiring_grad_rebases_like_torch():
         (y * m.arange(12.0).view(3, 4)).sum().backward()
         grads.append(x.grad.detach().numpy())
     np.testing.assert_array_equal(grads[1], grads[0])
+
+
+# PyTorch writes index_put_ through masked_fill_ (value.item(), so any dtype) when it does not accumulate, the
+# value has one element and the only tensor subscript is one bool mask, whatever basic subscripts stand beside it
+# (fuzz seed 3: x[mask, None, 2:-3] = a float64 0-d tensor into float32). Other forms keep the dtype check.
+_MASK_FILL_SUBSCRIPTS = [
+    "(M4,)", "(M4, None, slice(2, -3))", "(M4, None, slice(0, 2))", "(slice(None), M3)", "(Ellipsis, M3)",
+    "(1, M3)", "(M4, 1)", "(T.ones(4, 3, dtype=T.bool),)", "([0, 1],)", "(M4, [0, 1])", "(M4, M3)",
+]
+
+
+@pytest.mark.parametrize("sub", _MASK_FILL_SUBSCRIPTS)
+@pytest.mark.parametrize("value", ["T.tensor(0.25, dtype=T.float64)", "T.tensor([0.25], dtype=T.float64)",
+                                   "T.tensor([[3]])", "T.tensor(True)", "T.tensor([0.5, 1.5, 2.5], dtype=T.float64)"])
+@pytest.mark.parametrize("grad", [False, True])
+def test_setitem_one_element_value_through_a_mask_as_torch(sub, value, grad):
+    results = []
+    for T in (fg, torch):
+        env = {"T": T, "M4": T.tensor([True, False, True, False]), "M3": T.tensor([True, False, True])}
+        base = T.arange(12.).reshape(4, 3).requires_grad_(grad)
+        v = eval(value, env)
+        if grad and v.is_floating_point():
+            v.requires_grad_()
+        x = base.clone() if grad else base.detach().clone()
+        try:
+            x[eval(sub, env)] = v
+        except Exception as e:  # noqa: BLE001 - the outcome class and message are compared
+            results.append((type(e).__name__, str(e).split("\n")[0]))
+            continue
+        out = [x.detach().numpy().copy()]
+        if grad:
+            (x * T.arange(1., 13.).reshape(4, 3)).sum().backward()
+            out += [base.grad.numpy().copy(), None if v.grad is None else (v.grad.numpy().copy(), str(v.grad.dtype))]
+        results.append(("ok", out))
+    f, t = results
+    assert f[0] == t[0], (f, t)
+    if f[0] != "ok":
+        assert f[1] == t[1]
+        return
+    np.testing.assert_array_equal(f[1][0], t[1][0])
+    if grad:
+        np.testing.assert_array_equal(f[1][1], t[1][1])
+        assert (f[1][2] is None) == (t[1][2] is None)
+        if f[1][2] is not None:
+            np.testing.assert_array_equal(f[1][2][0], t[1][2][0])
+            assert f[1][2][1].split(".")[-1] == t[1][2][1].split(".")[-1]
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_index_put_one_element_value_of_another_dtype(accumulate):
+    results = []
+    for T in (fg, torch):
+        x = T.zeros(4, 3)
+        try:
+            x.index_put_((T.tensor([True, False, True, False]),), T.tensor([7.0], dtype=T.float64),
+                         accumulate=accumulate)
+            results.append(("ok", x.numpy().copy()))
+        except RuntimeError as e:
+            results.append(("RuntimeError", str(e)))
+    assert results[0][0] == results[1][0]
+    if results[0][0] == "ok":
+        np.testing.assert_array_equal(results[0][1], results[1][1])
+    else:
+        assert results[0][1] == results[1][1]

@@ -325,11 +325,20 @@ struct IndexPutBackward0 : NamedNode<IndexPutBackward0> {
   }
 };
 
-void check_put_values(const Tensor& self, const tensor_list& indices, const Tensor& values, const IndexPlan& plan) {
-  const bool single_mask = indices.size() == 1 && indices[0].defined() && indices[0].dtype() == ScalarType::Bool;
-  FG_CHECK(values.dtype() == self.dtype() || (single_mask && values.dim() == 0), Error,
-           "Index put requires the source and destination dtypes match, got ", scalar_type_name(self.dtype()),
-           " for the destination and ", scalar_type_name(values.dtype()), " for the source.");
+bool put_is_masked_fill(const tensor_list& indices, const Tensor& values, bool accumulate) {
+  if (accumulate || values.numel() != 1) return false;
+  int masks = 0;
+  for (const auto& i : indices) {
+    if (!i.defined()) continue;
+    if (i.dtype() != ScalarType::Bool) return false;
+    ++masks;
+  }
+  return masks == 1;
+}
+
+void check_put_values(const Tensor& self, const tensor_list& indices, const Tensor& values, const IndexPlan& plan,
+                      bool accumulate) {
+  // PyTorch reports a value that does not fit the indexing result before a value of another dtype.
   bool fits = values.dim() <= static_cast<int64_t>(plan.out_shape.size());
   for (int64_t i = 0; fits && i < values.dim(); ++i) {
     const int64_t v = values.sizes()[values.dim() - 1 - i];
@@ -338,11 +347,14 @@ void check_put_values(const Tensor& self, const tensor_list& indices, const Tens
   }
   FG_CHECK(fits, Error, "shape mismatch: value tensor of shape ", shape_str(values.sizes()),
            " cannot be broadcast to indexing result of shape ", shape_str(plan.out_shape));
+  FG_CHECK(values.dtype() == self.dtype() || put_is_masked_fill(indices, values, accumulate), Error,
+           "Index put requires the source and destination dtypes match, got ", scalar_type_name(self.dtype()),
+           " for the destination and ", scalar_type_name(values.dtype()), " for the source.");
 }
 
 Tensor index_put(const Tensor& self, const tensor_list& indices, const Tensor& values, bool accumulate) {
   IndexPlan plan(self, indices);
-  check_put_values(self, indices, values, plan);
+  check_put_values(self, indices, values, plan, accumulate);
   Tensor out = cast(self, self.dtype(), /*force_copy=*/true);
   plan.put(out, values, accumulate);
   if (compute_requires_grad({&self, &values}))
@@ -360,7 +372,7 @@ Tensor& index_put_(Tensor& self, const tensor_list& indices, const Tensor& value
     return inplace_commit(self, r);
   }
   IndexPlan plan(self, indices);
-  check_put_values(self, indices, values, plan);
+  check_put_values(self, indices, values, plan, accumulate);
   plan.put(self, values, accumulate);
   self.bump_version();
   return self;

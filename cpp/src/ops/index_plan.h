@@ -41,9 +41,13 @@ struct IndexPlan {
 // Replaces each bool mask by the columns of its nonzero(), checking its shape against self's dimensions and
 // every index's dtype.
 tensor_list expand_masks(const Tensor& self, const tensor_list& indices);
-// index_put's checks on its values: PyTorch's rule is self's dtype, except a 0-d value put through a single
-// mask (a masked_fill); and they must broadcast to the indexing result.
-void check_put_values(const Tensor& self, const tensor_list& indices, const Tensor& values, const IndexPlan& plan);
+// PyTorch's index_put_ writes through masked_fill_ (with value.item(), so a value of any dtype) when it does not
+// accumulate, the value has one element and the indices are one bool mask beside undefined (full-slice) entries.
+bool put_is_masked_fill(const tensor_list& indices, const Tensor& values, bool accumulate);
+// index_put's checks on its values: PyTorch's rule is self's dtype, except where put_is_masked_fill; and they
+// must broadcast to the indexing result.
+void check_put_values(const Tensor& self, const tensor_list& indices, const Tensor& values, const IndexPlan& plan,
+                      bool accumulate);
 // dst[mask] = value in place, mask broadcasting to dst's shape (no autograd; scatter.cpp).
 void masked_fill_kernel(const Tensor& dst, const Tensor& mask, Scalar value);
 // The shape index tensors broadcast to (IndexError with PyTorch's message when they don't).

@@ -70,8 +70,9 @@ Tensor cat(const tensor_list& tensors, int64_t dim) {
     if (!ref && !skipped(tensors[i])) ref = &tensors[i];
   }
   ScalarType dtype = common_dtype(tensors);
+  // Every input legacy-empty: PyTorch checks no dim and returns an empty 1-D tensor (cat([zeros(0)], -2)).
+  const int64_t d = ref ? wrap_dim(dim, ref->dim(), "cat") : 0;
   if (!ref) ref = &tensors[0];
-  int64_t d = wrap_dim(dim, ref->dim(), "cat");
   Dims shape = ref->sizes();
   shape[d] = 0;
   std::vector<int64_t> sizes;

@@ -150,7 +150,8 @@ struct FullIndex {
   tensor_list indices;           // one per dimension of t
   bool selects_nothing = false;  // a False in the subscript
   bool has_tensor_index = false;
-  bool single_mask = false;  // t[mask] = v: a 0-d v of another dtype is allowed (a masked_fill)
+  bool single_mask = false;  // one bool tensor among basic subscripts: a one-element v of another dtype is
+                             // allowed (PyTorch writes it with masked_fill_, see put_is_masked_fill)
 };
 
 FullIndex full_indices(const Tensor& t, const std::vector<TensorIndex>& raw) {
@@ -228,7 +229,7 @@ FullIndex full_indices(const Tensor& t, const std::vector<TensorIndex>& raw) {
   }
   for (; d < t.dim(); ++d) rdims.push_back({DimKind::Source, d, 0, t.sizes()[d], 1});
   f.has_tensor_index = tensor_entries > 0;
-  f.single_mask = tensor_entries == 1 && masks == 1 && indices.size() == 1;
+  f.single_mask = tensor_entries == 1 && masks == 1;
 
   // Lay out the result: the block replaces adjacent advanced dimensions, or goes first.
   const Dims block = broadcast_index_shapes(block_parts);
@@ -316,7 +317,7 @@ void index_put_(Tensor& t, const std::vector<TensorIndex>& indices, const Tensor
       masked_fill_kernel(r, adv[0], v.item());  // t[mask] = scalar, the most common write
     } else {
       IndexPlan plan(r, adv);
-      check_put_values(r, adv, v, plan);
+      check_put_values(r, adv, v, plan, /*accumulate=*/false);
       plan.put(r, v, /*accumulate=*/false);
     }
     t.bump_version();
@@ -334,16 +335,15 @@ void index_put_(Tensor& t, const std::vector<TensorIndex>& indices, const Tensor
     return;
   }
   if (!r.is_same(t)) {
-    FG_CHECK(v.dtype() == t.dtype(), Error, "Index put requires the source and destination dtypes match, got ",
-             scalar_type_name(t.dtype()), " for the destination and ", scalar_type_name(v.dtype()), " for the source.");
-    index_put_(r, adv, v, /*accumulate=*/false);
+    if (v.dtype() != t.dtype() && !put_is_masked_fill(adv, v, /*accumulate=*/false))
+      check_put_values(r, adv, v, IndexPlan(r, adv), /*accumulate=*/false);  // throws: shape, else dtype
+    index_put_(r, adv, v.dtype() == t.dtype() ? v : to_dtype(v, t.dtype()), /*accumulate=*/false);
     return;
   }
   check_inplace(t, "index_put_");
   FullIndex f = full_indices(t, indices);
-  FG_CHECK(!f.has_tensor_index || v.dtype() == t.dtype() || (f.single_mask && v.dim() == 0), Error,
-           "Index put requires the source and destination dtypes match, got ", scalar_type_name(t.dtype()),
-           " for the destination and ", scalar_type_name(v.dtype()), " for the source.");
+  if (f.has_tensor_index && v.dtype() != t.dtype() && !(f.single_mask && v.numel() == 1))
+    check_put_values(t, f.indices, v, IndexPlan(t, f.indices), /*accumulate=*/false);  // throws: shape, else dtype
   if (f.selects_nothing) return;
   index_put_(t, f.indices, v.dtype() == t.dtype() ? v : to_dtype(v, t.dtype()), /*accumulate=*/false);
 }
