@@ -8,6 +8,22 @@
 
 namespace fastgrad {
 
+namespace {
+// The number of elements of a shape, refused as PyTorch refuses it when a product of its leading sizes leaves
+// int64 (expand(2**40, 2**40, 0) included), so that no view's numel overflows. Negative sizes are not shapes:
+// their callers report them.
+int64_t checked_numel(const Dims& sizes) {
+  uint64_t n = 1;
+  bool overflow = false;
+  for (int64_t s : sizes) {
+    if (s < 0) return numel_of(sizes);
+    overflow = overflow || __builtin_mul_overflow(n, static_cast<uint64_t>(s), &n);
+  }
+  FG_CHECK(!overflow && n <= static_cast<uint64_t>(INT64_MAX), Error, "numel: integer multiplication overflow");
+  return static_cast<int64_t>(n);
+}
+}  // namespace
+
 TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, Dims sizes, Dims strides, int64_t offset, ScalarType dtype)
     : sizes_(std::move(sizes)),
       strides_(std::move(strides)),
@@ -29,6 +45,7 @@ AutogradMeta& TensorImpl::ensure_autograd() {
 }
 
 void TensorImpl::set_sizes_and_strides(Dims sizes, Dims strides, int64_t offset) {
+  checked_numel(sizes);  // before anything changes
   sizes_ = std::move(sizes);
   strides_ = std::move(strides);
   offset_ = offset;
@@ -36,7 +53,7 @@ void TensorImpl::set_sizes_and_strides(Dims sizes, Dims strides, int64_t offset)
 }
 
 void TensorImpl::refresh() {
-  numel_ = numel_of(sizes_);
+  numel_ = checked_numel(sizes_);
   // Contiguous in PyTorch's sense: row-major, ignoring the strides of size-1 dimensions.
   contiguous_ = true;
   int64_t expected = 1;

@@ -125,6 +125,13 @@ SPLIT_CAT_CONVERSIONS = [
     "T.cat([T.zeros(0), T.zeros(2, 3)], 1)", "T.cat([T.zeros(0), T.zeros(2, 3)], -3)", "T.cat([T.zeros(0)], 1)",
     "T.ones(2).long(None)", "T.ones(2).float(None, None)", "T.ones(2).int(memory_format=T.preserve_format)",
     "T.ones(2).bool(T.contiguous_format)",
+    # a shape whose numel leaves int64 in any prefix of its sizes is refused by every view, as by PyTorch
+    "T.zeros(1).expand(2**40, 2**40)", "T.zeros(1, 1, 1).expand(2**40, 2**40, 0)", "T.zeros(1, 1).expand(2**32, 2**31)",
+    "T.zeros(1, 1).expand(2**31, 2**31).shape", "T.zeros(2, 0).reshape(2**62, 2**62, 0)",
+    "T.zeros(2, 0).view(2**62, 2**62, 0)", "T.zeros(1).broadcast_to((2**40, 2**40))",
+    "T.zeros(0).unflatten(0, (2**40, 2**40, 0))", "T.empty(2**40, 2**40, 0)",
+    # roll of an empty tensor returns its copy before checking dims; a 0-d tensor's dims are checked
+    "T.roll(T.zeros(0), 1, 5)", "T.roll(T.zeros(0, 3), (1, 1), (5, 7))", "T.roll(T.tensor(1.), 1, 5)",
 ]
 
 

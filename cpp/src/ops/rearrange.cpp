@@ -140,7 +140,9 @@ Tensor roll(const Tensor& t, const Dims& shifts, const Dims& dims) {
            "shifts and dimensions must align. shifts: ", shifts.size(), ", dims:", dims.size());
   Tensor out;
   if (t.dim() == 0 || t.numel() == 0) {
-    for (int64_t d : dims) wrap_existing_dim(d, t.dim(), "roll");
+    // PyTorch checks the dims of a 0-d tensor but not of an empty one (it returns the copy first).
+    if (t.dim() == 0)
+      for (int64_t d : dims) wrap_existing_dim(d, t.dim(), "roll");
     out = cast(t, t.dtype(), /*force_copy=*/true);
   } else if (dims.empty()) {
     // Without dims the tensor rolls as if flattened.
