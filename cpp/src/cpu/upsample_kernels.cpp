@@ -142,6 +142,80 @@ struct AllTaps {
   int64_t per_output() const { return dim[0].n * dim[1].n * dim[2].n; }
 };
 
+// The weighted sums of every output: the innermost dim's taps summed first, then each outer dim's (PyTorch's
+// order). ND, NH, NW: the tap counts when known at compile time, 0 for taps.dim[d].n.
+template <class T, int ND, int NH, int NW>
+void interpolate(const T* in, T* out, const UpsampleGeometry& g, const AllTaps<T>& taps) {
+  const Taps<T>&td = taps.dim[0], &th = taps.dim[1], &tw = taps.dim[2];
+  const int64_t nd = ND ? ND : td.n, nh = NH ? NH : th.n, nw = NW ? NW : tw.n;
+  const int64_t H = g.in[1], W = g.in[2], in_plane = g.in_plane(), out_plane = g.out_plane();
+  const int64_t OD = g.out[0], OH = g.out[1], OW = g.out[2];
+  for_planes(g.planes, out_plane * taps.per_output(), [&](int64_t p) {
+    const T* x = in + p * in_plane;
+    T* y = out + p * out_plane;
+    for (int64_t od = 0; od < OD; ++od)
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const int64_t* id = &td.index[od * nd];
+        const int64_t* ih = &th.index[oh * nh];
+        const T* wd = &td.weight[od * nd];
+        const T* wh = &th.weight[oh * nh];
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const int64_t* iw = &tw.index[ow * nw];
+          const T* ww = &tw.weight[ow * nw];
+          T acc_d = 0;
+          for (int64_t a = 0; a < nd; ++a) {
+            T acc_h = 0;
+            for (int64_t b = 0; b < nh; ++b) {
+              const T* row = x + (id[a] * H + ih[b]) * W;
+              T acc_w = row[iw[0]] * ww[0];
+              for (int64_t c = 1; c < nw; ++c) acc_w += row[iw[c]] * ww[c];
+              const T v = acc_w * wh[b];
+              acc_h = b == 0 ? v : acc_h + v;
+            }
+            const T v = acc_h * wd[a];
+            acc_d = a == 0 ? v : acc_d + v;
+          }
+          *y++ = acc_d;
+        }
+      }
+  });
+}
+
+// The transposed sums (grad_in written whole): each output's gradient times its taps' weights, added at their
+// positions in output order. ND, NH, NW as interpolate's.
+template <class T, int ND, int NH, int NW>
+void scatter(const T* grad_out, T* grad_in, const UpsampleGeometry& g, const AllTaps<T>& taps) {
+  const Taps<T>&td = taps.dim[0], &th = taps.dim[1], &tw = taps.dim[2];
+  const int64_t nd = ND ? ND : td.n, nh = NH ? NH : th.n, nw = NW ? NW : tw.n;
+  const int64_t H = g.in[1], W = g.in[2], in_plane = g.in_plane(), out_plane = g.out_plane();
+  const int64_t OD = g.out[0], OH = g.out[1], OW = g.out[2];
+  for_planes(g.planes, out_plane * taps.per_output() + in_plane, [&](int64_t p) {
+    T* gi = grad_in + p * in_plane;
+    const T* go = grad_out + p * out_plane;
+    std::fill(gi, gi + in_plane, T(0));
+    for (int64_t od = 0; od < OD; ++od)
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const int64_t* id = &td.index[od * nd];
+        const int64_t* ih = &th.index[oh * nh];
+        const T* wd = &td.weight[od * nd];
+        const T* wh = &th.weight[oh * nh];
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const T gv = *go++;
+          const int64_t* iw = &tw.index[ow * nw];
+          const T* ww = &tw.weight[ow * nw];
+          for (int64_t a = 0; a < nd; ++a) {
+            const T ga = gv * wd[a];
+            for (int64_t b = 0; b < nh; ++b) {
+              const T gb = ga * wh[b];
+              T* row = gi + (id[a] * H + ih[b]) * W;
+              for (int64_t c = 0; c < nw; ++c) row[iw[c]] += gb * ww[c];
+            }
+          }
+        }
+      }
+  });
+}
+
 }  // namespace
 
 template <class T>
@@ -162,31 +236,13 @@ void upsample(const T* in, T* out, const UpsampleGeometry& g) {
     });
     return;
   }
-  const int64_t nd = td.n, nh = th.n, nw = tw.n;
-  for_planes(g.planes, out_plane * taps.per_output(), [&](int64_t p) {
-    const T* x = in + p * in_plane;
-    T* y = out + p * out_plane;
-    for (int64_t od = 0; od < OD; ++od)
-      for (int64_t oh = 0; oh < OH; ++oh)
-        for (int64_t ow = 0; ow < OW; ++ow) {
-          const int64_t* iw = &tw.index[ow * nw];
-          const T* ww = &tw.weight[ow * nw];
-          T acc_d = 0;
-          for (int64_t a = 0; a < nd; ++a) {
-            T acc_h = 0;
-            for (int64_t b = 0; b < nh; ++b) {
-              const T* row = x + (td.index[od * nd + a] * H + th.index[oh * nh + b]) * W;
-              T acc_w = row[iw[0]] * ww[0];
-              for (int64_t c = 1; c < nw; ++c) acc_w += row[iw[c]] * ww[c];
-              const T v = acc_w * th.weight[oh * nh + b];
-              acc_h = b == 0 ? v : acc_h + v;
-            }
-            const T v = acc_h * td.weight[od * nd + a];
-            acc_d = a == 0 ? v : acc_d + v;
-          }
-          *y++ = acc_d;
-        }
-  });
+  switch (td.n * 100 + th.n * 10 + tw.n) {  // the tap counts as constants, so the tap loops unroll
+    case 112: return interpolate<T, 1, 1, 2>(in, out, g, taps);
+    case 122: return interpolate<T, 1, 2, 2>(in, out, g, taps);
+    case 222: return interpolate<T, 2, 2, 2>(in, out, g, taps);
+    case 144: return interpolate<T, 1, 4, 4>(in, out, g, taps);
+    default: return interpolate<T, 0, 0, 0>(in, out, g, taps);
+  }
 }
 
 template <class T>
@@ -197,30 +253,14 @@ void upsample_backward(const T* grad_out, T* grad_in, const UpsampleGeometry& g)
     return;
   }
   const AllTaps<T> taps(g, true);
-  const Taps<T>&td = taps.dim[0], &th = taps.dim[1], &tw = taps.dim[2];
-  const int64_t H = g.in[1], W = g.in[2], in_plane = g.in_plane(), out_plane = g.out_plane();
-  const int64_t OD = g.out[0], OH = g.out[1], OW = g.out[2];
-  const int64_t nd = td.n, nh = th.n, nw = tw.n;
-  for_planes(g.planes, out_plane * taps.per_output() + in_plane, [&](int64_t p) {
-    T* gi = grad_in + p * in_plane;
-    const T* go = grad_out + p * out_plane;
-    std::fill(gi, gi + in_plane, T(0));
-    for (int64_t od = 0; od < OD; ++od)
-      for (int64_t oh = 0; oh < OH; ++oh)
-        for (int64_t ow = 0; ow < OW; ++ow) {
-          const T gv = *go++;
-          const int64_t* iw = &tw.index[ow * nw];
-          const T* ww = &tw.weight[ow * nw];
-          for (int64_t a = 0; a < nd; ++a) {
-            const T ga = gv * td.weight[od * nd + a];
-            for (int64_t b = 0; b < nh; ++b) {
-              const T gb = ga * th.weight[oh * nh + b];
-              T* row = gi + (td.index[od * nd + a] * H + th.index[oh * nh + b]) * W;
-              for (int64_t c = 0; c < nw; ++c) row[iw[c]] += gb * ww[c];
-            }
-          }
-        }
-  });
+  switch (taps.dim[0].n * 100 + taps.dim[1].n * 10 + taps.dim[2].n) {
+    case 111: return scatter<T, 1, 1, 1>(grad_out, grad_in, g, taps);
+    case 112: return scatter<T, 1, 1, 2>(grad_out, grad_in, g, taps);
+    case 122: return scatter<T, 1, 2, 2>(grad_out, grad_in, g, taps);
+    case 222: return scatter<T, 2, 2, 2>(grad_out, grad_in, g, taps);
+    case 144: return scatter<T, 1, 4, 4>(grad_out, grad_in, g, taps);
+    default: return scatter<T, 0, 0, 0>(grad_out, grad_in, g, taps);
+  }
 }
 
 template void upsample<float>(const float*, float*, const UpsampleGeometry&);
