@@ -1,6 +1,6 @@
 """The pooling rows of the `kernels` group (the native ops of cpp/src/ops/pooling.cpp): CNN-sized activations,
-forward and forward + backward, at 1 and 2 threads. Registered into `bench.workloads.WORKLOADS` when
-`bench.workloads` is imported.
+forward and forward + backward, at 1 and 2 threads; and an upsampling row (cpp/src/ops/upsample.cpp) at 1
+thread. Registered into `bench.workloads.WORKLOADS` when `bench.workloads` is imported.
 
 Each forward + backward row times `f(x).backward(g)` with `x` requiring grad and a fresh graph per call (the
 forward kernel, the backward kernel and the gradient's accumulation into a fresh `x.grad`, reset to None before
@@ -50,7 +50,18 @@ def _pool_workload(id, name, shape, f, doc, backward, threads):
     )(fn)
 
 
+# Upsampling (cpp/src/ops/upsample.cpp), at 1 thread.
+UPSAMPLES = [
+    ("upsample_bilinear2d", "interpolate bilinear 2x 8x32x64x64", (8, 32, 64, 64),
+     lambda F, x: F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False),
+     "`F.interpolate(x, scale_factor=2, mode='bilinear')` on a (8, 32, 64, 64) float32 activation (a decoder's "
+     "upsampling)"),
+]
+
 for _row in POOLS:
     for _bwd in (False, True):
         for _threads in (1, 2):
             _pool_workload(*_row, _bwd, _threads)
+for _row in UPSAMPLES:
+    for _bwd in (False, True):
+        _pool_workload(*_row, _bwd, 1)

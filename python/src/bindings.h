@@ -107,6 +107,7 @@ void init_linalg(py::module_& m);
 void init_creation(py::module_& m);
 void init_nn(py::module_& m);
 void init_pooling(py::module_& m);
+void init_upsample(py::module_& m);
 void init_conv(py::module_& m);
 void init_autograd(py::module_& m);
 void init_hooks(py::module_& m);

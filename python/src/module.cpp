@@ -349,6 +349,7 @@ PYBIND11_MODULE(_C, m) {
   init_creation(m);
   init_nn(m);
   init_pooling(m);
+  init_upsample(m);
   init_conv(m);
   init_autograd(m);
   init_hooks(m);

@@ -619,6 +619,35 @@ std::tuple<Tensor, Tensor> adaptive_max_pool1d(const Tensor& input, const Dims& 
 std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, const Dims& output_size);
 std::tuple<Tensor, Tensor> adaptive_max_pool3d(const Tensor& input, const Dims& output_size);
 
+// Upsampling (cpp/src/ops/upsample.cpp), F.interpolate's modes: input (N, C, *spatial) with 1, 2 or 3 spatial
+// dims (the op's name says how many), float32 or float64. Exactly one of output_size (the spatial sizes) and
+// scale_factors (one per spatial dim; the output size is floor(size * factor)) is given; a given factor also sets
+// the source-index step to 1 / factor, as PyTorch's ops do (interpolate's recompute_scale_factor=True passes the
+// computed output_size instead). The coordinates are PyTorch's (Note [Upsampling coordinates] in
+// cpp/src/cpu/upsample_kernels.h); differentiable in input any number of times.
+Tensor upsample_nearest1d(const Tensor& input, const std::optional<Dims>& output_size,
+                          const std::optional<std::vector<double>>& scale_factors = std::nullopt);
+Tensor upsample_nearest2d(const Tensor& input, const std::optional<Dims>& output_size,
+                          const std::optional<std::vector<double>>& scale_factors = std::nullopt);
+Tensor upsample_nearest3d(const Tensor& input, const std::optional<Dims>& output_size,
+                          const std::optional<std::vector<double>>& scale_factors = std::nullopt);
+// 'nearest-exact': source index floor((o + 0.5) * in / out) instead of nearest's floor(o * in / out).
+Tensor upsample_nearest_exact1d(const Tensor& input, const std::optional<Dims>& output_size,
+                                const std::optional<std::vector<double>>& scale_factors = std::nullopt);
+Tensor upsample_nearest_exact2d(const Tensor& input, const std::optional<Dims>& output_size,
+                                const std::optional<std::vector<double>>& scale_factors = std::nullopt);
+Tensor upsample_nearest_exact3d(const Tensor& input, const std::optional<Dims>& output_size,
+                                const std::optional<std::vector<double>>& scale_factors = std::nullopt);
+Tensor upsample_linear1d(const Tensor& input, const std::optional<Dims>& output_size, bool align_corners,
+                         const std::optional<std::vector<double>>& scale_factors = std::nullopt);
+Tensor upsample_bilinear2d(const Tensor& input, const std::optional<Dims>& output_size, bool align_corners,
+                           const std::optional<std::vector<double>>& scale_factors = std::nullopt);
+Tensor upsample_trilinear3d(const Tensor& input, const std::optional<Dims>& output_size, bool align_corners,
+                            const std::optional<std::vector<double>>& scale_factors = std::nullopt);
+// Keys' cubic convolution (A = -0.75) over 4x4 taps, indices clamped at the borders.
+Tensor upsample_bicubic2d(const Tensor& input, const std::optional<Dims>& output_size, bool align_corners,
+                          const std::optional<std::vector<double>>& scale_factors = std::nullopt);
+
 // Embedding (cpp/src/ops/embedding.cpp) and normalisation layers (cpp/src/ops/nn_norm.cpp). `indices` int64 or
 // int32, in [0, weight.size(0)); padding_idx -1 means none (else its row gets no gradient); scale_grad_by_freq
 // divides each looked-up row's gradient by how often its index occurs in `indices`.

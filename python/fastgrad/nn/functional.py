@@ -818,6 +818,12 @@ from ._functional_conv import (  # noqa: E402  (padding and convolution)
     pad,
     unfold,
 )
+from ._functional_interp import (  # noqa: E402  (native upsampling: cpp/src/ops/upsample.cpp)
+    interpolate,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
 from ._functional_pool import (  # noqa: E402  (native pooling: cpp/src/ops/pooling.cpp)
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,

@@ -20,7 +20,7 @@ Nothing here imports fastgrad or torch: the table is data, the tests decide what
 Layout: common.py holds the building blocks (OpInfo, Sample, TIn, Gen, the shared sample sets); each other
 module holds the entries of one area, mirroring the C++ op files in cpp/src/ops/ (binary.py for binary.cpp
 and division.cpp, reductions.py for reduce.cpp, minmax.cpp, moments.cpp and scan.cpp, sorting.py for
-sorting.cpp, histogram.py for histogram.cpp, pooling.py for pooling.cpp, conv.py for conv.cpp, nn_rnn.py for rnn.cpp, ...), and nn_composite.py the nn.functional ops that fastgrad composes of core ops. A module appends its entries to
+sorting.cpp, histogram.py for histogram.cpp, pooling.py for pooling.cpp, upsample.py for upsample.cpp, conv.py for conv.cpp, nn_rnn.py for rnn.cpp, ...), and nn_composite.py the nn.functional ops that fastgrad composes of core ops. A module appends its entries to
 its own lists only; OPS below is assembled from them explicitly.
 """
 
@@ -46,6 +46,7 @@ from . import (
     shape,
     sorting,
     unary,
+    upsample,
 )
 from .common import ErrorSample, Form, Gen, OpInfo, Sample, TIn
 from .nn_composite import COMPOSITE_GRAD_FN as _COMPOSITE_GRAD_FN
@@ -82,6 +83,7 @@ OPS: list = [
     *nn_norm.OPS,
     *attention.OPS,
     *pooling.OPS,
+    *upsample.OPS,
     *nn_rnn.OPS,
     *conv.OPS,
     *nn_composite.OPS,
@@ -91,7 +93,7 @@ OPS: list = [
 COMPOSITE_GRAD_FN = _COMPOSITE_GRAD_FN | nn_rnn.GRAD_FN_DIFFERS
 
 # The sample kinds some entries cannot have (test_ops.py adds its own list).
-NO_KIND = _COMPOSITE_NO_KIND | histogram.NO_KIND | pooling.NO_KIND | nn_rnn.NO_KIND | conv.NO_KIND
+NO_KIND = _COMPOSITE_NO_KIND | histogram.NO_KIND | pooling.NO_KIND | upsample.NO_KIND | nn_rnn.NO_KIND | conv.NO_KIND
 
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names in the table must be unique"

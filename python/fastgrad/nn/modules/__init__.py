@@ -97,6 +97,7 @@ from .transformer import (  # noqa: F401
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401
 
 # every layer class above is public (fastgrad.nn re-exports them all)
 __all__ = sorted(name for name, obj in list(globals().items()) if isinstance(obj, type))
