@@ -284,6 +284,7 @@ from ._C import (  # noqa: F401  (shape ops, views, joining and splitting)
     moveaxis,
     movedim,
     narrow,
+    as_strided,
     permute,
     repeat_interleave,
     reshape,

@@ -237,6 +237,10 @@ void init_shape(py::module_& m) {
       }, py::arg("diagonal") = 0);
 
   // ---- picking parts ----
+  def_both(cls, m, "as_strided", [](const Tensor& x, py::handle size, py::handle stride, std::optional<int64_t> off) {
+        const Dims sizes = dims_from(size, "as_strided", "size", 2, false);  // checked first, as PyTorch
+        return as_strided(x, sizes, dims_from(stride, "as_strided", "stride", 3, false), off);
+      }, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none());
   def_both(cls, m, "select", [](const Tensor& x, int64_t d, int64_t i) { return select(x, d, i); }, py::arg("dim"),
            py::arg("index"));
   def_both(cls, m, "narrow", [](const Tensor& x, int64_t d, py::handle start, int64_t length) {

@@ -228,3 +228,27 @@ def test_state_dict_and_module_copies(lib):
     assert again[0].weight.tolist() == model[0].weight.tolist()
     x = lib.ones(4, 3)
     assert again(x).tolist() == model(x).tolist()
+
+
+# as_strided on views of one storage (a transposed view, an offset slice, overlapping windows of a column): the
+# values, the Node and the gradient into the viewed tensor, against torch (the op table covers contiguous inputs)
+@pytest.mark.parametrize("view,size,stride,offset", [
+    ("b.t()", (2, 3), (1, 2), None),
+    ("b[1:]", (2, 2), (1, 1), None),
+    ("b[1:]", (3,), (2,), 0),
+    ("b[:, 1]", (3, 2), (1, 1), None),
+    ("b.t()[1:]", (2, 2), (2, 1), 1),
+])
+def test_as_strided_of_views_matches_torch(view, size, stride, offset):
+    results = []
+    for T in (fastgrad, torch):
+        base = T.arange(12., dtype=T.float64).reshape(4, 3).requires_grad_()
+        b = base * 1  # a non-leaf base, so that views of it have history
+        x = eval(view, {"b": b})
+        y = x.as_strided(size, stride, offset)
+        y.backward(T.arange(1., 1. + y.numel(), dtype=T.float64).reshape(size))
+        results.append((y.detach().numpy().copy(), type(y.grad_fn).__name__, base.grad.numpy().copy()))
+    f, t = results
+    np.testing.assert_array_equal(f[0], t[0])
+    assert f[1] == t[1]
+    np.testing.assert_array_equal(f[2], t[2])

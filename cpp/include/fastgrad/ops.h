@@ -359,6 +359,8 @@ Tensor view_dtype(const Tensor& t, ScalarType dtype);  // the same bytes as anot
 Tensor reshape(const Tensor& t, const Dims& shape);  // view when possible, else a copy (UnsafeViewBackward0)
 Tensor flatten(const Tensor& t, int64_t start_dim = 0, int64_t end_dim = -1);
 Tensor unflatten(const Tensor& t, int64_t dim, const Dims& sizes);
+// torch.as_strided: a view of t's storage with these sizes and strides from storage_offset (t's by default).
+Tensor as_strided(const Tensor& t, const Dims& size, const Dims& stride, std::optional<int64_t> storage_offset = {});
 Tensor expand(const Tensor& t, const Dims& shape);
 Tensor broadcast_to(const Tensor& t, const Dims& shape);
 tensor_list broadcast_tensors(const tensor_list& tensors);

@@ -275,6 +275,44 @@ void refuse_view_rebase(const TensorImpl& v, bool direct, const char* op) {
 
 }  // namespace
 
+// torch.as_strided: a view of t's storage with the given sizes, strides and storage offset (t's own offset by
+// default), checked as PyTorch checks it; its derivative is AsStridedBackward0 above (the view's gradient
+// summed into t's shape where the view lies, overlapping elements included).
+Tensor as_strided(const Tensor& t, const Dims& size, const Dims& stride, std::optional<int64_t> storage_offset) {
+  FG_CHECK(size.size() == stride.size(), Error, "mismatch in length of strides and shape");
+  for (int64_t s : stride)
+    FG_CHECK(s >= 0, Error, "as_strided: Negative strides are not supported at the moment, got strides: ",
+             shape_str(stride));
+  const int64_t offset = storage_offset ? *storage_offset : t.storage_offset();
+  FG_CHECK(offset >= 0, Error, "Tensor: invalid storage offset ", offset);
+  // The storage the view reaches, in elements: 0 when it has none, else 1 + offset + sum((size - 1) * stride).
+  uint64_t extent = 1;
+  bool overflow = false, none = false;
+  for (size_t d = 0; d < size.size(); ++d) {
+    if (size[d] < 0) overflow = true;
+    if (size[d] == 0) none = true;
+  }
+  for (size_t d = 0; d < size.size() && !overflow && !none; ++d) {
+    uint64_t reach = 0;
+    overflow = __builtin_mul_overflow(static_cast<uint64_t>(size[d] - 1), static_cast<uint64_t>(stride[d]), &reach) ||
+               __builtin_add_overflow(extent, reach, &extent);
+  }
+  uint64_t nbytes = 0;
+  if (!none && !overflow)
+    overflow = __builtin_add_overflow(extent, static_cast<uint64_t>(offset), &extent) ||
+               __builtin_mul_overflow(extent, static_cast<uint64_t>(element_size(t.dtype())), &nbytes) ||
+               nbytes > static_cast<uint64_t>(INT64_MAX);
+  FG_CHECK(!overflow, Error, "Storage size calculation overflowed with sizes=", shape_str(size),
+           " and strides=", shape_str(stride));
+  FG_CHECK(none || nbytes <= t.storage()->nbytes(), Error, "setStorage: sizes ", shape_str(size), ", strides ",
+           shape_str(stride), ", storage offset ", offset, ", and itemsize ", element_size(t.dtype()),
+           " requiring a storage size of ", nbytes, " are out of bounds for storage of size ", t.storage()->nbytes());
+  Tensor out = make_view(t, size, stride, offset);
+  if (compute_requires_grad({&t}))
+    set_history(out, make_node<AsStridedBackward0>({&t}, StridedGeometry::of(*t.get()), StridedGeometry::of(*out.get())));
+  return out;
+}
+
 std::string forward_op_name(const Node& node) { return strip_backward_suffix(node.name()); }
 
 void refresh_view_grad_fn(const Tensor& view) {

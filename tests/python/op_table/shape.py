@@ -597,6 +597,57 @@ _add(
 )
 
 
+# ---- as_strided (a view of the storage; samples are contiguous with offset 0, so the storage is x.ravel()) ----
+
+
+def _np_as_strided(x, size, stride, offset=None):
+    flat = np.ascontiguousarray(x).reshape(-1)
+    base = flat[offset or 0:] if flat.size else flat
+    return np.lib.stride_tricks.as_strided(base, tuple(size), tuple(s * flat.itemsize for s in stride)).copy()
+
+
+def as_strided_samples(g: Gen):
+    t = g.t
+    return [
+        Sample((t((3, 4)), (4, 3), (1, 4)), id="transpose_by_strides"),
+        Sample((t((12,)), (3, 4), (2, 1)), id="overlapping_windows"),
+        Sample((t((3, 4)), (2, 3), (0, 1)), id="stride0_broadcast"),
+        Sample((t((3, 4)), (2, 2), (4, 1), 5), id="offset"),
+        Sample((t((6,)), (), (), 2), id="0d_out"),
+        Sample((t((6,)), (0, 3), (1, 1), 6), id="empty_out"),
+        Sample((t(()), (2,), (0,)), id="0d_in"),
+        Sample((t((0,)), (0, 2), (1, 1)), id="0size"),
+    ]
+
+
+def as_strided_errors(g: Gen):
+    t = g.t
+    return [
+        ErrorSample((t((4,)), (3, 3), (1, 1)), exc=RuntimeError, match="out of bounds for storage of size",
+                    id="out_of_bounds"),
+        ErrorSample((t((4,)), (2,), (1, 1)), exc=RuntimeError, match="mismatch in length of strides and shape",
+                    id="lengths"),
+        ErrorSample((t((4,)), (2,), (-1,)), exc=RuntimeError, match="Negative strides are not supported", id="neg_stride"),
+        ErrorSample((t((4,)), (2,), (1,), -1), exc=RuntimeError, match="invalid storage offset -1", id="neg_offset"),
+        ErrorSample((t((4,)), (-1,), (1,)), exc=RuntimeError, match="Storage size calculation overflowed", id="neg_size"),
+        ErrorSample((t((4,)), (2**40, 2**40), (0, 0)), exc=RuntimeError, match="numel: integer multiplication overflow",
+                    id="numel_overflow"),
+    ]
+
+
+_add(
+    "as_strided",
+    op=lambda m, x, size, stride, offset=None: m.as_strided(x, size, stride, offset),
+    ref=_np_as_strided,
+    differentiable=True,
+    sample_fn=as_strided_samples,
+    api=("fastgrad.as_strided", "Tensor.as_strided"),
+    forms=(Form("x.as_strided(size, stride, offset)", _method("as_strided")),),
+    view_op=True,
+    error_fn=as_strided_errors,
+)
+
+
 # ---- unfold (a view: the windows along a dim as a new last dim) / meshgrid ----
 
 
