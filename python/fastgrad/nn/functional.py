@@ -4,6 +4,12 @@ The math lives in C++ (cpp/src/ops/nn*.cpp); this layer adds PyTorch's signature
 legacy `size_average`/`reduce` arguments, `weight=` on the elementwise losses (composite, as in PyTorch)
 and PyTorch's warnings.
 """
+from __future__ import annotations
+from typing import TYPE_CHECKING, Any, Optional, Tuple  # noqa: F401
+
+if TYPE_CHECKING:
+    from .._C import Tensor
+
 import numbers
 import warnings
 
@@ -56,66 +62,66 @@ from ._functional_losses import (  # noqa: F401  (the losses live in their own m
 # ---- activations ----
 
 
-def relu(input, inplace=False):
+def relu(input, inplace=False) -> Tensor:
     return _C.relu_(input) if inplace else _C.relu(input)
 
 
-def relu_(input):
+def relu_(input) -> Tensor:
     return _C.relu_(input)
 
 
-def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False) -> Tensor:
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     return _C._hardtanh_(input, min_val, max_val) if inplace else _C._hardtanh(input, min_val, max_val)
 
 
-def hardtanh_(input, min_val=-1.0, max_val=1.0):
+def hardtanh_(input, min_val=-1.0, max_val=1.0) -> Tensor:
     # PyTorch's hardtanh_ is the kernel itself: no min_val <= max_val check (min > max gives max everywhere)
     return _C._hardtanh_(input, min_val, max_val)
 
 
-def relu6(input, inplace=False):
+def relu6(input, inplace=False) -> Tensor:
     return _C._hardtanh_(input, 0.0, 6.0) if inplace else _C._relu6(input)
 
 
-def leaky_relu(input, negative_slope=0.01, inplace=False):
+def leaky_relu(input, negative_slope=0.01, inplace=False) -> Tensor:
     return _C._leaky_relu_(input, negative_slope) if inplace else _C._leaky_relu(input, negative_slope)
 
 
-def leaky_relu_(input, negative_slope=0.01):
+def leaky_relu_(input, negative_slope=0.01) -> Tensor:
     return _C._leaky_relu_(input, negative_slope)
 
 
-def elu(input, alpha=1.0, inplace=False):
+def elu(input, alpha=1.0, inplace=False) -> Tensor:
     return _C._elu_(input, alpha) if inplace else _C._elu(input, alpha)
 
 
-def elu_(input, alpha=1.0):
+def elu_(input, alpha=1.0) -> Tensor:
     return _C._elu_(input, alpha)
 
 
-def selu(input, inplace=False):
+def selu(input, inplace=False) -> Tensor:
     return _C.selu_(input) if inplace else _C.selu(input)
 
 
-def selu_(input):
+def selu_(input) -> Tensor:
     return _C.selu_(input)
 
 
-def gelu(input, approximate="none"):
+def gelu(input, approximate="none") -> Tensor:
     return _C._gelu(input, approximate)
 
 
-def silu(input, inplace=False):
+def silu(input, inplace=False) -> Tensor:
     return _C._silu_(input) if inplace else _C._silu(input)
 
 
-def mish(input, inplace=False):
+def mish(input, inplace=False) -> Tensor:
     return _C._mish_(input) if inplace else _C._mish(input)
 
 
-def softplus(input, beta=1.0, threshold=20.0):
+def softplus(input, beta=1.0, threshold=20.0) -> Tensor:
     return _C._softplus(input, beta, threshold)
 
 
@@ -125,12 +131,12 @@ def _method(input, name):
         raise AttributeError(f"'{type(input).__name__}' object has no attribute '{name}'")
 
 
-def sigmoid(input):
+def sigmoid(input) -> Tensor:
     _method(input, "sigmoid")
     return _C.sigmoid(input)
 
 
-def tanh(input):
+def tanh(input) -> Tensor:
     _method(input, "tanh")
     return _C.tanh(input)
 
@@ -141,14 +147,14 @@ def _softmax_dim(name, ndim, stacklevel):
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
+def softmax(input, dim=None, _stacklevel=3, dtype=None) -> Tensor:
     _method(input, "dim" if dim is None else "softmax")
     if dim is None:
         dim = _softmax_dim("softmax", input.dim(), _stacklevel)
     return _C.softmax(input, dim, dtype)
 
 
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None) -> Tensor:
     _method(input, "dim" if dim is None else "log_softmax")
     if dim is None:
         dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
@@ -158,24 +164,24 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 # ---- linear, dropout, normalize, one_hot ----
 
 
-def linear(input, weight, bias=None):
+def linear(input, weight, bias=None) -> Tensor:
     return _C._linear(input, weight, bias)
 
 
-def dropout(input, p=0.5, training=True, inplace=False):
+def dropout(input, p=0.5, training=True, inplace=False) -> Tensor:
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     return _C.dropout_(input, p, training) if inplace else _C.dropout(input, p, training)
 
 
-def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None) -> Tensor:
     if out is not None:
         raise NotImplementedError("fastgrad: normalize(out=...) is not supported")
     denom = input.norm(p, dim, keepdim=True).clamp(min=eps)
     return input / denom
 
 
-def one_hot(tensor, num_classes=-1):
+def one_hot(tensor, num_classes=-1) -> Tensor:
     return _C._one_hot(tensor, num_classes)
 
 
@@ -191,7 +197,7 @@ def _repeat_heads(t, times):
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
-                                 enable_gqa=False):
+                                 enable_gqa=False) -> Tensor:
     r"""Attention of ``query`` over ``key``/``value``: ``softmax(query @ key.transpose(-2, -1) * scale + bias) @ value``.
 
     Shapes as PyTorch's: query ``(..., L, E)``, key ``(..., S, E)``, value ``(..., S, Ev)``, result
@@ -309,7 +315,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                                  training=True, key_padding_mask=None, need_weights=True, attn_mask=None,
                                  use_separate_proj_weight=False, q_proj_weight=None, k_proj_weight=None,
                                  v_proj_weight=None, static_k=None, static_v=None, average_attn_weights=True,
-                                 is_causal=False):
+                                 is_causal=False) -> Tuple[Tensor, Optional[Tensor]]:
     r"""Multi-head attention over sequence-first inputs, as ``nn.MultiheadAttention`` computes it.
 
     query ``(L, N, E)`` (or unbatched ``(L, E)``), key ``(S, N, Ek)``, value ``(S, N, Ev)``. Returns the output
@@ -435,7 +441,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
-              sparse=False):
+              sparse=False) -> Tensor:
     if padding_idx is not None:
         if padding_idx > 0:
             assert padding_idx < weight.size(0), "Padding_idx must be within num_embeddings"
@@ -464,7 +470,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     return _C._embedding(weight, input, padding_idx, scale_grad_by_freq)
 
 
-def bilinear(input1, input2, weight, bias=None):
+def bilinear(input1, input2, weight, bias=None) -> Tensor:
     # y[..., o] = sum_ij x1[..., i] W[o, i, j] x2[..., j] + b[o]
     _tensor_args("bilinear", ("input1", 1, input1), ("input2", 2, input2), ("weight", 3, weight), ("bias", 4, bias),
                  optional=("bias",))
@@ -492,11 +498,13 @@ def bilinear(input1, input2, weight, bias=None):
     return out if bias is None else out + bias
 
 
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Tensor:
     return _C._layer_norm(input, normalized_shape, weight, bias, eps)
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+def batch_norm(
+    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5,
+) -> Tensor:
     if training:
         size = input.size()
         per_channel = size[0]
@@ -530,7 +538,7 @@ def _maybe_inplace(fn, input, inplace):
     return input.copy_(fn(input.clone())) if inplace else fn(input)
 
 
-def celu(input, alpha=1.0, inplace=False):
+def celu(input, alpha=1.0, inplace=False) -> Tensor:
     # x for x > 0, alpha * (exp(x / alpha) - 1) otherwise (the core's elu with input scale 1 / alpha)
     if inplace:
         return celu_(input, alpha)
@@ -538,7 +546,7 @@ def celu(input, alpha=1.0, inplace=False):
     return _C._celu(input, alpha)
 
 
-def celu_(input, alpha=1.0):
+def celu_(input, alpha=1.0) -> Tensor:
     _tensor_args("celu_", ("input", 1, input))
     out = _C._celu_(input, alpha)
     if alpha < 0 and out.requires_grad:  # torch's forward succeeds; its backward refuses
@@ -551,15 +559,15 @@ def celu_(input, alpha=1.0):
     return out
 
 
-def softsign(input):
+def softsign(input) -> Tensor:
     return input / (input.abs() + 1)
 
 
-def tanhshrink(input):
+def tanhshrink(input) -> Tensor:
     return input - input.tanh()
 
 
-def logsigmoid(input):
+def logsigmoid(input) -> Tensor:
     # log(sigmoid(x)) = -softplus(-x): no overflow for large |x|, and its gradient is sigmoid(-x) everywhere
     # (0.5 at 0; no 0 * inf from a clamp's flat side when the incoming gradient is infinite)
     _tensor_args("log_sigmoid", ("input", 1, input))
@@ -574,17 +582,17 @@ def _number_arg(op, name, position, value):
         raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Number, not {type(value).__name__}")
 
 
-def hardsigmoid(input, inplace=False):
+def hardsigmoid(input, inplace=False) -> Tensor:
     _tensor_args("hardsigmoid_" if inplace else "hardsigmoid", ("input", 1, input))
     return _C._hardsigmoid_(input) if inplace else _C._hardsigmoid(input)
 
 
-def hardswish(input, inplace=False):
+def hardswish(input, inplace=False) -> Tensor:
     _tensor_args("hardswish_" if inplace else "hardswish", ("input", 1, input))
     return _C._hardswish_(input) if inplace else _C._hardswish(input)
 
 
-def softshrink(input, lambd=0.5):
+def softshrink(input, lambd=0.5) -> Tensor:
     # x - clamp(x, -lambd, lambd): x - lambd above lambd, x + lambd below -lambd, 0 between
     _tensor_args("softshrink", ("input", 1, input))
     _number_arg("softshrink", "lambd", 2, lambd)
@@ -601,7 +609,7 @@ def _element(value, like):
     return _C.full((), value, dtype=like.dtype)
 
 
-def hardshrink(input, lambd=0.5):
+def hardshrink(input, lambd=0.5) -> Tensor:
     _tensor_args("hardshrink", ("input", 1, input))
     _number_arg("hardshrink", "lambd", 2, lambd)
     _floating_kernel("hardshrink_cpu", input)
@@ -618,15 +626,15 @@ def _threshold(input, threshold, value, inplace):
     return _maybe_inplace(lambda x: _C.where(x <= threshold, value, x), input, inplace)
 
 
-def threshold(input, threshold, value, inplace=False):
+def threshold(input, threshold, value, inplace=False) -> Tensor:
     return _threshold(input, threshold, value, inplace)
 
 
-def threshold_(input, threshold, value):
+def threshold_(input, threshold, value) -> Tensor:
     return _threshold(input, threshold, value, True)
 
 
-def glu(input, dim=-1):
+def glu(input, dim=-1) -> Tensor:
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     if isinstance(dim, bool) or not isinstance(dim, int):
@@ -639,7 +647,7 @@ def glu(input, dim=-1):
     return first * second.sigmoid()
 
 
-def prelu(input, weight):
+def prelu(input, weight) -> Tensor:
     _tensor_args("prelu", ("input", 1, input), ("weight", 2, weight))
     # max(0, x) + weight * min(0, x), with one weight per channel (dim 1) or a single shared one; torch's
     # checks in its order: one dtype, the weight's size, then a floating dtype
@@ -662,7 +670,7 @@ def prelu(input, weight):
     return _C.where(positive, input, weight * _C.where(positive, 0.0, input))
 
 
-def softmin(input, dim=None, _stacklevel=3, dtype=None):
+def softmin(input, dim=None, _stacklevel=3, dtype=None) -> Tensor:
     if dim is None:
         dim = _softmax_dim("softmin", input.dim(), _stacklevel)
     return _C.softmax(-input, dim, dtype)
@@ -671,7 +679,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 # ---- distances ----
 
 
-def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False) -> Tensor:
     _tensor_args("pairwise_distance", ("x1", 1, x1), ("x2", 2, x2))
     if p is None or isinstance(p, (str, list, tuple)):
         raise TypeError(f"pairwise_distance(): argument 'p' (position 3) must be float, not {type(p).__name__}")
@@ -680,7 +688,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return (x1 - x2 + float(eps)).norm(float(p), -1, keepdim=keepdim)  # p is a double too (not a Scalar)
 
 
-def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+def cosine_similarity(x1, x2, dim=1, eps=1e-8) -> Tensor:
     # sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)) along dim. As in PyTorch, the clamp changes the
     # norms' values only: the gradient flows through each norm as if it were not clamped.
     _tensor_args("cosine_similarity", ("x1", 1, x1), ("x2", 2, x2))
@@ -704,7 +712,7 @@ def _prod(sizes):
     return out
 
 
-def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5) -> Tensor:
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
     n, c = input.shape[0], input.shape[1]
@@ -721,7 +729,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
-                  momentum=0.1, eps=1e-5):
+                  momentum=0.1, eps=1e-5) -> Tensor:
     # each (sample, channel) slice normalised over its own spatial positions
     size = _prod(input.shape[2:])
     if use_input_stats and size == 1:
@@ -753,7 +761,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return out.view(input.shape)
 
 
-def rms_norm(input, normalized_shape, weight=None, eps=None):
+def rms_norm(input, normalized_shape, weight=None, eps=None) -> Tensor:
     # x / sqrt(mean(x^2 over the last len(normalized_shape) dims) + eps) * weight
     if not isinstance(normalized_shape, (tuple, list)):
         raise TypeError(f"rms_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
@@ -774,7 +782,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     return _C._rms_norm(input, normalized_shape, weight, eps)
 
 
-def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0) -> Tensor:
     # x / (k + alpha / size * sum of x^2 over `size` neighbouring channels)^beta (zero-padded at the edges)
     _method(input, "dim")
     if input.dim() < 3:

@@ -1,4 +1,9 @@
 """Adadelta: steps scaled by the ratio of running RMS of past updates to running RMS of gradients."""
+from __future__ import annotations
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union  # noqa: F401
+
+if TYPE_CHECKING:
+    from .._C import Tensor
 
 from .. import _C
 from . import _checks, _inplace
@@ -18,7 +23,7 @@ class Adadelta(Optimizer):
         capturable=False,
         maximize=False,
         differentiable=False,
-    ):
+    ) -> None:
         _checks.check_lr(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
@@ -37,7 +42,7 @@ class Adadelta(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

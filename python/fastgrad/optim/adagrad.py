@@ -1,4 +1,9 @@
 """Adagrad: per-coordinate learning rates from the running sum of squared gradients."""
+from __future__ import annotations
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union  # noqa: F401
+
+if TYPE_CHECKING:
+    from .._C import Tensor
 
 from .. import _C
 from . import _inplace
@@ -21,7 +26,7 @@ class Adagrad(Optimizer):
         maximize=False,
         differentiable=False,
         fused=None,
-    ):
+    ) -> None:
         if isinstance(lr, _C.Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if not 0.0 <= lr:
@@ -54,7 +59,7 @@ class Adagrad(Optimizer):
                 state["step"] = _C.zeros((), dtype=_scalar_dtype())
                 state["sum"] = _C.full_like(p, initial_accumulator_value)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

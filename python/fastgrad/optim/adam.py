@@ -1,4 +1,9 @@
 """Adam and AdamW (Adam with decoupled weight decay)."""
+from __future__ import annotations
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union  # noqa: F401
+
+if TYPE_CHECKING:
+    from .._C import Tensor
 
 from .. import _C
 from . import _inplace
@@ -22,7 +27,7 @@ class Adam(Optimizer):
         differentiable=False,
         fused=None,
         decoupled_weight_decay=False,
-    ):
+    ) -> None:
         if isinstance(lr, _C.Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if not 0.0 <= lr:
@@ -59,7 +64,7 @@ class Adam(Optimizer):
             group.setdefault("maximize", False)
             group.setdefault("decoupled_weight_decay", False)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):
@@ -116,7 +121,7 @@ class AdamW(Adam):
         capturable=False,
         differentiable=False,
         fused=None,
-    ):
+    ) -> None:
         super().__init__(
             params,
             lr,

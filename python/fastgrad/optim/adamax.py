@@ -1,4 +1,9 @@
 """Adamax: Adam with the infinity norm in place of the second moment."""
+from __future__ import annotations
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union  # noqa: F401
+
+if TYPE_CHECKING:
+    from .._C import Tensor
 
 from .. import _C
 from . import _checks, _inplace
@@ -18,7 +23,7 @@ class Adamax(Optimizer):
         maximize=False,
         differentiable=False,
         capturable=False,
-    ):
+    ) -> None:
         _checks.check_adam_like(lr, betas, eps, weight_decay)
         defaults = {
             "lr": lr,
@@ -32,7 +37,7 @@ class Adamax(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

@@ -1,4 +1,9 @@
 """ASGD: SGD with a decaying step size and a running (Polyak) average of the iterates in state["ax"]."""
+from __future__ import annotations
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union  # noqa: F401
+
+if TYPE_CHECKING:
+    from .._C import Tensor
 
 from .. import _C
 from . import _checks
@@ -19,7 +24,7 @@ class ASGD(Optimizer):
         maximize=False,
         differentiable=False,
         capturable=False,
-    ):
+    ) -> None:
         _checks.check_lr(lr)
         _checks.check_weight_decay(weight_decay)
         defaults = {
@@ -35,7 +40,7 @@ class ASGD(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

@@ -1,4 +1,9 @@
 """NAdam: Adam with Nesterov momentum and a momentum-decay schedule (Dozat, 2016)."""
+from __future__ import annotations
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union  # noqa: F401
+
+if TYPE_CHECKING:
+    from .._C import Tensor
 
 from .. import _C
 from . import _checks, _inplace
@@ -21,7 +26,7 @@ class NAdam(Optimizer):
         maximize=False,
         capturable=False,
         differentiable=False,
-    ):
+    ) -> None:
         _checks.check_adam_like(lr, betas, eps, weight_decay)
         if not 0.0 <= momentum_decay:
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
@@ -39,7 +44,7 @@ class NAdam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

@@ -1,4 +1,9 @@
 """RAdam: Adam whose adaptive step is switched on once the variance of its estimate is tractable."""
+from __future__ import annotations
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union  # noqa: F401
+
+if TYPE_CHECKING:
+    from .._C import Tensor
 
 from .. import _C
 from . import _checks, _inplace
@@ -19,7 +24,7 @@ class RAdam(Optimizer):
         maximize=False,
         capturable=False,
         differentiable=False,
-    ):
+    ) -> None:
         _checks.check_adam_like(lr, betas, eps, weight_decay)
         defaults = {
             "lr": lr,
@@ -34,7 +39,7 @@ class RAdam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

@@ -1,4 +1,9 @@
 """RMSprop, optionally centered and with momentum."""
+from __future__ import annotations
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union  # noqa: F401
+
+if TYPE_CHECKING:
+    from .._C import Tensor
 
 from .. import _C
 from . import _inplace
@@ -20,7 +25,7 @@ class RMSprop(Optimizer):
         foreach=None,
         maximize=False,
         differentiable=False,
-    ):
+    ) -> None:
         if isinstance(lr, _C.Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if not 0.0 <= lr:
@@ -47,7 +52,7 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

@@ -1,4 +1,9 @@
 """Rprop: per-element step sizes that grow while the gradient keeps its sign and shrink when it flips."""
+from __future__ import annotations
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union  # noqa: F401
+
+if TYPE_CHECKING:
+    from .._C import Tensor
 
 from .. import _C
 from . import _checks, _inplace
@@ -17,7 +22,7 @@ class Rprop(Optimizer):
         foreach=None,
         maximize=False,
         differentiable=False,
-    ):
+    ) -> None:
         _checks.check_lr(lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
@@ -32,7 +37,7 @@ class Rprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

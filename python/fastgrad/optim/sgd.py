@@ -1,4 +1,9 @@
 """Stochastic gradient descent, with momentum, dampening, Nesterov and weight decay."""
+from __future__ import annotations
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union  # noqa: F401
+
+if TYPE_CHECKING:
+    from .._C import Tensor
 
 from .. import _C
 from . import _checks
@@ -19,7 +24,7 @@ class SGD(Optimizer):
         foreach=None,
         differentiable=False,
         fused=None,
-    ):
+    ) -> None:
         if isinstance(lr, _C.Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if lr < 0.0:
@@ -50,7 +55,7 @@ class SGD(Optimizer):
             group.setdefault("nesterov", False)
             group.setdefault("maximize", False)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

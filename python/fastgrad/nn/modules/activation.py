@@ -18,7 +18,7 @@ def _inplace_or_not(fn, input, inplace, *args):
 
 
 class ReLU(Module):
-    def __init__(self, inplace=False):
+    def __init__(self, inplace=False) -> None:
         super().__init__()
         self.inplace = inplace
 
@@ -30,7 +30,7 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    def __init__(self, negative_slope=1e-2, inplace=False):
+    def __init__(self, negative_slope=1e-2, inplace=False) -> None:
         super().__init__()
         self.negative_slope = negative_slope
         self.inplace = inplace
@@ -43,7 +43,7 @@ class LeakyReLU(Module):
 
 
 class GELU(Module):
-    def __init__(self, approximate="none"):
+    def __init__(self, approximate="none") -> None:
         super().__init__()
         self.approximate = approximate
 
@@ -55,7 +55,7 @@ class GELU(Module):
 
 
 class SiLU(Module):
-    def __init__(self, inplace=False):
+    def __init__(self, inplace=False) -> None:
         super().__init__()
         self.inplace = inplace
 
@@ -77,7 +77,7 @@ class Tanh(Module):
 
 
 class Softmax(Module):
-    def __init__(self, dim=None):
+    def __init__(self, dim=None) -> None:
         super().__init__()
         self.dim = dim
 
@@ -94,7 +94,7 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    def __init__(self, dim=None):
+    def __init__(self, dim=None) -> None:
         super().__init__()
         self.dim = dim
 
@@ -115,7 +115,7 @@ def _inplace_repr(inplace):
 
 
 class ReLU6(Module):
-    def __init__(self, inplace=False):
+    def __init__(self, inplace=False) -> None:
         super().__init__()
         self.inplace = inplace
 
@@ -127,7 +127,7 @@ class ReLU6(Module):
 
 
 class ELU(Module):
-    def __init__(self, alpha=1.0, inplace=False):
+    def __init__(self, alpha=1.0, inplace=False) -> None:
         super().__init__()
         self.alpha = alpha
         self.inplace = inplace
@@ -145,7 +145,7 @@ class CELU(ELU):
 
 
 class SELU(Module):
-    def __init__(self, inplace=False):
+    def __init__(self, inplace=False) -> None:
         super().__init__()
         self.inplace = inplace
 
@@ -162,7 +162,7 @@ class Mish(SELU):
 
 
 class Hardsigmoid(Module):
-    def __init__(self, inplace=False):
+    def __init__(self, inplace=False) -> None:
         super().__init__()
         self.inplace = inplace
 
@@ -176,7 +176,7 @@ class Hardswish(Hardsigmoid):
 
 
 class Hardtanh(Module):
-    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False) -> None:
         super().__init__()
         self.min_val = min_val
         self.max_val = max_val
@@ -192,7 +192,7 @@ class Hardtanh(Module):
 
 
 class Softplus(Module):
-    def __init__(self, beta=1.0, threshold=20.0):
+    def __init__(self, beta=1.0, threshold=20.0) -> None:
         super().__init__()
         self.beta = beta
         self.threshold = threshold
@@ -220,7 +220,7 @@ class Tanhshrink(Module):
 
 
 class Softshrink(Module):
-    def __init__(self, lambd=0.5):
+    def __init__(self, lambd=0.5) -> None:
         super().__init__()
         self.lambd = lambd
 
@@ -237,7 +237,7 @@ class Hardshrink(Softshrink):
 
 
 class Threshold(Module):
-    def __init__(self, threshold, value, inplace=False):
+    def __init__(self, threshold, value, inplace=False) -> None:
         super().__init__()
         self.threshold = threshold
         self.value = value
@@ -251,7 +251,7 @@ class Threshold(Module):
 
 
 class GLU(Module):
-    def __init__(self, dim=-1):
+    def __init__(self, dim=-1) -> None:
         super().__init__()
         self.dim = dim
 
@@ -265,7 +265,7 @@ class GLU(Module):
 class PReLU(Module):
     """max(0, x) + a * min(0, x) with a learnable slope `a` (one, or one per channel), initialised to `init`."""
 
-    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None) -> None:
         super().__init__()
         self.num_parameters = num_parameters
         self.init = init

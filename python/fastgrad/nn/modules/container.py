@@ -19,7 +19,7 @@ def _normalize_index(idx, size):
 class Sequential(Module):
     """Chains modules: forward(x) runs them in order, each on the previous one's output."""
 
-    def __init__(self, *args):
+    def __init__(self, *args) -> None:
         super().__init__()
         if len(args) == 1 and isinstance(args[0], OrderedDict):
             for key, module in args[0].items():
@@ -111,7 +111,7 @@ class Sequential(Module):
 class ModuleList(Module):
     """A list of modules, registered so that parameters() and to() see them."""
 
-    def __init__(self, modules=None):
+    def __init__(self, modules=None) -> None:
         super().__init__()
         if modules is not None:
             self += modules
@@ -195,7 +195,7 @@ class ModuleList(Module):
 class ModuleDict(Module):
     """An ordered dict of modules, registered so that parameters() and to() see them."""
 
-    def __init__(self, modules=None):
+    def __init__(self, modules=None) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)
@@ -285,7 +285,7 @@ def _as_parameter(value):
 class ParameterList(Module):
     """A list of parameters, registered under "0", "1", ... so that parameters() and state_dict() see them."""
 
-    def __init__(self, values=None):
+    def __init__(self, values=None) -> None:
         super().__init__()
         self._size = 0
         if values is not None:
@@ -339,7 +339,7 @@ class ParameterList(Module):
 class ParameterDict(Module):
     """An ordered dict of parameters with string keys, each registered under its key."""
 
-    def __init__(self, parameters=None):
+    def __init__(self, parameters=None) -> None:
         super().__init__()
         self._keys = {}
         if parameters is not None:

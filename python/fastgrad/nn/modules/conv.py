@@ -37,7 +37,7 @@ class _ConvNd(Module):
         dtype=None,
         transposed=False,
         output_padding=0,
-    ):
+    ) -> None:
         super().__init__()
         nd = self._nd
         if groups <= 0:
@@ -151,7 +151,7 @@ class _ConvTransposeNd(_ConvNd):
         padding_mode="zeros",
         device=None,
         dtype=None,
-    ):
+    ) -> None:
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,

@@ -5,7 +5,7 @@ from .module import Module
 
 
 class PairwiseDistance(Module):
-    def __init__(self, p=2.0, eps=1e-6, keepdim=False):
+    def __init__(self, p=2.0, eps=1e-6, keepdim=False) -> None:
         super().__init__()
         self.norm = p
         self.eps = eps
@@ -16,7 +16,7 @@ class PairwiseDistance(Module):
 
 
 class CosineSimilarity(Module):
-    def __init__(self, dim=1, eps=1e-8):
+    def __init__(self, dim=1, eps=1e-8) -> None:
         super().__init__()
         self.dim = dim
         self.eps = eps

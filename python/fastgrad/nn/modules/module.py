@@ -1,4 +1,9 @@
 """nn.Module: the base class that registers parameters, buffers and submodules by attribute assignment."""
+from __future__ import annotations
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Tuple  # noqa: F401
+
+if TYPE_CHECKING:
+    from ..._C import Tensor
 
 import copy
 import functools
@@ -46,7 +51,7 @@ class RemovableHandle:
 
     _next_id = 0
 
-    def __init__(self, hooks_dict, *, extra_dicts=()):
+    def __init__(self, hooks_dict, *, extra_dicts=()) -> None:
         self.hooks_dict_ref = weakref.ref(hooks_dict)
         self.extra_dict_refs = tuple(weakref.ref(d) for d in extra_dicts)
         self.id = RemovableHandle._next_id
@@ -116,7 +121,7 @@ class Module:
     training: bool
     forward = _forward_unimplemented
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         if kwargs:
             raise TypeError(
                 f"{type(self).__name__}.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'"
@@ -140,7 +145,7 @@ class Module:
 
     # ---- registration ----
 
-    def register_buffer(self, name, tensor, persistent=True):
+    def register_buffer(self, name, tensor, persistent=True) -> None:
         """Adds a buffer (saved in state_dict when persistent, moved by to(), not a parameter)."""
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
@@ -163,7 +168,7 @@ class Module:
         else:
             self._non_persistent_buffers_set.add(name)
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name, param) -> None:
         """Adds a parameter (None is allowed and left out of parameters() and state_dict())."""
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
@@ -189,7 +194,7 @@ class Module:
                 )
         self._parameters[name] = param
 
-    def add_module(self, name, module):
+    def add_module(self, name, module) -> None:
         """Adds a child module, reachable as an attribute of this one."""
         if not isinstance(module, Module) and module is not None:
             raise TypeError(f"{_typename(module)} is not a Module subclass")
@@ -369,7 +374,7 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def _call_impl(self, *args, **kwargs):
+    def _call_impl(self, *args, **kwargs) -> Any:
         if not (self._forward_pre_hooks or self._forward_hooks):
             return self.forward(*args, **kwargs)
         for hook_id, hook in list(self._forward_pre_hooks.items()):
@@ -426,21 +431,23 @@ class Module:
                     seen.add(id(value))
                 yield (module_prefix + ("." if module_prefix else "") + name, value)
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse=True) -> Iterator[Parameter]:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+    def named_parameters(
+        self, prefix="", recurse=True, remove_duplicate=True,
+    ) -> Iterator[Tuple[str, Parameter]]:
         return self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate)
 
-    def buffers(self, recurse=True):
+    def buffers(self, recurse=True) -> Iterator[Tensor]:
         for _, buf in self.named_buffers(recurse=recurse):
             yield buf
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
         return self._named_members(lambda m: m._buffers.items(), prefix, recurse, remove_duplicate)
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         for _, module in self.named_children():
             yield module
 
@@ -451,7 +458,7 @@ class Module:
                 seen.add(id(module))
                 yield name, module
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
             yield module
 
@@ -477,22 +484,22 @@ class Module:
 
     # ---- modes and gradients ----
 
-    def train(self, mode=True):
+    def train(self, mode=True) -> Module:
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         for module in self.modules():
             object.__setattr__(module, "training", mode)
         return self
 
-    def eval(self):
+    def eval(self) -> Module:
         return self.train(False)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad=True) -> Module:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none=True) -> None:
         for p in self.parameters():
             if p.grad is None:
                 continue
@@ -532,14 +539,14 @@ class Module:
                 self._buffers[key] = fn(buf)
         return self
 
-    def apply(self, fn):
+    def apply(self, fn) -> Module:
         """Calls fn on every submodule (children first) and then on self."""
         for module in self.children():
             module.apply(fn)
         fn(self)
         return self
 
-    def to(self, *args, **kwargs):
+    def to(self, *args, **kwargs) -> Module:
         """to(device=None, dtype=None, non_blocking=False), to(dtype), to(tensor): casts floating-point
         parameters and buffers to dtype (fastgrad computes on the CPU only)."""
         device, dtype = _parse_to(args, kwargs)
@@ -582,7 +589,7 @@ class Module:
             if buf is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = buf if keep_vars else buf.detach()
 
-    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+    def state_dict(self, *args, destination=None, prefix="", keep_vars=False) -> Dict[str, Any]:
         """An OrderedDict from qualified names to the (detached) parameters and persistent buffers."""
         if args:  # the deprecated positional form state_dict(destination, prefix, keep_vars)
             destination = args[0]

@@ -36,7 +36,7 @@ class RNNBase(Module):
         proj_size=0,
         device=None,
         dtype=None,
-    ):
+    ) -> None:
         super().__init__()
         if not isinstance(dropout, numbers.Number) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
             raise ValueError(
@@ -258,7 +258,7 @@ class RNN(RNNBase):
         bidirectional=False,
         device=None,
         dtype=None,
-    ):
+    ) -> None:
         if nonlinearity == "tanh":
             mode = "RNN_TANH"
         elif nonlinearity == "relu":
@@ -295,7 +295,7 @@ class LSTM(RNNBase):
         proj_size=0,
         device=None,
         dtype=None,
-    ):
+    ) -> None:
         super().__init__(
             "LSTM",
             input_size,
@@ -325,7 +325,7 @@ class GRU(RNNBase):
         bidirectional=False,
         device=None,
         dtype=None,
-    ):
+    ) -> None:
         super().__init__(
             "GRU",
             input_size,
@@ -341,7 +341,7 @@ class GRU(RNNBase):
 
 
 class RNNCellBase(Module):
-    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
+    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None) -> None:
         super().__init__()
         kw = _factory(device, dtype)
         self.input_size = input_size
@@ -385,7 +385,9 @@ class RNNCellBase(Module):
 
 
 class RNNCell(RNNCellBase):
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+    def __init__(
+        self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None,
+    ) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {nonlinearity}")
         super().__init__(input_size, hidden_size, bias, 1, device, dtype)
@@ -404,7 +406,7 @@ class RNNCell(RNNCellBase):
 
 
 class LSTMCell(RNNCellBase):
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None) -> None:
         super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
     def forward(self, input, hx=None):
@@ -427,7 +429,7 @@ class LSTMCell(RNNCellBase):
 
 
 class GRUCell(RNNCellBase):
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None) -> None:
         super().__init__(input_size, hidden_size, bias, 3, device, dtype)
 
     def forward(self, input, hx=None):

@@ -25,7 +25,7 @@ class Embedding(Module):
         _freeze=False,
         device=None,
         dtype=None,
-    ):
+    ) -> None:
         super().__init__()
         kw = _factory(device, dtype)
         self.num_embeddings = num_embeddings
