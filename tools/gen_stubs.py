@@ -8,6 +8,7 @@ docstrings (fastgrad/_docs.py otherwise replaces their signature lines with text
 types). The output is a draft: the committed stub is this output, and tests/python/test_typing.py checks its
 names against dir(fastgrad._C) and dir(fastgrad.Tensor), so a new binding shows up as a failing test.
 """
+import ast
 import inspect
 import keyword
 import os
@@ -122,8 +123,40 @@ def pybind_signatures(fn, name):
     return [(m.group(2), m.group(3)) for m in sigs if m and m.group(1) == name]
 
 
+def documented_params(fn, name, method):
+    """The argument list fastgrad/_docs.py gives a binding that parses *args/**kwargs itself (SIGNATURES, or the
+    signature line of its hand-written docstring), e.g. '(input, dim=-1, *, stable=False)'; None without one."""
+    from fastgrad import _docs
+
+    table = _docs.TENSOR_SIGNATURES if method else {}
+    sig = table.get(name) or (None if method else _docs.SIGNATURES.get(name))
+    sig = sig or _docs._hand_written_signature(getattr(fn, "__doc__", "") or "", name, method)
+    if not sig:
+        return None
+    args = ast.parse(f"def f{sig.replace('$self', 'self')}: pass").body[0].args
+    out = []
+    positional = args.posonlyargs + args.args
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    for i, (a, d) in enumerate(zip(positional, defaults)):
+        out.append("self" if method and i == 0 else f"{a.arg}: Any" + (" = ..." if d is not None else ""))
+    if args.vararg:
+        out.append(f"*{args.vararg.arg}: Any")
+    elif args.kwonlyargs:
+        out.append("*")
+    for a, d in zip(args.kwonlyargs, args.kw_defaults):
+        out.append(f"{a.arg}: Any" + (" = ..." if d is not None else ""))
+    if args.kwarg:
+        out.append(f"**{args.kwarg.arg}: Any")
+    return out
+
+
 def emit_function(name, fn, method, indent=""):
     sigs = pybind_signatures(fn, name)
+    if len(sigs) == 1 and "*args" in sigs[0][0]:
+        params = documented_params(fn, name, method)
+        if params is not None:
+            ret = map_type(sigs[0][1], True, name)
+            return [f"{indent}def {name}({', '.join(params)}) -> {ret}: ..."]
     if not sigs:
         return [f"{indent}def {name}({'self, ' if method else ''}*args: Any, **kwargs: Any) -> Any: ..."]
     lines = []
@@ -334,7 +367,7 @@ def emit_sigs(name, sigs):
 OTHER_OVERRIDES = {
     ("dtype", "is_complex"): "bool", ("dtype", "is_floating_point"): "bool", ("dtype", "is_signed"): "bool",
     ("dtype", "itemsize"): "int", ("Generator", "device"): "_device", ("Generator", "manual_seed"): "Generator",
-    ("Generator", "set_state"): "None", ("Node", "next_functions"): "tuple[tuple[Optional[Node], int], ...]",
+    ("Generator", "set_state"): "Generator", ("Node", "next_functions"): "tuple[tuple[Optional[Node], int], ...]",
     ("Node", "register_hook"): "RemovableHandle", ("Node", "register_prehook"): "RemovableHandle",
     ("Node", "variable"): "Tensor", ("RemovableHandle", "__enter__"): "RemovableHandle",
 }

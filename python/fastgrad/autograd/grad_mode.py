@@ -43,6 +43,7 @@ class _DecoratorContextManager:
         return wrapper
 
     def clone(self):
+        """A new context manager with the same arguments (a decorated function gets a fresh one per call)."""
         return self.__class__()
 
 
@@ -113,6 +114,7 @@ class set_grad_enabled(_DecoratorContextManager):
         _C._set_grad_enabled(self.prev)
 
     def clone(self):
+        """A new context manager with the same arguments (a decorated function gets a fresh one per call)."""
         return self.__class__(self.mode)
 
 
@@ -139,4 +141,5 @@ class inference_mode(_DecoratorContextManager):
         _C._set_inference_mode(self.prev[1])
 
     def clone(self):
+        """A new context manager with the same arguments (a decorated function gets a fresh one per call)."""
         return self.__class__(self.mode)

@@ -11,6 +11,9 @@ from .optimizer import Optimizer
 
 
 class Adadelta(Optimizer):
+    """Adadelta: g = grad + weight_decay * p, v = rho v + (1 - rho) g^2, delta = sqrt(u + eps) / sqrt(v + eps)
+    * g, u = rho u + (1 - rho) delta^2, p = p - lr * delta."""
+
     def __init__(
         self,
         params,

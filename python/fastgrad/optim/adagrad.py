@@ -13,6 +13,9 @@ from .optimizer import Optimizer
 
 
 class Adagrad(Optimizer):
+    """Adagrad: g = grad + weight_decay * p, the learning rate decayed as lr_t = lr / (1 + (t - 1) lr_decay),
+    s = s + g^2 (starting at initial_accumulator_value), p = p - lr_t g / (sqrt(s) + eps)."""
+
     def __init__(
         self,
         params,

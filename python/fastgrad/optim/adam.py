@@ -12,6 +12,10 @@ from .optimizer import Optimizer, _scalar_dtype  # noqa: F401  (_scalar_dtype: i
 
 
 class Adam(Optimizer):
+    """Adam: g = grad (+ weight_decay * p), m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2, m^ = m
+    / (1 - beta1^t), v^ = v / (1 - beta2^t) (with amsgrad=True v^ uses the running maximum of v), p = p -
+    lr * m^ / (sqrt(v^) + eps)."""
+
     def __init__(
         self,
         params,
@@ -107,6 +111,9 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
+    """Adam with decoupled weight decay: p = p * (1 - lr * weight_decay) first (weight_decay 0.01 by default),
+    then the Adam update without decay in the gradient."""
+
     def __init__(
         self,
         params,

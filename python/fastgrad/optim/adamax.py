@@ -11,6 +11,9 @@ from .optimizer import Optimizer
 
 
 class Adamax(Optimizer):
+    """Adamax (Adam with the infinity norm): g = grad + weight_decay * p, m = beta1 m + (1 - beta1) g, u =
+    max(beta2 u, |g| + eps), p = p - lr / (1 - beta1^t) * m / u."""
+
     def __init__(
         self,
         params,

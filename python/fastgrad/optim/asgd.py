@@ -12,6 +12,10 @@ from .optimizer import Optimizer
 
 
 class ASGD(Optimizer):
+    """Averaged SGD: eta_t = lr / (1 + lambd lr t)^alpha, p = p (1 - lambd eta) - eta * (grad + weight_decay *
+    p), and the average ax of the iterates after step t0 (ax = ax + (p - ax) mu with mu = 1 / max(1, t -
+    t0))."""
+
     def __init__(
         self,
         params,

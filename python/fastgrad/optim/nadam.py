@@ -12,6 +12,11 @@ from .optimizer import Optimizer
 
 
 class NAdam(Optimizer):
+    """Adam with Nesterov momentum: g = grad (+ weight_decay * p, or p scaled by 1 - lr * weight_decay with
+    decoupled_weight_decay=True), mu_t = beta1 (1 - 0.5 * 0.96^(t * momentum_decay)), m and v as Adam,
+    d = sqrt(v / (1 - beta2^t)) + eps, p = p - lr (1 - mu_t) / (1 - mu_1...mu_t) g / d - lr mu_{t+1} /
+    (1 - mu_1...mu_{t+1}) m / d."""
+
     def __init__(
         self,
         params,

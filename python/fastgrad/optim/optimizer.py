@@ -146,6 +146,9 @@ class Optimizer:
                     p.grad.zero_()
 
     def step(self, closure=None) -> Optional[Union[Tensor, float]]:
+        """Performs one update of every parameter that has a .grad, by the rule in the class's docstring.
+        closure, when given, re-evaluates the model and returns the loss (it runs with gradients enabled);
+        step returns that loss, or None."""
         raise NotImplementedError
 
     def _run_step(self, closure, update):

@@ -11,6 +11,11 @@ from .optimizer import Optimizer
 
 
 class RAdam(Optimizer):
+    """Rectified Adam: m and v as Adam; with rho_inf = 2/(1 - beta2) - 1 and rho_t = rho_inf - 2 t beta2^t /
+    (1 - beta2^t), the step is the bias-corrected momentum times the rectification r_t = sqrt((rho_t -
+    4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t)) / sqrt(v^) when rho_t > 5, else the
+    momentum alone: p = p - lr * that."""
+
     def __init__(
         self,
         params,

@@ -12,6 +12,10 @@ from .optimizer import Optimizer
 
 
 class RMSprop(Optimizer):
+    """RMSprop: g = grad + weight_decay * p, v = alpha v + (1 - alpha) g^2 (with centered=True, also a running
+    mean m of g and v - m^2 in place of v), with momentum b = momentum b + g / (sqrt(v) + eps) and p = p -
+    lr b, else p = p - lr g / (sqrt(v) + eps)."""
+
     def __init__(
         self,
         params,

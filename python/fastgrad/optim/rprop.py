@@ -11,6 +11,10 @@ from .optimizer import Optimizer
 
 
 class Rprop(Optimizer):
+    """Resilient backpropagation: each element keeps its own step size, multiplied by etaplus when the
+    gradient keeps its sign and by etaminus when it flips (clamped to step_sizes); p = p - sign(grad) *
+    step, no step after a sign flip."""
+
     def __init__(
         self,
         params,

@@ -11,6 +11,10 @@ from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
+    """Stochastic gradient descent: g = grad + weight_decay * p; with momentum, b = momentum * b + (1 -
+    dampening) * g (b = g at the first step) and g = b, or g = g + momentum * b with nesterov=True; then p
+    = p - lr * g (p + lr * g with maximize=True)."""
+
     def __init__(
         self,
         params,

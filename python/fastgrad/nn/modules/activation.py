@@ -18,6 +18,8 @@ def _inplace_or_not(fn, input, inplace, *args):
 
 
 class ReLU(Module):
+    """Elementwise max(x, 0)."""
+
     def __init__(self, inplace=False) -> None:
         super().__init__()
         self.inplace = inplace
@@ -30,6 +32,8 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
+    """Elementwise x for x >= 0, negative_slope x otherwise."""
+
     def __init__(self, negative_slope=1e-2, inplace=False) -> None:
         super().__init__()
         self.negative_slope = negative_slope
@@ -43,6 +47,9 @@ class LeakyReLU(Module):
 
 
 class GELU(Module):
+    """Elementwise GELU: x Phi(x) with Phi the standard normal CDF; approximate='tanh' uses x/2 (1 +
+    tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+
     def __init__(self, approximate="none") -> None:
         super().__init__()
         self.approximate = approximate
@@ -55,6 +62,8 @@ class GELU(Module):
 
 
 class SiLU(Module):
+    """Elementwise x sigmoid(x)."""
+
     def __init__(self, inplace=False) -> None:
         super().__init__()
         self.inplace = inplace
@@ -67,16 +76,22 @@ class SiLU(Module):
 
 
 class Sigmoid(Module):
+    """Elementwise 1 / (1 + exp(-x))."""
+
     def forward(self, input):
         return input.sigmoid()
 
 
 class Tanh(Module):
+    """Elementwise tanh(x)."""
+
     def forward(self, input):
         return input.tanh()
 
 
 class Softmax(Module):
+    """exp(x_i) / sum_j exp(x_j) along dim."""
+
     def __init__(self, dim=None) -> None:
         super().__init__()
         self.dim = dim
@@ -94,6 +109,8 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
+    """log(softmax(x)) along dim, computed as x - logsumexp(x)."""
+
     def __init__(self, dim=None) -> None:
         super().__init__()
         self.dim = dim
@@ -115,6 +132,8 @@ def _inplace_repr(inplace):
 
 
 class ReLU6(Module):
+    """Elementwise min(max(x, 0), 6)."""
+
     def __init__(self, inplace=False) -> None:
         super().__init__()
         self.inplace = inplace
@@ -127,6 +146,8 @@ class ReLU6(Module):
 
 
 class ELU(Module):
+    """Elementwise ELU: x for x > 0, alpha (exp(x) - 1) otherwise."""
+
     def __init__(self, alpha=1.0, inplace=False) -> None:
         super().__init__()
         self.alpha = alpha
@@ -140,11 +161,16 @@ class ELU(Module):
 
 
 class CELU(ELU):
+    """Elementwise CELU: x for x > 0, alpha (exp(x / alpha) - 1) otherwise."""
+
     def forward(self, input):
         return F.celu(input, self.alpha, self.inplace)
 
 
 class SELU(Module):
+    """Elementwise scale (max(0, x) + min(0, alpha (exp(x) - 1))), alpha = 1.6732632423543772, scale =
+    1.0507009873554805."""
+
     def __init__(self, inplace=False) -> None:
         super().__init__()
         self.inplace = inplace
@@ -157,11 +183,15 @@ class SELU(Module):
 
 
 class Mish(SELU):
+    """Elementwise x tanh(softplus(x))."""
+
     def forward(self, input):
         return F.mish(input, self.inplace)
 
 
 class Hardsigmoid(Module):
+    """Elementwise 0 for x <= -3, 1 for x >= 3, x/6 + 1/2 between."""
+
     def __init__(self, inplace=False) -> None:
         super().__init__()
         self.inplace = inplace
@@ -171,11 +201,15 @@ class Hardsigmoid(Module):
 
 
 class Hardswish(Hardsigmoid):
+    """Elementwise x * hardsigmoid(x): 0 for x <= -3, x for x >= 3, x (x + 3)/6 between."""
+
     def forward(self, input):
         return F.hardswish(input, self.inplace)
 
 
 class Hardtanh(Module):
+    """Elementwise clamp(x, min_val, max_val), [-1, 1] by default."""
+
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False) -> None:
         super().__init__()
         self.min_val = min_val
@@ -192,6 +226,8 @@ class Hardtanh(Module):
 
 
 class Softplus(Module):
+    """Elementwise log(1 + exp(beta x)) / beta, x itself where beta x > threshold."""
+
     def __init__(self, beta=1.0, threshold=20.0) -> None:
         super().__init__()
         self.beta = beta
@@ -205,21 +241,29 @@ class Softplus(Module):
 
 
 class Softsign(Module):
+    """Elementwise x / (1 + |x|)."""
+
     def forward(self, input):
         return F.softsign(input)
 
 
 class LogSigmoid(Module):
+    """Elementwise log(sigmoid(x)) = -softplus(-x)."""
+
     def forward(self, input):
         return F.logsigmoid(input)
 
 
 class Tanhshrink(Module):
+    """Elementwise x - tanh(x)."""
+
     def forward(self, input):
         return F.tanhshrink(input)
 
 
 class Softshrink(Module):
+    """Elementwise x - lambd above lambd, x + lambd below -lambd, 0 between."""
+
     def __init__(self, lambd=0.5) -> None:
         super().__init__()
         self.lambd = lambd
@@ -232,11 +276,15 @@ class Softshrink(Module):
 
 
 class Hardshrink(Softshrink):
+    """Elementwise x where |x| > lambd, else 0."""
+
     def forward(self, input):
         return F.hardshrink(input, self.lambd)
 
 
 class Threshold(Module):
+    """Elementwise x where x > threshold, else value."""
+
     def __init__(self, threshold, value, inplace=False) -> None:
         super().__init__()
         self.threshold = threshold
@@ -251,6 +299,8 @@ class Threshold(Module):
 
 
 class GLU(Module):
+    """Gated linear unit: input split in halves a, b along dim, output a * sigmoid(b)."""
+
     def __init__(self, dim=-1) -> None:
         super().__init__()
         self.dim = dim
@@ -273,6 +323,7 @@ class PReLU(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Sets every slope to init (0.25 by default)."""
         nn_init.constant_(self.weight, self.init)
 
     def forward(self, input):
@@ -283,6 +334,8 @@ class PReLU(Module):
 
 
 class Softmin(Softmax):
+    """softmax(-x) along dim: exp(-x_i) / sum_j exp(-x_j)."""
+
     def forward(self, input):
         return F.softmin(input, self.dim, _stacklevel=5)
 

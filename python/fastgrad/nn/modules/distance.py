@@ -5,6 +5,8 @@ from .module import Module
 
 
 class PairwiseDistance(Module):
+    """||x1 - x2 + eps||_p along the last dimension for each pair of rows."""
+
     def __init__(self, p=2.0, eps=1e-6, keepdim=False) -> None:
         super().__init__()
         self.norm = p
@@ -16,6 +18,8 @@ class PairwiseDistance(Module):
 
 
 class CosineSimilarity(Module):
+    """cos(x1, x2) = sum(x1 x2) / max(||x1|| ||x2||, eps) along dim."""
+
     def __init__(self, dim=1, eps=1e-8) -> None:
         super().__init__()
         self.dim = dim

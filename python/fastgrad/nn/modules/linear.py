@@ -42,6 +42,8 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Redraws weight with Kaiming-uniform (a = sqrt(5)) and bias from U(-1/sqrt(in_features),
+        1/sqrt(in_features))."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
@@ -78,6 +80,7 @@ class Bilinear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Redraws weight and bias from U(-1/sqrt(in1_features), 1/sqrt(in1_features))."""
         bound = 1 / math.sqrt(self.weight.size(1))
         init.uniform_(self.weight, -bound, bound)
         if self.bias is not None:

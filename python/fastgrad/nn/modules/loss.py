@@ -20,16 +20,22 @@ class _WeightedLoss(_Loss):
 
 
 class L1Loss(_Loss):
+    """Mean absolute error |x - y|, reduced ('mean' by default)."""
+
     def forward(self, input, target):
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class MSELoss(_Loss):
+    """Mean squared error (x - y)^2, reduced ('mean' by default)."""
+
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class SmoothL1Loss(_Loss):
+    """0.5 (x - y)^2 / beta where |x - y| < beta, |x - y| - 0.5 beta elsewhere, elementwise, reduced."""
+
     def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0) -> None:
         super().__init__(size_average, reduce, reduction)
         self.beta = beta
@@ -39,6 +45,8 @@ class SmoothL1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
+    """0.5 (x - y)^2 where |x - y| < delta, delta (|x - y| - 0.5 delta) elsewhere, elementwise, reduced."""
+
     def __init__(self, reduction="mean", delta=1.0) -> None:
         super().__init__(reduction=reduction)
         self.delta = delta
@@ -48,11 +56,17 @@ class HuberLoss(_Loss):
 
 
 class BCELoss(_WeightedLoss):
+    """Binary cross entropy between probabilities x and targets y: -w (y log(x) + (1 - y) log(1 - x)), each
+    log clamped at -100, reduced by reduction."""
+
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
+    """Binary cross entropy on logits, computed stably with log-sigmoid: -w (p y log(sigmoid(x)) + (1 - y)
+    log(1 - sigmoid(x))), pos_weight p weighting the positives; reduced."""
+
     def __init__(
         self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None,
     ) -> None:
@@ -67,6 +81,9 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class NLLLoss(_WeightedLoss):
+    """Negative log likelihood -w_y x[y] for log-probabilities x and class indices y, ignore_index skipped,
+    reduced ('mean' divides by the summed weights)."""
+
     def __init__(
         self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
     ) -> None:
@@ -80,6 +97,10 @@ class NLLLoss(_WeightedLoss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
+    """Cross entropy of logits (N, C, ...) against class indices or probabilities: -sum_c w_c y_c
+    log_softmax(x)_c, with ignore_index and label_smoothing; reduced ('mean' divides by the summed weights
+    for index targets)."""
+
     def __init__(
         self,
         weight=None,
@@ -105,6 +126,9 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class KLDivLoss(_Loss):
+    """Kullback-Leibler divergence for log-probabilities x: y (log y - x) elementwise (exp(y) (y - x) with
+    log_target=True), reduced ('batchmean' divides the sum by the batch size)."""
+
     def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False) -> None:
         super().__init__(size_average, reduce, reduction)
         self.log_target = log_target
@@ -114,11 +138,15 @@ class KLDivLoss(_Loss):
 
 
 class SoftMarginLoss(_Loss):
+    """log(1 + exp(-y x)) elementwise for y in {1, -1}, reduced."""
+
     def forward(self, input, target):
         return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
 class MarginRankingLoss(_Loss):
+    """max(0, -y (x1 - x2) + margin) elementwise for labels y in {1, -1}, reduced."""
+
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean") -> None:
         super().__init__(size_average, reduce, reduction)
         self.margin = margin
@@ -128,6 +156,8 @@ class MarginRankingLoss(_Loss):
 
 
 class HingeEmbeddingLoss(_Loss):
+    """x where y = 1, max(0, margin - x) where y = -1, elementwise, reduced."""
+
     def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean") -> None:
         super().__init__(size_average, reduce, reduction)
         self.margin = margin
@@ -137,6 +167,8 @@ class HingeEmbeddingLoss(_Loss):
 
 
 class CosineEmbeddingLoss(_Loss):
+    """1 - cos(x1, x2) for pairs labelled 1, max(0, cos(x1, x2) - margin) for pairs labelled -1, reduced."""
+
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean") -> None:
         super().__init__(size_average, reduce, reduction)
         self.margin = margin
@@ -146,6 +178,8 @@ class CosineEmbeddingLoss(_Loss):
 
 
 class PoissonNLLLoss(_Loss):
+    """exp(x) - y x (log_input=True) or x - y log(x + eps), plus Stirling's term with full=True, reduced."""
+
     def __init__(
         self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"
     ) -> None:
@@ -166,6 +200,9 @@ class PoissonNLLLoss(_Loss):
 
 
 class GaussianNLLLoss(_Loss):
+    """Gaussian negative log likelihood 0.5 (log(max(var, eps)) + (x - y)^2 / max(var, eps)) (+ 0.5 log(2 pi)
+    with full=True), reduced."""
+
     def __init__(self, *, full=False, eps=1e-6, reduction="mean") -> None:
         super().__init__(None, None, reduction)
         self.full = full
@@ -176,11 +213,16 @@ class GaussianNLLLoss(_Loss):
 
 
 class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """-1/C sum_c w_c (y_c log sigmoid(x_c) + (1 - y_c) log sigmoid(-x_c)) per sample, reduced over the batch."""
+
     def forward(self, input, target):
         return F.multilabel_soft_margin_loss(input, target, weight=self.weight, reduction=self.reduction)
 
 
 class TripletMarginLoss(_Loss):
+    """max(d(a, p) - d(a, n) + margin, 0) per triplet with d the p-norm distance (swap=True uses min(d(a, n),
+    d(p, n))), reduced."""
+
     def __init__(
         self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None, reduction="mean"
     ) -> None:

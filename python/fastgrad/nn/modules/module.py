@@ -75,6 +75,8 @@ class _HookDict(OrderedDict):
 
 
 def _forward_unimplemented(self, *input):
+    """The computation of this module, defined by each subclass. Call the module itself (module(input)) rather
+    than forward, so that registered hooks run."""
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
 
@@ -209,9 +211,12 @@ class Module:
         self._modules[name] = module
 
     def register_module(self, name, module):
+        """Alias of add_module: registers module as a submodule under name."""
         self.add_module(name, module)
 
     def get_submodule(self, target):
+        """The submodule at a dotted path such as 'block.linear' ('' is this module); AttributeError when
+        there is none."""
         if target == "":
             return self
         mod = self
@@ -224,6 +229,7 @@ class Module:
         return mod
 
     def get_parameter(self, target):
+        """The parameter at a dotted path such as 'block.linear.weight'; AttributeError when there is none."""
         module_path, _, name = target.rpartition(".")
         mod = self.get_submodule(module_path)
         if not hasattr(mod, name):
@@ -234,6 +240,7 @@ class Module:
         return param
 
     def get_buffer(self, target):
+        """The buffer at a dotted path such as 'block.bn.running_mean'; AttributeError when there is none."""
         module_path, _, name = target.rpartition(".")
         mod = self.get_submodule(module_path)
         if not hasattr(mod, name):
@@ -432,26 +439,34 @@ class Module:
                 yield (module_prefix + ("." if module_prefix else "") + name, value)
 
     def parameters(self, recurse=True) -> Iterator[Parameter]:
+        """Yields the module's parameters (with recurse=True also its submodules'), each once: what an
+        optimizer is given."""
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
     def named_parameters(
         self, prefix="", recurse=True, remove_duplicate=True,
     ) -> Iterator[Tuple[str, Parameter]]:
+        """Yields (qualified name, parameter), e.g. ('0.weight', p), for this module's parameters and, with
+        recurse=True, its submodules', each once."""
         return self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True) -> Iterator[Tensor]:
+        """Yields the module's buffers (and those of all submodules with recurse=True), each once."""
         for _, buf in self.named_buffers(recurse=recurse):
             yield buf
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """Yields (qualified name, buffer) for this module's buffers and, with recurse=True, its submodules'."""
         return self._named_members(lambda m: m._buffers.items(), prefix, recurse, remove_duplicate)
 
     def children(self) -> Iterator[Module]:
+        """Yields the immediate submodules, each once."""
         for _, module in self.named_children():
             yield module
 
     def named_children(self):
+        """Yields (name, submodule) for the immediate submodules, each once."""
         seen = set()
         for name, module in self._modules.items():
             if module is not None and id(module) not in seen:
@@ -459,6 +474,7 @@ class Module:
                 yield name, module
 
     def modules(self) -> Iterator[Module]:
+        """Yields this module and every submodule below it, depth-first, each once."""
         for _, module in self.named_modules():
             yield module
 
@@ -485,6 +501,8 @@ class Module:
     # ---- modes and gradients ----
 
     def train(self, mode=True) -> Module:
+        """Sets training mode (mode=True) or evaluation mode on this module and all submodules (dropout and
+        batch norm behave differently); returns self."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         for module in self.modules():
@@ -492,14 +510,19 @@ class Module:
         return self
 
     def eval(self) -> Module:
+        """Sets evaluation mode (training False) on this module and all submodules, as train(False); returns
+        self."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad=True) -> Module:
+        """Sets requires_grad on every parameter (True by default) and returns self; used to freeze or
+        unfreeze a module."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none=True) -> None:
+        """Resets the gradients of all parameters: to None (set_to_none=True, the default) or to zeros."""
         for p in self.parameters():
             if p.grad is None:
                 continue
@@ -565,18 +588,23 @@ class Module:
         return self._apply(convert)
 
     def float(self):
+        """Casts every floating parameter and buffer to float32 in place and returns self."""
         return self._apply(lambda t: t.float() if t.is_floating_point() else t)
 
     def double(self):
+        """Casts every floating parameter and buffer to float64 in place and returns self."""
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
     def type(self, dst_type):
+        """Casts every parameter and buffer to dst_type and returns self."""
         return self._apply(lambda t: t.to(dst_type))
 
     def cpu(self):
+        """Returns self (fastgrad modules are on the CPU)."""
         return self
 
     def cuda(self, device=None):
+        """Raises AssertionError, as PyTorch built without CUDA does: fastgrad has no CUDA device."""
         return self._apply(lambda t: t.cuda(device))
 
     # ---- state ----

@@ -37,6 +37,7 @@ class LayerNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Sets weight to ones and bias to zeros."""
         if self.elementwise_affine:
             init.ones_(self.weight)
             if self.bias is not None:
@@ -273,6 +274,7 @@ class GroupNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Sets weight to ones and bias to zeros."""
         if self.affine:
             init.ones_(self.weight)
             init.zeros_(self.bias)
@@ -304,6 +306,7 @@ class RMSNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Sets weight to ones."""
         if self.elementwise_affine:
             init.ones_(self.weight)
 
@@ -315,6 +318,8 @@ class RMSNorm(Module):
 
 
 class LocalResponseNorm(Module):
+    """Divides each element by (k + alpha/n * the sum of squares over `size` neighbouring channels)^beta."""
+
     def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0) -> None:
         super().__init__()
         self.size = size
