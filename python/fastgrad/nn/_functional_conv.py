@@ -2,9 +2,11 @@
 native (pooling is native too: _functional_pool.py).
 """
 from __future__ import annotations
-from typing import TYPE_CHECKING, Any, Optional, Tuple  # noqa: F401
+from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Optional, Tuple  # noqa: F401
+
     from .._C import Tensor
 
 import numpy as np

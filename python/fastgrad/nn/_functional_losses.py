@@ -1,9 +1,11 @@
 """nn.functional's losses (the fused ones run in C++, cpp/src/ops/nn_loss.cpp; the others are composed here as
 PyTorch composes them)."""
 from __future__ import annotations
-from typing import TYPE_CHECKING, Any, Optional, Tuple  # noqa: F401
+from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Optional, Tuple  # noqa: F401
+
     from .._C import Tensor
 
 import warnings

@@ -5,9 +5,11 @@ adaptive max pooling over 1, 2 or 3 spatial dims. lp_pool is composed over avera
 PyTorch runs the 1-d ops as the 2-d ones on a height-1 input, and several of its messages show that (shapes with
 an extra 1, "kH: 1"); the checks below reproduce them."""
 from __future__ import annotations
-from typing import TYPE_CHECKING, Any, Optional, Tuple  # noqa: F401
+from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Optional, Tuple  # noqa: F401
+
     from .._C import Tensor
 
 from .. import _C

@@ -5,9 +5,11 @@ legacy `size_average`/`reduce` arguments, `weight=` on the elementwise losses (c
 and PyTorch's warnings.
 """
 from __future__ import annotations
-from typing import TYPE_CHECKING, Any, Optional, Tuple  # noqa: F401
+from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Optional, Tuple  # noqa: F401
+
     from .._C import Tensor
 
 import numbers

@@ -13,9 +13,11 @@ evaluate the closure several times (at most max_eval times) and returns the loss
 and the state (history, direction, step, counters) lives in self.state of the first parameter.
 """
 from __future__ import annotations
-from typing import TYPE_CHECKING, Any, Dict, Optional, Union  # noqa: F401
+from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Dict, Optional, Union  # noqa: F401
+
     from .._C import Tensor
 
 import math

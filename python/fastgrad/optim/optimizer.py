@@ -1,8 +1,10 @@
 """Optimizer: the base class that holds parameter groups and per-parameter state."""
 from __future__ import annotations
-from typing import TYPE_CHECKING, Any, Dict, Optional, Union  # noqa: F401
+from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Dict, Optional, Union  # noqa: F401
+
     from .._C import Tensor
 
 import copy

@@ -1,8 +1,10 @@
 """nn.Module: the base class that registers parameters, buffers and submodules by attribute assignment."""
 from __future__ import annotations
-from typing import TYPE_CHECKING, Any, Dict, Iterator, Tuple  # noqa: F401
+from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Dict, Iterator, Tuple  # noqa: F401
+
     from ..._C import Tensor
 
 import copy
