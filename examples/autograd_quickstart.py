@@ -9,8 +9,9 @@ products with gradient accumulation.
     FASTGRAD_EXAMPLES_BACKEND=torch python examples/autograd_quickstart.py   # the same code on PyTorch
 """
 import os
+from typing import TYPE_CHECKING
 
-if os.environ.get("FASTGRAD_EXAMPLES_BACKEND", "fastgrad") == "torch":
+if os.environ.get("FASTGRAD_EXAMPLES_BACKEND", "fastgrad") == "torch" and not TYPE_CHECKING:  # mypy: fastgrad
     import torch
 else:
     import fastgrad as torch

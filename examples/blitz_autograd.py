@@ -7,8 +7,9 @@ x.grad = 4.5 everywhere; requires_grad_(); a vector-Jacobian product through a d
     FASTGRAD_EXAMPLES_BACKEND=torch python examples/blitz_autograd.py   # the same code on PyTorch
 """
 import os
+from typing import TYPE_CHECKING
 
-if os.environ.get("FASTGRAD_EXAMPLES_BACKEND", "fastgrad") == "torch":
+if os.environ.get("FASTGRAD_EXAMPLES_BACKEND", "fastgrad") == "torch" and not TYPE_CHECKING:  # mypy: fastgrad
     import torch
 else:
     import fastgrad as torch

@@ -12,6 +12,7 @@ Needs scikit-learn (and tqdm, matplotlib if available): pip install "fastgrad[ex
 
 import argparse
 import os
+from typing import TYPE_CHECKING
 import tempfile
 import time
 
@@ -20,7 +21,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 BACKEND = os.environ.get("FASTGRAD_EXAMPLES_BACKEND", "fastgrad")
-if BACKEND == "torch":
+if BACKEND == "torch" and not TYPE_CHECKING:  # mypy checks the fastgrad branch
     import torch
     import torch.nn as nn
     from torch.utils.data import DataLoader, TensorDataset

@@ -9,10 +9,11 @@ post draws the graphs with make_dot(); here each graph is printed as its chain o
     FASTGRAD_EXAMPLES_BACKEND=torch python examples/linear_regression.py   # the same code on PyTorch
 """
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-if os.environ.get("FASTGRAD_EXAMPLES_BACKEND", "fastgrad") == "torch":
+if os.environ.get("FASTGRAD_EXAMPLES_BACKEND", "fastgrad") == "torch" and not TYPE_CHECKING:  # mypy: fastgrad
     import torch
 else:
     import fastgrad as torch

@@ -16,13 +16,14 @@ where the picture went is reported on stderr. Pictures go to DIR, by default a f
 
 import argparse
 import os
+from typing import TYPE_CHECKING
 import shutil
 import sys
 import tempfile
 
 import numpy as np
 
-if os.environ.get("FASTGRAD_EXAMPLES_BACKEND", "fastgrad") == "torch":
+if os.environ.get("FASTGRAD_EXAMPLES_BACKEND", "fastgrad") == "torch" and not TYPE_CHECKING:  # mypy: fastgrad
     import torch
     import torch.nn as nn
     import torch.optim as optim

@@ -396,10 +396,12 @@ def is_complex(input):
 
 
 def numel(input):
+    """The number of elements of input: the product of its sizes (1 for a 0-dim tensor)."""
     return input.numel()
 
 
 def is_floating_point(input):
+    """True when input's dtype is a floating type."""
     return input.is_floating_point()
 
 
@@ -424,6 +426,10 @@ del _name
 from ._legacy import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor  # noqa: E402,F401
 
 __version__ = "0.1.0"
+
+from . import _docs  # noqa: E402
+
+_docs.attach()  # before the wrappers below copy the docstrings (Note [Docstrings of bound functions])
 
 from . import _numpy_names  # noqa: E402
 

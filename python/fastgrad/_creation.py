@@ -1,4 +1,10 @@
 """fastgrad.tensor and fastgrad.as_tensor: tensors from Python data and NumPy arrays."""
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._C import Tensor
+
 import warnings
 
 import numpy as np
@@ -186,7 +192,7 @@ def _from_data(data, dtype):
     return t
 
 
-def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """Constructs a tensor with no autograd history by copying `data`."""
     _C._check_device(device)
     if isinstance(data, _C.Tensor):
@@ -206,7 +212,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     return t
 
 
-def as_tensor(data, *, dtype=None, device=None):
+def as_tensor(data, *, dtype=None, device=None) -> Tensor:
     """Like tensor(), but shares memory with a tensor or NumPy array of the right dtype."""
     _C._check_device(device)
     if isinstance(data, _C.Tensor):

@@ -7,6 +7,9 @@ _DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ide
 
 
 class device:
+    """A device: a type ('cpu'; PyTorch's other names parse, and using them raises as PyTorch does without
+    that device) and an optional index. device('cpu'), device('cuda', 0), device('cuda:0')."""
+
     __slots__ = ("type", "index")
 
     def __init__(self, type, index=None):  # noqa: A002  (PyTorch's argument name)
@@ -50,11 +53,15 @@ class device:
 _cpu = device("cpu")
 
 
-def set_default_device(dev):
+_device_class = device
+
+
+def set_default_device(device):  # noqa: F811  (PyTorch's argument name; the class is _device_class here)
     """Only the CPU exists here; anything else raises like a factory given that device would."""
-    if dev is not None:
-        _C._check_device(str(device(dev)))
+    if device is not None:
+        _C._check_device(str(_device_class(device)))
 
 
 def get_default_device():
+    """The device factories use when none is given (fastgrad: cpu)."""
     return _cpu

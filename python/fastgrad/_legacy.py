@@ -38,7 +38,9 @@ class _TensorType(type):
 
 
 def _tensor_type(name, dtype):
-    return _TensorType(name, (), {"dtype": dtype, "__module__": "fastgrad"})
+    doc = (f"The legacy tensor type of dtype {dtype}: {name}(*sizes) is zeros of that shape, {name}(data) a tensor "
+           f"of data in that dtype, and isinstance(t, {name}) is true for tensors of that dtype.")
+    return _TensorType(name, (), {"dtype": dtype, "__module__": "fastgrad", "__doc__": doc})
 
 
 FloatTensor = _tensor_type("FloatTensor", _C.float32)

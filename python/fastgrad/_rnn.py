@@ -63,8 +63,10 @@ def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 
 
 def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One Elman RNN step with tanh: h' = tanh(input @ w_ih^T + b_ih + hx @ w_hh^T + b_hh)."""
     return _C._rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
 def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One Elman RNN step with ReLU: h' = relu(input @ w_ih^T + b_ih + hx @ w_hh^T + b_hh)."""
     return _C._rnn_relu_cell(input, hx, w_ih, w_hh, b_ih, b_hh)

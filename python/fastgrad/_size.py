@@ -1,8 +1,19 @@
 """fastgrad.Size: the shape of a tensor, a tuple that prints like PyTorch's torch.Size."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, SupportsIndex, Tuple, Union, overload
+
 from . import _C
 
+if TYPE_CHECKING:
+    _SizeBase = Tuple[int, ...]
+else:
+    _SizeBase = tuple
 
-class Size(tuple):
+
+class Size(_SizeBase):
+    """The shape of a tensor: a tuple of ints (a slice of it is a Size) that prints as fastgrad.Size([...])."""
+
     __slots__ = ()
 
     def __repr__(self):
@@ -10,11 +21,18 @@ class Size(tuple):
 
     __str__ = __repr__
 
-    def __getitem__(self, key):
+    @overload
+    def __getitem__(self, key: SupportsIndex) -> int: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> Size: ...
+
+    def __getitem__(self, key: Union[SupportsIndex, slice]) -> Any:
         item = tuple.__getitem__(self, key)
         return Size(item) if isinstance(key, slice) else item
 
-    def numel(self):
+    def numel(self) -> int:
+        """The number of elements a tensor of this shape holds: the product of the sizes (1 for ())."""
         n = 1
         for d in self:
             n *= d

@@ -70,6 +70,7 @@ def _array(self, dtype=None, copy=None):
 
 
 def _tolist(self):
+    """The elements as nested Python lists of numbers (one level per dimension; a number for a 0-dim tensor)."""
     return self.detach().numpy().tolist()
 
 
@@ -88,20 +89,27 @@ Tensor.is_tensor_like = True
 
 
 def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of data (a number, a nested list, an array or a tensor), with self's dtype
+    and device unless dtype or device is given; a leaf with requires_grad as given."""
     from ._creation import tensor
 
     return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 
 def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """A tensor of shape size filled with fill_value, with self's dtype unless dtype is given."""
     return _C.full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 
 def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    """A tensor of the given size (ints, or one list/tuple) filled with 0, with self's dtype unless dtype is
+    given. new_empty is the same (its contents are unspecified in PyTorch; fastgrad zeroes them)."""
     return _C.zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 
 def _new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    """A tensor of the given size (ints, or one list/tuple) filled with 1, with self's dtype unless dtype is
+    given."""
     return _C.ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 

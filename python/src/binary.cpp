@@ -188,7 +188,7 @@ void init_binary(py::module_& m) {
                             [](const Tensor& x, const Tensor& y) { return div(x, y); },
                             [](const Tensor& x, Scalar s) { return div(x, s); },
                             [](Scalar s, const Tensor& y) { return div(s, y); }, "dividend");
-  }, py::arg("dividend"), py::arg("divisor"));
+  }, py::arg("input"), py::arg("other"));  // PyTorch's argument names (its messages say dividend/divisor)
 
   // In place: each returns self.
   cls.def("add_", [](py::handle a, py::handle b, Scalar alpha) {

@@ -87,6 +87,8 @@ std::string py_type_name(py::handle h);
 void install_argument_errors(py::module_& m);
 // Direct entry points for the hottest Tensor methods, installed over the full bindings (fast_methods.cpp).
 void install_fast_methods(py::module_& m);
+// Sets the docstring of one of those fast methods (a method descriptor); false for any other object.
+bool set_fast_method_doc(PyObject* descr, const std::string& doc);
 
 // PyTorch's one-time warning for backward(create_graph=True) (the .grad <-> graph reference cycle).
 void warn_backward_create_graph();

@@ -9,6 +9,8 @@
 // hand any other call shape (arguments, keywords) to the original pybind11 function, so arguments,
 // defaults and error messages stay those of the full binding.
 #include <array>
+#include <cstdlib>
+#include <cstring>
 
 #include "bindings.h"
 
@@ -148,6 +150,22 @@ PyObject* underlying_function(PyObject* attr) {
 }
 
 }  // namespace
+
+bool set_fast_method_doc(PyObject* descr, const std::string& doc) {
+  if (!PyObject_TypeCheck(descr, &PyMethodDescr_Type)) return false;
+  PyMethodDef* def = reinterpret_cast<PyMethodDescrObject*>(descr)->d_method;
+  if (def < method_defs || def >= method_defs + kNumFastMethods) return false;
+  // The definition outlives the module. The first text is a str's buffer kept alive for it (never freed);
+  // a text set here replaces it and is freed when replaced again.
+  static std::array<bool, kNumFastMethods> owned{};
+  char* copy = strdup(doc.c_str());
+  if (!copy) throw std::bad_alloc();
+  size_t i = static_cast<size_t>(def - method_defs);
+  if (owned[i]) std::free(const_cast<char*>(def->ml_doc));
+  def->ml_doc = copy;
+  owned[i] = true;
+  return true;
+}
 
 void install_fast_methods(py::module_& m) {
   py::object cls = m.attr("Tensor");

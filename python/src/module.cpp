@@ -1,4 +1,5 @@
 // fastgrad._C: the module, its exception translation and the small conversions every binding file uses.
+#include <cstdlib>
 #include <cstring>
 
 #include "bindings.h"
@@ -307,9 +308,27 @@ void init_dtype(py::module_& m) {
   }, py::arg("value"), py::arg("op"), py::arg("name"), py::arg("position") = 0, py::arg("single") = true);
   m.def("_set_size_class", [](py::object cls) { size_class = cls.release().ptr(); });
   m.def("get_default_dtype", [] { return default_dtype(); });
-  m.def("set_default_dtype", [](ScalarType t) { set_default_dtype(t); });
-  m.def("promote_types", [](ScalarType a, ScalarType b) { return promote_types(a, b); });
+  m.def("set_default_dtype", [](ScalarType t) { set_default_dtype(t); }, py::arg("d"), py::pos_only());
+  m.def("promote_types", [](ScalarType a, ScalarType b) { return promote_types(a, b); }, py::arg("type1"),
+        py::arg("type2"));
   m.def("_blas_name", [] { return std::string(blas_name()); });
+  // Note [Docstrings of bound functions]: fastgrad/_docs.py gives each pybind11 function (module function or
+  // Tensor method) CPython's internal docstring form, "name(text signature)\n--\n\ndoc": __doc__ is then the
+  // doc alone and __text_signature__ the signature, so inspect.signature and help() show the argument names
+  // and defaults. Only functions pybind11 made are rewritten (their doc is pybind11's own strdup'd string,
+  // which pybind11 frees with the function).
+  m.def("_set_doc", [](py::handle fn, const std::string& doc) {
+    PyObject* f = fn.ptr();
+    if (set_fast_method_doc(f, doc)) return;  // Note [Fast methods]: a Tensor method with its own definition
+    if (PyInstanceMethod_Check(f)) f = PyInstanceMethod_GET_FUNCTION(f);
+    if (!PyCFunction_Check(f) || !py::detail::function_record_ptr_from_PyObject(PyCFunction_GET_SELF(f)))
+      throw py::type_error("_set_doc(): expected a function made by pybind11, got " + py_type_name(fn));
+    auto* cf = reinterpret_cast<PyCFunctionObject*>(f);
+    char* copy = strdup(doc.c_str());
+    if (!copy) throw std::bad_alloc();
+    std::free(const_cast<char*>(cf->m_ml->ml_doc));
+    cf->m_ml->ml_doc = copy;
+  }, py::arg("fn"), py::arg("doc"));
 }
 
 }  // namespace fastgrad::python

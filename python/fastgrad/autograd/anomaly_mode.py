@@ -22,6 +22,7 @@ class detect_anomaly(_DecoratorContextManager):
         _C._set_anomaly_enabled(self.prev)
 
     def clone(self):
+        """A new context manager with the same arguments (a decorated function gets a fresh one per call)."""
         return _Quiet(self.check_nan)
 
 

@@ -24,6 +24,8 @@ class FunctionCtx:
     """The `ctx` of forward/backward: what forward leaves for backward."""
 
     def save_for_backward(self, *tensors):
+        """Saves tensors (inputs or outputs of forward) for backward, which reads them from ctx.saved_tensors;
+        in-place changes to them before backward are detected."""
         for i, t in enumerate(tensors):
             if t is not None and not isinstance(t, _C.Tensor):
                 raise TypeError(f"save_for_backward can only save variables, but argument {i} is of type "
@@ -31,15 +33,22 @@ class FunctionCtx:
         self.to_save = tensors
 
     def save_for_forward(self, *tensors):
+        """Saves tensors for a forward-mode derivative (jvp); kept for PyTorch compatibility."""
         self.saved_for_forward = tensors
 
     def mark_dirty(self, *args):
+        """Declares the input tensors that forward modified in place (and returns), so that their version
+        counters and graph are updated."""
         self.dirty_tensors = args
 
     def mark_non_differentiable(self, *args):
+        """Declares outputs that are not differentiable: they get requires_grad False and their gradient in
+        backward is always zero."""
         self.non_differentiable = args
 
     def set_materialize_grads(self, value):
+        """With value=True (the default), None gradients of outputs reach backward as zero tensors; with
+        False, as None."""
         self.materialize_grads = value
 
     @property
@@ -80,14 +89,20 @@ class Function(metaclass=FunctionMeta):
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
+        """The computation of the custom op, defined by the subclass as a staticmethod: forward(ctx, *args)
+        (or forward(*args) with setup_context), run without recording a graph."""
         raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
 
     @staticmethod
     def setup_context(ctx, inputs, output):
+        """Optional staticmethod setup_context(ctx, inputs, output): saves what backward needs when forward
+        does not take ctx."""
         raise NotImplementedError("setup_context is not implemented.")
 
     @staticmethod
     def backward(ctx, *grad_outputs):
+        """The gradient of the custom op, defined by the subclass as a staticmethod: backward(ctx,
+        *grad_outputs) returns one gradient (or None) per input of forward."""
         raise NotImplementedError("You must implement either the backward or vjp method for your custom "
                                   "autograd.Function to use it with backward mode AD.")
 
@@ -95,6 +110,8 @@ class Function(metaclass=FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        """Runs the custom op: calls forward on the inputs and, when some input requires grad, records a node
+        whose backward is the subclass's backward. Returns forward's output."""
         ctx = FunctionCtx()
         ctx.needs_input_grad = tuple(isinstance(a, _C.Tensor) and a.requires_grad for a in args)
         ctx.materialize_grads = True

@@ -1,6 +1,13 @@
 """Padding and convolution for nn.functional: padding composed of differentiable core ops, convolution
 native (pooling is native too: _functional_pool.py).
 """
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Optional, Tuple  # noqa: F401
+
+    from .._C import Tensor
 
 import numpy as np
 
@@ -39,7 +46,7 @@ def _pad_indices(size, left, right, mode):
     return _C.from_numpy(positions.astype(np.int64))
 
 
-def pad(input, pad, mode="constant", value=None):
+def pad(input, pad, mode="constant", value=None) -> Tensor:
     """Pads the last len(pad) // 2 dims: pad = (left_last, right_last, left_second_last, ...). Negative
     amounts crop (constant mode). Non-constant modes gather with index_select, so gradients of the
     repeated entries add up."""
@@ -141,49 +148,55 @@ def pad(input, pad, mode="constant", value=None):
 # ---- convolution ----
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
     """1-d convolution of input (N, C_in, L) or (C_in, L) with weight (C_out, C_in / groups, k); padding is a
     number, a 1-tuple, 'valid' or 'same'."""
     return _C._conv(1, input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
     """2-d convolution of input (N, C_in, H, W) or (C_in, H, W) with weight (C_out, C_in / groups, kH, kW);
     padding is a number, a pair, 'valid' or 'same'."""
     return _C._conv(2, input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
     """3-d convolution of input (N, C_in, D, H, W) or (C_in, D, H, W) with weight (C_out, C_in / groups, kD, kH,
     kW); padding is a number, a triple, 'valid' or 'same'."""
     return _C._conv(3, input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose1d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1,
+) -> Tensor:
     """Transposed 1-d convolution (the gradient of conv1d with respect to its input) of input (N, C_in, L) or
     (C_in, L) with weight (C_in, C_out / groups, k)."""
     return _C._conv_transpose(1, input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose2d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1,
+) -> Tensor:
     """Transposed 2-d convolution of input (N, C_in, H, W) or (C_in, H, W) with weight (C_in, C_out / groups,
     kH, kW)."""
     return _C._conv_transpose(2, input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
-def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose3d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1,
+) -> Tensor:
     """Transposed 3-d convolution of input (N, C_in, D, H, W) or (C_in, D, H, W) with weight (C_in, C_out /
     groups, kD, kH, kW)."""
     return _C._conv_transpose(3, input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
-def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """Every sliding block of input (N, C, H, W) or (C, H, W) as a column: (N, C * prod(kernel_size), L), L the
     number of blocks (im2col)."""
     return _C._im2col(input, kernel_size, dilation, padding, stride)
 
 
-def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """The inverse layout of unfold: columns (N, C * prod(kernel_size), L) or (C * prod(kernel_size), L) summed
     into (N, C, *output_size) (col2im); overlapping values add up."""
     return _C._col2im(input, output_size, kernel_size, dilation, padding, stride)

@@ -1,5 +1,12 @@
 """nn.functional's losses (the fused ones run in C++, cpp/src/ops/nn_loss.cpp; the others are composed here as
 PyTorch composes them)."""
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Optional, Tuple  # noqa: F401
+
+    from .._C import Tensor
 
 import warnings
 
@@ -28,7 +35,9 @@ from ._functional_checks import (  # noqa: F401
 # ---- losses ----
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None) -> Tensor:
+    """Mean squared error: reduction over (input - target)^2 (broadcast), 'mean' by default, or 'sum', or
+    'none'."""
     # torch's order: the operands broadcast, then the reduction (ValueError), then the kernel's dtype check
     _warn_target_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
@@ -52,7 +61,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None) -> Tensor:
+    """Mean absolute error: reduction over |input - target| (broadcast), 'mean' by default."""
     # Composite in PyTorch too: input and target broadcast to one shape (so a 0-d target takes part in type
     # promotion as a full tensor), then (input - target).abs() and the reduction.
     _warn_target_size(input, target)
@@ -72,7 +82,9 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     return errors.sum() if reduction == "sum" else errors.mean()
 
 
-def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0) -> Tensor:
+    """Elementwise 0.5 (x - y)^2 / beta where |x - y| < beta, |x - y| - 0.5 beta elsewhere (|x - y| when beta
+    is 0), then reduced."""
     # torch's order: the operands broadcast, then the reduction (ValueError), then the kernel's dtype check
     _warn_target_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
@@ -85,7 +97,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return _C._smooth_l1_loss(input.to(dtype), target.to(dtype), reduction, beta)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None) -> Tensor:
+    """Elementwise 0.5 (x - y)^2 where |x - y| < delta, delta (|x - y| - 0.5 delta) elsewhere, then reduced
+    (smooth_l1_loss times delta when beta = delta)."""
     # As torch's Python layer: the operands broadcast first, then the reduction is checked, then the kernel's
     # dtype checks (computed in the promoted dtype, written into one of the input's dtype)
     _warn_target_size(input, target)
@@ -114,7 +128,11 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     return loss
 
 
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+def binary_cross_entropy(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+) -> Tensor:
+    """Mean (or sum, or none by reduction) of -w (y log(x) + (1 - y) log(1 - x)) for probabilities input x and
+    targets y, each log clamped at -100."""
     reduction = _loss_reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
@@ -136,7 +154,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
-                                     pos_weight=None):
+                                     pos_weight=None) -> Tensor:
+    """Binary cross entropy on logits x, computed stably: -w (p y log(sigmoid(x)) + (1 - y) log(1 -
+    sigmoid(x))) with pos_weight p weighting positives; reduced by reduction."""
     # torch's Python layer: the reduction, then the sizes (ValueError), then the top-level op
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
@@ -164,12 +184,19 @@ def _bce_with_logits(input, target, weight, pos_weight, reduction):
         target.dtype if target.is_floating_point() else input.dtype)
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+def nll_loss(
+    input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+) -> Tensor:
+    """Negative log likelihood: -w_{y_i} input[i, y_i] for log-probabilities input (N, C, ...) and class
+    indices target, ignore_index skipped; 'mean' divides by the summed weights of the counted targets."""
     return _C._nll_loss(input, target, weight, _reduction(size_average, reduce, reduction), ignore_index)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
-                  label_smoothing=0.0):
+                  label_smoothing=0.0) -> Tensor:
+    """Cross entropy of logits input (N, C, ...) against class indices or class probabilities target: -sum_c
+    w_c y_c log_softmax(x)_c, with label_smoothing mixing y with the uniform distribution, ignore_index
+    skipped; the 'mean' over index targets divides by the summed weights."""
     return _C._cross_entropy(input, target, weight, _reduction(size_average, reduce, reduction), ignore_index,
                              label_smoothing)
 
@@ -178,6 +205,9 @@ _REDUCTION_ENUM = {0: "none", 1: "mean", 2: "sum"}
 
 
 def _binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
+    """fastgrad.binary_cross_entropy_with_logits, PyTorch's top-level form of
+    nn.functional.binary_cross_entropy_with_logits: reduction is an int (0 none, 1 mean, 2 sum) and the
+    loss is -w (p y log(sigmoid(x)) + (1 - y) log(1 - sigmoid(x))), computed stably."""
     # torch.binary_cross_entropy_with_logits: the top-level form, whose reduction is PyTorch's enum value (its
     # Python binding defaults to 0, no reduction, as observed in torch 2.x).
     if isinstance(reduction, bool) or not isinstance(reduction, int):
@@ -199,7 +229,9 @@ def _reduce(loss, reduction):
     raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
-def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False) -> Tensor:
+    """Kullback-Leibler divergence with log-probabilities input: target (log(target) - input) elementwise
+    (exp(target) (target - input) with log_target=True); 'batchmean' divides the sum by the batch size."""
     # pointwise xlogy(target, target) - target * input
     # torch's order: the reduction (warning, ValueError), the parser (TypeError), then the dtypes
     legacy = size_average is not None or reduce is not None
@@ -224,7 +256,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return _reduce(loss, reduction)
 
 
-def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
+    """Elementwise log(1 + exp(-y x)) for y in {1, -1}, then reduced (the mean over all elements by default)."""
     # log(1 + exp(-y * x)). torch's kernel negates the input into an output of the input's shape and dtype and
     # multiplies the target into it in place: its checks, in that order.
     reduction = _loss_reduction(size_average, reduce, reduction)
@@ -243,7 +276,10 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     return _reduce((-input * target).exp().log1p(), reduction).to(input.dtype)
 
 
-def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+def margin_ranking_loss(
+    input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean",
+) -> Tensor:
+    """Elementwise max(0, -y (x1 - x2) + margin) for y in {1, -1}, then reduced."""
     # max(0, -y * (x1 - x2) + margin), the margin a float (so integer inputs give a floating loss, as in torch)
     reduction = _loss_reduction(size_average, reduce, reduction)
     if not (input1.dim() == input2.dim() == target.dim()):
@@ -254,7 +290,10 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     return _reduce((-target * (input1 - input2) + float(margin)).clamp(min=0), reduction)
 
 
-def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+def hinge_embedding_loss(
+    input, target, margin=1.0, size_average=None, reduce=None, reduction="mean",
+) -> Tensor:
+    """Elementwise x where y = 1, max(0, margin - x) where y = -1, then reduced."""
     # x where y != -1, plus max(0, margin - x) where y != 1, in the input's dtype (torch converts the margin to
     # it, so an integer input truncates the margin and gives an integer loss)
     reduction = _loss_reduction(size_average, reduce, reduction)
@@ -268,7 +307,10 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return _reduce(margin_part + self_part, reduction)
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+def cosine_embedding_loss(
+    input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean",
+) -> Tensor:
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, per pair of rows, then reduced."""
     # 1 - cos(x1, x2) where y == 1, max(0, cos(x1, x2) - margin) where y == -1
     reduction = _loss_reduction(size_average, reduce, reduction)
     _tensor_args("cosine_embedding_loss", ("input1", 1, input1), ("input2", 2, input2), ("target", 3, target))
@@ -292,7 +334,9 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 
 
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
-                     reduction="mean"):
+                     reduction="mean") -> Tensor:
+    """Poisson negative log likelihood: exp(input) - target * input with log_input=True, else input - target *
+    log(input + eps); full=True adds Stirling's term for target > 1; reduced."""
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _tensor_args("poisson_nll_loss", ("input", 1, input), ("target", 2, target))
@@ -312,7 +356,9 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     return _reduce(loss, reduction)
 
 
-def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean") -> Tensor:
+    """Gaussian negative log likelihood: 0.5 (log(max(var, eps)) + (input - target)^2 / max(var, eps)), plus
+    0.5 log(2 pi) with full=True; reduced."""
     # 0.5 * (log(max(var, eps)) + (input - target)^2 / max(var, eps)) (+ 0.5 * log(2 pi) when full), with
     # torch's Python layer's checks in its order
     import math
@@ -346,7 +392,11 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     return _reduce(loss, reduction)
 
 
-def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+def multilabel_soft_margin_loss(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+) -> Tensor:
+    """-1/C sum_c w_c (y_c log(sigmoid(x_c)) + (1 - y_c) log(sigmoid(-x_c))) per sample, then reduced over the
+    batch."""
     reduction = _reduction(size_average, reduce, reduction)
     loss = -(target * _functional.logsigmoid(input) + (1 - target) * _functional.logsigmoid(-input))
     if weight is not None:
@@ -357,7 +407,9 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
-                        reduce=None, reduction="mean"):
+                        reduce=None, reduction="mean") -> Tensor:
+    """max(d(a, p) - d(a, n) + margin, 0) per triplet, d the p-norm pairwise distance (with swap=True, d(a, n)
+    is min(d(a, n), d(p, n))); reduced."""
     # max(0, margin + d(a, p) - d(a, n)), d the pairwise p-norm distance
     reduction = _loss_reduction(size_average, reduce, reduction)
     if margin <= 0:

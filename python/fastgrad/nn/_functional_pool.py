@@ -4,6 +4,13 @@ adaptive max pooling over 1, 2 or 3 spatial dims. lp_pool is composed over avera
 
 PyTorch runs the 1-d ops as the 2-d ones on a height-1 input, and several of its messages show that (shapes with
 an extra 1, "kH: 1"); the checks below reproduce them."""
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Optional, Tuple  # noqa: F401
+
+    from .._C import Tensor
 
 from .. import _C
 
@@ -223,21 +230,27 @@ def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode
     return (out, indices) if return_indices else out
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def max_pool1d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False,
+) -> Any:
     """Max pooling over 1 spatial dim(s) of input (N, C, *spatial) or (C, *spatial): the largest value of
     each window (kernel_size, stride defaulting to kernel_size, padding, dilation, ceil_mode); with
     return_indices also the flat position of each maximum in its plane."""
     return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def max_pool2d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False,
+) -> Any:
     """Max pooling over 2 spatial dim(s) of input (N, C, *spatial) or (C, *spatial): the largest value of
     each window (kernel_size, stride defaulting to kernel_size, padding, dilation, ceil_mode); with
     return_indices also the flat position of each maximum in its plane."""
     return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
-def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def max_pool3d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False,
+) -> Any:
     """Max pooling over 3 spatial dim(s) of input (N, C, *spatial) or (C, *spatial): the largest value of
     each window (kernel_size, stride defaulting to kernel_size, padding, dilation, ceil_mode); with
     return_indices also the flat position of each maximum in its plane."""
@@ -245,19 +258,19 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                            return_indices=False):
+                            return_indices=False) -> Tuple[Tensor, Tensor]:
     """max_pool1d(..., return_indices=True): (values, indices) whatever `return_indices` says, as PyTorch's."""
     return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                            return_indices=False):
+                            return_indices=False) -> Tuple[Tensor, Tensor]:
     """max_pool2d(..., return_indices=True): (values, indices) whatever `return_indices` says, as PyTorch's."""
     return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                            return_indices=False):
+                            return_indices=False) -> Tuple[Tensor, Tensor]:
     """max_pool3d(..., return_indices=True): (values, indices) whatever `return_indices` says, as PyTorch's."""
     return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
@@ -307,7 +320,7 @@ def _max_unpool(name, nd, input, indices, kernel_size, stride, padding, output_s
     return _C._max_unpool(input, indices, sizes)
 
 
-def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
     """Partial inverse of max_pool1d: a zero tensor of the pooled input's length (or ``output_size``) with each
     value of ``input`` (N, C, L) or (C, L) written at the flat position ``indices`` gives
     (``max_pool1d(..., return_indices=True)``'s second result). Differentiable in ``input``.
@@ -317,7 +330,7 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding, output_size)
 
 
-def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
     """Partial inverse of max_pool2d: a zero tensor of the pooled input's size (or ``output_size``) with each
     value of ``input`` (N, C, H, W) or (C, H, W) written at the flat per-plane position ``indices`` gives
     (``max_pool2d(..., return_indices=True)``'s second result). Differentiable in ``input``.
@@ -327,7 +340,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
 
 
-def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
     """Partial inverse of max_pool3d: as max_unpool2d over (N, C, D, H, W) or (C, D, H, W) inputs."""
     return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size)
 
@@ -356,7 +369,7 @@ def _avg_pool(name, nd, input, kernel_size, stride, padding, ceil_mode, count_in
     return _C._avg_pool(input, nd, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True) -> Tensor:
     """Average pooling over 1 spatial dim(s) of input (N, C, *spatial) or (C, *spatial): the mean of each
     window (padding counted unless count_include_pad=False; divisor_override replaces the divisor where the
     op takes it)."""
@@ -365,7 +378,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 def avg_pool2d(
     input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
-):
+) -> Tensor:
     """Average pooling over 2 spatial dim(s) of input (N, C, *spatial) or (C, *spatial): the mean of each
     window (padding counted unless count_include_pad=False; divisor_override replaces the divisor where the
     op takes it)."""
@@ -376,7 +389,7 @@ def avg_pool2d(
 
 def avg_pool3d(
     input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
-):
+) -> Tensor:
     """Average pooling over 3 spatial dim(s) of input (N, C, *spatial) or (C, *spatial): the mean of each
     window (padding counted unless count_include_pad=False; divisor_override replaces the divisor where the
     op takes it)."""
@@ -472,19 +485,19 @@ def _refuse_empty_gradient(out, kernel, grad_shape, first):
     return out
 
 
-def adaptive_avg_pool1d(input, output_size):
+def adaptive_avg_pool1d(input, output_size) -> Tensor:
     """Adaptive average pooling over 1 spatial dim(s) to output_size: output cell i averages input positions
     floor(i*in/out) to ceil((i+1)*in/out)."""
     return _adaptive_avg_pool("adaptive_avg_pool1d", 1, input, output_size)
 
 
-def adaptive_avg_pool2d(input, output_size):
+def adaptive_avg_pool2d(input, output_size) -> Tensor:
     """Adaptive average pooling over 2 spatial dim(s) to output_size: output cell i averages input positions
     floor(i*in/out) to ceil((i+1)*in/out)."""
     return _adaptive_avg_pool("adaptive_avg_pool2d", 2, input, output_size)
 
 
-def adaptive_avg_pool3d(input, output_size):
+def adaptive_avg_pool3d(input, output_size) -> Tensor:
     """Adaptive average pooling over 3 spatial dim(s) to output_size: output cell i averages input positions
     floor(i*in/out) to ceil((i+1)*in/out)."""
     return _adaptive_avg_pool("adaptive_avg_pool3d", 3, input, output_size)
@@ -507,38 +520,38 @@ def _adaptive_max_pool(name, nd, input, output_size):
     return _refuse_empty_gradient(out, kernel, grad_shape, 1), indices
 
 
-def adaptive_max_pool1d(input, output_size, return_indices=False):
+def adaptive_max_pool1d(input, output_size, return_indices=False) -> Any:
     """Adaptive max pooling over 1 spatial dim(s) to output_size (windows as adaptive_avg_pool1d's); with
     return_indices also the flat position of each maximum in its plane."""
     out, indices = _adaptive_max_pool("adaptive_max_pool1d", 1, input, output_size)
     return (out, indices) if return_indices else out
 
 
-def adaptive_max_pool2d(input, output_size, return_indices=False):
+def adaptive_max_pool2d(input, output_size, return_indices=False) -> Any:
     """Adaptive max pooling over 2 spatial dim(s) to output_size (windows as adaptive_avg_pool2d's); with
     return_indices also the flat position of each maximum in its plane."""
     out, indices = _adaptive_max_pool("adaptive_max_pool2d", 2, input, output_size)
     return (out, indices) if return_indices else out
 
 
-def adaptive_max_pool3d(input, output_size, return_indices=False):
+def adaptive_max_pool3d(input, output_size, return_indices=False) -> Any:
     """Adaptive max pooling over 3 spatial dim(s) to output_size (windows as adaptive_avg_pool3d's); with
     return_indices also the flat position of each maximum in its plane."""
     out, indices = _adaptive_max_pool("adaptive_max_pool3d", 3, input, output_size)
     return (out, indices) if return_indices else out
 
 
-def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False) -> Tuple[Tensor, Tensor]:
     """adaptive_max_pool1d(..., return_indices=True): (values, indices) whatever `return_indices` says."""
     return _adaptive_max_pool("adaptive_max_pool1d", 1, input, output_size)
 
 
-def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False) -> Tuple[Tensor, Tensor]:
     """adaptive_max_pool2d(..., return_indices=True): (values, indices) whatever `return_indices` says."""
     return _adaptive_max_pool("adaptive_max_pool2d", 2, input, output_size)
 
 
-def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False) -> Tuple[Tensor, Tensor]:
     """adaptive_max_pool3d(..., return_indices=True): (values, indices) whatever `return_indices` says."""
     return _adaptive_max_pool("adaptive_max_pool3d", 3, input, output_size)
 
@@ -568,19 +581,19 @@ def _lp_pool(nd, input, norm_type, kernel_size, stride, ceil_mode):
     return (out.sign() * out.abs().relu()).mul(size).pow(1.0 / norm_type)
 
 
-def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False) -> Tensor:
     """Power-average pooling over 1 spatial dim(s): (sum of x**norm_type over each window) ** (1 /
     norm_type), computed over avg_pool1d."""
     return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
 
 
-def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False) -> Tensor:
     """Power-average pooling over 2 spatial dim(s): (sum of x**norm_type over each window) ** (1 /
     norm_type), computed over avg_pool2d."""
     return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
 
 
-def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False) -> Tensor:
     """Power-average pooling over 3 spatial dim(s): (sum of x**norm_type over each window) ** (1 /
     norm_type), computed over avg_pool3d."""
     return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)

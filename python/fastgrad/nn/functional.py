@@ -4,6 +4,14 @@ The math lives in C++ (cpp/src/ops/nn*.cpp); this layer adds PyTorch's signature
 legacy `size_average`/`reduce` arguments, `weight=` on the elementwise losses (composite, as in PyTorch)
 and PyTorch's warnings.
 """
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Optional, Tuple  # noqa: F401
+
+    from .._C import Tensor
+
 import numbers
 import warnings
 
@@ -56,66 +64,89 @@ from ._functional_losses import (  # noqa: F401  (the losses live in their own m
 # ---- activations ----
 
 
-def relu(input, inplace=False):
+def relu(input, inplace=False) -> Tensor:
+    """Elementwise max(x, 0). With inplace=True the result is written into input, which is returned."""
     return _C.relu_(input) if inplace else _C.relu(input)
 
 
-def relu_(input):
+def relu_(input) -> Tensor:
+    """In place: input = max(input, 0), returned."""
     return _C.relu_(input)
 
 
-def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False) -> Tensor:
+    """Elementwise clamp(x, min_val, max_val) (default [-1, 1]); the gradient is 1 strictly inside. With
+    inplace=True the result is written into input, which is returned."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     return _C._hardtanh_(input, min_val, max_val) if inplace else _C._hardtanh(input, min_val, max_val)
 
 
-def hardtanh_(input, min_val=-1.0, max_val=1.0):
+def hardtanh_(input, min_val=-1.0, max_val=1.0) -> Tensor:
+    """In place hardtanh: input = clamp(input, min_val, max_val), returned."""
     # PyTorch's hardtanh_ is the kernel itself: no min_val <= max_val check (min > max gives max everywhere)
     return _C._hardtanh_(input, min_val, max_val)
 
 
-def relu6(input, inplace=False):
+def relu6(input, inplace=False) -> Tensor:
+    """Elementwise min(max(x, 0), 6). With inplace=True the result is written into input, which is returned."""
     return _C._hardtanh_(input, 0.0, 6.0) if inplace else _C._relu6(input)
 
 
-def leaky_relu(input, negative_slope=0.01, inplace=False):
+def leaky_relu(input, negative_slope=0.01, inplace=False) -> Tensor:
+    """Elementwise x for x >= 0, negative_slope * x otherwise (negative_slope 0.01 by default). With
+    inplace=True the result is written into input, which is returned."""
     return _C._leaky_relu_(input, negative_slope) if inplace else _C._leaky_relu(input, negative_slope)
 
 
-def leaky_relu_(input, negative_slope=0.01):
+def leaky_relu_(input, negative_slope=0.01) -> Tensor:
+    """In place leaky ReLU: input = x for x >= 0, negative_slope * x otherwise; input is returned."""
     return _C._leaky_relu_(input, negative_slope)
 
 
-def elu(input, alpha=1.0, inplace=False):
+def elu(input, alpha=1.0, inplace=False) -> Tensor:
+    """Elementwise ELU: x for x > 0, alpha * (exp(x) - 1) otherwise. With inplace=True the result is written
+    into input, which is returned."""
     return _C._elu_(input, alpha) if inplace else _C._elu(input, alpha)
 
 
-def elu_(input, alpha=1.0):
+def elu_(input, alpha=1.0) -> Tensor:
+    """In place ELU: input = x for x > 0, alpha * (exp(x) - 1) otherwise; input is returned."""
     return _C._elu_(input, alpha)
 
 
-def selu(input, inplace=False):
+def selu(input, inplace=False) -> Tensor:
+    """Elementwise SELU: scale * (max(0, x) + min(0, alpha * (exp(x) - 1))) with alpha = 1.6732632423543772
+    and scale = 1.0507009873554805. With inplace=True the result is written into input, which is returned."""
     return _C.selu_(input) if inplace else _C.selu(input)
 
 
-def selu_(input):
+def selu_(input) -> Tensor:
+    """In place SELU (see selu); input is returned."""
     return _C.selu_(input)
 
 
-def gelu(input, approximate="none"):
+def gelu(input, approximate="none") -> Tensor:
+    """Elementwise GELU: x * Phi(x) with Phi the standard normal CDF, x/2 * (1 + erf(x / sqrt(2))); with
+    approximate='tanh', x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))."""
     return _C._gelu(input, approximate)
 
 
-def silu(input, inplace=False):
+def silu(input, inplace=False) -> Tensor:
+    """Elementwise SiLU (swish): x * sigmoid(x). With inplace=True the result is written into input, which is
+    returned."""
     return _C._silu_(input) if inplace else _C._silu(input)
 
 
-def mish(input, inplace=False):
+def mish(input, inplace=False) -> Tensor:
+    """Elementwise x * tanh(softplus(x)). With inplace=True the result is written into input, which is
+    returned."""
     return _C._mish_(input) if inplace else _C._mish(input)
 
 
-def softplus(input, beta=1.0, threshold=20.0):
+def softplus(input, beta=1.0, threshold=20.0) -> Tensor:
+    """Elementwise log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (where the two agree to
+    float precision)."""
     return _C._softplus(input, beta, threshold)
 
 
@@ -125,12 +156,14 @@ def _method(input, name):
         raise AttributeError(f"'{type(input).__name__}' object has no attribute '{name}'")
 
 
-def sigmoid(input):
+def sigmoid(input) -> Tensor:
+    """Elementwise logistic sigmoid 1/(1 + exp(-x))."""
     _method(input, "sigmoid")
     return _C.sigmoid(input)
 
 
-def tanh(input):
+def tanh(input) -> Tensor:
+    """Elementwise hyperbolic tangent tanh(x)."""
     _method(input, "tanh")
     return _C.tanh(input)
 
@@ -141,14 +174,17 @@ def _softmax_dim(name, ndim, stacklevel):
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
+def softmax(input, dim=None, _stacklevel=3, dtype=None) -> Tensor:
+    """softmax(x)_i = exp(x_i) / sum_j exp(x_j) along dim (the maximum subtracted first for stability); dtype
+    casts input first."""
     _method(input, "dim" if dim is None else "softmax")
     if dim is None:
         dim = _softmax_dim("softmax", input.dim(), _stacklevel)
     return _C.softmax(input, dim, dtype)
 
 
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None) -> Tensor:
+    """log(softmax(x)) along dim, computed as x_i - logsumexp(x): stable for large |x|."""
     _method(input, "dim" if dim is None else "log_softmax")
     if dim is None:
         dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
@@ -158,24 +194,32 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 # ---- linear, dropout, normalize, one_hot ----
 
 
-def linear(input, weight, bias=None):
+def linear(input, weight, bias=None) -> Tensor:
+    """y = input @ weight^T + bias, weight of shape (out_features, in_features) and bias (out_features,) or
+    None; input (*, in_features)."""
     return _C._linear(input, weight, bias)
 
 
-def dropout(input, p=0.5, training=True, inplace=False):
+def dropout(input, p=0.5, training=True, inplace=False) -> Tensor:
+    """During training (training=True), zeroes each element with probability p and scales the others by 1/(1 -
+    p), keeping the expectation; returns input unchanged otherwise. With inplace=True the result is written
+    into input, which is returned."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     return _C.dropout_(input, p, training) if inplace else _C.dropout(input, p, training)
 
 
-def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None) -> Tensor:
+    """input divided by its p-norm along dim, the norm clamped below at eps: x / max(||x||_p, eps)."""
     if out is not None:
         raise NotImplementedError("fastgrad: normalize(out=...) is not supported")
     denom = input.norm(p, dim, keepdim=True).clamp(min=eps)
     return input / denom
 
 
-def one_hot(tensor, num_classes=-1):
+def one_hot(tensor, num_classes=-1) -> Tensor:
+    """An int64 tensor of shape input.shape + (num_classes,) with 1 at each index of input and 0 elsewhere;
+    num_classes=-1 uses input.max() + 1."""
     return _C._one_hot(tensor, num_classes)
 
 
@@ -191,7 +235,7 @@ def _repeat_heads(t, times):
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
-                                 enable_gqa=False):
+                                 enable_gqa=False) -> Tensor:
     r"""Attention of ``query`` over ``key``/``value``: ``softmax(query @ key.transpose(-2, -1) * scale + bias) @ value``.
 
     Shapes as PyTorch's: query ``(..., L, E)``, key ``(..., S, E)``, value ``(..., S, Ev)``, result
@@ -309,7 +353,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                                  training=True, key_padding_mask=None, need_weights=True, attn_mask=None,
                                  use_separate_proj_weight=False, q_proj_weight=None, k_proj_weight=None,
                                  v_proj_weight=None, static_k=None, static_v=None, average_attn_weights=True,
-                                 is_causal=False):
+                                 is_causal=False) -> Tuple[Tensor, Optional[Tensor]]:
     r"""Multi-head attention over sequence-first inputs, as ``nn.MultiheadAttention`` computes it.
 
     query ``(L, N, E)`` (or unbatched ``(L, E)``), key ``(S, N, Ek)``, value ``(S, N, Ev)``. Returns the output
@@ -435,7 +479,10 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
-              sparse=False):
+              sparse=False) -> Tensor:
+    """Looks up rows of weight (num_embeddings, dim) at the integer indices in input: the result has shape
+    input.shape + (dim,). Rows at padding_idx get no gradient; max_norm renormalises looked-up rows to at
+    most that norm, in place."""
     if padding_idx is not None:
         if padding_idx > 0:
             assert padding_idx < weight.size(0), "Padding_idx must be within num_embeddings"
@@ -464,7 +511,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     return _C._embedding(weight, input, padding_idx, scale_grad_by_freq)
 
 
-def bilinear(input1, input2, weight, bias=None):
+def bilinear(input1, input2, weight, bias=None) -> Tensor:
+    """y_k = input1^T A_k input2 + b_k for each output feature k, with weight A of shape (out, in1, in2) and
+    bias b (out,) or None."""
     # y[..., o] = sum_ij x1[..., i] W[o, i, j] x2[..., j] + b[o]
     _tensor_args("bilinear", ("input1", 1, input1), ("input2", 2, input2), ("weight", 3, weight), ("bias", 4, bias),
                  optional=("bias",))
@@ -492,11 +541,19 @@ def bilinear(input1, input2, weight, bias=None):
     return out if bias is None else out + bias
 
 
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Tensor:
+    """Normalises over the last len(normalized_shape) dimensions: (x - mean) / sqrt(var + eps) with the biased
+    variance, then * weight + bias (elementwise, of normalized_shape)."""
     return _C._layer_norm(input, normalized_shape, weight, bias, eps)
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+def batch_norm(
+    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5,
+) -> Tensor:
+    """Normalises each channel (dimension 1) of input: (x - mean) / sqrt(var + eps) * weight + bias. In
+    training the batch statistics over all other dimensions are used and the running ones updated as (1 -
+    momentum) * running + momentum * batch (the variance unbiased); otherwise running_mean and running_var
+    are used."""
     if training:
         size = input.size()
         per_channel = size[0]
@@ -530,7 +587,9 @@ def _maybe_inplace(fn, input, inplace):
     return input.copy_(fn(input.clone())) if inplace else fn(input)
 
 
-def celu(input, alpha=1.0, inplace=False):
+def celu(input, alpha=1.0, inplace=False) -> Tensor:
+    """Elementwise CELU: x for x > 0, alpha * (exp(x / alpha) - 1) otherwise (continuous in alpha). With
+    inplace=True the result is written into input, which is returned."""
     # x for x > 0, alpha * (exp(x / alpha) - 1) otherwise (the core's elu with input scale 1 / alpha)
     if inplace:
         return celu_(input, alpha)
@@ -538,7 +597,8 @@ def celu(input, alpha=1.0, inplace=False):
     return _C._celu(input, alpha)
 
 
-def celu_(input, alpha=1.0):
+def celu_(input, alpha=1.0) -> Tensor:
+    """In place CELU: input = x for x > 0, alpha * (exp(x / alpha) - 1) otherwise; input is returned."""
     _tensor_args("celu_", ("input", 1, input))
     out = _C._celu_(input, alpha)
     if alpha < 0 and out.requires_grad:  # torch's forward succeeds; its backward refuses
@@ -551,15 +611,18 @@ def celu_(input, alpha=1.0):
     return out
 
 
-def softsign(input):
+def softsign(input) -> Tensor:
+    """Elementwise x / (1 + |x|)."""
     return input / (input.abs() + 1)
 
 
-def tanhshrink(input):
+def tanhshrink(input) -> Tensor:
+    """Elementwise x - tanh(x)."""
     return input - input.tanh()
 
 
-def logsigmoid(input):
+def logsigmoid(input) -> Tensor:
+    """Elementwise log(sigmoid(x)) = -softplus(-x), computed without overflow for large |x|."""
     # log(sigmoid(x)) = -softplus(-x): no overflow for large |x|, and its gradient is sigmoid(-x) everywhere
     # (0.5 at 0; no 0 * inf from a clamp's flat side when the incoming gradient is infinite)
     _tensor_args("log_sigmoid", ("input", 1, input))
@@ -574,17 +637,22 @@ def _number_arg(op, name, position, value):
         raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Number, not {type(value).__name__}")
 
 
-def hardsigmoid(input, inplace=False):
+def hardsigmoid(input, inplace=False) -> Tensor:
+    """Elementwise piecewise-linear sigmoid: 0 for x <= -3, 1 for x >= 3, x/6 + 1/2 between. With inplace=True
+    the result is written into input, which is returned."""
     _tensor_args("hardsigmoid_" if inplace else "hardsigmoid", ("input", 1, input))
     return _C._hardsigmoid_(input) if inplace else _C._hardsigmoid(input)
 
 
-def hardswish(input, inplace=False):
+def hardswish(input, inplace=False) -> Tensor:
+    """Elementwise x * hardsigmoid(x): 0 for x <= -3, x for x >= 3, x (x + 3)/6 between. With inplace=True the
+    result is written into input, which is returned."""
     _tensor_args("hardswish_" if inplace else "hardswish", ("input", 1, input))
     return _C._hardswish_(input) if inplace else _C._hardswish(input)
 
 
-def softshrink(input, lambd=0.5):
+def softshrink(input, lambd=0.5) -> Tensor:
+    """Elementwise soft thresholding: x - lambd for x > lambd, x + lambd for x < -lambd, 0 between."""
     # x - clamp(x, -lambd, lambd): x - lambd above lambd, x + lambd below -lambd, 0 between
     _tensor_args("softshrink", ("input", 1, input))
     _number_arg("softshrink", "lambd", 2, lambd)
@@ -601,7 +669,8 @@ def _element(value, like):
     return _C.full((), value, dtype=like.dtype)
 
 
-def hardshrink(input, lambd=0.5):
+def hardshrink(input, lambd=0.5) -> Tensor:
+    """Elementwise: x where |x| > lambd, else 0."""
     _tensor_args("hardshrink", ("input", 1, input))
     _number_arg("hardshrink", "lambd", 2, lambd)
     _floating_kernel("hardshrink_cpu", input)
@@ -618,15 +687,20 @@ def _threshold(input, threshold, value, inplace):
     return _maybe_inplace(lambda x: _C.where(x <= threshold, value, x), input, inplace)
 
 
-def threshold(input, threshold, value, inplace=False):
+def threshold(input, threshold, value, inplace=False) -> Tensor:
+    """Elementwise: x where x > threshold, else value. With inplace=True the result is written into input,
+    which is returned."""
     return _threshold(input, threshold, value, inplace)
 
 
-def threshold_(input, threshold, value):
+def threshold_(input, threshold, value) -> Tensor:
+    """In place threshold: input = x where x > threshold, else value; input is returned."""
     return _threshold(input, threshold, value, True)
 
 
-def glu(input, dim=-1):
+def glu(input, dim=-1) -> Tensor:
+    """Gated linear unit: input is split in halves a, b along dim (its size must be even) and the result is a
+    * sigmoid(b)."""
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     if isinstance(dim, bool) or not isinstance(dim, int):
@@ -639,7 +713,9 @@ def glu(input, dim=-1):
     return first * second.sigmoid()
 
 
-def prelu(input, weight):
+def prelu(input, weight) -> Tensor:
+    """Elementwise x for x >= 0, weight * x otherwise, with a learned slope weight (one for all channels, or
+    one per channel of dimension 1)."""
     _tensor_args("prelu", ("input", 1, input), ("weight", 2, weight))
     # max(0, x) + weight * min(0, x), with one weight per channel (dim 1) or a single shared one; torch's
     # checks in its order: one dtype, the weight's size, then a floating dtype
@@ -662,7 +738,8 @@ def prelu(input, weight):
     return _C.where(positive, input, weight * _C.where(positive, 0.0, input))
 
 
-def softmin(input, dim=None, _stacklevel=3, dtype=None):
+def softmin(input, dim=None, _stacklevel=3, dtype=None) -> Tensor:
+    """softmin(x) = softmax(-x) along dim: exp(-x_i) / sum_j exp(-x_j)."""
     if dim is None:
         dim = _softmax_dim("softmin", input.dim(), _stacklevel)
     return _C.softmax(-input, dim, dtype)
@@ -671,7 +748,9 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 # ---- distances ----
 
 
-def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False) -> Tensor:
+    """The p-norm distance ||x1 - x2 + eps||_p along the last dimension, for each pair of rows (broadcast);
+    keepdim keeps that dimension."""
     _tensor_args("pairwise_distance", ("x1", 1, x1), ("x2", 2, x2))
     if p is None or isinstance(p, (str, list, tuple)):
         raise TypeError(f"pairwise_distance(): argument 'p' (position 3) must be float, not {type(p).__name__}")
@@ -680,7 +759,9 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return (x1 - x2 + float(eps)).norm(float(p), -1, keepdim=keepdim)  # p is a double too (not a Scalar)
 
 
-def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+def cosine_similarity(x1, x2, dim=1, eps=1e-8) -> Tensor:
+    """The cosine of the angle between x1 and x2 along dim: sum(x1 x2) / max(||x1|| ||x2||, eps), broadcasting
+    the two."""
     # sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)) along dim. As in PyTorch, the clamp changes the
     # norms' values only: the gradient flows through each norm as if it were not clamped.
     _tensor_args("cosine_similarity", ("x1", 1, x1), ("x2", 2, x2))
@@ -704,7 +785,9 @@ def _prod(sizes):
     return out
 
 
-def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5) -> Tensor:
+    """Splits the channels into num_groups groups and normalises each group of each sample: (x - mean) /
+    sqrt(var + eps), then * weight + bias per channel."""
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
     n, c = input.shape[0], input.shape[1]
@@ -721,7 +804,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
-                  momentum=0.1, eps=1e-5):
+                  momentum=0.1, eps=1e-5) -> Tensor:
+    """Normalises each channel of each sample on its own: (x - mean) / sqrt(var + eps) over the spatial
+    dimensions, then * weight + bias per channel; running statistics are used and updated as batch_norm
+    does when given."""
     # each (sample, channel) slice normalised over its own spatial positions
     size = _prod(input.shape[2:])
     if use_input_stats and size == 1:
@@ -753,7 +839,9 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return out.view(input.shape)
 
 
-def rms_norm(input, normalized_shape, weight=None, eps=None):
+def rms_norm(input, normalized_shape, weight=None, eps=None) -> Tensor:
+    """Root-mean-square normalisation over the last len(normalized_shape) dimensions: x / sqrt(mean(x^2) +
+    eps) * weight (eps defaults to the dtype's machine epsilon)."""
     # x / sqrt(mean(x^2 over the last len(normalized_shape) dims) + eps) * weight
     if not isinstance(normalized_shape, (tuple, list)):
         raise TypeError(f"rms_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
@@ -774,7 +862,9 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     return _C._rms_norm(input, normalized_shape, weight, eps)
 
 
-def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0) -> Tensor:
+    """Divides each element by (k + alpha/n * sum of squares over `size` neighbouring channels)^beta, the
+    window centred on its channel (zero padded)."""
     # x / (k + alpha / size * sum of x^2 over `size` neighbouring channels)^beta (zero-padded at the edges)
     _method(input, "dim")
     if input.dim() < 3:

@@ -175,21 +175,26 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
 
 
 def constant_(tensor, val):
+    """Fills tensor with val in place (without recording the fill in the graph) and returns it."""
     with no_grad():
         return tensor.fill_(val)
 
 
 def ones_(tensor):
+    """Fills tensor with 1 in place (without recording the fill in the graph) and returns it."""
     with no_grad():
         return tensor.fill_(1.0)
 
 
 def zeros_(tensor):
+    """Fills tensor with 0 in place (without recording the fill in the graph) and returns it."""
     with no_grad():
         return tensor.zero_()
 
 
 def eye_(tensor):
+    """Fills the 2-D tensor with the identity matrix in place (1 where row == column, 0 elsewhere) and returns
+    it."""
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     with no_grad():

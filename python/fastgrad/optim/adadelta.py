@@ -1,4 +1,11 @@
 """Adadelta: steps scaled by the ratio of running RMS of past updates to running RMS of gradients."""
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Dict, Optional, Union  # noqa: F401
+
+    from .._C import Tensor
 
 from .. import _C
 from . import _checks, _inplace
@@ -6,6 +13,9 @@ from .optimizer import Optimizer
 
 
 class Adadelta(Optimizer):
+    """Adadelta: g = grad + weight_decay * p, v = rho v + (1 - rho) g^2, delta = sqrt(u + eps) / sqrt(v + eps)
+    * g, u = rho u + (1 - rho) delta^2, p = p - lr * delta."""
+
     def __init__(
         self,
         params,
@@ -18,7 +28,7 @@ class Adadelta(Optimizer):
         capturable=False,
         maximize=False,
         differentiable=False,
-    ):
+    ) -> None:
         _checks.check_lr(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
@@ -37,7 +47,7 @@ class Adadelta(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

@@ -1,4 +1,11 @@
 """Adagrad: per-coordinate learning rates from the running sum of squared gradients."""
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Dict, Optional, Union  # noqa: F401
+
+    from .._C import Tensor
 
 from .. import _C
 from . import _inplace
@@ -8,6 +15,9 @@ from .optimizer import Optimizer
 
 
 class Adagrad(Optimizer):
+    """Adagrad: g = grad + weight_decay * p, the learning rate decayed as lr_t = lr / (1 + (t - 1) lr_decay),
+    s = s + g^2 (starting at initial_accumulator_value), p = p - lr_t g / (sqrt(s) + eps)."""
+
     def __init__(
         self,
         params,
@@ -21,7 +31,7 @@ class Adagrad(Optimizer):
         maximize=False,
         differentiable=False,
         fused=None,
-    ):
+    ) -> None:
         if isinstance(lr, _C.Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if not 0.0 <= lr:
@@ -54,7 +64,7 @@ class Adagrad(Optimizer):
                 state["step"] = _C.zeros((), dtype=_scalar_dtype())
                 state["sum"] = _C.full_like(p, initial_accumulator_value)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

@@ -1,4 +1,11 @@
 """Adam and AdamW (Adam with decoupled weight decay)."""
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Dict, Optional, Union  # noqa: F401
+
+    from .._C import Tensor
 
 from .. import _C
 from . import _inplace
@@ -7,6 +14,10 @@ from .optimizer import Optimizer, _scalar_dtype  # noqa: F401  (_scalar_dtype: i
 
 
 class Adam(Optimizer):
+    """Adam: g = grad (+ weight_decay * p), m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2, m^ = m
+    / (1 - beta1^t), v^ = v / (1 - beta2^t) (with amsgrad=True v^ uses the running maximum of v), p = p -
+    lr * m^ / (sqrt(v^) + eps)."""
+
     def __init__(
         self,
         params,
@@ -22,7 +33,7 @@ class Adam(Optimizer):
         differentiable=False,
         fused=None,
         decoupled_weight_decay=False,
-    ):
+    ) -> None:
         if isinstance(lr, _C.Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if not 0.0 <= lr:
@@ -59,7 +70,7 @@ class Adam(Optimizer):
             group.setdefault("maximize", False)
             group.setdefault("decoupled_weight_decay", False)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):
@@ -102,6 +113,9 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
+    """Adam with decoupled weight decay: p = p * (1 - lr * weight_decay) first (weight_decay 0.01 by default),
+    then the Adam update without decay in the gradient."""
+
     def __init__(
         self,
         params,
@@ -116,7 +130,7 @@ class AdamW(Adam):
         capturable=False,
         differentiable=False,
         fused=None,
-    ):
+    ) -> None:
         super().__init__(
             params,
             lr,

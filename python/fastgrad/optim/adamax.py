@@ -1,4 +1,11 @@
 """Adamax: Adam with the infinity norm in place of the second moment."""
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Dict, Optional, Union  # noqa: F401
+
+    from .._C import Tensor
 
 from .. import _C
 from . import _checks, _inplace
@@ -6,6 +13,9 @@ from .optimizer import Optimizer
 
 
 class Adamax(Optimizer):
+    """Adamax (Adam with the infinity norm): g = grad + weight_decay * p, m = beta1 m + (1 - beta1) g, u =
+    max(beta2 u, |g| + eps), p = p - lr / (1 - beta1^t) * m / u."""
+
     def __init__(
         self,
         params,
@@ -18,7 +28,7 @@ class Adamax(Optimizer):
         maximize=False,
         differentiable=False,
         capturable=False,
-    ):
+    ) -> None:
         _checks.check_adam_like(lr, betas, eps, weight_decay)
         defaults = {
             "lr": lr,
@@ -32,7 +42,7 @@ class Adamax(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

@@ -1,4 +1,11 @@
 """ASGD: SGD with a decaying step size and a running (Polyak) average of the iterates in state["ax"]."""
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Dict, Optional, Union  # noqa: F401
+
+    from .._C import Tensor
 
 from .. import _C
 from . import _checks
@@ -7,6 +14,10 @@ from .optimizer import Optimizer
 
 
 class ASGD(Optimizer):
+    """Averaged SGD: eta_t = lr / (1 + lambd lr t)^alpha, p = p (1 - lambd eta) - eta * (grad + weight_decay *
+    p), and the average ax of the iterates after step t0 (ax = ax + (p - ax) mu with mu = 1 / max(1, t -
+    t0))."""
+
     def __init__(
         self,
         params,
@@ -19,7 +30,7 @@ class ASGD(Optimizer):
         maximize=False,
         differentiable=False,
         capturable=False,
-    ):
+    ) -> None:
         _checks.check_lr(lr)
         _checks.check_weight_decay(weight_decay)
         defaults = {
@@ -35,7 +46,7 @@ class ASGD(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

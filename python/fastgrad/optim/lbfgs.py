@@ -12,6 +12,13 @@ Like torch.optim.LBFGS: all parameters form one flat vector (one parameter group
 evaluate the closure several times (at most max_eval times) and returns the loss of its first evaluation,
 and the state (history, direction, step, counters) lives in self.state of the first parameter.
 """
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Dict, Optional, Union  # noqa: F401
+
+    from .._C import Tensor
 
 import math
 
@@ -151,7 +158,7 @@ class LBFGS(Optimizer):
         tolerance_change=1e-9,
         history_size=100,
         line_search_fn=None,
-    ):
+    ) -> None:
         if isinstance(lr, _C.Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if not 0.0 <= lr:
@@ -213,7 +220,7 @@ class LBFGS(Optimizer):
         return loss, grad
 
     @no_grad()
-    def step(self, closure):
+    def step(self, closure) -> Optional[Union[Tensor, float]]:
         """Runs up to max_iter L-BFGS iterations; closure re-evaluates the model and returns the loss."""
         group = self.param_groups[0]
         lr = group["lr"]

@@ -1,4 +1,11 @@
 """NAdam: Adam with Nesterov momentum and a momentum-decay schedule (Dozat, 2016)."""
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Dict, Optional, Union  # noqa: F401
+
+    from .._C import Tensor
 
 from .. import _C
 from . import _checks, _inplace
@@ -7,6 +14,11 @@ from .optimizer import Optimizer
 
 
 class NAdam(Optimizer):
+    """Adam with Nesterov momentum: g = grad (+ weight_decay * p, or p scaled by 1 - lr * weight_decay with
+    decoupled_weight_decay=True), mu_t = beta1 (1 - 0.5 * 0.96^(t * momentum_decay)), m and v as Adam,
+    d = sqrt(v / (1 - beta2^t)) + eps, p = p - lr (1 - mu_t) / (1 - mu_1...mu_t) g / d - lr mu_{t+1} /
+    (1 - mu_1...mu_{t+1}) m / d."""
+
     def __init__(
         self,
         params,
@@ -21,7 +33,7 @@ class NAdam(Optimizer):
         maximize=False,
         capturable=False,
         differentiable=False,
-    ):
+    ) -> None:
         _checks.check_adam_like(lr, betas, eps, weight_decay)
         if not 0.0 <= momentum_decay:
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
@@ -39,7 +51,7 @@ class NAdam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

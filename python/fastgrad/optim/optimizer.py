@@ -1,4 +1,11 @@
 """Optimizer: the base class that holds parameter groups and per-parameter state."""
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Dict, Optional, Union  # noqa: F401
+
+    from .._C import Tensor
 
 import copy
 from collections import defaultdict
@@ -36,7 +43,7 @@ class Optimizer:
     """Base class: params is an iterable of tensors, or of dicts (parameter groups with their own options);
     defaults fills in the options a group leaves out. step() runs under no_grad."""
 
-    def __init__(self, params, defaults):
+    def __init__(self, params, defaults) -> None:
         self.defaults = defaults
         if isinstance(params, Tensor):
             raise TypeError(
@@ -68,7 +75,7 @@ class Optimizer:
                     text += f"    {key}: {group[key]}\n"
         return text + ")"
 
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group) -> None:
         """Adds a group of parameters (with its own options) to optimize, e.g. a layer unfrozen later."""
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
@@ -125,7 +132,7 @@ class Optimizer:
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none=True) -> None:
         """Resets the gradients of all optimized tensors (to None by default, or to zeros)."""
         for group in self.param_groups:
             for p in group["params"]:
@@ -140,7 +147,10 @@ class Optimizer:
                         p.grad.requires_grad_(False)
                     p.grad.zero_()
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
+        """Performs one update of every parameter that has a .grad, by the rule in the class's docstring.
+        closure, when given, re-evaluates the model and returns the loss (it runs with gradients enabled);
+        step returns that loss, or None."""
         raise NotImplementedError
 
     def _run_step(self, closure, update):
@@ -171,7 +181,7 @@ class Optimizer:
 
     # ---- state_dict ----
 
-    def state_dict(self):
+    def state_dict(self) -> Dict[str, Any]:
         """{'state': {index: {...}}, 'param_groups': [{..., 'params': [indices]}]}, parameters replaced by
         their position across all groups, as PyTorch saves them."""
         index_of = {}
@@ -202,7 +212,7 @@ class Optimizer:
             return value.to(param.dtype)
         return value
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict) -> None:
         """Loads state saved by state_dict(); groups must match in count and size."""
         state_dict = state_dict.copy()
         groups = self.param_groups

@@ -1,4 +1,11 @@
 """RAdam: Adam whose adaptive step is switched on once the variance of its estimate is tractable."""
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Dict, Optional, Union  # noqa: F401
+
+    from .._C import Tensor
 
 from .. import _C
 from . import _checks, _inplace
@@ -6,6 +13,11 @@ from .optimizer import Optimizer
 
 
 class RAdam(Optimizer):
+    """Rectified Adam: m and v as Adam; with rho_inf = 2/(1 - beta2) - 1 and rho_t = rho_inf - 2 t beta2^t /
+    (1 - beta2^t), the step is the bias-corrected momentum times the rectification r_t = sqrt((rho_t -
+    4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t)) / sqrt(v^) when rho_t > 5, else the
+    momentum alone: p = p - lr * that."""
+
     def __init__(
         self,
         params,
@@ -19,7 +31,7 @@ class RAdam(Optimizer):
         maximize=False,
         capturable=False,
         differentiable=False,
-    ):
+    ) -> None:
         _checks.check_adam_like(lr, betas, eps, weight_decay)
         defaults = {
             "lr": lr,
@@ -34,7 +46,7 @@ class RAdam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

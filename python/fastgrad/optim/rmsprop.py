@@ -1,4 +1,11 @@
 """RMSprop, optionally centered and with momentum."""
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Dict, Optional, Union  # noqa: F401
+
+    from .._C import Tensor
 
 from .. import _C
 from . import _inplace
@@ -7,6 +14,10 @@ from .optimizer import Optimizer
 
 
 class RMSprop(Optimizer):
+    """RMSprop: g = grad + weight_decay * p, v = alpha v + (1 - alpha) g^2 (with centered=True, also a running
+    mean m of g and v - m^2 in place of v), with momentum b = momentum b + g / (sqrt(v) + eps) and p = p -
+    lr b, else p = p - lr g / (sqrt(v) + eps)."""
+
     def __init__(
         self,
         params,
@@ -20,7 +31,7 @@ class RMSprop(Optimizer):
         foreach=None,
         maximize=False,
         differentiable=False,
-    ):
+    ) -> None:
         if isinstance(lr, _C.Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if not 0.0 <= lr:
@@ -47,7 +58,7 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

@@ -1,4 +1,11 @@
 """Rprop: per-element step sizes that grow while the gradient keeps its sign and shrink when it flips."""
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Dict, Optional, Union  # noqa: F401
+
+    from .._C import Tensor
 
 from .. import _C
 from . import _checks, _inplace
@@ -6,6 +13,10 @@ from .optimizer import Optimizer
 
 
 class Rprop(Optimizer):
+    """Resilient backpropagation: each element keeps its own step size, multiplied by etaplus when the
+    gradient keeps its sign and by etaminus when it flips (clamped to step_sizes); p = p - sign(grad) *
+    step, no step after a sign flip."""
+
     def __init__(
         self,
         params,
@@ -17,7 +28,7 @@ class Rprop(Optimizer):
         foreach=None,
         maximize=False,
         differentiable=False,
-    ):
+    ) -> None:
         _checks.check_lr(lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
@@ -32,7 +43,7 @@ class Rprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

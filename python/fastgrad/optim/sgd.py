@@ -1,4 +1,11 @@
 """Stochastic gradient descent, with momentum, dampening, Nesterov and weight decay."""
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Dict, Optional, Union  # noqa: F401
+
+    from .._C import Tensor
 
 from .. import _C
 from . import _checks
@@ -6,6 +13,10 @@ from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
+    """Stochastic gradient descent: g = grad + weight_decay * p; with momentum, b = momentum * b + (1 -
+    dampening) * g (b = g at the first step) and g = b, or g = g + momentum * b with nesterov=True; then p
+    = p - lr * g (p + lr * g with maximize=True)."""
+
     def __init__(
         self,
         params,
@@ -19,7 +30,7 @@ class SGD(Optimizer):
         foreach=None,
         differentiable=False,
         fused=None,
-    ):
+    ) -> None:
         if isinstance(lr, _C.Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if lr < 0.0:
@@ -50,7 +61,7 @@ class SGD(Optimizer):
             group.setdefault("nesterov", False)
             group.setdefault("maximize", False)
 
-    def step(self, closure=None):
+    def step(self, closure=None) -> Optional[Union[Tensor, float]]:
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):

@@ -18,7 +18,9 @@ def _inplace_or_not(fn, input, inplace, *args):
 
 
 class ReLU(Module):
-    def __init__(self, inplace=False):
+    """Elementwise max(x, 0)."""
+
+    def __init__(self, inplace=False) -> None:
         super().__init__()
         self.inplace = inplace
 
@@ -30,7 +32,9 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    def __init__(self, negative_slope=1e-2, inplace=False):
+    """Elementwise x for x >= 0, negative_slope x otherwise."""
+
+    def __init__(self, negative_slope=1e-2, inplace=False) -> None:
         super().__init__()
         self.negative_slope = negative_slope
         self.inplace = inplace
@@ -43,7 +47,10 @@ class LeakyReLU(Module):
 
 
 class GELU(Module):
-    def __init__(self, approximate="none"):
+    """Elementwise GELU: x Phi(x) with Phi the standard normal CDF; approximate='tanh' uses x/2 (1 +
+    tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+
+    def __init__(self, approximate="none") -> None:
         super().__init__()
         self.approximate = approximate
 
@@ -55,7 +62,9 @@ class GELU(Module):
 
 
 class SiLU(Module):
-    def __init__(self, inplace=False):
+    """Elementwise x sigmoid(x)."""
+
+    def __init__(self, inplace=False) -> None:
         super().__init__()
         self.inplace = inplace
 
@@ -67,17 +76,23 @@ class SiLU(Module):
 
 
 class Sigmoid(Module):
+    """Elementwise 1 / (1 + exp(-x))."""
+
     def forward(self, input):
         return input.sigmoid()
 
 
 class Tanh(Module):
+    """Elementwise tanh(x)."""
+
     def forward(self, input):
         return input.tanh()
 
 
 class Softmax(Module):
-    def __init__(self, dim=None):
+    """exp(x_i) / sum_j exp(x_j) along dim."""
+
+    def __init__(self, dim=None) -> None:
         super().__init__()
         self.dim = dim
 
@@ -94,7 +109,9 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    def __init__(self, dim=None):
+    """log(softmax(x)) along dim, computed as x - logsumexp(x)."""
+
+    def __init__(self, dim=None) -> None:
         super().__init__()
         self.dim = dim
 
@@ -115,7 +132,9 @@ def _inplace_repr(inplace):
 
 
 class ReLU6(Module):
-    def __init__(self, inplace=False):
+    """Elementwise min(max(x, 0), 6)."""
+
+    def __init__(self, inplace=False) -> None:
         super().__init__()
         self.inplace = inplace
 
@@ -127,7 +146,9 @@ class ReLU6(Module):
 
 
 class ELU(Module):
-    def __init__(self, alpha=1.0, inplace=False):
+    """Elementwise ELU: x for x > 0, alpha (exp(x) - 1) otherwise."""
+
+    def __init__(self, alpha=1.0, inplace=False) -> None:
         super().__init__()
         self.alpha = alpha
         self.inplace = inplace
@@ -140,12 +161,17 @@ class ELU(Module):
 
 
 class CELU(ELU):
+    """Elementwise CELU: x for x > 0, alpha (exp(x / alpha) - 1) otherwise."""
+
     def forward(self, input):
         return F.celu(input, self.alpha, self.inplace)
 
 
 class SELU(Module):
-    def __init__(self, inplace=False):
+    """Elementwise scale (max(0, x) + min(0, alpha (exp(x) - 1))), alpha = 1.6732632423543772, scale =
+    1.0507009873554805."""
+
+    def __init__(self, inplace=False) -> None:
         super().__init__()
         self.inplace = inplace
 
@@ -157,12 +183,16 @@ class SELU(Module):
 
 
 class Mish(SELU):
+    """Elementwise x tanh(softplus(x))."""
+
     def forward(self, input):
         return F.mish(input, self.inplace)
 
 
 class Hardsigmoid(Module):
-    def __init__(self, inplace=False):
+    """Elementwise 0 for x <= -3, 1 for x >= 3, x/6 + 1/2 between."""
+
+    def __init__(self, inplace=False) -> None:
         super().__init__()
         self.inplace = inplace
 
@@ -171,12 +201,16 @@ class Hardsigmoid(Module):
 
 
 class Hardswish(Hardsigmoid):
+    """Elementwise x * hardsigmoid(x): 0 for x <= -3, x for x >= 3, x (x + 3)/6 between."""
+
     def forward(self, input):
         return F.hardswish(input, self.inplace)
 
 
 class Hardtanh(Module):
-    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+    """Elementwise clamp(x, min_val, max_val), [-1, 1] by default."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False) -> None:
         super().__init__()
         self.min_val = min_val
         self.max_val = max_val
@@ -192,7 +226,9 @@ class Hardtanh(Module):
 
 
 class Softplus(Module):
-    def __init__(self, beta=1.0, threshold=20.0):
+    """Elementwise log(1 + exp(beta x)) / beta, x itself where beta x > threshold."""
+
+    def __init__(self, beta=1.0, threshold=20.0) -> None:
         super().__init__()
         self.beta = beta
         self.threshold = threshold
@@ -205,22 +241,30 @@ class Softplus(Module):
 
 
 class Softsign(Module):
+    """Elementwise x / (1 + |x|)."""
+
     def forward(self, input):
         return F.softsign(input)
 
 
 class LogSigmoid(Module):
+    """Elementwise log(sigmoid(x)) = -softplus(-x)."""
+
     def forward(self, input):
         return F.logsigmoid(input)
 
 
 class Tanhshrink(Module):
+    """Elementwise x - tanh(x)."""
+
     def forward(self, input):
         return F.tanhshrink(input)
 
 
 class Softshrink(Module):
-    def __init__(self, lambd=0.5):
+    """Elementwise x - lambd above lambd, x + lambd below -lambd, 0 between."""
+
+    def __init__(self, lambd=0.5) -> None:
         super().__init__()
         self.lambd = lambd
 
@@ -232,12 +276,16 @@ class Softshrink(Module):
 
 
 class Hardshrink(Softshrink):
+    """Elementwise x where |x| > lambd, else 0."""
+
     def forward(self, input):
         return F.hardshrink(input, self.lambd)
 
 
 class Threshold(Module):
-    def __init__(self, threshold, value, inplace=False):
+    """Elementwise x where x > threshold, else value."""
+
+    def __init__(self, threshold, value, inplace=False) -> None:
         super().__init__()
         self.threshold = threshold
         self.value = value
@@ -251,7 +299,9 @@ class Threshold(Module):
 
 
 class GLU(Module):
-    def __init__(self, dim=-1):
+    """Gated linear unit: input split in halves a, b along dim, output a * sigmoid(b)."""
+
+    def __init__(self, dim=-1) -> None:
         super().__init__()
         self.dim = dim
 
@@ -265,7 +315,7 @@ class GLU(Module):
 class PReLU(Module):
     """max(0, x) + a * min(0, x) with a learnable slope `a` (one, or one per channel), initialised to `init`."""
 
-    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None) -> None:
         super().__init__()
         self.num_parameters = num_parameters
         self.init = init
@@ -273,6 +323,7 @@ class PReLU(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Sets every slope to init (0.25 by default)."""
         nn_init.constant_(self.weight, self.init)
 
     def forward(self, input):
@@ -283,6 +334,8 @@ class PReLU(Module):
 
 
 class Softmin(Softmax):
+    """softmax(-x) along dim: exp(-x_i) / sum_j exp(-x_j)."""
+
     def forward(self, input):
         return F.softmin(input, self.dim, _stacklevel=5)
 

@@ -19,7 +19,7 @@ def _normalize_index(idx, size):
 class Sequential(Module):
     """Chains modules: forward(x) runs them in order, each on the previous one's output."""
 
-    def __init__(self, *args):
+    def __init__(self, *args) -> None:
         super().__init__()
         if len(args) == 1 and isinstance(args[0], OrderedDict):
             for key, module in args[0].items():
@@ -76,10 +76,12 @@ class Sequential(Module):
         return self
 
     def append(self, module):
+        """Appends a module at the end and returns self."""
         self.add_module(str(len(self)), module)
         return self
 
     def insert(self, index, module):
+        """Inserts a module at index and returns self."""
         if not isinstance(module, Module):
             raise AssertionError(f"module should be of type: {Module}")
         n = len(self._modules)
@@ -93,16 +95,19 @@ class Sequential(Module):
         return self
 
     def extend(self, sequential):
+        """Appends the modules of another Sequential or iterable and returns self."""
         for layer in sequential:
             self.append(layer)
         return self
 
     def pop(self, key):
+        """Removes the module at index and returns it."""
         v = self[key]
         del self[key]
         return v
 
     def forward(self, input):
+        """Calls the modules in order, each on the previous one's output: input -> m0 -> m1 -> ... ."""
         for module in self._modules.values():
             input = module(input)
         return input
@@ -111,7 +116,7 @@ class Sequential(Module):
 class ModuleList(Module):
     """A list of modules, registered so that parameters() and to() see them."""
 
-    def __init__(self, modules=None):
+    def __init__(self, modules=None) -> None:
         super().__init__()
         if modules is not None:
             self += modules
@@ -148,20 +153,24 @@ class ModuleList(Module):
         return combined
 
     def insert(self, index, module):
+        """Inserts a module before index."""
         for i in range(len(self._modules), index, -1):
             self._modules[str(i)] = self._modules[str(i - 1)]
         self._modules[str(index)] = module
 
     def append(self, module):
+        """Appends a module at the end and returns self."""
         self.add_module(str(len(self)), module)
         return self
 
     def pop(self, key):
+        """Removes the module at index (or a slice) and returns it."""
         v = self[key]
         del self[key]
         return v
 
     def extend(self, modules):
+        """Appends the modules of an iterable and returns self."""
         if not isinstance(modules, Iterable):
             raise TypeError(
                 "ModuleList.extend should be called with an iterable, but got " + type(modules).__name__
@@ -195,7 +204,7 @@ class ModuleList(Module):
 class ModuleDict(Module):
     """An ordered dict of modules, registered so that parameters() and to() see them."""
 
-    def __init__(self, modules=None):
+    def __init__(self, modules=None) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)
@@ -219,23 +228,29 @@ class ModuleDict(Module):
         return key in self._modules
 
     def clear(self):
+        """Removes every module."""
         self._modules.clear()
 
     def pop(self, key):
+        """Removes the module under key and returns it."""
         v = self[key]
         del self[key]
         return v
 
     def keys(self):
+        """The keys, in insertion order."""
         return self._modules.keys()
 
     def items(self):
+        """The (key, module) pairs, in insertion order."""
         return self._modules.items()
 
     def values(self):
+        """The modules, in insertion order."""
         return self._modules.values()
 
     def update(self, modules):
+        """Adds or replaces the modules of a mapping or an iterable of (key, module) pairs."""
         if not isinstance(modules, Iterable):
             raise TypeError(
                 "ModuleDict.update should be called with an iterable of key/value pairs, but got "
@@ -285,7 +300,7 @@ def _as_parameter(value):
 class ParameterList(Module):
     """A list of parameters, registered under "0", "1", ... so that parameters() and state_dict() see them."""
 
-    def __init__(self, values=None):
+    def __init__(self, values=None) -> None:
         super().__init__()
         self._size = 0
         if values is not None:
@@ -315,12 +330,14 @@ class ParameterList(Module):
         return [key for key in super().__dir__() if not key.isdigit()]
 
     def append(self, value):
+        """Appends a value (a tensor becomes a Parameter) and returns self."""
         new_index = self._size
         self._size += 1
         setattr(self, str(new_index), _as_parameter(value))
         return self
 
     def extend(self, values):
+        """Appends the values of an iterable and returns self."""
         if not isinstance(values, Iterable) or isinstance(values, _C.Tensor):
             raise TypeError(
                 "ParameterList.extend should be called with an iterable, but got " + type(values).__name__
@@ -339,7 +356,7 @@ class ParameterList(Module):
 class ParameterDict(Module):
     """An ordered dict of parameters with string keys, each registered under its key."""
 
-    def __init__(self, parameters=None):
+    def __init__(self, parameters=None) -> None:
         super().__init__()
         self._keys = {}
         if parameters is not None:
@@ -377,44 +394,55 @@ class ParameterDict(Module):
         return key in self._keys
 
     def copy(self):
+        """A new ParameterDict with the same parameters (not copies of them)."""
         return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
 
     def setdefault(self, key, default=None):
+        """The parameter under key, after setting it to default when there is none."""
         if key not in self:
             self[key] = default
         return self[key]
 
     def clear(self):
+        """Removes every parameter."""
         for key in list(self._keys):
             del self[key]
 
     def pop(self, key):
+        """Removes the parameter under key and returns it."""
         value = self[key]
         del self[key]
         return value
 
     def popitem(self):
+        """Removes the last inserted (key, parameter) pair and returns it."""
         key = list(self._keys)[-1]
         value = self[key]
         del self[key]
         return key, value
 
     def get(self, key, default=None):
+        """The parameter under key, or default when there is none."""
         return self[key] if key in self else default
 
     def fromkeys(self, keys, default=None):
+        """A new ParameterDict with the given keys, each holding default."""
         return ParameterDict((k, default) for k in keys)
 
     def keys(self):
+        """The keys, in insertion order."""
         return self._keys.keys()
 
     def items(self):
+        """The (key, parameter) pairs, in insertion order."""
         return ((k, self[k]) for k in self._keys)
 
     def values(self):
+        """The parameters, in insertion order."""
         return (self[k] for k in self._keys)
 
     def update(self, parameters):
+        """Adds or replaces the parameters of a mapping or an iterable of (key, parameter) pairs."""
         if not isinstance(parameters, Iterable):
             raise TypeError(
                 "ParametersDict.update should be called with an iterable of key/value pairs, but got "

@@ -37,7 +37,7 @@ class _ConvNd(Module):
         dtype=None,
         transposed=False,
         output_padding=0,
-    ):
+    ) -> None:
         super().__init__()
         nd = self._nd
         if groups <= 0:
@@ -125,14 +125,26 @@ class _ConvNd(Module):
 
 
 class Conv1d(_ConvNd):
+    """1-D convolution (cross-correlation) over (N, C_in, L): out[n, o] = bias[o] + sum_c sum_k weight[o, c,
+    k] x[n, c, stride * l + dilation * k - padding], with groups splitting the channels; weight (C_out,
+    C_in / groups, kernel_size) drawn as PyTorch initialises it."""
+
     _nd = 1
 
 
 class Conv2d(_ConvNd):
+    """2-D convolution (cross-correlation) over (N, C_in, H, W): each output channel is bias plus the sum over
+    input channels (of its group) of weight windows of kernel_size times the input, taken every stride with
+    padding (zeros or padding_mode) and dilation."""
+
     _nd = 2
 
 
 class Conv3d(_ConvNd):
+    """3-D convolution (cross-correlation) over (N, C_in, D, H, W): each output channel is bias plus the sum
+    over the input channels of its group of weight windows times the input, taken every stride with padding
+    and dilation."""
+
     _nd = 3
 
 
@@ -151,7 +163,7 @@ class _ConvTransposeNd(_ConvNd):
         padding_mode="zeros",
         device=None,
         dtype=None,
-    ):
+    ) -> None:
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
@@ -187,12 +199,23 @@ class _ConvTransposeNd(_ConvNd):
 
 
 class ConvTranspose1d(_ConvTransposeNd):
+    """Transposed 1-D convolution (the gradient of Conv1d with respect to its input): each input element
+    scatters weight times itself into the output, every stride; output length (L - 1) stride - 2 padding +
+    dilation (kernel_size - 1) + output_padding + 1."""
+
     _nd = 1
 
 
 class ConvTranspose2d(_ConvTransposeNd):
+    """Transposed 2-D convolution (the gradient of Conv2d with respect to its input): each input element adds
+    weight times itself to an output window, every stride; output size (H - 1) stride - 2 padding +
+    dilation (kernel_size - 1) + output_padding + 1 per dimension."""
+
     _nd = 2
 
 
 class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-D convolution (the gradient of Conv3d with respect to its input); output size (D - 1)
+    stride - 2 padding + dilation (kernel_size - 1) + output_padding + 1 per dimension."""
+
     _nd = 3

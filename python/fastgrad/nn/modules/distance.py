@@ -5,7 +5,9 @@ from .module import Module
 
 
 class PairwiseDistance(Module):
-    def __init__(self, p=2.0, eps=1e-6, keepdim=False):
+    """||x1 - x2 + eps||_p along the last dimension for each pair of rows."""
+
+    def __init__(self, p=2.0, eps=1e-6, keepdim=False) -> None:
         super().__init__()
         self.norm = p
         self.eps = eps
@@ -16,7 +18,9 @@ class PairwiseDistance(Module):
 
 
 class CosineSimilarity(Module):
-    def __init__(self, dim=1, eps=1e-8):
+    """cos(x1, x2) = sum(x1 x2) / max(||x1|| ||x2||, eps) along dim."""
+
+    def __init__(self, dim=1, eps=1e-8) -> None:
         super().__init__()
         self.dim = dim
         self.eps = eps

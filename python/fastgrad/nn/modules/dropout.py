@@ -7,7 +7,7 @@ from .module import Module
 class Dropout(Module):
     """In training, zeroes each element with probability p and scales the rest by 1/(1-p)."""
 
-    def __init__(self, p=0.5, inplace=False):
+    def __init__(self, p=0.5, inplace=False) -> None:
         super().__init__()
         if p < 0 or p > 1:
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -24,7 +24,7 @@ class Dropout(Module):
 class Flatten(Module):
     """Flattens dims start_dim..end_dim into one."""
 
-    def __init__(self, start_dim=1, end_dim=-1):
+    def __init__(self, start_dim=1, end_dim=-1) -> None:
         super().__init__()
         self.start_dim = start_dim
         self.end_dim = end_dim
@@ -51,7 +51,7 @@ class Flatten(Module):
 class Unflatten(Module):
     """Expands dim into unflattened_size."""
 
-    def __init__(self, dim, unflattened_size):
+    def __init__(self, dim, unflattened_size) -> None:
         super().__init__()
         self.dim = dim
         self.unflattened_size = (

@@ -7,7 +7,7 @@ from .module import Module
 class Fold(Module):
     """Sums the columns of a (N, C * prod(kernel_size), L) input into (N, C, *output_size)."""
 
-    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1) -> None:
         super().__init__()
         self.output_size = output_size
         self.kernel_size = kernel_size
@@ -26,7 +26,7 @@ class Fold(Module):
 class Unfold(Module):
     """Every sliding block of a (N, C, H, W) input as a column: (N, C * prod(kernel_size), L)."""
 
-    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1) -> None:
         super().__init__()
         self.kernel_size = kernel_size
         self.dilation = dilation

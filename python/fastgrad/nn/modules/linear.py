@@ -18,7 +18,7 @@ def _factory(device, dtype):
 class Identity(Module):
     """Returns its input unchanged (arguments are accepted and ignored)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__()
 
     def forward(self, input):
@@ -29,7 +29,7 @@ class Linear(Module):
     """y = x W^T + b, with W of shape (out_features, in_features) drawn from Kaiming-uniform (a=sqrt(5)) and
     b from U(-1/sqrt(in_features), 1/sqrt(in_features)), as PyTorch initialises them."""
 
-    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None) -> None:
         super().__init__()
         kw = _factory(device, dtype)
         self.in_features = in_features
@@ -42,6 +42,8 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Redraws weight with Kaiming-uniform (a = sqrt(5)) and bias from U(-1/sqrt(in_features),
+        1/sqrt(in_features))."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
@@ -64,7 +66,7 @@ class NonDynamicallyQuantizableLinear(Linear):
 class Bilinear(Module):
     """y = x1^T A x2 + b, with A of shape (out_features, in1_features, in2_features)."""
 
-    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None) -> None:
         super().__init__()
         kw = _factory(device, dtype)
         self.in1_features = in1_features
@@ -78,6 +80,7 @@ class Bilinear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Redraws weight and bias from U(-1/sqrt(in1_features), 1/sqrt(in1_features))."""
         bound = 1 / math.sqrt(self.weight.size(1))
         init.uniform_(self.weight, -bound, bound)
         if self.bias is not None:

@@ -5,7 +5,7 @@ from .module import Module
 
 
 class _Loss(Module):
-    def __init__(self, size_average=None, reduce=None, reduction="mean"):
+    def __init__(self, size_average=None, reduce=None, reduction="mean") -> None:
         super().__init__()
         if size_average is not None or reduce is not None:
             self.reduction = F._reduction(size_average, reduce, reduction)
@@ -14,23 +14,29 @@ class _Loss(Module):
 
 
 class _WeightedLoss(_Loss):
-    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean") -> None:
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
 
 
 class L1Loss(_Loss):
+    """Mean absolute error |x - y|, reduced ('mean' by default)."""
+
     def forward(self, input, target):
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class MSELoss(_Loss):
+    """Mean squared error (x - y)^2, reduced ('mean' by default)."""
+
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class SmoothL1Loss(_Loss):
-    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 (x - y)^2 / beta where |x - y| < beta, |x - y| - 0.5 beta elsewhere, elementwise, reduced."""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0) -> None:
         super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
@@ -39,7 +45,9 @@ class SmoothL1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
-    def __init__(self, reduction="mean", delta=1.0):
+    """0.5 (x - y)^2 where |x - y| < delta, delta (|x - y| - 0.5 delta) elsewhere, elementwise, reduced."""
+
+    def __init__(self, reduction="mean", delta=1.0) -> None:
         super().__init__(reduction=reduction)
         self.delta = delta
 
@@ -48,12 +56,20 @@ class HuberLoss(_Loss):
 
 
 class BCELoss(_WeightedLoss):
+    """Binary cross entropy between probabilities x and targets y: -w (y log(x) + (1 - y) log(1 - x)), each
+    log clamped at -100, reduced by reduction."""
+
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
-    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
+    """Binary cross entropy on logits, computed stably with log-sigmoid: -w (p y log(sigmoid(x)) + (1 - y)
+    log(1 - sigmoid(x))), pos_weight p weighting the positives; reduced."""
+
+    def __init__(
+        self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None,
+    ) -> None:
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
         self.register_buffer("pos_weight", pos_weight)
@@ -65,7 +81,12 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class NLLLoss(_WeightedLoss):
-    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log likelihood -w_y x[y] for log-probabilities x and class indices y, ignore_index skipped,
+    reduced ('mean' divides by the summed weights)."""
+
+    def __init__(
+        self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+    ) -> None:
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
@@ -76,6 +97,10 @@ class NLLLoss(_WeightedLoss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
+    """Cross entropy of logits (N, C, ...) against class indices or probabilities: -sum_c w_c y_c
+    log_softmax(x)_c, with ignore_index and label_smoothing; reduced ('mean' divides by the summed weights
+    for index targets)."""
+
     def __init__(
         self,
         weight=None,
@@ -84,7 +109,7 @@ class CrossEntropyLoss(_WeightedLoss):
         reduce=None,
         reduction="mean",
         label_smoothing=0.0,
-    ):
+    ) -> None:
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
@@ -101,7 +126,10 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class KLDivLoss(_Loss):
-    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """Kullback-Leibler divergence for log-probabilities x: y (log y - x) elementwise (exp(y) (y - x) with
+    log_target=True), reduced ('batchmean' divides the sum by the batch size)."""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False) -> None:
         super().__init__(size_average, reduce, reduction)
         self.log_target = log_target
 
@@ -110,12 +138,16 @@ class KLDivLoss(_Loss):
 
 
 class SoftMarginLoss(_Loss):
+    """log(1 + exp(-y x)) elementwise for y in {1, -1}, reduced."""
+
     def forward(self, input, target):
         return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
 class MarginRankingLoss(_Loss):
-    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+    """max(0, -y (x1 - x2) + margin) elementwise for labels y in {1, -1}, reduced."""
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean") -> None:
         super().__init__(size_average, reduce, reduction)
         self.margin = margin
 
@@ -124,7 +156,9 @@ class MarginRankingLoss(_Loss):
 
 
 class HingeEmbeddingLoss(_Loss):
-    def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+    """x where y = 1, max(0, margin - x) where y = -1, elementwise, reduced."""
+
+    def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean") -> None:
         super().__init__(size_average, reduce, reduction)
         self.margin = margin
 
@@ -133,7 +167,9 @@ class HingeEmbeddingLoss(_Loss):
 
 
 class CosineEmbeddingLoss(_Loss):
-    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+    """1 - cos(x1, x2) for pairs labelled 1, max(0, cos(x1, x2) - margin) for pairs labelled -1, reduced."""
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean") -> None:
         super().__init__(size_average, reduce, reduction)
         self.margin = margin
 
@@ -142,9 +178,11 @@ class CosineEmbeddingLoss(_Loss):
 
 
 class PoissonNLLLoss(_Loss):
+    """exp(x) - y x (log_input=True) or x - y log(x + eps), plus Stirling's term with full=True, reduced."""
+
     def __init__(
         self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"
-    ):
+    ) -> None:
         super().__init__(size_average, reduce, reduction)
         self.log_input = log_input
         self.full = full
@@ -162,7 +200,10 @@ class PoissonNLLLoss(_Loss):
 
 
 class GaussianNLLLoss(_Loss):
-    def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
+    """Gaussian negative log likelihood 0.5 (log(max(var, eps)) + (x - y)^2 / max(var, eps)) (+ 0.5 log(2 pi)
+    with full=True), reduced."""
+
+    def __init__(self, *, full=False, eps=1e-6, reduction="mean") -> None:
         super().__init__(None, None, reduction)
         self.full = full
         self.eps = eps
@@ -172,14 +213,19 @@ class GaussianNLLLoss(_Loss):
 
 
 class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """-1/C sum_c w_c (y_c log sigmoid(x_c) + (1 - y_c) log sigmoid(-x_c)) per sample, reduced over the batch."""
+
     def forward(self, input, target):
         return F.multilabel_soft_margin_loss(input, target, weight=self.weight, reduction=self.reduction)
 
 
 class TripletMarginLoss(_Loss):
+    """max(d(a, p) - d(a, n) + margin, 0) per triplet with d the p-norm distance (swap=True uses min(d(a, n),
+    d(p, n))), reduced."""
+
     def __init__(
         self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None, reduction="mean"
-    ):
+    ) -> None:
         super().__init__(size_average, reduce, reduction)
         if margin <= 0:
             raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got {margin} instead")

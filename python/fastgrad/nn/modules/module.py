@@ -1,4 +1,11 @@
 """nn.Module: the base class that registers parameters, buffers and submodules by attribute assignment."""
+from __future__ import annotations
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # names for annotations only (they stay out of the module's namespace)
+    from typing import Any, Dict, Iterator, Tuple  # noqa: F401
+
+    from ..._C import Tensor
 
 import copy
 import functools
@@ -46,7 +53,7 @@ class RemovableHandle:
 
     _next_id = 0
 
-    def __init__(self, hooks_dict, *, extra_dicts=()):
+    def __init__(self, hooks_dict, *, extra_dicts=()) -> None:
         self.hooks_dict_ref = weakref.ref(hooks_dict)
         self.extra_dict_refs = tuple(weakref.ref(d) for d in extra_dicts)
         self.id = RemovableHandle._next_id
@@ -70,6 +77,8 @@ class _HookDict(OrderedDict):
 
 
 def _forward_unimplemented(self, *input):
+    """The computation of this module, defined by each subclass. Call the module itself (module(input)) rather
+    than forward, so that registered hooks run."""
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
 
@@ -116,7 +125,7 @@ class Module:
     training: bool
     forward = _forward_unimplemented
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         if kwargs:
             raise TypeError(
                 f"{type(self).__name__}.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'"
@@ -140,7 +149,7 @@ class Module:
 
     # ---- registration ----
 
-    def register_buffer(self, name, tensor, persistent=True):
+    def register_buffer(self, name, tensor, persistent=True) -> None:
         """Adds a buffer (saved in state_dict when persistent, moved by to(), not a parameter)."""
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
@@ -163,7 +172,7 @@ class Module:
         else:
             self._non_persistent_buffers_set.add(name)
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name, param) -> None:
         """Adds a parameter (None is allowed and left out of parameters() and state_dict())."""
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
@@ -189,7 +198,7 @@ class Module:
                 )
         self._parameters[name] = param
 
-    def add_module(self, name, module):
+    def add_module(self, name, module) -> None:
         """Adds a child module, reachable as an attribute of this one."""
         if not isinstance(module, Module) and module is not None:
             raise TypeError(f"{_typename(module)} is not a Module subclass")
@@ -204,9 +213,12 @@ class Module:
         self._modules[name] = module
 
     def register_module(self, name, module):
+        """Alias of add_module: registers module as a submodule under name."""
         self.add_module(name, module)
 
     def get_submodule(self, target):
+        """The submodule at a dotted path such as 'block.linear' ('' is this module); AttributeError when
+        there is none."""
         if target == "":
             return self
         mod = self
@@ -219,6 +231,7 @@ class Module:
         return mod
 
     def get_parameter(self, target):
+        """The parameter at a dotted path such as 'block.linear.weight'; AttributeError when there is none."""
         module_path, _, name = target.rpartition(".")
         mod = self.get_submodule(module_path)
         if not hasattr(mod, name):
@@ -229,6 +242,7 @@ class Module:
         return param
 
     def get_buffer(self, target):
+        """The buffer at a dotted path such as 'block.bn.running_mean'; AttributeError when there is none."""
         module_path, _, name = target.rpartition(".")
         mod = self.get_submodule(module_path)
         if not hasattr(mod, name):
@@ -369,7 +383,7 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def _call_impl(self, *args, **kwargs):
+    def _call_impl(self, *args, **kwargs) -> Any:
         if not (self._forward_pre_hooks or self._forward_hooks):
             return self.forward(*args, **kwargs)
         for hook_id, hook in list(self._forward_pre_hooks.items()):
@@ -426,32 +440,43 @@ class Module:
                     seen.add(id(value))
                 yield (module_prefix + ("." if module_prefix else "") + name, value)
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse=True) -> Iterator[Parameter]:
+        """Yields the module's parameters (with recurse=True also its submodules'), each once: what an
+        optimizer is given."""
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+    def named_parameters(
+        self, prefix="", recurse=True, remove_duplicate=True,
+    ) -> Iterator[Tuple[str, Parameter]]:
+        """Yields (qualified name, parameter), e.g. ('0.weight', p), for this module's parameters and, with
+        recurse=True, its submodules', each once."""
         return self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate)
 
-    def buffers(self, recurse=True):
+    def buffers(self, recurse=True) -> Iterator[Tensor]:
+        """Yields the module's buffers (and those of all submodules with recurse=True), each once."""
         for _, buf in self.named_buffers(recurse=recurse):
             yield buf
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """Yields (qualified name, buffer) for this module's buffers and, with recurse=True, its submodules'."""
         return self._named_members(lambda m: m._buffers.items(), prefix, recurse, remove_duplicate)
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
+        """Yields the immediate submodules, each once."""
         for _, module in self.named_children():
             yield module
 
     def named_children(self):
+        """Yields (name, submodule) for the immediate submodules, each once."""
         seen = set()
         for name, module in self._modules.items():
             if module is not None and id(module) not in seen:
                 seen.add(id(module))
                 yield name, module
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
+        """Yields this module and every submodule below it, depth-first, each once."""
         for _, module in self.named_modules():
             yield module
 
@@ -477,22 +502,29 @@ class Module:
 
     # ---- modes and gradients ----
 
-    def train(self, mode=True):
+    def train(self, mode=True) -> Module:
+        """Sets training mode (mode=True) or evaluation mode on this module and all submodules (dropout and
+        batch norm behave differently); returns self."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         for module in self.modules():
             object.__setattr__(module, "training", mode)
         return self
 
-    def eval(self):
+    def eval(self) -> Module:
+        """Sets evaluation mode (training False) on this module and all submodules, as train(False); returns
+        self."""
         return self.train(False)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad=True) -> Module:
+        """Sets requires_grad on every parameter (True by default) and returns self; used to freeze or
+        unfreeze a module."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none=True) -> None:
+        """Resets the gradients of all parameters: to None (set_to_none=True, the default) or to zeros."""
         for p in self.parameters():
             if p.grad is None:
                 continue
@@ -532,14 +564,14 @@ class Module:
                 self._buffers[key] = fn(buf)
         return self
 
-    def apply(self, fn):
+    def apply(self, fn) -> Module:
         """Calls fn on every submodule (children first) and then on self."""
         for module in self.children():
             module.apply(fn)
         fn(self)
         return self
 
-    def to(self, *args, **kwargs):
+    def to(self, *args, **kwargs) -> Module:
         """to(device=None, dtype=None, non_blocking=False), to(dtype), to(tensor): casts floating-point
         parameters and buffers to dtype (fastgrad computes on the CPU only)."""
         device, dtype = _parse_to(args, kwargs)
@@ -558,18 +590,23 @@ class Module:
         return self._apply(convert)
 
     def float(self):
+        """Casts every floating parameter and buffer to float32 in place and returns self."""
         return self._apply(lambda t: t.float() if t.is_floating_point() else t)
 
     def double(self):
+        """Casts every floating parameter and buffer to float64 in place and returns self."""
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
     def type(self, dst_type):
+        """Casts every parameter and buffer to dst_type and returns self."""
         return self._apply(lambda t: t.to(dst_type))
 
     def cpu(self):
+        """Returns self (fastgrad modules are on the CPU)."""
         return self
 
     def cuda(self, device=None):
+        """Raises AssertionError, as PyTorch built without CUDA does: fastgrad has no CUDA device."""
         return self._apply(lambda t: t.cuda(device))
 
     # ---- state ----
@@ -582,7 +619,7 @@ class Module:
             if buf is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = buf if keep_vars else buf.detach()
 
-    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+    def state_dict(self, *args, destination=None, prefix="", keep_vars=False) -> Dict[str, Any]:
         """An OrderedDict from qualified names to the (detached) parameters and persistent buffers."""
         if args:  # the deprecated positional form state_dict(destination, prefix, keep_vars)
             destination = args[0]

@@ -17,7 +17,7 @@ class LayerNorm(Module):
 
     def __init__(
         self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None
-    ):
+    ) -> None:
         super().__init__()
         kw = _factory(device, dtype)
         if isinstance(normalized_shape, numbers.Integral):
@@ -37,6 +37,7 @@ class LayerNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Sets weight to ones and bias to zeros."""
         if self.elementwise_affine:
             init.ones_(self.weight)
             if self.bias is not None:
@@ -66,7 +67,7 @@ class _NormBase(Module):
         dtype=None,
         *,
         bias=True,
-    ):
+    ) -> None:
         super().__init__()
         kw = _factory(device, dtype)
         self.num_features = num_features
@@ -189,7 +190,7 @@ class _InstanceNorm(_NormBase):
         track_running_stats=False,
         device=None,
         dtype=None,
-    ):
+    ) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
 
     _spatial_dims = 0  # 1, 2 or 3 in the subclasses
@@ -255,7 +256,7 @@ class InstanceNorm3d(_InstanceNorm):
 class GroupNorm(Module):
     """Normalises each group of num_channels / num_groups channels of every sample, then a per-channel affine."""
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None) -> None:
         super().__init__()
         if num_channels % num_groups != 0:
             raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
@@ -273,6 +274,7 @@ class GroupNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Sets weight to ones and bias to zeros."""
         if self.affine:
             init.ones_(self.weight)
             init.zeros_(self.bias)
@@ -290,7 +292,7 @@ class GroupNorm(Module):
 class RMSNorm(Module):
     """x / sqrt(mean(x^2) + eps) * weight over the last len(normalized_shape) dims; eps=None: the dtype's eps."""
 
-    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None) -> None:
         super().__init__()
         if isinstance(normalized_shape, numbers.Integral):
             normalized_shape = (normalized_shape,)
@@ -304,6 +306,7 @@ class RMSNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Sets weight to ones."""
         if self.elementwise_affine:
             init.ones_(self.weight)
 
@@ -315,7 +318,9 @@ class RMSNorm(Module):
 
 
 class LocalResponseNorm(Module):
-    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Divides each element by (k + alpha/n * the sum of squares over `size` neighbouring channels)^beta."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0) -> None:
         super().__init__()
         self.size = size
         self.alpha = alpha

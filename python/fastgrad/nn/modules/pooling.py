@@ -8,7 +8,7 @@ from .module import Module
 class _MaxPoolNd(Module):
     def __init__(
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
-    ):
+    ) -> None:
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if (stride is not None) else kernel_size
@@ -25,6 +25,9 @@ class _MaxPoolNd(Module):
 
 
 class MaxPool1d(_MaxPoolNd):
+    """Max pooling over (N, C, L): the largest element of each window of kernel_size taken every stride, with
+    -inf padding, dilation and ceil_mode; return_indices=True also returns the argmax positions."""
+
     def forward(self, input):
         return F.max_pool1d(
             input,
@@ -38,6 +41,9 @@ class MaxPool1d(_MaxPoolNd):
 
 
 class MaxPool2d(_MaxPoolNd):
+    """Max pooling over (N, C, H, W): the largest element of each kernel_size window taken every stride, with
+    -inf padding and dilation; return_indices=True also returns the argmax positions (for MaxUnpool2d)."""
+
     def forward(self, input):
         return F.max_pool2d(
             input,
@@ -51,6 +57,9 @@ class MaxPool2d(_MaxPoolNd):
 
 
 class MaxPool3d(_MaxPoolNd):
+    """Max pooling over (N, C, D, H, W): the largest element of each kernel_size window taken every stride,
+    with -inf padding and dilation; return_indices=True also returns the argmax positions."""
+
     def forward(self, input):
         return F.max_pool3d(
             input,
@@ -74,7 +83,7 @@ def _ntuple(value, n):
 class _MaxUnpoolNd(Module):
     _nd = 0
 
-    def __init__(self, kernel_size, stride=None, padding=0):
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
         super().__init__()
         self.kernel_size = _ntuple(kernel_size, self._nd)
         self.stride = _ntuple(stride if stride is not None else kernel_size, self._nd)
@@ -85,6 +94,9 @@ class _MaxUnpoolNd(Module):
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool1d: writes each value at the position its index names in a zero output of
+    the pooled input's length."""
+
     _nd = 1
 
     def forward(self, input, indices, output_size=None):
@@ -92,6 +104,9 @@ class MaxUnpool1d(_MaxUnpoolNd):
 
 
 class MaxUnpool2d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool2d: writes each value at the position its index names in a zero output
+    (size from kernel_size, stride and padding, or output_size)."""
+
     _nd = 2
 
     def forward(self, input, indices, output_size=None):
@@ -99,6 +114,8 @@ class MaxUnpool2d(_MaxUnpoolNd):
 
 
 class MaxUnpool3d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool3d: writes each value at the position its index names in a zero output."""
+
     _nd = 3
 
     def forward(self, input, indices, output_size=None):
@@ -106,7 +123,10 @@ class MaxUnpool3d(_MaxUnpoolNd):
 
 
 class AvgPool1d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Average pooling over (N, C, L): the mean of each window of kernel_size taken every stride, with zero
+    padding (counted unless count_include_pad=False) and ceil_mode rounding the output length up."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True) -> None:
         super().__init__()
         self.kernel_size = _single(kernel_size)
         self.stride = _single(stride if stride is not None else kernel_size)
@@ -137,7 +157,7 @@ class _AvgPoolNd(Module):
         ceil_mode=False,
         count_include_pad=True,
         divisor_override=None,
-    ):
+    ) -> None:
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if (stride is not None) else kernel_size
@@ -162,15 +182,21 @@ class _AvgPoolNd(Module):
 
 
 class AvgPool2d(_AvgPoolNd):
+    """Average pooling over (N, C, H, W): the mean of each kernel_size window taken every stride, with zero
+    padding (counted unless count_include_pad=False); divisor_override replaces the window size as divisor."""
+
     _pool = staticmethod(F.avg_pool2d)
 
 
 class AvgPool3d(_AvgPoolNd):
+    """Average pooling over (N, C, D, H, W): the mean of each kernel_size window taken every stride, with zero
+    padding (counted unless count_include_pad=False); divisor_override replaces the divisor."""
+
     _pool = staticmethod(F.avg_pool3d)
 
 
 class _LPPoolNd(Module):
-    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False) -> None:
         super().__init__()
         self.norm_type = norm_type
         self.kernel_size = kernel_size
@@ -185,22 +211,30 @@ class _LPPoolNd(Module):
 
 
 class LPPool1d(_LPPoolNd):
+    """Power-average pooling over (N, C, L): (sum of x^p over each window)^(1/p), windows of kernel_size every
+    stride."""
+
     def forward(self, input):
         return F.lp_pool1d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
 
 
 class LPPool2d(_LPPoolNd):
+    """Power-average pooling over (N, C, H, W): (sum of x^p over each kernel_size window)^(1/p), every stride."""
+
     def forward(self, input):
         return F.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
 
 
 class LPPool3d(_LPPoolNd):
+    """Power-average pooling over (N, C, D, H, W): (sum of x^p over each kernel_size window)^(1/p), every
+    stride."""
+
     def forward(self, input):
         return F.lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
 
 
 class _AdaptiveAvgPoolNd(Module):
-    def __init__(self, output_size):
+    def __init__(self, output_size) -> None:
         super().__init__()
         self.output_size = output_size
 
@@ -209,22 +243,31 @@ class _AdaptiveAvgPoolNd(Module):
 
 
 class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
+    """Average pooling to a fixed output length: output position i averages input positions floor(i L / out)
+    to ceil((i + 1) L / out) - 1, over (N, C, L) or (C, L)."""
+
     def forward(self, input):
         return F.adaptive_avg_pool1d(input, self.output_size)
 
 
 class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
+    """Average pooling to a fixed output size (H_out, W_out): each output cell averages the input window
+    floor(i H / H_out) .. ceil((i + 1) H / H_out) - 1 (likewise for W); None keeps a size."""
+
     def forward(self, input):
         return F.adaptive_avg_pool2d(input, self.output_size)
 
 
 class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
+    """Average pooling to a fixed output size (D_out, H_out, W_out), each output cell averaging its adaptive
+    window (see AdaptiveAvgPool2d); None keeps a size."""
+
     def forward(self, input):
         return F.adaptive_avg_pool3d(input, self.output_size)
 
 
 class _AdaptiveMaxPoolNd(Module):
-    def __init__(self, output_size, return_indices=False):
+    def __init__(self, output_size, return_indices=False) -> None:
         super().__init__()
         self.output_size = output_size
         self.return_indices = return_indices
@@ -234,15 +277,24 @@ class _AdaptiveMaxPoolNd(Module):
 
 
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Max pooling to a fixed output length, over adaptive windows floor(i L / out) .. ceil((i + 1) L / out) -
+    1; return_indices=True also returns the argmax positions."""
+
     def forward(self, input):
         return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max pooling to a fixed output size (H_out, W_out) over adaptive windows (see AdaptiveAvgPool2d);
+    return_indices=True also returns the argmax positions."""
+
     def forward(self, input):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Max pooling to a fixed output size (D_out, H_out, W_out) over adaptive windows; return_indices=True
+    also returns the argmax positions."""
+
     def forward(self, input):
         return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)

@@ -23,6 +23,10 @@ _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
 class RNNBase(Module):
+    """The base of RNN, LSTM and GRU: holds the weights weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k},
+    bias_hh_l{k} (with _reverse for the backward direction) for num_layers layers, initialised from
+    U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+
     def __init__(
         self,
         mode,
@@ -36,7 +40,7 @@ class RNNBase(Module):
         proj_size=0,
         device=None,
         dtype=None,
-    ):
+    ) -> None:
         super().__init__()
         if not isinstance(dropout, numbers.Number) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
             raise ValueError(
@@ -111,9 +115,11 @@ class RNNBase(Module):
         return [[getattr(self, name) for name in names] for names in self._all_weights]
 
     def flatten_parameters(self):
+        """Does nothing (kept for PyTorch compatibility: there is no cuDNN weight layout to compact)."""
         pass  # there is no fused weight buffer to rebuild
 
     def reset_parameters(self):
+        """Redraws every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         for weight in self.parameters():
             init.uniform_(weight, -stdv, stdv)
@@ -258,7 +264,7 @@ class RNN(RNNBase):
         bidirectional=False,
         device=None,
         dtype=None,
-    ):
+    ) -> None:
         if nonlinearity == "tanh":
             mode = "RNN_TANH"
         elif nonlinearity == "relu":
@@ -295,7 +301,7 @@ class LSTM(RNNBase):
         proj_size=0,
         device=None,
         dtype=None,
-    ):
+    ) -> None:
         super().__init__(
             "LSTM",
             input_size,
@@ -325,7 +331,7 @@ class GRU(RNNBase):
         bidirectional=False,
         device=None,
         dtype=None,
-    ):
+    ) -> None:
         super().__init__(
             "GRU",
             input_size,
@@ -341,7 +347,10 @@ class GRU(RNNBase):
 
 
 class RNNCellBase(Module):
-    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
+    """The base of RNNCell, LSTMCell and GRUCell: weight_ih, weight_hh, bias_ih, bias_hh initialised from
+    U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+
+    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None) -> None:
         super().__init__()
         kw = _factory(device, dtype)
         self.input_size = input_size
@@ -358,6 +367,7 @@ class RNNCellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Redraws every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         for weight in self.parameters():
             init.uniform_(weight, -stdv, stdv)
@@ -385,7 +395,11 @@ class RNNCellBase(Module):
 
 
 class RNNCell(RNNCellBase):
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+    """One Elman RNN step: h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or relu with nonlinearity='relu')."""
+
+    def __init__(
+        self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None,
+    ) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {nonlinearity}")
         super().__init__(input_size, hidden_size, bias, 1, device, dtype)
@@ -404,7 +418,10 @@ class RNNCell(RNNCellBase):
 
 
 class LSTMCell(RNNCellBase):
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    """One LSTM step: i, f, g, o = sigmoid/sigmoid/tanh/sigmoid of W_ih x + b_ih + W_hh h + b_hh (in that
+    order of chunks), c' = f c + i g, h' = o tanh(c'); returns (h', c')."""
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None) -> None:
         super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
     def forward(self, input, hx=None):
@@ -427,7 +444,10 @@ class LSTMCell(RNNCellBase):
 
 
 class GRUCell(RNNCellBase):
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    """One GRU step: r = sigmoid(W_ir x + b_ir + W_hr h + b_hr), z = sigmoid(W_iz x + b_iz + W_hz h + b_hz), n
+    = tanh(W_in x + b_in + r (W_hn h + b_hn)), h' = (1 - z) n + z h."""
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None) -> None:
         super().__init__(input_size, hidden_size, bias, 3, device, dtype)
 
     def forward(self, input, hx=None):

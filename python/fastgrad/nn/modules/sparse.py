@@ -25,7 +25,7 @@ class Embedding(Module):
         _freeze=False,
         device=None,
         dtype=None,
-    ):
+    ) -> None:
         super().__init__()
         kw = _factory(device, dtype)
         self.num_embeddings = num_embeddings
@@ -54,6 +54,7 @@ class Embedding(Module):
         self.sparse = sparse
 
     def reset_parameters(self):
+        """Redraws the weight from N(0, 1) and zeroes the padding_idx row."""
         init.normal_(self.weight)
         self._fill_padding_idx_with_zero()
 
@@ -100,6 +101,8 @@ class Embedding(Module):
         scale_grad_by_freq=False,
         sparse=False,
     ):
+        """An Embedding whose weight is the given 2-D tensor (frozen unless freeze=False), with the other
+        arguments as for Embedding."""
         if embeddings.dim() != 2:
             raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
         rows, cols = embeddings.shape

@@ -6,6 +6,7 @@ from ... import _C
 
 
 def parameters_to_vector(parameters):
+    """The parameters flattened and concatenated into one 1-D tensor, in iteration order."""
     flat = [p.reshape(-1) for p in parameters]
     cat = getattr(_C, "cat", None)
     if cat is not None:
@@ -16,6 +17,8 @@ def parameters_to_vector(parameters):
 
 
 def vector_to_parameters(vec, parameters):
+    """Writes consecutive slices of the 1-D vec into the parameters (in iteration order, each slice reshaped
+    to its parameter), replacing their .data."""
     if not isinstance(vec, _C.Tensor):
         raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
     from ...autograd.grad_mode import no_grad

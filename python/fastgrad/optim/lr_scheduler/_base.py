@@ -78,18 +78,25 @@ class LRScheduler:
             self._is_initial = False
 
     def state_dict(self):
+        """The scheduler's state (every attribute except the optimizer) as a dict."""
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        """Restores the state that state_dict() returned."""
         self.__dict__.update(state_dict)
 
     def get_last_lr(self):
+        """The learning rates the last step() set, one per param group."""
         return self._last_lr
 
     def get_lr(self):
+        """The learning rates of the param groups for the current epoch (last_epoch), by the schedule's
+        formula; step() writes them into the optimizer."""
         raise NotImplementedError
 
     def step(self, epoch=None):
+        """Advances the schedule by one epoch (last_epoch + 1) and writes the new learning rates into the
+        optimizer's param groups. Call it after optimizer.step()."""
         if self._step_count == 1:
             if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
                 warnings.warn(

@@ -229,6 +229,8 @@ class CyclicLR(LRScheduler):
             self.scale_mode = "iterations"
 
     def scale_fn(self, x):
+        """The amplitude scale of the cycle at x: 1 for 'triangular', 1/2^(x - 1) for 'triangular2', gamma^x
+        for 'exp_range', or the user's scale_fn."""
         if self._scale_fn_custom is not None:
             return self._scale_fn_custom(x)
         return self._scale_fn_ref(x)

@@ -175,6 +175,8 @@ class SequentialLR(_SchedulerGroup):
         self._last_lr = schedulers[idx].get_last_lr()
 
     def recursive_undo(self, sched=None):
+        """Undoes the initial step of the schedulers (each constructor stepped once), so that the first one
+        starts from epoch 0."""
         target = self if sched is None else sched
         if hasattr(target, "_schedulers"):
             for s in target._schedulers:
