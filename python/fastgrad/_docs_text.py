@@ -274,6 +274,10 @@ DOCS.update({
     "roll": "input with its elements shifted by shifts along dims (circularly: those pushed off the end come "
             "back at the start); the flattened tensor when dims is None.",
     "narrow": "A view of input restricted to length elements from start along dim.",
+    "as_strided": "A view of input's storage with the given size and stride, starting at storage_offset (input's "
+                  "own offset when None): element idx is storage[storage_offset + sum(idx[d] * stride[d])]. The "
+                  "view must lie inside the storage and strides must be non-negative; elements may overlap, and "
+                  "the gradient sums over every position that reads an element (AsStridedBackward0).",
     "select": "A view of input at index along dim, that dimension removed (input[..., index, ...]).",
     "take": "The elements of input at the given indices, input treated as 1-D; the result has index's shape.",
     "take_along_dim": "Picks values of input at indices along dim (indices broadcast with input); the flattened "

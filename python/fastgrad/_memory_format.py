@@ -130,10 +130,7 @@ def _conversion(name, dtype):
     """Tensor.float() / double() / long() / int() / bool() with PyTorch's memory_format argument."""
     convert = getattr(Tensor, name)
 
-    def method(self, *args, memory_format=preserve_format):
-        if args:  # memory_format is keyword-only in PyTorch: x.long(None) is refused
-            n = len(args)
-            raise TypeError(f"{name}() takes 0 positional arguments but {n} {'was' if n == 1 else 'were'} given")
+    def method(self, *, memory_format=preserve_format):  # keyword-only, as PyTorch's: x.long(None) is a TypeError
         if memory_format is preserve_format or memory_format is None:
             return convert(self)
         _check(name, memory_format)
