@@ -593,3 +593,33 @@ def test_uint8_negative_fill_wraps():
     """PyTorch lets an integer down to -255 into uint8 (it wraps), and refuses -256."""
     assert fastgrad.full((2,), -1, dtype=fastgrad.uint8).tolist() == torch.full((2,), -1, dtype=torch.uint8).tolist()
     assert math.isfinite(fastgrad.finfo(fastgrad.float16).max)
+
+
+@pytest.mark.parametrize("name", ["uint8", "int8", "int16"])
+@pytest.mark.parametrize("op", ["max_pool1d", "avg_pool1d"])
+def test_pooling_small_ints_refused_like_torch(name, op):
+    errors = []
+    for mod, lib in ((fastgrad.nn.functional, fastgrad), (torch.nn.functional, torch)):
+        with pytest.raises(NotImplementedError) as info:
+            getattr(mod, op)(lib.ones(1, 2, 4, dtype=getattr(lib, name)), 2)
+        errors.append(str(info.value))
+    assert errors[0] == errors[1]
+
+
+@pytest.mark.parametrize("name", ["float16", "bfloat16"])
+def test_module_half_precision(name):
+    m, tm = fastgrad.nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    tm.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in m.state_dict().items()})
+    method = "half" if name == "float16" else "bfloat16"
+    getattr(m, method)()
+    getattr(tm, method)()
+    assert m.weight.dtype == fg_dtype(name) and m.bias.dtype == fg_dtype(name)
+    x = np.random.default_rng(3).standard_normal((4, 3)).astype(np.float32)
+    y = m(fastgrad.tensor(x).to(fg_dtype(name)))
+    ty = tm(torch.tensor(x).to(th_dtype(name)))
+    assert y.dtype == fg_dtype(name)
+    torch.testing.assert_close(to_torch(y), ty.detach())
+    y.sum().backward()
+    ty.sum().backward()
+    assert m.weight.grad.dtype == fg_dtype(name)
+    torch.testing.assert_close(to_torch(m.weight.grad), tm.weight.grad)
