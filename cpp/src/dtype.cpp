@@ -7,17 +7,17 @@
 namespace fastgrad {
 
 const char* dtype_name(ScalarType t) {
-  static const char* names[] = {"bool", "int32", "int64", "float32", "float64"};
+  static const char* names[] = {"bool", "int32", "int64", "float32", "float64", "uint8", "int8", "int16", "float16", "bfloat16"};
   return names[static_cast<int>(t)];
 }
 
 const char* scalar_type_name(ScalarType t) {
-  static const char* names[] = {"Bool", "Int", "Long", "Float", "Double"};
+  static const char* names[] = {"Bool", "Int", "Long", "Float", "Double", "Byte", "Char", "Short", "Half", "BFloat16"};
   return names[static_cast<int>(t)];
 }
 
 const char* element_type_name(ScalarType t) {
-  static const char* names[] = {"bool", "int", "int64_t", "float", "double"};
+  static const char* names[] = {"bool", "int", "int64_t", "float", "double", "uint8_t", "int8_t", "int16_t", "c10::Half", "c10::BFloat16"};
   return names[static_cast<int>(t)];
 }
 
@@ -29,17 +29,27 @@ bool scalar_fits(const Scalar& s, ScalarType t) {
       // NaN and infinities stay what they are; only finite values beyond float's range overflow.
       return !s.is_floating() || !std::isfinite(s.f) ||
              std::fabs(s.f) <= static_cast<double>(std::numeric_limits<float>::max());
+    case ScalarType::Float16:
+    case ScalarType::BFloat16: {
+      // Finite values beyond the type's largest finite value overflow (as PyTorch checks, without rounding).
+      const double max = t == ScalarType::Float16 ? 65504.0 : 3.3895313892515355e38;
+      return !s.is_floating() ? std::fabs(static_cast<double>(s.i)) <= max || t == ScalarType::BFloat16
+                              : !std::isfinite(s.f) || std::fabs(s.f) <= max;
+    }
     case ScalarType::Int32:
-    case ScalarType::Int64: {
-      const bool wide = t == ScalarType::Int64;
-      if (!s.is_floating())
-        return wide || (s.i >= std::numeric_limits<int32_t>::min() && s.i <= std::numeric_limits<int32_t>::max());
+    case ScalarType::Int64:
+    case ScalarType::UInt8:
+    case ScalarType::Int8:
+    case ScalarType::Int16: {
+      int64_t lo_i = std::numeric_limits<int64_t>::min(), hi_i = std::numeric_limits<int64_t>::max();
+      if (t == ScalarType::Int32) lo_i = std::numeric_limits<int32_t>::min(), hi_i = std::numeric_limits<int32_t>::max();
+      if (t == ScalarType::Int16) lo_i = std::numeric_limits<int16_t>::min(), hi_i = std::numeric_limits<int16_t>::max();
+      if (t == ScalarType::Int8) lo_i = std::numeric_limits<int8_t>::min(), hi_i = std::numeric_limits<int8_t>::max();
+      if (t == ScalarType::UInt8) lo_i = 0, hi_i = 255;
+      // An integer into uint8 may be negative down to -255 (it wraps, as PyTorch allows `a - b` to be `a + 255 b`).
+      if (!s.is_floating()) return s.i >= (t == ScalarType::UInt8 ? -255 : lo_i) && s.i <= hi_i;
       // Compared in double, as given (NaN fails both comparisons' complement).
-      const double lo = wide ? static_cast<double>(std::numeric_limits<int64_t>::min())
-                             : static_cast<double>(std::numeric_limits<int32_t>::min());
-      const double hi = wide ? static_cast<double>(std::numeric_limits<int64_t>::max())
-                             : static_cast<double>(std::numeric_limits<int32_t>::max());
-      return s.f >= lo && s.f <= hi;
+      return s.f >= static_cast<double>(lo_i) && s.f <= static_cast<double>(hi_i);
     }
   }
   return false;
@@ -62,13 +72,29 @@ void set_default_dtype(ScalarType t) {
 }
 
 ScalarType promote_types(ScalarType a, ScalarType b) {
-  // Our five types are totally ordered by promotion: the larger enum value always wins.
-  return static_cast<int>(a) >= static_cast<int>(b) ? a : b;
+  // PyTorch's table, as rules: bool yields to anything; integers meet at the wider one, where uint8 with a
+  // signed type needs at least int16; an integer yields to a float; float16 with bfloat16 meets at float32,
+  // other floats at the wider one.
+  if (a == b) return a;
+  if (a == ScalarType::Bool) return b;
+  if (b == ScalarType::Bool) return a;
+  const bool fa = is_floating(a), fb = is_floating(b);
+  if (fa != fb) return fa ? a : b;
+  const size_t sa = element_size(a), sb = element_size(b);
+  if (fa) {
+    if (is_reduced_float(a) && is_reduced_float(b)) return ScalarType::Float32;
+    return sa >= sb ? a : b;
+  }
+  if (a == ScalarType::UInt8 || b == ScalarType::UInt8) {
+    const ScalarType other = a == ScalarType::UInt8 ? b : a;
+    return element_size(other) >= 2 ? other : ScalarType::Int16;
+  }
+  return sa >= sb ? a : b;
 }
 
 namespace {
 int category(ScalarType t) { return is_floating(t) ? 2 : t == ScalarType::Bool ? 0 : 1; }
-int promote(int acc, ScalarType t) {
+int promote(int acc, ScalarType t) {  // acc < 0: nothing yet
   return acc < 0 ? static_cast<int>(t) : static_cast<int>(promote_types(static_cast<ScalarType>(acc), t));
 }
 // A lower-ranked operand type only wins when it is of a higher category.

@@ -142,13 +142,19 @@ int64_t Tensor::stride(int64_t d) const { return impl_->strides()[wrap_existing_
 
 Scalar Tensor::item() const {
   FG_CHECK(numel() == 1, Error, "a Tensor with ", numel(), " elements cannot be converted to Scalar");
-  return dispatch(dtype(), [&](auto tag) -> Scalar {
+  return dispatch_all(dtype(), [&](auto tag) -> Scalar {
     using T = decltype(tag);
     T v = *data<T>();
     if constexpr (std::is_same_v<T, bool>) return Scalar(v);
     else if constexpr (std::is_integral_v<T>) return Scalar(static_cast<int64_t>(v));
+    else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return Scalar(static_cast<float>(v));
     else return Scalar(static_cast<double>(v));
   });
+}
+
+void throw_not_implemented_for(ScalarType dtype) {
+  FG_CHECK(false, NotImplementedError, "\"cpu\" not implemented for '", scalar_type_name(dtype), "'");
+  __builtin_unreachable();
 }
 
 bool Tensor::requires_grad() const {

@@ -229,7 +229,7 @@ from ._C import (  # noqa: F401  (elementwise ops and their in-place forms)
 )
 from ._C import fill_, zero_  # noqa: F401  (torch.fill_(t, v), torch.zero_(t): the methods as functions)
 from ._C import bool as bool  # noqa: A001  (dtype objects named like PyTorch's)
-from ._C import float32, float64, int32, int64  # noqa: F401
+from ._C import bfloat16, float16, float32, float64, int8, int16, int32, int64, uint8  # noqa: F401
 from ._C import (  # noqa: F401  (reductions)
     all,  # noqa: A004
     amax,
@@ -380,6 +380,8 @@ float = float32  # noqa: A001
 double = float64
 long = int64
 int = int32  # noqa: A001
+half = float16
+short = int16
 del _builtins
 
 

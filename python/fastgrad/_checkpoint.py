@@ -49,15 +49,16 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _ALIGN = 64
 # The storage class PyTorch names for each dtype, and NumPy's little-endian code for its elements.
 _STORAGE_OF = {"float32": "FloatStorage", "float64": "DoubleStorage", "int64": "LongStorage", "int32": "IntStorage",
-               "bool": "BoolStorage"}
+               "bool": "BoolStorage", "float16": "HalfStorage", "bfloat16": "BFloat16Storage", "uint8": "ByteStorage",
+               "int8": "CharStorage", "int16": "ShortStorage"}
 _DTYPE_OF_STORAGE = {v: k for k, v in _STORAGE_OF.items()}
-_NUMPY_CODE = {"float32": "<f4", "float64": "<f8", "int64": "<i8", "int32": "<i4", "bool": "|b1"}
+# bfloat16 has no NumPy dtype: its records are read and written as their 16-bit patterns.
+_NUMPY_CODE = {"float32": "<f4", "float64": "<f8", "int64": "<i8", "int32": "<i4", "bool": "|b1", "float16": "<f2",
+               "bfloat16": "<i2", "uint8": "|u1", "int8": "|i1", "int16": "<i2"}
 # PyTorch's storages and dtypes fastgrad has no dtype for: named in the error instead of converted.
-_OTHER_STORAGES = {"HalfStorage": "float16", "BFloat16Storage": "bfloat16", "ByteStorage": "uint8",
-                   "CharStorage": "int8", "ShortStorage": "int16", "ComplexFloatStorage": "complex64",
-                   "ComplexDoubleStorage": "complex128"}
-_OTHER_DTYPES = ("float16", "half", "bfloat16", "uint8", "int8", "int16", "short", "complex64", "complex128",
-                 "cfloat", "cdouble", "float8_e4m3fn", "float8_e5m2", "uint16", "uint32", "uint64")
+_OTHER_STORAGES = {"ComplexFloatStorage": "complex64", "ComplexDoubleStorage": "complex128"}
+_OTHER_DTYPES = ("complex64", "complex128", "cfloat", "cdouble", "float8_e4m3fn", "float8_e5m2", "uint16", "uint32",
+                 "uint64")
 _MAX_DEPTH = 4000  # pickle levels (a container of tensors is ~4 per level): deeper objects are refused
 _MAX_PICKLE_BYTES = 1 << 31
 _MAX_RATIO = 64  # the most a compressed record may expand
@@ -188,7 +189,7 @@ def write(obj, fileobj, archive_name="archive"):
                (f"{archive_name}/.storage_alignment", str(_ALIGN).encode()), (f"{archive_name}/byteorder", b"little")]
     digest = hashlib.sha1(data_pkl)
     for key, whole in pickler.records:
-        raw = whole.numpy().tobytes()
+        raw = (whole.view(_C.int16) if whole.dtype == _C.bfloat16 else whole).numpy().tobytes()
         digest.update(raw[:4096])
         records.append((f"{archive_name}/data/{key}", raw))
     records.append((f"{archive_name}/version", b"3\n"))
@@ -351,6 +352,8 @@ class _Unpickler(pickle.Unpickler):
         raw = _read_record(self.zf, f"{self.prefix}/data/{key}", numel * np.dtype(code).itemsize, exact=True)
         arr = np.frombuffer(raw, dtype=code).astype(code[1:], copy=True)
         storage = _C.from_numpy(arr) if numel else _C.empty(0, dtype=getattr(_C, kind.dtype))
+        if kind.dtype == "bfloat16" and numel:
+            storage = storage.view(_C.bfloat16)
         self.storages[key] = storage
         return storage
 

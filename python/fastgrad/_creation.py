@@ -87,6 +87,11 @@ def _holds_tensors(data):
 
 
 _NUMPY_KINDS = {"b": _C.bool, "i": _C.int64, "u": _C.int64}
+# The NumPy dtypes fastgrad has (from_numpy takes these without a copy).
+_NUMPY_DTYPES = {np.dtype(np.bool_): _C.bool, np.dtype(np.uint8): _C.uint8, np.dtype(np.int8): _C.int8,
+                 np.dtype(np.int16): _C.int16, np.dtype(np.int32): _C.int32, np.dtype(np.int64): _C.int64,
+                 np.dtype(np.float16): _C.float16, np.dtype(np.float32): _C.float32,
+                 np.dtype(np.float64): _C.float64}
 
 
 def _scalars_of(data):
@@ -107,7 +112,8 @@ def _scalars_of(data):
             return x.detach().item()
         if isinstance(x, np.generic):
             kind = np.asarray(x).dtype
-            dtypes.add(_NUMPY_KINDS.get(kind.kind) or (_C.float64 if kind.itemsize == 8 else _C.float32))
+            dtypes.add(_NUMPY_DTYPES.get(kind) or _NUMPY_KINDS.get(kind.kind) or
+                       (_C.float64 if kind.itemsize == 8 else _C.float32))
             return x.item()
         if isinstance(x, bool):
             dtypes.add(_C.bool)
@@ -149,12 +155,13 @@ def _from_data(data, dtype):
         return _C._convert_data(_C._scalar_tensor(data, _C.float64 if isinstance(data, float) else None), dtype)
     if isinstance(data, np.ndarray):
         arr = np.array(data, copy=True)  # a NumPy array keeps its own dtype, as in PyTorch
-        if arr.dtype.kind == "f" and arr.dtype.itemsize not in (4, 8):
+        if arr.dtype.kind == "f" and arr.dtype.itemsize not in (2, 4, 8):
             arr = arr.astype(np.float32)
         inferred = None
     elif isinstance(data, (list, tuple)) and _holds_tensors(data):
         values, inferred = _scalars_of(data)
-        kind = {_C.bool: np.bool_, _C.int64: np.int64, _C.int32: np.int64}.get(inferred, np.float64)
+        kind = np.bool_ if inferred == _C.bool else np.float64 if inferred is None or inferred.is_floating_point \
+            else np.int64
         try:
             arr = np.array(values, dtype=kind)
         except ValueError:
@@ -180,11 +187,13 @@ def _from_data(data, dtype):
             raise TypeError(f"new(): invalid data type '{arr.dtype.kind == 'U' and 'str' or arr.dtype}'")
         # Python floats become the default dtype, ints int64, bools bool (NumPy would say float64 / int64).
         inferred = {"b": _C.bool, "i": _C.int64, "u": _C.int64, "f": _C.get_default_dtype()}[arr.dtype.kind]
+        if arr.dtype in (np.uint8, np.int8, np.int16, np.float16):  # only NumPy scalars give these: their dtype
+            inferred = _NUMPY_DTYPES[arr.dtype]
         if big is not None:
             inferred = float_inferred
         arr = np.ascontiguousarray(arr).reshape(arr.shape)  # (ascontiguousarray makes 0-d arrays 1-d)
-    if arr.dtype.kind in "iu" and (arr.dtype.kind == "u" or arr.dtype.itemsize not in (4, 8)):
-        arr = arr.astype(np.int64)  # narrower integer types are not among fastgrad's dtypes
+    if arr.dtype.kind in "iu" and arr.dtype not in _NUMPY_DTYPES:
+        arr = arr.astype(np.int64)  # uint16, uint32 and uint64 are not among fastgrad's dtypes
     t = _C.from_numpy(arr)
     target = dtype if dtype is not None else inferred
     if target is not None and t.dtype != target:
@@ -217,7 +226,7 @@ def as_tensor(data, *, dtype=None, device=None) -> Tensor:
     _C._check_device(device)
     if isinstance(data, _C.Tensor):
         return data if dtype is None or data.dtype == dtype else data.to(dtype)
-    if isinstance(data, np.ndarray) and data.dtype.kind in "bif" and all(s >= 0 for s in data.strides):
+    if isinstance(data, np.ndarray) and data.dtype in _NUMPY_DTYPES and all(s >= 0 for s in data.strides):
         t = _C.from_numpy(data)
         return t if dtype is None or t.dtype == dtype else t.to(dtype)
     return _from_data(data, dtype)

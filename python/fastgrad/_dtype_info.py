@@ -7,7 +7,10 @@ import numpy as np
 
 from . import _C
 
-_NUMPY = {"float32": np.float32, "float64": np.float64, "int32": np.int32, "int64": np.int64}
+_NUMPY = {"float32": np.float32, "float64": np.float64, "float16": np.float16, "int32": np.int32, "int64": np.int64,
+          "uint8": np.uint8, "int8": np.int8, "int16": np.int16}
+# bfloat16 has no NumPy type: float32's exponent range with 8 significant bits.
+_BFLOAT16 = {"bits": 16, "eps": 2.0**-7, "max": (2 - 2.0**-7) * 2.0**127, "tiny": 2.0**-126}
 
 
 def _dtype_name(dtype):
@@ -31,13 +34,18 @@ class finfo:
                 "fastgrad.finfo() requires a floating point input type. Use fastgrad.iinfo to handle "
                 "'fastgrad.finfo'"
             )
-        info = np.finfo(_NUMPY[_dtype_name(type)])
-        self.bits = int(info.bits)
-        self.eps = float(info.eps)
-        self.max = float(info.max)
-        self.min = float(info.min)
-        self.tiny = float(info.tiny)
-        self.smallest_normal = float(info.smallest_normal)
+        if _dtype_name(type) == "bfloat16":
+            self.bits, self.eps, self.max, self.tiny = (_BFLOAT16[k] for k in ("bits", "eps", "max", "tiny"))
+            self.min = -self.max
+            self.smallest_normal = self.tiny
+        else:
+            info = np.finfo(_NUMPY[_dtype_name(type)])
+            self.bits = int(info.bits)
+            self.eps = float(info.eps)
+            self.max = float(info.max)
+            self.min = float(info.min)
+            self.tiny = float(info.tiny)
+            self.smallest_normal = float(info.smallest_normal)
         self.resolution = 10.0 ** -math.floor(-math.log10(self.eps))
         self.dtype = _dtype_name(type)
 
@@ -64,7 +72,7 @@ class iinfo:
         name = _dtype_name(type)
         if name == "bool":
             raise TypeError("fastgrad.bool is not supported by fastgrad.iinfo")
-        if name not in ("int32", "int64"):
+        if name not in ("int32", "int64", "uint8", "int8", "int16"):
             raise TypeError(
                 "fastgrad.iinfo() requires an integer input type. Use fastgrad.finfo to handle 'fastgrad.iinfo'"
             )

@@ -34,8 +34,11 @@ def _legacy_source(*args, **kwargs):
 
 def _repr(self, *, tensor_contents=None):
     grad_fn = self.grad_fn
+    values = self.detach()
+    if values.dtype == _C.bfloat16:  # no NumPy dtype: its values are exact in float32
+        values = values.float()
     return _tensor_str.format_tensor(
-        self.detach().numpy(),
+        values.numpy(),
         dtype_name=str(self.dtype)[len("fastgrad."):],
         grad_fn_name=grad_fn.name() if grad_fn is not None else None,
         requires_grad=self.requires_grad,
@@ -44,7 +47,10 @@ def _repr(self, *, tensor_contents=None):
 
 def _format(self, spec):
     if self.dim() == 0:
-        return _tensor_str.format_scalar(self.detach().numpy()[()], spec)
+        values = self.detach()
+        if values.dtype == _C.bfloat16:
+            values = values.float()
+        return _tensor_str.format_scalar(values.numpy()[()], spec)
     if spec:
         raise TypeError("unsupported format string passed to Tensor.__format__")
     return repr(self)

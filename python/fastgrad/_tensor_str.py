@@ -43,8 +43,14 @@ _NUMPY_DTYPES = {
     "int64": np.int64,
     "int32": np.int32,
     "bool": np.bool_,
+    "uint8": np.uint8,
+    "int8": np.int8,
+    "int16": np.int16,
+    # the half-precision values are exact in float32, which formats them as PyTorch does
+    "float16": np.float32,
+    "bfloat16": np.float32,
 }
-_FLOAT_DTYPES = frozenset({"float32", "float64"})
+_FLOAT_DTYPES = frozenset({"float32", "float64", "float16", "bfloat16"})
 
 
 # --------------------------------------------------------------------------

@@ -63,6 +63,11 @@ DLDataType dl_dtype(ScalarType t) {
     case ScalarType::Int32: return {0, 32, 1};
     case ScalarType::Int64: return {0, 64, 1};
     case ScalarType::Float32: return {2, 32, 1};
+    case ScalarType::UInt8: return {1, 8, 1};
+    case ScalarType::Int8: return {0, 8, 1};
+    case ScalarType::Int16: return {0, 16, 1};
+    case ScalarType::Float16: return {2, 16, 1};
+    case ScalarType::BFloat16: return {4, 16, 1};
     case ScalarType::Float64: break;
   }
   return {2, 64, 1};
@@ -83,9 +88,14 @@ ScalarType from_dl_dtype(DLDataType d) {
     if (d.code == 0 && d.bits == 32) return ScalarType::Int32;
     if (d.code == 0 && d.bits == 64) return ScalarType::Int64;
     if (d.code == 6 && d.bits == 8) return ScalarType::Bool;
+    if (d.code == 2 && d.bits == 16) return ScalarType::Float16;
+    if (d.code == 4 && d.bits == 16) return ScalarType::BFloat16;
+    if (d.code == 1 && d.bits == 8) return ScalarType::UInt8;
+    if (d.code == 0 && d.bits == 8) return ScalarType::Int8;
+    if (d.code == 0 && d.bits == 16) return ScalarType::Int16;
   }
   throw py::type_error("from_dlpack: unsupported DLPack dtype " + dl_dtype_name(d) +
-                       "; fastgrad has float32, float64, int32, int64 and bool");
+                       "; fastgrad has float16, bfloat16, float32, float64, uint8, int8, int16, int32, int64 and bool");
 }
 
 // What an exported capsule owns: the alias and the arrays DLTensor points at.

@@ -65,6 +65,11 @@ std::string legacy_type_name(ScalarType t) {
     case ScalarType::Int64: return "fastgrad.LongTensor";
     case ScalarType::Float32: return "fastgrad.FloatTensor";
     case ScalarType::Float64: return "fastgrad.DoubleTensor";
+    case ScalarType::UInt8: return "fastgrad.ByteTensor";
+    case ScalarType::Int8: return "fastgrad.CharTensor";
+    case ScalarType::Int16: return "fastgrad.ShortTensor";
+    case ScalarType::Float16: return "fastgrad.HalfTensor";
+    case ScalarType::BFloat16: return "fastgrad.BFloat16Tensor";
   }
   return "fastgrad.Tensor";
 }

@@ -287,7 +287,8 @@ Dims dims_from_args(const py::args& args, const char* op, const char* name) {
 void init_dtype(py::module_& m) {
   auto cls = py::class_<DType>(m, "dtype");
   cls.def_property_readonly("is_floating_point", [](const DType& d) { return is_floating(d.type); })
-      .def_property_readonly("is_signed", [](const DType& d) { return d.type != ScalarType::Bool; })
+      .def_property_readonly("is_signed",
+                             [](const DType& d) { return d.type != ScalarType::Bool && d.type != ScalarType::UInt8; })
       .def_property_readonly("is_complex", [](const DType&) { return false; })
       .def_property_readonly("itemsize", [](const DType& d) { return element_size(d.type); })
       .def("__repr__", [](const DType& d) { return std::string("fastgrad.") + dtype_name(d.type); })

@@ -16,8 +16,13 @@ ScalarType from_numpy_dtype(const py::dtype& dt) {
   if (kind == 'i' && size == 8) return ScalarType::Int64;
   if (kind == 'i' && size == 4) return ScalarType::Int32;
   if (kind == 'b' && size == 1) return ScalarType::Bool;
+  if (kind == 'f' && size == 2) return ScalarType::Float16;
+  if (kind == 'i' && size == 2) return ScalarType::Int16;
+  if (kind == 'i' && size == 1) return ScalarType::Int8;
+  if (kind == 'u' && size == 1) return ScalarType::UInt8;
   throw py::type_error("can't convert np.ndarray of type numpy." + py::str(dt).cast<std::string>() +
-                       ". The only supported types are: float64, float32, int64, int32, and bool.");
+                       ". The only supported types are: float64, float32, float16, int64, int32, int16, int8, "
+                       "uint8, and bool.");
 }
 
 py::dtype to_numpy_dtype(ScalarType t) {
@@ -26,6 +31,12 @@ py::dtype to_numpy_dtype(ScalarType t) {
     case ScalarType::Int32: return py::dtype("int32");
     case ScalarType::Int64: return py::dtype("int64");
     case ScalarType::Float32: return py::dtype("float32");
+    case ScalarType::UInt8: return py::dtype("uint8");
+    case ScalarType::Int8: return py::dtype("int8");
+    case ScalarType::Int16: return py::dtype("int16");
+    case ScalarType::Float16: return py::dtype("float16");
+    case ScalarType::BFloat16:
+      throw py::type_error("Got unsupported ScalarType BFloat16");
     case ScalarType::Float64: break;
   }
   return py::dtype("float64");

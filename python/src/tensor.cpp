@@ -294,7 +294,7 @@ void init_tensor(py::module_& m) {
            py::arg("memory_format") = py::none());
   cls.def("to", &tensor_to);
   cls.def("type", [](const Tensor& t, py::object dtype) -> py::object {
-        static const char* names[] = {"BoolTensor", "IntTensor", "LongTensor", "FloatTensor", "DoubleTensor"};
+        static const char* names[] = {"BoolTensor", "IntTensor", "LongTensor", "FloatTensor", "DoubleTensor", "ByteTensor", "CharTensor", "ShortTensor", "HalfTensor", "BFloat16Tensor"};
         if (dtype.is_none()) return py::str(std::string("fastgrad.") + names[static_cast<int>(t.dtype())]);
         return wrap(to_dtype(t, dtype.cast<ScalarType>()));
       }, py::arg("dtype") = py::none());
@@ -303,6 +303,11 @@ void init_tensor(py::module_& m) {
   cls.def("long", [](const Tensor& t) { return to_dtype(t, ScalarType::Int64); });
   cls.def("int", [](const Tensor& t) { return to_dtype(t, ScalarType::Int32); });
   cls.def("bool", [](const Tensor& t) { return to_dtype(t, ScalarType::Bool); });
+  cls.def("half", [](const Tensor& t) { return to_dtype(t, ScalarType::Float16); });
+  cls.def("bfloat16", [](const Tensor& t) { return to_dtype(t, ScalarType::BFloat16); });
+  cls.def("byte", [](const Tensor& t) { return to_dtype(t, ScalarType::UInt8); });
+  cls.def("char", [](const Tensor& t) { return to_dtype(t, ScalarType::Int8); });
+  cls.def("short", [](const Tensor& t) { return to_dtype(t, ScalarType::Int16); });
   cls.def("cpu", [](const Tensor& t) { return t; });
   cls.def("cuda", [](const Tensor&, py::args, py::kwargs) {
         check_device(py::str("cuda"));

@@ -255,12 +255,22 @@ def test_autocast_enabled_must_be_a_bool_on_entry():
 
 
 def test_autocast_accepts_any_dtype_object():
-    # fastgrad has no bfloat16/float16: whatever the program passes as the low-precision dtype is accepted.
+    # autocast changes no dtype in fastgrad: whatever the program passes as the low-precision dtype (other than a
+    # full-precision fastgrad dtype) is accepted.
     marker = object()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with fastgrad.autocast("cpu", dtype=marker):
             assert fastgrad.is_autocast_enabled("cpu")
+
+
+def test_autocast_half_dtypes_enable_the_region():
+    for lib in (fastgrad, torch):
+        for dt in (lib.bfloat16, lib.float16):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                with lib.autocast("cpu", dtype=dt):
+                    assert lib.is_autocast_enabled("cpu")
 
 
 def test_custom_fwd_and_bwd():

@@ -39,9 +39,6 @@ def _same(f_out, t_out, message=True):
 @pytest.mark.parametrize("make", ["tensor", "as_tensor"])
 def test_numpy_scalar_makes_0d_tensor(value, make):
     f, t = getattr(fastgrad, make)(value), getattr(torch, make)(value)
-    if value.dtype in (np.float16, np.uint8, np.int16):  # dtypes fastgrad lacks: only the shape is compared
-        assert tuple(f.shape) == tuple(t.shape) == ()
-        return
     _same(("ok", f), ("ok", t))
 
 

@@ -11,9 +11,14 @@
 
 namespace fastgrad {
 
-// Ordered by promotion category: bool < integers < floating point.
-enum class ScalarType : uint8_t { Bool = 0, Int32 = 1, Int64 = 2, Float32 = 3, Float64 = 4 };
-constexpr int kNumScalarTypes = 5;
+// The first five are the compute types: every kernel exists for them. The others are storage types (Note
+// [Storage dtypes]): uint8, int8 and int16 run the integer kernels directly; float16 and bfloat16 are loaded
+// as float32 by the shared kernel helpers and rounded back.
+enum class ScalarType : uint8_t {
+  Bool = 0, Int32 = 1, Int64 = 2, Float32 = 3, Float64 = 4,
+  UInt8 = 5, Int8 = 6, Int16 = 7, Float16 = 8, BFloat16 = 9
+};
+constexpr int kNumScalarTypes = 10;
 
 inline size_t element_size(ScalarType t) {
   switch (t) {
@@ -22,18 +27,133 @@ inline size_t element_size(ScalarType t) {
     case ScalarType::Int64: return 8;
     case ScalarType::Float32: return 4;
     case ScalarType::Float64: return 8;
+    case ScalarType::UInt8: return 1;
+    case ScalarType::Int8: return 1;
+    case ScalarType::Int16: return 2;
+    case ScalarType::Float16: return 2;
+    case ScalarType::BFloat16: return 2;
   }
   return 0;
 }
+
+// Note [Storage dtypes]
+// float16 and bfloat16 are storage formats: Half and BFloat16 below hold the bits and convert to and from
+// float (round to nearest even, NaN and infinities kept, overflow to infinity, subnormals exact; a double is
+// rounded to float first, as PyTorch converts). No kernel computes in them: the shared kernel helpers
+// (map_unary / map_binary / ternary_map / float_map / kernel_map in ops/element.h and ops/elementwise.h,
+// the reductions, matmul) load such operands as float32 (compute_type), run the float32 kernel and round the
+// result back to the storage dtype when the op's result dtype is the storage dtype, as PyTorch's CPU kernels
+// compute half-precision arithmetic in float. `dispatch` refuses them with PyTorch's "not implemented for
+// 'Half'" error, so an op without that rule fails cleanly instead of reading the bits as another type;
+// `dispatch_all` (copies, fills, gathers: code that only moves or converts elements) includes them.
+// uint8, int8 and int16 are real C++ integer types and go through every integer kernel as they are.
+inline bool is_reduced_float(ScalarType t) { return t == ScalarType::Float16 || t == ScalarType::BFloat16; }
+// The dtype a kernel computes in for operands stored as t (float32 for the half-precision types).
+inline ScalarType compute_type(ScalarType t) { return is_reduced_float(t) ? ScalarType::Float32 : t; }
+
+namespace detail {
+inline uint32_t float_bits(float f) {
+  uint32_t u;
+  __builtin_memcpy(&u, &f, 4);
+  return u;
+}
+inline float bits_float(uint32_t u) {
+  float f;
+  __builtin_memcpy(&f, &u, 4);
+  return f;
+}
+// IEEE binary16, round to nearest even.
+inline uint16_t float_to_half(float f) {
+  const uint32_t u = float_bits(f);
+  const uint32_t sign = (u >> 16) & 0x8000u;
+  const uint32_t a = u & 0x7FFFFFFFu;
+  if (a > 0x7F800000u) return static_cast<uint16_t>(sign | 0x7E00u | ((a >> 13) & 0x3FFu));  // NaN, quiet
+  if (a >= 0x477FF000u) return static_cast<uint16_t>(sign | 0x7C00u);  // rounds to infinity (or is one)
+  if (a < 0x38800000u) {                                                // below half's smallest normal
+    // Subnormal: the value in units of 2^-24, rounded to nearest even.
+    const int exp = static_cast<int>(a >> 23);
+    if (exp < 102) return static_cast<uint16_t>(sign);  // below half of 2^-24 (ties too: 2^-25 rounds to 0)
+    const uint32_t mant = (a & 0x7FFFFFu) | 0x800000u;
+    const int shift = 126 - exp;  // value = mant * 2^(exp-150); units of 2^-24: mant >> (126 - exp)
+    uint32_t q = mant >> shift;
+    const uint32_t rem = mant & ((1u << shift) - 1), half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (q & 1))) ++q;
+    return static_cast<uint16_t>(sign | q);
+  }
+  // Normal: rebias the exponent (127 -> 15) and round the 23-bit mantissa to 10 bits.
+  uint32_t h = ((a - 0x38000000u) >> 13);
+  const uint32_t rem = a & 0x1FFFu;
+  if (rem > 0x1000u || (rem == 0x1000u && (h & 1))) ++h;  // may carry into the exponent: still right
+  return static_cast<uint16_t>(sign | h);
+}
+inline float half_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  const uint32_t e = (h >> 10) & 0x1Fu, m = h & 0x3FFu;
+  if (e == 0x1F) return bits_float(sign | 0x7F800000u | (m << 13));
+  if (e == 0) {
+    if (m == 0) return bits_float(sign);
+    const float v = static_cast<float>(m) * 5.9604644775390625e-8f;  // m * 2^-24, exact
+    return sign ? -v : v;
+  }
+  return bits_float(sign | ((e + 112) << 23) | (m << 13));
+}
+// bfloat16: the top half of a float, rounded to nearest even; every NaN becomes 0x7FC0 as in PyTorch.
+inline uint16_t float_to_bfloat16(float f) {
+  const uint32_t u = float_bits(f);
+  if ((u & 0x7FFFFFFFu) > 0x7F800000u) return 0x7FC0;
+  return static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+}
+inline float bfloat16_to_float(uint16_t b) { return bits_float(static_cast<uint32_t>(b) << 16); }
+}  // namespace detail
+
+// The element types of float16 and bfloat16 tensors (Note [Storage dtypes]): bits, and conversions through
+// float. Arithmetic on them converts to float.
+struct Half {
+  uint16_t x = 0;
+  Half() = default;
+  Half(float f) : x(detail::float_to_half(f)) {}                                  // NOLINT
+  template <class T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
+  Half(T v) : Half(static_cast<float>(v)) {}                                      // NOLINT
+  operator float() const { return detail::half_to_float(x); }                    // NOLINT
+  Half& operator+=(float v) { return *this = Half(static_cast<float>(*this) + v); }
+  Half& operator-=(float v) { return *this = Half(static_cast<float>(*this) - v); }
+  Half& operator*=(float v) { return *this = Half(static_cast<float>(*this) * v); }
+  Half& operator/=(float v) { return *this = Half(static_cast<float>(*this) / v); }
+  static Half from_bits(uint16_t b) {
+    Half h;
+    h.x = b;
+    return h;
+  }
+};
+struct BFloat16 {
+  uint16_t x = 0;
+  BFloat16() = default;
+  BFloat16(float f) : x(detail::float_to_bfloat16(f)) {}                          // NOLINT
+  template <class T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
+  BFloat16(T v) : BFloat16(static_cast<float>(v)) {}                              // NOLINT
+  operator float() const { return detail::bfloat16_to_float(x); }                // NOLINT
+  BFloat16& operator+=(float v) { return *this = BFloat16(static_cast<float>(*this) + v); }
+  BFloat16& operator-=(float v) { return *this = BFloat16(static_cast<float>(*this) - v); }
+  BFloat16& operator*=(float v) { return *this = BFloat16(static_cast<float>(*this) * v); }
+  BFloat16& operator/=(float v) { return *this = BFloat16(static_cast<float>(*this) / v); }
+  static BFloat16 from_bits(uint16_t b) {
+    BFloat16 h;
+    h.x = b;
+    return h;
+  }
+};
 
 // "float32", "int64", ... (the name after `torch.` in PyTorch).
 const char* dtype_name(ScalarType t);
 // "Float", "Long", ... (PyTorch's ScalarType names used in error messages).
 const char* scalar_type_name(ScalarType t);
 
-inline bool is_floating(ScalarType t) { return t == ScalarType::Float32 || t == ScalarType::Float64; }
+inline bool is_floating(ScalarType t) {
+  return t == ScalarType::Float32 || t == ScalarType::Float64 || is_reduced_float(t);
+}
 inline bool is_integral(ScalarType t, bool include_bool) {
-  return t == ScalarType::Int32 || t == ScalarType::Int64 || (include_bool && t == ScalarType::Bool);
+  return t == ScalarType::Int32 || t == ScalarType::Int64 || t == ScalarType::UInt8 || t == ScalarType::Int8 ||
+         t == ScalarType::Int16 || (include_bool && t == ScalarType::Bool);
 }
 
 // The default floating dtype (torch.get_default_dtype()); float32 unless changed.
@@ -114,11 +234,16 @@ ScalarType result_type(ScalarType a, int64_t a_dim, const Scalar& b);
 
 template <class T>
 T checked_convert(const Scalar& s, const char* name) {
-  constexpr ScalarType t = std::is_same_v<T, bool>      ? ScalarType::Bool
-                           : std::is_same_v<T, int32_t> ? ScalarType::Int32
-                           : std::is_same_v<T, int64_t> ? ScalarType::Int64
-                           : std::is_same_v<T, float>   ? ScalarType::Float32
-                                                        : ScalarType::Float64;
+  constexpr ScalarType t = std::is_same_v<T, bool>       ? ScalarType::Bool
+                           : std::is_same_v<T, int32_t>  ? ScalarType::Int32
+                           : std::is_same_v<T, int64_t>  ? ScalarType::Int64
+                           : std::is_same_v<T, uint8_t>  ? ScalarType::UInt8
+                           : std::is_same_v<T, int8_t>   ? ScalarType::Int8
+                           : std::is_same_v<T, int16_t>  ? ScalarType::Int16
+                           : std::is_same_v<T, Half>     ? ScalarType::Float16
+                           : std::is_same_v<T, BFloat16> ? ScalarType::BFloat16
+                           : std::is_same_v<T, float>    ? ScalarType::Float32
+                                                         : ScalarType::Float64;
   check_scalar_fits(s, t, name);
   if constexpr (std::is_same_v<T, bool>) {
     return s.is_floating() ? s.f != 0 : s.i != 0;
@@ -127,6 +252,8 @@ T checked_convert(const Scalar& s, const char* name) {
     // minimum, as the hardware conversion gives; converted explicitly, since the cast would be undefined.
     if (s.is_floating() && s.f >= 9223372036854775808.0) return std::numeric_limits<int64_t>::min();
     return s.to<T>();
+  } else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+    return s.is_floating() ? T(static_cast<float>(s.f)) : T(static_cast<float>(s.i));
   } else {
     return s.to<T>();
   }

@@ -15,6 +15,7 @@ namespace fastgrad {
 
 class Node;
 class TensorImpl;
+[[noreturn]] void throw_not_implemented_for(ScalarType dtype);
 
 // A shared buffer. Memory we allocate comes from the allocator (small buffers live inline, in the same
 // allocation as the Storage); foreign memory (NumPy arrays, other libraries) is wrapped with a deleter, so
@@ -81,8 +82,14 @@ class Tensor {
   bool is_contiguous() const;
   const std::shared_ptr<Storage>& storage() const;
   void* data_ptr() const;  // address of element 0 (offset applied)
+  // The elements as T; a T of another size than the dtype's elements is refused (a kernel reached with a
+  // dtype it was not written for, Note [Storage dtypes]) unless there are none, so it cannot read past the
+  // buffer.
   template <class T>
   T* data() const {
+    if constexpr (sizeof(T) > 1 && !std::is_void_v<T>) {
+      if (sizeof(T) != element_size(dtype()) && numel() != 0) throw_not_implemented_for(dtype());
+    }
     return static_cast<T*>(data_ptr());
   }
   Scalar item() const;
@@ -216,7 +223,9 @@ Tensor make_alias(const Tensor& base, ScalarType dtype, Dims sizes, Dims strides
 Tensor from_blob(void* data, const Dims& sizes, const Dims& strides, ScalarType dtype, Storage::Deleter deleter,
                  void* context);
 
-// Calls f(T{}) with T the C++ type of dtype.
+// Calls f(T{}) with T the C++ type of dtype, for the dtypes kernels compute in: float16 and bfloat16 are
+// refused with PyTorch's error (Note [Storage dtypes]; the shared helpers compute them in float32).
+[[noreturn]] void throw_not_implemented_for(ScalarType dtype);
 template <class F>
 decltype(auto) dispatch(ScalarType dtype, F&& f) {
   switch (dtype) {
@@ -224,9 +233,22 @@ decltype(auto) dispatch(ScalarType dtype, F&& f) {
     case ScalarType::Int32: return f(int32_t{});
     case ScalarType::Int64: return f(int64_t{});
     case ScalarType::Float32: return f(float{});
+    case ScalarType::UInt8: return f(uint8_t{});
+    case ScalarType::Int8: return f(int8_t{});
+    case ScalarType::Int16: return f(int16_t{});
+    case ScalarType::Float16:
+    case ScalarType::BFloat16: throw_not_implemented_for(dtype);
     case ScalarType::Float64: break;
   }
   return f(double{});
+}
+
+// dispatch over every dtype, float16 and bfloat16 as Half and BFloat16 (copies, conversions, fills, gathers).
+template <class F>
+decltype(auto) dispatch_all(ScalarType dtype, F&& f) {
+  if (dtype == ScalarType::Float16) return f(Half{});
+  if (dtype == ScalarType::BFloat16) return f(BFloat16{});
+  return dispatch(dtype, std::forward<F>(f));
 }
 
 }  // namespace fastgrad

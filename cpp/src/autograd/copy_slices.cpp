@@ -87,7 +87,7 @@ void add_at_positions(const Tensor& buf, const Tensor& src_contiguous, const Str
   const int64_t n = where.numel();
   if (n == 0) return;
   const size_t nd = where.sizes.size();
-  dispatch(buf.dtype(), [&](auto tag) {
+  dispatch_all(buf.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* out = buf.data<T>();
     const T* src = src_contiguous.data<T>();

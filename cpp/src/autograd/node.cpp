@@ -146,7 +146,7 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output
 
 namespace {
 std::string type_string(const Tensor& t) {
-  static const char* names[] = {"BoolTensor", "IntTensor", "LongTensor", "FloatTensor", "DoubleTensor"};
+  static const char* names[] = {"BoolTensor", "IntTensor", "LongTensor", "FloatTensor", "DoubleTensor", "ByteTensor", "CharTensor", "ShortTensor", "HalfTensor", "BFloat16Tensor"};
   return std::string("[fastgrad.") + names[static_cast<int>(t.dtype())] + " " + shape_str(t.sizes()) + "]";
 }
 }  // namespace

@@ -163,6 +163,12 @@ template void gemm<int32_t>(bool, bool, int64_t, int64_t, int64_t, int32_t, cons
                             int64_t, int32_t, int32_t*, int64_t);
 template void gemm<int64_t>(bool, bool, int64_t, int64_t, int64_t, int64_t, const int64_t*, int64_t, const int64_t*,
                             int64_t, int64_t, int64_t*, int64_t);
+#define FG_GEMM_SMALL(T) \
+  template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, int64_t, T, T*, int64_t);
+FG_GEMM_SMALL(uint8_t)
+FG_GEMM_SMALL(int8_t)
+FG_GEMM_SMALL(int16_t)
+#undef FG_GEMM_SMALL
 
 int64_t gemm_parallel_work() {
   static const int64_t w = [] {  // FASTGRAD_GEMM_PARALLEL_WORK overrides it (for measuring the threshold)

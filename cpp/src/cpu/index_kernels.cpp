@@ -112,10 +112,13 @@ bool gather_lines(const char* src, char* out, const int64_t* idx, int64_t outer,
     case 1:
       return gather_lines_t(reinterpret_cast<const uint8_t*>(src), reinterpret_cast<uint8_t*>(out), idx, outer, size, k, inner);
       break;
+    case 2:
+      return gather_lines_t(reinterpret_cast<const uint16_t*>(src), reinterpret_cast<uint16_t*>(out), idx, outer, size, k,
+                            inner);
     case 4:
       return gather_lines_t(reinterpret_cast<const uint32_t*>(src), reinterpret_cast<uint32_t*>(out), idx, outer, size, k,
                      inner);
-    default:
+    default:  // 8
       return gather_lines_t(reinterpret_cast<const uint64_t*>(src), reinterpret_cast<uint64_t*>(out), idx, outer, size, k,
                      inner);
   }

@@ -96,6 +96,7 @@ T scaled_scalar(Scalar b, Scalar alpha) {
 
 Tensor add(const Tensor& a, Scalar b, Scalar alpha) {
   ScalarType rt = promote(a, b);
+  b = stored_scalar(b, rt);
   check_alpha(rt, alpha);
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
     using T = decltype(tag);
@@ -151,6 +152,7 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
 Tensor sub(const Tensor& a, Scalar b, Scalar alpha) {
   check_sub(a, scalar_kind(b));
   ScalarType rt = promote(a, b);
+  b = stored_scalar(b, rt);
   check_alpha(rt, alpha, /*negated=*/true);
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
     using T = decltype(tag);
@@ -169,6 +171,7 @@ struct RsubBackward1 : NamedNode<RsubBackward1> {
 Tensor rsub(const Tensor& a, Scalar b) {
   check_sub(a, scalar_kind(b));
   ScalarType rt = promote(a, b);
+  b = stored_scalar(b, rt);
   Tensor out = scalar_forward(a, rt, rt, [&](auto tag) {
     using T = decltype(tag);
     T v = scalar_as<T>(b);
@@ -376,6 +379,8 @@ struct PowBackward0 : NamedNode<PowBackward0> {  // tensor ** scalar
 
 Tensor pow(const Tensor& a, Scalar exponent) {
   ScalarType rt = promote(a, exponent);
+  const Scalar given = exponent;  // the derivative uses the number itself, as PyTorch's
+  exponent = stored_scalar(exponent, rt);
   // Exponents 0 and 1 never reach the kernel in PyTorch (so they work even for bool tensors).
   if (rt != ScalarType::Bool || (exponent.f != 0.0 && exponent.f != 1.0)) check_pow_type(rt);
   FG_CHECK(!(is_integral(rt, false) && exponent.is_integral() && exponent.i < 0), Error,
@@ -404,7 +409,7 @@ Tensor pow(const Tensor& a, Scalar exponent) {
     };
   });
   if (compute_requires_grad({&a})) {
-    auto node = make_node<PowBackward0>({&a}, exponent);
+    auto node = make_node<PowBackward0>({&a}, given);
     node->save(a);
     set_history(out, node);
   }

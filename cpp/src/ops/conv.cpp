@@ -556,6 +556,11 @@ ConvPadding conv_padding_from_string(const std::string& s) {
 Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const Dims& stride,
                    const Dims& padding, const Dims& dilation, bool transposed, const Dims& output_padding,
                    int64_t groups) {
+  if (is_reduced_float(input.dtype()) && input.dtype() == weight.dtype() &&
+      (!bias.defined() || bias.dtype() == input.dtype()))  // in float32 (Note [Storage dtypes])
+    return to_dtype(convolution(float32_if_reduced(input), float32_if_reduced(weight), float32_if_reduced(bias), stride,
+                                padding, dilation, transposed, output_padding, groups),
+                    input.dtype());
   const ConvSpec spec =
       convolution_spec(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups);
   return run_convolution(input, weight, bias, spec);

@@ -27,6 +27,7 @@ inline Tensor dense(const Tensor& t) { return dense(t, t.dtype()); }
 template <class F>
 void dispatch_float(ScalarType dtype, F&& f) {
   if (dtype == ScalarType::Float32) f(float{});
+  else if (is_reduced_float(dtype)) throw_not_implemented_for(dtype);  // Note [Storage dtypes]
   else f(double{});
 }
 
@@ -34,6 +35,10 @@ void dispatch_float(ScalarType dtype, F&& f) {
 // make(T{}) so that scalars are converted once, not per element.
 template <class MakeF>
 Tensor map_unary(const Tensor& a, ScalarType out_dtype, MakeF make) {
+  if (is_reduced_float(a.dtype()) || is_reduced_float(out_dtype)) {  // Note [Storage dtypes]
+    Tensor r = map_unary(cast(a, compute_type(a.dtype())), compute_type(out_dtype), make);
+    return r.dtype() == out_dtype ? r : cast(r, out_dtype);
+  }
   Tensor out = empty(a.sizes(), out_dtype);
   dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -49,6 +54,15 @@ Tensor map_unary(const Tensor& a, ScalarType out_dtype, MakeF make) {
 template <class MakeF>
 Tensor map_binary(const Tensor& a, const Tensor& b, ScalarType out_dtype, const char* op, MakeF make,
                   Tensor out = Tensor()) {
+  if (is_reduced_float(a.dtype()) || is_reduced_float(b.dtype()) ||
+      is_reduced_float(out.defined() ? out.dtype() : out_dtype)) {  // Note [Storage dtypes]
+    if (out.defined()) out_dtype = out.dtype();
+    Tensor r = map_binary(cast(a, compute_type(a.dtype())), cast(b, compute_type(b.dtype())), compute_type(out_dtype),
+                          op, make);
+    if (!out.defined()) return r.dtype() == out_dtype ? r : cast(r, out_dtype);
+    copy_into(out, r);
+    return out;
+  }
   if (!out.defined()) out = empty(broadcast_shapes(a.sizes(), b.sizes(), op), out_dtype);
   dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -60,5 +74,12 @@ Tensor map_binary(const Tensor& a, const Tensor& b, ScalarType out_dtype, const 
 }
 
 bool can_cast(ScalarType from, ScalarType to);
+
+// Note [Storage dtypes], for ops with no float16/bfloat16 path of their own (normalisation, convolution,
+// pooling, sorting, losses): t as float32 through the differentiable conversion (ToCopyBackward0), or t
+// itself; such an op converts its float32 result back with to_dtype.
+inline Tensor float32_if_reduced(const Tensor& t) {
+  return t.defined() && is_reduced_float(t.dtype()) ? to_dtype(t, ScalarType::Float32) : t;
+}
 
 }  // namespace fastgrad

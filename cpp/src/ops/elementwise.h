@@ -28,7 +28,7 @@ inline ScalarType promote(Scalar a, const Tensor& b) { return result_type(b.dtyp
 
 // The C type name PyTorch prints in some messages: "float", "double", "long int", "int", "bool".
 inline const char* c_type_name(ScalarType t) {
-  static const char* names[] = {"bool", "int", "long int", "float", "double"};
+  static const char* names[] = {"bool", "int", "long int", "float", "double", "unsigned char", "signed char", "short int", "c10::Half", "c10::BFloat16"};
   return names[static_cast<int>(t)];
 }
 
@@ -54,6 +54,7 @@ Tensor float_map(const Tensor& t, ScalarType compute, MakeF make) {
 // out = the CPU layer's vector kernel `op` (Note [CPU dispatch]) over t cast to `compute` (float32 or float64),
 // for any strides.
 inline Tensor kernel_map(const Tensor& t, ScalarType compute, cpu::UnaryOp op) {
+  if (is_reduced_float(compute)) return cast(kernel_map(t, ScalarType::Float32, op), compute);  // Note [Storage dtypes]
   Tensor x = t.dtype() == compute ? t : cast(t, compute);
   Tensor out = empty(t.sizes(), compute);
   if (compute == ScalarType::Float32) cpu::unary_kernel_loop<float>(out, x, cpu::unary_kernel<float>(op));
@@ -67,7 +68,7 @@ inline Tensor kernel_map(const Tensor& t, ScalarType compute, cpu::UnaryOp op) {
 template <class F>
 Tensor fused_backward(cpu::BackwardOp op, const Tensor& g, const Tensor& s, F composite) {
   const ScalarType t = g.dtype();
-  if (GradMode::is_enabled() || s.dtype() != t || !is_floating(t)) return composite();
+  if (GradMode::is_enabled() || s.dtype() != t || !is_floating(t) || is_reduced_float(t)) return composite();
   Tensor out = empty(broadcast_shapes(g.sizes(), s.sizes(), "backward"), t);
   if (t == ScalarType::Float32) cpu::binary_kernel_loop<float>(out, g, s, cpu::backward_kernel<float>(op));
   else cpu::binary_kernel_loop<double>(out, g, s, cpu::backward_kernel<double>(op));
@@ -85,6 +86,10 @@ Tensor binary_map(const Tensor& a, const Tensor& b, ScalarType compute, ScalarTy
 template <class MakeF>
 Tensor ternary_map(const Tensor& a, const Tensor& b, const Tensor& c, ScalarType compute, ScalarType out_dtype,
                    const char* op, MakeF make) {
+  if (is_reduced_float(compute) || is_reduced_float(out_dtype)) {  // Note [Storage dtypes]
+    Tensor r = ternary_map(a, b, c, compute_type(compute), compute_type(out_dtype), op, make);
+    return r.dtype() == out_dtype ? r : cast(r, out_dtype);
+  }
   Dims shape = broadcast_shapes(broadcast_shapes(a.sizes(), b.sizes(), op), c.sizes(), op);
   Tensor out = empty(shape, out_dtype);
   Tensor x = cast(a, compute), y = cast(b, compute), z = cast(c, compute);
@@ -104,12 +109,21 @@ Tensor ternary_map(const Tensor& a, const Tensor& b, const Tensor& c, ScalarType
 // conversion]).
 inline Tensor wrap_scalar(Scalar s, ScalarType dtype) {
   Tensor out = empty({}, dtype);
-  dispatch(dtype, [&](auto tag) {
+  dispatch_all(dtype, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_same_v<T, bool>) *out.data<T>() = s.is_floating() ? s.f != 0 : s.i != 0;
     else *out.data<T>() = s.to<T>();
   });
   return out;
+}
+
+// A Python float as PyTorch's kernels see it when it meets a float16 / bfloat16 tensor through TensorIterator's
+// cast to the common dtype (add, sub, rsub, pow): rounded to that dtype first. (mul and div read the number
+// itself, in float.)
+inline Scalar stored_scalar(Scalar s, ScalarType t) {
+  if (!s.is_floating() || !is_reduced_float(t)) return s;
+  return Scalar(static_cast<double>(t == ScalarType::Float16 ? static_cast<float>(Half(s.f))
+                                                             : static_cast<float>(BFloat16(s.f))));
 }
 
 // Records a single-input Node N on `out`: saves the input and/or the output when asked.

@@ -7,7 +7,7 @@ namespace fastgrad {
 
 namespace {
 std::string legacy_type_name(const Tensor& t) {
-  static const char* names[] = {"BoolTensor", "IntTensor", "LongTensor", "FloatTensor", "DoubleTensor"};
+  static const char* names[] = {"BoolTensor", "IntTensor", "LongTensor", "FloatTensor", "DoubleTensor", "ByteTensor", "CharTensor", "ShortTensor", "HalfTensor", "BFloat16Tensor"};
   return std::string("fastgrad.") + names[static_cast<int>(t.dtype())];
 }
 }  // namespace

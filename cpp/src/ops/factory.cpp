@@ -8,7 +8,7 @@ namespace fastgrad {
 
 Tensor full(const Dims& sizes, Scalar value, ScalarType dtype) {
   Tensor out = empty(sizes, dtype);
-  dispatch(dtype, [&](auto tag) {
+  dispatch_all(dtype, [&](auto tag) {
     using T = decltype(tag);
     const T v = checked_convert<T>(value);  // Note [Checked scalar conversion]
     T* p = out.data<T>();
@@ -27,7 +27,7 @@ Tensor eye(int64_t n, int64_t m, ScalarType dtype) {
   FG_CHECK(n >= 0, Error, "n must be greater or equal to 0, got ", n);
   FG_CHECK(m >= 0, Error, "m must be greater or equal to 0, got ", m);
   Tensor out = zeros({n, m}, dtype);
-  dispatch(dtype, [&](auto tag) {
+  dispatch_all(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = out.data<T>();
     for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = T(1);
@@ -70,10 +70,14 @@ Tensor arange(Scalar start, Scalar end, Scalar step, std::optional<ScalarType> d
            "invalid size, possible overflow?");
   const auto n = static_cast<int64_t>(size_d);
   Tensor out = empty({n}, dt);
-  dispatch(dt, [&](auto tag) {
+  dispatch_all(dt, [&](auto tag) {
     using T = decltype(tag);
     T* p = out.data<T>();
-    if constexpr (std::is_integral_v<T>) {
+    if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+      // in float, the accumulate type of the half-precision dtypes, as PyTorch computes them
+      const auto s0 = static_cast<float>(start.f), st = static_cast<float>(step.f);
+      for (int64_t i = 0; i < n; ++i) p[i] = T(s0 + static_cast<float>(i) * st);
+    } else if constexpr (std::is_integral_v<T>) {
       // int64 arithmetic that wraps like PyTorch's instead of overflowing (unsigned, then converted).
       const auto s0 = static_cast<uint64_t>(xstart), st = static_cast<uint64_t>(xstep);
       for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(static_cast<int64_t>(s0 + static_cast<uint64_t>(i) * st));
@@ -92,6 +96,7 @@ Tensor arange(Scalar start, Scalar end, Scalar step, std::optional<ScalarType> d
 Tensor linspace(double start, double end, int64_t steps, ScalarType dtype) {
   FG_CHECK(steps >= 0, Error, "number of steps must be non-negative");
   FG_CHECK(dtype != ScalarType::Bool || steps <= 1, NotImplementedError, "\"linspace_cpu\" not implemented for 'Bool'");
+  if (is_reduced_float(dtype)) return cast(linspace(start, end, steps, ScalarType::Float32), dtype);
   Tensor out = empty({steps}, dtype);
   if (steps == 0) return out;
   const int64_t half = steps / 2;

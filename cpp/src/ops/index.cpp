@@ -196,7 +196,7 @@ Tensor IndexPlan::gather(const Tensor& self) const {
   Tensor out = empty(out_shape, self.dtype());
   if (out.numel() == 0) return out;
   Offsets o = offsets(self.strides());
-  dispatch(self.dtype(), [&](auto tag) {
+  dispatch_all(self.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* src = self.data<T>();
     T* dst = out.data<T>();
@@ -214,7 +214,7 @@ void IndexPlan::put(const Tensor& dst, const Tensor& values_, bool accumulate) c
   Tensor v = empty(out_shape, dst.dtype());  // contiguous, broadcast and converted; also breaks any aliasing
   copy_into(v, values_);
   Offsets o = offsets(dst.strides());
-  dispatch(dst.dtype(), [&](auto tag) {
+  dispatch_all(dst.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* out = dst.data<T>();
     const T* src = v.data<T>();
@@ -242,7 +242,7 @@ Tensor nonzero(const Tensor& self) {
   Tensor c = self.is_contiguous() ? self : cast(self, self.dtype(), /*force_copy=*/true);
   const int64_t n = c.numel(), nd = c.dim();
   int64_t count = 0;
-  dispatch(c.dtype(), [&](auto tag) {
+  dispatch_all(c.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* p = c.data<T>();
     for (int64_t i = 0; i < n; ++i) count += p[i] != T(0);
@@ -251,7 +251,7 @@ Tensor nonzero(const Tensor& self) {
   // data, which a random mask would mispredict half the time).
   Tensor out = empty({count + 1, nd}, ScalarType::Int64);
   int64_t* o = out.data<int64_t>();
-  dispatch(c.dtype(), [&](auto tag) {
+  dispatch_all(c.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* p = c.data<T>();
     if (nd == 1) {

@@ -14,7 +14,7 @@ namespace {
 
 // PyTorch's C type names in dtype messages ("expected m1 and m2 to have the same dtype, but got: float != double").
 const char* c_type_name(ScalarType t) {
-  static const char* names[] = {"bool", "int", "long int", "float", "double"};
+  static const char* names[] = {"bool", "int", "long int", "float", "double", "unsigned char", "signed char", "short int", "c10::Half", "c10::BFloat16"};
   return names[static_cast<int>(t)];
 }
 
@@ -50,6 +50,12 @@ void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& b, Scalar al
   check_scalar_fits(beta, out.dtype());  // Note [Checked scalar conversion]
   check_scalar_fits(alpha, out.dtype());
   if (out.numel() == 0) return;
+  if (is_reduced_float(out.dtype())) {  // in float32, rounded once at the end (Note [Storage dtypes])
+    Tensor out32 = cast(out, ScalarType::Float32);
+    batched_gemm(out32, cast(a, ScalarType::Float32), cast(b, ScalarType::Float32), alpha, beta, zero_alpha_skips);
+    copy_into(out, out32);
+    return;
+  }
   if (out.dtype() == ScalarType::Bool) {  // only an empty sum gets here (check_not_bool): beta * out or False
     if (beta.f == 0) std::memset(out.data_ptr(), 0, static_cast<size_t>(out.numel()));
     return;

@@ -71,6 +71,11 @@ bool float_extreme(const Tensor& t, int64_t d0, int64_t d1, bool is_max, const T
 // The extreme value of every line along `dim` and its position, keepdim-shaped (size 1 at dim).
 template <bool IsMax>
 void extreme_along(const Tensor& t, int64_t dim, Tensor& values, Tensor& indices) {
+  if (is_reduced_float(t.dtype())) {  // exact in float32 (Note [Storage dtypes])
+    extreme_along<IsMax>(cast(t, ScalarType::Float32), dim, values, indices);
+    values = cast(values, t.dtype());
+    return;
+  }
   Dims keep = t.sizes();
   if (t.dim() > 0) keep[dim] = 1;
   values = empty(keep, t.dtype());
@@ -111,6 +116,8 @@ void extreme_along(const Tensor& t, int64_t dim, Tensor& values, Tensor& indices
 // The extreme over the masked dims (no positions): one strided pass, starting from the identity.
 template <bool IsMax>
 Tensor extreme_over(const Tensor& t, const std::vector<bool>& mask, bool keepdim) {
+  if (is_reduced_float(t.dtype()))  // exact in float32 (Note [Storage dtypes])
+    return cast(extreme_over<IsMax>(cast(t, ScalarType::Float32), mask, keepdim), t.dtype());
   Tensor acc = empty(reduced_shape(t, mask, true), t.dtype());
   // The reduced dims of size > 1 as one block [d0, d1] with no kept dim of size > 1 inside: the vector kernels.
   int64_t d0 = t.dim(), d1 = -1;
@@ -166,7 +173,7 @@ struct ScatterBackward0 : NamedNode<ScatterBackward0> {
 Tensor take_along(const Tensor& t, int64_t dim, const Tensor& idx) {
   Tensor out = empty(idx.sizes(), t.dtype());
   const int64_t stride = line_stride(t, dim);
-  dispatch(t.dtype(), [&](auto tag) {
+  dispatch_all(t.dtype(), [&](auto tag) {
     using T = decltype(tag);
     for_each_line<3>({&out, &t, &idx}, dim, [&](const std::array<char*, 3>& p) {
       int64_t i = *reinterpret_cast<const int64_t*>(p[2]);
@@ -184,7 +191,7 @@ Tensor take_along(const Tensor& t, int64_t dim, const Tensor& idx) {
 Tensor place_along(const Tensor& src, int64_t dim, const Tensor& idx, const Dims& shape) {
   Tensor out = zeros(shape, src.dtype());
   const int64_t stride = line_stride(out, dim);
-  dispatch(src.dtype(), [&](auto tag) {
+  dispatch_all(src.dtype(), [&](auto tag) {
     using T = decltype(tag);
     for_each_line<3>({&out, &src, &idx}, dim, [&](const std::array<char*, 3>& p) {
       int64_t i = *reinterpret_cast<const int64_t*>(p[2]);

@@ -512,6 +512,8 @@ void softmax_parallel(const SoftmaxLayout& l, F f) {
 }
 
 Tensor softmax_kernel(const Tensor& t, int64_t dim, bool log) {
+  if (is_reduced_float(t.dtype()))  // in float32, rounded (Note [Storage dtypes])
+    return cast(softmax_kernel(cast(t, ScalarType::Float32), dim, log), t.dtype());
   const int64_t d = wrap_dim(dim, t.dim(), log ? "log_softmax" : "softmax");
   const char* kernel =
       log ? (d == t.dim() - 1 || t.dim() == 0 ? "log_softmax_lastdim_kernel_impl" : "log_softmax_kernel_impl")
@@ -539,6 +541,12 @@ Tensor softmax_kernel(const Tensor& t, int64_t dim, bool log) {
 // The backward of either in one pass per panel, when nothing records it and the tensors share a float dtype.
 bool softmax_backward_fused(const Tensor& g, const Tensor& y, int64_t dim, bool log, Tensor& result) {
   if (GradMode::is_enabled() || g.dtype() != y.dtype() || g.sizes() != y.sizes() || y.numel() == 0) return false;
+  if (is_reduced_float(y.dtype())) {  // in float32, rounded (Note [Storage dtypes])
+    if (!softmax_backward_fused(cast(g, ScalarType::Float32), cast(y, ScalarType::Float32), dim, log, result))
+      return false;
+    result = cast(result, y.dtype());
+    return true;
+  }
   const int64_t d = wrap_dim(dim, y.dim(), "softmax");
   Tensor gd = dense(g), yd = dense(y);
   result = empty(y.sizes(), y.dtype());

@@ -210,6 +210,10 @@ Dims norm_param_shape(const Tensor& weight, const Tensor& bias, int64_t c) {
 Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tensor& weight, const Tensor& bias,
                   double eps) {
   check_normalized_shape(input, normalized_shape, weight, bias);
+  if (is_reduced_float(input.dtype()))  // in float32 (Note [Storage dtypes])
+    return to_dtype(layer_norm(float32_if_reduced(input), normalized_shape, float32_if_reduced(weight),
+                               float32_if_reduced(bias), eps),
+                    input.dtype());
   check_norm_input(input, "LayerNormKernelImpl");
   check_param_dtypes(input, {&weight, &bias});
   const ScalarType dt = input.dtype();
@@ -275,6 +279,9 @@ struct RmsNormBackward : NamedNode<RmsNormBackward> {
 
 Tensor rms_norm(const Tensor& input, const Dims& normalized_shape, const Tensor& weight, double eps) {
   check_normalized_shape(input, normalized_shape, weight, Tensor());
+  if (is_reduced_float(input.dtype()))  // in float32 (Note [Storage dtypes])
+    return to_dtype(rms_norm(float32_if_reduced(input), normalized_shape, float32_if_reduced(weight), eps),
+                    input.dtype());
   check_norm_input(input, "rms_norm");
   const ScalarType dt = input.dtype();
   auto [m, n] = rows_of(input, normalized_shape);
@@ -500,6 +507,10 @@ struct NativeGroupNormBackward0 : NamedNode<NativeGroupNormBackward0> {
 };
 
 Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps) {
+  if (is_reduced_float(input.dtype()))  // in float32 (Note [Storage dtypes])
+    return to_dtype(group_norm(float32_if_reduced(input), num_groups, float32_if_reduced(weight),
+                               float32_if_reduced(bias), eps),
+                    input.dtype());
   FG_CHECK(input.dim() >= 2, Error, "Expected at least 2 dimensions for input tensor but received ", input.dim());
   const int64_t c = input.size(1);
   FG_CHECK(num_groups > 0, Error, "Expected num groups to be greater than 0, got ", num_groups);

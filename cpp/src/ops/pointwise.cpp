@@ -427,7 +427,7 @@ Tensor where_impl(const Tensor& condition, const Tensor& a, const Tensor& b, Sca
   Dims shape = broadcast_shapes(broadcast_shapes(condition.sizes(), a.sizes(), "where"), b.sizes(), "where");
   Tensor out = empty(shape, rt);
   Tensor x = cast(a, rt), y = cast(b, rt);
-  dispatch(rt, [&](auto tag) {
+  dispatch_all(rt, [&](auto tag) {
     using T = decltype(tag);
     cpu::ternary_loop<T, bool, T, T>(out, condition, x, y, [](bool c, T p, T q) { return c ? p : q; });
   });

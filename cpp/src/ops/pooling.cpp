@@ -222,6 +222,10 @@ struct MaxPoolBackward : Node {
 
 std::tuple<Tensor, Tensor> max_pool_run(const Tensor& input, int nd, const cpu::PoolGeometry& g, bool adaptive,
                                         const char* kernel_name) {
+  if (is_reduced_float(input.dtype())) {  // exact in float32 (Note [Storage dtypes])
+    auto [v, i] = max_pool_run(float32_if_reduced(input), nd, g, adaptive, kernel_name);
+    return {to_dtype(v, input.dtype()), i};
+  }
   const ScalarType dtype = input.dtype();
   if (dtype == ScalarType::Bool || (adaptive && !is_floating(dtype))) not_implemented(kernel_name, dtype);
   const Dims shape = output_shape(input, nd, g);
@@ -328,6 +332,10 @@ Tensor avg_pool_nd(const char* op, const char* kernel_name, const Tensor& input,
                    const Dims& stride, const Dims& padding, bool ceil_mode, bool count_include_pad,
                    std::optional<int64_t> divisor_override) {
   FG_CHECK(!divisor_override || *divisor_override != 0, Error, "divisor must be not zero");
+  if (is_reduced_float(input.dtype()))  // in float32 (Note [Storage dtypes])
+    return to_dtype(avg_pool_nd(op, kernel_name, float32_if_reduced(input), nd, kernel_size, stride, padding, ceil_mode,
+                                count_include_pad, divisor_override),
+                    input.dtype());
   AvgPoolSpec spec{nd, false, pool_geometry(op, input, nd, kernel_size, stride, padding, {1}, ceil_mode, false),
                    count_include_pad, divisor_override.value_or(0), input.sizes()};
   if (!is_floating(input.dtype()) && input.dtype() != ScalarType::Int64) not_implemented(kernel_name, input.dtype());
@@ -337,6 +345,8 @@ Tensor avg_pool_nd(const char* op, const char* kernel_name, const Tensor& input,
 Tensor adaptive_avg_pool_nd(const char* op, const char* kernel_name, const Tensor& input, int nd,
                             const Dims& output_size) {
   check_output_size(op, nd, output_size);
+  if (is_reduced_float(input.dtype()))  // in float32 (Note [Storage dtypes])
+    return to_dtype(adaptive_avg_pool_nd(op, kernel_name, float32_if_reduced(input), nd, output_size), input.dtype());
   bool ones = true;
   for (int64_t o : output_size) ones = ones && o == 1;
   if (ones) {  // as PyTorch: a mean over the spatial dims (MeanBackward1)

@@ -72,7 +72,8 @@ Tensor& random_inplace(Tensor& self, const char* op, const Tensor* p, Fill fill)
 Tensor rand(const Dims& sizes, ScalarType dtype, Generator* gen) {
   check_float(dtype, "check_uniform_bounds");
   Tensor out = empty(sizes, dtype);
-  with_float(out, [&](auto* p) { fill_uniform(p, out.numel(), 0.0, 1.0, pick(gen)); });
+  if (is_reduced_float(dtype)) fill_uniform_reduced(out, 0.0, 1.0, pick(gen));
+  else with_float(out, [&](auto* p) { fill_uniform(p, out.numel(), 0.0, 1.0, pick(gen)); });
   return out;
 }
 
@@ -244,7 +245,8 @@ Tensor& uniform_(Tensor& self, double from, double to, Generator* gen) {
            ">::max(), but found to=", to, " and from=", from, " which result in to-from to exceed the limit");
   return random_inplace<UniformBackward0>(self, "uniform_", nullptr, [&] {
     fill_in_memory_order(self, [&](const Tensor& buf) {
-      with_float(buf, [&](auto* p) { fill_uniform(p, buf.numel(), from, to, pick(gen)); });
+      if (is_reduced_float(buf.dtype())) fill_uniform_reduced(buf, from, to, pick(gen));
+      else with_float(buf, [&](auto* p) { fill_uniform(p, buf.numel(), from, to, pick(gen)); });
     });
   });
 }

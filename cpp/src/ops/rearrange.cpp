@@ -170,7 +170,7 @@ Tensor triangle(const Tensor& t, int64_t k, const char* op) {
   Tensor out = cast(t, t.dtype(), /*force_copy=*/true);
   const int64_t rows = t.sizes()[t.dim() - 2], cols = t.sizes()[t.dim() - 1];
   const int64_t matrices = rows * cols == 0 ? 0 : out.numel() / (rows * cols);
-  dispatch(t.dtype(), [&](auto tag) {
+  dispatch_all(t.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* p = out.data<T>();
     for (int64_t m = 0; m < matrices; ++m, p += rows * cols)

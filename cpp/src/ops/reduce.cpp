@@ -17,8 +17,9 @@ enum class Merge : uint8_t { Add, Multiply };
 // outputs and in int64 otherwise; the result is converted to out_dtype. Partial results combine with `merge`.
 // `plain_sum`: combine is `acc + x` (lets float32 runs take sum_floats).
 template <class MakeCombine>
-Tensor fold(const Tensor& t, const std::vector<bool>& mask, bool keepdim, ScalarType out_dtype, double init,
+Tensor fold(const Tensor& input, const std::vector<bool>& mask, bool keepdim, ScalarType out_dtype, double init,
             MakeCombine make, Merge merge = Merge::Add, bool plain_sum = false) {
+  const Tensor t = is_reduced_float(input.dtype()) ? cast(input, ScalarType::Float32) : input;  // Note [Storage dtypes]
   ScalarType acc_type = is_floating(out_dtype) ? ScalarType::Float64 : ScalarType::Int64;
   Tensor acc = full(reduced_shape(t, mask, true), Scalar(init), acc_type);
   int64_t rows = 0, length = 0;
@@ -48,7 +49,9 @@ Tensor fold(const Tensor& t, const std::vector<bool>& mask, bool keepdim, Scalar
   };
   if (acc_type == ScalarType::Float64) run(double{});
   else run(int64_t{});
-  return drop_reduced(cast(acc, out_dtype), t, mask, keepdim);
+  // a half-precision result is rounded from float, as PyTorch accumulates it
+  return drop_reduced(cast(is_reduced_float(out_dtype) ? cast(acc, ScalarType::Float32) : acc, out_dtype), t, mask,
+                      keepdim);
 }
 
 ScalarType sum_type(const Tensor& t, std::optional<ScalarType> dtype) {
@@ -459,7 +462,8 @@ Tensor logsumexp(const Tensor& t, const Dims& dims, bool keepdim) {
 
 namespace {
 template <bool IsAll>
-Tensor all_any(const Tensor& t, const std::vector<bool>& mask, bool keepdim) {
+Tensor all_any(const Tensor& input, const std::vector<bool>& mask, bool keepdim) {
+  const Tensor t = is_reduced_float(input.dtype()) ? cast(input, ScalarType::Float32) : input;
   Tensor acc = full(reduced_shape(t, mask, true), Scalar(IsAll), ScalarType::Bool);
   dispatch(t.dtype(), [&](auto tag) {
     using A = decltype(tag);

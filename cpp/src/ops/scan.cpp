@@ -31,6 +31,8 @@ void line_layout(const Tensor& t, int64_t dim, int64_t& outer, int64_t& n, int64
 // A float scan along dim (cpu/reductions.h: in double, in order; from the end when `reverse`) into a fresh
 // contiguous tensor.
 Tensor float_scan(const Tensor& t, int64_t dim, ScalarType dtype, bool prod, bool reverse) {
+  if (is_reduced_float(dtype))  // accumulated in double like float32, rounded (Note [Storage dtypes])
+    return cast(float_scan(t, dim, ScalarType::Float32, prod, reverse), dtype);
   Tensor x = dense(t, dtype);
   Tensor out = empty(t.sizes(), dtype);
   int64_t outer, n, inner;

@@ -12,7 +12,7 @@ namespace fastgrad {
 namespace {
 
 const char* c_type_name(ScalarType t) {
-  static const char* names[] = {"bool", "int", "long int", "float", "double"};
+  static const char* names[] = {"bool", "int", "long int", "float", "double", "unsigned char", "signed char", "short int", "c10::Half", "c10::BFloat16"};
   return names[static_cast<int>(t)];
 }
 
@@ -214,7 +214,7 @@ void index_add_kernel(const Tensor& dst, int64_t d, const Tensor& index, const T
   if (alpha.f != 1.0 || alpha.is_bool()) {
     // alpha as an element of self's dtype (True for any nonzero alpha into bool), then the product in it.
     Scalar a;
-    dispatch(dst.dtype(), [&](auto tag) {
+    dispatch_all(dst.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T v = checked_convert<T>(alpha);
       if constexpr (std::is_same_v<T, bool>) a = Scalar(v);
@@ -330,7 +330,7 @@ Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
     return out;
   }
   const int64_t step = s.strides()[d];
-  dispatch(self.dtype(), [&](auto tag) {
+  dispatch_all(self.dtype(), [&](auto tag) {
     using T = decltype(tag);
     for_each_index<2>(idx, d, s.sizes()[d], {out, row_starts(s, idx.sizes(), d)}, [&](int64_t v, auto& rows) {
       *reinterpret_cast<T*>(rows[0]) = reinterpret_cast<const T*>(rows[1])[v * step];
@@ -379,7 +379,7 @@ void scatter_kernel(const Tensor& dst, int64_t d, const Tensor& index, const Ten
   Tensor s = as_1d(dst), idx = as_1d(index);
   const int64_t step = s.strides()[d];
   Tensor rows = row_starts(s, idx.sizes(), d);
-  dispatch(dst.dtype(), [&](auto tag) {
+  dispatch_all(dst.dtype(), [&](auto tag) {
     using T = decltype(tag);
     auto combine = [reduce](T& out, T v) {
       if constexpr (std::is_same_v<T, bool>) {
@@ -497,7 +497,7 @@ Tensor& scatter_add_(Tensor& self, int64_t dim, const Tensor& index, const Tenso
 // ---- masked_fill / masked_select ----
 
 void masked_fill_kernel(const Tensor& dst, const Tensor& mask, Scalar value) {
-  dispatch(dst.dtype(), [&](auto tag) {
+  dispatch_all(dst.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T v = checked_convert<T>(value);
     cpu::Operands<2> ops{{static_cast<char*>(dst.data_ptr()), static_cast<char*>(mask.data_ptr())},

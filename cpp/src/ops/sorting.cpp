@@ -125,6 +125,10 @@ struct SortBackward : NamedNode<SortBackward<Overload>> {
 };
 
 std::tuple<Tensor, Tensor> sort(const Tensor& t, int64_t dim, bool descending, std::optional<bool> stable) {
+  if (is_reduced_float(t.dtype())) {  // the values are exact in float32 (Note [Storage dtypes])
+    auto [v, i] = sort(float32_if_reduced(t), dim, descending, stable);
+    return {to_dtype(v, t.dtype()), i};
+  }
   // every sort is stable (Note [Sort order]); `stable` only names the overload
   const int64_t d = wrap_dim(dim, t.dim(), "sort");
   Tensor values = empty(t.sizes(), t.dtype());
@@ -158,6 +162,10 @@ struct TopkBackward0 : NamedNode<TopkBackward0> {
 };
 
 std::tuple<Tensor, Tensor> topk(const Tensor& t, int64_t k, int64_t dim, bool largest, bool sorted) {
+  if (is_reduced_float(t.dtype())) {  // the values are exact in float32 (Note [Storage dtypes])
+    auto [v, i] = topk(float32_if_reduced(t), k, dim, largest, sorted);
+    return {to_dtype(v, t.dtype()), i};
+  }
   (void)sorted;  // the k elements always come in order: one valid answer when order is not asked for
   const int64_t d = wrap_dim(dim, t.dim(), "topk");
   const int64_t n = line_size(t, d);

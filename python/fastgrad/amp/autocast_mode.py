@@ -96,7 +96,7 @@ class autocast:
                 stacklevel=2,
             )
             enabled = False
-        elif enabled and _is_fastgrad_dtype(dtype):
+        elif enabled and _is_fastgrad_dtype(dtype) and str(dtype) not in ("fastgrad.bfloat16", "fastgrad.float16"):
             warnings.warn(
                 "In CPU autocast, but the target dtype is not supported. Disabling autocast.\n"
                 "CPU Autocast only supports dtypes of torch.bfloat16, torch.float16 currently.",

@@ -8,10 +8,14 @@ from .. import _C
 
 # ---- dtype checks: torch dispatches these ops only for some dtypes; its errors, raised before composing ----
 
-_TYPE_NAMES = {_C.bool: "Bool", _C.int32: "Int", _C.int64: "Long", _C.float32: "Float", _C.float64: "Double"}
+_TYPE_NAMES = {_C.bool: "Bool", _C.int32: "Int", _C.int64: "Long", _C.float32: "Float", _C.float64: "Double",
+               _C.uint8: "Byte", _C.int8: "Char", _C.int16: "Short", _C.float16: "Half", _C.bfloat16: "BFloat16"}
 # the C type names PyTorch's kernels print ("Input type (double) and bias type (long int) should be the same")
-_CPP_TYPE_NAMES = {_C.bool: "bool", _C.int32: "int", _C.int64: "long int", _C.float32: "float", _C.float64: "double"}
-_CATEGORY = {_C.bool: 0, _C.int32: 1, _C.int64: 1, _C.float32: 2, _C.float64: 2}
+_CPP_TYPE_NAMES = {_C.bool: "bool", _C.int32: "int", _C.int64: "long int", _C.float32: "float", _C.float64: "double",
+                   _C.uint8: "unsigned char", _C.int8: "signed char", _C.int16: "short int", _C.float16: "c10::Half",
+                   _C.bfloat16: "c10::BFloat16"}
+_CATEGORY = {_C.bool: 0, _C.int32: 1, _C.int64: 1, _C.float32: 2, _C.float64: 2, _C.uint8: 1, _C.int8: 1, _C.int16: 1,
+             _C.float16: 2, _C.bfloat16: 2}
 
 
 def _promoted(*tensors):

@@ -15,7 +15,8 @@ if TYPE_CHECKING:  # names for annotations only (they stay out of the module's n
 from .. import _C
 
 _WORDS = {2: "two", 3: "three"}
-_DTYPE_NAMES = {_C.int64: "Long", _C.int32: "Int", _C.bool: "Bool", _C.float32: "Float", _C.float64: "Double"}
+_DTYPE_NAMES = {_C.int64: "Long", _C.int32: "Int", _C.bool: "Bool", _C.float32: "Float", _C.float64: "Double",
+                _C.uint8: "Byte", _C.int8: "Char", _C.int16: "Short", _C.float16: "Half", _C.bfloat16: "BFloat16"}
 
 
 # ---- arguments ----

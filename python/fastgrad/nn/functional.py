@@ -879,7 +879,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0) -> Tensor:
         kernel = f"kH: {size} kW: 1" if input.dim() == 3 else f"kT: {size} kH: 1 kW: 1"
         raise RuntimeError(f"kernel size should be greater than zero, but got {kernel}")
     if input.dtype != _C.int64 and not input.dtype.is_floating_point:  # PyTorch's average-pooling kernels
-        names = {_C.int32: "Int", _C.bool: "Bool"}
+        names = {_C.int32: "Int", _C.bool: "Bool", _C.uint8: "Byte", _C.int8: "Char", _C.int16: "Short"}
         kernel = "avg_pool2d" if input.dim() == 3 else "avg_pool3d_out_frame"
         raise NotImplementedError(f'"{kernel}" not implemented for \'{names.get(input.dtype, str(input.dtype))}\'')
     squared = input * input

@@ -597,6 +597,14 @@ class Module:
         """Casts every floating parameter and buffer to float64 in place and returns self."""
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
+    def half(self):
+        """Casts the floating-point parameters and buffers to float16."""
+        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
+
+    def bfloat16(self):
+        """Casts the floating-point parameters and buffers to bfloat16."""
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
+
     def type(self, dst_type):
         """Casts every parameter and buffer to dst_type and returns self."""
         return self._apply(lambda t: t.to(dst_type))
