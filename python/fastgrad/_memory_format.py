@@ -127,7 +127,8 @@ def to(self, *args, **kwargs):
 
 
 def _conversion(name, dtype):
-    """Tensor.float() / double() / long() / int() / bool() with PyTorch's memory_format argument."""
+    """Tensor.float() / double() / long() / int() / bool() / half() / bfloat16() / byte() / char() / short() with
+    PyTorch's memory_format argument."""
     convert = getattr(Tensor, name)
 
     def method(self, *, memory_format=preserve_format):  # keyword-only, as PyTorch's: x.long(None) is a TypeError
@@ -142,7 +143,9 @@ def _conversion(name, dtype):
 
 
 _CONVERSIONS = [_conversion(n, d) for n, d in (("float", _C.float32), ("double", _C.float64), ("long", _C.int64),
-                                              ("int", _C.int32), ("bool", _C.bool))]
+                                              ("int", _C.int32), ("bool", _C.bool), ("half", _C.float16),
+                                              ("bfloat16", _C.bfloat16), ("byte", _C.uint8), ("char", _C.int8),
+                                              ("short", _C.int16))]
 
 
 def install(namespace):

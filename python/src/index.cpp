@@ -50,6 +50,15 @@ bool list_is_tuple(py::handle list) {
   return false;
 }
 
+// PyTorch reads a uint8 index tensor as a bool mask (deprecated, with a UserWarning), not as positions.
+Tensor byte_mask_as_bool(const Tensor& t) {
+  if (t.dtype() != ScalarType::UInt8) return t;
+  if (PyErr_WarnEx(PyExc_UserWarning,
+                   "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.", 1) < 0)
+    throw py::error_already_set();
+  return to_dtype(t, ScalarType::Bool);
+}
+
 TensorIndex parse_one(py::handle h) {
   PyObject* o = h.ptr();
   if (o == Py_None) return TensorIndex::new_axis();
@@ -68,12 +77,12 @@ TensorIndex parse_one(py::handle h) {
     if (step && *step == 0) throw py::value_error("slice step cannot be zero");
     return TensorIndex::from_slice(get(s->start), get(s->stop), step.value_or(1));
   }
-  if (is_tensor(h)) return TensorIndex::from_tensor(as_tensor(h));
+  if (is_tensor(h)) return TensorIndex::from_tensor(byte_mask_as_bool(as_tensor(h)));
   if (PyList_Check(o)) return TensorIndex::from_tensor(sequence_to_tensor(h));
   // A range is a sequence of ints, as a list of them (an empty range an empty int64 index).
   if (PyRange_Check(o)) return TensorIndex::from_tensor(sequence_to_tensor(py::list(py::reinterpret_borrow<py::object>(h))));
   const std::string name = type_name(h);
-  if (name == "ndarray") return TensorIndex::from_tensor(sequence_to_tensor(h));
+  if (name == "ndarray") return TensorIndex::from_tensor(byte_mask_as_bool(sequence_to_tensor(h)));
   if (name == "bool_") return TensorIndex::from_bool(py::bool_(py::reinterpret_borrow<py::object>(h)));
   if (PyIndex_Check(o)) {
     py::object i = py::reinterpret_steal<py::object>(PyNumber_Index(o));
@@ -131,7 +140,7 @@ tensor_list index_tensors(py::handle h) {
     throw py::type_error("index_put(): argument 'indices' must be tuple of Tensors, not " + type_name(h));
   tensor_list out;
   for (py::handle item : py::reinterpret_borrow<py::sequence>(h)) {
-    if (is_tensor(item)) out.push_back(as_tensor(item));
+    if (is_tensor(item)) out.push_back(byte_mask_as_bool(as_tensor(item)));
     else if (PyList_Check(item.ptr())) out.push_back(sequence_to_tensor(item));
     else throw py::type_error("expected Tensor as element " + std::to_string(out.size()) + " in argument 0, but got " +
                               type_name(item));

@@ -229,6 +229,8 @@ def fg_to_torch(obj, fg):
     import torch
 
     if isinstance(obj, fg.Tensor):
+        if obj.dtype == getattr(fg, "bfloat16", None):  # NumPy has no bfloat16: through float32, which holds it
+            return torch.from_numpy(np.array(obj.detach().float().numpy(), copy=True)).to(torch.bfloat16)
         arr = obj.detach().numpy()
         return torch.from_numpy(np.array(arr, copy=True))
     if isinstance(obj, (list, tuple)):
@@ -531,6 +533,11 @@ EXPECTED: list[tuple] = [
     # as_strided reads the storage: the harness hands fastgrad a copy of a noncontiguous sample's values, not
     # torch's storage (with its padding) under it; views of one storage are compared in test_api_additions.py
     ("as_strided*", "*/noncontig/*", "as_strided of a noncontiguous sample reads storage the copy does not have"),
+    # the gradient of .half() / .bfloat16() arrives in float16 / bfloat16, which this harness does not yet hand to
+    # fastgrad (to_fg converts the five original dtypes); the conversions' values are compared, and their
+    # gradients against torch in test_dtypes_small.py
+    ("half", "*/*/*/{grad,grad/method}", "the harness cannot pass a float16 gradient", "Unsupported: dtype"),
+    ("bfloat16", "*/*/*/{grad,grad/method}", "the harness cannot pass a bfloat16 gradient", "Unsupported: dtype"),
     ("as_strided.partial_views", "*/contig/{1,2}/*", "these samples are views into a larger storage, which the copy "
      "handed to fastgrad does not have"),
 ]

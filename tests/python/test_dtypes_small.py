@@ -623,3 +623,25 @@ def test_module_half_precision(name):
     ty.sum().backward()
     assert m.weight.grad.dtype == fg_dtype(name)
     torch.testing.assert_close(to_torch(m.weight.grad), tm.weight.grad)
+
+
+def test_uint8_index_is_a_mask_as_in_torch():
+    # PyTorch reads a uint8 index as a bool mask (deprecated, with a UserWarning), not as positions
+    import warnings
+
+    torch = pytest.importorskip("torch")
+    out = []
+    for T in (fastgrad, torch):
+        x = T.arange(5.)
+        m = T.tensor([1, 0, 2, 0, 1], dtype=T.uint8)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            y = x.clone()
+            y[m] = T.tensor([7., 8., 9.])
+            z = T.zeros(5)
+            z.index_put_((m,), T.tensor([3., 4., 5.]))
+            got = [x[m].tolist(), y.tolist(), z.tolist(), x[np.array([1, 0, 1, 0, 0], dtype=np.uint8)].tolist(),
+                   tuple(x[m, None].shape)]
+        assert any("uint8 is now deprecated" in str(i.message) for i in w)
+        out.append(got)
+    assert out[0] == out[1]
