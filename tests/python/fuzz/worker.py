@@ -68,7 +68,10 @@ def summarize(v, depth=0):
     if depth > 4:
         return ("deep",)
     if _is_tensor(v):
-        arr = v.detach().numpy().copy() if v.numel() > 0 else np.zeros(tuple(v.shape), dtype="float64")
+        w = v.detach()
+        if _dtype_name(v.dtype) == "bfloat16":  # NumPy has no bfloat16: float32 holds it exactly
+            w = w.float()
+        arr = w.numpy().copy() if v.numel() > 0 else np.zeros(tuple(v.shape), dtype="float64")
         return ("t", _dtype_name(v.dtype), tuple(v.shape), arr, bool(v.requires_grad))
     if isinstance(v, (bool, np.bool_)):
         return ("bool", bool(v))
@@ -89,7 +92,13 @@ def summarize(v, depth=0):
     return ("other", type(v).__name__)
 
 
+# half-precision results (from .half(), .to(float16), ...): compared with the tolerances torch.testing uses
+HALF_TOL = {"float16": (1e-3, 1e-5), "bfloat16": (1.6e-2, 1e-5)}
+
+
 def _tol(dtype, summing, scale):
+    if dtype in HALF_TOL:
+        return HALF_TOL[dtype]
     if dtype == "float32":
         rtol, atol = 1.3e-5 if not summing else 1e-4, 1e-5
         eps = 1.2e-7
@@ -102,7 +111,7 @@ def _tol(dtype, summing, scale):
 
 
 def _close(a, b, dtype, summing, scale):
-    if dtype in FLOATS:
+    if dtype in FLOATS or dtype in HALF_TOL:
         a64, b64 = a.astype("float64"), b.astype("float64")
         rtol, atol = _tol(dtype, summing, scale)
         return bool(np.allclose(a64, b64, rtol=rtol, atol=atol, equal_nan=True))
