@@ -50,7 +50,7 @@ Dims infer_size(const Dims& shape, int64_t numel) {
       infer = static_cast<int64_t>(i);
     } else {
       FG_CHECK(shape[i] >= 0, Error, "invalid shape dimension ", shape[i]);
-      known *= shape[i];
+      FG_CHECK(!__builtin_mul_overflow(known, shape[i], &known), Error, "numel: integer multiplication overflow");
     }
   }
   FG_CHECK(!(infer >= 0 && known == 0), Error, "cannot reshape tensor of 0 elements into shape ", shape_str(shape),
