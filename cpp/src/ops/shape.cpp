@@ -182,7 +182,7 @@ Tensor unflatten(const Tensor& t, int64_t dim, const Dims& sizes) {
   int64_t known = 1, inferred = 0;
   for (int64_t s : sizes) {
     if (s == -1) ++inferred;
-    else known *= s;
+    else FG_CHECK(!__builtin_mul_overflow(known, s, &known), Error, "numel: integer multiplication overflow");
   }
   FG_CHECK(inferred <= 1, Error, "unflatten: only one dimension can be inferred (sizes ", shape_str(sizes), ")");
   Dims dims = sizes;
