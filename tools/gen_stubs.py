@@ -18,6 +18,7 @@ import sys
 os.environ["FASTGRAD_RAW_DOCS"] = "1"
 import fastgrad  # noqa: E402
 from fastgrad import _C  # noqa: E402
+from fastgrad._docs import _split  # noqa: E402
 
 NUMBER = "_Number"
 TYPE_MAP = {
@@ -63,20 +64,8 @@ def map_type(t, ret=False, name=""):
 
 
 def split_params(s):
-    out, depth, cur = [], 0, ""
-    for ch in s:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        if ch == "," and depth == 0:
-            out.append(cur.strip())
-            cur = ""
-        else:
-            cur += ch
-    if cur.strip():
-        out.append(cur.strip())
-    return out
+    """The top-level comma-separated parts of a parameter list (fastgrad._docs splits them for the docstrings)."""
+    return _split(s)
 
 
 def convert_params(params, method):
