@@ -399,6 +399,7 @@ HEADER = '''"""Types of fastgrad._C, the pybind11 extension (drafted by tools/ge
 tests/python/test_typing.py checks that every name here exists in fastgrad._C / fastgrad.Tensor and the other way
 round, and runs mypy over tests/typing/check_api.py and examples/ against this stub.
 """
+from builtins import bool as _bool, float as _float, int as _int
 from typing import Any, Callable, Iterator, Literal, Optional, Sequence, Union, overload
 
 from fastgrad._device import device as _device
@@ -416,6 +417,21 @@ class _ValuesIndices(tuple[Tensor, Tensor]):
     def indices(self) -> Tensor: ...
 
 '''
+
+
+# The stub's namespaces hold names that are also builtin types: the dtype `bool` in the module, the methods
+# `bool`, `int`, `float` in Tensor. mypy resolves an annotation in the scope it is written in, so `-> bool` inside
+# Tensor would mean the method; annotations say _bool/_int/_float (imported from builtins) instead.
+_BUILTIN_IN_ANNOTATION = re.compile(r"(?<![\w.'\"])(bool|int|float)\b(?!\s*[(:])")
+
+
+def builtin_aliases(line):
+    """`line` with its annotations' bool/int/float spelled _bool/_int/_float (names being defined -- functions, attributes, parameters -- are kept)."""
+    if line.startswith(("from ", "import ")):
+        return line
+    head = re.match(r"(\s*(?:def\s+\w+|\w+(?=:)))", line)  # `def name` or a `name:` attribute: the name stays
+    keep = head.group(1) if head else ""
+    return keep + _BUILTIN_IN_ANNOTATION.sub(r"_\1", line[len(keep):])
 
 
 def main(out):
@@ -443,8 +459,11 @@ def main(out):
             body += emit_function(n, v, False)
         else:
             body.append(f"{n}: {type(v).__name__}")
+    lines = "\n".join(body).split("\n")
+    first = next(i for i, ln in enumerate(lines) if ln.startswith("from "))  # after the docstring (prose)
+    lines[first:] = [builtin_aliases(ln) for ln in lines[first:]]
     with open(out, "w") as f:
-        f.write("\n".join(body) + "\n")
+        f.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
