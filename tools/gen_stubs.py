@@ -426,7 +426,9 @@ _BUILTIN_IN_ANNOTATION = re.compile(r"(?<![\w.'\"])(bool|int|float)\b(?!\s*[(:])
 
 
 def builtin_aliases(line):
-    """`line` with its annotations' bool/int/float spelled _bool/_int/_float (names being defined -- functions, attributes, parameters -- are kept)."""
+    """`line` with its annotations' bool/int/float spelled _bool/_int/_float.
+
+    Names being defined (functions, attributes, parameters) are kept."""
     if line.startswith(("from ", "import ")):
         return line
     head = re.match(r"(\s*(?:def\s+\w+|\w+(?=:)))", line)  # `def name` or a `name:` attribute: the name stays
