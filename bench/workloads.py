@@ -506,6 +506,32 @@ print((r1 - r0) / {n})
     return Case(Metric(lambda: _probe(src), "B"))
 
 
+@workload("ddp_mlp_r1", "MLP 784-256-10 step, global batch 512, 1 rank (DDP rows' baseline)", "distributed",
+          repeats=5)
+def ddp_mlp_r1(lib, T, opts):
+    """The model rows' MLP step on the whole batch of 512 in one process (no DDP): the baseline of the 2-rank
+    row below. Each repeat is a fresh process timing 40 steps (10 with --quick); see bench/distributed.py."""
+    return _ddp_case(lib, 1, opts)
+
+
+@workload("ddp_mlp_r2", "DDP MLP 784-256-10 step, global batch 512, 2 ranks x 1 thread", "distributed",
+          repeats=5)
+def ddp_mlp_r2(lib, T, opts):
+    """The same step data-parallel: DistributedDataParallel on `mpirun -n 2`, 256 rows per process (fastgrad
+    over MPI, PyTorch over Gloo). Speed-up = the 1-rank row / this row (ideal 2); `python -m
+    bench.distributed` prints it with the share of the all-reduce not hidden behind backward."""
+    return _ddp_case(lib, 2, opts)
+
+
+def _ddp_case(lib, ranks, opts):
+    from . import distributed
+
+    if not distributed.available(lib):
+        raise Unsupported("mpi4py and mpirun (pip install 'fastgrad[distributed]')")
+    steps = 10 if opts.quick else 40
+    return Case(Metric(lambda: distributed.probe(lib, ranks, steps)["step"], "s"))
+
+
 def select(pattern):
     """Workloads whose name or id contains `pattern` (case-insensitive), or that match it as a glob;
     several patterns may be given separated by '|'."""

@@ -320,11 +320,12 @@ from . import accelerator, testing  # noqa: F401
 
 
 def __getattr__(name):
-    # fastgrad.multiprocessing on first use, as torch.multiprocessing (importing it costs import fastgrad time)
-    if name == "multiprocessing":
+    # fastgrad.multiprocessing and fastgrad.distributed on first use, as torch.multiprocessing /
+    # torch.distributed (importing them costs import fastgrad time)
+    if name in ("multiprocessing", "distributed"):
         import importlib
 
-        return importlib.import_module(".multiprocessing", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -22,7 +22,7 @@ EXAMPLES_DIR = ROOT / "examples"
 EXAMPLES = ["autograd_quickstart.py", "linear_regression.py", "blitz_autograd.py", "linear_regression_nn.py"]
 # Scripts whose output cannot match PyTorch's line for line (training runs with their own random draws and
 # timings); tests/python/test_examples_nn.py checks what they promise instead (accuracy, pictures).
-TESTED_ELSEWHERE = ["digits_classifier.py"]
+TESTED_ELSEWHERE = ["digits_classifier.py", "ddp_digits.py"]  # ddp_digits: test_distributed.py
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
 
 _outputs = {}

@@ -4,13 +4,15 @@ The submodules are PyTorch's: dataset (Dataset, IterableDataset, TensorDataset, 
 ConcatDataset, ChainDataset, Subset, random_split), sampler (Sampler, SequentialSampler, RandomSampler,
 SubsetRandomSampler, WeightedRandomSampler, BatchSampler), dataloader (DataLoader, default_collate,
 default_convert, get_worker_info) and _utils (collate, worker). DataLoader(num_workers=n) loads in n worker
-processes. torch.utils.data.distributed (DistributedSampler) and the DataPipes are not provided.
+processes. distributed (DistributedSampler) shares a dataset among the processes of fastgrad.distributed.
+The DataPipes are not provided.
 """
 
-from . import _utils  # noqa: F401
+from . import _utils, distributed  # noqa: F401
 from ._utils.collate import default_collate, default_convert
 from ._utils.worker import get_worker_info
 from .dataloader import DataLoader, _DatasetKind
+from .distributed import DistributedSampler
 from .dataset import (
     ChainDataset,
     ConcatDataset,
@@ -35,6 +37,7 @@ __all__ = [
     "ChainDataset",
     "ConcatDataset",
     "DataLoader",
+    "DistributedSampler",
     "Dataset",
     "IterableDataset",
     "RandomSampler",
