@@ -227,6 +227,7 @@ from ._C import (  # noqa: F401  (elementwise ops and their in-place forms)
     where,
     xlogy,
 )
+from ._C import digamma, erfinv, i0, i0_, lgamma, mvlgamma, polygamma, sinc, sinc_  # noqa: F401  (gamma family)
 from ._C import fill_, zero_  # noqa: F401  (torch.fill_(t, v), torch.zero_(t): the methods as functions)
 from ._C import bool as bool  # noqa: A001  (dtype objects named like PyTorch's)
 from ._C import bfloat16, float16, float32, float64, int8, int16, int32, int64, uint8  # noqa: F401
@@ -313,7 +314,7 @@ from ._C import is_anomaly_enabled, is_inference_mode_enabled  # noqa: F401
 from ._random import initial_seed, manual_seed, seed, get_rng_state, set_rng_state  # noqa: F401
 from ._C import empty_cache, get_num_threads, set_num_threads  # noqa: F401  (runtime: threads, memory)
 from ._rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell  # noqa: F401,E501
-from . import autograd, backends, cuda, nn, return_types  # noqa: F401
+from . import autograd, backends, cuda, nn, return_types, special  # noqa: F401
 from . import optim, utils, viz  # noqa: F401
 from .serialization import load, save  # noqa: F401
 from . import accelerator, testing  # noqa: F401

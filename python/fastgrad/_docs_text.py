@@ -54,6 +54,24 @@ _UNARY = {
     "isnan": "True where x is NaN; a bool tensor",
     "isneginf": "True where x is -inf; a bool tensor",
     "isposinf": "True where x is +inf; a bool tensor",
+    # the gamma family and torch.special (computed in double, float32 rounded once)
+    "lgamma": "ln|Gamma(x)| (+inf at 0, -1, -2, ...); gradient digamma(x)",
+    "digamma": "psi(x) = Gamma'(x)/Gamma(x) (-inf at +0, NaN at negative integers); gradient polygamma(1, x)",
+    "erfinv": "the inverse error function on [-1, 1] (+-inf at +-1, NaN outside); gradient sqrt(pi)/2 e^(erfinv(x)^2)",
+    "i0": "the modified Bessel function of the first kind of order 0, sum_k (x^2/4)^k / (k!)^2; gradient i1(x)",
+    "sinc": "sin(pi x)/(pi x), 1 at 0; gradient (pi x cos(pi x) - sin(pi x))/(pi x^2), 0 at 0",
+    "special_i0e": "e^-|x| i0(x), the exponentially scaled Bessel function of order 0 (torch.special.i0e); gradient "
+                   "i1e(x) - sign(x) i0e(x)",
+    "special_i1": "the modified Bessel function of the first kind of order 1 (torch.special.i1); gradient "
+                  "i0(x) - i1(x)/x (1/2 at 0)",
+    "special_i1e": "e^-|x| i1(x) (torch.special.i1e); gradient i0e(x) - i1e(x) (sign(x) + 1/x) (1/2 at 0)",
+    "special_ndtri": "the standard normal quantile Phi^-1(p) (-inf at 0, inf at 1, NaN outside [0, 1]; "
+                     "torch.special.ndtri); gradient sqrt(2 pi) e^(ndtri(p)^2/2)",
+    "special_log_ndtr": "log Phi(x), the log of the standard normal CDF, accurate far in both tails "
+                        "(torch.special.log_ndtr); gradient e^(-x^2/2 - log_ndtr(x))/sqrt(2 pi)",
+    "special_erfcx": "e^(x^2) erfc(x), the scaled complementary error function (torch.special.erfcx); gradient "
+                     "2x erfcx(x) - 2/sqrt(pi)",
+    "special_entr": "-x ln x, 0 at 0 and -inf below 0 (torch.special.entr); gradient -(1 + ln x)",
 }
 
 # ---- elementwise binary ops: out_i = f(input_i, other_i), broadcast, the result dtype by type promotion ----
@@ -100,6 +118,18 @@ for _name, _text in _BINARY.items():
                    "for a 0-dim tensor.")
 
 DOCS.update({
+    # ---- the gamma family and torch.special with arguments ----
+    "polygamma": "Elementwise: the n-th derivative of the digamma function, psi^(n)(input) = (-1)^(n+1) n! "
+                 "zeta(n + 1, input) for n >= 1 (digamma for n = 0); n must be >= 0. Gradient psi^(n+1)(input).",
+    "mvlgamma": "Elementwise: the log of the multivariate gamma function of dimension p, p (p - 1)/4 ln(pi) + "
+                "sum_{i<p} lgamma(input - i/2) (the multivariate gamma function's log for input > (p - 1)/2; "
+                "below that the same sum, as PyTorch computes it). Gradient sum_{i<p} digamma(input - i/2).",
+    "special_xlog1py": "Elementwise, with broadcasting: input * log1p(other), 0 where input is 0 (NaN where other "
+                       "is NaN); either operand may be a number (torch.special.xlog1py). Gradients log1p(other) "
+                       "and input / (1 + other).",
+    "special_zeta": "Elementwise, with broadcasting: the Hurwitz zeta function sum_k (other + k)^-input (inf at "
+                    "input = 1, NaN below; torch.special.zeta). Differentiable in other only: -input "
+                    "zeta(input + 1, other).",
     # ---- more elementwise ----
     "clamp": "Elementwise: out_i = min(max(input_i, min), max); either bound may be None (not applied) or a "
              "tensor (broadcast). The gradient is 1 inside the bounds and 0 where a bound applies.",

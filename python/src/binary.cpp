@@ -306,6 +306,20 @@ void init_binary(py::module_& m) {
                           [](Tensor& x, Scalar s) { xlogy_(x, s); });
   }, py::arg("other"), "xlogy_(other) -> Tensor\n\nIn-place version of xlogy().");
 
+  // ---- special_xlog1py, special_zeta: a Tensor or a number for either operand (fastgrad.special's xlog1py, zeta) ----
+  m.def("special_xlog1py", [](py::handle a, py::handle b) {
+    return either_first(a, b, "special_xlog1py", "other",
+                        [](const Tensor& x, const Tensor& y) { return special_xlog1py(x, y); },
+                        [](const Tensor& x, Scalar s) { return special_xlog1py(x, s); },
+                        [](Scalar s, const Tensor& y) { return special_xlog1py(s, y); });
+  }, py::arg("input"), py::arg("other"));
+  m.def("special_zeta", [](py::handle a, py::handle b) {
+    return either_first(a, b, "special_zeta", "other",
+                        [](const Tensor& x, const Tensor& y) { return special_zeta(x, y); },
+                        [](const Tensor& x, Scalar s) { return special_zeta(x, s); },
+                        [](Scalar s, const Tensor& y) { return special_zeta(s, y); });
+  }, py::arg("input"), py::arg("other"));
+
   // ---- lerp, addcmul, addcdiv ----
   def_both(cls, m, "lerp", [](const Tensor& a, py::handle end, py::handle weight) {
     Tensor e = tensor_arg(end, "lerp", "end", 2);

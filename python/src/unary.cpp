@@ -131,6 +131,35 @@ void init_unary(py::module_& m) {
   unary(cls, m, "sigmoid", sigmoid, sigmoid_);
   unary(cls, m, "erf", erf, erf_);
   unary(cls, m, "erfc", erfc, erfc_);
+  // the gamma family and torch.special's unary functions (fastgrad.special maps its names onto special_*)
+  unary(cls, m, "lgamma", lgamma, lgamma_, false);
+  unary(cls, m, "digamma", digamma, digamma_, false);
+  unary(cls, m, "erfinv", erfinv, erfinv_, false);
+  unary(cls, m, "i0", i0, i0_);
+  unary(cls, m, "sinc", sinc, sinc_);
+  using SpecialFn = Tensor (*)(const Tensor&);
+  for (auto [name, f] : {std::pair<const char*, SpecialFn>{"special_i0e", special_i0e},
+                         std::pair<const char*, SpecialFn>{"special_i1", special_i1},
+                         std::pair<const char*, SpecialFn>{"special_i1e", special_i1e},
+                         std::pair<const char*, SpecialFn>{"special_ndtri", special_ndtri},
+                         std::pair<const char*, SpecialFn>{"special_log_ndtr", special_log_ndtr},
+                         std::pair<const char*, SpecialFn>{"special_erfcx", special_erfcx},
+                         std::pair<const char*, SpecialFn>{"special_entr", special_entr}}) {
+    m.def(name, [f = f](const Tensor& t) { return f(t); }, py::arg("input"));
+  }
+  m.def("polygamma", [](int64_t n, const Tensor& t) { return polygamma(n, t); }, py::arg("n"), py::arg("input"));
+  cls.def("polygamma", [](const Tensor& t, int64_t n) { return polygamma(n, t); }, py::arg("n"));
+  cls.def("polygamma_", [](py::object self, int64_t n) {
+    Tensor t = as_tensor(self);
+    polygamma_(t, n);
+    return self;
+  }, py::arg("n"));
+  def_both(cls, m, "mvlgamma", [](const Tensor& t, int64_t p) { return mvlgamma(t, p); }, py::arg("p"));
+  cls.def("mvlgamma_", [](py::object self, int64_t p) {
+    Tensor t = as_tensor(self);
+    mvlgamma_(t, p);
+    return self;
+  }, py::arg("p"));
 
   // round(input, *, decimals=0): PyTorch records RoundBackward1 whenever decimals is given.
   auto round_fn = [](const Tensor& t, py::object decimals) {

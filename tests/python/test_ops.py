@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import fastgrad
-from op_table import COMPOSITE_GRAD_FN, NO_KIND, NOT_OPS, OPS, TORCH_BACKWARD_DIFFERS, TIn
+from op_table import COMPOSITE_GRAD_FN, NO_KIND, NOT_OPS, OPS, TORCH_BACKWARD_DIFFERS, TORCH_LESS_PRECISE, TIn
 
 F = fastgrad.nn.functional
 
@@ -42,6 +42,8 @@ _FWD = ("numpy", "gradcheck", "gradgrad", "torch_forward", "torch_backward", "gr
 
 for (_name, _case), _reason in TORCH_BACKWARD_DIFFERS.items():
     _bug(_reason, ("torch_backward",), _name, (_case,))
+for (_test, _name, _case), _reason in TORCH_LESS_PRECISE.items():
+    _bug(_reason, (_test,), _name, (_case,))
 
 
 def _known(test, op, case):
@@ -514,7 +516,7 @@ def _resolve(location):
     if location.startswith("F."):
         return F, location[2:]
     owner, name = location.split(".", 1)
-    return {"fastgrad": fastgrad, "Tensor": fastgrad.Tensor}[owner], name
+    return {"fastgrad": fastgrad, "Tensor": fastgrad.Tensor, "special": fastgrad.special}[owner], name
 
 
 @pytest.mark.parametrize(

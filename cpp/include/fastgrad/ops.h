@@ -228,6 +228,27 @@ Tensor sigmoid(const Tensor& t);
 Tensor logit(const Tensor& t, std::optional<double> eps = std::nullopt);  // log(p / (1 - p)), p clamped to [eps, 1-eps]
 Tensor erf(const Tensor& t);
 Tensor erfc(const Tensor& t);
+// The gamma family and torch.special (derivatives where PyTorch has them).
+Tensor lgamma(const Tensor& t);                    // log|Gamma(x)|
+Tensor digamma(const Tensor& t);                   // Gamma'(x) / Gamma(x)
+Tensor polygamma(int64_t n, const Tensor& t);      // n-th derivative of digamma
+Tensor mvlgamma(const Tensor& t, int64_t p);       // log of the multivariate gamma function of dimension p
+Tensor erfinv(const Tensor& t);                    // the inverse of erf on [-1, 1]
+Tensor i0(const Tensor& t);                        // modified Bessel function of the first kind, order 0
+Tensor special_i0e(const Tensor& t);               // exp(-|x|) i0(x)
+Tensor special_i1(const Tensor& t);                // modified Bessel function of the first kind, order 1
+Tensor special_i1e(const Tensor& t);               // exp(-|x|) i1(x)
+Tensor special_ndtri(const Tensor& t);             // the standard normal quantile
+Tensor special_log_ndtr(const Tensor& t);          // log of the standard normal CDF
+Tensor special_erfcx(const Tensor& t);             // exp(x^2) erfc(x)
+Tensor special_entr(const Tensor& t);              // -x ln x (0 at 0, -inf below)
+Tensor sinc(const Tensor& t);                      // sin(pi x) / (pi x), 1 at 0
+Tensor special_xlog1py(const Tensor& x, const Tensor& y);  // x log1p(y), 0 where x == 0
+Tensor special_xlog1py(Scalar x, const Tensor& y);
+Tensor special_xlog1py(const Tensor& x, Scalar y);
+Tensor special_zeta(const Tensor& x, const Tensor& q);     // Hurwitz zeta: sum_k (q + k)^-x
+Tensor special_zeta(Scalar x, const Tensor& q);
+Tensor special_zeta(const Tensor& x, Scalar q);
 
 // In-place unary variants (PyTorch's `_` methods).
 Tensor& neg_(Tensor& t);
@@ -275,6 +296,13 @@ Tensor& sigmoid_(Tensor& t);
 Tensor& logit_(Tensor& t, std::optional<double> eps = std::nullopt);
 Tensor& erf_(Tensor& t);
 Tensor& erfc_(Tensor& t);
+Tensor& lgamma_(Tensor& t);
+Tensor& digamma_(Tensor& t);
+Tensor& polygamma_(Tensor& t, int64_t n);
+Tensor& mvlgamma_(Tensor& t, int64_t p);
+Tensor& erfinv_(Tensor& t);
+Tensor& i0_(Tensor& t);
+Tensor& sinc_(Tensor& t);
 
 // ---- reductions (cpp/src/ops/reduce.cpp, minmax.cpp, scan.cpp) ----
 // `dims` lists the reduced dimensions; empty means all of them.

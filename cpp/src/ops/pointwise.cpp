@@ -3,6 +3,7 @@
 // shape; the engine sums them back to each input's shape.
 #include <cmath>
 
+#include "../cpu/special_math.h"
 #include "../cpu/wrapping.h"
 #include "elementwise.h"
 
@@ -233,6 +234,110 @@ Tensor xlogy(const Tensor& x, Scalar y) {
   }
   return out;
 }
+
+// ---- special_xlog1py, special_zeta ----
+
+// xlog1py(x, y) = x * log1p(y): NaN where y is NaN, else 0 where x == 0 (as xlogy). Derivatives as PyTorch's:
+// d/dx = xlog1py(g, y), zeroed where x == 0 and y <= -1; d/dy = g * x / (y + 1).
+namespace {
+
+Tensor xlog1py_forward(const Tensor& x, const Tensor& y, ScalarType rt) {
+  return binary_map(x, y, rt, rt, "special_xlog1py", [](auto tag) {
+    using T = decltype(tag);
+    return [](T a, T b) -> T {
+      if constexpr (std::is_floating_point_v<T>) {
+        if (b != b) return b;
+        if (a == 0) return T(0);
+        return a * std::log1p(b);
+      } else {
+        return a;  // unreachable: computed in a float type
+      }
+    };
+  });
+}
+
+Tensor xlog1py_grad_x(const Tensor& g, const Tensor& x, const Tensor& y) {
+  Tensor masked = logical(compare(x, Scalar(0), CompareOp::Eq), compare(y, Scalar(-1), CompareOp::Le), LogicalOp::And);
+  return where(masked, Scalar(0), special_xlog1py(g, y));
+}
+
+Tensor xlog1py_grad_y(const Tensor& g, const Tensor& x, const Tensor& y) { return div(mul(g, x), add(y, 1)); }
+
+// zeta(x, q): the derivative in q is -x zeta(x + 1, q); PyTorch has none in x (its Node raises there).
+Tensor zeta_forward(const Tensor& x, const Tensor& q, ScalarType rt) {
+  return binary_map(x, q, rt, rt, "special_zeta", [](auto tag) {
+    using T = decltype(tag);
+    return [](T a, T b) -> T {
+      if constexpr (std::is_floating_point_v<T>) {
+        return static_cast<T>(special::zeta(a, b));
+      } else {
+        return a;  // unreachable: computed in a float type
+      }
+    };
+  });
+}
+
+Tensor zeta_grad_q(const Tensor& g, const Tensor& x, const Tensor& q) {
+  return mul(g, neg(mul(x, special_zeta(add(x, 1), q))));
+}
+
+[[noreturn]] void zeta_no_grad_x() {
+  throw NotImplementedError("the derivative for 'self' is not implemented.");
+}
+
+}  // namespace
+
+#define FG_SPECIAL_BINARY(op, Node, forward, grad_x, grad_y)                                             \
+  struct Node##0 : NamedNode<Node##0> {                                                                  \
+    static constexpr const char* kName = #Node "0";                                                      \
+    tensor_list apply(tensor_list&& g) override {                                                        \
+      Tensor x = saved(0), y = saved(1);                                                                 \
+      return {needs_input_grad(0) ? grad_x(g[0], x, y) : Tensor(), needs_input_grad(1) ? grad_y(g[0], x, y) : Tensor()}; \
+    }                                                                                                    \
+  };                                                                                                     \
+  struct Node##1 : NamedNode<Node##1> { /* x a number: the one input is y */                             \
+    static constexpr const char* kName = #Node "1";                                                      \
+    tensor_list apply(tensor_list&& g) override { return {grad_y(g[0], saved(0), saved(1))}; }           \
+  };                                                                                                     \
+  struct Node##2 : NamedNode<Node##2> { /* y a number: the one input is x */                             \
+    static constexpr const char* kName = #Node "2";                                                      \
+    tensor_list apply(tensor_list&& g) override { return {grad_x(g[0], saved(0), saved(1))}; }           \
+  };                                                                                                     \
+  Tensor op(const Tensor& x, const Tensor& y) {                                                          \
+    return record_binary<Node##0>(forward(x, y, float_type(promote(x, y))), x, y);                       \
+  }                                                                                                      \
+  Tensor op(Scalar x, const Tensor& y) {                                                                 \
+    ScalarType rt = float_type(promote(x, y));                                                           \
+    Tensor xs = wrap_scalar(x, rt);                                                                      \
+    Tensor out = forward(xs, y, rt);                                                                     \
+    if (compute_requires_grad({&y})) {                                                                   \
+      auto node = make_node<Node##1>({&y});                                                              \
+      node->save(xs);                                                                                    \
+      node->save(y);                                                                                     \
+      set_history(out, node);                                                                            \
+    }                                                                                                    \
+    return out;                                                                                          \
+  }                                                                                                      \
+  Tensor op(const Tensor& x, Scalar y) {                                                                 \
+    ScalarType rt = float_type(promote(x, y));                                                           \
+    Tensor ys = wrap_scalar(y, rt);                                                                      \
+    Tensor out = forward(x, ys, rt);                                                                     \
+    if (compute_requires_grad({&x})) {                                                                   \
+      auto node = make_node<Node##2>({&x});                                                              \
+      node->save(x);                                                                                     \
+      node->save(ys);                                                                                    \
+      set_history(out, node);                                                                            \
+    }                                                                                                    \
+    return out;                                                                                          \
+  }
+
+namespace {
+Tensor zeta_grad_x(const Tensor&, const Tensor&, const Tensor&) { zeta_no_grad_x(); }
+}  // namespace
+
+FG_SPECIAL_BINARY(special_xlog1py, SpecialXlog1PyBackward, xlog1py_forward, xlog1py_grad_x, xlog1py_grad_y)
+FG_SPECIAL_BINARY(special_zeta, SpecialZetaBackward, zeta_forward, zeta_grad_x, zeta_grad_q)
+#undef FG_SPECIAL_BINARY
 
 // ---- lerp ----
 

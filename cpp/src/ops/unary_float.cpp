@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string_view>
 
+#include "../cpu/special_math.h"
 #include "elementwise.h"
 
 namespace fastgrad {
@@ -13,6 +14,8 @@ namespace {
 constexpr double kLn2 = 0.693147180559945309417232121458176568;
 constexpr double kLn10 = 2.30258509299404568401799145468436421;
 constexpr double kTwoOverSqrtPi = 1.12837916709551257389615890312154517;
+constexpr double kSqrtPiOver2 = 0.886226925452758013649083741671393;
+constexpr double kSqrtTwoPi = 2.50662827463100050241576528481104525;
 
 // No vector kernel: the scalar body runs.
 constexpr int kScalar = -1;
@@ -65,6 +68,13 @@ Tensor inplace_result(const Tensor& s, const char* op, F out_of_place) {
   }
   if (compute_requires_grad({&s})) set_history(out, make_node<InplaceNoDerivative>({&s}, node, op));
   return out;
+}
+
+// d sinc(x) / dx = (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at x = 0 (PyTorch's SincBackward0).
+Tensor sinc_backward(const Tensor& g, const Tensor& x) {
+  Tensor px = mul(x, special::kPi);
+  Tensor d = div(sub(mul(px, cos(px)), sin(px)), mul(mul(x, x), special::kPi));
+  return mul(g, where(compare(x, 0, CompareOp::Eq), Scalar(0), d));
 }
 
 // Which tensor a Node saves: the input x or the output y.
@@ -126,6 +136,19 @@ FG_FLOAT_UNARY(atanh, AtanhBackward0, x, kScalar, std::atanh(x), div(g, rsub(mul
 FG_FLOAT_UNARY(sigmoid, SigmoidBackward0, y, V(Sigmoid), T(1) / (T(1) + std::exp(-x)), fused_backward(cpu::BackwardOp::Sigmoid, g, s, [&] { return mul(g, mul(s, rsub(s, 1))); }))
 FG_FLOAT_UNARY(erf, ErfBackward0, x, V(Erf), std::erf(x), mul(g, mul(exp(neg(mul(s, s))), kTwoOverSqrtPi)))
 FG_FLOAT_UNARY(erfc, ErfcBackward0, x, V(Erfc), std::erfc(x), mul(g, mul(exp(neg(mul(s, s))), -kTwoOverSqrtPi)))
+// torch.special and the gamma family: scalar double code (cpu/special_math.h), derivatives from PyTorch's formulas.
+FG_FLOAT_UNARY(lgamma, LgammaBackward0, x, kScalar, special::lgamma(x), mul(g, digamma(s)))
+FG_FLOAT_UNARY(digamma, DigammaBackward0, x, kScalar, special::digamma(x), mul(g, polygamma(1, s)))
+FG_FLOAT_UNARY(erfinv, ErfinvBackward0, x, kScalar, special::erfinv(x), mul(g, mul(exp(square(erfinv(s))), kSqrtPiOver2)))
+FG_FLOAT_UNARY(i0, I0Backward0, x, kScalar, special::i0(x), mul(g, special_i1(s)))
+FG_FLOAT_UNARY(special_i0e, SpecialI0EBackward0, x, kScalar, special::i0e(x), mul(g, sub(special_i1e(s), mul(sign(s), special_i0e(s)))))
+FG_FLOAT_UNARY(special_i1, SpecialI1Backward0, x, kScalar, special::i1(x), mul(g, where(compare(s, 0, CompareOp::Eq), Scalar(0.5), sub(i0(s), div(special_i1(s), s)))))
+FG_FLOAT_UNARY(special_i1e, SpecialI1EBackward0, x, kScalar, special::i1e(x), mul(g, where(compare(s, 0, CompareOp::Eq), Scalar(0.5), sub(special_i0e(s), mul(special_i1e(s), add(sign(s), reciprocal(s)))))))
+FG_FLOAT_UNARY(special_ndtri, SpecialNdtriBackward0, y, kScalar, special::ndtri(x), mul(g, mul(exp(mul(square(s), 0.5)), kSqrtTwoPi)))
+FG_FLOAT_UNARY(special_log_ndtr, SpecialLogNdtrBackward0, x, kScalar, special::log_ndtr(x), mul(g, div(exp(sub(mul(square(s), -0.5), special_log_ndtr(s))), kSqrtTwoPi)))
+FG_FLOAT_UNARY(special_erfcx, SpecialErfcxBackward0, x, kScalar, special::erfcx(x), mul(g, sub(mul(mul(s, special_erfcx(s)), 2), kTwoOverSqrtPi)))
+FG_FLOAT_UNARY(special_entr, SpecialEntrBackward0, x, kScalar, special::entr(x), mul(g, neg(add(log(s), 1))))
+FG_FLOAT_UNARY(sinc, SincBackward0, x, kScalar, special::sinc(x), sinc_backward(g, s))
 
 #undef V
 #undef FG_FLOAT_UNARY
@@ -168,6 +191,70 @@ Tensor logit(const Tensor& t, std::optional<double> eps) {
 
 Tensor& logit_(Tensor& t, std::optional<double> eps) {
   return float_inplace(t, "logit_", true, [eps](const Tensor& s) { return logit(s, eps); });
+}
+
+// ---- polygamma, mvlgamma ----
+
+// psi^(n)(x); its derivative is psi^(n+1)(x).
+struct PolygammaBackward0 : NamedNode<PolygammaBackward0> {
+  static constexpr const char* kName = "PolygammaBackward0";
+  int64_t n;
+  explicit PolygammaBackward0(int64_t n_) : n(n_) {}
+  tensor_list apply(tensor_list&& grads) override { return {mul(grads[0], polygamma(n + 1, saved(0)))}; }
+};
+
+Tensor polygamma(int64_t n, const Tensor& t) {
+  FG_CHECK(n >= 0, Error, "polygamma(n, x) does not support negative n.");
+  Tensor out = float_map(t, float_type(t.dtype()), [n](auto tag) {
+    using T = decltype(tag);
+    return [n](T x) -> T { return static_cast<T>(special::polygamma(static_cast<long>(n), x)); };
+  });
+  return record_unary<PolygammaBackward0>(out, t, true, false, n);
+}
+
+Tensor& polygamma_(Tensor& t, int64_t n) {
+  FG_CHECK(n >= 0, Error, "polygamma(n, x) does not support negative n.");
+  return float_inplace(t, "polygamma_", true, [n](const Tensor& s) { return polygamma(n, s); });
+}
+
+// log Gamma_p(x) = p (p - 1) / 4 log(pi) + sum_{i < p} lgamma(x - i / 2), the multivariate gamma function's log
+// for x > (p - 1) / 2; derivative sum_{i < p} digamma(x - i / 2).
+struct MvlgammaBackward0 : NamedNode<MvlgammaBackward0> {
+  static constexpr const char* kName = "MvlgammaBackward0";
+  int64_t p;
+  explicit MvlgammaBackward0(int64_t p_) : p(p_) {}
+  tensor_list apply(tensor_list&& grads) override {
+    Tensor x = saved(0);
+    Tensor sum = digamma(x);
+    for (int64_t i = 1; i < p; ++i) sum = add(sum, digamma(sub(x, 0.5 * static_cast<double>(i))));
+    return {mul(grads[0], sum)};
+  }
+};
+
+namespace {
+// PyTorch 2.13 checks p only: below (p - 1) / 2 the sum of lgammas is returned as it comes (the function's
+// real continuation there, inf at its poles).
+void check_mvlgamma(int64_t p) { FG_CHECK(p >= 1, Error, "p has to be greater than or equal to 1"); }
+}  // namespace
+
+Tensor mvlgamma(const Tensor& t, int64_t p) {
+  check_mvlgamma(p);
+  const double pd = static_cast<double>(p);
+  const double base = pd * (pd - 1) / 4 * std::log(special::kPi);
+  Tensor out = float_map(t, float_type(t.dtype()), [p, base](auto tag) {
+    using T = decltype(tag);
+    return [p, base](T x) -> T {
+      double sum = base;
+      for (int64_t i = 0; i < p; ++i) sum += special::lgamma(static_cast<double>(x) - 0.5 * static_cast<double>(i));
+      return static_cast<T>(sum);
+    };
+  });
+  return record_unary<MvlgammaBackward0>(out, t, true, false, p);
+}
+
+Tensor& mvlgamma_(Tensor& t, int64_t p) {
+  check_mvlgamma(p);
+  return float_inplace(t, "mvlgamma_", true, [p](const Tensor& s) { return mvlgamma(s, p); });
 }
 
 }  // namespace fastgrad

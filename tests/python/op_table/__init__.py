@@ -45,6 +45,7 @@ from . import (
     reductions,
     shape,
     sorting,
+    special,
     unary,
     upsample,
 )
@@ -53,6 +54,7 @@ from .nn_composite import COMPOSITE_GRAD_FN as _COMPOSITE_GRAD_FN
 from .nn_composite import TORCH_BACKWARD_DIFFERS
 from .nn_composite import NO_KIND as _COMPOSITE_NO_KIND
 from .not_ops import NOT_OPS
+from .special import TORCH_LESS_PRECISE  # noqa: F401
 
 # Every entry, in the order test_ops.py runs them: first the core ops (the CORE list of each area that has
 # one), then the rest of each area.
@@ -86,11 +88,12 @@ OPS: list = [
     *upsample.OPS,
     *nn_rnn.OPS,
     *conv.OPS,
+    *special.OPS,
     *nn_composite.OPS,
 ]
 
 # The entries whose grad_fn name is not torch's (left out of that one check).
-COMPOSITE_GRAD_FN = _COMPOSITE_GRAD_FN | nn_rnn.GRAD_FN_DIFFERS
+COMPOSITE_GRAD_FN = _COMPOSITE_GRAD_FN | nn_rnn.GRAD_FN_DIFFERS | special.GRAD_FN_DIFFERS
 
 # The sample kinds some entries cannot have (test_ops.py adds its own list).
 NO_KIND = _COMPOSITE_NO_KIND | histogram.NO_KIND | pooling.NO_KIND | upsample.NO_KIND | nn_rnn.NO_KIND | conv.NO_KIND
