@@ -584,9 +584,11 @@ def test_set_default_dtype_half(name):
 def test_unsupported_op_is_a_clean_error():
     """An op with no half-precision path raises NotImplementedError naming the dtype (as PyTorch's missing
     kernels do), never reads the memory as another type."""
-    t = fastgrad.ones(4, dtype=fastgrad.float16)
+    t = fastgrad.ones(1, 1, 2, 2, 2, dtype=fastgrad.float16)
     with pytest.raises(NotImplementedError, match="'Half'"):
-        t.unique()
+        fastgrad.nn.functional.avg_pool3d(t, 2)  # PyTorch has no such kernel either
+    with pytest.raises(NotImplementedError, match="'Half'"):
+        torch.nn.functional.avg_pool3d(torch.ones(1, 1, 2, 2, 2, dtype=torch.float16), 2)
 
 
 def test_uint8_negative_fill_wraps():

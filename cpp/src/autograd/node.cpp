@@ -193,8 +193,10 @@ namespace {
 // training step does per parameter, without the general in-place protocol's checks, temporary and copy
 // (nothing can observe the difference: .grad has no history here, and the version is bumped the same).
 bool add_same_layout(Tensor& grad, const Tensor& incoming) {
-  if (grad.dtype() != incoming.dtype() || !is_floating(grad.dtype()) || !grad.is_contiguous() ||
-      !incoming.is_contiguous() || grad.sizes() != incoming.sizes() || grad.storage() == incoming.storage())
+  // float32 and float64 only: float16/bfloat16 gradients are added by add_ (Note [Storage dtypes])
+  const bool wide = grad.dtype() == ScalarType::Float32 || grad.dtype() == ScalarType::Float64;
+  if (grad.dtype() != incoming.dtype() || !wide || !grad.is_contiguous() || !incoming.is_contiguous() ||
+      grad.sizes() != incoming.sizes() || grad.storage() == incoming.storage())
     return false;
   int64_t n = grad.numel();
   if (grad.dtype() == ScalarType::Float32) {

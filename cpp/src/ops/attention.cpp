@@ -11,6 +11,7 @@
 #include "../cpu/dispatch.h"
 #include "common.h"
 #include "elementwise.h"
+#include "reduced_float.h"
 
 namespace fastgrad {
 
@@ -242,6 +243,17 @@ void record_attention(Tensor& out, const Tensor& q, const Tensor& k, const Tenso
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
                                     const Tensor& attn_mask, bool is_causal, std::optional<double> scale) {
   check_attention_args(query, key, value, attn_mask, is_causal);
+  // Half precision (Note [Half-precision ops]): PyTorch's flash kernel (4-D) computes it in float32 inside its own
+  // Node; its math path (other ranks) converts to float32 and back, and so does its graph (ToCopyBackward0).
+  if (any_reduced_float({&query, &key, &value}) && query.dim() == 4)
+    return in_float32({query, key, value, attn_mask}, query.dtype(), [is_causal, scale](const tensor_list& a) {
+      return scaled_dot_product_attention(a[0], a[1], a[2], a[3], is_causal, scale);
+    });
+  if (any_reduced_float({&query, &key, &value}))
+    return to_dtype(scaled_dot_product_attention(float32_if_reduced(query), float32_if_reduced(key),
+                                                 float32_if_reduced(value), float32_if_reduced(attn_mask), is_causal,
+                                                 scale),
+                    query.dtype());
   const AttnShape s = attn_shape(query, key, value);
   // E = 0: the scores are empty sums, 0 for any factor (1 here, not 1 / sqrt(0)); the weights are uniform.
   const double sc = scale ? *scale : s.E > 0 ? 1.0 / std::sqrt(static_cast<double>(s.E)) : 1.0;

@@ -12,6 +12,7 @@
 #include "../cpu/conv.h"
 #include "common.h"
 #include "elementwise.h"
+#include "reduced_float.h"
 
 namespace fastgrad {
 
@@ -558,9 +559,11 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
                    int64_t groups) {
   if (is_reduced_float(input.dtype()) && input.dtype() == weight.dtype() &&
       (!bias.defined() || bias.dtype() == input.dtype()))  // in float32 (Note [Storage dtypes])
-    return to_dtype(convolution(float32_if_reduced(input), float32_if_reduced(weight), float32_if_reduced(bias), stride,
-                                padding, dilation, transposed, output_padding, groups),
-                    input.dtype());
+    return in_float32({input, weight, bias}, input.dtype(),
+                      [stride, padding, dilation, transposed, output_padding, groups](const tensor_list& a) {
+                        return convolution(a[0], a[1], a[2], stride, padding, dilation, transposed, output_padding,
+                                           groups);
+                      });
   const ConvSpec spec =
       convolution_spec(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups);
   return run_convolution(input, weight, bias, spec);
@@ -607,6 +610,10 @@ Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const Tensor&
 Tensor im2col(const Tensor& input, const Dims& kernel_size, const Dims& dilation, const Dims& padding,
               const Dims& stride) {
   FG_CHECK(input.defined(), Error, "im2col: input must be defined");
+  if (is_reduced_float(input.dtype()))  // Note [Half-precision ops]
+    return in_float32({input}, input.dtype(), [=](const tensor_list& a) {
+      return im2col(a[0], kernel_size, dilation, padding, stride);
+    });
   const Dims kernel = pair_param(kernel_size, "kernel_size"), dil = pair_param(dilation, "dilation");
   const Dims pad = pair_param(padding, "padding"), st = pair_param(stride, "stride");
   check_positive(kernel, "kernel size should be greater than zero", "kernel");
@@ -634,6 +641,10 @@ Tensor im2col(const Tensor& input, const Dims& kernel_size, const Dims& dilation
 Tensor col2im(const Tensor& input, const Dims& output_size, const Dims& kernel_size, const Dims& dilation,
               const Dims& padding, const Dims& stride) {
   FG_CHECK(input.defined(), Error, "col2im: input must be defined");
+  if (is_reduced_float(input.dtype()))  // Note [Half-precision ops]
+    return in_float32({input}, input.dtype(), [=](const tensor_list& a) {
+      return col2im(a[0], output_size, kernel_size, dilation, padding, stride);
+    });
   const Dims out = pair_param(output_size, "output_size"), kernel = pair_param(kernel_size, "kernel_size");
   const Dims dil = pair_param(dilation, "dilation"), pad = pair_param(padding, "padding");
   const Dims st = pair_param(stride, "stride");

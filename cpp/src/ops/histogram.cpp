@@ -19,6 +19,7 @@
 
 #include "elementwise.h"
 #include "reduce_common.h"
+#include "reduced_float.h"
 
 namespace fastgrad {
 
@@ -123,7 +124,7 @@ void record_histogram(Tensor& hist, Tensor& edges, std::initializer_list<const T
 // ---- bincount ----
 
 Tensor bincount(const Tensor& self, const Tensor& weights, int64_t minlength) {
-  check_kernel(self.dtype() == ScalarType::Int32 || self.dtype() == ScalarType::Int64, "bincount_cpu", self.dtype());
+  check_kernel(!is_floating(self.dtype()) && self.dtype() != ScalarType::Bool, "bincount_cpu", self.dtype());
   FG_CHECK(minlength >= 0, Error, "minlength should be >= 0 (bincount() got minlength = ", minlength, ")");
   FG_CHECK(self.dim() == 1, Error, "bincount only supports 1-d non-negative integral inputs. (got an input of shape ",
            shape_str(self.sizes()), ")");
@@ -163,6 +164,8 @@ Tensor bincount(const Tensor& self, const Tensor& weights, int64_t minlength) {
 // ---- histc ----
 
 Tensor histc(const Tensor& self, int64_t bins, double min, double max) {
+  if (is_reduced_float(self.dtype()))  // Note [Half-precision ops]
+    return in_float32({self}, self.dtype(), [=](const tensor_list& a) { return histc(a[0], bins, min, max); });
   check_kernel(self.dtype() != ScalarType::Bool, "linspace_cpu", self.dtype());
   check_kernel(is_floating(self.dtype()), "histogram_cpu", self.dtype());
   check_bin_count(bins, "histc");
@@ -203,6 +206,15 @@ Tensor histc(const Tensor& self, int64_t bins, double min, double max) {
 
 std::tuple<Tensor, Tensor> histogram(const Tensor& self, int64_t bins, std::optional<std::pair<double, double>> range,
                                      const Tensor& weight, bool density) {
+  // PyTorch computes a half-precision histogram only within a given range ("histogramdd" refuses to find it)
+  check_kernel(range.has_value() || !is_reduced_float(self.dtype()) || self.numel() == 0, "histogramdd", self.dtype());
+  if (is_reduced_float(self.dtype()) && (!weight.defined() || weight.dtype() == self.dtype())) {
+    tensor_list r = run_in_float32({self, weight}, self.dtype(), [=](const tensor_list& a) {  // Note [Half-precision ops]
+      auto [h, e] = histogram(a[0], bins, range, a[1], density);
+      return tensor_list{h, e};
+    });
+    return {r[0], r[1]};
+  }
   check_histogram_input(self, weight);
   check_bin_count(bins, "histogram");
   double lo = 0, hi = 1;  // an empty input without a range: [0, 1]
@@ -229,6 +241,14 @@ std::tuple<Tensor, Tensor> histogram(const Tensor& self, int64_t bins, std::opti
 }
 
 std::tuple<Tensor, Tensor> histogram(const Tensor& self, const Tensor& bins, const Tensor& weight, bool density) {
+  if (is_reduced_float(self.dtype()) && bins.dtype() == self.dtype() &&
+      (!weight.defined() || weight.dtype() == self.dtype())) {
+    tensor_list r = run_in_float32({self, bins, weight}, self.dtype(), [=](const tensor_list& a) {  // Note [Half-precision ops]
+      auto [h, e] = histogram(a[0], a[1], a[2], density);
+      return tensor_list{h, e};
+    });
+    return {r[0], r[1]};
+  }
   check_histogram_input(self, weight);
   FG_CHECK(bins.dtype() == self.dtype(), Error,
            "torch.histogramdd: input tensor and bins tensors should have the same dtype, but got input with dtype ",

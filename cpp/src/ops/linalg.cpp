@@ -7,6 +7,7 @@
 #include "fastgrad/parallel.h"
 #include "../cpu/wrapping.h"
 #include "common.h"
+#include "reduced_float.h"
 
 namespace fastgrad {
 
@@ -432,6 +433,8 @@ struct TraceBackward0 : NamedNode<TraceBackward0> {
 Tensor trace(const Tensor& self) {
   FG_CHECK(self.dim() == 2, Error, "trace: expected a matrix, but got tensor with dim ", self.dim());
   check_not_bool(self, "trace");
+  if (is_reduced_float(self.dtype()))  // Note [Half-precision ops]
+    return in_float32({self}, self.dtype(), [](const tensor_list& a) { return trace(a[0]); });
   const ScalarType out_dtype = is_floating(self.dtype()) ? self.dtype() : ScalarType::Int64;
   const int64_t n = std::min(self.sizes()[0], self.sizes()[1]);
   Tensor out = empty({}, out_dtype);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common.h"
+#include "reduced_float.h"
 
 namespace fastgrad {
 
@@ -433,9 +434,11 @@ Tensor nll_loss_fused(const Tensor& input, const Tensor& target, const Tensor& w
 Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction,
                 int64_t ignore_index) {
   check_nll_args(input, target, weight);
-  if (is_reduced_float(input.dtype()))  // in float32 (Note [Storage dtypes])
-    return to_dtype(nll_loss(float32_if_reduced(input), target, float32_if_reduced(weight), reduction, ignore_index),
-                    input.dtype());
+  if (is_reduced_float(input.dtype()))  // Note [Half-precision ops]
+    return in_float32({input, target, weight}, input.dtype(),
+                      [reduction, ignore_index](const tensor_list& a) {
+                        return nll_loss(a[0], a[1], a[2], reduction, ignore_index);
+                      });
   if (input.dim() <= 2 || input.dim() == 4) return nll_loss_fused(input, target, weight, reduction, ignore_index);
   // Like PyTorch, other spatial ranks go through the 2-D kernel as (N, C, 1, d1 * d2 * ...).
   const int64_t n = input.size(0), c = input.size(1);

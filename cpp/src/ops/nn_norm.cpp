@@ -11,6 +11,7 @@
 
 #include "../cpu/norm.h"
 #include "common.h"
+#include "reduced_float.h"
 
 namespace fastgrad {
 
@@ -210,10 +211,11 @@ Dims norm_param_shape(const Tensor& weight, const Tensor& bias, int64_t c) {
 Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tensor& weight, const Tensor& bias,
                   double eps) {
   check_normalized_shape(input, normalized_shape, weight, bias);
-  if (is_reduced_float(input.dtype()))  // in float32 (Note [Storage dtypes])
-    return to_dtype(layer_norm(float32_if_reduced(input), normalized_shape, float32_if_reduced(weight),
-                               float32_if_reduced(bias), eps),
-                    input.dtype());
+  if (is_reduced_float(input.dtype()))  // Note [Half-precision ops]
+    return in_float32({input, weight, bias}, input.dtype(),
+                      [normalized_shape, eps](const tensor_list& a) {
+                        return layer_norm(a[0], normalized_shape, a[1], a[2], eps);
+                      });
   check_norm_input(input, "LayerNormKernelImpl");
   check_param_dtypes(input, {&weight, &bias});
   const ScalarType dt = input.dtype();
@@ -279,9 +281,9 @@ struct RmsNormBackward : NamedNode<RmsNormBackward> {
 
 Tensor rms_norm(const Tensor& input, const Dims& normalized_shape, const Tensor& weight, double eps) {
   check_normalized_shape(input, normalized_shape, weight, Tensor());
-  if (is_reduced_float(input.dtype()))  // in float32 (Note [Storage dtypes])
-    return to_dtype(rms_norm(float32_if_reduced(input), normalized_shape, float32_if_reduced(weight), eps),
-                    input.dtype());
+  if (is_reduced_float(input.dtype()))  // Note [Half-precision ops]
+    return in_float32({input, weight}, input.dtype(),
+                      [normalized_shape, eps](const tensor_list& a) { return rms_norm(a[0], normalized_shape, a[1], eps); });
   check_norm_input(input, "rms_norm");
   const ScalarType dt = input.dtype();
   auto [m, n] = rows_of(input, normalized_shape);
@@ -377,6 +379,13 @@ struct NativeBatchNormBackward0 : NamedNode<NativeBatchNormBackward0> {
 
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
                   const Tensor& bias, bool training, double momentum, double eps) {
+  if (any_reduced_float({&input, &running_mean, &running_var, &weight, &bias}) && input.numel() > 0)
+    return run_in_float32({input, running_mean, running_var, weight, bias},  // Note [Half-precision ops]
+                          reduced_dtype_of({&input, &running_mean, &running_var, &weight, &bias}),
+                          [training, momentum, eps](const tensor_list& a) {
+                            return tensor_list{batch_norm(a[0], a[1], a[2], a[3], a[4], training, momentum, eps)};
+                          },
+                          {1, 2})[0];  // the running statistics are written
   if (input.numel() == 0) {
     // PyTorch's empty-batch path, taken before any other check: a clone scaled by the first weight and
     // shifted by the first bias, with the running statistics untouched.
@@ -507,10 +516,9 @@ struct NativeGroupNormBackward0 : NamedNode<NativeGroupNormBackward0> {
 };
 
 Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps) {
-  if (is_reduced_float(input.dtype()))  // in float32 (Note [Storage dtypes])
-    return to_dtype(group_norm(float32_if_reduced(input), num_groups, float32_if_reduced(weight),
-                               float32_if_reduced(bias), eps),
-                    input.dtype());
+  if (is_reduced_float(input.dtype()))  // Note [Half-precision ops]
+    return in_float32({input, weight, bias}, input.dtype(),
+                      [num_groups, eps](const tensor_list& a) { return group_norm(a[0], num_groups, a[1], a[2], eps); });
   FG_CHECK(input.dim() >= 2, Error, "Expected at least 2 dimensions for input tensor but received ", input.dim());
   const int64_t c = input.size(1);
   FG_CHECK(num_groups > 0, Error, "Expected num groups to be greater than 0, got ", num_groups);

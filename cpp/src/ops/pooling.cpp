@@ -18,6 +18,7 @@
 
 #include "../cpu/pool_kernels.h"
 #include "common.h"
+#include "reduced_float.h"
 
 namespace fastgrad {
 
@@ -222,9 +223,12 @@ struct MaxPoolBackward : Node {
 
 std::tuple<Tensor, Tensor> max_pool_run(const Tensor& input, int nd, const cpu::PoolGeometry& g, bool adaptive,
                                         const char* kernel_name) {
-  if (is_reduced_float(input.dtype())) {  // exact in float32 (Note [Storage dtypes])
-    auto [v, i] = max_pool_run(float32_if_reduced(input), nd, g, adaptive, kernel_name);
-    return {to_dtype(v, input.dtype()), i};
+  if (is_reduced_float(input.dtype())) {  // exact in float32: Note [Half-precision ops]
+    tensor_list r = run_in_float32({input}, input.dtype(), [nd, g, adaptive, kernel_name](const tensor_list& a) {
+      auto [v, i] = max_pool_run(a[0], nd, g, adaptive, kernel_name);
+      return tensor_list{v, i};
+    });
+    return {r[0], r[1]};
   }
   const ScalarType dtype = input.dtype();
   if (dtype == ScalarType::Bool || (adaptive && !is_floating(dtype))) not_implemented(kernel_name, dtype);
@@ -332,10 +336,13 @@ Tensor avg_pool_nd(const char* op, const char* kernel_name, const Tensor& input,
                    const Dims& stride, const Dims& padding, bool ceil_mode, bool count_include_pad,
                    std::optional<int64_t> divisor_override) {
   FG_CHECK(!divisor_override || *divisor_override != 0, Error, "divisor must be not zero");
-  if (is_reduced_float(input.dtype()))  // in float32 (Note [Storage dtypes])
-    return to_dtype(avg_pool_nd(op, kernel_name, float32_if_reduced(input), nd, kernel_size, stride, padding, ceil_mode,
-                                count_include_pad, divisor_override),
-                    input.dtype());
+  // PyTorch's CPU avg_pool3d has no float16/bfloat16 kernel
+  if (is_reduced_float(input.dtype()) && nd == 3) not_implemented(kernel_name, input.dtype());
+  if (is_reduced_float(input.dtype()))  // Note [Half-precision ops]
+    return in_float32({input}, input.dtype(), [=](const tensor_list& a) {
+      return avg_pool_nd(op, kernel_name, a[0], nd, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                         divisor_override);
+    });
   AvgPoolSpec spec{nd, false, pool_geometry(op, input, nd, kernel_size, stride, padding, {1}, ceil_mode, false),
                    count_include_pad, divisor_override.value_or(0), input.sizes()};
   if (!is_floating(input.dtype()) && input.dtype() != ScalarType::Int64) not_implemented(kernel_name, input.dtype());
@@ -345,8 +352,9 @@ Tensor avg_pool_nd(const char* op, const char* kernel_name, const Tensor& input,
 Tensor adaptive_avg_pool_nd(const char* op, const char* kernel_name, const Tensor& input, int nd,
                             const Dims& output_size) {
   check_output_size(op, nd, output_size);
-  if (is_reduced_float(input.dtype()))  // in float32 (Note [Storage dtypes])
-    return to_dtype(adaptive_avg_pool_nd(op, kernel_name, float32_if_reduced(input), nd, output_size), input.dtype());
+  if (is_reduced_float(input.dtype()))  // Note [Half-precision ops]
+    return in_float32({input}, input.dtype(),
+                      [=](const tensor_list& a) { return adaptive_avg_pool_nd(op, kernel_name, a[0], nd, output_size); });
   bool ones = true;
   for (int64_t o : output_size) ones = ones && o == 1;
   if (ones) {  // as PyTorch: a mean over the spatial dims (MeanBackward1)
@@ -386,6 +394,10 @@ struct MaxUnpoolBackward : Node {
 };
 
 Tensor max_unpool_nd(const char* op, const Tensor& input, const Tensor& indices, int nd, const Dims& output_size) {
+  if (is_reduced_float(input.dtype()))  // Note [Half-precision ops]
+    return in_float32({input, indices}, input.dtype(), [=](const tensor_list& a) {
+      return max_unpool_nd(op, a[0], a[1], nd, output_size);
+    });
   FG_CHECK(indices.dtype() == ScalarType::Int64, Error, "elements in indices should be type int64 but got: ",
            scalar_type_name(indices.dtype()));
   FG_CHECK(indices.sizes() == input.sizes(), Error,

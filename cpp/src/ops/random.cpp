@@ -72,15 +72,14 @@ Tensor& random_inplace(Tensor& self, const char* op, const Tensor* p, Fill fill)
 Tensor rand(const Dims& sizes, ScalarType dtype, Generator* gen) {
   check_float(dtype, "check_uniform_bounds");
   Tensor out = empty(sizes, dtype);
-  if (is_reduced_float(dtype)) fill_uniform_reduced(out, 0.0, 1.0, pick(gen));
-  else with_float(out, [&](auto* p) { fill_uniform(p, out.numel(), 0.0, 1.0, pick(gen)); });
+  with_float(out, [&](auto* p) { fill_uniform(p, out.numel(), 0.0, 1.0, pick(gen)); });
   return out;
 }
 
 Tensor randn(const Dims& sizes, ScalarType dtype, Generator* gen) {
   check_float(dtype, "normal_kernel_cpu", numel_of(sizes));
   Tensor out = empty(sizes, dtype);
-  with_float(out, [&](auto* p) { fill_normal(p, out.numel(), 0.0, 1.0, pick(gen)); });
+  fill_normal_dense(out, 0.0, 1.0, pick(gen));
   return out;
 }
 
@@ -130,7 +129,7 @@ Tensor normal(const Tensor& mean, double std, Generator* gen) {
   check_std(std);
   check_float(mean.dtype(), "normal_kernel_cpu", mean.numel());
   Tensor out = empty(mean.sizes(), mean.dtype());
-  with_float(out, [&](auto* p) { fill_normal(p, out.numel(), 0.0, std, pick(gen)); });
+  fill_normal_dense(out, 0.0, std, pick(gen));
   {
     NoGradGuard guard;
     add_(out, mean);
@@ -245,8 +244,7 @@ Tensor& uniform_(Tensor& self, double from, double to, Generator* gen) {
            ">::max(), but found to=", to, " and from=", from, " which result in to-from to exceed the limit");
   return random_inplace<UniformBackward0>(self, "uniform_", nullptr, [&] {
     fill_in_memory_order(self, [&](const Tensor& buf) {
-      if (is_reduced_float(buf.dtype())) fill_uniform_reduced(buf, from, to, pick(gen));
-      else with_float(buf, [&](auto* p) { fill_uniform(p, buf.numel(), from, to, pick(gen)); });
+      with_float(buf, [&](auto* p) { fill_uniform(p, buf.numel(), from, to, pick(gen)); });
     });
   });
 }
@@ -257,7 +255,7 @@ Tensor& normal_(Tensor& self, double mean, double std, Generator* gen) {
   return random_inplace<NormalBackward0>(self, "normal_", nullptr, [&] {
     // torch's block-of-16 path is for contiguous tensors only; others draw element by element.
     if (self.is_contiguous()) {
-      with_float(self, [&](auto* p) { fill_normal(p, self.numel(), mean, std, pick(gen)); });
+      fill_normal_dense(self, mean, std, pick(gen));
       return;
     }
     fill_in_memory_order(self, [&](const Tensor& buf) {
@@ -278,6 +276,89 @@ Tensor& exponential_(Tensor& self, double lambd, Generator* gen) {
     });
   });
 }
+
+namespace {
+// The significand digits of a floating dtype.
+int float_digits(ScalarType dtype) {
+  switch (dtype) {
+    case ScalarType::Float16: return 11;
+    case ScalarType::BFloat16: return 8;
+    case ScalarType::Float32: return 24;
+    default: return 53;
+  }
+}
+
+// The largest integer `dtype` holds such that all smaller ones are exact too (2^digits for floats).
+int64_t max_exact(ScalarType dtype) {
+  switch (dtype) {
+    case ScalarType::Bool: return 1;
+    case ScalarType::UInt8: return std::numeric_limits<uint8_t>::max();
+    case ScalarType::Int8: return std::numeric_limits<int8_t>::max();
+    case ScalarType::Int16: return std::numeric_limits<int16_t>::max();
+    case ScalarType::Int32: return std::numeric_limits<int32_t>::max();
+    case ScalarType::Int64: return std::numeric_limits<int64_t>::max();
+    case ScalarType::Float16:
+    case ScalarType::BFloat16:
+    case ScalarType::Float32:
+    case ScalarType::Float64: return int64_t{1} << float_digits(dtype);
+  }
+  return 0;
+}
+
+// For float dtypes torch first moves `from` up (and `to` down) to integers the dtype can represent, when
+// from + 1 (to - 1) would round past them: n = floor(log2 |v|), the dtype's spacing there is
+// 2^(n - digits + 1).
+int64_t spacing_at(int64_t v, ScalarType dtype) {
+  const int digits = float_digits(dtype);
+  uint64_t a = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  int n = 0;
+  while (a >>= 1) ++n;
+  return int64_t{1} << std::max(n - digits + 1, 0);
+}
+// v rounded to dtype (float16 beyond its range: infinity, which no caller meets: the range is checked first).
+int64_t round_in(int64_t v, ScalarType dtype) {
+  switch (dtype) {
+    case ScalarType::Float16: return static_cast<int64_t>(static_cast<float>(Half(static_cast<float>(v))));
+    case ScalarType::BFloat16: return static_cast<int64_t>(static_cast<float>(BFloat16(static_cast<float>(v))));
+    case ScalarType::Float32: return static_cast<int64_t>(static_cast<float>(v));
+    default: return static_cast<int64_t>(static_cast<double>(v));
+  }
+}
+int64_t representable_from(int64_t from, ScalarType dtype) {
+  const int64_t r = round_in(from + 1, dtype);
+  return r < from ? r + spacing_at(from + 1, dtype) : from;
+}
+int64_t representable_to(int64_t to, ScalarType dtype) {
+  const int64_t r = round_in(to - 1, dtype);
+  return r >= to ? r - spacing_at(to - 1, dtype) : to;
+}
+
+// The dtype must hold from and to - 1: the integer dtypes' ranges and float16's +-65504 (the other floating
+// dtypes hold every int64). (torch also warns when a float dtype cannot hold them exactly; the Python binding
+// of random_ raises that warning, as the core has no warning channel.)
+void check_in_range(int64_t from, int64_t to_inc, ScalarType dtype) {
+  int64_t lo = 0, hi = 0;
+  const char* type = "";  // torch names the C++ type here
+  switch (dtype) {
+    case ScalarType::Bool: lo = 0, hi = 1, type = "bool"; break;
+    case ScalarType::UInt8: lo = 0, hi = 255, type = "unsigned char"; break;
+    case ScalarType::Int8: lo = -128, hi = 127, type = "signed char"; break;
+    case ScalarType::Int16: lo = -32768, hi = 32767, type = "short int"; break;
+    case ScalarType::Int32:
+      lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max(), type = "int";
+      break;
+    case ScalarType::Int64:
+      lo = std::numeric_limits<int64_t>::min(), hi = std::numeric_limits<int64_t>::max(), type = "long int";
+      break;
+    case ScalarType::Float16: lo = -65504, hi = 65504, type = "c10::Half"; break;
+    case ScalarType::BFloat16:
+    case ScalarType::Float32:
+    case ScalarType::Float64: return;
+  }
+  FG_CHECK(from >= lo && from <= hi, Error, "from is out of bounds for ", type);
+  FG_CHECK(to_inc >= lo && to_inc <= hi, Error, "to - 1 is out of bounds for ", type);
+}
+}  // namespace
 
 // random_(): integers spread over what the dtype represents exactly: [0, 2^24] for float32, [0, 2^53] for
 // float64, [0, max] for integer types, {false, true} for bool. torch reduces one draw (64 bits for float64
@@ -300,75 +381,21 @@ Tensor& random_(Tensor& self, Generator* gen) {
           });
           break;
         }
-        default: {
+        default: {  // one 32-bit draw modulo the count of values [0, max_exact] (bool: its low bit)
           std::vector<uint32_t> bits(static_cast<size_t>(n));
           fill_bits32(bits.data(), n, g);
-          dispatch(buf.dtype(), [&](auto tag) {
-            using T = decltype(tag);
-            T* o = buf.data<T>();
-            if constexpr (std::is_same_v<T, bool>) {
-              for (int64_t i = 0; i < n; ++i) o[i] = (bits[i] & 1u) != 0;
-            } else {
-              const uint64_t m = std::is_same_v<T, float> ? (uint64_t{1} << 24) + 1 : uint64_t{1} << 31;
-              for (int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(bits[i] % m);
-            }
-          });
+          const ScalarType dt = buf.dtype();
+          const uint64_t m = dt == ScalarType::Bool ? 2 : static_cast<uint64_t>(max_exact(dt)) + 1;
+          Tensor values = empty({n}, ScalarType::Int64);
+          int64_t* v = values.data<int64_t>();
+          for (int64_t i = 0; i < n; ++i) v[i] = static_cast<int64_t>(bits[static_cast<size_t>(i)] % m);
+          copy_into(buf, view(values, buf.sizes()));
         }
       }
     });
   });
 }
 
-namespace {
-// The largest integer `dtype` holds such that all smaller ones are exact too (2^digits for floats).
-int64_t max_exact(ScalarType dtype) {
-  switch (dtype) {
-    case ScalarType::Bool: return 1;
-    case ScalarType::Int32: return std::numeric_limits<int32_t>::max();
-    case ScalarType::Int64: return std::numeric_limits<int64_t>::max();
-    case ScalarType::Float32: return int64_t{1} << 24;
-    case ScalarType::Float64: return int64_t{1} << 53;
-  }
-  return 0;
-}
-
-// For float dtypes torch first moves `from` up (and `to` down) to integers the dtype can represent, when
-// from + 1 (to - 1) would round past them: n = floor(log2 |v|), the dtype's spacing there is
-// 2^(n - digits + 1).
-int64_t spacing_at(int64_t v, ScalarType dtype) {
-  const int digits = dtype == ScalarType::Float32 ? 24 : 53;
-  uint64_t a = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-  int n = 0;
-  while (a >>= 1) ++n;
-  return int64_t{1} << std::max(n - digits + 1, 0);
-}
-int64_t round_in(int64_t v, ScalarType dtype) {
-  return dtype == ScalarType::Float32 ? static_cast<int64_t>(static_cast<float>(v))
-                                      : static_cast<int64_t>(static_cast<double>(v));
-}
-int64_t representable_from(int64_t from, ScalarType dtype) {
-  const int64_t r = round_in(from + 1, dtype);
-  return r < from ? r + spacing_at(from + 1, dtype) : from;
-}
-int64_t representable_to(int64_t to, ScalarType dtype) {
-  const int64_t r = round_in(to - 1, dtype);
-  return r >= to ? r - spacing_at(to - 1, dtype) : to;
-}
-
-// Integer dtypes must hold from and to - 1. (torch also warns when a float dtype cannot hold them exactly;
-// the Python binding of random_ raises that warning, as the core has no warning channel.)
-void check_in_range(int64_t from, int64_t to_inc, ScalarType dtype) {
-  if (is_floating(dtype)) return;  // every int64 lies within float's range; only precision can be lost
-  const int64_t lo = dtype == ScalarType::Bool    ? 0
-                     : dtype == ScalarType::Int32 ? std::numeric_limits<int32_t>::min()
-                                                  : std::numeric_limits<int64_t>::min();
-  const int64_t hi = max_exact(dtype);
-  // torch names the C++ type here.
-  const char* type = dtype == ScalarType::Bool ? "bool" : dtype == ScalarType::Int32 ? "int" : "long int";
-  FG_CHECK(from >= lo && from <= hi, Error, "from is out of bounds for ", type);
-  FG_CHECK(to_inc >= lo && to_inc <= hi, Error, "to - 1 is out of bounds for ", type);
-}
-}  // namespace
 
 Tensor& random_(Tensor& self, int64_t from, std::optional<int64_t> to, Generator* gen) {
   const ScalarType dt = self.dtype();

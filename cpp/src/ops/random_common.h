@@ -101,23 +101,10 @@ void with_float(const Tensor& t, F f) {
   }
 }
 
-// uniform_ of a float16 / bfloat16 buffer as PyTorch draws it: one 32-bit draw per element, its low `digits`
-// bits (11, 8: the type's significand) scaled to [0, 1), then x * (to - from) + from in float, rounded.
-inline void fill_uniform_reduced(const Tensor& buf, double from_d, double to_d, Generator& g) {
-  const int64_t n = buf.numel();
-  const int digits = buf.dtype() == ScalarType::Float16 ? 11 : 8;
-  std::vector<uint32_t> bits(static_cast<size_t>(n));
-  fill_bits32(bits.data(), n, g);
-  auto as_dtype = [&](float v) {  // v rounded to the buffer's dtype
-    return buf.dtype() == ScalarType::Float16 ? static_cast<float>(Half(v)) : static_cast<float>(BFloat16(v));
-  };
-  const float from = as_dtype(static_cast<float>(from_d)), to = as_dtype(static_cast<float>(to_d));
-  const float span = as_dtype(to - from), unit = 1.0f / static_cast<float>(1u << digits);
-  const uint32_t mask = (1u << digits) - 1;
-  Tensor tmp = empty(buf.sizes(), ScalarType::Float32);
-  float* p = tmp.data<float>();
-  for (int64_t i = 0; i < n; ++i) p[i] = static_cast<float>(bits[static_cast<size_t>(i)] & mask) * unit * span + from;
-  copy_into(buf, tmp);
+// Normal values into a contiguous t as PyTorch's normal_kernel fills it (float16 / bfloat16: drawn as float32
+// and rounded, which is PyTorch's stream except in the last 16 elements of a length that is not a multiple of 16).
+inline void fill_normal_dense(const Tensor& t, double mean, double std, Generator& g) {
+  with_float(t, [&](auto* p) { fill_normal(p, t.numel(), mean, std, g); });
 }
 
 // Uniforms in [0, 1) with as many random bits as `dtype` has mantissa digits (torch's uniform of that type).

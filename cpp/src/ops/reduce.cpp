@@ -472,7 +472,9 @@ Tensor all_any(const Tensor& input, const std::vector<bool>& mask, bool keepdim)
       else return v || x != A(0);
     });
   });
-  return drop_reduced(acc, t, mask, keepdim);
+  Tensor out = drop_reduced(acc, t, mask, keepdim);
+  // PyTorch keeps uint8 for a uint8 input (the legacy boolean type): 0 or 1
+  return input.dtype() == ScalarType::UInt8 ? cast(out, ScalarType::UInt8) : out;
 }
 }  // namespace
 

@@ -30,6 +30,7 @@
 #include "../cpu/rnn_kernels.h"
 #include "common.h"
 #include "elementwise.h"
+#include "reduced_float.h"
 
 namespace fastgrad {
 
@@ -538,6 +539,14 @@ LayerResult run_cell(const Tensor& input, const Tensor& hx, const Tensor& cx, co
                      const Tensor& b_ih, const Tensor& b_hh, RnnMode mode, RnnKind kind, const char* op) {
   if (mode == RnnMode::LSTM) check_cell(input, {&hx, &cx}, w_ih, w_hh, op);
   else check_cell(input, {&hx}, w_ih, w_hh, op);
+  if (is_reduced_float(input.dtype())) {  // Note [Half-precision ops]
+    tensor_list r = run_in_float32({input, hx, cx, w_ih, w_hh, b_ih, b_hh}, input.dtype(),
+                                   [mode, kind, op](const tensor_list& a) {
+                                     LayerResult l = run_cell(a[0], a[1], a[2], a[3], a[4], a[5], a[6], mode, kind, op);
+                                     return tensor_list{l.output, l.h_n, l.c_n};
+                                   });
+    return {r[0], r[1], r[2]};
+  }
   Steps steps = uniform_steps(1, input.size(0));
   LayerArgs a{input, w_ih, w_hh, b_ih, b_hh, hx, cx, Tensor()};
   const LayerShape s = check_layer(a, mode, steps, op);
@@ -551,6 +560,15 @@ std::tuple<Tensor, Tensor, Tensor> rnn_layer(const Tensor& input, const Tensor& 
                                              const Tensor& bias_hh, const Tensor& weight_hr, RnnMode mode,
                                              bool reverse, const std::vector<int64_t>& batch_sizes) {
   FG_CHECK(input.defined(), Error, "rnn_layer: input must be defined");
+  if (is_reduced_float(input.dtype())) {  // Note [Half-precision ops]
+    tensor_list r = run_in_float32({input, hx, cx, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr}, input.dtype(),
+                                   [mode, reverse, batch_sizes](const tensor_list& a) {
+                                     auto [o, h, c] = rnn_layer(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], mode,
+                                                                reverse, batch_sizes);
+                                     return tensor_list{o, h, c};
+                                   });
+    return {r[0], r[1], r[2]};
+  }
   const bool packed = !batch_sizes.empty();
   FG_CHECK(input.dim() == (packed ? 2 : 3), Error, "input must have ", packed ? 2 : 3, " dimensions, got ",
            input.dim());

@@ -15,6 +15,7 @@
 #include "elementwise.h"
 #include "fastgrad/parallel.h"
 #include "reduce_common.h"
+#include "reduced_float.h"
 
 namespace fastgrad {
 
@@ -125,9 +126,12 @@ struct SortBackward : NamedNode<SortBackward<Overload>> {
 };
 
 std::tuple<Tensor, Tensor> sort(const Tensor& t, int64_t dim, bool descending, std::optional<bool> stable) {
-  if (is_reduced_float(t.dtype())) {  // the values are exact in float32 (Note [Storage dtypes])
-    auto [v, i] = sort(float32_if_reduced(t), dim, descending, stable);
-    return {to_dtype(v, t.dtype()), i};
+  if (is_reduced_float(t.dtype())) {  // the values are exact in float32: Note [Half-precision ops]
+    tensor_list r = run_in_float32({t}, t.dtype(), [=](const tensor_list& a) {
+      auto [v, i] = sort(a[0], dim, descending, stable);
+      return tensor_list{v, i};
+    });
+    return {r[0], r[1]};
   }
   // every sort is stable (Note [Sort order]); `stable` only names the overload
   const int64_t d = wrap_dim(dim, t.dim(), "sort");
@@ -162,9 +166,12 @@ struct TopkBackward0 : NamedNode<TopkBackward0> {
 };
 
 std::tuple<Tensor, Tensor> topk(const Tensor& t, int64_t k, int64_t dim, bool largest, bool sorted) {
-  if (is_reduced_float(t.dtype())) {  // the values are exact in float32 (Note [Storage dtypes])
-    auto [v, i] = topk(float32_if_reduced(t), k, dim, largest, sorted);
-    return {to_dtype(v, t.dtype()), i};
+  if (is_reduced_float(t.dtype())) {  // the values are exact in float32: Note [Half-precision ops]
+    tensor_list r = run_in_float32({t}, t.dtype(), [=](const tensor_list& a) {
+      auto [v, i] = topk(a[0], k, dim, largest, sorted);
+      return tensor_list{v, i};
+    });
+    return {r[0], r[1]};
   }
   (void)sorted;  // the k elements always come in order: one valid answer when order is not asked for
   const int64_t d = wrap_dim(dim, t.dim(), "topk");
@@ -205,6 +212,13 @@ struct KthvalueBackward0 : NamedNode<KthvalueBackward0> {
 };
 
 std::tuple<Tensor, Tensor> kthvalue(const Tensor& t, int64_t k, int64_t dim, bool keepdim) {
+  if (is_reduced_float(t.dtype())) {  // exact in float32: Note [Half-precision ops]
+    tensor_list r = run_in_float32({t}, t.dtype(), [=](const tensor_list& a) {
+      auto [v, i] = kthvalue(a[0], k, dim, keepdim);
+      return tensor_list{v, i};
+    });
+    return {r[0], r[1]};
+  }
   const int64_t d = wrap_dim(dim, t.dim(), "kthvalue");
   const int64_t n = line_size(t, d);
   FG_CHECK(n > 0, IndexError, "kthvalue(): Expected reduction dim ", d, " to have non-zero size.");
@@ -370,6 +384,13 @@ std::tuple<Tensor, Tensor, Tensor> unique_slices(const Tensor& t, int64_t dim, b
 
 std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& t, bool sorted, bool return_inverse, bool return_counts,
                                           std::optional<int64_t> dim) {
+  if (is_reduced_float(t.dtype())) {  // exact in float32: Note [Half-precision ops]
+    tensor_list r = run_in_float32({t}, t.dtype(), [=](const tensor_list& a) {
+      auto [v, i, c] = unique(a[0], sorted, return_inverse, return_counts, dim);
+      return tensor_list{v, i, c};
+    });
+    return {r[0], r[1], r[2]};
+  }
   (void)sorted;  // the distinct elements always come sorted: one valid answer when order is not asked for
   if (dim) {
     auto r = unique_slices(t, *dim, true, return_inverse, return_counts, "unique");
@@ -383,6 +404,13 @@ std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& t, bool sorted, bool ret
 
 std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& t, bool return_inverse, bool return_counts,
                                                       std::optional<int64_t> dim) {
+  if (is_reduced_float(t.dtype())) {  // exact in float32: Note [Half-precision ops]
+    tensor_list r = run_in_float32({t}, t.dtype(), [=](const tensor_list& a) {
+      auto [v, i, c] = unique_consecutive(a[0], return_inverse, return_counts, dim);
+      return tensor_list{v, i, c};
+    });
+    return {r[0], r[1], r[2]};
+  }
   auto r = dim ? unique_slices(t, *dim, false, return_inverse, return_counts, "unique_consecutive")
                : unique_elements(t, false, return_inverse, return_counts);
   record_no_derivative(std::get<0>(r), t, "UniqueConsecutiveBackward0", "unique_consecutive");

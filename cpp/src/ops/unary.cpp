@@ -395,11 +395,16 @@ Tensor nan_to_num(const Tensor& t, std::optional<double> nan, std::optional<doub
   if (!is_floating(t.dtype())) {
     out = cast(t, t.dtype(), /*force_copy=*/true);  // nothing to replace
   } else {
+    // the defaults are the largest finite values of t's own dtype (float16: 65504; bfloat16: 2^128 - 2^120)
+    const double reduced_max = t.dtype() == ScalarType::Float16    ? 65504.0
+                               : t.dtype() == ScalarType::BFloat16 ? 3.3895313892515355e38
+                                                                   : 0.0;
     out = float_map(t, t.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T n = static_cast<T>(nan.value_or(0.0));
-      const T pi = posinf ? static_cast<T>(*posinf) : std::numeric_limits<T>::max();
-      const T ni = neginf ? static_cast<T>(*neginf) : std::numeric_limits<T>::lowest();
+      const T max = reduced_max > 0 ? static_cast<T>(reduced_max) : std::numeric_limits<T>::max();
+      const T pi = posinf ? static_cast<T>(*posinf) : max;
+      const T ni = neginf ? static_cast<T>(*neginf) : -max;
       constexpr T inf = std::numeric_limits<T>::infinity();
       return [=](T x) -> T { return x != x ? n : x == inf ? pi : x == -inf ? ni : x; };
     });

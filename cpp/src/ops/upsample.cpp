@@ -12,6 +12,7 @@
 
 #include "../cpu/upsample_kernels.h"
 #include "common.h"
+#include "reduced_float.h"
 
 namespace fastgrad {
 
@@ -84,6 +85,10 @@ std::string sizes_named(const Dims& v) {
 Tensor upsample_nd(const Tensor& input, int nd, UpsampleKind kind, bool align_corners,
                    const std::optional<Dims>& output_size, const std::optional<std::vector<double>>& scale_factors,
                    const char* label, const char* kernel_name) {
+  if (is_reduced_float(input.dtype()))  // Note [Half-precision ops]
+    return in_float32({input}, input.dtype(), [=](const tensor_list& a) {
+      return upsample_nd(a[0], nd, kind, align_corners, output_size, scale_factors, label, kernel_name);
+    });
   FG_CHECK(output_size.has_value() != scale_factors.has_value(), Error,
            "Must specify exactly one of output_size and scale_factors");
   FG_CHECK(input.dim() == nd + 2, Error, "It is expected input_size equals to ", nd + 2, ", but got size ",

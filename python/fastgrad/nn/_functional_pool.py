@@ -226,7 +226,8 @@ def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode
     # the kernel's dtype check comes after the shape checks, as in torch
     if impl and not input.dtype.is_floating_point:
         _check_pool_dtype("max_pool1d_impl", input, ())
-    _check_pool_dtype("max_pool3d" if nd == 3 else "max_pool2d", input, (_C.int32, _C.int64))
+    _check_pool_dtype("max_pool3d" if nd == 3 else "max_pool2d", input,
+                      (_C.int32, _C.int64, _C.uint8, _C.int8, _C.int16))
     out, indices = _C._max_pool_with_indices(input, nd, kernel, stride, padding, dilation, ceil_mode)
     return (out, indices) if return_indices else out
 
