@@ -207,8 +207,8 @@ std::tuple<Tensor, Tensor> linalg_inv_ex(const Tensor& A, bool check_errors, con
   if (check_errors) raise_on_info(f.info, A.dim() > 2, api, Failure::Inverse);
   if (compute_requires_grad({&A})) {
     auto node = make_node<LinalgInvExBackward0>({&A});
-    node->inverse_slot = node->save(X, /*is_output=*/true);
     set_history(X, node);
+    node->inverse_slot = node->save(X, /*is_output=*/true);
   }
   return {X, f.info};
 }
@@ -277,8 +277,8 @@ Tensor linalg_det(const Tensor& A) {
   if (compute_requires_grad({&A})) {
     auto node = make_node<LinalgDetBackward0>({&A});
     node->A_slot = node->save(A);
-    node->det_slot = node->save(det, /*is_output=*/true);
     set_history(det, node);
+    node->det_slot = node->save(det, /*is_output=*/true);
   }
   return det;
 }
@@ -390,8 +390,8 @@ std::tuple<Tensor, Tensor> linalg_solve_ex(const Tensor& A, const Tensor& B, boo
   if (compute_requires_grad({&A, &B})) {
     auto node = make_node<LinalgSolveExBackward0>({&A, &B}, left, vector, A.sizes(), B.sizes());
     node->A_slot = node->save(A);
-    node->X_slot = node->save(X, /*is_output=*/true);
     set_history(X, node);
+    node->X_slot = node->save(X, /*is_output=*/true);
   }
   return {X, f.info};
 }
@@ -460,8 +460,8 @@ Tensor linalg_solve_triangular(const Tensor& A, const Tensor& B, bool upper, boo
   if (compute_requires_grad({&A, &B})) {
     auto node = make_node<LinalgSolveTriangularBackward0>({&A, &B}, upper, left, unitriangular, A.sizes(), B.sizes());
     node->A_slot = node->save(A);
-    node->X_slot = node->save(X, /*is_output=*/true);
     set_history(X, node);
+    node->X_slot = node->save(X, /*is_output=*/true);
   }
   return X;
 }
@@ -470,6 +470,7 @@ struct TriangularSolveBackward0 : NamedNode<TriangularSolveBackward0> {
   static constexpr const char* kName = "TriangularSolveBackward0";
   bool upper, trans, unit;
   Dims A_sizes, b_sizes;
+  ScalarType input_dtype = ScalarType::Float32;
   size_t A_slot = SIZE_MAX, X_slot = SIZE_MAX;
   TriangularSolveBackward0(bool u, bool t, bool un, Dims a, Dims b)
       : upper(u), trans(t), unit(un), A_sizes(std::move(a)), b_sizes(std::move(b)) {}
@@ -488,6 +489,7 @@ struct TriangularSolveBackward0 : NamedNode<TriangularSolveBackward0> {
     if (g.size() > 1 && g[1].defined() && needs_input_grad(1)) gA = gA.defined() ? add(gA, g[1]) : g[1];
     if (gA.defined()) gA = reduce_to(gA, A_sizes);
     if (gb.defined()) gb = reduce_to(gb, b_sizes);
+    else if (needs_input_grad(0)) gb = zeros(b_sizes, input_dtype);  // only the copy of A was used
     return {needs_input_grad(0) ? gb : Tensor(), gA};
   }
 };
@@ -511,9 +513,10 @@ std::tuple<Tensor, Tensor> triangular_solve(const Tensor& b, const Tensor& A, bo
   Tensor M = fortran_copy(A, with_matrix(batch, n, n));
   if (compute_requires_grad({&b, &A})) {
     auto node = make_node<TriangularSolveBackward0>({&b, &A}, upper, transpose_, unitriangular, A.sizes(), b.sizes());
+    node->input_dtype = b.dtype();
     node->A_slot = node->save(A);
-    node->X_slot = node->save(X, /*is_output=*/true);
     set_history(X, node);
+    node->X_slot = node->save(X, /*is_output=*/true);
     set_history(M, node);
   }
   return {X, M};
@@ -585,8 +588,8 @@ std::tuple<Tensor, Tensor> linalg_cholesky_ex(const Tensor& A, bool upper, bool 
   if (check_errors) raise_on_info(info, A.dim() > 2, api, Failure::Cholesky);
   if (compute_requires_grad({&A})) {
     auto node = make_node<LinalgCholeskyExBackward0>({&A}, upper);
-    node->L_slot = node->save(L, /*is_output=*/true);
     set_history(L, node);
+    node->L_slot = node->save(L, /*is_output=*/true);
   }
   return {L, info};
 }
@@ -603,8 +606,8 @@ Tensor cholesky(const Tensor& A, bool upper) {
   raise_on_info(info, A.dim() > 2, api, Failure::Cholesky);
   if (compute_requires_grad({&A})) {
     auto node = make_node<CholeskyBackward0>({&A}, upper);
-    node->L_slot = node->save(L, /*is_output=*/true);
     set_history(L, node);
+    node->L_slot = node->save(L, /*is_output=*/true);
   }
   return L;
 }
@@ -659,8 +662,8 @@ Tensor cholesky_solve(const Tensor& B, const Tensor& L, bool upper) {
   if (compute_requires_grad({&B, &L})) {
     auto node = make_node<CholeskySolveBackward0>({&B, &L}, upper, B.sizes(), L.sizes());
     node->L_slot = node->save(L);
-    node->X_slot = node->save(X, /*is_output=*/true);
     set_history(X, node);
+    node->X_slot = node->save(X, /*is_output=*/true);
   }
   return X;
 }
@@ -718,36 +721,34 @@ Tensor eigh_grad(const Tensor& w, const Tensor& Q, const Tensor& gw, const Tenso
 struct LinalgEighBackward0 : NamedNode<LinalgEighBackward0> {
   static constexpr const char* kName = "LinalgEighBackward0";
   size_t w_slot = SIZE_MAX, Q_slot = SIZE_MAX;
-  bool vectors_are_outputs = true;
   tensor_list apply(tensor_list&& g) override {
-    Tensor gQ = vectors_are_outputs && g.size() > 1 ? g[1] : Tensor();
-    return {eigh_grad(saved(w_slot), saved(Q_slot), g[0], gQ)};
+    return {eigh_grad(saved(w_slot), saved(Q_slot), g[0], g.size() > 1 ? g[1] : Tensor())};
   }
 };
 
-std::tuple<Tensor, Tensor> linalg_eigh(const Tensor& A, const std::string& uplo) {
-  auto [w, Q] = eigh_kernel(A, true, uplo, "linalg.eigh");
-  if (compute_requires_grad({&A})) {
+namespace {
+std::tuple<Tensor, Tensor> eigh_recorded(const Tensor& A, bool vectors, const std::string& uplo, const char* api) {
+  const bool grad = compute_requires_grad({&A});
+  auto [w, Q] = eigh_kernel(A, vectors || grad, uplo, api);
+  if (grad) {
+    // eigvalsh records the same Node: its eigenvectors are an output nobody sees, saved with their history
+    // so that the gradient Q diag(g) Q^T is differentiable again.
     auto node = make_node<LinalgEighBackward0>({&A});
-    node->w_slot = node->save(w, /*is_output=*/true);
-    node->Q_slot = node->save(Q, /*is_output=*/true);
     set_history(w, node);
     set_history(Q, node);
+    node->w_slot = node->save(w, /*is_output=*/true);  // (after set_history: a saved output keeps its output_nr)
+    node->Q_slot = node->save(Q, /*is_output=*/true);
   }
   return {w, Q};
 }
+}  // namespace
+
+std::tuple<Tensor, Tensor> linalg_eigh(const Tensor& A, const std::string& uplo) {
+  return eigh_recorded(A, true, uplo, "linalg.eigh");
+}
 
 Tensor linalg_eigvalsh(const Tensor& A, const std::string& uplo) {
-  const bool grad = compute_requires_grad({&A});
-  auto [w, Q] = eigh_kernel(A, grad, uplo, "linalg.eigvalsh");
-  if (grad) {
-    auto node = make_node<LinalgEighBackward0>({&A});
-    node->vectors_are_outputs = false;
-    node->w_slot = node->save(w, /*is_output=*/true);
-    node->Q_slot = node->save(Q);
-    set_history(w, node);
-  }
-  return w;
+  return std::get<0>(eigh_recorded(A, false, uplo, "linalg.eigvalsh"));
 }
 
 }  // namespace fastgrad

@@ -297,7 +297,7 @@ def _sym(x):
 def _spd(m, x):
     """x x^T + n I: a symmetric positive-definite matrix made from x (the Cholesky entries' input), differentiable
     in every element of x (a factorisation reads one triangle only, so gradcheck perturbs x instead)."""
-    n = x.shape[-1]
+    n = x.shape[-2]
     if isinstance(x, np.ndarray):
         return x @ np.swapaxes(x, -1, -2) + n * np.eye(n)
     return x @ x.transpose(-2, -1) + n * m.eye(n, dtype=x.dtype)
@@ -441,8 +441,8 @@ _add(
 )
 _add(
     "linalg.cholesky",
-    op=lambda m, x, **kw: m.linalg.cholesky(_spd(m, x), **kw),
-    ref=lambda x, **kw: _np_cholesky(_spd(np, x), **kw),
+    op=lambda m, x, spd=True, **kw: m.linalg.cholesky(_spd(m, x) if spd else x, **kw),
+    ref=lambda x, spd=True, **kw: _np_cholesky(_spd(np, x) if spd else x, **kw),
     differentiable=True,
     sample_fn=lambda g: [
         Sample((g.t((3, 3)),), id="3x3"),
@@ -451,15 +451,15 @@ _add(
         Sample((g.t((0, 0)),), id="0size"),
     ],
     api=("fastgrad.linalg.cholesky", "fastgrad.linalg.cholesky_ex"),
-    forms=(Form("cholesky_ex(a).L", lambda m, x, **kw: m.linalg.cholesky_ex(_spd(m, x), **kw).L),),
-    error_fn=lambda g: _square_errors(g)
-    + [ErrorSample((TIn(np.array([[1.0, 2.0], [2.0, 1.0]]), None, False),), match="not positive-definite",
-                   id="not_pd")],
+    forms=(Form("cholesky_ex(a).L", lambda m, x, spd=True, **kw: m.linalg.cholesky_ex(_spd(m, x), **kw).L),),
+    error_fn=lambda g: [ErrorSample(e.args, {"spd": False}, match=e.match, id=e.id) for e in _square_errors(g)]
+    + [ErrorSample((TIn(np.array([[1.0, 2.0], [2.0, 1.0]]), None, False),), {"spd": False},
+                   match="not positive-definite", id="not_pd")],
 )
 _add(
     "cholesky",
-    op=lambda m, x, *a: m.cholesky(_spd(m, x), *a),
-    ref=lambda x, *a: _np_cholesky(_spd(np, x), *a),
+    op=lambda m, x, *a, spd=True: m.cholesky(_spd(m, x) if spd else x, *a),
+    ref=lambda x, *a, spd=True: _np_cholesky(_spd(np, x) if spd else x, *a),
     differentiable=True,
     sample_fn=lambda g: [
         Sample((g.t((3, 3)),), id="3x3"),
@@ -467,10 +467,10 @@ _add(
         Sample((g.t((0, 0)),), id="0size"),
     ],
     api=("fastgrad.cholesky", "Tensor.cholesky"),
-    forms=(Form("x.cholesky()", lambda m, x, *a: _spd(m, x).cholesky(*a)),),
+    forms=(Form("x.cholesky()", lambda m, x, *a, spd=True: _spd(m, x).cholesky(*a)),),
     error_fn=lambda g: [
-        ErrorSample((TIn(np.array([[1.0, 2.0], [2.0, 1.0]]), None, False),), match="not positive-definite",
-                    id="not_pd")
+        ErrorSample((TIn(np.array([[1.0, 2.0], [2.0, 1.0]]), None, False),), {"spd": False},
+                    match="not positive-definite", id="not_pd")
     ],
 )
 
@@ -592,14 +592,14 @@ def _eigh_samples(g: Gen):
 
 def _eigh_errors(g: Gen):
     return [
-        ErrorSample((g.t((2, 3)),), match="must be batches of square matrices", id="not_square"),
+        ErrorSample((g.t((2, 3)),), {"sym": False}, match="must be batches of square matrices", id="not_square"),
         ErrorSample((g.t((2, 2)),), {"UPLO": "X"}, match="Expected UPLO argument to be 'L' or 'U'", id="uplo"),
     ]
 
 
 _add(
     "linalg.eigh",
-    op=lambda m, x, **kw: m.linalg.eigh(_sym(x), **kw).eigenvalues,
+    op=lambda m, x, sym=True, **kw: m.linalg.eigh(_sym(x) if sym else x, **kw).eigenvalues,
     ref=lambda x, **kw: np.linalg.eigh(_sym(x))[0],
     differentiable=True,
     sample_fn=_eigh_samples,
@@ -617,7 +617,7 @@ _add(
 )
 _add(
     "linalg.eigvalsh",
-    op=lambda m, x, **kw: m.linalg.eigvalsh(_sym(x), **kw),
+    op=lambda m, x, sym=True, **kw: m.linalg.eigvalsh(_sym(x) if sym else x, **kw),
     ref=lambda x, **kw: np.linalg.eigvalsh(_sym(x)),
     differentiable=True,
     sample_fn=_eigh_samples,
