@@ -541,6 +541,9 @@ std::tuple<Tensor, Tensor> cholesky_kernel(const Tensor& A, bool upper, const ch
     for (int64_t b = 0; b < batch; ++b) {
       T* m = a + b * n * n;
       pi[b] = cpu::potrf<T>(upper, ni, m);
+      // OpenBLAS's potrf lets NaN through; LAPACK's reference stops at the first NaN pivot, as PyTorch reports
+      for (int64_t j = 0; j < n && pi[b] == 0; ++j)
+        if (std::isnan(m[j * n + j])) pi[b] = static_cast<int32_t>(j + 1);
       for (int64_t j = 0; j < n; ++j)  // column j; zero the other triangle
         for (int64_t i = 0; i < n; ++i)
           if (upper ? i > j : i < j) m[j * n + i] = T(0);
