@@ -19,10 +19,16 @@ __all__ = [
     "inv",
     "inv_ex",
     "matmul",
+    "matrix_norm",
+    "matrix_power",
+    "multi_dot",
+    "norm",
     "slogdet",
     "solve",
     "solve_ex",
     "solve_triangular",
+    "vecdot",
+    "vector_norm",
 ]
 
 LinAlgError = _C._LinAlgError
@@ -120,6 +126,159 @@ def eigvalsh(A, UPLO="L"):
     """The eigenvalues of each symmetric matrix of A, in ascending order (see :func:`eigh`). Their gradient is
     ``Q diag(grad) Q^T`` with Q the eigenvectors."""
     return _C._linalg_eigvalsh(A, UPLO)
+
+
+# ---- composed of other ops (their graphs are PyTorch's compositions) ----
+
+
+def _check_float(x, api):
+    if not x.is_floating_point():
+        name = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                "bool": "Bool"}.get(str(x.dtype).split(".")[-1], str(x.dtype))
+        raise RuntimeError(f"{api}: Expected a floating point or complex tensor as input. Got {name}")
+
+
+def _dims(dim):
+    return (dim,) if isinstance(dim, int) else tuple(dim)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    """The vector ``ord``-norm of x over ``dim`` (all elements when None): ``(sum |x|^ord)^(1/ord)``; ``inf``
+    the largest ``|x|``, ``-inf`` the smallest, ``0`` the count of nonzero elements. Node
+    LinalgVectorNormBackward0."""
+    _check_float(x, "linalg.vector_norm")
+    return _C.norm(x, float(ord), dim, keepdim, dtype=dtype)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    """The matrix norm of each matrix of A over the two dims ``dim``: ``'fro'`` (Frobenius), ``1`` / ``-1`` (the
+    largest / smallest column sum of ``|A|``), ``inf`` / ``-inf`` (the largest / smallest row sum).
+    ``'nuc'``, ``2`` and ``-2`` need singular values, which fastgrad does not compute yet (NotImplementedError).
+    """
+    if A.dim() < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    _check_float(A, "linalg.matrix_norm")
+    dim = _dims(dim)
+    if len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dim)}")
+    d0, d1 = (d % A.dim() for d in dim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+    if dtype is not None:
+        A = A.to(dtype)
+    if ord == "fro":
+        return _C.norm(A, 2.0, (d0, d1), keepdim)
+    if ord in ("nuc", 2, -2):
+        raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values, which fastgrad does not "
+                                  "compute yet")
+    if ord not in (1, -1, float("inf"), float("-inf")):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    summed, reduced = (d0, d1) if abs(ord) == 1 else (d1, d0)  # sum |A| along one dim, extreme along the other
+    sums = A.abs().sum(summed, keepdim=keepdim)
+    if not keepdim and reduced > summed:
+        reduced -= 1
+    return sums.amax(reduced, keepdim=keepdim) if ord > 0 else sums.amin(reduced, keepdim=keepdim)
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """A vector or matrix norm: :func:`vector_norm` when ``dim`` is an int (or ``ord`` is None and dim is None:
+    the 2-norm of all elements), :func:`matrix_norm` when ``dim`` is a 2-tuple or A is 2-D and ``ord`` is
+    given."""
+    if dim is not None:
+        dims = _dims(dim)
+        if len(dims) == 1:
+            return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
+        return matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
+    if ord is None:
+        return vector_norm(A, 2, None, keepdim, dtype=dtype)
+    if A.dim() == 2:
+        return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
+    if A.dim() == 1:
+        return vector_norm(A, ord, None, keepdim, dtype=dtype)
+    raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A.dim()}D.")
+
+
+def vecdot(x, y, *, dim=-1):
+    """The dot product of x and y along ``dim`` (broadcasting the other dims): ``(x * y).sum(dim)``."""
+    return (x * y).sum(dim)
+
+
+def matrix_power(A, n):
+    """A to the integer power n, for square matrices (batched): repeated products; n = 0 gives the identity,
+    a negative n powers of the inverse."""
+    if A.dim() < 2:
+        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+    if n == 0:
+        out = A.clone()
+        out.copy_(_C.eye(A.shape[-1], dtype=A.dtype).expand(A.shape))
+        return out
+    if n < 0:
+        A = inv(A)
+        n = -n
+    if n == 1:
+        return A.clone()
+    result, base = None, A
+    while n:  # binary powering
+        if n & 1:
+            result = base if result is None else result.matmul(base)
+        n >>= 1
+        if n:
+            base = base.matmul(base)
+    return result
+
+
+def multi_dot(tensors):
+    """The product of a list of matrices (the first may be a row vector, the last a column vector, both 1-D),
+    multiplied in the order that needs the fewest scalar multiplications."""
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    first_1d, last_1d = tensors[0].dim() == 1, tensors[-1].dim() == 1
+    mats = list(tensors)
+    if first_1d:
+        mats[0] = mats[0].unsqueeze(0)
+    if last_1d:
+        mats[-1] = mats[-1].unsqueeze(-1)
+    for i, t in enumerate(mats):
+        if t.dim() != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {tensors[i].dim()}D")
+    for i in range(len(mats) - 1):
+        if mats[i].shape[1] != mats[i + 1].shape[0]:
+            a, b = mats[i].shape, mats[i + 1].shape
+            raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes ({a[0]}, {a[1]}) and "
+                               f"({b[0]}, {b[1]}) cannot be multiplied")
+    dims = [mats[0].shape[0]] + [t.shape[1] for t in mats]
+    k = len(mats)
+    cost = [[0] * k for _ in range(k)]
+    split = [[0] * k for _ in range(k)]
+    for length in range(1, k):  # matrix-chain order by dynamic programming
+        for i in range(k - length):
+            j = i + length
+            cost[i][j] = None
+            for s in range(i, j):
+                c = cost[i][s] + cost[s + 1][j] + dims[i] * dims[s + 1] * dims[j + 1]
+                if cost[i][j] is None or c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, s
+    pending = [(0, k - 1)]
+    results = {}
+    while pending:  # post-order without recursion
+        i, j = pending[-1]
+        if i == j:
+            results[i, j] = mats[i]
+            pending.pop()
+            continue
+        s = split[i][j]
+        if (i, s) in results and (s + 1, j) in results:
+            results[i, j] = _C.mm(results.pop((i, s)), results.pop((s + 1, j)))
+            pending.pop()
+        else:
+            pending.extend(p for p in ((i, s), (s + 1, j)) if p not in results)
+    out = results[0, k - 1]
+    shape = ([] if first_1d else [out.shape[0]]) + ([] if last_1d else [out.shape[1]])
+    return out.view(shape)
 
 
 # ---- the top-level functions and Tensor methods PyTorch has for some of these ----

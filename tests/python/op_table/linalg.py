@@ -624,3 +624,132 @@ _add(
     api=("fastgrad.linalg.eigvalsh",),
     error_fn=_eigh_errors,
 )
+
+
+# ---- composed in python/fastgrad/linalg.py: norms, vecdot, matrix_power, multi_dot ----
+
+
+def _np_vector_norm(x, ord=2, dim=None, keepdim=False):
+    axis = None if dim is None else (dim if isinstance(dim, int) else tuple(dim))
+    a = np.abs(x)
+    if ord == np.inf:
+        r = a.max(axis=axis, keepdims=keepdim)
+    elif ord == -np.inf:
+        r = a.min(axis=axis, keepdims=keepdim)
+    else:
+        r = (a ** ord).sum(axis=axis, keepdims=keepdim) ** (1.0 / ord)
+    return np.asarray(r)
+
+
+_add(
+    "linalg.vector_norm",
+    op=lambda m, x, *a, **kw: m.linalg.vector_norm(x, *a, **kw),
+    ref=_np_vector_norm,
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 4), "nonzero"),), id="all"),
+        Sample((g.t((3, 4), "nonzero"), 3), {"dim": 1}, id="p3_dim"),
+        Sample((g.T((3, 4), "distinct"), float("inf")), {"dim": (0, 1), "keepdim": True}, id="inf_noncontig"),
+        Sample((g.t((), "nonzero"), 1), id="0d"),
+        Sample((g.t((0, 3)),), {"dim": 0}, id="0size"),
+    ],
+    api=("fastgrad.linalg.vector_norm", "fastgrad.linalg.norm"),
+    forms=(Form("linalg.norm(x, ord, dim)", lambda m, x, *a, **kw: m.linalg.norm(
+        x, a[0] if a else None, kw.get("dim") if not isinstance(kw.get("dim"), tuple) else None,
+        kw.get("keepdim", False)), lambda s: s.args[0].ndim in (1, 2)
+        and ("dim" not in s.kwargs or isinstance(s.kwargs["dim"], int))),),
+    error_fn=lambda g: [ErrorSample((g.ints((3,), np.int64),), match="Expected a floating point", id="int64")],
+)
+
+
+def _np_matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False):
+    d0, d1 = (d % a.ndim for d in dim)
+    if ord == "fro":
+        r = np.sqrt((a * a).sum(axis=(d0, d1), keepdims=keepdim))
+    else:
+        summed, reduced = (d0, d1) if abs(ord) == 1 else (d1, d0)
+        s = np.abs(a).sum(axis=summed, keepdims=True)
+        r = s.max(axis=reduced, keepdims=True) if ord > 0 else s.min(axis=reduced, keepdims=True)
+        if not keepdim:
+            r = np.squeeze(r, axis=(d0, d1))
+    return np.asarray(r)
+
+
+_add(
+    "linalg.matrix_norm",
+    op=lambda m, a, *args, **kw: m.linalg.matrix_norm(a, *args, **kw),
+    ref=_np_matrix_norm,
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 4)),), id="fro"),
+        Sample((g.t((2, 3, 4), "distinct"), 1), id="one_batched"),
+        Sample((g.T((3, 4), "distinct"), -1), {"keepdim": True}, id="minus_one_noncontig"),
+        Sample((g.t((3, 2, 4), "distinct"), float("inf")), {"dim": (0, 2)}, id="inf_dims"),
+        Sample((g.t((4, 3), "distinct"), float("-inf")), id="minus_inf"),
+        Sample((g.t((0, 3)),), id="0size"),
+    ],
+    api=("fastgrad.linalg.matrix_norm",),
+    forms=(Form("linalg.norm(a, ord)", lambda m, a, *args, **kw: m.linalg.norm(a, *args, **kw),
+                lambda s: s.args[0].ndim == 2 and not s.kwargs),),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3,)),), match="must have at least 2 dimensions", id="1d"),
+        ErrorSample((g.t((3, 3)), "bad"), match="not supported", id="ord"),
+    ],
+)
+_add(
+    "linalg.vecdot",
+    op=lambda m, x, y, **kw: m.linalg.vecdot(x, y, **kw),
+    ref=lambda x, y, dim=-1: np.asarray((x * y).sum(axis=dim)),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 4)), g.t((3, 4))), id="rows"),
+        Sample((g.t((2, 3, 4)), g.t((4,))), {"dim": -1}, id="broadcast"),
+        Sample((g.T((3, 4)), g.strided((3, 4))), {"dim": 0}, id="noncontig_dim0"),
+        Sample((g.t((0, 3)), g.t((0, 3))), id="0size"),
+    ],
+    api=("fastgrad.linalg.vecdot",),
+    error_fn=lambda g: [ErrorSample((g.t((2, 3)), g.t((2, 4))), match="must match the size", id="shape")],
+)
+
+
+def _np_matrix_power(a, n):
+    if n < 0:
+        a, n = np.linalg.inv(a), -n
+    return np.asarray(np.linalg.matrix_power(a, n)) if a.shape[-1] else a.copy()
+
+
+_add(
+    "linalg.matrix_power",
+    op=lambda m, a, n: m.linalg.matrix_power(a, n),
+    ref=_np_matrix_power,
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 3)), 3), id="cube"),
+        Sample((_well_conditioned(g, (2, 3, 3), transposed=True), 5), id="batched_noncontig"),
+        Sample((_well_conditioned(g, (3, 3)), -2), id="inverse_squared"),
+        Sample((g.t((3, 3)), 1), id="one"),
+        Sample((g.t((2, 3, 3)), 0), id="zero"),
+        Sample((g.t((0, 0)), 2), id="0size"),
+    ],
+    api=("fastgrad.linalg.matrix_power",),
+    error_fn=lambda g: [ErrorSample((g.t((2, 3)), 2), match="must be batches of square matrices", id="not_square")],
+)
+_add(
+    "linalg.multi_dot",
+    op=lambda m, *ts: m.linalg.multi_dot(list(ts)),
+    ref=lambda *ts: np.asarray(np.linalg.multi_dot(ts)),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((2, 3)), g.t((3, 4))), id="two"),
+        Sample((g.t((3,)), g.t((3, 5)), g.t((5, 2)), g.t((2,))), id="vector_ends"),
+        Sample((g.T((4, 2)), g.t((2, 6)), g.strided((6, 3))), id="noncontig"),
+        Sample((g.t((2, 0)), g.t((0, 3))), id="0size"),
+    ],
+    api=("fastgrad.linalg.multi_dot",),
+    error_fn=lambda g: [
+        ErrorSample((g.t((2, 3)),), match="expected at least 2 tensors", id="one"),
+        ErrorSample((g.t((2, 3)), g.t((2, 3))), match="cannot be multiplied", id="shape"),
+    ],
+)
+for _name in ("linalg.matrix_norm", "linalg.matrix_power", "linalg.multi_dot", "linalg.vecdot"):
+    NO_KIND.add((_name, "0d"))
