@@ -318,6 +318,9 @@ from . import autograd, backends, cuda, nn, return_types, special  # noqa: F401
 from . import optim, utils, viz  # noqa: F401
 from .serialization import load, save  # noqa: F401
 from . import accelerator, testing  # noqa: F401
+from . import linalg  # noqa: F401,E402
+
+linalg._install(globals(), Tensor)
 
 
 def __getattr__(name):

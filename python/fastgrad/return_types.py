@@ -5,7 +5,10 @@ printed as `fastgrad.return_types.max(\\nvalues=...,\\nindices=...)`.
 """
 import operator as _operator
 
-__all__ = ["histogram", "kthvalue", "max", "min", "sort", "topk"]
+__all__ = [
+    "histogram", "kthvalue", "linalg_cholesky_ex", "linalg_eigh", "linalg_inv_ex", "linalg_slogdet",
+    "linalg_solve_ex", "max", "min", "slogdet", "sort", "topk", "triangular_solve",
+]
 
 
 def _make(name, fields):
@@ -45,3 +48,10 @@ sort = _make("sort", ("values", "indices"))
 topk = _make("topk", ("values", "indices"))
 kthvalue = _make("kthvalue", ("values", "indices"))
 histogram = _make("histogram", ("hist", "bin_edges"))
+linalg_inv_ex = _make("linalg_inv_ex", ("inverse", "info"))
+linalg_slogdet = _make("linalg_slogdet", ("sign", "logabsdet"))
+slogdet = _make("slogdet", ("sign", "logabsdet"))
+linalg_solve_ex = _make("linalg_solve_ex", ("result", "info"))
+linalg_cholesky_ex = _make("linalg_cholesky_ex", ("L", "info"))
+triangular_solve = _make("triangular_solve", ("solution", "cloned_coefficient"))
+linalg_eigh = _make("linalg_eigh", ("eigenvalues", "eigenvectors"))

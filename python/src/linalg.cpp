@@ -82,6 +82,49 @@ void init_linalg(py::module_& m) {
         return self;
       }, py::arg("batch1"), py::arg("batch2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
   m.def("einsum", &einsum_binding);
+  // LAPACK-backed ops: private entry points of fastgrad.linalg (python/fastgrad/linalg.py), which names the
+  // results and documents them.
+  m.def("_linalg_inv_ex", [](const Tensor& A, bool check_errors) {
+        auto r = linalg_inv_ex(A, check_errors, "linalg.inv_ex");
+        return py::make_tuple(std::get<0>(r), std::get<1>(r));
+      }, py::arg("A"), py::arg("check_errors") = false);
+  m.def("_linalg_inv", [](const Tensor& A) { return linalg_inv(A); }, py::arg("A"));
+  m.def("_linalg_det", [](const Tensor& A) { return linalg_det(A); }, py::arg("A"));
+  m.def("_linalg_slogdet", [](const Tensor& A) {
+        auto r = linalg_slogdet(A);
+        return py::make_tuple(std::get<0>(r), std::get<1>(r));
+      }, py::arg("A"));
+  m.def("_logdet", [](const Tensor& A) { return logdet(A); }, py::arg("input"));
+  m.def("_linalg_solve_ex", [](const Tensor& A, const Tensor& B, bool left, bool check_errors) {
+        auto r = linalg_solve_ex(A, B, left, check_errors, "linalg.solve_ex");
+        return py::make_tuple(std::get<0>(r), std::get<1>(r));
+      }, py::arg("A"), py::arg("B"), py::arg("left") = true, py::arg("check_errors") = false);
+  m.def("_linalg_solve", [](const Tensor& A, const Tensor& B, bool left) { return linalg_solve(A, B, left); },
+        py::arg("A"), py::arg("B"), py::arg("left") = true);
+  m.def("_linalg_cholesky_ex", [](const Tensor& A, bool upper, bool check_errors) {
+        auto r = linalg_cholesky_ex(A, upper, check_errors, "linalg.cholesky_ex");
+        return py::make_tuple(std::get<0>(r), std::get<1>(r));
+      }, py::arg("A"), py::arg("upper") = false, py::arg("check_errors") = false);
+  m.def("_linalg_cholesky", [](const Tensor& A, bool upper) { return linalg_cholesky(A, upper); }, py::arg("A"),
+        py::arg("upper") = false);
+  m.def("_cholesky", [](const Tensor& A, bool upper) { return cholesky(A, upper); }, py::arg("input"),
+        py::arg("upper") = false);
+  m.def("_linalg_solve_triangular", [](const Tensor& A, const Tensor& B, bool upper, bool left, bool unit) {
+        return linalg_solve_triangular(A, B, upper, left, unit);
+      }, py::arg("A"), py::arg("B"), py::arg("upper"), py::arg("left") = true, py::arg("unitriangular") = false);
+  m.def("_triangular_solve", [](const Tensor& b, const Tensor& A, bool upper, bool transpose, bool unit) {
+        auto r = triangular_solve(b, A, upper, transpose, unit);
+        return py::make_tuple(std::get<0>(r), std::get<1>(r));
+      }, py::arg("input"), py::arg("A"), py::arg("upper") = true, py::arg("transpose") = false,
+      py::arg("unitriangular") = false);
+  m.def("_cholesky_solve", [](const Tensor& B, const Tensor& L, bool upper) { return cholesky_solve(B, L, upper); },
+        py::arg("input"), py::arg("input2"), py::arg("upper") = false);
+  m.def("_linalg_eigh", [](const Tensor& A, const std::string& uplo) {
+        auto r = linalg_eigh(A, uplo);
+        return py::make_tuple(std::get<0>(r), std::get<1>(r));
+      }, py::arg("A"), py::arg("UPLO") = "L");
+  m.def("_linalg_eigvalsh", [](const Tensor& A, const std::string& uplo) { return linalg_eigvalsh(A, uplo); },
+        py::arg("A"), py::arg("UPLO") = "L");
 }
 
 }  // namespace fastgrad::python

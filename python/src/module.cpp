@@ -334,8 +334,21 @@ void init_dtype(py::module_& m) {
 
 }  // namespace fastgrad::python
 
+namespace {
+// fastgrad.linalg.LinAlgError: a RuntimeError subclass, made once with the module (PyTorch's torch._C._LinAlgError).
+PyObject* linalg_error = nullptr;
+PyObject* linalg_error_type() { return linalg_error ? linalg_error : PyExc_RuntimeError; }
+}  // namespace
+
 PYBIND11_MODULE(_C, m) {
   using namespace fastgrad::python;
+  linalg_error = PyErr_NewExceptionWithDoc(
+      "fastgrad.linalg.LinAlgError",
+      "Error raised by fastgrad.linalg functions when the input is singular or not positive-definite; a "
+      "subclass of RuntimeError.",
+      PyExc_RuntimeError, nullptr);
+  if (!linalg_error) throw py::error_already_set();
+  m.add_object("_LinAlgError", py::handle(linalg_error));
   m.doc() = "fastgrad core: tensors, ops, autograd engine";
   // Note [Error translation]: each core error type becomes the Python exception PyTorch raises.
   py::register_exception_translator([](std::exception_ptr p) {
@@ -349,6 +362,8 @@ PYBIND11_MODULE(_C, m) {
       PyErr_SetString(PyExc_TypeError, e.what());
     } catch (const fastgrad::NotImplementedError& e) {
       PyErr_SetString(PyExc_NotImplementedError, e.what());
+    } catch (const fastgrad::LinAlgError& e) {
+      PyErr_SetString(linalg_error_type(), e.what());
     } catch (const fastgrad::Error& e) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
     } catch (const py::cast_error& e) {

@@ -19,7 +19,10 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = ROOT / "examples"
-EXAMPLES = ["autograd_quickstart.py", "linear_regression.py", "blitz_autograd.py", "linear_regression_nn.py"]
+EXAMPLES = [
+    "autograd_quickstart.py", "linear_regression.py", "blitz_autograd.py", "linear_regression_nn.py",
+    "gp_regression.py",
+]
 # Scripts whose output cannot match PyTorch's line for line (training runs with their own random draws and
 # timings); tests/python/test_examples_nn.py checks what they promise instead (accuracy, pictures).
 TESTED_ELSEWHERE = ["digits_classifier.py", "ddp_digits.py"]  # ddp_digits: test_distributed.py
@@ -277,3 +280,17 @@ def test_blitz_deterministic_parts_identical_to_torch():
     got, want = fastgrad_and_torch("blitz_autograd.py")
     assert got.startswith(BLITZ_HEAD) and want.startswith(BLITZ_HEAD)
     assert got.splitlines()[-4:] == want.splitlines()[-4:]  # x.grad = v * 2^k and the requires_grad lines
+
+
+# ---- Gaussian-process regression (issue 17's acceptance example) ----
+
+def test_gp_regression_maximises_the_marginal_likelihood():
+    out = run_example("gp_regression.py", "fastgrad")
+    losses = [float(v) for v in re.findall(r"-log p\(y\) = (\S+)", out)]
+    assert len(losses) == 7 and losses[-1] < losses[0] - 30
+    grads = re.findall(r"grad = \((\S+), (\S+), (\S+)\)", out)
+    assert all(abs(float(g)) < 1e-3 for g in grads[-1])  # a stationary point of the likelihood
+    logdets = re.search(r"log det K: (\S+) \(logdet\), (\S+) \(from", out)
+    assert float(logdets.group(1)) == pytest.approx(float(logdets.group(2)), abs=1e-6)
+    stds = [float(v) for v in re.findall(r"std (\d\.\d+)$", out, re.M)]
+    assert len(stds) == 5 and all(0 < s < 0.2 for s in stds)

@@ -516,7 +516,11 @@ def _resolve(location):
     if location.startswith("F."):
         return F, location[2:]
     owner, name = location.split(".", 1)
-    return {"fastgrad": fastgrad, "Tensor": fastgrad.Tensor, "special": fastgrad.special}[owner], name
+    obj = {"fastgrad": fastgrad, "Tensor": fastgrad.Tensor, "special": fastgrad.special}[owner]
+    while "." in name:  # a submodule: fastgrad.linalg.inv
+        head, name = name.split(".", 1)
+        obj = getattr(obj, head)
+    return obj, name
 
 
 @pytest.mark.parametrize(

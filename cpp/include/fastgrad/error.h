@@ -29,6 +29,10 @@ class NotImplementedError : public Error {  // -> NotImplementedError
  public:
   using Error::Error;
 };
+class LinAlgError : public Error {  // -> fastgrad.linalg.LinAlgError (a RuntimeError): singular / not PD input
+ public:
+  using Error::Error;
+};
 
 namespace detail {
 template <class... Args>

@@ -544,6 +544,34 @@ Tensor& baddbmm_(Tensor& self, const Tensor& batch1, const Tensor& batch2, Scala
 Tensor trace(const Tensor& self);
 Tensor einsum(const std::string& equation, const tensor_list& operands);
 
+// ---- LAPACK-backed linear algebra (cpp/src/ops/linalg_lapack.cpp): float32 / float64, batched over leading
+// dims, any strides. Singular or non-positive-definite input throws LinAlgError (the *_ex forms return LAPACK's
+// info per matrix instead, as int32). `api` is the name the messages start with ("linalg.inv", ...).
+std::tuple<Tensor, Tensor> linalg_inv_ex(const Tensor& A, bool check_errors = false,
+                                         const char* api = "linalg.inv_ex");  // (inverse, info)
+Tensor linalg_inv(const Tensor& A);                                          // LinalgInvExBackward0
+Tensor linalg_det(const Tensor& A);                                          // LinalgDetBackward0
+std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& A);                  // (sign, logabsdet)
+Tensor logdet(const Tensor& A);  // nan for a negative determinant (WhereBackward0 over the slogdet)
+// AX = B (left) or XA = B; B a vector or a batch of vectors when B.dim() == 1 or B's shape is A's without its
+// last dim. (X, info).
+std::tuple<Tensor, Tensor> linalg_solve_ex(const Tensor& A, const Tensor& B, bool left = true,
+                                           bool check_errors = false, const char* api = "linalg.solve_ex");
+Tensor linalg_solve(const Tensor& A, const Tensor& B, bool left = true);  // LinalgSolveExBackward0
+std::tuple<Tensor, Tensor> linalg_cholesky_ex(const Tensor& A, bool upper = false, bool check_errors = false,
+                                              const char* api = "linalg.cholesky_ex");  // (L, info)
+Tensor linalg_cholesky(const Tensor& A, bool upper = false);  // LinalgCholeskyExBackward0
+Tensor cholesky(const Tensor& A, bool upper = false);         // torch.cholesky: CholeskyBackward0
+Tensor linalg_solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left = true,
+                               bool unitriangular = false);  // LinalgSolveTriangularBackward0
+// torch.triangular_solve(b, A): (solution, cloned_coefficient), TriangularSolveBackward0
+std::tuple<Tensor, Tensor> triangular_solve(const Tensor& b, const Tensor& A, bool upper = true,
+                                            bool transpose = false, bool unitriangular = false);
+Tensor cholesky_solve(const Tensor& B, const Tensor& L, bool upper = false);  // CholeskySolveBackward0
+// (eigenvalues ascending, eigenvectors as columns) of the symmetric matrix in A's `uplo` ('L' or 'U') triangle.
+std::tuple<Tensor, Tensor> linalg_eigh(const Tensor& A, const std::string& uplo = "L");  // LinalgEighBackward0
+Tensor linalg_eigvalsh(const Tensor& A, const std::string& uplo = "L");
+
 // The BLAS behind mm/matmul: "scipy-openblas", "cblas" or "none".
 const char* blas_name();
 

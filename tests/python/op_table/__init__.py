@@ -96,7 +96,7 @@ OPS: list = [
 COMPOSITE_GRAD_FN = _COMPOSITE_GRAD_FN | nn_rnn.GRAD_FN_DIFFERS | special.GRAD_FN_DIFFERS
 
 # The sample kinds some entries cannot have (test_ops.py adds its own list).
-NO_KIND = _COMPOSITE_NO_KIND | histogram.NO_KIND | pooling.NO_KIND | upsample.NO_KIND | nn_rnn.NO_KIND | conv.NO_KIND
+NO_KIND = _COMPOSITE_NO_KIND | linalg.NO_KIND | histogram.NO_KIND | pooling.NO_KIND | upsample.NO_KIND | nn_rnn.NO_KIND | conv.NO_KIND
 
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names in the table must be unique"

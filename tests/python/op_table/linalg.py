@@ -1,11 +1,12 @@
-"""Linear algebra (cpp/src/ops/linalg.cpp, einsum.cpp): matmul, mm, mv, dot, t, bmm, outer, addmm/addmv/baddbmm,
-trace, einsum."""
+"""Linear algebra (cpp/src/ops/linalg.cpp, einsum.cpp, linalg_lapack.cpp): matmul, mm, mv, dot, t, bmm, outer,
+addmm/addmv/baddbmm, trace, einsum; torch.linalg's inv, det, slogdet, solve, cholesky, solve_triangular, eigh,
+eigvalsh and the top-level logdet, cholesky, triangular_solve, cholesky_solve."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .common import ErrorSample, Form, Gen, Sample, adder
+from .common import ErrorSample, Form, Gen, Sample, TIn, _swap, adder
 from .shape import t_samples
 
 CORE: list = []  # this area's entries among the core ops the table starts with (see __init__.py)
@@ -246,3 +247,509 @@ _add(
         ErrorSample(("ij,jk->ik", g.t((2, 3))), match="fewer operands", id="operands"),
     ],
 )
+
+
+# ---- torch.linalg on LAPACK (cpp/src/ops/linalg_lapack.cpp) ----
+
+NO_KIND: set = set()  # (entry, kind) pairs the linalg entries cannot have: matrices are never 0-d
+
+
+def _well_conditioned(g: Gen, shape, transposed=False, negate_row=False, requires_grad=True) -> TIn:
+    """Matrices of `shape` (..., n, n) near 3 I: invertible, positive determinant (negative with negate_row),
+    and, symmetrised, positive-definite. `transposed`: a transposed view of its base."""
+    n = shape[-1]
+    base = g.values(shape) * 0.4 + 3.0 * np.eye(n)
+    if negate_row and n:
+        base[..., 0, :] *= -1.0
+    return TIn(base, _swap(len(shape) - 2, len(shape) - 1) if transposed else None, requires_grad)
+
+
+def _square_samples(g: Gen, **kw):
+    wc = _well_conditioned
+    return [
+        Sample((wc(g, (3, 3), **kw),), id="3x3"),
+        Sample((wc(g, (2, 3, 3), **kw),), id="batched"),
+        Sample((wc(g, (2, 1, 4, 4), transposed=True, **kw),), id="batched_transposed"),
+        Sample((g.t((0, 0)),), id="0size"),
+        Sample((g.t((2, 0, 0)),), id="0size_batched"),
+        Sample((wc(g, (1, 1), **kw),), id="1x1"),
+    ]
+
+
+def _square_errors(g: Gen, singular_match=None, int_ok=False):
+    out = [
+        ErrorSample((g.t((2, 3)),), match="must be batches of square matrices", id="not_square"),
+        ErrorSample((g.t((3,)),), match="must have at least 2 dimensions", id="1d"),
+    ]
+    if not int_ok:
+        out.append(ErrorSample((g.ints((2, 2), np.int64),), match="Expected a floating point", id="int64"))
+    if singular_match:
+        out.append(ErrorSample((TIn(np.array([[1.0, 2.0], [2.0, 4.0]]), None, False),), match=singular_match,
+                               id="singular"))
+    return out
+
+
+def _sym(x):
+    """x + x^T (NumPy, fastgrad or torch): what the symmetric-input entries factorise."""
+    return x + (np.swapaxes(x, -1, -2) if isinstance(x, np.ndarray) else x.transpose(-2, -1))
+
+
+def _spd(m, x):
+    """x x^T + n I: a symmetric positive-definite matrix made from x (the Cholesky entries' input), differentiable
+    in every element of x (a factorisation reads one triangle only, so gradcheck perturbs x instead)."""
+    n = x.shape[-2]
+    if isinstance(x, np.ndarray):
+        return x @ np.swapaxes(x, -1, -2) + n * np.eye(n)
+    return x @ x.transpose(-2, -1) + n * m.eye(n, dtype=x.dtype)
+
+
+def _np_det(a):
+    return np.asarray(np.linalg.det(a) if a.shape[-1] else np.ones(a.shape[:-2]))
+
+
+def _np_logabsdet(a):
+    return np.asarray(np.linalg.slogdet(a)[1] if a.shape[-1] else np.zeros(a.shape[:-2]))
+
+
+def _np_logdet(a):
+    if not a.shape[-1]:
+        return np.zeros(a.shape[:-2])
+    sign, lad = np.linalg.slogdet(a)
+    return np.asarray(np.where(sign < 0, np.nan, lad))
+
+
+def _np_solve(a, b, left=True):
+    if not left:
+        return np.swapaxes(_np_solve(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)), -1, -2)
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    bm = b[..., None] if vector else b
+    batch = np.broadcast_shapes(a.shape[:-2], bm.shape[:-2])
+    a = np.broadcast_to(a, batch + a.shape[-2:])
+    bm = np.broadcast_to(bm, batch + bm.shape[-2:])
+    x = np.zeros(bm.shape) if bm.size == 0 or a.shape[-1] == 0 else np.linalg.solve(a, bm)
+    return x[..., 0] if vector else x
+
+
+def _np_triangular(a, upper, unitriangular=False):
+    t = np.triu(a) if upper else np.tril(a)
+    if unitriangular:
+        n = a.shape[-1]
+        t = t * (1 - np.eye(n)) + np.eye(n)
+    return t
+
+
+def _np_cholesky(a, upper=False):
+    if not a.shape[-1]:
+        return a.copy()
+    low = np.linalg.cholesky(a)
+    return np.swapaxes(low, -1, -2) if upper else low
+
+
+def _eigvecs_fixed_sign(m, q):
+    """The eigenvectors with the sign that makes each one's first entry non-negative: sign-invariant, so equal
+    across LAPACK builds (NumPy, fastgrad or torch)."""
+    if isinstance(q, np.ndarray):
+        return q * np.where(q[..., :1, :] < 0, -1.0, 1.0)
+    return q * m.where(q[..., :1, :] < 0, -1.0, 1.0)
+
+
+for _name in ("linalg.inv", "linalg.det", "linalg.slogdet", "logdet", "linalg.solve", "linalg.cholesky", "cholesky",
+              "linalg.solve_triangular", "triangular_solve", "cholesky_solve", "linalg.eigh", "linalg.eigh_vectors",
+              "linalg.eigvalsh"):
+    NO_KIND.add((_name, "0d"))
+
+_add(
+    "linalg.inv",
+    op=lambda m, a: m.linalg.inv(a),
+    ref=lambda a: np.asarray(np.linalg.inv(a)) if a.shape[-1] else a.copy(),
+    differentiable=True,
+    sample_fn=_square_samples,
+    api=("fastgrad.linalg.inv", "fastgrad.linalg.inv_ex", "fastgrad.inverse", "Tensor.inverse"),
+    forms=(
+        Form("inverse(a)", lambda m, a: m.inverse(a)),
+        Form("a.inverse()", lambda m, a: a.inverse()),
+        Form("inv_ex(a).inverse", lambda m, a: m.linalg.inv_ex(a).inverse),
+    ),
+    error_fn=lambda g: _square_errors(g, "the input matrix is singular"),
+)
+_add(
+    "linalg.det",
+    op=lambda m, a: m.linalg.det(a),
+    ref=_np_det,
+    differentiable=True,
+    sample_fn=lambda g: _square_samples(g) + [Sample((_well_conditioned(g, (3, 3), negate_row=True),), id="negative")],
+    api=("fastgrad.linalg.det", "fastgrad.det", "Tensor.det"),
+    forms=(Form("det(a)", lambda m, a: m.det(a)), Form("a.det()", lambda m, a: a.det())),
+    error_fn=_square_errors,
+)
+_add(
+    "linalg.slogdet",
+    op=lambda m, a: m.linalg.slogdet(a).logabsdet,
+    ref=_np_logabsdet,
+    differentiable=True,
+    sample_fn=lambda g: _square_samples(g) + [Sample((_well_conditioned(g, (3, 3), negate_row=True),), id="negative")],
+    api=("fastgrad.linalg.slogdet", "fastgrad.slogdet", "Tensor.slogdet"),
+    forms=(
+        Form("slogdet(a)[1]", lambda m, a: m.slogdet(a)[1]),
+        Form("a.slogdet().logabsdet", lambda m, a: a.slogdet().logabsdet),
+    ),
+    error_fn=_square_errors,
+)
+_add(
+    "logdet",
+    op=lambda m, a: m.logdet(a),
+    ref=_np_logdet,
+    differentiable=True,
+    sample_fn=lambda g: _square_samples(g)
+    + [Sample((_well_conditioned(g, (2, 3, 3), negate_row=True),), id="negative_nan", grad=False)],
+    api=("fastgrad.logdet", "Tensor.logdet"),
+    forms=(Form("a.logdet()", lambda m, a: a.logdet()),),
+    error_fn=lambda g: _square_errors(g)[:1],
+)
+
+
+def _solve_samples(g: Gen):
+    wc = _well_conditioned
+    return [
+        Sample((wc(g, (3, 3)), g.t((3, 2))), id="matrix"),
+        Sample((wc(g, (3, 3)), g.t((3,))), id="vector"),
+        Sample((wc(g, (2, 3, 3)), g.t((2, 3))), id="batched_vectors"),
+        Sample((wc(g, (2, 3, 3)), g.t((3, 2))), id="broadcast_B"),
+        Sample((wc(g, (3, 3)), g.t((2, 3, 1))), id="broadcast_A"),
+        Sample((wc(g, (3, 3), transposed=True), g.strided((3, 2))), id="noncontig"),
+        Sample((wc(g, (3, 3)), g.t((2, 3))), {"left": False}, id="right"),
+        Sample((wc(g, (2, 3, 3), transposed=True), g.T((2, 4, 3))), {"left": False}, id="right_batched"),
+        Sample((g.t((0, 0)), g.t((0, 2))), id="0size"),
+        Sample((wc(g, (3, 3)), g.t((3, 0))), id="0size_B"),
+    ]
+
+
+_add(
+    "linalg.solve",
+    op=lambda m, a, b, **kw: m.linalg.solve(a, b, **kw),
+    ref=_np_solve,
+    differentiable=True,
+    sample_fn=_solve_samples,
+    api=("fastgrad.linalg.solve", "fastgrad.linalg.solve_ex"),
+    forms=(Form("solve_ex(a, b).result", lambda m, a, b, **kw: m.linalg.solve_ex(a, b, **kw).result),),
+    error_fn=lambda g: [
+        ErrorSample((_well_conditioned(g, (2, 2)), g.t((3, 1))), match="Incompatible shapes of A and B", id="shape"),
+        ErrorSample((g.t((2, 3)), g.t((2, 1))), match="must be batches of square matrices", id="not_square"),
+        ErrorSample((TIn(np.array([[1.0, 2.0], [2.0, 4.0]]), None, False), g.t((2, 1))),
+                    match="The solver failed because the input matrix is singular", id="singular"),
+    ],
+)
+_add(
+    "linalg.cholesky",
+    op=lambda m, x, spd=True, **kw: m.linalg.cholesky(_spd(m, x) if spd else x, **kw),
+    ref=lambda x, spd=True, **kw: _np_cholesky(_spd(np, x) if spd else x, **kw),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 3)),), id="3x3"),
+        Sample((g.t((2, 4, 3)),), id="batched_wide"),
+        Sample((g.T((2, 3, 3)),), {"upper": True}, id="upper_transposed"),
+        Sample((g.t((0, 0)),), id="0size"),
+    ],
+    api=("fastgrad.linalg.cholesky", "fastgrad.linalg.cholesky_ex"),
+    forms=(Form("cholesky_ex(a).L", lambda m, x, spd=True, **kw: m.linalg.cholesky_ex(_spd(m, x), **kw).L),),
+    error_fn=lambda g: [ErrorSample(e.args, {"spd": False}, match=e.match, id=e.id) for e in _square_errors(g)]
+    + [ErrorSample((TIn(np.array([[1.0, 2.0], [2.0, 1.0]]), None, False),), {"spd": False},
+                   match="not positive-definite", id="not_pd")],
+)
+_add(
+    "cholesky",
+    op=lambda m, x, *a, spd=True: m.cholesky(_spd(m, x) if spd else x, *a),
+    ref=lambda x, *a, spd=True: _np_cholesky(_spd(np, x) if spd else x, *a),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 3)),), id="3x3"),
+        Sample((g.T((2, 3, 3)), True), id="upper_batched_transposed"),
+        Sample((g.t((0, 0)),), id="0size"),
+    ],
+    api=("fastgrad.cholesky", "Tensor.cholesky"),
+    forms=(Form("x.cholesky()", lambda m, x, *a, spd=True: _spd(m, x).cholesky(*a)),),
+    error_fn=lambda g: [
+        ErrorSample((TIn(np.array([[1.0, 2.0], [2.0, 1.0]]), None, False),), {"spd": False},
+                    match="not positive-definite", id="not_pd")
+    ],
+)
+
+
+def _triangular_samples(g: Gen):
+    wc = _well_conditioned
+    return [
+        Sample((wc(g, (3, 3)), g.t((3, 2))), {"upper": True}, id="upper"),
+        Sample((wc(g, (3, 3)), g.t((3, 2))), {"upper": False}, id="lower"),
+        Sample((wc(g, (3, 3)), g.t((2, 3))), {"upper": False, "left": False}, id="right"),
+        Sample((wc(g, (3, 3)), g.t((3, 2))), {"upper": True, "unitriangular": True}, id="unit"),
+        Sample((wc(g, (2, 3, 3), transposed=True), g.strided((3, 2))), {"upper": False}, id="broadcast_noncontig"),
+        Sample((wc(g, (3, 3)), g.t((2, 3, 1))), {"upper": True}, id="broadcast_A"),
+        Sample((g.t((0, 0)), g.t((0, 2))), {"upper": True}, id="0size"),
+    ]
+
+
+def _np_solve_triangular(a, b, upper, left=True, unitriangular=False):
+    return _np_solve(_np_triangular(a, upper, unitriangular), b, left)
+
+
+_add(
+    "linalg.solve_triangular",
+    op=lambda m, a, b, **kw: m.linalg.solve_triangular(a, b, **kw),
+    ref=_np_solve_triangular,
+    differentiable=True,
+    sample_fn=_triangular_samples,
+    api=("fastgrad.linalg.solve_triangular",),
+    error_fn=lambda g: [
+        ErrorSample((_well_conditioned(g, (2, 2)), g.t((3, 1))), {"upper": True}, match="Incompatible shapes",
+                    id="shape"),
+        ErrorSample((_well_conditioned(g, (2, 2)), g.t((2,))), {"upper": True},
+                    match="must have at least 2 dimensions", id="B_1d"),
+    ],
+)
+
+
+def _np_triangular_solve(b, a, upper=True, transpose=False, unitriangular=False):
+    t = _np_triangular(a, upper, unitriangular)
+    return _np_solve(np.swapaxes(t, -1, -2) if transpose else t, b)
+
+
+_add(
+    "triangular_solve",
+    op=lambda m, b, a, *args: m.triangular_solve(b, a, *args)[0],
+    ref=_np_triangular_solve,
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 2)), _well_conditioned(g, (3, 3))), id="upper"),
+        Sample((g.t((3, 2)), _well_conditioned(g, (3, 3)), False, True), id="lower_transpose"),
+        Sample((g.strided((2, 3, 2)), _well_conditioned(g, (3, 3), transposed=True), True, False, True),
+               id="unit_broadcast_noncontig"),
+        Sample((g.t((0, 2)), g.t((0, 0))), id="0size"),
+    ],
+    api=("fastgrad.triangular_solve", "Tensor.triangular_solve"),
+    forms=(
+        Form("b.triangular_solve(a)[0]", lambda m, b, a, *args: b.triangular_solve(a, *args)[0]),
+        Form("triangular_solve(b, a).solution", lambda m, b, a, *args: m.triangular_solve(b, a, *args).solution),
+    ),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3, 1)), _well_conditioned(g, (2, 2))), match="Incompatible matrix sizes", id="shape"),
+    ],
+)
+_add(
+    "triangular_solve_coefficient",
+    op=lambda m, b, a, *args: m.triangular_solve(b, a, *args).cloned_coefficient,
+    ref=lambda b, a, *args: np.broadcast_to(a, np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + a.shape[-2:]).copy(),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 2)), _well_conditioned(g, (3, 3))), id="upper"),
+        Sample((g.t((2, 3, 2)), _well_conditioned(g, (3, 3), transposed=True)), id="broadcast_noncontig"),
+        Sample((g.t((0, 2)), g.t((0, 0))), id="0size"),
+    ],
+    api=("fastgrad.triangular_solve",),
+)
+NO_KIND.add(("triangular_solve_coefficient", "0d"))
+
+
+def _np_cholesky_solve(b, low, upper=False):
+    t = np.triu(low) if upper else np.tril(low)
+    a = np.swapaxes(t, -1, -2) @ t if upper else t @ np.swapaxes(t, -1, -2)
+    return _np_solve(a, b)
+
+
+def _tri_factor(m, low, upper=False):
+    """The triangle of `low` that cholesky_solve reads (its gradient is not masked, as PyTorch's is not)."""
+    if isinstance(low, np.ndarray):
+        return np.triu(low) if upper else np.tril(low)
+    return m.triu(low) if upper else m.tril(low)
+
+
+_add(
+    "cholesky_solve",
+    op=lambda m, b, low, *args: m.cholesky_solve(b, _tri_factor(m, low, *args), *args),
+    ref=_np_cholesky_solve,
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 2)), _well_conditioned(g, (3, 3))), id="lower"),
+        Sample((g.t((3, 2)), _well_conditioned(g, (3, 3)), True), id="upper"),
+        Sample((g.strided((2, 3, 2)), _well_conditioned(g, (3, 3), transposed=True)), id="broadcast_noncontig"),
+        Sample((g.t((0, 2)), g.t((0, 0))), id="0size"),
+    ],
+    api=("fastgrad.cholesky_solve", "Tensor.cholesky_solve"),
+    forms=(Form("b.cholesky_solve(L)", lambda m, b, low, *args: b.cholesky_solve(_tri_factor(m, low, *args), *args)),),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3, 1)), _well_conditioned(g, (2, 2))), match="Incompatible matrix sizes", id="shape"),
+    ],
+)
+
+
+def _eigh_samples(g: Gen):
+    return [
+        Sample((g.t((3, 3)),), id="3x3"),
+        Sample((g.t((2, 4, 4)),), id="batched"),
+        Sample((g.T((3, 3)),), {"UPLO": "U"}, id="upper_transposed"),
+        Sample((g.t((0, 0)),), id="0size"),
+    ]
+
+
+def _eigh_errors(g: Gen):
+    return [
+        ErrorSample((g.t((2, 3)),), {"sym": False}, match="must be batches of square matrices", id="not_square"),
+        ErrorSample((g.t((2, 2)),), {"UPLO": "X"}, match="Expected UPLO argument to be 'L' or 'U'", id="uplo"),
+    ]
+
+
+_add(
+    "linalg.eigh",
+    op=lambda m, x, sym=True, **kw: m.linalg.eigh(_sym(x) if sym else x, **kw).eigenvalues,
+    ref=lambda x, **kw: np.linalg.eigh(_sym(x))[0],
+    differentiable=True,
+    sample_fn=_eigh_samples,
+    api=("fastgrad.linalg.eigh",),
+    forms=(Form("eigh(x)[0]", lambda m, x, **kw: m.linalg.eigh(_sym(x), **kw)[0]),),
+    error_fn=_eigh_errors,
+)
+_add(
+    "linalg.eigh_vectors",
+    op=lambda m, x, **kw: _eigvecs_fixed_sign(m, m.linalg.eigh(_sym(x), **kw).eigenvectors),
+    ref=lambda x, **kw: _eigvecs_fixed_sign(np, np.linalg.eigh(_sym(x))[1]),
+    differentiable=True,
+    sample_fn=_eigh_samples,
+    api=("fastgrad.linalg.eigh",),
+)
+_add(
+    "linalg.eigvalsh",
+    op=lambda m, x, sym=True, **kw: m.linalg.eigvalsh(_sym(x) if sym else x, **kw),
+    ref=lambda x, **kw: np.linalg.eigvalsh(_sym(x)),
+    differentiable=True,
+    sample_fn=_eigh_samples,
+    api=("fastgrad.linalg.eigvalsh",),
+    error_fn=_eigh_errors,
+)
+
+
+# ---- composed in python/fastgrad/linalg.py: norms, vecdot, matrix_power, multi_dot ----
+
+
+def _np_vector_norm(x, ord=2, dim=None, keepdim=False):
+    axis = None if dim is None else (dim if isinstance(dim, int) else tuple(dim))
+    a = np.abs(x)
+    if ord == np.inf:
+        r = a.max(axis=axis, keepdims=keepdim)
+    elif ord == -np.inf:
+        r = a.min(axis=axis, keepdims=keepdim)
+    else:
+        r = (a ** ord).sum(axis=axis, keepdims=keepdim) ** (1.0 / ord)
+    return np.asarray(r)
+
+
+_add(
+    "linalg.vector_norm",
+    op=lambda m, x, *a, **kw: m.linalg.vector_norm(x, *a, **kw),
+    ref=_np_vector_norm,
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 4), "nonzero"),), id="all"),
+        Sample((g.t((3, 4), "nonzero"), 3), {"dim": 1}, id="p3_dim"),
+        Sample((g.T((3, 4), "distinct"), float("inf")), {"dim": (0, 1), "keepdim": True}, id="inf_noncontig"),
+        Sample((g.t((), "nonzero"), 1), id="0d"),
+        Sample((g.t((0, 3)),), {"dim": 0}, id="0size"),
+    ],
+    api=("fastgrad.linalg.vector_norm", "fastgrad.linalg.norm"),
+    forms=(Form("linalg.norm(x, ord, dim)", lambda m, x, *a, **kw: m.linalg.norm(
+        x, a[0] if a else None, kw.get("dim") if not isinstance(kw.get("dim"), tuple) else None,
+        kw.get("keepdim", False)), lambda s: s.args[0].ndim in (1, 2)
+        and ("dim" not in s.kwargs or isinstance(s.kwargs["dim"], int))),),
+    error_fn=lambda g: [ErrorSample((g.ints((3,), np.int64),), match="Expected a floating point", id="int64")],
+)
+
+
+def _np_matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False):
+    d0, d1 = (d % a.ndim for d in dim)
+    if ord == "fro":
+        r = np.sqrt((a * a).sum(axis=(d0, d1), keepdims=keepdim))
+    else:
+        summed, reduced = (d0, d1) if abs(ord) == 1 else (d1, d0)
+        s = np.abs(a).sum(axis=summed, keepdims=True)
+        r = s.max(axis=reduced, keepdims=True) if ord > 0 else s.min(axis=reduced, keepdims=True)
+        if not keepdim:
+            r = np.squeeze(r, axis=(d0, d1))
+    return np.asarray(r)
+
+
+_add(
+    "linalg.matrix_norm",
+    op=lambda m, a, *args, **kw: m.linalg.matrix_norm(a, *args, **kw),
+    ref=_np_matrix_norm,
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 4)),), id="fro"),
+        Sample((g.t((2, 3, 4), "distinct"), 1), id="one_batched"),
+        Sample((g.T((3, 4), "distinct"), -1), {"keepdim": True}, id="minus_one_noncontig"),
+        Sample((g.t((3, 2, 4), "distinct"), float("inf")), {"dim": (0, 2)}, id="inf_dims"),
+        Sample((g.t((4, 3), "distinct"), float("-inf")), id="minus_inf"),
+        Sample((g.t((0, 3)),), id="0size"),
+    ],
+    api=("fastgrad.linalg.matrix_norm",),
+    forms=(Form("linalg.norm(a, ord)", lambda m, a, *args, **kw: m.linalg.norm(a, *args, **kw),
+                lambda s: s.args[0].ndim == 2 and not s.kwargs),),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3,)),), match="must have at least 2 dimensions", id="1d"),
+        ErrorSample((g.t((3, 3)), "bad"), match="not supported", id="ord"),
+    ],
+)
+_add(
+    "linalg.vecdot",
+    op=lambda m, x, y, **kw: m.linalg.vecdot(x, y, **kw),
+    ref=lambda x, y, dim=-1: np.asarray((x * y).sum(axis=dim)),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 4)), g.t((3, 4))), id="rows"),
+        Sample((g.t((2, 3, 4)), g.t((4,))), {"dim": -1}, id="broadcast"),
+        Sample((g.T((3, 4)), g.strided((3, 4))), {"dim": 0}, id="noncontig_dim0"),
+        Sample((g.t((0, 3)), g.t((0, 3))), id="0size"),
+    ],
+    api=("fastgrad.linalg.vecdot",),
+    error_fn=lambda g: [ErrorSample((g.t((2, 3)), g.t((2, 4))), match="must match the size", id="shape")],
+)
+
+
+def _np_matrix_power(a, n):
+    if n < 0:
+        a, n = np.linalg.inv(a), -n
+    return np.asarray(np.linalg.matrix_power(a, n)) if a.shape[-1] else a.copy()
+
+
+_add(
+    "linalg.matrix_power",
+    op=lambda m, a, n: m.linalg.matrix_power(a, n),
+    ref=_np_matrix_power,
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 3)), 3), id="cube"),
+        Sample((_well_conditioned(g, (2, 3, 3), transposed=True), 5), id="batched_noncontig"),
+        Sample((_well_conditioned(g, (3, 3)), -2), id="inverse_squared"),
+        Sample((g.t((3, 3)), 1), id="one"),
+        Sample((g.t((2, 3, 3)), 0), id="zero"),
+        Sample((g.t((0, 0)), 2), id="0size"),
+    ],
+    api=("fastgrad.linalg.matrix_power",),
+    error_fn=lambda g: [ErrorSample((g.t((2, 3)), 2), match="must be batches of square matrices", id="not_square")],
+)
+_add(
+    "linalg.multi_dot",
+    op=lambda m, *ts: m.linalg.multi_dot(list(ts)),
+    ref=lambda *ts: np.asarray(np.linalg.multi_dot(ts)),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((2, 3)), g.t((3, 4))), id="two"),
+        Sample((g.t((3,)), g.t((3, 5)), g.t((5, 2)), g.t((2,))), id="vector_ends"),
+        Sample((g.T((4, 2)), g.t((2, 6)), g.strided((6, 3))), id="noncontig"),
+        Sample((g.t((2, 0)), g.t((0, 3))), id="0size"),
+    ],
+    api=("fastgrad.linalg.multi_dot",),
+    error_fn=lambda g: [
+        ErrorSample((g.t((2, 3)),), match="expected at least 2 tensors", id="one"),
+        ErrorSample((g.t((2, 3)), g.t((2, 3))), match="cannot be multiplied", id="shape"),
+    ],
+)
+for _name in ("linalg.matrix_norm", "linalg.matrix_power", "linalg.multi_dot", "linalg.vecdot"):
+    NO_KIND.add((_name, "0d"))

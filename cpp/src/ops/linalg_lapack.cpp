@@ -1,0 +1,757 @@
+// Linear algebra on LAPACK (cpu/lapack.h): inverse, determinants, solves, Cholesky, symmetric eigenproblems.
+// Forward and derivative side by side; every derivative is written with public ops (so create_graph works).
+//
+// Note [Column-major work buffers]
+// LAPACK wants column-major matrices. Each op copies its (broadcast, any-strided) input into a fresh buffer
+// whose matrices are column-major and whose batch entries follow each other (fortran_copy), runs one LAPACK
+// call per matrix, and returns that buffer as the result: a fresh tensor (not a view) with column-major
+// strides, as PyTorch's results have.
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "../cpu/lapack.h"
+#include "common.h"
+#include "fastgrad/ops.h"
+
+namespace fastgrad {
+
+namespace {
+
+// ---- checks (PyTorch's messages) ----
+
+void check_float_input(const Tensor& t, const char* api, const char* what = "input") {
+  FG_CHECK(!is_reduced_float(t.dtype()), Error, api, ": Low precision dtypes not supported. Got ",
+           scalar_type_name(t.dtype()));
+  FG_CHECK(t.dtype() == ScalarType::Float32 || t.dtype() == ScalarType::Float64, Error, api,
+           ": Expected a floating point or complex tensor as ", what, ". Got ", scalar_type_name(t.dtype()));
+}
+
+void check_matrix(const Tensor& t, const char* api, const char* name = "A") {
+  FG_CHECK(t.dim() >= 2, Error, api, ": The input tensor ", name, " must have at least 2 dimensions.");
+}
+
+void check_square(const Tensor& t, const char* api, const char* name = "A") {
+  check_matrix(t, api, name);
+  const int64_t r = t.sizes()[t.dim() - 2], c = t.sizes()[t.dim() - 1];
+  FG_CHECK(r == c, Error, api, ": ", name, " must be batches of square matrices, but they are ", r, " by ", c,
+           " matrices");
+}
+
+int lapack_int(int64_t v, const char* api) {
+  FG_CHECK(v <= std::numeric_limits<int>::max(), Error, api, ": matrix dimension ", v,
+           " is too large for LAPACK's 32-bit integers");
+  return static_cast<int>(v);
+}
+
+Dims batch_of(const Tensor& t) { return Dims(t.sizes().begin(), t.sizes().end() - 2); }
+Dims with_matrix(Dims batch, int64_t rows, int64_t cols) {
+  batch.push_back(rows);
+  batch.push_back(cols);
+  return batch;
+}
+
+// ---- column-major buffers (Note [Column-major work buffers]) ----
+
+Dims fortran_strides(const Dims& s) {
+  const size_t n = s.size();
+  Dims st(n, 1);
+  if (n < 2) return contiguous_strides(s);
+  const int64_t rows = std::max<int64_t>(s[n - 2], 1), cols = std::max<int64_t>(s[n - 1], 1);
+  st[n - 2] = 1;
+  st[n - 1] = rows;
+  int64_t acc = rows * cols;
+  for (size_t i = n - 2; i-- > 0;) {
+    st[i] = acc;
+    acc *= std::max<int64_t>(s[i], 1);
+  }
+  return st;
+}
+
+Tensor fortran_empty(const Dims& shape, ScalarType dtype) {
+  Tensor flat = empty({numel_of(shape)}, dtype);
+  return Tensor(std::make_shared<TensorImpl>(flat.storage(), shape, fortran_strides(shape), 0, dtype));
+}
+
+// t broadcast to `shape`, copied into a column-major buffer (no autograd).
+Tensor fortran_copy(const Tensor& t, const Dims& shape) {
+  NoGradGuard guard;
+  Tensor f = fortran_empty(shape, t.dtype());
+  if (f.numel()) copy_into(f, expand(t, shape));
+  return f;
+}
+
+// The same memory seen with the last two dims swapped (a row-major buffer of the transposed matrices).
+Tensor swapped(const Tensor& f) {
+  Dims s = f.sizes(), st = f.strides();
+  std::swap(s[s.size() - 1], s[s.size() - 2]);
+  std::swap(st[st.size() - 1], st[st.size() - 2]);
+  return Tensor(std::make_shared<TensorImpl>(f.storage(), s, st, f.storage_offset(), f.dtype()));
+}
+
+int64_t batch_count(const Tensor& t) { return numel_of(batch_of(t)); }
+
+// ---- LAPACK info -> LinAlgError ----
+
+enum class Failure { Inverse, Solve, Cholesky, Eigh };
+
+void raise_on_info(const Tensor& info, bool batched, const char* api, Failure kind) {
+  const int32_t* p = info.data<int32_t>();
+  for (int64_t i = 0; i < info.numel(); ++i) {
+    if (p[i] == 0) continue;
+    const std::string where = batched ? "(Batch element " + std::to_string(i) + "): " : "";
+    switch (kind) {
+      case Failure::Inverse:
+        throw LinAlgError(detail::concat(api, ": ", where, "The diagonal element ", p[i],
+                                         " is zero, the inversion could not be completed because the input matrix "
+                                         "is singular."));
+      case Failure::Solve:
+        throw LinAlgError(
+            detail::concat("torch.", api, ": ", where, "The solver failed because the input matrix is singular."));
+      case Failure::Cholesky:
+        throw LinAlgError(detail::concat(api, ": ", where,
+                                         "The factorization could not be completed because the input is not "
+                                         "positive-definite (the leading minor of order ",
+                                         p[i], " is not positive-definite)."));
+      case Failure::Eigh:
+        throw LinAlgError(detail::concat(api, ": ", where,
+                                         "The algorithm failed to converge because the input matrix is "
+                                         "ill-conditioned or has too many repeated eigenvalues (error code: ",
+                                         p[i], ")."));
+    }
+  }
+}
+
+// ---- helpers for the derivatives (public ops only) ----
+
+Tensor mT_(const Tensor& t) { return transpose(t, -2, -1); }
+
+// diag_embed(v): v[..., i] on the diagonal of a (..., n, n) matrix.
+Tensor diag_embed_(const Tensor& v) {
+  const int64_t n = v.sizes().back();
+  return mul(unsqueeze(v, -1), eye(n, n, v.dtype()));
+}
+
+Tensor unsqueeze2(const Tensor& t) { return unsqueeze(unsqueeze(t, -1), -1); }
+
+// A gradient of the broadcast shape summed back to the input's shape.
+Tensor reduce_to(const Tensor& g, const Dims& shape) { return g.sizes() == shape ? g : sum_to(g, shape); }
+
+// ---- the kernels: LU solves ----
+
+// LU factors (column-major, in place of a copy of A) and 1-based pivots of each matrix; info per matrix.
+struct LuFactors {
+  Tensor lu;
+  std::vector<int> pivots;  // batch * n
+  Tensor info;              // int32, the batch shape
+};
+
+LuFactors lu_factor_kernel(const Tensor& A, const char* api) {
+  cpu::check_lapack(api);
+  const int64_t n = A.sizes().back();
+  const int ni = lapack_int(n, api);
+  LuFactors f{fortran_copy(A, A.sizes()), {}, zeros(batch_of(A), ScalarType::Int32)};
+  const int64_t batch = batch_count(A);
+  f.pivots.assign(static_cast<size_t>(batch * n), 0);
+  int32_t* info = f.info.data<int32_t>();
+  if (n == 0) return f;
+  dispatch_float(A.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* a = f.lu.data<T>();
+    for (int64_t b = 0; b < batch; ++b) info[b] = cpu::getrf<T>(ni, a + b * n * n, f.pivots.data() + b * n);
+  });
+  return f;
+}
+
+// X = A^-1 B (or A^-T B with `trans`) for B (batch, n, k) column-major, written in place; A's batch is B's.
+void lu_solve_kernel(const LuFactors& f, const Tensor& B, bool trans) {
+  const int64_t n = B.sizes()[B.dim() - 2], k = B.sizes().back();
+  if (n == 0 || k == 0) return;
+  const int64_t batch = batch_count(B);
+  const int ni = static_cast<int>(n), ki = lapack_int(k, "linalg.solve");
+  dispatch_float(B.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* a = f.lu.data<T>();
+    T* x = B.data<T>();
+    for (int64_t b = 0; b < batch; ++b)
+      cpu::getrs<T>(trans, ni, ki, a + b * n * n, f.pivots.data() + b * n, x + b * n * k);
+  });
+}
+
+}  // namespace
+
+// ---- inv ----
+
+struct LinalgInvExBackward0 : NamedNode<LinalgInvExBackward0> {
+  static constexpr const char* kName = "LinalgInvExBackward0";
+  size_t inverse_slot = SIZE_MAX;
+  tensor_list apply(tensor_list&& g) override {
+    // d(A^-1) = -A^-1 dA A^-1, so gA = -X^T gX X^T
+    Tensor xt = mT_(saved(inverse_slot));
+    return {neg(matmul(matmul(xt, g[0]), xt))};
+  }
+};
+
+std::tuple<Tensor, Tensor> linalg_inv_ex(const Tensor& A, bool check_errors, const char* api) {
+  check_square(A, api);
+  check_float_input(A, api);
+  const int64_t n = A.sizes().back();
+  LuFactors f = lu_factor_kernel(A, api);
+  Tensor X = fortran_empty(A.sizes(), A.dtype());
+  {
+    NoGradGuard guard;
+    if (X.numel()) copy_into(X, expand(eye(n, n, A.dtype()), A.sizes()));
+  }
+  lu_solve_kernel(f, X, false);
+  if (check_errors) raise_on_info(f.info, A.dim() > 2, api, Failure::Inverse);
+  if (compute_requires_grad({&A})) {
+    auto node = make_node<LinalgInvExBackward0>({&A});
+    set_history(X, node);
+    node->inverse_slot = node->save(X, /*is_output=*/true);
+  }
+  return {X, f.info};
+}
+
+Tensor linalg_inv(const Tensor& A) { return std::get<0>(linalg_inv_ex(A, true, "linalg.inv")); }
+
+// ---- det, slogdet, logdet ----
+
+namespace {
+// (det, or (sign, log|det|)) of each LU-factored matrix: the product of U's diagonal, negated per row swap.
+void lu_determinants(const LuFactors& f, int64_t n, const Tensor& det, const Tensor& logabs) {
+  const int64_t batch = f.info.numel();
+  dispatch_float(det.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* a = f.lu.data<T>();
+    T* d = det.data<T>();
+    T* l = logabs.defined() ? logabs.data<T>() : nullptr;
+    for (int64_t b = 0; b < batch; ++b) {
+      const T* m = a + b * n * n;
+      const int* piv = f.pivots.data() + b * n;
+      T prod = T(1), logsum = T(0), sign = T(1);
+      for (int64_t i = 0; i < n; ++i) {
+        const T u = m[i * n + i];
+        if (piv[i] != i + 1) sign = -sign;
+        prod *= u;
+        if (u < T(0)) sign = -sign;
+        logsum += std::log(std::abs(u));
+      }
+      if (l) {
+        const bool zero = std::isinf(logsum) && logsum < 0;
+        d[b] = zero ? T(0) : sign;
+        l[b] = logsum;
+      } else {
+        // the product with the row-swap parity (signs of u are in prod already)
+        int swaps = 0;
+        for (int64_t i = 0; i < n; ++i) swaps += piv[i] != i + 1;
+        d[b] = swaps % 2 ? -prod : prod;
+      }
+    }
+  });
+}
+}  // namespace
+
+struct LinalgDetBackward0 : NamedNode<LinalgDetBackward0> {
+  static constexpr const char* kName = "LinalgDetBackward0";
+  size_t A_slot = SIZE_MAX, det_slot = SIZE_MAX;
+  tensor_list apply(tensor_list&& g) override {
+    // d det = det tr(A^-1 dA), so gA = g det A^-T (NaN/inf for a singular A: see docs/differences.md)
+    Tensor inv = std::get<0>(linalg_inv_ex(saved(A_slot)));
+    return {mul(unsqueeze2(mul(g[0], saved(det_slot))), mT_(inv))};
+  }
+};
+
+Tensor linalg_det(const Tensor& A) {
+  const char* api = "linalg.det";
+  check_square(A, api);
+  check_float_input(A, api);
+  const int64_t n = A.sizes().back();
+  Tensor det = empty(batch_of(A), A.dtype());
+  if (n == 0) {
+    NoGradGuard guard;
+    fill_(det, Scalar(1.0));
+  } else {
+    lu_determinants(lu_factor_kernel(A, api), n, det, Tensor());
+  }
+  if (compute_requires_grad({&A})) {
+    auto node = make_node<LinalgDetBackward0>({&A});
+    node->A_slot = node->save(A);
+    set_history(det, node);
+    node->det_slot = node->save(det, /*is_output=*/true);
+  }
+  return det;
+}
+
+struct LinalgSlogdetBackward0 : NamedNode<LinalgSlogdetBackward0> {
+  static constexpr const char* kName = "LinalgSlogdetBackward0";
+  size_t A_slot = SIZE_MAX;
+  tensor_list apply(tensor_list&& g) override {
+    // the sign of a real determinant is piecewise constant: only log|det| has a gradient, g A^-T
+    if (g.size() < 2 || !g[1].defined()) return {Tensor()};
+    Tensor inv = std::get<0>(linalg_inv_ex(saved(A_slot)));
+    return {mul(unsqueeze2(g[1]), mT_(inv))};
+  }
+};
+
+std::tuple<Tensor, Tensor> linalg_slogdet(const Tensor& A) {
+  const char* api = "linalg.slogdet";
+  check_square(A, api);
+  check_float_input(A, api);
+  const int64_t n = A.sizes().back();
+  Tensor sign = empty(batch_of(A), A.dtype()), logabs = empty(batch_of(A), A.dtype());
+  if (n == 0) {
+    NoGradGuard guard;
+    fill_(sign, Scalar(1.0));
+    fill_(logabs, Scalar(0.0));
+  } else {
+    lu_determinants(lu_factor_kernel(A, api), n, sign, logabs);
+  }
+  if (compute_requires_grad({&A})) {
+    auto node = make_node<LinalgSlogdetBackward0>({&A});
+    node->A_slot = node->save(A);
+    set_history(sign, node);
+    set_history(logabs, node);
+  }
+  return {sign, logabs};
+}
+
+Tensor logdet(const Tensor& A) {
+  check_square(A, "linalg.slogdet");
+  check_float_input(A, "logdet");
+  auto [sign, logabs] = linalg_slogdet(A);
+  return where(compare(sign, Scalar(0.0), CompareOp::Lt), Scalar(std::numeric_limits<double>::quiet_NaN()), logabs);
+}
+
+// ---- solve ----
+
+namespace {
+// B is a (batch of) vector(s) for A: PyTorch's rule.
+bool solve_is_vector(const Tensor& A, const Tensor& B) {
+  if (B.dim() == 1) return true;
+  if (B.dim() != A.dim() - 1) return false;
+  return Dims(B.sizes().begin(), B.sizes().end()) == Dims(A.sizes().begin(), A.sizes().end() - 1);
+}
+}  // namespace
+
+struct LinalgSolveExBackward0 : NamedNode<LinalgSolveExBackward0> {
+  static constexpr const char* kName = "LinalgSolveExBackward0";
+  bool left, vector;
+  Dims A_sizes, B_sizes;
+  size_t A_slot = SIZE_MAX, X_slot = SIZE_MAX;
+  LinalgSolveExBackward0(bool l, bool v, Dims a, Dims b) : left(l), vector(v), A_sizes(std::move(a)), B_sizes(std::move(b)) {}
+  tensor_list apply(tensor_list&& g) override {
+    // AX = B: gB = A^-T gX, gA = -gB X^T.  XA = B: gB = gX A^-T, gA = -X^T gB.
+    Tensor A = saved(A_slot), X = saved(X_slot), gx = g[0];
+    if (vector) {
+      X = unsqueeze(X, -1);
+      gx = unsqueeze(gx, -1);
+    }
+    Tensor gB = linalg_solve(mT_(A), gx, left);
+    Tensor gA;
+    if (needs_input_grad(0)) gA = reduce_to(neg(left ? matmul(gB, mT_(X)) : matmul(mT_(X), gB)), A_sizes);
+    if (vector) gB = squeeze(gB, -1);
+    return {gA, needs_input_grad(1) ? reduce_to(gB, B_sizes) : Tensor()};
+  }
+};
+
+std::tuple<Tensor, Tensor> linalg_solve_ex(const Tensor& A, const Tensor& B, bool left, bool check_errors,
+                                           const char* api) {
+  check_square(A, api);
+  check_float_input(A, api);
+  FG_CHECK(A.dtype() == B.dtype(), Error, api, ": Expected A and B to have the same dtype, but found A of type ",
+           scalar_type_name(A.dtype()), " and B of type ", scalar_type_name(B.dtype()), " instead");
+  const bool vector = left && solve_is_vector(A, B);
+  FG_CHECK(vector || B.dim() >= 2, Error, api, ": The input tensor B must have at least 2 dimensions.");
+  Tensor Bm;
+  {
+    NoGradGuard guard;
+    Bm = vector ? unsqueeze(B, -1) : B;
+  }
+  const int64_t n = A.sizes().back();
+  const int64_t rows = Bm.sizes()[Bm.dim() - 2], cols = Bm.sizes().back();
+  FG_CHECK(left ? rows == n : cols == n, Error, api, ": Incompatible shapes of A and B for the equation ",
+           left ? "AX = B" : "XA = B", " (", n, "x", n, " and ", rows, "x", cols, ")");
+  const Dims batch = broadcast_shapes(batch_of(A), batch_of(Bm), api);
+  LuFactors f = lu_factor_kernel(fortran_copy(A, with_matrix(batch, n, n)), api);
+  Tensor X;
+  if (left) {
+    X = fortran_copy(Bm, with_matrix(batch, rows, cols));
+    lu_solve_kernel(f, X, false);
+  } else {  // XA = B is A^T X^T = B^T: solve for X^T in a column-major buffer, whose swap is X row-major
+    NoGradGuard guard;
+    Tensor Xt = fortran_copy(mT_(Bm), with_matrix(batch, cols, rows));
+    lu_solve_kernel(f, Xt, true);
+    X = swapped(Xt);
+  }
+  if (vector) X->set_sizes_and_strides(Dims(X.sizes().begin(), X.sizes().end() - 1),
+                                       Dims(X.strides().begin(), X.strides().end() - 1), X.storage_offset());
+  if (check_errors) raise_on_info(f.info, A.dim() > 2, api, Failure::Solve);
+  if (compute_requires_grad({&A, &B})) {
+    auto node = make_node<LinalgSolveExBackward0>({&A, &B}, left, vector, A.sizes(), B.sizes());
+    node->A_slot = node->save(A);
+    set_history(X, node);
+    node->X_slot = node->save(X, /*is_output=*/true);
+  }
+  return {X, f.info};
+}
+
+Tensor linalg_solve(const Tensor& A, const Tensor& B, bool left) {
+  return std::get<0>(linalg_solve_ex(A, B, left, true, "linalg.solve"));
+}
+
+// ---- triangular solves ----
+
+namespace {
+// op(A)^-1 B (left) or B op(A)^-1, broadcasting the batch dims; A's `upper` or lower triangle is read.
+Tensor triangular_kernel(const Tensor& A, const Tensor& B, bool upper, bool left, bool trans, bool unit,
+                         const char* api) {
+  cpu::check_lapack(api);
+  const int64_t n = A.sizes().back(), rows = B.sizes()[B.dim() - 2], cols = B.sizes().back();
+  const Dims batch = broadcast_shapes(batch_of(A), batch_of(B), api);
+  Tensor a = fortran_copy(A, with_matrix(batch, n, n));
+  Tensor X = fortran_copy(B, with_matrix(batch, rows, cols));
+  const int64_t count = numel_of(batch);
+  const int ri = lapack_int(rows, api), ci = lapack_int(cols, api);
+  if (X.numel() == 0) return X;
+  dispatch_float(A.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* pa = a.data<T>();
+    T* px = X.data<T>();
+    for (int64_t b = 0; b < count; ++b) cpu::trsm<T>(left, upper, trans, unit, ri, ci, pa + b * n * n, px + b * rows * cols);
+  });
+  return X;
+}
+
+// The triangle of a gradient that a triangular A can receive (its diagonal too unless unit).
+Tensor triangle(const Tensor& g, bool upper, bool unit) {
+  return upper ? triu(g, unit ? 1 : 0) : tril(g, unit ? -1 : 0);
+}
+}  // namespace
+
+struct LinalgSolveTriangularBackward0 : NamedNode<LinalgSolveTriangularBackward0> {
+  static constexpr const char* kName = "LinalgSolveTriangularBackward0";
+  bool upper, left, unit;
+  Dims A_sizes, B_sizes;
+  size_t A_slot = SIZE_MAX, X_slot = SIZE_MAX;
+  LinalgSolveTriangularBackward0(bool u, bool l, bool un, Dims a, Dims b)
+      : upper(u), left(l), unit(un), A_sizes(std::move(a)), B_sizes(std::move(b)) {}
+  tensor_list apply(tensor_list&& g) override {
+    Tensor A = saved(A_slot), X = saved(X_slot);
+    Tensor gB = linalg_solve_triangular(mT_(A), g[0], !upper, left, unit);
+    Tensor gA;
+    if (needs_input_grad(0))
+      gA = reduce_to(triangle(neg(left ? matmul(gB, mT_(X)) : matmul(mT_(X), gB)), upper, unit), A_sizes);
+    return {gA, needs_input_grad(1) ? reduce_to(gB, B_sizes) : Tensor()};
+  }
+};
+
+Tensor linalg_solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left, bool unitriangular) {
+  const char* api = "linalg.solve_triangular";
+  check_float_input(A, api);
+  check_matrix(B, api, "B");
+  check_square(A, api);
+  FG_CHECK(A.dtype() == B.dtype(), Error, api, ": Expected A and B to have the same dtype, but found A of type ",
+           scalar_type_name(A.dtype()), " and B of type ", scalar_type_name(B.dtype()), " instead");
+  const int64_t n = A.sizes().back(), rows = B.sizes()[B.dim() - 2], cols = B.sizes().back();
+  FG_CHECK(left ? rows == n : cols == n, Error, api, ": Incompatible shapes of A and B for the equation ",
+           left ? "AX = B" : "XA = B", " (", n, "x", n, " and ", rows, "x", cols, ")");
+  Tensor X = triangular_kernel(A, B, upper, left, false, unitriangular, api);
+  if (compute_requires_grad({&A, &B})) {
+    auto node = make_node<LinalgSolveTriangularBackward0>({&A, &B}, upper, left, unitriangular, A.sizes(), B.sizes());
+    node->A_slot = node->save(A);
+    set_history(X, node);
+    node->X_slot = node->save(X, /*is_output=*/true);
+  }
+  return X;
+}
+
+struct TriangularSolveBackward0 : NamedNode<TriangularSolveBackward0> {
+  static constexpr const char* kName = "TriangularSolveBackward0";
+  bool upper, trans, unit;
+  Dims A_sizes, b_sizes;
+  ScalarType input_dtype = ScalarType::Float32;
+  size_t A_slot = SIZE_MAX, X_slot = SIZE_MAX;
+  TriangularSolveBackward0(bool u, bool t, bool un, Dims a, Dims b)
+      : upper(u), trans(t), unit(un), A_sizes(std::move(a)), b_sizes(std::move(b)) {}
+  tensor_list apply(tensor_list&& g) override {
+    // op(A) X = b with op(A) = A or A^T: gb = op(A)^-T gX; g(op(A)) = -gb X^T, kept in A's triangle. The copy of
+    // A (the second output) passes its gradient straight to A.
+    Tensor gb, gA;
+    if (g[0].defined()) {
+      Tensor A = saved(A_slot), X = saved(X_slot);
+      gb = std::get<0>(triangular_solve(g[0], A, upper, !trans, unit));
+      if (needs_input_grad(1)) {
+        Tensor gop = neg(matmul(gb, mT_(X)));
+        gA = triangle(trans ? mT_(gop) : gop, upper, unit);
+      }
+    }
+    if (g.size() > 1 && g[1].defined() && needs_input_grad(1)) gA = gA.defined() ? add(gA, g[1]) : g[1];
+    if (gA.defined()) gA = reduce_to(gA, A_sizes);
+    if (gb.defined()) gb = reduce_to(gb, b_sizes);
+    else if (needs_input_grad(0)) gb = zeros(b_sizes, input_dtype);  // only the copy of A was used
+    return {needs_input_grad(0) ? gb : Tensor(), gA};
+  }
+};
+
+std::tuple<Tensor, Tensor> triangular_solve(const Tensor& b, const Tensor& A, bool upper, bool transpose_,
+                                            bool unitriangular) {
+  const char* api = "torch.triangular_solve";
+  FG_CHECK(b.dim() >= 2, Error, api, ": Expected b to have at least 2 dimensions, but it has ", b.dim(),
+           " dimensions instead");
+  FG_CHECK(A.dim() >= 2, Error, api, ": Expected A to have at least 2 dimensions, but it has ", A.dim(),
+           " dimensions instead");
+  check_square(A, "linalg.solve_triangular");
+  check_float_input(A, "triangular_solve");
+  FG_CHECK(A.dtype() == b.dtype(), Error, "Expected b and A to have the same dtype, but found b of type ",
+           scalar_type_name(b.dtype()), " and A of type ", scalar_type_name(A.dtype()), " instead.");
+  const int64_t n = A.sizes().back();
+  FG_CHECK(b.sizes()[b.dim() - 2] == n, Error, "Incompatible matrix sizes for triangular_solve: each A matrix is ", n,
+           " by ", n, " but each b matrix is ", b.sizes()[b.dim() - 2], " by ", b.sizes().back());
+  Tensor X = triangular_kernel(A, b, upper, true, transpose_, unitriangular, "triangular_solve");
+  const Dims batch = batch_of(X);
+  Tensor M = fortran_copy(A, with_matrix(batch, n, n));
+  if (compute_requires_grad({&b, &A})) {
+    auto node = make_node<TriangularSolveBackward0>({&b, &A}, upper, transpose_, unitriangular, A.sizes(), b.sizes());
+    node->input_dtype = b.dtype();
+    node->A_slot = node->save(A);
+    set_history(X, node);
+    node->X_slot = node->save(X, /*is_output=*/true);
+    set_history(M, node);
+  }
+  return {X, M};
+}
+
+// ---- Cholesky ----
+
+namespace {
+// Cholesky factors of A's lower (or upper) triangle, the other triangle zeroed; info per matrix.
+std::tuple<Tensor, Tensor> cholesky_kernel(const Tensor& A, bool upper, const char* api) {
+  cpu::check_lapack(api);
+  const int64_t n = A.sizes().back();
+  const int ni = lapack_int(n, api);
+  Tensor L = fortran_copy(A, A.sizes());
+  Tensor info = zeros(batch_of(A), ScalarType::Int32);
+  const int64_t batch = batch_count(A);
+  int32_t* pi = info.data<int32_t>();
+  if (n == 0) return {L, info};
+  dispatch_float(A.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* a = L.data<T>();
+    for (int64_t b = 0; b < batch; ++b) {
+      T* m = a + b * n * n;
+      pi[b] = cpu::potrf<T>(upper, ni, m);
+      // OpenBLAS's potrf lets NaN through; LAPACK's reference stops at the first NaN pivot, as PyTorch reports
+      for (int64_t j = 0; j < n && pi[b] == 0; ++j)
+        if (std::isnan(m[j * n + j])) pi[b] = static_cast<int32_t>(j + 1);
+      for (int64_t j = 0; j < n; ++j)  // column j; zero the other triangle
+        for (int64_t i = 0; i < n; ++i)
+          if (upper ? i > j : i < j) m[j * n + i] = T(0);
+    }
+  });
+  return {L, info};
+}
+
+// gA for A = L L^T from gL (Note [Cholesky derivative]).
+// Note [Cholesky derivative]
+// dA = dL L^T + L dL^T, so L^-1 dA L^-T = L^-1 dL + (L^-1 dL)^T with L^-1 dL lower triangular: L^-1 dL is
+// Phi(L^-1 dA L^-T), Phi taking the lower triangle with the diagonal halved. Phi is self-adjoint, so
+// <gL, dL> = <Phi(L^T gL), L^-1 dA L^-T> = <L^-T Phi(L^T gL) L^-1, dA>, symmetrised as A is:
+// gA = L^-T S L^-1 with S = (P + tril(P, -1)^T) / 2, P = tril(L^T tril(gL)).
+Tensor cholesky_grad(const Tensor& factor, const Tensor& gfactor, bool upper) {
+  Tensor L = upper ? mT_(factor) : factor;
+  Tensor gL = tril(upper ? mT_(gfactor) : gfactor);
+  Tensor P = tril(matmul(mT_(L), gL));
+  Tensor S = mul(add(P, mT_(tril(P, -1))), Scalar(0.5));
+  Tensor Y = linalg_solve_triangular(L, S, /*upper=*/false, /*left=*/false);  // S L^-1
+  return linalg_solve_triangular(mT_(L), Y, /*upper=*/true, /*left=*/true);   // L^-T S L^-1
+}
+}  // namespace
+
+struct LinalgCholeskyExBackward0 : NamedNode<LinalgCholeskyExBackward0> {
+  static constexpr const char* kName = "LinalgCholeskyExBackward0";
+  bool upper;
+  size_t L_slot = SIZE_MAX;
+  explicit LinalgCholeskyExBackward0(bool u) : upper(u) {}
+  tensor_list apply(tensor_list&& g) override { return {cholesky_grad(saved(L_slot), g[0], upper)}; }
+};
+
+struct CholeskyBackward0 : NamedNode<CholeskyBackward0> {
+  static constexpr const char* kName = "CholeskyBackward0";
+  bool upper;
+  size_t L_slot = SIZE_MAX;
+  explicit CholeskyBackward0(bool u) : upper(u) {}
+  tensor_list apply(tensor_list&& g) override { return {cholesky_grad(saved(L_slot), g[0], upper)}; }
+};
+
+std::tuple<Tensor, Tensor> linalg_cholesky_ex(const Tensor& A, bool upper, bool check_errors, const char* api) {
+  check_square(A, api);
+  check_float_input(A, api);
+  auto [L, info] = cholesky_kernel(A, upper, api);
+  if (check_errors) raise_on_info(info, A.dim() > 2, api, Failure::Cholesky);
+  if (compute_requires_grad({&A})) {
+    auto node = make_node<LinalgCholeskyExBackward0>({&A}, upper);
+    set_history(L, node);
+    node->L_slot = node->save(L, /*is_output=*/true);
+  }
+  return {L, info};
+}
+
+Tensor linalg_cholesky(const Tensor& A, bool upper) {
+  return std::get<0>(linalg_cholesky_ex(A, upper, true, "linalg.cholesky"));
+}
+
+Tensor cholesky(const Tensor& A, bool upper) {
+  const char* api = "cholesky";
+  check_square(A, "linalg.cholesky");
+  check_float_input(A, api);
+  auto [L, info] = cholesky_kernel(A, upper, api);
+  raise_on_info(info, A.dim() > 2, api, Failure::Cholesky);
+  if (compute_requires_grad({&A})) {
+    auto node = make_node<CholeskyBackward0>({&A}, upper);
+    set_history(L, node);
+    node->L_slot = node->save(L, /*is_output=*/true);
+  }
+  return L;
+}
+
+struct CholeskySolveBackward0 : NamedNode<CholeskySolveBackward0> {
+  static constexpr const char* kName = "CholeskySolveBackward0";
+  bool upper;
+  Dims B_sizes, L_sizes;
+  size_t L_slot = SIZE_MAX, X_slot = SIZE_MAX;
+  CholeskySolveBackward0(bool u, Dims b, Dims l) : upper(u), B_sizes(std::move(b)), L_sizes(std::move(l)) {}
+  tensor_list apply(tensor_list&& g) override {
+    // X = A^-1 B with A = L L^T (or U^T U): gB = A^-1 gX; with C = gB X^T + X gB^T (the symmetric gradient of
+    // -A), dA = dL L^T + L dL^T gives gL = -C L (gU = -U C).
+    Tensor L = saved(L_slot), X = saved(X_slot);
+    Tensor gB = cholesky_solve(g[0], L, upper);
+    Tensor gL;
+    if (needs_input_grad(1)) {
+      Tensor c = matmul(gB, mT_(X));
+      c = add(c, mT_(c));
+      gL = reduce_to(neg(upper ? matmul(L, c) : matmul(c, L)), L_sizes);
+    }
+    return {needs_input_grad(0) ? reduce_to(gB, B_sizes) : Tensor(), gL};
+  }
+};
+
+Tensor cholesky_solve(const Tensor& B, const Tensor& L, bool upper) {
+  const char* api = "cholesky_solve";
+  FG_CHECK(B.dim() >= 2, Error, "b should have at least 2 dimensions, but has ", B.dim(), " dimensions instead");
+  FG_CHECK(L.dim() >= 2, Error, "u should have at least 2 dimensions, but has ", L.dim(), " dimensions instead");
+  FG_CHECK(B.dtype() == L.dtype(), Error, "Expected b and A to have the same dtype, but found b of type ",
+           scalar_type_name(B.dtype()), " and A of type ", scalar_type_name(L.dtype()), " instead.");
+  check_float_input(L, api);
+  const int64_t n = L.sizes().back(), rows = B.sizes()[B.dim() - 2], cols = B.sizes().back();
+  FG_CHECK(L.sizes()[L.dim() - 2] == n, Error, "A must be batches of square matrices, but they are ",
+           L.sizes()[L.dim() - 2], " by ", n, " matrices");
+  FG_CHECK(rows == n, Error, "Incompatible matrix sizes for cholesky_solve: each A matrix is ", n, " by ", n,
+           " but each b matrix is ", rows, " by ", cols);
+  cpu::check_lapack(api);
+  const Dims batch = broadcast_shapes(batch_of(B), batch_of(L), api);
+  Tensor f = fortran_copy(L, with_matrix(batch, n, n));
+  Tensor X = fortran_copy(B, with_matrix(batch, rows, cols));
+  const int64_t count = numel_of(batch);
+  const int ni = lapack_int(n, api), ci = lapack_int(cols, api);
+  if (X.numel()) {
+    dispatch_float(B.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const T* pa = f.data<T>();
+      T* px = X.data<T>();
+      for (int64_t b = 0; b < count; ++b) cpu::potrs<T>(upper, ni, ci, pa + b * n * n, px + b * n * cols);
+    });
+  }
+  if (compute_requires_grad({&B, &L})) {
+    auto node = make_node<CholeskySolveBackward0>({&B, &L}, upper, B.sizes(), L.sizes());
+    node->L_slot = node->save(L);
+    set_history(X, node);
+    node->X_slot = node->save(X, /*is_output=*/true);
+  }
+  return X;
+}
+
+// ---- symmetric eigenproblem ----
+
+namespace {
+std::tuple<Tensor, Tensor> eigh_kernel(const Tensor& A, bool vectors, const std::string& uplo, const char* api) {
+  check_square(A, api);
+  FG_CHECK(uplo == "L" || uplo == "U" || uplo == "l" || uplo == "u", Error,
+           "Expected UPLO argument to be 'L' or 'U', but got ", uplo);
+  check_float_input(A, api);
+  cpu::check_lapack(api);
+  const bool upper = uplo == "U" || uplo == "u";
+  const int64_t n = A.sizes().back();
+  const int ni = lapack_int(n, api);
+  Tensor Q = fortran_copy(A, A.sizes());
+  Dims wshape = batch_of(A);
+  wshape.push_back(n);
+  Tensor w = empty(wshape, A.dtype());
+  Tensor info = zeros(batch_of(A), ScalarType::Int32);
+  const int64_t batch = batch_count(A);
+  int32_t* pi = info.data<int32_t>();
+  if (n > 0) {
+    dispatch_float(A.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      T* q = Q.data<T>();
+      T* pw = w.data<T>();
+      for (int64_t b = 0; b < batch; ++b) pi[b] = cpu::syevd<T>(vectors, upper, ni, q + b * n * n, pw + b * n);
+    });
+  }
+  raise_on_info(info, A.dim() > 2, api, Failure::Eigh);
+  return {w, Q};
+}
+
+// Note [Symmetric eigenvector derivative]
+// A = Q diag(w) Q^T with dA symmetric: dw = diag(Q^T dA Q) and dQ = Q (F o (Q^T dA Q)) with F_ij = 1 / (w_j - w_i)
+// off the diagonal and 0 on it. Transposing: gA = Q (diag(gw) + F o (Q^T gQ)) Q^T. Repeated eigenvalues make F
+// infinite: the eigenvectors are then not unique and their gradient is not defined (as in PyTorch).
+Tensor eigh_grad(const Tensor& w, const Tensor& Q, const Tensor& gw, const Tensor& gQ) {
+  Tensor inner;
+  if (gQ.defined()) {
+    const int64_t n = w.sizes().back();
+    Tensor E = sub(unsqueeze(w, -2), unsqueeze(w, -1));  // E_ij = w_j - w_i
+    Tensor on_diag = eye(n, n, ScalarType::Bool);
+    E = where(on_diag, Scalar(std::numeric_limits<double>::infinity()), E);
+    inner = div(matmul(mT_(Q), gQ), E);
+  }
+  if (gw.defined()) inner = inner.defined() ? add(inner, diag_embed_(gw)) : diag_embed_(gw);
+  if (!inner.defined()) return Tensor();
+  return matmul(matmul(Q, inner), mT_(Q));
+}
+}  // namespace
+
+struct LinalgEighBackward0 : NamedNode<LinalgEighBackward0> {
+  static constexpr const char* kName = "LinalgEighBackward0";
+  size_t w_slot = SIZE_MAX, Q_slot = SIZE_MAX;
+  tensor_list apply(tensor_list&& g) override {
+    return {eigh_grad(saved(w_slot), saved(Q_slot), g[0], g.size() > 1 ? g[1] : Tensor())};
+  }
+};
+
+namespace {
+std::tuple<Tensor, Tensor> eigh_recorded(const Tensor& A, bool vectors, const std::string& uplo, const char* api) {
+  const bool grad = compute_requires_grad({&A});
+  auto [w, Q] = eigh_kernel(A, vectors || grad, uplo, api);
+  if (grad) {
+    // eigvalsh records the same Node: its eigenvectors are an output nobody sees, saved with their history
+    // so that the gradient Q diag(g) Q^T is differentiable again.
+    auto node = make_node<LinalgEighBackward0>({&A});
+    set_history(w, node);
+    set_history(Q, node);
+    node->w_slot = node->save(w, /*is_output=*/true);  // (after set_history: a saved output keeps its output_nr)
+    node->Q_slot = node->save(Q, /*is_output=*/true);
+  }
+  return {w, Q};
+}
+}  // namespace
+
+std::tuple<Tensor, Tensor> linalg_eigh(const Tensor& A, const std::string& uplo) {
+  return eigh_recorded(A, true, uplo, "linalg.eigh");
+}
+
+Tensor linalg_eigvalsh(const Tensor& A, const std::string& uplo) {
+  return std::get<0>(eigh_recorded(A, false, uplo, "linalg.eigvalsh"));
+}
+
+}  // namespace fastgrad
