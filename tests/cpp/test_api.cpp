@@ -84,6 +84,7 @@ TEST(data_is_checked_against_the_dtype) {
   CHECK_THROWS(ones({2}, ScalarType::Bool).data<uint8_t>(), TypeError);
   CHECK_THROWS(ones({2}, ScalarType::Int64).data<double>(), TypeError);
   CHECK(f.data<void>() == f.data_ptr());  // raw access stays possible
+  zeros({0}, ScalarType::Int64).data<double>();  // no elements: nothing to misread, no error
 }
 
 // ---- undefined tensors: an error, never a crash ----

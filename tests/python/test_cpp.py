@@ -212,3 +212,19 @@ def test_cpp_example_initial_loss_matches_pytorch(example_exe):
     y = (x[:, 0].sin() + x[:, 1] * 0.5).unsqueeze(1)
     expected = torch.nn.functional.mse_loss(model(x), y).item()
     assert cpp == pytest.approx(expected, rel=1e-5)
+
+
+def test_readme_cpp_example_builds_and_prints_the_gradient(tmp_path):
+    """The README's C++ section: its CMakeLists.txt and main.cpp, built against the installed package."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## C++"):]
+    cmake = re.search(r"```cmake\n(.*?)```", section, re.S).group(1)
+    main = re.search(r"```cpp\n(.*?)```", section, re.S).group(1)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "CMakeLists.txt").write_text(cmake)
+    (src / "main.cpp").write_text(main)
+    _configure_and_build(src, tmp_path / "build", f"-Dfastgrad_DIR={_python_package_cmake_dir()}")
+    out = _run([tmp_path / "build" / "app"], timeout=120)
+    # d/dx sum(x^3) = 3 x^2 at x = [1, 2, 3], printed as PyTorch prints a float64 tensor
+    assert out.strip() == "tensor([ 3., 12., 27.], dtype=fastgrad.float64)", out
