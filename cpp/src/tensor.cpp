@@ -137,8 +137,19 @@ bool quiet_refresh_due(const TensorImpl& t) {
 }
 }  // namespace
 
-int64_t Tensor::size(int64_t d) const { return impl_->sizes()[wrap_existing_dim(d, dim(), "size")]; }
-int64_t Tensor::stride(int64_t d) const { return impl_->strides()[wrap_existing_dim(d, dim(), "stride")]; }
+void Tensor::throw_undefined_tensor(const char* what) {
+  throw Error(detail::concat(what, "() called on an undefined Tensor (a default-constructed fastgrad::Tensor "
+                                   "holds no data; create it with a factory such as zeros or tensor)"));
+}
+
+void throw_data_type_mismatch(ScalarType expected, ScalarType found) {
+  throw TypeError(detail::concat("data<T>(): expected scalar type ", scalar_type_name(expected), " but found ",
+                                 scalar_type_name(found), " (T must be the C++ type of the tensor's dtype ",
+                                 dtype_name(found), ")"));
+}
+
+int64_t Tensor::size(int64_t d) const { return checked_impl(__func__)->sizes()[wrap_existing_dim(d, dim(), "size")]; }
+int64_t Tensor::stride(int64_t d) const { return checked_impl(__func__)->strides()[wrap_existing_dim(d, dim(), "stride")]; }
 
 Scalar Tensor::item() const {
   FG_CHECK(numel() == 1, Error, "a Tensor with ", numel(), " elements cannot be converted to Scalar");
@@ -158,8 +169,8 @@ void throw_not_implemented_for(ScalarType dtype) {
 }
 
 bool Tensor::requires_grad() const {
-  if (quiet_refresh_due(*impl_)) refresh_view_grad_fn(*this);
-  auto* m = impl_->autograd();
+  if (quiet_refresh_due(*checked_impl(__func__))) refresh_view_grad_fn(*this);
+  auto* m = checked_impl(__func__)->autograd();
   return m && (m->requires_grad || m->grad_fn);
 }
 
@@ -169,33 +180,33 @@ Tensor& Tensor::set_requires_grad(bool requires_grad) {
            "a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
   FG_CHECK(!requires_grad || is_floating(dtype()), Error,
            "Only Tensors of floating point and complex dtype can require gradients (got ", dtype_name(dtype()), ")");
-  FG_CHECK(!requires_grad || !impl_->is_inference() || InferenceMode::is_enabled(), Error,
+  FG_CHECK(!requires_grad || !checked_impl(__func__)->is_inference() || InferenceMode::is_enabled(), Error,
            "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.");
-  if (requires_grad || impl_->autograd()) impl_->ensure_autograd().requires_grad = requires_grad;
+  if (requires_grad || checked_impl(__func__)->autograd()) checked_impl(__func__)->ensure_autograd().requires_grad = requires_grad;
   return *this;
 }
 
 bool Tensor::is_leaf() const {
-  if (quiet_refresh_due(*impl_)) refresh_view_grad_fn(*this);
-  auto* m = impl_->autograd();
+  if (quiet_refresh_due(*checked_impl(__func__))) refresh_view_grad_fn(*this);
+  auto* m = checked_impl(__func__)->autograd();
   return !m || !m->grad_fn;
 }
 
 const std::shared_ptr<Node>& Tensor::grad_fn() const {
   static const std::shared_ptr<Node> none;
-  if (impl_->view_is_stale()) refresh_view_grad_fn(*this);
-  auto* m = impl_->autograd();
+  if (checked_impl(__func__)->view_is_stale()) refresh_view_grad_fn(*this);
+  auto* m = checked_impl(__func__)->autograd();
   return m ? m->grad_fn : none;
 }
 
 uint32_t Tensor::output_nr() const {
-  if (quiet_refresh_due(*impl_)) refresh_view_grad_fn(*this);
-  auto* m = impl_->autograd();
+  if (quiet_refresh_due(*checked_impl(__func__))) refresh_view_grad_fn(*this);
+  auto* m = checked_impl(__func__)->autograd();
   return m ? m->output_nr : 0;
 }
 
 Tensor Tensor::grad() const {
-  auto* m = impl_->autograd();
+  auto* m = checked_impl(__func__)->autograd();
   if (!m) return Tensor();
   std::lock_guard<std::mutex> lock(m->mutex);
   return m->grad;
@@ -210,10 +221,10 @@ void Tensor::set_grad(const Tensor& grad) {
     FG_CHECK(grad.dtype() == dtype(), Error, "attempting to assign a gradient with dtype '", dtype_name(grad.dtype()),
              "' to a tensor with dtype '", dtype_name(dtype()),
              "'. Please ensure that the gradient and the tensor have the same dtype");
-  } else if (!impl_->autograd()) {
+  } else if (!checked_impl(__func__)->autograd()) {
     return;
   }
-  auto& m = impl_->ensure_autograd();
+  auto& m = checked_impl(__func__)->ensure_autograd();
   std::lock_guard<std::mutex> lock(m.mutex);
   m.grad = grad;
 }
@@ -221,22 +232,22 @@ void Tensor::set_grad(const Tensor& grad) {
 void Tensor::retain_grad() const {
   FG_CHECK(requires_grad(), Error, "can't retain_grad on Tensor that has requires_grad=False");
   if (is_leaf()) return;  // leaves keep their .grad anyway
-  auto& m = impl_->ensure_autograd();
+  auto& m = checked_impl(__func__)->ensure_autograd();
   if (m.retains_grad) return;
   m.retains_grad = true;
   m.grad_fn->add_retained_grad(m.output_nr, impl_);
 }
 
 bool Tensor::retains_grad() const {
-  auto* m = impl_->autograd();
+  auto* m = checked_impl(__func__)->autograd();
   return m && m->retains_grad;
 }
 
-uint32_t Tensor::version() const { return impl_->storage()->version(); }
-void Tensor::bump_version() const { impl_->storage()->bump_version(); }
+uint32_t Tensor::version() const { return checked_impl(__func__)->storage()->version(); }
+void Tensor::bump_version() const { checked_impl(__func__)->storage()->bump_version(); }
 
 Tensor Tensor::detach() const {
-  InferenceFlagScope scope((*this)->is_inference());  // a view: inference exactly when this tensor is
+  InferenceFlagScope scope(checked_impl(__func__)->is_inference());  // a view: inference exactly when this tensor is
   return Tensor(std::make_shared<TensorImpl>(storage(), sizes(), strides(), storage_offset(), dtype()));
 }
 

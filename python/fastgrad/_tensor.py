@@ -33,15 +33,14 @@ def _legacy_source(*args, **kwargs):
 
 
 def _repr(self, *, tensor_contents=None):
+    # The C++ core's formatter (fastgrad::format_tensor), the one C++'s `std::cout << t` uses.
     grad_fn = self.grad_fn
-    values = self.detach()
-    if values.dtype == _C.bfloat16:  # no NumPy dtype: its values are exact in float32
-        values = values.float()
-    return _tensor_str.format_tensor(
-        values.numpy(),
-        dtype_name=str(self.dtype)[len("fastgrad."):],
-        grad_fn_name=grad_fn.name() if grad_fn is not None else None,
-        requires_grad=self.requires_grad,
+    return _C._format_tensor(
+        self.detach(),
+        self.dtype,
+        grad_fn.name() if grad_fn is not None else None,
+        self.requires_grad,
+        "fastgrad",
     )
 
 

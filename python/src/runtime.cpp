@@ -4,10 +4,25 @@
 #include "fastgrad/allocator.h"
 #include "fastgrad/cpu.h"
 #include "fastgrad/parallel.h"
+#include "fastgrad/print.h"
 
 namespace fastgrad::python {
 
 void init_runtime(py::module_& m) {
+  // Printing: the core's formatter and print options (python/fastgrad/_tensor_str.py wraps them).
+  m.def("_format_tensor", [](const Tensor& values, ScalarType dtype, std::optional<std::string> grad_fn_name,
+                             bool requires_grad, const std::string& module) {
+    return format_tensor(values, dtype, grad_fn_name.value_or(""), requires_grad, module);
+  }, py::arg("values"), py::arg("dtype"), py::arg("grad_fn_name"), py::arg("requires_grad"), py::arg("module"));
+  m.def("_set_printoptions", [](int64_t precision, double threshold, int64_t edgeitems, int64_t linewidth,
+                                std::optional<bool> sci_mode) {
+    set_printoptions(PrintOptions{precision, threshold, edgeitems, linewidth, sci_mode});
+  }, py::arg("precision"), py::arg("threshold"), py::arg("edgeitems"), py::arg("linewidth"), py::arg("sci_mode"));
+  m.def("_get_printoptions", []() {
+    const PrintOptions o = get_printoptions();
+    return py::make_tuple(o.precision, o.threshold, o.edgeitems, o.linewidth,
+                          o.sci_mode ? py::object(py::bool_(*o.sci_mode)) : py::object(py::none()));
+  });
   // PyTorch's messages: a float is refused by type ("expects an int"), a non-positive int by the core.
   m.def("set_num_threads", [](py::handle n) {
     if (!PyLong_Check(n.ptr()) || PyBool_Check(n.ptr()))

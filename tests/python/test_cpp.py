@@ -134,3 +134,97 @@ def test_consumer_against_python_package(tmp_path):
         pytest.fail(f"`python -m fastgrad --cmake-dir` printed {cmake_dir!r}, which holds no fastgradConfig.cmake")
     out = _build_and_run_consumer(tmp_path / "consumer", f"-Dfastgrad_DIR={cmake_dir}")
     _check_consumer_output(out)
+
+
+# ---- examples/cpp: an MLP trained in C++ must follow the loss curve of the same model trained in Python ----
+
+EXAMPLE = ROOT / "examples" / "cpp"
+
+
+def _python_package_cmake_dir():
+    """The CMake package of the installed fastgrad (the library the Python module itself loads)."""
+    fastgrad = pytest.importorskip("fastgrad")
+    cmake_dir = subprocess.run([sys.executable, "-m", "fastgrad", "--cmake-dir"], stdout=subprocess.PIPE,
+                               text=True, check=True, timeout=120).stdout.strip()
+    if os.path.isfile(os.path.join(cmake_dir, "fastgradConfig.cmake")):
+        return cmake_dir
+    # An editable install (see test_consumer_against_python_package): the package sits beside fastgrad._C.
+    package_dir = os.path.dirname(os.path.abspath(fastgrad._C.__file__))
+    cmake_dir = os.path.join(package_dir, "lib", "cmake", "fastgrad")
+    if not os.path.isfile(os.path.join(cmake_dir, "fastgradConfig.cmake")):
+        pytest.skip("no CMake package next to the installed fastgrad")
+    return cmake_dir
+
+
+@pytest.fixture(scope="module")
+def example_exe(tmp_path_factory):
+    build = tmp_path_factory.mktemp("example-cpp")
+    _configure_and_build(EXAMPLE, build, f"-Dfastgrad_DIR={_python_package_cmake_dir()}")
+    exe = build / "train_mlp"
+    assert exe.is_file(), f"the example was not built in {build}"
+    return exe
+
+
+def _python_losses(method, steps):
+    """The example's training loop written with fastgrad's Python API."""
+    import fastgrad
+    from fastgrad import nn
+
+    fastgrad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 1))
+    x = fastgrad.randn(64, 2)
+    y = (x[:, 0].sin() + x[:, 1] * 0.5).unsqueeze(1)
+    if method == "sgd":
+        opt = fastgrad.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    else:
+        opt = fastgrad.optim.Adam(model.parameters(), lr=0.01)
+    losses = []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+@pytest.mark.parametrize("method", ["sgd", "adam"])
+def test_cpp_example_matches_python_training(example_exe, method):
+    steps = 200
+    out = _run([example_exe, method, steps], timeout=300)
+    cpp = [float(m.group(1)) for m in re.finditer(r"^step \d+ loss (\S+)$", out, re.M)]
+    assert len(cpp) == steps, out
+    py = _python_losses(method, steps)
+    # The same ops in the same order on the same library: equal to float32 rounding (in practice, bit for bit).
+    assert cpp == pytest.approx(py, rel=2e-7, abs=0), out
+    assert cpp[-1] < 0.1 * cpp[0], f"the loss did not fall: {cpp[0]} -> {cpp[-1]}"
+    assert "predictions:\ntensor([[" in out and "grad_fn" not in out, out
+
+
+def test_cpp_example_initial_loss_matches_pytorch(example_exe):
+    """Same seed, same initial weights and data as PyTorch: the first loss agrees with torch's."""
+    torch = pytest.importorskip("torch")
+    out = _run([example_exe, "sgd", 1], timeout=120)
+    cpp = float(re.search(r"^step 0 loss (\S+)$", out, re.M).group(1))
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+    x = torch.randn(64, 2)
+    y = (x[:, 0].sin() + x[:, 1] * 0.5).unsqueeze(1)
+    expected = torch.nn.functional.mse_loss(model(x), y).item()
+    assert cpp == pytest.approx(expected, rel=1e-5)
+
+
+def test_readme_cpp_example_builds_and_prints_the_gradient(tmp_path):
+    """The README's C++ section: its CMakeLists.txt and main.cpp, built against the installed package."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## C++"):]
+    cmake = re.search(r"```cmake\n(.*?)```", section, re.S).group(1)
+    main = re.search(r"```cpp\n(.*?)```", section, re.S).group(1)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "CMakeLists.txt").write_text(cmake)
+    (src / "main.cpp").write_text(main)
+    _configure_and_build(src, tmp_path / "build", f"-Dfastgrad_DIR={_python_package_cmake_dir()}")
+    out = _run([tmp_path / "build" / "app"], timeout=120)
+    # d/dx sum(x^3) = 3 x^2 at x = [1, 2, 3], printed as PyTorch prints a float64 tensor
+    assert out.strip() == "tensor([ 3., 12., 27.], dtype=fastgrad.float64)", out

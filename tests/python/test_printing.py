@@ -1,12 +1,9 @@
-"""fastgrad's tensor printing (python/fastgrad/_tensor_str.py) must match torch's repr.
+"""fastgrad's tensor printing (the C++ core's formatter, cpp/src/api/print.cpp, behind
+python/fastgrad/_tensor_str.py) must match torch's repr.
 
-The module is loaded by file path so these tests run without a built fastgrad.
 Each random case is rendered by both libraries under the same print options and
 compared byte for byte.
 """
-
-import importlib.util
-import pathlib
 
 import numpy as np
 import pytest
@@ -14,10 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 torch_get_printoptions = pytest.importorskip("torch._tensor_str").get_printoptions
 
-_MODULE_PATH = pathlib.Path(__file__).resolve().parents[2] / "python" / "fastgrad" / "_tensor_str.py"
-_spec = importlib.util.spec_from_file_location("fastgrad_tensor_str_under_test", _MODULE_PATH)
-ts = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ts)
+from fastgrad import _tensor_str as ts  # noqa: E402
 
 DTYPES = ["float32", "float64", "int64", "int32", "bool"]
 NP_DTYPES = {"float32": np.float32, "float64": np.float64, "int64": np.int64, "int32": np.int32, "bool": np.bool_}

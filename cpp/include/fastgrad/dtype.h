@@ -11,15 +11,17 @@
 
 namespace fastgrad {
 
-// The first five are the compute types: every kernel exists for them. The others are storage types (Note
-// [Storage dtypes]): uint8, int8 and int16 run the integer kernels directly; float16 and bfloat16 are loaded
-// as float32 by the shared kernel helpers and rounded back.
+/// The first five are the compute types: every kernel exists for them. The others are storage types (Note
+/// [Storage dtypes]): uint8, int8 and int16 run the integer kernels directly; float16 and bfloat16 are loaded
+/// as float32 by the shared kernel helpers and rounded back.
 enum class ScalarType : uint8_t {
   Bool = 0, Int32 = 1, Int64 = 2, Float32 = 3, Float64 = 4,
   UInt8 = 5, Int8 = 6, Int16 = 7, Float16 = 8, BFloat16 = 9
 };
+/// The number of dtypes.
 constexpr int kNumScalarTypes = 10;
 
+/// Bytes per element of dtype t.
 inline size_t element_size(ScalarType t) {
   switch (t) {
     case ScalarType::Bool: return 1;
@@ -47,8 +49,9 @@ inline size_t element_size(ScalarType t) {
 // 'Half'" error, so an op without that rule fails cleanly instead of reading the bits as another type;
 // `dispatch_all` (copies, fills, gathers: code that only moves or converts elements) includes them.
 // uint8, int8 and int16 are real C++ integer types and go through every integer kernel as they are.
+/// True for float16 and bfloat16 (Note [Storage dtypes]).
 inline bool is_reduced_float(ScalarType t) { return t == ScalarType::Float16 || t == ScalarType::BFloat16; }
-// The dtype a kernel computes in for operands stored as t (float32 for the half-precision types).
+/// The dtype a kernel computes in for operands stored as t (float32 for the half-precision types).
 inline ScalarType compute_type(ScalarType t) { return is_reduced_float(t) ? ScalarType::Float32 : t; }
 
 namespace detail {
@@ -106,36 +109,55 @@ inline uint16_t float_to_bfloat16(float f) {
 inline float bfloat16_to_float(uint16_t b) { return bits_float(static_cast<uint32_t>(b) << 16); }
 }  // namespace detail
 
-// The element types of float16 and bfloat16 tensors (Note [Storage dtypes]): bits, and conversions through
-// float. Arithmetic on them converts to float.
+/// The element types of float16 and bfloat16 tensors (Note [Storage dtypes]): bits, and conversions through
+/// float. Arithmetic on them converts to float.
 struct Half {
+  /// The raw bits.
   uint16_t x = 0;
+  /// Zero.
   Half() = default;
+  /// f rounded to nearest even.
   Half(float f) : x(detail::float_to_half(f)) {}                                  // NOLINT
   template <class T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
   Half(T v) : Half(static_cast<float>(v)) {}                                      // NOLINT
+  /// The value as float (exact).
   operator float() const { return detail::half_to_float(x); }                    // NOLINT
+  /// *this = *this + v, rounded.
   Half& operator+=(float v) { return *this = Half(static_cast<float>(*this) + v); }
+  /// *this = *this - v, rounded.
   Half& operator-=(float v) { return *this = Half(static_cast<float>(*this) - v); }
+  /// *this = *this * v, rounded.
   Half& operator*=(float v) { return *this = Half(static_cast<float>(*this) * v); }
+  /// *this = *this / v, rounded.
   Half& operator/=(float v) { return *this = Half(static_cast<float>(*this) / v); }
+  /// A Half with the given bits.
   static Half from_bits(uint16_t b) {
     Half h;
     h.x = b;
     return h;
   }
 };
+/// bfloat16: the top 16 bits of a float32 (Note [Storage dtypes]).
 struct BFloat16 {
+  /// The raw bits.
   uint16_t x = 0;
+  /// Zero.
   BFloat16() = default;
+  /// f rounded to nearest even.
   BFloat16(float f) : x(detail::float_to_bfloat16(f)) {}                          // NOLINT
   template <class T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
   BFloat16(T v) : BFloat16(static_cast<float>(v)) {}                              // NOLINT
+  /// The value as float (exact).
   operator float() const { return detail::bfloat16_to_float(x); }                // NOLINT
+  /// *this = *this + v, rounded.
   BFloat16& operator+=(float v) { return *this = BFloat16(static_cast<float>(*this) + v); }
+  /// *this = *this - v, rounded.
   BFloat16& operator-=(float v) { return *this = BFloat16(static_cast<float>(*this) - v); }
+  /// *this = *this * v, rounded.
   BFloat16& operator*=(float v) { return *this = BFloat16(static_cast<float>(*this) * v); }
+  /// *this = *this / v, rounded.
   BFloat16& operator/=(float v) { return *this = BFloat16(static_cast<float>(*this) / v); }
+  /// A BFloat16 with the given bits.
   static BFloat16 from_bits(uint16_t b) {
     BFloat16 h;
     h.x = b;
@@ -143,54 +165,93 @@ struct BFloat16 {
   }
 };
 
-// "float32", "int64", ... (the name after `torch.` in PyTorch).
+/// True for the C++ element types of the dtypes: bool, uint8_t, int8_t, int16_t, int32_t, int64_t, Half,
+/// BFloat16, float and double.
+template <class T>
+inline constexpr bool is_element_type_v =
+    std::is_same_v<T, bool> || std::is_same_v<T, uint8_t> || std::is_same_v<T, int8_t> ||
+    std::is_same_v<T, int16_t> || std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t> ||
+    std::is_same_v<T, Half> || std::is_same_v<T, BFloat16> || std::is_same_v<T, float> || std::is_same_v<T, double>;
+
+/// The dtype whose elements have C++ type T (one of is_element_type_v's types; others do not compile).
+template <class T>
+constexpr ScalarType scalar_type_of() {
+  static_assert(is_element_type_v<T>, "not the element type of a fastgrad dtype");
+  if constexpr (std::is_same_v<T, bool>) return ScalarType::Bool;
+  else if constexpr (std::is_same_v<T, uint8_t>) return ScalarType::UInt8;
+  else if constexpr (std::is_same_v<T, int8_t>) return ScalarType::Int8;
+  else if constexpr (std::is_same_v<T, int16_t>) return ScalarType::Int16;
+  else if constexpr (std::is_same_v<T, int32_t>) return ScalarType::Int32;
+  else if constexpr (std::is_same_v<T, int64_t>) return ScalarType::Int64;
+  else if constexpr (std::is_same_v<T, Half>) return ScalarType::Float16;
+  else if constexpr (std::is_same_v<T, BFloat16>) return ScalarType::BFloat16;
+  else if constexpr (std::is_same_v<T, float>) return ScalarType::Float32;
+  else return ScalarType::Float64;
+}
+
+/// "float32", "int64", ... (the name after `torch.` in PyTorch).
 const char* dtype_name(ScalarType t);
-// "Float", "Long", ... (PyTorch's ScalarType names used in error messages).
+/// "Float", "Long", ... (PyTorch's ScalarType names used in error messages).
 const char* scalar_type_name(ScalarType t);
 
+/// True for the floating dtypes (float16, bfloat16, float32, float64).
 inline bool is_floating(ScalarType t) {
   return t == ScalarType::Float32 || t == ScalarType::Float64 || is_reduced_float(t);
 }
+/// True for the integer dtypes (and bool when include_bool).
 inline bool is_integral(ScalarType t, bool include_bool) {
   return t == ScalarType::Int32 || t == ScalarType::Int64 || t == ScalarType::UInt8 || t == ScalarType::Int8 ||
          t == ScalarType::Int16 || (include_bool && t == ScalarType::Bool);
 }
 
-// The default floating dtype (torch.get_default_dtype()); float32 unless changed.
+/// The default floating dtype (torch.get_default_dtype()); float32 unless changed.
 ScalarType default_dtype();
+/// Sets the default floating dtype (float32 or float64).
 void set_default_dtype(ScalarType t);
 
-// promote_types(a, b): the smallest type both convert to without losing category.
+/// promote_types(a, b): the smallest type both convert to without losing category.
 ScalarType promote_types(ScalarType a, ScalarType b);
 
-// A Python-style number: bool, int or float. Used for `tensor op scalar` without wrapping the scalar in a
-// tensor, and by fill/full/clamp.
+/// A Python-style number: bool, int or float. Used for `tensor op scalar` without wrapping the scalar in a
+/// tensor, and by fill/full/clamp.
 struct Scalar {
+  /// Which Python type the number has.
   enum class Kind : uint8_t { Bool, Int, Float };
+  /// bool, int or float.
   Kind kind = Kind::Float;
+  /// The value as a double (exact for floats and bools; integers above 2^53 round).
   double f = 0;
+  /// The value as an int64 (truncated floats; 0 when out of range).
   int64_t i = 0;
 
+  /// The float 0.
   Scalar() = default;
-  // i holds the truncated value when it fits int64 (0 for NaN and out-of-range values, whose cast would be
-  // undefined); code that needs a checked integer uses checked_convert.
+  /// i holds the truncated value when it fits int64 (0 for NaN and out-of-range values, whose cast would be
+  /// undefined); code that needs a checked integer uses checked_convert.
   Scalar(double v)  // NOLINT
       : kind(Kind::Float),
         f(v),
         i(v >= -9223372036854775808.0 && v < 9223372036854775808.0 ? static_cast<int64_t>(v) : 0) {}
+  /// A float.
   Scalar(float v) : Scalar(static_cast<double>(v)) {}                      // NOLINT
+  /// An int.
   Scalar(int64_t v) : kind(Kind::Int), f(static_cast<double>(v)), i(v) {}  // NOLINT
+  /// An int.
   Scalar(int v) : Scalar(static_cast<int64_t>(v)) {}                       // NOLINT
+  /// A bool.
   Scalar(bool v) : kind(Kind::Bool), f(v ? 1.0 : 0.0), i(v ? 1 : 0) {}     // NOLINT
 
+  /// True for a float.
   bool is_floating() const { return kind == Kind::Float; }
+  /// True for an int.
   bool is_integral() const { return kind == Kind::Int; }
+  /// True for a bool.
   bool is_bool() const { return kind == Kind::Bool; }
   template <class T>
   T to() const {
     return kind == Kind::Float ? static_cast<T>(f) : static_cast<T>(i);
   }
-  // The dtype a wrapped Python number takes in promotion: bool, int64, or the default float dtype.
+  /// The dtype a wrapped Python number takes in promotion: bool, int64, or the default float dtype.
   ScalarType wrapped_dtype() const {
     return kind == Kind::Float ? default_dtype() : kind == Kind::Int ? ScalarType::Int64 : ScalarType::Bool;
   }
@@ -207,29 +268,35 @@ struct Scalar {
 // The error is PyTorch's RuntimeError "value cannot be converted to type <name> without overflow", where name is
 // the element's C type (element_type_name: int, int64_t, float, double) or, on the tensor(data) path, the
 // dtype's own name. Arithmetic with a Python number (t + 2**31) wraps like PyTorch and does not check.
+/// True when s converts to an element of t without overflow (Note [Checked scalar conversion]).
 bool scalar_fits(const Scalar& s, ScalarType t);
-// The C type name PyTorch's conversion errors use: "bool", "int", "int64_t", "float", "double".
+/// The C type name PyTorch's conversion errors use: "bool", "int", "int64_t", "float", "double".
 const char* element_type_name(ScalarType t);
-// Throws the conversion error unless s fits t; `name` defaults to element_type_name(t).
+/// Throws the conversion error unless s fits t; `name` defaults to element_type_name(t).
 void check_scalar_fits(const Scalar& s, ScalarType t, const char* name = nullptr);
 
 // s as an element of type T, checked (see Note [Checked scalar conversion]).
 template <class T>
 T checked_convert(const Scalar& s, const char* name = nullptr);
 
-// Accumulates PyTorch's result_type over operands: dimensioned tensors outrank 0-d tensors, which outrank
-// Python numbers; a lower-ranked operand only matters when its category (bool < int < float) is higher.
+/// Accumulates PyTorch's result_type over operands: dimensioned tensors outrank 0-d tensors, which outrank
+/// Python numbers; a lower-ranked operand only matters when its category (bool < int < float) is higher.
 class ResultType {
  public:
+  /// Adds a tensor operand of dtype t with `dim` dims.
   void add_tensor(ScalarType t, int64_t dim);
+  /// Adds a Python-number operand.
   void add_scalar(const Scalar& s);
+  /// The promoted dtype of the operands added so far.
   ScalarType result() const;
 
  private:
   int dim_ = -1, zero_dim_ = -1, wrapped_ = -1;  // -1: no operand of that rank yet
 };
 
+/// PyTorch's result_type of two tensor operands.
 ScalarType result_type(ScalarType a, int64_t a_dim, ScalarType b, int64_t b_dim);
+/// PyTorch's result_type of a tensor and a Python number.
 ScalarType result_type(ScalarType a, int64_t a_dim, const Scalar& b);
 
 template <class T>

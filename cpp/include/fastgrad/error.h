@@ -9,28 +9,40 @@
 
 namespace fastgrad {
 
+/// The base of fastgrad's exceptions; Python sees RuntimeError.
 class Error : public std::runtime_error {  // -> RuntimeError
  public:
+  /// Constructs the exception with its message (what()).
   using std::runtime_error::runtime_error;
 };
+/// A bad value (Python's ValueError).
 class ValueError : public Error {  // -> ValueError
  public:
+  /// Constructs the exception with its message (what()).
   using Error::Error;
 };
+/// An argument of the wrong type (Python's TypeError).
 class TypeError : public Error {  // -> TypeError
  public:
+  /// Constructs the exception with its message (what()).
   using Error::Error;
 };
+/// An index out of range (Python's IndexError).
 class IndexError : public Error {  // -> IndexError
  public:
+  /// Constructs the exception with its message (what()).
   using Error::Error;
 };
+/// A dtype or case an op does not implement (Python's NotImplementedError).
 class NotImplementedError : public Error {  // -> NotImplementedError
  public:
+  /// Constructs the exception with its message (what()).
   using Error::Error;
 };
-class LinAlgError : public Error {  // -> fastgrad.linalg.LinAlgError (a RuntimeError): singular / not PD input
+/// A singular or not positive-definite matrix (fastgrad.linalg.LinAlgError, a RuntimeError).
+class LinAlgError : public Error {  // -> fastgrad.linalg.LinAlgError
  public:
+  /// Constructs the exception with its message (what()).
   using Error::Error;
 };
 

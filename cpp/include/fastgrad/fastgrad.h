@@ -1,9 +1,10 @@
-// Umbrella header: everything a native app needs.
+// Umbrella header: everything a native app needs (see docs/cpp.md).
 //
 //   #include <fastgrad/fastgrad.h>
-//   auto w = fastgrad::randn({3}).set_requires_grad(true);
-//   auto loss = fastgrad::sum(w * w);
+//   auto w = fastgrad::randn({3}).requires_grad_();
+//   auto loss = (w * w).sum();
 //   loss.backward();            // w.grad() == 2 * w
+//   std::cout << w.grad() << "\n";
 #pragma once
 
 #include "fastgrad/allocator.h"
@@ -13,8 +14,11 @@
 #include "fastgrad/error.h"
 #include "fastgrad/function.h"
 #include "fastgrad/generator.h"
+#include "fastgrad/nn.h"
 #include "fastgrad/node.h"
 #include "fastgrad/ops.h"
+#include "fastgrad/optim.h"
 #include "fastgrad/parallel.h"
+#include "fastgrad/print.h"
 #include "fastgrad/shape.h"
 #include "fastgrad/tensor.h"

@@ -24,12 +24,14 @@
 
 namespace fastgrad {
 
+/// What a custom function's forward leaves for its backward (PyTorch's ctx).
 class AutogradContext {
  public:
+  /// Keeps tensors for backward (as SavedTensors, checked for in-place changes).
   void save_for_backward(const tensor_list& tensors) { to_save_ = tensors; }
-  // In backward: the saved tensors, version-checked (modifying one in place after saving is an error).
+  /// In backward: the saved tensors, version-checked (modifying one in place after saving is an error).
   tensor_list saved_tensors() const;
-  // Which Tensor arguments of forward need a gradient.
+  /// Which Tensor arguments of forward need a gradient.
   const std::vector<bool>& needs_input_grad() const { return needs_input_grad_; }
 
  private:
@@ -41,13 +43,18 @@ class AutogradContext {
   Node* node_ = nullptr;
 };
 
-// The Node of a C++ custom Function: calls the user's backward.
+/// The Node of a C++ custom Function: calls the user's backward.
 class CppFunctionNode final : public Node {
  public:
+  /// The backward of a C++ custom function: gradients of the outputs -> gradients of the inputs.
   using Backward = tensor_list (*)(AutogradContext&, const tensor_list&);
+  /// A Node named `name` running `backward`.
   CppFunctionNode(std::string name, Backward backward) : name_(std::move(name)), backward_(backward) {}
+  /// The name given.
   std::string name() const override { return name_; }
+  /// Runs backward with the context.
   tensor_list apply(tensor_list&& grads) override;
+  /// The context shared by forward and backward.
   AutogradContext ctx;
 
  private:

@@ -25,36 +25,43 @@ namespace detail {
 struct GeneratorAccess;  // lets the fill functions use the stream while they already hold the lock
 }
 
+/// PyTorch's CPU generator (mt19937 plus its normal cache), bit for bit.
 class Generator {
  public:
-  // PyTorch's default CPU seed: what a new torch.Generator() starts from.
+  /// PyTorch's default CPU seed: what a new torch.Generator() starts from.
   static constexpr uint64_t kDefaultSeed = 67280421310721ULL;
 
+  /// A generator seeded with seed.
   explicit Generator(uint64_t seed = kDefaultSeed);
-  // Copies take a snapshot of the stream (the mutex itself is not copied).
+  /// Copies take a snapshot of the stream (the mutex itself is not copied).
   Generator(const Generator& other);
+  /// Copies the stream's state.
   Generator& operator=(const Generator& other);
 
-  // Like torch.manual_seed: restarts the stream and drops any cached normal. As in torch, only the low 32
-  // bits reach mt19937; initial_seed() still reports all 64.
+  /// Like torch.manual_seed: restarts the stream and drops any cached normal. As in torch, only the low 32
+  /// bits reach mt19937; initial_seed() still reports all 64.
   void manual_seed(uint64_t seed);
+  /// The seed last given to manual_seed (or the constructor).
   uint64_t initial_seed() const;
-  // Like torch.seed(): reseeds from a non-deterministic source and returns the new seed.
+  /// Like torch.seed(): reseeds from a non-deterministic source and returns the new seed.
   uint64_t seed();
 
-  uint32_t random();    // next 32 bits of mt19937
-  uint64_t random64();  // two draws, the first one forming the high half (as torch does)
+  uint32_t random();  ///< next 32 bits of mt19937
+  uint64_t random64();  ///< two draws, the first one forming the high half (as torch does)
 
-  // The second Box-Muller value the scalar normal path keeps for the next call. torch keeps a float one too;
-  // no CPU kernel fills it, but it is part of the state so it round-trips through get_state/set_state.
+  /// The second Box-Muller value the scalar normal path keeps for the next call. torch keeps a float one too;
+  /// no CPU kernel fills it, but it is part of the state so it round-trips through get_state/set_state.
   std::optional<double> next_double_normal_sample() const;
+  /// Sets the cached second double normal.
   void set_next_double_normal_sample(std::optional<double> v);
+  /// The cached second float normal.
   std::optional<float> next_float_normal_sample() const;
+  /// Sets the cached second float normal.
   void set_next_float_normal_sample(std::optional<float> v);
 
-  // Opaque serialisation of the whole state (fastgrad's own little-endian format, not torch's byte layout).
+  /// Opaque serialisation of the whole state (fastgrad's own little-endian format, not torch's byte layout).
   std::vector<uint8_t> get_state() const;
-  // Throws std::invalid_argument if `state` did not come from get_state().
+  /// Throws std::invalid_argument if `state` did not come from get_state().
   void set_state(const std::vector<uint8_t>& state);
 
  private:
@@ -75,10 +82,10 @@ class Generator {
   std::optional<float> next_float_normal_;
 };
 
-// The process-wide generator behind torch-style calls that take no generator. Like torch's default CPU
-// generator it starts from a non-deterministic seed (torch.initial_seed() differs between fresh processes);
-// call manual_seed() on it for reproducible streams. Created on first use; shared by all threads, its own
-// mutex makes concurrent use safe (see the note at the top).
+/// The process-wide generator behind torch-style calls that take no generator. Like torch's default CPU
+/// generator it starts from a non-deterministic seed (torch.initial_seed() differs between fresh processes);
+/// call manual_seed() on it for reproducible streams. Created on first use; shared by all threads, its own
+/// mutex makes concurrent use safe (see the note at the top).
 Generator& default_generator();
 
 // Each fill writes n contiguous elements exactly as torch does for a contiguous tensor of n elements.
@@ -102,15 +109,16 @@ void fill_normal_serial(T* out, int64_t n, double mean, double std, Generator& g
 template <class T>
 void fill_exponential(T* out, int64_t n, double lambd, Generator& g);
 
-// n raw draws of 32 or 64 bits, for the distributions that transform bits in their own way (random_).
+/// n raw draws of 32 or 64 bits, for the distributions that transform bits in their own way (random_).
 void fill_bits32(uint32_t* out, int64_t n, Generator& g);
+/// n raw 64-bit draws.
 void fill_bits64(uint64_t* out, int64_t n, Generator& g);
 
 // torch.randint(low, high) for each output dtype: values in [low, high). Requires low < high.
 template <class T>
 void fill_random_range(T* out, int64_t n, int64_t low, int64_t high, Generator& g);
 
-// torch.randperm(n) (int64).
+/// torch.randperm(n) (int64).
 void randperm(int64_t* out, int64_t n, Generator& g);
 
 // torch.bernoulli(p): out[i] = 1 with probability p[i], else 0; out and p have the same dtype.

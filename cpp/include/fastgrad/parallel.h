@@ -18,12 +18,13 @@
 
 namespace fastgrad {
 
-// Threads used by kernels (and by BLAS). The default is $OMP_NUM_THREADS when set to a positive number,
-// else the hardware concurrency. set_num_threads(n) requires n > 0.
+/// Threads used by kernels (and by BLAS). The default is $OMP_NUM_THREADS when set to a positive number,
+/// else the hardware concurrency. set_num_threads(n) requires n > 0.
 void set_num_threads(int n);
+/// The number of intra-op threads (PyTorch's get_num_threads).
 int get_num_threads();
 
-// True inside a chunk of a parallel_for (on a worker or on the calling thread).
+/// True inside a chunk of a parallel_for (on a worker or on the calling thread).
 bool in_parallel_region();
 
 namespace detail {
