@@ -1,6 +1,6 @@
 """DistributedDataParallel: data-parallel training over fastgrad.distributed (MPI), as PyTorch's DDP.
 
-Note [DDP buckets]. Each process holds a replica of the module and trains on its share of the batch. At
+Note [DDP buckets]: each process holds a replica of the module and trains on its share of the batch. At
 construction the parameters and buffers of rank 0 are broadcast to every rank. During backward, gradients
 are averaged across ranks by buckets: the parameters, in reverse registration order (roughly the order
 backward produces their gradients), are grouped into buckets of ``bucket_cap_mb`` (the first 1 MiB, as
