@@ -18,6 +18,9 @@ __all__ = [
     "eigvalsh",
     "inv",
     "inv_ex",
+    "lu_factor",
+    "lu_factor_ex",
+    "lu_solve",
     "matmul",
     "matrix_norm",
     "matrix_power",
@@ -126,6 +129,27 @@ def eigvalsh(A, UPLO="L"):
     """The eigenvalues of each symmetric matrix of A, in ascending order (see :func:`eigh`). Their gradient is
     ``Q diag(grad) Q^T`` with Q the eigenvectors."""
     return _C._linalg_eigvalsh(A, UPLO)
+
+
+def lu_factor(A, *, pivot=True):
+    """``(LU, pivots)``: the LU factorisation with partial pivoting ``A = P L U`` of each square matrix of A, L
+    (unit lower, its diagonal not stored) and U packed into LU, and the 1-based row interchanges (int32) LAPACK
+    made. Raises RuntimeError when U has a zero on its diagonal. Node LinalgLuFactorExBackward0.
+    """
+    r = _C._linalg_lu_factor_ex(A, pivot, True)
+    return _rt.linalg_lu_factor(r[:2])
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False):
+    """``(LU, pivots, info)``: :func:`lu_factor` with LAPACK's info per matrix (``i > 0``: ``U[i, i]`` is zero)
+    instead of an error."""
+    return _rt.linalg_lu_factor_ex(_C._linalg_lu_factor_ex(A, pivot, check_errors))
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
+    """The solution X of ``A X = B`` (``X A = B`` with ``left=False``; ``A^T`` in place of A with
+    ``adjoint=True``) for A given by :func:`lu_factor`'s ``(LU, pivots)``. Node LinalgLuSolveBackward0."""
+    return _C._linalg_lu_solve(LU, pivots, B, left, adjoint)
 
 
 # ---- composed of other ops (their graphs are PyTorch's compositions) ----

@@ -13,6 +13,7 @@
 
 #include "../cpu/lapack.h"
 #include "common.h"
+#include "fastgrad/linalg.h"
 #include "fastgrad/ops.h"
 
 namespace fastgrad {
@@ -752,6 +753,170 @@ std::tuple<Tensor, Tensor> linalg_eigh(const Tensor& A, const std::string& uplo)
 
 Tensor linalg_eigvalsh(const Tensor& A, const std::string& uplo) {
   return std::get<0>(eigh_recorded(A, false, uplo, "linalg.eigvalsh"));
+}
+
+// ---- LU factorisation and solves ----
+
+namespace {
+// The permutation matrices P (A = P L U) of 1-based LAPACK pivots (int32, batch x n), as a float tensor.
+Tensor permutation_from_pivots(const Tensor& pivots, ScalarType dtype) {
+  const int64_t n = pivots.dim() ? pivots.sizes().back() : 0;
+  Dims shape(pivots.sizes().begin(), pivots.sizes().end());
+  shape.push_back(n);
+  Tensor P = zeros(shape, dtype);
+  Tensor piv = dense(pivots, ScalarType::Int32);
+  const int64_t batch = n ? piv.numel() / n : 0;
+  std::vector<int64_t> perm(static_cast<size_t>(n));
+  dispatch_float(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = P.data<T>();
+    const int32_t* v = piv.data<int32_t>();
+    for (int64_t b = 0; b < batch; ++b) {
+      for (int64_t i = 0; i < n; ++i) perm[i] = i;
+      for (int64_t i = 0; i < n; ++i) {  // row i was swapped with row v[i] - 1, in order
+        const int64_t j = v[b * n + i] - 1;
+        FG_CHECK(j >= 0 && j < n, Error, "linalg.lu_solve: pivots must be in [1, ", n, "], got ", j + 1);
+        std::swap(perm[i], perm[j]);
+      }
+      // P^T A = L U: row i of L U is row perm[i] of A, so P[perm[i], i] = 1
+      for (int64_t i = 0; i < n; ++i) p[b * n * n + perm[i] * n + i] = T(1);
+    }
+  });
+  return P;
+}
+
+// The gradient of the packed LU from the gradient of A = P L U (Note [LU derivative]).
+// Note [LU derivative]
+// dA = P (dL U + L dU) with dL strictly lower and dU upper, so <gA, dA> = <tril(P^T gA U^T, -1), dL> +
+// <triu(L^T P^T gA), dU>: the gradient of the packed LU is the sum of the two triangles. Conversely, for
+// lu_factor: with M = L^-1 P^T dA U^-1, dL = L tril(M, -1) and dU = triu(M) U, so gA = P L^-T phi U^-T with
+// phi = tril(L^T gL, -1) + triu(gU U^T).
+Tensor lu_grad_from_A(const Tensor& LU, const Tensor& P, const Tensor& gA) {
+  const int64_t n = LU.sizes().back();
+  Tensor L = add(tril(LU, -1), eye(n, n, LU.dtype())), U = triu(LU);
+  Tensor PtgA = matmul(mT_(P), gA);
+  return add(tril(matmul(PtgA, mT_(U)), -1), triu(matmul(mT_(L), PtgA)));
+}
+}  // namespace
+
+struct LinalgLuFactorExBackward0 : NamedNode<LinalgLuFactorExBackward0> {
+  static constexpr const char* kName = "LinalgLuFactorExBackward0";
+  size_t LU_slot = SIZE_MAX, P_slot = SIZE_MAX;
+  tensor_list apply(tensor_list&& g) override {
+    Tensor LU = saved(LU_slot), P = saved(P_slot);
+    const int64_t n = LU.sizes().back();
+    Tensor L = add(tril(LU, -1), eye(n, n, LU.dtype())), U = triu(LU);
+    Tensor phi = add(tril(matmul(mT_(L), g[0]), -1), triu(matmul(g[0], mT_(U))));
+    Tensor X = linalg_solve_triangular(mT_(L), phi, /*upper=*/true, /*left=*/true, /*unitriangular=*/true);
+    X = linalg_solve_triangular(mT_(U), X, /*upper=*/false, /*left=*/false);  // L^-T phi U^-T
+    return {matmul(P, X)};
+  }
+};
+
+std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& A, bool pivot, bool check_errors,
+                                                       const char* api) {
+  FG_CHECK(A.dim() >= 2, Error, "torch.lu_factor: Expected tensor with 2 or more dimensions. Got size: ",
+           shape_str(A.sizes()), " instead");
+  FG_CHECK(pivot, Error, api, ": LU without pivoting is not implemented on the CPU");
+  FG_CHECK(A.dtype() == ScalarType::Float32 || A.dtype() == ScalarType::Float64, NotImplementedError,
+           "\"lu_cpu\" not implemented for '", scalar_type_name(A.dtype()), "'");
+  FG_CHECK(A.sizes()[A.dim() - 2] == A.sizes().back(), NotImplementedError, api,
+           ": the LU factorisation of non-square matrices is not supported yet (got ", A.sizes()[A.dim() - 2], " by ",
+           A.sizes().back(), " matrices)");
+  LuFactors f = lu_factor_kernel(A, api);
+  const int64_t n = A.sizes().back();
+  Dims pshape = batch_of(A);
+  pshape.push_back(n);
+  Tensor pivots = empty(pshape, ScalarType::Int32);
+  std::copy(f.pivots.begin(), f.pivots.end(), pivots.data<int32_t>());
+  if (check_errors) {
+    const int32_t* info = f.info.data<int32_t>();
+    for (int64_t b = 0; b < f.info.numel(); ++b)
+      FG_CHECK(info[b] == 0, Error, "torch.linalg.lu_factor: ",
+               A.dim() > 2 ? "(Batch element " + std::to_string(b) + "): " : std::string(), "U[", info[b], ",",
+               info[b], "] is zero and using it on lu_solve would result in a division by zero. If you still want "
+               "to perform the factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)");
+  }
+  Tensor LU = f.lu;
+  if (compute_requires_grad({&A})) {
+    auto node = make_node<LinalgLuFactorExBackward0>({&A});
+    set_history(LU, node);
+    node->LU_slot = node->save(LU, /*is_output=*/true);
+    node->P_slot = node->save(permutation_from_pivots(pivots, A.dtype()));
+  }
+  return {LU, pivots, f.info};
+}
+
+struct LinalgLuSolveBackward0 : NamedNode<LinalgLuSolveBackward0> {
+  static constexpr const char* kName = "LinalgLuSolveBackward0";
+  bool left, adjoint;
+  Dims LU_sizes, B_sizes;
+  size_t LU_slot = SIZE_MAX, pivots_slot = SIZE_MAX, X_slot = SIZE_MAX;
+  LinalgLuSolveBackward0(bool l, bool a, Dims lu, Dims b) : left(l), adjoint(a), LU_sizes(std::move(lu)), B_sizes(std::move(b)) {}
+  tensor_list apply(tensor_list&& g) override {
+    Tensor LU = saved(LU_slot), pivots = saved(pivots_slot), X = saved(X_slot);
+    Tensor gB = linalg_lu_solve(LU, pivots, g[0], left, !adjoint);  // op(A)^-T applied to the incoming gradient
+    Tensor gLU;
+    if (needs_input_grad(0)) {
+      // the gradient of A (not of op(A)): AX = B: -gB X^T; A^T X = B: -X gB^T; XA = B: -X^T gB; XA^T = B: -gB^T X
+      Tensor gA = left ? (adjoint ? matmul(X, mT_(gB)) : matmul(gB, mT_(X)))
+                       : (adjoint ? matmul(mT_(gB), X) : matmul(mT_(X), gB));
+      Tensor P;
+      {
+        NoGradGuard guard;
+        P = permutation_from_pivots(pivots, LU.dtype());
+      }
+      gLU = reduce_to(neg(lu_grad_from_A(LU, P, gA)), LU_sizes);
+    }
+    return {gLU, Tensor(), needs_input_grad(2) ? reduce_to(gB, B_sizes) : Tensor()};
+  }
+};
+
+Tensor linalg_lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left, bool adjoint) {
+  const char* api = "linalg.lu_solve";
+  check_float_input(LU, api);
+  check_square(LU, api, "LU");
+  check_matrix(B, api, "B");
+  FG_CHECK(LU.dtype() == B.dtype(), Error, api, ": Expected LU and B to have the same dtype, but found LU of type ",
+           scalar_type_name(LU.dtype()), " and B of type ", scalar_type_name(B.dtype()), " instead");
+  FG_CHECK(pivots.dtype() == ScalarType::Int32, Error, api, ": pivots should be a Tensor of scalar type Int");
+  const int64_t n = LU.sizes().back(), rows = B.sizes()[B.dim() - 2], cols = B.sizes().back();
+  FG_CHECK(left ? rows == n : cols == n, Error, api, ": Incompatible shapes of A and B for the equation ",
+           left ? "AX = B" : "XA = B", " (", n, "x", n, " and ", rows, "x", cols, ")");
+  FG_CHECK(pivots.dim() == LU.dim() - 1 && pivots.sizes().back() == n, Error, api,
+           ": Expected LU.shape[:-1] and pivots.shape to be the same, but got pivots with shape ",
+           shape_str(pivots.sizes()), " instead");
+  cpu::check_lapack(api);
+  const Dims batch = broadcast_shapes(batch_of(LU), batch_of(B), api);
+  LuFactors f{fortran_copy(LU, with_matrix(batch, n, n)), {}, Tensor()};
+  {
+    Dims pshape = batch;
+    pshape.push_back(n);
+    NoGradGuard guard;
+    Tensor piv = dense(expand(pivots, pshape), ScalarType::Int32);
+    const int32_t* v = piv.data<int32_t>();
+    for (int64_t i = 0; i < piv.numel(); ++i)
+      FG_CHECK(v[i] >= 1 && v[i] <= n, Error, api, ": pivots must be in [1, ", n, "], got ", v[i]);
+    f.pivots.assign(v, v + piv.numel());
+  }
+  Tensor X;
+  if (left) {  // A X = B or A^T X = B
+    X = fortran_copy(B, with_matrix(batch, rows, cols));
+    lu_solve_kernel(f, X, adjoint);
+  } else {  // X A = B is A^T X^T = B^T; X A^T = B is A X^T = B^T
+    NoGradGuard guard;
+    Tensor Xt = fortran_copy(mT_(B), with_matrix(batch, cols, rows));
+    lu_solve_kernel(f, Xt, !adjoint);
+    X = swapped(Xt);
+  }
+  if (compute_requires_grad({&LU, &B})) {
+    auto node = make_node<LinalgLuSolveBackward0>({&LU, &pivots, &B}, left, adjoint, LU.sizes(), B.sizes());
+    set_history(X, node);
+    node->LU_slot = node->save(LU);
+    node->pivots_slot = node->save(pivots);
+    node->X_slot = node->save(X, /*is_output=*/true);
+  }
+  return X;
 }
 
 }  // namespace fastgrad

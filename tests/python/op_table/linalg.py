@@ -753,3 +753,71 @@ _add(
 )
 for _name in ("linalg.matrix_norm", "linalg.matrix_power", "linalg.multi_dot", "linalg.vecdot"):
     NO_KIND.add((_name, "0d"))
+
+
+# ---- LU ----
+
+
+def _np_lu_packed(a):
+    """LAPACK's packed LU (partial pivoting) of each matrix, computed directly (Doolittle with row swaps)."""
+    a = np.array(a, dtype=np.float64)
+    if a.size == 0:
+        return a
+    out = a.reshape((-1,) + a.shape[-2:]).copy()
+    n = a.shape[-1]
+    for m in out:
+        for k in range(n):
+            p = k + int(np.argmax(np.abs(m[k:, k])))
+            m[[k, p]] = m[[p, k]]
+            m[k + 1:, k] /= m[k, k]
+            m[k + 1:, k + 1:] -= np.outer(m[k + 1:, k], m[k, k + 1:])
+    return out.reshape(a.shape)
+
+
+def _lu_samples(g: Gen):
+    permuted = _well_conditioned(g, (3, 3))
+    permuted.base = permuted.base[[2, 0, 1]]
+    return [
+        Sample((_well_conditioned(g, (3, 3)),), id="3x3"),
+        Sample((permuted,), id="pivoted"),
+        Sample((_well_conditioned(g, (2, 4, 4), transposed=True),), id="batched_transposed"),
+        Sample((g.t((0, 0)),), id="0size"),
+    ]
+
+
+_add(
+    "linalg.lu_factor",
+    op=lambda m, a: m.linalg.lu_factor(a).LU,
+    ref=_np_lu_packed,
+    differentiable=True,
+    sample_fn=_lu_samples,
+    api=("fastgrad.linalg.lu_factor", "fastgrad.linalg.lu_factor_ex"),
+    forms=(Form("lu_factor_ex(a).LU", lambda m, a: m.linalg.lu_factor_ex(a).LU),),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3,)),), match="Expected tensor with 2 or more dimensions", id="1d"),
+        ErrorSample((g.ints((2, 2), np.int64),), exc=NotImplementedError, match="not implemented for 'Long'",
+                    id="int64"),
+        ErrorSample((TIn(np.array([[1.0, 2.0], [2.0, 4.0]]), None, False),), match="U\\[2,2\\] is zero",
+                    id="singular"),
+    ],
+)
+_add(
+    "linalg.lu_solve",
+    op=lambda m, a, b, **kw: m.linalg.lu_solve(*m.linalg.lu_factor(a), b, **kw),
+    ref=lambda a, b, left=True, adjoint=False: _np_solve(np.swapaxes(a, -1, -2) if adjoint else a, b, left),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((_well_conditioned(g, (3, 3)), g.t((3, 2))), id="left"),
+        Sample((_lu_samples(g)[1].args[0], g.t((3, 2))), {"adjoint": True}, id="pivoted_adjoint"),
+        Sample((_well_conditioned(g, (3, 3)), g.T((2, 3))), {"left": False}, id="right_noncontig"),
+        Sample((_well_conditioned(g, (2, 3, 3)), g.t((3, 1))), id="broadcast_B"),
+        Sample((_well_conditioned(g, (3, 3)), g.t((2, 3))), {"left": False, "adjoint": True}, id="right_adjoint"),
+        Sample((g.t((0, 0)), g.t((0, 2))), id="0size"),
+    ],
+    api=("fastgrad.linalg.lu_solve",),
+    error_fn=lambda g: [
+        ErrorSample((_well_conditioned(g, (2, 2)), g.t((3, 1))), match="Incompatible shapes", id="shape"),
+    ],
+)
+for _name in ("linalg.lu_factor", "linalg.lu_solve"):
+    NO_KIND.add((_name, "0d"))

@@ -1,0 +1,20 @@
+// LU factorisation and solves (cpp/src/ops/linalg_lapack.cpp; the other LAPACK-backed ops are in ops.h).
+#pragma once
+
+#include <tuple>
+
+#include "fastgrad/tensor.h"
+
+namespace fastgrad {
+
+// (LU, pivots, info): P L U = A for square A (batched), L unit lower and U upper packed into LU, the 1-based row
+// interchanges in pivots (int32), LAPACK's info per matrix. LU's Node: LinalgLuFactorExBackward0. With
+// check_errors, a zero on U's diagonal throws Error (PyTorch's linalg.lu_factor message).
+std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& A, bool pivot = true, bool check_errors = false,
+                                                       const char* api = "linalg.lu_factor_ex");
+// X with A X = B (left) or X A = B, A^T in place of A with `adjoint`, A given by lu_factor's (LU, pivots).
+// LinalgLuSolveBackward0.
+Tensor linalg_lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left = true,
+                       bool adjoint = false);
+
+}  // namespace fastgrad
