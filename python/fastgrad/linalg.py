@@ -30,6 +30,8 @@ __all__ = [
     "solve",
     "solve_ex",
     "solve_triangular",
+    "svd",
+    "svdvals",
     "vecdot",
     "vector_norm",
 ]
@@ -150,6 +152,20 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
     """The solution X of ``A X = B`` (``X A = B`` with ``left=False``; ``A^T`` in place of A with
     ``adjoint=True``) for A given by :func:`lu_factor`'s ``(LU, pivots)``. Node LinalgLuSolveBackward0."""
     return _C._linalg_lu_solve(LU, pivots, B, left, adjoint)
+
+
+def svd(A, full_matrices=True):
+    """``(U, S, Vh)`` with ``A = U diag(S) Vh`` for each matrix of A (shape ``(*, m, n)``): S the singular values
+    in descending order; U ``m x m`` and Vh ``n x n`` (``full_matrices=True``) or ``m x k`` and ``k x n``,
+    ``k = min(m, n)``. Each pair of singular vectors is defined up to a common sign, so only losses invariant to
+    it have a well-defined gradient; repeated or zero singular values make the vectors' gradient infinite.
+    Node LinalgSvdBackward0."""
+    return _rt.linalg_svd(_C._linalg_svd(A, full_matrices))
+
+
+def svdvals(A):
+    """The singular values of each matrix of A, in descending order (their gradient is ``U diag(grad) Vh``)."""
+    return _C._linalg_svdvals(A)
 
 
 # ---- composed of other ops (their graphs are PyTorch's compositions) ----
@@ -354,11 +370,20 @@ def _triangular_solve(input, A, upper=True, transpose=False, unitriangular=False
     return _rt.triangular_solve(_C._triangular_solve(input, A, upper, transpose, unitriangular))
 
 
+def _svd(input, some=True, compute_uv=True):
+    """``(U, S, V)`` with ``input = U diag(S) V^T`` (PyTorch's legacy form; :func:`fastgrad.linalg.svd` returns
+    ``Vh = V^T``): reduced when ``some``; with ``compute_uv=False`` U and V are zeros."""
+    U, S, Vh = _C._linalg_svd(input, not some or not compute_uv)
+    if not compute_uv:
+        return _rt.svd((_C.zeros(U.shape, dtype=U.dtype), _C._linalg_svdvals(input), _C.zeros(Vh.shape, dtype=Vh.dtype)))
+    return _rt.svd((U, S, Vh.mT))
+
+
 def _install(namespace, tensor_class):
     """Adds the top-level functions to `namespace` (fastgrad's globals) and the methods to Tensor."""
     for name, fn in (("inverse", _inverse), ("det", _det), ("slogdet", _slogdet), ("logdet", _logdet),
                      ("cholesky", _cholesky), ("cholesky_solve", _cholesky_solve),
-                     ("triangular_solve", _triangular_solve)):
+                     ("triangular_solve", _triangular_solve), ("svd", _svd)):
         fn.__name__ = fn.__qualname__ = name
         fn.__module__ = "fastgrad"
         namespace[name] = fn
@@ -391,6 +416,10 @@ def _install(namespace, tensor_class):
         """See :func:`fastgrad.triangular_solve`."""
         return _triangular_solve(self, A, upper, transpose, unitriangular)
 
-    for method in (inverse, det, slogdet, logdet, cholesky, cholesky_solve, triangular_solve):
+    def svd(self, some=True, compute_uv=True):
+        """See :func:`fastgrad.svd`."""
+        return _svd(self, some, compute_uv)
+
+    for method in (inverse, det, slogdet, logdet, cholesky, cholesky_solve, triangular_solve, svd):
         method.__qualname__ = "Tensor." + method.__name__
         setattr(tensor_class, method.__name__, method)

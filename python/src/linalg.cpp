@@ -83,6 +83,11 @@ void init_linalg(py::module_& m) {
         return self;
       }, py::arg("batch1"), py::arg("batch2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
   m.def("einsum", &einsum_binding);
+  m.def("_linalg_svd", [](const Tensor& A, bool full_matrices) {
+        auto r = linalg_svd(A, full_matrices, true);
+        return py::make_tuple(std::get<0>(r), std::get<1>(r), std::get<2>(r));
+      }, py::arg("A"), py::arg("full_matrices") = true);
+  m.def("_linalg_svdvals", [](const Tensor& A) { return linalg_svdvals(A); }, py::arg("A"));
   m.def("_linalg_lu_factor_ex", [](const Tensor& A, bool pivot, bool check_errors) {
         auto r = linalg_lu_factor_ex(A, pivot, check_errors, check_errors ? "linalg.lu_factor" : "linalg.lu_factor_ex");
         return py::make_tuple(std::get<0>(r), std::get<1>(r), std::get<2>(r));

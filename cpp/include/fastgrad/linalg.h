@@ -17,4 +17,10 @@ std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& A, bool piv
 Tensor linalg_lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left = true,
                        bool adjoint = false);
 
+// (U, S, Vh) with A = U diag(S) Vh, S descending; reduced (U m x k, Vh k x n, k = min(m, n)) unless
+// full_matrices. All three outputs share LinalgSvdBackward0; with compute_uv false U and Vh are empty.
+std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrices = true, bool compute_uv = true,
+                                              const char* api = "linalg.svd");
+Tensor linalg_svdvals(const Tensor& A);
+
 }  // namespace fastgrad

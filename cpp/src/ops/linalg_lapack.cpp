@@ -919,4 +919,120 @@ Tensor linalg_lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, 
   return X;
 }
 
+// ---- singular value decomposition ----
+
+namespace {
+// Note [SVD derivative]
+// For A = U S V^T (reduced, k = min(m, n) singular values, distinct and nonzero), with F_ij = 1 / (s_j^2 - s_i^2)
+// off the diagonal and 0 on it: gA = U [diag(gS) + (F o (U^T gU - gU^T U)) S + S (F o (V^T gV - gV^T V))] V^T
+// + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T). Singular vectors are defined up to a common sign per pair
+// (u_i, v_i): only losses invariant to it have a well-defined gradient; repeated or zero singular values make
+// it infinite, as in PyTorch.
+Tensor svd_grad(Tensor U, const Tensor& S, Tensor Vh, Tensor gU, const Tensor& gS, Tensor gVh) {
+  const int64_t k = S.sizes().back(), m = U.sizes()[U.dim() - 2], n = Vh.sizes().back();
+  if (U.sizes().back() != k) {  // full_matrices: the extra columns carry no gradient of A
+    U = narrow(U, -1, 0, k);
+    if (gU.defined()) gU = narrow(gU, -1, 0, k);
+  }
+  if (Vh.sizes()[Vh.dim() - 2] != k) {
+    Vh = narrow(Vh, -2, 0, k);
+    if (gVh.defined()) gVh = narrow(gVh, -2, 0, k);
+  }
+  Tensor inner = gS.defined() ? diag_embed_(gS) : Tensor();
+  auto accumulate = [&](const Tensor& t) { inner = inner.defined() ? add(inner, t) : t; };
+  if (gU.defined() || gVh.defined()) {
+    Tensor S2 = mul(S, S);
+    Tensor E = where(eye(k, k, ScalarType::Bool), Scalar(std::numeric_limits<double>::infinity()),
+                     sub(unsqueeze(S2, -2), unsqueeze(S2, -1)));
+    Tensor Sd = diag_embed_(S);
+    if (gU.defined()) {
+      Tensor J = matmul(mT_(U), gU);
+      accumulate(matmul(div(sub(J, mT_(J)), E), Sd));
+    }
+    if (gVh.defined()) {
+      Tensor K = matmul(Vh, mT_(gVh));  // V^T gV
+      accumulate(matmul(Sd, div(sub(K, mT_(K)), E)));
+    }
+  }
+  Tensor gA = inner.defined() ? matmul(matmul(U, inner), Vh) : zeros(with_matrix(batch_of(U), m, n), U.dtype());
+  if (gU.defined() && m > k)
+    gA = add(gA, matmul(sub(gU, matmul(U, matmul(mT_(U), gU))), div(Vh, unsqueeze(S, -1))));
+  if (gVh.defined() && n > k)
+    gA = add(gA, matmul(div(U, unsqueeze(S, -2)), sub(gVh, matmul(matmul(gVh, mT_(Vh)), Vh))));
+  return gA;
+}
+}  // namespace
+
+struct LinalgSvdBackward0 : NamedNode<LinalgSvdBackward0> {
+  static constexpr const char* kName = "LinalgSvdBackward0";
+  size_t U_slot = SIZE_MAX, S_slot = SIZE_MAX, Vh_slot = SIZE_MAX;
+  tensor_list apply(tensor_list&& g) override {
+    auto grad = [&](size_t i) { return i < g.size() ? g[i] : Tensor(); };
+    return {svd_grad(saved(U_slot), saved(S_slot), saved(Vh_slot), grad(0), grad(1), grad(2))};
+  }
+};
+
+std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrices, bool compute_uv, const char* api) {
+  check_matrix(A, api);
+  check_float_input(A, api);
+  cpu::check_lapack(api);
+  const int64_t m = A.sizes()[A.dim() - 2], n = A.sizes().back(), k = std::min(m, n);
+  const int mi = lapack_int(m, api), ni = lapack_int(n, api);
+  const bool full = full_matrices && compute_uv;
+  const int64_t ucols = full ? m : k, vrows = full ? n : k;
+  const Dims batch = batch_of(A);
+  Tensor work = fortran_copy(A, A.sizes());
+  Tensor U = fortran_empty(with_matrix(batch, m, ucols), A.dtype());
+  Tensor Vh = fortran_empty(with_matrix(batch, vrows, n), A.dtype());
+  Dims sshape = batch;
+  sshape.push_back(k);
+  Tensor S = empty(sshape, A.dtype());
+  const int64_t count = numel_of(batch);
+  if (k > 0) {
+    std::vector<int> infos(static_cast<size_t>(count), 0);
+    dispatch_float(A.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      T* a = work.data<T>();
+      T* u = U.data<T>();
+      T* v = Vh.data<T>();
+      T* s = S.data<T>();
+      for (int64_t b = 0; b < count; ++b)
+        infos[b] = cpu::gesdd<T>(full, mi, ni, a + b * m * n, s + b * k, u + b * m * ucols, v + b * vrows * n);
+    });
+    for (int64_t b = 0; b < count; ++b)
+      FG_CHECK(infos[b] == 0, LinAlgError, api, ": ", A.dim() > 2 ? "(Batch element " + std::to_string(b) + "): " : std::string(),
+               "The algorithm failed to converge because the input matrix is ill-conditioned or has too many "
+               "repeated singular values (error code: ", infos[b], ").");
+  } else if (full) {  // no singular values: U and Vh are identities
+    NoGradGuard guard;
+    if (U.numel()) copy_into(U, expand(eye(m, m, A.dtype()), U.sizes()));
+    if (Vh.numel()) copy_into(Vh, expand(eye(n, n, A.dtype()), Vh.sizes()));
+  }
+  if (!compute_uv) {
+    U = empty({0}, A.dtype());
+    Vh = empty({0}, A.dtype());
+  }
+  if (compute_requires_grad({&A})) {
+    // without compute_uv the vectors are still needed for the gradient: saved, but not outputs
+    Tensor Us = U, Vs = Vh;
+    if (!compute_uv) std::tie(Us, std::ignore, Vs) = linalg_svd(A.detach(), false, true, api);
+    auto node = make_node<LinalgSvdBackward0>({&A});
+    if (compute_uv) set_history(U, node);
+    set_history(S, node);
+    if (compute_uv) set_history(Vh, node);
+    node->U_slot = node->save(Us, compute_uv);
+    node->S_slot = node->save(S, /*is_output=*/true);
+    node->Vh_slot = node->save(Vs, compute_uv);
+  }
+  return {U, S, Vh};
+}
+
+Tensor linalg_svdvals(const Tensor& A) {
+  // PyTorch records the full SVD (LinalgSvdBackward0, its vectors saved with their history) when A needs a
+  // gradient, so that the gradient U diag(g) V^T is differentiable again; S is output 1 of that Node
+  const char* api = "linalg.svdvals";
+  if (compute_requires_grad({&A})) return std::get<1>(linalg_svd(A, false, true, api));
+  return std::get<1>(linalg_svd(A, false, false, api));
+}
+
 }  // namespace fastgrad

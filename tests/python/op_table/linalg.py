@@ -821,3 +821,67 @@ _add(
 )
 for _name in ("linalg.lu_factor", "linalg.lu_solve"):
     NO_KIND.add((_name, "0d"))
+
+
+# ---- SVD ----
+
+
+def _svd_samples(g: Gen):
+    return [
+        Sample((g.t((3, 3)),), id="square"),
+        Sample((g.t((2, 4, 3)),), id="batched_tall"),
+        Sample((g.T((3, 5)),), id="wide_transposed"),
+        Sample((g.t((0, 3)),), id="0size"),
+    ]
+
+
+_add(
+    "linalg.svd",
+    op=lambda m, a, **kw: m.linalg.svd(a, **kw).S,
+    ref=lambda a, **kw: np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,)),
+    differentiable=True,
+    sample_fn=lambda g: _svd_samples(g) + [Sample((g.t((2, 3)),), {"full_matrices": False}, id="reduced")],
+    api=("fastgrad.linalg.svd",),
+    forms=(Form("svd(a)[1]", lambda m, a, **kw: m.linalg.svd(a, **kw)[1]),),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3,)),), match="must have at least 2 dimensions", id="1d"),
+        ErrorSample((g.ints((2, 2), np.int64),), match="Expected a floating point", id="int64"),
+    ],
+)
+_add(
+    "linalg.svd_vectors",  # U Vh: invariant to the sign of each pair of singular vectors
+    op=lambda m, a: (lambda r: r.U @ r.Vh)(m.linalg.svd(a, full_matrices=False)),
+    ref=lambda a: (lambda u, s, vh: u @ vh)(*np.linalg.svd(a, full_matrices=False)),
+    differentiable=True,
+    sample_fn=lambda g: _svd_samples(g)[:3],
+    api=("fastgrad.linalg.svd",),
+)
+_add(
+    "linalg.svdvals",
+    op=lambda m, a: m.linalg.svdvals(a),
+    ref=lambda a: np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,)),
+    differentiable=True,
+    sample_fn=_svd_samples,
+    api=("fastgrad.linalg.svdvals",),
+)
+_add(
+    "svd",
+    op=lambda m, a, *args: m.svd(a, *args).S,
+    ref=lambda a, *args: np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,)),
+    differentiable=True,
+    sample_fn=lambda g: _svd_samples(g) + [Sample((g.t((3, 2)), False), id="not_some")],
+    api=("fastgrad.svd", "Tensor.svd"),
+    forms=(Form("a.svd()[1]", lambda m, a, *args: a.svd(*args)[1]),),
+)
+_add(
+    "svd_vectors",  # U V^T of the legacy form
+    op=lambda m, a: (lambda r: r.U @ r.V.mT)(m.svd(a)),
+    ref=lambda a: (lambda u, s, vh: u @ vh)(*np.linalg.svd(a, full_matrices=False)),
+    differentiable=True,
+    sample_fn=lambda g: _svd_samples(g)[:3],
+    api=("fastgrad.svd",),
+)
+for _name in ("linalg.svd", "linalg.svd_vectors", "linalg.svdvals", "svd", "svd_vectors"):
+    NO_KIND.add((_name, "0d"))
+NO_KIND.add(("linalg.svd_vectors", "0size"))
+NO_KIND.add(("svd_vectors", "0size"))
