@@ -24,6 +24,7 @@ __all__ = [
     "matmul",
     "matrix_norm",
     "matrix_power",
+    "matrix_rank",
     "multi_dot",
     "norm",
     "slogdet",
@@ -191,10 +192,9 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
-    """The matrix norm of each matrix of A over the two dims ``dim``: ``'fro'`` (Frobenius), ``1`` / ``-1`` (the
-    largest / smallest column sum of ``|A|``), ``inf`` / ``-inf`` (the largest / smallest row sum).
-    ``'nuc'``, ``2`` and ``-2`` need singular values, which fastgrad does not compute yet (NotImplementedError).
-    """
+    """The matrix norm of each matrix of A over the two dims ``dim``: ``'fro'`` (Frobenius), ``'nuc'`` (the sum of
+    the singular values), ``2`` / ``-2`` (the largest / smallest singular value), ``1`` / ``-1`` (the largest /
+    smallest column sum of ``|A|``), ``inf`` / ``-inf`` (the largest / smallest row sum)."""
     if A.dim() < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     _check_float(A, "linalg.matrix_norm")
@@ -208,9 +208,11 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         A = A.to(dtype)
     if ord == "fro":
         return _C.norm(A, 2.0, (d0, d1), keepdim)
-    if ord in ("nuc", 2, -2):
-        raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values, which fastgrad does not "
-                                  "compute yet")
+    if ord in ("nuc", 2, -2):  # from the singular values of the matrices moved to the last two dims
+        s = svdvals(A.movedim((d0, d1), (-2, -1)))
+        r = s.sum(-1, keepdim=keepdim) if ord == "nuc" else (
+            s.amax(-1, keepdim=keepdim) if ord == 2 else s.amin(-1, keepdim=keepdim))
+        return r.unsqueeze(-1).movedim((-2, -1), (d0, d1)) if keepdim else r
     if ord not in (1, -1, float("inf"), float("-inf")):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     summed, reduced = (d0, d1) if abs(ord) == 1 else (d1, d0)  # sum |A| along one dim, extreme along the other
@@ -236,6 +238,37 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     if A.dim() == 1:
         return vector_norm(A, ord, None, keepdim, dtype=dtype)
     raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A.dim()}D.")
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
+    """The number of singular values of each matrix of A above ``max(atol, rtol * largest singular value)``
+    (int64; no gradient). By default atol is 0 and rtol ``eps * max(m, n)`` of A's dtype (0 when atol is
+    given); with ``hermitian=True`` the eigenvalues' absolute values stand for the singular values."""
+    if A.dim() < 2:
+        raise RuntimeError("linalg.matrix_rank: The input tensor input must have at least 2 dimensions.")
+    _check_float(A, "linalg.matrix_rank")
+    from .autograd.grad_mode import no_grad
+
+    with no_grad():
+        s = eigvalsh(A).abs() if hermitian else svdvals(A)
+        if rtol is None:  # PyTorch's default: eps * max(m, n), or 0 when a positive atol is given
+            positive_atol = atol is not None and (hasattr(atol, "shape") or atol > 0)
+            rtol = 0.0 if positive_atol else _eps(A.dtype) * max(A.shape[-2], A.shape[-1])
+        atol = 0.0 if atol is None else atol
+        largest = s.amax(-1, keepdim=True) if s.shape[-1] else _C.zeros(s.shape[:-1] + (1,), dtype=s.dtype)
+        tol = _C.maximum(_as(atol, s).unsqueeze(-1) if hasattr(atol, "shape") else _C.full_like(largest, atol),
+                         largest * (_as(rtol, s).unsqueeze(-1) if hasattr(rtol, "shape") else rtol))
+        return (s > tol).sum(-1)
+
+
+def _eps(dtype):
+    from ._dtype_info import finfo
+
+    return finfo(dtype).eps
+
+
+def _as(t, like):
+    return t.to(like.dtype)
 
 
 def vecdot(x, y, *, dim=-1):

@@ -664,6 +664,10 @@ _add(
 
 def _np_matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False):
     d0, d1 = (d % a.ndim for d in dim)
+    if ord in ("nuc", 2, -2):
+        sv = np.linalg.svd(np.moveaxis(a, (d0, d1), (-2, -1)), compute_uv=False)
+        r = sv.sum(-1) if ord == "nuc" else (sv.max(-1) if ord == 2 else sv.min(-1))
+        return np.asarray(np.expand_dims(r, (d0, d1)) if keepdim else r)
     if ord == "fro":
         r = np.sqrt((a * a).sum(axis=(d0, d1), keepdims=keepdim))
     else:
@@ -686,6 +690,9 @@ _add(
         Sample((g.T((3, 4), "distinct"), -1), {"keepdim": True}, id="minus_one_noncontig"),
         Sample((g.t((3, 2, 4), "distinct"), float("inf")), {"dim": (0, 2)}, id="inf_dims"),
         Sample((g.t((4, 3), "distinct"), float("-inf")), id="minus_inf"),
+        Sample((g.t((2, 3, 4)), "nuc"), id="nuc_batched"),
+        Sample((g.T((3, 4)), 2), {"keepdim": True}, id="two_keepdim_noncontig"),
+        Sample((g.t((3, 2, 4)), -2), {"dim": (0, 2)}, id="minus_two_dims"),
         Sample((g.t((0, 3)),), id="0size"),
     ],
     api=("fastgrad.linalg.matrix_norm",),
@@ -885,3 +892,19 @@ for _name in ("linalg.svd", "linalg.svd_vectors", "linalg.svdvals", "svd", "svd_
     NO_KIND.add((_name, "0d"))
 NO_KIND.add(("linalg.svd_vectors", "0size"))
 NO_KIND.add(("svd_vectors", "0size"))
+_add(
+    "linalg.matrix_rank",
+    op=lambda m, a, **kw: m.linalg.matrix_rank(a, **kw),
+    ref=lambda a, **kw: np.asarray(np.linalg.matrix_rank(a, hermitian=kw.get("hermitian", False))).astype(np.int64),
+    differentiable=False,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 4)),), id="full"),
+        Sample((TIn(np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])),), id="deficient"),
+        Sample((g.T((2, 3, 3)),), id="batched_noncontig"),
+        Sample((TIn(np.diag([2.0, 1.0, 0.0])),), {"hermitian": True}, id="hermitian"),
+        Sample((g.t((0, 3)),), id="0size"),
+    ],
+    api=("fastgrad.linalg.matrix_rank",),
+    error_fn=lambda g: [ErrorSample((g.t((3,)),), match="must have at least 2 dimensions", id="1d")],
+)
+NO_KIND.add(("linalg.matrix_rank", "0d"))
