@@ -27,6 +27,7 @@ __all__ = [
     "matrix_rank",
     "multi_dot",
     "norm",
+    "qr",
     "slogdet",
     "solve",
     "solve_ex",
@@ -153,6 +154,14 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
     """The solution X of ``A X = B`` (``X A = B`` with ``left=False``; ``A^T`` in place of A with
     ``adjoint=True``) for A given by :func:`lu_factor`'s ``(LU, pivots)``. Node LinalgLuSolveBackward0."""
     return _C._linalg_lu_solve(LU, pivots, B, left, adjoint)
+
+
+def qr(A, mode="reduced"):
+    """``(Q, R)`` with ``A = Q R`` for each matrix of A (shape ``(*, m, n)``), Q with orthonormal columns and R
+    upper triangular: ``mode='reduced'`` gives Q ``m x k`` and R ``k x n`` (``k = min(m, n)``), ``'complete'`` Q
+    ``m x m`` and R ``m x n``, ``'r'`` R only (Q empty; no gradient then). Node LinalgQrBackward0 (its gradient:
+    m >= n and a reduced Q, or a square matrix)."""
+    return _rt.linalg_qr(_C._linalg_qr(A, mode))
 
 
 def svd(A, full_matrices=True):

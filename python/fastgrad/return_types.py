@@ -8,7 +8,7 @@ import operator as _operator
 __all__ = [
     "histogram", "kthvalue", "linalg_cholesky_ex", "linalg_eigh", "linalg_inv_ex", "linalg_lu_factor",
     "linalg_lu_factor_ex", "linalg_slogdet",
-    "linalg_solve_ex", "linalg_svd", "svd", "max", "min", "slogdet", "sort", "topk", "triangular_solve",
+    "linalg_qr", "linalg_solve_ex", "linalg_svd", "svd", "max", "min", "slogdet", "sort", "topk", "triangular_solve",
 ]
 
 
@@ -60,3 +60,4 @@ linalg_lu_factor = _make("linalg_lu_factor", ("LU", "pivots"))
 linalg_lu_factor_ex = _make("linalg_lu_factor_ex", ("LU", "pivots", "info"))
 linalg_svd = _make("linalg_svd", ("U", "S", "Vh"))
 svd = _make("svd", ("U", "S", "V"))
+linalg_qr = _make("linalg_qr", ("Q", "R"))

@@ -83,6 +83,10 @@ void init_linalg(py::module_& m) {
         return self;
       }, py::arg("batch1"), py::arg("batch2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
   m.def("einsum", &einsum_binding);
+  m.def("_linalg_qr", [](const Tensor& A, const std::string& mode) {
+        auto r = linalg_qr(A, mode);
+        return py::make_tuple(std::get<0>(r), std::get<1>(r));
+      }, py::arg("A"), py::arg("mode") = "reduced");
   m.def("_linalg_svd", [](const Tensor& A, bool full_matrices) {
         auto r = linalg_svd(A, full_matrices, true);
         return py::make_tuple(std::get<0>(r), std::get<1>(r), std::get<2>(r));

@@ -1,6 +1,7 @@
 // LU factorisation and solves (cpp/src/ops/linalg_lapack.cpp; the other LAPACK-backed ops are in ops.h).
 #pragma once
 
+#include <string>
 #include <tuple>
 
 #include "fastgrad/tensor.h"
@@ -22,5 +23,9 @@ Tensor linalg_lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, 
 std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrices = true, bool compute_uv = true,
                                               const char* api = "linalg.svd");
 Tensor linalg_svdvals(const Tensor& A);
+
+// (Q, R) with A = Q R: mode "reduced" (Q m x k, R k x n, k = min(m, n)), "complete" (Q m x m, R m x n) or "r"
+// (Q empty). LinalgQrBackward0 (its gradient needs Q, and m >= n or a square complete Q).
+std::tuple<Tensor, Tensor> linalg_qr(const Tensor& A, const std::string& mode = "reduced");
 
 }  // namespace fastgrad

@@ -1035,4 +1035,82 @@ Tensor linalg_svdvals(const Tensor& A) {
   return std::get<1>(linalg_svd(A, false, false, api));
 }
 
+// ---- QR ----
+
+// Note [QR derivative]
+// For A = Q R with m >= n (Q m x n with orthonormal columns, R n x n upper triangular): with
+// M = R gR^T - gQ^T Q and copyltu(M) = tril(M) + tril(M, -1)^T (M's lower triangle mirrored),
+// gA = (gQ + Q copyltu(M)) R^-T.
+struct LinalgQrBackward0 : NamedNode<LinalgQrBackward0> {
+  static constexpr const char* kName = "LinalgQrBackward0";
+  std::string mode;
+  size_t Q_slot = SIZE_MAX, R_slot = SIZE_MAX;
+  explicit LinalgQrBackward0(std::string md) : mode(std::move(md)) {}
+  tensor_list apply(tensor_list&& g) override {
+    FG_CHECK(mode != "r", Error, "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+             "Please use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.");
+    Tensor Q = saved(Q_slot), R = saved(R_slot);
+    const int64_t m = Q.sizes()[Q.dim() - 2], n = R.sizes().back();
+    if (m == 0 || n == 0) return {zeros(with_matrix(batch_of(R), m, n), R.dtype())};
+    FG_CHECK(!(mode == "complete" && m > n), Error, "The QR decomposition is not differentiable when mode='complete' "
+             "and nrows > ncols.");
+    FG_CHECK(m >= n && Q.sizes().back() == n, NotImplementedError,
+             "linalg.qr: the derivative for matrices with more columns than rows, or a complete Q of a tall matrix, "
+             "is not implemented in fastgrad yet (got ", m, " by ", n, ", mode='", mode, "')");
+    Tensor gQ = g[0].defined() ? g[0] : zeros(Q.sizes(), Q.dtype());
+    Tensor M = matmul(mT_(gQ), Q);
+    if (g.size() > 1 && g[1].defined()) M = sub(matmul(R, mT_(g[1])), M);
+    else M = neg(M);
+    Tensor copyltu = add(tril(M), mT_(tril(M, -1)));
+    Tensor B = add(gQ, matmul(Q, copyltu));
+    return {linalg_solve_triangular(mT_(R), B, /*upper=*/false, /*left=*/false)};  // B R^-T
+  }
+};
+
+std::tuple<Tensor, Tensor> linalg_qr(const Tensor& A, const std::string& mode) {
+  const char* api = "linalg.qr";
+  FG_CHECK(mode == "reduced" || mode == "complete" || mode == "r", Error,
+           "qr received unrecognized mode '", mode, "' but expected one of 'reduced' (default), 'r', or 'complete'");
+  check_matrix(A, api);
+  check_float_input(A, api);
+  cpu::check_lapack(api);
+  const int64_t m = A.sizes()[A.dim() - 2], n = A.sizes().back(), k = std::min(m, n);
+  const bool complete = mode == "complete";
+  const int64_t qcols = complete ? m : k, rrows = complete ? m : k;
+  const int mi = lapack_int(m, api), ni = lapack_int(n, api);
+  const Dims batch = batch_of(A);
+  const int64_t count = numel_of(batch);
+  Tensor work = fortran_copy(A, A.sizes());
+  Tensor Q = fortran_empty(with_matrix(batch, m, qcols), A.dtype());
+  Tensor R = fortran_empty(with_matrix(batch, rrows, n), A.dtype());
+  dispatch_float(A.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    std::vector<T> tau(static_cast<size_t>(std::max<int64_t>(k, 1)));
+    T* a = work.data<T>();
+    T* q = Q.data<T>();
+    T* r = R.data<T>();
+    for (int64_t b = 0; b < count; ++b) {
+      T* ab = a + b * m * n;
+      if (k > 0) cpu::geqrf<T>(mi, ni, ab, tau.data());
+      T* rb = r + b * rrows * n;
+      for (int64_t j = 0; j < n; ++j)
+        for (int64_t i = 0; i < rrows; ++i) rb[j * rrows + i] = i <= j && i < m ? ab[j * m + i] : T(0);
+      if (mode == "r" || m == 0) continue;
+      T* qb = q + b * m * qcols;
+      std::fill(qb, qb + m * qcols, T(0));
+      std::copy(ab, ab + m * k, qb);  // the reflectors: the first k columns
+      if (qcols > 0) cpu::orgqr<T>(mi, static_cast<int>(qcols), static_cast<int>(k), qb, tau.data());
+    }
+  });
+  if (mode == "r") Q = empty({0}, A.dtype());
+  if (compute_requires_grad({&A})) {
+    auto node = make_node<LinalgQrBackward0>({&A}, mode);
+    set_history(Q, node);
+    set_history(R, node);
+    node->Q_slot = node->save(Q, /*is_output=*/true);
+    node->R_slot = node->save(R, /*is_output=*/true);
+  }
+  return {Q, R};
+}
+
 }  // namespace fastgrad

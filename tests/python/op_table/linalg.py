@@ -908,3 +908,39 @@ _add(
     error_fn=lambda g: [ErrorSample((g.t((3,)),), match="must have at least 2 dimensions", id="1d")],
 )
 NO_KIND.add(("linalg.matrix_rank", "0d"))
+
+
+# ---- QR ----
+
+_add(
+    "linalg.qr",
+    op=lambda m, a, *args: m.linalg.qr(a, *args).R,
+    ref=None,  # NumPy's R differs from LAPACK's in the signs of its rows (NumPy uses its own LAPACK build)
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((4, 3)),), id="tall"),
+        Sample((g.t((2, 3, 3)), "complete"), id="square_complete_batched"),
+        Sample((g.T((5, 2)),), id="tall_transposed"),
+        Sample((g.t((0, 2)),), id="0size"),
+    ],
+    api=("fastgrad.linalg.qr",),
+    forms=(Form("qr(a)[1]", lambda m, a, *args: m.linalg.qr(a, *args)[1]),),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3,)),), match="must have at least 2 dimensions", id="1d"),
+        ErrorSample((g.t((2, 2)), "bad"), match="unrecognized mode", id="mode"),
+    ],
+)
+_add(
+    "linalg.qr_Q",
+    op=lambda m, a, *args: m.linalg.qr(a, *args).Q,
+    ref=None,
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((4, 3)),), id="tall"),
+        Sample((g.T((2, 3, 3)), "complete"), id="square_complete_batched_noncontig"),
+        Sample((g.t((0, 2)),), id="0size"),
+    ],
+    api=("fastgrad.linalg.qr",),
+)
+for _name in ("linalg.qr", "linalg.qr_Q"):
+    NO_KIND.add((_name, "0d"))
