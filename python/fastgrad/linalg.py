@@ -18,15 +18,22 @@ __all__ = [
     "eigvalsh",
     "inv",
     "inv_ex",
+    "lu_factor",
+    "lu_factor_ex",
+    "lu_solve",
     "matmul",
     "matrix_norm",
     "matrix_power",
+    "matrix_rank",
     "multi_dot",
     "norm",
+    "qr",
     "slogdet",
     "solve",
     "solve_ex",
     "solve_triangular",
+    "svd",
+    "svdvals",
     "vecdot",
     "vector_norm",
 ]
@@ -128,6 +135,49 @@ def eigvalsh(A, UPLO="L"):
     return _C._linalg_eigvalsh(A, UPLO)
 
 
+def lu_factor(A, *, pivot=True):
+    """``(LU, pivots)``: the LU factorisation with partial pivoting ``A = P L U`` of each square matrix of A, L
+    (unit lower, its diagonal not stored) and U packed into LU, and the 1-based row interchanges (int32) LAPACK
+    made. Raises RuntimeError when U has a zero on its diagonal. Node LinalgLuFactorExBackward0.
+    """
+    r = _C._linalg_lu_factor_ex(A, pivot, True)
+    return _rt.linalg_lu_factor(r[:2])
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False):
+    """``(LU, pivots, info)``: :func:`lu_factor` with LAPACK's info per matrix (``i > 0``: ``U[i, i]`` is zero)
+    instead of an error."""
+    return _rt.linalg_lu_factor_ex(_C._linalg_lu_factor_ex(A, pivot, check_errors))
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
+    """The solution X of ``A X = B`` (``X A = B`` with ``left=False``; ``A^T`` in place of A with
+    ``adjoint=True``) for A given by :func:`lu_factor`'s ``(LU, pivots)``. Node LinalgLuSolveBackward0."""
+    return _C._linalg_lu_solve(LU, pivots, B, left, adjoint)
+
+
+def qr(A, mode="reduced"):
+    """``(Q, R)`` with ``A = Q R`` for each matrix of A (shape ``(*, m, n)``), Q with orthonormal columns and R
+    upper triangular: ``mode='reduced'`` gives Q ``m x k`` and R ``k x n`` (``k = min(m, n)``), ``'complete'`` Q
+    ``m x m`` and R ``m x n``, ``'r'`` R only (Q empty; no gradient then). Node LinalgQrBackward0 (its gradient:
+    m >= n and a reduced Q, or a square matrix)."""
+    return _rt.linalg_qr(_C._linalg_qr(A, mode))
+
+
+def svd(A, full_matrices=True):
+    """``(U, S, Vh)`` with ``A = U diag(S) Vh`` for each matrix of A (shape ``(*, m, n)``): S the singular values
+    in descending order; U ``m x m`` and Vh ``n x n`` (``full_matrices=True``) or ``m x k`` and ``k x n``,
+    ``k = min(m, n)``. Each pair of singular vectors is defined up to a common sign, so only losses invariant to
+    it have a well-defined gradient; repeated or zero singular values make the vectors' gradient infinite.
+    Node LinalgSvdBackward0."""
+    return _rt.linalg_svd(_C._linalg_svd(A, full_matrices))
+
+
+def svdvals(A):
+    """The singular values of each matrix of A, in descending order (their gradient is ``U diag(grad) Vh``)."""
+    return _C._linalg_svdvals(A)
+
+
 # ---- composed of other ops (their graphs are PyTorch's compositions) ----
 
 
@@ -151,10 +201,9 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
-    """The matrix norm of each matrix of A over the two dims ``dim``: ``'fro'`` (Frobenius), ``1`` / ``-1`` (the
-    largest / smallest column sum of ``|A|``), ``inf`` / ``-inf`` (the largest / smallest row sum).
-    ``'nuc'``, ``2`` and ``-2`` need singular values, which fastgrad does not compute yet (NotImplementedError).
-    """
+    """The matrix norm of each matrix of A over the two dims ``dim``: ``'fro'`` (Frobenius), ``'nuc'`` (the sum of
+    the singular values), ``2`` / ``-2`` (the largest / smallest singular value), ``1`` / ``-1`` (the largest /
+    smallest column sum of ``|A|``), ``inf`` / ``-inf`` (the largest / smallest row sum)."""
     if A.dim() < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     _check_float(A, "linalg.matrix_norm")
@@ -168,9 +217,11 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         A = A.to(dtype)
     if ord == "fro":
         return _C.norm(A, 2.0, (d0, d1), keepdim)
-    if ord in ("nuc", 2, -2):
-        raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values, which fastgrad does not "
-                                  "compute yet")
+    if ord in ("nuc", 2, -2):  # from the singular values of the matrices moved to the last two dims
+        s = svdvals(A.movedim((d0, d1), (-2, -1)))
+        r = s.sum(-1, keepdim=keepdim) if ord == "nuc" else (
+            s.amax(-1, keepdim=keepdim) if ord == 2 else s.amin(-1, keepdim=keepdim))
+        return r.unsqueeze(-1).movedim((-2, -1), (d0, d1)) if keepdim else r
     if ord not in (1, -1, float("inf"), float("-inf")):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     summed, reduced = (d0, d1) if abs(ord) == 1 else (d1, d0)  # sum |A| along one dim, extreme along the other
@@ -196,6 +247,37 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     if A.dim() == 1:
         return vector_norm(A, ord, None, keepdim, dtype=dtype)
     raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A.dim()}D.")
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
+    """The number of singular values of each matrix of A above ``max(atol, rtol * largest singular value)``
+    (int64; no gradient). By default atol is 0 and rtol ``eps * max(m, n)`` of A's dtype (0 when atol is
+    given); with ``hermitian=True`` the eigenvalues' absolute values stand for the singular values."""
+    if A.dim() < 2:
+        raise RuntimeError("linalg.matrix_rank: The input tensor input must have at least 2 dimensions.")
+    _check_float(A, "linalg.matrix_rank")
+    from .autograd.grad_mode import no_grad
+
+    with no_grad():
+        s = eigvalsh(A).abs() if hermitian else svdvals(A)
+        if rtol is None:  # PyTorch's default: eps * max(m, n), or 0 when a positive atol is given
+            positive_atol = atol is not None and (hasattr(atol, "shape") or atol > 0)
+            rtol = 0.0 if positive_atol else _eps(A.dtype) * max(A.shape[-2], A.shape[-1])
+        atol = 0.0 if atol is None else atol
+        largest = s.amax(-1, keepdim=True) if s.shape[-1] else _C.zeros(s.shape[:-1] + (1,), dtype=s.dtype)
+        tol = _C.maximum(_as(atol, s).unsqueeze(-1) if hasattr(atol, "shape") else _C.full_like(largest, atol),
+                         largest * (_as(rtol, s).unsqueeze(-1) if hasattr(rtol, "shape") else rtol))
+        return (s > tol).sum(-1)
+
+
+def _eps(dtype):
+    from ._dtype_info import finfo
+
+    return finfo(dtype).eps
+
+
+def _as(t, like):
+    return t.to(like.dtype)
 
 
 def vecdot(x, y, *, dim=-1):
@@ -330,11 +412,20 @@ def _triangular_solve(input, A, upper=True, transpose=False, unitriangular=False
     return _rt.triangular_solve(_C._triangular_solve(input, A, upper, transpose, unitriangular))
 
 
+def _svd(input, some=True, compute_uv=True):
+    """``(U, S, V)`` with ``input = U diag(S) V^T`` (PyTorch's legacy form; :func:`fastgrad.linalg.svd` returns
+    ``Vh = V^T``): reduced when ``some``; with ``compute_uv=False`` U and V are zeros."""
+    U, S, Vh = _C._linalg_svd(input, not some or not compute_uv)
+    if not compute_uv:
+        return _rt.svd((_C.zeros(U.shape, dtype=U.dtype), _C._linalg_svdvals(input), _C.zeros(Vh.shape, dtype=Vh.dtype)))
+    return _rt.svd((U, S, Vh.mT))
+
+
 def _install(namespace, tensor_class):
     """Adds the top-level functions to `namespace` (fastgrad's globals) and the methods to Tensor."""
     for name, fn in (("inverse", _inverse), ("det", _det), ("slogdet", _slogdet), ("logdet", _logdet),
                      ("cholesky", _cholesky), ("cholesky_solve", _cholesky_solve),
-                     ("triangular_solve", _triangular_solve)):
+                     ("triangular_solve", _triangular_solve), ("svd", _svd)):
         fn.__name__ = fn.__qualname__ = name
         fn.__module__ = "fastgrad"
         namespace[name] = fn
@@ -367,6 +458,10 @@ def _install(namespace, tensor_class):
         """See :func:`fastgrad.triangular_solve`."""
         return _triangular_solve(self, A, upper, transpose, unitriangular)
 
-    for method in (inverse, det, slogdet, logdet, cholesky, cholesky_solve, triangular_solve):
+    def svd(self, some=True, compute_uv=True):
+        """See :func:`fastgrad.svd`."""
+        return _svd(self, some, compute_uv)
+
+    for method in (inverse, det, slogdet, logdet, cholesky, cholesky_solve, triangular_solve, svd):
         method.__qualname__ = "Tensor." + method.__name__
         setattr(tensor_class, method.__name__, method)

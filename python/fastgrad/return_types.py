@@ -6,8 +6,9 @@ printed as `fastgrad.return_types.max(\\nvalues=...,\\nindices=...)`.
 import operator as _operator
 
 __all__ = [
-    "histogram", "kthvalue", "linalg_cholesky_ex", "linalg_eigh", "linalg_inv_ex", "linalg_slogdet",
-    "linalg_solve_ex", "max", "min", "slogdet", "sort", "topk", "triangular_solve",
+    "histogram", "kthvalue", "linalg_cholesky_ex", "linalg_eigh", "linalg_inv_ex", "linalg_lu_factor",
+    "linalg_lu_factor_ex", "linalg_slogdet",
+    "linalg_qr", "linalg_solve_ex", "linalg_svd", "svd", "max", "min", "slogdet", "sort", "topk", "triangular_solve",
 ]
 
 
@@ -55,3 +56,8 @@ linalg_solve_ex = _make("linalg_solve_ex", ("result", "info"))
 linalg_cholesky_ex = _make("linalg_cholesky_ex", ("L", "info"))
 triangular_solve = _make("triangular_solve", ("solution", "cloned_coefficient"))
 linalg_eigh = _make("linalg_eigh", ("eigenvalues", "eigenvectors"))
+linalg_lu_factor = _make("linalg_lu_factor", ("LU", "pivots"))
+linalg_lu_factor_ex = _make("linalg_lu_factor_ex", ("LU", "pivots", "info"))
+linalg_svd = _make("linalg_svd", ("U", "S", "Vh"))
+svd = _make("svd", ("U", "S", "V"))
+linalg_qr = _make("linalg_qr", ("Q", "R"))

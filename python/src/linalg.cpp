@@ -1,5 +1,6 @@
 // Matrix products: methods and function forms (the @ operator is bound with the other operators).
 #include "bindings.h"
+#include "fastgrad/linalg.h"
 
 namespace fastgrad::python {
 
@@ -82,6 +83,22 @@ void init_linalg(py::module_& m) {
         return self;
       }, py::arg("batch1"), py::arg("batch2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
   m.def("einsum", &einsum_binding);
+  m.def("_linalg_qr", [](const Tensor& A, const std::string& mode) {
+        auto r = linalg_qr(A, mode);
+        return py::make_tuple(std::get<0>(r), std::get<1>(r));
+      }, py::arg("A"), py::arg("mode") = "reduced");
+  m.def("_linalg_svd", [](const Tensor& A, bool full_matrices) {
+        auto r = linalg_svd(A, full_matrices, true);
+        return py::make_tuple(std::get<0>(r), std::get<1>(r), std::get<2>(r));
+      }, py::arg("A"), py::arg("full_matrices") = true);
+  m.def("_linalg_svdvals", [](const Tensor& A) { return linalg_svdvals(A); }, py::arg("A"));
+  m.def("_linalg_lu_factor_ex", [](const Tensor& A, bool pivot, bool check_errors) {
+        auto r = linalg_lu_factor_ex(A, pivot, check_errors, check_errors ? "linalg.lu_factor" : "linalg.lu_factor_ex");
+        return py::make_tuple(std::get<0>(r), std::get<1>(r), std::get<2>(r));
+      }, py::arg("A"), py::arg("pivot") = true, py::arg("check_errors") = false);
+  m.def("_linalg_lu_solve", [](const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left, bool adjoint) {
+        return linalg_lu_solve(LU, pivots, B, left, adjoint);
+      }, py::arg("LU"), py::arg("pivots"), py::arg("B"), py::arg("left") = true, py::arg("adjoint") = false);
   // LAPACK-backed ops: private entry points of fastgrad.linalg (python/fastgrad/linalg.py), which names the
   // results and documents them.
   m.def("_linalg_inv_ex", [](const Tensor& A, bool check_errors) {

@@ -14,6 +14,7 @@
 #include "fastgrad/error.h"
 #include "fastgrad/function.h"
 #include "fastgrad/generator.h"
+#include "fastgrad/linalg.h"
 #include "fastgrad/nn.h"
 #include "fastgrad/node.h"
 #include "fastgrad/ops.h"

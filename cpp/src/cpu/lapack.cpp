@@ -30,7 +30,14 @@ extern "C" {
                           const int* n, const T* alpha, const T* a, const int* lda, T* b, const int* ldb, fl, fl, \
                           fl, fl) FG_LAPACK_ATTR;                                                              \
   void FG_LAPACK(p##syevd)(const char* jobz, const char* uplo, const int* n, T* a, const int* lda, T* w,        \
-                           T* work, const int* lwork, int* iwork, const int* liwork, int* info, fl, fl) FG_LAPACK_ATTR;
+                           T* work, const int* lwork, int* iwork, const int* liwork, int* info, fl, fl) FG_LAPACK_ATTR; \
+  void FG_LAPACK(p##gesdd)(const char* jobz, const int* m, const int* n, T* a, const int* lda, T* s, T* u,      \
+                           const int* ldu, T* vt, const int* ldvt, T* work, const int* lwork, int* iwork, int* info, \
+                           fl) FG_LAPACK_ATTR;                                                         \
+  void FG_LAPACK(p##geqrf)(const int* m, const int* n, T* a, const int* lda, T* tau, T* work, const int* lwork, \
+                           int* info) FG_LAPACK_ATTR;                                                          \
+  void FG_LAPACK(p##orgqr)(const int* m, const int* n, const int* k, T* a, const int* lda, const T* tau, T* work, \
+                           const int* lwork, int* info) FG_LAPACK_ATTR;
 FG_DECLARE(float, s)
 FG_DECLARE(double, d)
 #undef FG_DECLARE
@@ -67,6 +74,9 @@ struct Routines;
     static constexpr auto potrs = &FG_LAPACK(p##potrs);                                         \
     static constexpr auto trsm = &FG_LAPACK(p##trsm);                                           \
     static constexpr auto syevd = &FG_LAPACK(p##syevd);                                         \
+    static constexpr auto gesdd = &FG_LAPACK(p##gesdd);                                         \
+    static constexpr auto geqrf = &FG_LAPACK(p##geqrf);                                         \
+    static constexpr auto orgqr = &FG_LAPACK(p##orgqr);                                         \
   };
 FG_ROUTINES(float, s)
 FG_ROUTINES(double, d)
@@ -122,7 +132,49 @@ int syevd(bool vectors, bool upper, int n, T* a, T* w) {
   Routines<T>::syevd(&jobz, &uplo, &n, a, &ld, w, work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1);
   return info;
 }
+template <class T>
+int gesdd(bool full, int m, int n, T* a, T* s, T* u, T* vt) {
+  const int k = std::min(m, n);
+  int info = 0, lda = std::max(m, 1), ldu = std::max(m, 1), ldvt = std::max(full ? n : k, 1), lwork = -1;
+  const char jobz = full ? 'A' : 'S';
+  std::vector<int> iwork(static_cast<size_t>(std::max(8 * k, 1)));
+  T work_query = T(0);
+  Routines<T>::gesdd(&jobz, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, &work_query, &lwork, iwork.data(), &info, 1);
+  if (info != 0) return info;
+  lwork = std::max(1, static_cast<int>(work_query));
+  std::vector<T> work(static_cast<size_t>(lwork));
+  Routines<T>::gesdd(&jobz, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, work.data(), &lwork, iwork.data(), &info, 1);
+  return info;
+}
+template <class T>
+int geqrf(int m, int n, T* a, T* tau) {
+  int info = 0, lda = std::max(m, 1), lwork = -1;
+  T query = T(0);
+  Routines<T>::geqrf(&m, &n, a, &lda, tau, &query, &lwork, &info);
+  if (info != 0) return info;
+  lwork = std::max(1, static_cast<int>(query));
+  std::vector<T> work(static_cast<size_t>(lwork));
+  Routines<T>::geqrf(&m, &n, a, &lda, tau, work.data(), &lwork, &info);
+  return info;
+}
+template <class T>
+int orgqr(int m, int cols, int k, T* a, const T* tau) {
+  int info = 0, lda = std::max(m, 1), lwork = -1;
+  T query = T(0);
+  Routines<T>::orgqr(&m, &cols, &k, a, &lda, tau, &query, &lwork, &info);
+  if (info != 0) return info;
+  lwork = std::max(1, static_cast<int>(query));
+  std::vector<T> work(static_cast<size_t>(lwork));
+  Routines<T>::orgqr(&m, &cols, &k, a, &lda, tau, work.data(), &lwork, &info);
+  return info;
+}
 #else
+template <class T>
+int geqrf(int, int, T*, T*) { check_lapack("geqrf"); return 0; }
+template <class T>
+int orgqr(int, int, int, T*, const T*) { check_lapack("orgqr"); return 0; }
+template <class T>
+int gesdd(bool, int, int, T*, T*, T*, T*) { check_lapack("gesdd"); return 0; }
 template <class T>
 int getrf(int, T*, int*) { check_lapack("getrf"); return 0; }
 template <class T>
@@ -143,7 +195,10 @@ int syevd(bool, bool, int, T*, T*) { check_lapack("syevd"); return 0; }
   template int potrf<T>(bool, int, T*);                                                \
   template int potrs<T>(bool, int, int, const T*, T*);                                 \
   template void trsm<T>(bool, bool, bool, bool, int, int, const T*, T*);               \
-  template int syevd<T>(bool, bool, int, T*, T*);
+  template int syevd<T>(bool, bool, int, T*, T*);                                       \
+  template int gesdd<T>(bool, int, int, T*, T*, T*, T*);                                 \
+  template int geqrf<T>(int, int, T*, T*);                                               \
+  template int orgqr<T>(int, int, int, T*, const T*);
 FG_INSTANTIATE(float)
 FG_INSTANTIATE(double)
 #undef FG_INSTANTIATE

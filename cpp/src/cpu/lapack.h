@@ -32,4 +32,17 @@ void trsm(bool left, bool upper, bool trans, bool unit_diag, int m, int n, const
 template <class T>
 int syevd(bool vectors, bool upper, int n, T* a, T* w);
 
+// Singular value decomposition A = U diag(s) Vt of an m x n matrix (divide and conquer): s descending (min(m, n)
+// values), U m x k and Vt k x n column-major, k = min(m, n) (`full`: k = m for U and n for Vt). a is destroyed.
+template <class T>
+int gesdd(bool full, int m, int n, T* a, T* s, T* u, T* vt);
+
+// QR: geqrf leaves R in the upper triangle of the m x n matrix a and the Householder reflectors below it (scalars
+// in tau, min(m, n) of them); orgqr turns the first k reflectors into the m x cols matrix Q (a, leading
+// dimension m, holds them in its first k columns).
+template <class T>
+int geqrf(int m, int n, T* a, T* tau);
+template <class T>
+int orgqr(int m, int cols, int k, T* a, const T* tau);
+
 }  // namespace fastgrad::cpu

@@ -13,6 +13,7 @@
 
 #include "../cpu/lapack.h"
 #include "common.h"
+#include "fastgrad/linalg.h"
 #include "fastgrad/ops.h"
 
 namespace fastgrad {
@@ -752,6 +753,364 @@ std::tuple<Tensor, Tensor> linalg_eigh(const Tensor& A, const std::string& uplo)
 
 Tensor linalg_eigvalsh(const Tensor& A, const std::string& uplo) {
   return std::get<0>(eigh_recorded(A, false, uplo, "linalg.eigvalsh"));
+}
+
+// ---- LU factorisation and solves ----
+
+namespace {
+// The permutation matrices P (A = P L U) of 1-based LAPACK pivots (int32, batch x n), as a float tensor.
+Tensor permutation_from_pivots(const Tensor& pivots, ScalarType dtype) {
+  const int64_t n = pivots.dim() ? pivots.sizes().back() : 0;
+  Dims shape(pivots.sizes().begin(), pivots.sizes().end());
+  shape.push_back(n);
+  Tensor P = zeros(shape, dtype);
+  Tensor piv = dense(pivots, ScalarType::Int32);
+  const int64_t batch = n ? piv.numel() / n : 0;
+  std::vector<int64_t> perm(static_cast<size_t>(n));
+  dispatch_float(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = P.data<T>();
+    const int32_t* v = piv.data<int32_t>();
+    for (int64_t b = 0; b < batch; ++b) {
+      for (int64_t i = 0; i < n; ++i) perm[i] = i;
+      for (int64_t i = 0; i < n; ++i) {  // row i was swapped with row v[i] - 1, in order
+        const int64_t j = v[b * n + i] - 1;
+        FG_CHECK(j >= 0 && j < n, Error, "linalg.lu_solve: pivots must be in [1, ", n, "], got ", j + 1);
+        std::swap(perm[i], perm[j]);
+      }
+      // P^T A = L U: row i of L U is row perm[i] of A, so P[perm[i], i] = 1
+      for (int64_t i = 0; i < n; ++i) p[b * n * n + perm[i] * n + i] = T(1);
+    }
+  });
+  return P;
+}
+
+// The gradient of the packed LU from the gradient of A = P L U (Note [LU derivative]).
+// Note [LU derivative]
+// dA = P (dL U + L dU) with dL strictly lower and dU upper, so <gA, dA> = <tril(P^T gA U^T, -1), dL> +
+// <triu(L^T P^T gA), dU>: the gradient of the packed LU is the sum of the two triangles. Conversely, for
+// lu_factor: with M = L^-1 P^T dA U^-1, dL = L tril(M, -1) and dU = triu(M) U, so gA = P L^-T phi U^-T with
+// phi = tril(L^T gL, -1) + triu(gU U^T).
+Tensor lu_grad_from_A(const Tensor& LU, const Tensor& P, const Tensor& gA) {
+  const int64_t n = LU.sizes().back();
+  Tensor L = add(tril(LU, -1), eye(n, n, LU.dtype())), U = triu(LU);
+  Tensor PtgA = matmul(mT_(P), gA);
+  return add(tril(matmul(PtgA, mT_(U)), -1), triu(matmul(mT_(L), PtgA)));
+}
+}  // namespace
+
+struct LinalgLuFactorExBackward0 : NamedNode<LinalgLuFactorExBackward0> {
+  static constexpr const char* kName = "LinalgLuFactorExBackward0";
+  size_t LU_slot = SIZE_MAX, P_slot = SIZE_MAX;
+  tensor_list apply(tensor_list&& g) override {
+    Tensor LU = saved(LU_slot), P = saved(P_slot);
+    const int64_t n = LU.sizes().back();
+    Tensor L = add(tril(LU, -1), eye(n, n, LU.dtype())), U = triu(LU);
+    Tensor phi = add(tril(matmul(mT_(L), g[0]), -1), triu(matmul(g[0], mT_(U))));
+    Tensor X = linalg_solve_triangular(mT_(L), phi, /*upper=*/true, /*left=*/true, /*unitriangular=*/true);
+    X = linalg_solve_triangular(mT_(U), X, /*upper=*/false, /*left=*/false);  // L^-T phi U^-T
+    return {matmul(P, X)};
+  }
+};
+
+std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& A, bool pivot, bool check_errors,
+                                                       const char* api) {
+  FG_CHECK(A.dim() >= 2, Error, "torch.lu_factor: Expected tensor with 2 or more dimensions. Got size: ",
+           shape_str(A.sizes()), " instead");
+  FG_CHECK(pivot, Error, api, ": LU without pivoting is not implemented on the CPU");
+  FG_CHECK(A.dtype() == ScalarType::Float32 || A.dtype() == ScalarType::Float64, NotImplementedError,
+           "\"lu_cpu\" not implemented for '", scalar_type_name(A.dtype()), "'");
+  FG_CHECK(A.sizes()[A.dim() - 2] == A.sizes().back(), NotImplementedError, api,
+           ": the LU factorisation of non-square matrices is not supported yet (got ", A.sizes()[A.dim() - 2], " by ",
+           A.sizes().back(), " matrices)");
+  LuFactors f = lu_factor_kernel(A, api);
+  const int64_t n = A.sizes().back();
+  Dims pshape = batch_of(A);
+  pshape.push_back(n);
+  Tensor pivots = empty(pshape, ScalarType::Int32);
+  std::copy(f.pivots.begin(), f.pivots.end(), pivots.data<int32_t>());
+  if (check_errors) {
+    const int32_t* info = f.info.data<int32_t>();
+    for (int64_t b = 0; b < f.info.numel(); ++b)
+      FG_CHECK(info[b] == 0, Error, "torch.linalg.lu_factor: ",
+               A.dim() > 2 ? "(Batch element " + std::to_string(b) + "): " : std::string(), "U[", info[b], ",",
+               info[b], "] is zero and using it on lu_solve would result in a division by zero. If you still want "
+               "to perform the factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)");
+  }
+  Tensor LU = f.lu;
+  if (compute_requires_grad({&A})) {
+    auto node = make_node<LinalgLuFactorExBackward0>({&A});
+    set_history(LU, node);
+    node->LU_slot = node->save(LU, /*is_output=*/true);
+    node->P_slot = node->save(permutation_from_pivots(pivots, A.dtype()));
+  }
+  return {LU, pivots, f.info};
+}
+
+struct LinalgLuSolveBackward0 : NamedNode<LinalgLuSolveBackward0> {
+  static constexpr const char* kName = "LinalgLuSolveBackward0";
+  bool left, adjoint;
+  Dims LU_sizes, B_sizes;
+  size_t LU_slot = SIZE_MAX, pivots_slot = SIZE_MAX, X_slot = SIZE_MAX;
+  LinalgLuSolveBackward0(bool l, bool a, Dims lu, Dims b) : left(l), adjoint(a), LU_sizes(std::move(lu)), B_sizes(std::move(b)) {}
+  tensor_list apply(tensor_list&& g) override {
+    Tensor LU = saved(LU_slot), pivots = saved(pivots_slot), X = saved(X_slot);
+    Tensor gB = linalg_lu_solve(LU, pivots, g[0], left, !adjoint);  // op(A)^-T applied to the incoming gradient
+    Tensor gLU;
+    if (needs_input_grad(0)) {
+      // the gradient of A (not of op(A)): AX = B: -gB X^T; A^T X = B: -X gB^T; XA = B: -X^T gB; XA^T = B: -gB^T X
+      Tensor gA = left ? (adjoint ? matmul(X, mT_(gB)) : matmul(gB, mT_(X)))
+                       : (adjoint ? matmul(mT_(gB), X) : matmul(mT_(X), gB));
+      Tensor P;
+      {
+        NoGradGuard guard;
+        P = permutation_from_pivots(pivots, LU.dtype());
+      }
+      gLU = reduce_to(neg(lu_grad_from_A(LU, P, gA)), LU_sizes);
+    }
+    return {gLU, Tensor(), needs_input_grad(2) ? reduce_to(gB, B_sizes) : Tensor()};
+  }
+};
+
+Tensor linalg_lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left, bool adjoint) {
+  const char* api = "linalg.lu_solve";
+  check_float_input(LU, api);
+  check_square(LU, api, "LU");
+  check_matrix(B, api, "B");
+  FG_CHECK(LU.dtype() == B.dtype(), Error, api, ": Expected LU and B to have the same dtype, but found LU of type ",
+           scalar_type_name(LU.dtype()), " and B of type ", scalar_type_name(B.dtype()), " instead");
+  FG_CHECK(pivots.dtype() == ScalarType::Int32, Error, api, ": pivots should be a Tensor of scalar type Int");
+  const int64_t n = LU.sizes().back(), rows = B.sizes()[B.dim() - 2], cols = B.sizes().back();
+  FG_CHECK(left ? rows == n : cols == n, Error, api, ": Incompatible shapes of A and B for the equation ",
+           left ? "AX = B" : "XA = B", " (", n, "x", n, " and ", rows, "x", cols, ")");
+  FG_CHECK(pivots.dim() == LU.dim() - 1 && pivots.sizes().back() == n, Error, api,
+           ": Expected LU.shape[:-1] and pivots.shape to be the same, but got pivots with shape ",
+           shape_str(pivots.sizes()), " instead");
+  cpu::check_lapack(api);
+  const Dims batch = broadcast_shapes(batch_of(LU), batch_of(B), api);
+  LuFactors f{fortran_copy(LU, with_matrix(batch, n, n)), {}, Tensor()};
+  {
+    Dims pshape = batch;
+    pshape.push_back(n);
+    NoGradGuard guard;
+    Tensor piv = dense(expand(pivots, pshape), ScalarType::Int32);
+    const int32_t* v = piv.data<int32_t>();
+    for (int64_t i = 0; i < piv.numel(); ++i)
+      FG_CHECK(v[i] >= 1 && v[i] <= n, Error, api, ": pivots must be in [1, ", n, "], got ", v[i]);
+    f.pivots.assign(v, v + piv.numel());
+  }
+  Tensor X;
+  if (left) {  // A X = B or A^T X = B
+    X = fortran_copy(B, with_matrix(batch, rows, cols));
+    lu_solve_kernel(f, X, adjoint);
+  } else {  // X A = B is A^T X^T = B^T; X A^T = B is A X^T = B^T
+    NoGradGuard guard;
+    Tensor Xt = fortran_copy(mT_(B), with_matrix(batch, cols, rows));
+    lu_solve_kernel(f, Xt, !adjoint);
+    X = swapped(Xt);
+  }
+  if (compute_requires_grad({&LU, &B})) {
+    auto node = make_node<LinalgLuSolveBackward0>({&LU, &pivots, &B}, left, adjoint, LU.sizes(), B.sizes());
+    set_history(X, node);
+    node->LU_slot = node->save(LU);
+    node->pivots_slot = node->save(pivots);
+    node->X_slot = node->save(X, /*is_output=*/true);
+  }
+  return X;
+}
+
+// ---- singular value decomposition ----
+
+namespace {
+// Note [SVD derivative]
+// For A = U S V^T (reduced, k = min(m, n) singular values, distinct and nonzero), with F_ij = 1 / (s_j^2 - s_i^2)
+// off the diagonal and 0 on it: gA = U [diag(gS) + (F o (U^T gU - gU^T U)) S + S (F o (V^T gV - gV^T V))] V^T
+// + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T). Singular vectors are defined up to a common sign per pair
+// (u_i, v_i): only losses invariant to it have a well-defined gradient; repeated or zero singular values make
+// it infinite, as in PyTorch.
+Tensor svd_grad(Tensor U, const Tensor& S, Tensor Vh, Tensor gU, const Tensor& gS, Tensor gVh) {
+  const int64_t k = S.sizes().back(), m = U.sizes()[U.dim() - 2], n = Vh.sizes().back();
+  if (U.sizes().back() != k) {  // full_matrices: the extra columns carry no gradient of A
+    U = narrow(U, -1, 0, k);
+    if (gU.defined()) gU = narrow(gU, -1, 0, k);
+  }
+  if (Vh.sizes()[Vh.dim() - 2] != k) {
+    Vh = narrow(Vh, -2, 0, k);
+    if (gVh.defined()) gVh = narrow(gVh, -2, 0, k);
+  }
+  Tensor inner = gS.defined() ? diag_embed_(gS) : Tensor();
+  auto accumulate = [&](const Tensor& t) { inner = inner.defined() ? add(inner, t) : t; };
+  if (gU.defined() || gVh.defined()) {
+    Tensor S2 = mul(S, S);
+    Tensor E = where(eye(k, k, ScalarType::Bool), Scalar(std::numeric_limits<double>::infinity()),
+                     sub(unsqueeze(S2, -2), unsqueeze(S2, -1)));
+    Tensor Sd = diag_embed_(S);
+    if (gU.defined()) {
+      Tensor J = matmul(mT_(U), gU);
+      accumulate(matmul(div(sub(J, mT_(J)), E), Sd));
+    }
+    if (gVh.defined()) {
+      Tensor K = matmul(Vh, mT_(gVh));  // V^T gV
+      accumulate(matmul(Sd, div(sub(K, mT_(K)), E)));
+    }
+  }
+  Tensor gA = inner.defined() ? matmul(matmul(U, inner), Vh) : zeros(with_matrix(batch_of(U), m, n), U.dtype());
+  if (gU.defined() && m > k)
+    gA = add(gA, matmul(sub(gU, matmul(U, matmul(mT_(U), gU))), div(Vh, unsqueeze(S, -1))));
+  if (gVh.defined() && n > k)
+    gA = add(gA, matmul(div(U, unsqueeze(S, -2)), sub(gVh, matmul(matmul(gVh, mT_(Vh)), Vh))));
+  return gA;
+}
+}  // namespace
+
+struct LinalgSvdBackward0 : NamedNode<LinalgSvdBackward0> {
+  static constexpr const char* kName = "LinalgSvdBackward0";
+  size_t U_slot = SIZE_MAX, S_slot = SIZE_MAX, Vh_slot = SIZE_MAX;
+  tensor_list apply(tensor_list&& g) override {
+    auto grad = [&](size_t i) { return i < g.size() ? g[i] : Tensor(); };
+    return {svd_grad(saved(U_slot), saved(S_slot), saved(Vh_slot), grad(0), grad(1), grad(2))};
+  }
+};
+
+std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrices, bool compute_uv, const char* api) {
+  check_matrix(A, api);
+  check_float_input(A, api);
+  cpu::check_lapack(api);
+  const int64_t m = A.sizes()[A.dim() - 2], n = A.sizes().back(), k = std::min(m, n);
+  const int mi = lapack_int(m, api), ni = lapack_int(n, api);
+  const bool full = full_matrices && compute_uv;
+  const int64_t ucols = full ? m : k, vrows = full ? n : k;
+  const Dims batch = batch_of(A);
+  Tensor work = fortran_copy(A, A.sizes());
+  Tensor U = fortran_empty(with_matrix(batch, m, ucols), A.dtype());
+  Tensor Vh = fortran_empty(with_matrix(batch, vrows, n), A.dtype());
+  Dims sshape = batch;
+  sshape.push_back(k);
+  Tensor S = empty(sshape, A.dtype());
+  const int64_t count = numel_of(batch);
+  if (k > 0) {
+    std::vector<int> infos(static_cast<size_t>(count), 0);
+    dispatch_float(A.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      T* a = work.data<T>();
+      T* u = U.data<T>();
+      T* v = Vh.data<T>();
+      T* s = S.data<T>();
+      for (int64_t b = 0; b < count; ++b)
+        infos[b] = cpu::gesdd<T>(full, mi, ni, a + b * m * n, s + b * k, u + b * m * ucols, v + b * vrows * n);
+    });
+    for (int64_t b = 0; b < count; ++b)
+      FG_CHECK(infos[b] == 0, LinAlgError, api, ": ", A.dim() > 2 ? "(Batch element " + std::to_string(b) + "): " : std::string(),
+               "The algorithm failed to converge because the input matrix is ill-conditioned or has too many "
+               "repeated singular values (error code: ", infos[b], ").");
+  } else if (full) {  // no singular values: U and Vh are identities
+    NoGradGuard guard;
+    if (U.numel()) copy_into(U, expand(eye(m, m, A.dtype()), U.sizes()));
+    if (Vh.numel()) copy_into(Vh, expand(eye(n, n, A.dtype()), Vh.sizes()));
+  }
+  if (!compute_uv) {
+    U = empty({0}, A.dtype());
+    Vh = empty({0}, A.dtype());
+  }
+  if (compute_requires_grad({&A})) {
+    // without compute_uv the vectors are still needed for the gradient: saved, but not outputs
+    Tensor Us = U, Vs = Vh;
+    if (!compute_uv) std::tie(Us, std::ignore, Vs) = linalg_svd(A.detach(), false, true, api);
+    auto node = make_node<LinalgSvdBackward0>({&A});
+    if (compute_uv) set_history(U, node);
+    set_history(S, node);
+    if (compute_uv) set_history(Vh, node);
+    node->U_slot = node->save(Us, compute_uv);
+    node->S_slot = node->save(S, /*is_output=*/true);
+    node->Vh_slot = node->save(Vs, compute_uv);
+  }
+  return {U, S, Vh};
+}
+
+Tensor linalg_svdvals(const Tensor& A) {
+  // PyTorch records the full SVD (LinalgSvdBackward0, its vectors saved with their history) when A needs a
+  // gradient, so that the gradient U diag(g) V^T is differentiable again; S is output 1 of that Node
+  const char* api = "linalg.svdvals";
+  if (compute_requires_grad({&A})) return std::get<1>(linalg_svd(A, false, true, api));
+  return std::get<1>(linalg_svd(A, false, false, api));
+}
+
+// ---- QR ----
+
+// Note [QR derivative]
+// For A = Q R with m >= n (Q m x n with orthonormal columns, R n x n upper triangular): with
+// M = R gR^T - gQ^T Q and copyltu(M) = tril(M) + tril(M, -1)^T (M's lower triangle mirrored),
+// gA = (gQ + Q copyltu(M)) R^-T.
+struct LinalgQrBackward0 : NamedNode<LinalgQrBackward0> {
+  static constexpr const char* kName = "LinalgQrBackward0";
+  std::string mode;
+  size_t Q_slot = SIZE_MAX, R_slot = SIZE_MAX;
+  explicit LinalgQrBackward0(std::string md) : mode(std::move(md)) {}
+  tensor_list apply(tensor_list&& g) override {
+    FG_CHECK(mode != "r", Error, "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+             "Please use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.");
+    Tensor Q = saved(Q_slot), R = saved(R_slot);
+    const int64_t m = Q.sizes()[Q.dim() - 2], n = R.sizes().back();
+    if (m == 0 || n == 0) return {zeros(with_matrix(batch_of(R), m, n), R.dtype())};
+    FG_CHECK(!(mode == "complete" && m > n), Error, "The QR decomposition is not differentiable when mode='complete' "
+             "and nrows > ncols.");
+    FG_CHECK(m >= n && Q.sizes().back() == n, NotImplementedError,
+             "linalg.qr: the derivative for matrices with more columns than rows, or a complete Q of a tall matrix, "
+             "is not implemented in fastgrad yet (got ", m, " by ", n, ", mode='", mode, "')");
+    Tensor gQ = g[0].defined() ? g[0] : zeros(Q.sizes(), Q.dtype());
+    Tensor M = matmul(mT_(gQ), Q);
+    if (g.size() > 1 && g[1].defined()) M = sub(matmul(R, mT_(g[1])), M);
+    else M = neg(M);
+    Tensor copyltu = add(tril(M), mT_(tril(M, -1)));
+    Tensor B = add(gQ, matmul(Q, copyltu));
+    return {linalg_solve_triangular(mT_(R), B, /*upper=*/false, /*left=*/false)};  // B R^-T
+  }
+};
+
+std::tuple<Tensor, Tensor> linalg_qr(const Tensor& A, const std::string& mode) {
+  const char* api = "linalg.qr";
+  FG_CHECK(mode == "reduced" || mode == "complete" || mode == "r", Error,
+           "qr received unrecognized mode '", mode, "' but expected one of 'reduced' (default), 'r', or 'complete'");
+  check_matrix(A, api);
+  check_float_input(A, api);
+  cpu::check_lapack(api);
+  const int64_t m = A.sizes()[A.dim() - 2], n = A.sizes().back(), k = std::min(m, n);
+  const bool complete = mode == "complete";
+  const int64_t qcols = complete ? m : k, rrows = complete ? m : k;
+  const int mi = lapack_int(m, api), ni = lapack_int(n, api);
+  const Dims batch = batch_of(A);
+  const int64_t count = numel_of(batch);
+  Tensor work = fortran_copy(A, A.sizes());
+  Tensor Q = fortran_empty(with_matrix(batch, m, qcols), A.dtype());
+  Tensor R = fortran_empty(with_matrix(batch, rrows, n), A.dtype());
+  dispatch_float(A.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    std::vector<T> tau(static_cast<size_t>(std::max<int64_t>(k, 1)));
+    T* a = work.data<T>();
+    T* q = Q.data<T>();
+    T* r = R.data<T>();
+    for (int64_t b = 0; b < count; ++b) {
+      T* ab = a + b * m * n;
+      if (k > 0) cpu::geqrf<T>(mi, ni, ab, tau.data());
+      T* rb = r + b * rrows * n;
+      for (int64_t j = 0; j < n; ++j)
+        for (int64_t i = 0; i < rrows; ++i) rb[j * rrows + i] = i <= j && i < m ? ab[j * m + i] : T(0);
+      if (mode == "r" || m == 0) continue;
+      T* qb = q + b * m * qcols;
+      std::fill(qb, qb + m * qcols, T(0));
+      std::copy(ab, ab + m * k, qb);  // the reflectors: the first k columns
+      if (qcols > 0) cpu::orgqr<T>(mi, static_cast<int>(qcols), static_cast<int>(k), qb, tau.data());
+    }
+  });
+  if (mode == "r") Q = empty({0}, A.dtype());
+  if (compute_requires_grad({&A})) {
+    auto node = make_node<LinalgQrBackward0>({&A}, mode);
+    set_history(Q, node);
+    set_history(R, node);
+    node->Q_slot = node->save(Q, /*is_output=*/true);
+    node->R_slot = node->save(R, /*is_output=*/true);
+  }
+  return {Q, R};
 }
 
 }  // namespace fastgrad

@@ -664,6 +664,10 @@ _add(
 
 def _np_matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False):
     d0, d1 = (d % a.ndim for d in dim)
+    if ord in ("nuc", 2, -2):
+        sv = np.linalg.svd(np.moveaxis(a, (d0, d1), (-2, -1)), compute_uv=False)
+        r = sv.sum(-1) if ord == "nuc" else (sv.max(-1) if ord == 2 else sv.min(-1))
+        return np.asarray(np.expand_dims(r, (d0, d1)) if keepdim else r)
     if ord == "fro":
         r = np.sqrt((a * a).sum(axis=(d0, d1), keepdims=keepdim))
     else:
@@ -686,6 +690,9 @@ _add(
         Sample((g.T((3, 4), "distinct"), -1), {"keepdim": True}, id="minus_one_noncontig"),
         Sample((g.t((3, 2, 4), "distinct"), float("inf")), {"dim": (0, 2)}, id="inf_dims"),
         Sample((g.t((4, 3), "distinct"), float("-inf")), id="minus_inf"),
+        Sample((g.t((2, 3, 4)), "nuc"), id="nuc_batched"),
+        Sample((g.T((3, 4)), 2), {"keepdim": True}, id="two_keepdim_noncontig"),
+        Sample((g.t((3, 2, 4)), -2), {"dim": (0, 2)}, id="minus_two_dims"),
         Sample((g.t((0, 3)),), id="0size"),
     ],
     api=("fastgrad.linalg.matrix_norm",),
@@ -752,4 +759,188 @@ _add(
     ],
 )
 for _name in ("linalg.matrix_norm", "linalg.matrix_power", "linalg.multi_dot", "linalg.vecdot"):
+    NO_KIND.add((_name, "0d"))
+
+
+# ---- LU ----
+
+
+def _np_lu_packed(a):
+    """LAPACK's packed LU (partial pivoting) of each matrix, computed directly (Doolittle with row swaps)."""
+    a = np.array(a, dtype=np.float64)
+    if a.size == 0:
+        return a
+    out = a.reshape((-1,) + a.shape[-2:]).copy()
+    n = a.shape[-1]
+    for m in out:
+        for k in range(n):
+            p = k + int(np.argmax(np.abs(m[k:, k])))
+            m[[k, p]] = m[[p, k]]
+            m[k + 1:, k] /= m[k, k]
+            m[k + 1:, k + 1:] -= np.outer(m[k + 1:, k], m[k, k + 1:])
+    return out.reshape(a.shape)
+
+
+def _lu_samples(g: Gen):
+    permuted = _well_conditioned(g, (3, 3))
+    permuted.base = permuted.base[[2, 0, 1]]
+    return [
+        Sample((_well_conditioned(g, (3, 3)),), id="3x3"),
+        Sample((permuted,), id="pivoted"),
+        Sample((_well_conditioned(g, (2, 4, 4), transposed=True),), id="batched_transposed"),
+        Sample((g.t((0, 0)),), id="0size"),
+    ]
+
+
+_add(
+    "linalg.lu_factor",
+    op=lambda m, a: m.linalg.lu_factor(a).LU,
+    ref=_np_lu_packed,
+    differentiable=True,
+    sample_fn=_lu_samples,
+    api=("fastgrad.linalg.lu_factor", "fastgrad.linalg.lu_factor_ex"),
+    forms=(Form("lu_factor_ex(a).LU", lambda m, a: m.linalg.lu_factor_ex(a).LU),),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3,)),), match="Expected tensor with 2 or more dimensions", id="1d"),
+        ErrorSample((g.ints((2, 2), np.int64),), exc=NotImplementedError, match="not implemented for 'Long'",
+                    id="int64"),
+        ErrorSample((TIn(np.array([[1.0, 2.0], [2.0, 4.0]]), None, False),), match="U\\[2,2\\] is zero",
+                    id="singular"),
+    ],
+)
+_add(
+    "linalg.lu_solve",
+    op=lambda m, a, b, **kw: m.linalg.lu_solve(*m.linalg.lu_factor(a), b, **kw),
+    ref=lambda a, b, left=True, adjoint=False: _np_solve(np.swapaxes(a, -1, -2) if adjoint else a, b, left),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((_well_conditioned(g, (3, 3)), g.t((3, 2))), id="left"),
+        Sample((_lu_samples(g)[1].args[0], g.t((3, 2))), {"adjoint": True}, id="pivoted_adjoint"),
+        Sample((_well_conditioned(g, (3, 3)), g.T((2, 3))), {"left": False}, id="right_noncontig"),
+        Sample((_well_conditioned(g, (2, 3, 3)), g.t((3, 1))), id="broadcast_B"),
+        Sample((_well_conditioned(g, (3, 3)), g.t((2, 3))), {"left": False, "adjoint": True}, id="right_adjoint"),
+        Sample((g.t((0, 0)), g.t((0, 2))), id="0size"),
+    ],
+    api=("fastgrad.linalg.lu_solve",),
+    error_fn=lambda g: [
+        ErrorSample((_well_conditioned(g, (2, 2)), g.t((3, 1))), match="Incompatible shapes", id="shape"),
+    ],
+)
+for _name in ("linalg.lu_factor", "linalg.lu_solve"):
+    NO_KIND.add((_name, "0d"))
+
+
+# ---- SVD ----
+
+
+def _svd_samples(g: Gen):
+    return [
+        Sample((g.t((3, 3)),), id="square"),
+        Sample((g.t((2, 4, 3)),), id="batched_tall"),
+        Sample((g.T((3, 5)),), id="wide_transposed"),
+        Sample((g.t((0, 3)),), id="0size"),
+    ]
+
+
+_add(
+    "linalg.svd",
+    op=lambda m, a, **kw: m.linalg.svd(a, **kw).S,
+    ref=lambda a, **kw: np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,)),
+    differentiable=True,
+    sample_fn=lambda g: _svd_samples(g) + [Sample((g.t((2, 3)),), {"full_matrices": False}, id="reduced")],
+    api=("fastgrad.linalg.svd",),
+    forms=(Form("svd(a)[1]", lambda m, a, **kw: m.linalg.svd(a, **kw)[1]),),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3,)),), match="must have at least 2 dimensions", id="1d"),
+        ErrorSample((g.ints((2, 2), np.int64),), match="Expected a floating point", id="int64"),
+    ],
+)
+_add(
+    "linalg.svd_vectors",  # U Vh: invariant to the sign of each pair of singular vectors
+    op=lambda m, a: (lambda r: r.U @ r.Vh)(m.linalg.svd(a, full_matrices=False)),
+    ref=lambda a: (lambda u, s, vh: u @ vh)(*np.linalg.svd(a, full_matrices=False)),
+    differentiable=True,
+    sample_fn=lambda g: _svd_samples(g)[:3],
+    api=("fastgrad.linalg.svd",),
+)
+_add(
+    "linalg.svdvals",
+    op=lambda m, a: m.linalg.svdvals(a),
+    ref=lambda a: np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,)),
+    differentiable=True,
+    sample_fn=_svd_samples,
+    api=("fastgrad.linalg.svdvals",),
+)
+_add(
+    "svd",
+    op=lambda m, a, *args: m.svd(a, *args).S,
+    ref=lambda a, *args: np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,)),
+    differentiable=True,
+    sample_fn=lambda g: _svd_samples(g) + [Sample((g.t((3, 2)), False), id="not_some")],
+    api=("fastgrad.svd", "Tensor.svd"),
+    forms=(Form("a.svd()[1]", lambda m, a, *args: a.svd(*args)[1]),),
+)
+_add(
+    "svd_vectors",  # U V^T of the legacy form
+    op=lambda m, a: (lambda r: r.U @ r.V.mT)(m.svd(a)),
+    ref=lambda a: (lambda u, s, vh: u @ vh)(*np.linalg.svd(a, full_matrices=False)),
+    differentiable=True,
+    sample_fn=lambda g: _svd_samples(g)[:3],
+    api=("fastgrad.svd",),
+)
+for _name in ("linalg.svd", "linalg.svd_vectors", "linalg.svdvals", "svd", "svd_vectors"):
+    NO_KIND.add((_name, "0d"))
+NO_KIND.add(("linalg.svd_vectors", "0size"))
+NO_KIND.add(("svd_vectors", "0size"))
+_add(
+    "linalg.matrix_rank",
+    op=lambda m, a, **kw: m.linalg.matrix_rank(a, **kw),
+    ref=lambda a, **kw: np.asarray(np.linalg.matrix_rank(a, hermitian=kw.get("hermitian", False))).astype(np.int64),
+    differentiable=False,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 4)),), id="full"),
+        Sample((TIn(np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])),), id="deficient"),
+        Sample((g.T((2, 3, 3)),), id="batched_noncontig"),
+        Sample((TIn(np.diag([2.0, 1.0, 0.0])),), {"hermitian": True}, id="hermitian"),
+        Sample((g.t((0, 3)),), id="0size"),
+    ],
+    api=("fastgrad.linalg.matrix_rank",),
+    error_fn=lambda g: [ErrorSample((g.t((3,)),), match="must have at least 2 dimensions", id="1d")],
+)
+NO_KIND.add(("linalg.matrix_rank", "0d"))
+
+
+# ---- QR ----
+
+_add(
+    "linalg.qr",
+    op=lambda m, a, *args: m.linalg.qr(a, *args).R,
+    ref=None,  # NumPy's R differs from LAPACK's in the signs of its rows (NumPy uses its own LAPACK build)
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((4, 3)),), id="tall"),
+        Sample((g.t((2, 3, 3)), "complete"), id="square_complete_batched"),
+        Sample((g.T((5, 2)),), id="tall_transposed"),
+        Sample((g.t((0, 2)),), id="0size"),
+    ],
+    api=("fastgrad.linalg.qr",),
+    forms=(Form("qr(a)[1]", lambda m, a, *args: m.linalg.qr(a, *args)[1]),),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3,)),), match="must have at least 2 dimensions", id="1d"),
+        ErrorSample((g.t((2, 2)), "bad"), match="unrecognized mode", id="mode"),
+    ],
+)
+_add(
+    "linalg.qr_Q",
+    op=lambda m, a, *args: m.linalg.qr(a, *args).Q,
+    ref=None,
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((4, 3)),), id="tall"),
+        Sample((g.T((2, 3, 3)), "complete"), id="square_complete_batched_noncontig"),
+        Sample((g.t((0, 2)),), id="0size"),
+    ],
+    api=("fastgrad.linalg.qr",),
+)
+for _name in ("linalg.qr", "linalg.qr_Q"):
     NO_KIND.add((_name, "0d"))
