@@ -8,29 +8,25 @@
 
 namespace fastgrad {
 
-/// (LU, pivots, info): P L U = A for square A (see below).
-// (LU, pivots, info): P L U = A for square A (batched), L unit lower and U upper packed into LU, the 1-based row
-// interchanges in pivots (int32), LAPACK's info per matrix. LU's Node: LinalgLuFactorExBackward0. With
-// check_errors, a zero on U's diagonal throws Error (PyTorch's linalg.lu_factor message).
+/// (LU, pivots, info): P L U = A for square A (batched), L unit lower and U upper packed into LU, the 1-based row
+/// interchanges in pivots (int32), LAPACK's info per matrix. LU's Node: LinalgLuFactorExBackward0. With
+/// check_errors, a zero on U's diagonal throws Error (PyTorch's linalg.lu_factor message).
 std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& A, bool pivot = true, bool check_errors = false,
                                                        const char* api = "linalg.lu_factor_ex");
-/// X solving A X = B (or X A = B) from lu_factor's (LU, pivots) (see below).
-// X with A X = B (left) or X A = B, A^T in place of A with `adjoint`, A given by lu_factor's (LU, pivots).
-// LinalgLuSolveBackward0.
+/// X with A X = B (left) or X A = B, A^T in place of A with `adjoint`, A given by lu_factor's (LU, pivots).
+/// LinalgLuSolveBackward0.
 Tensor linalg_lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left = true,
                        bool adjoint = false);
 
-/// The singular value decomposition (U, S, Vh) (see below).
-// (U, S, Vh) with A = U diag(S) Vh, S descending; reduced (U m x k, Vh k x n, k = min(m, n)) unless
-// full_matrices. All three outputs share LinalgSvdBackward0; with compute_uv false U and Vh are empty.
+/// (U, S, Vh) with A = U diag(S) Vh, S descending; reduced (U m x k, Vh k x n, k = min(m, n)) unless
+/// full_matrices. All three outputs share LinalgSvdBackward0; with compute_uv false U and Vh are empty.
 std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrices = true, bool compute_uv = true,
                                               const char* api = "linalg.svd");
 /// The singular values of A, descending (LinalgSvdBackward0 without the vectors).
 Tensor linalg_svdvals(const Tensor& A);
 
-/// The QR decomposition (Q, R) (see below).
-// (Q, R) with A = Q R: mode "reduced" (Q m x k, R k x n, k = min(m, n)), "complete" (Q m x m, R m x n) or "r"
-// (Q empty). LinalgQrBackward0 (its gradient needs Q, and m >= n or a square complete Q).
+/// (Q, R) with A = Q R: mode "reduced" (Q m x k, R k x n, k = min(m, n)), "complete" (Q m x m, R m x n) or "r"
+/// (Q empty). LinalgQrBackward0 (its gradient needs Q, and m >= n or a square complete Q).
 std::tuple<Tensor, Tensor> linalg_qr(const Tensor& A, const std::string& mode = "reduced");
 
 }  // namespace fastgrad
