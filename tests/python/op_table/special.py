@@ -34,11 +34,14 @@ def _special(name):
     return lambda m, *a, **kw: getattr(m.special, name)(*a, **kw)
 
 
-def _unary(name, op, domain, api, inplace=None, ref=None, extra=None):
+def _unary(name, op, domain, api, inplace=None, ref=None, extra=None, inplace_function=False):
     forms = []
     if inplace:
         forms.append(Form(f"x.{inplace}()", lambda m, x, **kw: getattr(x.clone(), inplace)(**kw)))
         api = api + (f"Tensor.{inplace}",)
+    if inplace_function:  # torch.i0_(x), torch.sinc_(x)
+        forms.append(Form(f"{inplace}(x)", lambda m, x, **kw: getattr(m, inplace)(x.clone(), **kw)))
+        api = api + (f"fastgrad.{inplace}",)
     base = unary_samples(domain)
     _add(name, op=op, ref=ref, differentiable=True, sample_fn=base if extra is None else (lambda g: base(g) + extra(g)),
          api=api, forms=tuple(forms))
@@ -54,9 +57,9 @@ _unary("digamma", lambda m, x: m.digamma(x), "pos", ("fastgrad.digamma", "Tensor
                                                       "special.psi"), "digamma_", extra=_negative_noninteger)
 _unary("erfinv", lambda m, x: m.erfinv(x), "unit", ("fastgrad.erfinv", "Tensor.erfinv", "special.erfinv"), "erfinv_")
 _unary("i0", lambda m, x: m.i0(x), "real", ("fastgrad.i0", "Tensor.i0", "special.i0"), "i0_",
-       ref=lambda x: np.asarray(np.i0(x)))
+       ref=lambda x: np.asarray(np.i0(x)), inplace_function=True)
 _unary("sinc", lambda m, x: m.sinc(x), "real", ("fastgrad.sinc", "Tensor.sinc", "special.sinc"), "sinc_",
-       ref=lambda x: np.asarray(np.sinc(x)))
+       ref=lambda x: np.asarray(np.sinc(x)), inplace_function=True)
 _unary("special.i0e", _special("i0e"), "real", ("special.i0e",))
 _unary("special.i1", _special("i1"), "real", ("special.i1",))
 _unary("special.i1e", _special("i1e"), "real", ("special.i1e",))
