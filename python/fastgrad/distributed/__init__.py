@@ -685,6 +685,20 @@ def reduce_scatter(
     return reduce_scatter_tensor(output, flat, op, group, async_op)
 
 
+def _root_list(g: Any, root: int, tensors: Any, like: Any, op: str, arg: str, side: str) -> bool:
+    """Whether this process is ``root``; checks the tensor list that only the root passes (gather's
+    gather_list, scatter's scatter_list): one tensor per rank, each of ``like``'s dtype and size."""
+    if g.rank() != root:
+        if tensors:
+            raise ValueError(f"Argument ``{arg}`` must NOT be specified on non-{side} ranks.")
+        return False
+    _check_tensor_list(tensors, arg)
+    if len(tensors) != g.size():
+        raise ValueError(f"{op}: {arg} has {len(tensors)} tensors, the group {g.size()} ranks")
+    _same(tensors, like, op)
+    return True
+
+
 def gather(
     tensor: Any,
     gather_list: Optional[list] = None,
@@ -699,16 +713,7 @@ def gather(
     if g is None:
         return None
     root = group_dst if group_dst is not None else _root(g, 0 if dst is None else dst, "gather")
-    here = g.rank() == root
-    if here:
-        _check_tensor_list(gather_list, "gather_list")
-        if len(gather_list) != g.size():
-            raise ValueError(
-                f"gather: gather_list has {len(gather_list)} tensors, the group {g.size()} ranks"
-            )
-        _same(gather_list, tensor, "gather")
-    elif gather_list:
-        raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination ranks.")
+    here = _root_list(g, root, gather_list, tensor, "gather", "gather_list", "destination")
     src = _Buffer(tensor.contiguous(), "gather")
     out = np.empty((g.size(),) + src.array.shape, src.array.dtype) if here else None
 
@@ -740,16 +745,7 @@ def scatter(
     if g is None:
         return None
     root = group_src if group_src is not None else _root(g, 0 if src is None else src, "scatter")
-    here = g.rank() == root
-    if here:
-        _check_tensor_list(scatter_list, "scatter_list")
-        if len(scatter_list) != g.size():
-            raise ValueError(
-                f"scatter: scatter_list has {len(scatter_list)} tensors, the group {g.size()} ranks"
-            )
-        _same(scatter_list, tensor, "scatter")
-    elif scatter_list:
-        raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
+    here = _root_list(g, root, scatter_list, tensor, "scatter", "scatter_list", "source")
     dst = _Buffer(tensor, "scatter")
     send = _Buffer(_fg.cat([t.detach().reshape(-1) for t in scatter_list]), "scatter").array if here else None
     return _run(
