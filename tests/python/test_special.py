@@ -136,6 +136,9 @@ def test_gradients_at_their_edges():
     x = fg.tensor([0.0, 1e-3, -2.5, 3.0], dtype=fg.float64, requires_grad=True)
     fg.sinc(x).sum().backward()
     assert x.grad[0].item() == 0.0
+    tiny = fg.tensor([5e-320, -1e-12, 1e-6], dtype=fg.float64, requires_grad=True)   # the series near 0
+    fg.sinc(tiny).sum().backward()
+    assert np.allclose(tiny.grad.numpy(), -np.pi**2 / 3 * np.array([5e-320, -1e-12, 1e-6]), rtol=1e-9, atol=0)
     y = fg.tensor([0.0, 2.0], dtype=fg.float64, requires_grad=True)
     fg.special.i1(y).sum().backward()
     assert y.grad[0].item() == 0.5

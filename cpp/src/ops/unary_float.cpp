@@ -70,11 +70,14 @@ Tensor inplace_result(const Tensor& s, const char* op, F out_of_place) {
   return out;
 }
 
-// d sinc(x) / dx = (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at x = 0 (PyTorch's SincBackward0).
+// d sinc(x) / dx = (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at x = 0 (PyTorch's SincBackward0). Near 0 the
+// quotient is 0/0 in floating point (x^2 underflows for denormal x) and loses its digits to cancellation; there
+// its series -pi^2 x / 3 (next term pi^4 x^3 / 30: below an ulp for |x| < 1e-5).
 Tensor sinc_backward(const Tensor& g, const Tensor& x) {
   Tensor px = mul(x, special::kPi);
   Tensor d = div(sub(mul(px, cos(px)), sin(px)), mul(mul(x, x), special::kPi));
-  return mul(g, where(compare(x, 0, CompareOp::Eq), Scalar(0), d));
+  Tensor near0 = compare(abs(x), Scalar(1e-5), CompareOp::Lt);
+  return mul(g, where(near0, mul(x, -special::kPi * special::kPi / 3), d));
 }
 
 // Which tensor a Node saves: the input x or the output y.
