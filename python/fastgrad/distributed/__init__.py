@@ -399,9 +399,14 @@ class _Buffer:
                 self.tensor.copy_(_fg.from_numpy(self.array))
 
 
+def _red_op(op: Any) -> Any:
+    """The RedOpType of a ReduceOp or RedOpType argument."""
+    return op.op if isinstance(op, ReduceOp) else op
+
+
 def _mpi_op(op: Any, t: Any, opname: str) -> Any:
     MPI = _mpi()
-    value = op.op if isinstance(op, ReduceOp) else op
+    value = _red_op(op)
     if not isinstance(value, _RedOpType):
         raise TypeError(f"{opname}: op must be a torch.distributed.ReduceOp, but got {op!r}")
     if value == ReduceOp.AVG and not t.is_floating_point():
@@ -483,7 +488,7 @@ def all_reduce(
     mop = _mpi_op(op, tensor, "all_reduce")
     buf = _Buffer(tensor, "all_reduce")
     MPI = _mpi()
-    avg = (op.op if isinstance(op, ReduceOp) else op) == ReduceOp.AVG
+    avg = _red_op(op) == ReduceOp.AVG
 
     def start(blocking):
         call = g._comm.Allreduce if blocking else g._comm.Iallreduce
@@ -537,7 +542,7 @@ def reduce(
     buf = _Buffer(tensor, "reduce")
     MPI = _mpi()
     here = g.rank() == root
-    avg = (op.op if isinstance(op, ReduceOp) else op) == ReduceOp.AVG
+    avg = _red_op(op) == ReduceOp.AVG
 
     def start(blocking):
         call = g._comm.Reduce if blocking else g._comm.Ireduce
@@ -649,7 +654,7 @@ def reduce_scatter_tensor(
     mop = _mpi_op(op, output, "reduce_scatter_tensor")
     src = _Buffer(input, "reduce_scatter_tensor")
     dst = _Buffer(output, "reduce_scatter_tensor")
-    avg = (op.op if isinstance(op, ReduceOp) else op) == ReduceOp.AVG
+    avg = _red_op(op) == ReduceOp.AVG
 
     def start(blocking):
         call = g._comm.Reduce_scatter_block if blocking else g._comm.Ireduce_scatter_block
