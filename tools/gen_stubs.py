@@ -422,7 +422,8 @@ class _ValuesIndices(tuple[Tensor, Tensor]):
 # The stub's namespaces hold names that are also builtin types: the dtype `bool` in the module, the methods
 # `bool`, `int`, `float` in Tensor. mypy resolves an annotation in the scope it is written in, so `-> bool` inside
 # Tensor would mean the method; annotations say _bool/_int/_float (imported from builtins) instead.
-_BUILTIN_IN_ANNOTATION = re.compile(r"(?<![\w.'\"])(bool|int|float)\b(?!\s*[(:])")
+# A name followed by `:` is a parameter or attribute being defined, unless it follows `->` (a return type).
+_BUILTIN_IN_ANNOTATION = re.compile(r"(?<![\w.'\"])(bool|int|float)\b(?!\s*\()(?!\s*:)|(?<=-> )(bool|int|float)\b")
 
 
 def builtin_aliases(line):
@@ -433,7 +434,7 @@ def builtin_aliases(line):
         return line
     head = re.match(r"(\s*(?:def\s+\w+|\w+(?=:)))", line)  # `def name` or a `name:` attribute: the name stays
     keep = head.group(1) if head else ""
-    return keep + _BUILTIN_IN_ANNOTATION.sub(r"_\1", line[len(keep):])
+    return keep + _BUILTIN_IN_ANNOTATION.sub(lambda m: "_" + m.group(0), line[len(keep):])
 
 
 def main(out):
