@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "bindings.h"
+#include "fastgrad/linalg.h"
 
 namespace fastgrad::python {
 
@@ -174,7 +175,7 @@ void init_reduce(py::module_& m) {
       py::kw_only(), py::arg("correction") = py::none());
 
   // norm(p='fro', dim=None, keepdim=False, dtype=None): a number p is a vector norm; 'fro' is the 2-norm of
-  // the elements over at most two dims; 'nuc' needs singular values, which fastgrad does not have.
+  // the elements over at most two dims; 'nuc' the sum of the singular values over two dims.
   auto norm_fn = [](const Tensor& t, py::object p, py::object dim, bool keepdim, py::object dtype) {
     auto dims = opt_dims(dim, "norm");
     double pv = 2;
@@ -187,8 +188,7 @@ void init_reduce(py::module_& m) {
           throw Error("linalg.matrix_norm: dim must be a 2-tuple. Got " + got);
         }
       } else if (s == "nuc") {
-        throw NotImplementedError("norm: the nuclear norm ('nuc') needs singular values, which fastgrad does not "
-                                  "support");
+        return nuclear_norm(dtype.is_none() ? t : to_dtype(t, *opt_dtype(dtype)), dims ? *dims : Dims{}, keepdim);
       } else {
         throw Error("linalg.matrix_norm: Order " + s + " not supported.");
       }

@@ -546,9 +546,6 @@ EXPECTED: list[tuple] = [
      "from PyTorch's (docs/differences.md, linear algebra)", "values differ"),
     ("linalg.eigh", "*/*/*/fwd", "eigenvectors are defined up to sign: LAPACK builds differ in the signs they "
      "pick (docs/differences.md, linear algebra)", "out[1]: values differ"),
-    ("norm.nuc", "*/*/{0,1}/fwd", "the nuclear norm needs singular values, which fastgrad does not compute "
-     "(docs/differences.md)"),
-    ("norm.nuc", "*/*/{0,1}/fwd/method", "the nuclear norm needs singular values (docs/differences.md)"),
     ("nn.functional.embedding", "*/*/{8,9}/fwd", "embedding(sparse=True) refused: fastgrad has no sparse gradients "
      "(docs/differences.md)", "sparse=True) is not supported"),
     # fastgrad sums float32 products in double where it does not call the BLAS (docs/differences.md, float32
@@ -569,16 +566,11 @@ EXPECTED: list[tuple] = [
      "differ (docs/differences.md, tie-order)"),
     ("div.trunc_rounding", "{float16,bfloat16}/contig/*/*", "PyTorch rounds the quotient to the dtype before "
      "truncating it, fastgrad truncates the float32 quotient (docs/differences.md)"),
-    ("multinomial", "{float16,bfloat16}/contig/{4,5}/fwd", "multinomial of float16/bfloat16 probabilities is not "
-     "implemented (docs/differences.md); since the C++ API's checked data<T>() its refusal is that check's "
-     "TypeError (to fix: a clear message or a float32 path)", "expected scalar type"),
     ("polygamma.polygamma_n_*", "float32/*/0/fwd*", "fastgrad computes float32 polygamma in double and rounds once; "
      "PyTorch's float32 kernel is off by up to 2e-5 relative on this sample (docs/differences.md, Special "
      "functions)"),
     ("special.polygamma.special_polygamma_n_0", "float32/*/0/fwd*", "as polygamma: fastgrad's float32 value is the "
      "rounded double (docs/differences.md, Special functions)"),
-    ("linalg.vector_norm", "float16/contig/9/fwd", "KNOWN BUG (session note 2026-12-07): the float16 norm of this "
-     "sample overflows to inf in fastgrad's half-precision path where PyTorch accumulates in float32"),
     ("nn.functional.conv_transpose[123]d", "{float16,bfloat16}/contig/*/fwd", "PyTorch's half-precision transposed "
      "convolution rounds partial sums to the dtype; fastgrad sums in float32 and rounds once (docs/differences.md)"),
     ("nn.functional.instance_norm", "{float16,bfloat16}/contig/*/fwd", "PyTorch rounds intermediate steps to the "

@@ -207,3 +207,69 @@ def test_det_gradient_matches_torch_and_gradcheck():
     torch.linalg.det(t).backward()
     np.testing.assert_allclose(f.grad.numpy(), t.grad.numpy(), rtol=1e-12)
     assert fastgrad.autograd.gradcheck(lambda a: fastgrad.linalg.slogdet(a).logabsdet, (f.detach().requires_grad_(),))
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0), (2, 0, 3), (0, 2, 3), (2, 3, 0), (0, 0), (2, 0, 0)])
+def test_legacy_cholesky_returns_empty_input_shape_as_torch(shape):
+    # torch.cholesky (not linalg.cholesky) returns an empty input's shape unchanged, square or not.
+    import warnings
+
+    outs = []
+    for lib in (fastgrad, torch):
+        x = lib.zeros(shape, dtype=lib.float64, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = lib.cholesky(x)
+        if shape[-1] == shape[-2]:
+            r.sum().backward()
+        else:  # both refuse to differentiate a non-square one
+            with pytest.raises(RuntimeError, match="solve_triangular: A must be batches of square matrices"):
+                r.sum().backward()
+        outs.append((tuple(r.shape), type(r.grad_fn).__name__))
+        if shape[-1] != shape[-2]:
+            with pytest.raises(RuntimeError, match="square matrices"):
+                lib.linalg.cholesky(x)
+    assert outs[0] == outs[1]
+    for lib in (fastgrad, torch):  # before any check: a 1-d or integer empty input too
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert lib.cholesky(lib.zeros(0)).shape == (0,)
+            assert lib.cholesky(lib.zeros((0, 3), dtype=lib.bool)).dtype == lib.bool
+
+
+@pytest.mark.parametrize("dim,keepdim", [(None, False), ((0, 1), True), ((1, 0), False)])
+def test_norm_nuc_matches_torch_and_gradchecks(dim, keepdim):
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((3, 4))
+    kw = {} if dim is None else {"dim": dim}
+    f = fastgrad.tensor(a, requires_grad=True)
+    t = torch.tensor(a, requires_grad=True)
+    rf, rt = fastgrad.norm(f, "nuc", keepdim=keepdim, **kw), torch.norm(t, "nuc", keepdim=keepdim, **kw)
+    np.testing.assert_allclose(rf.detach().numpy(), rt.detach().numpy(), rtol=1e-12)
+    rf.sum().backward()
+    rt.sum().backward()
+    np.testing.assert_allclose(f.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert fastgrad.autograd.gradcheck(lambda x: fastgrad.norm(x, "nuc", keepdim=keepdim, **kw),
+                                       (fastgrad.tensor(a, requires_grad=True),))
+
+
+def test_half_precision_norm_and_multinomial_as_torch():
+    # float16 norms accumulate in float32 (a float16 square of 300 overflows); multinomial of half probabilities
+    # samples from the float32 cumulative distribution, on torch's stream.
+    vals = [300.0, 300.0, 1000.0]
+    for ord in (2, 3, 0.5):
+        got = fastgrad.linalg.vector_norm(fastgrad.tensor(vals, dtype=fastgrad.float16), ord)
+        want = torch.linalg.vector_norm(torch.tensor(vals, dtype=torch.float16), ord)
+        assert got.dtype == fastgrad.float16 and float(got) == float(want)
+    for dt in ("float16", "bfloat16"):
+        p = [[0.1, 0.2, 0.3, 0.4], [0.5, 0.0, 0.25, 0.25]]
+        fastgrad.manual_seed(3)
+        torch.manual_seed(3)
+        got = fastgrad.multinomial(fastgrad.tensor(p, dtype=getattr(fastgrad, dt)), 50, replacement=True)
+        want = torch.multinomial(torch.tensor(p, dtype=getattr(torch, dt)), 50, replacement=True)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+        fastgrad.manual_seed(4)
+        torch.manual_seed(4)
+        got = fastgrad.multinomial(fastgrad.tensor(p, dtype=getattr(fastgrad, dt)), 3)
+        want = torch.multinomial(torch.tensor(p, dtype=getattr(torch, dt)), 3)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())

@@ -25,6 +25,10 @@ std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& A, bool full_matrice
 /// The singular values of A, descending (LinalgSvdBackward0 without the vectors).
 Tensor linalg_svdvals(const Tensor& A);
 
+/// The nuclear norm (sum of singular values) of the matrices of A over the two dims `dims` (all of A's dims
+/// when empty, which must then be two), as torch.norm(A, 'nuc', dim, keepdim) computes it.
+Tensor nuclear_norm(const Tensor& A, const Dims& dims, bool keepdim = false);
+
 /// (Q, R) with A = Q R: mode "reduced" (Q m x k, R k x n, k = min(m, n)), "complete" (Q m x m, R m x n) or "r"
 /// (Q empty). LinalgQrBackward0 (its gradient needs Q, and m >= n or a square complete Q).
 std::tuple<Tensor, Tensor> linalg_qr(const Tensor& A, const std::string& mode = "reduced");

@@ -604,10 +604,18 @@ Tensor linalg_cholesky(const Tensor& A, bool upper) {
 
 Tensor cholesky(const Tensor& A, bool upper) {
   const char* api = "cholesky";
-  check_square(A, "linalg.cholesky");
-  check_float_input(A, api);
-  auto [L, info] = cholesky_kernel(A, upper, api);
-  raise_on_info(info, A.dim() > 2, api, Failure::Cholesky);
+  Tensor L;
+  if (A.numel() == 0) {
+    // The legacy function returns an empty input's shape and dtype as they are, before any check (PyTorch does
+    // the same; its backward then refuses a non-square one, in linalg.solve_triangular, as PyTorch's does).
+    L = empty(A.sizes(), A.dtype());
+  } else {
+    check_square(A, "linalg.cholesky");
+    check_float_input(A, api);
+    Tensor info;
+    std::tie(L, info) = cholesky_kernel(A, upper, api);
+    raise_on_info(info, A.dim() > 2, api, Failure::Cholesky);
+  }
   if (compute_requires_grad({&A})) {
     auto node = make_node<CholeskyBackward0>({&A}, upper);
     set_history(L, node);
@@ -1111,6 +1119,27 @@ std::tuple<Tensor, Tensor> linalg_qr(const Tensor& A, const std::string& mode) {
     node->R_slot = node->save(R, /*is_output=*/true);
   }
   return {Q, R};
+}
+
+// Composed of public ops, so its gradient is svdvals' (SumBackward1 over LinalgSvdBackward0, as in PyTorch).
+Tensor nuclear_norm(const Tensor& A, const Dims& dims, bool keepdim) {
+  Dims d = dims;
+  if (d.empty())
+    for (int64_t i = 0; i < A.dim(); ++i) d.push_back(i);
+  if (d.size() != 2) {
+    std::string got;
+    for (int64_t x : d) got += (got.empty() ? "" : " ") + std::to_string(x);
+    throw Error("linalg.matrix_norm: dim must be a 2-tuple. Got " + got);
+  }
+  FG_CHECK(A.dim() >= 2, Error, "linalg.matrix_norm: The input tensor A must have at least 2 dimensions.");
+  FG_CHECK(d[0] >= -A.dim() && d[0] < A.dim() && d[1] >= -A.dim() && d[1] < A.dim(), IndexError,
+           "Dimension out of range (expected to be in range of [", -A.dim(), ", ", A.dim() - 1, "], but got ",
+           (d[0] >= -A.dim() && d[0] < A.dim()) ? d[1] : d[0], ")");
+  const int64_t d0 = (d[0] + A.dim()) % A.dim(), d1 = (d[1] + A.dim()) % A.dim();
+  FG_CHECK(d0 != d1, Error, "linalg.matrix_norm: dims must be different. Got (", d[0], ", ", d[1], ")");
+  Tensor r = sum(linalg_svdvals(movedim(A, {d0, d1}, {-2, -1})), Dims{-1}, keepdim);
+  if (keepdim) r = movedim(unsqueeze(r, -1), {-2, -1}, {d0, d1});  // PyTorch's steps (and so its Nodes)
+  return r;
 }
 
 }  // namespace fastgrad

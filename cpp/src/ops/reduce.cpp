@@ -384,8 +384,12 @@ Tensor norm(const Tensor& t, double p, const Dims& dims, bool keepdim, std::opti
     // The sum of the powers is held in the input's dtype (a float32 sum past 3.4e38 is inf), then rooted in
     // that dtype with the exponent 1 / p computed there too, as PyTorch does: for a float32 input and a p
     // past float32's range, p is inf, 1 / p is 0 and every norm is 1.
-    Tensor s = cast(power_sum(t, mask, keepdim, p), t.dtype());
-    out = map_unary(s, t.dtype(), [p](auto tag) {
+    // float16 / bfloat16: terms, sum and root in float32, rounded once at the end (PyTorch's accumulate type;
+    // a float16 square of 300 is already past its range).
+    NoGradGuard guard;
+    const ScalarType ct = compute_type(t.dtype());
+    Tensor s = cast(power_sum(ct == t.dtype() ? t : cast(t, ct), mask, keepdim, p), ct);
+    out = map_unary(s, ct, [p](auto tag) {
       using T = decltype(tag);
       return [p](T v) -> T {
         if constexpr (std::is_floating_point_v<T>) {
@@ -396,6 +400,7 @@ Tensor norm(const Tensor& t, double p, const Dims& dims, bool keepdim, std::opti
         }
       };
     });
+    if (ct != t.dtype()) out = cast(out, t.dtype());
   }
   if (compute_requires_grad({&t})) {
     auto node = make_node<LinalgVectorNormBackward0>({&t}, p, mask, keepdim);

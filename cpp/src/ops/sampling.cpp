@@ -117,9 +117,11 @@ Tensor multinomial(const Tensor& probs, int64_t n_sample, bool replacement, Gene
   Generator& g = pick(gen);
   Tensor p = probs.detach();
   if (replacement && n_sample > 1) {
-    with_float(p, [&](auto* tag) {
+    // float16 / bfloat16: torch accumulates the cumulative distribution in float32; so does the float32 path.
+    Tensor pw = is_reduced_float(p.dtype()) ? cast(p, ScalarType::Float32) : p;
+    with_float(pw, [&](auto* tag) {
       using T = std::remove_pointer_t<decltype(tag)>;
-      multinomial_with_replacement<T>(p, n_sample, out.data<int64_t>(), g);
+      multinomial_with_replacement<T>(pw, n_sample, out.data<int64_t>(), g);
     });
     return out;
   }

@@ -40,16 +40,10 @@ ALLOW = [
     dict(id="det-singular-grad", owner="issue 17", outcome=("grad",), op=r"[.:]det$",
          reason="det's gradient at a singular (or nearly singular) matrix: fastgrad's formula divides by the matrix "
                 "(inf/NaN); PyTorch switches to an SVD formula there (docs/differences.md)"),
-    dict(id="linalg-empty-nonsquare", owner="issue 17", outcome=("fastgrad_raises",), op=r"[.:]cholesky$",
-         detail=r"must be batches of square matrices, but they are (0 by \d+|\d+ by 0)",
-         reason="KNOWN BUG (session note 2026-12-07): cholesky of an empty non-square matrix is refused where "
-                "PyTorch returns an empty result"),
     dict(id="special-grad-edges", owner="issue 17", outcome=("grad",), op=r"[.:]digamma_?$",
          reason="digamma's gradient is trigamma: at its poles (0, -1, -2, ..., e.g. -1e30) fastgrad's is inf where "
                 "PyTorch's trigamma returns a finite number (docs/differences.md, Special functions); in float32 "
                 "near the poles the two differ in the 6th digit (to check with the float64 referee)"),
-    dict(id="norm-nuc", owner="issue 17", outcome=("fastgrad_raises",), detail=r"nuclear norm",
-         reason="norm(p='nuc') needs singular values; fastgrad has no SVD yet"),
     dict(id="degenerate-normalisation", owner="torch", outcome=("grad",),
          op=r"[.:](group_norm|layer_norm|instance_norm|batch_norm)$", code=r"\.expand\(",
          reason="the float32 gradient of a constant normalisation group (an expanded input): its exact value is 0 "

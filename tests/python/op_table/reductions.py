@@ -79,6 +79,10 @@ def _np_mean(x, dim=None, keepdim=False):
 
 
 def _np_norm(x, p="fro", dim=None, keepdim=False):
+    if p == "nuc":  # the sum of the singular values of the matrices over the two dims
+        d0, d1 = (0, 1) if dim is None else (d % x.ndim for d in dim)
+        r = np.linalg.svd(np.moveaxis(x, (d0, d1), (-2, -1)), compute_uv=False).sum(-1)
+        return np.asarray(np.expand_dims(r, (min(d0, d1), max(d0, d1))) if keepdim else r)
     p = 2.0 if p == "fro" else float(p)
     axis = _axis(dim) if x.ndim > 0 else None
     a = np.abs(x)
@@ -110,6 +114,9 @@ def norm_samples(g: Gen):
         Sample((t((3, 4)),), {"p": 0}, id="p0"),
         Sample((t((3, 4), nz),), {"p": -1, "dim": 0}, id="pneg1"),
         Sample((t((3, 4)),), {"p": "fro"}, id="fro"),
+        Sample((t((3, 4)),), {"p": "nuc"}, id="nuc"),
+        Sample((t((2, 3, 4)),), {"p": "nuc", "dim": (0, 2)}, id="nuc_dims"),
+        Sample((t((2, 3, 4)),), {"p": "nuc", "dim": (-1, 1), "keepdim": True}, id="nuc_keepdim"),
         Sample((t((2, 3, 4)),), {"dim": 1}, id="dim1"),
         Sample((t((2, 3, 4)),), {"p": 2, "dim": -1, "keepdim": True}, id="dim_neg_keepdim"),
         Sample((t((2, 3, 4)),), {"p": 2, "dim": (0, 2)}, id="dim_tuple"),
@@ -155,6 +162,13 @@ _add_core(
     sample_fn=norm_samples,
     api=("fastgrad.norm", "Tensor.norm"),
     forms=(Form("x.norm(...)", lambda m, x, **kw: x.norm(**kw)),),
+    error_fn=lambda g: [
+        ErrorSample((g.t((2, 3, 4)),), {"p": "nuc"}, exc=RuntimeError, match="dim must be a 2-tuple",
+                    id="nuc_3d_no_dim"),
+        ErrorSample((g.t((2, 3, 4)),), {"p": "nuc", "dim": (1, -2)}, exc=RuntimeError, match="dims must be different",
+                    id="nuc_same_dims"),
+        ErrorSample((g.t((3, 4)),), {"p": "bad"}, exc=RuntimeError, match="Order bad not supported", id="bad_order"),
+    ],
 )
 
 
