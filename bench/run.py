@@ -32,7 +32,7 @@ import numpy as np
 
 from bench import report
 from bench.harness import Unsupported, measure_interleaved
-from bench.workloads import FG, NUMPY, TORCH, WORKLOADS, _np, select
+from bench.workloads import FG, NUMPY, PEERS, TORCH, WORKLOADS, _np, select
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -60,6 +60,11 @@ def load_libs():
     except ImportError:
         print("note: torch is not importable; fastgrad runs alone and no ratios are computed", file=sys.stderr)
     libs[NUMPY] = np
+    from bench import peers  # the peers group's other engines, measured in their own processes
+
+    for name in PEERS:
+        if peers.available(name):
+            libs[name] = None
     return libs
 
 
@@ -188,6 +193,9 @@ def run_workload(w, libs, opts, verbose=False):
         row["ratio"] = v[FG]["median"] / v[TORCH]["median"]
         if row["target"] is not None:
             row["met"] = row["ratio"] <= row["target"]
+    for lib in PEERS:  # the peers group: each other engine's time as a multiple of fastgrad's
+        if lib in v and FG in v and v[FG]["median"] > 0:
+            row["notes"].append(f"{lib} {v[lib]['median'] * 1e6:.3g} us = {v[lib]['median'] / v[FG]['median']:.2f}x fastgrad")
     if w.flops:
         gf = {lib: w.flops / s["median"] / 1e9 for lib, s in v.items()}
         row["gflops"] = gf

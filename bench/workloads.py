@@ -532,6 +532,37 @@ def _ddp_case(lib, ranks, opts):
     return Case(Metric(lambda: distributed.probe(lib, ranks, steps)["step"], "s"))
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Small graphs against the other eager engines (bench/peers.py): each library in its own process
+
+PEERS = ("dynet", "jax", "jax_jit")  # listed when installed (bench.peers.available); notes give time / fastgrad's
+
+
+def _peer_case(lib, row, opts):
+    from . import peers
+
+    if not peers.available(lib):
+        raise Unsupported(f"{lib} is not installed")
+    return Case(Metric(lambda: peers.probe(lib, row, opts.quick), "s"))
+
+
+def _peer_row(row, target=None):
+    from .peers import ROWS
+
+    def fn(lib, T, opts):
+        return _peer_case(lib, row, opts)
+
+    fn.__doc__ = ("Each repeat is a fresh process per library (bench/peers.py: the row built, warmed up, then the "
+                  "median of calibrated chunks); DyNet and JAX (eager and jit) too when installed, in the notes as "
+                  "time / fastgrad's time.")
+    workload(f"peers_{row}", ROWS[row] + " (peers)", "peers", libs=(FG, TORCH) + PEERS, repeats=5,
+             target=target)(fn)
+
+
+for _row in ("abxa", "mlp", "linreg", "chain"):
+    _peer_row(_row)
+
+
 def select(pattern):
     """Workloads whose name or id contains `pattern` (case-insensitive), or that match it as a glob;
     several patterns may be given separated by '|'."""
