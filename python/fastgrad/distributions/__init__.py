@@ -1,0 +1,58 @@
+"""fastgrad.distributions: probability distributions and sampling functions, as torch.distributions.
+
+Parameterizable distributions with log_prob, cdf/icdf, entropy, mean/mode/variance and sampling (sample, and
+the reparameterised rsample where PyTorch has one), parameter/value validation (validate_args) with PyTorch's
+messages, constraints, transforms, biject_to/transform_to and kl_divergence. Everything is written over
+fastgrad's differentiable ops, so log_prob, entropy, rsample and kl_divergence differentiate with respect to
+the parameters.
+
+Sampling uses fastgrad's random stream in PyTorch's order where PyTorch's algorithm is elementary (Normal,
+LogNormal, Uniform, Bernoulli, Categorical, OneHotCategorical, Exponential, Laplace, Cauchy,
+(LowRank)MultivariateNormal): the same numbers as PyTorch for the same seed. Gamma, Beta, Dirichlet, Chi2,
+StudentT, Poisson and Binomial draw with their own samplers (correct distributions, other numbers; see
+docs/differences.md).
+"""
+from . import constraints, transforms
+from .bernoulli import Bernoulli
+from .beta import Beta
+from .binomial import Binomial
+from .categorical import Categorical
+from .cauchy import Cauchy
+from .chi2 import Chi2
+from .constraint_registry import biject_to, transform_to
+from .dirichlet import Dirichlet
+from .distribution import Distribution
+from .exp_family import ExponentialFamily
+from .exponential import Exponential
+from .gamma import Gamma
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .laplace import Laplace
+from .log_normal import LogNormal
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
+from .mixture_same_family import MixtureSameFamily
+from .multivariate_normal import MultivariateNormal
+from .normal import Normal
+from .one_hot_categorical import OneHotCategorical
+from .poisson import Poisson
+from .studentT import StudentT
+from .transformed_distribution import TransformedDistribution
+from .transforms import (
+    AbsTransform, AffineTransform, CatTransform, ComposeTransform, CumulativeDistributionTransform,
+    ExpTransform, IndependentTransform, LowerCholeskyTransform, PositiveDefiniteTransform, PowerTransform,
+    ReshapeTransform, SigmoidTransform, SoftmaxTransform, SoftplusTransform, StackTransform,
+    StickBreakingTransform, TanhTransform, Transform, identity_transform,
+)
+from .uniform import Uniform
+
+__all__ = [
+    "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution",
+    "Exponential", "ExponentialFamily", "Gamma", "Independent", "Laplace", "LogNormal",
+    "LowRankMultivariateNormal", "MixtureSameFamily", "MultivariateNormal", "Normal", "OneHotCategorical",
+    "StudentT", "Poisson", "Uniform", "TransformedDistribution", "biject_to", "kl_divergence", "register_kl",
+    "transform_to", "AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform",
+    "CumulativeDistributionTransform", "ExpTransform", "IndependentTransform", "LowerCholeskyTransform",
+    "PositiveDefiniteTransform", "PowerTransform", "ReshapeTransform", "SigmoidTransform", "SoftplusTransform",
+    "TanhTransform", "SoftmaxTransform", "StackTransform", "StickBreakingTransform", "Transform",
+    "identity_transform", "constraints", "transforms",
+]

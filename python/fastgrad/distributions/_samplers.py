@@ -1,0 +1,178 @@
+"""Samplers for the distributions whose PyTorch samplers are C++ kernels (gamma, Poisson, binomial), written
+over fastgrad's random stream (rand / randn), and the implicit reparameterisation gradient of the gamma
+sample. They draw from the right distributions but not PyTorch's numbers (docs/differences.md)."""
+import math
+
+from ..autograd.function import Function
+
+
+def _fg():
+    import fastgrad
+    return fastgrad
+
+
+def _standard_gamma_sample(alpha):
+    """Gamma(alpha, 1) samples by Marsaglia and Tsang's squeeze/rejection method (alpha < 1 boosted:
+    Gamma(alpha + 1) * U^(1/alpha)); computed in float64, returned in alpha's dtype, at least the dtype's
+    smallest normal number."""
+    fg = _fg()
+    with fg.no_grad():
+        a = alpha.detach().to(fg.float64)
+        boost = a < 1
+        a1 = fg.where(boost, a + 1, a)
+        d = a1 - 1.0 / 3.0
+        c = 1.0 / fg.sqrt(9.0 * d)
+        out = fg.zeros_like(a)
+        done = fg.zeros(a.shape, dtype=fg.bool)
+        while not bool(done.all()):
+            z = fg.randn(a.shape, dtype=fg.float64)
+            u = fg.rand(a.shape, dtype=fg.float64)
+            v = (1 + c * z) ** 3
+            vpos = v > 0
+            logv = fg.log(fg.where(vpos, v, fg.ones_like(v)))
+            ok = vpos & (fg.log(u) < 0.5 * z * z + d - d * v + d * logv)
+            new = ok & ~done
+            out = fg.where(new, d * v, out)
+            done = done | ok
+        if bool(boost.any()):
+            u = fg.rand(a.shape, dtype=fg.float64)
+            out = fg.where(boost, out * u ** (1.0 / a), out)
+        out = out.to(alpha.dtype)
+        return out.clamp(min=fg.finfo(alpha.dtype).tiny)
+
+
+def _standard_gamma_grad(alpha, x):
+    """d x / d alpha of a Gamma(alpha, 1) sample x at fixed CDF value (implicit reparameterisation):
+    -(dP(alpha, x)/d alpha) / p(x; alpha), with P the regularized lower incomplete gamma function, from the
+    series P = sum_n x^(alpha+n) e^-x / Gamma(alpha+n+1); for alpha >= 500 from the Wilson-Hilferty
+    approximation."""
+    fg = _fg()
+    with fg.no_grad():
+        a = alpha.detach().to(fg.float64)
+        xs = x.detach().to(fg.float64).clamp(min=1e-300)
+        big = a >= 500
+        a_s = fg.where(big, fg.ones_like(a), a)
+        x_s = fg.where(big, fg.ones_like(xs), xs)
+        logx = fg.log(x_s)
+        r = x_s / a_s
+        psi = fg.digamma(a_s) + 1.0 / a_s
+        total = r * (logx - psi)
+        n_terms = float((x_s - a_s).clamp(min=0).max()) + 15 * math.sqrt(float(x_s.max())) + 40 if a.numel() else 0
+        for n in range(1, int(min(n_terms, 20000))):
+            r = r * x_s / (a_s + n)
+            psi = psi + 1.0 / (a_s + n)
+            total = total + r * (logx - psi)
+        grad = -total
+        if bool(big.any()):
+            # x = a (1 - 1/(9a) + z / (3 sqrt(a)))^3 with z fixed
+            t = (xs / a) ** (1.0 / 3.0)
+            z = (t - 1 + 1 / (9 * a)) * 3 * fg.sqrt(a)
+            inner = 1 - 1 / (9 * a) + z / (3 * fg.sqrt(a))
+            dinner = 1 / (9 * a * a) - z / (6 * a * fg.sqrt(a))
+            g_big = inner ** 3 + 3 * a * inner ** 2 * dinner
+            grad = fg.where(big, g_big, grad)
+        return grad.to(alpha.dtype)
+
+
+class _StandardGamma(Function):
+    """A Gamma(alpha, 1) sample whose gradient with respect to alpha is the implicit reparameterisation
+    gradient (as PyTorch's _standard_gamma)."""
+
+    @staticmethod
+    def forward(ctx, alpha):
+        """Samples Gamma(alpha, 1)."""
+        x = _standard_gamma_sample(alpha)
+        ctx.save_for_backward(alpha, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        """grad * dx/dalpha."""
+        alpha, x = ctx.saved_tensors
+        return grad * _standard_gamma_grad(alpha, x)
+
+
+def _standard_gamma(alpha):
+    return _StandardGamma.apply(alpha)
+
+
+def _poisson_sample(rate):
+    """Poisson(rate) samples: products of uniforms for rate < 10, Hoermann's transformed rejection (PTRS)
+    for rate >= 10; returned in rate's dtype."""
+    fg = _fg()
+    with fg.no_grad():
+        lam = rate.detach().to(fg.float64)
+        out = fg.zeros_like(lam)
+        small = lam < 10
+        if bool(small.any()):
+            limit = fg.exp(-lam)
+            prod = fg.ones_like(lam)
+            k = fg.zeros_like(lam)
+            active = small & (lam > 0)
+            while bool(active.any()):
+                prod = fg.where(active, prod * fg.rand(lam.shape, dtype=fg.float64), prod)
+                active = active & (prod > limit)
+                k = k + active.to(fg.float64)
+            out = fg.where(small, k, out)
+        large = ~small
+        if bool(large.any()):
+            lam_l = fg.where(large, lam, fg.full_like(lam, 10.0))
+            slam = fg.sqrt(lam_l)
+            loglam = fg.log(lam_l)
+            b = 0.931 + 2.53 * slam
+            a = -0.059 + 0.02483 * b
+            inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
+            vr = 0.9277 - 3.6224 / (b - 2)
+            done = ~large
+            while not bool(done.all()):
+                u = fg.rand(lam.shape, dtype=fg.float64) - 0.5
+                v = fg.rand(lam.shape, dtype=fg.float64)
+                us = 0.5 - u.abs()
+                k = fg.floor((2 * a / us + b) * u + lam_l + 0.43)
+                quick = (us >= 0.07) & (v <= vr)
+                reject = (k < 0) | ((us < 0.013) & (v > us))
+                kpos = k.clamp(min=0)
+                lhs = fg.log(v * inv_alpha / (a / (us * us) + b))
+                rhs = -lam_l + kpos * loglam - fg.lgamma(kpos + 1)
+                ok = quick | (~reject & (lhs <= rhs))
+                new = ok & ~done
+                out = fg.where(new, k, out)
+                done = done | ok
+        return out.to(rate.dtype)
+
+
+def _beta_sample(a, b):
+    fg = _fg()
+    ga = _standard_gamma_sample(a)
+    gb = _standard_gamma_sample(b)
+    return ga / (ga + gb)
+
+
+def _binomial_sample(count, prob):
+    """Binomial(count, prob) samples: counts above 64 are halved by Knuth's beta splitting (the order
+    statistic of uniforms), the rest are sums of Bernoulli draws; returned in prob's dtype."""
+    fg = _fg()
+    with fg.no_grad():
+        n = count.detach().to(fg.float64).round()
+        p = prob.detach().to(fg.float64)
+        acc = fg.zeros_like(p)
+        while True:
+            big = n > 64
+            if not bool(big.any()):
+                break
+            a = fg.floor(n / 2) + 1
+            bb = n + 1 - a
+            y = _beta_sample(fg.where(big, a, fg.ones_like(a)), fg.where(big, bb, fg.ones_like(bb)))
+            upper = y >= p
+            # p < Y: the a-th smallest uniform is above p, so all successes are among the a - 1 below it
+            n_new = fg.where(upper, a - 1, bb - 1)
+            p_new = fg.where(upper, p / y, (p - y) / (1 - y))
+            acc = fg.where(big & ~upper, acc + a, acc)
+            n = fg.where(big, n_new, n)
+            p = fg.where(big, p_new.clamp(0, 1), p)
+        m = int(n.max()) if n.numel() else 0
+        if m > 0:
+            u = fg.rand((m,) + tuple(p.shape), dtype=fg.float64)
+            idx = fg.arange(m, dtype=fg.float64).reshape((m,) + (1,) * p.dim())
+            acc = acc + ((u < p) & (idx < n)).to(fg.float64).sum(0)
+        return acc.to(prob.dtype)
