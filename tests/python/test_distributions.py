@@ -858,3 +858,10 @@ def test_public_names_match_torch():
         "RelaxedOneHotCategorical", "VonMises", "Weibull", "Wishart"]), missing
     for name in fg.distributions.__all__:
         assert hasattr(torch.distributions, name)
+    import pathlib
+    doc = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "differences.md").read_text()
+    section = doc.split("## Distributions (python/fastgrad/distributions/)")[1].split("\n## ")[0]
+    for name in missing + ["Gamma.cdf"]:
+        assert name in section, name
+    with pytest.raises(NotImplementedError):
+        fg.distributions.Gamma(1.0, 1.0).cdf(fg.tensor(1.0))
