@@ -19,18 +19,17 @@ Needs scikit-learn.
 import os
 from typing import TYPE_CHECKING
 
-import numpy as np
 from sklearn.datasets import load_digits
 
 if os.environ.get("FASTGRAD_EXAMPLES_BACKEND", "fastgrad") == "torch" and not TYPE_CHECKING:  # mypy: fastgrad
     import torch
-    import torch.nn as nn
     import torch.nn.functional as F
+    from torch import nn
     from torch.distributions import Normal, kl_divergence
 else:
     import fastgrad as torch
-    import fastgrad.nn as nn
     import fastgrad.nn.functional as F
+    from fastgrad import nn
     from fastgrad.distributions import Normal, kl_divergence
 
 torch.manual_seed(0)

@@ -9,10 +9,9 @@ registered pair (values and gradients); validation errors (type and message) aga
 transforms and biject_to / transform_to."""
 import math
 
+import fastgrad as fg
 import numpy as np
 import pytest
-
-import fastgrad as fg
 
 torch = pytest.importorskip("torch")
 
@@ -202,7 +201,7 @@ def test_shapes_and_log_prob(case):
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_moments(case):
     for attr in ["mean", "variance", "stddev", "mode"]:
-        _both(case, lambda d, v: getattr(d, attr), rtol=1e-6, grad=attr != "mode")
+        _both(case, lambda d, v, attr=attr: getattr(d, attr), rtol=1e-6, grad=attr != "mode")
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -259,17 +258,17 @@ def test_multivariate_log_prob_gradcheck(which):
     loc = _t(fg, _arr(3), True)
     if which == "lowrank":
         W, D = _t(fg, _arr((3, 2)), True), _t(fg, _arr(3, 0.5, 2), True)
-        fn = lambda a, b, c: fg.distributions.LowRankMultivariateNormal(a, b, c).log_prob(v)  # noqa: E731
+        fn = lambda a, b, c: fg.distributions.LowRankMultivariateNormal(a, b, c).log_prob(v)
         inputs = [loc, W, D]
     elif which == "cov":
         # the covariance as A A^T + 3 I of a free A
         A = _t(fg, _arr((3, 3)), True)
-        fn = lambda a, b: fg.distributions.MultivariateNormal(  # noqa: E731
+        fn = lambda a, b: fg.distributions.MultivariateNormal(
             a, covariance_matrix=b @ b.mT + 3 * fg.eye(3, dtype=fg.float64)).log_prob(v)
         inputs = [loc, A]
     else:
         L = _t(fg, _tril(3), True)
-        fn = lambda a, b: fg.distributions.MultivariateNormal(a, scale_tril=b.tril()).log_prob(v)  # noqa: E731
+        fn = lambda a, b: fg.distributions.MultivariateNormal(a, scale_tril=b.tril()).log_prob(v)
         inputs = [loc, L]
     assert fg.autograd.gradcheck(fn, inputs, eps=1e-6, atol=1e-5)
 
@@ -303,7 +302,7 @@ def test_sample_matches_torch_stream(case, sample_shape):
 
 
 def test_mixture_sample_matches_torch_stream():
-    case = [c for c in CASES if c[0] == "Mixture-Normal-2x3"][0]
+    case = next(c for c in CASES if c[0] == "Mixture-Normal-2x3")
     d_f, _, _ = _build(fg, case)
     d_t, _, _ = _build(torch, case)
     fg.manual_seed(3)
@@ -422,7 +421,7 @@ def test_rsample_gradient_is_unbiased(name):
 
 def test_rsample_gradients_flow_for_every_reparameterised_distribution():
     for case in CASES:
-        d, P, _ = _build(fg, case)
+        d, _, _ = _build(fg, case)
         if not d.has_rsample:
             with pytest.raises(NotImplementedError):
                 d.rsample()
@@ -456,9 +455,9 @@ def _kl_makers():
         _CREATED.append(t)
         return t
 
-    pos = lambda s: _arr(3, 0.5, 2.5, seed=s)  # noqa: E731
-    real = lambda s: _arr(3, -1, 1, seed=s)  # noqa: E731
-    unit = lambda s: _arr(3, 0.1, 0.9, seed=s)  # noqa: E731
+    pos = lambda s: _arr(3, 0.5, 2.5, seed=s)
+    real = lambda s: _arr(3, -1, 1, seed=s)
+    unit = lambda s: _arr(3, 0.1, 0.9, seed=s)
     m = {
         "Normal": lambda M, s: M.distributions.Normal(P(M, real(s)), P(M, pos(s + 1))),
         "Laplace": lambda M, s: M.distributions.Laplace(P(M, real(s)), P(M, pos(s + 1))),

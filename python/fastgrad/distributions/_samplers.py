@@ -142,7 +142,6 @@ def _poisson_sample(rate):
 
 
 def _beta_sample(a, b):
-    fg = _fg()
     ga = _standard_gamma_sample(a)
     gb = _standard_gamma_sample(b)
     return ga / (ga + gb)

@@ -121,7 +121,7 @@ class _IndependentConstraint(Constraint):
         return result.all(-1)
 
     def __repr__(self):
-        return f"{self.__class__.__name__[1:]}({repr(self.base_constraint)}, {self.reinterpreted_batch_ndims})"
+        return f"{self.__class__.__name__[1:]}({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
 
 
 class MixtureSameFamilyConstraint(Constraint):
@@ -154,7 +154,7 @@ class MixtureSameFamilyConstraint(Constraint):
         return result.all(-1)
 
     def __repr__(self):
-        return f"{self.__class__.__name__}({repr(self.base_constraint)})"
+        return f"{self.__class__.__name__}({self.base_constraint!r})"
 
 
 class _Boolean(Constraint):
@@ -238,7 +238,7 @@ class _Real(Constraint):
 
     def check(self, value):
         """Whether each value is not NaN."""
-        return value == value
+        return value == value  # noqa: PLR0124  (False exactly for NaN)
 
 
 class _GreaterThan(Constraint):

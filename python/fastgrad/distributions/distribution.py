@@ -57,7 +57,7 @@ class Distribution:
                 if not _is_all_true(valid):
                     raise ValueError(
                         f"Expected parameter {param} ({type(value).__name__} of shape {tuple(value.shape)}) "
-                        f"of distribution {repr(self)} to satisfy the constraint {repr(constraint)}, "
+                        f"of distribution {self!r} to satisfy the constraint {constraint!r}, "
                         f"but found invalid values:\n{value}")
         super().__init__()
 
@@ -119,7 +119,7 @@ class Distribution:
 
     def sample_n(self, n):
         """Draws n samples (deprecated in PyTorch: use sample((n,)))."""
-        warnings.warn("sample_n will be deprecated. Use .sample((n,)) instead", UserWarning)
+        warnings.warn("sample_n will be deprecated. Use .sample((n,)) instead", UserWarning, stacklevel=2)
         return self.sample(_fg().Size((n,)))
 
     def log_prob(self, value):
@@ -177,7 +177,7 @@ class Distribution:
         if not _is_all_true(valid):
             raise ValueError(
                 f"Expected value argument ({type(value).__name__} of shape {tuple(value.shape)}) to be within "
-                f"the support ({repr(support)}) of the distribution {repr(self)}, but found invalid "
+                f"the support ({support!r}) of the distribution {self!r}, but found invalid "
                 f"values:\n{value}")
 
     def _get_checked_instance(self, cls, _instance=None):

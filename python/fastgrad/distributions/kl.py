@@ -21,7 +21,9 @@ from .gamma import Gamma
 from .independent import Independent
 from .laplace import Laplace
 from .lowrank_multivariate_normal import (
-    LowRankMultivariateNormal, _batch_lowrank_logdet, _batch_lowrank_mahalanobis,
+    LowRankMultivariateNormal,
+    _batch_lowrank_logdet,
+    _batch_lowrank_mahalanobis,
 )
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
 from .normal import Normal
@@ -90,7 +92,7 @@ def _dispatch_kl(type_p, type_q):
     right_fun = _KL_REGISTRY[right_p, right_q]
     if left_fun is not right_fun:
         warnings.warn(f"Ambiguous kl_divergence({type_p.__name__}, {type_q.__name__}). Please register_kl("
-                      f"{left_p.__name__}, {right_q.__name__})", RuntimeWarning)
+                      f"{left_p.__name__}, {right_q.__name__})", RuntimeWarning, stacklevel=2)
     return left_fun
 
 
@@ -241,7 +243,6 @@ def _kl_laplace_laplace(p, q):
 
 @register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
 def _kl_lowrankmultivariatenormal_lowrankmultivariatenormal(p, q):
-    fg = _fg()
     if p.event_shape != q.event_shape:
         raise ValueError("KL-divergence between two Low Rank Multivariate Normals with"
                          "                          different event shapes cannot be computed")
@@ -257,7 +258,6 @@ def _kl_lowrankmultivariatenormal_lowrankmultivariatenormal(p, q):
     term23 = _batch_trace_XXT(A * p._unbroadcasted_cov_diag.sqrt().unsqueeze(-2))
     term24 = _batch_trace_XXT(A @ p._unbroadcasted_cov_factor)
     term2 = term21 + term22 - term23 - term24
-    del fg
     return 0.5 * (term1 + term2 + term3 - p.event_shape[0])
 
 

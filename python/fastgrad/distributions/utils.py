@@ -1,7 +1,6 @@
 """Helpers shared by the distributions: broadcasting parameters, logits/probs conversions, lazy properties."""
 import numbers
 
-
 __all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits"]
 
 
