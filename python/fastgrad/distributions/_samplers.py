@@ -44,7 +44,8 @@ def _standard_gamma_sample(alpha):
 def _standard_gamma_grad(alpha, x):
     """d x / d alpha of a Gamma(alpha, 1) sample x at fixed CDF value (implicit reparameterisation):
     -(dP(alpha, x)/d alpha) / p(x; alpha), with P the regularized lower incomplete gamma function, from the
-    series P = sum_n x^(alpha+n) e^-x / Gamma(alpha+n+1); for alpha >= 500 from the Wilson-Hilferty
+    series P = sum_n x^(alpha+n) e^-x / Gamma(alpha+n+1), in the far upper tail (x > 2 alpha + 10) from the
+    upper incomplete gamma function by Gauss-Laguerre quadrature; for alpha >= 500 from the Wilson-Hilferty
     approximation."""
     fg = _fg()
     with fg.no_grad():
@@ -57,12 +58,27 @@ def _standard_gamma_grad(alpha, x):
         r = x_s / a_s
         psi = fg.digamma(a_s) + 1.0 / a_s
         total = r * (logx - psi)
-        n_terms = float((x_s - a_s).clamp(min=0).max()) + 15 * math.sqrt(float(x_s.max())) + 40 if a.numel() else 0
+        x_sr = fg.where(xs > 2 * a + 10, a_s, x_s)
+        n_terms = float((x_sr - a_s).clamp(min=0).max()) + 15 * math.sqrt(float(x_sr.max())) + 40 if a.numel() else 0
         for n in range(1, int(min(n_terms, 20000))):
             r = r * x_s / (a_s + n)
             psi = psi + 1.0 / (a_s + n)
             total = total + r * (logx - psi)
         grad = -total
+        # Far in the upper tail the series cancels (its terms reach P / p ~ e^x); there
+        # dx/dalpha = (dQ/dalpha) / p = int_0^inf e^-s (1 + s/x)^(alpha-1) (log(x + s) - digamma(alpha)) ds,
+        # by Gauss-Laguerre quadrature (smooth: (alpha - 1) / x < 1/2).
+        tail = ~big & (xs > 2 * a + 10)
+        if bool(tail.any()):
+            import numpy as np
+            nodes, weights = np.polynomial.laguerre.laggauss(64)
+            a_t = fg.where(tail, a, fg.ones_like(a))
+            x_t = fg.where(tail, xs, fg.full_like(xs, 20.0))
+            psi_a = fg.digamma(a_t)
+            acc = fg.zeros_like(a)
+            for s_, w_ in zip(nodes.tolist(), weights.tolist()):
+                acc = acc + w_ * fg.exp((a_t - 1) * fg.log1p(s_ / x_t)) * (fg.log(x_t + s_) - psi_a)
+            grad = fg.where(tail, acc, grad)
         if bool(big.any()):
             # x = a (1 - 1/(9a) + z / (3 sqrt(a)))^3 with z fixed
             t = (xs / a) ** (1.0 / 3.0)
