@@ -992,3 +992,25 @@ def test_standard_gamma_grad_against_mpmath():
         want = float(dq / pdf)
         got = _standard_gamma_grad(fg.tensor([a], dtype=fg.float64), fg.tensor([x], dtype=fg.float64)).item()
         assert got == pytest.approx(want, rel=1e-7), (a, x)
+
+
+@pytest.mark.parametrize("name", sorted(fg.distributions.__all__))
+def test_signatures_match_torch(name):
+    """Constructor and method argument names (and defaults) are PyTorch's."""
+    import inspect
+    f_obj, t_obj = getattr(fg.distributions, name), getattr(torch.distributions, name)
+    if not isinstance(t_obj, type):
+        return
+    members = ["__init__"] + [m for m in ("sample", "rsample", "log_prob", "cdf", "icdf", "entropy", "expand",
+                                          "enumerate_support", "log_abs_det_jacobian", "forward_shape",
+                                          "inverse_shape", "with_cache", "check") if hasattr(t_obj, m)]
+    for m in members:
+        sf = inspect.signature(getattr(f_obj, m))
+        st = inspect.signature(getattr(t_obj, m))
+        names_f = [(p.name, p.kind) for p in sf.parameters.values()]
+        names_t = [(p.name, p.kind) for p in st.parameters.values()]
+        assert names_f == names_t, (name, m)
+        defaults_f = [p.default for p in sf.parameters.values()]
+        defaults_t = [p.default for p in st.parameters.values()]
+        assert [repr(d).replace("torch", "fastgrad") for d in defaults_f] == \
+            [repr(d).replace("torch", "fastgrad") for d in defaults_t] or m in ("sample", "rsample"), (name, m)

@@ -1,6 +1,7 @@
 """The Distribution base class, as torch.distributions.Distribution."""
 import warnings
 
+from .._size import Size
 from . import constraints
 from .utils import _is_all_true, lazy_property
 
@@ -33,7 +34,7 @@ class Distribution:
             raise ValueError
         Distribution._validate_args = value
 
-    def __init__(self, batch_shape=(), event_shape=(), validate_args=None):
+    def __init__(self, batch_shape=Size(), event_shape=Size(), validate_args=None):
         fg = _fg()
         self._batch_shape = fg.Size(batch_shape)
         self._event_shape = fg.Size(event_shape)
