@@ -1014,3 +1014,27 @@ def test_signatures_match_torch(name):
         defaults_t = [p.default for p in st.parameters.values()]
         assert [repr(d).replace("torch", "fastgrad") for d in defaults_f] == \
             [repr(d).replace("torch", "fastgrad") for d in defaults_t] or m in ("sample", "rsample"), (name, m)
+
+
+def test_samplers_do_not_hang_on_invalid_parameters():
+    """With validate_args=False, NaN / infinite / negative parameters end the rejection loops: the gamma family
+    gives PyTorch's answers (the smallest normal number for concentrations that are not positive, inf for
+    inf), Poisson raises PyTorch's error for NaN or negative rates, Binomial draws NaN for invalid counts or
+    probabilities."""
+    from fastgrad.distributions import _samplers as S
+    nan, inf = float("nan"), float("inf")
+    alpha = [nan, inf, 0.0, -1.0, 1e-30, 1e30]
+    _close(S._standard_gamma_sample(fg.tensor(alpha)), torch._standard_gamma(torch.tensor(alpha)), rtol=1e-3)
+    assert np.all(np.isnan(_np(S._standard_gamma_grad(fg.tensor([nan, inf, 1.0]), fg.tensor([1.0, 1.0, nan])))))
+    with pytest.raises(RuntimeError, match="invalid Poisson rate, expected rate to be non-negative"):
+        fg.distributions.Poisson(fg.tensor([nan]), validate_args=False).sample()
+    with pytest.raises(RuntimeError, match="invalid Poisson rate, expected rate to be non-negative"):
+        torch.distributions.Poisson(torch.tensor([nan]), validate_args=False).sample()
+    s = _np(fg.distributions.Poisson(fg.tensor([inf, 1e30, 0.0]), validate_args=False).sample())
+    assert s[0] == inf and s[1] == pytest.approx(1e30, rel=1e-6) and s[2] == 0
+    s = _np(fg.distributions.Binomial(fg.tensor([nan, inf, 5.0, -1.0, 1e30]), fg.tensor([0.5, 0.5, 1.5, 0.5, 0.5]),
+                                      validate_args=False).sample())
+    assert np.all(np.isnan(s[:4])) and s[4] == pytest.approx(5e29, rel=1e-6)
+    a = fg.tensor([nan, 1.0], requires_grad=True)
+    fg.distributions.Gamma(a, 1.0, validate_args=False).rsample().sum().backward()
+    assert math.isnan(float(a.grad[0])) and float(a.grad[1]) > 0

@@ -17,7 +17,11 @@ def _standard_gamma_sample(alpha):
     smallest normal number."""
     fg = _fg()
     with fg.no_grad():
-        a = alpha.detach().to(fg.float64)
+        a_in = alpha.detach().to(fg.float64)
+        # concentrations that are not positive numbers give the smallest normal number (as PyTorch's kernel),
+        # +inf gives +inf; they take no part in the rejection loop
+        invalid = ~(a_in > 0) | (a_in == math.inf)
+        a = fg.where(invalid, fg.ones_like(a_in), a_in)
         boost = a < 1
         a1 = fg.where(boost, a + 1, a)
         d = a1 - 1.0 / 3.0
@@ -37,6 +41,7 @@ def _standard_gamma_sample(alpha):
         if bool(boost.any()):
             u = fg.rand(a.shape, dtype=fg.float64)
             out = fg.where(boost, out * u ** (1.0 / a), out)
+        out = fg.where(invalid, fg.where(a_in == math.inf, a_in, fg.zeros_like(a_in)), out)
         out = out.to(alpha.dtype)
         return out.clamp(min=fg.finfo(alpha.dtype).tiny)
 
@@ -49,8 +54,11 @@ def _standard_gamma_grad(alpha, x):
     approximation."""
     fg = _fg()
     with fg.no_grad():
-        a = alpha.detach().to(fg.float64)
-        xs = x.detach().to(fg.float64).clamp(min=1e-300)
+        a_in = alpha.detach().to(fg.float64)
+        x_in = x.detach().to(fg.float64)
+        bad = ~((a_in > 0) & (a_in < math.inf) & (x_in >= 0) & (x_in < math.inf))
+        a = fg.where(bad, fg.ones_like(a_in), a_in)
+        xs = fg.where(bad, fg.ones_like(x_in), x_in).clamp(min=1e-300)
         big = a >= 500
         a_s = fg.where(big, fg.ones_like(a), a)
         x_s = fg.where(big, fg.ones_like(xs), xs)
@@ -87,6 +95,7 @@ def _standard_gamma_grad(alpha, x):
             dinner = 1 / (9 * a * a) - z / (6 * a * fg.sqrt(a))
             g_big = inner ** 3 + 3 * a * inner ** 2 * dinner
             grad = fg.where(big, g_big, grad)
+        grad = fg.where(bad, fg.full_like(grad, math.nan), grad)
         return grad.to(alpha.dtype)
 
 
@@ -118,6 +127,11 @@ def _poisson_sample(rate):
     fg = _fg()
     with fg.no_grad():
         lam = rate.detach().to(fg.float64)
+        if not bool((lam >= 0).all()):
+            raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+        # +inf draws +inf (PyTorch's kernel returns the int64 minimum there); it takes no part in the loop
+        infinite = lam == math.inf
+        lam = fg.where(infinite, fg.zeros_like(lam), lam)
         out = fg.zeros_like(lam)
         small = lam < 10
         if bool(small.any()):
@@ -154,6 +168,7 @@ def _poisson_sample(rate):
                 new = ok & ~done
                 out = fg.where(new, k, out)
                 done = done | ok
+        out = fg.where(infinite, fg.full_like(out, math.inf), out)
         return out.to(rate.dtype)
 
 
@@ -170,6 +185,11 @@ def _binomial_sample(count, prob):
     with fg.no_grad():
         n = count.detach().to(fg.float64).round()
         p = prob.detach().to(fg.float64)
+        # counts that are not finite nonnegative numbers and probabilities outside [0, 1] (or NaN) draw NaN and
+        # take no part in the loops
+        bad = ~((n >= 0) & (n < math.inf) & (p >= 0) & (p <= 1))
+        n = fg.where(bad, fg.zeros_like(n), n)
+        p = fg.where(bad, fg.zeros_like(p), p)
         acc = fg.zeros_like(p)
         while True:
             big = n > 64
@@ -190,4 +210,5 @@ def _binomial_sample(count, prob):
             u = fg.rand((m,) + tuple(p.shape), dtype=fg.float64)
             idx = fg.arange(m, dtype=fg.float64).reshape((m,) + (1,) * p.dim())
             acc = acc + ((u < p) & (idx < n)).to(fg.float64).sum(0)
+        acc = fg.where(bad, fg.full_like(acc, math.nan), acc)
         return acc.to(prob.dtype)
