@@ -2,7 +2,7 @@
 from numbers import Number
 
 from . import constraints
-from ._samplers import _standard_gamma
+from ._samplers import _gammainc, _standard_gamma
 from .exp_family import ExponentialFamily
 from .utils import broadcast_all
 
@@ -80,3 +80,8 @@ class Gamma(ExponentialFamily):
     def _log_normalizer(self, x, y):
         fg = _fg()
         return fg.lgamma(x + 1) + (x + 1) * fg.log(-y.reciprocal())
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return _gammainc(self.concentration, self.rate * value)
