@@ -212,7 +212,8 @@ def test_entropy(case):
 
 @pytest.mark.parametrize("case", [c for c in CASES if c[4]], ids=[c[0] for c in CASES if c[4]])
 def test_cdf_icdf(case):
-    _both(case, lambda d, v: d.cdf(v))
+    # Gamma's cdf has no derivative in the concentration (test_gamma_cdf_gradients_as_torch)
+    _both(case, lambda d, v: d.cdf(v), grad=case[0].split("-")[0] not in ("Gamma", "Chi2"))
     if _both(case, lambda d, v: d.icdf(d.cdf(v)), rtol=1e-5, atol=1e-7):
         _both(case, lambda d, v: d.icdf(d.cdf(v) * 0 + 0.3), rtol=1e-6)
 
