@@ -1,6 +1,15 @@
 """Samplers for the distributions whose PyTorch samplers are C++ kernels (gamma, Poisson, binomial), written
 over fastgrad's random stream (rand / randn), and the implicit reparameterisation gradient of the gamma
-sample. They draw from the right distributions but not PyTorch's numbers (docs/differences.md)."""
+sample. They draw from the right distributions but not PyTorch's numbers (docs/differences.md).
+
+Note [Implicit reparameterisation]: a gamma draw x = F^-1(u; alpha) is differentiated at fixed u, so
+dx/dalpha = -(dF/dalpha) / p(x; alpha), with F the regularized lower incomplete gamma function P(alpha, x)
+(_standard_gamma_grad). The draw itself is made without recording (Marsaglia-Tsang), and _StandardGamma puts
+this derivative on its backward; Gamma, Chi2, StudentT (through Chi2), Dirichlet (normalised gamma draws) and
+Beta (a two-component Dirichlet) inherit it, so their rsample is differentiable as PyTorch's is. dF/dalpha comes
+from the series of P (bulk and lower tail), from the upper tail's integral by Gauss-Laguerre quadrature where
+the series would cancel (x > 2 alpha + 10), and from the Wilson-Hilferty approximation for alpha >= 500.
+"""
 import math
 
 from ..autograd.function import Function
@@ -101,7 +110,7 @@ def _standard_gamma_grad(alpha, x):
 
 class _StandardGamma(Function):
     """A Gamma(alpha, 1) sample whose gradient with respect to alpha is the implicit reparameterisation
-    gradient (as PyTorch's _standard_gamma)."""
+    gradient (as PyTorch's _standard_gamma; see Note [Implicit reparameterisation])."""
 
     @staticmethod
     def forward(ctx, alpha):
