@@ -18,6 +18,9 @@ from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .exponential import Exponential
 from .gamma import Gamma
+from .geometric import Geometric
+from .gumbel import _EULER_GAMMA, Gumbel
+from .half_normal import HalfNormal
 from .independent import Independent
 from .laplace import Laplace
 from .lowrank_multivariate_normal import (
@@ -28,6 +31,7 @@ from .lowrank_multivariate_normal import (
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .pareto import Pareto
 from .poisson import Poisson
 from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform
@@ -507,3 +511,139 @@ def _kl_normal_infinity(p, q):
 @register_kl(Poisson, Binomial)
 def _kl_poisson_infinity(p, q):
     return _infinite_like(p.rate)
+
+
+# Gumbel, Pareto, Geometric and HalfNormal pairs. For a Gumbel q (location m, scale b) with z = (x - m) / b,
+# -log q(x) = log b + z + e^-z, so -E_p[log q] = log b + (E_p[x] - m) / b + e^(m/b) E_p[e^(-x/b)] (p's moment
+# generating function at -1/b). For a Pareto p (scale s, shape a): E[log x] = log s + 1/a, E[x] = a s / (a - 1),
+# E[x^2] = a s^2 / (a - 2).
+
+def _gumbel_cross_term(q, mean, mgf_at_minus_inv_scale):
+    return q.scale.log() + (mean - q.loc) / q.scale + (q.loc / q.scale).exp() * mgf_at_minus_inv_scale
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p, q):
+    mgf = (-p.loc / q.scale).exp() * (1 + p.scale / q.scale).lgamma().exp()
+    return -p.entropy() + _gumbel_cross_term(q, p.mean, mgf)
+
+
+@register_kl(Exponential, Gumbel)
+def _kl_exponential_gumbel(p, q):
+    rb = p.rate * q.scale
+    return -p.entropy() + _gumbel_cross_term(q, p.mean, rb / (rb + 1))
+
+
+@register_kl(Gamma, Gumbel)
+def _kl_gamma_gumbel(p, q):
+    mgf = (1 + (p.rate * q.scale).reciprocal()).pow(-p.concentration)
+    return -p.entropy() + _gumbel_cross_term(q, p.mean, mgf)
+
+
+@register_kl(Normal, Gumbel)
+def _kl_normal_gumbel(p, q):
+    mgf = (-p.loc / q.scale + 0.5 * (p.scale / q.scale).pow(2)).exp()
+    return -p.entropy() + _gumbel_cross_term(q, p.loc, mgf)
+
+
+@register_kl(Uniform, Gumbel)
+def _kl_uniform_gumbel(p, q):
+    width = p.high - p.low
+    mgf = q.scale * ((-p.low / q.scale).exp() - (-p.high / q.scale).exp()) / width
+    return -width.log() + _gumbel_cross_term(q, (p.high + p.low) / 2, mgf)
+
+
+@register_kl(Gumbel, Normal)
+def _kl_gumbel_normal(p, q):
+    return -p.entropy() + _normal_cross_term(q, p.mean, p.variance + p.mean.pow(2))
+
+
+def _pareto_e_log(p):
+    return p.scale.log() + p.alpha.reciprocal()
+
+
+def _inf_where(cond, result):
+    fg = _fg()
+    return fg.where(cond, fg.full_like(result, math.inf), result)
+
+
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p, q):
+    cross = -q.alpha.log() - q.alpha * q.scale.log() + (q.alpha + 1) * _pareto_e_log(p)
+    return _inf_where(p.scale < q.scale, -p.entropy() + cross)
+
+
+@register_kl(Pareto, Exponential)
+def _kl_pareto_exponential(p, q):
+    mean = p.alpha * p.scale / (p.alpha - 1)
+    return _inf_where(p.alpha <= 1, -p.entropy() - q.rate.log() + q.rate * mean)
+
+
+@register_kl(Pareto, Gamma)
+def _kl_pareto_gamma(p, q):
+    mean = p.alpha * p.scale / (p.alpha - 1)
+    cross = (q.concentration.lgamma() - q.concentration * q.rate.log()
+             - (q.concentration - 1) * _pareto_e_log(p) + q.rate * mean)
+    return _inf_where(p.alpha <= 1, -p.entropy() + cross)
+
+
+@register_kl(Pareto, Normal)
+def _kl_pareto_normal(p, q):
+    mean = p.alpha * p.scale / (p.alpha - 1)
+    second = p.alpha * p.scale.pow(2) / (p.alpha - 2)
+    return _inf_where(p.alpha <= 2, -p.entropy() + _normal_cross_term(q, mean, second))
+
+
+@register_kl(Uniform, Pareto)
+def _kl_uniform_pareto(p, q):
+    fg = _fg()
+    width = p.high - p.low
+    e_log_x = (fg.xlogy(p.high, p.high) - fg.xlogy(p.low, p.low) - width) / width
+    cross = -q.alpha.log() - q.alpha * q.scale.log() + (q.alpha + 1) * e_log_x
+    return _inf_where(p.low < q.scale, -width.log() + cross)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    return -p.entropy() - (-q.probs).log1p() * (p.probs.reciprocal() - 1) - q.probs.log()
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Beta, Pareto)
+def _kl_beta_infinity(p, q):
+    return _infinite_like(p.concentration1)
+
+
+@register_kl(Exponential, Pareto)
+def _kl_exponential_pareto_infinity(p, q):
+    return _infinite_like(p.rate)
+
+
+@register_kl(Gamma, Pareto)
+def _kl_gamma_pareto_infinity(p, q):
+    return _infinite_like(p.concentration)
+
+
+@register_kl(Laplace, Pareto)
+@register_kl(Normal, Pareto)
+def _kl_loc_pareto_infinity(p, q):
+    return _infinite_like(p.loc)
+
+
+@register_kl(Gumbel, Beta)
+@register_kl(Gumbel, Exponential)
+@register_kl(Gumbel, Gamma)
+@register_kl(Gumbel, Pareto)
+@register_kl(Gumbel, Uniform)
+def _kl_gumbel_infinity(p, q):
+    return _infinite_like(p.loc)
+
+
+@register_kl(Pareto, Beta)
+@register_kl(Pareto, Uniform)
+def _kl_pareto_infinity(p, q):
+    return _infinite_like(p.scale)
