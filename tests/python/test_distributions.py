@@ -94,6 +94,13 @@ def _cases():
                   {"probs": _arr(shp, 0.1, 0.9)}, np.floor(_arr(vshape, 0, 6)), False))
         c.append((f"Geometric-logits-{s}", lambda M, p: M.distributions.Geometric(logits=p["logits"]),
                   {"logits": _arr(shp, -2, 2)}, np.floor(_arr(vshape, 0, 6)), False))
+        c.append((f"NegativeBinomial-{s}", lambda M, p: M.distributions.NegativeBinomial(p["n"], probs=p["probs"]),
+                  {"n": _arr(shp, 0.5, 5), "probs": _arr(shp, 0.05, 0.9)}, np.floor(_arr(vshape, 0, 8)), False))
+        c.append((f"NegativeBinomial-logits-{s}", lambda M, p: M.distributions.NegativeBinomial(
+            p["n"], logits=p["logits"]), {"n": _arr(shp, 0.5, 5), "logits": _arr(shp, -2, 1)},
+            np.floor(_arr(vshape, 0, 8)), False))
+        c.append((f"RelaxedBernoulli-{s}", lambda M, p: M.distributions.RelaxedBernoulli(p["t"], probs=p["probs"]),
+                  {"t": _arr(shp, 0.3, 2), "probs": _arr(shp, 0.05, 0.95)}, _arr(vshape, 0.05, 0.95), False))
         c.append((f"Binomial-{s}", lambda M, p: M.distributions.Binomial(7, probs=p["probs"]),
                   {"probs": _arr(shp, 0.05, 0.95)}, np.floor(_arr(vshape, 0, 8)), False))
         c.append((f"Binomial-logits-{s}", lambda M, p: M.distributions.Binomial(
@@ -107,6 +114,17 @@ def _cases():
                   {"logits": _arr(bshape + (4,))}, np.floor(_arr((5,) + bshape, 0, 4)), False))
         c.append((f"OneHotCategorical-{s}", lambda M, p: M.distributions.OneHotCategorical(probs=p["probs"]),
                   {"probs": _simplex(bshape + (4,))}, np.eye(4)[np.floor(_arr(bshape, 0, 4)).astype(int)], False))
+        c.append((f"Multinomial-{s}", lambda M, p: M.distributions.Multinomial(5, probs=p["probs"]),
+                  {"probs": _simplex(bshape + (4,))}, np.array([1.0, 0.0, 3.0, 1.0]) * np.ones(bshape + (4,)), False))
+        c.append((f"Multinomial-logits-{s}", lambda M, p: M.distributions.Multinomial(3, logits=p["logits"]),
+                  {"logits": _arr(bshape + (4,))}, np.array([0.0, 2.0, 0.0, 1.0]) * np.ones((2,) + bshape + (4,)),
+                  False))
+        c.append((f"RelaxedOneHotCategorical-{s}", lambda M, p: M.distributions.RelaxedOneHotCategorical(
+            p["t"], logits=p["logits"]), {"t": _arr((), 0.3, 2), "logits": _arr(bshape + (4,))},
+            _simplex(bshape + (4,), seed=7), False))
+        c.append((f"LogisticNormal-{s}", lambda M, p: M.distributions.LogisticNormal(p["loc"], p["scale"]),
+                  {"loc": _arr(bshape + (2,)), "scale": _arr(bshape + (2,), 0.5, 2)}, _simplex(bshape + (3,), 9),
+                  False))
         c.append((f"Dirichlet-{s}", lambda M, p: M.distributions.Dirichlet(p["conc"]),
                   {"conc": _arr(bshape + (3,), 0.5, 3)}, _simplex(bshape + (3,), seed=3), False))
         c.append((f"MVN-scale_tril-{s}", lambda M, p: M.distributions.MultivariateNormal(p["loc"],
@@ -297,7 +315,8 @@ def test_multivariate_log_prob_gradcheck(which):
 SAME_STREAM = [c for c in CASES if c[0].split("-")[0] in (
     "Normal", "LogNormal", "Laplace", "Cauchy", "Uniform", "Exponential", "Bernoulli", "Categorical",
     "OneHotCategorical", "MVN", "LowRankMVN", "Independent", "Transformed", "HalfNormal", "HalfCauchy", "Gumbel",
-    "Weibull", "Pareto", "Geometric")]
+    "Weibull", "Pareto", "Geometric", "Multinomial", "RelaxedBernoulli", "RelaxedOneHotCategorical",
+    "LogisticNormal")]
 
 
 @pytest.mark.parametrize("case", SAME_STREAM, ids=[c[0] for c in SAME_STREAM])
@@ -358,6 +377,8 @@ STAT_CASES = [
     ("StudentT", lambda M: M.distributions.StudentT(_t(M, [5.0, 10.0, 30.0]), _t(M, [0.0, 1.0, -1.0]),
                                                      _t(M, [1.0, 2.0, 0.5]))),
     ("InverseGamma", lambda M: M.distributions.InverseGamma(_t(M, [5.0, 12.0]), _t(M, [1.0, 3.0]))),
+    ("NegativeBinomial", lambda M: M.distributions.NegativeBinomial(_t(M, [2.0, 10.0, 0.5]),
+                                                                     probs=_t(M, [0.3, 0.8, 0.5]))),
     ("Poisson", lambda M: M.distributions.Poisson(_t(M, [0.0, 0.3, 4.0, 9.9, 10.0, 50.0, 1000.0]))),
     ("Binomial", lambda M: M.distributions.Binomial(_t(M, [0.0, 1.0, 10.0, 64.0, 65.0, 500.0, 10000.0]),
                                                      probs=_t(M, [0.5, 0.3, 0.0, 1.0, 0.2, 0.9, 0.01]))),
@@ -374,7 +395,7 @@ def test_sample_statistics(name, make):
     assert tuple(s.shape) == (20000,) + tuple(d_t.batch_shape) + tuple(d_t.event_shape)
     assert bool(d_f.support.check(s).all())
     _stats_ok(s, _np(d_t.mean), _np(d_t.variance))
-    if name in ("Poisson", "Binomial"):
+    if name in ("Poisson", "Binomial", "NegativeBinomial"):
         assert np.all(_np(s) == np.round(_np(s)))
     d32 = make(fg)
     s32 = type(d32)(**{k: v.float() for k, v in _params_of(d32).items()}).sample((10,))
@@ -386,6 +407,8 @@ def _params_of(d):
         return {"concentration1": d.concentration1, "concentration0": d.concentration0}
     if isinstance(d, fg.distributions.Chi2):
         return {"df": d.df}
+    if isinstance(d, fg.distributions.NegativeBinomial):
+        return {"total_count": d.total_count, "probs": d.probs}
     if isinstance(d, fg.distributions.InverseGamma):
         return {"concentration": d.concentration, "rate": d.rate}
     if isinstance(d, fg.distributions.Binomial):
@@ -599,6 +622,11 @@ BAD_ARGS = [
     ("StudentT", lambda M: M.distributions.StudentT(M.tensor(-1.0))),
     ("LogNormal", lambda M: M.distributions.LogNormal(M.tensor(0.0), M.tensor(-1.0))),
     ("Geometric", lambda M: M.distributions.Geometric(M.tensor([0.5, 0.0]))),
+    ("Multinomial-float-count", lambda M: M.distributions.Multinomial(2.5, M.tensor([0.5, 0.5]))),
+    ("Multinomial", lambda M: M.distributions.Multinomial(2, M.tensor([0.5, -0.5]))),
+    ("NegativeBinomial", lambda M: M.distributions.NegativeBinomial(M.tensor(2.0), M.tensor(1.0))),
+    ("NegativeBinomial-both", lambda M: M.distributions.NegativeBinomial(M.tensor(2.0))),
+    ("RelaxedBernoulli", lambda M: M.distributions.RelaxedBernoulli(M.tensor(1.0), M.tensor(1.5))),
     ("Geometric-range", lambda M: M.distributions.Geometric(M.tensor([0.5, 1.5]))),
     ("Pareto", lambda M: M.distributions.Pareto(M.tensor(1.0), M.tensor(-1.0))),
     ("Gumbel", lambda M: M.distributions.Gumbel(M.tensor(1.0), M.tensor(-1.0))),
@@ -653,6 +681,9 @@ BAD_VALUES = [
     ("Pareto-below", lambda M: M.distributions.Pareto(M.tensor(1.0), M.tensor(2.0)), lambda M: M.tensor(0.5)),
     ("HalfNormal-neg", lambda M: M.distributions.HalfNormal(M.tensor(1.0)), lambda M: M.tensor(-0.5)),
     ("Geometric-frac", lambda M: M.distributions.Geometric(M.tensor(0.3)), lambda M: M.tensor(0.5)),
+    ("Multinomial-sum", lambda M: M.distributions.Multinomial(2, M.tensor([0.5, 0.5])), lambda M: M.tensor([2.0, 1.0])),
+    ("LogisticNormal-simplex", lambda M: M.distributions.LogisticNormal(M.zeros(2), M.ones(2)),
+     lambda M: M.tensor([0.5, 0.6, 0.1])),
     ("event-shape", lambda M: M.distributions.Dirichlet(M.ones(3)), lambda M: M.tensor([0.5, 0.5])),
     ("broadcast", lambda M: M.distributions.Normal(M.zeros(3), M.ones(3)), lambda M: M.zeros(2)),
     ("not-tensor", lambda M: M.distributions.Normal(M.zeros(3), M.ones(3)), lambda M: 0.5),
@@ -887,8 +918,7 @@ def test_public_names_match_torch():
     # the distributions left for later (docs/differences.md)
     assert missing == sorted([
         "ContinuousBernoulli", "CorrCholeskyTransform", "FisherSnedecor", "GeneralizedPareto", "Kumaraswamy",
-        "LKJCholesky", "LogisticNormal", "Multinomial", "NegativeBinomial", "OneHotCategoricalStraightThrough",
-        "RelaxedBernoulli", "RelaxedOneHotCategorical", "VonMises", "Wishart"]), missing
+        "LKJCholesky", "OneHotCategoricalStraightThrough", "VonMises", "Wishart"]), missing
     for name in fg.distributions.__all__:
         assert hasattr(torch.distributions, name)
     import pathlib
