@@ -101,6 +101,10 @@ def _cases():
             np.floor(_arr(vshape, 0, 8)), False))
         c.append((f"RelaxedBernoulli-{s}", lambda M, p: M.distributions.RelaxedBernoulli(p["t"], probs=p["probs"]),
                   {"t": _arr(shp, 0.3, 2), "probs": _arr(shp, 0.05, 0.95)}, _arr(vshape, 0.05, 0.95), False))
+        c.append((f"FisherSnedecor-{s}", lambda M, p: M.distributions.FisherSnedecor(p["d1"], p["d2"]),
+                  {"d1": _arr(shp, 1, 6), "d2": _arr(shp, 1, 8)}, _arr(vshape, 0.1, 3), False))
+        c.append((f"Kumaraswamy-{s}", lambda M, p: M.distributions.Kumaraswamy(p["a"], p["b"]),
+                  {"a": _arr(shp, 0.5, 3), "b": _arr(shp, 0.5, 3)}, _arr(vshape, 0.05, 0.95), True))
         c.append((f"Binomial-{s}", lambda M, p: M.distributions.Binomial(7, probs=p["probs"]),
                   {"probs": _arr(shp, 0.05, 0.95)}, np.floor(_arr(vshape, 0, 8)), False))
         c.append((f"Binomial-logits-{s}", lambda M, p: M.distributions.Binomial(
@@ -125,6 +129,9 @@ def _cases():
         c.append((f"LogisticNormal-{s}", lambda M, p: M.distributions.LogisticNormal(p["loc"], p["scale"]),
                   {"loc": _arr(bshape + (2,)), "scale": _arr(bshape + (2,), 0.5, 2)}, _simplex(bshape + (3,), 9),
                   False))
+        c.append((f"OneHotCategoricalStraightThrough-{s}", lambda M, p:
+                  M.distributions.OneHotCategoricalStraightThrough(probs=p["probs"]),
+                  {"probs": _simplex(bshape + (4,))}, np.eye(4)[np.floor(_arr(bshape, 0, 4)).astype(int)], False))
         c.append((f"Dirichlet-{s}", lambda M, p: M.distributions.Dirichlet(p["conc"]),
                   {"conc": _arr(bshape + (3,), 0.5, 3)}, _simplex(bshape + (3,), seed=3), False))
         c.append((f"MVN-scale_tril-{s}", lambda M, p: M.distributions.MultivariateNormal(p["loc"],
@@ -234,7 +241,13 @@ def test_shapes_and_log_prob(case):
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_moments(case):
-    for attr in ["mean", "variance", "stddev", "mode"]:
+    if case[0].startswith("Kumaraswamy"):
+        # PyTorch 2.13's Kumaraswamy.mode is NaN for every parameter (docs/differences.md): the formula instead
+        d, _, _ = _build(fg, case)
+        a, b = case[2]["a"], case[2]["b"]
+        want = np.where((a >= 1) & (b >= 1), ((a - 1) / (a * b - 1)) ** (1 / a), np.nan)
+        np.testing.assert_allclose(_np(d.mode), want, rtol=1e-12)
+    for attr in ["mean", "variance", "stddev"] + ([] if case[0].startswith("Kumaraswamy") else ["mode"]):
         _both(case, lambda d, v, attr=attr: getattr(d, attr), rtol=1e-6, grad=attr != "mode")
 
 
@@ -316,7 +329,7 @@ SAME_STREAM = [c for c in CASES if c[0].split("-")[0] in (
     "Normal", "LogNormal", "Laplace", "Cauchy", "Uniform", "Exponential", "Bernoulli", "Categorical",
     "OneHotCategorical", "MVN", "LowRankMVN", "Independent", "Transformed", "HalfNormal", "HalfCauchy", "Gumbel",
     "Weibull", "Pareto", "Geometric", "Multinomial", "RelaxedBernoulli", "RelaxedOneHotCategorical",
-    "LogisticNormal")]
+    "LogisticNormal", "Kumaraswamy", "OneHotCategoricalStraightThrough")]
 
 
 @pytest.mark.parametrize("case", SAME_STREAM, ids=[c[0] for c in SAME_STREAM])
@@ -377,6 +390,7 @@ STAT_CASES = [
     ("StudentT", lambda M: M.distributions.StudentT(_t(M, [5.0, 10.0, 30.0]), _t(M, [0.0, 1.0, -1.0]),
                                                      _t(M, [1.0, 2.0, 0.5]))),
     ("InverseGamma", lambda M: M.distributions.InverseGamma(_t(M, [5.0, 12.0]), _t(M, [1.0, 3.0]))),
+    ("FisherSnedecor", lambda M: M.distributions.FisherSnedecor(_t(M, [3.0, 10.0]), _t(M, [12.0, 30.0]))),
     ("NegativeBinomial", lambda M: M.distributions.NegativeBinomial(_t(M, [2.0, 10.0, 0.5]),
                                                                      probs=_t(M, [0.3, 0.8, 0.5]))),
     ("Poisson", lambda M: M.distributions.Poisson(_t(M, [0.0, 0.3, 4.0, 9.9, 10.0, 50.0, 1000.0]))),
@@ -407,6 +421,8 @@ def _params_of(d):
         return {"concentration1": d.concentration1, "concentration0": d.concentration0}
     if isinstance(d, fg.distributions.Chi2):
         return {"df": d.df}
+    if isinstance(d, fg.distributions.FisherSnedecor):
+        return {"df1": d.df1, "df2": d.df2}
     if isinstance(d, fg.distributions.NegativeBinomial):
         return {"total_count": d.total_count, "probs": d.probs}
     if isinstance(d, fg.distributions.InverseGamma):
@@ -428,7 +444,7 @@ def test_standard_gamma_implicit_gradient_matches_torch():
     _close(got, want, rtol=5e-3, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["Gamma", "Beta", "Dirichlet", "StudentT", "Chi2"])
+@pytest.mark.parametrize("name", ["Gamma", "Beta", "Dirichlet", "StudentT", "Chi2", "FisherSnedecor"])
 def test_rsample_gradient_is_unbiased(name):
     """The reparameterised gradient of E[f(x)] (mean of many rsample gradients) equals the exact gradient of
     the expectation computed from the distribution's mean/variance with respect to the parameters."""
@@ -439,6 +455,8 @@ def test_rsample_gradient_is_unbiased(name):
     n = 40000
     if name == "Gamma":
         d, f = D.Gamma(a, b), lambda x: x
+    elif name == "FisherSnedecor":
+        d, f = D.FisherSnedecor(a, b + 4), lambda x: x
     elif name == "Chi2":
         d, f = D.Chi2(a), lambda x: x
     elif name == "Beta":
@@ -917,8 +935,7 @@ def test_public_names_match_torch():
     missing = sorted(set(torch.distributions.__all__) - names)
     # the distributions left for later (docs/differences.md)
     assert missing == sorted([
-        "ContinuousBernoulli", "CorrCholeskyTransform", "FisherSnedecor", "GeneralizedPareto", "Kumaraswamy",
-        "LKJCholesky", "OneHotCategoricalStraightThrough", "VonMises", "Wishart"]), missing
+        "ContinuousBernoulli", "CorrCholeskyTransform", "LKJCholesky", "VonMises", "Wishart"]), missing
     for name in fg.distributions.__all__:
         assert hasattr(torch.distributions, name)
     import pathlib
@@ -1120,3 +1137,29 @@ def test_gamma_cdf_gradients_as_torch():
     nan, inf = float("nan"), float("inf")
     _close(_gammainc_value(fg.tensor([2.0, 2.0, -1.0, nan, 2.0]), fg.tensor([0.0, inf, 1.0, 1.0, nan])),
            torch.special.gammainc(torch.tensor([2.0, 2.0, -1.0, nan, 2.0]), torch.tensor([0.0, inf, 1.0, 1.0, nan])))
+
+
+@pytest.mark.parametrize("xi", [[-0.4, -0.1, 0.3], [0.0, 0.5, 0.9], [0.0, 0.0, 1e-9]])
+def test_generalized_pareto_matches_torch_in_float32(xi):
+    """GeneralizedPareto against PyTorch in float32 (PyTorch 2.13's log_prob and cdf compare the
+    concentration with a float32 zero and raise 'Double did not match Float' for float64 parameters; fastgrad's
+    work in float64 too): log_prob, cdf, icdf, mean, variance, entropy, support, gradients, rsample."""
+    vals = [0.05, 0.4, 1.0]
+    outs = []
+    for M in (fg, torch):
+        loc = M.tensor([-0.5, 0.0, 0.2], requires_grad=True)
+        scale = M.tensor([1.5, 2.0, 1.0], requires_grad=True)
+        conc = M.tensor(xi, requires_grad=True)
+        d = M.distributions.GeneralizedPareto(loc, scale, conc)
+        v = M.tensor(vals)
+        lp = d.log_prob(v)
+        g = M.autograd.grad(lp.sum(), [loc, scale, conc])
+        M.manual_seed(5)
+        r = d.rsample((3,))
+        outs.append([lp, d.cdf(v), d.icdf(M.tensor([0.1, 0.5, 0.9])), d.mean, d.variance, d.entropy(), r,
+                     d.support.check(v)] + list(g))
+    for a, b in zip(*outs):
+        _close(a.float() if a.dtype != fg.bool else a, b.float() if b.dtype != torch.bool else b, rtol=1e-5, atol=1e-6)
+    d64 = fg.distributions.GeneralizedPareto(fg.tensor([0.0], dtype=fg.float64), 1.0, fg.tensor([0.5], dtype=fg.float64))
+    # -log(scale) - (1 + 1/xi) log1p(xi z) at z = 1, xi = 1/2
+    _close(d64.log_prob(fg.tensor([1.0], dtype=fg.float64)), np.array([-3 * math.log(1.5)]), rtol=1e-12)
