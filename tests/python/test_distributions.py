@@ -828,6 +828,8 @@ TRANSFORMS = [
     ("Independent", lambda M: M.distributions.IndependentTransform(M.distributions.ExpTransform(), 1), (2, 3), -1, 1),
     ("Reshape", lambda M: M.distributions.ReshapeTransform((2, 3), (6,)), (4, 2, 3), -1, 1),
     ("Abs", lambda M: M.distributions.AbsTransform(), (3,), -1, 1),
+    ("CorrCholesky", lambda M: M.distributions.CorrCholeskyTransform(), (2, 6), -1.5, 1.5),
+    ("CorrCholesky-1", lambda M: M.distributions.CorrCholeskyTransform(), (1,), -1.5, 1.5),
     ("Cat", lambda M: M.distributions.CatTransform([M.distributions.ExpTransform(),
                                                     M.distributions.AffineTransform(1.0, 2.0)], 0, [1, 2]),
      (3, 2), -1, 1),
@@ -891,6 +893,7 @@ BIJECT = [
     ("independent", lambda C: C.independent(C.positive, 1), (2, 3)),
     ("lower_cholesky", lambda C: C.lower_cholesky, (3, 3)),
     ("positive_definite", lambda C: C.positive_definite, (3, 3)),
+    ("corr_cholesky", lambda C: C.corr_cholesky, (2, 3)),
 ]
 
 
@@ -936,7 +939,7 @@ def test_public_names_match_torch():
     missing = sorted(set(torch.distributions.__all__) - names)
     # the distributions left for later (docs/differences.md)
     assert missing == sorted([
-        "ContinuousBernoulli", "CorrCholeskyTransform", "LKJCholesky", "Wishart"]), missing
+        "ContinuousBernoulli", "LKJCholesky", "Wishart"]), missing
     for name in fg.distributions.__all__:
         assert hasattr(torch.distributions, name)
     import pathlib
@@ -1198,3 +1201,17 @@ def test_von_mises_matches_torch(shape):
     assert float(s.min()) >= -math.pi and float(s.max()) < math.pi
     assert float(fg.cos(s - 1.0).mean()) == pytest.approx(
         float(fg.special.i1e(fg.tensor(4.0)) / fg.special.i0e(fg.tensor(4.0))), abs=0.01)
+
+
+def test_corr_cholesky_transform_shapes_and_errors():
+    for M in (fg, torch):
+        t = M.distributions.CorrCholeskyTransform()
+        assert tuple(t.forward_shape((2, 6))) == (2, 4, 4) and tuple(t.inverse_shape((2, 4, 4))) == (2, 6)
+    for shape, method in [((5,), "forward_shape"), ((), "forward_shape"), ((3, 4), "inverse_shape"),
+                          ((2,), "inverse_shape")]:
+        with pytest.raises(ValueError) as et:
+            getattr(torch.distributions.CorrCholeskyTransform(), method)(shape)
+        with pytest.raises(ValueError, match=str(et.value)):
+            getattr(fg.distributions.CorrCholeskyTransform(), method)(shape)
+    y = fg.distributions.CorrCholeskyTransform()(_t(fg, _arr((5, 10), -3, 3)))
+    assert bool(fg.distributions.constraints.corr_cholesky.check(y).all())

@@ -13,7 +13,8 @@ from . import constraints
 from .utils import _sum_rightmost, lazy_property
 
 __all__ = [
-    "AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform", "CumulativeDistributionTransform",
+    "AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform", "CorrCholeskyTransform",
+    "CumulativeDistributionTransform",
     "ExpTransform", "IndependentTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform",
     "PowerTransform", "ReshapeTransform", "SigmoidTransform", "SoftplusTransform", "TanhTransform",
     "SoftmaxTransform", "StackTransform", "StickBreakingTransform", "Transform", "identity_transform",
@@ -644,6 +645,109 @@ class AffineTransform(Transform):
 
     def inverse_shape(self, shape):
         return _fg().broadcast_shapes(shape, getattr(self.loc, "shape", ()), getattr(self.scale, "shape", ()))
+
+
+def _strict_lower_index(D):
+    """For a DxD matrix, the position in a vector of its D(D-1)/2 strictly lower entries (row by row) of each
+    entry, and D(D-1)/2 (the position of an appended zero) for the others."""
+    fg = _fg()
+    L = D * (D - 1) // 2
+    index, k = [], 0
+    for i in range(D):
+        for j in range(D):
+            if j < i:
+                index.append(k)
+                k += 1
+            else:
+                index.append(L)
+    return fg.tensor(index, dtype=fg.long)
+
+
+def _vec_to_strict_lower(vec, D):
+    fg = _fg()
+    padded = fg.cat([vec, fg.zeros(vec.shape[:-1] + (1,), dtype=vec.dtype)], -1)
+    return padded[..., _strict_lower_index(D)].reshape(vec.shape[:-1] + (D, D))
+
+
+def _strict_lower_to_vec(mat):
+    fg = _fg()
+    D = mat.shape[-1]
+    rows = [i for i in range(D) for j in range(i)]
+    cols = [j for i in range(D) for j in range(i)]
+    return mat[..., fg.tensor(rows, dtype=fg.long), fg.tensor(cols, dtype=fg.long)]
+
+
+class CorrCholeskyTransform(Transform):
+    """The transform from unconstrained vectors of length D(D-1)/2 to Cholesky factors of D x D correlation
+    matrices (lower triangular, positive diagonal, rows of unit norm).
+
+    The vector fills the strictly lower triangle row by row; r = tanh(x) are partial correlations, and each row
+    is stick-broken: y_ij = r_ij sqrt(prod_{k<j} (1 - r_ik^2)) and y_ii = sqrt(prod_{k<i} (1 - r_ik^2))."""
+
+    domain = constraints.real_vector
+    codomain = constraints.corr_cholesky
+    bijective = True
+
+    def __eq__(self, other):
+        return isinstance(other, CorrCholeskyTransform)
+
+    @staticmethod
+    def _size(L):
+        D = round((0.25 + 2 * L) ** 0.5 + 0.5)
+        if D * (D - 1) // 2 != L:
+            raise ValueError("Input is not a flattened lower-diagonal number")
+        return D
+
+    def _remaining(self, r):
+        """prod_{k<j} (1 - r_ik^2) for each entry (exclusive cumulative product along the rows)."""
+        fg = _fg()
+        z = 1 - r * r
+        cp = z.cumprod(-1)
+        ones = fg.ones(r.shape[:-1] + (1,), dtype=r.dtype)
+        return fg.cat([ones, cp[..., :-1]], -1)
+
+    def _call(self, x):
+        fg = _fg()
+        D = self._size(x.shape[-1])
+        finfo = fg.finfo(x.dtype)
+        r = fg.tanh(x).clamp(min=-1 + finfo.eps, max=1 - finfo.eps)
+        R = _vec_to_strict_lower(r, D)
+        s = self._remaining(R).sqrt()
+        return R * s + _diag_embed(s.diagonal(dim1=-2, dim2=-1))
+
+    def _inverse(self, y):
+        fg = _fg()
+        cs = 1 - (y * y).cumsum(-1)
+        ones = fg.ones(y.shape[:-1] + (1,), dtype=y.dtype)
+        remaining = fg.cat([ones, cs[..., :-1]], -1)
+        t = _strict_lower_to_vec(y) / _strict_lower_to_vec(remaining).sqrt()
+        return (t.log1p() - (-t).log1p()) / 2
+
+    def log_abs_det_jacobian(self, x, y, intermediates=None):
+        """log|det J| of x -> y (``intermediates`` is accepted for PyTorch's signature and not needed)."""
+        fg = _fg()
+        # tanh: log(1 - r^2); stick breaking: the triangular Jacobian's diagonal sqrt(remaining length)
+        y2 = y * y
+        cs = 1 - y2.cumsum(-1)
+        ones = fg.ones(y.shape[:-1] + (1,), dtype=y.dtype)
+        remaining = _strict_lower_to_vec(fg.cat([ones, cs[..., :-1]], -1))
+        stick = 0.5 * remaining.log()
+        tanh_term = 2.0 * (math.log(2.0) - x - fg.nn.functional.softplus(-2.0 * x))
+        return (stick + tanh_term).sum(-1)
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        D = self._size(shape[-1])
+        return tuple(shape[:-1]) + (D, D)
+
+    def inverse_shape(self, shape):
+        if len(shape) < 2:
+            raise ValueError("Too few dimensions on input")
+        if shape[-2] != shape[-1]:
+            raise ValueError("Input is not square")
+        D = shape[-1]
+        return tuple(shape[:-2]) + (D * (D - 1) // 2,)
 
 
 class SoftmaxTransform(Transform):
