@@ -939,7 +939,7 @@ def test_public_names_match_torch():
     missing = sorted(set(torch.distributions.__all__) - names)
     # the distributions left for later (docs/differences.md)
     assert missing == sorted([
-        "ContinuousBernoulli", "LKJCholesky", "Wishart"]), missing
+        "ContinuousBernoulli", "Wishart"]), missing
     for name in fg.distributions.__all__:
         assert hasattr(torch.distributions, name)
     import pathlib
@@ -1215,3 +1215,37 @@ def test_corr_cholesky_transform_shapes_and_errors():
             getattr(fg.distributions.CorrCholeskyTransform(), method)(shape)
     y = fg.distributions.CorrCholeskyTransform()(_t(fg, _arr((5, 10), -3, 3)))
     assert bool(fg.distributions.constraints.corr_cholesky.check(y).all())
+
+
+@pytest.mark.parametrize("dim,eta", [(2, [0.5]), (3, [1.0, 2.0]), (5, [[0.7, 3.0], [1.0, 1.5]])])
+def test_lkj_cholesky(dim, eta):
+    """LKJCholesky: log_prob at PyTorch's samples and its gradient in the concentration, shapes, expand; the
+    onion-method samples (fastgrad's beta draws) are Cholesky factors of correlation matrices whose
+    off-diagonal correlations have the LKJ marginal variance 1 / (2 eta + dim - 1)."""
+    torch.manual_seed(0)
+    eta_np = np.asarray(eta)
+    c_t = _t(torch, eta_np, True)
+    c_f = _t(fg, eta_np, True)
+    d_t = torch.distributions.LKJCholesky(dim, c_t)
+    d_f = fg.distributions.LKJCholesky(dim, c_f)
+    assert tuple(d_f.batch_shape) == tuple(d_t.batch_shape) and tuple(d_f.event_shape) == tuple(d_t.event_shape)
+    L = d_t.sample((4,))
+    lp_t, lp_f = d_t.log_prob(L), d_f.log_prob(_t(fg, L.numpy()))
+    _close(lp_f, lp_t, rtol=1e-10, atol=1e-10)
+    _close(fg.autograd.grad(lp_f.sum(), [c_f])[0], torch.autograd.grad(lp_t.sum(), [c_t])[0], rtol=1e-10)
+    e_f, e_t = d_f.expand((2,) + tuple(d_t.batch_shape)), d_t.expand((2,) + tuple(d_t.batch_shape))
+    _close(e_f.log_prob(_t(fg, L.numpy())), e_t.log_prob(L), rtol=1e-10, atol=1e-10)
+    fg.manual_seed(0)
+    S = fg.distributions.LKJCholesky(dim, fg.tensor(eta_np.tolist(), dtype=fg.float64)).sample((8000,))
+    assert tuple(S.shape) == (8000,) + tuple(d_t.batch_shape) + (dim, dim)
+    assert bool(fg.distributions.constraints.corr_cholesky.check(S).all())
+    M = S @ S.mT
+    corr = _np(M[..., dim - 1, 0])
+    np.testing.assert_allclose(corr.var(0), 1 / (2 * eta_np + dim - 1), rtol=0.1)
+    np.testing.assert_allclose(corr.mean(0), 0, atol=5 / np.sqrt(8000))
+    with pytest.raises(ValueError, match="Expected dim to be an integer greater than or equal to 2. Found dim=1."):
+        fg.distributions.LKJCholesky(1)
+    with pytest.raises(ValueError, match="concentration"):
+        fg.distributions.LKJCholesky(3, -1.0)
+    with pytest.raises(ValueError, match="CorrCholesky"):
+        fg.distributions.LKJCholesky(2).log_prob(fg.tensor([[1.0, 0.0], [0.5, 0.5]]))
