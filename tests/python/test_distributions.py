@@ -1234,7 +1234,7 @@ def test_lkj_cholesky(dim, eta):
     _close(lp_f, lp_t, rtol=1e-10, atol=1e-10)
     _close(fg.autograd.grad(lp_f.sum(), [c_f])[0], torch.autograd.grad(lp_t.sum(), [c_t])[0], rtol=1e-10)
     e_f, e_t = d_f.expand((2,) + tuple(d_t.batch_shape)), d_t.expand((2,) + tuple(d_t.batch_shape))
-    _close(e_f.log_prob(_t(fg, L.numpy())), e_t.log_prob(L), rtol=1e-10, atol=1e-10)
+    _close(e_f.log_prob(_t(fg, L[:2].numpy())), e_t.log_prob(L[:2]), rtol=1e-10, atol=1e-10)
     fg.manual_seed(0)
     S = fg.distributions.LKJCholesky(dim, fg.tensor(eta_np.tolist(), dtype=fg.float64)).sample((8000,))
     assert tuple(S.shape) == (8000,) + tuple(d_t.batch_shape) + (dim, dim)
