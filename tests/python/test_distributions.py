@@ -105,6 +105,12 @@ def _cases():
                   {"d1": _arr(shp, 1, 6), "d2": _arr(shp, 1, 8)}, _arr(vshape, 0.1, 3), False))
         c.append((f"Kumaraswamy-{s}", lambda M, p: M.distributions.Kumaraswamy(p["a"], p["b"]),
                   {"a": _arr(shp, 0.5, 3), "b": _arr(shp, 0.5, 3)}, _arr(vshape, 0.05, 0.95), True))
+        c.append((f"ContinuousBernoulli-{s}", lambda M, p: M.distributions.ContinuousBernoulli(p["probs"]),
+                  {"probs": _arr(shp, 0.05, 0.95)}, _arr(vshape, 0.05, 0.95), True))
+        c.append((f"ContinuousBernoulli-logits-{s}", lambda M, p: M.distributions.ContinuousBernoulli(
+            logits=p["logits"]), {"logits": _arr(shp, -3, 3)}, _arr(vshape, 0.05, 0.95), True))
+        c.append((f"ContinuousBernoulli-half-{s}", lambda M, p: M.distributions.ContinuousBernoulli(p["probs"]),
+                  {"probs": _arr(shp, 0.4995, 0.5005)}, _arr(vshape, 0.05, 0.95), True))
         c.append((f"Binomial-{s}", lambda M, p: M.distributions.Binomial(7, probs=p["probs"]),
                   {"probs": _arr(shp, 0.05, 0.95)}, np.floor(_arr(vshape, 0, 8)), False))
         c.append((f"Binomial-logits-{s}", lambda M, p: M.distributions.Binomial(
@@ -330,7 +336,7 @@ SAME_STREAM = [c for c in CASES if c[0].split("-")[0] in (
     "Normal", "LogNormal", "Laplace", "Cauchy", "Uniform", "Exponential", "Bernoulli", "Categorical",
     "OneHotCategorical", "MVN", "LowRankMVN", "Independent", "Transformed", "HalfNormal", "HalfCauchy", "Gumbel",
     "Weibull", "Pareto", "Geometric", "Multinomial", "RelaxedBernoulli", "RelaxedOneHotCategorical",
-    "LogisticNormal", "Kumaraswamy", "OneHotCategoricalStraightThrough")]
+    "LogisticNormal", "Kumaraswamy", "OneHotCategoricalStraightThrough", "ContinuousBernoulli")]
 
 
 @pytest.mark.parametrize("case", SAME_STREAM, ids=[c[0] for c in SAME_STREAM])
@@ -540,6 +546,7 @@ def _kl_makers():
             P(M, _arr((2, 3), seed=s)), scale_tril=P(M, _tril(3, (2,), seed=s))),
         "LowRankMultivariateNormal": lambda M, s: M.distributions.LowRankMultivariateNormal(
             P(M, _arr((2, 3), seed=s)), P(M, _arr((2, 3, 2), seed=s + 1)), P(M, _arr((2, 3), 0.5, 2, seed=s))),
+        "ContinuousBernoulli": lambda M, s: M.distributions.ContinuousBernoulli(P(M, unit(s))),
         "Gumbel": lambda M, s: M.distributions.Gumbel(P(M, real(s)), P(M, pos(s + 1))),
         "Pareto": lambda M, s: M.distributions.Pareto(P(M, _arr(3, 0.05, 0.3, seed=s)),
                                                       P(M, _arr(3, 0.5, 4.0, seed=s + 1))),
@@ -646,6 +653,8 @@ BAD_ARGS = [
     ("NegativeBinomial", lambda M: M.distributions.NegativeBinomial(M.tensor(2.0), M.tensor(1.0))),
     ("NegativeBinomial-both", lambda M: M.distributions.NegativeBinomial(M.tensor(2.0))),
     ("RelaxedBernoulli", lambda M: M.distributions.RelaxedBernoulli(M.tensor(1.0), M.tensor(1.5))),
+    ("ContinuousBernoulli", lambda M: M.distributions.ContinuousBernoulli(M.tensor([1.5]), validate_args=True)),
+    ("ContinuousBernoulli-logits", lambda M: M.distributions.ContinuousBernoulli(logits=M.tensor([float("nan")]))),
     ("Geometric-range", lambda M: M.distributions.Geometric(M.tensor([0.5, 1.5]))),
     ("Pareto", lambda M: M.distributions.Pareto(M.tensor(1.0), M.tensor(-1.0))),
     ("Gumbel", lambda M: M.distributions.Gumbel(M.tensor(1.0), M.tensor(-1.0))),
@@ -939,7 +948,7 @@ def test_public_names_match_torch():
     missing = sorted(set(torch.distributions.__all__) - names)
     # the distributions left for later (docs/differences.md)
     assert missing == sorted([
-        "ContinuousBernoulli", "Wishart"]), missing
+        "Wishart"]), missing
     for name in fg.distributions.__all__:
         assert hasattr(torch.distributions, name)
     import pathlib
@@ -1249,3 +1258,13 @@ def test_lkj_cholesky(dim, eta):
         fg.distributions.LKJCholesky(3, -1.0)
     with pytest.raises(ValueError, match="CorrCholesky"):
         fg.distributions.LKJCholesky(2).log_prob(fg.tensor([[1.0, 0.0], [0.5, 0.5]]))
+
+
+def test_kl_continuous_bernoulli_uniform_boundaries():
+    """KL between a ContinuousBernoulli and Uniform(0, 1) is finite (q covers [0, 1]); PyTorch 2.13 returns inf
+    when the uniform's bounds equal the support's (docs/differences.md)."""
+    D = fg.distributions
+    cb = D.ContinuousBernoulli(fg.tensor([0.3], dtype=fg.float64))
+    u = D.Uniform(fg.tensor([0.0], dtype=fg.float64), fg.tensor([1.0], dtype=fg.float64))
+    assert float(D.kl_divergence(cb, u)) == pytest.approx(float(-cb.entropy()), rel=1e-12)
+    assert math.isfinite(float(D.kl_divergence(u, cb)))
