@@ -31,6 +31,18 @@ class Size(_SizeBase):
         item = tuple.__getitem__(self, key)
         return Size(item) if isinstance(key, slice) else item
 
+    def __add__(self, other: Tuple[int, ...]) -> Size:  # type: ignore[override]
+        """Concatenation with a tuple is a Size, as torch.Size's."""
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other: Tuple[int, ...]) -> Size:
+        """A tuple + a Size is a Size, as with torch.Size."""
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(other) + tuple(self))
+
     def numel(self) -> int:
         """The number of elements a tensor of this shape holds: the product of the sizes (1 for ())."""
         n = 1

@@ -21,7 +21,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = ROOT / "examples"
 EXAMPLES = [
     "autograd_quickstart.py", "linear_regression.py", "blitz_autograd.py", "linear_regression_nn.py",
-    "gp_regression.py",
+    "gp_regression.py", "vae_digits.py",
 ]
 # Scripts whose output cannot match PyTorch's line for line (training runs with their own random draws and
 # timings); tests/python/test_examples_nn.py checks what they promise instead (accuracy, pictures).
@@ -294,3 +294,13 @@ def test_gp_regression_maximises_the_marginal_likelihood():
     assert float(logdets.group(1)) == pytest.approx(float(logdets.group(2)), abs=1e-6)
     stds = [float(v) for v in re.findall(r"std (\d\.\d+)$", out, re.M)]
     assert len(stds) == 5 and all(0 < s < 0.2 for s in stds)
+
+
+# ---- VAE on the digits (issue 17's acceptance example) ----
+
+def test_vae_digits_elbo_improves_and_kl_matches_closed_form():
+    out = run_example("vae_digits.py", "fastgrad")
+    losses = [float(v) for v in re.findall(r"-ELBO = (\S+)  \(last", out)]
+    assert len(losses) == 15 and losses[-1] < losses[0] - 5
+    kl = re.search(r"test KL: (\S+) \(kl_divergence\), (\S+) \(closed form\)", out)
+    assert float(kl.group(1)) == pytest.approx(float(kl.group(2)), abs=1e-6) and float(kl.group(1)) > 0.1
