@@ -319,6 +319,7 @@ from . import optim, utils, viz  # noqa: F401
 from .serialization import load, save  # noqa: F401
 from . import accelerator, testing  # noqa: F401
 from . import linalg  # noqa: F401,E402
+from . import func  # noqa: F401,E402
 
 linalg._install(globals(), Tensor)
 

@@ -283,9 +283,67 @@ std::string explain_cast(const std::string& what) {
   return "expected " + friendly + ", but got " + (from.empty() ? "an object of another type" : from);
 }
 
+// Note [Batched dispatch]
+// fastgrad.func.vmap's BatchedTensor is a Python object, not a Tensor, so no binding accepts it. When a call
+// fails to convert and one of its arguments (or an element of a list/tuple argument) is an instance of the
+// registered class, the registered handler runs instead: handler(name, is_method, args, kwargs), and its
+// result is the call's. The batching rules live in Python (python/fastgrad/func/_vmap.py; docs/design.md
+// Note [vmap levels]); this is only the hook, on the failure path, so ordinary calls cost nothing more.
+PyObject* batched_type = nullptr;     // strong references, set once by _C._set_batched_dispatch
+PyObject* batched_handler = nullptr;
+
+bool is_batched(PyObject* o) {
+  if (PyObject_TypeCheck(o, reinterpret_cast<PyTypeObject*>(batched_type))) return true;
+  if (PyList_Check(o) || PyTuple_Check(o)) {
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+    PyObject** items = PySequence_Fast_ITEMS(o);
+    for (Py_ssize_t i = 0; i < n; ++i)
+      if (PyObject_TypeCheck(items[i], reinterpret_cast<PyTypeObject*>(batched_type))) return true;
+  }
+  return false;
+}
+
+// The handler's result when an argument is batched; nullptr with no error set when none is.
+PyObject* batched_call(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+  bool found = false;
+  for (Py_ssize_t i = 0; i < nargs + nkw && !found; ++i) found = is_batched(args[i]);
+  if (!found) return nullptr;
+  const py::detail::function_record* rec = py::detail::function_record_ptr_from_PyObject(self);
+  if (!rec || !rec->name) return nullptr;
+  PyObject* pos = PyTuple_New(nargs);
+  if (!pos) return nullptr;
+  for (Py_ssize_t i = 0; i < nargs; ++i) {
+    Py_INCREF(args[i]);
+    PyTuple_SET_ITEM(pos, i, args[i]);
+  }
+  PyObject* kw = PyDict_New();
+  for (Py_ssize_t i = 0; kw && i < nkw; ++i)
+    if (PyDict_SetItem(kw, PyTuple_GET_ITEM(kwnames, i), args[nargs + i]) < 0) Py_CLEAR(kw);
+  PyObject* result = nullptr;
+  if (kw)
+    result = PyObject_CallFunction(batched_handler, "sOOO", rec->name, rec->is_method ? Py_True : Py_False, pos,
+                                   kw);
+  Py_DECREF(pos);
+  Py_XDECREF(kw);
+  return result;
+}
+
 PyObject* checked_dispatch(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   PyObject* result = pybind_dispatch(self, args, nargs, kwnames);
   if (result || !PyErr_ExceptionMatches(PyExc_TypeError)) return result;
+  if (batched_handler) {
+    PyObject *t0, *v0, *tb0;
+    PyErr_Fetch(&t0, &v0, &tb0);
+    PyObject* r = batched_call(self, args, nargs, kwnames);
+    if (r || PyErr_Occurred()) {
+      Py_XDECREF(t0);
+      Py_XDECREF(v0);
+      Py_XDECREF(tb0);
+      return r;
+    }
+    PyErr_Restore(t0, v0, tb0);
+  }
   PyObject *type, *value, *tb;
   PyErr_Fetch(&type, &value, &tb);
   try {
@@ -357,6 +415,13 @@ std::string py_type_name(py::handle h) {
 }
 
 void install_argument_errors(py::module_& m) {
+  m.def("_set_batched_dispatch", [](py::object cls, py::object handler) {
+    if (!PyType_Check(cls.ptr())) throw py::type_error("_set_batched_dispatch(): cls must be a type");
+    Py_XDECREF(batched_type);
+    Py_XDECREF(batched_handler);
+    batched_type = cls.release().ptr();
+    batched_handler = handler.release().ptr();
+  }, "Registers fastgrad.func's BatchedTensor class and the handler bindings call when given one.");
   PyObject* dict = PyModule_GetDict(m.ptr());
   install_in_dict(dict);
   PyObject *key, *value;
