@@ -288,9 +288,12 @@ std::string explain_cast(const std::string& what) {
 // fails to convert and one of its arguments (or an element of a list/tuple argument) is an instance of the
 // registered class, the registered handler runs instead: handler(name, is_method, args, kwargs), and its
 // result is the call's. The batching rules live in Python (python/fastgrad/func/_vmap.py; docs/design.md
-// Note [vmap levels]); this is only the hook, on the failure path, so ordinary calls cost nothing more.
+// Note [vmap levels]); this is only the hook. While a vmap runs (vmap_depth > 0, set by _C._set_vmap_depth)
+// the arguments are looked at before pybind11's overload resolution, whose failure would format every
+// argument's repr into its message; outside vmap, a call costs one more test of an int.
 PyObject* batched_type = nullptr;     // strong references, set once by _C._set_batched_dispatch
 PyObject* batched_handler = nullptr;
+int vmap_depth = 0;
 
 bool is_batched(PyObject* o) {
   if (PyObject_TypeCheck(o, reinterpret_cast<PyTypeObject*>(batched_type))) return true;
@@ -330,20 +333,12 @@ PyObject* batched_call(PyObject* self, PyObject* const* args, Py_ssize_t nargs, 
 }
 
 PyObject* checked_dispatch(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  if (vmap_depth > 0 && batched_handler) {
+    PyObject* r = batched_call(self, args, nargs, kwnames);
+    if (r || PyErr_Occurred()) return r;
+  }
   PyObject* result = pybind_dispatch(self, args, nargs, kwnames);
   if (result || !PyErr_ExceptionMatches(PyExc_TypeError)) return result;
-  if (batched_handler) {
-    PyObject *t0, *v0, *tb0;
-    PyErr_Fetch(&t0, &v0, &tb0);
-    PyObject* r = batched_call(self, args, nargs, kwnames);
-    if (r || PyErr_Occurred()) {
-      Py_XDECREF(t0);
-      Py_XDECREF(v0);
-      Py_XDECREF(tb0);
-      return r;
-    }
-    PyErr_Restore(t0, v0, tb0);
-  }
   PyObject *type, *value, *tb;
   PyErr_Fetch(&type, &value, &tb);
   try {
@@ -422,6 +417,8 @@ void install_argument_errors(py::module_& m) {
     batched_type = cls.release().ptr();
     batched_handler = handler.release().ptr();
   }, "Registers fastgrad.func's BatchedTensor class and the handler bindings call when given one.");
+  m.def("_set_vmap_depth", [](int depth) { vmap_depth = depth; },
+        "Tells the bindings how many vmaps are running (they then look for BatchedTensor arguments first).");
   PyObject* dict = PyModule_GetDict(m.ptr());
   install_in_dict(dict);
   PyObject *key, *value;

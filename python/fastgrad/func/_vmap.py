@@ -21,11 +21,13 @@ _counter = [0]
 def _push_level(size, randomness):
     _counter[0] += 1
     _levels.append([_counter[0], size, randomness])
+    _C._set_vmap_depth(len(_levels))
     return _counter[0]
 
 
 def _pop_level():
     _levels.pop()
+    _C._set_vmap_depth(len(_levels))
 
 
 def _level_info(level):
@@ -768,10 +770,21 @@ def _linear(fn, level, args, kwargs):
     x, w = args[0], args[1]
     bias = args[2] if len(args) > 2 else kwargs.get("bias")
     vx, bx = _unwrap(x, level)
-    if bx and type(w) is not BatchedTensor or (bx and w._level != level):
-        if bias is None or not (type(bias) is BatchedTensor and bias._level == level):
-            return BatchedTensor(fn(vx, w, bias), level)
-    out = _matmul_core(level, x, w.transpose(-1, -2) if _ldim(w) >= 2 else w)
+    vw, bw = _unwrap(w, level)
+    vb, bb = _unwrap(bias, level) if bias is not None else (None, False)
+    if not bw and not bb:
+        return BatchedTensor(fn(vx, w, bias), level)  # one (B * N, in) x (in, out) product
+    nx = _ldim(x)
+    if bw and _ldim(w) == 2 and nx in (1, 2):
+        # per-sample weights (B, out, in): w @ x^T keeps the weight's gradient g^T x in the weight's layout
+        px = _materialize(x, level)
+        if nx == 1:
+            out = (vw @ px.unsqueeze(-1)).squeeze(-1)
+        else:
+            out = (vw @ px.transpose(-1, -2)).transpose(-1, -2)
+        out = BatchedTensor(out, level)
+    else:
+        out = _matmul_core(level, x, w.transpose(-1, -2) if _ldim(w) >= 2 else w)
     return out + bias if bias is not None else out
 
 
