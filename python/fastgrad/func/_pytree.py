@@ -25,14 +25,15 @@ class TreeSpec:
         return sum(c.num_leaves for c in self.children)
 
     def __repr__(self):
+        return self._repr(0)
+
+    def _repr(self, indent):
+        # PyTorch's TreeSpec printing: "TreeSpec(tuple, None, [*,\n  *])"
         if self.kind == "leaf":
             return "*"
-        inner = ", ".join(repr(c) for c in self.children)
-        if self.kind == "tuple":
-            return f"({inner},)" if len(self.children) == 1 else f"({inner})"
-        if self.kind == "list":
-            return f"[{inner}]"
-        return "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.keys, self.children)) + "}"
+        keys = None if self.keys is None else list(self.keys)
+        inner = (",\n" + " " * (indent + 2)).join(c._repr(indent + 2) for c in self.children)
+        return f"TreeSpec({self.kind}, {keys}, [{inner}])"
 
 
 _LEAF = TreeSpec("leaf")

@@ -143,7 +143,9 @@ class BatchedTensor:
                            "flow. We don't support that yet, please shout over at "
                            "https://github.com/pytorch/functorch/issues/257 .")
 
-    __bool__ = item = tolist = __int__ = __float__ = __index__ = numpy = _data_dependent
+    # (no __float__/__int__/__index__: Tensor's operator slots would read a batched operand as a number
+    # through them instead of returning NotImplemented to the batched tensor's reflected operator)
+    __bool__ = item = tolist = numpy = _data_dependent
 
     def __getattr__(self, name):
         attr = getattr(_C.Tensor, name, None)
