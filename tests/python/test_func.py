@@ -513,3 +513,38 @@ def test_stack_module_state_ensemble_matches_torch():
         other = [mods[0], (fastgrad if T is fastgrad else torch).nn.Linear(3, 2).double().eval()]
         with pytest.raises(RuntimeError, match="same training/eval mode"):
             fn.stack_module_state(other)
+
+
+@pytest.mark.parametrize("name", func.__all__)
+def test_signature_matches_torch(name):
+    import inspect
+    ours = inspect.signature(getattr(func, name))
+    theirs = inspect.signature(getattr(tfunc, name))
+    assert [(p.name, p.kind, p.default) for p in ours.parameters.values()] == [
+        (p.name, p.kind, p.default) for p in theirs.parameters.values()]
+
+
+# ---- the differences listed in docs/differences.md ----
+
+def test_documented_differences():
+    x = fastgrad.ones(3, 2)
+    # a random function given no tensor does not see the vmap: not refused, the same for every sample
+    out = func.vmap(lambda a: a + fastgrad.randn(2), randomness="different")(x)
+    np.testing.assert_array_equal(out[0].numpy(), out[2].numpy())
+    func.vmap(lambda a: a + fastgrad.randn(2))(x)
+    # float() of a batched tensor: TypeError; bool() and item(): PyTorch's RuntimeError
+    with pytest.raises(TypeError):
+        func.vmap(lambda a: a * float(a.sum()))(x)
+    with pytest.raises(RuntimeError, match="data-dependent control flow"):
+        func.vmap(lambda a: a * a.sum().item())(x)
+    # a vjp_fn vmapped over cotangents (the vmap began after vjp) runs per sample, with torch's values
+    res = []
+    for T, FF, fn in lib_pair():
+        xa = T.tensor(rnd(3))
+        _, vjp_fn = fn.vjp(lambda a: a.sin() * a.sum(), xa)
+        res.append(fn.vmap(vjp_fn)(T.tensor(rnd(4, 3, seed=2))))
+    close(res[0], res[1])
+    # hessian (jacrev of jacrev here) against torch's jacfwd(jacrev)
+    h = func.hessian(lambda a: (a.sin() * a.prod()).sum())(fastgrad.tensor(rnd(3)))
+    th = tfunc.hessian(lambda a: (a.sin() * a.prod()).sum())(torch.tensor(rnd(3)))
+    close(h, th)
