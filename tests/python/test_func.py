@@ -249,7 +249,39 @@ def _cases():
         ints={1: (3, 5)})
     add("mse_loss", lambda T, FF: lambda x, y: (FF.mse_loss(x, y), FF.mse_loss(x, y, reduction="sum"),
                                                 FF.mse_loss(x, y, reduction="none")), [(3, 2), (3, 2)], (0, None))
+    add("dimwise", lambda T, FF: lambda x: (x.cumsum(1), x.cumprod(0), x.sort(1)[0], x.sort(0, descending=True)[1],
+                                            x.topk(2, 1)[0], x.argsort(1), x.argmin(), x.amin(0),
+                                            (x > 0).all(1), (x > 0).any(), (x > 0).count_nonzero(0),
+                                            T.std_mean(x, 1)[1]), [(3, 4)])
+    add("split_chunk_unbind", lambda T, FF: lambda x: tuple(x.split(2, 1)) + tuple(x.chunk(3, 0)) + tuple(x.unbind(1))
+        + tuple(T.unbind(x)), [(3, 4)])
+    add("more_views", lambda T, FF: lambda x, y: (x.repeat(2, 1, 3), x.diagonal(), x.diagonal(1, -1, -2),
+                                                  x.expand_as(y), x.view_as(y), y.reshape_as(x),
+                                                  T.broadcast_tensors(x[:, :1], y)[0], x.unsqueeze(0).squeeze((0,)),
+                                                  x.flatten(0, 1), x.unflatten(1, (2, 2)), x.swapaxes(0, 1),
+                                                  x[x.detach().abs() > -1] if False else x[1:, ::2]),
+        [(3, 4), (3, 4)])
+    add("mask_index", lambda T, FF: lambda x, m: x[m], [(3, 4), None], (0, None),
+        ints={1: (np.array([[True, False, True, True], [False] * 4, [True] * 4]),)})
+    add("inplace_setitem", lambda T, FF: lambda x, y: _inplace_fn(T, x, y), [(3, 4), (4,)])
+    add("addmm_beta_alpha", lambda T, FF: lambda i, a, b: T.addmm(i, a, b, beta=0.5, alpha=2.0), [(4,), (2, 3), (3, 4)],
+        (None, 0, 0))
+    add("clamp_tensor_bounds", lambda T, FF: lambda x, lo: (x.clamp(lo, lo + 1), T.clamp(x, max=lo),
+                                                             T.where(x > lo, 1.0, x)), [(3, 4), (4,)], (0, None))
+    add("softmax_dtype_losses", lambda T, FF: lambda x, t: (FF.log_softmax(x, -1, dtype=T.float32),
+                                                            FF.nll_loss(x, t, reduction="none"),
+                                                            FF.cross_entropy(x, t, label_smoothing=0.1)),
+        [(3, 5), None], ints={1: (3, 5)})
     return c
+
+
+def _inplace_fn(T, x, y):
+    z = x.clone()
+    z.add_(y)
+    z.mul_(2)
+    z[0] = y
+    z[:, 1] = 0.5
+    return z
 
 
 def _inputs(shapes, in_dims, ints, seed=0):
