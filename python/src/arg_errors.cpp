@@ -284,29 +284,38 @@ std::string explain_cast(const std::string& what) {
 }
 
 // Note [Batched dispatch]
-// fastgrad.func.vmap's BatchedTensor is a Python object, not a Tensor, so no binding accepts it. When a call
-// fails to convert and one of its arguments (or an element of a list/tuple argument) is an instance of the
-// registered class, the registered handler runs instead: handler(name, is_method, args, kwargs), and its
-// result is the call's. The batching rules live in Python (python/fastgrad/func/_vmap.py; docs/design.md
-// Note [vmap levels]); this is only the hook. While a vmap runs (vmap_depth > 0, set by _C._set_vmap_depth)
-// the arguments are looked at before pybind11's overload resolution, whose failure would format every
-// argument's repr into its message; outside vmap, a call costs one more test of an int.
-PyObject* batched_type = nullptr;     // strong references, set once by _C._set_batched_dispatch
-PyObject* batched_handler = nullptr;
-int vmap_depth = 0;
+// fastgrad.func.vmap's BatchedTensor and forward_ad's dual tensors are Python objects wrapping tensors, not
+// Tensors, so no binding accepts them. When one of a call's arguments (or an element of a list/tuple argument)
+// is an instance of a registered wrapper class, the registered handler runs instead:
+// handler(name, is_method, args, kwargs), and its result is the call's. The rules live in Python
+// (python/fastgrad/func/_vmap.py, autograd/forward_ad.py; docs/design.md Note [vmap levels]); this is only the
+// hook. While a vmap or a dual level is open (wrapper_depth > 0, set by _C._set_wrapper_depth) the arguments
+// are looked at before pybind11's overload resolution, whose failure would format every argument's repr into
+// its message; outside, a call costs one more test of an int, and a wrapper that outlived its level is still
+// found after the failure.
+PyObject* wrapper_types = nullptr;  // a tuple of classes; strong references, set by _C._set_batched_dispatch
+PyObject* wrapper_handler = nullptr;
+int wrapper_depth = 0;
+
+bool is_wrapper_object(PyObject* o) {
+  Py_ssize_t n = PyTuple_GET_SIZE(wrapper_types);
+  for (Py_ssize_t i = 0; i < n; ++i)
+    if (PyObject_TypeCheck(o, reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(wrapper_types, i)))) return true;
+  return false;
+}
 
 bool is_batched(PyObject* o) {
-  if (PyObject_TypeCheck(o, reinterpret_cast<PyTypeObject*>(batched_type))) return true;
+  if (is_wrapper_object(o)) return true;
   if (PyList_Check(o) || PyTuple_Check(o)) {
     Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
     PyObject** items = PySequence_Fast_ITEMS(o);
     for (Py_ssize_t i = 0; i < n; ++i)
-      if (PyObject_TypeCheck(items[i], reinterpret_cast<PyTypeObject*>(batched_type))) return true;
+      if (is_wrapper_object(items[i])) return true;
   }
   return false;
 }
 
-// The handler's result when an argument is batched; nullptr with no error set when none is.
+// The handler's result when an argument is a wrapper; nullptr with no error set when none is.
 PyObject* batched_call(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
   bool found = false;
@@ -325,7 +334,7 @@ PyObject* batched_call(PyObject* self, PyObject* const* args, Py_ssize_t nargs, 
     if (PyDict_SetItem(kw, PyTuple_GET_ITEM(kwnames, i), args[nargs + i]) < 0) Py_CLEAR(kw);
   PyObject* result = nullptr;
   if (kw)
-    result = PyObject_CallFunction(batched_handler, "sOOO", rec->name, rec->is_method ? Py_True : Py_False, pos,
+    result = PyObject_CallFunction(wrapper_handler, "sOOO", rec->name, rec->is_method ? Py_True : Py_False, pos,
                                    kw);
   Py_DECREF(pos);
   Py_XDECREF(kw);
@@ -333,12 +342,24 @@ PyObject* batched_call(PyObject* self, PyObject* const* args, Py_ssize_t nargs, 
 }
 
 PyObject* checked_dispatch(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
-  if (vmap_depth > 0 && batched_handler) {
+  if (wrapper_depth > 0 && wrapper_handler) {
     PyObject* r = batched_call(self, args, nargs, kwnames);
     if (r || PyErr_Occurred()) return r;
   }
   PyObject* result = pybind_dispatch(self, args, nargs, kwnames);
   if (result || !PyErr_ExceptionMatches(PyExc_TypeError)) return result;
+  if (wrapper_handler && wrapper_depth == 0) {
+    PyObject *t0, *v0, *tb0;
+    PyErr_Fetch(&t0, &v0, &tb0);
+    PyObject* r = batched_call(self, args, nargs, kwnames);
+    if (r || PyErr_Occurred()) {
+      Py_XDECREF(t0);
+      Py_XDECREF(v0);
+      Py_XDECREF(tb0);
+      return r;
+    }
+    PyErr_Restore(t0, v0, tb0);
+  }
   PyObject *type, *value, *tb;
   PyErr_Fetch(&type, &value, &tb);
   try {
@@ -410,15 +431,17 @@ std::string py_type_name(py::handle h) {
 }
 
 void install_argument_errors(py::module_& m) {
-  m.def("_set_batched_dispatch", [](py::object cls, py::object handler) {
-    if (!PyType_Check(cls.ptr())) throw py::type_error("_set_batched_dispatch(): cls must be a type");
-    Py_XDECREF(batched_type);
-    Py_XDECREF(batched_handler);
-    batched_type = cls.release().ptr();
-    batched_handler = handler.release().ptr();
-  }, "Registers fastgrad.func's BatchedTensor class and the handler bindings call when given one.");
-  m.def("_set_vmap_depth", [](int depth) { vmap_depth = depth; },
-        "Tells the bindings how many vmaps are running (they then look for BatchedTensor arguments first).");
+  m.def("_set_batched_dispatch", [](py::tuple classes, py::object handler) {
+    for (py::handle c : classes)
+      if (!PyType_Check(c.ptr())) throw py::type_error("_set_batched_dispatch(): classes must be types");
+    Py_XDECREF(wrapper_types);
+    Py_XDECREF(wrapper_handler);
+    wrapper_types = classes.release().ptr();
+    wrapper_handler = handler.release().ptr();
+  }, "Registers the wrapper classes (fastgrad.func's BatchedTensor, forward_ad's dual tensor) and the handler "
+     "bindings call when given one (Note [Batched dispatch]).");
+  m.def("_set_wrapper_depth", [](int depth) { wrapper_depth = depth; },
+        "Tells the bindings how many vmaps and dual levels are open (they then look for wrapper arguments first).");
   PyObject* dict = PyModule_GetDict(m.ptr());
   install_in_dict(dict);
   PyObject *key, *value;

@@ -21,13 +21,43 @@ _counter = [0]
 def _push_level(size, randomness):
     _counter[0] += 1
     _levels.append([_counter[0], size, randomness])
-    _C._set_vmap_depth(len(_levels))
+    _update_depth()
     return _counter[0]
 
 
 def _pop_level():
     _levels.pop()
-    _C._set_vmap_depth(len(_levels))
+    _update_depth()
+
+
+# forward_ad's dual tensors share the bindings' hook (Note [Batched dispatch]); forward_ad fills this in
+_dual = {"cls": None, "dispatch": None, "depth": 0}
+
+
+def _update_depth():
+    _C._set_wrapper_depth(len(_levels) + _dual["depth"])
+
+
+def _has_type(args, kwargs, cls):
+    for a in list(args) + list(kwargs.values()):
+        if type(a) is cls:
+            return True
+        if isinstance(a, (list, tuple)) and any(type(b) is cls for b in a):
+            return True
+    return False
+
+
+def _route(name, is_method, args, kwargs, fn=None):
+    """The handler the bindings call with wrapper arguments: dual tensors first, then batched ones."""
+    cls = _dual["cls"]
+    if cls is not None and _has_type(args, kwargs, cls):
+        return _dual["dispatch"](name, is_method, args, kwargs, fn)
+    return _dispatch(name, is_method, args, kwargs, fn)
+
+
+def _register_wrappers():
+    classes = (BatchedTensor,) if _dual["cls"] is None else (BatchedTensor, _dual["cls"])
+    _C._set_batched_dispatch(classes, _route)
 
 
 def _level_info(level):
@@ -153,10 +183,10 @@ class BatchedTensor:
             raise AttributeError(f"'Tensor' object has no attribute '{name}'")
         if not callable(attr):
             raise RuntimeError(f"vmap: the attribute Tensor.{name} is not supported on a batched tensor")
-        return lambda *args, **kwargs: _dispatch(name, True, (self,) + args, kwargs)
+        return lambda *args, **kwargs: _route(name, True, (self,) + args, kwargs)
 
     def __getitem__(self, index):
-        return _dispatch("__getitem__", True, (self, index), {})
+        return _route("__getitem__", True, (self, index), {})
 
     def __setitem__(self, index, value):
         _setitem(self, index, value)
@@ -165,28 +195,31 @@ class BatchedTensor:
 def _binary(name, fn, reverse=False):
     if reverse:
         def method(self, other):
-            return _dispatch(name, None, (other, self), {}, fn)
+            return _route(name, None, (other, self), {}, fn)
     else:
         def method(self, other):
-            return _dispatch(name, None, (self, other), {}, fn)
+            return _route(name, None, (self, other), {}, fn)
     method.__name__ = name
     return method
 
 
-for _name, _fn in [("add", operator.add), ("sub", operator.sub), ("mul", operator.mul), ("truediv", operator.truediv),
-                   ("floordiv", operator.floordiv), ("mod", operator.mod), ("pow", operator.pow),
-                   ("matmul", operator.matmul), ("and", operator.and_), ("or", operator.or_), ("xor", operator.xor),
-                   ("lshift", operator.lshift), ("rshift", operator.rshift)]:
-    rule_name = "matmul" if _name == "matmul" else _name
-    setattr(BatchedTensor, f"__{_name}__", _binary(f"__{_name}__", _fn))
-    setattr(BatchedTensor, f"__r{_name}__", _binary(f"__r{_name}__", _fn, reverse=True))
-for _name, _fn in [("eq", operator.eq), ("ne", operator.ne), ("lt", operator.lt), ("le", operator.le),
-                   ("gt", operator.gt), ("ge", operator.ge)]:
-    setattr(BatchedTensor, f"__{_name}__", _binary(f"__{_name}__", _fn))
-BatchedTensor.__hash__ = object.__hash__
-for _name, _fn in [("neg", operator.neg), ("pos", operator.pos), ("abs", operator.abs), ("invert", operator.invert)]:
-    setattr(BatchedTensor, f"__{_name}__", (lambda fn, nm: lambda self: _dispatch(nm, None, (self,), {}, fn))(_fn,
-                                                                                                              _name))
+def _install_operators(cls):
+    """Python's operators on a wrapper class, each routed like a Tensor method (the reflected ones too)."""
+    for name, fn in [("add", operator.add), ("sub", operator.sub), ("mul", operator.mul), ("truediv", operator.truediv),
+                     ("floordiv", operator.floordiv), ("mod", operator.mod), ("pow", operator.pow),
+                     ("matmul", operator.matmul), ("and", operator.and_), ("or", operator.or_),
+                     ("xor", operator.xor), ("lshift", operator.lshift), ("rshift", operator.rshift)]:
+        setattr(cls, f"__{name}__", _binary(f"__{name}__", fn))
+        setattr(cls, f"__r{name}__", _binary(f"__r{name}__", fn, reverse=True))
+    for name, fn in [("eq", operator.eq), ("ne", operator.ne), ("lt", operator.lt), ("le", operator.le),
+                     ("gt", operator.gt), ("ge", operator.ge)]:
+        setattr(cls, f"__{name}__", _binary(f"__{name}__", fn))
+    cls.__hash__ = object.__hash__
+    for name, fn in [("neg", operator.neg), ("pos", operator.pos), ("abs", operator.abs), ("invert", operator.invert)]:
+        setattr(cls, f"__{name}__", (lambda fn, nm: lambda self: _route(nm, None, (self,), {}, fn))(fn, name))
+
+
+_install_operators(BatchedTensor)
 
 
 def is_batched(x):
@@ -243,7 +276,7 @@ def _is_builtin(fn):
                                  "wrapper_descriptor", "method-wrapper")
 
 
-_C._set_batched_dispatch(BatchedTensor, _dispatch)
+_register_wrappers()
 
 
 def _size(level):
