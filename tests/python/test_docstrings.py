@@ -22,7 +22,7 @@ MODULES = [
     "fastgrad", "fastgrad.nn", "fastgrad.nn.functional", "fastgrad.nn.init", "fastgrad.nn.utils",
     "fastgrad.optim", "fastgrad.optim.lr_scheduler", "fastgrad.autograd", "fastgrad.utils.data",
     "fastgrad.linalg", "fastgrad.fft", "fastgrad.special", "fastgrad.distributed", "fastgrad.nn.parallel",
-    "fastgrad.utils.data.distributed", "fastgrad.func",
+    "fastgrad.utils.data.distributed", "fastgrad.func", "fastgrad.autograd.forward_ad",
 ]
 # A pybind11 signature line, alone or numbered in an overload list, and its "Overloaded function." header.
 SIGNATURE_LINE = re.compile(r"^(?:\d+\. )?[\w.]+\(.*\)(?: -> .*)?$|^Overloaded function\.$")

@@ -117,7 +117,7 @@ class _DualTensor:
 
     @property
     def T(self):
-        return self.permute(*range(self.dim() - 1, -1, -1))
+        return self.permute(tuple(range(self.dim() - 1, -1, -1)))
 
     @property
     def mT(self):
@@ -160,7 +160,7 @@ def _dispatch(name, is_method, args, kwargs, fn=None):
     """Runs an op on arguments some of which are dual tensors: the primal result and its JVP."""
     if fn is None:
         fn = _vmap._callable(name, is_method)
-    inplace = name == "__setitem__" or name in _INPLACE_DUNDER or (name.endswith("_") and not name.startswith("_"))
+    inplace = name == "__setitem__" or name in _INPLACE_DUNDER or (name.endswith("_") and not name.startswith("__"))
     if inplace:
         return _inplace(name, is_method, args, kwargs, fn)
     pairs = []  # (leaf, tangent) for each dual input of the current level
@@ -239,11 +239,20 @@ def _inplace(name, is_method, args, kwargs, fn):
             self._tangent = t
             self._level = _generation[0]
         return None
-    if name in _INPLACE_DUNDER:
+    if name in _VIEW_INPLACE:
+        # the primal changes its view in place; the tangent follows
+        getattr(self._primal, name)(*args[1:], **kwargs)
+        if self._tangent is not None:
+            self._tangent = getattr(self._tangent.clone(), name)(*args[1:], **kwargs)
+        return self
+    if name == "copy_":
+        out_fn, out_name = _copy_into(self), "copy"
+    elif name in _INPLACE_DUNDER:
         out_fn, out_name = _INPLACE_DUNDER[name], name
     else:
-        out_fn = getattr(_C.Tensor, name[:-1], None)
         out_name = name[:-1]
+        from ..nn import functional as _F
+        out_fn = getattr(_C.Tensor, out_name, None) or getattr(_C, out_name, None) or getattr(_F, out_name, None)
         if out_fn is None:
             raise RuntimeError(f"forward AD: the in-place op {name} has no out-of-place form to differentiate")
     res = _dispatch(out_name, True, args, kwargs, out_fn)
@@ -252,7 +261,20 @@ def _inplace(name, is_method, args, kwargs, fn):
     if type(res) is _DualTensor:
         self._tangent = res._tangent
         self._level = res._level
+    else:  # the written value has no tangent: neither has the result
+        self._tangent = None
     return self
+
+
+_VIEW_INPLACE = {"squeeze_", "unsqueeze_", "t_", "transpose_", "swapaxes_", "swapdims_"}
+
+
+def _copy_into(self):
+    shape, dtype = tuple(self._primal.shape), self._primal.dtype
+
+    def copied(dst, src, non_blocking=False):
+        return src.to(dtype).expand(shape).clone()
+    return copied
 
 
 _vmap._dual["cls"] = _DualTensor

@@ -158,7 +158,7 @@ class BatchedTensor:
     @property
     def T(self):
         n = self.dim()
-        return self.permute(*range(n - 1, -1, -1))
+        return self.permute(tuple(range(n - 1, -1, -1)))
 
     @property
     def mT(self):
