@@ -155,6 +155,15 @@ class BatchedTensor:
     def element_size(self):
         return self._value.element_size()
 
+    def stride(self, dim=None):
+        strides = tuple(self._value.stride())[1:]
+        if dim is None:
+            return strides
+        return strides[_norm_dim(dim, len(strides))] if strides else 1
+
+    def is_contiguous(self, memory_format=None):
+        return self._value.is_contiguous()
+
     @property
     def T(self):
         n = self.dim()
@@ -226,6 +235,14 @@ def is_batched(x):
     return type(x) is BatchedTensor
 
 
+def physical(t):
+    """The tensor under every vmap level of t (all samples at once), for a check over all the samples that a
+    kernel would make on the whole batch (argument validation in Python functions of fastgrad)."""
+    while type(t) is BatchedTensor:
+        t = t._value
+    return t
+
+
 # ---- dispatch ----
 
 _RULES = {}
@@ -245,14 +262,17 @@ def _find_level(args, kwargs):
 
 
 def _callable(name, is_method):
-    if is_method:
-        fn = getattr(_C.Tensor, name, None)
-        if fn is not None:
-            return fn
-    fn = getattr(_C, name, None)
+    fn = getattr(_C.Tensor, name, None) if is_method else None
+    if fn is None:
+        fn = getattr(_C, name, None)
     if fn is None:
         fn = getattr(_C.Tensor, name)
+    while hasattr(fn, "__wrapped__"):  # a Python wrapper of the binding (numpy-style keyword names)
+        fn = fn.__wrapped__
     return fn
+
+
+_in_python = set()  # Python-level methods running on batched tensors (a re-entry under the same name loops)
 
 
 def _dispatch(name, is_method, args, kwargs, fn=None):
@@ -266,8 +286,12 @@ def _dispatch(name, is_method, args, kwargs, fn=None):
     rule = _RULES.get(name)
     if rule is not None:
         return rule(fn, level, args, kwargs)
-    if is_method and not _is_builtin(fn):
-        return fn(*args, **kwargs)  # a Python method: its parts are dispatched one by one
+    if is_method and not _is_builtin(fn) and name not in _in_python:
+        _in_python.add(name)
+        try:
+            return fn(*args, **kwargs)  # a Python method: its parts are dispatched one by one
+        finally:
+            _in_python.discard(name)
     return _fallback(name, fn, level, args, kwargs)
 
 
@@ -355,18 +379,26 @@ def _fallback(name, fn, level, args, kwargs):
         return a
 
     outs = [fn(*[pick(a, i) for a in args], **{k: pick(v, i) for k, v in kwargs.items()}) for i in range(B)]
+    from ._pytree import tree_flatten, tree_unflatten
+    plain = [tuple(o) if isinstance(o, tuple) else o for o in outs]  # named tuples as tuples
+    flat0, spec = tree_flatten(plain[0])
+    flats = [tree_flatten(o)[0] for o in plain]
+    res = []
+    for j, first in enumerate(flat0):
+        if _is_tensor(first):
+            res.append(BatchedTensor(_C.stack([f[j] for f in flats]), level))
+        elif first is None or all(type(f[j]) is type(first) and f[j] == first for f in flats[1:]):
+            res.append(first)
+        else:
+            raise RuntimeError(f"vmap: {name} returned {type(first).__name__}, which cannot be batched")
+    out = tree_unflatten(res, spec)
     first = outs[0]
-    if _is_tensor(first):
-        return BatchedTensor(_C.stack(outs), level)
-    if isinstance(first, (tuple, list)) and all(_is_tensor(t) for t in first):
-        items = [BatchedTensor(_C.stack([o[j] for o in outs]), level) for j in range(len(first))]
-        if type(first) in (tuple, list):
-            return type(first)(items)
+    if isinstance(first, tuple) and type(first) is not tuple:  # a named tuple (return_types)
         try:
-            return type(first)(items)
+            return type(first)(out)
         except TypeError:
-            return type(first)(*items)
-    raise RuntimeError(f"vmap: {name} returned {type(first).__name__}, which cannot be batched")
+            return type(first)(*out)
+    return out
 
 
 def _setitem(self, index, value):
@@ -401,7 +433,9 @@ negative abs absolute sqrt rsqrt square reciprocal sign sgn signbit floor ceil r
 digamma logit sinc deg2rad rad2deg isnan isinf isfinite isposinf isneginf nan_to_num positive conj real
 _gelu _silu _mish _leaky_relu _hardtanh _relu6 _elu _selu _celu _softplus _hardsigmoid _hardswish _logsigmoid
 _softsign _tanhshrink _hardshrink _softshrink _threshold relu6 gelu silu elu selu celu softplus hardsigmoid
-hardswish logsigmoid mish threshold
+hardswish logsigmoid mish threshold divide multiply subtract rsub i0 polygamma mvlgamma special_entr special_erfcx
+special_i0e special_i1 special_i1e special_log_ndtr special_ndtri special_xlog1py special_zeta special_expit
+special_logit special_sinc special_gammaln special_digamma special_psi special_erfinv
 to type type_as float double half bfloat16 int long short bool byte char contiguous clone detach
 zeros_like ones_like full_like empty_like
 __add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __rtruediv__ __floordiv__ __rfloordiv__ __mod__
@@ -410,6 +444,11 @@ __rrshift__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__ neg pos abs invert"""
 
 
 def _elementwise(fn, level, args, kwargs):
+    name = getattr(fn, "__name__", "")
+    if name == "where" and len(args) + len(kwargs) == 1:
+        return _fallback("where", fn, level, args, kwargs)  # where(condition): data-dependent sizes
+    if name in ("masked_fill", "masked_fill_") and len(args) > 2 and type(args[2]) is BatchedTensor:
+        return _elementwise(_C.where, level, (args[1], args[2], args[0]), {})
     tensors = [a for a in list(args) + list(kwargs.values()) if _is_tensor(a)]
     rank = max(_ldim(a) for a in tensors)
 
@@ -466,7 +505,7 @@ def _set_arg(args, kwargs, pos, name, value, where):
     return tuple(args), kwargs
 
 
-def _dimwise(dim_pos, all_dims_ok=True, dim_name="dim"):
+def _dimwise(dim_pos, all_dims_ok=True, dim_name="dim", default=None):
     def apply(fn, level, args, kwargs):
         self = args[0]
         v, b = _unwrap(self, level)
@@ -474,6 +513,8 @@ def _dimwise(dim_pos, all_dims_ok=True, dim_name="dim"):
             return _fallback(fn.__name__ if hasattr(fn, "__name__") else "op", fn, level, args, kwargs)
         n = _ldim(self)
         dim, where = _get_arg(args, kwargs, dim_pos, dim_name)
+        if dim is None and default is not None:
+            dim, where = default, True
         if dim is None:
             if not all_dims_ok:
                 return _fallback(getattr(fn, "__name__", "op"), fn, level, args, kwargs)
@@ -491,8 +532,7 @@ def _dimwise(dim_pos, all_dims_ok=True, dim_name="dim"):
             return _wrap(out, level)
         squeeze_back = False
         if n == 0:
-            v = v.unsqueeze(1)
-            squeeze_back = True
+            return _fallback(getattr(fn, "__name__", "op"), fn, level, args, kwargs)
         if isinstance(dim, (tuple, list)):
             new_dim = tuple(_norm_dim(d, n) + 1 for d in dim)
         else:
@@ -525,11 +565,14 @@ for _n in ("sum", "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmi
            "std_mean", "var_mean", "all", "any", "median", "nanmedian", "nansum", "nanmean", "count_nonzero",
            "aminmax"):
     _RULES[_n] = _dimwise(1)
-for _n in ("softmax", "log_softmax", "cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "unbind", "flip_dim"):
+for _n in ("softmax", "log_softmax", "cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"):
     _RULES[_n] = _dimwise(1, all_dims_ok=False)
-for _n in ("split", "chunk", "tensor_split", "topk", "kthvalue", "norm", "narrow_copy"):
-    _RULES[_n] = _dimwise(2, all_dims_ok=_n == "norm")
-_RULES["sort"] = _RULES["argsort"] = _dimwise(1, all_dims_ok=False)
+for _n in ("split", "chunk", "tensor_split"):
+    _RULES[_n] = _dimwise(2, all_dims_ok=False, default=0)
+for _n in ("topk", "kthvalue"):
+    _RULES[_n] = _dimwise(2, all_dims_ok=False, default=-1)
+_RULES["norm"] = _dimwise(2)
+_RULES["sort"] = _RULES["argsort"] = _RULES["msort_dim"] = _dimwise(1, all_dims_ok=False, default=-1)
 
 
 @rule("_softmax_dims_only")
@@ -629,6 +672,9 @@ def _movedim(fn, level, args, kwargs):
 
     def sh(d):
         return tuple(_norm_dim(x, n) + 1 for x in d) if isinstance(d, (tuple, list)) else _norm_dim(d, n) + 1
+    if n == 0:
+        sh(src), sh(dst)
+        return BatchedTensor(v, level)
     return BatchedTensor(v.movedim(sh(src), sh(dst)), level)
 
 
@@ -714,7 +760,8 @@ def _getitem(fn, level, args, kwargs):
     v, b = _unwrap(self, level)
     idx = index if isinstance(index, tuple) else (index,)
     advanced = [i for i in idx if _is_tensor(i) or isinstance(i, list)]
-    simple = all(isinstance(i, (int, slice)) or i is None or i is Ellipsis for i in idx if i not in advanced)
+    simple = all(isinstance(i, (int, slice)) or i is None or i is Ellipsis for i in idx
+                 if not (_is_tensor(i) or isinstance(i, list)))
     batched_index = any(type(i) is BatchedTensor for i in idx)
     if not b or batched_index or not simple or len(advanced) > 1 or (advanced and any(
             isinstance(i, int) and not isinstance(i, bool) for i in idx)):
@@ -937,3 +984,96 @@ def _random(fn, level, args, kwargs):
         u = _C.rand_like(x._value[0])
         return (BatchedTensor(u.unsqueeze(0).expand(*x._value.shape), level) < x).to(x.dtype)
     return _fallback(name, fn, level, args, kwargs)
+
+
+# ---- more rules: flips, index ops on the batched tensor, ops batched over leading dims ----
+
+@rule("flip")
+def _flip(fn, level, args, kwargs):
+    v, b = _unwrap(args[0], level)
+    dims, _ = _get_arg(args, kwargs, 1, "dims")
+    if not b:
+        return _fallback("flip", fn, level, args, kwargs)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    n = _ldim(args[0])
+    return BatchedTensor(v.flip(tuple(_norm_dim(d, n) + 1 for d in dims)) if n else v, level)
+
+
+@rule("roll")
+def _roll(fn, level, args, kwargs):
+    v, b = _unwrap(args[0], level)
+    shifts, _ = _get_arg(args, kwargs, 1, "shifts")
+    dims, _ = _get_arg(args, kwargs, 2, "dims")
+    if not b or dims is None or (isinstance(dims, (tuple, list)) and len(dims) == 0):
+        return _fallback("roll", fn, level, args, kwargs)
+    n = _ldim(args[0])
+    dims = tuple(_norm_dim(d, n) + 1 for d in dims) if isinstance(dims, (tuple, list)) else _norm_dim(dims, n) + 1
+    return BatchedTensor(v.roll(shifts, dims), level)
+
+
+@rule("gather", "take_along_dim")
+def _gather(fn, level, args, kwargs):
+    name = getattr(fn, "__name__", "gather")
+    x, idx = args[0], (args[2] if name == "gather" else args[1]) if len(args) > (2 if name == "gather" else 1) else (
+        kwargs.get("index", kwargs.get("indices")))
+    dim, _ = _get_arg(args, kwargs, 1 if name == "gather" else 2, "dim")
+    if dim is None or _ldim(x) != _ldim(idx) or _ldim(x) == 0 or kwargs.get("sparse_grad"):
+        return _fallback(name, fn, level, args, kwargs)
+    d = _norm_dim(dim, _ldim(x)) + 1
+    vx, vi = _materialize(x, level), _materialize(idx, level)
+    if name == "gather":
+        return BatchedTensor(vx.gather(d, vi), level)
+    return BatchedTensor(_C.take_along_dim(vx, vi, d), level)
+
+
+@rule("index_select")
+def _index_select(fn, level, args, kwargs):
+    x = args[0]
+    dim, _ = _get_arg(args, kwargs, 1, "dim")
+    idx, _ = _get_arg(args, kwargs, 2, "index")
+    v, b = _unwrap(x, level)
+    if not b or type(idx) is BatchedTensor:
+        return _fallback("index_select", fn, level, args, kwargs)
+    n = _ldim(x)
+    if n == 0:
+        return _fallback("index_select", fn, level, args, kwargs)
+    return BatchedTensor(v.index_select(_norm_dim(dim, n) + 1, idx), level)
+
+
+@rule("outer", "ger")
+def _outer(fn, level, args, kwargs):
+    a, b = args[0], args[1] if len(args) > 1 else kwargs.get("vec2")
+    if _ldim(a) != 1 or _ldim(b) != 1:
+        return _fallback(getattr(fn, "__name__", "outer"), fn, level, args, kwargs)
+    return a.unsqueeze(-1) * b
+
+
+# Ops that treat leading dims as a batch already (triangles of matrices, the linear algebra on LAPACK): the
+# physical call on operands with the vmap dim in front is the batched call. Every tensor operand is batched
+# (materialised) so that the op's own broadcasting of batch dims stays per sample.
+_LEADING = """tril triu _linalg_inv _linalg_det _logdet _linalg_slogdet _linalg_cholesky _cholesky _linalg_eigh
+_linalg_eigvalsh _linalg_svd _linalg_svdvals _linalg_qr _linalg_solve _linalg_solve_triangular _triangular_solve
+_cholesky_solve _linalg_lu_factor_ex _linalg_lu_solve"""
+
+
+def _leading(fn, level, args, kwargs):
+    core = {"tril": 2, "triu": 2}.get(getattr(fn, "__name__", ""), 2)
+    for a in list(args) + list(kwargs.values()):
+        if _is_tensor(a) and _ldim(a) < 1:
+            return _fallback(getattr(fn, "__name__", "op"), fn, level, args, kwargs)
+    for a in args[:1]:
+        if _is_tensor(a) and _ldim(a) < core:
+            return _fallback(getattr(fn, "__name__", "op"), fn, level, args, kwargs)
+    ranks = {_ldim(a) for a in list(args) + list(kwargs.values()) if _is_tensor(a)}
+    if len(ranks) > 1:  # the op's own broadcasting of batch dims would not line up with the vmap dim
+        return _fallback(getattr(fn, "__name__", "op"), fn, level, args, kwargs)
+
+    def phys(a):
+        return _materialize(a, level) if _is_tensor(a) else a
+
+    out = fn(*[phys(a) for a in args], **{k: phys(v) for k, v in kwargs.items()})
+    return _wrap(out, level)
+
+
+for _n in _LEADING.split():
+    _RULES[_n] = _leading
