@@ -638,3 +638,36 @@ def test_vmap_over_the_op_table(op):
             got = o.detach().numpy()
             assert got.shape == expected.shape, s.id
             np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-10, equal_nan=True, err_msg=s.id)
+
+
+@pytest.mark.parametrize("op", [op for op in _op_table() if op.differentiable], ids=lambda op: op.name)
+def test_vmap_of_grad_over_the_op_table(op):
+    # per-sample gradients through every differentiable op: vmap(grad(f)) against grad(f) sample by sample
+    from test_ops import _build, _call
+    if op.name in _VMAP_TABLE_DIFFERS or op.name in _VMAP_TABLE_EXPECTED_ERRORS:
+        pytest.skip("docs/differences.md, or refused under vmap as in PyTorch")
+    for s in op.samples():
+        if not s.grad:
+            continue
+        args, kwargs, _ = _build(fastgrad, s, "float64", requires_grad=False)
+        tpos = [i for i, a in enumerate(args) if isinstance(a, fastgrad.Tensor) and a.is_floating_point()]
+        if not tpos or any(isinstance(v, fastgrad.Tensor) for v in kwargs.values()):
+            continue
+
+        def f(*xs):
+            out = _call(op.op, fastgrad, xs, kwargs)
+            out = out[0] if isinstance(out, tuple) else out
+            return (out * 1.5).sum()
+
+        argsets = [args, tuple(a * 0.5 + 0.25 if i in tpos else a for i, a in enumerate(args))]
+        try:
+            ref = [func.grad(f, argnums=tpos[0])(*aset) for aset in argsets]
+        except Exception:  # not differentiable at this sample (integer output, error sample)
+            continue
+        batched = tuple(fastgrad.stack([argsets[0][i], argsets[1][i]]) if i in tpos else a for i, a in enumerate(args))
+        in_dims = tuple(0 if i in tpos else None for i in range(len(args)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = func.vmap(func.grad(f, argnums=tpos[0]), in_dims=in_dims)(*batched)
+        np.testing.assert_allclose(out.numpy(), np.stack([r.numpy() for r in ref]), rtol=1e-8, atol=1e-9,
+                                   equal_nan=True, err_msg=s.id)
