@@ -424,8 +424,8 @@ def rule(*names):
 
 # ---- elementwise ops: operands padded to the output's logical rank broadcast per sample ----
 
-_ELEMENTWISE = """add sub mul div true_divide floor_divide remainder fmod pow float_power maximum minimum fmax fmin atan2
-hypot where clamp clip clamp_min clamp_max eq ne lt le gt ge greater less greater_equal less_equal not_equal
+_ELEMENTWISE = """add sub mul div true_divide floor_divide remainder fmod pow float_power maximum minimum fmax fmin
+atan2 hypot where clamp clip clamp_min clamp_max eq ne lt le gt ge greater less greater_equal less_equal not_equal
 logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not lerp addcmul addcdiv
 masked_fill copysign xlogy nextafter ldexp heaviside isclose
 exp exp2 expm1 log log2 log10 log1p sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh sigmoid relu neg
@@ -572,12 +572,7 @@ for _n in ("split", "chunk", "tensor_split"):
 for _n in ("topk", "kthvalue"):
     _RULES[_n] = _dimwise(2, all_dims_ok=False, default=-1)
 _RULES["norm"] = _dimwise(2)
-_RULES["sort"] = _RULES["argsort"] = _RULES["msort_dim"] = _dimwise(1, all_dims_ok=False, default=-1)
-
-
-@rule("_softmax_dims_only")
-def _unused(fn, level, args, kwargs):  # pragma: no cover - placeholder name kept out of the table
-    raise AssertionError
+_RULES["sort"] = _RULES["argsort"] = _dimwise(1, all_dims_ok=False, default=-1)
 
 
 # ---- views and shape ops ----
@@ -587,13 +582,6 @@ def _sizes(args):
                                                                    and not isinstance(args[0], int)):
         return tuple(args[0])
     return tuple(args)
-
-
-def _self_batched(fn, level, args, kwargs, name):
-    v, b = _unwrap(args[0], level)
-    if not b:
-        return None
-    return v
 
 
 @rule("reshape", "view")
@@ -836,7 +824,7 @@ def _matmul_core(level, a, b):
     return BatchedTensor(out, level)
 
 
-@rule("matmul", "mm", "bmm", "mv", "dot", "__matmul__", "__rmatmul__", "inner_1d")
+@rule("matmul", "mm", "bmm", "mv", "dot", "__matmul__", "__rmatmul__")
 def _matmul(fn, level, args, kwargs):
     a, b = args[0], args[1] if len(args) > 1 else kwargs.get("other", kwargs.get("mat2", kwargs.get("vec")))
     name = getattr(fn, "__name__", "matmul")
