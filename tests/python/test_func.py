@@ -272,6 +272,14 @@ def _cases():
                                                             FF.nll_loss(x, t, reduction="none"),
                                                             FF.cross_entropy(x, t, label_smoothing=0.1)),
         [(3, 5), None], ints={1: (3, 5)})
+    add("conv2d", lambda T, FF: lambda x, w, b: FF.conv2d(x, w, b, padding=1), [(2, 3, 5, 5), (4, 3, 3, 3), (4,)],
+        (0, None, None))
+    add("conv1d_per_sample_weight", lambda T, FF: lambda x, w: FF.conv1d(x, w, stride=2), [(3, 7), (4, 3, 3)])
+    add("layer_norm", lambda T, FF: lambda x, g, b: (FF.layer_norm(x, (4,), g, b), FF.layer_norm(x, (3, 4))),
+        [(3, 4), (4,), (4,)], (0, None, 0))
+    add("embedding", lambda T, FF: lambda i, w: FF.embedding(i, w), [None, (6, 3)], (0, None), ints={0: (5, 6)})
+    add("embedding_per_sample_table", lambda T, FF: lambda i, w: FF.embedding(i, w), [None, (6, 3)],
+        ints={0: ((2, 2), 6)})
     return c
 
 
@@ -432,6 +440,24 @@ def test_per_sample_gradients_match_torch_and_loop():
         if T is fastgrad:
             loop = [fn.grad(_mlp(T, FF))(p, x[i], y[i]) for i in range(8)]
             close(g, {k: fastgrad.stack([d[k] for d in loop]) for k in pa})
+    close(res[0], res[1])
+
+
+def test_per_sample_gradients_of_a_cnn_match_torch():
+    r = np.random.default_rng(1)
+    pa = {"w": r.standard_normal((5, 3, 3, 3)), "b": r.standard_normal(5), "g": r.standard_normal((6, 6)),
+          "e": r.standard_normal((10, 6))}
+    xa, ya, ia = r.standard_normal((4, 2, 3, 6, 6)), r.integers(0, 5, (4, 2)), r.integers(0, 10, (4, 2))
+    res = []
+    for T, FF, fn in lib_pair():
+        def loss(p, x, y, i):
+            h = FF.conv2d(x, p["w"], p["b"], padding=1).relu()
+            h = FF.layer_norm(h + FF.embedding(i, p["e"]).unsqueeze(1).unsqueeze(-2), (6, 6), p["g"])
+            return FF.cross_entropy(h.mean((-1, -2)), y)
+        p = {k: T.tensor(v) for k, v in pa.items()}
+        with warnings.catch_warnings():
+            warnings.simplefilter("error") if T is fastgrad else None
+            res.append(fn.vmap(fn.grad(loss), in_dims=(None, 0, 0, 0))(p, T.tensor(xa), T.tensor(ya), T.tensor(ia)))
     close(res[0], res[1])
 
 

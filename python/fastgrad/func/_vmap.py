@@ -1065,3 +1065,75 @@ def _leading(fn, level, args, kwargs):
 
 for _n in _LEADING.split():
     _RULES[_n] = _leading
+
+
+# ---- normalisation, embedding, convolution ----
+
+def _batched_here(x, level):
+    return type(x) is BatchedTensor and x._level == level
+
+
+@rule("_layer_norm", "_rms_norm")
+def _norm_rule(fn, level, args, kwargs):
+    name = getattr(fn, "__name__", "")
+    rms = name == "_rms_norm"
+    inp, shape = args[0], args[1]
+    weight = args[2] if len(args) > 2 else None
+    bias = None if rms else (args[3] if len(args) > 3 else None)
+    rest = args[3:] if rms else args[4:]
+    x = _materialize(inp, level)
+    if not _batched_here(weight, level) and not _batched_here(bias, level):
+        out = fn(x, shape, weight, *rest) if rms else fn(x, shape, weight, bias, *rest)
+        return BatchedTensor(out, level)
+    out = BatchedTensor(fn(x, shape, None, *rest) if rms else fn(x, shape, None, None, *rest), level)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+@rule("_embedding")
+def _embedding_rule(fn, level, args, kwargs):
+    weight, idx = args[0], args[1]
+    padding_idx = args[2] if len(args) > 2 else None
+    scale = args[3] if len(args) > 3 else False
+    if not _batched_here(weight, level):
+        return BatchedTensor(fn(weight, _materialize(idx, level), *args[2:]), level)
+    if scale or (padding_idx is not None and padding_idx != -1 and padding_idx is not False) or _ldim(weight) != 2:
+        return _fallback("_embedding", fn, level, args, kwargs)
+    w = weight._value  # (B, V, D): each sample's own table
+    i = _materialize(idx, level)
+    B, D = w.shape[0], w.shape[-1]
+    flat = i.reshape(B, -1, 1).expand(B, -1, D) if i.dim() > 1 else i.reshape(B, 1, 1).expand(B, 1, D)
+    rows = w.gather(1, flat)
+    return BatchedTensor(rows.reshape(tuple(i.shape) + (D,)), level)
+
+
+@rule("_conv")
+def _conv_rule(fn, level, args, kwargs):
+    nd, inp, weight, bias, stride, padding, dilation, groups = args
+    if kwargs or _ldim(inp) not in (nd + 1, nd + 2):
+        return _fallback("_conv", fn, level, args, kwargs)
+    x = _materialize(inp, level)
+    unbatched_input = _ldim(inp) == nd + 1  # (C, *spatial): one image per sample
+    if unbatched_input:
+        x = x.unsqueeze(1)
+    B, N = x.shape[0], x.shape[1]
+    if not _batched_here(weight, level) and not _batched_here(bias, level):
+        out = fn(nd, x.reshape((B * N,) + tuple(x.shape[2:])), weight, bias, stride, padding, dilation, groups)
+        out = out.reshape((B, N) + tuple(out.shape[1:]))
+    else:
+        # per-sample weights: one grouped convolution, the samples as groups (input (N, B*C, ...))
+        w = _materialize(weight, level)
+        O = w.shape[1]
+        xg = x.movedim(0, 1).reshape((N, B * x.shape[2]) + tuple(x.shape[3:]))
+        wg = w.reshape((B * O,) + tuple(w.shape[2:]))
+        bg = None
+        if bias is not None:
+            bg = _materialize(bias, level).reshape(B * O)
+        out = fn(nd, xg, wg, bg, stride, padding, dilation, groups * B)
+        out = out.reshape((N, B, O) + tuple(out.shape[2:])).movedim(1, 0)
+    if unbatched_input:
+        out = out.squeeze(1)
+    return BatchedTensor(out, level)
