@@ -168,8 +168,8 @@ class _Traced:
 
 def grad_and_value(func, argnums=0, has_aux=False):
     """Returns a function computing (gradient of func with respect to the argnums inputs, func's value); func
-    must return a scalar tensor (or (scalar, aux) with has_aux=True, then ((grad, value), aux)... as PyTorch:
-    ((grad), (value, aux))). Works inside vmap (per-sample gradients) and nests (grad of grad)."""
+    must return a scalar tensor. With has_aux=True func returns (scalar, aux) and the function returns
+    (gradient, (value, aux)). Works inside vmap (per-sample gradients) and nests (grad of grad)."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):

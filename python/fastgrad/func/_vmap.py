@@ -88,7 +88,7 @@ class BatchedTensor:
     # -- logical metadata --
     @property
     def shape(self):
-        return _C.Size(tuple(self._value.shape)[1:]) if hasattr(_C, "Size") else tuple(self._value.shape)[1:]
+        return type(self._value.shape)(tuple(self._value.shape)[1:])  # a Size, as the value's
 
     def size(self, dim=None):
         shape = tuple(self._value.shape)[1:]
