@@ -697,3 +697,8 @@ def test_vmap_of_grad_over_the_op_table(op):
             out = func.vmap(func.grad(f, argnums=tpos[0]), in_dims=in_dims)(*batched)
         np.testing.assert_allclose(out.numpy(), np.stack([r.numpy() for r in ref]), rtol=1e-8, atol=1e-9,
                                    equal_nan=True, err_msg=s.id)
+
+
+def test_top_level_vmap_is_func_vmap():
+    assert fastgrad.vmap is func.vmap
+    assert torch.vmap is tfunc.vmap
