@@ -393,3 +393,63 @@ for _threads in (1, 2):
                     _CNN_DOC, 0.8 if _threads == 1 else None, _threads, 1e-3, 1e-5)
 _model_workload("lenet_b64", "LeNet-5 step, batch 64", MODELS["lenet64"], _LENET_DOC, 0.8, 1, 1e-3, 1e-5)
 _model_workload("lenet_b1", "LeNet-5 step, batch 1", MODELS["lenet1"], _LENET_DOC, 0.3, 1, 1e-3, 1e-5)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Per-sample gradients (torch.func): vmap(grad(loss)) against the Python loop over samples
+
+
+def _per_sample_state(T):
+    r = _rng(5)
+    F = T.nn.functional
+    params = {
+        "w1": T.tensor((r.standard_normal((128, 784)) * 0.05).astype(np.float32)),
+        "b1": T.tensor(np.zeros(128, np.float32)),
+        "w2": T.tensor((r.standard_normal((10, 128)) * 0.05).astype(np.float32)),
+        "b2": T.tensor(np.zeros(10, np.float32)),
+    }
+    x = T.tensor(r.standard_normal((64, 784)).astype(np.float32))
+    y = T.tensor(r.integers(0, 10, 64).astype(np.int64))
+
+    def loss(p, xi, yi):
+        h = F.linear(xi, p["w1"], p["b1"]).relu()
+        return F.cross_entropy(F.linear(h, p["w2"], p["b2"]).unsqueeze(0), yi.unsqueeze(0))
+
+    return params, x, y, loss
+
+
+def _per_sample_case(T, batched):
+    params, x, y, loss = _per_sample_state(T)
+    g = T.func.grad(loss)
+    if batched:
+        per_sample = T.func.vmap(g, in_dims=(None, 0, 0))
+
+        def run():
+            return per_sample(params, x, y)
+    else:
+        def run():
+            gs = [g(params, x[i], y[i]) for i in range(x.shape[0])]
+            return {k: T.stack([gi[k] for gi in gs]) for k in params}
+
+    def check():
+        out = run()
+        return [out[k] for k in ("w1", "b1", "w2", "b2")]
+
+    return Case(Call(run), check=check)
+
+
+@workload("per_sample_grad_vmap_b64", "per-sample gradients, vmap(grad), MLP 784-128-10, batch 64", "models",
+          rtol=1e-3, atol=1e-5)
+def per_sample_grad_vmap_b64(lib, T, opts):
+    """`func.vmap(func.grad(loss), in_dims=(None, 0, 0))(params, x, y)`: the gradient of each of 64 samples'
+    cross_entropy through a 784-128-10 MLP (F.linear, relu) with respect to a dict of parameters, as one
+    batched computation ((64, 128, 784) gradients for w1)."""
+    return _per_sample_case(T, True)
+
+
+@workload("per_sample_grad_loop_b64", "per-sample gradients, Python loop of grad, MLP 784-128-10, batch 64",
+          "models", rtol=1e-3, atol=1e-5)
+def per_sample_grad_loop_b64(lib, T, opts):
+    """The same per-sample gradients as `per_sample_grad_vmap_b64` by calling `func.grad(loss)` once per sample
+    and stacking: the baseline vmap must beat (issue 17: at least 5x)."""
+    return _per_sample_case(T, False)

@@ -320,6 +320,8 @@ from .serialization import load, save  # noqa: F401
 from . import accelerator, testing  # noqa: F401
 from . import linalg  # noqa: F401,E402
 from . import distributions  # noqa: F401,E402
+from . import func  # noqa: F401,E402
+from .func import vmap  # noqa: F401,E402  (torch.vmap is torch.func.vmap)
 
 linalg._install(globals(), Tensor)
 

@@ -283,9 +283,83 @@ std::string explain_cast(const std::string& what) {
   return "expected " + friendly + ", but got " + (from.empty() ? "an object of another type" : from);
 }
 
+// Note [Batched dispatch]
+// fastgrad.func.vmap's BatchedTensor and forward_ad's dual tensors are Python objects wrapping tensors, not
+// Tensors, so no binding accepts them. When one of a call's arguments (or an element of a list/tuple argument)
+// is an instance of a registered wrapper class, the registered handler runs instead:
+// handler(name, is_method, args, kwargs), and its result is the call's. The rules live in Python
+// (python/fastgrad/func/_vmap.py, autograd/forward_ad.py; docs/design.md Note [vmap levels]); this is only the
+// hook. While a vmap or a dual level is open (wrapper_depth > 0, set by _C._set_wrapper_depth) the arguments
+// are looked at before pybind11's overload resolution, whose failure would format every argument's repr into
+// its message; outside, a call costs one more test of an int, and a wrapper that outlived its level is still
+// found after the failure.
+PyObject* wrapper_types = nullptr;  // a tuple of classes; strong references, set by _C._set_batched_dispatch
+PyObject* wrapper_handler = nullptr;
+int wrapper_depth = 0;
+
+bool is_wrapper_object(PyObject* o) {
+  Py_ssize_t n = PyTuple_GET_SIZE(wrapper_types);
+  for (Py_ssize_t i = 0; i < n; ++i)
+    if (PyObject_TypeCheck(o, reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(wrapper_types, i)))) return true;
+  return false;
+}
+
+bool is_batched(PyObject* o) {
+  if (is_wrapper_object(o)) return true;
+  if (PyList_Check(o) || PyTuple_Check(o)) {
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+    PyObject** items = PySequence_Fast_ITEMS(o);
+    for (Py_ssize_t i = 0; i < n; ++i)
+      if (is_wrapper_object(items[i])) return true;
+  }
+  return false;
+}
+
+// The handler's result when an argument is a wrapper; nullptr with no error set when none is.
+PyObject* batched_call(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+  bool found = false;
+  for (Py_ssize_t i = 0; i < nargs + nkw && !found; ++i) found = is_batched(args[i]);
+  if (!found) return nullptr;
+  const py::detail::function_record* rec = py::detail::function_record_ptr_from_PyObject(self);
+  if (!rec || !rec->name) return nullptr;
+  PyObject* pos = PyTuple_New(nargs);
+  if (!pos) return nullptr;
+  for (Py_ssize_t i = 0; i < nargs; ++i) {
+    Py_INCREF(args[i]);
+    PyTuple_SET_ITEM(pos, i, args[i]);
+  }
+  PyObject* kw = PyDict_New();
+  for (Py_ssize_t i = 0; kw && i < nkw; ++i)
+    if (PyDict_SetItem(kw, PyTuple_GET_ITEM(kwnames, i), args[nargs + i]) < 0) Py_CLEAR(kw);
+  PyObject* result = nullptr;
+  if (kw)
+    result = PyObject_CallFunction(wrapper_handler, "sOOO", rec->name, rec->is_method ? Py_True : Py_False, pos,
+                                   kw);
+  Py_DECREF(pos);
+  Py_XDECREF(kw);
+  return result;
+}
+
 PyObject* checked_dispatch(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  if (wrapper_depth > 0 && wrapper_handler) {
+    PyObject* r = batched_call(self, args, nargs, kwnames);
+    if (r || PyErr_Occurred()) return r;
+  }
   PyObject* result = pybind_dispatch(self, args, nargs, kwnames);
   if (result || !PyErr_ExceptionMatches(PyExc_TypeError)) return result;
+  if (wrapper_handler && wrapper_depth == 0) {
+    PyObject *t0, *v0, *tb0;
+    PyErr_Fetch(&t0, &v0, &tb0);
+    PyObject* r = batched_call(self, args, nargs, kwnames);
+    if (r || PyErr_Occurred()) {
+      Py_XDECREF(t0);
+      Py_XDECREF(v0);
+      Py_XDECREF(tb0);
+      return r;
+    }
+    PyErr_Restore(t0, v0, tb0);
+  }
   PyObject *type, *value, *tb;
   PyErr_Fetch(&type, &value, &tb);
   try {
@@ -357,6 +431,17 @@ std::string py_type_name(py::handle h) {
 }
 
 void install_argument_errors(py::module_& m) {
+  m.def("_set_batched_dispatch", [](py::tuple classes, py::object handler) {
+    for (py::handle c : classes)
+      if (!PyType_Check(c.ptr())) throw py::type_error("_set_batched_dispatch(): classes must be types");
+    Py_XDECREF(wrapper_types);
+    Py_XDECREF(wrapper_handler);
+    wrapper_types = classes.release().ptr();
+    wrapper_handler = handler.release().ptr();
+  }, "Registers the wrapper classes (fastgrad.func's BatchedTensor, forward_ad's dual tensor) and the handler "
+     "bindings call when given one (Note [Batched dispatch]).");
+  m.def("_set_wrapper_depth", [](int depth) { wrapper_depth = depth; },
+        "Tells the bindings how many vmaps and dual levels are open (they then look for wrapper arguments first).");
   PyObject* dict = PyModule_GetDict(m.ptr());
   install_in_dict(dict);
   PyObject *key, *value;

@@ -3,7 +3,7 @@ bound in C++ show their argument names and defaults to inspect.signature and hel
 functions]).
 
 The walk covers fastgrad, fastgrad.Tensor, nn, nn.functional, nn.init, nn.utils, optim, optim.lr_scheduler,
-autograd, utils.data, distributions (with constraints, transforms, kl) (and linalg, fft, special when they exist): each public name defined by fastgrad (names
+autograd, utils.data, distributions (with constraints, transforms, kl), func (and linalg, fft, special when they exist): each public name defined by fastgrad (names
 re-exported from the standard library are not fastgrad's), each public method of each class defined there
 (a method without its own docstring counts as documented when inspect.getdoc finds its base class's), and the
 modules themselves. A pybind11 function's signature lines ("add(self: Tensor, ...) -> Tensor") are not a
@@ -25,6 +25,7 @@ MODULES = [
     "fastgrad.utils.data.distributed", "fastgrad.distributions", "fastgrad.distributions.constraints",
     "fastgrad.distributions.transforms", "fastgrad.distributions.kl", "fastgrad.distributions.utils",
     "fastgrad.distributions.constraint_registry",
+    "fastgrad.func", "fastgrad.autograd.forward_ad",
 ]
 # A pybind11 signature line, alone or numbered in an overload list, and its "Overloaded function." header.
 SIGNATURE_LINE = re.compile(r"^(?:\d+\. )?[\w.]+\(.*\)(?: -> .*)?$|^Overloaded function\.$")

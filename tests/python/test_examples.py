@@ -21,7 +21,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = ROOT / "examples"
 EXAMPLES = [
     "autograd_quickstart.py", "linear_regression.py", "blitz_autograd.py", "linear_regression_nn.py",
-    "gp_regression.py", "vae_digits.py",
+    "gp_regression.py", "vae_digits.py", "per_sample_gradients.py",
 ]
 # Scripts whose output cannot match PyTorch's line for line (training runs with their own random draws and
 # timings); tests/python/test_examples_nn.py checks what they promise instead (accuracy, pictures).

@@ -55,3 +55,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 from . import functional  # noqa: E402,F401  (needs grad() above)
+from . import forward_ad  # noqa: E402,F401  (needs grad() above and fastgrad.func's dispatch)

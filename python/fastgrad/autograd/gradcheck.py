@@ -51,9 +51,33 @@ def _analytical_jacobian(outputs, inputs, index):
     return rows
 
 
-def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **_ignored):
+def _forward_jacobian(func, inputs, index):
+    """columns[i][k]: the JVP of output k (flattened) along element i of inputs[index], by forward AD."""
+    from . import forward_ad as fwAD
+
+    x = inputs[index]
+    columns = []
+    for i in range(x.numel()):
+        t = _C.zeros(x.numel(), dtype=x.dtype)
+        t[i] = 1.0
+        with fwAD.dual_level():
+            args = list(inputs)
+            args[index] = fwAD.make_dual(x.detach(), t.reshape(tuple(x.shape)))
+            out = func(*args)
+            outs = (out,) if isinstance(out, _C.Tensor) else tuple(o for o in out if isinstance(o, _C.Tensor))
+            col = []
+            for o in outs:
+                p, tangent = fwAD.unpack_dual(o)
+                col.append((_C.zeros_like(p) if tangent is None else tangent).detach().reshape(-1))
+        columns.append(col)
+    return columns
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, check_forward_ad=False,
+              check_backward_ad=True, **_ignored):
     """True when the gradients of func at inputs match finite differences for every input that requires
-    grad; otherwise raises GradcheckError (or returns False with raise_exception=False)."""
+    grad; otherwise raises GradcheckError (or returns False with raise_exception=False). With
+    check_forward_ad=True the Jacobian-vector products of forward AD (dual tensors) are checked too."""
     inputs = (inputs,) if isinstance(inputs, _C.Tensor) else tuple(inputs)
     if not any(isinstance(x, _C.Tensor) and x.requires_grad for x in inputs):
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of them have "
@@ -69,6 +93,22 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         numerical = _numerical_jacobian(func, inputs, index, eps)
         # A fresh forward after the perturbations (they bumped the inputs' version counters).
         outputs = _flat_outputs(func(*inputs))
+        if check_forward_ad:
+            forward = _forward_jacobian(func, inputs, index)
+            for k in range(len(outputs)):
+                for i in range(x.numel()):
+                    for j in range(outputs[k].numel()):
+                        a = forward[i][k][j].item()
+                        n = numerical[i][k][j].item()
+                        if abs(a - n) > atol + rtol * abs(n):
+                            if not raise_exception:
+                                return False
+                            raise GradcheckError(
+                                f"Jacobian computed with forward mode mismatch for output {k} with respect to input "
+                                f"{index},\nnumerical: {n}\nanalytical: {a}\n(at input element {i}, output element "
+                                f"{j})")
+        if not check_backward_ad:
+            continue
         analytical = _analytical_jacobian(outputs, inputs, index)
         for k in range(len(outputs)):
             for i in range(x.numel()):

@@ -144,8 +144,11 @@ def binary_cross_entropy(
         raise AttributeError(f"'{type(weight).__name__}' object has no attribute 'size'")
     # torch's kernel checks each element in turn, the input's value before the target's
     with _no_grad():
-        bad_input = ~((input >= 0) & (input <= 1))
-        bad_target = ~((target >= 0) & (target <= 1))
+        from ..func._vmap import physical  # under vmap: checked over every sample at once, as the kernel does
+        bad_input = physical(~((input >= 0) & (input <= 1)))
+        bad_target = physical(~((target >= 0) & (target <= 1)))
+        if bad_input.shape != bad_target.shape:
+            bad_input, bad_target = _C.broadcast_tensors(bad_input, bad_target)
         if bool((bad_input | bad_target).any()):
             first = int((bad_input | bad_target).reshape(-1).to(_C.int64).argmax())
             which = "input" if bool(bad_input.reshape(-1)[first]) else "target"
@@ -370,7 +373,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     else:
         if not isinstance(var, _C.Tensor):
             raise TypeError(f"any(): argument 'input' (position 1) must be Tensor, not {type(var < 0).__name__}")
-        if bool((var < 0).any()):
+        from ..func._vmap import physical  # under vmap: every sample's var at once
+        if bool(physical(var < 0).any()):
             raise ValueError("var has negative entry/entries")
     if var.shape != input.shape:
         if tuple(input.shape[:-1]) == tuple(var.shape):
