@@ -415,3 +415,33 @@ def test_a_small_model_trains_under_autocast_like_torch():
         curves[lib] = losses
     np.testing.assert_allclose(curves[fastgrad], curves[torch], rtol=3e-2, atol=3e-2)
     assert curves[fastgrad][-1] < curves[fastgrad][0]
+
+
+RECURRENT = {  # PyTorch: nn.LSTM (MkldnnRnnLayer) and the Elman layers / cells (composed of linear) are cast
+    "LSTM": lambda nn: nn.LSTM(3, 4, num_layers=2, bidirectional=True),
+    "RNN": lambda nn: nn.RNN(3, 4),
+    "RNN_relu": lambda nn: nn.RNN(3, 4, nonlinearity="relu", batch_first=True),
+    "GRU": lambda nn: nn.GRU(3, 4),
+    "RNNCell": lambda nn: nn.RNNCell(3, 4),
+    "RNNCell_relu": lambda nn: nn.RNNCell(3, 4, nonlinearity="relu"),
+    "LSTMCell": lambda nn: nn.LSTMCell(3, 4),
+    "GRUCell": lambda nn: nn.GRUCell(3, 4),
+}
+
+
+@pytest.mark.parametrize("dtype", HALF)
+@pytest.mark.parametrize("layer", sorted(RECURRENT))
+def test_recurrent_layers_cast_like_torch(dtype, layer):
+    if layer == "LSTM" and dtype == "float16":
+        pytest.skip("PyTorch's oneDNN LSTM has no float16 primitive on this CPU (fastgrad's runs)")
+    torch.manual_seed(0)
+    tm, fm = RECURRENT[layer](torch.nn), RECURRENT[layer](fastgrad.nn)
+    for pt, pf in zip(tm.parameters(), fm.parameters()):
+        with fastgrad.no_grad():
+            pf.copy_(fastgrad.tensor(pt.detach().numpy()))
+    shape = (2, 3) if "Cell" in layer else (5, 2, 3)
+    xt, xf = pair(shape, 0)
+    expected, actual = run(torch, dtype, lambda m, x: tm(x), xt), run(fastgrad, dtype, lambda m, x: fm(x), xf)
+    flat = lambda r: [r] if not isinstance(r, tuple) else [u for v in r for u in flat(v)]  # noqa: E731
+    for e, a in zip(flat(expected), flat(actual)):
+        same(e, a, 3e-2)
