@@ -26,7 +26,12 @@ PROMOTE, SAME, EXACT, SUM, MEAN, JOIN, WHERE, EXTREME, FACTORY = (
 OUT_OPS = {
     "add": PROMOTE, "sub": PROMOTE, "mul": PROMOTE, "div": PROMOTE, "pow": PROMOTE, "maximum": PROMOTE,
     "minimum": PROMOTE, "exp": PROMOTE, "log": PROMOTE, "sqrt": PROMOTE, "tanh": PROMOTE, "sigmoid": PROMOTE,
-    "sin": PROMOTE, "cos": PROMOTE,
+    "sin": PROMOTE, "cos": PROMOTE, "eq": PROMOTE, "gt": PROMOTE, "lt": PROMOTE, "reciprocal": PROMOTE,
+    "remainder": PROMOTE, "rsqrt": PROMOTE,
+    "floor": SAME, "round": SAME, "sign": SAME,
+    "addmm": EXACT, "gather": EXACT, "argmax": EXACT,
+    "cumsum": SUM, "prod": SUM,
+    "eye": FACTORY, "randint": FACTORY,
     "abs": SAME, "neg": SAME, "clamp": SAME,
     "matmul": EXACT, "mm": EXACT, "bmm": EXACT,
     "sum": SUM, "mean": MEAN,
@@ -146,8 +151,15 @@ def _with_out(fn, name, kind):
                 raise RuntimeError(f"Expected out tensor to have dtype {_CPP_TYPE_NAMES[kwargs['dtype']]}, but got "
                                    f"{_CPP_TYPE_NAMES[out.dtype]} instead")
         elif kind == SUM and isinstance(out, _C.Tensor):
-            kwargs["dtype"] = out.dtype  # PyTorch sums in out's dtype
-        result = fn(*args, **kwargs)
+            kwargs["dtype"] = out.dtype  # PyTorch sums (multiplies, accumulates) in out's dtype
+        autocast, autocast_dtype = _C._is_autocast_cpu_enabled(), _C._autocast_cpu_dtype()
+        if autocast:  # calls with out= are not autocast (Note [Autocast])
+            _C._set_autocast_cpu(False, autocast_dtype)
+        try:
+            result = fn(*args, **kwargs)
+        finally:
+            if autocast:
+                _C._set_autocast_cpu(True, autocast_dtype)
         if name == "arange" and isinstance(out, _C.Tensor) and out.numel() not in (0, result.numel()):
             warnings.warn(f"The number of elements in the out tensor of shape {list(out.shape)} is {out.numel()} which "
                           f"does not match the computed number of elements {result.numel()}. Note that this may occur "

@@ -246,6 +246,10 @@ def test_explicit_dtype_in_place_and_out_calls_are_not_cast():
             y.addmm_(x, x)
             assert y.dtype == lib.float32
             np.testing.assert_allclose(y.numpy(), x.numpy() @ x.numpy(), rtol=1e-6)  # not rounded to bfloat16
+            z = lib.empty(3, 3)
+            assert lib.mm(x, x, out=z) is z and lib.matmul(x, x, out=z) is z  # calls with out= are not cast
+            np.testing.assert_allclose(z.numpy(), x.numpy() @ x.numpy(), rtol=1e-6)
+            assert lib.is_autocast_enabled("cpu") and (x @ x).dtype == lib.bfloat16
 
 
 @pytest.mark.parametrize("dtype", HALF)

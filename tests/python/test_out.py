@@ -58,6 +58,22 @@ CALLS = {
     "min_dim": lambda m, t: (m.min, (t(arr((3, 4), 0)), 0), {"keepdim": True}),
     "max_all": lambda m, t: (m.max, (t(arr((3, 4), 0)),), {}),
     "max_binary": lambda m, t: (m.max, (t(arr((3,), 0)), t(arr((3,), 1))), {}),
+    "cumsum": lambda m, t: (m.cumsum, (t(arr((2, 3), 0)), 1), {}),
+    "prod": lambda m, t: (m.prod, (t(arr((2, 3), 0)), 1), {}),
+    "addmm": lambda m, t: (m.addmm, (t(arr((2, 4), 2)), t(arr((2, 3), 0)), t(arr((3, 4), 1))), {}),
+    "gather": lambda m, t: (m.gather, (t(arr((3, 4), 0)), 1, t(np.array([[0], [3], [1]]))), {}),
+    "floor": lambda m, t: (m.floor, (t(arr((2, 3), 0)),), {}),
+    "round": lambda m, t: (m.round, (t(arr((2, 3), 0)),), {}),
+    "eq": lambda m, t: (m.eq, (t(arr((2, 3), 0)), 1.0), {}),
+    "gt": lambda m, t: (m.gt, (t(arr((2, 3), 0)), t(arr((2, 3), 1))), {}),
+    "lt": lambda m, t: (m.lt, (t(arr((2, 3), 0)), 1.2), {}),
+    "sign": lambda m, t: (m.sign, (t(arr((2, 3), 0, low=-1)),), {}),
+    "reciprocal": lambda m, t: (m.reciprocal, (t(arr((2, 3), 0)),), {}),
+    "remainder": lambda m, t: (m.remainder, (t(arr((2, 3), 0)), 0.7), {}),
+    "rsqrt": lambda m, t: (m.rsqrt, (t(arr((2, 3), 0)),), {}),
+    "argmax": lambda m, t: (m.argmax, (t(arr((2, 3), 0)), 1), {}),
+    "eye": lambda m, t: (m.eye, (3,), {}),
+    "randint": lambda m, t: (m.randint, (0, 10, (2, 3)), {}),
     "arange": lambda m, t: (m.arange, (5,), {}),
     "arange_float": lambda m, t: (m.arange, (0.5, 3.0, 0.5), {}),
     "zeros": lambda m, t: (m.zeros, (2, 3), {}),
@@ -68,7 +84,7 @@ CALLS = {
     "randn": lambda m, t: (m.randn, (2, 3), {}),
     "rand": lambda m, t: (m.rand, (4,), {}),
 }
-RANDOM = {"randn", "rand"}
+RANDOM = {"randn", "rand", "randint"}
 EXTREME_DIM = {"max_dim", "min_dim"}
 
 
@@ -161,7 +177,7 @@ def test_out_is_resized(case, shape):
 
 
 @pytest.mark.parametrize("case", sorted(set(CALLS) - {"arange", "arange_float", "zeros", "ones", "full", "linspace",
-                                                      "randn", "rand", "empty", "add_int", "abs_int", "exp_int", "sum_int",
+                                                      "randn", "rand", "empty", "eye", "randint", "argmax", "eq", "gt", "lt", "add_int", "abs_int", "exp_int", "sum_int",
                                                       "div_floor_int", "where"}))
 @pytest.mark.parametrize("who", ["input", "out"])
 def test_out_with_grad_raises_like_torch(case, who):
@@ -229,7 +245,7 @@ def test_every_out_op_is_tested_and_documented():
     for name in OUT_OPS:
         fn = getattr(fastgrad, name)
         assert "out (Tensor, optional)" in fn.__doc__
-        if name != "where":
+        if name not in ("where", "randint"):  # no signature (test_signatures.py, NO_SIGNATURE)
             import inspect
 
             assert inspect.signature(fn).parameters["out"].default is None
