@@ -586,8 +586,8 @@ std::tuple<Tensor, Tensor, Tensor> rnn(const Tensor& input, const Tensor& hx, co
                                        const tensor_list& params, RnnMode mode, bool has_biases, int64_t num_layers,
                                        double dropout_p, bool train, bool bidirectional, bool batch_first,
                                        const std::vector<int64_t>& batch_sizes) {
-  // Note [Autocast]: PyTorch runs nn.LSTM (its MkldnnRnnLayer op) and the Elman layers (composed of linear) in the
-  // region's dtype, nn.GRU in its inputs' dtypes
+  // Autocast (Note [Autocast]): PyTorch runs nn.LSTM (its MkldnnRnnLayer op) and the Elman layers (composed of
+  // linear) in the region's dtype, nn.GRU in its inputs' dtypes
   if (AutocastMode::is_enabled() && mode != RnnMode::GRU) {
     tensor_list cast;
     for (const Tensor& p : params) cast.push_back(autocast_lower(p));
