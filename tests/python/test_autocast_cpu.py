@@ -449,3 +449,25 @@ def test_recurrent_layers_cast_like_torch(dtype, layer):
     flat = lambda r: [r] if not isinstance(r, tuple) else [u for v in r for u in flat(v)]  # noqa: E731
     for e, a in zip(flat(expected), flat(actual)):
         same(e, a, 3e-2)
+
+
+@pytest.mark.parametrize("layer", ["mha", "mha_batch_first", "encoder", "encoder_norm_first"])
+def test_attention_layers_under_autocast_like_torch(layer):
+    torch.manual_seed(0)
+    make = {
+        "mha": lambda nn: nn.MultiheadAttention(4, 2),
+        "mha_batch_first": lambda nn: nn.MultiheadAttention(4, 2, batch_first=True),
+        "encoder": lambda nn: nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0),
+        "encoder_norm_first": lambda nn: nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0, norm_first=True),
+    }[layer]
+    tm, fm = make(torch.nn), make(fastgrad.nn)
+    for pt, pf in zip(tm.parameters(), fm.parameters()):
+        with fastgrad.no_grad():
+            pf.copy_(fastgrad.tensor(pt.detach().numpy()))
+    xt, xf = pair((3, 2, 4), 0)
+    call = (lambda m, x: m(x, x, x)) if layer.startswith("mha") else (lambda m, x: m(x))
+    expected = run(torch, "bfloat16", lambda lib, x: call(tm, x), xt)
+    actual = run(fastgrad, "bfloat16", lambda lib, x: call(fm, x), xf)
+    expected, actual = (expected, actual) if layer.startswith("mha") else ((expected,), (actual,))
+    for e, a in zip(expected, actual):
+        same(e, a, 2e-2)
