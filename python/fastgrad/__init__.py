@@ -353,7 +353,7 @@ def install_as_torch():
 
 
 from . import amp, cpu  # noqa: F401,E402
-from .amp.autocast_mode import autocast, is_autocast_enabled  # noqa: F401,E402
+from .amp.autocast_mode import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: F401,E402
 from ._settings import (  # noqa: F401,E402  (recorded switches: fastgrad's kernels are deterministic, full float32)
     are_deterministic_algorithms_enabled,
     get_float32_matmul_precision,
@@ -444,3 +444,7 @@ _docs.attach()  # before the wrappers below copy the docstrings (Note [Docstring
 from . import _numpy_names  # noqa: E402
 
 _numpy_names.install(globals())
+
+from . import _out  # noqa: E402
+
+_out.install(globals())  # out= on the functions that take it in PyTorch (Note [Out arguments] in _out.py)

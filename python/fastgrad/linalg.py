@@ -7,6 +7,7 @@ input raises :class:`LinAlgError`; the ``*_ex`` forms return LAPACK's ``info`` p
 import warnings as _warnings
 
 from . import _C
+from .amp.autocast_mode import _autocast_op  # Note [Autocast]
 from . import return_types as _rt
 
 __all__ = [
@@ -46,6 +47,7 @@ def matmul(input, other):
     return _C.matmul(input, other)
 
 
+@_autocast_op("float32")
 def inv(A):
     """The inverse of each square matrix of A (shape ``(*, n, n)``).
 
@@ -54,6 +56,7 @@ def inv(A):
     return _C._linalg_inv(A)
 
 
+@_autocast_op("float32")
 def inv_ex(A, *, check_errors=False):
     """``(inverse, info)``: the inverse of each square matrix of A, and LAPACK's info per matrix (int32; ``i > 0``:
     the i-th diagonal element of U in the LU factorisation is zero, the matrix is singular).
@@ -79,6 +82,7 @@ def slogdet(A):
     return _rt.linalg_slogdet(_C._linalg_slogdet(A))
 
 
+@_autocast_op("float32")
 def solve(A, B, *, left=True):
     """The solution X of ``A X = B`` (or ``X A = B`` with ``left=False``) for square, invertible A.
 
@@ -94,6 +98,7 @@ def solve_ex(A, B, *, left=True, check_errors=False):
     return _rt.linalg_solve_ex(_C._linalg_solve_ex(A, B, left, check_errors))
 
 
+@_autocast_op("float32")
 def cholesky(A, *, upper=False):
     """The Cholesky factor L (lower triangular, ``A = L L^T``) of each symmetric positive-definite matrix of A;
     with ``upper=True`` the upper triangular ``U = L^T``. Only A's lower (upper) triangle is read.
@@ -103,6 +108,7 @@ def cholesky(A, *, upper=False):
     return _C._linalg_cholesky(A, upper)
 
 
+@_autocast_op("float32")
 def cholesky_ex(A, *, upper=False, check_errors=False):
     """``(L, info)``: :func:`cholesky` with LAPACK's info per matrix (``i > 0``: the leading minor of order i is
     not positive-definite) instead of an error, unless ``check_errors=True``."""
@@ -118,6 +124,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     return _C._linalg_solve_triangular(A, B, upper, left, unitriangular)
 
 
+@_autocast_op("float32")
 def eigh(A, UPLO="L"):
     """``(eigenvalues, eigenvectors)`` of each symmetric matrix of A: eigenvalues in ascending order, the
     orthonormal eigenvectors as the columns of the second result. Only the lower (``UPLO='L'``) or upper
@@ -129,6 +136,7 @@ def eigh(A, UPLO="L"):
     return _rt.linalg_eigh(_C._linalg_eigh(A, UPLO))
 
 
+@_autocast_op("float32")
 def eigvalsh(A, UPLO="L"):
     """The eigenvalues of each symmetric matrix of A, in ascending order (see :func:`eigh`). Their gradient is
     ``Q diag(grad) Q^T`` with Q the eigenvectors."""
@@ -156,6 +164,7 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
     return _C._linalg_lu_solve(LU, pivots, B, left, adjoint)
 
 
+@_autocast_op("float32")
 def qr(A, mode="reduced"):
     """``(Q, R)`` with ``A = Q R`` for each matrix of A (shape ``(*, m, n)``), Q with orthonormal columns and R
     upper triangular: ``mode='reduced'`` gives Q ``m x k`` and R ``k x n`` (``k = min(m, n)``), ``'complete'`` Q
@@ -164,6 +173,7 @@ def qr(A, mode="reduced"):
     return _rt.linalg_qr(_C._linalg_qr(A, mode))
 
 
+@_autocast_op("float32")
 def svd(A, full_matrices=True):
     """``(U, S, Vh)`` with ``A = U diag(S) Vh`` for each matrix of A (shape ``(*, m, n)``): S the singular values
     in descending order; U ``m x m`` and Vh ``n x n`` (``full_matrices=True``) or ``m x k`` and ``k x n``,
@@ -173,6 +183,7 @@ def svd(A, full_matrices=True):
     return _rt.linalg_svd(_C._linalg_svd(A, full_matrices))
 
 
+@_autocast_op("float32")
 def svdvals(A):
     """The singular values of each matrix of A, in descending order (their gradient is ``U diag(grad) Vh``)."""
     return _C._linalg_svdvals(A)
@@ -249,6 +260,7 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A.dim()}D.")
 
 
+@_autocast_op("float32")
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     """The number of singular values of each matrix of A above ``max(atol, rtol * largest singular value)``
     (int64; no gradient). By default atol is 0 and rtol ``eps * max(m, n)`` of A's dtype (0 when atol is
@@ -280,6 +292,7 @@ def _as(t, like):
     return t.to(like.dtype)
 
 
+@_autocast_op("lower")
 def vecdot(x, y, *, dim=-1):
     """The dot product of x and y along ``dim`` (broadcasting the other dims): ``(x * y).sum(dim)``."""
     return (x * y).sum(dim)
@@ -366,6 +379,7 @@ def multi_dot(tensors):
 # ---- the top-level functions and Tensor methods PyTorch has for some of these ----
 
 
+@_autocast_op("float32")
 def _inverse(input):
     """The inverse of each square matrix of input: :func:`fastgrad.linalg.inv`."""
     return _C._linalg_inv(input)
@@ -387,6 +401,7 @@ def _logdet(input):
     return _C._logdet(input)
 
 
+@_autocast_op("float32")
 def _cholesky(input, upper=False):
     """The Cholesky factor of each symmetric positive-definite matrix of input (deprecated in PyTorch in favour
     of :func:`fastgrad.linalg.cholesky`). Node CholeskyBackward0."""
@@ -396,6 +411,7 @@ def _cholesky(input, upper=False):
     return _C._cholesky(input, upper)
 
 
+@_autocast_op("float32")
 def _cholesky_solve(input, input2, upper=False):
     """The solution X of ``A X = input`` for ``A = L L^T`` given its Cholesky factor ``input2`` (``L``, or
     ``U`` with ``A = U^T U`` when ``upper=True``). Batch dims broadcast."""
@@ -412,6 +428,7 @@ def _triangular_solve(input, A, upper=True, transpose=False, unitriangular=False
     return _rt.triangular_solve(_C._triangular_solve(input, A, upper, transpose, unitriangular))
 
 
+@_autocast_op("float32")
 def _svd(input, some=True, compute_uv=True):
     """``(U, S, V)`` with ``input = U diag(S) V^T`` (PyTorch's legacy form; :func:`fastgrad.linalg.svd` returns
     ``Vh = V^T``): reduced when ``some``; with ``compute_uv=False`` U and V are zeros."""

@@ -8,7 +8,7 @@ import operator as _operator
 __all__ = [
     "histogram", "kthvalue", "linalg_cholesky_ex", "linalg_eigh", "linalg_inv_ex", "linalg_lu_factor",
     "linalg_lu_factor_ex", "linalg_slogdet",
-    "linalg_qr", "linalg_solve_ex", "linalg_svd", "svd", "max", "min", "slogdet", "sort", "topk", "triangular_solve",
+    "linalg_qr", "linalg_solve_ex", "linalg_svd", "svd", "max", "max_out", "min", "min_out", "slogdet", "sort", "topk", "triangular_solve",
 ]
 
 
@@ -45,6 +45,8 @@ def _make(name, fields):
 
 max = _make("max", ("values", "indices"))  # noqa: A001  (named like the op, as in PyTorch)
 min = _make("min", ("values", "indices"))  # noqa: A001
+max_out = _make("max_out", ("values", "indices"))  # max / min over a dim with out=(values, indices)
+min_out = _make("min_out", ("values", "indices"))
 sort = _make("sort", ("values", "indices"))
 topk = _make("topk", ("values", "indices"))
 kthvalue = _make("kthvalue", ("values", "indices"))

@@ -2,6 +2,7 @@
 #include <unordered_map>
 
 #include "bindings.h"
+#include "fastgrad/autocast.h"
 
 namespace fastgrad::python {
 
@@ -155,6 +156,13 @@ void init_autograd(py::module_& m) {
   });
   m.def("is_grad_enabled", &GradMode::is_enabled);
   m.def("_set_grad_enabled", &GradMode::set_enabled);
+  // The CPU region's state (Note [Autocast]), set by fastgrad.amp.autocast on entry and exit, and the casts of the
+  // ops written in Python (fastgrad/amp/autocast_mode.py, _autocast_op)
+  m.def("_set_autocast_cpu", [](bool enabled, ScalarType dtype) { AutocastMode::set(enabled, dtype); });
+  m.def("_is_autocast_cpu_enabled", &AutocastMode::is_enabled);
+  m.def("_autocast_cpu_dtype", &AutocastMode::dtype);
+  m.def("_autocast_lower", [](const Tensor& t) { return autocast_lower(t); });
+  m.def("_autocast_float32", [](const Tensor& t) { return autocast_float32(t); });
 }
 
 }  // namespace fastgrad::python

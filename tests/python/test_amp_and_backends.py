@@ -199,15 +199,20 @@ def test_autocast_is_per_thread():
     assert seen == [False]
 
 
-def test_ops_in_an_autocast_region_keep_their_dtypes_and_values():
+def test_ops_in_an_autocast_region_cast_like_torch():
+    # the op lists themselves: test_autocast_cpu.py
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal((4, 2)).astype(np.float32)
-    x, w = fastgrad.tensor(a, requires_grad=True), fastgrad.tensor(b)
-    with fastgrad.autocast("cpu"):
-        y = fastgrad.nn.functional.relu(x @ w)
-    y.sum().backward()
-    assert y.dtype == fastgrad.float32 and x.grad.dtype == fastgrad.float32
-    np.testing.assert_allclose(y.detach().numpy(), np.maximum(a @ b, 0), rtol=1e-6, atol=1e-6)
+    results = {}
+    for lib in (fastgrad, torch):
+        x, w = lib.tensor(a, requires_grad=True), lib.tensor(b)
+        with lib.autocast("cpu"):
+            y = lib.nn.functional.relu(x @ w)
+        y.float().sum().backward()
+        assert y.dtype == lib.bfloat16 and x.grad.dtype == lib.float32
+        results[lib] = (y.detach().float().numpy(), x.grad.numpy())
+    for e, g in zip(results[torch], results[fastgrad]):
+        np.testing.assert_allclose(g, e, rtol=1e-2, atol=1e-2)
 
 
 @pytest.mark.parametrize(
@@ -252,16 +257,6 @@ def test_autocast_enabled_must_be_a_bool_on_entry():
             region.__enter__()
         assert str(info.value) == "set_autocast_enabled(): argument 'enabled' (position 2) must be bool, not int"
         assert not lib.is_autocast_enabled("cpu")
-
-
-def test_autocast_accepts_any_dtype_object():
-    # autocast changes no dtype in fastgrad: whatever the program passes as the low-precision dtype (other than a
-    # full-precision fastgrad dtype) is accepted.
-    marker = object()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with fastgrad.autocast("cpu", dtype=marker):
-            assert fastgrad.is_autocast_enabled("cpu")
 
 
 def test_autocast_half_dtypes_enable_the_region():

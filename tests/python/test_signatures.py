@@ -121,7 +121,7 @@ def test_argument_names_are_torchs():
 def test_bound_signatures_in_detail():
     # spot checks: names, defaults and kinds, for functions and methods bound in C++
     sig = inspect.signature(fastgrad.add)
-    assert str(sig) == "(input, other, *, alpha=1)"
+    assert str(sig) == "(input, other, *, alpha=1, out=None)"  # out=: Note [Out arguments]
     assert str(inspect.signature(fastgrad.ones(1).add)) == "(other, *, alpha=1)"
     assert str(inspect.signature(fastgrad.Tensor.add)) == "(self, other, *, alpha=1)"
     assert list(inspect.signature(fastgrad.zeros).parameters)[:1] == ["size"]

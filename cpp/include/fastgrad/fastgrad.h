@@ -8,6 +8,7 @@
 #pragma once
 
 #include "fastgrad/allocator.h"
+#include "fastgrad/autocast.h"
 #include "fastgrad/autograd.h"
 #include "fastgrad/cpu.h"
 #include "fastgrad/dtype.h"

@@ -17,6 +17,7 @@
 #include "fastgrad/autograd.h"
 #include "fastgrad/ops.h"
 #include "grad_mode.h"
+#include "fastgrad/autocast.h"
 
 namespace fastgrad {
 
@@ -235,6 +236,7 @@ struct ReadyCompare {
 tensor_list execute(const std::vector<Edge>& roots, tensor_list&& root_grads, bool keep_graph, bool create_graph,
                     const std::vector<Edge>& capture) {
   AutoGradMode mode(create_graph);
+  AutocastOff no_autocast;  // Note [Autocast]
   GraphState state;
 
   // 1. Dependencies, with an explicit stack (Note [No recursion]).

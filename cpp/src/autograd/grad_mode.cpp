@@ -1,6 +1,7 @@
 // The thread-local grad and inference modes, anomaly mode and the interrupt poll: the state every op and
 // the engine read. See docs/design.md, section 4.
 #include "grad_mode.h"
+#include "fastgrad/autocast.h"
 
 #include <atomic>
 
@@ -13,6 +14,8 @@ namespace {
 #define FASTGRAD_STATIC_TLS __attribute__((tls_model("initial-exec")))
 thread_local bool grad_mode_enabled FASTGRAD_STATIC_TLS = true;
 thread_local bool inference_mode_enabled FASTGRAD_STATIC_TLS = false;
+thread_local bool autocast_enabled FASTGRAD_STATIC_TLS = false;
+thread_local ScalarType autocast_dtype FASTGRAD_STATIC_TLS = ScalarType::BFloat16;
 std::atomic<bool> anomaly_enabled{false};
 std::atomic<AnomalyMode::TraceProvider> trace_provider{nullptr};
 std::atomic<InterruptPoll> interrupt_poll{nullptr};  // read by the engine (current_interrupt_poll)
@@ -20,6 +23,12 @@ std::atomic<InterruptPoll> interrupt_poll{nullptr};  // read by the engine (curr
 
 bool GradMode::is_enabled() { return grad_mode_enabled; }
 void GradMode::set_enabled(bool enabled) { grad_mode_enabled = enabled; }
+bool AutocastMode::is_enabled() { return autocast_enabled; }
+ScalarType AutocastMode::dtype() { return autocast_dtype; }
+void AutocastMode::set(bool enabled, ScalarType dtype) {
+  autocast_enabled = enabled;
+  autocast_dtype = dtype;
+}
 bool InferenceMode::is_enabled() { return inference_mode_enabled; }
 void InferenceMode::set_enabled(bool enabled) { inference_mode_enabled = enabled; }
 bool AnomalyMode::is_enabled() { return anomaly_enabled.load(std::memory_order_relaxed); }

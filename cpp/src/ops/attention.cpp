@@ -12,6 +12,7 @@
 #include "common.h"
 #include "elementwise.h"
 #include "reduced_float.h"
+#include "fastgrad/autocast.h"
 
 namespace fastgrad {
 
@@ -242,6 +243,12 @@ void record_attention(Tensor& out, const Tensor& q, const Tensor& k, const Tenso
 
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
                                     const Tensor& attn_mask, bool is_causal, std::optional<double> scale) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]: lower-precision list (the mask too, as PyTorch's)
+    const Tensor q = autocast_lower(query), k = autocast_lower(key), v = autocast_lower(value),
+                 mask = autocast_lower(attn_mask);
+    AutocastOff off;
+    return scaled_dot_product_attention(q, k, v, mask, is_causal, scale);
+  }
   check_attention_args(query, key, value, attn_mask, is_causal);
   // Half precision (Note [Half-precision ops]): PyTorch's flash kernel (4-D) computes it in float32 inside its own
   // Node; its math path (other ranks) converts to float32 and back, and so does its graph (ToCopyBackward0).

@@ -13,6 +13,7 @@
 #include "common.h"
 #include "elementwise.h"
 #include "reduced_float.h"
+#include "fastgrad/autocast.h"
 
 namespace fastgrad {
 
@@ -557,6 +558,11 @@ ConvPadding conv_padding_from_string(const std::string& s) {
 Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const Dims& stride,
                    const Dims& padding, const Dims& dilation, bool transposed, const Dims& output_padding,
                    int64_t groups) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]
+    const Tensor input_ac = autocast_lower(input), weight_ac = autocast_lower(weight), bias_ac = autocast_lower(bias);
+    AutocastOff off;
+    return convolution(input_ac, weight_ac, bias_ac, stride, padding, dilation, transposed, output_padding, groups);
+  }
   if (is_reduced_float(input.dtype()) && input.dtype() == weight.dtype() &&
       (!bias.defined() || bias.dtype() == input.dtype()))  // in float32 (Note [Storage dtypes])
     return in_float32({input, weight, bias}, input.dtype(),

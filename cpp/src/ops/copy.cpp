@@ -1,5 +1,6 @@
 // Copies and conversions: forward and derivative side by side.
 #include "common.h"
+#include "fastgrad/autocast.h"
 
 namespace fastgrad {
 
@@ -147,5 +148,39 @@ Tensor& fill_(Tensor& self, const Tensor& value) {
   return self;
 }
 Tensor& zero_(Tensor& self) { return overwrite<1>(self, Scalar(0), "zero_"); }
+
+namespace {
+bool autocast_eligible(const Tensor& t) {
+  return t.defined() && (t.dtype() == ScalarType::Float32 || is_reduced_float(t.dtype()));
+}
+}  // namespace
+
+Tensor autocast_lower(const Tensor& t) {
+  if (!AutocastMode::is_enabled() || !autocast_eligible(t) || t.dtype() == AutocastMode::dtype()) return t;
+  return to_dtype(t, AutocastMode::dtype());
+}
+
+Tensor autocast_float32(const Tensor& t) {
+  if (!AutocastMode::is_enabled() || !autocast_eligible(t) || t.dtype() == ScalarType::Float32) return t;
+  return to_dtype(t, ScalarType::Float32);
+}
+
+tensor_list autocast_promote(const tensor_list& tensors) {
+  if (!AutocastMode::is_enabled()) return tensors;
+  const ScalarType lower = AutocastMode::dtype();
+  ScalarType widest = lower;
+  for (const Tensor& t : tensors) {
+    if (!autocast_eligible(t)) continue;
+    if (t.dtype() == ScalarType::Float32 || widest == ScalarType::Float32)
+      widest = ScalarType::Float32;
+    else
+      FG_CHECK(t.dtype() == lower, Error, "Unexpected floating ScalarType in at::autocast::prioritize");
+  }
+  tensor_list out;
+  out.reserve(tensors.size());
+  for (const Tensor& t : tensors)
+    out.push_back(autocast_eligible(t) && t.dtype() != widest ? to_dtype(t, widest) : t);
+  return out;
+}
 
 }  // namespace fastgrad

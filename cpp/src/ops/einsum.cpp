@@ -6,6 +6,7 @@
 #include <array>
 
 #include "common.h"
+#include "fastgrad/autocast.h"
 
 namespace fastgrad {
 
@@ -194,6 +195,12 @@ Labelled contract(const Labelled& a, const Labelled& b, const std::array<bool, 1
 }  // namespace
 
 Tensor einsum(const std::string& equation, const tensor_list& operands) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]: lower-precision list
+    tensor_list cast;
+    for (const Tensor& t : operands) cast.push_back(autocast_lower(t));
+    AutocastOff off;
+    return einsum(equation, cast);
+  }
   FG_CHECK(!operands.empty(), Error, "einsum(): must provide at least one operand");
   std::vector<Term> terms;
   Term out_term;

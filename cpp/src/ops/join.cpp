@@ -2,6 +2,7 @@
 // Forward and derivative side by side. The split family returns views of the input that share one Node
 // with several outputs; gradients of outputs that were not used arrive undefined and count as zeros.
 #include "common.h"
+#include "fastgrad/autocast.h"
 
 namespace fastgrad {
 
@@ -61,6 +62,11 @@ struct CatBackward0 : NamedNode<CatBackward0> {
 };
 
 Tensor cat(const tensor_list& tensors, int64_t dim) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]: promote list
+    const tensor_list cast = autocast_promote(tensors);
+    AutocastOff off;
+    return cat(cast, dim);
+  }
   FG_CHECK(!tensors.empty(), ValueError, "torch.cat(): expected a non-empty list of Tensors");
   // PyTorch's legacy rule: 1-D tensors with no elements are skipped, whatever the other shapes.
   auto skipped = [](const Tensor& t) { return t.dim() == 1 && t.sizes()[0] == 0; };
@@ -117,6 +123,11 @@ struct StackBackward0 : NamedNode<StackBackward0> {
 };
 
 Tensor stack(const tensor_list& tensors, int64_t dim) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]: promote list
+    const tensor_list cast = autocast_promote(tensors);
+    AutocastOff off;
+    return stack(cast, dim);
+  }
   FG_CHECK(!tensors.empty(), Error, "stack expects a non-empty TensorList");
   for (size_t i = 1; i < tensors.size(); ++i)
     FG_CHECK(tensors[i].sizes() == tensors[0].sizes(), Error, "stack expects each tensor to be equal size, but got ",

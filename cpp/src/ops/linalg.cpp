@@ -8,6 +8,7 @@
 #include "../cpu/wrapping.h"
 #include "common.h"
 #include "reduced_float.h"
+#include "fastgrad/autocast.h"
 
 namespace fastgrad {
 
@@ -167,6 +168,11 @@ struct MmBackward0 : NamedNode<MmBackward0> {
 };
 
 Tensor mm(const Tensor& a, const Tensor& b) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]
+    const Tensor a_ac = autocast_lower(a), b_ac = autocast_lower(b);
+    AutocastOff off;
+    return mm(a_ac, b_ac);
+  }
   FG_CHECK(a.dim() == 2, Error, "self must be a matrix (mm: got a ", a.dim(), "-D tensor of shape ",
            shape_str(a.sizes()), ")");
   FG_CHECK(b.dim() == 2, Error, "mat2 must be a matrix (mm: got a ", b.dim(), "-D tensor of shape ",
@@ -209,6 +215,11 @@ void check_batches(const Tensor& b1, const Tensor& b2) {
 }  // namespace
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]
+    const Tensor a_ac = autocast_lower(a), b_ac = autocast_lower(b);
+    AutocastOff off;
+    return bmm(a_ac, b_ac);
+  }
   check_batches(a, b);
   check_not_bool(a, "bmm", a.sizes()[0] * a.sizes()[1], b.sizes()[2], a.sizes()[2]);
   Tensor out = product(a, b, {a.sizes()[0], a.sizes()[1], b.sizes()[2]});
@@ -318,6 +329,11 @@ struct AddmmBackward0 : NamedNode<AddmmBackward0> {
 };
 
 Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, Scalar beta, Scalar alpha) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]
+    const Tensor self_ac = autocast_lower(self), mat1_ac = autocast_lower(mat1), mat2_ac = autocast_lower(mat2);
+    AutocastOff off;
+    return addmm(self_ac, mat1_ac, mat2_ac, beta, alpha);
+  }
   FG_CHECK(mat1.dim() == 2, Error, "mat1 must be a matrix, got ", mat1.dim(), "-D tensor");
   FG_CHECK(mat2.dim() == 2, Error, "mat2 must be a matrix, got ", mat2.dim(), "-D tensor");
   FG_CHECK(mat1.sizes()[1] == mat2.sizes()[0], Error, "mat1 and mat2 shapes cannot be multiplied (", matrix_str(mat1),
@@ -376,6 +392,11 @@ struct BaddbmmBackward0 : NamedNode<BaddbmmBackward0> {
 };
 
 Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, Scalar beta, Scalar alpha) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]
+    const Tensor self_ac = autocast_lower(self), batch1_ac = autocast_lower(batch1), batch2_ac = autocast_lower(batch2);
+    AutocastOff off;
+    return baddbmm(self_ac, batch1_ac, batch2_ac, beta, alpha);
+  }
   check_batches(batch1, batch2);
   FG_CHECK(self.dtype() == batch1.dtype(), Error, "expected scalar type ", scalar_type_name(batch1.dtype()),
            " but found ", scalar_type_name(self.dtype()));
@@ -397,6 +418,7 @@ namespace {
 // broadcast with self, so the result's shape is checked against self's once it is known.
 template <class OutOfPlace>
 Tensor& inplace_product(Tensor& self, const Tensor& a, const Tensor& b, const char* op, OutOfPlace out_of_place) {
+  AutocastOff no_autocast;  // in-place ops are not cast (Note [Autocast])
   const bool others_grad = compute_requires_grad({&a, &b});
   if (!others_grad) return inplace_binary(self, nullptr, self.dtype(), op, false, out_of_place);
   check_inplace(self, op, others_grad);
@@ -431,6 +453,11 @@ struct TraceBackward0 : NamedNode<TraceBackward0> {
 };
 
 Tensor trace(const Tensor& self) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]: float32 list
+    const Tensor self_ac = autocast_float32(self);
+    AutocastOff off;
+    return trace(self_ac);
+  }
   FG_CHECK(self.dim() == 2, Error, "trace: expected a matrix, but got tensor with dim ", self.dim());
   check_not_bool(self, "trace");
   if (is_reduced_float(self.dtype()))  // Note [Half-precision ops]
@@ -526,6 +553,11 @@ Dims prefix(const Dims& d, int64_t n) { return Dims(d.begin(), d.begin() + std::
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]
+    const Tensor a_ac = autocast_lower(a), b_ac = autocast_lower(b);
+    AutocastOff off;
+    return matmul(a_ac, b_ac);
+  }
   const int64_t da = a.dim(), db = b.dim();
   FG_CHECK(da > 0 && db > 0, Error, "both arguments to matmul need to be at least 1D, but they are ", da, "D and ", db,
            "D");

@@ -15,6 +15,7 @@
 #include "common.h"
 #include "fastgrad/linalg.h"
 #include "fastgrad/ops.h"
+#include "fastgrad/autocast.h"
 
 namespace fastgrad {
 
@@ -214,7 +215,14 @@ std::tuple<Tensor, Tensor> linalg_inv_ex(const Tensor& A, bool check_errors, con
   return {X, f.info};
 }
 
-Tensor linalg_inv(const Tensor& A) { return std::get<0>(linalg_inv_ex(A, true, "linalg.inv")); }
+Tensor linalg_inv(const Tensor& A) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]: float32 list
+    const Tensor A_ac = autocast_float32(A);
+    AutocastOff off;
+    return linalg_inv(A_ac);
+  }
+  return std::get<0>(linalg_inv_ex(A, true, "linalg.inv"));
+}
 
 // ---- det, slogdet, logdet ----
 
@@ -603,6 +611,11 @@ Tensor linalg_cholesky(const Tensor& A, bool upper) {
 }
 
 Tensor cholesky(const Tensor& A, bool upper) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]: float32 list
+    const Tensor A_ac = autocast_float32(A);
+    AutocastOff off;
+    return cholesky(A_ac, upper);
+  }
   const char* api = "cholesky";
   Tensor L;
   if (A.numel() == 0) {
@@ -646,6 +659,11 @@ struct CholeskySolveBackward0 : NamedNode<CholeskySolveBackward0> {
 };
 
 Tensor cholesky_solve(const Tensor& B, const Tensor& L, bool upper) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]: float32 list
+    const Tensor B_ac = autocast_float32(B), L_ac = autocast_float32(L);
+    AutocastOff off;
+    return cholesky_solve(B_ac, L_ac, upper);
+  }
   const char* api = "cholesky_solve";
   FG_CHECK(B.dim() >= 2, Error, "b should have at least 2 dimensions, but has ", B.dim(), " dimensions instead");
   FG_CHECK(L.dim() >= 2, Error, "u should have at least 2 dimensions, but has ", L.dim(), " dimensions instead");

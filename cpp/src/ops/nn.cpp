@@ -2,6 +2,7 @@
 // See nn_activation.cpp and nn_loss.cpp for the rest of nn.functional.
 #include "common.h"
 #include "../cpu/index_kernels.h"
+#include "fastgrad/autocast.h"
 
 namespace fastgrad {
 
@@ -21,6 +22,11 @@ Reduction reduction_from_string(const std::string& s) {
 // (PyTorch also takes the addmm path for a few biases whose addmm then fails, e.g. (out_features, 1);
 // those are computed here through the add instead.)
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]
+    const Tensor input_ac = autocast_lower(input), weight_ac = autocast_lower(weight), bias_ac = autocast_lower(bias);
+    AutocastOff off;
+    return linear(input_ac, weight_ac, bias_ac);
+  }
   const int64_t rank = input.dim();
   if (bias.defined() && rank == 2) return addmm(bias, input, t(weight));
   const bool row_bias =

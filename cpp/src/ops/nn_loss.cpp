@@ -5,6 +5,7 @@
 
 #include "common.h"
 #include "reduced_float.h"
+#include "fastgrad/autocast.h"
 
 namespace fastgrad {
 
@@ -76,6 +77,11 @@ struct MseLossBackward0 : NamedNode<MseLossBackward0> {
 };
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]
+    const Tensor input_ac = autocast_float32(input), target_ac = autocast_float32(target);
+    AutocastOff off;
+    return mse_loss(input_ac, target_ac, reduction);
+  }
   check_floating(input, "mse_loss", "input");
   Tensor out;
   {
@@ -108,6 +114,11 @@ struct SmoothL1LossBackward0 : NamedNode<SmoothL1LossBackward0> {
 };
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]
+    const Tensor input_ac = autocast_float32(input), target_ac = autocast_float32(target);
+    AutocastOff off;
+    return smooth_l1_loss(input_ac, target_ac, reduction, beta);
+  }
   FG_CHECK(beta >= 0, Error, "smooth_l1_loss does not support negative values for beta.");
   Tensor out;
   {
@@ -139,6 +150,11 @@ struct HuberLossBackward0 : NamedNode<HuberLossBackward0> {
 };
 
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]
+    const Tensor input_ac = autocast_float32(input), target_ac = autocast_float32(target);
+    AutocastOff off;
+    return huber_loss(input_ac, target_ac, reduction, delta);
+  }
   FG_CHECK(delta > 0, Error, "huber_loss does not support non-positive values for delta.");
   Tensor out;
   {
@@ -182,6 +198,11 @@ struct BinaryCrossEntropyBackward0 : NamedNode<BinaryCrossEntropyBackward0> {
 };
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]
+    const Tensor input_ac = autocast_float32(input), target_ac = autocast_float32(target), weight_ac = autocast_float32(weight);
+    AutocastOff off;
+    return binary_cross_entropy(input_ac, target_ac, weight_ac, reduction);
+  }
   check_floating(input, "binary_cross_entropy", "input");
   check_not_requiring_grad(weight, "binary_cross_entropy", "weight");
   FG_CHECK(target.dtype() == input.dtype(), Error, "Found dtype ", scalar_type_name(target.dtype()), " but expected ",
@@ -249,6 +270,11 @@ struct BinaryCrossEntropyWithLogitsBackward0 : NamedNode<BinaryCrossEntropyWithL
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight,
                                         const Tensor& pos_weight, Reduction reduction) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]
+    const Tensor input_ac = autocast_float32(input), target_ac = autocast_float32(target), weight_ac = autocast_float32(weight), pos_weight_ac = autocast_float32(pos_weight);
+    AutocastOff off;
+    return binary_cross_entropy_with_logits(input_ac, target_ac, weight_ac, pos_weight_ac, reduction);
+  }
   FG_CHECK(target.sizes() == input.sizes(), ValueError, "Target size (", shape_str(target.sizes()),
            ") must be the same as input size (", shape_str(input.sizes()), ")");
   check_floating(input, "binary_cross_entropy_with_logits", "input");
@@ -433,6 +459,11 @@ Tensor nll_loss_fused(const Tensor& input, const Tensor& target, const Tensor& w
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction,
                 int64_t ignore_index) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]
+    const Tensor input_ac = autocast_float32(input), weight_ac = autocast_float32(weight);
+    AutocastOff off;
+    return nll_loss(input_ac, target, weight_ac, reduction, ignore_index);
+  }
   check_nll_args(input, target, weight);
   if (is_reduced_float(input.dtype()))  // Note [Half-precision ops]
     return in_float32({input, target, weight}, input.dtype(),
@@ -453,6 +484,11 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction,
                      int64_t ignore_index, double label_smoothing) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]
+    const Tensor input_ac = autocast_float32(input), target_ac = autocast_float32(target), weight_ac = autocast_float32(weight);
+    AutocastOff off;
+    return cross_entropy(input_ac, target_ac, weight_ac, reduction, ignore_index, label_smoothing);
+  }
   FG_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, Error,
            "label_smoothing must be between 0.0 and 1.0. Got: ", label_smoothing);
   FG_CHECK(input.dim() > 0, ValueError, "Expected 1 or more dimensions (got ", input.dim(), ")");

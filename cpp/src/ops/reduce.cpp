@@ -6,6 +6,7 @@
 
 #include "../cpu/wrapping.h"
 #include "reduce_common.h"
+#include "fastgrad/autocast.h"
 
 namespace fastgrad {
 
@@ -252,6 +253,11 @@ struct ProdBackward0 : NamedNode<ProdBackward0> {
 };
 
 Tensor prod(const Tensor& t, std::optional<ScalarType> dtype) {
+  if (AutocastMode::is_enabled() && !dtype) {  // Note [Autocast]: float32 list
+    const Tensor t_ac = autocast_float32(t);
+    AutocastOff off;
+    return prod(t_ac, dtype);
+  }
   // An explicit dtype converts the input first (a recorded conversion, so that gradients flow through it) and
   // is the result's dtype (an int32 product stays int32).
   if (auto d = prod_cast(t, dtype)) return prod(to_dtype(t, *d), dtype);
@@ -280,6 +286,11 @@ struct ProdBackward1 : NamedNode<ProdBackward1> {
 };
 
 Tensor prod(const Tensor& t, int64_t dim, bool keepdim, std::optional<ScalarType> dtype) {
+  if (AutocastMode::is_enabled() && !dtype) {  // Note [Autocast]: float32 list
+    const Tensor t_ac = autocast_float32(t);
+    AutocastOff off;
+    return prod(t_ac, dim, keepdim, dtype);
+  }
   if (auto d = prod_cast(t, dtype)) return prod(to_dtype(t, *d), dim, keepdim, dtype);
   int64_t d = wrap_dim(dim, t.dim(), "prod");
   auto mask = reduced_mask(t, {d}, "prod");

@@ -30,6 +30,7 @@
 #include "../cpu/rnn_kernels.h"
 #include "common.h"
 #include "elementwise.h"
+#include "fastgrad/autocast.h"
 #include "reduced_float.h"
 
 namespace fastgrad {
@@ -585,6 +586,16 @@ std::tuple<Tensor, Tensor, Tensor> rnn(const Tensor& input, const Tensor& hx, co
                                        const tensor_list& params, RnnMode mode, bool has_biases, int64_t num_layers,
                                        double dropout_p, bool train, bool bidirectional, bool batch_first,
                                        const std::vector<int64_t>& batch_sizes) {
+  // Autocast (Note [Autocast]): PyTorch runs nn.LSTM (its MkldnnRnnLayer op) and the Elman layers (composed of
+  // linear) in the region's dtype, nn.GRU in its inputs' dtypes
+  if (AutocastMode::is_enabled() && mode != RnnMode::GRU) {
+    tensor_list cast;
+    for (const Tensor& p : params) cast.push_back(autocast_lower(p));
+    const Tensor input_ac = autocast_lower(input), hx_ac = autocast_lower(hx), cx_ac = autocast_lower(cx);
+    AutocastOff off;
+    return rnn(input_ac, hx_ac, cx_ac, cast, mode, has_biases, num_layers, dropout_p, train, bidirectional,
+               batch_first, batch_sizes);
+  }
   const bool packed = !batch_sizes.empty();
   const bool lstm = mode == RnnMode::LSTM;
   const int64_t directions = bidirectional ? 2 : 1;
@@ -671,6 +682,12 @@ Tensor gru_cell(const Tensor& input, const Tensor& hx, const Tensor& weight_ih, 
 
 Tensor rnn_tanh_cell(const Tensor& input, const Tensor& hx, const Tensor& weight_ih, const Tensor& weight_hh,
                      const Tensor& bias_ih, const Tensor& bias_hh) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]: composed of linear in PyTorch, so in the region's dtype
+    const Tensor i = autocast_lower(input), h = autocast_lower(hx), wi = autocast_lower(weight_ih),
+                 wh = autocast_lower(weight_hh), bi = autocast_lower(bias_ih), bh = autocast_lower(bias_hh);
+    AutocastOff off;
+    return rnn_tanh_cell(i, h, wi, wh, bi, bh);
+  }
   return run_cell(input, hx, Tensor(), weight_ih, weight_hh, bias_ih, bias_hh, RnnMode::Tanh, RnnKind::TanhCell,
                   "rnn_tanh_cell")
       .output;
@@ -678,6 +695,12 @@ Tensor rnn_tanh_cell(const Tensor& input, const Tensor& hx, const Tensor& weight
 
 Tensor rnn_relu_cell(const Tensor& input, const Tensor& hx, const Tensor& weight_ih, const Tensor& weight_hh,
                      const Tensor& bias_ih, const Tensor& bias_hh) {
+  if (AutocastMode::is_enabled()) {  // Note [Autocast]: composed of linear in PyTorch, so in the region's dtype
+    const Tensor i = autocast_lower(input), h = autocast_lower(hx), wi = autocast_lower(weight_ih),
+                 wh = autocast_lower(weight_hh), bi = autocast_lower(bias_ih), bh = autocast_lower(bias_hh);
+    AutocastOff off;
+    return rnn_relu_cell(i, h, wi, wh, bi, bh);
+  }
   return run_cell(input, hx, Tensor(), weight_ih, weight_hh, bias_ih, bias_hh, RnnMode::Relu, RnnKind::ReluCell,
                   "rnn_relu_cell")
       .output;

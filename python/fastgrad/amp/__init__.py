@@ -1,7 +1,7 @@
 """Automatic mixed precision (``torch.amp``): ``autocast`` and ``GradScaler``.
 
-fastgrad has no half-precision dtypes yet: an autocast region runs its ops in their inputs' own dtypes
-(docs/differences.md). ``GradScaler("cpu")`` scales as PyTorch's does; a CUDA scaler is disabled.
+An autocast("cpu") region runs the ops of PyTorch's CPU lists in bfloat16 / float16 or float32 as PyTorch's does
+(Note [Autocast] in cpp/include/fastgrad/autocast.h; docs/differences.md). ``GradScaler("cpu")`` scales as PyTorch's does; a CUDA scaler is disabled.
 """
 from . import autocast_mode, grad_scaler
 from .autocast_mode import autocast, custom_bwd, custom_fwd, is_autocast_available

@@ -1,15 +1,21 @@
-"""``autocast``: PyTorch's automatic mixed precision region, on a library without half-precision dtypes.
+"""``autocast``: PyTorch's automatic mixed precision region.
 
-fastgrad has no bfloat16 or float16 dtypes yet, so inside an enabled region every op runs in its inputs' own
-dtypes, exactly as outside (see docs/differences.md). What the region does keep is PyTorch's bookkeeping:
-``is_autocast_enabled(device_type)`` is True inside an enabled CPU region, regions nest and restore the
-previous state on exit, ``autocast`` works as a decorator, and the arguments are checked and the regions
-PyTorch disables (CUDA and other absent devices, a CPU dtype other than the half-precision ones) are
-disabled with PyTorch's warnings.
+Inside an enabled ``autocast("cpu", dtype)`` region (dtype bfloat16, the default, or float16) the ops of PyTorch's
+CPU lower-precision list (matmul, mm, bmm, addmm, baddbmm, linear, the convolutions, einsum, prelu, attention)
+cast their float32 / half-precision operands to the region's dtype, those of its float32 list (the losses, prod,
+trace, the 3-d average pooling, the decompositions) to float32, and cat / stack promote, through the recorded
+conversion (Note [Autocast] in cpp/include/fastgrad/autocast.h). float64 and integer operands and the other ops
+are left as they are; backward passes run in the dtypes the forward recorded. ``is_autocast_enabled(device_type)``
+and ``get_autocast_dtype(device_type)`` report the region, regions nest and restore the previous state on exit,
+``autocast`` works as a decorator, and the regions PyTorch disables (CUDA and other absent devices, a CPU dtype
+other than the half-precision ones) are disabled with PyTorch's warnings.
 """
 import functools
 import threading
 import warnings
+from typing import Any, Callable, TypeVar
+
+_Fn = TypeVar("_Fn", bound=Callable[..., Any])
 
 __all__ = ["autocast", "is_autocast_available", "is_autocast_enabled", "custom_fwd", "custom_bwd"]
 
@@ -49,6 +55,69 @@ def is_autocast_enabled(device_type=_NO_DEVICE) -> bool:
     return _states().get(device_type, (False, None, True))[0]
 
 
+def _check_device(device_type, fn):
+    if not isinstance(device_type, str):
+        raise TypeError(f"{fn}(): argument 'device_type' (position 1) must be str, not {type(device_type).__name__}")
+    device = device_type.split(":")[0]
+    if device not in _KNOWN_DEVICES:
+        raise RuntimeError(
+            f"Expected one of {', '.join(_KNOWN_DEVICES)} device type at start of device string: {device_type}"
+        )
+    return device
+
+
+def get_autocast_dtype(device_type: str):
+    r"""The lower-precision dtype an autocast region for ``device_type`` uses in this thread: the dtype of the
+    innermost region entered (also a disabled one), else the device's default, ``bfloat16`` for ``"cpu"`` and
+    ``float16`` for CUDA and the other devices, as ``torch.get_autocast_dtype``.
+    """
+    from .. import _C
+
+    device = _check_device(device_type, "get_autocast_dtype")
+    state = _states().get(device)
+    if state is not None:
+        return state[1]
+    return _C.bfloat16 if device in ("cpu", "hpu") else _C.float16
+
+
+def _sync_cpu(states):
+    """Hands the CPU region's state to the ops (Note [Autocast] in cpp/include/fastgrad/autocast.h)."""
+    from .. import _C
+
+    enabled, dtype, _ = states.get("cpu", (False, None, True))
+    on = bool(enabled) and dtype in (_C.bfloat16, _C.float16)
+    _C._set_autocast_cpu(on, dtype if on else _C.bfloat16)
+
+
+def _autocast_op(policy: str) -> Callable[[_Fn], _Fn]:
+    """Marks an op written in Python as one of PyTorch's CPU autocast lists (``"lower"``: the lower-precision list,
+    ``"float32"``: the float32 list): inside an enabled CPU region its tensor arguments get the casts the C++ ops
+    apply (Note [Autocast]), and its body runs with autocast off, as the ops of those lists do."""
+
+    def mark(fn: _Fn) -> _Fn:
+        from .. import _C
+
+        cast = _C._autocast_lower if policy == "lower" else _C._autocast_float32
+        tensor = _C.Tensor
+
+        @functools.wraps(fn)
+        def op(*args, **kwargs):
+            if not _C._is_autocast_cpu_enabled():
+                return fn(*args, **kwargs)
+            args = tuple(cast(a) if isinstance(a, tensor) else a for a in args)
+            kwargs = {k: cast(v) if isinstance(v, tensor) else v for k, v in kwargs.items()}
+            dtype = _C._autocast_cpu_dtype()
+            _C._set_autocast_cpu(False, dtype)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _C._set_autocast_cpu(True, dtype)
+
+        return op  # type: ignore[return-value]
+
+    return mark
+
+
 def _is_fastgrad_dtype(obj):
     from .. import _C
 
@@ -61,17 +130,18 @@ class autocast:
     Args:
         device_type (str): ``"cpu"``, ``"cuda"``, ... Only a CPU region can be enabled; a region for another
             device is disabled with PyTorch's warning (as on a machine without that device).
-        dtype: the lower precision PyTorch would compute in (``torch.bfloat16`` by default on the CPU).
-            fastgrad has no half-precision dtypes, so any object is accepted and the ops of the region run in
-            their inputs' dtypes. A full-precision fastgrad dtype (``float32``, ``float64``, an integer
-            dtype) disables a CPU region with PyTorch's warning, as PyTorch does.
+        dtype: the lower precision the region computes in: ``bfloat16`` or ``float16`` on the CPU (default:
+            ``get_autocast_dtype(device_type)`` when the region is made, ``bfloat16`` outside any region). A
+            full-precision dtype (``float32``, ``float64``, an integer dtype) disables a CPU region with
+            PyTorch's warning; an object that is not a dtype raises TypeError on entry.
         enabled (bool): whether the region is enabled (default True).
-        cache_enabled (bool, optional): PyTorch's weight-cast cache switch; recorded and otherwise unused.
+        cache_enabled (bool, optional): PyTorch's weight-cast cache switch; accepted, and each op casts its
+            operands anew (the values and gradients are those of PyTorch's cached casts).
 
     Example::
 
         >>> with fastgrad.autocast(device_type="cpu"):
-        ...     y = model(x)          # runs in x's own dtype on fastgrad
+        ...     y = model(x)          # matmul, linear, conv in bfloat16; losses in float32
         >>> @fastgrad.autocast("cpu")
         ... def forward(x): ...
     """
@@ -84,7 +154,8 @@ class autocast:
                 f"Expected one of {', '.join(_KNOWN_DEVICES)} device type at start of device string: {device_type}"
             )
         self.device = device_type
-        self.fast_dtype = dtype
+        self.fast_dtype = get_autocast_dtype(device_type) if dtype is None else dtype
+        dtype = self.fast_dtype
         self._cache_enabled = True if cache_enabled is None else bool(cache_enabled)
         if enabled and device_type == "cuda":
             warnings.warn("CUDA is not available or torch_xla is imported. Disabling autocast.", stacklevel=2)
@@ -112,18 +183,33 @@ class autocast:
                 "set_autocast_enabled(): argument 'enabled' (position 2) must be bool, not "
                 f"{type(self._enabled).__name__}"
             )
+        if not _is_fastgrad_dtype(self.fast_dtype):
+            raise TypeError(
+                "set_autocast_dtype(): argument 'dtype' (position 2) must be fastgrad.dtype, not "
+                f"{type(self.fast_dtype).__name__}"
+            )
+        from .. import _C
+
         states = _states()
-        self._saved.append(states.get(self.device))
+        # the ops' own state is saved too: a region entered inside a backward pass (custom_bwd) restores the
+        # engine's autocast-off state on exit, not the enclosing region's
+        self._saved.append((states.get(self.device), _C._is_autocast_cpu_enabled(), _C._autocast_cpu_dtype()))
         states[self.device] = (self._enabled, self.fast_dtype, self._cache_enabled)
+        if self.device == "cpu":
+            _sync_cpu(states)
         return self
 
     def __exit__(self, exc_type, exc_value, traceback):
-        previous = self._saved.pop()
+        from .. import _C
+
+        previous, ops_enabled, ops_dtype = self._saved.pop()
         states = _states()
         if previous is None:
             states.pop(self.device, None)
         else:
             states[self.device] = previous
+        if self.device == "cpu":
+            _C._set_autocast_cpu(ops_enabled, ops_dtype)
         return False
 
     def __call__(self, func):
@@ -137,12 +223,29 @@ class autocast:
         return decorate_autocast
 
 
+def _cast(value, device_type, dtype):
+    """value with its floating tensors other than float64 converted to dtype, through lists, tuples and dicts."""
+    from .. import _C
+
+    if isinstance(value, _C.Tensor):
+        eligible = value.is_floating_point() and value.dtype != _C.float64 and device_type == "cpu"
+        return value.to(dtype) if eligible else value
+    if isinstance(value, (str, bytes)):
+        return value
+    if isinstance(value, dict):
+        return {_cast(k, device_type, dtype): _cast(v, device_type, dtype) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast(v, device_type, dtype) for v in value)
+    return value
+
+
 def custom_fwd(fwd=None, *, device_type, cast_inputs=None):
     r"""Decorator for a custom ``autograd.Function``'s ``forward`` under autocast (``torch.amp.custom_fwd``).
 
-    As fastgrad's autocast changes no dtype, the forward runs as written; with ``cast_inputs`` given it runs
-    with autocast disabled for ``device_type`` (PyTorch then casts floating inputs to ``cast_inputs``; fastgrad
-    has no half-precision dtypes to cast from). Usable as ``@custom_fwd(device_type="cpu")``.
+    The forward runs as written, in the autocast state of the caller; with ``cast_inputs`` given and an enabled
+    region for ``device_type``, it runs with autocast disabled and its floating inputs (other than float64)
+    converted to ``cast_inputs``. The state is recorded on ``ctx`` for ``custom_bwd``. Usable as
+    ``@custom_fwd(device_type="cpu")``.
     """
     if not isinstance(device_type, str):
         raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
@@ -151,16 +254,24 @@ def custom_fwd(fwd=None, *, device_type, cast_inputs=None):
 
     @functools.wraps(fwd)
     def decorate_fwd(*args, **kwargs):
+        ctx = args[0]
+        ctx._dtype = get_autocast_dtype(device_type)
+        enabled = is_autocast_enabled(device_type)
         if cast_inputs is None:
+            ctx._fwd_used_autocast = enabled
+            return fwd(*args, **kwargs)
+        ctx._fwd_used_autocast = False
+        if not enabled:
             return fwd(*args, **kwargs)
         with autocast(device_type=device_type, enabled=False):
-            return fwd(*args, **kwargs)
+            return fwd(*_cast(args, device_type, cast_inputs), **_cast(kwargs, device_type, cast_inputs))
 
     return decorate_fwd
 
 
 def custom_bwd(bwd=None, *, device_type):
-    """Decorator for a custom ``autograd.Function``'s ``backward`` (``torch.amp.custom_bwd``): runs it as written."""
+    """Decorator for a custom ``autograd.Function``'s ``backward`` (``torch.amp.custom_bwd``): runs it in the
+    autocast state its ``custom_fwd`` forward ran in (backward passes otherwise run without autocast)."""
     if not isinstance(device_type, str):
         raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
     if bwd is None:
@@ -168,6 +279,9 @@ def custom_bwd(bwd=None, *, device_type):
 
     @functools.wraps(bwd)
     def decorate_bwd(*args, **kwargs):
-        return bwd(*args, **kwargs)
+        ctx = args[0]
+        enabled = getattr(ctx, "_fwd_used_autocast", False)
+        with autocast(device_type=device_type, enabled=enabled, dtype=getattr(ctx, "_dtype", None)):
+            return bwd(*args, **kwargs)
 
     return decorate_bwd

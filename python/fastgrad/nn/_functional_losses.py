@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # names for annotations only (they stay out of the module's n
 import warnings
 
 from .. import _C
+from ..amp.autocast_mode import _autocast_op  # Note [Autocast]
 from . import functional as _functional  # logsigmoid, pairwise_distance (imported lazily by attribute)
 from ._functional_checks import (  # noqa: F401
     _BOOL_NEGATION,
@@ -70,13 +71,20 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     _check_reduction(reduction)
     if input.shape != target.shape:
         input, target = _C.broadcast_tensors(input, target)
+    if weight is None:
+        return _l1_loss(input, target, reduction)
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    errors = (input - target).abs() * weight  # composed, as PyTorch's weighted form (not autocast)
+    if reduction == "mean":
+        return errors.sum() / weight.sum()
+    return errors if reduction == "none" else errors.sum()
+
+
+@_autocast_op("float32")
+def _l1_loss(input, target, reduction):
+    """PyTorch's l1_loss op (its float32 autocast list): the reduction of |input - target|."""
     errors = (input - target).abs()
-    if weight is not None:
-        if weight.shape != input.shape:
-            raise ValueError("Weights and input must have the same size.")
-        errors = errors * weight
-        if reduction == "mean":
-            return errors.sum() / weight.sum()
     if reduction == "none":
         return errors
     return errors.sum() if reduction == "sum" else errors.mean()
@@ -128,6 +136,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None) -> Tenso
     return loss
 
 
+@_autocast_op("float32")
 def binary_cross_entropy(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean",
 ) -> Tensor:
@@ -156,6 +165,7 @@ def binary_cross_entropy(
     return _C._binary_cross_entropy(input, target, weight, reduction)
 
 
+@_autocast_op("float32")
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
                                      pos_weight=None) -> Tensor:
     """Binary cross entropy on logits x, computed stably: -w (p y log(sigmoid(x)) + (1 - y) log(1 -
@@ -187,6 +197,7 @@ def _bce_with_logits(input, target, weight, pos_weight, reduction):
         target.dtype if target.is_floating_point() else input.dtype)
 
 
+@_autocast_op("float32")
 def nll_loss(
     input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
 ) -> Tensor:
@@ -195,6 +206,7 @@ def nll_loss(
     return _C._nll_loss(input, target, weight, _reduction(size_average, reduce, reduction), ignore_index)
 
 
+@_autocast_op("float32")
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
                   label_smoothing=0.0) -> Tensor:
     """Cross entropy of logits input (N, C, ...) against class indices or class probabilities target: -sum_c
@@ -232,6 +244,7 @@ def _reduce(loss, reduction):
     raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
+@_autocast_op("float32")
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False) -> Tensor:
     """Kullback-Leibler divergence with log-probabilities input: target (log(target) - input) elementwise
     (exp(target) (target - input) with log_target=True); 'batchmean' divides the sum by the batch size."""
@@ -259,6 +272,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return _reduce(loss, reduction)
 
 
+@_autocast_op("float32")
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean") -> Tensor:
     """Elementwise log(1 + exp(-y x)) for y in {1, -1}, then reduced (the mean over all elements by default)."""
     # log(1 + exp(-y * x)). torch's kernel negates the input into an output of the input's shape and dtype and
@@ -279,6 +293,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     return _reduce((-input * target).exp().log1p(), reduction).to(input.dtype)
 
 
+@_autocast_op("float32")
 def margin_ranking_loss(
     input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean",
 ) -> Tensor:
@@ -293,6 +308,7 @@ def margin_ranking_loss(
     return _reduce((-target * (input1 - input2) + float(margin)).clamp(min=0), reduction)
 
 
+@_autocast_op("float32")
 def hinge_embedding_loss(
     input, target, margin=1.0, size_average=None, reduce=None, reduction="mean",
 ) -> Tensor:
@@ -310,6 +326,7 @@ def hinge_embedding_loss(
     return _reduce(margin_part + self_part, reduction)
 
 
+@_autocast_op("float32")
 def cosine_embedding_loss(
     input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean",
 ) -> Tensor:
@@ -336,6 +353,7 @@ def cosine_embedding_loss(
     return _reduce(positive + negative, reduction)
 
 
+@_autocast_op("float32")
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
                      reduction="mean") -> Tensor:
     """Poisson negative log likelihood: exp(input) - target * input with log_input=True, else input - target *
@@ -410,6 +428,7 @@ def multilabel_soft_margin_loss(
     return _reduce(loss, reduction)
 
 
+@_autocast_op("float32")
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
                         reduce=None, reduction="mean") -> Tensor:
     """max(d(a, p) - d(a, n) + margin, 0) per triplet, d the p-norm pairwise distance (with swap=True, d(a, n)

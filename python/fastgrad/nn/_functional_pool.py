@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # names for annotations only (they stay out of the module's n
     from .._C import Tensor
 
 from .. import _C
+from ..amp.autocast_mode import _autocast_op  # Note [Autocast]
 
 _WORDS = {2: "two", 3: "three"}
 _DTYPE_NAMES = {_C.int64: "Long", _C.int32: "Int", _C.bool: "Bool", _C.float32: "Float", _C.float64: "Double",
@@ -322,6 +323,7 @@ def _max_unpool(name, nd, input, indices, kernel_size, stride, padding, output_s
     return _C._max_unpool(input, indices, sizes)
 
 
+@_autocast_op("float32")
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
     """Partial inverse of max_pool1d: a zero tensor of the pooled input's length (or ``output_size``) with each
     value of ``input`` (N, C, L) or (C, L) written at the flat position ``indices`` gives
@@ -332,6 +334,7 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding, output_size)
 
 
+@_autocast_op("float32")
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
     """Partial inverse of max_pool2d: a zero tensor of the pooled input's size (or ``output_size``) with each
     value of ``input`` (N, C, H, W) or (C, H, W) written at the flat per-plane position ``indices`` gives
@@ -342,6 +345,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
 
 
+@_autocast_op("float32")
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
     """Partial inverse of max_pool3d: as max_unpool2d over (N, C, D, H, W) or (C, D, H, W) inputs."""
     return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size)
@@ -389,6 +393,7 @@ def avg_pool2d(
     )
 
 
+@_autocast_op("float32")
 def avg_pool3d(
     input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
 ) -> Tensor:
@@ -499,6 +504,7 @@ def adaptive_avg_pool2d(input, output_size) -> Tensor:
     return _adaptive_avg_pool("adaptive_avg_pool2d", 2, input, output_size)
 
 
+@_autocast_op("float32")
 def adaptive_avg_pool3d(input, output_size) -> Tensor:
     """Adaptive average pooling over 3 spatial dim(s) to output_size: output cell i averages input positions
     floor(i*in/out) to ceil((i+1)*in/out)."""

@@ -16,6 +16,7 @@ import numbers
 import warnings
 
 from .. import _C
+from ..amp.autocast_mode import _autocast_op  # Note [Autocast]
 from ._functional_checks import (  # noqa: F401  (re-exported: nn modules use F._reduction)
     _BOOL_NEGATION,
     _BOOL_SUBTRACTION,
@@ -713,6 +714,7 @@ def glu(input, dim=-1) -> Tensor:
     return first * second.sigmoid()
 
 
+@_autocast_op("lower")
 def prelu(input, weight) -> Tensor:
     """Elementwise x for x >= 0, weight * x otherwise, with a learned slope weight (one for all channels, or
     one per channel of dimension 1)."""

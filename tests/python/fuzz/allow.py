@@ -10,7 +10,8 @@ ALLOW = [
     # ---- deliberate or scheduled elsewhere
     dict(id="open-out-kwarg", owner="issue 14", outcome=("fastgrad_raises",),
          detail=r"unexpected keyword argument 'out'",
-         reason="out= is not supported yet (torch accepts out=None and an output tensor)"),
+         reason="out= is taken by the functions of OUT_OPS (python/fastgrad/_out.py); the other functions that take "
+                "it in torch refuse it"),
     dict(id="torch-internal-assert", owner="torch", outcome=("torch_raises",), detail=r"INTERNAL ASSERT FAILED",
          reason="torch fails an internal assert (a torch bug: bool ** tensor backward); fastgrad answers"),
     dict(id="torch-addmv-empty", owner="torch", outcome=("meta",), op=r"^T\.addmv$",

@@ -59,6 +59,7 @@ NOT_OPS = frozenset(
         "install_as_torch",
         # autocast and the set-up switches: test_amp_and_backends.py
         "is_autocast_enabled",
+        "get_autocast_dtype",
         "set_float32_matmul_precision",
         "get_float32_matmul_precision",
         "use_deterministic_algorithms",
