@@ -14,6 +14,8 @@ __all__ = [
     "LinAlgError",
     "cholesky",
     "cholesky_ex",
+    "cond",
+    "cross",
     "det",
     "eigh",
     "eigvalsh",
@@ -21,13 +23,16 @@ __all__ = [
     "inv_ex",
     "lu_factor",
     "lu_factor_ex",
+    "lstsq",
     "lu_solve",
     "matmul",
+    "matrix_exp",
     "matrix_norm",
     "matrix_power",
     "matrix_rank",
     "multi_dot",
     "norm",
+    "pinv",
     "qr",
     "slogdet",
     "solve",
@@ -282,6 +287,102 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
         return (s > tol).sum(-1)
 
 
+def _number(v, name):
+    """A tolerance given as a number or a 0-d tensor, as a float (None stays None)."""
+    if v is None or isinstance(v, (int, float)):
+        return v
+    if hasattr(v, "dim") and v.dim() == 0:
+        return float(v)
+    raise NotImplementedError(f"linalg: a tensor `{name}` with dims (per-matrix tolerances) is not supported; "
+                              "pass a number")
+
+
+def cross(input, other, *, dim=-1):
+    """The cross product ``input x other`` of the 3-vectors along ``dim`` (size 3 in both; the other dims
+    broadcast; same dtype). Node LinalgCrossBackward0."""
+    return _C._linalg_cross(input, other, dim)
+
+
+def matrix_exp(A):
+    """The matrix exponential ``sum_k A^k / k!`` of each square matrix of A (scaling and squaring of a Taylor
+    polynomial; Note [Matrix exponential]). Node LinalgMatrixExpBackward0."""
+    return _C._linalg_matrix_exp(A)
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
+    """The Moore-Penrose pseudo-inverse of each matrix of A (shape ``(*, m, n)`` -> ``(*, n, m)``), from the SVD
+    (the eigendecomposition with ``hermitian=True``, reading A's lower triangle): singular values at most
+    ``max(atol, rtol * largest)`` count as zero; rtol defaults to ``eps * max(m, n)`` (0 when only atol is
+    given). Node LinalgPinvBackward0."""
+    return _C._linalg_pinv(A, _number(atol, "atol"), _number(rtol, "rtol"), hermitian)
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """``(solution, residuals, rank, singular_values)`` of the least-squares problem ``min ||A X - B||`` for
+    each matrix of A (``(*, m, n)``) and B (``(*, m, k)``, or ``(*, m)``): the minimum-norm solution; singular
+    values below ``rcond * largest`` (default ``eps * max(m, n)``) count as zero. As PyTorch's drivers report
+    them: residuals (``||A X - B||^2`` per column) when m > n, every matrix has full rank and the driver is not
+    'gelsy' (the default); rank except with 'gels'; singular values with 'gelsd' and 'gelss'. Node
+    LinalgLstsqBackward0."""
+    r = _C._linalg_lstsq(A, B, _number(rcond, "rcond"), "gelsy" if driver is None else driver)
+    return _rt.linalg_lstsq(r)
+
+
+def cond(A, p=None):
+    """The condition number of each matrix of A in the ``p`` norm: for None / 2 / -2 the ratio of the largest to
+    the smallest singular value (its inverse for -2), for 'nuc' ``sum(s) * sum(1 / s)`` over the singular values,
+    for 'fro', inf, -inf, 1, -1 (square matrices) ``norm(A, p) * norm(inv(A), p)``, inf for a singular matrix."""
+    if A.dim() < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+    if p is not None and p not in (2, -2, "fro", "nuc", float("inf"), float("-inf"), 1, -1) and not isinstance(p, str):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    if p not in (None, 2, -2) and A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.cond(ord={p}): A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+    if p in (None, 2, -2, "nuc"):
+        if A.numel() == 0:
+            return _C.zeros(A.shape[:-2], dtype=A.dtype)
+        s = svdvals(A)
+        if p == "nuc":
+            return s.sum(-1) * s.reciprocal().sum(-1)
+        first, last = s.narrow(-1, 0, 1), s.narrow(-1, s.shape[-1] - 1, 1)
+        return (first / last if p != -2 else last / first).squeeze(-1)
+    if p not in ("fro", float("inf"), float("-inf"), 1, -1):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    _check_float(A, "linalg.cond")
+    if A.numel() == 0:
+        return _C.zeros(A.shape[:-2], dtype=A.dtype)
+    Ainv, info = inv_ex(A)
+    r = matrix_norm(A, p) * matrix_norm(Ainv, p)
+    r = _C.where(info > 0, _C.full_like(r, float("inf")), r)  # a singular matrix: inf, as PyTorch
+    return r.nan_to_num(float("inf"), float("inf"), float("inf"))
+
+
+def _pinverse(input, rcond=1e-15):
+    """Alias for :func:`fastgrad.linalg.pinv` with ``rtol=rcond``."""
+    return pinv(input, rtol=rcond)
+
+
+def _matrix_exp(input):
+    """The matrix exponential of each square matrix of input: :func:`fastgrad.linalg.matrix_exp`."""
+    return matrix_exp(input)
+
+
+def _cross(input, other, dim=None):
+    """The cross product of the 3-vectors along ``dim`` (see :func:`fastgrad.linalg.cross`); without ``dim``
+    the first dimension of size 3, with PyTorch's deprecation warning."""
+    if dim is None:
+        _warnings.warn(
+            "Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
+            "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree with that "
+            "of linalg.cross in a future release.", UserWarning, stacklevel=2)
+        shape = _C.broadcast_shapes(tuple(input.shape), tuple(other.shape)) if input.dim() == other.dim() else input.shape
+        dim = next((i for i, n in enumerate(shape) if n == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    return _C._linalg_cross(input, other, dim)
+
+
 def _eps(dtype):
     from ._dtype_info import finfo
 
@@ -442,7 +543,8 @@ def _install(namespace, tensor_class):
     """Adds the top-level functions to `namespace` (fastgrad's globals) and the methods to Tensor."""
     for name, fn in (("inverse", _inverse), ("det", _det), ("slogdet", _slogdet), ("logdet", _logdet),
                      ("cholesky", _cholesky), ("cholesky_solve", _cholesky_solve),
-                     ("triangular_solve", _triangular_solve), ("svd", _svd)):
+                     ("triangular_solve", _triangular_solve), ("svd", _svd), ("pinverse", _pinverse),
+                     ("cross", _cross), ("matrix_exp", _matrix_exp)):
         fn.__name__ = fn.__qualname__ = name
         fn.__module__ = "fastgrad"
         namespace[name] = fn
@@ -450,6 +552,18 @@ def _install(namespace, tensor_class):
     def inverse(self):
         """See :func:`fastgrad.inverse`."""
         return _inverse(self)
+
+    def pinverse(self, rcond=1e-15):
+        """See :func:`fastgrad.pinverse`."""
+        return _pinverse(self, rcond)
+
+    def cross(self, other, dim=None):
+        """See :func:`fastgrad.cross`."""
+        return _cross(self, other, dim)
+
+    def matrix_exp(self):
+        """See :func:`fastgrad.linalg.matrix_exp`."""
+        return _matrix_exp(self)
 
     def det(self):
         """See :func:`fastgrad.det`."""
@@ -479,6 +593,7 @@ def _install(namespace, tensor_class):
         """See :func:`fastgrad.svd`."""
         return _svd(self, some, compute_uv)
 
-    for method in (inverse, det, slogdet, logdet, cholesky, cholesky_solve, triangular_solve, svd):
+    for method in (inverse, det, slogdet, logdet, cholesky, cholesky_solve, triangular_solve, svd, pinverse, cross,
+                   matrix_exp):
         method.__qualname__ = "Tensor." + method.__name__
         setattr(tensor_class, method.__name__, method)

@@ -8,7 +8,7 @@ import operator as _operator
 __all__ = [
     "histogram", "kthvalue", "linalg_cholesky_ex", "linalg_eigh", "linalg_inv_ex", "linalg_lu_factor",
     "linalg_lu_factor_ex", "linalg_slogdet",
-    "linalg_qr", "linalg_solve_ex", "linalg_svd", "svd", "max", "max_out", "min", "min_out", "slogdet", "sort", "topk", "triangular_solve",
+    "linalg_lstsq", "linalg_qr", "linalg_solve_ex", "linalg_svd", "svd", "max", "max_out", "min", "min_out", "slogdet", "sort", "topk", "triangular_solve",
 ]
 
 
@@ -63,3 +63,4 @@ linalg_lu_factor_ex = _make("linalg_lu_factor_ex", ("LU", "pivots", "info"))
 linalg_svd = _make("linalg_svd", ("U", "S", "Vh"))
 svd = _make("svd", ("U", "S", "V"))
 linalg_qr = _make("linalg_qr", ("Q", "R"))
+linalg_lstsq = _make("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))

@@ -106,6 +106,16 @@ void init_linalg(py::module_& m) {
         return py::make_tuple(std::get<0>(r), std::get<1>(r));
       }, py::arg("A"), py::arg("check_errors") = false);
   m.def("_linalg_inv", [](const Tensor& A) { return linalg_inv(A); }, py::arg("A"));
+  m.def("_linalg_cross", [](const Tensor& a, const Tensor& b, int64_t dim) { return linalg_cross(a, b, dim); },
+        py::arg("input"), py::arg("other"), py::arg("dim") = -1);
+  m.def("_linalg_matrix_exp", [](const Tensor& A) { return linalg_matrix_exp(A); }, py::arg("A"));
+  m.def("_linalg_pinv", [](const Tensor& A, std::optional<double> atol, std::optional<double> rtol, bool hermitian) {
+        return linalg_pinv(A, atol, rtol, hermitian);
+      }, py::arg("A"), py::arg("atol") = py::none(), py::arg("rtol") = py::none(), py::arg("hermitian") = false);
+  m.def("_linalg_lstsq", [](const Tensor& A, const Tensor& B, std::optional<double> rcond, const std::string& driver) {
+        auto r = linalg_lstsq(A, B, rcond, driver);
+        return py::make_tuple(std::get<0>(r), std::get<1>(r), std::get<2>(r), std::get<3>(r));
+      }, py::arg("A"), py::arg("B"), py::arg("rcond") = py::none(), py::arg("driver") = "gelsy");
   m.def("_linalg_det", [](const Tensor& A) { return linalg_det(A); }, py::arg("A"));
   m.def("_linalg_slogdet", [](const Tensor& A) {
         auto r = linalg_slogdet(A);

@@ -1,6 +1,7 @@
 // LU factorisation and solves (cpp/src/ops/linalg_lapack.cpp; the other LAPACK-backed ops are in ops.h).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <tuple>
 
@@ -32,5 +33,24 @@ Tensor nuclear_norm(const Tensor& A, const Dims& dims, bool keepdim = false);
 /// (Q, R) with A = Q R: mode "reduced" (Q m x k, R k x n, k = min(m, n)), "complete" (Q m x m, R m x n) or "r"
 /// (Q empty). LinalgQrBackward0 (its gradient needs Q, and m >= n or a square complete Q).
 std::tuple<Tensor, Tensor> linalg_qr(const Tensor& A, const std::string& mode = "reduced");
+
+/// The cross product of 3-vectors along `dim` of a and b (same number of dims, broadcast, same dtype).
+/// LinalgCrossBackward0.
+Tensor linalg_cross(const Tensor& a, const Tensor& b, int64_t dim = -1);
+
+/// The matrix exponential of each square matrix of A (Note [Matrix exponential]). LinalgMatrixExpBackward0.
+Tensor linalg_matrix_exp(const Tensor& A);
+
+/// The Moore-Penrose pseudo-inverse of each matrix of A: singular values (eigenvalues' magnitudes with
+/// hermitian) at most max(atol, rtol * the largest) count as zero; rtol defaults to eps * max(m, n) when
+/// neither is given. LinalgPinvBackward0 (Note [Pseudo-inverse derivative]).
+Tensor linalg_pinv(const Tensor& A, std::optional<double> atol = std::nullopt,
+                   std::optional<double> rtol = std::nullopt, bool hermitian = false);
+
+/// (solution, residuals, rank, singular_values) of min ||A X - B|| (the minimum-norm solution), as
+/// torch.linalg.lstsq returns them for `driver` (gelsy, gels, gelsd, gelss). LinalgLstsqBackward0.
+std::tuple<Tensor, Tensor, Tensor, Tensor> linalg_lstsq(const Tensor& A, const Tensor& B,
+                                                        std::optional<double> rcond = std::nullopt,
+                                                        const std::string& driver = "gelsy");
 
 }  // namespace fastgrad

@@ -56,6 +56,8 @@ from .nn_composite import NO_KIND as _COMPOSITE_NO_KIND
 from .not_ops import NOT_OPS
 from .special import TORCH_LESS_PRECISE  # noqa: F401
 
+TORCH_LESS_PRECISE.update(linalg.TORCH_BACKWARD_RAISES)
+
 # Every entry, in the order test_ops.py runs them: first the core ops (the CORE list of each area that has
 # one), then the rest of each area.
 OPS: list = [

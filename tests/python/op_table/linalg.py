@@ -944,3 +944,182 @@ _add(
 )
 for _name in ("linalg.qr", "linalg.qr_Q"):
     NO_KIND.add((_name, "0d"))
+
+
+# ---- cross, matrix_exp, pinv, lstsq, cond (cpp/src/ops/linalg_extra.cpp; cond composed in linalg.py) ----
+
+
+def _np_matrix_exp(a):
+    """An independent reference: the Taylor series to degree 40 after scaling every matrix to norm <= 1/16,
+    then squaring back (NumPy float64)."""
+    a = np.asarray(a, dtype=np.float64)
+    if a.size == 0:
+        return a.copy()
+    norm = np.abs(a).sum(-2).max()
+    s = max(0, int(np.ceil(np.log2(norm * 16)))) if norm > 0 else 0
+    x = a / 2.0**s
+    eye = np.broadcast_to(np.eye(a.shape[-1]), a.shape)
+    term, out = eye.copy(), eye.copy()
+    for k in range(1, 41):
+        term = term @ x / k
+        out = out + term
+    for _ in range(s):
+        out = out @ out
+    return out
+
+
+def _np_lstsq_solution(a, b):
+    vector = b.ndim == a.ndim - 1
+    bm = b[..., None] if vector else b
+    x = np.linalg.pinv(a) @ bm
+    return x[..., 0] if vector else x
+
+
+_add(
+    "linalg.cross",
+    op=lambda m, a, b, **kw: m.linalg.cross(a, b, **kw),
+    ref=lambda a, b, dim=-1: np.cross(*np.broadcast_arrays(a, b), axis=dim),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3,)), g.t((3,))), id="vectors"),
+        Sample((g.t((4, 3)), g.t((1, 3))), id="broadcast"),
+        Sample((g.t((3, 2)), g.T((3, 2))), {"dim": 0}, id="dim0_noncontig"),
+        Sample((g.t((2, 3, 4)), g.strided((2, 3, 4))), {"dim": 1}, id="dim1_strided"),
+        Sample((g.t((0, 3)), g.t((0, 3))), id="0size"),
+    ],
+    api=("fastgrad.linalg.cross",),
+    error_fn=lambda g: [
+        ErrorSample((g.t((2, 3)), g.t((3,))), match="inputs must have the same number of dimensions", id="ndim"),
+        ErrorSample((g.t((2, 4)), g.t((2, 4))), match="must have length 3", id="not_3"),
+        ErrorSample((g.t((3, 2)), g.t((3, 2))), {"dim": 2}, exc=IndexError, match="Dimension out of range",
+                    id="dim_range"),
+        ErrorSample((g.t((4, 3)), g.t((2, 3))), match="must match the size", id="no_broadcast"),
+    ],
+)
+_add(
+    "cross",
+    op=lambda m, a, b, **kw: m.cross(a, b, **kw),
+    ref=lambda a, b, dim: np.cross(*np.broadcast_arrays(a, b), axis=dim),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((4, 3)), g.t((4, 3))), {"dim": 1}, id="dim1"),
+        Sample((g.T((3, 3)), g.t((3, 3))), {"dim": 0}, id="dim0_noncontig"),
+        Sample((g.t((0, 3)), g.t((0, 3))), {"dim": -1}, id="0size"),
+    ],
+    api=("fastgrad.cross", "Tensor.cross"),
+    forms=(Form("a.cross(b, dim)", lambda m, a, b, **kw: a.cross(b, **kw)),),
+    error_fn=lambda g: [ErrorSample((g.t((2, 4)), g.t((2, 4))), {"dim": 1}, match="must have length 3", id="not_3")],
+)
+_add(
+    "linalg.matrix_exp",
+    op=lambda m, a: m.linalg.matrix_exp(a),
+    ref=_np_matrix_exp,
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((3, 3)),), id="3x3"),
+        Sample((TIn(g.values((2, 4, 4)) * 3.0),), id="batched_large_norm"),
+        Sample((g.T((2, 3, 3)),), id="batched_transposed"),
+        Sample((g.t((1, 1)),), id="1x1"),
+        Sample((g.t((0, 0)),), id="0size"),
+    ],
+    api=("fastgrad.linalg.matrix_exp", "fastgrad.matrix_exp", "Tensor.matrix_exp"),
+    forms=(Form("matrix_exp(a)", lambda m, a: m.matrix_exp(a)), Form("a.matrix_exp()", lambda m, a: a.matrix_exp())),
+    error_fn=lambda g: [
+        ErrorSample((g.t((2, 3)),), match="must be batches of square matrices", id="not_square"),
+        ErrorSample((g.t((3,)),), match="must have at least 2 dimensions", id="1d"),
+        ErrorSample((g.ints((2, 2), np.int64),), match="Expected a floating point", id="int64"),
+    ],
+)
+_add(
+    "linalg.pinv",
+    op=lambda m, a, **kw: m.linalg.pinv(a, **kw),
+    ref=lambda a, hermitian=False, **kw: (np.linalg.pinv(a, hermitian=hermitian) if a.size
+                                         else np.zeros(a.shape[:-2] + (a.shape[-1], a.shape[-2]))),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((_well_conditioned(g, (3, 3)),), id="square"),
+        Sample((g.t((2, 4, 3)),), id="batched_tall"),
+        Sample((g.T((3, 5)),), id="wide_transposed"),
+        Sample((_well_conditioned(g, (3, 3)),), {"hermitian": True}, id="hermitian", grad=False),
+        Sample((g.t((3, 2)),), {"atol": 1e-3, "rtol": 1e-6}, id="tolerances"),
+        Sample((g.t((0, 3)),), id="0size", grad=False),
+    ],
+    api=("fastgrad.linalg.pinv",),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3,)),), match="expected a tensor with 2 or more dimensions", id="1d"),
+        ErrorSample((g.ints((2, 2), np.int64),), match="expected a tensor with 2 or more dimensions", id="int64"),
+    ],
+)
+_add(
+    "pinverse",
+    op=lambda m, a, *args: m.pinverse(a, *args),
+    ref=lambda a, *args: np.linalg.pinv(a),
+    differentiable=True,
+    sample_fn=lambda g: [Sample((g.t((3, 2)),), id="tall"), Sample((g.T((2, 2, 3)),), id="batched_noncontig"),
+                         Sample((g.t((3, 3)), 1e-10), id="rcond")],
+    api=("fastgrad.pinverse", "Tensor.pinverse"),
+    forms=(Form("a.pinverse()", lambda m, a, *args: a.pinverse(*args)),),
+)
+_add(
+    "linalg.lstsq",
+    op=lambda m, a, b, **kw: m.linalg.lstsq(a, b, **kw).solution,
+    ref=lambda a, b, **kw: _np_lstsq_solution(a, b),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((4, 3)), g.t((4, 2))), id="tall"),
+        Sample((g.t((3, 4)), g.t((3, 2))), {"driver": "gelsd"}, id="wide_gelsd"),
+        Sample((g.t((2, 4, 3)), g.t((1, 4, 2))), {"driver": "gelss"}, id="broadcast_batch"),
+        Sample((g.T((3, 3)), g.t((3,))), {"driver": "gels"}, id="vector_noncontig"),
+        Sample((g.t((0, 3)), g.t((0, 2))), id="0size", grad=False),
+    ],
+    api=("fastgrad.linalg.lstsq",),
+    forms=(Form("lstsq(a, b)[0]", lambda m, a, b, **kw: m.linalg.lstsq(a, b, **kw)[0]),),
+    error_fn=lambda g: [
+        ErrorSample((g.t((4, 3)), g.t((3, 2))), match=r"input.size\(-2\) should match other.size\(-2\)", id="rows"),
+        ErrorSample((g.t((4, 3)), g.t((4, 2))), {"driver": "bad"}, match="parameter `driver` should be one of",
+                    id="driver"),
+    ],
+)
+_add(
+    "linalg.lstsq.residuals",
+    op=lambda m, a, b, **kw: m.linalg.lstsq(a, b, **kw).residuals,
+    ref=lambda a, b, **kw: ((a @ _np_lstsq_solution(a, b) - b) ** 2).sum(-2),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((g.t((5, 3)), g.t((5, 2))), {"driver": "gelsd"}, id="tall_gelsd"),
+        Sample((g.t((2, 4, 2)), g.T((2, 4, 3))), {"driver": "gels"}, id="batched_noncontig"),
+    ],
+    api=("fastgrad.linalg.lstsq",),
+)
+_add(
+    "linalg.cond",
+    op=lambda m, a, *args: m.linalg.cond(a, *args),
+    ref=lambda a, *args: np.linalg.cond(a, *args),
+    differentiable=True,
+    sample_fn=lambda g: [
+        Sample((_well_conditioned(g, (3, 3)),), id="default"),
+        Sample((g.t((2, 4, 3)),), id="batched_tall"),
+        Sample((_well_conditioned(g, (3, 3), transposed=True), -2), id="p_neg2_noncontig"),
+        Sample((_well_conditioned(g, (2, 3, 3)), "fro"), id="fro"),
+        Sample((_well_conditioned(g, (3, 3)), "nuc"), id="nuc"),
+        Sample((_well_conditioned(g, (3, 3)), float("inf")), id="inf"),
+        Sample((_well_conditioned(g, (3, 3)), 1), id="p1"),
+    ],
+    api=("fastgrad.linalg.cond",),
+    error_fn=lambda g: [
+        ErrorSample((g.t((3,)),), match="must have at least 2 dimensions", id="1d"),
+        ErrorSample((g.t((2, 3)), "fro"), match="must be batches of square matrices", id="fro_not_square"),
+        ErrorSample((g.t((3, 3)), 3), match="invalid norm type", id="bad_p"),
+    ],
+)
+# PyTorch's own backward of cond(A, p) for p in fro, inf, -inf, 1, -1 raises (it modifies linalg.inv_ex's output
+# in place); fastgrad's is checked by gradcheck.
+TORCH_BACKWARD_RAISES = {
+    ("torch_backward", "linalg.cond", f"{dt}-{c}"): "PyTorch's backward of linalg.cond raises for this p (an "
+    "in-place change of linalg.inv_ex's output)" for dt in ("float32", "float64") for c in ("fro", "inf", "p1")
+}
+for _name in ("linalg.cross", "cross", "linalg.matrix_exp", "linalg.pinv", "pinverse", "linalg.lstsq",
+              "linalg.lstsq.residuals", "linalg.cond"):
+    NO_KIND.add((_name, "0d"))
+for _name in ("pinverse", "linalg.lstsq.residuals", "linalg.cond"):
+    NO_KIND.add((_name, "0size"))
