@@ -2120,3 +2120,35 @@ def test_wishart_errors_and_kl():
     )
     k_f = D.kl_divergence(D.Wishart(_t(fg, 5.0), _t(fg, S1)), D.Wishart(_t(fg, 6.0), _t(fg, S2)))
     _close(k_f, k_t, rtol=1e-9)
+
+
+def test_utils_match_torch():
+    from torch.distributions import utils as TU
+
+    from fastgrad.distributions import utils as FU
+
+    assert FU.euler_constant == pytest.approx(TU.euler_constant, abs=1e-15)
+    for n, diag in [(4, 0), (4, -1), (3, 1), (5, -2), (2, 0), (1, 0)]:
+        m = np.arange(2.0 * n * n).reshape(2, n, n)
+        v_t = TU.tril_matrix_to_vec(torch.tensor(m), diag)
+        v_f = FU.tril_matrix_to_vec(fg.tensor(m.tolist(), dtype=fg.float64), diag)
+        _close(v_f, v_t)
+        _close(FU.vec_to_tril_matrix(v_f, diag), TU.vec_to_tril_matrix(v_t, diag))
+    for fn, args_t, args_f in [
+        ("vec_to_tril_matrix", (torch.zeros(5), 0), (fg.zeros(5), 0)),
+        ("tril_matrix_to_vec", (torch.zeros(3, 3), 3), (fg.zeros(3, 3), 3)),
+    ]:
+        with pytest.raises(ValueError) as et:
+            getattr(TU, fn)(*args_t)
+        with pytest.raises(ValueError, match=re.escape(str(et.value))):
+            getattr(FU, fn)(*args_f)
+    probs = fg.tensor([0.0, 0.3, 1.0])
+    _close(FU.clamp_probs(probs), TU.clamp_probs(torch.tensor([0.0, 0.3, 1.0])))
+    _close(FU.probs_to_logits(probs, is_binary=True), TU.probs_to_logits(torch.tensor([0.0, 0.3, 1.0]), True))
+    _close(FU.logits_to_probs(fg.tensor([[0.0, 1.0]])), TU.logits_to_probs(torch.tensor([[0.0, 1.0]])))
+    a, b = FU.broadcast_all(fg.zeros(2, 1), 3.0)
+    assert tuple(a.shape) == (2, 1) and tuple(b.shape) == (2, 1) and b.dtype == fg.float32
+    with pytest.raises(ValueError) as et:
+        TU.broadcast_all(torch.zeros(1), "a")
+    with pytest.raises(ValueError, match=re.escape(str(et.value).replace("torch.Tensor", "fastgrad.Tensor"))):
+        FU.broadcast_all(fg.zeros(1), "a")
