@@ -1,7 +1,10 @@
 """Helpers shared by the distributions: broadcasting parameters, logits/probs conversions, lazy properties."""
 import numbers
 
-__all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits"]
+__all__ = [
+    "broadcast_all", "clamp_probs", "euler_constant", "lazy_property", "logits_to_probs", "probs_to_logits",
+    "tril_matrix_to_vec", "vec_to_tril_matrix",
+]
 
 
 def _fg():
@@ -14,7 +17,7 @@ def broadcast_all(*values):
     dtype (of the default dtype when all are numbers), as torch.distributions.utils.broadcast_all."""
     fg = _fg()
     if not all(isinstance(v, (fg.Tensor, numbers.Number)) for v in values):
-        raise ValueError("Input arguments must all be instances of numbers.Number, torch.Tensor or objects "
+        raise ValueError("Input arguments must all be instances of Number, fastgrad.Tensor or objects "
                          "implementing __torch_function__.")
     if not all(isinstance(v, fg.Tensor) for v in values):
         like = next((v for v in values if isinstance(v, fg.Tensor)), None)
@@ -84,17 +87,49 @@ class _lazy_property_and_property(lazy_property, property):
         property.__init__(self, wrapped)
 
 
-def tril_matrix_to_vec(mat, diag=0):
-    """The lower-triangular entries (from diagonal ``diag``) of the last two dimensions, row by row."""
-    fg = _fg()
-    n = mat.shape[-1]
+euler_constant = 0.57721566490153286060  # Euler-Mascheroni constant
+
+
+def _tril_positions(n, diag):
     rows, cols = [], []
     for i in range(n):
         for j in range(n):
             if j - i <= diag:
                 rows.append(i)
                 cols.append(j)
-    return mat[..., fg.tensor(rows), fg.tensor(cols)]
+    return rows, cols
+
+
+def tril_matrix_to_vec(mat, diag=0):
+    """The entries of the last two dimensions on or below diagonal ``diag`` (0: the main diagonal, -1: strictly
+    below it), row by row, as a vector."""
+    fg = _fg()
+    n = mat.shape[-1]
+    if diag < -n or diag >= n:
+        raise ValueError(f"diag ({diag}) provided is outside [{-n}, {n - 1}].")
+    rows, cols = _tril_positions(n, diag)
+    return mat[..., fg.tensor(rows, dtype=fg.long), fg.tensor(cols, dtype=fg.long)]
+
+
+def vec_to_tril_matrix(vec, diag=0):
+    """The inverse of tril_matrix_to_vec: an n x n matrix (n found from the vector's length) with the vector's
+    entries on and below diagonal ``diag``, row by row, and zeros elsewhere."""
+    fg = _fg()
+    length = vec.shape[-1]
+    # the number of entries on or below diagonal diag of an n x n matrix is n (n + 1) / 2 + diag n - diag (diag + 1) / 2
+    # for diag <= 0 (and the symmetric count above); solve for n
+    b = 1 + 2 * diag
+    n_real = (-b + (b * b + 8 * length + 4 * abs(diag) * (diag + 1)) ** 0.5) / 2
+    n = round(n_real)
+    if abs(n - n_real) > fg.finfo(vec.dtype).eps:
+        raise ValueError(f"The size of last dimension is {length} which cannot be expressed as the lower "
+                         "triangular part of a square D x D matrix.")
+    rows, cols = _tril_positions(n, diag)
+    index = [len(rows)] * (n * n)
+    for k, (i, j) in enumerate(zip(rows, cols)):
+        index[i * n + j] = k
+    padded = fg.cat([vec, fg.zeros(vec.shape[:-1] + (1,), dtype=vec.dtype)], -1)
+    return padded[..., fg.tensor(index, dtype=fg.long)].reshape(vec.shape[:-1] + (n, n))
 
 
 def _is_all_true(t):
