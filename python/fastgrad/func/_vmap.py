@@ -571,7 +571,24 @@ for _n in ("split", "chunk", "tensor_split"):
     _RULES[_n] = _dimwise(2, all_dims_ok=False, default=0)
 for _n in ("topk", "kthvalue"):
     _RULES[_n] = _dimwise(2, all_dims_ok=False, default=-1)
-_RULES["norm"] = _dimwise(2)
+
+
+@rule("norm")
+def _norm(fn, level, args, kwargs):
+    x = args[0]
+    v, b = _unwrap(x, level)
+    p, _ = _get_arg(args, kwargs, 1, "p", "fro")
+    dim, _ = _get_arg(args, kwargs, 2, "dim")
+    keepdim, _ = _get_arg(args, kwargs, 3, "keepdim", False)
+    extra = {k: val for k, val in kwargs.items() if k not in ("p", "dim", "keepdim")}
+    n = _ldim(x)
+    if not b or p == "nuc" or len(args) > 4 or n == 0 or (dim is None and keepdim):
+        return _fallback("norm", fn, level, args, kwargs)
+    if dim is None:  # the norm of all elements: a vector norm of each flattened sample
+        q = 2 if p in ("fro", None) else p
+        return BatchedTensor(fn(v.reshape(v.shape[0], -1), q, 1, False, **extra), level)
+    dims = tuple(_norm_dim(d, n) + 1 for d in dim) if isinstance(dim, (tuple, list)) else _norm_dim(dim, n) + 1
+    return BatchedTensor(fn(v, p, dims, keepdim, **extra), level)
 _RULES["sort"] = _RULES["argsort"] = _dimwise(1, all_dims_ok=False, default=-1)
 
 
