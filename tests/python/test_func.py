@@ -702,3 +702,28 @@ def test_vmap_of_grad_over_the_op_table(op):
 def test_top_level_vmap_is_func_vmap():
     assert fastgrad.vmap is func.vmap
     assert torch.vmap is tfunc.vmap
+
+
+def test_vmap_levels_are_per_thread():
+    import threading
+    results, errors = {}, []
+    start = threading.Barrier(2)
+
+    def work(k):
+        try:
+            x = fastgrad.tensor(rnd(6, 5, seed=k))
+            start.wait()
+            for _ in range(20):
+                out = func.vmap(func.grad(lambda a: (a.sin() * a).sum()))(x)
+            results[k] = (out.numpy(), (x.cos() * x + x.sin()).numpy())
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for got, expected in results.values():
+        np.testing.assert_allclose(got, expected, rtol=1e-12)

@@ -7,26 +7,38 @@ _C._set_batched_dispatch (Note [Batched dispatch] in python/src/arg_errors.cpp).
 one call on the physical values (dims shifted by one, operands padded so they broadcast per sample), so a
 vmapped function runs as batched ops, and autograd records those ops, so grad inside vmap is batched too.
 Ops without a rule run once per sample and are stacked, with one warning per op."""
+import itertools
 import operator
+import threading
 import warnings
 
 from .. import _C
 
 # ---- levels ----
 
-_levels = []  # stack of [level, batch_size, randomness], innermost last
-_counter = [0]
+_local = threading.local()  # each thread's stack of [level, batch_size, randomness], innermost last
+_numbers = itertools.count(1)  # level numbers, unique across threads
+_open = [0]  # vmap levels open in all threads (the bindings look for wrappers while any is)
+
+
+def _stack():
+    st = getattr(_local, "levels", None)
+    if st is None:
+        st = _local.levels = []
+    return st
 
 
 def _push_level(size, randomness):
-    _counter[0] += 1
-    _levels.append([_counter[0], size, randomness])
+    level = next(_numbers)
+    _stack().append([level, size, randomness])
+    _open[0] += 1
     _update_depth()
-    return _counter[0]
+    return level
 
 
 def _pop_level():
-    _levels.pop()
+    _stack().pop()
+    _open[0] -= 1
     _update_depth()
 
 
@@ -35,7 +47,7 @@ _dual = {"cls": None, "dispatch": None, "depth": 0}
 
 
 def _update_depth():
-    _C._set_wrapper_depth(len(_levels) + _dual["depth"])
+    _C._set_wrapper_depth(_open[0] + _dual["depth"])
 
 
 def _has_type(args, kwargs, cls):
@@ -61,14 +73,14 @@ def _register_wrappers():
 
 
 def _level_info(level):
-    for entry in _levels:
+    for entry in _stack():
         if entry[0] == level:
             return entry
     raise RuntimeError("vmap: a BatchedTensor escaped its vmap (its level is no longer active)")
 
 
 def _active_levels():
-    return [(e[0], e[1]) for e in _levels]
+    return [(e[0], e[1]) for e in _stack()]
 
 
 class BatchedTensor:
