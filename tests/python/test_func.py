@@ -42,6 +42,9 @@ def close(a, b, tol=1e-6):
         for x, y in zip(a, b):
             close(x, y, tol)
         return
+    if isinstance(a, (int, float)):
+        assert a == b
+        return
     x, y = np_of(a), np_of(b)
     assert x.shape == y.shape, (x.shape, y.shape)
     np.testing.assert_allclose(x, y, rtol=tol, atol=tol)
@@ -346,6 +349,8 @@ def test_vmap_in_dims_out_dims_nested_chunks():
             fn.vmap(f, in_dims=(-1, None))(x, y[0]),
             fn.vmap(f, in_dims=(0, None), out_dims=1)(x, y.t()),
             fn.vmap(lambda a: (a, a.sum()), out_dims=(1, 0))(x),
+            fn.vmap(lambda a: a * 2, out_dims=-1)(x),
+            fn.vmap(lambda a: (a.sum(0), 1.5), out_dims=(-2, None))(x),
             fn.vmap(fn.vmap(lambda a, b: a @ b, in_dims=(0, None)), in_dims=(0, None))(x, y),
             fn.vmap(fn.vmap(lambda a, b: a * b, in_dims=(0, None)), in_dims=(1, 0))(x, y.t()),
             fn.vmap(f, in_dims=(0, None), chunk_size=2)(x, y.t()),
