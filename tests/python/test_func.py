@@ -283,6 +283,10 @@ def _cases():
     add("embedding", lambda T, FF: lambda i, w: FF.embedding(i, w), [None, (6, 3)], (0, None), ints={0: (5, 6)})
     add("embedding_per_sample_table", lambda T, FF: lambda i, w: FF.embedding(i, w), [None, (6, 3)],
         ints={0: ((2, 2), 6)})
+    add("binary_cross_entropy", lambda T, FF: lambda x, t, w: (
+        FF.binary_cross_entropy_with_logits(x, t), FF.binary_cross_entropy_with_logits(x, t, pos_weight=w),
+        FF.binary_cross_entropy(x.sigmoid(), t.sigmoid(), weight=w, reduction="sum"),
+        FF.binary_cross_entropy_with_logits(x, t, reduction="none")), [(3, 4), (3, 4), (4,)], (0, 0, None))
     return c
 
 

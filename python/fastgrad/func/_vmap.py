@@ -1166,3 +1166,30 @@ def _conv_rule(fn, level, args, kwargs):
     if unbatched_input:
         out = out.squeeze(1)
     return BatchedTensor(out, level)
+
+
+@rule("_binary_cross_entropy", "_binary_cross_entropy_with_logits")
+def _bce_rule(fn, level, args, kwargs):
+    # (input, target, weight[, pos_weight], reduction): per-sample losses with reduction='none', each sample
+    # reduced over its own elements; weights broadcast per sample like the operands
+    logits = getattr(fn, "__name__", "") == "_binary_cross_entropy_with_logits"
+    inp, target = args[0], args[1]
+    extra = list(args[2:-1])
+    reduction = args[-1]
+    if kwargs or not isinstance(reduction, str):
+        return _fallback(getattr(fn, "__name__", "bce"), fn, level, args, kwargs)
+    tensors = [inp, target] + [w for w in extra if w is not None]
+    rank = max(_ldim(t) for t in tensors)
+    vi = _pad(_materialize(inp, level), _ldim(inp), rank)
+    vt = _pad(_materialize(target, level), _ldim(target), rank)
+    vi, vt = _C.broadcast_tensors(vi, vt)
+    ws = []
+    for k, w in enumerate(extra):
+        if w is None:
+            ws.append(None)
+        elif logits and k == 1 and not _batched_here(w, level):
+            ws.append(w)  # pos_weight: broadcasts over the class dim, the last one
+        else:
+            ws.append(_pad(_materialize(w, level), _ldim(w), rank))
+    loss = fn(vi, vt, *ws, "none")
+    return BatchedTensor(_sample_reduce(loss, reduction), level)
