@@ -287,6 +287,12 @@ def _cases():
         FF.binary_cross_entropy_with_logits(x, t), FF.binary_cross_entropy_with_logits(x, t, pos_weight=w),
         FF.binary_cross_entropy(x.sigmoid(), t.sigmoid(), weight=w, reduction="sum"),
         FF.binary_cross_entropy_with_logits(x, t, reduction="none")), [(3, 4), (3, 4), (4,)], (0, 0, None))
+    add("pool_upsample", lambda T, FF: lambda x: (FF.max_pool2d(x, 2), FF.avg_pool2d(x, 2, 1),
+                                                 FF.adaptive_avg_pool2d(x, 3), FF.adaptive_max_pool2d(x, (2, 3)),
+                                                 FF.max_pool2d(x[0], 3, 1, 1, return_indices=True)[1],
+                                                 FF.interpolate(x, scale_factor=2, mode="bilinear"),
+                                                 FF.interpolate(x, size=(3, 4), mode="nearest")),
+        [(2, 3, 6, 6)])
     return c
 
 

@@ -1193,3 +1193,27 @@ def _bce_rule(fn, level, args, kwargs):
             ws.append(_pad(_materialize(w, level), _ldim(w), rank))
     loss = fn(vi, vt, *ws, "none")
     return BatchedTensor(_sample_reduce(loss, reduction), level)
+
+
+@rule("_max_pool_with_indices", "_avg_pool", "_adaptive_avg_pool", "_adaptive_max_pool", "_upsample")
+def _spatial_rule(fn, level, args, kwargs):
+    # pooling and upsampling of (N, C, *spatial) or (C, *spatial): the samples join the batch dim N
+    name = getattr(fn, "__name__", "")
+    if name in ("_max_pool_with_indices", "_avg_pool"):
+        nd = args[1]
+    elif name == "_upsample":
+        sizes = args[2] if args[2] is not None else args[3]
+        nd = len(sizes) if isinstance(sizes, (tuple, list)) else None
+    else:
+        nd = len(args[1]) if isinstance(args[1], (tuple, list)) else None
+    x = args[0]
+    r = _ldim(x)
+    if kwargs or not isinstance(nd, int) or r not in (nd + 1, nd + 2) or not _batched_here(x, level) or any(
+            type(a) is BatchedTensor for a in args[1:]):
+        return _fallback(name, fn, level, args, kwargs)
+    v = x._value
+    if r == nd + 1:
+        return _wrap(fn(v, *args[1:]), level)
+    B, N = v.shape[0], v.shape[1]
+    out = fn(v.reshape((B * N,) + tuple(v.shape[2:])), *args[1:])
+    return _wrap(_map_out(out, lambda t: t.reshape((B, N) + tuple(t.shape[1:]))), level)
