@@ -42,6 +42,9 @@ def close(a, b, tol=1e-6):
         for x, y in zip(a, b):
             close(x, y, tol)
         return
+    if isinstance(a, (int, float)):
+        assert a == b
+        return
     x, y = np_of(a), np_of(b)
     assert x.shape == y.shape, (x.shape, y.shape)
     np.testing.assert_allclose(x, y, rtol=tol, atol=tol)
@@ -280,6 +283,16 @@ def _cases():
     add("embedding", lambda T, FF: lambda i, w: FF.embedding(i, w), [None, (6, 3)], (0, None), ints={0: (5, 6)})
     add("embedding_per_sample_table", lambda T, FF: lambda i, w: FF.embedding(i, w), [None, (6, 3)],
         ints={0: ((2, 2), 6)})
+    add("binary_cross_entropy", lambda T, FF: lambda x, t, w: (
+        FF.binary_cross_entropy_with_logits(x, t), FF.binary_cross_entropy_with_logits(x, t, pos_weight=w),
+        FF.binary_cross_entropy(x.sigmoid(), t.sigmoid(), weight=w, reduction="sum"),
+        FF.binary_cross_entropy_with_logits(x, t, reduction="none")), [(3, 4), (3, 4), (4,)], (0, 0, None))
+    add("pool_upsample", lambda T, FF: lambda x: (FF.max_pool2d(x, 2), FF.avg_pool2d(x, 2, 1),
+                                                 FF.adaptive_avg_pool2d(x, 3), FF.adaptive_max_pool2d(x, (2, 3)),
+                                                 FF.max_pool2d(x[0], 3, 1, 1, return_indices=True)[1],
+                                                 FF.interpolate(x, scale_factor=2, mode="bilinear"),
+                                                 FF.interpolate(x, size=(3, 4), mode="nearest")),
+        [(2, 3, 6, 6)])
     return c
 
 
@@ -346,6 +359,8 @@ def test_vmap_in_dims_out_dims_nested_chunks():
             fn.vmap(f, in_dims=(-1, None))(x, y[0]),
             fn.vmap(f, in_dims=(0, None), out_dims=1)(x, y.t()),
             fn.vmap(lambda a: (a, a.sum()), out_dims=(1, 0))(x),
+            fn.vmap(lambda a: a * 2, out_dims=-1)(x),
+            fn.vmap(lambda a: (a.sum(0), 1.5), out_dims=(-2, None))(x),
             fn.vmap(fn.vmap(lambda a, b: a @ b, in_dims=(0, None)), in_dims=(0, None))(x, y),
             fn.vmap(fn.vmap(lambda a, b: a * b, in_dims=(0, None)), in_dims=(1, 0))(x, y.t()),
             fn.vmap(f, in_dims=(0, None), chunk_size=2)(x, y.t()),
@@ -702,3 +717,28 @@ def test_vmap_of_grad_over_the_op_table(op):
 def test_top_level_vmap_is_func_vmap():
     assert fastgrad.vmap is func.vmap
     assert torch.vmap is tfunc.vmap
+
+
+def test_vmap_levels_are_per_thread():
+    import threading
+    results, errors = {}, []
+    start = threading.Barrier(2)
+
+    def work(k):
+        try:
+            x = fastgrad.tensor(rnd(6, 5, seed=k))
+            start.wait()
+            for _ in range(20):
+                out = func.vmap(func.grad(lambda a: (a.sin() * a).sum()))(x)
+            results[k] = (out.numpy(), (x.cos() * x + x.sin()).numpy())
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for got, expected in results.values():
+        np.testing.assert_allclose(got, expected, rtol=1e-12)

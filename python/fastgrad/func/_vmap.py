@@ -7,26 +7,38 @@ _C._set_batched_dispatch (Note [Batched dispatch] in python/src/arg_errors.cpp).
 one call on the physical values (dims shifted by one, operands padded so they broadcast per sample), so a
 vmapped function runs as batched ops, and autograd records those ops, so grad inside vmap is batched too.
 Ops without a rule run once per sample and are stacked, with one warning per op."""
+import itertools
 import operator
+import threading
 import warnings
 
 from .. import _C
 
 # ---- levels ----
 
-_levels = []  # stack of [level, batch_size, randomness], innermost last
-_counter = [0]
+_local = threading.local()  # each thread's stack of [level, batch_size, randomness], innermost last
+_numbers = itertools.count(1)  # level numbers, unique across threads
+_open = [0]  # vmap levels open in all threads (the bindings look for wrappers while any is)
+
+
+def _stack():
+    st = getattr(_local, "levels", None)
+    if st is None:
+        st = _local.levels = []
+    return st
 
 
 def _push_level(size, randomness):
-    _counter[0] += 1
-    _levels.append([_counter[0], size, randomness])
+    level = next(_numbers)
+    _stack().append([level, size, randomness])
+    _open[0] += 1
     _update_depth()
-    return _counter[0]
+    return level
 
 
 def _pop_level():
-    _levels.pop()
+    _stack().pop()
+    _open[0] -= 1
     _update_depth()
 
 
@@ -35,7 +47,7 @@ _dual = {"cls": None, "dispatch": None, "depth": 0}
 
 
 def _update_depth():
-    _C._set_wrapper_depth(len(_levels) + _dual["depth"])
+    _C._set_wrapper_depth(_open[0] + _dual["depth"])
 
 
 def _has_type(args, kwargs, cls):
@@ -61,14 +73,14 @@ def _register_wrappers():
 
 
 def _level_info(level):
-    for entry in _levels:
+    for entry in _stack():
         if entry[0] == level:
             return entry
     raise RuntimeError("vmap: a BatchedTensor escaped its vmap (its level is no longer active)")
 
 
 def _active_levels():
-    return [(e[0], e[1]) for e in _levels]
+    return [(e[0], e[1]) for e in _stack()]
 
 
 class BatchedTensor:
@@ -571,7 +583,24 @@ for _n in ("split", "chunk", "tensor_split"):
     _RULES[_n] = _dimwise(2, all_dims_ok=False, default=0)
 for _n in ("topk", "kthvalue"):
     _RULES[_n] = _dimwise(2, all_dims_ok=False, default=-1)
-_RULES["norm"] = _dimwise(2)
+
+
+@rule("norm")
+def _norm(fn, level, args, kwargs):
+    x = args[0]
+    v, b = _unwrap(x, level)
+    p, _ = _get_arg(args, kwargs, 1, "p", "fro")
+    dim, _ = _get_arg(args, kwargs, 2, "dim")
+    keepdim, _ = _get_arg(args, kwargs, 3, "keepdim", False)
+    extra = {k: val for k, val in kwargs.items() if k not in ("p", "dim", "keepdim")}
+    n = _ldim(x)
+    if not b or p == "nuc" or len(args) > 4 or n == 0 or (dim is None and keepdim):
+        return _fallback("norm", fn, level, args, kwargs)
+    if dim is None:  # the norm of all elements: a vector norm of each flattened sample
+        q = 2 if p in ("fro", None) else p
+        return BatchedTensor(fn(v.reshape(v.shape[0], -1), q, 1, False, **extra), level)
+    dims = tuple(_norm_dim(d, n) + 1 for d in dim) if isinstance(dim, (tuple, list)) else _norm_dim(dim, n) + 1
+    return BatchedTensor(fn(v, p, dims, keepdim, **extra), level)
 _RULES["sort"] = _RULES["argsort"] = _dimwise(1, all_dims_ok=False, default=-1)
 
 
@@ -1137,3 +1166,54 @@ def _conv_rule(fn, level, args, kwargs):
     if unbatched_input:
         out = out.squeeze(1)
     return BatchedTensor(out, level)
+
+
+@rule("_binary_cross_entropy", "_binary_cross_entropy_with_logits")
+def _bce_rule(fn, level, args, kwargs):
+    # (input, target, weight[, pos_weight], reduction): per-sample losses with reduction='none', each sample
+    # reduced over its own elements; weights broadcast per sample like the operands
+    logits = getattr(fn, "__name__", "") == "_binary_cross_entropy_with_logits"
+    inp, target = args[0], args[1]
+    extra = list(args[2:-1])
+    reduction = args[-1]
+    if kwargs or not isinstance(reduction, str):
+        return _fallback(getattr(fn, "__name__", "bce"), fn, level, args, kwargs)
+    tensors = [inp, target] + [w for w in extra if w is not None]
+    rank = max(_ldim(t) for t in tensors)
+    vi = _pad(_materialize(inp, level), _ldim(inp), rank)
+    vt = _pad(_materialize(target, level), _ldim(target), rank)
+    vi, vt = _C.broadcast_tensors(vi, vt)
+    ws = []
+    for k, w in enumerate(extra):
+        if w is None:
+            ws.append(None)
+        elif logits and k == 1 and not _batched_here(w, level):
+            ws.append(w)  # pos_weight: broadcasts over the class dim, the last one
+        else:
+            ws.append(_pad(_materialize(w, level), _ldim(w), rank))
+    loss = fn(vi, vt, *ws, "none")
+    return BatchedTensor(_sample_reduce(loss, reduction), level)
+
+
+@rule("_max_pool_with_indices", "_avg_pool", "_adaptive_avg_pool", "_adaptive_max_pool", "_upsample")
+def _spatial_rule(fn, level, args, kwargs):
+    # pooling and upsampling of (N, C, *spatial) or (C, *spatial): the samples join the batch dim N
+    name = getattr(fn, "__name__", "")
+    if name in ("_max_pool_with_indices", "_avg_pool"):
+        nd = args[1]
+    elif name == "_upsample":
+        sizes = args[2] if args[2] is not None else args[3]
+        nd = len(sizes) if isinstance(sizes, (tuple, list)) else None
+    else:
+        nd = len(args[1]) if isinstance(args[1], (tuple, list)) else None
+    x = args[0]
+    r = _ldim(x)
+    if kwargs or not isinstance(nd, int) or r not in (nd + 1, nd + 2) or not _batched_here(x, level) or any(
+            type(a) is BatchedTensor for a in args[1:]):
+        return _fallback(name, fn, level, args, kwargs)
+    v = x._value
+    if r == nd + 1:
+        return _wrap(fn(v, *args[1:]), level)
+    B, N = v.shape[0], v.shape[1]
+    out = fn(v.reshape((B * N,) + tuple(v.shape[2:])), *args[1:])
+    return _wrap(_map_out(out, lambda t: t.reshape((B, N) + tuple(t.shape[1:]))), level)
