@@ -471,3 +471,33 @@ def test_attention_layers_under_autocast_like_torch(layer):
     expected, actual = (expected, actual) if layer.startswith("mha") else ((expected,), (actual,))
     for e, a in zip(expected, actual):
         same(e, a, 2e-2)
+
+
+def test_checkpoint_recomputes_in_the_forward_region():
+    results = {}
+    for lib in (torch, fastgrad):
+        lib.manual_seed(0)
+        seen = []
+
+        class Probe(lib.nn.Module):  # records the dtype of each run: the forward, then the recomputation
+            def forward(self, h):
+                seen.append(str(h.dtype).split(".")[-1])
+                return h
+
+        block = lib.nn.Sequential(lib.nn.Linear(4, 8), Probe(), lib.nn.ReLU(), lib.nn.Linear(8, 4))
+        if lib is fastgrad:
+            for pt, pf in zip(results[torch][2], block.parameters()):
+                with fastgrad.no_grad():
+                    pf.copy_(fastgrad.tensor(pt.detach().numpy()))
+        x = lib.tensor(np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32), requires_grad=True)
+        with lib.autocast("cpu"):
+            y = lib.utils.checkpoint.checkpoint(block, x, use_reentrant=True)
+            loss = lib.nn.functional.mse_loss(y, lib.zeros(3, 4))
+        loss.backward()
+        assert seen == ["bfloat16", "bfloat16"]
+        results[lib] = (y, x.grad, list(block.parameters()))
+    assert results[fastgrad][0].dtype == fastgrad.bfloat16
+    same(results[torch][0], results[fastgrad][0], 2e-2)
+    same(results[torch][1], results[fastgrad][1], 2e-2)
+    for pt, pf in zip(results[torch][2], results[fastgrad][2]):
+        same(pt.grad, pf.grad, 2e-2)
