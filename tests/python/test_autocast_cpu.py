@@ -514,3 +514,38 @@ def test_checkpoint_recomputes_in_the_forward_region():
     same(results[torch][1], results[fastgrad][1], 2e-2)
     for pt, pf in zip(results[torch][2], results[fastgrad][2]):
         same(pt.grad, pf.grad, 2e-2)
+
+
+def test_low_level_switches_like_torch():
+    for lib in (torch, fastgrad):
+        x = lib.ones(2, 2)
+        try:
+            lib.set_autocast_enabled("cpu", True)
+            assert lib.is_autocast_enabled("cpu") and (x @ x).dtype == lib.bfloat16
+            lib.set_autocast_dtype("cpu", lib.float16)
+            assert (x @ x).dtype == lib.float16 and lib.get_autocast_dtype("cpu") == lib.float16
+            with pytest.warns(DeprecationWarning, match="is_autocast_cpu_enabled"):
+                assert lib.is_autocast_cpu_enabled()
+            with pytest.warns(DeprecationWarning, match="get_autocast_cpu_dtype"):
+                assert lib.get_autocast_cpu_dtype() == lib.float16
+            with lib.autocast("cpu", enabled=False):
+                assert (x @ x).dtype == lib.float32
+            assert (x @ x).dtype == lib.float16
+        finally:
+            lib.set_autocast_enabled("cpu", False)
+            lib.set_autocast_dtype("cpu", lib.bfloat16)
+        assert (x @ x).dtype == lib.float32 and not lib.is_autocast_enabled("cpu")
+        lib.set_autocast_enabled(True)  # the legacy one-argument form: CUDA's switch
+        assert lib.is_autocast_enabled("cuda") and lib.is_autocast_enabled()
+        lib.set_autocast_enabled(False)
+        assert lib.is_autocast_cache_enabled()
+        lib.set_autocast_cache_enabled(False)
+        assert not lib.is_autocast_cache_enabled()
+        lib.set_autocast_cache_enabled(True)
+        lib.clear_autocast_cache()
+    for make in (lambda m: m.set_autocast_enabled("foo", True), lambda m: m.set_autocast_dtype("cpu", 3)):
+        with pytest.raises(Exception) as expected:
+            make(torch)
+        with pytest.raises(type(expected.value)) as got:
+            make(fastgrad)
+        assert str(got.value) == str(expected.value).replace("torch.dtype", "fastgrad.dtype")
