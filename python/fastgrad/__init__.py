@@ -353,7 +353,18 @@ def install_as_torch():
 
 
 from . import amp, cpu  # noqa: F401,E402
-from .amp.autocast_mode import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: F401,E402
+from .amp.autocast_mode import (  # noqa: F401,E402
+    autocast,
+    clear_autocast_cache,
+    get_autocast_cpu_dtype,
+    get_autocast_dtype,
+    is_autocast_cache_enabled,
+    is_autocast_cpu_enabled,
+    is_autocast_enabled,
+    set_autocast_cache_enabled,
+    set_autocast_dtype,
+    set_autocast_enabled,
+)
 from ._settings import (  # noqa: F401,E402  (recorded switches: fastgrad's kernels are deterministic, full float32)
     are_deterministic_algorithms_enabled,
     get_float32_matmul_precision,

@@ -104,6 +104,14 @@ FLOAT32_CALLS = {
     "trace": ([(3, 4)], lambda m, x: m.trace(x)),
     "avg_pool3d": ([(1, 1, 2, 4, 4)], lambda m, x: m.nn.functional.avg_pool3d(x, 2)),
     "adaptive_avg_pool3d": ([(1, 1, 2, 4, 4)], lambda m, x: m.nn.functional.adaptive_avg_pool3d(x, 1)),
+    "max_pool3d": ([(1, 1, 2, 4, 4)], lambda m, x: m.nn.functional.max_pool3d(x, 2)),
+    "adaptive_max_pool3d": ([(1, 1, 2, 4, 4)], lambda m, x: m.nn.functional.adaptive_max_pool3d(x, 1)),
+    "adaptive_max_pool3d_indices": ([(1, 1, 2, 4, 4)],
+                                    lambda m, x: m.nn.functional.adaptive_max_pool3d(x, 1, return_indices=True)[0]),
+    "pad_reflect_1d": ([(2, 4)], lambda m, x: m.nn.functional.pad(x, (1, 2), mode="reflect")),
+    "pad_reflect_2d": ([(2, 4, 4)], lambda m, x: m.nn.functional.pad(x, (1, 1, 2, 0), mode="reflect")),
+    "pad_replicate_1d": ([(2, 4)], lambda m, x: m.nn.functional.pad(x, (1, 2), mode="replicate")),
+    "pad_replicate_3d": ([(1, 2, 3, 4, 4)], lambda m, x: m.nn.functional.pad(x, (1, 1, 1, 1, 1, 1), mode="replicate")),
     "max_unpool2d": ([(1, 1, 4, 4)],
                      lambda m, x: m.nn.functional.max_unpool2d(*m.nn.functional.max_pool2d(x, 2, return_indices=True),
                                                                2)),
@@ -130,6 +138,11 @@ UNCHANGED = {  # ops of no list keep their operands' dtypes
     "exp": lambda m, a, b: m.exp(a),
     "mv": lambda m, a, b: m.mv(a, b[0]),
     "max_pool2d": lambda m, a, b: m.nn.functional.max_pool2d(a[None], 2),
+    "max_pool3d_indices": lambda m, a, b: m.nn.functional.max_pool3d(a[None, None, None], (1, 2, 2),
+                                                                     return_indices=True)[0],
+    "pad_reflect_3d": lambda m, a, b: m.nn.functional.pad(a[None, None, None], (1, 1, 1, 1, 0, 0), mode="reflect"),
+    "pad_circular": lambda m, a, b: m.nn.functional.pad(a[None], (1, 1), mode="circular"),
+    "pad_constant": lambda m, a, b: m.nn.functional.pad(a, (1, 1)),
     # composed in Python by PyTorch too (not its l1_loss / mse_loss ops)
     "mse_loss_weight": lambda m, a, b: m.nn.functional.mse_loss(a, b, weight=b.abs()),
     "l1_loss_weight": lambda m, a, b: m.nn.functional.l1_loss(a, b, weight=b.abs()),
@@ -471,3 +484,68 @@ def test_attention_layers_under_autocast_like_torch(layer):
     expected, actual = (expected, actual) if layer.startswith("mha") else ((expected,), (actual,))
     for e, a in zip(expected, actual):
         same(e, a, 2e-2)
+
+
+def test_checkpoint_recomputes_in_the_forward_region():
+    results = {}
+    for lib in (torch, fastgrad):
+        lib.manual_seed(0)
+        seen = []
+
+        class Probe(lib.nn.Module):  # records the dtype of each run: the forward, then the recomputation
+            def forward(self, h):
+                seen.append(str(h.dtype).split(".")[-1])
+                return h
+
+        block = lib.nn.Sequential(lib.nn.Linear(4, 8), Probe(), lib.nn.ReLU(), lib.nn.Linear(8, 4))
+        if lib is fastgrad:
+            for pt, pf in zip(results[torch][2], block.parameters()):
+                with fastgrad.no_grad():
+                    pf.copy_(fastgrad.tensor(pt.detach().numpy()))
+        x = lib.tensor(np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32), requires_grad=True)
+        with lib.autocast("cpu"):
+            y = lib.utils.checkpoint.checkpoint(block, x, use_reentrant=True)
+            loss = lib.nn.functional.mse_loss(y, lib.zeros(3, 4))
+        loss.backward()
+        assert seen == ["bfloat16", "bfloat16"]
+        results[lib] = (y, x.grad, list(block.parameters()))
+    assert results[fastgrad][0].dtype == fastgrad.bfloat16
+    same(results[torch][0], results[fastgrad][0], 2e-2)
+    same(results[torch][1], results[fastgrad][1], 2e-2)
+    for pt, pf in zip(results[torch][2], results[fastgrad][2]):
+        same(pt.grad, pf.grad, 2e-2)
+
+
+def test_low_level_switches_like_torch():
+    for lib in (torch, fastgrad):
+        x = lib.ones(2, 2)
+        try:
+            lib.set_autocast_enabled("cpu", True)
+            assert lib.is_autocast_enabled("cpu") and (x @ x).dtype == lib.bfloat16
+            lib.set_autocast_dtype("cpu", lib.float16)
+            assert (x @ x).dtype == lib.float16 and lib.get_autocast_dtype("cpu") == lib.float16
+            with pytest.warns(DeprecationWarning, match="is_autocast_cpu_enabled"):
+                assert lib.is_autocast_cpu_enabled()
+            with pytest.warns(DeprecationWarning, match="get_autocast_cpu_dtype"):
+                assert lib.get_autocast_cpu_dtype() == lib.float16
+            with lib.autocast("cpu", enabled=False):
+                assert (x @ x).dtype == lib.float32
+            assert (x @ x).dtype == lib.float16
+        finally:
+            lib.set_autocast_enabled("cpu", False)
+            lib.set_autocast_dtype("cpu", lib.bfloat16)
+        assert (x @ x).dtype == lib.float32 and not lib.is_autocast_enabled("cpu")
+        lib.set_autocast_enabled(True)  # the legacy one-argument form: CUDA's switch
+        assert lib.is_autocast_enabled("cuda") and lib.is_autocast_enabled()
+        lib.set_autocast_enabled(False)
+        assert lib.is_autocast_cache_enabled()
+        lib.set_autocast_cache_enabled(False)
+        assert not lib.is_autocast_cache_enabled()
+        lib.set_autocast_cache_enabled(True)
+        lib.clear_autocast_cache()
+    for make in (lambda m: m.set_autocast_enabled("foo", True), lambda m: m.set_autocast_dtype("cpu", 3)):
+        with pytest.raises(Exception) as expected:
+            make(torch)
+        with pytest.raises(type(expected.value)) as got:
+            make(fastgrad)
+        assert str(got.value) == str(expected.value).replace("torch.dtype", "fastgrad.dtype")

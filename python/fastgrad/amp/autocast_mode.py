@@ -80,6 +80,74 @@ def get_autocast_dtype(device_type: str):
     return _C.bfloat16 if device in ("cpu", "hpu") else _C.float16
 
 
+def set_autocast_enabled(device_type, enabled=_NO_DEVICE):
+    """Turns the autocast region of ``device_type`` on or off in this thread without a context manager, as
+    ``torch.set_autocast_enabled(device_type, enabled)`` (the one-argument form sets CUDA's). Its dtype is
+    ``get_autocast_dtype(device_type)``; a CPU region casts only with a half-precision dtype."""
+    if enabled is _NO_DEVICE:  # the legacy form set_autocast_enabled(enabled), for CUDA
+        device_type, enabled = "cuda", device_type
+    device = _check_device(device_type, "set_autocast_enabled")
+    if not isinstance(enabled, bool):
+        raise TypeError(
+            f"set_autocast_enabled(): argument 'enabled' (position 2) must be bool, not {type(enabled).__name__}"
+        )
+    states = _states()
+    _, _, cache = states.get(device, (False, None, True))
+    states[device] = (enabled, get_autocast_dtype(device), cache)
+    if device == "cpu":
+        _sync_cpu(states)
+
+
+def set_autocast_dtype(device_type, dtype):
+    """Sets the lower-precision dtype of ``device_type``'s autocast region in this thread, as
+    ``torch.set_autocast_dtype``."""
+    from .. import _C
+
+    device = _check_device(device_type, "set_autocast_dtype")
+    if not isinstance(dtype, _C.dtype):
+        raise TypeError(
+            f"set_autocast_dtype(): argument 'dtype' (position 2) must be fastgrad.dtype, not {type(dtype).__name__}"
+        )
+    states = _states()
+    enabled, _, cache = states.get(device, (False, None, True))
+    states[device] = (enabled, dtype, cache)
+    if device == "cpu":
+        _sync_cpu(states)
+
+
+def is_autocast_cpu_enabled():
+    """Deprecated form of ``is_autocast_enabled("cpu")``, with PyTorch's DeprecationWarning."""
+    warnings.warn("torch.is_autocast_cpu_enabled() is deprecated. Please use torch.is_autocast_enabled('cpu') "
+                  "instead.", DeprecationWarning, stacklevel=2)
+    return is_autocast_enabled("cpu")
+
+
+def get_autocast_cpu_dtype():
+    """Deprecated form of ``get_autocast_dtype("cpu")``, with PyTorch's DeprecationWarning."""
+    warnings.warn("torch.get_autocast_cpu_dtype() is deprecated. Please use torch.get_autocast_dtype('cpu') "
+                  "instead.", DeprecationWarning, stacklevel=2)
+    return get_autocast_dtype("cpu")
+
+
+def is_autocast_cache_enabled():
+    """Whether autocast's weight-cast cache is on (``torch.is_autocast_cache_enabled``): fastgrad casts a weight
+    at each use, so the switch changes nothing but is kept (docs/differences.md)."""
+    return getattr(_state, "cache_enabled", True)
+
+
+def set_autocast_cache_enabled(enabled):
+    """Sets the switch ``is_autocast_cache_enabled`` reports (``torch.set_autocast_cache_enabled``)."""
+    if not isinstance(enabled, bool):
+        raise TypeError(
+            f"set_autocast_cache_enabled(): argument 'enabled' (position 1) must be bool, not {type(enabled).__name__}"
+        )
+    _state.cache_enabled = enabled
+
+
+def clear_autocast_cache():
+    """``torch.clear_autocast_cache``: fastgrad keeps no cast cache, so there is nothing to clear."""
+
+
 def _sync_cpu(states):
     """Hands the CPU region's state to the ops (Note [Autocast] in cpp/include/fastgrad/autocast.h)."""
     from .. import _C

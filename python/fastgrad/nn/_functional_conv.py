@@ -113,6 +113,8 @@ def pad(input, pad, mode="constant", value=None) -> Tensor:
         if input.dtype == _C.bool:  # PyTorch's reflect/replicate kernels have no bool version
             kernel = "reflection" if mode == "reflect" else "replication"
             raise NotImplementedError(f"\"{kernel}_pad{spatial}d\" not implemented for 'Bool'")
+    if mode == "replicate" or mode == "reflect" and spatial < 3:  # PyTorch's float32 autocast list (Note [Autocast])
+        out = _C._autocast_float32(out)
     for i in range(spatial):
         dim = input.dim() - 1 - i
         left, right = pad[2 * i], pad[2 * i + 1]

@@ -229,6 +229,8 @@ def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode
         _check_pool_dtype("max_pool1d_impl", input, ())
     _check_pool_dtype("max_pool3d" if nd == 3 else "max_pool2d", input,
                       (_C.int32, _C.int64, _C.uint8, _C.int8, _C.int16))
+    if nd == 3 and not return_indices:  # PyTorch's float32 autocast list has max_pool3d, not its indices form
+        input = _C._autocast_float32(input)  # (Note [Autocast])
     out, indices = _C._max_pool_with_indices(input, nd, kernel, stride, padding, dilation, ceil_mode)
     return (out, indices) if return_indices else out
 
@@ -542,6 +544,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False) -> Any:
     return (out, indices) if return_indices else out
 
 
+@_autocast_op("float32")
 def adaptive_max_pool3d(input, output_size, return_indices=False) -> Any:
     """Adaptive max pooling over 3 spatial dim(s) to output_size (windows as adaptive_avg_pool3d's); with
     return_indices also the flat position of each maximum in its plane."""
@@ -559,6 +562,7 @@ def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False) -
     return _adaptive_max_pool("adaptive_max_pool2d", 2, input, output_size)
 
 
+@_autocast_op("float32")
 def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False) -> Tuple[Tensor, Tensor]:
     """adaptive_max_pool3d(..., return_indices=True): (values, indices) whatever `return_indices` says."""
     return _adaptive_max_pool("adaptive_max_pool3d", 3, input, output_size)

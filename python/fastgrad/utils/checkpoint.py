@@ -35,8 +35,12 @@ def _function_class():
     class CheckpointFunction(Function):
         @staticmethod
         def forward(ctx, run_function, preserve_rng_state, *args):
+            from ..amp.autocast_mode import get_autocast_dtype, is_autocast_enabled
+
             ctx.run_function = run_function
             ctx.preserve_rng_state = preserve_rng_state
+            # the recomputation runs in the forward's autocast region, as PyTorch's (Note [Autocast])
+            ctx.autocast = (is_autocast_enabled("cpu"), get_autocast_dtype("cpu"))
             if preserve_rng_state:
                 ctx.fwd_rng_state = _rng_state()
             ctx.inputs, ctx.tensor_indices, tensors = [], [], []
@@ -56,6 +60,7 @@ def _function_class():
         @staticmethod
         def backward(ctx, *grads):
             from .. import enable_grad
+            from ..amp.autocast_mode import autocast
             from ..autograd import backward as autograd_backward
 
             inputs = list(ctx.inputs)
@@ -67,7 +72,7 @@ def _function_class():
                 state = _rng_state()
                 _set_rng_state(ctx.fwd_rng_state)
             try:
-                with enable_grad():
+                with enable_grad(), autocast("cpu", dtype=ctx.autocast[1], enabled=ctx.autocast[0]):
                     outputs = ctx.run_function(*detached)
             finally:
                 if state is not None:

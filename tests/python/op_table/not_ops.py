@@ -60,6 +60,13 @@ NOT_OPS = frozenset(
         # autocast and the set-up switches: test_amp_and_backends.py
         "is_autocast_enabled",
         "get_autocast_dtype",
+        "set_autocast_enabled",
+        "set_autocast_dtype",
+        "is_autocast_cpu_enabled",
+        "get_autocast_cpu_dtype",
+        "is_autocast_cache_enabled",
+        "set_autocast_cache_enabled",
+        "clear_autocast_cache",
         "set_float32_matmul_precision",
         "get_float32_matmul_precision",
         "use_deterministic_algorithms",
