@@ -17,6 +17,16 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+
+@pytest.fixture(autouse=True)
+def _torch_validates_by_default():
+    """torch.compile (which other test files run in the same process) turns PyTorch's default argument
+    validation of distributions off for the whole process; these tests compare against the default, on."""
+    old = torch.distributions.Distribution._validate_args
+    torch.distributions.Distribution.set_default_validate_args(True)
+    yield
+    torch.distributions.Distribution.set_default_validate_args(old)
+
 RNG = np.random.default_rng(1234)
 
 
