@@ -55,6 +55,8 @@ NOT_OPS = frozenset(
         "is_floating_point",
         "is_complex",  # dtype queries and the no-op compiler: test_api_additions.py
         "compile",
+        # the function transform torch.vmap (= torch.func.vmap): test_func.py runs it over the whole table
+        "vmap",
         # standing in for torch (python -m fastgrad run): test_run_command.py
         "install_as_torch",
         # autocast and the set-up switches: test_amp_and_backends.py
