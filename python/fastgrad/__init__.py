@@ -319,20 +319,21 @@ from . import optim, utils, viz  # noqa: F401
 from .serialization import load, save  # noqa: F401
 from . import accelerator, testing  # noqa: F401
 from . import linalg  # noqa: F401,E402
-from . import distributions  # noqa: F401,E402
-from . import func  # noqa: F401,E402
-from .func import vmap  # noqa: F401,E402  (torch.vmap is torch.func.vmap)
 
 linalg._install(globals(), Tensor)
 
 
 def __getattr__(name):
-    # fastgrad.multiprocessing and fastgrad.distributed on first use, as torch.multiprocessing /
-    # torch.distributed (importing them costs import fastgrad time)
-    if name in ("multiprocessing", "distributed"):
+    # fastgrad.multiprocessing, .distributed, .distributions and .func on first use (importing them would cost
+    # `import fastgrad` 30-80 ms each); torch.vmap is torch.func.vmap
+    if name in ("multiprocessing", "distributed", "distributions", "func"):
         import importlib
 
         return importlib.import_module("." + name, __name__)
+    if name == "vmap":
+        from .func import vmap
+
+        return vmap
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

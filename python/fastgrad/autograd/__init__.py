@@ -55,4 +55,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 from . import functional  # noqa: E402,F401  (needs grad() above)
-from . import forward_ad  # noqa: E402,F401  (needs grad() above and fastgrad.func's dispatch)
+
+
+def __getattr__(name):
+    # autograd.forward_ad on first use (it needs grad() above and fastgrad.func's dispatch, whose import would
+    # cost `import fastgrad` ~25 ms)
+    if name == "forward_ad":
+        import importlib
+
+        return importlib.import_module(".forward_ad", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
