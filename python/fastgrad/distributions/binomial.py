@@ -12,6 +12,33 @@ def _fg():
     return fastgrad
 
 
+def _set_count_and_param(dist, total_count, probs, logits):
+    """Sets total_count and exactly one of probs / logits (broadcast together, total_count in their dtype) on a
+    count distribution (Binomial, NegativeBinomial); returns the batch shape."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+    name, value = ("probs", probs) if probs is not None else ("logits", logits)
+    count, param = broadcast_all(total_count, value)
+    setattr(dist, name, param)
+    dist.total_count = count.type_as(param)
+    dist._param = param
+    return param.size()
+
+
+def _expand_count_and_param(dist, cls, batch_shape, instance):
+    """`dist.expand(batch_shape)` for the count distributions: total_count and whichever of probs / logits exist."""
+    new = dist._get_checked_instance(cls, instance)
+    batch_shape = _fg().Size(batch_shape)
+    new.total_count = dist.total_count.expand(batch_shape)
+    for name in ("probs", "logits"):
+        if name in dist.__dict__:
+            setattr(new, name, getattr(dist, name).expand(batch_shape))
+            new._param = getattr(new, name)
+    super(cls, new).__init__(batch_shape, validate_args=False)
+    new._validate_args = dist._validate_args
+    return new
+
+
 class Binomial(Distribution):
     """The binomial distribution: the number of successes in ``total_count`` Bernoulli trials of probability
     ``probs`` (or ``logits``; not both).
@@ -23,32 +50,11 @@ class Binomial(Distribution):
     has_enumerate_support = True
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.type_as(self.probs)
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.type_as(self.logits)
-        self._param = self.probs if probs is not None else self.logits
-        batch_shape = self._param.size()
+        batch_shape = _set_count_and_param(self, total_count, probs, logits)
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        fg = _fg()
-        new = self._get_checked_instance(Binomial, _instance)
-        batch_shape = fg.Size(batch_shape)
-        new.total_count = self.total_count.expand(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
-        super(Binomial, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return _expand_count_and_param(self, Binomial, batch_shape, _instance)
 
     def _new(self, *args, **kwargs):
         return self._param.new(*args, **kwargs)
