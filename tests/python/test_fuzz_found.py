@@ -763,3 +763,24 @@ def test_norm_nan_p_gradient_is_nan():
         return x.grad
 
     _same(("ok", run(fastgrad)), ("ok", run(torch)))
+
+
+# Two things wrong with one call: PyTorch reports the argument's value or the shapes before the dtype, and so
+# must fastgrad (fuzz seed 0: histc/histogram of int or bool inputs with bins <= 0, normal_ of a bool tensor with
+# a negative std, bitwise ops of float tensors whose shapes do not broadcast).
+CHECK_ORDER = {
+    "histc_bool_bins": lambda T: T.tensor([False, True, True]).histc(-1),
+    "histc_int_bins": lambda T: T.histc(T.tensor([1, 2, 3]), 0),
+    "histogram_int_bins": lambda T: T.histogram(T.tensor([-1, -5, 2]), 0),
+    "normal_bool_std": lambda T: T.tensor([False]).normal_(0, -1),
+    "bitwise_and_float_shapes": lambda T: T.bitwise_and(T.ones(2, 3), T.ones(2, 2, dtype=T.bool)),
+    "bitwise_xor_float_shapes": lambda T: T.ones(4) ^ T.ones(3, dtype=T.bool),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CHECK_ORDER))
+def test_value_and_shape_checks_come_before_the_dtype_check(case):
+    f_out, t_out = _outcome(lambda: CHECK_ORDER[case](fastgrad)), _outcome(lambda: CHECK_ORDER[case](torch))
+    assert f_out[0] == t_out[0] == "RuntimeError", (f_out, t_out)
+    key = "bins must be > 0" if "bins" in case else "std >= 0.0" if "std" in case else "must match the size"
+    assert key in f_out[1] and key in t_out[1], (f_out, t_out)

@@ -190,6 +190,7 @@ const char* bitwise_inplace_name(LogicalOp op) {
 }
 
 Tensor bitwise_impl(const Tensor& a, const Tensor& b, ScalarType rt, LogicalOp op) {
+  broadcast_shapes(a.sizes(), b.sizes(), bitwise_kernel(op));  // PyTorch checks the shapes before the dtype
   check_kernel(!is_floating(rt), bitwise_kernel(op), rt);
   return binary_map(a, b, rt, rt, bitwise_kernel(op), [op](auto tag) {
     using T = decltype(tag);

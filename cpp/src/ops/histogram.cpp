@@ -164,6 +164,7 @@ Tensor bincount(const Tensor& self, const Tensor& weights, int64_t minlength) {
 // ---- histc ----
 
 Tensor histc(const Tensor& self, int64_t bins, double min, double max) {
+  check_bin_count(bins, "histc");  // before the dtype, as PyTorch checks
   if (is_reduced_float(self.dtype()))  // Note [Half-precision ops]
     return in_float32({self}, self.dtype(), [=](const tensor_list& a) { return histc(a[0], bins, min, max); });
   check_kernel(self.dtype() != ScalarType::Bool, "linspace_cpu", self.dtype());
@@ -206,6 +207,7 @@ Tensor histc(const Tensor& self, int64_t bins, double min, double max) {
 
 std::tuple<Tensor, Tensor> histogram(const Tensor& self, int64_t bins, std::optional<std::pair<double, double>> range,
                                      const Tensor& weight, bool density) {
+  check_bin_count(bins, "histogram");  // before the dtype, as PyTorch checks
   // PyTorch computes a half-precision histogram only within a given range ("histogramdd" refuses to find it)
   check_kernel(range.has_value() || !is_reduced_float(self.dtype()) || self.numel() == 0, "histogramdd", self.dtype());
   if (is_reduced_float(self.dtype()) && (!weight.defined() || weight.dtype() == self.dtype())) {

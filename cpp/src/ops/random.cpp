@@ -250,8 +250,8 @@ Tensor& uniform_(Tensor& self, double from, double to, Generator* gen) {
 }
 
 Tensor& normal_(Tensor& self, double mean, double std, Generator* gen) {
+  check_std(std);  // before the dtype, as PyTorch checks
   check_float(self.dtype(), "normal_kernel_cpu", self.numel());
-  check_std(std);
   return random_inplace<NormalBackward0>(self, "normal_", nullptr, [&] {
     // torch's block-of-16 path is for contiguous tensors only; others draw element by element.
     if (self.is_contiguous()) {
