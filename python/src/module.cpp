@@ -343,7 +343,7 @@ PyObject* linalg_error_type() { return linalg_error ? linalg_error : PyExc_Runti
 PYBIND11_MODULE(_C, m) {
   using namespace fastgrad::python;
   linalg_error = PyErr_NewExceptionWithDoc(
-      "fastgrad.linalg.LinAlgError",
+      "fastgrad._C._LinAlgError",  // PyTorch's name (torch._C._LinAlgError), as tracebacks print it
       "Error raised by fastgrad.linalg functions when the input is singular or not positive-definite; a "
       "subclass of RuntimeError.",
       PyExc_RuntimeError, nullptr);

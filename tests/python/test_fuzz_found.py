@@ -775,6 +775,7 @@ CHECK_ORDER = {
     "normal_bool_std": lambda T: T.tensor([False]).normal_(0, -1),
     "bitwise_and_float_shapes": lambda T: T.bitwise_and(T.ones(2, 3), T.ones(2, 2, dtype=T.bool)),
     "bitwise_xor_float_shapes": lambda T: T.ones(4) ^ T.ones(3, dtype=T.bool),
+    "hypot_int_shapes": lambda T: T.hypot(T.ones(2, dtype=T.int64), T.ones(3, dtype=T.int64)),
 }
 
 

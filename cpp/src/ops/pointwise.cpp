@@ -137,6 +137,7 @@ struct HypotBackward0 : NamedNode<HypotBackward0> {
 
 Tensor hypot(const Tensor& a, const Tensor& b) {
   ScalarType rt = promote(a, b);
+  broadcast_shapes(a.sizes(), b.sizes(), "hypot");  // PyTorch checks the shapes before the dtype
   check_kernel(is_floating(rt), "hypot_cpu", rt);
   Tensor out = binary_map(a, b, rt, rt, "hypot", [](auto tag) {
     using T = decltype(tag);
