@@ -233,10 +233,11 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         A = A.to(dtype)
     if ord == "fro":
         return _C.norm(A, 2.0, (d0, d1), keepdim)
-    if ord in ("nuc", 2, -2):  # from the singular values of the matrices moved to the last two dims
+    if ord == "nuc":  # the sum of the singular values: the core's nuclear_norm (as torch.norm(A, 'nuc'))
+        return _C.norm(A, "nuc", (d0, d1), keepdim)
+    if ord in (2, -2):  # from the singular values of the matrices moved to the last two dims
         s = svdvals(A.movedim((d0, d1), (-2, -1)))
-        r = s.sum(-1, keepdim=keepdim) if ord == "nuc" else (
-            s.amax(-1, keepdim=keepdim) if ord == 2 else s.amin(-1, keepdim=keepdim))
+        r = s.amax(-1, keepdim=keepdim) if ord == 2 else s.amin(-1, keepdim=keepdim)
         return r.unsqueeze(-1).movedim((-2, -1), (d0, d1)) if keepdim else r
     if ord not in (1, -1, float("inf"), float("-inf")):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")

@@ -148,6 +148,12 @@ Tensor linalg_matrix_exp(const Tensor& A) {
 // so the VJP with cotangent G is gA = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A).
 
 namespace {
+// The pseudo-inverse from a factorisation A = L diag(s) R: R^T diag(1/s where keep, else 0) L^T.
+Tensor pinv_from_factors(const Tensor& L, const Tensor& s, const Tensor& R, const Tensor& keep) {
+  Tensor sinv = where(keep, reciprocal(s), Scalar(0.0));
+  return matmul(mul(mT(R), unsqueeze(sinv, -2)), mT(L));
+}
+
 Tensor pinv_vjp(const Tensor& A, const Tensor& P, const Tensor& G) {
   Tensor Pt = mT(P), GT = mT(G);
   Tensor t1 = neg(matmul(matmul(Pt, G), Pt));                                    // -P^T G P^T
@@ -184,13 +190,11 @@ Tensor linalg_pinv(const Tensor& A, std::optional<double> atol, std::optional<do
       auto [w, Q] = linalg_eigh(A, "L");
       Tensor aw = abs(w);
       Tensor tol = maximum(full({}, at, A.dtype()), mul(amax(aw, Dims{-1}, true), Scalar(rt)));
-      Tensor winv = where(compare(aw, tol, CompareOp::Gt), reciprocal(w), Scalar(0.0));
-      P = contiguous(matmul(mul(Q, unsqueeze(winv, -2)), mT(Q)));
+      P = contiguous(pinv_from_factors(Q, w, mT(Q), compare(aw, tol, CompareOp::Gt)));
     } else {
       auto [U, S, Vh] = linalg_svd(A, false, true, "linalg.pinv");
       Tensor tol = maximum(full({}, at, A.dtype()), mul(amax(S, Dims{-1}, true), Scalar(rt)));
-      Tensor sinv = where(compare(S, tol, CompareOp::Gt), reciprocal(S), Scalar(0.0));
-      P = contiguous(matmul(mul(mT(Vh), unsqueeze(sinv, -2)), mT(U)));
+      P = contiguous(pinv_from_factors(U, S, Vh, compare(S, tol, CompareOp::Gt)));
     }
   }
   if (compute_requires_grad({&A})) {
@@ -293,8 +297,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> linalg_lstsq(const Tensor& A, const T
       S = std::get<1>(usv);
       const Tensor& Vh = std::get<2>(usv);
       Tensor keep = compare(S, mul(amax(S, Dims{-1}, true), Scalar(rc)), CompareOp::Gt);
-      Tensor sinv = where(keep, reciprocal(S), Scalar(0.0));
-      P = matmul(mul(mT(Vh), unsqueeze(sinv, -2)), mT(U));
+      P = pinv_from_factors(U, S, Vh, keep);
       rank = sum(keep, Dims{-1}, false, ScalarType::Int64);
       if (static_cast<int64_t>(batch.size()) > rank.dim()) rank = contiguous(expand(rank, batch));
     }
