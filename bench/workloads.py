@@ -583,6 +583,7 @@ from . import kernel_workloads  # noqa: E402,F401  (registers the `kernels` grou
 from . import reduction_workloads  # noqa: E402,F401  (the `kernels` group: norms, scans, reductions, index ops)
 from . import pool_workloads  # noqa: E402,F401  (the `kernels` group: pooling)
 from . import model_workloads  # noqa: E402,F401  (registers the `models` group: MLP, transformer block, embedding)
+from . import linalg_workloads  # noqa: E402,F401  (registers the `linalg` group: matrix_exp, pinv, lstsq, cross)
 from . import sequence_workloads  # noqa: E402,F401  (the `sequence` group: a loop over x[:, t], T = 50, 200, 800)
 
 __all__ = ["FG", "NUMPY", "TORCH", "WORKLOADS", "Case", "Unsupported", "Workload", "_np", "select"]

@@ -4,8 +4,10 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 #include "common.h"
+#include "elementwise.h"
 #include "fastgrad/linalg.h"
 #include "fastgrad/ops.h"
 
@@ -69,9 +71,39 @@ Tensor linalg_cross(const Tensor& a, const Tensor& b, int64_t dim) {
   Tensor out;
   {
     NoGradGuard guard;
-    // (a1 b2 - a2 b1, a2 b0 - a0 b2, a0 b1 - a1 b0): each component from the others rotated along dim
-    Tensor a1 = roll(a, {-1}, {d}), a2 = roll(a, {-2}, {d}), b1 = roll(b, {-1}, {d}), b2 = roll(b, {-2}, {d});
-    out = contiguous(sub(mul(a1, b2), mul(a2, b1)));
+    // One pass over triples laid out last and dense (a copy only where an input is not already so):
+    // (a1 b2 - a2 b1, a2 b0 - a0 b2, a0 b1 - a1 b0)
+    check_kernel(a.dtype() != ScalarType::Bool, "cross", a.dtype());
+    const ScalarType ct = compute_type(a.dtype());  // float16 / bfloat16 in float32, rounded once
+    auto triples = [&](const Tensor& t) { return contiguous(cast(movedim(expand(t, shape), {d}, {-1}), ct)); };
+    const Tensor at = triples(a), bt = triples(b);
+    Tensor res = empty(at.sizes(), ct);
+    const int64_t n = at.numel() / 3;
+    dispatch(ct, [&](auto tag) {
+      using T = decltype(tag);
+      if constexpr (std::is_same_v<T, bool>) {
+        throw_not_implemented_for(ScalarType::Bool);  // refused above
+      } else {
+        const T* x = at.data<T>();
+        const T* y = bt.data<T>();
+        T* z = res.data<T>();
+        // float16 / bfloat16: each product rounded to the dtype before the difference, as PyTorch computes
+        const ScalarType dt = a.dtype();
+        auto r = [dt](T v) -> T {
+          if constexpr (std::is_same_v<T, float>) {
+            if (dt == ScalarType::Float16) return static_cast<float>(Half(v));
+            if (dt == ScalarType::BFloat16) return static_cast<float>(BFloat16(v));
+          }
+          return v;
+        };
+        for (int64_t i = 0; i < n; ++i, x += 3, y += 3, z += 3) {
+          z[0] = static_cast<T>(r(x[1] * y[2]) - r(x[2] * y[1]));
+          z[1] = static_cast<T>(r(x[2] * y[0]) - r(x[0] * y[2]));
+          z[2] = static_cast<T>(r(x[0] * y[1]) - r(x[1] * y[0]));
+        }
+      }
+    });
+    out = contiguous(cast(movedim(res, {-1}, {d}), a.dtype()));
   }
   if (compute_requires_grad({&a, &b})) {
     auto node = make_node<LinalgCrossBackward0>({&a, &b}, d, a.sizes(), b.sizes());
